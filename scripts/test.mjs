@@ -1,0 +1,63 @@
+#!/usr/bin/env node
+// Runs every test: the type check, the unit tests on the cpu backend, the backend-sensitive tests
+// again on wasm and on WebGPU (Dawn in Node), and the browser tests in headless Chromium.
+// Prints one closing line "tests: N passed, N failed" over all suites; exits non-zero on failure.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+process.chdir(root);
+const only = process.argv.slice(2); // optional suite names: typecheck unit wasm webgpu browser
+const want = (s) => only.length === 0 || only.includes(s);
+const list = (dir) => readdirSync(dir).filter((f) => f.endsWith('.test.ts')).sort().map((f) => path.join(dir, f));
+
+const chromiumLibs = '/usr/lib/chromium';
+const webgpuEnv = {
+  LD_LIBRARY_PATH: [chromiumLibs, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':'),
+  XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? path.join(root, '.tmp', 'xdg'),
+};
+mkdirSync(webgpuEnv.XDG_RUNTIME_DIR, { recursive: true, mode: 0o700 });
+
+// Tests whose numbers depend on the backend's kernels run on every backend.
+const backendSensitive = ['tests/unit/conv.test.ts', 'tests/unit/golden.test.ts', 'tests/unit/pipeline.test.ts', 'tests/unit/trainer.test.ts'];
+const suites = [
+  want('unit') && { name: 'unit (cpu backend)', files: list('tests/unit'), env: { EAC_TEST_BACKEND: 'cpu' } },
+  want('wasm') && { name: 'wasm backend', files: backendSensitive, env: { EAC_TEST_BACKEND: 'wasm' } },
+  want('webgpu') && { name: 'webgpu backend (Dawn in Node)', files: backendSensitive, env: { EAC_TEST_BACKEND: 'webgpu', ...webgpuEnv } },
+  want('browser') && existsSync('tests/browser') && { name: 'browser (headless Chromium)', files: list('tests/browser'), env: {} },
+].filter(Boolean);
+
+let passed = 0;
+let failed = 0;
+const failures = [];
+if (want('typecheck')) {
+  process.stdout.write('\n=== typecheck (tsc --noEmit) ===\n');
+  const r = spawnSync('npx', ['tsc', '--noEmit', '-p', 'tsconfig.json'], { stdio: 'inherit' });
+  if (r.status === 0) passed++;
+  else { failed++; failures.push('typecheck'); }
+}
+for (const s of suites) {
+  process.stdout.write(`\n=== ${s.name}: ${s.files.length} files ===\n`);
+  const t0 = Date.now();
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...s.files], {
+    env: { ...process.env, ...s.env },
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  const out = (r.stdout ?? '') + (r.stderr ?? '');
+  process.stdout.write(out.split('\n').filter((l) => !/TensorFlow\.js in Node\.js|tfjs-node|^=+$|^\s*$/.test(l.replace(/\x1b\[[0-9;]*m/g, '').trim()) || l === '').join('\n'));
+  const count = (label) => {
+    const m = out.replace(/\x1b\[[0-9;]*m/g, '').match(new RegExp(`^\\S*\\s*${label} (\\d+)`, 'm'));
+    return m ? Number(m[1]) : 0;
+  };
+  const p = count('pass');
+  const f = count('fail') + (r.status !== 0 && count('fail') === 0 ? 1 : 0);
+  passed += p;
+  failed += f;
+  if (f) failures.push(s.name);
+  process.stdout.write(`\n--- ${s.name}: ${p} passed, ${f} failed (${((Date.now() - t0) / 1000).toFixed(0)}s)\n`);
+}
+if (failures.length) process.stdout.write(`\nfailed suites: ${failures.join(', ')}\n`);
+process.stdout.write(`\ntests: ${passed} passed, ${failed} failed\n`);
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,39 @@
+// How the CLI gets its dataset and label noise (shared by train and eval).
+import { generateDemoDataset } from '../data/demo.ts';
+import { withSymmetricNoise, type NoiseReport } from '../data/noise.ts';
+import type { Dataset } from '../data/types.ts';
+import { UsageError } from './args.ts';
+import { progress } from './output.ts';
+
+export interface DataChoice {
+  demo: boolean;
+  dataDir?: string;
+  labels?: string;
+  noise: number | null;
+  seed: number;
+  demoTrain?: number;
+  demoTest?: number;
+}
+
+export function loadDataset(choice: DataChoice): { dataset: Dataset; noise: NoiseReport | null; source: Record<string, unknown> } {
+  let dataset: Dataset;
+  if (choice.demo) {
+    if (choice.dataDir) throw new UsageError('give either --demo or --data, not both');
+    const t0 = performance.now();
+    dataset = generateDemoDataset({ seed: 0, trainCount: choice.demoTrain, testCount: choice.demoTest });
+    progress(`demo dataset: ${dataset.train.labels.length} train / ${dataset.test.labels.length} test images (${((performance.now() - t0) / 1000).toFixed(1)}s)`);
+  } else if (choice.dataDir) {
+    throw new UsageError('--data: reading a RAF-DB folder is not available yet (the datasets issue); use --demo');
+  } else {
+    throw new UsageError('no dataset: give --demo (the built-in dataset) or --data DIR (a RAF-DB folder)');
+  }
+  if (choice.labels !== undefined) throw new UsageError('--labels: label files come with RAF-DB folders (--data), not yet available');
+  let noise: NoiseReport | null = null;
+  if (choice.noise !== null && choice.noise > 0) {
+    const r = withSymmetricNoise(dataset, choice.noise, choice.seed);
+    dataset = r.dataset;
+    noise = r.report;
+    progress(`label noise: ${noise.changed} of ${dataset.train.labels.length} training labels flipped (${(noise.actualRate * 100).toFixed(2)}%, seed ${choice.seed})`);
+  }
+  return { dataset, noise, source: { kind: choice.demo ? 'demo' : 'raf-db', dir: choice.dataDir ?? null, train: dataset.train.labels.length, test: dataset.test.labels.length } };
+}

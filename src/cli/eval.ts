@@ -1,0 +1,56 @@
+// `eac eval`: test-split accuracy, per-class accuracy, confusion matrix and per-sample logits.
+import { readFileSync } from 'node:fs';
+import { choice, num, parse, positiveInt, UsageError } from './args.ts';
+import { loadDataset } from './data.ts';
+import { emitJson, progress } from './output.ts';
+import { BACKENDS, setupBackend } from './node-backends.ts';
+import { ARCHS, disposeModel, modelFromValues } from '../engine/resnet.ts';
+import { ImagePipeline, PIPELINE_DEFAULTS } from '../engine/augment.ts';
+import { predict, report } from '../engine/evaluate.ts';
+import { loadSafetensorsWeights } from '../weights/load.ts';
+
+export const EVAL_HELP = `eac eval (--demo | --data DIR) --weights FILE [--arch resnet18|resnet50] [--size N]
+         [--batch-size N] [--backend cpu|wasm|webgpu] [--json] [--out FILE]`;
+
+export async function evalCommand(argv: string[]): Promise<number> {
+  const v = parse(argv, {
+    demo: { type: 'boolean' }, data: { type: 'string' }, weights: { type: 'string' }, arch: { type: 'string' },
+    size: { type: 'string' }, 'batch-size': { type: 'string' }, backend: { type: 'string' },
+    'demo-train': { type: 'string' }, 'demo-test': { type: 'string' },
+    json: { type: 'boolean' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+  });
+  if (v.help) {
+    process.stdout.write(EVAL_HELP + '\n');
+    return 0;
+  }
+  if (!v.weights) throw new UsageError('--weights FILE is required');
+  const arch = v.arch === undefined ? undefined : choice(v, 'arch', ARCHS, 'resnet50');
+  const size = num(v, 'size', 224, (x) => Number.isInteger(x) && x >= 32, 'an integer ≥ 32');
+  const batchSize = num(v, 'batch-size', 64, positiveInt, 'a positive integer');
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(readFileSync(v.weights as string));
+  } catch (e) {
+    throw new UsageError(`--weights: cannot read ${v.weights}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  const weights = loadSafetensorsWeights(bytes, arch);
+  const { dataset } = loadDataset({
+    demo: !!v.demo, dataDir: v.data as string | undefined, noise: null, seed: 0,
+    demoTrain: v['demo-train'] === undefined ? 1 : num(v, 'demo-train', 0, positiveInt, 'a positive integer'),
+    demoTest: v['demo-test'] === undefined ? undefined : num(v, 'demo-test', 0, positiveInt, 'a positive integer'),
+  });
+  const backend = await setupBackend(choice(v, 'backend', BACKENDS, 'wasm'));
+  progress(`eval: ${weights.spec.config.arch} width ${weights.spec.config.width} at ${size}px on ${dataset.test.labels.length} test images, backend ${backend.backend}`);
+  const model = modelFromValues(weights.spec, weights.values);
+  const pipeline = new ImagePipeline({ ...PIPELINE_DEFAULTS, size });
+  const p = await predict(model, pipeline, dataset.test, batchSize);
+  pipeline.dispose();
+  disposeModel(model);
+  const r = report(p.preds, dataset.test.cleanLabels, p.numClasses);
+  const samples = dataset.test.names.map((name, i) => ({
+    name, label: dataset.test.cleanLabels[i], pred: p.preds[i], logits: Array.from(p.logits.subarray(i * p.numClasses, (i + 1) * p.numClasses)),
+  }));
+  emitJson({ accuracy: r.accuracy, perClassAccuracy: r.perClassAccuracy, confusion: r.confusion, samples }, { json: !!v.json, out: v.out as string | undefined });
+  progress(`test accuracy ${(r.accuracy * 100).toFixed(2)}%`);
+  return 0;
+}

@@ -1,0 +1,42 @@
+// The `eac` command line: the lab's engine, headless. Results as JSON on stdout (--json) or in a
+// file (--out); progress on stderr; a non-zero exit code with a one-line reason on any error.
+import { trainCommand, TRAIN_HELP } from './train.ts';
+import { evalCommand, EVAL_HELP } from './eval.ts';
+import { benchCommand, BENCH_HELP } from './bench.ts';
+import { UsageError } from './args.ts';
+
+const HELP = `eac: the EAC lab's engine on the command line
+
+${TRAIN_HELP}
+
+${EVAL_HELP}
+
+${BENCH_HELP}
+`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'train':
+        return await trainCommand(rest);
+      case 'eval':
+        return await evalCommand(rest);
+      case 'bench':
+        return await benchCommand(rest);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        process.stdout.write(HELP);
+        return command === undefined ? 2 : 0;
+      default:
+        throw new UsageError(`unknown command ${JSON.stringify(command)} (try: eac help)`);
+    }
+  } catch (e) {
+    const msg = (e as Error).message?.split('\n')[0] ?? String(e);
+    process.stderr.write(`eac ${command ?? ''}: error: ${msg}\n`);
+    if (process.env.EAC_DEBUG) console.error(e);
+    return e instanceof UsageError ? 2 : 1;
+  }
+}

@@ -1,0 +1,67 @@
+// Backend setup for Node (the `eac` CLI and tests): cpu, wasm, or WebGPU through Dawn.
+import { createRequire } from 'node:module';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import os from 'node:os';
+import { tf } from '../engine/tf.ts';
+
+export type BackendName = 'cpu' | 'wasm' | 'webgpu';
+export const BACKENDS: readonly BackendName[] = ['cpu', 'wasm', 'webgpu'];
+
+const require = createRequire(import.meta.url);
+
+/** Vulkan driver defaults for Dawn: Chromium's SwiftShader ICD when nothing else is configured. */
+function prepareVulkanEnv(): void {
+  const swiftshader = '/usr/lib/chromium/vk_swiftshader_icd.json';
+  if (!process.env.VK_ICD_FILENAMES && !process.env.EAC_SYSTEM_VULKAN) {
+    try {
+      require('node:fs').accessSync(swiftshader);
+      process.env.VK_ICD_FILENAMES = swiftshader;
+    } catch {
+      /* no SwiftShader: let the system's Vulkan loader pick a real GPU driver */
+    }
+  }
+  if (!process.env.XDG_RUNTIME_DIR) {
+    const dir = path.join(os.tmpdir(), `eac-xdg-${process.getuid?.() ?? 'user'}`);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    process.env.XDG_RUNTIME_DIR = dir;
+  }
+}
+
+export interface BackendInfo {
+  backend: BackendName;
+  /** The GPU adapter's description for webgpu, else null. */
+  adapter: string | null;
+}
+
+/**
+ * Registers and selects a backend. WebGPU in Node needs libvulkan; LD_LIBRARY_PATH must already
+ * point at a Vulkan loader before the process starts (the `bin/eac.js` launcher arranges that).
+ */
+export async function setupBackend(name: BackendName): Promise<BackendInfo> {
+  await import('@tensorflow/tfjs-backend-cpu');
+  let adapter: string | null = null;
+  if (name === 'wasm') {
+    const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    const distDir = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));
+    wasm.setWasmPaths(distDir + path.sep);
+  } else if (name === 'webgpu') {
+    prepareVulkanEnv();
+    const webgpu = await import('webgpu');
+    Object.assign(globalThis, webgpu.globals);
+    const gpu = webgpu.create([]);
+    // tfjs-backend-webgpu looks for navigator.gpu; Node 21+ has a read-only navigator.
+    const nav = (globalThis as { navigator?: object }).navigator;
+    if (nav) Object.defineProperty(nav, 'gpu', { value: gpu, configurable: true });
+    else Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
+    const probe = await gpu.requestAdapter();
+    if (!probe) throw new Error('WebGPU: no adapter found (is a Vulkan driver installed? see README)');
+    const info = (probe as unknown as { info?: { description?: string; vendor?: string; architecture?: string } }).info;
+    adapter = [info?.vendor, info?.architecture, info?.description].filter(Boolean).join(' ') || 'unknown adapter';
+    await import('@tensorflow/tfjs-backend-webgpu');
+  }
+  const ok = await tf.setBackend(name);
+  if (!ok) throw new Error(`backend ${name} failed to initialise`);
+  await tf.ready();
+  return { backend: name, adapter };
+}

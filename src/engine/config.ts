@@ -1,0 +1,74 @@
+// A training run's full configuration, with the official code's values as defaults.
+import type { Arch } from './resnet.ts';
+import { PIPELINE_DEFAULTS, type AugmentMode, type ErasingMode } from './augment.ts';
+
+export type Method = 'eac' | 'baseline';
+
+export interface TrainConfig {
+  arch: Arch;
+  /** Backbone width (64 = the real network; smaller for demos and tests). */
+  width: number;
+  method: Method;
+  /** λ, the weight of the consistency loss. */
+  lam: number;
+  epochs: number;
+  /** Stop after this many optimiser steps in total (null: run all epochs). */
+  maxSteps: number | null;
+  batchSize: number;
+  lr: number;
+  weightDecay: number;
+  /** ExponentialLR factor, applied at the end of every epoch. */
+  gamma: number;
+  /** Input size (square). */
+  size: number;
+  seed: number;
+  augment: AugmentMode;
+  erasing: ErasingMode;
+  shuffle: boolean;
+  evalBatchSize: number;
+}
+
+/** The official recipe; ResNet-18 differs only in its learning rate (2e-4). */
+export function defaultTrainConfig(arch: Arch = 'resnet50'): TrainConfig {
+  return {
+    arch,
+    width: 64,
+    method: 'eac',
+    lam: 5,
+    epochs: 60,
+    maxSteps: null,
+    batchSize: 32,
+    lr: arch === 'resnet18' ? 2e-4 : 1e-4,
+    weightDecay: 1e-4,
+    gamma: 0.9,
+    size: PIPELINE_DEFAULTS.size,
+    seed: 0,
+    augment: 'full',
+    erasing: 'independent',
+    shuffle: true,
+    evalBatchSize: 64,
+  };
+}
+
+/** Throws a one-line reason for any value the engine cannot run with. */
+export function validateTrainConfig(c: TrainConfig): void {
+  const bad = (msg: string): never => {
+    throw new Error(`invalid configuration: ${msg}`);
+  };
+  if (c.arch !== 'resnet50' && c.arch !== 'resnet18') bad(`arch must be resnet50 or resnet18, got ${String(c.arch)}`);
+  if (c.method !== 'eac' && c.method !== 'baseline') bad(`method must be eac or baseline, got ${String(c.method)}`);
+  const posInt = (name: string, v: number) => (!Number.isInteger(v) || v < 1) && bad(`${name} must be a positive integer, got ${v}`);
+  posInt('width', c.width);
+  posInt('epochs', c.epochs);
+  posInt('batch size', c.batchSize);
+  posInt('eval batch size', c.evalBatchSize);
+  if (c.maxSteps !== null) posInt('max steps', c.maxSteps);
+  if (!Number.isInteger(c.size) || c.size < 32) bad(`size must be an integer ≥ 32, got ${c.size}`);
+  if (!(c.lr > 0) || !Number.isFinite(c.lr)) bad(`learning rate must be > 0, got ${c.lr}`);
+  if (!(c.weightDecay >= 0)) bad(`weight decay must be ≥ 0, got ${c.weightDecay}`);
+  if (!(c.gamma > 0 && c.gamma <= 1)) bad(`gamma must be in (0, 1], got ${c.gamma}`);
+  if (!(c.lam >= 0) || !Number.isFinite(c.lam)) bad(`lambda must be ≥ 0, got ${c.lam}`);
+  if (!Number.isInteger(c.seed) || c.seed < 0) bad(`seed must be a non-negative integer, got ${c.seed}`);
+  if (c.augment !== 'full' && c.augment !== 'none') bad(`augment must be full or none, got ${String(c.augment)}`);
+  if (c.erasing !== 'independent' && c.erasing !== 'mirrored') bad(`erasing must be independent or mirrored, got ${String(c.erasing)}`);
+}

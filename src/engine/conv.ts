@@ -1,0 +1,434 @@
+// conv2d with PyTorch semantics (NHWC input, HWIO filter, symmetric explicit zero padding, square
+// stride, no dilation, no bias) whose FILTER gradient avoids tfjs's Conv2DBackpropFilter kernel.
+//
+// Why: on WebGPU, Conv2DBackpropFilter runs one thread per filter weight and each thread loops
+// serially over N·Ho·Wo (401 408 iterations for ResNet-50 conv1 at batch 32, 224 px), so the GPU
+// gets a few thousand threads doing long serial chains; and tfjs-backend-wasm has no
+// Conv2DBackpropFilter at all. Here the filter gradient is expressed as matmuls (X^T·dY) on slices
+// or im2col patches of the input, with the reduction dimension K = N·Ho·Wo split into S chunks and
+// run as ONE batched matmul [S, K/S, M]^T × [S, K/S, N] → [S, M, N] followed by a sum over S, so the
+// number of independent output tiles is S times larger. The input gradient keeps tfjs's own
+// Conv2DBackpropInput (parallel over input elements, present on cpu, wasm and webgpu).
+// See docs/filter-gradient.md for the per-layer plan and the reasoning.
+import { tf } from './tf.ts';
+import type { Tensor, Tensor2D, Tensor4D } from './tf.ts';
+
+/** How the filter gradient of one convolution is computed. */
+export type FilterGradFormulation =
+  /** 1×1, stride 1, pad 0: dW = X^T·dY over the N·H·W rows, X used in place (no copy). */
+  | 'matmul-1x1'
+  /** 1×1, stride s > 1, pad 0: one strided slice of X, then X_s^T·dY. */
+  | 'matmul-1x1-strided'
+  /** k×k: for each tap (i, j), the shifted strided slice of the padded input, matmul'd with dY. */
+  | 'per-tap'
+  /** k×k: im2col patches [rows, kh·kw·Cin] (built in batch chunks), then one matmul with dY. */
+  | 'im2col';
+
+export const FORMULATIONS: readonly FilterGradFormulation[] = ['matmul-1x1', 'matmul-1x1-strided', 'per-tap', 'im2col'];
+
+/** 'gpu': split the reduction for parallelism; 'cpu': no split (cpu/wasm gain nothing from it). */
+export type DeviceClass = 'gpu' | 'cpu';
+
+export interface ConvShape {
+  batch: number;
+  inHeight: number;
+  inWidth: number;
+  inChannels: number;
+  outChannels: number;
+  kernelHeight: number;
+  /** Defaults to kernelHeight. */
+  kernelWidth?: number;
+  stride: number;
+  pad: number;
+}
+
+export interface FilterGradOptions {
+  /** Defaults to the class of the active backend (webgpu/webgl → 'gpu', else 'cpu'). */
+  device?: DeviceClass;
+  /** Force a formulation (tests, benchmarks). The 1×1 ones require a 1×1 pad-0 conv. */
+  formulation?: FilterGradFormulation;
+  /** Force the split count S of every matmul's reduction (1 = no split). */
+  splitK?: number;
+  /** Cap on one im2col patch tensor, in bytes; the batch is processed in chunks under it. */
+  im2colBudgetBytes?: number;
+  /** GPU split target: S·ceil(M/32)·ceil(N/32) 32×32 matmul tiles (workgroups) per matmul. */
+  targetWorkgroups?: number;
+  /** GPU split floor: each chunk of the reduction keeps at least this many rows. */
+  minChunk?: number;
+  /** GPU split cap on the [S, M, N] partial sums, in bytes. */
+  partialBudgetBytes?: number;
+}
+
+export const FILTER_GRAD_DEFAULTS = {
+  im2colBudgetBytes: 64 * 2 ** 20,
+  targetWorkgroups: 1024,
+  minChunk: 256,
+  partialBudgetBytes: 32 * 2 ** 20,
+  maxSplit: 4096,
+} as const;
+
+export interface FilterGradPlan {
+  formulation: FilterGradFormulation;
+  reason: string;
+  device: DeviceClass;
+  outHeight: number;
+  outWidth: number;
+  /** Taps kh·kw. */
+  taps: number;
+  /** Total reduction length N·Ho·Wo of the filter gradient. */
+  reduction: number;
+  /** Matmuls launched (per-tap: one per tap; im2col: one per batch chunk). */
+  matmuls: number;
+  /** Shape of one matmul (the first one): [k, m]^T × [k, n] → [m, n]. */
+  matmul: { m: number; n: number; k: number };
+  /** Split count S of that matmul's reduction, and the padded k (a multiple of S). */
+  splitK: number;
+  paddedK: number;
+  /** im2col only: images per batch chunk and number of chunks (1 and 1 otherwise). */
+  batchChunk: number;
+  chunks: number;
+  /** Independent output elements of one (split) matmul: S·m·n. */
+  parallelOutputs: number;
+  /** 32×32-tile workgroups of one (split) matmul on WebGPU's packed matmul: S·⌈m/32⌉·⌈n/32⌉. */
+  workgroups: number;
+  /** The stock kernel: one thread per filter weight, each looping over `stockLoop` terms. */
+  stockThreads: number;
+  stockLoop: number;
+  /** Rough global-memory traffic estimate (float32 bytes read + written), ours and per-tap/im2col alternatives. */
+  bytesEstimate: number;
+  /** Largest transient tensor (bytes) the formulation allocates besides dY and X. */
+  peakTempBytes: number;
+}
+
+const ceilDiv = (a: number, b: number): number => Math.ceil(a / b);
+const F32 = 4;
+
+function outSize(inSize: number, k: number, stride: number, pad: number): number {
+  return Math.floor((inSize + 2 * pad - k) / stride) + 1;
+}
+
+/**
+ * Split count S for a [k, m]^T × [k, n] matmul on the given device class. On 'gpu', S is the
+ * smallest count that gives ~targetWorkgroups 32×32 tiles, bounded so that chunks keep ≥ minChunk
+ * rows and the [S, m, n] partials stay under partialBudgetBytes; a divisor of k within a factor
+ * of two of that is preferred (no zero padding needed).
+ */
+export function chooseSplit(k: number, m: number, n: number, options: FilterGradOptions = {}): number {
+  if (options.splitK !== undefined) return Math.max(1, Math.min(Math.floor(options.splitK), k));
+  if ((options.device ?? 'gpu') === 'cpu') return 1;
+  const target = options.targetWorkgroups ?? FILTER_GRAD_DEFAULTS.targetWorkgroups;
+  const minChunk = options.minChunk ?? FILTER_GRAD_DEFAULTS.minChunk;
+  const partialBudget = options.partialBudgetBytes ?? FILTER_GRAD_DEFAULTS.partialBudgetBytes;
+  const tiles = ceilDiv(m, 32) * ceilDiv(n, 32);
+  const cap = Math.min(
+    Math.floor(k / minChunk),
+    Math.floor(partialBudget / (F32 * m * n)),
+    FILTER_GRAD_DEFAULTS.maxSplit,
+  );
+  const want = Math.min(ceilDiv(target, tiles), cap);
+  if (want <= 1) return 1;
+  // Prefer a divisor of k in [want/2, min(2·want, cap)], closest to `want` in ratio.
+  let best = 0;
+  let bestScore = Infinity;
+  for (let d = Math.max(2, Math.ceil(want / 2)); d <= Math.min(2 * want, cap); d++) {
+    if (k % d !== 0) continue;
+    const score = Math.abs(Math.log(d / want));
+    if (score < bestScore) {
+      best = d;
+      bestScore = score;
+    }
+  }
+  return best || want;
+}
+
+function deviceOfBackend(): DeviceClass {
+  const name = tf.getBackend();
+  return name === 'webgpu' || name === 'webgl' ? 'gpu' : 'cpu';
+}
+
+interface Resolved {
+  n: number; h: number; w: number; cin: number; cout: number;
+  kh: number; kw: number; s: number; p: number; ho: number; wo: number;
+}
+
+function resolve(shape: ConvShape): Resolved {
+  const kh = shape.kernelHeight;
+  const kw = shape.kernelWidth ?? kh;
+  const r = {
+    n: shape.batch, h: shape.inHeight, w: shape.inWidth, cin: shape.inChannels, cout: shape.outChannels,
+    kh, kw, s: shape.stride, p: shape.pad,
+    ho: outSize(shape.inHeight, kh, shape.stride, shape.pad),
+    wo: outSize(shape.inWidth, kw, shape.stride, shape.pad),
+  };
+  if (!(r.ho > 0 && r.wo > 0)) throw new Error(`conv2d: empty output for ${JSON.stringify(shape)}`);
+  return r;
+}
+
+/** Bytes-moved estimates (float32) for the two general formulations; see docs/filter-gradient.md. */
+function trafficEstimates(r: Resolved, imChunks: number): { perTap: number; im2col: number; pad: number } {
+  const K = r.n * r.ho * r.wo;
+  const T = r.kh * r.kw;
+  const pad = r.p > 0 ? 2 * r.n * (r.h + 2 * r.p) * (r.w + 2 * r.p) * r.cin : 0; // read x, write xp
+  // per tap: slice (read + write K·Cin), matmul reads slice (K·Cin) and dY (K·Cout).
+  const perTap = pad + T * (3 * K * r.cin + K * r.cout);
+  // slices (read + write), concat (read + write), matmul reads patches once and dY once
+  // (+ a copy of each dY chunk when the batch is chunked).
+  const im2col = pad + 5 * T * K * r.cin + K * r.cout + (imChunks > 1 ? 2 * K * r.cout : 0);
+  return { perTap: perTap * F32, im2col: im2col * F32, pad: pad * F32 };
+}
+
+/** Which formulation (and split) the filter gradient of this convolution uses, and why. */
+export function filterGradPlan(shape: ConvShape, options: FilterGradOptions = {}): FilterGradPlan {
+  const r = resolve(shape);
+  const device = options.device ?? 'gpu';
+  const opts: FilterGradOptions = { ...options, device };
+  const T = r.kh * r.kw;
+  const K = r.n * r.ho * r.wo;
+  const is1x1 = r.kh === 1 && r.kw === 1 && r.p === 0;
+  const budget = options.im2colBudgetBytes ?? FILTER_GRAD_DEFAULTS.im2colBudgetBytes;
+  const imageBytes = r.ho * r.wo * T * r.cin * F32;
+  // Fewest chunks under the budget, balanced (32 images at ≤ 9 per chunk → 4 × 8, not 9+9+9+5).
+  const batchChunk = ceilDiv(r.n, ceilDiv(r.n, Math.max(1, Math.min(r.n, Math.floor(budget / imageBytes)))));
+  const imChunks = ceilDiv(r.n, batchChunk);
+  const traffic = trafficEstimates(r, imChunks);
+
+  let formulation: FilterGradFormulation;
+  let reason: string;
+  if (options.formulation) {
+    formulation = options.formulation;
+    reason = 'forced by options';
+    if ((formulation === 'matmul-1x1' || formulation === 'matmul-1x1-strided') && !is1x1)
+      throw new Error(`filterGradPlan: ${formulation} needs a 1×1 pad-0 conv`);
+    if (formulation === 'matmul-1x1' && r.s !== 1) throw new Error('filterGradPlan: matmul-1x1 needs stride 1');
+  } else if (is1x1 && r.s === 1) {
+    formulation = 'matmul-1x1';
+    reason = 'a 1×1 stride-1 conv is a plain matmul X^T·dY over N·H·W rows; X is used in place';
+  } else if (is1x1) {
+    formulation = 'matmul-1x1-strided';
+    reason = `a 1×1 stride-${r.s} conv only reads every ${r.s}th pixel: one strided slice of X (1/${r.s * r.s} of it), then X_s^T·dY`;
+  } else if (traffic.im2col < traffic.perTap) {
+    formulation = 'im2col';
+    reason =
+      `Cin·kh·kw = ${T * r.cin} is small next to Cout = ${r.cout}: per-tap would re-read dY ${T}× ` +
+      `(~${mb(traffic.perTap)} vs ~${mb(traffic.im2col)}); patches built in ${imChunks} chunk(s) of ${batchChunk} image(s) ≤ ${mb(budget)}`;
+  } else {
+    formulation = 'per-tap';
+    reason =
+      `${T} taps, each a [${K}, ${r.cin}]^T×[${K}, ${r.cout}] matmul on a shifted strided slice; ` +
+      `no ${T}× im2col blow-up (~${mb(traffic.perTap)} vs ~${mb(traffic.im2col)} for im2col)`;
+  }
+
+  let m: number;
+  let matmuls: number;
+  let k = K;
+  let chunk = 1;
+  let chunks = 1;
+  let bytesEstimate: number;
+  let peakTempBytes: number;
+  switch (formulation) {
+    case 'matmul-1x1':
+      m = r.cin;
+      matmuls = 1;
+      bytesEstimate = (K * r.cin + K * r.cout) * F32;
+      peakTempBytes = 0;
+      break;
+    case 'matmul-1x1-strided':
+      m = r.cin;
+      matmuls = 1;
+      bytesEstimate = (3 * K * r.cin + K * r.cout) * F32;
+      peakTempBytes = K * r.cin * F32;
+      break;
+    case 'per-tap':
+      m = r.cin;
+      matmuls = T;
+      bytesEstimate = traffic.perTap;
+      peakTempBytes = K * r.cin * F32 + traffic.pad / 2;
+      break;
+    case 'im2col':
+      m = T * r.cin;
+      chunk = batchChunk;
+      chunks = imChunks;
+      matmuls = imChunks;
+      k = chunk * r.ho * r.wo;
+      bytesEstimate = traffic.im2col;
+      peakTempBytes = 2 * k * m * F32 + traffic.pad / 2; // slices + patches alive together
+      break;
+  }
+  const n = r.cout;
+  const S = chooseSplit(k, m, n, opts);
+  const paddedK = ceilDiv(k, S) * S;
+  const partial = S > 1 ? 2 * S * m * n * F32 * matmuls : 0; // write + read the partials
+  return {
+    formulation, reason, device,
+    outHeight: r.ho, outWidth: r.wo, taps: T, reduction: K,
+    matmuls, matmul: { m, n, k }, splitK: S, paddedK,
+    batchChunk: chunk, chunks,
+    parallelOutputs: S * m * n,
+    workgroups: S * ceilDiv(m, 32) * ceilDiv(n, 32),
+    stockThreads: T * r.cin * r.cout,
+    stockLoop: K,
+    bytesEstimate: bytesEstimate + partial,
+    peakTempBytes: peakTempBytes + (S > 1 ? S * m * n * F32 : 0),
+  };
+}
+
+function mb(bytes: number): string {
+  return bytes >= 2 ** 20 ? `${(bytes / 2 ** 20).toFixed(1)} MB` : `${(bytes / 1024).toFixed(1)} KB`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Kernels (all built from stock ops that are fast on cpu, wasm and webgpu)
+
+/** a2d^T·b2d for a: [k, m], b: [k, n], with the k reduction split into S batched chunks. */
+function splitMatmulTN(a: Tensor2D, b: Tensor2D, S: number): Tensor2D {
+  if (S <= 1) return tf.matMul(a, b, true, false);
+  return tf.tidy(() => {
+    const [k, m] = a.shape;
+    const n = b.shape[1];
+    const kp = ceilDiv(k, S) * S;
+    let ap: Tensor2D = a;
+    let bp: Tensor2D = b;
+    if (kp > k) {
+      // Zero rows contribute nothing to the sum.
+      ap = tf.pad(a, [[0, kp - k], [0, 0]]);
+      bp = tf.pad(b, [[0, kp - k], [0, 0]]);
+    }
+    const partials = tf.matMul(tf.reshape(ap, [S, kp / S, m]), tf.reshape(bp, [S, kp / S, n]), true, false);
+    return tf.sum(partials, 0) as Tensor2D;
+  });
+}
+
+/** Input rows hit by tap (i, j) for output pixels of a batch range: [nb, Ho, Wo, Cin]. */
+function tapSlice(xp: Tensor4D, i: number, j: number, r: Resolved, b0: number, nb: number): Tensor4D {
+  const full = b0 === 0 && nb === r.n;
+  if (r.s === 1) {
+    const [, hp, wp] = xp.shape;
+    if (full && i === 0 && j === 0 && r.ho === hp && r.wo === wp) return xp;
+    return tf.slice(xp, [b0, i, j, 0], [nb, r.ho, r.wo, r.cin]);
+  }
+  return tf.stridedSlice(
+    xp,
+    [b0, i, j, 0],
+    [b0 + nb, i + r.s * (r.ho - 1) + 1, j + r.s * (r.wo - 1) + 1, r.cin],
+    [1, r.s, r.s, 1],
+  ) as Tensor4D;
+}
+
+function filterGradient(x: Tensor4D, dy: Tensor4D, r: Resolved, plan: FilterGradPlan, opts: FilterGradOptions): Tensor4D {
+  const K = r.n * r.ho * r.wo;
+  const dy2 = (): Tensor2D => tf.reshape(dy, [K, r.cout]);
+  switch (plan.formulation) {
+    case 'matmul-1x1':
+      return tf.tidy(() =>
+        tf.reshape(splitMatmulTN(tf.reshape(x, [K, r.cin]), dy2(), plan.splitK), [1, 1, r.cin, r.cout]),
+      );
+    case 'matmul-1x1-strided':
+      return tf.tidy(() => {
+        const xs = tapSlice(x, 0, 0, r, 0, r.n);
+        return tf.reshape(splitMatmulTN(tf.reshape(xs, [K, r.cin]), dy2(), plan.splitK), [1, 1, r.cin, r.cout]);
+      });
+    case 'per-tap': {
+      const xp = r.p > 0 ? tf.pad(x, [[0, 0], [r.p, r.p], [r.p, r.p], [0, 0]]) : x;
+      const dyK = dy2();
+      const taps: Tensor2D[] = [];
+      try {
+        for (let i = 0; i < r.kh; i++) {
+          for (let j = 0; j < r.kw; j++) {
+            // One tap at a time: its slice is released before the next one is cut.
+            taps.push(tf.tidy(() => splitMatmulTN(tf.reshape(tapSlice(xp, i, j, r, 0, r.n), [K, r.cin]), dyK, plan.splitK)));
+          }
+        }
+        return tf.tidy(() => tf.reshape(tf.stack(taps), [r.kh, r.kw, r.cin, r.cout]));
+      } finally {
+        for (const t of taps) t.dispose();
+        dyK.dispose();
+        if (xp !== x) xp.dispose();
+      }
+    }
+    case 'im2col': {
+      const xp = r.p > 0 ? tf.pad(x, [[0, 0], [r.p, r.p], [r.p, r.p], [0, 0]]) : x;
+      const M = r.kh * r.kw * r.cin;
+      let acc: Tensor2D | null = null;
+      try {
+        for (let b0 = 0; b0 < r.n; b0 += plan.batchChunk) {
+          const nb = Math.min(plan.batchChunk, r.n - b0);
+          const part = tf.tidy(() => {
+            const slices: Tensor4D[] = [];
+            for (let i = 0; i < r.kh; i++) for (let j = 0; j < r.kw; j++) slices.push(tapSlice(xp, i, j, r, b0, nb));
+            // [nb, Ho, Wo, kh·kw·Cin], columns ordered (i, j, c) = the HWIO filter's flattening.
+            const patches = slices.length === 1 ? slices[0] : tf.concat(slices, 3);
+            const kc = nb * r.ho * r.wo;
+            const dyc = nb === r.n ? dy : tf.slice(dy, [b0, 0, 0, 0], [nb, r.ho, r.wo, r.cout]);
+            const S = chooseSplit(kc, M, r.cout, { ...opts, device: plan.device, splitK: opts.splitK ?? (nb === plan.batchChunk ? plan.splitK : undefined) });
+            return splitMatmulTN(tf.reshape(patches, [kc, M]), tf.reshape(dyc, [kc, r.cout]), S);
+          });
+          if (acc === null) acc = part;
+          else {
+            const next: Tensor2D = tf.add(acc, part);
+            acc.dispose();
+            part.dispose();
+            acc = next;
+          }
+        }
+        return tf.reshape(acc as Tensor2D, [r.kh, r.kw, r.cin, r.cout]);
+      } finally {
+        acc?.dispose();
+        if (xp !== x) xp.dispose();
+      }
+    }
+  }
+}
+
+/**
+ * The filter gradient alone (what tfjs's conv2DBackpropFilter computes), for x NHWC, dy the
+ * gradient of conv2d(x, w, stride, pad) and filterShape = w.shape (HWIO).
+ */
+export function conv2dFilterGrad(
+  x: Tensor4D,
+  dy: Tensor4D,
+  filterShape: [number, number, number, number],
+  stride: number,
+  pad: number,
+  options: FilterGradOptions = {},
+): Tensor4D {
+  const [n, h, wd, cin] = x.shape;
+  const [kh, kw, fcin, cout] = filterShape;
+  if (fcin !== cin) throw new Error(`conv2dFilterGrad: x has ${cin} channels, filter expects ${fcin}`);
+  const shape: ConvShape = { batch: n, inHeight: h, inWidth: wd, inChannels: cin, outChannels: cout, kernelHeight: kh, kernelWidth: kw, stride, pad };
+  const r = resolve(shape);
+  if (dy.shape.join() !== [n, r.ho, r.wo, cout].join()) throw new Error(`conv2dFilterGrad: dy ${dy.shape} ≠ [${[n, r.ho, r.wo, cout]}]`);
+  const device = options.device ?? deviceOfBackend();
+  const plan = filterGradPlan(shape, { ...options, device });
+  return filterGradient(x, dy, r, plan, { ...options, device });
+}
+
+function explicitPad(pad: number): 'valid' | [[number, number], [number, number], [number, number], [number, number]] {
+  // 'valid' for pad 0 keeps WebGPU's direct 1×1 matmul path for the forward conv.
+  return pad === 0 ? 'valid' : [[0, 0], [pad, pad], [pad, pad], [0, 0]];
+}
+
+/**
+ * conv2d, PyTorch semantics: x NHWC, w HWIO, symmetric zero padding `pad` on H and W, square
+ * `stride`, no dilation, no bias. Its gradient uses tfjs's Conv2DBackpropInput for x and the
+ * formulation of `filterGradPlan` for w (never the Conv2DBackpropFilter kernel).
+ */
+export function conv2d(x: Tensor4D, w: Tensor4D, stride: number, pad: number, options: FilterGradOptions = {}): Tensor4D {
+  if (x.rank !== 4 || w.rank !== 4) throw new Error(`conv2d: expected x NHWC and w HWIO, got ${x.shape} and ${w.shape}`);
+  if (x.shape[3] !== w.shape[2]) throw new Error(`conv2d: x has ${x.shape[3]} channels, w expects ${w.shape[2]}`);
+  const padding = explicitPad(pad);
+  const f = tf.customGrad((...args: Array<Tensor | tf.GradSaveFunc>) => {
+    const x4 = args[0] as Tensor4D;
+    const w4 = args[1] as Tensor4D;
+    (args[2] as tf.GradSaveFunc)([x4, w4]);
+    const value = tf.conv2d(x4, w4, stride, padding);
+    const gradFunc = (dy: Tensor, saved: Tensor[]): Tensor[] => {
+      const [xs, ws] = saved as Tensor4D[];
+      const dy4 = dy as Tensor4D;
+      const dx = tf.conv2dTranspose(dy4, ws, xs.shape, stride, padding);
+      const dw = conv2dFilterGrad(xs, dy4, ws.shape, stride, pad, options);
+      return [dx, dw];
+    };
+    return { value, gradFunc };
+  });
+  return f(x, w) as Tensor4D;
+}

@@ -1,0 +1,202 @@
+// The training loop, top to bottom: for each epoch, shuffle, plan each batch's random views,
+// take an EAC (or baseline) step, then evaluate on the test split and decay the learning rate.
+// Pure engine code: no DOM, runs in a browser worker and in Node. Never uses
+// requestAnimationFrame/tf.nextFrame, so training continues in background tabs.
+import { Rng } from './rng.ts';
+import { createModel, disposeModel, readValues, type Model } from './resnet.ts';
+import { Adam, ADAM_DEFAULTS, exponentialLr } from './optim.ts';
+import { ImagePipeline, PIPELINE_DEFAULTS, planViews } from './augment.ts';
+import { trainStep } from './step.ts';
+import { predict, report, type EvalReport } from './evaluate.ts';
+import { accuracy, meanOfLast, memorisation } from './metrics.ts';
+import { validateTrainConfig, type TrainConfig } from './config.ts';
+import { NUM_CLASSES, type Dataset, type Split } from '../data/types.ts';
+
+export interface StepLog {
+  step: number;
+  epoch: number;
+  loss: number;
+  ce: number;
+  consistency: number;
+}
+
+export interface EpochMetrics {
+  epoch: number;
+  steps: number;
+  loss: number;
+  ce: number;
+  consistency: number;
+  /** Training accuracy of view 1's predictions (before each update) against the training labels. */
+  trainAccNoisy: number;
+  /** … and against the clean labels. */
+  trainAccClean: number;
+  /** Of the label-flipped training samples: share predicted as the noisy label / the true label. */
+  memorisation: { flipped: number; predictedNoisy: number | null; predictedClean: number | null };
+  testAcc: number;
+  test: EvalReport;
+  lr: number;
+  seconds: number;
+  imagesPerSecond: number;
+}
+
+export interface RunSummary {
+  /** The paper's figure: mean test accuracy of the last 5 epochs. */
+  testAccLast5: number | null;
+  finalTestAcc: number | null;
+  bestTestAcc: number | null;
+  epochs: number;
+  steps: number;
+  seconds: number;
+  stoppedBy: 'completed' | 'max-steps' | 'cancelled';
+}
+
+export interface RunResult {
+  config: TrainConfig;
+  epochs: EpochMetrics[];
+  steps: StepLog[];
+  summary: RunSummary;
+}
+
+export interface Progress {
+  epoch: number;
+  epochs: number;
+  step: number; // optimiser steps so far (whole run)
+  stepInEpoch: number;
+  stepsPerEpoch: number;
+  totalSteps: number;
+  imagesPerSecond: number;
+  etaSeconds: number | null;
+  last: StepLog;
+}
+
+export interface TrainOptions {
+  /** Start from these weights (e.g. pretrained); default: a fresh model drawn from the seed. */
+  model?: Model;
+  logSteps?: boolean;
+  signal?: AbortSignal;
+  onStep?: (p: Progress) => void;
+  onEpoch?: (e: EpochMetrics) => void;
+  /** Receives the final parameters and buffers (engine layout) before the model is freed. */
+  keepModel?: (values: Map<string, Float32Array>) => void;
+  now?: () => number;
+}
+
+export function stepsPerEpoch(trainSize: number, batchSize: number): number {
+  return Math.ceil(trainSize / batchSize); // the last partial batch is kept
+}
+
+/** Copies the images of `indices` out of a split (uint8 NHWC). */
+export function gatherImages(split: Split, indices: ArrayLike<number>): Uint8Array {
+  const per = split.height * split.width * 3;
+  const out = new Uint8Array(indices.length * per);
+  for (let i = 0; i < indices.length; i++) out.set(split.images.subarray(indices[i] * per, (indices[i] + 1) * per), i * per);
+  return out;
+}
+
+export async function train(dataset: Dataset, config: TrainConfig, opts: TrainOptions = {}): Promise<RunResult> {
+  validateTrainConfig(config);
+  const now = opts.now ?? (() => performance.now());
+  const rng = new Rng(config.seed);
+  // The model is drawn from its own stream so that the data path does not depend on the model size.
+  const modelRng = rng.fork();
+  const dataRng = rng.fork();
+  const ownsModel = !opts.model;
+  const model = opts.model ?? createModel({ arch: config.arch, width: config.width, numClasses: NUM_CLASSES }, modelRng);
+  const optimizer = new Adam(model.trainable, { ...ADAM_DEFAULTS, lr: config.lr, weightDecay: config.weightDecay });
+  const pipeline = new ImagePipeline({ ...PIPELINE_DEFAULTS, size: config.size, augment: config.augment, erasing: config.erasing });
+  const { train: split, test } = dataset;
+  const n = split.labels.length;
+  if (n === 0) throw new Error('the training split is empty');
+  const perEpoch = stepsPerEpoch(n, config.batchSize);
+  const totalSteps = Math.min(perEpoch * config.epochs, config.maxSteps ?? Infinity);
+
+  const epochs: EpochMetrics[] = [];
+  const steps: StepLog[] = [];
+  let step = 0;
+  let stoppedBy: RunSummary['stoppedBy'] = 'completed';
+  const runStart = now();
+  let imagesSeen = 0;
+
+  try {
+    for (let epoch = 1; epoch <= config.epochs; epoch++) {
+      const lr = exponentialLr(config.lr, config.gamma, epoch);
+      optimizer.lr = lr;
+      const order = config.shuffle ? dataRng.permutation(n) : Int32Array.from({ length: n }, (_, i) => i);
+      const epochStart = now();
+      let sumLoss = 0, sumCe = 0, sumCons = 0, stepsDone = 0;
+      const seen: number[] = [];
+      const seenPreds: number[] = [];
+      for (let s = 0; s < perEpoch; s++) {
+        if (opts.signal?.aborted) { stoppedBy = 'cancelled'; break; }
+        if (step >= totalSteps) { stoppedBy = 'max-steps'; break; }
+        const idx = order.subarray(s * config.batchSize, Math.min(n, (s + 1) * config.batchSize));
+        const labels = Int32Array.from(idx, (i) => split.labels[i]);
+        const plan = planViews(dataRng, gatherImages(split, idx), idx.length, split.height, split.width, pipeline.cfg);
+        const { x1, x2 } = pipeline.buildViews(plan, config.method === 'eac');
+        const r = await trainStep(model, optimizer, { x1, x2, labels }, config.method, config.lam);
+        x1.dispose();
+        x2?.dispose();
+        if (!Number.isFinite(r.loss)) throw new Error(`the loss became ${r.loss} at step ${step + 1} (epoch ${epoch}); lower the learning rate`);
+        step++;
+        stepsDone++;
+        imagesSeen += idx.length;
+        sumLoss += r.loss; sumCe += r.ce; sumCons += r.consistency;
+        for (let i = 0; i < idx.length; i++) { seen.push(idx[i]); seenPreds.push(r.preds[i]); }
+        const log: StepLog = { step, epoch, loss: r.loss, ce: r.ce, consistency: r.consistency };
+        if (opts.logSteps) steps.push(log);
+        const elapsed = (now() - runStart) / 1000;
+        const ips = imagesSeen / Math.max(elapsed, 1e-9);
+        opts.onStep?.({
+          epoch, epochs: config.epochs, step, stepInEpoch: s + 1, stepsPerEpoch: perEpoch, totalSteps,
+          imagesPerSecond: ips, etaSeconds: step > 0 ? (elapsed / step) * (totalSteps - step) : null, last: log,
+        });
+      }
+      // A cancelled epoch is not evaluated: the user asked to stop now.
+      if (stepsDone === 0 || stoppedBy === 'cancelled') break;
+      const trainSeconds = (now() - epochStart) / 1000;
+      const noisy = seen.map((i) => split.labels[i]);
+      const clean = seen.map((i) => split.cleanLabels[i]);
+      const testPred = await predict(model, pipeline, test, config.evalBatchSize, opts.signal);
+      const testReport = report(testPred.preds, test.cleanLabels, testPred.numClasses);
+      const metrics: EpochMetrics = {
+        epoch,
+        steps: stepsDone,
+        loss: sumLoss / stepsDone,
+        ce: sumCe / stepsDone,
+        consistency: sumCons / stepsDone,
+        trainAccNoisy: accuracy(seenPreds, noisy),
+        trainAccClean: accuracy(seenPreds, clean),
+        memorisation: memorisation(seenPreds, noisy, clean),
+        testAcc: testReport.accuracy,
+        test: testReport,
+        lr,
+        seconds: (now() - epochStart) / 1000,
+        imagesPerSecond: seen.length / Math.max(trainSeconds, 1e-9),
+      };
+      epochs.push(metrics);
+      opts.onEpoch?.(metrics);
+      if (stoppedBy !== 'completed') break;
+    }
+    if (opts.keepModel) opts.keepModel(await readValues(model));
+  } finally {
+    optimizer.dispose();
+    pipeline.dispose();
+    if (ownsModel) disposeModel(model);
+  }
+  const accs = epochs.map((e) => e.testAcc);
+  return {
+    config,
+    epochs,
+    steps,
+    summary: {
+      testAccLast5: meanOfLast(accs, 5),
+      finalTestAcc: accs.length ? accs[accs.length - 1] : null,
+      bestTestAcc: accs.length ? Math.max(...accs) : null,
+      epochs: epochs.length,
+      steps: step,
+      seconds: (now() - runStart) / 1000,
+      stoppedBy,
+    },
+  };
+}
+

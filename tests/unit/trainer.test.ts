@@ -1,0 +1,103 @@
+// The training loop: no tensor leak across steps, repeatable from the seed, the per-epoch
+// figures, max-steps and cancellation, and the baseline method.
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { setupBackend, type BackendName } from '../../src/cli/node-backends.ts';
+import { tf } from '../../src/engine/tf.ts';
+import { createModel, disposeModel } from '../../src/engine/resnet.ts';
+import { Adam, ADAM_DEFAULTS } from '../../src/engine/optim.ts';
+import { ImagePipeline, PIPELINE_DEFAULTS, planViews } from '../../src/engine/augment.ts';
+import { trainStep } from '../../src/engine/step.ts';
+import { gatherImages, train } from '../../src/engine/trainer.ts';
+import { defaultTrainConfig, type TrainConfig } from '../../src/engine/config.ts';
+import { Rng } from '../../src/engine/rng.ts';
+import { generateDemoDataset } from '../../src/data/demo.ts';
+import { withSymmetricNoise } from '../../src/data/noise.ts';
+
+const backend = (process.env.EAC_TEST_BACKEND ?? 'cpu') as BackendName;
+before(async () => {
+  await setupBackend(backend);
+});
+
+const dataset = generateDemoDataset({ seed: 0, trainCount: 24, testCount: 10 });
+
+function tinyConfig(over: Partial<TrainConfig> = {}): TrainConfig {
+  return { ...defaultTrainConfig('resnet18'), width: 2, size: 32, batchSize: 8, epochs: 2, evalBatchSize: 10, ...over };
+}
+
+for (const arch of ['resnet18', 'resnet50'] as const) {
+  test(`no tensor leak: tensor count and bytes stay flat across EAC steps (${arch}, ${backend})`, async () => {
+    const model = createModel({ arch, width: 2, numClasses: 7 }, new Rng(0));
+    const opt = new Adam(model.trainable, { ...ADAM_DEFAULTS, lr: 1e-3 });
+    const pipe = new ImagePipeline({ ...PIPELINE_DEFAULTS, size: 40 });
+    const rng = new Rng(1);
+    const idx = Int32Array.from({ length: 6 }, (_, i) => i);
+    const labels = Int32Array.from(idx, (i) => dataset.train.labels[i]);
+    const readings: { tensors: number; bytes: number }[] = [];
+    for (let step = 0; step < 4; step++) {
+      const plan = planViews(rng, gatherImages(dataset.train, idx), idx.length, 100, 100, pipe.cfg);
+      const { x1, x2 } = pipe.buildViews(plan);
+      await trainStep(model, opt, { x1, x2, labels }, 'eac', 5);
+      tf.dispose([x1, x2!]);
+      const m = tf.memory();
+      readings.push({ tensors: m.numTensors, bytes: m.numBytes });
+    }
+    // After the first step (which creates the optimiser's lazily cached tensors), nothing grows.
+    assert.deepEqual(readings.slice(1), [readings[1], readings[1], readings[1]], JSON.stringify(readings));
+    opt.dispose();
+    pipe.dispose();
+    disposeModel(model);
+    const after = tf.memory().numTensors;
+    assert.ok(after < readings[0].tensors, `disposing everything frees the tensors (${after} left)`);
+  });
+}
+
+test(`a run is repeatable from its seed, and another seed differs (${backend})`, async () => {
+  const a = await train(dataset, tinyConfig({ seed: 3 }), { logSteps: true });
+  const b = await train(dataset, tinyConfig({ seed: 3 }), { logSteps: true });
+  const c = await train(dataset, tinyConfig({ seed: 4 }), { logSteps: true });
+  assert.equal(a.steps.length, 6); // 24 images / batch 8 = 3 steps × 2 epochs
+  assert.deepEqual(a.steps, b.steps);
+  assert.deepEqual(a.epochs.map((e) => e.testAcc), b.epochs.map((e) => e.testAcc));
+  assert.notDeepEqual(a.steps.map((s) => s.loss), c.steps.map((s) => s.loss));
+});
+
+test('per-epoch figures: loss parts, accuracies against noisy and clean labels, lr decay, last-5 mean', async () => {
+  const { dataset: noisy, report } = withSymmetricNoise(dataset, 0.5, 1);
+  assert.ok(report.changed > 0);
+  const r = await train(noisy, tinyConfig({ epochs: 3, gamma: 0.5, lr: 1e-3 }), { logSteps: true });
+  assert.equal(r.epochs.length, 3);
+  for (const e of r.epochs) {
+    assert.ok(Number.isFinite(e.loss) && Number.isFinite(e.ce) && Number.isFinite(e.consistency));
+    // loss = ce + λ·consistency holds for the epoch means too.
+    assert.ok(Math.abs(e.loss - (e.ce + 5 * e.consistency)) < 1e-4 * (1 + e.loss));
+    for (const acc of [e.trainAccNoisy, e.trainAccClean, e.testAcc]) assert.ok(acc >= 0 && acc <= 1);
+    assert.equal(e.test.confusion.flat().reduce((x, y) => x + y, 0), dataset.test.labels.length);
+    assert.ok(e.memorisation.flipped > 0);
+    assert.ok(e.seconds > 0 && e.imagesPerSecond > 0);
+  }
+  assert.deepEqual(r.epochs.map((e) => e.lr), [1e-3, 5e-4, 2.5e-4]);
+  // The epoch loss is the mean of its steps' losses.
+  const epoch1 = r.steps.filter((s) => s.epoch === 1).map((s) => s.loss);
+  assert.ok(Math.abs(r.epochs[0].loss - epoch1.reduce((x, y) => x + y, 0) / epoch1.length) < 1e-6);
+  assert.equal(r.summary.testAccLast5, r.epochs.reduce((s, e) => s + e.testAcc, 0) / 3);
+  // With 50% flipped labels, accuracy against noisy and clean labels must differ somewhere.
+  assert.ok(r.epochs.some((e) => e.trainAccNoisy !== e.trainAccClean));
+});
+
+test('max-steps stops mid-epoch and still evaluates; cancellation stops the run', async () => {
+  const r = await train(dataset, tinyConfig({ maxSteps: 4, epochs: 5 }), {});
+  assert.equal(r.summary.steps, 4);
+  assert.equal(r.summary.stoppedBy, 'max-steps');
+  assert.deepEqual(r.epochs.map((e) => e.steps), [3, 1]);
+  const controller = new AbortController();
+  const c = await train(dataset, tinyConfig({ epochs: 5 }), { signal: controller.signal, onStep: (p) => { if (p.step === 2) controller.abort(); } });
+  assert.equal(c.summary.steps, 2);
+  assert.equal(c.summary.stoppedBy, 'cancelled');
+  assert.equal(c.epochs.length, 0);
+});
+
+test('the baseline has no consistency term and one pass', async () => {
+  const r = await train(dataset, tinyConfig({ method: 'baseline', epochs: 1 }), { logSteps: true });
+  assert.ok(r.steps.every((s) => s.consistency === 0 && s.loss === s.ce));
+});

@@ -1,0 +1,12 @@
+import { defineConfig } from 'vite';
+import react from '@vitejs/plugin-react';
+
+// The lab is a static app: the dev server and `vite build` serve index.html,
+// and training runs in a module worker (workers/), bundled by Vite.
+export default defineConfig({
+  plugins: [react()],
+  worker: { format: 'es' },
+  server: { host: '127.0.0.1', port: 5173, strictPort: false },
+  preview: { host: '127.0.0.1', port: 4173 },
+  build: { target: 'es2022', sourcemap: true, chunkSizeWarningLimit: 4000 },
+});
