@@ -2,7 +2,8 @@
 // Conv2DBackpropFilter kernel) vs src/engine/conv.ts (conv2dFilterGrad), per ResNet conv shape.
 //
 //   node --import tsx scripts/bench-filter-grad.ts [--backend cpu|wasm|webgpu] [--net resnet50|resnet18]
-//        [--batch 4] [--size 224] [--reps 3] [--full] [--plan-only] [--stock-max-macs 2e10]
+//        [--batch 4] [--size 224] [--reps 3] [--full] [--plan-only] [--only <layer-name substring>]
+//        [--stock-max-macs N  (skip the stock kernel above N multiply-adds)]
 //   LD_LIBRARY_PATH=/usr/lib/chromium node --import tsx scripts/bench-filter-grad.ts --backend webgpu --batch 1 --size 64
 //
 // The backend may also come from EAC_BENCH_BACKEND. --full also times the complete gradient
@@ -24,12 +25,13 @@ interface Args {
   full: boolean;
   planOnly: boolean;
   stockMaxMacs: number;
+  only: string | null;
 }
 
 function parseArgs(argv: string[]): Args {
   const args: Args = {
     backend: (process.env.EAC_BENCH_BACKEND ?? 'cpu') as BackendName,
-    net: 'resnet50', batch: 4, size: 224, reps: 3, full: false, planOnly: false, stockMaxMacs: Infinity,
+    net: 'resnet50', batch: 4, size: 224, reps: 3, full: false, planOnly: false, stockMaxMacs: Infinity, only: null,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -46,6 +48,7 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--full') args.full = true;
     else if (a === '--plan-only') args.planOnly = true;
     else if (a === '--stock-max-macs') args.stockMaxMacs = Number(next());
+    else if (a === '--only') args.only = next();
     else throw new Error(`unknown argument ${a}`);
   }
   if (!BACKENDS.includes(args.backend)) throw new Error(`backend must be one of ${BACKENDS.join(', ')}`);
@@ -148,19 +151,22 @@ function relErr(a: Float32Array, b: Float32Array): number {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  const layers = resnetConvShapes(args.net, args.batch, args.size);
+  const layers = resnetConvShapes(args.net, args.batch, args.size).filter((l) => !args.only || l.name.includes(args.only));
   if (args.planOnly) {
     console.log(`${args.net}, batch ${args.batch}, ${args.size} px — filter-gradient plans (device: gpu)`);
+    console.log('matmuls = matmul launches (taps or im2col chunks); ours wg = 64-thread workgroups per matmul (32×32 tiles × S);');
+    console.log('chain = reduction rows per thread (k/S); stock wg = 64-thread workgroups of Conv2DBackpropFilter, loop = its serial loop');
     console.log(
-      [pad('layer', 26), pad('shape', 28), pad('formulation', 19), lpad('S', 5), lpad('matmul m×n×k', 18), lpad('chunks', 7),
-        lpad('ours wg', 8), lpad('stock thr', 10), lpad('loop', 8), lpad('~MB moved', 10), lpad('temp MB', 8)].join(' '),
+      [pad('layer', 26), pad('shape', 28), pad('formulation', 19), lpad('S', 5), lpad('matmul m×n×k', 18), lpad('matmuls', 7),
+        lpad('ours wg', 8), lpad('chain', 6), lpad('stock wg', 9), lpad('loop', 7), lpad('~MB moved', 10), lpad('temp MB', 8)].join(' '),
     );
     for (const l of layers) {
       const p = filterGradPlan(l.shape, { device: 'gpu' });
       console.log(
         [pad(l.name, 26), pad(describe(l.shape), 28), pad(p.formulation, 19), lpad(p.splitK, 5),
           lpad(`${p.matmul.m}×${p.matmul.n}×${p.matmul.k}`, 18), lpad(`${p.matmuls}`, 7), lpad(p.workgroups, 8),
-          lpad(p.stockThreads, 10), lpad(p.stockLoop, 8), lpad((p.bytesEstimate / 2 ** 20).toFixed(0), 10),
+          lpad(p.paddedK / p.splitK, 6), lpad(Math.ceil(p.stockThreads / 64), 9), lpad(p.stockLoop, 7),
+          lpad((p.bytesEstimate / 2 ** 20).toFixed(0), 10),
           lpad((p.peakTempBytes / 2 ** 20).toFixed(1), 8)].join(' '),
       );
     }

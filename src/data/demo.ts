@@ -1,18 +1,28 @@
 // The built-in demo dataset: procedurally drawn cartoon faces showing the seven RAF-DB basic
-// expressions, so the lab can be tried without downloading RAF-DB.
+// expressions (labels 0..6: Surprise, Fear, Disgust, Happiness, Sadness, Anger, Neutral), so the
+// lab can be tried without downloading RAF-DB. `generateDemoDataset` returns the same `Dataset`
+// shape as RAF-DB: 100×100 RGB images, names `train_00001.jpg` / `test_0001.jpg`, class counts in
+// RAF-DB's proportions (Happiness most, Fear least), clean labels (noise is added elsewhere).
 //
-// Everything here is pure TypeScript rasterisation into a Uint8Array, so the same seed gives the
-// same bytes in Node and in a browser worker. To keep that true across JavaScript engines the
-// pixel math uses only +, −, ×, ÷ and Math.sqrt (all correctly rounded in IEEE 754), integer
-// hashing via Math.imul, Math.floor/round/min/max and comparisons: no Math.sin/cos/exp/pow/atan2
-// (whose last bits may differ between engines). Rotations take their cosine and sine from the
-// rational parametrisation t ↦ ((1−t²)/(1+t²), 2t/(1+t²)). Edges are anti-aliased by turning an
-// approximate signed distance (in pixels) into a coverage ramp one pixel wide.
+// Everything here is pure TypeScript rasterisation into a Uint8Array (no canvas, no DOM, no Node
+// API), so the same seed gives the same bytes in Node and in a browser worker. To keep that true
+// across JavaScript engines the pixel math uses only +, −, ×, ÷ and Math.sqrt (all correctly
+// rounded in IEEE 754), integer hashing via Math.imul, Math.floor/ceil/min/max/abs, truncation
+// and comparisons: no Math.sin/cos/exp/pow/atan2 (whose last bits may differ between engines).
+// Rotations take their cosine and sine from the rational parametrisation
+// t ↦ ((1−t²)/(1+t²), 2t/(1+t²)). Edges are anti-aliased by turning an approximate signed
+// distance (in pixels) into a coverage ramp one pixel wide.
 //
 // Geometry: a face is drawn in its own "local" frame (origin at the face centre, v pointing down,
 // face half-height 1), which is scaled, rotated and translated into the image. Expressions are
 // parameters of that local drawing (mouth curve, eye lids, brow shape, wrinkles), each moved
 // from the person's own resting value by the class's offset times a per-sample intensity.
+// Nuisances vary per sample: pose (in-plane rotation, a yaw that shifts and foreshortens the
+// features), face size and position, head shape, skin tone, hair style and colour, background
+// (gradient, stripes, checks, blobs, clouds), lighting gradient, colour cast and sensor noise,
+// glasses, hats, earrings, beards, freckles, and occluders (a hand, a bar, a face mask). Some are
+// one-sided on purpose (a mole, side-swept hair, one raised brow, the yaw shading, an earring,
+// Disgust's lip raise) so a horizontal flip changes the image.
 
 import { NUM_CLASSES, type Dataset, type Split } from './types.ts';
 
@@ -162,6 +172,7 @@ export interface MouthParams {
 
 export interface FaceParams {
   label: number;
+  /** Expression strength in [0.25, 1]: how far features move from the resting face. */
   intensity: number;
   /** Per-image seed for textures and noise. */
   seed: number;

@@ -8,10 +8,11 @@
 // or im2col patches of the input, with the reduction dimension K = N·Ho·Wo split into S chunks and
 // run as ONE batched matmul [S, K/S, M]^T × [S, K/S, N] → [S, M, N] followed by a sum over S, so the
 // number of independent output tiles is S times larger. The input gradient keeps tfjs's own
-// Conv2DBackpropInput (parallel over input elements, present on cpu, wasm and webgpu).
+// Conv2DBackpropInput on GPUs and a forward convolution on cpu/wasm (see conv2dInputGrad).
 // See docs/filter-gradient.md for the per-layer plan and the reasoning.
 import { tf } from './tf.ts';
 import type { Tensor, Tensor2D, Tensor4D } from './tf.ts';
+import { stridedPadNeeded, stridedView } from './strided.ts';
 
 /** How the filter gradient of one convolution is computed. */
 export type FilterGradFormulation =
@@ -49,6 +50,8 @@ export interface FilterGradOptions {
   formulation?: FilterGradFormulation;
   /** Force the split count S of every matmul's reduction (1 = no split). */
   splitK?: number;
+  /** conv2d only: false when x needs no gradient (the input image), saving a whole backward conv. */
+  inputGradient?: boolean;
   /** Cap on one im2col patch tensor, in bytes; the batch is processed in chunks under it. */
   im2colBudgetBytes?: number;
   /** GPU split target: S·ceil(M/32)·ceil(N/32) 32×32 matmul tiles (workgroups) per matmul. */
@@ -94,7 +97,7 @@ export interface FilterGradPlan {
   /** The stock kernel: one thread per filter weight, each looping over `stockLoop` terms. */
   stockThreads: number;
   stockLoop: number;
-  /** Rough global-memory traffic estimate (float32 bytes read + written), ours and per-tap/im2col alternatives. */
+  /** Rough global-memory traffic of the chosen formulation (float32 bytes read + written, caches ignored). */
   bytesEstimate: number;
   /** Largest transient tensor (bytes) the formulation allocates besides dY and X. */
   peakTempBytes: number;
@@ -171,9 +174,12 @@ function trafficEstimates(r: Resolved, imChunks: number): { perTap: number; im2c
   const pad = r.p > 0 ? 2 * r.n * (r.h + 2 * r.p) * (r.w + 2 * r.p) * r.cin : 0; // read x, write xp
   // per tap: slice (read + write K·Cin), matmul reads slice (K·Cin) and dY (K·Cout).
   const perTap = pad + T * (3 * K * r.cin + K * r.cout);
-  // slices (read + write), concat (read + write), matmul reads patches once and dY once
-  // (+ a copy of each dY chunk when the batch is chunked).
-  const im2col = pad + 5 * T * K * r.cin + K * r.cout + (imChunks > 1 ? 2 * K * r.cout : 0);
+  // slices (read + write), concat (read + write per level: per kernel row, then the rows — the
+  // same two levels WebGPU's ≤ 7-inputs-per-shader concat would take for 49 taps), matmul reads
+  // patches once and dY once (+ a copy of each dY chunk when the batch is chunked).
+  let concatLevels = 0;
+  for (let inputs = T; inputs > 1; inputs = ceilDiv(inputs, 7)) concatLevels++;
+  const im2col = pad + (3 + 2 * concatLevels) * T * K * r.cin + K * r.cout + (imChunks > 1 ? 2 * K * r.cout : 0);
   return { perTap: perTap * F32, im2col: im2col * F32, pad: pad * F32 };
 }
 
@@ -205,11 +211,11 @@ export function filterGradPlan(shape: ConvShape, options: FilterGradOptions = {}
     reason = 'a 1×1 stride-1 conv is a plain matmul X^T·dY over N·H·W rows; X is used in place';
   } else if (is1x1) {
     formulation = 'matmul-1x1-strided';
-    reason = `a 1×1 stride-${r.s} conv only reads every ${r.s}th pixel: one strided slice of X (1/${r.s * r.s} of it), then X_s^T·dY`;
+    reason = `a 1×1 stride-${r.s} conv reads one pixel per ${r.s}×${r.s} block: one strided slice of X (1/${r.s * r.s} of it), then X_s^T·dY`;
   } else if (traffic.im2col < traffic.perTap) {
     formulation = 'im2col';
     reason =
-      `Cin·kh·kw = ${T * r.cin} is small next to Cout = ${r.cout}: per-tap would re-read dY ${T}× ` +
+      `Cin = ${r.cin} is small next to Cout = ${r.cout}, so per-tap's ${T} re-reads of dY cost more than the patches ` +
       `(~${mb(traffic.perTap)} vs ~${mb(traffic.im2col)}); patches built in ${imChunks} chunk(s) of ${batchChunk} image(s) ≤ ${mb(budget)}`;
   } else {
     formulation = 'per-tap';
@@ -279,9 +285,13 @@ function mb(bytes: number): string {
 // ---------------------------------------------------------------------------------------------
 // Kernels (all built from stock ops that are fast on cpu, wasm and webgpu)
 
-/** a2d^T·b2d for a: [k, m], b: [k, n], with the k reduction split into S batched chunks. */
+/**
+ * a2d^T·b2d for a: [k, m], b: [k, n], with the k reduction split into S batched chunks. Without a
+ * split, cpu-class backends get an explicit transpose first: WASM's matmul is ~10× slower with
+ * transposeA than on a transposed copy (only the plain layout reaches XNNPACK).
+ */
 function splitMatmulTN(a: Tensor2D, b: Tensor2D, S: number): Tensor2D {
-  if (S <= 1) return tf.matMul(a, b, true, false);
+  if (S <= 1) return deviceOfBackend() === 'cpu' ? tf.tidy(() => tf.matMul(tf.transpose(a), b)) : tf.matMul(a, b, true, false);
   return tf.tidy(() => {
     const [k, m] = a.shape;
     const n = b.shape[1];
@@ -301,17 +311,17 @@ function splitMatmulTN(a: Tensor2D, b: Tensor2D, S: number): Tensor2D {
 /** Input rows hit by tap (i, j) for output pixels of a batch range: [nb, Ho, Wo, Cin]. */
 function tapSlice(xp: Tensor4D, i: number, j: number, r: Resolved, b0: number, nb: number): Tensor4D {
   const full = b0 === 0 && nb === r.n;
-  if (r.s === 1) {
-    const [, hp, wp] = xp.shape;
-    if (full && i === 0 && j === 0 && r.ho === hp && r.wo === wp) return xp;
-    return tf.slice(xp, [b0, i, j, 0], [nb, r.ho, r.wo, r.cin]);
-  }
-  return tf.stridedSlice(
-    xp,
-    [b0, i, j, 0],
-    [b0 + nb, i + r.s * (r.ho - 1) + 1, j + r.s * (r.wo - 1) + 1, r.cin],
-    [1, r.s, r.s, 1],
-  ) as Tensor4D;
+  const [, hp, wp] = xp.shape;
+  if (r.s === 1 && full && i === 0 && j === 0 && r.ho === hp && r.wo === wp) return xp;
+  return stridedView(xp, b0, nb, i, j, r.ho, r.wo, r.s);
+}
+
+/** x zero-padded by p on every side, plus what stridedView needs at the bottom/right for every tap. */
+function padForTaps(x: Tensor4D, r: Resolved): Tensor4D {
+  const extraH = stridedPadNeeded(r.h + 2 * r.p, r.kh - 1, r.ho, r.s);
+  const extraW = stridedPadNeeded(r.w + 2 * r.p, r.kw - 1, r.wo, r.s);
+  if (r.p === 0 && extraH === 0 && extraW === 0) return x;
+  return tf.pad(x, [[0, 0], [r.p, r.p + extraH], [r.p, r.p + extraW], [0, 0]]);
 }
 
 function filterGradient(x: Tensor4D, dy: Tensor4D, r: Resolved, plan: FilterGradPlan, opts: FilterGradOptions): Tensor4D {
@@ -324,11 +334,11 @@ function filterGradient(x: Tensor4D, dy: Tensor4D, r: Resolved, plan: FilterGrad
       );
     case 'matmul-1x1-strided':
       return tf.tidy(() => {
-        const xs = tapSlice(x, 0, 0, r, 0, r.n);
+        const xs = tapSlice(padForTaps(x, r), 0, 0, r, 0, r.n);
         return tf.reshape(splitMatmulTN(tf.reshape(xs, [K, r.cin]), dy2(), plan.splitK), [1, 1, r.cin, r.cout]);
       });
     case 'per-tap': {
-      const xp = r.p > 0 ? tf.pad(x, [[0, 0], [r.p, r.p], [r.p, r.p], [0, 0]]) : x;
+      const xp = padForTaps(x, r);
       const dyK = dy2();
       const taps: Tensor2D[] = [];
       try {
@@ -346,17 +356,28 @@ function filterGradient(x: Tensor4D, dy: Tensor4D, r: Resolved, plan: FilterGrad
       }
     }
     case 'im2col': {
-      const xp = r.p > 0 ? tf.pad(x, [[0, 0], [r.p, r.p], [r.p, r.p], [0, 0]]) : x;
+      const xp = padForTaps(x, r);
       const M = r.kh * r.kw * r.cin;
       let acc: Tensor2D | null = null;
       try {
         for (let b0 = 0; b0 < r.n; b0 += plan.batchChunk) {
           const nb = Math.min(plan.batchChunk, r.n - b0);
           const part = tf.tidy(() => {
-            const slices: Tensor4D[] = [];
-            for (let i = 0; i < r.kh; i++) for (let j = 0; j < r.kw; j++) slices.push(tapSlice(xp, i, j, r, b0, nb));
-            // [nb, Ho, Wo, kh·kw·Cin], columns ordered (i, j, c) = the HWIO filter's flattening.
-            const patches = slices.length === 1 ? slices[0] : tf.concat(slices, 3);
+            // Patches [nb, Ho, Wo, kh·kw·Cin], columns ordered (i, j, c) = the HWIO filter's
+            // flattening, built one kernel row at a time so that only one row's slices are alive
+            // (peak ≈ 2× the patches, not 3×; WebGPU concatenates ≤ 7 inputs per shader anyway).
+            const rows: Tensor4D[] = [];
+            for (let i = 0; i < r.kh; i++) {
+              rows.push(
+                tf.tidy(() => {
+                  const slices: Tensor4D[] = [];
+                  for (let j = 0; j < r.kw; j++) slices.push(tapSlice(xp, i, j, r, b0, nb));
+                  return slices.length === 1 ? slices[0] : tf.concat(slices, 3);
+                }),
+              );
+            }
+            const patches = rows.length === 1 ? rows[0] : tf.concat(rows, 3);
+            if (rows.length > 1) rows.forEach((t) => t.dispose());
             const kc = nb * r.ho * r.wo;
             const dyc = nb === r.n ? dy : tf.slice(dy, [b0, 0, 0, 0], [nb, r.ho, r.wo, r.cout]);
             const S = chooseSplit(kc, M, r.cout, { ...opts, device: plan.device, splitK: opts.splitK ?? (nb === plan.batchChunk ? plan.splitK : undefined) });
@@ -402,6 +423,52 @@ export function conv2dFilterGrad(
   return filterGradient(x, dy, r, plan, { ...options, device });
 }
 
+/** [n, h, w, c] → [n, (h−1)·s+1, (w−1)·s+1, c] with s−1 zeros between entries (rank-4 ops only). */
+function dilate(d: Tensor4D, s: number): Tensor4D {
+  return tf.tidy((): Tensor4D => {
+    const [n, h, w, c] = d.shape;
+    const cols = tf.reshape(tf.pad(d, [[0, 0], [0, 0], [0, 0], [0, (s - 1) * c]]), [n, h, 1, w * s * c]);
+    const rows = tf.reshape(tf.pad(cols, [[0, 0], [0, 0], [0, s - 1], [0, 0]]), [n, h * s, w * s, c]);
+    return tf.slice(rows, [0, 0, 0, 0], [n, (h - 1) * s + 1, (w - 1) * s + 1, c]) as Tensor4D;
+  });
+}
+
+/**
+ * The input gradient as a forward convolution: dX = conv2d(dilate(dY, s), rot180(W) with in/out
+ * swapped), padded k−1−p before and whatever reaches the input size after. CPU-class backends
+ * run forward convolutions far faster than Conv2DBackpropInput (WASM: XNNPACK vs a plain loop,
+ * ~8× on ResNet 3×3 layers). A 1×1 conv commutes with the dilation, so it runs undilated.
+ */
+function inputGradViaConv(dy: Tensor4D, w: Tensor4D, xShape: number[], s: number, p: number): Tensor4D {
+  const [kh, kw] = w.shape;
+  const [, h, wd] = xShape;
+  return tf.tidy(() => {
+    // rot180 over the taps (as a 2-D reverse: cheaper than a rank-4 one on WASM), then in/out swapped.
+    const [, , cin, cout] = w.shape;
+    const rot = kh * kw === 1 ? w : tf.reshape(tf.reverse(tf.reshape(w, [kh * kw, cin * cout]), 0), [kh, kw, cin, cout]);
+    const wr = tf.transpose(rot, [0, 1, 3, 2]) as Tensor4D; // [kh, kw, cout, cin]
+    if (kh === 1 && kw === 1 && p === 0) {
+      const z = tf.conv2d(dy, wr, 1, 'valid');
+      const zd = s > 1 ? dilate(z, s) : z;
+      return tf.pad(zd, [[0, 0], [0, h - zd.shape[1]], [0, wd - zd.shape[2]], [0, 0]]) as Tensor4D;
+    }
+    const d = s > 1 ? dilate(dy, s) : dy;
+    const top = kh - 1 - p;
+    const left = kw - 1 - p;
+    const bottom = h - (d.shape[1] + top - kh + 1);
+    const right = wd - (d.shape[2] + left - kw + 1);
+    if (top < 0 || left < 0 || bottom < 0 || right < 0) return tf.conv2dTranspose(dy, w, xShape as [number, number, number, number], s, explicitPad(p));
+    return tf.conv2d(d, wr, 1, [[0, 0], [top, bottom], [left, right], [0, 0]]);
+  });
+}
+
+/** The input gradient: tfjs's Conv2DBackpropInput on GPUs (matmul-based there), a forward conv on CPU-class backends. */
+export function conv2dInputGrad(dy: Tensor4D, w: Tensor4D, xShape: number[], stride: number, pad: number): Tensor4D {
+  return deviceOfBackend() === 'gpu'
+    ? tf.conv2dTranspose(dy, w, xShape as [number, number, number, number], stride, explicitPad(pad))
+    : inputGradViaConv(dy, w, xShape, stride, pad);
+}
+
 function explicitPad(pad: number): 'valid' | [[number, number], [number, number], [number, number], [number, number]] {
   // 'valid' for pad 0 keeps WebGPU's direct 1×1 matmul path for the forward conv.
   return pad === 0 ? 'valid' : [[0, 0], [pad, pad], [pad, pad], [0, 0]];
@@ -409,12 +476,14 @@ function explicitPad(pad: number): 'valid' | [[number, number], [number, number]
 
 /**
  * conv2d, PyTorch semantics: x NHWC, w HWIO, symmetric zero padding `pad` on H and W, square
- * `stride`, no dilation, no bias. Its gradient uses tfjs's Conv2DBackpropInput for x and the
+ * `stride`, no dilation, no bias. Its gradient uses `conv2dInputGrad` for x and the
  * formulation of `filterGradPlan` for w (never the Conv2DBackpropFilter kernel).
  */
 export function conv2d(x: Tensor4D, w: Tensor4D, stride: number, pad: number, options: FilterGradOptions = {}): Tensor4D {
   if (x.rank !== 4 || w.rank !== 4) throw new Error(`conv2d: expected x NHWC and w HWIO, got ${x.shape} and ${w.shape}`);
   if (x.shape[3] !== w.shape[2]) throw new Error(`conv2d: x has ${x.shape[3]} channels, w expects ${w.shape[2]}`);
+  if (!(Number.isInteger(stride) && stride >= 1 && Number.isInteger(pad) && pad >= 0))
+    throw new Error(`conv2d: stride must be an integer ≥ 1 and pad an integer ≥ 0, got ${stride}, ${pad}`);
   const padding = explicitPad(pad);
   const f = tf.customGrad((...args: Array<Tensor | tf.GradSaveFunc>) => {
     const x4 = args[0] as Tensor4D;
@@ -424,7 +493,8 @@ export function conv2d(x: Tensor4D, w: Tensor4D, stride: number, pad: number, op
     const gradFunc = (dy: Tensor, saved: Tensor[]): Tensor[] => {
       const [xs, ws] = saved as Tensor4D[];
       const dy4 = dy as Tensor4D;
-      const dx = tf.conv2dTranspose(dy4, ws, xs.shape, stride, padding);
+      // The network's input image needs no gradient (the stem conv passes inputGradient: false).
+      const dx = options.inputGradient === false ? tf.zerosLike(xs) : conv2dInputGrad(dy4, ws, xs.shape, stride, pad);
       const dw = conv2dFilterGrad(xs, dy4, ws.shape, stride, pad, options);
       return [dx, dw];
     };

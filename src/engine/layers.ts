@@ -1,6 +1,7 @@
 // The building blocks of the ResNets with PyTorch's exact semantics, written only with ops whose
 // gradients exist on every tfjs backend (cpu, wasm, webgl, webgpu).
 import { tf, type Tensor, type Tensor2D, type Tensor4D, type Variable } from './tf.ts';
+import { stridedView } from './strided.ts';
 
 export const BN_EPS = 1e-5;
 export const BN_MOMENTUM = 0.1;
@@ -77,7 +78,7 @@ export function poolOutSize(size: number, k: number, s: number, pad: number, cei
  */
 export function maxPool(x: Tensor4D, k: number, s: number, pad: number, ceilMode: boolean): Tensor4D {
   return tf.tidy(() => {
-    const [n, h, w, c] = x.shape;
+    const [n, h, w] = x.shape;
     const oh = poolOutSize(h, k, s, pad, ceilMode);
     const ow = poolOutSize(w, k, s, pad, ceilMode);
     // Room for window offset up to k−1 plus oh·s rows, so every view is a plain reshape-slice.
@@ -87,20 +88,12 @@ export function maxPool(x: Tensor4D, k: number, s: number, pad: number, ceilMode
     let out: Tensor4D | null = null;
     for (let di = 0; di < k; di++) {
       for (let dj = 0; dj < k; dj++) {
-        const view = stridedWindow(xp, di, dj, oh, ow, s, n, c);
+        const view = stridedView(xp, 0, n, di, dj, oh, ow, s);
         out = out === null ? view : (tf.maximum(out, view) as Tensor4D);
       }
     }
     return out as Tensor4D;
   });
-}
-
-/** xp[:, di + s·i, dj + s·j, :] for i < oh, j < ow, via slice + reshape (both differentiable). */
-function stridedWindow(xp: Tensor4D, di: number, dj: number, oh: number, ow: number, s: number, n: number, c: number): Tensor4D {
-  const block = tf.slice(xp, [0, di, dj, 0], [n, oh * s, ow * s, c]);
-  if (s === 1) return block as Tensor4D;
-  const r = tf.reshape(block, [n, oh, s, ow, s, c]);
-  return tf.reshape(tf.slice(r, [0, 0, 0, 0, 0, 0], [n, oh, 1, ow, 1, c]), [n, oh, ow, c]);
 }
 
 export function globalAvgPool(x: Tensor4D): Tensor2D {

@@ -225,9 +225,11 @@ export interface ForwardOutput {
 export function forward(model: Model, x: Tensor4D, training: boolean, record: BatchStats[] | null = null): ForwardOutput {
   const { spec } = model;
   const w = (c: ConvSpec) => model.vars.get(`${c.name}.weight`) as unknown as Tensor4D;
-  const convBn = (h: Tensor4D, c: ConvSpec, bn: string) => batchNorm(conv2d(h, w(c), c.stride, c.pad), bnParams(model, bn), training, record, bn);
+  const convBn = (h: Tensor4D, c: ConvSpec, bn: string, inputGradient = true) =>
+    batchNorm(conv2d(h, w(c), c.stride, c.pad, { inputGradient }), bnParams(model, bn), training, record, bn);
 
-  let h = tf.relu(convBn(x, spec.stem, 'bn1')) as Tensor4D;
+  // The image itself needs no gradient: the stem skips its (large) input-gradient convolution.
+  let h = tf.relu(convBn(x, spec.stem, 'bn1', false)) as Tensor4D;
   h = maxPool(h, spec.pool.k, spec.pool.stride, spec.pool.pad, spec.pool.ceil);
   for (const block of spec.blocks) {
     let out = h;

@@ -1,0 +1,16 @@
+import { setupBackend } from '../src/cli/node-backends.ts';
+import { tf } from '../src/engine/tf.ts';
+import { createModel, forward } from '../src/engine/resnet.ts';
+import { Rng } from '../src/engine/rng.ts';
+import { computeGradients } from '../src/engine/step.ts';
+await setupBackend((process.argv[2] ?? 'cpu') as any);
+const width = Number(process.argv[3] ?? 64);
+const m = createModel({ arch: 'resnet18', width, numClasses: 7 }, new Rng(0));
+const x = tf.randomNormal([32, 64, 64, 3]) as any;
+const T = async (name: string, f: () => any) => { const t0 = performance.now(); const r = f(); if (r?.data) await r.data(); else if (Array.isArray(r)) await r[0].data(); console.log(name, (performance.now() - t0).toFixed(0), 'ms'); return r; };
+await T('forward eval', () => forward(m, x, false).logits);
+await T('forward train', () => forward(m, x, true).logits);
+const prof = await tf.profile(() => { const g = computeGradients(m, { x1: x, x2: null, labels: new Int32Array(32) }, 'baseline', 5); return g.grads[0]; });
+const agg = new Map<string, number>();
+for (const k of prof.kernels) agg.set(k.name, (agg.get(k.name) ?? 0) + (k.kernelTimeMs as number));
+console.log([...agg].sort((a, b) => b[1] - a[1]).slice(0, 15).map(([k, v]) => `${k}: ${v.toFixed(0)}`).join('\n'));

@@ -1,0 +1,210 @@
+// Picks the TensorFlow.js backend in a browser (the training worker, or a test page): WebGPU
+// first; without a WebGPU adapter, WebGL; then WebAssembly; then plain-JavaScript CPU. Each
+// attempt is recorded with the reason it failed, so the page can say which backend runs and why.
+import { tf } from '../engine/tf.ts';
+import { BACKEND_LABELS, BACKEND_ORDER, type BackendAttempt, type BackendName } from './protocol.ts';
+// The WASM binaries are bundled by Vite and served from the app's own origin (no CDN).
+import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
+import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
+import wasmThreadedSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+
+export const WASM_PATHS = {
+  'tfjs-backend-wasm.wasm': wasmPlainUrl,
+  'tfjs-backend-wasm-simd.wasm': wasmSimdUrl,
+  'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedSimdUrl,
+} as const;
+
+export interface BackendSelection {
+  name: BackendName;
+  /** GPU adapter (WebGPU) or renderer (WebGL) description, when known. */
+  adapter: string | null;
+  /** One sentence for people: which backend runs and why. */
+  reason: string;
+  attempts: BackendAttempt[];
+}
+
+export class NoBackendError extends Error {
+  constructor(readonly attempts: BackendAttempt[]) {
+    super(`no TensorFlow.js backend could start: ${attempts.map((a) => `${BACKEND_LABELS[a.name]}: ${a.detail}`).join('; ')}`);
+  }
+}
+
+// Minimal WebGPU shapes (the DOM library of this TypeScript version may not declare them).
+interface GpuAdapterInfoLike {
+  vendor?: string;
+  architecture?: string;
+  device?: string;
+  description?: string;
+  isFallbackAdapter?: boolean;
+}
+interface GpuAdapterLike {
+  info?: GpuAdapterInfoLike;
+  isFallbackAdapter?: boolean;
+  requestAdapterInfo?: () => Promise<GpuAdapterInfoLike>;
+}
+interface GpuLike {
+  requestAdapter(options?: { powerPreference?: string }): Promise<GpuAdapterLike | null>;
+}
+
+type Probe = { ok: true; adapter: string | null } | { ok: false; detail: string };
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** Describes a WebGPU adapter, e.g. "google swiftshader (software fallback adapter)". */
+export async function describeAdapter(adapter: GpuAdapterLike): Promise<string> {
+  let info = adapter.info;
+  if (!info && typeof adapter.requestAdapterInfo === 'function') {
+    try {
+      info = await adapter.requestAdapterInfo();
+    } catch {
+      /* older browsers: no details */
+    }
+  }
+  const parts = [info?.vendor, info?.architecture, info?.device, info?.description].filter((s): s is string => !!s && s.trim() !== '');
+  const unique = parts.filter((p, i) => parts.indexOf(p) === i);
+  const name = unique.join(' ') || 'unnamed adapter';
+  const fallback = info?.isFallbackAdapter ?? adapter.isFallbackAdapter ?? false;
+  return fallback ? `${name} (software fallback adapter)` : name;
+}
+
+async function probeWebGPU(): Promise<Probe> {
+  const nav = (globalThis as { navigator?: { gpu?: GpuLike } }).navigator;
+  if (!nav?.gpu) {
+    const secure = (globalThis as { isSecureContext?: boolean }).isSecureContext;
+    return { ok: false, detail: secure === false ? 'navigator.gpu missing (the page is not a secure context: use https or localhost)' : 'navigator.gpu missing (this browser has no WebGPU, or it is turned off)' };
+  }
+  let adapter: GpuAdapterLike | null;
+  try {
+    adapter = await nav.gpu.requestAdapter({ powerPreference: 'high-performance' });
+  } catch (e) {
+    return { ok: false, detail: `navigator.gpu.requestAdapter() failed: ${errorText(e)}` };
+  }
+  if (!adapter) return { ok: false, detail: 'no GPU adapter (navigator.gpu.requestAdapter() returned null: WebGPU disabled or GPU blocklisted)' };
+  return { ok: true, adapter: await describeAdapter(adapter) };
+}
+
+function probeWebGL(): Probe {
+  let canvas: OffscreenCanvas | HTMLCanvasElement;
+  if (typeof OffscreenCanvas !== 'undefined') canvas = new OffscreenCanvas(1, 1);
+  else if (typeof document !== 'undefined') canvas = document.createElement('canvas');
+  else return { ok: false, detail: 'OffscreenCanvas missing in this worker' };
+  const gl = (canvas.getContext('webgl2') ?? canvas.getContext('webgl')) as WebGLRenderingContext | WebGL2RenderingContext | null;
+  if (!gl) return { ok: false, detail: 'no WebGL context could be created (WebGL disabled or GPU blocklisted)' };
+  let renderer: string | null = null;
+  try {
+    const ext = gl.getExtension('WEBGL_debug_renderer_info');
+    renderer = String(gl.getParameter(ext ? ext.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
+  } catch {
+    /* renderer name is optional */
+  }
+  gl.getExtension('WEBGL_lose_context')?.loseContext();
+  return { ok: true, adapter: renderer };
+}
+
+let wasmPathsSet = false;
+
+async function registerBackend(name: BackendName): Promise<void> {
+  if (name === 'webgpu') await import('@tensorflow/tfjs-backend-webgpu');
+  else if (name === 'wasm') {
+    const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    if (!wasmPathsSet) {
+      wasm.setWasmPaths({ ...WASM_PATHS });
+      wasmPathsSet = true;
+    }
+  }
+  // webgl and cpu come with @tensorflow/tfjs.
+}
+
+/** Runs one tiny op and reads it back: a backend that initialises but cannot compute is refused. */
+async function smokeTest(): Promise<string | null> {
+  const t = tf.tidy(() => tf.add(tf.tensor1d([1, 2, 3]), tf.scalar(1)));
+  try {
+    const v = Array.from(await t.data());
+    return v.join(',') === '2,3,4' ? null : `a test computation gave ${v.join(',')} instead of 2,3,4`;
+  } finally {
+    t.dispose();
+  }
+}
+
+async function tryBackend(name: BackendName): Promise<Probe> {
+  let adapter: string | null = null;
+  if (name === 'webgpu') {
+    const p = await probeWebGPU();
+    if (!p.ok) return p;
+    adapter = p.adapter;
+  } else if (name === 'webgl') {
+    const p = probeWebGL();
+    if (!p.ok) return p;
+    adapter = p.adapter;
+  }
+  try {
+    await registerBackend(name);
+    const ok = await tf.setBackend(name);
+    if (!ok || tf.getBackend() !== name) return { ok: false, detail: 'TensorFlow.js could not initialise it (see the console)' };
+    await tf.ready();
+    const bad = await smokeTest();
+    if (bad) return { ok: false, detail: bad };
+  } catch (e) {
+    return { ok: false, detail: `failed to start: ${errorText(e)}` };
+  }
+  return { ok: true, adapter };
+}
+
+/**
+ * Selects the first backend of `order` that starts and computes. Throws NoBackendError if none.
+ * `order` defaults to WebGPU → WebGL → WASM → CPU; a test page passes ['webgpu'] to insist.
+ */
+export async function selectBackend(order: readonly BackendName[] = BACKEND_ORDER): Promise<BackendSelection> {
+  const attempts: BackendAttempt[] = [];
+  for (const name of order) {
+    const r = await tryBackend(name);
+    if (r.ok) {
+      attempts.push({ name, ok: true, detail: r.adapter ? `running on ${r.adapter}` : 'running' });
+      if (name === 'wasm' || name === 'cpu') makeReadsYield();
+      return { name, adapter: r.adapter, reason: explain(name, attempts), attempts };
+    }
+    attempts.push({ name, ok: false, detail: r.detail });
+  }
+  throw new NoBackendError(attempts);
+}
+
+function explain(name: BackendName, attempts: BackendAttempt[]): string {
+  const failed = attempts.filter((a) => !a.ok);
+  const label = BACKEND_LABELS[name];
+  if (failed.length === 0) {
+    return name === 'webgpu' ? 'WebGPU is available: training runs on the GPU through WebGPU, the first choice.' : `${label} was requested and is available.`;
+  }
+  const why = failed.map((a) => `${BACKEND_LABELS[a.name]} unavailable: ${a.detail}`).join('; ');
+  return `${why}. Using ${label} instead${name === 'cpu' ? ' (slow)' : ''}.`;
+}
+
+/** A macrotask turn (a MessageChannel round trip: no timer clamping). */
+export function macrotask(): Promise<void> {
+  return new Promise((resolve) => {
+    const ch = new MessageChannel();
+    ch.port1.onmessage = () => {
+      ch.port1.close();
+      resolve();
+    };
+    ch.port2.postMessage(null);
+  });
+}
+
+/**
+ * On the CPU and WASM backends, `tensor.data()` resolves as a microtask, so a training loop that
+ * only awaits reads never lets the worker handle a message (Stop would wait for the whole run).
+ * This makes each asynchronous read of the current backend wait for one macrotask first: one
+ * cheap turn of the event loop per training step.
+ */
+function makeReadsYield(): void {
+  const backend = tf.backend() as unknown as { read: (dataId: object) => Promise<unknown>; __eacYields?: boolean };
+  if (backend.__eacYields) return;
+  const read = backend.read.bind(backend);
+  backend.read = async (dataId: object) => {
+    await macrotask();
+    return read(dataId);
+  };
+  backend.__eacYields = true;
+}

@@ -1,0 +1,134 @@
+// The one message protocol between the page and the training worker (workers/train.worker.ts).
+// Every message is a plain, structured-cloneable object tagged by `type`; both sides switch on it.
+import type { TrainConfig } from '../engine/config.ts';
+import type { Arch } from '../engine/resnet.ts';
+import type { EpochMetrics, RunSummary, StepLog } from '../engine/trainer.ts';
+
+/** The tfjs backends the lab can run on, in the order it tries them. */
+export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
+export const BACKEND_ORDER: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
+
+export const BACKEND_LABELS: Record<BackendName, string> = {
+  webgpu: 'WebGPU',
+  webgl: 'WebGL',
+  wasm: 'WebAssembly (WASM)',
+  cpu: 'CPU (plain JavaScript)',
+};
+
+/** Where the training data comes from. Only the built-in demo dataset for now. */
+export interface DemoDataOptions {
+  kind: 'demo';
+  /** Seed of the generated faces (labels and images). */
+  seed: number;
+  trainCount: number;
+  testCount: number;
+  /** Seeded symmetric label noise on the training split (0: clean labels). */
+  noiseRate: number;
+  noiseSeed: number;
+}
+export type DataOptions = DemoDataOptions;
+
+// ---------------------------------------------------------------------------------------------
+// page → worker
+
+/**
+ * A run's configuration as the page asks for it: the architecture, and the fields that differ from
+ * the engine's `defaultTrainConfig(arch)`. The worker resolves it (so the page never loads the
+ * engine or TensorFlow.js) and echoes the full configuration in its `started` answer.
+ */
+export type ConfigRequest = Partial<TrainConfig> & { arch: Arch };
+
+export interface StartMessage {
+  type: 'start';
+  /** Chosen by the page; every answer about this run carries it. */
+  runId: number;
+  config: ConfigRequest;
+  data: DataOptions;
+}
+
+export interface StopMessage {
+  type: 'stop';
+  runId: number;
+}
+
+export type ToWorker = StartMessage | StopMessage;
+
+// ---------------------------------------------------------------------------------------------
+// worker → page
+
+/** One backend the worker tried, and why it was or was not used. */
+export interface BackendAttempt {
+  name: BackendName;
+  ok: boolean;
+  detail: string;
+}
+
+export interface BackendMessage {
+  type: 'backend';
+  name: BackendName;
+  /** The GPU adapter (WebGPU) or renderer (WebGL), when known. */
+  adapter: string | null;
+  /** One sentence: why this backend runs, e.g. "WebGPU unavailable: navigator.gpu missing; using WebGL". */
+  reason: string;
+  attempts: BackendAttempt[];
+}
+
+/** A run was accepted: its full configuration (defaults filled in) and its data. */
+export interface StartedMessage {
+  type: 'started';
+  runId: number;
+  config: TrainConfig;
+  data: DataOptions;
+  /** Training labels changed by the label noise. */
+  flippedLabels: number;
+  trainCount: number;
+  testCount: number;
+}
+
+export type ProgressMessage =
+  | { type: 'progress'; runId: number; phase: 'data'; done: number; total: number; detail: string }
+  | {
+      type: 'progress';
+      runId: number;
+      phase: 'train' | 'evaluate';
+      epoch: number;
+      epochs: number;
+      /** Optimiser steps so far (whole run). */
+      step: number;
+      stepInEpoch: number;
+      stepsPerEpoch: number;
+      totalSteps: number;
+      imagesPerSecond: number;
+      etaSeconds: number | null;
+    };
+
+/** Step losses, batched: the worker sends at most a few of these per second. */
+export interface StepMessage {
+  type: 'step';
+  runId: number;
+  points: StepLog[];
+}
+
+export interface EpochMessage {
+  type: 'epoch';
+  runId: number;
+  metrics: EpochMetrics;
+}
+
+export interface DoneMessage {
+  type: 'done';
+  runId: number;
+  summary: RunSummary;
+}
+
+export interface ErrorMessage {
+  type: 'error';
+  /** null: not about a run (e.g. no backend could start). */
+  runId: number | null;
+  message: string;
+}
+
+export type FromWorker = BackendMessage | StartedMessage | ProgressMessage | StepMessage | EpochMessage | DoneMessage | ErrorMessage;
+
+/** Minimum time between two step/progress messages while training (ms). */
+export const STEP_MESSAGE_INTERVAL_MS = 200;

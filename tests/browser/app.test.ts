@@ -1,0 +1,140 @@
+// The built app (vite build + vite preview) in headless Chromium: a tiny demo run set up through
+// the form, on WebGPU (SwiftShader when there is no GPU), and again with WebGPU turned off, where
+// the page must name its fallback backend and still train.
+//
+//   node --import tsx --test tests/browser/app.test.ts
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Page } from 'playwright-core';
+import { launchChromium, screenshotPath, serveBuilt, watchPage, type Served } from './harness.ts';
+
+/** A very small run: ResNet-18 width 4 at 32 px, 200/100 images, 1 epoch, batch 16 → 13 steps. */
+const SMALL = { width: '4', size: '32', trainCount: '200', testCount: '100', epochs: '1', batchSize: '16', noiseRate: '0.2' };
+const STEPS = Math.ceil(200 / 16);
+const RUN_TIMEOUT_MS = 240_000;
+
+let served: Served;
+
+before(async () => {
+  served = await serveBuilt();
+});
+
+after(async () => {
+  await served?.close();
+});
+
+async function backendOf(page: Page): Promise<{ name: string; label: string; adapter: string | null; reason: string }> {
+  const badge = page.getByTestId('backend-name');
+  await page.waitForFunction(() => !!document.querySelector('[data-testid="backend-name"]')?.getAttribute('data-backend'), null, { timeout: 60_000 });
+  return {
+    name: (await badge.getAttribute('data-backend')) ?? '',
+    label: (await badge.textContent()) ?? '',
+    adapter: (await page.getByTestId('backend-adapter').count()) ? await page.getByTestId('backend-adapter').textContent() : null,
+    reason: (await page.getByTestId('backend-reason').textContent()) ?? '',
+  };
+}
+
+async function fillSmallRun(page: Page, method: 'eac' | 'baseline' = 'eac'): Promise<void> {
+  for (const [key, value] of Object.entries(SMALL)) await page.getByTestId(`setting-${key}`).fill(value);
+  await page.getByTestId('setting-method').selectOption(method);
+}
+
+async function chartPoints(page: Page): Promise<number> {
+  return Number(await page.getByTestId('loss-chart').getAttribute('data-points'));
+}
+
+/** Vertices of a recharts line (type "linear": one M then one L per further point). */
+async function drawnVertices(page: Page): Promise<number[]> {
+  return page.$$eval('[data-testid="loss-chart"] path.recharts-line-curve', (paths) =>
+    paths.map((p) => ((p.getAttribute('d') ?? '').match(/[ML]/g) ?? []).length),
+  );
+}
+
+async function waitForEnd(page: Page): Promise<string> {
+  await page.waitForFunction(
+    () => ['done', 'stopped', 'error'].includes(document.querySelector('[data-testid="run-status"]')?.getAttribute('data-status') ?? ''),
+    null,
+    { timeout: RUN_TIMEOUT_MS, polling: 250 },
+  );
+  return (await page.getByTestId('run-status').getAttribute('data-status')) ?? '';
+}
+
+async function runError(page: Page): Promise<string | null> {
+  return (await page.getByTestId('run-error').count()) ? await page.getByTestId('run-error').textContent() : null;
+}
+
+test('built app on WebGPU: backend label, a demo run through the form, chart points, epoch row', { timeout: 360_000 }, async () => {
+  const browser = await launchChromium({ webgpu: true });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const watch = watchPage(page, served.url);
+    await page.goto(served.url);
+    assert.equal(await page.title(), 'EAC lab');
+    await page.getByRole('heading', { name: 'EAC lab' }).waitFor();
+    const backend = await backendOf(page);
+    console.log(`# backend: ${backend.label} | ${backend.adapter ?? 'no adapter'} | ${backend.reason}`);
+    assert.equal(backend.name, 'webgpu');
+    assert.match(backend.label, /WebGPU/);
+    assert.match(backend.adapter ?? '', /GPU adapter: \S/);
+    await page.screenshot({ path: screenshotPath('app-first-screen.png'), fullPage: true });
+
+    await fillSmallRun(page);
+    const t0 = Date.now();
+    await page.getByTestId('train').click();
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="loss-chart"]')?.getAttribute('data-points')) >= 3, null, { timeout: RUN_TIMEOUT_MS, polling: 200 });
+    await page.screenshot({ path: screenshotPath('app-webgpu-running.png'), fullPage: true });
+    const status = await waitForEnd(page);
+    console.log(`# WebGPU run: ${status} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    assert.equal(status, 'done', `run ended as ${status}: ${await runError(page)}`);
+    await page.screenshot({ path: screenshotPath('app-webgpu-finished.png'), fullPage: true });
+
+    assert.equal(await chartPoints(page), STEPS, 'one chart point per training step');
+    const vertices = await drawnVertices(page);
+    assert.deepEqual(vertices, [STEPS, STEPS, STEPS], 'loss, cross-entropy and consistency lines, each with every step');
+    assert.equal(await page.getByTestId('epoch-row').count(), 1);
+    const row = await page.getByTestId('epoch-row').first().locator('td').allTextContents();
+    console.log(`# epoch row: ${row.join(' | ')}`);
+    assert.equal(row[0], '1');
+    assert.match(row[4], /^\d+\.\d%$/, 'test accuracy shown');
+    assert.match((await page.getByTestId('run-config').textContent()) ?? '', /width 4 at 32 px/);
+    assert.deepEqual(watch.foreign, [], 'no request leaves the app origin');
+    assert.deepEqual(watch.consoleErrors, []);
+  } finally {
+    await browser.close();
+  }
+});
+
+test('built app without WebGPU: announces the fallback backend and still trains', { timeout: 360_000 }, async () => {
+  const browser = await launchChromium({ webgpu: false });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const watch = watchPage(page, served.url);
+    await page.goto(served.url);
+    const gpu = await page.evaluate(async () => {
+      const g = (navigator as unknown as { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
+      return { hasGpu: !!g, adapter: g ? (await g.requestAdapter()) !== null : false };
+    });
+    assert.equal(gpu.adapter, false, 'this Chromium must have no WebGPU adapter');
+    const backend = await backendOf(page);
+    console.log(`# backend: ${backend.label} | ${backend.adapter ?? 'no adapter'} | ${backend.reason}`);
+    assert.notEqual(backend.name, 'webgpu');
+    assert.ok(['webgl', 'wasm', 'cpu'].includes(backend.name), backend.name);
+    assert.match(backend.reason, /WebGPU unavailable: /);
+    assert.match(backend.reason, /Using (WebGL|WebAssembly|CPU)/);
+
+    await fillSmallRun(page, 'baseline');
+    const t0 = Date.now();
+    await page.getByTestId('train').click();
+    const status = await waitForEnd(page);
+    console.log(`# ${backend.name} run: ${status} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    assert.equal(status, 'done', `run ended as ${status}: ${await runError(page)}`);
+    await page.screenshot({ path: screenshotPath('app-fallback-finished.png'), fullPage: true });
+    assert.equal(await chartPoints(page), STEPS);
+    assert.deepEqual(await drawnVertices(page), [STEPS, STEPS], 'baseline: loss and cross-entropy lines');
+    assert.equal(await page.getByTestId('epoch-row').count(), 1);
+    assert.deepEqual(watch.foreign, [], 'no request leaves the app origin');
+    assert.deepEqual(watch.consoleErrors, []);
+  } finally {
+    await browser.close();
+  }
+});

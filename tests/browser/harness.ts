@@ -1,0 +1,84 @@
+// Shared pieces of the browser tests: headless Chromium (playwright-core, the system Chromium),
+// Vite's dev server or a production build + preview server on a free port, a guard that records
+// any request leaving the app's origin, and the screenshot folder.
+import { createServer as createNetServer } from 'node:net';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { build, createServer, preview, type InlineConfig } from 'vite';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const SCREENSHOTS = path.join(ROOT, 'artifacts/screenshots');
+export const CHROMIUM = process.env.EAC_CHROMIUM ?? '/usr/bin/chromium';
+
+const BASE_ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'];
+
+/** Headless Chromium with WebGPU (SwiftShader when there is no GPU), or with WebGPU turned off. */
+export async function launchChromium(opts: { webgpu: boolean }): Promise<Browser> {
+  const args = [...BASE_ARGS, ...(opts.webgpu ? ['--enable-unsafe-webgpu'] : ['--disable-webgpu'])];
+  return chromium.launch({ executablePath: CHROMIUM, args });
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createNetServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export interface Served {
+  url: string;
+  close(): Promise<void>;
+}
+
+const quiet: InlineConfig = { root: ROOT, configFile: path.join(ROOT, 'vite.config.ts'), logLevel: 'warn', clearScreen: false };
+
+/** The Vite dev server (root = the repository), on a free port. */
+export async function serveDev(): Promise<Served> {
+  const port = await freePort();
+  const server = await createServer({ ...quiet, server: { host: '127.0.0.1', port, strictPort: true, open: false } });
+  await server.listen();
+  return { url: `http://127.0.0.1:${port}/`, close: () => server.close() };
+}
+
+/** `vite build` into a scratch folder, then `vite preview` of it, on a free port. */
+export async function serveBuilt(outDir = path.join(ROOT, '.tmp/browser-test-dist')): Promise<Served> {
+  await build({ ...quiet, build: { outDir, emptyOutDir: true } });
+  const port = await freePort();
+  const server = await preview({ ...quiet, build: { outDir }, preview: { host: '127.0.0.1', port, strictPort: true, open: false } });
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    close: () => new Promise<void>((resolve) => server.httpServer.close(() => resolve())),
+  };
+}
+
+/** Records every request (page and workers) that leaves `origin`, and the page's console errors. */
+export function watchPage(page: Page, origin: string): { foreign: string[]; consoleErrors: string[]; log: string[] } {
+  const foreign: string[] = [];
+  const consoleErrors: string[] = [];
+  const log: string[] = [];
+  const own = new URL(origin).origin;
+  page.context().on('request', (req) => {
+    const url = req.url();
+    if (url.startsWith('data:') || url.startsWith('blob:')) return;
+    if (new URL(url).origin !== own) foreign.push(url);
+  });
+  page.on('console', (msg) => {
+    log.push(`[${msg.type()}] ${msg.text()}`);
+    if (msg.type() === 'error') consoleErrors.push(msg.text());
+  });
+  page.on('pageerror', (err) => consoleErrors.push(`pageerror: ${err.message}`));
+  return { foreign, consoleErrors, log };
+}
+
+export function screenshotPath(name: string): string {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  return path.join(SCREENSHOTS, name);
+}
