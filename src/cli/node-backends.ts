@@ -63,5 +63,7 @@ export async function setupBackend(name: BackendName): Promise<BackendInfo> {
   const ok = await tf.setBackend(name);
   if (!ok) throw new Error(`backend ${name} failed to initialise`);
   await tf.ready();
+  // tfjs-webgpu otherwise runs ops on tiny tensors on the CPU, which forces GPU→CPU read-backs.
+  if (name === 'webgpu') tf.env().set('WEBGPU_CPU_FORWARD', false);
   return { backend: name, adapter };
 }
