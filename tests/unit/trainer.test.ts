@@ -33,17 +33,19 @@ for (const arch of ['resnet18', 'resnet50'] as const) {
     const rng = new Rng(1);
     const idx = Int32Array.from({ length: 6 }, (_, i) => i);
     const labels = Int32Array.from(idx, (i) => dataset.train.labels[i]);
-    const readings: { tensors: number; bytes: number }[] = [];
+    const readings: { tensors: number; bytes: number; gpuBytes: number | null }[] = [];
     for (let step = 0; step < 4; step++) {
       const plan = planViews(rng, gatherImages(dataset.train, idx), idx.length, 100, 100, pipe.cfg);
       const { x1, x2 } = pipe.buildViews(plan);
       await trainStep(model, opt, { x1, x2, labels }, 'eac', 5);
       tf.dispose([x1, x2!]);
-      const m = tf.memory();
-      readings.push({ tensors: m.numTensors, bytes: m.numBytes });
+      const m = tf.memory() as ReturnType<typeof tf.memory> & { numBytesInGPU?: number };
+      // WebGPU also reports the bytes of its GPU buffers in use.
+      readings.push({ tensors: m.numTensors, bytes: m.numBytes, gpuBytes: m.numBytesInGPU ?? null });
     }
     // After the first step (which creates the optimiser's lazily cached tensors), nothing grows.
     assert.deepEqual(readings.slice(1), [readings[1], readings[1], readings[1]], JSON.stringify(readings));
+    if (backend === 'webgpu') assert.ok(readings[1].gpuBytes !== null && readings[1].gpuBytes > 0, 'WebGPU reports GPU bytes');
     opt.dispose();
     pipe.dispose();
     disposeModel(model);

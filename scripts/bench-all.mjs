@@ -1,0 +1,51 @@
+#!/usr/bin/env node
+// Runs `eac bench` on each Node backend and the same EAC step in PyTorch CPU (Debian's
+// python3-torch, tools/bench/torch_step.py) on this machine, one after the other, and prints a
+// table. Usage: node scripts/bench-all.mjs [--quick] [--out FILE]
+//   cases: ResNet-18 at 112 px and ResNet-50 at 224 px; the batch is reduced for slow backends.
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const outFile = args.includes('--out') ? args[args.indexOf('--out') + 1] : null;
+const cases = [
+  { arch: 'resnet18', size: 112 },
+  { arch: 'resnet50', size: 224 },
+];
+// Batch per backend: the full recipe batch (32) where a step takes seconds, less where it takes minutes.
+const batches = quick
+  ? { 'pytorch-cpu': 4, wasm: 4, webgpu: 4, cpu: 2 }
+  : { 'pytorch-cpu': 32, wasm: 8, webgpu: 8, cpu: 2 };
+const steps = quick ? 1 : 2;
+
+function run(cmd, argv, env = {}) {
+  const r = spawnSync(cmd, argv, { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 64 << 20 });
+  if (r.status !== 0) return { error: (r.stderr || '').trim().split('\n').pop() };
+  const line = r.stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop() ?? r.stdout;
+  try {
+    return JSON.parse(line.startsWith('{') ? line : r.stdout);
+  } catch {
+    return JSON.parse(r.stdout);
+  }
+}
+
+const rows = [];
+for (const c of cases) {
+  for (const backend of ['pytorch-cpu', 'wasm', 'webgpu', 'cpu']) {
+    const batch = batches[backend];
+    process.stderr.write(`${c.arch} ${c.size}px batch ${batch} on ${backend} ...\n`);
+    const res = backend === 'pytorch-cpu'
+      ? run('/usr/bin/python3', ['tools/bench/torch_step.py', '--arch', c.arch, '--size', String(c.size), '--batch-size', String(batch), '--steps', String(steps)])
+      : run(process.execPath, ['bin/eac.js', 'bench', '--arch', c.arch, '--size', String(c.size), '--batch-size', String(batch), '--steps', String(steps), '--warmup', '1', '--backend', backend, '--json']);
+    rows.push({ ...c, backend, batchSize: batch, ...res });
+    process.stderr.write(`  ${res.error ? 'error: ' + res.error : `${res.msPerStep.toFixed(0)} ms/step, ${res.imagesPerSecond.toFixed(2)} images/s`}\n`);
+  }
+}
+const table = [
+  '| model | backend | batch | ms / step | images / s |',
+  '| --- | --- | --- | --- | --- |',
+  ...rows.map((r) => `| ${r.arch} @ ${r.size}px | ${r.backend}${r.adapter ? ` (${r.adapter})` : ''} | ${r.batchSize} | ${r.error ? 'error: ' + r.error : r.msPerStep.toFixed(0)} | ${r.error ? '' : r.imagesPerSecond.toFixed(2)} |`),
+].join('\n');
+process.stdout.write(table + '\n');
+if (outFile) writeFileSync(outFile, JSON.stringify(rows, null, 2) + '\n');
