@@ -3,6 +3,7 @@
 import { trainCommand, TRAIN_HELP } from './train.ts';
 import { evalCommand, EVAL_HELP } from './eval.ts';
 import { benchCommand, BENCH_HELP } from './bench.ts';
+import { weightsCommand, WEIGHTS_HELP } from './weights.ts';
 import { UsageError } from './args.ts';
 
 const HELP = `eac: the EAC lab's engine on the command line
@@ -12,6 +13,8 @@ ${TRAIN_HELP}
 ${EVAL_HELP}
 
 ${BENCH_HELP}
+
+${WEIGHTS_HELP}
 `;
 
 export async function main(argv: string[]): Promise<number> {
@@ -24,6 +27,8 @@ export async function main(argv: string[]): Promise<number> {
         return await evalCommand(rest);
       case 'bench':
         return await benchCommand(rest);
+      case 'weights':
+        return await weightsCommand(rest);
       case undefined:
       case 'help':
       case '--help':

@@ -1,13 +1,14 @@
 // `eac train`: a full training run, headless, on the same engine as the lab.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { choice, num, parse, positiveInt, nonNegInt } from './args.ts';
 import { loadDataset } from './data.ts';
 import { emitJson, formatSeconds, progress } from './output.ts';
 import { BACKENDS, setupBackend } from './node-backends.ts';
 import { defaultTrainConfig, type TrainConfig } from '../engine/config.ts';
-import { ARCHS } from '../engine/resnet.ts';
+import { ARCHS, modelFromValues, type Model } from '../engine/resnet.ts';
 import { train } from '../engine/trainer.ts';
 import { exportModelSafetensors } from '../weights/export.ts';
+import { loadWeights } from '../weights/load.ts';
 import { UsageError } from './args.ts';
 
 export const TRAIN_HELP = `eac train [options]
@@ -72,7 +73,23 @@ export async function trainCommand(argv: string[]): Promise<number> {
     erasing: choice(v, 'erasing', ['independent', 'mirrored'] as const, d.erasing),
     shuffle: !v['no-shuffle'],
   };
-  if (v.weights !== undefined) throw new UsageError('--weights: importing pretrained weight files is not available yet (the weights issue)');
+  let loaded: ReturnType<typeof loadWeights> | undefined;
+  if (v.weights !== undefined) {
+    let bytes: Uint8Array;
+    try {
+      bytes = new Uint8Array(readFileSync(v.weights as string));
+    } catch (e) {
+      throw new UsageError(`--weights: cannot read ${v.weights}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    const w = loadWeights(bytes, { arch: v.arch === undefined ? undefined : arch, fileName: v.weights as string, seed: config.seed });
+    if (v.width !== undefined && w.spec.config.width !== config.width) throw new UsageError(`--width ${config.width}: the weights have width ${w.spec.config.width}`);
+    config.arch = w.spec.config.arch;
+    config.width = w.spec.config.width;
+    if (v.lr === undefined) config.lr = defaultTrainConfig(config.arch).lr;
+    progress(`weights: ${w.format}, ${w.report.arch} width ${config.width}, head ${w.report.head}${w.report.unexpected.length ? `, ${w.report.unexpected.length} unexpected keys ignored` : ''}`);
+    for (const n of w.report.notes) progress(`weights: ${n}`);
+    loaded = w;
+  }
   const backendName = choice(v, 'backend', BACKENDS, 'wasm');
   const { dataset, noise, source } = loadDataset({
     demo: !!v.demo, dataDir: v.data as string | undefined, labels: v.labels as string | undefined, noise: noiseRate, seed: config.seed,
@@ -80,6 +97,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     demoTest: v['demo-test'] === undefined ? undefined : num(v, 'demo-test', 0, positiveInt, 'a positive integer'),
   });
   const backend = await setupBackend(backendName);
+  const model: Model | undefined = loaded && modelFromValues(loaded.spec, loaded.values);
   progress(`backend ${backend.backend}${backend.adapter ? ` (${backend.adapter})` : ''}; ${config.arch} width ${config.width} at ${config.size}px, ${config.method}, batch ${config.batchSize}`);
   const controller = new AbortController();
   const onSigint = () => {
@@ -90,6 +108,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   let lastPrint = 0;
   let savedModel: Map<string, Float32Array> | null = null;
   const result = await train(dataset, config, {
+    model,
     logSteps: !!v['log-steps'],
     signal: controller.signal,
     keepModel: v.save ? (values) => { savedModel = values; } : undefined,
