@@ -1,0 +1,39 @@
+// The benchmark page: reads its parameters from the URL, runs `benchmarkSteps` in a worker and
+// shows (and exposes on window.__benchResult, for scripts/bench-browser.mjs) the result.
+import type { BenchRequest, BenchReply } from '../../workers/bench.worker.ts';
+
+const params = new URLSearchParams(location.search);
+const num = (k: string, d: number) => (params.has(k) ? Number(params.get(k)) : d);
+const request: BenchRequest = {
+  arch: params.get('arch') === 'resnet50' ? 'resnet50' : 'resnet18',
+  width: num('width', 64),
+  size: num('size', params.get('arch') === 'resnet50' ? 224 : 112),
+  batchSize: num('batch', 8),
+  steps: num('steps', 3),
+  warmup: num('warmup', 1),
+  method: params.get('method') === 'baseline' ? 'baseline' : 'eac',
+  backend: (params.get('backend') as BenchRequest['backend']) ?? 'webgpu',
+};
+
+const log = document.getElementById('log')!;
+const lines: string[] = [`request: ${JSON.stringify(request)}`];
+const show = (line: string) => {
+  lines.push(line);
+  log.textContent = lines.join('\n');
+};
+log.textContent = lines.join('\n');
+
+const worker = new Worker(new URL('../../workers/bench.worker.ts', import.meta.url), { type: 'module' });
+worker.onmessage = (e: MessageEvent<BenchReply>) => {
+  const m = e.data;
+  if (m.type === 'backend') show(`backend: ${m.name}${m.adapter ? ` (${m.adapter})` : ''}: ${m.reason}`);
+  else if (m.type === 'step') show(`${m.warmup ? 'warm-up' : 'step'} ${m.index}: ${m.ms.toFixed(1)} ms (loss ${m.loss.toFixed(4)})`);
+  else if (m.type === 'done') {
+    show(`median ${m.result.msPerStep.toFixed(1)} ms/step, ${m.result.imagesPerSecond.toFixed(2)} images/s`);
+    (window as unknown as { __benchResult: unknown }).__benchResult = m.result;
+  } else {
+    show(`error: ${m.message}`);
+    (window as unknown as { __benchResult: unknown }).__benchResult = { error: m.message };
+  }
+};
+worker.postMessage(request);

@@ -1,0 +1,31 @@
+// Benchmark worker: selects the requested tfjs backend (as the lab's worker does) and times
+// training steps with the engine's benchmarkSteps.
+import { tf } from '../src/engine/tf.ts';
+import { benchmarkSteps, type BenchOptions, type BenchResult } from '../src/engine/bench.ts';
+import { selectBackend } from '../src/worker/backend.ts';
+import type { BackendName } from '../src/worker/protocol.ts';
+
+export interface BenchRequest extends BenchOptions {
+  backend: BackendName;
+}
+
+export type BenchReply =
+  | { type: 'backend'; name: string; adapter: string | null; reason: string }
+  | { type: 'step'; index: number; warmup: boolean; ms: number; loss: number }
+  | { type: 'done'; result: BenchResult & { backend: string; adapter: string | null; userAgent: string } }
+  | { type: 'error'; message: string };
+
+const post = (m: BenchReply) => (self as unknown as Worker).postMessage(m);
+
+self.onmessage = async (e: MessageEvent<BenchRequest>) => {
+  const req = e.data;
+  try {
+    const sel = await selectBackend([req.backend]);
+    if (sel.name === 'webgpu') tf.env().set('WEBGPU_CPU_FORWARD', false);
+    post({ type: 'backend', name: sel.name, adapter: sel.adapter, reason: sel.reason });
+    const result = await benchmarkSteps(req, (index, warmup, ms, loss) => post({ type: 'step', index, warmup, ms, loss }));
+    post({ type: 'done', result: { ...result, backend: sel.name, adapter: sel.adapter, userAgent: navigator.userAgent } });
+  } catch (err) {
+    post({ type: 'error', message: err instanceof Error ? err.message : String(err) });
+  }
+};
