@@ -9,6 +9,8 @@ const page = (name: string) => fileURLToPath(new URL(name, import.meta.url));
 export default defineConfig({
   plugins: [react()],
   worker: { format: 'es' },
+  // Scan the workers' imports at start-up too, so the first `npm start` does not reload the page.
+  optimizeDeps: { entries: ['index.html', 'bench.html', 'workers/**/*.ts'] },
   server: { host: '127.0.0.1', port: 5173, strictPort: false },
   preview: { host: '127.0.0.1', port: 4173 },
   build: {

@@ -1,11 +1,11 @@
 // The training worker: owns the TensorFlow.js backend and the training loop, so the page stays
 // responsive. It picks its backend as soon as it starts (and tells the page which, and why), then
 // runs one training run per `start` message. Talks only through src/worker/protocol.ts.
-import { NoBackendError, selectBackend, type BackendSelection } from '../src/worker/backend.ts';
+import { backendsAfter, NoBackendError, selectBackend, type BackendSelection } from '../src/worker/backend.ts';
 import { STEP_MESSAGE_INTERVAL_MS, type DataOptions, type FromWorker, type StartMessage, type ToWorker } from '../src/worker/protocol.ts';
-import { train, type RunSummary, type StepLog } from '../src/engine/trainer.ts';
+import { train, type RunResult, type RunSummary, type StepLog } from '../src/engine/trainer.ts';
 import { meanOfLast } from '../src/engine/metrics.ts';
-import { defaultTrainConfig, type TrainConfig } from '../src/engine/config.ts';
+import { defaultTrainConfig, validateTrainConfig, type TrainConfig } from '../src/engine/config.ts';
 import { generateDemoDataset } from '../src/data/demo.ts';
 import { withSymmetricNoise } from '../src/data/noise.ts';
 import type { Dataset } from '../src/data/types.ts';
@@ -21,16 +21,36 @@ function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-const backendReady: Promise<BackendSelection | null> = selectBackend().then(
-  (sel) => {
-    post({ type: 'backend', name: sel.name, adapter: sel.adapter, reason: sel.reason, attempts: sel.attempts });
-    return sel;
-  },
-  (e: unknown) => {
-    post({ type: 'error', runId: null, message: e instanceof NoBackendError ? e.message : `backend selection failed: ${errorText(e)}` });
-    return null;
-  },
-);
+function announce(sel: BackendSelection): BackendSelection {
+  post({ type: 'backend', name: sel.name, adapter: sel.adapter, reason: sel.reason, attempts: sel.attempts });
+  return sel;
+}
+
+function noBackend(e: unknown): null {
+  post({ type: 'error', runId: null, message: e instanceof NoBackendError ? e.message : `backend selection failed: ${errorText(e)}` });
+  return null;
+}
+
+/** The backend in use (null: none could start). Chosen as soon as the worker starts. */
+let backend: Promise<BackendSelection | null> = selectBackend().then(announce, noBackend);
+
+/**
+ * Whether an error thrown by a training run on `sel` means the backend itself cannot run the
+ * engine (a GPU shader that does not compile, a lost device, ...) rather than a problem of the run.
+ */
+function isBackendFailure(sel: BackendSelection, e: unknown): boolean {
+  if (sel.name !== 'webgpu' && sel.name !== 'webgl') return false;
+  const text = errorText(e);
+  return !/^invalid configuration|the loss became|split is empty/.test(text);
+}
+
+/** Gives up on `sel` after it failed while training, and moves to the next backend that starts. */
+function fallBack(sel: BackendSelection, e: unknown): Promise<BackendSelection | null> {
+  const detail = `failed while training (${errorText(e).split('\n')[0].slice(0, 200)})`;
+  const earlier = [...sel.attempts.filter((a) => !a.ok), { name: sel.name, ok: false, detail }];
+  backend = selectBackend(backendsAfter(sel.name), earlier).then(announce, noBackend);
+  return backend;
+}
 
 /** The generated demo images, kept between runs with the same seed and sizes. */
 let cached: { key: string; dataset: Dataset } | null = null;
@@ -75,34 +95,50 @@ async function run(msg: StartMessage): Promise<void> {
     pending = [];
   };
   try {
-    const backend = await backendReady;
-    if (!backend) throw new Error('no TensorFlow.js backend is available (see the backend message)');
+    let sel = await backend;
+    if (!sel) throw new Error('no TensorFlow.js backend is available (see the backend panel)');
     const config: TrainConfig = { ...defaultTrainConfig(msg.config.arch), ...msg.config };
+    validateTrainConfig(config);
     const { dataset, flipped } = loadData(runId, msg.data);
     if (controller.signal.aborted) throw controller.signal.reason;
-    post({ type: 'started', runId, config, data: msg.data, flippedLabels: flipped, trainCount: dataset.train.labels.length, testCount: dataset.test.labels.length });
-    const result = await train(dataset, config, {
-      signal: controller.signal,
-      onStep: (p) => {
-        steps = p.step;
-        pending.push(p.last);
-        const endOfEpoch = p.stepInEpoch === p.stepsPerEpoch || p.step === p.totalSteps;
-        const t = performance.now();
-        if (!endOfEpoch && t - lastFlush < STEP_MESSAGE_INTERVAL_MS) return;
-        lastFlush = t;
-        flush();
-        post({
-          type: 'progress', runId, phase: endOfEpoch ? 'evaluate' : 'train',
-          epoch: p.epoch, epochs: p.epochs, step: p.step, stepInEpoch: p.stepInEpoch, stepsPerEpoch: p.stepsPerEpoch,
-          totalSteps: p.totalSteps, imagesPerSecond: p.imagesPerSecond, etaSeconds: p.etaSeconds,
+    let result: RunResult;
+    for (;;) {
+      // (Re)starting from scratch: the page clears what an earlier attempt had shown.
+      post({ type: 'started', runId, config, data: msg.data, flippedLabels: flipped, trainCount: dataset.train.labels.length, testCount: dataset.test.labels.length });
+      pending = [];
+      testAccs.length = 0;
+      steps = 0;
+      try {
+        result = await train(dataset, config, {
+          signal: controller.signal,
+          onStep: (p) => {
+            steps = p.step;
+            pending.push(p.last);
+            const endOfEpoch = p.stepInEpoch === p.stepsPerEpoch || p.step === p.totalSteps;
+            const t = performance.now();
+            if (!endOfEpoch && t - lastFlush < STEP_MESSAGE_INTERVAL_MS) return;
+            lastFlush = t;
+            flush();
+            post({
+              type: 'progress', runId, phase: endOfEpoch ? 'evaluate' : 'train',
+              epoch: p.epoch, epochs: p.epochs, step: p.step, stepInEpoch: p.stepInEpoch, stepsPerEpoch: p.stepsPerEpoch,
+              totalSteps: p.totalSteps, imagesPerSecond: p.imagesPerSecond, etaSeconds: p.etaSeconds,
+            });
+          },
+          onEpoch: (metrics) => {
+            testAccs.push(metrics.testAcc);
+            flush();
+            post({ type: 'epoch', runId, metrics });
+          },
         });
-      },
-      onEpoch: (metrics) => {
-        testAccs.push(metrics.testAcc);
-        flush();
-        post({ type: 'epoch', runId, metrics });
-      },
-    });
+        break;
+      } catch (e) {
+        if (controller.signal.aborted || !isBackendFailure(sel, e)) throw e;
+        console.warn(`[eac] the ${sel.name} backend failed while training; falling back`, e);
+        sel = await fallBack(sel, e);
+        if (!sel) throw e;
+      }
+    }
     flush();
     post({ type: 'done', runId, summary: result.summary });
   } catch (e) {

@@ -29,8 +29,8 @@ export class Adam {
 
   constructor(private readonly params: Variable[], config: AdamConfig) {
     this.config = { ...config };
-    this.m = params.map((p) => tf.variable(tf.zerosLike(p), false));
-    this.v = params.map((p) => tf.variable(tf.zerosLike(p), false));
+    this.m = params.map((p) => zerosVariable(p));
+    this.v = params.map((p) => zerosVariable(p));
   }
 
   get lr(): number {
@@ -82,6 +82,14 @@ export class Adam {
   dispose(): void {
     for (const t of [...this.m, ...this.v]) t.dispose();
   }
+}
+
+/** A non-trainable variable of zeros shaped like `p` (the temporary zeros tensor is freed). */
+function zerosVariable(p: Tensor): Variable {
+  const zeros = tf.zerosLike(p);
+  const v = tf.variable(zeros, false);
+  zeros.dispose();
+  return v;
 }
 
 /** ExponentialLR stepped once per epoch: the learning rate used during epoch e (1-based). */

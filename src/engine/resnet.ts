@@ -178,7 +178,9 @@ export function modelFromValues(spec: ResNetSpec, values: Map<string, Float32Arr
     if (!data) throw new Error(`missing parameter ${p.name}`);
     const expected = p.shape.reduce((a, b) => a * b, 1);
     if (data.length !== expected) throw new Error(`parameter ${p.name}: ${data.length} values, expected ${expected} (shape ${p.shape.join('×')})`);
-    const v = tf.variable(tf.tensor(data, p.shape, 'float32'), p.trainable, `${p.name}#${uniqueId++}`);
+    const initial = tf.tensor(data, p.shape, 'float32');
+    const v = tf.variable(initial, p.trainable, `${p.name}#${uniqueId++}`);
+    initial.dispose(); // the variable keeps its own reference to the data
     vars.set(p.name, v);
     if (p.trainable) {
       trainable.push(v);

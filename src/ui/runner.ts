@@ -6,7 +6,7 @@ import { configRequestOf, dataOptionsOf, parseSettings } from './settings.ts';
 import { isRunning, useLab } from './store.ts';
 
 /** How long a stop may take before the worker is terminated (a step on a slow backend can be long). */
-const STOP_GRACE_MS = 15_000;
+const STOP_GRACE_MS = 30_000;
 
 let worker: Worker | null = null;
 let nextRunId = 1;

@@ -66,7 +66,8 @@ export function reduceRun(run: RunState, msg: FromWorker): RunState {
   switch (msg.type) {
     case 'started': {
       const { type: _t, runId: _r, ...started } = msg;
-      return { ...run, started };
+      // Sent again when the worker restarts the run on another backend: start over.
+      return { ...run, started, steps: [], epochs: [], progress: null, status: stopping ? 'stopping' : 'starting' };
     }
     case 'progress': {
       const status: RunStatus = stopping ? 'stopping' : msg.phase === 'data' ? 'data' : msg.phase === 'evaluate' ? 'evaluating' : 'training';

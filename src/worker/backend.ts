@@ -155,29 +155,38 @@ async function tryBackend(name: BackendName): Promise<Probe> {
 /**
  * Selects the first backend of `order` that starts and computes. Throws NoBackendError if none.
  * `order` defaults to WebGPU → WebGL → WASM → CPU; a test page passes ['webgpu'] to insist.
+ * `earlier`: backends already given up on (e.g. one that failed while training), for the reason.
  */
-export async function selectBackend(order: readonly BackendName[] = BACKEND_ORDER): Promise<BackendSelection> {
-  const attempts: BackendAttempt[] = [];
+export async function selectBackend(order: readonly BackendName[] = BACKEND_ORDER, earlier: readonly BackendAttempt[] = []): Promise<BackendSelection> {
+  const attempts: BackendAttempt[] = [...earlier];
   for (const name of order) {
     const r = await tryBackend(name);
     if (r.ok) {
       attempts.push({ name, ok: true, detail: r.adapter ? `running on ${r.adapter}` : 'running' });
       if (name === 'wasm' || name === 'cpu') makeReadsYield();
-      return { name, adapter: r.adapter, reason: explain(name, attempts), attempts };
+      return { name, adapter: r.adapter, reason: explain(name, attempts, r.adapter), attempts };
     }
     attempts.push({ name, ok: false, detail: r.detail });
   }
   throw new NoBackendError(attempts);
 }
 
-function explain(name: BackendName, attempts: BackendAttempt[]): string {
+function explain(name: BackendName, attempts: BackendAttempt[], adapter: string | null): string {
   const failed = attempts.filter((a) => !a.ok);
   const label = BACKEND_LABELS[name];
   if (failed.length === 0) {
-    return name === 'webgpu' ? 'WebGPU is available: training runs on the GPU through WebGPU, the first choice.' : `${label} was requested and is available.`;
+    if (name !== 'webgpu') return `${label} was requested and is available.`;
+    return /fallback adapter/.test(adapter ?? '')
+      ? 'WebGPU is available, the first choice, but only through a software adapter (the GPU is emulated on the CPU): expect slow training.'
+      : 'WebGPU is available: training runs on the GPU through WebGPU, the first choice.';
   }
   const why = failed.map((a) => `${BACKEND_LABELS[a.name]} unavailable: ${a.detail}`).join('; ');
   return `${why}. Using ${label} instead${name === 'cpu' ? ' (slow)' : ''}.`;
+}
+
+/** The backends after `name` in the standard order (where to go when `name` fails while training). */
+export function backendsAfter(name: BackendName): BackendName[] {
+  return BACKEND_ORDER.slice(BACKEND_ORDER.indexOf(name) + 1);
 }
 
 /** A macrotask turn (a MessageChannel round trip: no timer clamping). */

@@ -14,9 +14,12 @@ export const CHROMIUM = process.env.EAC_CHROMIUM ?? '/usr/bin/chromium';
 
 const BASE_ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'];
 
-/** Headless Chromium with WebGPU (SwiftShader when there is no GPU), or with WebGPU turned off. */
-export async function launchChromium(opts: { webgpu: boolean }): Promise<Browser> {
-  const args = [...BASE_ARGS, ...(opts.webgpu ? ['--enable-unsafe-webgpu'] : ['--disable-webgpu'])];
+/**
+ * Headless Chromium with WebGPU (SwiftShader when there is no GPU), or with WebGPU turned off;
+ * `webgl: false` turns WebGL off too.
+ */
+export async function launchChromium(opts: { webgpu: boolean; webgl?: boolean }): Promise<Browser> {
+  const args = [...BASE_ARGS, ...(opts.webgpu ? ['--enable-unsafe-webgpu'] : ['--disable-webgpu']), ...(opts.webgl === false ? ['--use-gl=disabled'] : [])];
   return chromium.launch({ executablePath: CHROMIUM, args });
 }
 
@@ -40,17 +43,27 @@ export interface Served {
 
 const quiet: InlineConfig = { root: ROOT, configFile: path.join(ROOT, 'vite.config.ts'), logLevel: 'warn', clearScreen: false };
 
+/**
+ * Dev-server settings of the tests: their own dependency cache, and every entry the pages and the
+ * worker import from, so that the dependency optimiser finds all of them at start-up (a
+ * dependency found later, e.g. in the worker, makes Vite reload the page mid-test).
+ */
+const devOnly: InlineConfig = {
+  cacheDir: path.join(ROOT, '.tmp/vite-cache-browser-tests'),
+  optimizeDeps: { entries: ['index.html', 'workers/**/*.ts', 'tests/browser/**/*.html'] },
+};
+
 /** The Vite dev server (root = the repository), on a free port. */
 export async function serveDev(): Promise<Served> {
   const port = await freePort();
-  const server = await createServer({ ...quiet, server: { host: '127.0.0.1', port, strictPort: true, open: false } });
+  const server = await createServer({ ...quiet, ...devOnly, server: { host: '127.0.0.1', port, strictPort: true, open: false } });
   await server.listen();
   return { url: `http://127.0.0.1:${port}/`, close: () => server.close() };
 }
 
 /** `vite build` into a scratch folder, then `vite preview` of it, on a free port. */
 export async function serveBuilt(outDir = path.join(ROOT, '.tmp/browser-test-dist')): Promise<Served> {
-  await build({ ...quiet, build: { outDir, emptyOutDir: true } });
+  await build({ ...quiet, build: { outDir, emptyOutDir: true, rolldownOptions: { checks: { bundlerTimings: false } } } });
   const port = await freePort();
   const server = await preview({ ...quiet, build: { outDir }, preview: { host: '127.0.0.1', port, strictPort: true, open: false } });
   return {

@@ -111,6 +111,11 @@ export class Golden {
   }
 }
 
+/** tf.tidy for a function returning a (nested) object of tensors. */
+function tidyAll<T>(f: () => T): T {
+  return tf.tidy(f as unknown as () => tf.TensorContainer) as unknown as T;
+}
+
 async function values(t: tf.Tensor): Promise<Float32Array> {
   return (await t.data()) as Float32Array;
 }
@@ -122,6 +127,7 @@ async function torchValue(model: Model, name: string): Promise<Float32Array> {
 }
 
 export async function runGoldenChecks(g: Golden): Promise<CheckResult[]> {
+  const tensorsBefore = tf.memory().numTensors;
   const results: CheckResult[] = [];
   const check = (name: string, actual: ArrayLike<number>, expected: ArrayLike<number>, floor: number, fixtureName: string) => {
     const relErr = relError(actual, expected);
@@ -136,8 +142,11 @@ export async function runGoldenChecks(g: Golden): Promise<CheckResult[]> {
   {
     const model = g.model();
     const x1 = g.input('input.x1');
-    const out = forward(model, x1, false);
-    const hm = attentionMaps(out.features, model.vars.get('fc.weight') as unknown as Tensor2D);
+    // tidy: forward's intermediate activations are freed, only what is returned stays.
+    const { out, hm } = tidyAll(() => {
+      const o = forward(model, x1, false);
+      return { out: o, hm: attentionMaps(o.features, model.vars.get('fc.weight') as unknown as Tensor2D) };
+    });
     check(`${arch} eval logits`, await values(out.logits), g.get('eval.logits'), TOL.forward, 'eval.logits');
     check(`${arch} eval pooled features`, await values(out.pooled), g.get('eval.features_pooled'), TOL.forward, 'eval.features_pooled');
     check(`${arch} eval attention maps`, await values(hm), g.nhwc('eval.hm'), TOL.forward, 'eval.hm');
@@ -153,10 +162,11 @@ export async function runGoldenChecks(g: Golden): Promise<CheckResult[]> {
     const labels = g.labels('input.labels');
     // The maps of each training pass (forward again without recording statistics).
     const fcW = model.vars.get('fc.weight') as unknown as Tensor2D;
-    const o1 = forward(model, x1, true);
-    const o2 = forward(model, x2, true);
-    const hm1 = attentionMaps(o1.features, fcW);
-    const hm2 = attentionMaps(o2.features, fcW);
+    const { o1, o2, hm1, hm2 } = tidyAll(() => {
+      const a = forward(model, x1, true);
+      const b = forward(model, x2, true);
+      return { o1: a, o2: b, hm1: attentionMaps(a.features, fcW), hm2: attentionMaps(b.features, fcW) };
+    });
     check(`${arch} train logits (view 1)`, await values(o1.logits), g.get('train.logits1'), TOL.forward, 'train.logits1');
     check(`${arch} train logits (view 2)`, await values(o2.logits), g.get('train.logits2'), TOL.forward, 'train.logits2');
     check(`${arch} train maps (view 1)`, await values(hm1), g.nhwc('train.hm1'), TOL.forward, 'train.hm1');
@@ -222,6 +232,9 @@ export async function runGoldenChecks(g: Golden): Promise<CheckResult[]> {
     opt.dispose();
     disposeModel(model);
   }
+  // The checks themselves must not leak either: everything they made is freed.
+  const leaked = tf.memory().numTensors - tensorsBefore;
+  results.push({ name: `${arch} tensors left after the checks: ${leaked}`, relError: leaked, tolerance: 0, torchF32RelError: 0, ok: leaked === 0 });
   return results;
 }
 

@@ -103,3 +103,9 @@ test('the baseline has no consistency term and one pass', async () => {
   const r = await train(dataset, tinyConfig({ method: 'baseline', epochs: 1 }), { logSteps: true });
   assert.ok(r.steps.every((s) => s.consistency === 0 && s.loss === s.ce));
 });
+
+test(`a whole run frees every tensor it made (model, optimiser, pipeline) (${backend})`, async () => {
+  const before = tf.memory().numTensors;
+  await train(dataset, tinyConfig({ epochs: 1 }), {});
+  assert.equal(tf.memory().numTensors, before);
+});

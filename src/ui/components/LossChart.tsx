@@ -7,7 +7,7 @@ import { useLab } from '../store.ts';
 /** Above this many steps the chart draws every k-th point (the data itself is kept whole). */
 const MAX_DRAWN_POINTS = 1500;
 
-export function thin(points: StepLog[], max = MAX_DRAWN_POINTS): StepLog[] {
+function thin(points: StepLog[], max = MAX_DRAWN_POINTS): StepLog[] {
   if (points.length <= max) return points;
   const k = Math.ceil(points.length / max);
   const out = points.filter((_, i) => i % k === 0);
@@ -37,10 +37,15 @@ export function LossChart() {
               {showConsistency && <YAxis yAxisId="right" orientation="right" tick={{ fontSize: 12 }} width={56} domain={[0, 'auto']} />}
               <Tooltip formatter={(v) => (typeof v === 'number' ? v.toFixed(4) : String(v))} labelFormatter={(s) => `step ${s}`} />
               <Legend wrapperStyle={{ fontSize: 13 }} />
-              <Line yAxisId="left" type="linear" dataKey="loss" name="loss" stroke={COLORS.loss} dot={false} strokeWidth={2} isAnimationActive={false} />
-              <Line yAxisId="left" type="linear" dataKey="ce" name="cross-entropy" stroke={COLORS.ce} dot={false} strokeWidth={1.5} isAnimationActive={false} />
-              {showConsistency && (
-                <Line yAxisId="right" type="linear" dataKey="consistency" name="consistency (right axis)" stroke={COLORS.consistency} dot={false} strokeWidth={1.5} isAnimationActive={false} />
+              {showConsistency ? (
+                [
+                  <Line key="loss" yAxisId="left" type="linear" dataKey="loss" name="loss = CE + λ·consistency" stroke={COLORS.loss} dot={false} strokeWidth={2} isAnimationActive={false} />,
+                  <Line key="ce" yAxisId="left" type="linear" dataKey="ce" name="cross-entropy (CE)" stroke={COLORS.ce} dot={false} strokeWidth={1.5} isAnimationActive={false} />,
+                  <Line key="cons" yAxisId="right" type="linear" dataKey="consistency" name="consistency (right axis)" stroke={COLORS.consistency} dot={false} strokeWidth={1.5} isAnimationActive={false} />,
+                ]
+              ) : (
+                // The baseline's loss is its cross-entropy: one line.
+                <Line yAxisId="left" type="linear" dataKey="loss" name="loss (cross-entropy only)" stroke={COLORS.loss} dot={false} strokeWidth={2} isAnimationActive={false} />
               )}
             </LineChart>
           </ResponsiveContainer>

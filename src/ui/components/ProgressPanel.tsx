@@ -25,7 +25,7 @@ export function ProgressPanel() {
     line = `${p.detail}: ${p.done} / ${p.total}`;
   } else if (p) {
     fraction = p.totalSteps > 0 ? p.step / p.totalSteps : 0;
-    line = `Epoch ${p.epoch} / ${p.epochs} · step ${p.stepInEpoch} / ${p.stepsPerEpoch} (${p.step} / ${p.totalSteps} in all)`;
+    line = `Epoch ${p.epoch} / ${p.epochs} · step ${p.stepInEpoch} / ${p.stepsPerEpoch}${p.epochs > 1 ? ` (${p.step} / ${p.totalSteps} in all)` : ''}`;
     detail = `${p.imagesPerSecond.toFixed(1)} images/s · ETA ${run.status === 'done' || run.status === 'stopped' ? '–' : duration(p.etaSeconds)}`;
   }
   if (run.status === 'done') fraction = 1;

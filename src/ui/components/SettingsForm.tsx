@@ -67,10 +67,10 @@ export function SettingsForm() {
             disabled={running}
             onChange={(e: ChangeEvent<HTMLSelectElement>) => setDraft('method', e.target.value)}
           >
-            <option value="eac">EAC (erasing + attention consistency)</option>
-            <option value="baseline">Baseline (cross-entropy only)</option>
+            <option value="eac">EAC</option>
+            <option value="baseline">Baseline</option>
           </select>
-          <small>{methodError ?? 'EAC adds the flip-consistency loss (λ = 5)'}</small>
+          <small>{methodError ?? (method === 'baseline' ? 'cross-entropy only' : 'cross-entropy + λ·attention consistency')}</small>
         </div>
         <NumberField name="epochs" label="Epochs" hint="passes over the training set" min={1} disabled={running} />
         <NumberField name="width" label="Network width" hint="ResNet-18 base channels (64 = full)" min={1} max={64} disabled={running} />
