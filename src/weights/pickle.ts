@@ -4,6 +4,7 @@
 // the global: nothing from the file is ever executed. Every length is bounded by the bytes
 // available, and the stack, memo and mark depth are limited, so hostile or truncated files end in
 // a PickleError, never a hang or a crash. Pure TypeScript on a Uint8Array (browser worker + Node).
+import { halfToFloat } from './half.ts';
 
 export class PickleError extends Error {}
 
@@ -322,14 +323,6 @@ function scalarOf(a: NdArray): number | bigint {
   }
 }
 
-export function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const f = h & 0x3ff;
-  if (e === 0) return s * f * 2 ** -24;
-  if (e === 31) return f ? NaN : s * Infinity;
-  return s * (1 + f / 1024) * 2 ** (e - 15);
-}
 
 /** BUILD: sets the state of an object made by a whitelisted constructor. */
 function build(obj: PyValue, state: PyValue): void {

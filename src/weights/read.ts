@@ -2,7 +2,8 @@
 // `resnet50_ft_weight.pkl`), a torch.save zip archive (`.pth`/`.pt`, PyTorch ≥ 1.6) or a
 // safetensors file. The format is told from the first bytes. Pure TypeScript on a Uint8Array.
 import { readSafetensors, type SafeDType } from './safetensors.ts';
-import { NdArray, PyDict, PyTuple, TensorRef, unpickle, halfToFloat, type PyValue } from './pickle.ts';
+import { NdArray, PyDict, PyTuple, TensorRef, unpickle, type PyValue } from './pickle.ts';
+import { halfToFloat } from './half.ts';
 import { readTorchZip } from './torch-zip.ts';
 
 export type WeightFormat = 'pickle' | 'torch-zip' | 'safetensors';

@@ -1,5 +1,7 @@
 // safetensors: an 8-byte little-endian header length, a JSON header naming each tensor's dtype,
 // shape and byte range, then the raw little-endian data. Data only: nothing in it can execute.
+import { halfToFloat } from './half.ts';
+
 export type SafeDType = 'F32' | 'F64' | 'F16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
 
 export interface SafeTensor {
@@ -77,14 +79,6 @@ export function toFloat32(t: SafeTensor): Float32Array {
   return out;
 }
 
-function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const f = h & 0x3ff;
-  if (e === 0) return s * f * 2 ** -24;
-  if (e === 31) return f ? NaN : s * Infinity;
-  return s * (1 + f / 1024) * 2 ** (e - 15);
-}
 
 /** Writes F32 tensors (in insertion order) as a safetensors file. */
 export function writeSafetensors(tensors: Map<string, { shape: number[]; data: Float32Array }>, metadata: Record<string, string> = {}): Uint8Array {
