@@ -34,7 +34,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
     throw new UsageError(`--weights: cannot read ${v.weights}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   const weights = loadSafetensorsWeights(bytes, arch);
-  const { dataset } = loadDataset({
+  const { dataset } = await loadDataset({
     demo: !!v.demo, dataDir: v.data as string | undefined, noise: null, seed: 0,
     demoTrain: v['demo-train'] === undefined ? 1 : num(v, 'demo-train', 0, positiveInt, 'a positive integer'),
     demoTest: v['demo-test'] === undefined ? undefined : num(v, 'demo-test', 0, positiveInt, 'a positive integer'),

@@ -4,6 +4,7 @@ import { trainCommand, TRAIN_HELP } from './train.ts';
 import { evalCommand, EVAL_HELP } from './eval.ts';
 import { benchCommand, BENCH_HELP } from './bench.ts';
 import { weightsCommand, WEIGHTS_HELP } from './weights.ts';
+import { datasetCommand, DATASET_HELP } from './dataset.ts';
 import { UsageError } from './args.ts';
 
 const HELP = `eac: the EAC lab's engine on the command line
@@ -15,6 +16,8 @@ ${EVAL_HELP}
 ${BENCH_HELP}
 
 ${WEIGHTS_HELP}
+
+${DATASET_HELP}
 `;
 
 export async function main(argv: string[]): Promise<number> {
@@ -29,6 +32,8 @@ export async function main(argv: string[]): Promise<number> {
         return await benchCommand(rest);
       case 'weights':
         return await weightsCommand(rest);
+      case 'dataset':
+        return await datasetCommand(rest);
       case undefined:
       case 'help':
       case '--help':

@@ -91,7 +91,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     loaded = w;
   }
   const backendName = choice(v, 'backend', BACKENDS, 'wasm');
-  const { dataset, noise, source } = loadDataset({
+  const { dataset, noise, source } = await loadDataset({
     demo: !!v.demo, dataDir: v.data as string | undefined, labels: v.labels as string | undefined, noise: noiseRate, seed: config.seed,
     demoTrain: v['demo-train'] === undefined ? undefined : num(v, 'demo-train', 0, positiveInt, 'a positive integer'),
     demoTest: v['demo-test'] === undefined ? undefined : num(v, 'demo-test', 0, positiveInt, 'a positive integer'),

@@ -1,0 +1,115 @@
+// `eac dataset inspect DIR`: reads a RAF-DB basic folder the way training will and reports what
+// it found (counts per class, missing and unreadable images, bad label lines, measured noise).
+// Also the Node FolderFs and the loader `eac train --data` uses.
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { UsageError } from './args.ts';
+import { emitJson, formatSeconds, progress } from './output.ts';
+import type { FolderFs } from '../data/folder.ts';
+import { initJpegDecoderNode } from '../data/jpeg-node.ts';
+import { RafDbError, readRafDb, type RafDbReport } from '../data/rafdb.ts';
+import type { Dataset } from '../data/types.ts';
+
+export const DATASET_HELP = `eac dataset inspect DIR [--labels FILE_OR_NAME] [--json] [--out FILE]
+  DIR: RAF-DB's basic/ folder, the RAF-DB folder above it, or its parent
+  --labels: a training label file in EmoLabel/ (e.g. noise01.txt) or a path; its noise is measured`;
+
+/** Node's file system as a FolderFs (directories listed with a trailing '/', symlinks followed). */
+export const nodeFolderFs: FolderFs = {
+  async list(dir) {
+    const entries = await readdir(dir, { withFileTypes: true });
+    const out: string[] = [];
+    for (const e of entries) {
+      let isDir = e.isDirectory();
+      if (e.isSymbolicLink()) isDir = await stat(path.join(dir, e.name)).then((s) => s.isDirectory(), () => false);
+      out.push(isDir ? e.name + '/' : e.name);
+    }
+    return out.sort();
+  },
+  async read(p) {
+    return new Uint8Array(await readFile(p));
+  },
+};
+
+/** Reads a RAF-DB folder with progress on stderr; errors become one-line UsageErrors. */
+export async function loadRafDbFolder(dir: string, labels?: string, opts: { signal?: AbortSignal; flag?: string } = {}): Promise<{ dataset: Dataset; report: RafDbReport }> {
+  await initJpegDecoderNode();
+  let last = 0;
+  try {
+    const r = await readRafDb(nodeFolderFs, dir, {
+      labels,
+      signal: opts.signal,
+      onProgress: (p) => {
+        const t = performance.now();
+        if (t - last < 2000 && p.done !== p.total) return;
+        last = t;
+        progress(`reading RAF-DB: ${p.done}/${p.total} images, ${p.imagesPerSecond.toFixed(0)} img/s, ETA ${formatSeconds(p.etaSeconds)}`);
+      },
+    });
+    for (const line of summary(r.report)) progress(line);
+    return r;
+  } catch (e) {
+    if (e instanceof RafDbError) throw new UsageError(opts.flag ? `${opts.flag}: ${e.message}` : e.message);
+    throw e;
+  }
+}
+
+const list = (xs: string[], n = 5) => xs.slice(0, n).join(', ') + (xs.length > n ? `, … (${xs.length - n} more)` : '');
+
+export function summary(r: RafDbReport): string[] {
+  const lines = [
+    `RAF-DB basic at ${r.root}: ${r.train} train / ${r.test} test images (${r.seconds.toFixed(1)}s)`,
+    `  train per class: ${r.classes.map((c, i) => `${c} ${r.trainCounts[i]}`).join(', ')}`,
+    `  test per class:  ${r.classes.map((c, i) => `${c} ${r.testCounts[i]}`).join(', ')}`,
+  ];
+  if (r.noise) lines.push(`  training labels from ${r.noise.file}: ${r.noise.changed} changed (${(r.noise.rate * 100).toFixed(2)}%)${r.noise.missing ? `, ${r.noise.missing} names without a label there kept the clean one` : ''}`);
+  if (r.missingImages.length) lines.push(`  skipped ${r.missingImages.length} names with no image: ${list(r.missingImages)}`);
+  if (r.unreadableImages.length) lines.push(`  skipped ${r.unreadableImages.length} unreadable images: ${list(r.unreadableImages.map((n) => `${n} (${r.unreadableReasons[n]})`))}`);
+  if (r.resizedImages.length) lines.push(`  resized ${r.resizedImages.length} images to 100×100: ${list(r.resizedImages)}`);
+  if (r.badLines.length) lines.push(`  skipped ${r.badLines.length} bad label lines: ${list(r.badLines.map((b) => `${b.file ?? ''}:${b.line} ${b.reason}`), 3)}`);
+  if (r.unlabelledImages) lines.push(`  ${r.unlabelledImages} images in Image/aligned/ have no label (ignored)`);
+  return lines;
+}
+
+export async function datasetCommand(argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {
+    process.stdout.write(DATASET_HELP + '\n');
+    return sub === undefined ? 2 : 0;
+  }
+  if (sub !== 'inspect') throw new UsageError(`unknown dataset command ${JSON.stringify(sub)} (try: eac dataset inspect DIR)`);
+  let values: Record<string, string | boolean | undefined>;
+  let dirs: string[];
+  try {
+    const r = parseArgs({ args: rest, options: { labels: { type: 'string' }, json: { type: 'boolean' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: true });
+    values = r.values;
+    dirs = r.positionals;
+  } catch (e) {
+    throw new UsageError((e as Error).message.split('\n')[0]);
+  }
+  const v = values;
+  if (v.help) {
+    process.stdout.write(DATASET_HELP + '\n');
+    return 0;
+  }
+  if (dirs.length !== 1) throw new UsageError(dirs.length ? `give one folder, got ${dirs.length}: ${dirs.join(' ')}` : 'give the RAF-DB folder: eac dataset inspect DIR');
+  const { report } = await loadRafDbFolder(dirs[0], v.labels as string | undefined);
+  const out = {
+    root: report.root,
+    train: report.train,
+    test: report.test,
+    classes: report.classes,
+    trainCounts: report.trainCounts,
+    testCounts: report.testCounts,
+    missingImages: report.missingImages,
+    unreadableImages: report.unreadableImages,
+    unreadableReasons: report.unreadableReasons,
+    resizedImages: report.resizedImages,
+    badLines: report.badLines,
+    noise: report.noise,
+    unlabelledImages: report.unlabelledImages,
+  };
+  emitJson(out, { json: !!v.json, out: v.out as string | undefined });
+  return 0;
+}

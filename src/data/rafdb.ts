@@ -1,0 +1,324 @@
+// Reads a RAF-DB "basic" folder into the lab's Dataset: the label file(s) in EmoLabel/, every
+// JPEG in Image/aligned/ decoded with libjpeg-turbo's decoder (src/data/jpeg.ts) at its native
+// 100×100 (any other size is resized to 100×100 with Pillow's exact bilinear filter). Defects are
+// skipped and reported, never fatal while the rest is usable. Works on any FolderFs (Node's fs,
+// browser directory handles).
+import { pillowBilinearCoefficients } from '../engine/resize.ts';
+import { entryName, isDirEntry, isStrayFile, joinPath, type FolderFs } from './folder.ts';
+import { decodeJpeg, JpegError } from './jpeg.ts';
+import { applyTrainingLabels, CLEAN_LABEL_FILE, parseLabelText, splitEntries, type BadLine, type LabelEntry, type NoiseMeasure } from './labels.ts';
+import { CLASS_NAMES, NUM_CLASSES, type Dataset, type Split } from './types.ts';
+
+export const RAFDB_SIZE = 100;
+
+export class RafDbError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RafDbError';
+  }
+}
+
+export interface RafDbProgress {
+  done: number;
+  total: number;
+  imagesPerSecond: number;
+  /** Seconds left at the current rate; null until measurable. */
+  etaSeconds: number | null;
+}
+
+export interface RafDbOptions {
+  /** A training label file: a file name in EmoLabel/ (with or without .txt), or a path. Default: the clean file. */
+  labels?: string;
+  onProgress?: (p: RafDbProgress) => void;
+  signal?: AbortSignal;
+}
+
+export interface RafDbReport {
+  /** The folder that holds EmoLabel/ and Image/aligned/. */
+  root: string;
+  train: number;
+  test: number;
+  classes: string[];
+  /** Per class, by the clean labels. */
+  trainCounts: number[];
+  testCounts: number[];
+  /** Label-file names whose image is not in Image/aligned/. */
+  missingImages: string[];
+  /** Label-file names whose image could not be decoded; reasons in unreadableReasons. */
+  unreadableImages: string[];
+  unreadableReasons: Record<string, string>;
+  /** Images of another size than 100×100, resized. */
+  resizedImages: string[];
+  badLines: BadLine[];
+  /** The training label file measured against the clean labels; null with the clean file. */
+  noise: NoiseMeasure | null;
+  /** Files in Image/aligned/ no label names (not counting .DS_Store and such). */
+  unlabelledImages: number;
+  seconds: number;
+}
+
+async function tryList(fs: FolderFs, dir: string): Promise<string[] | null> {
+  try {
+    return await fs.list(dir);
+  } catch {
+    return null;
+  }
+}
+
+const findEntry = (entries: string[], name: string, dir: boolean): string | null =>
+  entries.find((e) => isDirEntry(e) === dir && entryName(e) === name) ?? entries.find((e) => isDirEntry(e) === dir && entryName(e).toLowerCase() === name.toLowerCase()) ?? null;
+
+/**
+ * Finds the folder holding EmoLabel/ and Image/: `dir` itself, or below it (RAF-DB's root with
+ * basic/, or its parent), breadth first, preferring basic/ and never compound/.
+ */
+export async function locateRafDb(fs: FolderFs, dir: string): Promise<{ root: string; emoLabel: string; aligned: string }> {
+  const top = await tryList(fs, dir);
+  if (!top) throw new RafDbError(`${dir} is not a readable folder`);
+  let level: { path: string; entries: string[] }[] = [{ path: dir, entries: top }];
+  let emoOnly: string | null = null;
+  for (let depth = 0; depth <= 3 && level.length; depth++) {
+    for (const { path, entries } of level) {
+      const emo = findEntry(entries, 'EmoLabel', true);
+      if (!emo) continue;
+      const image = findEntry(entries, 'Image', true);
+      const imageEntries = image ? await tryList(fs, joinPath(path, entryName(image))) : null;
+      const aligned = imageEntries ? findEntry(imageEntries, 'aligned', true) : null;
+      if (image && aligned) return { root: path, emoLabel: joinPath(path, entryName(emo)), aligned: joinPath(joinPath(path, entryName(image)), entryName(aligned)) };
+      emoOnly ??= path;
+    }
+    const next: { path: string; entries: string[] }[] = [];
+    for (const { path, entries } of level) {
+      const subdirs = entries
+        .filter((e) => isDirEntry(e) && !isStrayFile(e) && !/^(compound|EmoLabel|Image|__MACOSX)\/$/i.test(e))
+        .sort((a, b) => Number(/^basic\/$/i.test(b)) - Number(/^basic\/$/i.test(a)));
+      for (const s of subdirs) {
+        const p = joinPath(path, entryName(s));
+        const list = await tryList(fs, p);
+        if (list) next.push({ path: p, entries: list });
+      }
+    }
+    level = next;
+  }
+  if (emoOnly !== null) throw new RafDbError(`${emoOnly} has EmoLabel/ but no Image/aligned/ beside it (RAF-DB basic keeps its images in Image/aligned/)`);
+  throw new RafDbError(`no EmoLabel/ folder in or below ${dir}: give the RAF-DB folder (basic/ with EmoLabel/list_patition_label.txt and Image/aligned/), its parent, or basic/ itself`);
+}
+
+const decodeText = (b: Uint8Array) => new TextDecoder('utf-8').decode(b);
+
+async function readLabelFile(fs: FolderFs, emoLabel: string, spec: string): Promise<{ file: string; text: string }> {
+  const emoEntries = (await tryList(fs, emoLabel)) ?? [];
+  const isPath = /[/\\]/.test(spec);
+  if (!isPath) {
+    for (const cand of [spec, `${spec}.txt`]) {
+      const e = findEntry(emoEntries, cand, false);
+      if (e) return { file: entryName(e), text: decodeText(await fs.read(joinPath(emoLabel, entryName(e)))) };
+    }
+  }
+  try {
+    const text = decodeText(await fs.read(spec));
+    return { file: spec.split(/[/\\]/).pop() ?? spec, text };
+  } catch {
+    const others = emoEntries.filter((e) => !isDirEntry(e) && !isStrayFile(e)).map(entryName);
+    throw new RafDbError(`--labels ${spec}: no such label file in ${emoLabel}/ (${others.length ? `it has ${others.join(', ')}` : 'it is empty'}) nor as a path`);
+  }
+}
+
+/** Exact Pillow bilinear resize (horizontal pass, round to uint8, vertical pass) of an RGB image, on the CPU. */
+export function resizeRgbPillow(src: Uint8Array, inH: number, inW: number, outH: number, outW: number): Uint8Array {
+  const ONE = 1 << 22;
+  const HALF = 1 << 21;
+  const pass = (data: Uint8Array, rows: number, cols: number, outCols: number, stride: number, step: number, lineStride: number, outStride: number, outStep: number, outLineStride: number, out: Uint8Array) => {
+    const kk = pillowBilinearCoefficients(cols, outCols);
+    const lo = new Int32Array(outCols);
+    const hi = new Int32Array(outCols);
+    for (let o = 0; o < outCols; o++) {
+      let a = cols;
+      let b = -1;
+      for (let i = 0; i < cols; i++) {
+        if (kk[o * cols + i] !== 0) {
+          a = Math.min(a, i);
+          b = i;
+        }
+      }
+      lo[o] = a;
+      hi[o] = b;
+    }
+    for (let r = 0; r < rows; r++) {
+      for (let o = 0; o < outCols; o++) {
+        for (let c = 0; c < 3; c++) {
+          let s = HALF;
+          for (let i = lo[o]; i <= hi[o]; i++) s += data[r * lineStride + i * step + c * stride] * kk[o * cols + i];
+          const v = Math.floor(s / ONE);
+          out[r * outLineStride + o * outStep + c * outStride] = v < 0 ? 0 : v > 255 ? 255 : v;
+        }
+      }
+    }
+  };
+  let cur = src;
+  let w = inW;
+  if (outW !== inW) {
+    const tmp = new Uint8Array(inH * outW * 3);
+    pass(cur, inH, inW, outW, 1, 3, inW * 3, 1, 3, outW * 3, tmp);
+    cur = tmp;
+    w = outW;
+  }
+  if (outH !== inH) {
+    const tmp = new Uint8Array(outH * w * 3);
+    // Columns as "rows": for each x, run along y.
+    pass(cur, w, inH, outH, 1, w * 3, 3, 1, w * 3, 3, tmp);
+    cur = tmp;
+  }
+  return cur === src ? src.slice() : cur;
+}
+
+function abortError(signal: AbortSignal): unknown {
+  return signal.reason ?? new DOMException('reading the dataset was cancelled', 'AbortError');
+}
+
+/** The image file expected for a label-file name: `train_00001.jpg` → `train_00001_aligned.jpg`. */
+export function alignedFileName(name: string): string {
+  return name.replace(/\.[^.]*$/, '') + '_aligned.jpg';
+}
+
+/** Reads a RAF-DB basic folder (its root, its parent, or basic/). */
+export async function readRafDb(fs: FolderFs, dir: string, opts: RafDbOptions = {}): Promise<{ dataset: Dataset; report: RafDbReport }> {
+  const t0 = performance.now();
+  const { signal, onProgress } = opts;
+  if (signal?.aborted) throw abortError(signal);
+  const where = await locateRafDb(fs, dir);
+  const emoEntries = (await tryList(fs, where.emoLabel)) ?? [];
+  const cleanEntry = findEntry(emoEntries, CLEAN_LABEL_FILE, false);
+  if (!cleanEntry) throw new RafDbError(`${where.emoLabel}/ has no ${CLEAN_LABEL_FILE} (the clean label file RAF-DB ships; found: ${emoEntries.filter((e) => !isStrayFile(e)).map(entryName).join(', ') || 'nothing'})`);
+  const cleanFile = entryName(cleanEntry);
+  const parsed = parseLabelText(decodeText(await fs.read(joinPath(where.emoLabel, cleanFile))));
+  const split = splitEntries(parsed);
+  const badLines: BadLine[] = split.badLines.map((b) => ({ ...b, file: cleanFile }));
+  if (split.train.length + split.test.length === 0) throw new RafDbError(`${joinPath(where.emoLabel, cleanFile)} has no usable label line (${badLines.length} bad lines${badLines.length ? `, first: line ${badLines[0].line}: ${badLines[0].reason}` : ''})`);
+
+  let trainLabels: Int32Array = Int32Array.from(split.train, (e) => e.label);
+  let noise: NoiseMeasure | null = null;
+  if (opts.labels !== undefined && opts.labels !== cleanFile && opts.labels !== cleanFile.replace(/\.txt$/, '')) {
+    const lf = await readLabelFile(fs, where.emoLabel, opts.labels);
+    const applied = applyTrainingLabels(split.train, lf.file, parseLabelText(lf.text));
+    trainLabels = applied.labels;
+    noise = applied.noise;
+    badLines.push(...applied.badLines);
+  }
+
+  const imageList = await fs.list(where.aligned);
+  const imageFiles = new Map<string, string>();
+  for (const e of imageList) if (!isDirEntry(e) && !isStrayFile(e)) imageFiles.set(e, e);
+  const lowerFiles = new Map<string, string>();
+  for (const f of imageFiles.keys()) lowerFiles.set(f.toLowerCase(), f);
+  const fileFor = (name: string): string | null => {
+    for (const cand of [alignedFileName(name), name]) {
+      const f = imageFiles.get(cand) ?? lowerFiles.get(cand.toLowerCase());
+      if (f) return f;
+    }
+    return null;
+  };
+
+  const missingImages: string[] = [];
+  const unreadableImages: string[] = [];
+  const unreadableReasons: Record<string, string> = {};
+  const resizedImages: string[] = [];
+  const used = new Set<string>();
+  const all = [...split.train, ...split.test];
+  const total = all.length;
+  let done = 0;
+  let lastReport = -Infinity;
+  const tStart = performance.now();
+  const report = (force: boolean) => {
+    if (!onProgress) return;
+    const t = performance.now();
+    if (!force && t - lastReport < 200) return;
+    lastReport = t;
+    const secs = (t - tStart) / 1000;
+    const rate = secs > 0 ? done / secs : 0;
+    onProgress({ done, total, imagesPerSecond: rate, etaSeconds: rate > 0 && done > 0 ? (total - done) / rate : null });
+  };
+
+  const readSplit = async (entries: LabelEntry[], labels: Int32Array): Promise<Split> => {
+    const S = RAFDB_SIZE;
+    const pixels = S * S * 3;
+    const images = new Uint8Array(entries.length * pixels);
+    const names: string[] = [];
+    const keptLabels: number[] = [];
+    const keptClean: number[] = [];
+    for (let i = 0; i < entries.length; i++) {
+      if (signal?.aborted) throw abortError(signal);
+      const e = entries[i];
+      const file = fileFor(e.name);
+      done++;
+      if (!file) {
+        missingImages.push(e.name);
+        report(false);
+        continue;
+      }
+      used.add(file);
+      let reason: string | null = null;
+      try {
+        const bytes = await fs.read(joinPath(where.aligned, file));
+        const img = decodeJpeg(bytes);
+        let rgb = img.rgb;
+        if (img.width !== S || img.height !== S) {
+          rgb = resizeRgbPillow(img.rgb, img.height, img.width, S, S);
+          resizedImages.push(e.name);
+        }
+        images.set(rgb, names.length * pixels);
+        names.push(e.name);
+        keptLabels.push(labels[i]);
+        keptClean.push(e.label);
+      } catch (err) {
+        if (signal?.aborted) throw abortError(signal);
+        reason = err instanceof JpegError ? err.reason : `cannot read: ${(err as Error).message ?? String(err)}`;
+      }
+      if (reason !== null) {
+        unreadableImages.push(e.name);
+        unreadableReasons[e.name] = reason;
+      }
+      report(false);
+    }
+    return {
+      names,
+      images: images.slice(0, names.length * pixels),
+      height: S,
+      width: S,
+      labels: Int32Array.from(keptLabels),
+      cleanLabels: Int32Array.from(keptClean),
+    };
+  };
+
+  const train = await readSplit(split.train, trainLabels);
+  const test = await readSplit(split.test, Int32Array.from(split.test, (e) => e.label));
+  report(true);
+  if (train.names.length === 0) throw new RafDbError(`no usable training image in ${where.aligned}/ (${missingImages.length} missing, ${unreadableImages.length} unreadable)`);
+  if (test.names.length === 0) throw new RafDbError(`no usable test image in ${where.aligned}/ (${missingImages.length} missing, ${unreadableImages.length} unreadable)`);
+
+  const counts = (labels: Int32Array) => {
+    const c = new Array<number>(NUM_CLASSES).fill(0);
+    for (const l of labels) c[l]++;
+    return c;
+  };
+  badLines.sort((a, b) => (a.file === b.file ? a.line - b.line : a.file === cleanFile ? -1 : 1));
+  return {
+    dataset: { name: noise ? `RAF-DB basic (${noise.file})` : 'RAF-DB basic', train, test },
+    report: {
+      root: where.root,
+      train: train.names.length,
+      test: test.names.length,
+      classes: [...CLASS_NAMES],
+      trainCounts: counts(train.cleanLabels),
+      testCounts: counts(test.cleanLabels),
+      missingImages,
+      unreadableImages,
+      unreadableReasons,
+      resizedImages,
+      badLines,
+      noise,
+      unlabelledImages: [...imageFiles.keys()].filter((f) => !used.has(f)).length,
+      seconds: (performance.now() - t0) / 1000,
+    },
+  };
+}
