@@ -20,6 +20,13 @@ ${WEIGHTS_HELP}
 ${DATASET_HELP}
 `;
 
+/** Backend failures that mean "out of memory" say so, with what to do about it. */
+export function explainError(msg: string): string {
+  if (/^Aborted\(/.test(msg) || /out of memory|OOM|Failed to allocate|memory access out of bounds/i.test(msg))
+    return `out of memory on this backend (${msg}): lower --batch-size or --size`;
+  return msg;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
@@ -44,7 +51,7 @@ export async function main(argv: string[]): Promise<number> {
         throw new UsageError(`unknown command ${JSON.stringify(command)} (try: eac help)`);
     }
   } catch (e) {
-    const msg = (e as Error).message?.split('\n')[0] ?? String(e);
+    const msg = explainError((e as Error).message?.split('\n')[0] ?? String(e));
     process.stderr.write(`eac ${command ?? ''}: error: ${msg}\n`);
     if (process.env.EAC_DEBUG) console.error(e);
     return e instanceof UsageError ? 2 : 1;

@@ -66,3 +66,9 @@ test('bad input: a one-line reason and a non-zero exit code', () => {
     assert.equal(r.stdout, '');
   }
 });
+
+test('backend out-of-memory failures are explained with what to do', async () => {
+  const { explainError } = await import('../../src/cli/main.ts');
+  assert.match(explainError('Aborted(). Build with -sASSERTIONS for more info.'), /^out of memory on this backend .*: lower --batch-size or --size$/);
+  assert.equal(explainError('--lr must be a number > 0, got "abc"'), '--lr must be a number > 0, got "abc"');
+});
