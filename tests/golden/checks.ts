@@ -1,9 +1,9 @@
 // Golden checks of the engine against PyTorch fixtures (tools/golden/generate.py). Pure: the
 // caller passes the fixture bytes, so the same checks run under Node (cpu/wasm/webgpu) and in
 // headless Chromium on WebGPU.
-import { tf, type Tensor1D, type Tensor2D, type Tensor4D } from '../../src/engine/tf.ts';
+import { tf, type Tensor2D, type Tensor4D } from '../../src/engine/tf.ts';
 import { describeResNet, forward, listParams, modelFromValues, applyBatchStats, disposeModel, type Model } from '../../src/engine/resnet.ts';
-import { attentionMaps, crossEntropy } from '../../src/engine/loss.ts';
+import { attentionMaps } from '../../src/engine/loss.ts';
 import { computeGradients } from '../../src/engine/step.ts';
 import { Adam } from '../../src/engine/optim.ts';
 import { readSafetensors, toFloat32, type SafeTensor } from '../../src/weights/safetensors.ts';
@@ -236,9 +236,4 @@ export async function runGoldenChecks(g: Golden): Promise<CheckResult[]> {
   const leaked = tf.memory().numTensors - tensorsBefore;
   results.push({ name: `${arch} tensors left after the checks: ${leaked}`, relError: leaked, tolerance: 0, torchF32RelError: 0, ok: leaked === 0 });
   return results;
-}
-
-/** Cross-entropy alone, for a tiny sanity check independent of the networks. */
-export function crossEntropyOf(logits: number[][], labels: number[]): number {
-  return tf.tidy(() => crossEntropy(tf.tensor2d(logits) as Tensor2D, tf.tensor1d(labels, 'int32') as Tensor1D).dataSync()[0]);
 }
