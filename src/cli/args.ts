@@ -3,15 +3,23 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 export class UsageError extends Error {}
 
-export function parse(argv: string[], options: NonNullable<ParseArgsConfig['options']>): Record<string, string | boolean | undefined> {
+export type Flags = Record<string, string | boolean | undefined>;
+
+/** Flags and positional arguments; an unknown or malformed flag is a one-line UsageError. */
+export function parseWithPositionals(argv: string[], options: NonNullable<ParseArgsConfig['options']>): { values: Flags; positionals: string[] } {
   try {
     const { values, positionals } = parseArgs({ args: argv, options, strict: true, allowPositionals: true });
-    if (positionals.length) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
-    return values as Record<string, string | boolean | undefined>;
+    return { values: values as Flags, positionals };
   } catch (e) {
-    if (e instanceof UsageError) throw e;
     throw new UsageError((e as Error).message.split('\n')[0]);
   }
+}
+
+/** Flags only: any positional argument is a UsageError. */
+export function parse(argv: string[], options: NonNullable<ParseArgsConfig['options']>): Flags {
+  const { values, positionals } = parseWithPositionals(argv, options);
+  if (positionals.length) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
+  return values;
 }
 
 export function num(values: Record<string, unknown>, flag: string, fallback: number, check?: (v: number) => boolean, what = 'a valid number'): number {

@@ -3,8 +3,7 @@
 // Also the Node FolderFs and the loader `eac train --data` uses.
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
-import { UsageError } from './args.ts';
+import { parseWithPositionals, UsageError } from './args.ts';
 import { emitJson, formatSeconds, progress } from './output.ts';
 import type { FolderFs } from '../data/folder.ts';
 import { initJpegDecoderNode } from '../data/jpeg-node.ts';
@@ -79,16 +78,7 @@ export async function datasetCommand(argv: string[]): Promise<number> {
     return sub === undefined ? 2 : 0;
   }
   if (sub !== 'inspect') throw new UsageError(`unknown dataset command ${JSON.stringify(sub)} (try: eac dataset inspect DIR)`);
-  let values: Record<string, string | boolean | undefined>;
-  let dirs: string[];
-  try {
-    const r = parseArgs({ args: rest, options: { labels: { type: 'string' }, json: { type: 'boolean' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: true });
-    values = r.values;
-    dirs = r.positionals;
-  } catch (e) {
-    throw new UsageError((e as Error).message.split('\n')[0]);
-  }
-  const v = values;
+  const { values: v, positionals: dirs } = parseWithPositionals(rest, { labels: { type: 'string' }, json: { type: 'boolean' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } });
   if (v.help) {
     process.stdout.write(DATASET_HELP + '\n');
     return 0;

@@ -1,6 +1,6 @@
 // Backend setup for Node (the `eac` CLI and tests): cpu, wasm, or WebGPU through Dawn.
 import { createRequire } from 'node:module';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
 import { tf } from '../engine/tf.ts';
@@ -13,14 +13,8 @@ const require = createRequire(import.meta.url);
 /** Vulkan driver defaults for Dawn: Chromium's SwiftShader ICD when nothing else is configured. */
 function prepareVulkanEnv(): void {
   const swiftshader = '/usr/lib/chromium/vk_swiftshader_icd.json';
-  if (!process.env.VK_ICD_FILENAMES && !process.env.EAC_SYSTEM_VULKAN) {
-    try {
-      require('node:fs').accessSync(swiftshader);
-      process.env.VK_ICD_FILENAMES = swiftshader;
-    } catch {
-      /* no SwiftShader: let the system's Vulkan loader pick a real GPU driver */
-    }
-  }
+  // Without SwiftShader, the system's Vulkan loader picks a real GPU driver.
+  if (!process.env.VK_ICD_FILENAMES && !process.env.EAC_SYSTEM_VULKAN && existsSync(swiftshader)) process.env.VK_ICD_FILENAMES = swiftshader;
   if (!process.env.XDG_RUNTIME_DIR) {
     const dir = path.join(os.tmpdir(), `eac-xdg-${process.getuid?.() ?? 'user'}`);
     mkdirSync(dir, { recursive: true, mode: 0o700 });

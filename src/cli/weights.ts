@@ -1,7 +1,6 @@
 // `eac weights inspect FILE`: what a weight file holds and how it maps onto the engine's models.
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { choice, UsageError } from './args.ts';
+import { choice, parseWithPositionals, UsageError } from './args.ts';
 import { emitJson } from './output.ts';
 import { ARCHS } from '../engine/resnet.ts';
 import { inspectWeights } from '../weights/inspect.ts';
@@ -16,18 +15,7 @@ export async function weightsCommand(argv: string[]): Promise<number> {
     return sub === undefined ? 2 : 0;
   }
   if (sub !== 'inspect') throw new UsageError(`unknown weights command ${JSON.stringify(sub)} (try: eac weights inspect FILE)`);
-  let v: Record<string, string | boolean | undefined>;
-  let positionals: string[];
-  try {
-    const r = parseArgs({
-      args: rest, strict: true, allowPositionals: true,
-      options: { json: { type: 'boolean' }, stats: { type: 'boolean' }, arch: { type: 'string' }, layout: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-    });
-    v = r.values as Record<string, string | boolean | undefined>;
-    positionals = r.positionals;
-  } catch (e) {
-    throw new UsageError((e as Error).message.split('\n')[0]);
-  }
+  const { values: v, positionals } = parseWithPositionals(rest, { json: { type: 'boolean' }, stats: { type: 'boolean' }, arch: { type: 'string' }, layout: { type: 'string' }, help: { type: 'boolean', short: 'h' } });
   if (positionals.length > 1) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[1])}`);
   const file = positionals[0];
   if (v.help) {
