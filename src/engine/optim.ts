@@ -75,8 +75,11 @@ export class Adam {
     if (state.m.length !== this.m.length) throw new Error('Adam state does not match the parameters');
     this.step = state.step;
     this.config.lr = state.lr;
-    state.m.forEach((d, i) => this.m[i].assign(tf.tensor(d, this.m[i].shape)));
-    state.v.forEach((d, i) => this.v[i].assign(tf.tensor(d, this.v[i].shape)));
+    // Inside tidy: the temporary tensors are freed, the variables keep their data.
+    tf.tidy(() => {
+      state.m.forEach((d, i) => this.m[i].assign(tf.tensor(d, this.m[i].shape)));
+      state.v.forEach((d, i) => this.v[i].assign(tf.tensor(d, this.v[i].shape)));
+    });
   }
 
   dispose(): void {

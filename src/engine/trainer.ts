@@ -3,7 +3,8 @@
 // Pure engine code: no DOM, runs in a browser worker and in Node. Never uses
 // requestAnimationFrame/tf.nextFrame, so training continues in background tabs.
 import { Rng } from './rng.ts';
-import { createModel, disposeModel, readValues, type Model } from './resnet.ts';
+import { createModel, describeResNet, disposeModel, modelFromValues, readValues, type Model } from './resnet.ts';
+import { checkpointMismatch, CHECKPOINT_VERSION, type TrainCheckpoint } from './checkpoint.ts';
 import { Adam, ADAM_DEFAULTS, exponentialLr } from './optim.ts';
 import { ImagePipeline, PIPELINE_DEFAULTS, planViews } from './augment.ts';
 import { trainStep } from './step.ts';
@@ -79,6 +80,17 @@ export interface TrainOptions {
   /** Receives the final parameters and buffers (engine layout) before the model is freed. */
   keepModel?: (values: Map<string, Float32Array>) => void;
   now?: () => number;
+  /** Continue a run from this checkpoint (its weights, optimiser, random stream, metrics). */
+  resume?: TrainCheckpoint;
+  /** Receives the run's state after every evaluated epoch; awaited (e.g. written to storage). */
+  onCheckpoint?: (ckpt: TrainCheckpoint) => Promise<void> | void;
+  /** Awaited before every step: a pause holds the run here, between two steps. */
+  gate?: () => Promise<void>;
+  /**
+   * Looks at the model between epochs without changing it (e.g. attention maps): called with
+   * epoch 0 before the first step of a fresh run, then after each epoch's evaluation.
+   */
+  inspect?: (model: Model, pipeline: ImagePipeline, epoch: number) => Promise<void>;
 }
 
 export function stepsPerEpoch(trainSize: number, batchSize: number): number {
@@ -95,14 +107,22 @@ export function gatherImages(split: Split, indices: ArrayLike<number>): Uint8Arr
 
 export async function train(dataset: Dataset, config: TrainConfig, opts: TrainOptions = {}): Promise<RunResult> {
   validateTrainConfig(config);
+  const resume = opts.resume;
+  if (resume) {
+    const why = checkpointMismatch(resume, config);
+    if (why) throw new Error(`cannot resume: ${why}`);
+    if (opts.model) throw new Error('cannot resume: a checkpoint brings its own weights (drop the model option)');
+  }
   const now = opts.now ?? (() => performance.now());
   const rng = new Rng(config.seed);
   // The model is drawn from its own stream so that the data path does not depend on the model size.
   const modelRng = rng.fork();
-  const dataRng = rng.fork();
+  const dataRng = resume ? Rng.fromState(resume.rng) : rng.fork();
   const ownsModel = !opts.model;
-  const model = opts.model ?? createModel({ arch: config.arch, width: config.width, numClasses: NUM_CLASSES }, modelRng);
+  const modelConfig = { arch: config.arch, width: config.width, numClasses: NUM_CLASSES };
+  const model = resume ? modelFromValues(describeResNet(modelConfig), resume.values) : (opts.model ?? createModel(modelConfig, modelRng));
   const optimizer = new Adam(model.trainable, { ...ADAM_DEFAULTS, lr: config.lr, weightDecay: config.weightDecay });
+  if (resume) optimizer.setState(resume.optimizer);
   const pipeline = new ImagePipeline({ ...PIPELINE_DEFAULTS, size: config.size, augment: config.augment, erasing: config.erasing });
   const { train: split, test } = dataset;
   const n = split.labels.length;
@@ -110,15 +130,17 @@ export async function train(dataset: Dataset, config: TrainConfig, opts: TrainOp
   const perEpoch = stepsPerEpoch(n, config.batchSize);
   const totalSteps = Math.min(perEpoch * config.epochs, config.maxSteps ?? Infinity);
 
-  const epochs: EpochMetrics[] = [];
-  const steps: StepLog[] = [];
-  let step = 0;
+  const epochs: EpochMetrics[] = resume ? [...resume.epochs] : [];
+  const steps: StepLog[] = resume && opts.logSteps ? [...resume.steps] : [];
+  let step = resume ? resume.step : 0;
   let stoppedBy: RunSummary['stoppedBy'] = 'completed';
-  const runStart = now();
-  let imagesSeen = 0;
+  // A resumed run counts the time it had already trained.
+  const runStart = now() - (resume ? resume.seconds * 1000 : 0);
+  let imagesSeen = resume ? resume.imagesSeen : 0;
 
   try {
-    for (let epoch = 1; epoch <= config.epochs; epoch++) {
+    if (!resume) await opts.inspect?.(model, pipeline, 0);
+    for (let epoch = (resume ? resume.epoch : 0) + 1; epoch <= config.epochs; epoch++) {
       const lr = exponentialLr(config.lr, config.gamma, epoch);
       optimizer.lr = lr;
       const order = config.shuffle ? dataRng.permutation(n) : Int32Array.from({ length: n }, (_, i) => i);
@@ -127,6 +149,7 @@ export async function train(dataset: Dataset, config: TrainConfig, opts: TrainOp
       const seen: number[] = [];
       const seenPreds: number[] = [];
       for (let s = 0; s < perEpoch; s++) {
+        if (opts.gate) await opts.gate();
         if (opts.signal?.aborted) { stoppedBy = 'cancelled'; break; }
         if (step >= totalSteps) { stoppedBy = 'max-steps'; break; }
         const idx = order.subarray(s * config.batchSize, Math.min(n, (s + 1) * config.batchSize));
@@ -175,6 +198,14 @@ export async function train(dataset: Dataset, config: TrainConfig, opts: TrainOp
       };
       epochs.push(metrics);
       opts.onEpoch?.(metrics);
+      await opts.inspect?.(model, pipeline, epoch);
+      // A checkpoint only at a whole epoch: the epoch's shuffle order is not part of the state.
+      if (opts.onCheckpoint && stoppedBy === 'completed') {
+        await opts.onCheckpoint({
+          version: CHECKPOINT_VERSION, config, epoch, step, values: await readValues(model), optimizer: await optimizer.getState(),
+          rng: dataRng.getState(), epochs: [...epochs], steps: [...steps], imagesSeen, seconds: (now() - runStart) / 1000,
+        });
+      }
       if (stoppedBy !== 'completed') break;
     }
     if (opts.keepModel) opts.keepModel(await readValues(model));

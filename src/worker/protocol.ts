@@ -15,7 +15,7 @@ export const BACKEND_LABELS: Record<BackendName, string> = {
   cpu: 'CPU (plain JavaScript)',
 };
 
-/** Where the training data comes from. Only the built-in demo dataset for now. */
+/** Where the training data comes from: the built-in demo dataset, or a folder already ingested into the dataset cache. */
 export interface DemoDataOptions {
   kind: 'demo';
   /** Seed of the generated faces (labels and images). */
@@ -26,7 +26,30 @@ export interface DemoDataOptions {
   noiseRate: number;
   noiseSeed: number;
 }
-export type DataOptions = DemoDataOptions;
+/**
+ * A RAF-DB folder the page ingested (decoded in workers/ingest.worker.ts) and stored in the
+ * dataset cache (src/storage/dataset-cache.ts); the training worker reads it back by key.
+ */
+export interface CachedDataOptions {
+  kind: 'cached';
+  /** The dataset cache's key (derived from the folder's file names and sizes). */
+  key: string;
+  /** Shown to the user, e.g. "RAF-DB basic (15339 images)". */
+  name: string;
+  /** A training label file of EmoLabel/ by name (e.g. "noise02.txt"); null: the clean labels. */
+  labelFile: string | null;
+  /** Seeded symmetric label noise on top of the chosen labels (0: none). */
+  noiseRate: number;
+  noiseSeed: number;
+}
+export type DataOptions = DemoDataOptions | CachedDataOptions;
+
+/** Pretrained weights from the weights cache (src/storage/weights-cache.ts), by key; null: random init. */
+export interface WeightsChoice {
+  key: string;
+  /** Shown to the user (the imported file's name). */
+  name: string;
+}
 
 // ---------------------------------------------------------------------------------------------
 // page → worker
@@ -44,6 +67,8 @@ export interface StartMessage {
   runId: number;
   config: ConfigRequest;
   data: DataOptions;
+  /** Pretrained backbone (and head, if 7-class) to start from; null or absent: random init. */
+  weights?: WeightsChoice | null;
 }
 
 export interface StopMessage {

@@ -9,6 +9,7 @@ import { Adam, ADAM_DEFAULTS } from '../../src/engine/optim.ts';
 import { ImagePipeline, PIPELINE_DEFAULTS, planViews } from '../../src/engine/augment.ts';
 import { trainStep } from '../../src/engine/step.ts';
 import { gatherImages, train } from '../../src/engine/trainer.ts';
+import type { TrainCheckpoint } from '../../src/engine/checkpoint.ts';
 import { defaultTrainConfig, type TrainConfig } from '../../src/engine/config.ts';
 import { Rng } from '../../src/engine/rng.ts';
 import { generateDemoDataset } from '../../src/data/demo.ts';
@@ -108,4 +109,37 @@ test(`a whole run frees every tensor it made (model, optimiser, pipeline) (${bac
   const before = tf.memory().numTensors;
   await train(dataset, tinyConfig({ epochs: 1 }), {});
   assert.equal(tf.memory().numTensors, before);
+});
+
+test('a run resumed from an epoch checkpoint continues exactly as if uninterrupted (resume)', async () => {
+  const config = tinyConfig({ epochs: 2 });
+  let straightValues: Map<string, Float32Array> | null = null;
+  const checkpoints: TrainCheckpoint[] = [];
+  const inspected: number[] = [];
+  const straight = await train(dataset, config, {
+    logSteps: true,
+    // What a worker stores in IndexedDB is a structured clone.
+    onCheckpoint: (c) => { checkpoints.push(structuredClone(c)); },
+    inspect: async (_m, _p, epoch) => { inspected.push(epoch); },
+    keepModel: (v) => { straightValues = v; },
+  });
+  assert.deepEqual(checkpoints.map((c) => c.epoch), [1, 2]);
+  assert.deepEqual(inspected, [0, 1, 2]);
+  let resumedValues: Map<string, Float32Array> | null = null;
+  let paused = 0;
+  const resumed = await train(dataset, config, {
+    logSteps: true,
+    resume: checkpoints[0],
+    keepModel: (v) => { resumedValues = v; },
+    // A pause between steps changes nothing.
+    gate: async () => { paused++; await new Promise((r) => setTimeout(r, 1)); },
+  });
+  assert.ok(paused > 0);
+  const strip = (e: { seconds: number; imagesPerSecond: number }) => ({ ...e, seconds: 0, imagesPerSecond: 0 });
+  assert.deepEqual(resumed.epochs.map(strip), straight.epochs.map(strip));
+  assert.deepEqual(resumed.steps, straight.steps);
+  assert.equal(resumed.summary.steps, straight.summary.steps);
+  for (const [k, v] of straightValues!) assert.deepEqual(resumedValues!.get(k), v, k);
+  // A checkpoint of another configuration is refused with the reason.
+  await assert.rejects(train(dataset, { ...config, lr: 1 }, { resume: checkpoints[0] }), /cannot resume: .*lr/);
 });
