@@ -1,7 +1,8 @@
 // The weights cache (src/storage/weights-cache.ts) in Node on fake-indexeddb: store / list / find /
 // load round trips value by value against loadWeights of the fixtures, the per-seed head of a
 // dropped head, rename, delete, and the failure paths (quota, a write failing half-way, a cancel)
-// that must leave the older entries as they were and nothing half-written.
+// that must leave the older entries as they were and nothing half-written; then the whole import
+// (src/storage/weights-import.ts) from a File: progress, the cache hit, refusals and cancelling.
 //
 //   node --import tsx --test tests/unit/weights-cache.test.ts
 import 'fake-indexeddb/auto';
@@ -14,6 +15,7 @@ import {
   pruneOrphanTensors, renameCachedWeights, storeWeights, WeightsCacheError, type StoreWeightsInput,
 } from '../../src/storage/weights-cache.ts';
 import { loadWeights } from '../../src/weights/load.ts';
+import { describeImportError, importWeightsFile, type ImportProgress } from '../../src/storage/weights-import.ts';
 import { set } from 'idb-keyval';
 
 const dir = new URL('../fixtures/weights/', import.meta.url).pathname;
@@ -238,4 +240,83 @@ test('damaged or orphaned cache entries: a clear error, and orphans are pruned',
   await set('tensors:orphan', new Blob([new Uint8Array(8)]), store);
   assert.equal(await pruneOrphanTensors(store), 1);
   assert.deepEqual((await keys(store)).map(String).sort(), [`meta:${rec.key}`, `tensors:${rec.key}`]);
+});
+
+const fileOf = (name: string) => new File([readFileSync(dir + name)], name);
+
+test('import a File: chunked reading with progress, then every stage; a second import of the same bytes is a cache hit', async () => {
+  const store = freshStore();
+  const events: ImportProgress[] = [];
+  const first = await importWeightsFile(fileOf(PKL), PKL, { store, progressIntervalMs: 0, onProgress: (p) => events.push(p) });
+  assert.equal(first.cached, false);
+  assert.equal(first.record.sourceFile, PKL);
+  assert.equal(first.report!.headClasses, 10);
+  const size = readFileSync(dir + PKL).length;
+  const reads = events.filter((e) => e.stage === 'read');
+  assert.ok(reads.length >= 3, `${reads.length} read events`);
+  assert.deepEqual(reads.map((e) => e.loaded), [...reads.map((e) => e.loaded)].sort((a, b) => a - b));
+  assert.equal(reads.at(-1)!.loaded, size);
+  assert.ok(reads.every((e) => e.total === size));
+  const stages = [...new Set(events.map((e) => e.stage))];
+  assert.deepEqual(stages, ['read', 'hash', 'lookup', 'parse', 'map', 'store']);
+  assert.deepEqual(Object.keys(first.timings).sort(), ['hash', 'lookup', 'map', 'parse', 'read', 'store']);
+  assertSameValues((await loadCachedWeights(first.record.key, 3, store)).values, (await inputOf(PKL, 3)).values, 'imported');
+
+  const seen: string[] = [];
+  const second = await importWeightsFile(fileOf(PKL), 'renamed copy.pkl', { store, onProgress: (p) => seen.push(p.stage) });
+  assert.equal(second.cached, true);
+  assert.deepEqual(second.record, first.record);
+  assert.equal(second.report, null);
+  assert.ok(!seen.includes('parse') && !seen.includes('store'), seen.join(','));
+  assert.equal((await listCachedWeights(store)).length, 1);
+});
+
+test('import refusals keep the readers\' wording and store nothing', async () => {
+  const store = freshStore();
+  const cases: [string, { arch?: 'resnet50' | 'resnet18' }, RegExp][] = [
+    ['hostile_os_system.pkl', {}, /^refused: the pickle references os\.system, which is not a tensor or array constructor$/],
+    ['random_bytes.bin', {}, /^unrecognised weight file: not a torch\.save zip, a pickle or a safetensors file \(first bytes /],
+    ['truncated.safetensors', {}, /^safetensors: not a valid safetensors file: /],
+    [SAFE, { arch: 'resnet50' }, /^weights: the file holds a resnet18, but --arch resnet50 was asked for$/],
+  ];
+  for (const [name, opts, pattern] of cases) {
+    const f = fileOf(name);
+    let err: unknown;
+    await importWeightsFile(f, name, { store, ...opts }).catch((e) => (err = e));
+    assert.ok(err, `${name}: no error`);
+    const d = describeImportError(err, name, f.size);
+    assert.equal(d.kind, 'refused', `${name}: ${d.message}`);
+    assert.match(d.message, pattern);
+  }
+  assert.deepEqual(await keys(store), []);
+});
+
+test('cancel while reading (between chunks) or at a later stage: the import stops and stores nothing', async () => {
+  const store = freshStore();
+  // A 4 MB file in 64 kB parts (Node streams a Blob part by part; a browser reads a file in chunks).
+  const big = new Uint8Array(4 << 20);
+  big.set(readFileSync(dir + SAFE));
+  const parts = Array.from({ length: 64 }, (_, i) => big.subarray(i << 16, (i + 1) << 16));
+  const file = new File(parts, 'big.safetensors');
+  const c1 = new AbortController();
+  let lastRead = 0;
+  await assert.rejects(
+    importWeightsFile(file, file.name, {
+      store, signal: c1.signal, progressIntervalMs: 0,
+      onProgress: (p) => {
+        if (p.stage === 'read') lastRead = p.loaded;
+        if (p.stage === 'read' && p.loaded > 0) c1.abort(new Error('user cancel'));
+      },
+    }),
+    /user cancel/,
+  );
+  assert.ok(lastRead > 0 && lastRead < big.length, `stopped after ${lastRead} of ${big.length} bytes`);
+  for (const at of ['hash', 'parse', 'store'] as const) {
+    const c = new AbortController();
+    await assert.rejects(
+      importWeightsFile(fileOf(PKL), PKL, { store, signal: c.signal, onProgress: (p) => { if (p.stage === at) c.abort(new Error(`cancel at ${at}`)); } }),
+      new RegExp(`cancel at ${at}`),
+    );
+  }
+  assert.deepEqual(await keys(store), []);
 });

@@ -1,0 +1,94 @@
+// Messages between the page (src/ui/weights-client.ts) and the weights import worker
+// (workers/weights.worker.ts). Plain structured-cloneable objects tagged by `type`; a File is
+// cloneable (the worker reads it without the page copying it). Every answer carries the import's id.
+import type { Arch } from '../engine/resnet.ts';
+import type { KeyReport } from '../weights/keymap.ts';
+import type { WeightsRecord } from '../storage/weights-cache.ts';
+
+// ---------------------------------------------------------------------------------------------
+// page → worker
+
+export interface ImportWeightsMessage {
+  type: 'import';
+  /** Chosen by the page; one import at a time. */
+  id: number;
+  file: File;
+  /** Refuse a file that is not this architecture; null: take what the file holds. */
+  arch: Arch | null;
+}
+
+/** Stops the import at the next chunk or stage; nothing is stored. */
+export interface CancelImportMessage {
+  type: 'cancel';
+  id: number;
+}
+
+export type ToWeightsWorker = ImportWeightsMessage | CancelImportMessage;
+
+// ---------------------------------------------------------------------------------------------
+// worker → page
+
+/** read: the file, in chunks; hash: SHA-256; lookup: the cache; parse: the file format; map: keys to the engine; store: IndexedDB. */
+export type ImportStage = 'read' | 'hash' | 'lookup' | 'parse' | 'map' | 'store';
+
+export const STAGE_LABELS: Record<ImportStage, string> = {
+  read: 'Reading the file',
+  hash: 'Hashing (SHA-256)',
+  lookup: 'Looking in the cache',
+  parse: 'Parsing the weights',
+  map: 'Matching keys to the model',
+  store: 'Storing in the browser cache',
+};
+
+export interface ImportProgressMessage {
+  type: 'progress';
+  id: number;
+  stage: ImportStage;
+  /** Bytes read so far, and the file size. */
+  loaded: number;
+  total: number;
+  /** Reading speed (null until measurable). */
+  bytesPerSecond: number | null;
+  /** Seconds left of the reading (null: unknown or past reading). */
+  etaSeconds: number | null;
+}
+
+export interface ImportDoneMessage {
+  type: 'done';
+  id: number;
+  record: WeightsRecord;
+  /** true: the same file (by content hash) was already cached; nothing was parsed or written. */
+  cached: boolean;
+  /** The full key report of this import (null when it came from the cache). */
+  report: KeyReport | null;
+  /** Milliseconds per stage, and in all. */
+  timings: Partial<Record<ImportStage, number>>;
+  totalMs: number;
+  /** The worker's peak JS heap as Chromium reports it (performance.memory), null elsewhere. */
+  peakHeapBytes: number | null;
+}
+
+export interface ImportCancelledMessage {
+  type: 'cancelled';
+  id: number;
+}
+
+/**
+ * refused: the file was read and refused (unreadable format, a forbidden pickle global, keys that
+ * do not fit); quota: not enough storage; read: the file could not be read; storage: another
+ * IndexedDB failure; memory: not enough memory; internal: a bug.
+ */
+export type ImportErrorKind = 'refused' | 'quota' | 'read' | 'storage' | 'memory' | 'internal';
+
+export interface ImportErrorMessage {
+  type: 'error';
+  id: number;
+  kind: ImportErrorKind;
+  /** Shown verbatim (the readers' own wording for refusals). */
+  message: string;
+}
+
+export type FromWeightsWorker = ImportProgressMessage | ImportDoneMessage | ImportCancelledMessage | ImportErrorMessage;
+
+/** Minimum time between two progress messages (ms). */
+export const PROGRESS_INTERVAL_MS = 100;
