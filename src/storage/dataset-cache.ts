@@ -1,0 +1,516 @@
+// The dataset cache: RAF-DB folders decoded once (workers/ingest.worker.ts) and kept in
+// IndexedDB, so a reload or a second tab trains without re-reading 15,339 JPEGs.
+//
+// Keyed by the folder's content listing (the relative names and sizes of the label files and
+// images, hashed; no pixel is read), so dropping the same folder again is answered at once, and a
+// folder whose files changed gets a new entry. Records of one dataset, written in this order so a
+// dataset is listed only once complete:
+//   chunk/<key>/<split>/<i>   the decoded images, `chunkImages` per value (no huge structured clone)
+//   index/<key>               sample names, clean labels, the text of every EmoLabel/*.txt file
+//   meta/<key>                what the lab lists: name, counts, report, label files and noise, size
+// `pending/<key>` marks a write in progress; a write that died (tab closed) leaves chunks without
+// meta, which `sweepIncomplete` removes once its marker is stale.
+import { createStore, promisifyRequest, type UseStore } from 'idb-keyval';
+import type { SizedFolderFs } from '../data/browser-folder.ts';
+import { entryName, isDirEntry, isStrayFile, joinPath } from '../data/folder.ts';
+import { applyTrainingLabels, CLEAN_LABEL_FILE, parseLabelText, splitEntries, type NoiseMeasure } from '../data/labels.ts';
+import { locateRafDb, type RafDbReport } from '../data/rafdb.ts';
+import type { Dataset, Split } from '../data/types.ts';
+import { sha256HexOfText } from './sha256.ts';
+
+/** Bumped when the stored layout or the decoding changes: older entries get other keys. */
+export const CACHE_FORMAT = 1;
+export const DEFAULT_CHUNK_IMAGES = 1000;
+/** A label file larger than this is not a RAF-DB label file (the real one is ~300 kB). */
+const MAX_LABEL_FILE_BYTES = 16 << 20;
+/** A write whose marker has not moved for this long is dead (its tab was closed). */
+const STALE_WRITE_MS = 5 * 60_000;
+
+export class DatasetCacheError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DatasetCacheError';
+  }
+}
+
+/** The browser would not store the dataset: the message says how much it needs and how much is free. */
+export class DatasetCacheQuotaError extends DatasetCacheError {
+  constructor(message: string, readonly neededBytes: number, readonly availableBytes: number | null) {
+    super(message);
+    this.name = 'DatasetCacheQuotaError';
+  }
+}
+
+/** One label file of EmoLabel/ as a training label choice. */
+export interface LabelFileInfo {
+  file: string;
+  /** Measured against the clean labels; null for the clean file itself. */
+  noise: NoiseMeasure | null;
+  /** Bad lines in this file (for the clean file: all of its bad lines). */
+  badLines: number;
+  /** False when it labels no clean training sample (not a training label file). */
+  usable: boolean;
+}
+
+export interface CachedDatasetInfo {
+  format: number;
+  key: string;
+  /** Shown in lists, e.g. "RAF-DB basic (15,339 images)". */
+  name: string;
+  /** What readRafDb names the dataset ("RAF-DB basic"); a noisy label file is appended at load. */
+  datasetName: string;
+  /** The dropped or chosen folder's name. */
+  source: string;
+  /** Date.now() when stored. */
+  createdAt: number;
+  /** Bytes stored (images, names, labels, label texts). */
+  bytes: number;
+  train: number;
+  test: number;
+  height: number;
+  width: number;
+  chunkImages: number;
+  chunks: { train: number; test: number };
+  cleanLabelFile: string;
+  /** Every label file of EmoLabel/, the clean one first. */
+  labelFiles: LabelFileInfo[];
+  /** What reading the folder skipped and why. */
+  report: RafDbReport;
+}
+
+interface IndexRecord {
+  trainNames: string[];
+  testNames: string[];
+  trainClean: Int32Array;
+  testClean: Int32Array;
+  /** Every *.txt of EmoLabel/ by file name, as read. */
+  labelTexts: Record<string, string>;
+}
+
+export interface CacheProgress {
+  doneBytes: number;
+  totalBytes: number;
+  bytesPerSecond: number;
+  etaSeconds: number | null;
+}
+
+interface StorageEstimateLike {
+  usage?: number;
+  quota?: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// the store
+
+let store: UseStore | null = null;
+let estimateFn: (() => Promise<StorageEstimateLike>) | null = null;
+
+function db(): UseStore {
+  store ??= createStore('eac-datasets', 'datasets');
+  return store;
+}
+
+/** Replaces the IndexedDB store and the storage estimate (tests: fake-indexeddb, a small quota). */
+export function configureDatasetCache(opts: { store?: UseStore | null; estimate?: (() => Promise<StorageEstimateLike>) | null }): void {
+  if (opts.store !== undefined) store = opts.store;
+  if (opts.estimate !== undefined) estimateFn = opts.estimate;
+}
+
+async function estimate(): Promise<StorageEstimateLike | null> {
+  try {
+    if (estimateFn) return await estimateFn();
+    const storage = (globalThis as { navigator?: { storage?: { estimate?: () => Promise<StorageEstimateLike> } } }).navigator?.storage;
+    return storage?.estimate ? await storage.estimate() : null;
+  } catch {
+    return null;
+  }
+}
+
+const metaKey = (key: string) => `meta/${key}`;
+const indexKey = (key: string) => `index/${key}`;
+const pendingKey = (key: string) => `pending/${key}`;
+const chunkKey = (key: string, split: 'train' | 'test', i: number) => `chunk/${key}/${split}/${i}`;
+const prefixRange = (prefix: string) => IDBKeyRange.bound(prefix, prefix + '\uffff');
+
+function getValue<T>(k: string): Promise<T | undefined> {
+  return db()('readonly', (s) => promisifyRequest(s.get(k) as IDBRequest<T | undefined>));
+}
+
+function putValue(k: string, value: unknown): Promise<void> {
+  return db()('readwrite', (s) => {
+    s.put(value, k);
+    return promisifyRequest(s.transaction);
+  });
+}
+
+/** Deletes every record of a dataset (meta first, so it leaves the list at once). */
+async function deleteAll(key: string): Promise<void> {
+  await db()('readwrite', (s) => {
+    s.delete(metaKey(key));
+    s.delete(indexKey(key));
+    s.delete(prefixRange(`chunk/${key}/`));
+    s.delete(pendingKey(key));
+    return promisifyRequest(s.transaction);
+  });
+}
+
+const MB = (b: number) => (b / 1e6).toFixed(b < 10e6 ? 1 : 0);
+
+function isQuotaError(e: unknown): boolean {
+  const name = (e as { name?: string } | null)?.name;
+  return name === 'QuotaExceededError' || /quota/i.test(String((e as Error | null)?.message ?? ''));
+}
+
+async function quotaError(needed: number, cause?: unknown): Promise<DatasetCacheQuotaError> {
+  const est = await estimate();
+  const available = est?.quota !== undefined && est.usage !== undefined ? Math.max(0, est.quota - est.usage) : null;
+  const room = available === null ? 'the browser did not say how much is free' : `the browser allows about ${MB(available)} MB more for this site (${MB(est!.usage!)} MB used of ${MB(est!.quota!)} MB)`;
+  const why = cause ? ` (${(cause as Error).message ?? String(cause)})` : '';
+  return new DatasetCacheQuotaError(
+    `cannot cache the dataset: it needs about ${MB(needed)} MB, but ${room}${why}. Delete cached datasets you no longer need, or free disk space, then try again; nothing was stored.`,
+    needed,
+    available,
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// the key: the folder's content listing
+
+export interface ListingEntry {
+  /** Relative to the RAF-DB root, e.g. `EmoLabel/list_patition_label.txt`, `Image/aligned/train_00001_aligned.jpg`. */
+  path: string;
+  size: number;
+}
+
+export interface FolderListing {
+  /** The folder holding EmoLabel/ and Image/aligned/ (as locateRafDb found it). */
+  root: string;
+  emoLabel: string;
+  aligned: string;
+  /** Label files and images (no OS litter), sorted by path. */
+  entries: ListingEntry[];
+}
+
+async function mapLimited<T, R>(xs: readonly T[], limit: number, f: (x: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(xs.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < xs.length) {
+      const i = next++;
+      out[i] = await f(xs[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, xs.length) }, lane));
+  return out;
+}
+
+const relativeTo = (root: string, path: string) => (root === '' || root === '.' ? path : path.slice(root.length + (root.endsWith('/') ? 0 : 1)));
+
+/**
+ * The names and sizes of the files that make the dataset (EmoLabel/ and Image/aligned/), relative
+ * to the RAF-DB root, so the same folder gives the same listing whether its root, its parent or
+ * basic/ was dropped. Reads no file content.
+ */
+export async function folderListing(
+  fs: SizedFolderFs,
+  dir = '',
+  opts: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {},
+): Promise<FolderListing> {
+  const { signal, onProgress } = opts;
+  const where = await locateRafDb(fs, dir);
+  const files: string[] = [];
+  for (const d of [where.emoLabel, where.aligned]) {
+    for (const e of await fs.list(d)) if (!isDirEntry(e) && !isStrayFile(e)) files.push(joinPath(d, e));
+  }
+  let done = 0;
+  onProgress?.(0, files.length);
+  const sizes = await mapLimited(files, 64, async (p) => {
+    if (signal?.aborted) throw signal.reason ?? new DOMException('cancelled', 'AbortError');
+    let size = -1; // unreadable: keyed as such, reported when the reader meets it
+    try {
+      size = await fs.size(p);
+    } catch {
+      /* see above */
+    }
+    onProgress?.(++done, files.length);
+    return size;
+  });
+  const entries = files.map((p, i) => ({ path: relativeTo(where.root, p), size: sizes[i] }));
+  entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return { ...where, entries };
+}
+
+/** The cache key of a listing: a hash of its sorted paths and sizes (and the cache format). */
+export function datasetKey(entries: readonly ListingEntry[]): string {
+  const sorted = [...entries].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const text = `eac-dataset-cache ${CACHE_FORMAT}\n` + sorted.map((e) => `${e.path}\t${e.size}`).join('\n');
+  return 'rafdb-' + sha256HexOfText(text).slice(0, 32);
+}
+
+/** The text of every *.txt label file in EmoLabel/ (so any of them can be chosen at train time). */
+export async function readLabelTexts(fs: SizedFolderFs, emoLabel: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const e of await fs.list(emoLabel)) {
+    if (isDirEntry(e) || isStrayFile(e) || !/\.txt$/i.test(e)) continue;
+    const path = joinPath(emoLabel, entryName(e));
+    try {
+      if ((await fs.size(path)) > MAX_LABEL_FILE_BYTES) continue;
+      out[entryName(e)] = new TextDecoder('utf-8').decode(await fs.read(path));
+    } catch {
+      // An unreadable extra file only loses that choice; the clean file was read by the reader.
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// storing
+
+export interface StoreInput {
+  key: string;
+  /** Read with the clean labels (readRafDb without `labels`). */
+  dataset: Dataset;
+  report: RafDbReport;
+  /** From readLabelTexts; must hold the clean file. */
+  labelTexts: Record<string, string>;
+  /** The dropped or chosen folder's name. */
+  source: string;
+}
+
+export interface StoreOptions {
+  chunkImages?: number;
+  onProgress?: (p: CacheProgress) => void;
+  signal?: AbortSignal;
+}
+
+function cleanFileOf(texts: Record<string, string>): string {
+  const f = Object.keys(texts).find((n) => n === CLEAN_LABEL_FILE) ?? Object.keys(texts).find((n) => n.toLowerCase() === CLEAN_LABEL_FILE);
+  if (!f) throw new DatasetCacheError(`the label texts do not include ${CLEAN_LABEL_FILE}`);
+  return f;
+}
+
+/** Every label file as a training choice, measured against the clean file. */
+export function labelFileInfos(texts: Record<string, string>): LabelFileInfo[] {
+  const cleanFile = cleanFileOf(texts);
+  const clean = splitEntries(parseLabelText(texts[cleanFile]));
+  const out: LabelFileInfo[] = [{ file: cleanFile, noise: null, badLines: clean.badLines.length, usable: true }];
+  for (const file of Object.keys(texts).sort()) {
+    if (file === cleanFile) continue;
+    const applied = applyTrainingLabels(clean.train, file, parseLabelText(texts[file]));
+    out.push({ file, noise: applied.noise, badLines: applied.badLines.length, usable: applied.noise.missing < clean.train.length });
+  }
+  return out;
+}
+
+const textBytes = (s: string) => s.length * 2;
+
+function displayName(ds: Dataset): string {
+  const n = ds.train.names.length + ds.test.names.length;
+  return `${ds.name} (${n.toLocaleString('en-US')} images)`;
+}
+
+/**
+ * Stores a decoded dataset under `key`. All or nothing: on a quota error, a cancel or any other
+ * failure every record written so far is deleted before the error is thrown.
+ */
+export async function storeDataset(input: StoreInput, opts: StoreOptions = {}): Promise<CachedDatasetInfo> {
+  const { key, dataset, report, labelTexts, source } = input;
+  const chunkImages = Math.max(1, Math.floor(opts.chunkImages ?? DEFAULT_CHUNK_IMAGES));
+  const { train, test } = dataset;
+  if (train.height !== test.height || train.width !== test.width) throw new DatasetCacheError('train and test images differ in size');
+  const cleanLabelFile = cleanFileOf(labelTexts);
+  const labelFiles = labelFileInfos(labelTexts);
+  const imageBytes = train.images.length + test.images.length;
+  const otherBytes =
+    Object.values(labelTexts).reduce((s, t) => s + textBytes(t), 0) + [...train.names, ...test.names].reduce((s, n) => s + textBytes(n) + 8, 0) + (train.names.length + test.names.length) * 4;
+  const bytes = imageBytes + otherBytes;
+
+  const est = await estimate();
+  if (est?.quota !== undefined && est.usage !== undefined && est.quota - est.usage < bytes * 1.05) throw await quotaError(bytes);
+
+  const info: CachedDatasetInfo = {
+    format: CACHE_FORMAT,
+    key,
+    name: displayName(dataset),
+    datasetName: dataset.name,
+    source,
+    createdAt: Date.now(),
+    bytes,
+    train: train.names.length,
+    test: test.names.length,
+    height: train.height,
+    width: train.width,
+    chunkImages,
+    chunks: { train: Math.ceil(train.names.length / chunkImages), test: Math.ceil(test.names.length / chunkImages) },
+    cleanLabelFile,
+    labelFiles,
+    report,
+  };
+  const index: IndexRecord = {
+    trainNames: train.names,
+    testNames: test.names,
+    trainClean: train.cleanLabels,
+    testClean: test.cleanLabels,
+    labelTexts,
+  };
+
+  const t0 = performance.now();
+  let doneBytes = 0;
+  const progress = () => {
+    const secs = (performance.now() - t0) / 1000;
+    const rate = secs > 0 ? doneBytes / secs : 0;
+    opts.onProgress?.({ doneBytes, totalBytes: bytes, bytesPerSecond: rate, etaSeconds: rate > 0 ? (bytes - doneBytes) / rate : null });
+  };
+  const checkCancel = () => {
+    if (opts.signal?.aborted) throw opts.signal.reason ?? new DOMException('storing the dataset was cancelled', 'AbortError');
+  };
+  try {
+    checkCancel();
+    // Replaces whatever an earlier, dead write of the same key left.
+    await deleteAll(key);
+    await putValue(pendingKey(key), { updatedAt: Date.now() });
+    progress();
+    const per = train.height * train.width * 3;
+    for (const [splitName, split] of [['train', train], ['test', test]] as const) {
+      const n = split.names.length;
+      for (let c = 0, i = 0; i < n; c++, i += chunkImages) {
+        checkCancel();
+        // slice, not subarray: a view would structured-clone the whole split's buffer.
+        const chunk = split.images.slice(i * per, Math.min(n, i + chunkImages) * per);
+        await db()('readwrite', (s) => {
+          s.put(chunk, chunkKey(key, splitName, c));
+          s.put({ updatedAt: Date.now() }, pendingKey(key));
+          return promisifyRequest(s.transaction);
+        });
+        doneBytes += chunk.length;
+        progress();
+      }
+    }
+    checkCancel();
+    await db()('readwrite', (s) => {
+      s.put(index, indexKey(key));
+      s.put(info, metaKey(key));
+      s.delete(pendingKey(key));
+      return promisifyRequest(s.transaction);
+    });
+    doneBytes = bytes;
+    progress();
+    return info;
+  } catch (e) {
+    await deleteAll(key).catch(() => undefined);
+    if (isQuotaError(e)) throw await quotaError(bytes, e);
+    throw e;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// reading
+
+/** Every complete cached dataset, newest first. */
+export async function listCachedDatasets(): Promise<CachedDatasetInfo[]> {
+  const all = await db()('readonly', (s) => promisifyRequest(s.getAll(prefixRange('meta/')) as IDBRequest<CachedDatasetInfo[]>));
+  return all.filter((m) => m.format === CACHE_FORMAT).sort((a, b) => b.createdAt - a.createdAt);
+}
+
+/** A cached dataset's description, or null if the cache does not hold it. */
+export async function getCachedDatasetInfo(key: string): Promise<CachedDatasetInfo | null> {
+  const m = await getValue<CachedDatasetInfo>(metaKey(key));
+  return m && m.format === CACHE_FORMAT ? m : null;
+}
+
+export async function deleteCachedDataset(key: string): Promise<void> {
+  await deleteAll(key);
+}
+
+/**
+ * Removes what dead writes left (chunks and indexes without meta, whose write marker is missing
+ * or stale). Returns the keys it cleaned.
+ */
+export async function sweepIncomplete(now = Date.now()): Promise<string[]> {
+  const allKeys = await db()('readonly', (s) => promisifyRequest(s.getAllKeys() as IDBRequest<IDBValidKey[]>));
+  const keys = allKeys.map(String);
+  const complete = new Set(keys.filter((k) => k.startsWith('meta/')).map((k) => k.slice(5)));
+  const orphans = new Set<string>();
+  for (const k of keys) {
+    const m = /^(?:chunk|index|pending)\/([^/]+)/.exec(k);
+    if (m && !complete.has(m[1])) orphans.add(m[1]);
+  }
+  const cleaned: string[] = [];
+  for (const key of orphans) {
+    const marker = await getValue<{ updatedAt: number }>(pendingKey(key));
+    if (marker && now - marker.updatedAt < STALE_WRITE_MS) continue; // another tab is writing it
+    await deleteAll(key);
+    cleaned.push(key);
+  }
+  return cleaned;
+}
+
+/**
+ * Loads a cached dataset for training. `labelFile` null (or the clean file's name): the clean
+ * labels; otherwise that EmoLabel/ file's labels for the training split, applied as readRafDb's
+ * `labels` option does (names it does not label keep their clean label; the test split always
+ * uses the clean labels), with its measured noise.
+ */
+export async function loadCachedDataset(
+  key: string,
+  labelFile: string | null,
+  onProgress?: (p: CacheProgress) => void,
+): Promise<{ dataset: Dataset; noise: NoiseMeasure | null }> {
+  const meta = await getCachedDatasetInfo(key);
+  if (!meta) throw new DatasetCacheError(`the dataset ${key} is not in the dataset cache (deleted, or the browser cleared site data): choose the RAF-DB folder again`);
+  const index = await getValue<IndexRecord>(indexKey(key));
+  if (!index) throw new DatasetCacheError(`the dataset cache's entry for ${meta.name} is incomplete: delete it and choose the folder again`);
+
+  let trainLabels = index.trainClean.slice();
+  let noise: NoiseMeasure | null = null;
+  if (labelFile !== null && labelFile !== meta.cleanLabelFile) {
+    const text = index.labelTexts[labelFile];
+    if (text === undefined) {
+      throw new DatasetCacheError(`${meta.name} has no label file ${labelFile} (it has ${Object.keys(index.labelTexts).sort().join(', ')})`);
+    }
+    const clean = splitEntries(parseLabelText(index.labelTexts[meta.cleanLabelFile]));
+    const applied = applyTrainingLabels(clean.train, labelFile, parseLabelText(text));
+    const byName = new Map<string, number>();
+    clean.train.forEach((e, i) => byName.set(e.name, applied.labels[i]));
+    trainLabels = Int32Array.from(index.trainNames, (n, i) => byName.get(n) ?? index.trainClean[i]);
+    noise = applied.noise;
+  }
+
+  const per = meta.height * meta.width * 3;
+  const totalBytes = (meta.train + meta.test) * per;
+  let doneBytes = 0;
+  const t0 = performance.now();
+  const readSplit = async (split: 'train' | 'test', count: number): Promise<Uint8Array> => {
+    const images = new Uint8Array(count * per);
+    for (let c = 0; c < meta.chunks[split]; c++) {
+      const chunk = await getValue<Uint8Array>(chunkKey(key, split, c));
+      const at = c * meta.chunkImages * per;
+      const want = Math.min(meta.chunkImages, count - c * meta.chunkImages) * per;
+      if (!chunk || chunk.length !== want) throw new DatasetCacheError(`the dataset cache's entry for ${meta.name} is damaged (${split} chunk ${c}): delete it and choose the folder again`);
+      images.set(chunk, at);
+      doneBytes += chunk.length;
+      const secs = (performance.now() - t0) / 1000;
+      const rate = secs > 0 ? doneBytes / secs : 0;
+      onProgress?.({ doneBytes, totalBytes, bytesPerSecond: rate, etaSeconds: rate > 0 ? (totalBytes - doneBytes) / rate : null });
+    }
+    return images;
+  };
+  const splitOf = (names: string[], images: Uint8Array, labels: Int32Array, cleanLabels: Int32Array): Split => ({
+    names,
+    images,
+    height: meta.height,
+    width: meta.width,
+    labels,
+    cleanLabels,
+  });
+  const trainImages = await readSplit('train', meta.train);
+  const testImages = await readSplit('test', meta.test);
+  return {
+    dataset: {
+      name: noise ? `${meta.datasetName} (${noise.file})` : meta.datasetName,
+      train: splitOf(index.trainNames, trainImages, trainLabels, index.trainClean.slice()),
+      test: splitOf(index.testNames, testImages, index.testClean.slice(), index.testClean.slice()),
+    },
+    noise,
+  };
+}

@@ -1,0 +1,80 @@
+// The messages between the page and the ingest worker (workers/ingest.worker.ts), which reads a
+// RAF-DB folder (decoding every JPEG) and stores it in the dataset cache. Plain structured-
+// cloneable objects tagged by `type`. The folder travels as FileSystemHandles or Files with
+// relative paths (both cloneable); the reading happens in the worker.
+import type { FolderSource } from '../data/browser-folder.ts';
+import type { CachedDatasetInfo } from '../storage/dataset-cache.ts';
+
+export type { FolderSource };
+
+// page → worker
+
+export interface IngestMessage {
+  type: 'ingest';
+  /** Chosen by the page; every answer about this ingest carries it. */
+  id: number;
+  source: FolderSource;
+}
+
+export interface CancelIngestMessage {
+  type: 'cancel';
+  id: number;
+}
+
+export type ToIngestWorker = IngestMessage | CancelIngestMessage;
+
+// worker → page
+
+/**
+ * listing: finding EmoLabel/ and Image/aligned/ and sizing the files (the cache key);
+ * decoding: reading and decoding the JPEGs; storing: writing the dataset cache.
+ */
+export type IngestPhase = 'listing' | 'decoding' | 'storing';
+
+export interface IngestProgressMessage {
+  type: 'progress';
+  id: number;
+  phase: IngestPhase;
+  /** Images (listing: files, storing: bytes) done and in all. */
+  done: number;
+  total: number;
+  /** Images per second while decoding; bytes per second while storing; files per second while listing. */
+  rate: number;
+  etaSeconds: number | null;
+}
+
+/** Seconds each phase took (0 for a phase that did not run). */
+export interface IngestTimings {
+  listing: number;
+  decoding: number;
+  storing: number;
+  total: number;
+}
+
+export interface IngestDoneMessage {
+  type: 'done';
+  id: number;
+  key: string;
+  /** True when the folder was already in the cache (nothing was decoded). */
+  fromCache: boolean;
+  info: CachedDatasetInfo;
+  timings: IngestTimings;
+}
+
+export interface IngestCancelledMessage {
+  type: 'cancelled';
+  id: number;
+}
+
+export interface IngestErrorMessage {
+  type: 'error';
+  id: number;
+  message: string;
+  /** Set for a storage quota failure: what the dataset needs, and what the browser had free. */
+  quota?: { neededBytes: number; availableBytes: number | null };
+}
+
+export type FromIngestWorker = IngestProgressMessage | IngestDoneMessage | IngestCancelledMessage | IngestErrorMessage;
+
+/** Minimum time between two progress messages (ms). */
+export const INGEST_PROGRESS_INTERVAL_MS = 200;

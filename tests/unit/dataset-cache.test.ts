@@ -1,0 +1,236 @@
+// The dataset cache (src/storage/dataset-cache.ts) on fake-indexeddb: a byte-exact round trip
+// against readRafDb, the content key, label-file choice, delete, quota and cancel (nothing partial
+// is left), and the sweep of dead writes.
+//
+//   node --import tsx --test tests/unit/dataset-cache.test.ts
+import 'fake-indexeddb/auto';
+import { test, before, beforeEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createStore, keys, set, type UseStore } from 'idb-keyval';
+import { fileListFs, type RelativeFile } from '../../src/data/browser-folder.ts';
+import { initJpegDecoderNode } from '../../src/data/jpeg-node.ts';
+import { readRafDb } from '../../src/data/rafdb.ts';
+import {
+  configureDatasetCache,
+  DatasetCacheError,
+  DatasetCacheQuotaError,
+  datasetKey,
+  deleteCachedDataset,
+  folderListing,
+  getCachedDatasetInfo,
+  listCachedDatasets,
+  loadCachedDataset,
+  readLabelTexts,
+  storeDataset,
+  sweepIncomplete,
+  type CachedDatasetInfo,
+} from '../../src/storage/dataset-cache.ts';
+import { sha256Hex } from '../../src/storage/sha256.ts';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const FX = path.join(ROOT, 'tests/fixtures/rafdb');
+
+let dbCount = 0;
+let raw: UseStore;
+
+before(async () => {
+  await initJpegDecoderNode();
+});
+
+beforeEach(() => {
+  // A fresh database per test.
+  raw = createStore(`eac-datasets-test-${++dbCount}`, 'datasets');
+  configureDatasetCache({ store: raw, estimate: null });
+});
+
+function filesOnDisk(dir: string, prefix = path.basename(dir)): RelativeFile[] {
+  const out: RelativeFile[] = [];
+  const walk = (abs: string, rel: string) => {
+    for (const name of readdirSync(abs).sort()) {
+      const a = path.join(abs, name);
+      const r = rel ? `${rel}/${name}` : name;
+      if (statSync(a).isDirectory()) walk(a, r);
+      else out.push({ path: r, file: new File([readFileSync(a)], name) });
+    }
+  };
+  walk(dir, prefix);
+  return out;
+}
+
+/** Reads a fixture the way the ingest worker does, and stores it. */
+async function ingest(dir: string, opts: Parameters<typeof storeDataset>[1] = {}) {
+  const fs = fileListFs(filesOnDisk(dir));
+  const listing = await folderListing(fs);
+  const key = datasetKey(listing.entries);
+  const read = await readRafDb(fs, listing.root);
+  const labelTexts = await readLabelTexts(fs, listing.emoLabel);
+  const info = await storeDataset({ key, dataset: read.dataset, report: read.report, labelTexts, source: path.basename(dir) }, opts);
+  return { key, info, read, listing };
+}
+
+test('sha256 matches node:crypto (block boundaries included)', () => {
+  for (const n of [0, 1, 55, 56, 63, 64, 65, 119, 120, 1000]) {
+    const b = new Uint8Array(n).map((_, i) => (i * 31 + 7) & 255);
+    assert.equal(sha256Hex(b), createHash('sha256').update(b).digest('hex'), `length ${n}`);
+  }
+});
+
+test('the key: names and sizes relative to the RAF-DB root; same folder dropped at any level → same key; one size or name changed → another', async () => {
+  const parent = await folderListing(fileListFs(filesOnDisk(path.join(FX, 'clean'))));
+  const basic = await folderListing(fileListFs(filesOnDisk(path.join(FX, 'clean/RAF-DB/basic'))));
+  assert.equal(parent.root, 'clean/RAF-DB/basic');
+  assert.equal(basic.root, 'basic');
+  assert.deepEqual(parent.entries, basic.entries);
+  assert.equal(parent.entries.length, 43, '42 images + the label file (compound/ is not part of it)');
+  assert.deepEqual(parent.entries[0], { path: 'EmoLabel/list_patition_label.txt', size: statSync(path.join(FX, 'clean/RAF-DB/basic/EmoLabel/list_patition_label.txt')).size });
+  const key = datasetKey(parent.entries);
+  assert.match(key, /^rafdb-[0-9a-f]{32}$/);
+  assert.equal(datasetKey(basic.entries), key);
+  assert.equal(datasetKey([...parent.entries].reverse()), key, 'order does not matter');
+
+  const files = filesOnDisk(path.join(FX, 'clean'));
+  const img = files.findIndex((f) => f.path.endsWith('train_00007_aligned.jpg'));
+  const bigger = files.map((f, i) => (i === img ? { path: f.path, file: new File([readFileSync(path.join(FX, 'clean/RAF-DB/basic/Image/aligned/train_00007_aligned.jpg')), new Uint8Array(1)], 'x') } : f));
+  const changed = await folderListing(fileListFs(bigger));
+  assert.notEqual(datasetKey(changed.entries), key, 'one image one byte larger');
+  const renamed = files.map((f, i) => (i === img ? { path: f.path.replace('train_00007', 'train_00070'), file: f.file } : f));
+  assert.notEqual(datasetKey((await folderListing(fileListFs(renamed))).entries), key, 'one image renamed');
+  const litter = [...files, { path: 'clean/RAF-DB/basic/Image/aligned/.DS_Store', file: new File(['x'], '.DS_Store') }];
+  assert.equal(datasetKey((await folderListing(fileListFs(litter))).entries), key, '.DS_Store does not change the key');
+});
+
+test('store → load round trip is byte-exact against readRafDb (clean fixture, several chunks)', async () => {
+  const { key, info, read } = await ingest(path.join(FX, 'clean'), { chunkImages: 8 });
+  assert.deepEqual(info.chunks, { train: 4, test: 2 });
+  assert.equal(info.train, 28);
+  assert.equal(info.test, 14);
+  assert.equal(info.name, 'RAF-DB basic (42 images)');
+  assert.deepEqual(info.labelFiles.map((l) => l.file), ['list_patition_label.txt']);
+  assert.ok(info.bytes >= 42 * 30000);
+  const loaded = await loadCachedDataset(key, null);
+  assert.equal(loaded.noise, null);
+  assert.deepEqual(loaded.dataset, read.dataset);
+  assert.ok(Buffer.from(loaded.dataset.train.images).equals(Buffer.from(read.dataset.train.images)));
+  assert.ok(Buffer.from(loaded.dataset.test.images).equals(Buffer.from(read.dataset.test.images)));
+  // The clean file named explicitly is the same as null.
+  assert.deepEqual((await loadCachedDataset(key, 'list_patition_label.txt')).dataset, read.dataset);
+  const listed = await listCachedDatasets();
+  assert.deepEqual(listed.map((d) => d.key), [key]);
+  assert.deepEqual(listed[0].report, read.report);
+});
+
+test('label-file choice: noise01.txt from the cache = readRafDb with labels noise01.txt (messy fixture, same noise)', async () => {
+  const dir = path.join(FX, 'messy');
+  const { key, info } = await ingest(dir, { chunkImages: 5 });
+  const noisy = await readRafDb(fileListFs(filesOnDisk(dir)), '', { labels: 'noise01.txt' });
+  const loaded = await loadCachedDataset(key, 'noise01.txt');
+  assert.deepEqual(loaded.dataset, noisy.dataset);
+  assert.deepEqual(loaded.noise, noisy.report.noise);
+  assert.ok(loaded.noise && loaded.noise.changed > 0);
+  // The choices the UI offers: the clean file, then noise01.txt with its measured noise.
+  assert.deepEqual(info.labelFiles.map((l) => [l.file, l.usable, l.noise?.changed ?? null]), [
+    ['list_patition_label.txt', true, null],
+    ['noise01.txt', true, noisy.report.noise!.changed],
+  ]);
+  assert.deepEqual(info.labelFiles[1].noise, noisy.report.noise);
+  // The report keeps every skipped item and why.
+  assert.deepEqual(info.report.missingImages, ['train_00014.jpg']);
+  assert.equal(info.report.unreadableReasons['train_00015.jpg'], 'empty file');
+  assert.deepEqual(info.report.resizedImages, ['train_00019.jpg']);
+  await assert.rejects(loadCachedDataset(key, 'noise09.txt'), (e: unknown) => e instanceof DatasetCacheError && /has no label file noise09\.txt \(it has list_patition_label\.txt, noise01\.txt\)/.test((e as Error).message));
+});
+
+test('re-storing the same folder replaces it; delete removes every record', async () => {
+  const { key } = await ingest(path.join(FX, 'clean'), { chunkImages: 10 });
+  await ingest(path.join(FX, 'clean'), { chunkImages: 10 });
+  assert.equal((await listCachedDatasets()).length, 1);
+  const other = await ingest(path.join(FX, 'messy'));
+  assert.deepEqual(new Set((await listCachedDatasets()).map((d) => d.key)), new Set([key, other.key]));
+  await deleteCachedDataset(key);
+  assert.equal(await getCachedDatasetInfo(key), null);
+  assert.deepEqual((await listCachedDatasets()).map((d) => d.key), [other.key]);
+  const left = (await keys(raw)).map(String);
+  assert.deepEqual(left.filter((k) => k.includes(key)), []);
+  await assert.rejects(loadCachedDataset(key, null), /not in the dataset cache/);
+});
+
+test('quota: too little room → a clear message with MB needed and available, and nothing stored', async () => {
+  configureDatasetCache({ estimate: async () => ({ usage: 9_500_000, quota: 10_000_000 }) });
+  await assert.rejects(ingest(path.join(FX, 'clean')), (e: unknown) => {
+    assert.ok(e instanceof DatasetCacheQuotaError, String(e));
+    assert.match(e.message, /needs about 1\.3 MB, but the browser allows about 0\.5 MB more for this site \(9\.5 MB used of 10\.0 MB\)/);
+    assert.match(e.message, /nothing was stored/);
+    assert.equal(e.availableBytes, 500_000);
+    return true;
+  });
+  assert.deepEqual(await keys(raw), []);
+});
+
+test('quota: the browser refuses a chunk mid-way → every record written so far is removed', async () => {
+  let puts = 0;
+  const failing: UseStore = (mode, cb) =>
+    raw(mode, (s) =>
+      cb(
+        new Proxy(s, {
+          get(target, prop) {
+            if (prop === 'put')
+              return (value: unknown, key: IDBValidKey) => {
+                if (String(key).startsWith('chunk/') && ++puts === 3) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+                return target.put(value, key);
+              };
+            const v = Reflect.get(target, prop, target);
+            return typeof v === 'function' ? v.bind(target) : v;
+          },
+        }),
+      ),
+    );
+  configureDatasetCache({ store: failing, estimate: async () => ({ usage: 0, quota: 1e12 }) });
+  await assert.rejects(ingest(path.join(FX, 'clean'), { chunkImages: 5 }), (e: unknown) => e instanceof DatasetCacheQuotaError && /needs about 1\.3 MB/.test(e.message));
+  assert.equal(puts, 3);
+  assert.deepEqual(await keys(raw), [], 'no partial entry');
+});
+
+test('cancel while storing → AbortError and nothing left', async () => {
+  const controller = new AbortController();
+  await assert.rejects(
+    ingest(path.join(FX, 'clean'), {
+      chunkImages: 5,
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (p.doneBytes > 0) controller.abort(new DOMException('cancelled', 'AbortError'));
+      },
+    }),
+    { name: 'AbortError' },
+  );
+  assert.deepEqual(await keys(raw), []);
+});
+
+test('sweepIncomplete: chunks of a dead write are removed; a write in progress and complete datasets are kept', async () => {
+  const { key } = await ingest(path.join(FX, 'clean'));
+  const now = Date.now();
+  await set('chunk/rafdb-dead/train/0', new Uint8Array(3), raw);
+  await set('pending/rafdb-dead', { updatedAt: now - 10 * 60_000 }, raw);
+  await set('chunk/rafdb-nomarker/train/0', new Uint8Array(3), raw);
+  await set('chunk/rafdb-busy/train/0', new Uint8Array(3), raw);
+  await set('pending/rafdb-busy', { updatedAt: now - 1000 }, raw);
+  assert.deepEqual((await sweepIncomplete(now)).sort(), ['rafdb-dead', 'rafdb-nomarker']);
+  const left = (await keys(raw)).map(String).sort();
+  assert.ok(left.includes('chunk/rafdb-busy/train/0'));
+  assert.ok(left.includes(`meta/${key}`));
+  assert.ok(!left.some((k) => k.includes('dead') || k.includes('nomarker')));
+});
+
+test('a damaged entry (a chunk gone) is reported, not loaded', async () => {
+  const { key } = await ingest(path.join(FX, 'clean'), { chunkImages: 10 });
+  await raw('readwrite', (s) => {
+    s.delete(`chunk/${key}/train/1`);
+    return new Promise<void>((resolve) => (s.transaction.oncomplete = () => resolve()));
+  });
+  await assert.rejects(loadCachedDataset(key, null), /damaged \(train chunk 1\): delete it and choose the folder again/);
+  const info = (await getCachedDatasetInfo(key)) as CachedDatasetInfo;
+  assert.equal(info.key, key);
+});

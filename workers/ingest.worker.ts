@@ -1,0 +1,133 @@
+// The ingest worker: reads a RAF-DB folder the page hands over (FileSystemHandles or Files with
+// paths), decodes every JPEG with libjpeg-turbo (src/data/jpeg.ts) through the same reader as
+// `eac` (src/data/rafdb.ts), and stores the result in the dataset cache, so the page never blocks
+// and the training worker loads it by key. A folder already cached (same names and sizes) is
+// answered from its listing alone. Talks only through src/worker/ingest-protocol.ts.
+import wasmUrl from '@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm?url';
+import { folderFsOf } from '../src/data/browser-folder.ts';
+import { initJpegDecoder } from '../src/data/jpeg.ts';
+import { RafDbError, readRafDb } from '../src/data/rafdb.ts';
+import {
+  DatasetCacheError,
+  DatasetCacheQuotaError,
+  datasetKey,
+  folderListing,
+  getCachedDatasetInfo,
+  readLabelTexts,
+  storeDataset,
+  sweepIncomplete,
+} from '../src/storage/dataset-cache.ts';
+import { INGEST_PROGRESS_INTERVAL_MS, type FromIngestWorker, type IngestMessage, type IngestPhase, type ToIngestWorker } from '../src/worker/ingest-protocol.ts';
+
+interface WorkerScope {
+  postMessage(message: FromIngestWorker): void;
+  onmessage: ((ev: MessageEvent<ToIngestWorker>) => void) | null;
+}
+const scope = self as unknown as WorkerScope;
+const post = (m: FromIngestWorker): void => scope.postMessage(m);
+
+let decoder: Promise<void> | null = null;
+
+/** Compiles mozjpeg_dec.wasm once (streaming where the server sends application/wasm). */
+function decoderReady(): Promise<void> {
+  decoder ??= (async () => {
+    let module: WebAssembly.Module;
+    try {
+      module = await WebAssembly.compileStreaming(fetch(wasmUrl));
+    } catch {
+      const res = await fetch(wasmUrl);
+      if (!res.ok) throw new Error(`cannot load the JPEG decoder (${wasmUrl}): HTTP ${res.status}`);
+      module = await WebAssembly.compile(await res.arrayBuffer());
+    }
+    await initJpegDecoder(module);
+  })();
+  decoder.catch(() => {
+    decoder = null;
+  });
+  return decoder;
+}
+
+let active: { id: number; controller: AbortController } | null = null;
+
+const isAbort = (e: unknown, signal: AbortSignal) => signal.aborted || (e as { name?: string } | null)?.name === 'AbortError';
+
+async function ingest(msg: IngestMessage): Promise<void> {
+  const { id } = msg;
+  if (active) {
+    post({ type: 'error', id, message: `another folder is being read (ingest ${active.id}); cancel it first` });
+    return;
+  }
+  const controller = new AbortController();
+  const { signal } = controller;
+  active = { id, controller };
+  const t0 = performance.now();
+  let last = -Infinity;
+  const progress = (phase: IngestPhase, done: number, total: number, rate: number, etaSeconds: number | null, force = false) => {
+    const t = performance.now();
+    if (!force && done !== total && t - last < INGEST_PROGRESS_INTERVAL_MS) return;
+    last = t;
+    post({ type: 'progress', id, phase, done, total, rate, etaSeconds });
+  };
+  try {
+    const fs = folderFsOf(msg.source);
+    progress('listing', 0, 0, 0, null, true);
+    const listing = await folderListing(fs, '', {
+      signal,
+      onProgress: (done, total) => {
+        const secs = (performance.now() - t0) / 1000;
+        const rate = secs > 0 ? done / secs : 0;
+        progress('listing', done, total, rate, rate > 0 ? (total - done) / rate : null);
+      },
+    });
+    const key = datasetKey(listing.entries);
+    const tListed = performance.now();
+    const known = await getCachedDatasetInfo(key);
+    if (known) {
+      const listingSecs = (tListed - t0) / 1000;
+      post({ type: 'done', id, key, fromCache: true, info: known, timings: { listing: listingSecs, decoding: 0, storing: 0, total: (performance.now() - t0) / 1000 } });
+      return;
+    }
+    await sweepIncomplete().catch(() => []);
+    await decoderReady();
+    if (signal.aborted) throw signal.reason;
+    const tDecode = performance.now();
+    const { dataset, report } = await readRafDb(fs, listing.root, {
+      signal,
+      onProgress: (p) => progress('decoding', p.done, p.total, p.imagesPerSecond, p.etaSeconds),
+    });
+    const labelTexts = await readLabelTexts(fs, listing.emoLabel);
+    const tStore = performance.now();
+    const info = await storeDataset(
+      { key, dataset, report, labelTexts, source: msg.source.name },
+      { signal, onProgress: (p) => progress('storing', p.doneBytes, p.totalBytes, p.bytesPerSecond, p.etaSeconds) },
+    );
+    const tEnd = performance.now();
+    post({
+      type: 'done',
+      id,
+      key,
+      fromCache: false,
+      info,
+      timings: { listing: (tListed - t0) / 1000, decoding: (tStore - tDecode) / 1000, storing: (tEnd - tStore) / 1000, total: (tEnd - t0) / 1000 },
+    });
+  } catch (e) {
+    if (isAbort(e, signal)) post({ type: 'cancelled', id });
+    else if (e instanceof DatasetCacheQuotaError) post({ type: 'error', id, message: e.message, quota: { neededBytes: e.neededBytes, availableBytes: e.availableBytes } });
+    else if (e instanceof RafDbError || e instanceof DatasetCacheError) post({ type: 'error', id, message: e.message });
+    else post({ type: 'error', id, message: `reading the folder failed: ${e instanceof Error ? e.message : String(e)}` });
+  } finally {
+    active = null;
+  }
+}
+
+scope.onmessage = (ev) => {
+  const msg = ev.data;
+  switch (msg.type) {
+    case 'ingest':
+      void ingest(msg);
+      break;
+    case 'cancel':
+      if (active && active.id === msg.id) active.controller.abort(new DOMException('reading the folder was cancelled', 'AbortError'));
+      break;
+  }
+};
