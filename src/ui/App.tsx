@@ -2,6 +2,7 @@
 import { useEffect } from 'react';
 import { ensureWorker } from './runner.ts';
 import { SettingsForm } from './components/SettingsForm.tsx';
+import { WeightsPanel } from './components/WeightsPanel.tsx';
 import { BackendPanel } from './components/BackendPanel.tsx';
 import { ProgressPanel } from './components/ProgressPanel.tsx';
 import { LossChart } from './components/LossChart.tsx';
@@ -24,6 +25,7 @@ export function App() {
       <main className="layout">
         <div className="side">
           <SettingsForm />
+          <WeightsPanel />
           <BackendPanel />
         </div>
         <div className="content">
