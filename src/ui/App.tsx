@@ -1,12 +1,20 @@
-// The first page of the EAC lab: settings, backend, progress, loss chart and per-epoch table.
+// The EAC lab's page: three steps on the left (data, backbone weights, run settings) with the
+// backend and the stored runs; on the right, the current run: progress, live charts, the
+// attention panel, per-epoch figures and exports. State lives in zustand stores (store.ts,
+// data-store.ts, weights-store.ts); the workers do the work.
 import { useEffect } from 'react';
 import { ensureWorker } from './runner.ts';
+import { DataPanel } from './components/DataPanel.tsx';
 import { SettingsForm } from './components/SettingsForm.tsx';
 import { WeightsPanel } from './components/WeightsPanel.tsx';
 import { BackendPanel } from './components/BackendPanel.tsx';
+import { RunsPanel } from './components/RunsPanel.tsx';
+import { RunBanner } from './components/RunBanner.tsx';
 import { ProgressPanel } from './components/ProgressPanel.tsx';
-import { LossChart } from './components/LossChart.tsx';
+import { RunCharts } from './components/RunCharts.tsx';
+import { AttentionPanel } from './components/AttentionPanel.tsx';
 import { EpochTable } from './components/EpochTable.tsx';
+import { ExportPanel } from './components/ExportPanel.tsx';
 
 export function App() {
   // Start the worker at once: it picks its backend before the first run.
@@ -19,19 +27,24 @@ export function App() {
         <h1>EAC lab</h1>
         <p className="lede">
           Train a facial-expression classifier with noisy labels in your browser, using <em>Erasing Attention Consistency</em> (EAC, ECCV
-          2022), on TensorFlow.js in a background worker.
+          2022), on TensorFlow.js in a background worker. Everything stays on this machine.
         </p>
       </header>
       <main className="layout">
         <div className="side">
-          <SettingsForm />
+          <DataPanel />
           <WeightsPanel />
+          <SettingsForm />
           <BackendPanel />
+          <RunsPanel />
         </div>
         <div className="content">
+          <RunBanner />
           <ProgressPanel />
-          <LossChart />
+          <RunCharts />
+          <AttentionPanel />
           <EpochTable />
+          <ExportPanel />
         </div>
       </main>
     </div>

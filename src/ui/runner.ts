@@ -1,30 +1,48 @@
-// The page's side of the worker: creates the training worker, forwards its messages to the store,
-// and turns the form into `start`/`stop` messages. Components call these functions; they never
-// touch the worker themselves.
+// The page's side of the training worker: creates it, forwards its messages to the store, and
+// turns the user's actions (train, pause, stop, resume a stored run, export a model) into
+// messages. Components call these functions; they never touch the worker themselves. When the
+// GPU device is lost, the worker (and its TensorFlow.js) is replaced and the run resumed from its
+// last checkpoint.
 import type { FromWorker, ToWorker } from '../worker/protocol.ts';
-import { configRequestOf, dataOptionsOf, parseSettings } from './settings.ts';
+import { attentionOptionsOf, configRequestOf, dataOptionsOf, parseSettings } from './settings.ts';
 import { isRunning, useLab } from './store.ts';
+import { useData } from './data-store.ts';
+import { useWeights } from './weights-store.ts';
+import { isInterrupted, listRuns, liveRunKeys, newRunKey, type RunRecord } from '../storage/run-store.ts';
+import { downloadBlob } from './export/download.ts';
 
 /** How long a stop may take before the worker is terminated (a step on a slow backend can be long). */
 const STOP_GRACE_MS = 30_000;
+/** Automatic resumes after lost GPU devices, per run, before asking the user. */
+const MAX_AUTO_RESUMES = 2;
 
 let worker: Worker | null = null;
 let nextRunId = 1;
 let killTimer: ReturnType<typeof setTimeout> | null = null;
+const autoResumes = new Map<string, number>();
 
 function send(msg: ToWorker): void {
   ensureWorker().postMessage(msg);
+}
+
+function onMessage(msg: FromWorker): void {
+  const lab = useLab.getState();
+  if (msg.type === 'model-export') {
+    if (msg.bytes) downloadBlob(new Blob([msg.bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }), msg.fileName);
+    else lab.setExportError(msg.error);
+    return;
+  }
+  if ((msg.type === 'done' || msg.type === 'error') && msg.runId === lab.run.id) clearKillTimer();
+  lab.receive(msg);
+  if (msg.type === 'error' && msg.runId === lab.run.id && msg.kind === 'device-lost') recoverFromDeviceLoss();
+  if (msg.type === 'checkpoint' || msg.type === 'done' || msg.type === 'error' || msg.type === 'started') void refreshStoredRuns();
 }
 
 /** Starts the worker (it picks its backend at once). Safe to call repeatedly. */
 export function ensureWorker(): Worker {
   if (worker) return worker;
   const w = new Worker(new URL('../../workers/train.worker.ts', import.meta.url), { type: 'module', name: 'eac-train' });
-  w.onmessage = (ev: MessageEvent<FromWorker>) => {
-    const msg = ev.data;
-    if ((msg.type === 'done' || msg.type === 'error') && msg.runId === useLab.getState().run.id) clearKillTimer();
-    useLab.getState().receive(msg);
-  };
+  w.onmessage = (ev: MessageEvent<FromWorker>) => onMessage(ev.data);
   w.onerror = (ev: ErrorEvent) => {
     ev.preventDefault();
     useLab.getState().workerFailed(`the training worker failed: ${ev.message || 'could not load or crashed (see the console)'}`);
@@ -32,6 +50,14 @@ export function ensureWorker(): Worker {
   w.onmessageerror = () => useLab.getState().workerFailed('a message from the training worker could not be read');
   worker = w;
   return w;
+}
+
+/** Replaces the worker: a fresh TensorFlow.js and backend (after a lost device or a hung stop). */
+function restartWorker(): void {
+  worker?.terminate();
+  worker = null;
+  useLab.getState().resetBackend();
+  ensureWorker();
 }
 
 function clearKillTimer(): void {
@@ -48,10 +74,50 @@ export function startRun(): boolean {
     state.setErrors(parsed.errors);
     return false;
   }
+  const settings = parsed.settings;
+  const weights = useWeights.getState();
+  const record = weights.selected ? weights.selectedRecord : null;
+  if (record && (record.arch !== settings.arch || record.width !== settings.width)) {
+    state.setErrors({ arch: `the selected weights are a ${record.arch} of width ${record.width}: choose that backbone and width, or random init` });
+    return false;
+  }
   const id = nextRunId++;
-  state.beginRun(id, parsed.settings);
-  send({ type: 'start', runId: id, config: configRequestOf(parsed.settings), data: dataOptionsOf(parsed.settings) });
+  const runKey = newRunKey();
+  state.beginRun(id, settings, runKey);
+  send({
+    type: 'start', runId: id, runKey, config: configRequestOf(settings), data: dataOptionsOf(settings, useData.getState().selected),
+    weights: weights.selected, attention: attentionOptionsOf(settings),
+  });
   return true;
+}
+
+/** Continues a stored run from its last checkpoint (after a reload, a crash or a lost device). */
+export function resumeRun(runKey: string): boolean {
+  const state = useLab.getState();
+  if (isRunning(state.run.status)) return false;
+  const id = nextRunId++;
+  state.beginRun(id, null, runKey);
+  // The worker takes the configuration, data and weights from the run store.
+  send({ type: 'start', runId: id, runKey, resume: true, config: { arch: 'resnet18' }, data: { kind: 'demo', seed: 0, trainCount: 0, testCount: 0, noiseRate: 0, noiseSeed: 0 } });
+  return true;
+}
+
+function recoverFromDeviceLoss(): void {
+  const { run } = useLab.getState();
+  restartWorker();
+  const key = run.runKey;
+  if (!key || run.checkpointEpoch === null) return;
+  const n = autoResumes.get(key) ?? 0;
+  if (n >= MAX_AUTO_RESUMES) return;
+  autoResumes.set(key, n + 1);
+  resumeRun(key);
+}
+
+export function setPaused(paused: boolean): void {
+  const { run, markPaused } = useLab.getState();
+  if (!isRunning(run.status) || run.status === 'stopping') return;
+  markPaused(paused);
+  send({ type: 'pause', runId: run.id, paused });
 }
 
 /** Asks the worker to stop after the current step; terminates it if it does not answer in time. */
@@ -66,10 +132,33 @@ export function stopRun(): void {
     killTimer = null;
     const s = useLab.getState();
     if (s.run.id !== id || s.run.status !== 'stopping') return;
-    worker?.terminate();
-    worker = null;
     s.markKilled(`the worker did not stop within ${STOP_GRACE_MS / 1000} s and was terminated`);
-    s.resetBackend();
-    ensureWorker();
+    restartWorker();
   }, STOP_GRACE_MS);
+}
+
+/** Downloads a stored run's last checkpoint as safetensors with the official EAC key names. */
+export function exportModel(runKey: string): void {
+  send({ type: 'export-model', runKey });
+}
+
+/** Tests and demonstrations: makes the worker lose its WebGPU device. */
+export function loseDevice(): void {
+  send({ type: 'lose-device' });
+}
+
+/** Re-reads the run store (runs of this and other tabs, and which are alive). */
+export async function refreshStoredRuns(): Promise<void> {
+  try {
+    const [records, live] = await Promise.all([listRuns(), liveRunKeys()]);
+    useLab.getState().setStored({ records, live: [...live] });
+  } catch (e) {
+    console.warn('[eac] could not read the run store', e);
+  }
+}
+
+/** Stored runs a reload, crash or lost device interrupted, that have a checkpoint to resume from. */
+export function resumableRuns(records: RunRecord[], live: string[], currentKey: string | null): RunRecord[] {
+  const liveSet = new Set(live);
+  return records.filter((r) => r.key !== currentKey && r.checkpointEpoch !== null && (isInterrupted(r, liveSet) || (r.status === 'stopped' && r.checkpointEpoch < r.request.config.epochs)));
 }

@@ -1,97 +1,130 @@
-// The demo run's settings as the form edits them (strings), and their conversion into the
-// engine's TrainConfig and the worker's data options. Pure: no React, no worker.
-// Only types come from the engine: the page itself never loads TensorFlow.js.
+// The run settings as the form edits them (strings), their one-line explanations, the presets
+// (a quick demo run, the official recipe), and their conversion into the engine's TrainConfig
+// and the worker's data options. Pure: no React, no worker. Only types come from the engine:
+// the page itself never loads TensorFlow.js.
 import type { Method } from '../engine/config.ts';
-import type { ConfigRequest, DataOptions } from '../worker/protocol.ts';
+import type { Arch } from '../engine/resnet.ts';
+import type { ErasingMode } from '../engine/augment.ts';
+import type { AttentionOptions, ConfigRequest, DataOptions } from '../worker/protocol.ts';
 
 export interface Settings {
-  noiseRate: number;
-  method: Method;
-  epochs: number;
+  arch: Arch;
   width: number;
-  size: number;
+  method: Method;
+  lam: number;
+  noiseRate: number;
+  noiseSeed: number;
+  epochs: number;
   batchSize: number;
+  lr: number;
+  size: number;
+  erasing: ErasingMode;
+  seed: number;
   trainCount: number;
   testCount: number;
+  attentionCount: number;
 }
 
-export type SettingsDraft = { [K in keyof Settings]: string };
-export type SettingsErrors = Partial<Record<keyof Settings, string>>;
+export type SettingKey = keyof Settings;
+export type SettingsDraft = { [K in SettingKey]: string };
+export type SettingsErrors = Partial<Record<SettingKey, string>>;
 
-/** The first page's small demo run: ResNet-18 width 8 at 64 px, 600/200 images, 2 epochs, 20% noise. */
-export const DEFAULT_SETTINGS: Settings = {
-  noiseRate: 0.2,
-  method: 'eac',
-  epochs: 2,
-  width: 8,
-  size: 64,
-  batchSize: 16,
-  trainCount: 600,
-  testCount: 200,
+type Rule =
+  | { kind: 'int'; min: number; max: number }
+  | { kind: 'number'; min: number; max: number; minExclusive?: boolean; maxExclusive?: boolean }
+  | { kind: 'choice'; options: readonly (readonly [string, string])[] };
+
+export interface FieldSpec {
+  key: SettingKey;
+  label: string;
+  /** One line: what the setting does. */
+  hint: string;
+  group: 'model' | 'method' | 'noise' | 'training' | 'demo';
+  rule: Rule;
+  step?: string;
+}
+
+export const FIELDS: readonly FieldSpec[] = [
+  { key: 'arch', label: 'Backbone', hint: 'ResNet-50 is the paper’s; ResNet-18 is 3× faster', group: 'model', rule: { kind: 'choice', options: [['resnet50', 'ResNet-50'], ['resnet18', 'ResNet-18']] } },
+  { key: 'width', label: 'Network width', hint: 'base channels: 64 is the real network (pretrained weights need 64)', group: 'model', rule: { kind: 'int', min: 1, max: 64 } },
+  { key: 'method', label: 'Method', hint: 'EAC adds λ·attention consistency to cross-entropy; baseline is cross-entropy only', group: 'method', rule: { kind: 'choice', options: [['eac', 'EAC'], ['baseline', 'Baseline']] } },
+  { key: 'lam', label: 'λ (consistency weight)', hint: 'weight of the flip-consistency term (paper: 5)', group: 'method', rule: { kind: 'number', min: 0, max: 1000 }, step: '0.5' },
+  { key: 'erasing', label: 'Erasing', hint: 'independent boxes on both views (official code) or the same box mirrored', group: 'method', rule: { kind: 'choice', options: [['independent', 'Independent'], ['mirrored', 'Mirrored']] } },
+  { key: 'noiseRate', label: 'Label noise rate', hint: 'share of training labels moved to another class, seeded (0: none)', group: 'noise', rule: { kind: 'number', min: 0, max: 1, maxExclusive: true }, step: '0.05' },
+  { key: 'noiseSeed', label: 'Noise seed', hint: 'the same seed flips the same labels, here and in eac', group: 'noise', rule: { kind: 'int', min: 0, max: 2 ** 31 - 1 } },
+  { key: 'epochs', label: 'Epochs', hint: 'passes over the training set (paper: 60)', group: 'training', rule: { kind: 'int', min: 1, max: 500 } },
+  { key: 'batchSize', label: 'Batch size', hint: 'images per step (paper: 32); lower it if memory runs out', group: 'training', rule: { kind: 'int', min: 1, max: 256 } },
+  { key: 'lr', label: 'Learning rate', hint: 'Adam’s initial rate, ×0.9 every epoch (paper: 1e-4 for ResNet-50)', group: 'training', rule: { kind: 'number', min: 0, max: 1, minExclusive: true }, step: '0.0001' },
+  { key: 'size', label: 'Input size (px)', hint: 'images are resized to this square (paper: 224)', group: 'training', rule: { kind: 'int', min: 32, max: 448 } },
+  { key: 'seed', label: 'Seed', hint: 'model init, shuffling, augmentation: same seed, same run', group: 'training', rule: { kind: 'int', min: 0, max: 2 ** 31 - 1 } },
+  { key: 'attentionCount', label: 'Attention samples', hint: 'training images shown in the attention panel (half with flipped labels)', group: 'training', rule: { kind: 'int', min: 1, max: 16 } },
+  { key: 'trainCount', label: 'Demo training images', hint: 'generated faces to train on', group: 'demo', rule: { kind: 'int', min: 8, max: 20000 } },
+  { key: 'testCount', label: 'Demo test images', hint: 'generated faces to test on (clean labels)', group: 'demo', rule: { kind: 'int', min: 1, max: 10000 } },
+];
+
+/** The official recipe (../shared/docs/eac-recipe.md): ResNet-50 at 224 px, 60 epochs. */
+export const OFFICIAL_SETTINGS: Settings = {
+  arch: 'resnet50', width: 64, method: 'eac', lam: 5, noiseRate: 0.1, noiseSeed: 0, epochs: 60, batchSize: 32, lr: 1e-4, size: 224,
+  erasing: 'independent', seed: 0, trainCount: 3000, testCount: 1000, attentionCount: 8,
 };
+
+/** A demo run that finishes in minutes on a laptop GPU: a narrow ResNet-18 at 64 px on demo faces. */
+export const DEMO_SETTINGS: Settings = {
+  arch: 'resnet18', width: 8, method: 'eac', lam: 5, noiseRate: 0.2, noiseSeed: 0, epochs: 2, batchSize: 16, lr: 1e-3, size: 64,
+  erasing: 'independent', seed: 0, trainCount: 600, testCount: 200, attentionCount: 8,
+};
+
+export const PRESETS = { demo: DEMO_SETTINGS, official: OFFICIAL_SETTINGS } as const;
+export type PresetName = keyof typeof PRESETS;
+
+export const DEFAULT_SETTINGS: Settings = DEMO_SETTINGS;
 
 export function draftOf(s: Settings): SettingsDraft {
-  return {
-    noiseRate: String(s.noiseRate),
-    method: s.method,
-    epochs: String(s.epochs),
-    width: String(s.width),
-    size: String(s.size),
-    batchSize: String(s.batchSize),
-    trainCount: String(s.trainCount),
-    testCount: String(s.testCount),
-  };
+  const out = {} as SettingsDraft;
+  for (const f of FIELDS) out[f.key] = String(s[f.key]);
+  return out;
 }
 
-interface IntRule {
-  min: number;
-  max: number;
+function ruleError(rule: Rule, text: string): string | null {
+  if (rule.kind === 'choice') return rule.options.some(([v]) => v === text) ? null : `one of ${rule.options.map(([, l]) => l).join(', ')}`;
+  const v = Number(text);
+  if (text === '' || !Number.isFinite(v)) return 'a number';
+  if (rule.kind === 'int') return Number.isInteger(v) && v >= rule.min && v <= rule.max ? null : `a whole number from ${rule.min} to ${rule.max}`;
+  const lowOk = rule.minExclusive ? v > rule.min : v >= rule.min;
+  const highOk = rule.maxExclusive ? v < rule.max : v <= rule.max;
+  return lowOk && highOk ? null : `a number ${rule.minExclusive ? 'above' : 'from'} ${rule.min} ${rule.maxExclusive ? 'to below' : 'to'} ${rule.max}`;
 }
-const INT_RULES: Record<Exclude<keyof Settings, 'noiseRate' | 'method'>, IntRule> = {
-  epochs: { min: 1, max: 500 },
-  width: { min: 1, max: 64 },
-  size: { min: 32, max: 224 },
-  batchSize: { min: 1, max: 256 },
-  trainCount: { min: 8, max: 20000 },
-  testCount: { min: 1, max: 10000 },
-};
 
 /** Parses and checks the form; returns the settings, or a message per invalid field. */
 export function parseSettings(d: SettingsDraft): { settings: Settings; errors: null } | { settings: null; errors: SettingsErrors } {
   const errors: SettingsErrors = {};
-  const out: Partial<Settings> = {};
-  const noise = Number(d.noiseRate.trim());
-  if (d.noiseRate.trim() === '' || !Number.isFinite(noise) || noise < 0 || noise >= 1) errors.noiseRate = 'a rate from 0 to below 1, e.g. 0.2';
-  else out.noiseRate = noise;
-  if (d.method !== 'eac' && d.method !== 'baseline') errors.method = 'eac or baseline';
-  else out.method = d.method;
-  for (const [key, rule] of Object.entries(INT_RULES) as [keyof typeof INT_RULES, IntRule][]) {
-    const text = d[key].trim();
-    const v = Number(text);
-    if (text === '' || !Number.isInteger(v) || v < rule.min || v > rule.max) errors[key] = `a whole number from ${rule.min} to ${rule.max}`;
-    else out[key] = v;
+  const out: Record<string, string | number> = {};
+  for (const f of FIELDS) {
+    const text = d[f.key].trim();
+    const err = ruleError(f.rule, text);
+    if (err) errors[f.key] = err;
+    else out[f.key] = f.rule.kind === 'choice' ? text : Number(text);
   }
   if (Object.keys(errors).length > 0) return { settings: null, errors };
-  return { settings: out as Settings, errors: null };
+  return { settings: out as unknown as Settings, errors: null };
 }
 
-/** The seed of the run: the model, the data order and the label noise. */
-export const DEMO_SEED = 0;
-
-/** The configuration of a demo run: the official ResNet-18 recipe at the chosen scale. */
+/** The engine configuration of a run with these settings. */
 export function configRequestOf(s: Settings): ConfigRequest {
   return {
-    arch: 'resnet18',
-    seed: DEMO_SEED,
-    width: s.width,
-    size: s.size,
-    batchSize: s.batchSize,
-    epochs: s.epochs,
-    method: s.method,
-    evalBatchSize: 50,
+    arch: s.arch, width: s.width, method: s.method, lam: s.lam, epochs: s.epochs, batchSize: s.batchSize, lr: s.lr, size: s.size,
+    erasing: s.erasing, seed: s.seed, evalBatchSize: Math.max(s.batchSize, 50),
   };
 }
 
-export function dataOptionsOf(s: Settings): DataOptions {
-  return { kind: 'demo', seed: 0, trainCount: s.trainCount, testCount: s.testCount, noiseRate: s.noiseRate, noiseSeed: DEMO_SEED };
+/** Where the data comes from: the demo faces, or a cached RAF-DB folder with a label file. */
+export type DataSelection = { kind: 'demo' } | { kind: 'cached'; key: string; name: string; labelFile: string | null };
+
+export function dataOptionsOf(s: Settings, data: DataSelection = { kind: 'demo' }): DataOptions {
+  if (data.kind === 'cached') return { kind: 'cached', key: data.key, name: data.name, labelFile: data.labelFile, noiseRate: s.noiseRate, noiseSeed: s.noiseSeed };
+  return { kind: 'demo', seed: 0, trainCount: s.trainCount, testCount: s.testCount, noiseRate: s.noiseRate, noiseSeed: s.noiseSeed };
+}
+
+export function attentionOptionsOf(s: Settings): AttentionOptions {
+  return { count: s.attentionCount, seed: s.seed };
 }

@@ -3,8 +3,10 @@
 // come in through `receive`, which ignores anything about a run other than the current one.
 import { create } from 'zustand';
 import type { EpochMetrics, RunSummary, StepLog } from '../engine/trainer.ts';
-import type { BackendAttempt, BackendName, FromWorker, ProgressMessage, StartedMessage } from '../worker/protocol.ts';
-import { DEFAULT_SETTINGS, draftOf, type Settings, type SettingsDraft, type SettingsErrors } from './settings.ts';
+import type { AttentionFrame, AttentionViews } from '../engine/attention.ts';
+import type { BackendAttempt, BackendName, ErrorKind, FromWorker, ProgressMessage, StartedMessage } from '../worker/protocol.ts';
+import type { RunRecord } from '../storage/run-store.ts';
+import { DEFAULT_SETTINGS, draftOf, PRESETS, type PresetName, type Settings, type SettingsDraft, type SettingsErrors } from './settings.ts';
 
 export type RunStatus = 'idle' | 'starting' | 'data' | 'training' | 'evaluating' | 'stopping' | 'done' | 'stopped' | 'error';
 
@@ -14,6 +16,7 @@ export interface BackendState {
   adapter: string | null;
   reason: string | null;
   attempts: BackendAttempt[];
+  versions: Record<string, string>;
 }
 
 export interface RunState {
@@ -28,7 +31,20 @@ export interface RunState {
   epochs: EpochMetrics[];
   summary: RunSummary | null;
   error: string | null;
+  errorKind: ErrorKind | null;
   startedAt: number | null;
+  /** The run's key in the run store (checkpoints, history). */
+  runKey: string | null;
+  paused: boolean;
+  /** The epoch of the last stored checkpoint (null: none yet). */
+  checkpointEpoch: number | null;
+  attention: { views: AttentionViews | null; frames: AttentionFrame[] };
+}
+
+/** The runs in the run store, and which of them a worker (in any tab) is training now. */
+export interface StoredRuns {
+  records: RunRecord[];
+  live: string[];
 }
 
 export interface LabState {
@@ -38,9 +54,17 @@ export interface LabState {
   run: RunState;
   /** A problem not tied to a run (no backend, worker crashed). */
   workerError: string | null;
+  stored: StoredRuns;
+  setStored: (stored: StoredRuns) => void;
+  /** Why the last model export failed (null: it did not). */
+  exportError: string | null;
+  setExportError: (message: string | null) => void;
+  applyPreset: (name: PresetName) => void;
   setDraft: <K extends keyof SettingsDraft>(key: K, value: SettingsDraft[K]) => void;
   setErrors: (errors: SettingsErrors) => void;
-  beginRun: (id: number, settings: Settings) => void;
+  beginRun: (id: number, settings: Settings | null, runKey: string) => void;
+  /** The user paused or let the run go on (before the worker confirms). */
+  markPaused: (paused: boolean) => void;
   markStopping: () => void;
   /** The worker did not answer a stop in time and was terminated. */
   markKilled: (message: string) => void;
@@ -50,10 +74,11 @@ export interface LabState {
 }
 
 const emptyRun = (id = 0): RunState => ({
-  id, status: 'idle', settings: null, started: null, progress: null, steps: [], epochs: [], summary: null, error: null, startedAt: null,
+  id, status: 'idle', settings: null, started: null, progress: null, steps: [], epochs: [], summary: null, error: null, errorKind: null, startedAt: null,
+  runKey: null, paused: false, checkpointEpoch: null, attention: { views: null, frames: [] },
 });
 
-const pendingBackend: BackendState = { status: 'pending', name: null, adapter: null, reason: null, attempts: [] };
+const pendingBackend: BackendState = { status: 'pending', name: null, adapter: null, reason: null, attempts: [], versions: {} };
 
 export function isRunning(status: RunStatus): boolean {
   return status === 'starting' || status === 'data' || status === 'training' || status === 'evaluating' || status === 'stopping';
@@ -61,14 +86,28 @@ export function isRunning(status: RunStatus): boolean {
 
 /** The run after one worker message (pure; exported for tests). */
 export function reduceRun(run: RunState, msg: FromWorker): RunState {
-  if (msg.type === 'backend' || msg.runId !== run.id || run.id === 0) return run;
+  if (msg.type === 'backend' || msg.type === 'model-export' || msg.runId !== run.id || run.id === 0) return run;
   const stopping = run.status === 'stopping';
   switch (msg.type) {
     case 'started': {
       const { type: _t, runId: _r, ...started } = msg;
-      // Sent again when the worker restarts the run on another backend: start over.
-      return { ...run, started, steps: [], epochs: [], progress: null, status: stopping ? 'stopping' : 'starting' };
+      // Sent again when the worker restarts the run on another backend: start over (a resumed
+      // run starts from its stored history).
+      return {
+        ...run, started, steps: msg.history.steps, epochs: msg.history.epochs, progress: null, status: stopping ? 'stopping' : 'starting', runKey: msg.runKey,
+        checkpointEpoch: msg.resumedFrom > 0 ? msg.resumedFrom : null, attention: { views: null, frames: [] },
+      };
     }
+    case 'attention-views':
+      return { ...run, attention: { views: msg.views, frames: [] } };
+    case 'attention': {
+      const frames = run.attention.frames.filter((f) => f.epoch !== msg.frame.epoch).concat([msg.frame]).sort((a, b) => a.epoch - b.epoch);
+      return { ...run, attention: { ...run.attention, frames } };
+    }
+    case 'checkpoint':
+      return { ...run, checkpointEpoch: msg.epoch };
+    case 'paused':
+      return { ...run, paused: msg.paused };
     case 'progress': {
       const status: RunStatus = stopping ? 'stopping' : msg.phase === 'data' ? 'data' : msg.phase === 'evaluate' ? 'evaluating' : 'training';
       return { ...run, status, progress: msg };
@@ -80,7 +119,7 @@ export function reduceRun(run: RunState, msg: FromWorker): RunState {
     case 'done':
       return { ...run, summary: msg.summary, status: msg.summary.stoppedBy === 'cancelled' ? 'stopped' : 'done' };
     case 'error':
-      return { ...run, error: msg.message, status: 'error' };
+      return { ...run, error: msg.message, errorKind: msg.kind ?? 'other', status: 'error', paused: false, checkpointEpoch: msg.checkpointEpoch ?? run.checkpointEpoch };
   }
 }
 
@@ -90,16 +129,22 @@ export const useLab = create<LabState>()((set) => ({
   backend: pendingBackend,
   run: emptyRun(),
   workerError: null,
+  stored: { records: [], live: [] },
+  setStored: (stored) => set({ stored }),
+  exportError: null,
+  setExportError: (exportError) => set({ exportError }),
+  applyPreset: (name) => set({ draft: draftOf(PRESETS[name]), errors: {} }),
   setDraft: (key, value) => set((s) => ({ draft: { ...s.draft, [key]: value }, errors: { ...s.errors, [key]: undefined } })),
   setErrors: (errors) => set({ errors }),
-  beginRun: (id, settings) => set({ run: { ...emptyRun(id), status: 'starting', settings, startedAt: Date.now() }, errors: {} }),
+  beginRun: (id, settings, runKey) => set({ run: { ...emptyRun(id), status: 'starting', settings, startedAt: Date.now(), runKey }, errors: {} }),
+  markPaused: (paused) => set((s) => (isRunning(s.run.status) ? { run: { ...s.run, paused } } : {})),
   markStopping: () => set((s) => (isRunning(s.run.status) ? { run: { ...s.run, status: 'stopping' } } : {})),
   markKilled: (message) => set((s) => ({ run: { ...s.run, status: 'stopped', error: message } })),
   resetBackend: () => set({ backend: pendingBackend, workerError: null }),
   receive: (msg) =>
     set((s) => {
       if (msg.type === 'backend') {
-        return { backend: { status: 'ready', name: msg.name, adapter: msg.adapter, reason: msg.reason, attempts: msg.attempts } };
+        return { backend: { status: 'ready', name: msg.name, adapter: msg.adapter, reason: msg.reason, attempts: msg.attempts, versions: msg.versions } };
       }
       if (msg.type === 'error' && msg.runId === null) {
         return { workerError: msg.message, backend: { ...s.backend, status: s.backend.status === 'pending' ? 'failed' : s.backend.status } };

@@ -3,6 +3,7 @@
 import type { TrainConfig } from '../engine/config.ts';
 import type { Arch } from '../engine/resnet.ts';
 import type { EpochMetrics, RunSummary, StepLog } from '../engine/trainer.ts';
+import type { AttentionFrame, AttentionViews } from '../engine/attention.ts';
 
 /** The tfjs backends the lab can run on, in the order it tries them. */
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
@@ -69,6 +70,18 @@ export interface StartMessage {
   data: DataOptions;
   /** Pretrained backbone (and head, if 7-class) to start from; null or absent: random init. */
   weights?: WeightsChoice | null;
+  /** The attention panel's samples: chosen indices of the training split, or `count` drawn from `seed`. */
+  attention?: AttentionOptions;
+  /** The run's key in the run store (src/storage/run-store.ts), where its checkpoints go. */
+  runKey: string;
+  /** Continue the stored run `runKey` from its last checkpoint (config, data and weights come from the store). */
+  resume?: boolean;
+}
+
+export interface AttentionOptions {
+  count: number;
+  seed: number;
+  indices?: number[];
 }
 
 export interface StopMessage {
@@ -76,7 +89,25 @@ export interface StopMessage {
   runId: number;
 }
 
-export type ToWorker = StartMessage | StopMessage;
+/** Holds the run between two steps (`paused: true`) or lets it go on. */
+export interface PauseMessage {
+  type: 'pause';
+  runId: number;
+  paused: boolean;
+}
+
+/** Asks for the model of a stored run as safetensors with the official EAC key names. */
+export interface ExportModelMessage {
+  type: 'export-model';
+  runKey: string;
+}
+
+/** Tests only: destroys the WebGPU device, as a driver reset would. */
+export interface LoseDeviceMessage {
+  type: 'lose-device';
+}
+
+export type ToWorker = StartMessage | StopMessage | PauseMessage | ExportModelMessage | LoseDeviceMessage;
 
 // ---------------------------------------------------------------------------------------------
 // worker → page
@@ -96,6 +127,8 @@ export interface BackendMessage {
   /** One sentence: why this backend runs, e.g. "WebGPU unavailable: navigator.gpu missing; using WebGL". */
   reason: string;
   attempts: BackendAttempt[];
+  /** Library versions, for exports (e.g. {"tfjs": "4.22.0"}). */
+  versions: Record<string, string>;
 }
 
 /** A run was accepted: its full configuration (defaults filled in) and its data. */
@@ -108,6 +141,13 @@ export interface StartedMessage {
   flippedLabels: number;
   trainCount: number;
   testCount: number;
+  runKey: string;
+  /** The epoch a resumed run continues after (0: a fresh run). */
+  resumedFrom: number;
+  /** Metrics of the epochs before `resumedFrom` (a resumed run's history), and its step losses. */
+  history: { epochs: EpochMetrics[]; steps: StepLog[] };
+  /** Hash of the training labels (label file and noise applied), for exports. */
+  labelsHash: string;
 }
 
 export type ProgressMessage =
@@ -125,6 +165,9 @@ export type ProgressMessage =
       totalSteps: number;
       imagesPerSecond: number;
       etaSeconds: number | null;
+      /** Tensor memory of the backend (bytes on the GPU where the backend reports them). */
+      memory?: { bytes: number; tensors: number; gpuBytes: number | null };
+      paused?: boolean;
     };
 
 /** Step losses, batched: the worker sends at most a few of these per second. */
@@ -146,14 +189,67 @@ export interface DoneMessage {
   summary: RunSummary;
 }
 
+/** Why a run failed, so the page can offer the right way out. */
+export type ErrorKind = 'nan' | 'out-of-memory' | 'device-lost' | 'config' | 'data' | 'other';
+
 export interface ErrorMessage {
   type: 'error';
   /** null: not about a run (e.g. no backend could start). */
   runId: number | null;
   message: string;
+  kind?: ErrorKind;
+  /** The epoch of the last good checkpoint the run can resume from (null: none). */
+  checkpointEpoch?: number | null;
 }
 
-export type FromWorker = BackendMessage | StartedMessage | ProgressMessage | StepMessage | EpochMessage | DoneMessage | ErrorMessage;
+/** The attention panel's fixed inputs, sent once per run. */
+export interface AttentionViewsMessage {
+  type: 'attention-views';
+  runId: number;
+  views: AttentionViews;
+}
+
+/** The maps of the panel's samples after an epoch (0: before training). */
+export interface AttentionMessage {
+  type: 'attention';
+  runId: number;
+  frame: AttentionFrame;
+}
+
+export interface CheckpointMessage {
+  type: 'checkpoint';
+  runId: number;
+  epoch: number;
+  bytes: number;
+}
+
+export interface PausedMessage {
+  type: 'paused';
+  runId: number;
+  paused: boolean;
+}
+
+export interface ModelExportMessage {
+  type: 'model-export';
+  runKey: string;
+  fileName: string;
+  bytes: Uint8Array | null;
+  error: string | null;
+}
+
+export type FromWorker =
+  | BackendMessage
+  | StartedMessage
+  | ProgressMessage
+  | StepMessage
+  | EpochMessage
+  | DoneMessage
+  | ErrorMessage
+  | AttentionViewsMessage
+  | AttentionMessage
+  | CheckpointMessage
+  | PausedMessage
+  | ModelExportMessage;
 
 /** Minimum time between two step/progress messages while training (ms). */
 export const STEP_MESSAGE_INTERVAL_MS = 200;

@@ -1,52 +1,52 @@
-// The demo run's settings, the Train button and Stop.
+// The run settings (each explained in one line, official defaults one click away) and the run
+// controls: Train, Pause / Continue, Stop.
 import type { ChangeEvent, FormEvent } from 'react';
 import { isRunning, useLab } from '../store.ts';
-import { startRun, stopRun } from '../runner.ts';
-import type { SettingsDraft } from '../settings.ts';
+import { setPaused, startRun, stopRun } from '../runner.ts';
+import { useData } from '../data-store.ts';
+import { FIELDS, type FieldSpec } from '../settings.ts';
 
-interface FieldProps {
-  name: Exclude<keyof SettingsDraft, 'method'>;
-  label: string;
-  hint: string;
-  step?: string;
-  min?: number;
-  max?: number;
-  disabled: boolean;
-}
+const GROUPS: { id: FieldSpec['group']; title: string }[] = [
+  { id: 'model', title: 'Backbone' },
+  { id: 'method', title: 'Method' },
+  { id: 'noise', title: 'Label noise' },
+  { id: 'training', title: 'Training' },
+  { id: 'demo', title: 'Demo dataset' },
+];
 
-function NumberField({ name, label, hint, step = '1', min, max, disabled }: FieldProps) {
-  const value = useLab((s) => s.draft[name]);
-  const error = useLab((s) => s.errors[name]);
+function Field({ spec, disabled }: { spec: FieldSpec; disabled: boolean }) {
+  const value = useLab((s) => s.draft[spec.key]);
+  const error = useLab((s) => s.errors[spec.key]);
   const setDraft = useLab((s) => s.setDraft);
-  const id = `setting-${name}`;
+  const id = `setting-${spec.key}`;
+  const onChange = (e: ChangeEvent<HTMLInputElement | HTMLSelectElement>) => setDraft(spec.key, e.target.value);
+  const { rule } = spec;
   return (
     <div className={`field${error ? ' field-error' : ''}`}>
-      <label htmlFor={id}>{label}</label>
-      <input
-        id={id}
-        data-testid={id}
-        type="number"
-        inputMode="decimal"
-        step={step}
-        min={min}
-        max={max}
-        value={value}
-        disabled={disabled}
-        aria-invalid={!!error}
-        aria-describedby={`${id}-hint`}
-        onChange={(e: ChangeEvent<HTMLInputElement>) => setDraft(name, e.target.value)}
-      />
-      <small id={`${id}-hint`}>{error ?? hint}</small>
+      <label htmlFor={id}>{spec.label}</label>
+      {rule.kind === 'choice' ? (
+        <select id={id} data-testid={id} value={value} disabled={disabled} onChange={onChange} aria-describedby={`${id}-hint`}>
+          {rule.options.map(([v, l]) => (
+            <option key={v} value={v}>{l}</option>
+          ))}
+        </select>
+      ) : (
+        <input
+          id={id} data-testid={id} type="number" inputMode="decimal" step={spec.step ?? '1'} min={rule.min} max={rule.max} value={value}
+          disabled={disabled} aria-invalid={!!error} aria-describedby={`${id}-hint`} onChange={onChange}
+        />
+      )}
+      <small id={`${id}-hint`}>{error ?? spec.hint}</small>
     </div>
   );
 }
 
 export function SettingsForm() {
   const status = useLab((s) => s.run.status);
-  const method = useLab((s) => s.draft.method);
-  const methodError = useLab((s) => s.errors.method);
-  const setDraft = useLab((s) => s.setDraft);
+  const paused = useLab((s) => s.run.paused);
   const backendStatus = useLab((s) => s.backend.status);
+  const applyPreset = useLab((s) => s.applyPreset);
+  const dataKind = useData((s) => s.selected.kind);
   const running = isRunning(status);
   const onSubmit = (e: FormEvent) => {
     e.preventDefault();
@@ -54,34 +54,32 @@ export function SettingsForm() {
   };
   return (
     <form className="panel settings" onSubmit={onSubmit} aria-label="Run settings">
-      <h2>Demo run</h2>
-      <p className="muted">ResNet-18 trained from scratch on generated cartoon faces (7 expressions), with seeded symmetric label noise.</p>
-      <div className="fields">
-        <NumberField name="noiseRate" label="Label noise rate" hint="share of training labels flipped" step="0.05" min={0} max={0.95} disabled={running} />
-        <div className={`field${methodError ? ' field-error' : ''}`}>
-          <label htmlFor="setting-method">Method</label>
-          <select
-            id="setting-method"
-            data-testid="setting-method"
-            value={method}
-            disabled={running}
-            onChange={(e: ChangeEvent<HTMLSelectElement>) => setDraft('method', e.target.value)}
-          >
-            <option value="eac">EAC</option>
-            <option value="baseline">Baseline</option>
-          </select>
-          <small>{methodError ?? (method === 'baseline' ? 'cross-entropy only' : 'cross-entropy + λ·attention consistency')}</small>
-        </div>
-        <NumberField name="epochs" label="Epochs" hint="passes over the training set" min={1} disabled={running} />
-        <NumberField name="width" label="Network width" hint="ResNet-18 base channels (64 = full)" min={1} max={64} disabled={running} />
-        <NumberField name="size" label="Input size (px)" hint="square input, ≥ 32 (224 = paper)" min={32} max={224} disabled={running} />
-        <NumberField name="batchSize" label="Batch size" hint="images per step" min={1} disabled={running} />
-        <NumberField name="trainCount" label="Training images" hint="generated demo faces" min={8} disabled={running} />
-        <NumberField name="testCount" label="Test images" hint="clean labels" min={1} disabled={running} />
+      <h2>3 · Run settings</h2>
+      <div className="presets">
+        <span className="muted">Presets:</span>
+        <button type="button" disabled={running} onClick={() => applyPreset('demo')} data-testid="preset-demo" title="a narrow ResNet-18 at 64 px: minutes, not hours">
+          Quick demo
+        </button>
+        <button type="button" disabled={running} onClick={() => applyPreset('official')} data-testid="preset-official" title="the official code's recipe: ResNet-50, 224 px, 60 epochs, batch 32, λ 5">
+          Official recipe
+        </button>
       </div>
+      {GROUPS.filter((g) => g.id !== 'demo' || dataKind === 'demo').map((g) => (
+        <fieldset key={g.id} className="group">
+          <legend>{g.title}</legend>
+          <div className="fields">
+            {FIELDS.filter((f) => f.group === g.id).map((f) => (
+              <Field key={f.key} spec={f} disabled={running} />
+            ))}
+          </div>
+        </fieldset>
+      ))}
       <div className="actions">
         <button type="submit" className="primary" data-testid="train" disabled={running || backendStatus === 'failed'}>
-          Train on the demo dataset
+          Train
+        </button>
+        <button type="button" data-testid="pause" disabled={!running || status === 'stopping'} onClick={() => setPaused(!paused)}>
+          {paused ? 'Continue' : 'Pause'}
         </button>
         <button type="button" data-testid="stop" disabled={!running || status === 'stopping'} onClick={() => stopRun()}>
           {status === 'stopping' ? 'Stopping…' : 'Stop'}

@@ -1,0 +1,31 @@
+// One line about the current run when it needs the user: paused, resumed, or failed (with what
+// to do: lower the batch size after out-of-memory, resume after a lost GPU device).
+import { useLab } from '../store.ts';
+import { resumeRun, setPaused } from '../runner.ts';
+
+export function RunBanner() {
+  const run = useLab((s) => s.run);
+  if (run.status === 'error') {
+    const canResume = run.runKey !== null && run.checkpointEpoch !== null && run.errorKind === 'device-lost';
+    return (
+      <div className="banner banner-error" role="alert" data-testid="run-error">
+        <b>{run.errorKind === 'out-of-memory' ? 'Out of memory.' : run.errorKind === 'nan' ? 'The loss diverged.' : run.errorKind === 'device-lost' ? 'GPU device lost.' : 'The run failed.'}</b>{' '}
+        {run.error}
+        {canResume ? (
+          <button type="button" className="primary" onClick={() => resumeRun(run.runKey!)}>Resume from epoch {run.checkpointEpoch}</button>
+        ) : null}
+      </div>
+    );
+  }
+  if (run.paused && run.status !== 'done' && run.status !== 'stopped') {
+    return (
+      <div className="banner" data-testid="run-paused">
+        Paused after step {run.progress && 'step' in run.progress ? run.progress.step : 0}. <button type="button" onClick={() => setPaused(false)}>Continue</button>
+      </div>
+    );
+  }
+  if (run.started && run.started.resumedFrom > 0) {
+    return <div className="banner banner-info" data-testid="run-resumed">Resumed from the checkpoint of epoch {run.started.resumedFrom}: the run continues exactly as if uninterrupted.</div>;
+  }
+  return null;
+}

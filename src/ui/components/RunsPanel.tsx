@@ -1,0 +1,75 @@
+// The runs stored in this browser (this tab's and other tabs'): status, progress, last-5 test
+// accuracy; resume an interrupted run from its last checkpoint, download its model, delete it.
+import { useEffect } from 'react';
+import { isRunning, useLab } from '../store.ts';
+import { exportModel, refreshStoredRuns, resumableRuns, resumeRun } from '../runner.ts';
+import { deleteRun, type RunRecord } from '../../storage/run-store.ts';
+import { meanOfLast } from '../../engine/metrics.ts';
+
+function statusOf(r: RunRecord, live: Set<string>, current: string | null): string {
+  if (r.key === current) return 'this tab';
+  if (live.has(r.key)) return 'training in another tab';
+  if (r.status === 'running' || r.status === 'paused') return 'interrupted';
+  return r.status;
+}
+
+const pct = (x: number | null) => (x === null ? '–' : `${(x * 100).toFixed(1)}%`);
+
+export function RunsPanel() {
+  const stored = useLab((s) => s.stored);
+  const current = useLab((s) => s.run.runKey);
+  const busy = useLab((s) => isRunning(s.run.status));
+  const exportError = useLab((s) => s.exportError);
+  useEffect(() => {
+    void refreshStoredRuns();
+    const onFocus = () => void refreshStoredRuns();
+    window.addEventListener('focus', onFocus);
+    return () => window.removeEventListener('focus', onFocus);
+  }, []);
+  const live = new Set(stored.live);
+  const resumable = new Set(resumableRuns(stored.records, stored.live, busy ? current : null).map((r) => r.key));
+  return (
+    <section className="panel runs" aria-label="Stored runs" data-testid="runs-panel">
+      <h2>Runs in this browser</h2>
+      {stored.records.length === 0 ? (
+        <p className="muted">Every run is stored here with a checkpoint after each epoch, so a reload or a crash loses at most one epoch.</p>
+      ) : (
+        <table className="runs-table">
+          <thead>
+            <tr><th>Run</th><th>Status</th><th>Epochs</th><th>Test acc (last 5)</th><th /></tr>
+          </thead>
+          <tbody>
+            {stored.records.map((r) => (
+              <tr key={r.key} data-testid="stored-run" data-status={statusOf(r, live, current)}>
+                <td title={r.key}>{r.name}<br /><small className="muted">{new Date(r.createdAt).toLocaleString()}</small></td>
+                <td>{statusOf(r, live, current)}</td>
+                <td>{r.epochs.length} / {r.request.config.epochs}</td>
+                <td>{pct(meanOfLast(r.epochs.map((e) => e.testAcc), 5))}</td>
+                <td className="run-actions">
+                  {resumable.has(r.key) ? (
+                    <button type="button" className="primary" disabled={busy} onClick={() => resumeRun(r.key)} data-testid="resume-run">
+                      Resume from epoch {r.checkpointEpoch}
+                    </button>
+                  ) : null}
+                  {r.checkpointEpoch !== null ? (
+                    <button type="button" onClick={() => exportModel(r.key)} title="safetensors with the official EAC key names (features.*, fc.*)">Model</button>
+                  ) : null}
+                  <button
+                    type="button"
+                    disabled={live.has(r.key) || r.key === current}
+                    onClick={() => {
+                      if (window.confirm(`Delete the run "${r.name}" and its checkpoint?`)) void deleteRun(r.key).then(refreshStoredRuns);
+                    }}
+                  >
+                    Delete
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {exportError ? <p className="error">Model export failed: {exportError}</p> : null}
+    </section>
+  );
+}
