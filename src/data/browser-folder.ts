@@ -301,12 +301,13 @@ export function readDrop(dt: DataTransfer, opts: { onProgress?: (p: CollectProgr
   const plain = filesFromInput(Array.from(dt.files));
   return (async () => {
     if (handlePromises) {
-      const handles = await Promise.all(handlePromises.map((p) => p.catch(() => null)));
-      if (handles.length > 0 && handles.every((h): h is HandleLike => h !== null) && handles.some((h) => h.kind === 'directory')) {
+      // A synthetic or odd drop may resolve to null or undefined.
+      const handles = await Promise.all(handlePromises.map((p) => Promise.resolve(p).catch(() => null)));
+      if (handles.length > 0 && handles.every((h): h is HandleLike => h?.kind === 'file' || h?.kind === 'directory') && handles.some((h) => h.kind === 'directory')) {
         return { kind: 'handles', handles, name: sourceNameOf(handles.map((h) => h.name)) };
       }
     }
-    if (entries.length > 0 && entries.every((e): e is EntryLike => e !== null) && entries.some((e) => e.isDirectory)) {
+    if (entries.length > 0 && entries.every((e): e is EntryLike => !!e && typeof e.isDirectory === 'boolean') && entries.some((e) => e.isDirectory)) {
       const { files, failed } = await collectEntryFiles(entries, opts);
       return { kind: 'files', files, name: sourceNameOf(entries.map((e) => e.name)), failed };
     }

@@ -74,7 +74,9 @@ const findEntry = (entries: string[], name: string, dir: boolean): string | null
  */
 export async function locateRafDb(fs: FolderFs, dir: string): Promise<{ root: string; emoLabel: string; aligned: string }> {
   const top = await tryList(fs, dir);
-  if (!top) throw new RafDbError(`${dir} is not a readable folder`);
+  // '' is the browser's virtual root (what was dropped or chosen).
+  const shown = (p: string) => (p === '' || p === '.' ? 'the given folder' : p);
+  if (!top) throw new RafDbError(`${shown(dir)} is not a readable folder`);
   let level: { path: string; entries: string[] }[] = [{ path: dir, entries: top }];
   let emoOnly: string | null = null;
   for (let depth = 0; depth <= 3 && level.length; depth++) {
@@ -100,8 +102,8 @@ export async function locateRafDb(fs: FolderFs, dir: string): Promise<{ root: st
     }
     level = next;
   }
-  if (emoOnly !== null) throw new RafDbError(`${emoOnly} has EmoLabel/ but no Image/aligned/ beside it (RAF-DB basic keeps its images in Image/aligned/)`);
-  throw new RafDbError(`no EmoLabel/ folder in or below ${dir}: give the RAF-DB folder (basic/ with EmoLabel/list_patition_label.txt and Image/aligned/), its parent, or basic/ itself`);
+  if (emoOnly !== null) throw new RafDbError(`${shown(emoOnly)} has EmoLabel/ but no Image/aligned/ beside it (RAF-DB basic keeps its images in Image/aligned/)`);
+  throw new RafDbError(`no EmoLabel/ folder in or below ${shown(dir)}: give the RAF-DB folder (basic/ with EmoLabel/list_patition_label.txt and Image/aligned/), its parent, or basic/ itself`);
 }
 
 const decodeText = (b: Uint8Array) => new TextDecoder('utf-8').decode(b);

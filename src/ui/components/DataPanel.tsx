@@ -1,0 +1,250 @@
+// The "Data" step: the built-in demo dataset (the default), or a RAF-DB folder dropped on the page
+// or chosen with a folder picker, read and decoded in the ingest worker with progress and cancel,
+// then kept in the dataset cache. Lists the cached datasets (select, delete), and for the selected
+// one offers its label files (the clean one, or any other EmoLabel/*.txt with its measured noise)
+// and shows what reading it skipped and why.
+import { useEffect, useRef, useState, type DragEvent } from 'react';
+import type { CachedDatasetInfo, LabelFileInfo } from '../../storage/dataset-cache.ts';
+import { cancelIngest, hasDirectoryPicker, ingestDrop, ingestInputFiles, pickFolder, refreshDatasets, removeDataset } from '../data-client.ts';
+import { isIngesting, useData, type IngestState } from '../data-store.ts';
+import { duration, pct } from '../format.ts';
+import { DatasetReport } from './DatasetReport.tsx';
+import '../data.css';
+
+const n = (x: number) => x.toLocaleString('en-US');
+/** Short phases in tenths of a second; longer ones as "3 min 05 s". */
+const secs = (s: number) => (s < 10 ? `${s.toFixed(1)} s` : duration(s));
+const mb = (bytes: number) => `${(bytes / 1e6).toFixed(bytes < 10e6 ? 1 : 0)} MB`;
+
+const hasFiles = (e: { dataTransfer: DataTransfer | null }) => !!e.dataTransfer && Array.from(e.dataTransfer.types).includes('Files');
+
+function progressLine(ing: IngestState): string {
+  switch (ing.status === 'cancelling' ? 'cancelling' : ing.phase) {
+    case 'cancelling':
+      return 'Cancelling…';
+    case 'collecting':
+      return `Collecting the dropped files: ${n(ing.done)} found`;
+    case 'listing':
+      return ing.total ? `Listing files: ${n(ing.done)} / ${n(ing.total)}` : 'Looking for EmoLabel/ and Image/aligned/…';
+    case 'decoding':
+      return `Decoding images: ${n(ing.done)} / ${n(ing.total)} · ${ing.rate.toFixed(0)} images/s · ETA ${duration(ing.etaSeconds)}`;
+    case 'storing':
+      return `Storing in the browser's dataset cache: ${mb(ing.done)} / ${mb(ing.total)} · ${(ing.rate / 1e6).toFixed(0)} MB/s · ETA ${duration(ing.etaSeconds)}`;
+    default:
+      return 'Starting…';
+  }
+}
+
+function IngestProgress({ ing }: { ing: IngestState }) {
+  const fraction = ing.total > 0 ? Math.min(1, ing.done / ing.total) : 0;
+  return (
+    <div className="ingest-progress" data-testid="ingest-progress" data-phase={ing.phase ?? ''}>
+      <p className="ingest-line">
+        <strong>{ing.source}</strong>: <span data-testid="ingest-line">{progressLine(ing)}</span>
+      </p>
+      <div className="bar" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(fraction * 100)}>
+        <div className="bar-fill" style={{ width: `${(fraction * 100).toFixed(1)}%` }} />
+      </div>
+      <button type="button" data-testid="ingest-cancel" onClick={cancelIngest} disabled={ing.status === 'cancelling'}>
+        Cancel
+      </button>
+    </div>
+  );
+}
+
+function IngestOutcome({ ing }: { ing: IngestState }) {
+  if (ing.status === 'error') {
+    return (
+      <p className="error" role="alert" data-testid="ingest-error">
+        {ing.error}
+      </p>
+    );
+  }
+  if (ing.status === 'cancelled') return <p className="muted small" data-testid="ingest-cancelled">Cancelled: nothing was stored.</p>;
+  if (ing.status !== 'done' || !ing.result) return null;
+  const t = ing.result.timings;
+  return (
+    <p className="ingest-done small" data-testid="ingest-done" data-from-cache={String(ing.result.fromCache)}>
+      {ing.result.fromCache
+        ? `${ing.source}: already in the dataset cache (same files and sizes), not read again.`
+        : `${ing.source}: read, decoded and cached in ${secs(t.total)} (decoding ${secs(t.decoding)}, storing ${secs(t.storing)}).`}
+      {ing.unopened.length > 0 && ` ${n(ing.unopened.length)} files could not be opened and count as missing.`}
+    </p>
+  );
+}
+
+function labelChoiceText(l: LabelFileInfo, clean: boolean): string {
+  if (clean) return `clean labels (${l.file})`;
+  if (!l.usable) return `${l.file}: labels no training image`;
+  const noise = l.noise!;
+  return `${l.file}: ${pct(noise.rate)} noise (${n(noise.changed)} changed)`;
+}
+
+function CachedItem({ info, selected }: { info: CachedDatasetInfo; selected: boolean }) {
+  const select = useData((s) => s.select);
+  const [deleting, setDeleting] = useState(false);
+  return (
+    <li className={`cached${selected ? ' selected' : ''}`} data-testid="cached-dataset" data-key={info.key} data-selected={String(selected)}>
+      <div className="cached-text">
+        <strong>{info.name}</strong>
+        <span className="muted small">
+          {info.source} · {mb(info.bytes)} · {new Date(info.createdAt).toLocaleString()}
+        </span>
+      </div>
+      <div className="cached-actions">
+        <button type="button" data-testid="cached-select" disabled={selected} onClick={() => select({ kind: 'cached', key: info.key, name: info.name, labelFile: null })}>
+          {selected ? 'In use' : 'Use'}
+        </button>
+        <button
+          type="button"
+          className="danger"
+          data-testid="cached-delete"
+          disabled={deleting}
+          title="Delete it from this browser's dataset cache (the folder on disk is not touched)"
+          onClick={() => {
+            setDeleting(true);
+            void removeDataset(info.key).finally(() => setDeleting(false));
+          }}
+        >
+          Delete
+        </button>
+      </div>
+    </li>
+  );
+}
+
+export function DataPanel() {
+  const selected = useData((s) => s.selected);
+  const datasets = useData((s) => s.datasets);
+  const datasetsStatus = useData((s) => s.datasetsStatus);
+  const datasetsError = useData((s) => s.datasetsError);
+  const ing = useData((s) => s.ingest);
+  const select = useData((s) => s.select);
+  const setLabelFile = useData((s) => s.setLabelFile);
+  const [dragging, setDragging] = useState(false);
+  const [pickError, setPickError] = useState<string | null>(null);
+  const inputRef = useRef<HTMLInputElement | null>(null);
+  const running = isIngesting(ing.status);
+
+  useEffect(() => {
+    void refreshDatasets();
+    // A folder dropped next to the zone must not make the browser navigate away to it.
+    const guard = (e: globalThis.DragEvent) => {
+      if (hasFiles(e)) e.preventDefault();
+    };
+    window.addEventListener('dragover', guard);
+    window.addEventListener('drop', guard);
+    return () => {
+      window.removeEventListener('dragover', guard);
+      window.removeEventListener('drop', guard);
+    };
+  }, []);
+
+  const onDragOver = (e: DragEvent<HTMLDivElement>) => {
+    if (!hasFiles(e)) return;
+    e.preventDefault();
+    e.dataTransfer.dropEffect = running ? 'none' : 'copy';
+    setDragging(true);
+  };
+  const onDrop = (e: DragEvent<HTMLDivElement>) => {
+    e.preventDefault();
+    setDragging(false);
+    if (!running) ingestDrop(e.dataTransfer);
+  };
+  const choose = () => {
+    setPickError(null);
+    if (hasDirectoryPicker()) {
+      pickFolder().catch((err: unknown) => setPickError(`the folder picker failed: ${err instanceof Error ? err.message : String(err)}`));
+    } else {
+      inputRef.current?.click();
+    }
+  };
+
+  const current = selected.kind === 'cached' ? datasets.find((d) => d.key === selected.key) : undefined;
+  return (
+    <section className="panel data" aria-label="Data" data-testid="data-panel">
+      <h2>Data</h2>
+      <button
+        type="button"
+        className={`demo-choice${selected.kind === 'demo' ? ' selected' : ''}`}
+        data-testid="use-demo"
+        aria-pressed={selected.kind === 'demo'}
+        onClick={() => select({ kind: 'demo' })}
+      >
+        <span>Use the built-in demo dataset</span>
+        <small>Generated faces with the 7 expressions; nothing to download.</small>
+      </button>
+      <div
+        className={`dropzone${dragging ? ' dragging' : ''}${running ? ' busy' : ''}`}
+        data-testid="dropzone"
+        onDragEnter={onDragOver}
+        onDragOver={onDragOver}
+        onDragLeave={() => setDragging(false)}
+        onDrop={onDrop}
+      >
+        <p className="drop-title">Drop your RAF-DB folder here</p>
+        <p className="muted small">the RAF-DB root, its parent or basic/ (with EmoLabel/ and Image/aligned/)</p>
+        <button type="button" data-testid="choose-folder" onClick={choose} disabled={running}>
+          Choose folder…
+        </button>
+        <input
+          type="file"
+          hidden
+          data-testid="folder-input"
+          ref={(el) => {
+            inputRef.current = el;
+            el?.setAttribute('webkitdirectory', '');
+          }}
+          onChange={(e) => {
+            const files = e.currentTarget.files;
+            if (files && files.length) ingestInputFiles(Array.from(files));
+            e.currentTarget.value = '';
+          }}
+        />
+        <p className="muted tiny">Read in this browser only; the images never leave your computer.</p>
+      </div>
+      {pickError && (
+        <p className="error" role="alert">
+          {pickError}
+        </p>
+      )}
+      <div className="ingest" data-testid="ingest" data-ingest-id={ing.id} data-status={ing.status}>
+        {running ? <IngestProgress ing={ing} /> : <IngestOutcome ing={ing} />}
+      </div>
+
+      <h3>Cached datasets</h3>
+      {datasetsStatus === 'unavailable' ? (
+        <p className="error small" data-testid="datasets-error">
+          {datasetsError}
+        </p>
+      ) : datasets.length === 0 ? (
+        <p className="muted small" data-testid="no-cached">
+          {datasetsStatus === 'loading' ? 'Looking…' : 'None yet: a folder you read is kept here, so a reload trains without reading it again.'}
+        </p>
+      ) : (
+        <ul className="cached-list" data-testid="cached-datasets">
+          {datasets.map((d) => (
+            <CachedItem key={d.key} info={d} selected={selected.kind === 'cached' && selected.key === d.key} />
+          ))}
+        </ul>
+      )}
+
+      {current && selected.kind === 'cached' && (
+        <div className="selected-dataset" data-testid="selected-dataset">
+          <div className="field">
+            <label htmlFor="label-file">Training labels</label>
+            <select id="label-file" data-testid="label-file" value={selected.labelFile ?? ''} onChange={(e) => setLabelFile(e.target.value === '' ? null : e.target.value)}>
+              {current.labelFiles.map((l, i) => (
+                <option key={l.file} value={i === 0 ? '' : l.file} disabled={!l.usable}>
+                  {labelChoiceText(l, i === 0)}
+                </option>
+              ))}
+            </select>
+            <small>Test accuracy is always measured against the clean labels.</small>
+          </div>
+          <DatasetReport info={current} />
+        </div>
+      )}
+    </section>
+  );
+}
