@@ -105,6 +105,7 @@ function ImportOutcome({ imp }: { imp: ImportState }) {
       data-cached={String(imp.cached)}
       data-total-ms={imp.totalMs !== null ? Math.round(imp.totalMs) : undefined}
       data-peak-heap={imp.peakHeapBytes ?? undefined}
+      data-timings={JSON.stringify(imp.timings)}
     >
       {imp.cached ? (
         <p>
@@ -167,6 +168,14 @@ function WeightsRow({ r, selected, busy }: { r: WeightsRecord; selected: boolean
             <span className="weights-name" data-testid="weights-name">{r.name}</span>
           </label>
         )}
+      </div>
+      <div className="weights-meta" data-testid="weights-meta">
+        {LAYOUT_TEXT[r.layout]} · width {r.width} · {headText(r)}
+      </div>
+      <div className="weights-row-foot">
+        <div className="weights-meta muted">
+          {bytesText(r.storedBytes)} cached · from {r.sourceFile} ({bytesText(r.bytes)}, {r.format}) · {dateText(r.importedAt)}
+        </div>
         {!editing && (
           <span className="weights-row-actions">
             <button
@@ -185,12 +194,6 @@ function WeightsRow({ r, selected, busy }: { r: WeightsRecord; selected: boolean
             </button>
           </span>
         )}
-      </div>
-      <div className="weights-meta" data-testid="weights-meta">
-        {LAYOUT_TEXT[r.layout]} · width {r.width} · {headText(r)}
-      </div>
-      <div className="weights-meta muted">
-        {bytesText(r.storedBytes)} cached · from {r.sourceFile} ({bytesText(r.bytes)}, {r.format}) · {dateText(r.importedAt)}
       </div>
     </li>
   );
