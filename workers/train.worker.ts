@@ -183,6 +183,8 @@ interface ActiveRun {
   /** Resolves the pause gate when the run is let go on. */
   release: (() => void) | null;
   fault: GpuFault | null;
+  /** Sends the step losses not yet posted. */
+  flush: () => void;
 }
 let active: ActiveRun | null = null;
 
@@ -200,7 +202,17 @@ function setPaused(run: ActiveRun, paused: boolean): void {
     run.release?.();
     run.release = null;
   }
-  post({ type: 'paused', runId: run.runId, paused });
+  post({ type: 'paused', runId: run.runId, paused, holding: false });
+}
+
+/** The trainer's gate: holds the loop between two steps while the run is paused. */
+function gate(run: ActiveRun): Promise<void> {
+  if (!run.paused) return Promise.resolve();
+  run.flush();
+  post({ type: 'paused', runId: run.runId, paused: true, holding: true });
+  return new Promise<void>((resolve) => {
+    run.release = resolve;
+  });
 }
 
 function memoryNow(): { bytes: number; tensors: number; gpuBytes: number | null } {
@@ -229,7 +241,7 @@ async function run(msg: StartMessage): Promise<void> {
     post({ type: 'error', runId, message: `run ${active.runId} is still in progress; stop it first`, kind: 'config' });
     return;
   }
-  const me: ActiveRun = { runId, controller: new AbortController(), paused: false, release: null, fault: null };
+  const me: ActiveRun = { runId, controller: new AbortController(), paused: false, release: null, fault: null, flush: () => undefined };
   active = me;
   const locks = (globalThis.navigator as Navigator | undefined)?.locks;
   try {
@@ -260,6 +272,7 @@ async function runLocked(msg: StartMessage, me: ActiveRun): Promise<void> {
     post({ type: 'step', runId, points: pending });
     pending = [];
   };
+  me.flush = flush;
   let probe: AttentionProbe | null = null;
   try {
     let sel = await backend;
@@ -298,7 +311,7 @@ async function runLocked(msg: StartMessage, me: ActiveRun): Promise<void> {
           resume: ckpt ?? undefined,
           logSteps: true,
           signal,
-          gate: () => (me.paused ? new Promise<void>((resolve) => { me.release = resolve; }) : Promise.resolve()),
+          gate: () => gate(me),
           inspect: async (m, pipeline, epoch) => {
             if (!probe) {
               probe = await AttentionProbe.create(m, pipeline, dataset.train, attentionIdx, request.attention.seed);

@@ -36,6 +36,8 @@ export interface RunState {
   /** The run's key in the run store (checkpoints, history). */
   runKey: string | null;
   paused: boolean;
+  /** The worker holds the loop (the step in flight when the pause came has finished). */
+  holding: boolean;
   /** The epoch of the last stored checkpoint (null: none yet). */
   checkpointEpoch: number | null;
   attention: { views: AttentionViews | null; frames: AttentionFrame[] };
@@ -75,7 +77,7 @@ export interface LabState {
 
 const emptyRun = (id = 0): RunState => ({
   id, status: 'idle', settings: null, started: null, progress: null, steps: [], epochs: [], summary: null, error: null, errorKind: null, startedAt: null,
-  runKey: null, paused: false, checkpointEpoch: null, attention: { views: null, frames: [] },
+  runKey: null, paused: false, holding: false, checkpointEpoch: null, attention: { views: null, frames: [] },
 });
 
 const pendingBackend: BackendState = { status: 'pending', name: null, adapter: null, reason: null, attempts: [], versions: {} };
@@ -107,13 +109,13 @@ export function reduceRun(run: RunState, msg: FromWorker): RunState {
     case 'checkpoint':
       return { ...run, checkpointEpoch: msg.epoch };
     case 'paused':
-      return { ...run, paused: msg.paused };
+      return { ...run, paused: msg.paused, holding: msg.holding };
     case 'progress': {
       const status: RunStatus = stopping ? 'stopping' : msg.phase === 'data' ? 'data' : msg.phase === 'evaluate' ? 'evaluating' : 'training';
       return { ...run, status, progress: msg };
     }
     case 'step':
-      return { ...run, steps: run.steps.concat(msg.points) };
+      return { ...run, steps: run.steps.concat(msg.points), holding: false };
     case 'epoch':
       return { ...run, epochs: run.epochs.concat([msg.metrics]), status: stopping ? 'stopping' : 'training' };
     case 'done':
@@ -137,7 +139,7 @@ export const useLab = create<LabState>()((set) => ({
   setDraft: (key, value) => set((s) => ({ draft: { ...s.draft, [key]: value }, errors: { ...s.errors, [key]: undefined } })),
   setErrors: (errors) => set({ errors }),
   beginRun: (id, settings, runKey) => set({ run: { ...emptyRun(id), status: 'starting', settings, startedAt: Date.now(), runKey }, errors: {} }),
-  markPaused: (paused) => set((s) => (isRunning(s.run.status) ? { run: { ...s.run, paused } } : {})),
+  markPaused: (paused) => set((s) => (isRunning(s.run.status) ? { run: { ...s.run, paused, holding: paused && s.run.holding } } : {})),
   markStopping: () => set((s) => (isRunning(s.run.status) ? { run: { ...s.run, status: 'stopping' } } : {})),
   markKilled: (message) => set((s) => ({ run: { ...s.run, status: 'stopped', error: message } })),
   resetBackend: () => set({ backend: pendingBackend, workerError: null }),

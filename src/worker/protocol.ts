@@ -227,6 +227,8 @@ export interface PausedMessage {
   type: 'paused';
   runId: number;
   paused: boolean;
+  /** True once the loop actually waits (the step in flight when the pause came has finished). */
+  holding: boolean;
 }
 
 export interface ModelExportMessage {

@@ -8,7 +8,7 @@ export function RunBanner() {
   if (run.status === 'error') {
     const canResume = run.runKey !== null && run.checkpointEpoch !== null && run.errorKind === 'device-lost';
     return (
-      <div className="banner banner-error" role="alert" data-testid="run-error">
+      <div className="banner banner-error" role="alert" data-testid="run-banner-error">
         <b>{run.errorKind === 'out-of-memory' ? 'Out of memory.' : run.errorKind === 'nan' ? 'The loss diverged.' : run.errorKind === 'device-lost' ? 'GPU device lost.' : 'The run failed.'}</b>{' '}
         {run.error}
         {canResume ? (
@@ -19,8 +19,9 @@ export function RunBanner() {
   }
   if (run.paused && run.status !== 'done' && run.status !== 'stopped') {
     return (
-      <div className="banner" data-testid="run-paused">
-        Paused after step {run.progress && 'step' in run.progress ? run.progress.step : 0}. <button type="button" onClick={() => setPaused(false)}>Continue</button>
+      <div className="banner" data-testid="run-paused" data-holding={run.holding ? 'true' : 'false'}>
+        {run.holding ? `Paused after step ${run.steps.length ? run.steps[run.steps.length - 1].step : 0}.` : 'Pausing after the current step…'}{' '}
+        <button type="button" onClick={() => setPaused(false)}>Continue</button>
       </div>
     );
   }

@@ -34,40 +34,39 @@ export function RunsPanel() {
       {stored.records.length === 0 ? (
         <p className="muted">Every run is stored here with a checkpoint after each epoch, so a reload or a crash loses at most one epoch.</p>
       ) : (
-        <table className="runs-table">
-          <thead>
-            <tr><th>Run</th><th>Status</th><th>Epochs</th><th>Test acc (last 5)</th><th /></tr>
-          </thead>
-          <tbody>
-            {stored.records.map((r) => (
-              <tr key={r.key} data-testid="stored-run" data-status={statusOf(r, live, current)}>
-                <td title={r.key}>{r.name}<br /><small className="muted">{new Date(r.createdAt).toLocaleString()}</small></td>
-                <td>{statusOf(r, live, current)}</td>
-                <td>{r.epochs.length} / {r.request.config.epochs}</td>
-                <td>{pct(meanOfLast(r.epochs.map((e) => e.testAcc), 5))}</td>
-                <td className="run-actions">
-                  {resumable.has(r.key) ? (
-                    <button type="button" className="primary" disabled={busy} onClick={() => resumeRun(r.key)} data-testid="resume-run">
-                      Resume from epoch {r.checkpointEpoch}
-                    </button>
-                  ) : null}
-                  {r.checkpointEpoch !== null ? (
-                    <button type="button" onClick={() => exportModel(r.key)} title="safetensors with the official EAC key names (features.*, fc.*)">Model</button>
-                  ) : null}
-                  <button
-                    type="button"
-                    disabled={live.has(r.key) || r.key === current}
-                    onClick={() => {
-                      if (window.confirm(`Delete the run "${r.name}" and its checkpoint?`)) void deleteRun(r.key).then(refreshStoredRuns);
-                    }}
-                  >
-                    Delete
+        <ul className="runs-list">
+          {stored.records.map((r) => (
+            <li key={r.key} data-testid="stored-run" data-status={statusOf(r, live, current)} data-checkpoint={r.checkpointEpoch ?? ''}>
+              <div className="run-line">
+                <b title={r.key}>{r.name}</b>
+                <span className={`run-state run-state-${statusOf(r, live, current).replace(/\s+/g, '-')}`}>{statusOf(r, live, current)}</span>
+              </div>
+              <div className="run-line muted">
+                <span>{new Date(r.createdAt).toLocaleString()}</span>
+                <span>epoch {r.epochs.length}/{r.request.config.epochs} · test (last 5) {pct(meanOfLast(r.epochs.map((e) => e.testAcc), 5))}</span>
+              </div>
+              <div className="run-actions">
+                {resumable.has(r.key) ? (
+                  <button type="button" className="primary" disabled={busy} onClick={() => resumeRun(r.key)} data-testid="resume-run">
+                    Resume from epoch {r.checkpointEpoch}
                   </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+                ) : null}
+                {r.checkpointEpoch !== null ? (
+                  <button type="button" onClick={() => exportModel(r.key)} title="safetensors with the official EAC key names (features.*, fc.*)">Download model</button>
+                ) : null}
+                <button
+                  type="button"
+                  disabled={live.has(r.key) || r.key === current}
+                  onClick={() => {
+                    if (window.confirm(`Delete the run "${r.name}" and its checkpoint?`)) void deleteRun(r.key).then(refreshStoredRuns);
+                  }}
+                >
+                  Delete
+                </button>
+              </div>
+            </li>
+          ))}
+        </ul>
       )}
       {exportError ? <p className="error">Model export failed: {exportError}</p> : null}
     </section>
