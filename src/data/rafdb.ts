@@ -10,6 +10,8 @@ import { applyTrainingLabels, CLEAN_LABEL_FILE, parseLabelText, splitEntries, ty
 import { CLASS_NAMES, NUM_CLASSES, type Dataset, type Split } from './types.ts';
 
 export const RAFDB_SIZE = 100;
+/** Image files read ahead of the one being decoded. */
+const READ_AHEAD = 16;
 
 export class RafDbError extends Error {
   constructor(message: string) {
@@ -248,10 +250,23 @@ export async function readRafDb(fs: FolderFs, dir: string, opts: RafDbOptions = 
     const names: string[] = [];
     const keptLabels: number[] = [];
     const keptClean: number[] = [];
+    // Reads run ahead of decoding: a file read is a round trip (a browser File, a directory
+    // handle, a disk) that would otherwise sit idle between two decodes.
+    const files = entries.map((e) => fileFor(e.name));
+    const reads = new Map<number, Promise<Uint8Array>>();
+    const startRead = (j: number) => {
+      const f = j < entries.length ? files[j] : null;
+      if (!f || reads.has(j)) return;
+      const p = fs.read(joinPath(where.aligned, f));
+      p.catch(() => undefined); // awaited (and reported) in order below
+      reads.set(j, p);
+    };
+    for (let j = 0; j < READ_AHEAD; j++) startRead(j);
     for (let i = 0; i < entries.length; i++) {
       if (signal?.aborted) throw abortError(signal);
       const e = entries[i];
-      const file = fileFor(e.name);
+      const file = files[i];
+      startRead(i + READ_AHEAD);
       done++;
       if (!file) {
         missingImages.push(e.name);
@@ -261,7 +276,9 @@ export async function readRafDb(fs: FolderFs, dir: string, opts: RafDbOptions = 
       used.add(file);
       let reason: string | null = null;
       try {
-        const bytes = await fs.read(joinPath(where.aligned, file));
+        const pending = reads.get(i) ?? fs.read(joinPath(where.aligned, file));
+        reads.delete(i);
+        const bytes = await pending;
         const img = decodeJpeg(bytes);
         let rgb = img.rgb;
         if (img.width !== S || img.height !== S) {

@@ -204,6 +204,31 @@ async function mapLimited<T, R>(xs: readonly T[], limit: number, f: (x: T) => Pr
   return out;
 }
 
+/**
+ * Runs tasks with at most `limit` in flight. After a failure no new task starts, and the error is
+ * thrown only once every started task has settled (so nothing is still writing when the caller
+ * cleans up).
+ */
+async function runLimited(count: number, limit: number, task: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: { error: unknown } | null = null;
+  const lane = async () => {
+    while (failure === null && next < count) {
+      const i = next++;
+      try {
+        await task(i);
+      } catch (e) {
+        failure ??= { error: e };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, count) }, lane));
+  if (failure) throw (failure as { error: unknown }).error;
+}
+
+/** Chunk writes (or reads) in flight at once: IndexedDB overlaps them; more only holds more memory. */
+const CHUNKS_IN_FLIGHT = 3;
+
 const relativeTo = (root: string, path: string) => (root === '' || root === '.' ? path : path.slice(root.length + (root.endsWith('/') ? 0 : 1)));
 
 /**
@@ -371,21 +396,23 @@ export async function storeDataset(input: StoreInput, opts: StoreOptions = {}): 
     await putValue(pendingKey(key), { updatedAt: Date.now() });
     progress();
     const per = train.height * train.width * 3;
-    for (const [splitName, split] of [['train', train], ['test', test]] as const) {
+    const jobs = (['train', 'test'] as const).flatMap((splitName) =>
+      Array.from({ length: info.chunks[splitName] }, (_, c) => ({ splitName, split: splitName === 'train' ? train : test, c })),
+    );
+    await runLimited(jobs.length, CHUNKS_IN_FLIGHT, async (j) => {
+      checkCancel();
+      const { splitName, split, c } = jobs[j];
       const n = split.names.length;
-      for (let c = 0, i = 0; i < n; c++, i += chunkImages) {
-        checkCancel();
-        // slice, not subarray: a view would structured-clone the whole split's buffer.
-        const chunk = split.images.slice(i * per, Math.min(n, i + chunkImages) * per);
-        await db()('readwrite', (s) => {
-          s.put(chunk, chunkKey(key, splitName, c));
-          s.put({ updatedAt: Date.now() }, pendingKey(key));
-          return promisifyRequest(s.transaction);
-        });
-        doneBytes += chunk.length;
-        progress();
-      }
-    }
+      // slice, not subarray: a view would structured-clone the whole split's buffer.
+      const chunk = split.images.slice(c * chunkImages * per, Math.min(n, (c + 1) * chunkImages) * per);
+      await db()('readwrite', (s) => {
+        s.put(chunk, chunkKey(key, splitName, c));
+        s.put({ updatedAt: Date.now() }, pendingKey(key));
+        return promisifyRequest(s.transaction);
+      });
+      doneBytes += chunk.length;
+      progress();
+    });
     checkCancel();
     await db()('readwrite', (s) => {
       s.put(index, indexKey(key));
@@ -482,7 +509,7 @@ export async function loadCachedDataset(
   const t0 = performance.now();
   const readSplit = async (split: 'train' | 'test', count: number): Promise<Uint8Array> => {
     const images = new Uint8Array(count * per);
-    for (let c = 0; c < meta.chunks[split]; c++) {
+    await runLimited(meta.chunks[split], CHUNKS_IN_FLIGHT, async (c) => {
       const chunk = await getValue<Uint8Array>(chunkKey(key, split, c));
       const at = c * meta.chunkImages * per;
       const want = Math.min(meta.chunkImages, count - c * meta.chunkImages) * per;
@@ -492,7 +519,7 @@ export async function loadCachedDataset(
       const secs = (performance.now() - t0) / 1000;
       const rate = secs > 0 ? doneBytes / secs : 0;
       onProgress?.({ doneBytes, totalBytes, bytesPerSecond: rate, etaSeconds: rate > 0 ? (totalBytes - doneBytes) / rate : null });
-    }
+    });
     return images;
   };
   const splitOf = (names: string[], images: Uint8Array, labels: Int32Array, cleanLabels: Int32Array): Split => ({
