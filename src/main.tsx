@@ -3,6 +3,10 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './ui/App.tsx';
 import './ui/styles.css';
+import { loseDevice } from './ui/runner.ts';
+
+// ?debug exposes what a teacher or a test needs to show recovery: a simulated GPU reset.
+if (new URLSearchParams(location.search).has('debug')) (window as unknown as { eacDebug: unknown }).eacDebug = { loseDevice };
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element');

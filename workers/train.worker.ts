@@ -68,6 +68,12 @@ function watchGpu(sel: BackendSelection): void {
   });
 }
 
+/** Waits a moment for a pending `device.lost` to settle (no wait off WebGPU). */
+async function gpuSettled(): Promise<void> {
+  const device = webgpuDevice();
+  if (device) await Promise.race([device.lost, new Promise((r) => setTimeout(r, 1000))]);
+}
+
 function announce(sel: BackendSelection): BackendSelection {
   watchGpu(sel);
   post({ type: 'backend', name: sel.name, adapter: sel.adapter, reason: sel.reason, attempts: sel.attempts, versions: { tfjs: tf.version_core } });
@@ -350,7 +356,9 @@ async function runLocked(msg: StartMessage, me: ActiveRun): Promise<void> {
         });
         break;
       } catch (e) {
-        if (signal.aborted || ckpt || !isBackendFailure(sel, e)) throw e;
+        // A lost device also fails the step in flight, sometimes before `device.lost` settles.
+        await gpuSettled();
+        if (me.fault || signal.aborted || ckpt || !isBackendFailure(sel, e)) throw e;
         console.warn(`[eac] the ${sel.name} backend failed while training; falling back`, e);
         sel = await fallBack(sel, e);
         if (!sel) throw e;

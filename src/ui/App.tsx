@@ -15,22 +15,40 @@ import { RunCharts } from './components/RunCharts.tsx';
 import { AttentionPanel } from './components/AttentionPanel.tsx';
 import { EpochTable } from './components/EpochTable.tsx';
 import { ExportPanel } from './components/ExportPanel.tsx';
+import { ComparisonView } from './compare/ComparisonView.tsx';
+import { ClassroomView } from './classroom/ClassroomView.tsx';
+import { useView, VIEWS } from './view.ts';
 
 export function App() {
   // Start the worker at once: it picks its backend before the first run.
   useEffect(() => {
     ensureWorker();
   }, []);
+  const [view, setView] = useView();
   return (
-    <div className="app">
+    <div className={`app view-${view}`}>
       <header>
-        <h1>EAC lab</h1>
-        <p className="lede">
-          Train a facial-expression classifier with noisy labels in your browser, using <em>Erasing Attention Consistency</em> (EAC, ECCV
-          2022), on TensorFlow.js in a background worker. Everything stays on this machine.
-        </p>
+        <div className="title-row">
+          <h1>EAC lab</h1>
+          <nav className="views" aria-label="Views">
+            {VIEWS.map((v) => (
+              <button key={v.id} type="button" className={v.id === view ? 'active' : ''} aria-current={v.id === view ? 'page' : undefined} onClick={() => setView(v.id)} data-testid={`view-${v.id}`}>
+                {v.label}
+              </button>
+            ))}
+          </nav>
+        </div>
+        {view === 'lab' ? (
+          <p className="lede">
+            Train a facial-expression classifier with noisy labels in your browser, using <em>Erasing Attention Consistency</em> (EAC, ECCV
+            2022), on TensorFlow.js in a background worker. Everything stays on this machine.
+          </p>
+        ) : null}
       </header>
-      <main className="layout">
+      {view === 'compare' ? <ComparisonView /> : null}
+      {view === 'classroom' ? <ClassroomView /> : null}
+      {/* The lab stays mounted (hidden) in the other views: its run and charts keep updating. */}
+      <main className="layout" hidden={view !== 'lab'}>
         <div className="side">
           <DataPanel />
           <WeightsPanel />

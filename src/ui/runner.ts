@@ -83,6 +83,7 @@ export function startRun(): boolean {
   }
   const id = nextRunId++;
   const runKey = newRunKey();
+  state.setNotice(null);
   state.beginRun(id, settings, runKey);
   send({
     type: 'start', runId: id, runKey, config: configRequestOf(settings), data: dataOptionsOf(settings, useData.getState().selected),
@@ -103,13 +104,14 @@ export function resumeRun(runKey: string): boolean {
 }
 
 function recoverFromDeviceLoss(): void {
-  const { run } = useLab.getState();
+  const { run, setNotice } = useLab.getState();
   restartWorker();
   const key = run.runKey;
   if (!key || run.checkpointEpoch === null) return;
   const n = autoResumes.get(key) ?? 0;
   if (n >= MAX_AUTO_RESUMES) return;
   autoResumes.set(key, n + 1);
+  setNotice(`${run.error ?? 'The GPU device was lost.'} The lab restarted its worker and resumed the run from the checkpoint of epoch ${run.checkpointEpoch}.`);
   resumeRun(key);
 }
 

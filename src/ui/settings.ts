@@ -128,3 +128,13 @@ export function dataOptionsOf(s: Settings, data: DataSelection = { kind: 'demo' 
 export function attentionOptionsOf(s: Settings): AttentionOptions {
   return { count: s.attentionCount, seed: s.seed };
 }
+
+/** The form's settings of a run the worker reports (e.g. a resumed run, whose settings come from the run store). */
+export function settingsOfRun(config: import('../engine/config.ts').TrainConfig, data: DataOptions, attentionCount: number): Settings {
+  return {
+    arch: config.arch, width: config.width, method: config.method, lam: config.lam, noiseRate: data.noiseRate, noiseSeed: data.noiseSeed, epochs: config.epochs,
+    batchSize: config.batchSize, lr: config.lr, size: config.size, erasing: config.erasing, seed: config.seed,
+    trainCount: data.kind === 'demo' ? data.trainCount : DEMO_SETTINGS.trainCount, testCount: data.kind === 'demo' ? data.testCount : DEMO_SETTINGS.testCount,
+    attentionCount,
+  };
+}

@@ -6,7 +6,7 @@ import type { EpochMetrics, RunSummary, StepLog } from '../engine/trainer.ts';
 import type { AttentionFrame, AttentionViews } from '../engine/attention.ts';
 import type { BackendAttempt, BackendName, ErrorKind, FromWorker, ProgressMessage, StartedMessage } from '../worker/protocol.ts';
 import type { RunRecord } from '../storage/run-store.ts';
-import { DEFAULT_SETTINGS, draftOf, PRESETS, type PresetName, type Settings, type SettingsDraft, type SettingsErrors } from './settings.ts';
+import { DEFAULT_SETTINGS, draftOf, PRESETS, settingsOfRun, type PresetName, type Settings, type SettingsDraft, type SettingsErrors } from './settings.ts';
 
 export type RunStatus = 'idle' | 'starting' | 'data' | 'training' | 'evaluating' | 'stopping' | 'done' | 'stopped' | 'error';
 
@@ -61,6 +61,9 @@ export interface LabState {
   /** Why the last model export failed (null: it did not). */
   exportError: string | null;
   setExportError: (message: string | null) => void;
+  /** Something the lab did on its own that the user should know (e.g. resumed after a lost GPU device). */
+  notice: string | null;
+  setNotice: (notice: string | null) => void;
   applyPreset: (name: PresetName) => void;
   setDraft: <K extends keyof SettingsDraft>(key: K, value: SettingsDraft[K]) => void;
   setErrors: (errors: SettingsErrors) => void;
@@ -135,6 +138,8 @@ export const useLab = create<LabState>()((set) => ({
   setStored: (stored) => set({ stored }),
   exportError: null,
   setExportError: (exportError) => set({ exportError }),
+  notice: null,
+  setNotice: (notice) => set({ notice }),
   applyPreset: (name) => set({ draft: draftOf(PRESETS[name]), errors: {} }),
   setDraft: (key, value) => set((s) => ({ draft: { ...s.draft, [key]: value }, errors: { ...s.errors, [key]: undefined } })),
   setErrors: (errors) => set({ errors }),
@@ -152,7 +157,13 @@ export const useLab = create<LabState>()((set) => ({
         return { workerError: msg.message, backend: { ...s.backend, status: s.backend.status === 'pending' ? 'failed' : s.backend.status } };
       }
       const run = reduceRun(s.run, msg);
-      return run === s.run ? {} : { run };
+      if (run === s.run) return {};
+      // A resumed run brings its settings from the run store: show them in the form.
+      if (msg.type === 'started' && msg.resumedFrom > 0 && !s.run.settings) {
+        const settings = settingsOfRun(msg.config, msg.data, Number(s.draft.attentionCount) || DEFAULT_SETTINGS.attentionCount);
+        return { run: { ...run, settings }, draft: draftOf(settings) };
+      }
+      return { run };
     }),
   workerFailed: (message) =>
     set((s) => ({

@@ -5,6 +5,16 @@ import { resumeRun, setPaused } from '../runner.ts';
 
 export function RunBanner() {
   const run = useLab((s) => s.run);
+  const notice = useLab((s) => s.notice);
+  return (
+    <>
+      {notice ? <div className="banner banner-info" data-testid="run-notice">{notice}</div> : null}
+      <RunState run={run} />
+    </>
+  );
+}
+
+function RunState({ run }: { run: ReturnType<typeof useLab.getState>['run'] }) {
   if (run.status === 'error') {
     const canResume = run.runKey !== null && run.checkpointEpoch !== null && run.errorKind === 'device-lost';
     return (

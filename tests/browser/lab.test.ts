@@ -1,0 +1,146 @@
+// The lab end to end on the built app in headless Chromium with WebGPU (SwiftShader): a tiny demo
+// run whose charts receive points and whose attention panel draws real images and maps; pause
+// holds the loop and continue lets it go on; a reload mid-run leaves the run interrupted in the
+// run store, and one click resumes it from its last epoch checkpoint to the end. Main-thread long
+// tasks (Long Tasks API) during training are recorded in artifacts/lab-longtasks.json.
+//
+//   node --import tsx --test tests/browser/lab.test.ts
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { launchChromium, ROOT, screenshotPath, serveBuilt, watchPage, type Served } from './harness.ts';
+
+/** ResNet-18 width 4 at 32 px, 32/16 images, batch 16: 2 steps per epoch, 3 epochs. */
+const SMALL = { width: '4', size: '32', trainCount: '32', testCount: '16', epochs: '3', batchSize: '16', noiseRate: '0.3', attentionCount: '4' };
+const STEPS = 6;
+const LONG = 300_000;
+
+let served: Served;
+before(async () => {
+  served = await serveBuilt(path.join(ROOT, '.tmp/dist-lab-test'));
+});
+after(async () => {
+  await served?.close();
+});
+
+const points = async (page: Page) => Number(await page.getByTestId('loss-chart').getAttribute('data-points'));
+const status = async (page: Page) => (await page.getByTestId('run-status').getAttribute('data-status')) ?? '';
+
+async function waitFor(page: Page, fn: string, timeout = LONG): Promise<void> {
+  await page.waitForFunction(fn, null, { timeout, polling: 250 });
+}
+
+/** Standard deviation of a canvas's RGB values: 0 for a blank (single-colour) canvas. */
+async function canvasSpread(page: Page, testId: string): Promise<number[]> {
+  return page.$$eval(`[data-testid="${testId}"]`, (canvases) =>
+    (canvases as HTMLCanvasElement[]).map((c) => {
+      const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+      let sum = 0, sq = 0, n = 0;
+      for (let i = 0; i < d.length; i += 4) for (let k = 0; k < 3; k++) { sum += d[i + k]; sq += d[i + k] ** 2; n++; }
+      return Math.sqrt(Math.max(0, sq / n - (sum / n) ** 2));
+    }),
+  );
+}
+
+test('lab on WebGPU: charts, attention panel, pause/continue, reload and resume from the checkpoint', { timeout: 900_000 }, async () => {
+  const browser = await launchChromium({ webgpu: true });
+  try {
+    const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+    const page = await context.newPage();
+    const watch = watchPage(page, served.url);
+    await page.addInitScript(() => {
+      const w = window as unknown as { __longTasks: { start: number; duration: number }[] };
+      w.__longTasks = [];
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) w.__longTasks.push({ start: e.startTime, duration: e.duration });
+      }).observe({ type: 'longtask', buffered: true });
+    });
+    await page.goto(served.url);
+    await waitFor(page, `document.querySelector('[data-testid="backend-name"]')?.getAttribute('data-backend') === 'webgpu'`, 60_000);
+    for (const [key, value] of Object.entries(SMALL)) await page.getByTestId(`setting-${key}`).fill(value);
+    const trainStart = await page.evaluate(() => performance.now());
+    await page.getByTestId('train').click();
+
+    // Pause once the first step is in: the loop holds, and nothing moves until Continue.
+    await waitFor(page, `Number(document.querySelector('[data-testid="loss-chart"]')?.getAttribute('data-points')) >= 1`);
+    await page.getByTestId('pause').click();
+    await waitFor(page, `document.querySelector('[data-testid="run-paused"]')?.getAttribute('data-holding') === 'true'`);
+    const held = await points(page);
+    await page.waitForTimeout(4000);
+    assert.equal(await points(page), held, 'no step while paused');
+    assert.equal(await page.getByTestId('pause').textContent(), 'Continue');
+    await page.screenshot({ path: screenshotPath('lab-paused.png'), fullPage: true });
+    await page.getByTestId('pause').click();
+    await waitFor(page, `Number(document.querySelector('[data-testid="loss-chart"]')?.getAttribute('data-points')) > ${held}`);
+
+    // The attention panel: real images and maps (not blank), before training and after epoch 1.
+    await waitFor(page, `document.querySelector('[data-testid="stored-run"][data-checkpoint="1"]') !== null`);
+    assert.equal(await page.getByTestId('attention-sample').count(), 4);
+    for (const id of ['attention-view1', 'attention-map1']) {
+      const spread = await canvasSpread(page, id);
+      assert.equal(spread.length, 4);
+      assert.ok(spread.every((s) => s > 5), `${id} canvases are not blank: ${spread.map((s) => s.toFixed(1)).join(', ')}`);
+    }
+    const flippedCards = await page.locator('[data-testid="attention-sample"].att-flipped').count();
+    assert.equal(flippedCards, 2, 'half of the attention samples have flipped labels');
+    assert.ok((await points(page)) >= 2, 'the loss chart has the first epoch’s steps');
+    await page.screenshot({ path: screenshotPath('lab-running.png'), fullPage: true });
+    const longTasks = await page.evaluate((t0) => (window as unknown as { __longTasks: { start: number; duration: number }[] }).__longTasks.filter((t) => t.start >= t0), trainStart);
+    mkdirSync(path.join(ROOT, 'artifacts'), { recursive: true });
+    writeFileSync(path.join(ROOT, 'artifacts/lab-longtasks.json'), JSON.stringify({ during: 'training epoch 1 (WebGPU, SwiftShader)', longTasks }, null, 2));
+    console.log(`# main-thread long tasks during training: ${longTasks.length}${longTasks.length ? ` (longest ${Math.max(...longTasks.map((t) => t.duration)).toFixed(0)} ms)` : ''}`);
+
+    // Reload mid-run: the worker dies with the page; the run is left interrupted at its checkpoint.
+    await page.reload();
+    await waitFor(page, `document.querySelector('[data-testid="stored-run"][data-status="interrupted"]') !== null`, 60_000);
+    const resume = page.getByTestId('resume-run');
+    assert.match((await resume.textContent()) ?? '', /Resume from epoch [12]/);
+    await waitFor(page, `document.querySelector('[data-testid="backend-name"]')?.getAttribute('data-backend') === 'webgpu'`, 60_000);
+    await resume.click();
+    await page.getByTestId('run-resumed').waitFor({ timeout: LONG });
+    await waitFor(page, `['done', 'stopped', 'error'].includes(document.querySelector('[data-testid="run-status"]')?.getAttribute('data-status') ?? '')`);
+    const errorText = (await page.getByTestId('run-error').count()) ? await page.getByTestId('run-error').first().textContent() : null;
+    assert.equal(await status(page), 'done', `resumed run ended with ${errorText}`);
+    await page.screenshot({ path: screenshotPath('lab-resumed-finished.png'), fullPage: true, timeout: 120_000 });
+    const rows = await page.getByTestId('epoch-row').evaluateAll((trs) => trs.map((tr) => tr.querySelector('td')?.textContent));
+    assert.deepEqual(rows, ['1', '2', '3'], 'the resumed run shows the stored epochs and the new ones');
+    assert.equal(await points(page), STEPS, 'the step chart holds every step of the run, before and after the reload');
+    const frames = await page.getByTestId('attention-epoch').getAttribute('max');
+    assert.equal(Number(frames), 3, 'attention frames: before training and after epochs 1-3');
+    assert.equal(await page.locator('[data-testid="stored-run"][data-status="this tab"]').count(), 1);
+    assert.deepEqual(watch.foreign, [], 'no request leaves the app origin');
+    assert.deepEqual(watch.consoleErrors.filter((e) => !/Failed to load resource/.test(e)), []);
+  } finally {
+    await browser.close();
+  }
+});
+
+test('lab on WebGPU: a lost GPU device restarts the worker and resumes from the last checkpoint', { timeout: 600_000 }, async () => {
+  const browser = await launchChromium({ webgpu: true });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const watch = watchPage(page, served.url);
+    await page.goto(`${served.url}?debug`);
+    await waitFor(page, `document.querySelector('[data-testid="backend-name"]')?.getAttribute('data-backend') === 'webgpu'`, 60_000);
+    for (const [key, value] of Object.entries({ ...SMALL, epochs: '2' })) await page.getByTestId(`setting-${key}`).fill(value);
+    await page.getByTestId('train').click();
+    await waitFor(page, `document.querySelector('[data-testid="stored-run"][data-checkpoint="1"]') !== null`);
+    // What a driver reset does: the device is destroyed under the running worker.
+    await page.evaluate(() => (window as unknown as { eacDebug: { loseDevice(): void } }).eacDebug.loseDevice());
+    await page.getByTestId('run-notice').waitFor({ timeout: LONG });
+    assert.match((await page.getByTestId('run-notice').textContent()) ?? '', /GPU device was lost.*resumed the run from the checkpoint of epoch 1/);
+    await waitFor(page, `['done', 'stopped', 'error'].includes(document.querySelector('[data-testid="run-status"]')?.getAttribute('data-status') ?? '')`);
+    const errorText = (await page.getByTestId('run-error').count()) ? await page.getByTestId('run-error').first().textContent() : null;
+    assert.equal(await status(page), 'done', `recovered run ended with ${errorText}`);
+    assert.equal(await page.getByTestId('backend-name').getAttribute('data-backend'), 'webgpu', 'the new worker is on WebGPU again');
+    const rows = await page.getByTestId('epoch-row').evaluateAll((trs) => trs.map((tr) => tr.querySelector('td')?.textContent));
+    assert.deepEqual(rows, ['1', '2']);
+    assert.equal(await points(page), 4);
+    await page.screenshot({ path: screenshotPath('lab-device-lost-recovered.png'), fullPage: true, timeout: 120_000 });
+    assert.deepEqual(watch.foreign, []);
+  } finally {
+    await browser.close();
+  }
+});
