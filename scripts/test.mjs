@@ -27,7 +27,7 @@ const suites = [
   // SwiftShader emulates the GPU on the CPU: here only what depends on kernels (the run-logic
   // tests of trainer.test.ts are backend-independent and already ran), to keep CI short.
   want('webgpu') && { name: 'webgpu backend (Dawn in Node)', files: backendSensitive, env: { EAC_TEST_BACKEND: 'webgpu', ...webgpuEnv }, pattern: '^(?!.*(repeatable|per-epoch|max-steps|baseline has|whole run|resume)).*' },
-  want('browser') && existsSync('tests/browser') && { name: 'browser (headless Chromium)', files: list('tests/browser'), env: {} },
+  want('browser') && existsSync('tests/browser') && { name: 'browser (headless Chromium)', files: list('tests/browser'), env: {}, prebuild: path.join(root, '.tmp/browser-test-dist') },
 ].filter(Boolean);
 
 let passed = 0;
@@ -42,6 +42,12 @@ if (want('typecheck')) {
 for (const s of suites) {
   process.stdout.write(`\n=== ${s.name}: ${s.files.length} files ===\n`);
   const t0 = Date.now();
+  if (s.prebuild) {
+    // One production build serves every browser test (tests/browser/harness.ts serveBuilt).
+    const b = spawnSync('npx', ['vite', 'build', '--outDir', s.prebuild, '--emptyOutDir', '--logLevel', 'warn'], { stdio: 'inherit' });
+    if (b.status !== 0) { failed++; failures.push(`${s.name} (vite build)`); continue; }
+    s.env.EAC_PREBUILT = s.prebuild;
+  }
   const pattern = s.pattern ? [`--test-name-pattern=${s.pattern}`] : [];
   const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...pattern, ...s.files], {
     env: { ...process.env, ...s.env },

@@ -61,9 +61,13 @@ export async function serveDev(): Promise<Served> {
   return { url: `http://127.0.0.1:${port}/`, close: () => server.close() };
 }
 
-/** `vite build` into a scratch folder, then `vite preview` of it, on a free port. */
+/**
+ * `vite build` into a scratch folder, then `vite preview` of it, on a free port. With
+ * EAC_PREBUILT set (scripts/test.mjs builds once for all browser tests), that build is served.
+ */
 export async function serveBuilt(outDir = path.join(ROOT, '.tmp/browser-test-dist')): Promise<Served> {
-  await build({ ...quiet, build: { outDir, emptyOutDir: true, rolldownOptions: { checks: { bundlerTimings: false } } } });
+  if (process.env.EAC_PREBUILT) outDir = process.env.EAC_PREBUILT;
+  else await build({ ...quiet, build: { outDir, emptyOutDir: true, rolldownOptions: { checks: { bundlerTimings: false } } } });
   const port = await freePort();
   const server = await preview({ ...quiet, build: { outDir }, preview: { host: '127.0.0.1', port, strictPort: true, open: false } });
   return {
