@@ -55,11 +55,22 @@ function busy(): boolean {
   return isIngesting(useData.getState().ingest.status);
 }
 
+const ARCHIVE = /\.(zip|7z|rar|tar|tgz|gz|bz2|xz)$/i;
+
+/** Why a source cannot be a RAF-DB folder, before any worker is bothered; null if it may be one. */
+function obviouslyNotAFolder(source: FolderSource): string | null {
+  const names = source.kind === 'files' ? source.files.map((f) => f.path) : source.handles.map((h) => (h.kind === 'directory' ? h.name + '/' : h.name));
+  if (names.length === 0) return 'the folder is empty (or the browser gave no files): choose the RAF-DB folder, its parent or basic/';
+  if (names.every((n) => ARCHIVE.test(n))) return `${names.join(', ')}: an archive; unpack it first, then drop or choose the unpacked RAF-DB folder`;
+  return null;
+}
+
 /** Hands a folder to the ingest worker. */
 export function ingestSource(source: FolderSource, unopened: string[] = [], id = nextId++): void {
-  if (source.kind === 'files' && source.files.length === 0) {
+  const refusal = obviouslyNotAFolder(source);
+  if (refusal) {
     useData.getState().beginIngest(id, source.name, unopened);
-    useData.getState().ingestFailed('the folder is empty (or the browser gave no files): choose the RAF-DB folder, its parent or basic/');
+    useData.getState().ingestFailed(refusal);
     return;
   }
   useData.getState().beginIngest(id, source.name, unopened);

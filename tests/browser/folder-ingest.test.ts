@@ -1,7 +1,7 @@
 // The "Data" step on the built app in headless Chromium: a RAF-DB folder through the
 // <input webkitdirectory> (the picker's fallback), real folder drops (DevTools' drag events carry
 // a directory from disk: the FileSystemHandle path, then the webkitGetAsEntry walk with handles
-// switched off), a drop of loose files (a clear error), cancel, and the dataset cache across a
+// switched off), drops of loose files and of a zip (clear errors), cancel, and the dataset cache across a
 // reload (listed and selectable without reading the folder again; delete).
 //
 //   node --import tsx --test tests/browser/folder-ingest.test.ts
@@ -189,6 +189,15 @@ test('the Data step: directory input, folder drops (handles, entries), loose fil
     assert.equal(await ingestEnd(page, prev), 'error');
     assert.match(await text(page, 'ingest-error'), /no EmoLabel\/ folder in or below .*give the RAF-DB folder/);
     assert.equal(await page.getByTestId('cached-dataset').count(), 2);
+    // RAF-DB as downloaded: a zip. Said so at once.
+    prev = await ingestId(page);
+    await page.evaluate(() => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([new Uint8Array([0x50, 0x4b, 3, 4])], 'basic.zip', { type: 'application/zip' }));
+      document.querySelector('[data-testid="dropzone"]')!.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    });
+    assert.equal(await ingestEnd(page, prev), 'error');
+    assert.equal(await text(page, 'ingest-error'), 'basic.zip: an archive; unpack it first, then drop or choose the unpacked RAF-DB folder');
 
     // Cancel a bigger folder mid-way: nothing is stored.
     prev = await ingestId(page);
