@@ -55,3 +55,31 @@ export function rgbToRgba(rgb: Uint8Array): Uint8ClampedArray<ArrayBuffer> {
   }
   return out;
 }
+
+/** ColorBrewer RdBu (reversed: blue negative, white zero, red positive) at 11 points, for signed maps. */
+const RDBU_STOPS: readonly (readonly [number, number, number])[] = [
+  [5, 48, 97], [33, 102, 172], [67, 147, 195], [146, 197, 222], [209, 229, 240], [247, 247, 247], [253, 219, 199], [244, 165, 130], [214, 96, 77], [178, 24, 43], [103, 0, 31],
+];
+
+/** Diverging colour of s in [−1, 1] (clamped): blue below zero, white at zero, red above. */
+export function diverging(s: number): [number, number, number] {
+  const x = ((Math.min(1, Math.max(-1, Number.isFinite(s) ? s : 0)) + 1) / 2) * (RDBU_STOPS.length - 1);
+  const i = Math.min(RDBU_STOPS.length - 2, Math.floor(x));
+  const f = x - i;
+  const a = RDBU_STOPS[i];
+  const b = RDBU_STOPS[i + 1];
+  return [Math.round(a[0] + (b[0] - a[0]) * f), Math.round(a[1] + (b[1] - a[1]) * f), Math.round(a[2] + (b[2] - a[2]) * f)];
+}
+
+/** RGBA bytes of a signed map over [−maxAbs, maxAbs] (zero stays white; maxAbs 0: all white). */
+export function divergingToRgba(map: ArrayLike<number>, maxAbs: number, alpha = 255): Uint8ClampedArray<ArrayBuffer> {
+  const out = new Uint8ClampedArray(map.length * 4);
+  for (let i = 0; i < map.length; i++) {
+    const [r, g, b] = diverging(maxAbs > 0 ? map[i] / maxAbs : 0);
+    out[i * 4] = r;
+    out[i * 4 + 1] = g;
+    out[i * 4 + 2] = b;
+    out[i * 4 + 3] = alpha;
+  }
+  return out;
+}

@@ -1,0 +1,142 @@
+// Messages between the page and the inspect worker (workers/inspect.worker.ts), which looks inside
+// a stored run's model for the classroom view: the "attention erasing explained" walk-through of
+// one sample and the 2-D embedding of pooled features. Plain structured-cloneable objects tagged
+// by `type`; every request carries a `requestId` chosen by the page, and every answer echoes it.
+import type { TrainConfig } from '../engine/config.ts';
+import type { Walkthrough } from '../engine/walkthrough.ts';
+import type { BackendName } from './protocol.ts';
+
+// ---------------------------------------------------------------------------------------------
+// page → worker
+
+/** Loads a stored run's checkpoint and dataset (cached in the worker) and describes them. */
+export interface OpenRequest {
+  type: 'open';
+  requestId: number;
+  runKey: string;
+}
+
+/** The walk-through of training sample `index` under the run's model at its checkpoint. */
+export interface WalkthroughRequest {
+  type: 'walkthrough';
+  requestId: number;
+  runKey: string;
+  index: number;
+  /** Seed of the erasing draw (re-roll = a new seed). */
+  seed: number;
+  /** Erased area range as fractions of the image (the recipe: [0.02, 0.25]). */
+  scale: [number, number];
+}
+
+/** Pooled features of up to `count` training samples, then their UMAP embedding. */
+export interface FeaturesRequest {
+  type: 'features';
+  requestId: number;
+  runKey: string;
+  /** How many training samples (a seeded subset when the split is larger). */
+  count: number;
+  /** Seed of the subset and of UMAP. */
+  seed: number;
+}
+
+/** Stops a features request between two batches or UMAP epochs. */
+export interface CancelRequest {
+  type: 'cancel';
+  requestId: number;
+}
+
+export type ToInspect = OpenRequest | WalkthroughRequest | FeaturesRequest | CancelRequest;
+
+// ---------------------------------------------------------------------------------------------
+// worker → page
+
+/** Which backend the worker runs on (it picks its own, as the training worker does). */
+export interface InspectBackendMessage {
+  type: 'backend';
+  name: BackendName;
+  reason: string;
+}
+
+/** What the page needs to pick samples of an opened run. */
+export interface RunInfo {
+  runKey: string;
+  /** The checkpoint's epoch (the model the answers use). */
+  epoch: number;
+  config: TrainConfig;
+  datasetName: string;
+  /** Training labels (possibly noisy) and clean labels of the whole training split. */
+  labels: Int32Array;
+  cleanLabels: Int32Array;
+}
+
+export interface OpenedMessage {
+  type: 'opened';
+  requestId: number;
+  info: RunInfo;
+}
+
+export interface WalkthroughMessage {
+  type: 'walkthrough';
+  requestId: number;
+  runKey: string;
+  epoch: number;
+  /** λ of the run (the weight of the consistency term in its loss). */
+  lam: number;
+  result: Walkthrough;
+}
+
+export type InspectPhase = 'data' | 'features' | 'umap';
+
+export interface InspectProgressMessage {
+  type: 'progress';
+  requestId: number;
+  phase: InspectPhase;
+  done: number;
+  total: number;
+  /** Items per second (images for features, epochs for UMAP); null when not yet known. */
+  rate: number | null;
+  etaSeconds: number | null;
+  detail: string;
+}
+
+/** Side of the thumbnails sent with an embedding (pixels). */
+export const THUMB_SIZE = 48;
+
+export interface EmbeddingResult {
+  runKey: string;
+  epoch: number;
+  /** Indices in the training split, ascending. */
+  indices: Int32Array;
+  /** N×2 coordinates, row-major. */
+  coords: Float32Array;
+  /** Training (possibly noisy) labels and true labels of those samples. */
+  labels: Int32Array;
+  cleanLabels: Int32Array;
+  /** N·THUMB_SIZE²·3 RGB thumbnails, for hovering. */
+  thumbs: Uint8Array;
+  thumbSize: number;
+  featureDim: number;
+  seconds: { features: number; umap: number };
+}
+
+export interface FeaturesMessage {
+  type: 'features';
+  requestId: number;
+  result: EmbeddingResult;
+}
+
+export interface InspectErrorMessage {
+  type: 'error';
+  requestId: number | null;
+  message: string;
+}
+
+export interface CancelledMessage {
+  type: 'cancelled';
+  requestId: number;
+}
+
+export type FromInspect = InspectBackendMessage | OpenedMessage | WalkthroughMessage | InspectProgressMessage | FeaturesMessage | InspectErrorMessage | CancelledMessage;
+
+/** Most samples a features request may ask for (UMAP in a worker stays interactive up to here). */
+export const MAX_EMBED_SAMPLES = 2000;

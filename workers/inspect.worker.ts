@@ -1,0 +1,259 @@
+// The inspect worker: looks inside stored runs for the classroom view, beside (never inside) the
+// training worker. It picks its own TensorFlow.js backend, loads a run's last checkpoint from the
+// run store and the run's training data (the demo faces regenerated with the same options, or the
+// dataset cache) and keeps a few of each, then answers walk-through requests (one sample's views,
+// attention maps and consistency term) and feature requests (pooled features of many samples,
+// then a seeded UMAP embedding, with progress and Cancel). Talks only through
+// src/worker/inspect-protocol.ts.
+import { tf } from '../src/engine/tf.ts';
+import { macrotask, NoBackendError, selectBackend, type BackendSelection } from '../src/worker/backend.ts';
+import type { DataOptions } from '../src/worker/protocol.ts';
+import { MAX_EMBED_SAMPLES, THUMB_SIZE, type FeaturesRequest, type FromInspect, type InspectPhase, type RunInfo, type ToInspect, type WalkthroughRequest } from '../src/worker/inspect-protocol.ts';
+import { describeResNet, disposeModel, modelFromValues, type Model } from '../src/engine/resnet.ts';
+import { ImagePipeline, PIPELINE_DEFAULTS } from '../src/engine/augment.ts';
+import type { TrainConfig } from '../src/engine/config.ts';
+import { computeWalkthrough } from '../src/engine/walkthrough.ts';
+import { chooseSubset, embed2d, pooledFeatures, thumbnails } from '../src/engine/embedding.ts';
+import { generateDemoDataset } from '../src/data/demo.ts';
+import { withSymmetricNoise } from '../src/data/noise.ts';
+import { NUM_CLASSES, type Dataset } from '../src/data/types.ts';
+import { loadCachedDataset } from '../src/storage/dataset-cache.ts';
+import { getRun, loadCheckpoint } from '../src/storage/run-store.ts';
+
+interface WorkerScope {
+  postMessage(message: FromInspect, transfer?: Transferable[]): void;
+  onmessage: ((ev: MessageEvent<ToInspect>) => void) | null;
+}
+const scope = self as unknown as WorkerScope;
+const post = (m: FromInspect, transfer: Transferable[] = []): void => scope.postMessage(m, transfer);
+
+const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+const PROGRESS_INTERVAL_MS = 200;
+
+const backend: Promise<BackendSelection | null> = selectBackend().then(
+  (sel) => {
+    post({ type: 'backend', name: sel.name, reason: sel.reason });
+    return sel;
+  },
+  (e) => {
+    post({ type: 'error', requestId: null, message: e instanceof NoBackendError ? e.message : `backend selection failed: ${errorText(e)}` });
+    return null;
+  },
+);
+
+// ---------------------------------------------------------------------------------------------
+// Datasets and models, kept between requests
+
+const MAX_DATASETS = 2;
+const MAX_MODELS = 3;
+
+/** Training data by data options (least recently used first). */
+const datasets = new Map<string, Promise<Dataset>>();
+
+function dataKey(opts: DataOptions): string {
+  const base = opts.kind === 'demo' ? `demo:${opts.seed}:${opts.trainCount}` : `cached:${opts.key}:${opts.labelFile ?? ''}`;
+  return `${base}|noise:${opts.noiseRate}:${opts.noiseSeed}`;
+}
+
+async function readDataset(opts: DataOptions, progress: (done: number, total: number, detail: string) => void): Promise<Dataset> {
+  let base: Dataset;
+  if (opts.kind === 'demo') {
+    const detail = `drawing the ${opts.trainCount} demo training faces of the run`;
+    // The training split does not depend on the test split's size: skip drawing the test faces.
+    base = generateDemoDataset({ seed: opts.seed, trainCount: opts.trainCount, testCount: 0 }, (d, t) => progress(d, t, detail));
+  } else {
+    const detail = `reading ${opts.name} from the dataset cache`;
+    base = (await loadCachedDataset(opts.key, opts.labelFile, (p) => progress(p.doneBytes, p.totalBytes, detail))).dataset;
+  }
+  // The training worker's rule: seeded symmetric noise on top of the clean labels.
+  return opts.noiseRate > 0 ? withSymmetricNoise(base, opts.noiseRate, opts.noiseSeed).dataset : base;
+}
+
+function loadDataset(opts: DataOptions, progress: (done: number, total: number, detail: string) => void): Promise<Dataset> {
+  const key = dataKey(opts);
+  let p = datasets.get(key);
+  if (p) datasets.delete(key);
+  else {
+    p = readDataset(opts, progress);
+    p.catch(() => datasets.delete(key));
+  }
+  datasets.set(key, p);
+  while (datasets.size > MAX_DATASETS) datasets.delete(datasets.keys().next().value!);
+  return p;
+}
+
+interface LoadedRun {
+  runKey: string;
+  epoch: number;
+  config: TrainConfig;
+  data: DataOptions;
+  model: Model;
+  pipeline: ImagePipeline;
+  /** Requests using the model now: it is not disposed while > 0. */
+  busy: number;
+  stale: boolean;
+}
+const models = new Map<string, LoadedRun>();
+
+function release(run: LoadedRun): void {
+  run.busy--;
+  if (run.stale && run.busy === 0) disposeRun(run);
+}
+
+function disposeRun(run: LoadedRun): void {
+  disposeModel(run.model);
+  run.pipeline.dispose();
+}
+
+function evict(run: LoadedRun): void {
+  models.delete(run.runKey);
+  run.stale = true;
+  if (run.busy === 0) disposeRun(run);
+}
+
+/**
+ * The run's model at its newest checkpoint (reloaded when the run has written a newer one since),
+ * marked busy until `release`.
+ */
+async function acquireRun(runKey: string): Promise<LoadedRun> {
+  const sel = await backend;
+  if (!sel) throw new Error('no TensorFlow.js backend could start in the inspect worker');
+  const record = await getRun(runKey);
+  if (!record) throw new Error(`the run ${runKey} is not in the run store (deleted?)`);
+  if (record.checkpointEpoch === null) throw new Error(`the run “${record.name}” has no checkpoint yet: one is written at the end of every epoch`);
+  const have = models.get(runKey);
+  if (have && have.epoch === record.checkpointEpoch) {
+    models.delete(runKey);
+    models.set(runKey, have); // most recently used last
+    have.busy++;
+    return have;
+  }
+  const ckpt = await loadCheckpoint(runKey);
+  if (!ckpt) throw new Error(`the checkpoint of the run “${record.name}” is missing from storage`);
+  const { arch, width, size } = ckpt.config;
+  const model = modelFromValues(describeResNet({ arch, width, numClasses: NUM_CLASSES }), ckpt.values);
+  const pipeline = new ImagePipeline({ ...PIPELINE_DEFAULTS, size, augment: ckpt.config.augment, erasing: ckpt.config.erasing });
+  const run: LoadedRun = { runKey, epoch: ckpt.epoch, config: ckpt.config, data: record.request.data, model, pipeline, busy: 1, stale: false };
+  const old = models.get(runKey);
+  if (old) evict(old);
+  models.set(runKey, run);
+  for (const r of [...models.values()]) if (models.size > MAX_MODELS && r !== run) evict(r);
+  return run;
+}
+
+function progressReporter(requestId: number, phase: InspectPhase) {
+  let last = 0;
+  const t0 = performance.now();
+  return (done: number, total: number, detail: string): void => {
+    const t = performance.now();
+    if (t - last < PROGRESS_INTERVAL_MS && done !== 0 && done !== total) return;
+    last = t;
+    const secs = (t - t0) / 1000;
+    const rate = done > 0 && secs > 0.05 ? done / secs : null;
+    post({ type: 'progress', requestId, phase, done, total, rate, etaSeconds: rate ? (total - done) / rate : null, detail });
+  };
+}
+
+/** A loaded run and its training data. */
+async function openRun(requestId: number, runKey: string): Promise<{ run: LoadedRun; dataset: Dataset }> {
+  const run = await acquireRun(runKey);
+  try {
+    const dataset = await loadDataset(run.data, progressReporter(requestId, 'data'));
+    return { run, dataset };
+  } catch (e) {
+    release(run);
+    throw e;
+  }
+}
+
+function runInfo(run: LoadedRun, dataset: Dataset): RunInfo {
+  return { runKey: run.runKey, epoch: run.epoch, config: run.config, datasetName: dataset.name, labels: dataset.train.labels.slice(), cleanLabels: dataset.train.cleanLabels.slice() };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Requests
+
+async function open(requestId: number, runKey: string): Promise<void> {
+  const { run, dataset } = await openRun(requestId, runKey);
+  try {
+    const info = runInfo(run, dataset);
+    post({ type: 'opened', requestId, info }, [info.labels.buffer, info.cleanLabels.buffer]);
+  } finally {
+    release(run);
+  }
+}
+
+async function walkthrough(msg: WalkthroughRequest): Promise<void> {
+  const { run, dataset } = await openRun(msg.requestId, msg.runKey);
+  try {
+    const result = await computeWalkthrough(run.model, run.pipeline, dataset.train, msg.index, {
+      seed: msg.seed, scale: msg.scale, erasing: run.config.erasing, augment: run.config.augment,
+    });
+    const buffers = [result.image, result.view1, result.view2, result.hm1, result.hm2, result.hm2Raw].map((a) => a.buffer as ArrayBuffer);
+    post({ type: 'walkthrough', requestId: msg.requestId, runKey: msg.runKey, epoch: run.epoch, lam: run.config.lam, result }, buffers);
+  } finally {
+    release(run);
+  }
+}
+
+const controllers = new Map<number, AbortController>();
+
+async function features(msg: FeaturesRequest): Promise<void> {
+  const { requestId } = msg;
+  const controller = new AbortController();
+  controllers.set(requestId, controller);
+  const { signal } = controller;
+  try {
+    const { run, dataset } = await openRun(requestId, msg.runKey);
+    try {
+      signal.throwIfAborted();
+      const split = dataset.train;
+      const count = Math.min(MAX_EMBED_SAMPLES, Math.max(1, Math.floor(msg.count)));
+      const indices = chooseSubset(split.labels.length, count, msg.seed);
+      const t0 = performance.now();
+      const report = progressReporter(requestId, 'features');
+      const detail = `pooled features of ${indices.length} training images (epoch ${run.epoch} checkpoint, ${tf.getBackend()})`;
+      const { features: feats, dim } = await pooledFeatures(run.model, run.pipeline, split, indices, {
+        batchSize: Math.min(32, run.config.evalBatchSize),
+        signal,
+        onProgress: (d, t) => report(d, t, detail),
+      });
+      const t1 = performance.now();
+      const umapReport = progressReporter(requestId, 'umap');
+      const { coords } = await embed2d(feats, indices.length, dim, {
+        seed: msg.seed,
+        signal,
+        yieldFn: macrotask,
+        onProgress: (d, t) => umapReport(d, t, `UMAP layout of ${indices.length} points (${dim} features each)`),
+      });
+      const t2 = performance.now();
+      const labels = Int32Array.from(indices, (i) => split.labels[i]);
+      const cleanLabels = Int32Array.from(indices, (i) => split.cleanLabels[i]);
+      const thumbs = thumbnails(split, indices, THUMB_SIZE);
+      post(
+        {
+          type: 'features', requestId,
+          result: { runKey: msg.runKey, epoch: run.epoch, indices, coords, labels, cleanLabels, thumbs, thumbSize: THUMB_SIZE, featureDim: dim, seconds: { features: (t1 - t0) / 1000, umap: (t2 - t1) / 1000 } },
+        },
+        [indices.buffer, coords.buffer, labels.buffer, cleanLabels.buffer, thumbs.buffer],
+      );
+    } finally {
+      release(run);
+    }
+  } catch (e) {
+    if (signal.aborted) post({ type: 'cancelled', requestId });
+    else throw e;
+  } finally {
+    controllers.delete(requestId);
+  }
+}
+
+scope.onmessage = (ev: MessageEvent<ToInspect>) => {
+  const msg = ev.data;
+  if (msg.type === 'cancel') {
+    controllers.get(msg.requestId)?.abort();
+    return;
+  }
+  const work = msg.type === 'open' ? open(msg.requestId, msg.runKey) : msg.type === 'walkthrough' ? walkthrough(msg) : features(msg);
+  work.catch((e: unknown) => post({ type: 'error', requestId: msg.requestId, message: errorText(e) }));
+};
