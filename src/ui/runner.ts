@@ -111,7 +111,8 @@ function recoverFromDeviceLoss(): void {
   const n = autoResumes.get(key) ?? 0;
   if (n >= MAX_AUTO_RESUMES) return;
   autoResumes.set(key, n + 1);
-  setNotice(`${run.error ?? 'The GPU device was lost.'} The lab restarted its worker and resumed the run from the checkpoint of epoch ${run.checkpointEpoch}.`);
+  const why = /\(([^)]*)\)/.exec(run.error ?? '')?.[1];
+  setNotice(`The GPU device was lost${why ? ` (${why})` : ''}. The lab restarted its worker with a fresh TensorFlow.js and resumed the run from the checkpoint of epoch ${run.checkpointEpoch}.`);
   resumeRun(key);
 }
 
