@@ -9,7 +9,7 @@
 // Chromium: the page scripts/ingest-bench/ of a production build, the folder given through an
 // <input webkitdirectory> (Files with paths, as the lab's fallback) and then as a real folder drop
 // (FileSystemHandles, what Chromium gives the lab's drop zone).
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -194,6 +194,7 @@ const mb = (b: number) => (b / 1e6).toFixed(1);
 const rate = (n: number, s: number) => (n / s).toFixed(0);
 
 async function main(): Promise<void> {
+  const loadBefore = loadavg()[0];
   const gen = await generate();
   const files = folderFiles();
   const images = files.length - 1;
@@ -215,13 +216,15 @@ async function main(): Promise<void> {
 
   const c = args['no-chromium'] ? null : await chromium();
 
+  const loadAfter = loadavg()[0];
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   const lines: string[] = [];
   lines.push('# Ingest throughput: RAF-DB-sized folder, Node and Chromium');
   lines.push('');
   lines.push(`Measured by \`scripts/measure-ingest.ts\` in one run on ${new Date().toISOString().slice(0, 10)}: ${cpus().length} × ${cpu}, no GPU (none is used: decoding is`);
   lines.push(`libjpeg-turbo compiled to WebAssembly, \`@jsquash/jpeg\`, in Node and in the browser alike), Node ${process.version}${c ? `, Chromium ${c.version} (headless)` : ''}.`);
-  lines.push('The machine was shared with other jobs, and the script ran under `nice`: treat the numbers as a lower bound.');
+  lines.push(`The machine was shared with other jobs (1-minute load average ${f1(loadBefore)} at the start, ${f1(loadAfter)} at the end, on ${cpus().length} cores) and the`);
+  lines.push('script ran under `nice`: on an idle machine expect shorter times; compare rows of one run, not runs.');
   lines.push('');
   lines.push(`The folder: ${TOTAL.toLocaleString('en-US')} JPEGs of 100×100 (12,271 train + 3,068 test, RAF-DB basic's names, per-class counts and`);
   lines.push(`label file format; demo faces encoded at quality 90, 4:2:0), ${mb(info.bytes)} MB of JPEG, ${f1(info.seconds)} s to generate. Decoded: ${mb(TOTAL * 30000)} MB of RGB.`);

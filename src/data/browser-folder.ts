@@ -143,7 +143,7 @@ export function handlesFs(handles: readonly HandleLike[]): SizedFolderFs {
     const d = norm(dir);
     const known = dirHandles.get(d);
     if (known) return known;
-    if (d === '') throw new Error('the root is virtual');
+    if (d === '') throw new Error(`no such directory: ${dir}`); // the root is virtual: its children are known
     const parts = d.split('/');
     const parent = await dirAt(parts.slice(0, -1).join('/'));
     const h = await parent.getDirectoryHandle(parts[parts.length - 1]);

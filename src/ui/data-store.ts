@@ -99,7 +99,11 @@ export const useData = create<DataState>((set, get) => ({
     }
     set({ datasets, datasetsStatus: 'ready', datasetsError: null });
   },
-  datasetsFailed: (message) => set({ datasetsStatus: 'unavailable', datasetsError: message }),
+  datasetsFailed: (message) => {
+    // Without the cache a saved RAF-DB selection cannot be loaded: back to the demo.
+    if (get().selected.kind === 'cached') get().select({ kind: 'demo' });
+    set({ datasetsStatus: 'unavailable', datasetsError: message });
+  },
   beginCollecting: (id, source) => set({ ingest: { ...idleIngest, id, status: 'collecting', source, phase: 'collecting' } }),
   collected: (files) => {
     const ing = get().ingest;
