@@ -265,10 +265,21 @@ async function measureCachedLoad(): Promise<{ file: string; ms: number[]; params
       const page = await browser.newPage();
       // The dev server transforms and optimises dependencies on the first visit: slow on a busy machine.
       await page.goto(served.url, { timeout: 300_000 });
+      const logs: string[] = [];
+      page.on('console', (m) => logs.push(`[${m.type()}] ${m.text()}`));
       for (const f of FILES) {
-        await page.waitForSelector('[data-testid="weights-list"][data-status="ready"]', { timeout: 120_000 });
-        await page.getByTestId('weights-file').setInputFiles(path.join(DIR, f));
-        await page.waitForSelector(`[data-testid="weights-entry"][data-name="${f}"]`, { timeout: 300_000 });
+        // The dev server may still discover a dependency and reload the page mid-import: try twice.
+        for (let attempt = 1; ; attempt++) {
+          await page.waitForSelector('[data-testid="weights-list"][data-status="ready"]', { timeout: 120_000 });
+          await page.getByTestId('weights-file').setInputFiles(path.join(DIR, f));
+          const listed = await page.waitForSelector(`[data-testid="weights-entry"][data-name="${f}"]`, { timeout: 150_000 }).then(() => true, () => false);
+          if (listed) break;
+          const err = await page.getByTestId('weights-error').textContent({ timeout: 1000 }).catch(() => null);
+          const why = `${f} not listed after an import on the dev server (${err ?? 'no error shown'}); page log:\n${logs.slice(-10).join('\n')}`;
+          if (attempt === 2) throw new Error(why);
+          console.error(`${why}\nretrying after a reload`);
+          await page.reload({ timeout: 300_000 });
+        }
         const key = await page.locator(`[data-testid="weights-entry"][data-name="${f}"]`).getAttribute('data-key');
         // A string: tsx would wrap named functions in a helper the page lacks.
         const r = (await page.evaluate(`(async () => {

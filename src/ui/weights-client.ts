@@ -4,7 +4,7 @@
 // functions; they never touch the worker or IndexedDB themselves.
 import {
   deleteCachedWeights, listCachedWeights, renameCachedWeights, requestPersistentStorage, storageStatus,
-} from '../storage/weights-cache.ts';
+} from '../storage/weights-records.ts';
 import type { FromWeightsWorker, ToWeightsWorker } from '../worker/weights-protocol.ts';
 import { isImporting, useWeights } from './weights-store.ts';
 

@@ -7,7 +7,7 @@
 import { create } from 'zustand';
 import type { Arch } from '../engine/resnet.ts';
 import type { KeyReport } from '../weights/keymap.ts';
-import type { StorageStatus, WeightsRecord } from '../storage/weights-cache.ts';
+import type { StorageStatus, WeightsRecord } from '../storage/weights-records.ts';
 import type { WeightsChoice } from '../worker/protocol.ts';
 import type { FromWeightsWorker, ImportErrorKind, ImportStage } from '../worker/weights-protocol.ts';
 

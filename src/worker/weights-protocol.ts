@@ -3,7 +3,7 @@
 // cloneable (the worker reads it without the page copying it). Every answer carries the import's id.
 import type { Arch } from '../engine/resnet.ts';
 import type { KeyReport } from '../weights/keymap.ts';
-import type { WeightsRecord } from '../storage/weights-cache.ts';
+import type { WeightsRecord } from '../storage/weights-records.ts';
 
 // ---------------------------------------------------------------------------------------------
 // page → worker

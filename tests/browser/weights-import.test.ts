@@ -80,7 +80,13 @@ async function importEnd(page: Page): Promise<string> {
     { timeout: T, polling: 50 },
   );
   if (await page.getByTestId('weights-error').count()) return 'error';
-  return (await page.getByTestId('weights-result').getAttribute('data-status')) ?? '';
+  const status = (await page.getByTestId('weights-result').getAttribute('data-status')) ?? '';
+  if (status === 'done') {
+    // The list is read again after the import: wait until it shows the entry, selected.
+    const key = await page.getByTestId('weights-result').getAttribute('data-key');
+    await page.waitForSelector(`[data-testid="weights-entry"][data-key="${key}"] [data-testid="weights-select"]:checked`, { timeout: T });
+  }
+  return status;
 }
 
 async function importFile(page: Page, name: string): Promise<string> {

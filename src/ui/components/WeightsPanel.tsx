@@ -2,7 +2,7 @@
 // list with select / rename / delete, the random-init warning, and the storage line.
 import { useEffect, useState, type ChangeEvent, type DragEvent, type KeyboardEvent } from 'react';
 import type { Arch } from '../../engine/resnet.ts';
-import type { WeightsRecord } from '../../storage/weights-cache.ts';
+import type { WeightsRecord } from '../../storage/weights-records.ts';
 import { STAGE_LABELS, type ImportStage } from '../../worker/weights-protocol.ts';
 import { isImporting, useWeights, type ImportState } from '../weights-store.ts';
 import {
@@ -103,6 +103,7 @@ function ImportOutcome({ imp }: { imp: ImportState }) {
       data-testid="weights-result"
       data-status="done"
       data-cached={String(imp.cached)}
+      data-key={r.key}
       data-total-ms={imp.totalMs !== null ? Math.round(imp.totalMs) : undefined}
       data-peak-heap={imp.peakHeapBytes ?? undefined}
       data-timings={JSON.stringify(imp.timings)}

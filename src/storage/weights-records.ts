@@ -1,0 +1,185 @@
+// The page-safe half of the weights cache (src/storage/weights-cache.ts has the other): the
+// records, their listing, rename and delete, the content hash, the storage estimate and the
+// persistence request. Nothing here imports the engine, so the page can use it without loading
+// TensorFlow.js (the engine's ResNet module does).
+//
+// Layout: IndexedDB through idb-keyval, its own database. Each import is keyed by the SHA-256 of
+// the file's bytes; two idb keys per import: `meta:<hash>` (a small WeightsRecord, listed without
+// touching the tensors) and `tensors:<hash>` (a Blob holding a safetensors file of the
+// engine-layout float32 values).
+import { createStore, delMany, get, getMany, keys, update, type UseStore } from 'idb-keyval';
+import type { Arch } from '../engine/resnet.ts';
+import type { DetectedArch } from '../weights/keymap.ts';
+import type { WeightFormat } from '../weights/read.ts';
+
+export const WEIGHTS_DB_NAME = 'eac-weights';
+export const WEIGHTS_STORE_NAME = 'weights';
+export const META = 'meta:';
+export const TENSORS = 'tensors:';
+/** Marks the tensors blob's layout, so a future change of layout is detected instead of misread. */
+export const TENSORS_LAYOUT = 'eac-engine-layout-v1';
+export const MAX_NAME_LENGTH = 200;
+
+export interface WeightsReportSummary {
+  missing: number;
+  unexpected: number;
+  mismatched: number;
+  notes: string[];
+  archReason: string;
+}
+
+export interface WeightsRecord {
+  /** SHA-256 of the imported file's bytes, hex. */
+  key: string;
+  /** Display name (editable); the file name at first. */
+  name: string;
+  sourceFile: string;
+  /** Size of the imported file. */
+  bytes: number;
+  /** Size of the cached tensors (engine-layout float32, the head included). */
+  storedBytes: number;
+  format: WeightFormat;
+  /** The engine architecture (what a run's config.arch must be). */
+  arch: Arch;
+  /** The network the file describes (the ResNet-50 layouts differ). */
+  layout: DetectedArch;
+  width: number;
+  /** The file's head size (null: no head). */
+  headClasses: number | null;
+  /** 'loaded': the file's 7-way head is cached; 'initialised': a fresh head is drawn per run seed. */
+  head: 'loaded' | 'initialised';
+  report: WeightsReportSummary;
+  /** ISO date. */
+  importedAt: string;
+}
+
+export type WeightsCacheErrorKind = 'quota' | 'missing' | 'corrupt' | 'storage' | 'input';
+
+export class WeightsCacheError extends Error {
+  constructor(
+    message: string,
+    readonly kind: WeightsCacheErrorKind,
+    /** For 'quota': bytes the write needed and bytes the browser said were free (null: unknown). */
+    readonly neededBytes: number | null = null,
+    readonly availableBytes: number | null = null,
+  ) {
+    super(message);
+    this.name = 'WeightsCacheError';
+  }
+}
+
+let defaultStore: UseStore | null = null;
+
+/** The cache's store, opened on first use (importing this module opens nothing). */
+export function weightsStore(): UseStore {
+  defaultStore ??= createStore(WEIGHTS_DB_NAME, WEIGHTS_STORE_NAME);
+  return defaultStore;
+}
+
+/** SHA-256 of the bytes, as lowercase hex. */
+export async function hashBytes(bytes: Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>);
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+export async function listCachedWeights(store: UseStore = weightsStore()): Promise<WeightsRecord[]> {
+  const metaKeys = (await keys(store)).filter((k): k is string => typeof k === 'string' && k.startsWith(META));
+  const records = (await getMany<WeightsRecord | undefined>(metaKeys, store)).filter((r): r is WeightsRecord => !!r);
+  return records.sort((a, b) => b.importedAt.localeCompare(a.importedAt) || a.name.localeCompare(b.name));
+}
+
+/** The record of an import with this content hash, if cached (and whole). */
+export async function findCachedWeights(hash: string, store: UseStore = weightsStore()): Promise<WeightsRecord | undefined> {
+  const [meta, tensors] = await getMany<unknown>([META + hash, TENSORS + hash], store);
+  if (!meta) return undefined;
+  if (!(tensors instanceof Blob)) {
+    // Cannot happen through storeWeights (one transaction); heal it rather than offer a dead entry.
+    await delMany([META + hash, TENSORS + hash], store).catch(() => undefined);
+    return undefined;
+  }
+  return meta as WeightsRecord;
+}
+
+export async function deleteCachedWeights(key: string, store: UseStore = weightsStore()): Promise<void> {
+  await delMany([META + key, TENSORS + key], store);
+}
+
+export async function renameCachedWeights(key: string, name: string, store: UseStore = weightsStore()): Promise<WeightsRecord> {
+  const clean = name.trim();
+  if (!clean) throw new WeightsCacheError('a name cannot be empty', 'input');
+  if (clean.length > MAX_NAME_LENGTH) throw new WeightsCacheError(`a name is at most ${MAX_NAME_LENGTH} characters (this one has ${clean.length})`, 'input');
+  let renamed: WeightsRecord | undefined;
+  // One readwrite transaction: a rename never races a delete into resurrecting a record.
+  await update<WeightsRecord | undefined>(META + key, (r) => (renamed = r ? { ...r, name: clean } : undefined), store);
+  if (!renamed) {
+    await delMany([META + key], store).catch(() => undefined);
+    throw new WeightsCacheError(`no cached weights with key ${key.slice(0, 12)}… (deleted meanwhile?)`, 'missing');
+  }
+  return renamed;
+}
+
+/** Removes tensors blobs whose record is missing (an import killed mid-write by a closed tab). */
+export async function pruneOrphanTensors(store: UseStore = weightsStore()): Promise<number> {
+  const all = new Set((await keys(store)).map(String));
+  const orphans = [...all].filter((k) => k.startsWith(TENSORS) && !all.has(META + k.slice(TENSORS.length)));
+  if (orphans.length) await delMany(orphans, store);
+  return orphans.length;
+}
+
+/** True for a quota failure however the browser reports it (the request, or the aborted transaction). */
+export function isQuotaError(e: unknown, depth = 0): boolean {
+  if (!e || typeof e !== 'object' || depth > 4) return false;
+  const x = e as { name?: unknown; code?: unknown; message?: unknown; cause?: unknown; error?: unknown; inner?: unknown };
+  if (x.name === 'QuotaExceededError' || x.code === 22) return true;
+  if ((x.name === 'AbortError' || x.name === 'UnknownError') && typeof x.message === 'string' && /quota|disk is full|no space/i.test(x.message)) return true;
+  return [x.cause, x.error, x.inner].some((inner) => inner !== e && isQuotaError(inner, depth + 1));
+}
+
+export interface StorageStatus {
+  /** Bytes the origin uses and may use, as navigator.storage.estimate() says (null: unknown). */
+  usage: number | null;
+  quota: number | null;
+  /** null: the browser cannot tell. */
+  persisted: boolean | null;
+}
+
+export async function storageStatus(): Promise<StorageStatus> {
+  const storage = (globalThis.navigator as Navigator | undefined)?.storage;
+  let usage: number | null = null;
+  let quota: number | null = null;
+  let persisted: boolean | null = null;
+  try {
+    const est = await storage?.estimate?.();
+    usage = est?.usage ?? null;
+    quota = est?.quota ?? null;
+  } catch {
+    // Unknown is an answer.
+  }
+  try {
+    // navigator.storage.persisted is a page API; workers may lack it.
+    persisted = typeof storage?.persisted === 'function' ? await storage.persisted() : null;
+  } catch {
+    persisted = null;
+  }
+  return { usage, quota, persisted };
+}
+
+/** Asks the browser to keep the cache under storage pressure (page side). */
+export async function requestPersistentStorage(): Promise<{ persisted: boolean; supported: boolean; message: string }> {
+  const storage = (globalThis.navigator as Navigator | undefined)?.storage;
+  if (typeof storage?.persist !== 'function') return { persisted: false, supported: false, message: 'this browser cannot keep storage persistently; it may evict the cache when space runs low' };
+  try {
+    if (await storage.persisted?.()) return { persisted: true, supported: true, message: 'storage is persistent: the browser will not evict the cache on its own' };
+    const granted = await storage.persist();
+    return granted
+      ? { persisted: true, supported: true, message: 'storage is persistent: the browser will not evict the cache on its own' }
+      : { persisted: false, supported: true, message: 'the browser declined persistent storage; it may evict the cache when space runs low (bookmarking the page or installing it often helps)' };
+  } catch (e) {
+    return { persisted: false, supported: true, message: `persistent storage request failed: ${e instanceof Error ? e.message : String(e)}` };
+  }
+}
+
+/** The record alone (for the page's selection), or undefined. */
+export async function getCachedRecord(key: string, store: UseStore = weightsStore()): Promise<WeightsRecord | undefined> {
+  return get<WeightsRecord>(META + key, store);
+}
