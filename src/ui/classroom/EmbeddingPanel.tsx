@@ -1,0 +1,228 @@
+// The feature picture of the paper, for a stored run's checkpoint: the pooled features of training
+// samples laid out in 2-D by UMAP (in the inspect worker), drawn twice side by side, coloured by
+// the training (noisy) labels and by the true labels. Hovering a point shows its image and labels
+// and marks it in both plots. Compute on demand, with progress and Cancel. Usable in any view:
+// pass the run's key.
+import { useEffect, useMemo, useRef, useState, type MouseEvent } from 'react';
+import { CLASS_NAMES } from '../../data/types.ts';
+import { MAX_EMBED_SAMPLES, type EmbeddingResult } from '../../worker/inspect-protocol.ts';
+import { rgbToRgba } from '../attention/colormap.ts';
+import { useEmbedding, type EmbeddingProgress } from './embedding-store.ts';
+import { classColor } from './palette.ts';
+import './classroom.css';
+
+const PLOT = 420;
+const HOVER_RADIUS = 10;
+
+/** Plot coordinates (CSS pixels) of every point, fitted into the square with a margin. */
+export function layoutPoints(coords: Float32Array, side: number, margin = 14): Float32Array {
+  const n = coords.length / 2;
+  let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+  for (let i = 0; i < n; i++) {
+    x0 = Math.min(x0, coords[i * 2]);
+    x1 = Math.max(x1, coords[i * 2]);
+    y0 = Math.min(y0, coords[i * 2 + 1]);
+    y1 = Math.max(y1, coords[i * 2 + 1]);
+  }
+  // One scale for both axes: UMAP's distances mean the same in x and y.
+  const span = Math.max(x1 - x0, y1 - y0) || 1;
+  const s = (side - 2 * margin) / span;
+  const ox = margin + (side - 2 * margin - (x1 - x0) * s) / 2;
+  const oy = margin + (side - 2 * margin - (y1 - y0) * s) / 2;
+  const out = new Float32Array(n * 2);
+  for (let i = 0; i < n; i++) {
+    out[i * 2] = ox + (coords[i * 2] - x0) * s;
+    out[i * 2 + 1] = oy + (y1 - coords[i * 2 + 1]) * s;
+  }
+  return out;
+}
+
+function nearest(points: Float32Array, x: number, y: number, radius: number): number | null {
+  let best: number | null = null;
+  let bestD = radius * radius;
+  for (let i = 0; i < points.length / 2; i++) {
+    const d = (points[i * 2] - x) ** 2 + (points[i * 2 + 1] - y) ** 2;
+    if (d <= bestD) {
+      bestD = d;
+      best = i;
+    }
+  }
+  return best;
+}
+
+function Scatter({ points, colors, flipped, hovered, onHover, title, testId }: {
+  points: Float32Array;
+  colors: Int32Array;
+  /** Points drawn with a dark ring (samples whose training label is wrong). */
+  flipped: Uint8Array | null;
+  hovered: number | null;
+  onHover: (i: number | null, at: { x: number; y: number } | null) => void;
+  title: string;
+  testId: string;
+}) {
+  const ref = useRef<HTMLCanvasElement>(null);
+  useEffect(() => {
+    const canvas = ref.current;
+    const ctx = canvas?.getContext('2d');
+    if (!canvas || !ctx) return;
+    const k = canvas.width / PLOT;
+    ctx.setTransform(k, 0, 0, k, 0, 0);
+    ctx.clearRect(0, 0, PLOT, PLOT);
+    ctx.fillStyle = '#ffffff';
+    ctx.fillRect(0, 0, PLOT, PLOT);
+    const n = points.length / 2;
+    const r = n > 1000 ? 2.6 : 3.4;
+    for (let i = 0; i < n; i++) {
+      ctx.beginPath();
+      ctx.arc(points[i * 2], points[i * 2 + 1], r, 0, Math.PI * 2);
+      ctx.fillStyle = classColor(colors[i]);
+      ctx.globalAlpha = 0.85;
+      ctx.fill();
+      ctx.globalAlpha = 1;
+      if (flipped?.[i]) {
+        ctx.strokeStyle = '#111827';
+        ctx.lineWidth = 1.2;
+        ctx.stroke();
+      }
+    }
+    if (hovered !== null) {
+      ctx.beginPath();
+      ctx.arc(points[hovered * 2], points[hovered * 2 + 1], 8, 0, Math.PI * 2);
+      ctx.strokeStyle = '#111827';
+      ctx.lineWidth = 2.5;
+      ctx.stroke();
+    }
+  }, [points, colors, flipped, hovered]);
+  const move = (e: MouseEvent<HTMLCanvasElement>) => {
+    const rect = e.currentTarget.getBoundingClientRect();
+    const x = ((e.clientX - rect.left) / rect.width) * PLOT;
+    const y = ((e.clientY - rect.top) / rect.height) * PLOT;
+    const i = nearest(points, x, y, HOVER_RADIUS);
+    onHover(i, i === null ? null : { x: e.clientX - rect.left, y: e.clientY - rect.top });
+  };
+  return (
+    <figure className="emb-plot">
+      <figcaption>{title}</figcaption>
+      <canvas
+        ref={ref} width={PLOT * 2} height={PLOT * 2} style={{ width: PLOT, height: PLOT }}
+        onMouseMove={move} onMouseLeave={() => onHover(null, null)}
+        data-testid={testId} data-points={points.length / 2} aria-label={title}
+      />
+    </figure>
+  );
+}
+
+function Thumb({ result, i }: { result: EmbeddingResult; i: number }) {
+  const ref = useRef<HTMLCanvasElement>(null);
+  const s = result.thumbSize;
+  useEffect(() => {
+    const ctx = ref.current?.getContext('2d');
+    if (!ctx) return;
+    const img = new OffscreenCanvas(s, s);
+    img.getContext('2d')!.putImageData(new ImageData(rgbToRgba(result.thumbs.subarray(i * s * s * 3, (i + 1) * s * s * 3)), s, s), 0, 0);
+    ctx.imageSmoothingEnabled = true;
+    ctx.drawImage(img, 0, 0, 96, 96);
+  }, [result, i, s]);
+  return <canvas ref={ref} width={96} height={96} />;
+}
+
+function Legend() {
+  return (
+    <ul className="emb-legend" aria-label="Class colours">
+      {CLASS_NAMES.map((name, c) => (
+        <li key={name}>
+          <span className="emb-swatch" style={{ background: classColor(c) }} />
+          {name}
+        </li>
+      ))}
+      <li>
+        <span className="emb-swatch emb-ring" /> training label wrong
+      </li>
+    </ul>
+  );
+}
+
+function progressText(p: EmbeddingProgress): string {
+  const eta = p.etaSeconds !== null && p.done < p.total ? ` · about ${Math.ceil(p.etaSeconds)} s left` : '';
+  if (p.phase === 'data') return `Loading the run's data… ${p.total ? Math.round((p.done / p.total) * 100) : 0}%`;
+  if (p.phase === 'features') return `Features: ${p.done} / ${p.total} images${p.rate ? ` · ${p.rate.toFixed(1)} images/s` : ''}${eta}`;
+  return `UMAP layout: epoch ${p.done} / ${p.total}${p.rate ? ` · ${p.rate.toFixed(0)} epochs/s` : ''}${eta}`;
+}
+
+export function EmbeddingPanel({ runKey, trainCount, runName }: { runKey: string | null; trainCount?: number; runName?: string }) {
+  const { status, progress, result, error, cancel, compute, runKey: computedFor } = useEmbedding();
+  const [count, setCount] = useState(1000);
+  const [hover, setHover] = useState<{ i: number; x: number; y: number; plot: 0 | 1 } | null>(null);
+  const shown = result && result.runKey === runKey ? result : null;
+  const layout = useMemo(() => {
+    if (!shown) return null;
+    const flipped = new Uint8Array(shown.labels.length);
+    for (let i = 0; i < flipped.length; i++) flipped[i] = shown.labels[i] !== shown.cleanLabels[i] ? 1 : 0;
+    return { points: layoutPoints(shown.coords, PLOT), flipped, nFlipped: flipped.reduce((a, b) => a + b, 0) };
+  }, [shown]);
+  const max = Math.min(MAX_EMBED_SAMPLES, trainCount ?? MAX_EMBED_SAMPLES);
+  const n = Math.max(3, Math.min(max, count));
+  const running = status === 'running' && computedFor === runKey;
+  const onHover = (plot: 0 | 1) => (i: number | null, at: { x: number; y: number } | null) => setHover(i === null || !at ? null : { i, x: at.x, y: at.y, plot });
+  const h = hover && shown ? hover.i : null;
+  return (
+    <section className="panel emb" aria-label="Feature embedding" data-testid="embedding-panel">
+      <h2>The feature picture</h2>
+      <p className="cr-text-small">
+        Each dot is a training image, placed by UMAP so that images the network sees as similar (its pooled features{shown ? `, ${shown.featureDim} numbers each` : ''}) lie close together. Left: coloured by the labels it was trained on, noisy ones included. Right: by the true labels.
+      </p>
+      <div className="emb-controls">
+        <label>
+          images{' '}
+          <input type="number" min={3} max={max} step={100} value={count} onChange={(e) => setCount(Number(e.target.value))} data-testid="embedding-count" />
+        </label>
+        <button type="button" className="primary" disabled={!runKey || running} onClick={() => runKey && compute(runKey, n)} data-testid="embedding-compute">
+          {shown ? 'Compute again' : 'Compute embedding'}
+        </button>
+        {running ? (
+          <button type="button" onClick={() => cancel?.()} data-testid="embedding-cancel">
+            Cancel
+          </button>
+        ) : null}
+        {runName ? <span className="muted">{runName}</span> : null}
+      </div>
+      {running ? (
+        <div className="emb-progress" data-testid="embedding-progress" data-phase={progress?.phase ?? 'start'}>
+          <progress max={progress?.total || 1} value={progress?.done ?? 0} />
+          <span>{progress ? progressText(progress) : 'Starting the inspect worker…'}</span>
+        </div>
+      ) : null}
+      {status === 'error' && computedFor === runKey ? <p className="cr-error">Could not compute the embedding: {error}</p> : null}
+      {status === 'cancelled' && computedFor === runKey ? <p className="muted">Cancelled.</p> : null}
+      {!runKey ? <p className="muted">Pick a run with a checkpoint first.</p> : null}
+      {shown && layout ? (
+        <>
+          <div className="emb-plots" onMouseLeave={() => setHover(null)}>
+            <Scatter points={layout.points} colors={shown.labels} flipped={layout.flipped} hovered={h} onHover={onHover(0)} title="coloured by the training (noisy) labels" testId="embedding-plot-noisy" />
+            <Scatter points={layout.points} colors={shown.cleanLabels} flipped={null} hovered={h} onHover={onHover(1)} title="coloured by the true labels" testId="embedding-plot-clean" />
+            {hover && shown ? (
+              <div className="emb-hover" data-testid="embedding-hover" style={{ left: hover.x + (hover.plot === 1 ? PLOT + 24 : 0) + 16, top: hover.y + 40 }}>
+                <Thumb result={shown} i={hover.i} />
+                <div>
+                  <div>training image #{shown.indices[hover.i] + 1}</div>
+                  <div>
+                    label <b style={{ color: classColor(shown.labels[hover.i]) }}>{CLASS_NAMES[shown.labels[hover.i]]}</b>
+                  </div>
+                  {shown.labels[hover.i] !== shown.cleanLabels[hover.i] ? (
+                    <div>
+                      true <b style={{ color: classColor(shown.cleanLabels[hover.i]) }}>{CLASS_NAMES[shown.cleanLabels[hover.i]]}</b> (noisy label)
+                    </div>
+                  ) : null}
+                </div>
+              </div>
+            ) : null}
+          </div>
+          <Legend />
+          <p className="muted emb-foot">
+            {shown.labels.length} images ({layout.nFlipped} with a wrong training label) at the epoch {shown.epoch} checkpoint · features {shown.seconds.features.toFixed(1)} s, UMAP {shown.seconds.umap.toFixed(1)} s
+          </p>
+        </>
+      ) : null}
+    </section>
+  );
+}

@@ -1,0 +1,111 @@
+// The page's side of the inspect worker (workers/inspect.worker.ts): starts it on first use and
+// turns its answers into promises, one per request, with progress callbacks and Cancel. The
+// classroom store calls these; components never touch the worker.
+import type { EmbeddingResult, FromInspect, InspectProgressMessage, RunInfo, ToInspect } from '../../worker/inspect-protocol.ts';
+import type { BackendName } from '../../worker/protocol.ts';
+import type { Walkthrough } from '../../engine/walkthrough.ts';
+
+export class CancelledError extends Error {
+  constructor() {
+    super('cancelled');
+    this.name = 'CancelledError';
+  }
+}
+
+interface Pending {
+  resolve: (m: FromInspect) => void;
+  reject: (e: Error) => void;
+  onProgress?: (p: InspectProgressMessage) => void;
+}
+
+let worker: Worker | null = null;
+let nextId = 1;
+const pending = new Map<number, Pending>();
+const backendListeners = new Set<(b: { name: BackendName; reason: string } | { error: string }) => void>();
+let backendInfo: { name: BackendName; reason: string } | { error: string } | null = null;
+
+function failAll(message: string): void {
+  for (const p of pending.values()) p.reject(new Error(message));
+  pending.clear();
+}
+
+function onMessage(msg: FromInspect): void {
+  if (msg.type === 'backend' || (msg.type === 'error' && msg.requestId === null)) {
+    backendInfo = msg.type === 'backend' ? { name: msg.name, reason: msg.reason } : { error: msg.message };
+    for (const l of backendListeners) l(backendInfo);
+    return;
+  }
+  if (msg.requestId === null) return;
+  const p = pending.get(msg.requestId);
+  if (!p) return; // an answer to a request the page gave up on
+  if (msg.type === 'progress') {
+    p.onProgress?.(msg);
+    return;
+  }
+  pending.delete(msg.requestId);
+  if (msg.type === 'error') p.reject(new Error(msg.message));
+  else if (msg.type === 'cancelled') p.reject(new CancelledError());
+  else p.resolve(msg);
+}
+
+function ensureWorker(): Worker {
+  if (worker) return worker;
+  const w = new Worker(new URL('../../../workers/inspect.worker.ts', import.meta.url), { type: 'module', name: 'eac-inspect' });
+  w.onmessage = (ev: MessageEvent<FromInspect>) => onMessage(ev.data);
+  w.onerror = (ev: ErrorEvent) => {
+    ev.preventDefault();
+    failAll(`the inspect worker failed: ${ev.message || 'could not load or crashed (see the console)'}`);
+    worker?.terminate();
+    worker = null; // the next request starts a fresh one
+  };
+  w.onmessageerror = () => failAll('a message from the inspect worker could not be read');
+  worker = w;
+  return w;
+}
+
+/** Listens for the worker's backend (called at once if already known). */
+export function onInspectBackend(l: (b: { name: BackendName; reason: string } | { error: string }) => void): () => void {
+  backendListeners.add(l);
+  if (backendInfo) l(backendInfo);
+  return () => backendListeners.delete(l);
+}
+
+type Request = ToInspect extends infer T ? (T extends { requestId: number } ? Omit<T, 'requestId'> : never) : never;
+
+function request(body: Exclude<Request, { type: 'cancel' }>, onProgress?: (p: InspectProgressMessage) => void): { id: number; done: Promise<FromInspect> } {
+  const id = nextId++;
+  const done = new Promise<FromInspect>((resolve, reject) => pending.set(id, { resolve, reject, onProgress }));
+  ensureWorker().postMessage({ ...body, requestId: id } as ToInspect);
+  return { id, done };
+}
+
+export async function openRun(runKey: string, onProgress?: (p: InspectProgressMessage) => void): Promise<RunInfo> {
+  const m = await request({ type: 'open', runKey }, onProgress).done;
+  if (m.type !== 'opened') throw new Error(`unexpected answer ${m.type}`);
+  return m.info;
+}
+
+export interface WalkthroughAnswer {
+  runKey: string;
+  epoch: number;
+  lam: number;
+  result: Walkthrough;
+}
+
+export async function requestWalkthrough(runKey: string, index: number, seed: number, scale: [number, number], onProgress?: (p: InspectProgressMessage) => void): Promise<WalkthroughAnswer> {
+  const m = await request({ type: 'walkthrough', runKey, index, seed, scale }, onProgress).done;
+  if (m.type !== 'walkthrough') throw new Error(`unexpected answer ${m.type}`);
+  return { runKey: m.runKey, epoch: m.epoch, lam: m.lam, result: m.result };
+}
+
+/** Starts a features request; `cancel` stops it (the promise then rejects with CancelledError). */
+export function requestEmbedding(runKey: string, count: number, seed: number, onProgress: (p: InspectProgressMessage) => void): { done: Promise<EmbeddingResult>; cancel: () => void } {
+  const { id, done } = request({ type: 'features', runKey, count, seed }, onProgress);
+  return {
+    done: done.then((m) => {
+      if (m.type !== 'features') throw new Error(`unexpected answer ${m.type}`);
+      return m.result;
+    }),
+    cancel: () => worker?.postMessage({ type: 'cancel', requestId: id } satisfies ToInspect),
+  };
+}
