@@ -1,56 +1,192 @@
-// Per-step loss, cross-entropy and consistency of the current run (recharts).
-import { useMemo } from 'react';
-import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import type { StepLog } from '../../engine/trainer.ts';
-import { useLab } from '../store.ts';
+// Per-step loss of the current run, with its cross-entropy and weighted consistency parts: raw
+// values as faint lines, TensorBoard-style smoothed values on top, a smoothing slider, and dashed
+// lines where each epoch begins. Long runs are thinned for drawing (src/ui/charts/loss-series.ts).
+import { memo, useCallback, useMemo, useRef, useState } from 'react';
+import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis, usePlotArea, useXAxisScale } from 'recharts';
+import { isRunning, useLab } from '../store.ts';
+import { LossSeriesBuilder, labelEvery, type EpochBoundary, type LossRow, type LossSeries } from '../charts/loss-series.ts';
+import { maxOf, niceTicks } from '../charts/ticks.ts';
+import { useThrottled } from './useThrottled.ts';
+import { ChartFrame, type LegendItem } from './ChartFrame.tsx';
 
-/** Above this many steps the chart draws every k-th point (the data itself is kept whole). */
-const MAX_DRAWN_POINTS = 1500;
+const COLORS = { loss: '#2563eb', ce: '#f97316', cons: '#059669' };
+/** TensorBoard's default. */
+export const DEFAULT_SMOOTHING = 0.6;
+const AXIS_TICK = { fontSize: 12, fill: '#4b5563' };
+/** Redraws while training: about once a second is live enough, and keeps the page idle. */
+const REDRAW_MS = 1000;
 
-function thin(points: StepLog[], max = MAX_DRAWN_POINTS): StepLog[] {
-  if (points.length <= max) return points;
-  const k = Math.ceil(points.length / max);
-  const out = points.filter((_, i) => i % k === 0);
-  if (out[out.length - 1] !== points[points.length - 1]) out.push(points[points.length - 1]);
-  return out;
+const fmt = (v: number) => (Number.isFinite(v) ? (Math.abs(v) >= 0.01 || v === 0 ? v.toFixed(4) : v.toExponential(2)) : String(v));
+
+interface TipProps {
+  active?: boolean;
+  payload?: readonly { payload?: LossRow }[];
+  showCons: boolean;
+  lamText: string;
 }
 
-const COLORS = { loss: '#2563eb', ce: '#f97316', consistency: '#059669' };
+/** One row per series: smoothed value, raw value in brackets. */
+function LossTooltip({ active, payload, showCons, lamText }: TipProps) {
+  const row = active ? payload?.[0]?.payload : undefined;
+  if (!row) return null;
+  const line = (name: string, color: string, smooth: number, raw: number) => (
+    <div style={{ color }}>
+      {name}: <strong>{fmt(smooth)}</strong> <span className="muted">(raw {fmt(raw)})</span>
+    </div>
+  );
+  return (
+    <div className="chart-tooltip">
+      <div>
+        step {row.step} · epoch {row.epoch}
+      </div>
+      {line(showCons ? 'loss' : 'loss (CE)', COLORS.loss, row.lossSmooth, row.loss)}
+      {showCons && line('cross-entropy', COLORS.ce, row.ceSmooth, row.ce)}
+      {showCons && line(`${lamText}·consistency`, COLORS.cons, row.consSmooth, row.cons)}
+    </div>
+  );
+}
+
+const RAW = { dot: false, activeDot: false, strokeWidth: 1, strokeOpacity: 0.28, isAnimationActive: false, legendType: 'none', type: 'linear' } as const;
+const SMOOTH = { dot: false, strokeWidth: 2, isAnimationActive: false, legendType: 'none', type: 'linear' } as const;
+// Props recharts compares by identity are kept stable, so a redraw only replaces the data.
+const MARGIN = { top: 14, right: 8, bottom: 4, left: 0 };
+const X_DOMAIN: [string, string] = ['dataMin', 'dataMax'];
+const X_LABEL = { value: 'step', position: 'insideBottomRight', offset: -2, fontSize: 12 } as const;
+
+interface PlotProps {
+  series: LossSeries;
+  showCons: boolean;
+  lamText: string;
+  leftTicks: number[];
+  rightTicks: number[];
+}
+
+const top = (ticks: number[]) => ticks[ticks.length - 1];
+/** 20000 → "20k": long runs' step numbers stay short. */
+const stepTick = (v: number) => (v >= 10000 && v % 1000 === 0 ? `${v / 1000}k` : String(v));
+
+/**
+ * Dashed lines where each epoch begins, labelled (every k-th when there are many). Drawn from the
+ * chart's x scale rather than as recharts ReferenceLines: each ReferenceLine re-registers itself in
+ * the chart's store on every render, which made every redraw of a long run recompute the chart
+ * about a hundred times.
+ */
+function EpochMarkers({ boundaries }: { boundaries: EpochBoundary[] }) {
+  const x = useXAxisScale();
+  const area = usePlotArea();
+  if (!x || !area) return null;
+  const every = labelEvery(boundaries.length);
+  return (
+    <g className="epoch-markers">
+      {boundaries.map((b, i) => {
+        const px = x(b.x);
+        if (px === undefined || !Number.isFinite(px) || px < area.x || px > area.x + area.width) return null;
+        return (
+          <g key={b.epoch} className="epoch-marker">
+            <line x1={px} x2={px} y1={area.y} y2={area.y + area.height} stroke={boundaries.length > 20 ? '#d1d5db' : '#9ca3af'} strokeDasharray="4 3" />
+            {(i + 1) % every === 0 && (
+              <text x={px + 4} y={area.y + 11} fontSize={11} fill="#6b7280">
+                epoch {b.epoch}
+              </text>
+            )}
+          </g>
+        );
+      })}
+    </g>
+  );
+}
+
+/**
+ * The recharts part, memoised on its data: progress messages re-render LossChart several times a
+ * second, and without this each would make recharts recompute the whole chart.
+ */
+const LossPlot = memo(function LossPlot({ series, showCons, lamText, leftTicks, rightTicks }: PlotProps) {
+  const first = series.rows.length ? series.rows[0].step : 0;
+  const last = series.rows.length ? series.rows[series.rows.length - 1].step : 1;
+  // Round step numbers (500, 1000 …) rather than recharts' even split of the range (1, 751, 1501 …).
+  const xTicks = useMemo(() => niceTicks(last, 7).filter((t) => t >= first && t <= last), [first, last]);
+  const leftDomain = useMemo(() => [0, top(leftTicks)], [leftTicks]);
+  const rightDomain = useMemo(() => [0, top(rightTicks)], [rightTicks]);
+  const tooltip = useCallback(
+    (p: { active?: boolean; payload?: readonly unknown[] }) => <LossTooltip active={p.active} payload={p.payload as TipProps['payload']} showCons={showCons} lamText={lamText} />,
+    [showCons, lamText],
+  );
+  return (
+    <ResponsiveContainer width="100%" height="100%">
+      <LineChart data={series.rows} margin={MARGIN}>
+        <CartesianGrid strokeDasharray="3 3" stroke="#e5e7eb" />
+        <XAxis
+          dataKey="step"
+          type="number"
+          domain={X_DOMAIN}
+          ticks={xTicks.length >= 2 ? xTicks : undefined}
+          tickFormatter={stepTick}
+          allowDecimals={false}
+          tick={AXIS_TICK}
+          label={X_LABEL}
+        />
+        <YAxis yAxisId="left" tick={AXIS_TICK} width={48} domain={leftDomain} ticks={leftTicks} allowDataOverflow />
+        {showCons && <YAxis yAxisId="right" orientation="right" tick={AXIS_TICK} width={52} domain={rightDomain} ticks={rightTicks} allowDataOverflow />}
+        <EpochMarkers boundaries={series.boundaries} />
+        <Tooltip content={tooltip} isAnimationActive={false} />
+        {/* Raw values first, so the smoothed lines are drawn over them. */}
+        <Line {...RAW} className="loss-raw" yAxisId="left" dataKey="loss" name="loss (raw)" stroke={COLORS.loss} />
+        {showCons && <Line {...RAW} className="loss-raw" yAxisId="left" dataKey="ce" name="cross-entropy (raw)" stroke={COLORS.ce} />}
+        {showCons && <Line {...RAW} className="loss-raw" yAxisId="right" dataKey="cons" name="consistency (raw)" stroke={COLORS.cons} />}
+        <Line {...SMOOTH} className="loss-smooth" yAxisId="left" dataKey="lossSmooth" name="loss" stroke={COLORS.loss} />
+        {showCons && <Line {...SMOOTH} className="loss-smooth" yAxisId="left" dataKey="ceSmooth" name="cross-entropy" stroke={COLORS.ce} strokeWidth={1.75} />}
+        {showCons && <Line {...SMOOTH} className="loss-smooth" yAxisId="right" dataKey="consSmooth" name="consistency" stroke={COLORS.cons} strokeWidth={1.75} />}
+      </LineChart>
+    </ResponsiveContainer>
+  );
+});
 
 export function LossChart() {
-  const steps = useLab((s) => s.run.steps);
-  const method = useLab((s) => s.run.settings?.method ?? null);
-  const data = useMemo(() => thin(steps), [steps]);
-  const showConsistency = method !== 'baseline';
+  const latest = useLab((s) => s.run.steps);
+  const running = useLab((s) => isRunning(s.run.status));
+  const paused = useLab((s) => s.run.paused);
+  const method = useLab((s) => s.run.started?.config.method ?? s.run.settings?.method ?? null);
+  const lam = useLab((s) => s.run.started?.config.lam ?? null);
+  const [smoothing, setSmoothing] = useState(DEFAULT_SMOOTHING);
+  // A finished, paused or new run is drawn at once; a running one about once a second.
+  const steps = useThrottled(latest, REDRAW_MS, !running || paused || latest.length < 2);
+  const builder = useRef<LossSeriesBuilder>(null);
+  builder.current ??= new LossSeriesBuilder();
+  const series = useMemo(() => builder.current!.update(steps, { smoothing, lam: lam ?? 1 }), [steps, smoothing, lam]);
+  const showCons = method !== 'baseline';
+  const leftTicks = useMemo(() => niceTicks(maxOf(series.rows, showCons ? ['loss', 'ce'] : ['loss'])), [series, showCons]);
+  const rightTicks = useMemo(() => niceTicks(maxOf(series.rows, ['cons'])), [series]);
+  const lamText = lam === null ? 'λ' : `${lam}`;
+
+  const legend: LegendItem[] = showCons
+    ? [
+        { label: 'loss = CE + λ·consistency', color: COLORS.loss },
+        { label: 'cross-entropy (CE)', color: COLORS.ce },
+        { label: `${lamText}·consistency (right axis)`, color: COLORS.cons },
+      ]
+    : [{ label: 'loss (cross-entropy only: baseline)', color: COLORS.loss }];
+
+  const controls = (
+    <label className="smoothing" title="Exponential moving average of the raw values (TensorBoard's smoothing); 0 = off">
+      smoothing
+      <input type="range" min={0} max={0.99} step={0.01} value={smoothing} onChange={(e) => setSmoothing(Number(e.target.value))} data-testid="loss-smoothing" />
+      <output>{smoothing.toFixed(2)}</output>
+    </label>
+  );
+
   return (
-    <section className="panel chart" aria-label="Loss per step">
-      <h2>Loss per step</h2>
-      <div className="chart-box" data-testid="loss-chart" data-points={steps.length} data-drawn={data.length}>
-        {data.length === 0 ? (
-          <p className="placeholder muted">The losses of each training step appear here once a run starts.</p>
-        ) : (
-          <ResponsiveContainer width="100%" height="100%">
-            <LineChart data={data} margin={{ top: 8, right: 12, bottom: 4, left: 0 }}>
-              <CartesianGrid strokeDasharray="3 3" stroke="#e5e7eb" />
-              <XAxis dataKey="step" type="number" domain={[1, 'dataMax']} allowDecimals={false} tick={{ fontSize: 12 }} label={{ value: 'step', position: 'insideBottomRight', offset: -2, fontSize: 12 }} />
-              <YAxis yAxisId="left" tick={{ fontSize: 12 }} width={48} domain={[0, 'auto']} />
-              {showConsistency && <YAxis yAxisId="right" orientation="right" tick={{ fontSize: 12 }} width={56} domain={[0, 'auto']} />}
-              <Tooltip formatter={(v) => (typeof v === 'number' ? v.toFixed(4) : String(v))} labelFormatter={(s) => `step ${s}`} />
-              <Legend wrapperStyle={{ fontSize: 13 }} />
-              {showConsistency ? (
-                [
-                  <Line key="loss" yAxisId="left" type="linear" dataKey="loss" name="loss = CE + λ·consistency" stroke={COLORS.loss} dot={false} strokeWidth={2} isAnimationActive={false} />,
-                  <Line key="ce" yAxisId="left" type="linear" dataKey="ce" name="cross-entropy (CE)" stroke={COLORS.ce} dot={false} strokeWidth={1.5} isAnimationActive={false} />,
-                  <Line key="cons" yAxisId="right" type="linear" dataKey="consistency" name="consistency (right axis)" stroke={COLORS.consistency} dot={false} strokeWidth={1.5} isAnimationActive={false} />,
-                ]
-              ) : (
-                // The baseline's loss is its cross-entropy: one line.
-                <Line yAxisId="left" type="linear" dataKey="loss" name="loss (cross-entropy only)" stroke={COLORS.loss} dot={false} strokeWidth={2} isAnimationActive={false} />
-              )}
-            </LineChart>
-          </ResponsiveContainer>
-        )}
-      </div>
-    </section>
+    <ChartFrame
+      title="Loss per step"
+      testId="loss-chart"
+      height={300}
+      legend={legend}
+      controls={controls}
+      note={series.total > series.rows.length ? `${series.total} steps, drawn as ${series.rows.length} points (every step's minimum and maximum kept)` : null}
+      placeholder={series.total === 0 ? 'The losses of each training step appear here once a run starts.' : null}
+      // points: steps received (the store); shown: steps in the chart as drawn (≤ 1 s behind); drawn: rows drawn.
+      data={{ points: latest.length, shown: series.total, drawn: series.rows.length, epochs: series.boundaries.length + (series.total > 0 ? 1 : 0) }}
+    >
+      <LossPlot series={series} showCons={showCons} lamText={lamText} leftTicks={leftTicks} rightTicks={rightTicks} />
+    </ChartFrame>
   );
 }

@@ -1,41 +1,85 @@
-// Live progress of the current run: phase, epoch, step, throughput, ETA, and the final summary.
-import { useLab, type RunStatus } from '../store.ts';
+// Live progress of the current run: status and bar, the run's configuration, then a fixed grid of
+// figures (epoch, step, images/s, ETA, phase, backend and GPU adapter, memory in use) that keeps
+// its layout while the numbers change, and the final summary or error.
+import { isRunning, useLab } from '../store.ts';
+import { BACKEND_LABELS } from '../../worker/protocol.ts';
 import { duration, pct, sci } from '../format.ts';
+import { bytesText } from '../charts/units.ts';
+import '../charts.css';
 
-const STATUS_TEXT: Record<RunStatus, string> = {
+/** Unknown statuses (added later) fall back to the status name itself. */
+const STATUS_TEXT: Partial<Record<string, string>> = {
   idle: 'Not started',
   starting: 'Starting…',
-  data: 'Generating the demo dataset…',
+  data: 'Preparing the data…',
   training: 'Training',
   evaluating: 'Evaluating on the test split…',
   stopping: 'Stopping after the current step…',
+  paused: 'Paused',
   done: 'Finished',
   stopped: 'Stopped',
   error: 'Failed',
 };
 
+const PHASE_TEXT: Partial<Record<string, string>> = { data: 'preparing data', train: 'training', evaluate: 'evaluating (test split)' };
+
+/** The worker's memory report, read defensively: older workers send none. */
+function memoryOf(p: unknown): { bytes: number; tensors: number | null; gpuBytes: number | null } | null {
+  const m = (p as { memory?: { bytes?: unknown; tensors?: unknown; gpuBytes?: unknown } } | null)?.memory;
+  if (!m || typeof m.bytes !== 'number') return null;
+  return { bytes: m.bytes, tensors: typeof m.tensors === 'number' ? m.tensors : null, gpuBytes: typeof m.gpuBytes === 'number' ? m.gpuBytes : null };
+}
+
+function memoryText(m: ReturnType<typeof memoryOf>): string {
+  if (!m) return '–';
+  const parts = [bytesText(m.bytes)];
+  if (m.tensors !== null) parts.push(`${m.tensors} tensors`);
+  if (m.gpuBytes !== null && m.gpuBytes !== m.bytes) parts.push(`${bytesText(m.gpuBytes)} on GPU`);
+  return parts.join(' · ');
+}
+
+function Stat({ label, value, testId, title }: { label: string; value: string; testId: string; title?: string }) {
+  return (
+    <div className="stat" title={title}>
+      <dt>{label}</dt>
+      <dd data-testid={testId}>{value}</dd>
+    </div>
+  );
+}
+
 export function ProgressPanel() {
   const run = useLab((s) => s.run);
+  const backend = useLab((s) => s.backend);
   const p = run.progress;
+  const finished = run.status === 'done' || run.status === 'stopped' || run.status === 'error';
   let fraction = 0;
-  let line: string | null = null;
-  let detail: string | null = null;
+  let epoch = '–';
+  let step = '–';
+  let speed = '–';
+  let eta = '–';
+  let dataLine: string | null = null;
   if (p?.phase === 'data') {
     fraction = p.total > 0 ? p.done / p.total : 0;
-    line = `${p.detail}: ${p.done} / ${p.total}`;
+    dataLine = `${p.detail}: ${p.done} / ${p.total}`;
   } else if (p) {
     fraction = p.totalSteps > 0 ? p.step / p.totalSteps : 0;
-    line = `Epoch ${p.epoch} / ${p.epochs} · step ${p.stepInEpoch} / ${p.stepsPerEpoch}${p.epochs > 1 ? ` (${p.step} / ${p.totalSteps} in all)` : ''}`;
-    detail = `${p.imagesPerSecond.toFixed(1)} images/s · ETA ${run.status === 'done' || run.status === 'stopped' ? '–' : duration(p.etaSeconds)}`;
+    epoch = `${p.epoch} / ${p.epochs} (step ${p.stepInEpoch} / ${p.stepsPerEpoch})`;
+    step = `${p.step} / ${p.totalSteps}`;
+    speed = `${p.imagesPerSecond.toFixed(1)} images/s`;
+    eta = finished ? '–' : duration(p.etaSeconds);
   }
   if (run.status === 'done') fraction = 1;
+  const phase = p && !finished ? (PHASE_TEXT[p.phase] ?? p.phase) : '–';
+  const memory = memoryOf(p);
+  const backendName = backend.name ? BACKEND_LABELS[backend.name] : backend.status === 'failed' ? 'none' : 'choosing…';
+  const paused = (run as { paused?: boolean }).paused === true && isRunning(run.status);
   const summary = run.summary;
   const st = run.started;
   return (
     <section className="panel progress" aria-label="Progress">
       <h2>Progress</h2>
       <p className={`status status-${run.status}`} data-testid="run-status" data-status={run.status}>
-        {STATUS_TEXT[run.status]}
+        {paused ? 'Paused' : (STATUS_TEXT[run.status] ?? run.status)}
       </p>
       <div className="bar" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(fraction * 100)}>
         <div className="bar-fill" style={{ width: `${(fraction * 100).toFixed(1)}%` }} />
@@ -47,8 +91,26 @@ export function ProgressPanel() {
           {st.trainCount} train / {st.testCount} test faces · {st.flippedLabels} training labels flipped ({pct(st.flippedLabels / Math.max(1, st.trainCount))})
         </p>
       )}
-      {line && <p data-testid="progress-line">{line}</p>}
-      {detail && <p className="muted" data-testid="progress-speed">{detail}</p>}
+      <dl className="stats" data-testid="progress-stats">
+        <Stat label="Epoch" value={epoch} testId="progress-epoch" title="Epoch, and the step within it" />
+        <Stat label="Step" value={step} testId="progress-step" title="Optimiser steps, whole run" />
+        <Stat label="Speed" value={speed} testId="progress-speed" />
+        <Stat label="ETA" value={eta} testId="progress-eta" />
+        <Stat label="Phase" value={phase} testId="progress-phase" />
+        <Stat label="Backend" value={backendName} testId="progress-backend" title={backend.reason ?? undefined} />
+        <Stat label={backend.name === 'webgl' ? 'Renderer' : 'GPU adapter'} value={backend.adapter ?? '–'} testId="progress-adapter" title={backend.adapter ?? undefined} />
+        <Stat
+          label="Memory in use"
+          value={memoryText(memory)}
+          testId="progress-memory"
+          title="tf.memory() in the worker: bytes held by tensors on the backend"
+        />
+      </dl>
+      {dataLine && (
+        <p className="muted" data-testid="progress-line">
+          {dataLine}
+        </p>
+      )}
       {summary && (
         <p className="summary" data-testid="run-summary">
           {summary.stoppedBy === 'cancelled' ? 'Stopped' : 'Done'} after {summary.steps} steps in {duration(summary.seconds)}

@@ -1,0 +1,55 @@
+// Memorisation, for runs with flipped labels: of the training samples whose label was flipped, the
+// share the model predicts as the (wrong) label it is trained on versus as their true label. EAC's
+// claim is that the first stays low; a baseline's climbs as it memorises the noise.
+import { useMemo } from 'react';
+import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { useLab } from '../store.ts';
+import { isNoisyRun, memorisationRows } from '../charts/epoch-series.ts';
+import { ChartFrame, type LegendItem } from './ChartFrame.tsx';
+import { AXIS_TICK, dotsFor, epochAxisProps, percentText, percentTick, usePlannedEpochs } from './epoch-axis.tsx';
+import '../charts.css';
+
+const COLORS = { noisy: '#dc2626', clean: '#059669' };
+const LEGEND: LegendItem[] = [
+  { label: 'predicted as their noisy (training) label', color: COLORS.noisy },
+  { label: 'predicted as their true label', color: COLORS.clean },
+];
+
+export function MemorisationChart() {
+  const epochs = useLab((s) => s.run.epochs);
+  const flipped = useLab((s) => s.run.started?.flippedLabels ?? null);
+  const rows = useMemo(() => memorisationRows(epochs), [epochs]);
+  const last = usePlannedEpochs(rows.length ? rows[rows.length - 1].epoch : 0);
+  const noisy = isNoisyRun(flipped, epochs);
+  if (noisy === false) {
+    return (
+      <section className="panel chart chart-hidden" aria-label="Memorisation" data-testid="memorisation-chart" data-hidden="clean">
+        <h2>Memorisation</h2>
+        <p className="chart-note muted">This run trains on clean labels: there are no flipped samples to follow.</p>
+      </section>
+    );
+  }
+  const count = flipped ?? (epochs.length ? epochs[epochs.length - 1].memorisation.flipped : null);
+  return (
+    <ChartFrame
+      title="Memorisation"
+      testId="memorisation-chart"
+      height={240}
+      legend={LEGEND}
+      note={count !== null ? `Share of the ${count} training samples whose label was flipped.` : null}
+      placeholder={rows.length === 0 ? 'After each epoch: how many label-flipped samples the model predicts as their noisy label.' : null}
+      data={{ points: rows.length }}
+    >
+      <ResponsiveContainer width="100%" height="100%">
+        <LineChart data={rows} margin={{ top: 10, right: 12, bottom: 4, left: 0 }}>
+          <CartesianGrid strokeDasharray="3 3" stroke="#e5e7eb" />
+          <XAxis {...epochAxisProps(last)} />
+          <YAxis domain={[0, 1]} ticks={[0, 0.25, 0.5, 0.75, 1]} tickFormatter={percentTick} tick={AXIS_TICK} width={44} />
+          <Tooltip formatter={percentText} labelFormatter={(e) => `epoch ${e}`} isAnimationActive={false} />
+          <Line type="linear" dataKey="noisy" name="as noisy label" stroke={COLORS.noisy} strokeWidth={2} dot={dotsFor(rows.length, COLORS.noisy)} isAnimationActive={false} />
+          <Line type="linear" dataKey="clean" name="as true label" stroke={COLORS.clean} strokeWidth={2} dot={dotsFor(rows.length, COLORS.clean)} isAnimationActive={false} />
+        </LineChart>
+      </ResponsiveContainer>
+    </ChartFrame>
+  );
+}
