@@ -20,9 +20,10 @@ import { loadCachedDataset } from '../src/storage/dataset-cache.ts';
 import { loadCachedWeights } from '../src/storage/weights-cache.ts';
 import { exportModelSafetensors } from '../src/weights/export.ts';
 import {
-  checkpointBytes, getRun, loadAttention, loadCheckpoint, runLockName, saveCheckpoint, saveRun,
+  appendEpoch, checkpointBytes, getRun, loadAttention, loadCheckpoint, runLockName, saveCheckpoint, saveRun,
   type AttentionHistory, type RunRecord, type RunRequest,
 } from '../src/storage/run-store.ts';
+import { announceRun } from '../src/storage/run-channel.ts';
 
 interface WorkerScope {
   postMessage(message: FromWorker, transfer?: Transferable[]): void;
@@ -294,6 +295,7 @@ async function runLocked(msg: StartMessage, me: ActiveRun): Promise<void> {
       ? { ...req.record, status: 'running', error: null }
       : { key: runKey, name: `${config.method === 'eac' ? 'EAC' : 'Baseline'} ${config.arch} · ${dataset.name}`, createdAt: now, updatedAt: now, status: 'running', request, epochs: [], checkpointEpoch: null, summary: null, error: null };
     await saveRun(record);
+    announceRun({ type: 'run-started', key: runKey });
     const attentionIdx = request.attention.indices ?? chooseAttentionSamples(dataset.train, request.attention.count, request.attention.seed);
     let history: AttentionHistory | null = req.attention;
     let result: RunResult;
@@ -333,6 +335,7 @@ async function runLocked(msg: StartMessage, me: ActiveRun): Promise<void> {
           onCheckpoint: async (c) => {
             record = await saveCheckpoint(record!, c, history);
             post({ type: 'checkpoint', runId, epoch: c.epoch, bytes: checkpointBytes(c) });
+            announceRun({ type: 'run-epoch', key: runKey, epoch: c.epoch });
           },
           onStep: (p) => {
             steps = p.step;
@@ -352,6 +355,8 @@ async function runLocked(msg: StartMessage, me: ActiveRun): Promise<void> {
             testAccs.push(metrics.testAcc);
             flush();
             post({ type: 'epoch', runId, metrics });
+            // Other tabs' comparisons see the epoch now, before its checkpoint is written.
+            void appendEpoch(runKey, metrics).then(() => announceRun({ type: 'run-epoch', key: runKey, epoch: metrics.epoch }), () => undefined);
           },
         });
         break;
@@ -370,6 +375,7 @@ async function runLocked(msg: StartMessage, me: ActiveRun): Promise<void> {
     flush();
     record = { ...record, status: result.summary.stoppedBy === 'cancelled' ? 'stopped' : 'done', summary: result.summary, epochs: result.epochs };
     await saveRun(record);
+    announceRun({ type: 'run-done', key: runKey, status: record.status });
     post({ type: 'done', runId, summary: result.summary });
   } catch (e) {
     flush();
@@ -383,6 +389,7 @@ async function runLocked(msg: StartMessage, me: ActiveRun): Promise<void> {
         epochs: testAccs.length, steps, seconds: (performance.now() - started) / 1000, stoppedBy: 'cancelled',
       };
       if (record) await saveRun({ ...record, status: 'stopped', summary }).catch(() => undefined);
+      announceRun({ type: 'run-done', key: runKey, status: 'stopped' });
       post({ type: 'done', runId, summary });
       return;
     }
@@ -393,6 +400,7 @@ async function runLocked(msg: StartMessage, me: ActiveRun): Promise<void> {
     if (kind === 'nan' && lastGood !== null) message += `; the last good checkpoint (epoch ${lastGood}) is kept`;
     // A lost device leaves the run resumable: its record stays 'running' until resumed.
     if (record && kind !== 'device-lost') await saveRun({ ...record, status: 'error', error: message }).catch(() => undefined);
+    announceRun({ type: 'run-done', key: runKey, status: kind === 'device-lost' ? 'interrupted' : 'error' });
     post({ type: 'error', runId, message, kind, checkpointEpoch: lastGood });
   }
 }

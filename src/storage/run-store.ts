@@ -3,7 +3,7 @@
 // checkpoint (weights, optimiser, random stream: src/engine/checkpoint.ts) and its attention-panel
 // history. The training worker writes them; the page reads them to list runs and to resume one
 // after a reload, a crash or a lost GPU device. Works in a worker and in the page (no DOM).
-import { createStore, del, get, getMany, keys, set, type UseStore } from 'idb-keyval';
+import { createStore, del, get, getMany, keys, set, update, type UseStore } from 'idb-keyval';
 import type { TrainCheckpoint } from '../engine/checkpoint.ts';
 import type { TrainConfig } from '../engine/config.ts';
 import type { EpochMetrics, RunSummary } from '../engine/trainer.ts';
@@ -32,6 +32,10 @@ export interface RunRecord {
   checkpointEpoch: number | null;
   summary: RunSummary | null;
   error: string | null;
+  /** Set on runs imported from a file (another machine, `eac train --out`): where from, and a fingerprint that spots re-imports. */
+  imported?: { file: string; format: string; at: string; fingerprint: string };
+  /** The measured share of flipped training labels, when the run's source reported it (imports). */
+  labelNoise?: number | null;
 }
 
 export interface AttentionHistory {
@@ -94,8 +98,65 @@ async function put(key: string, value: unknown, what: string, bytes: number): Pr
   }
 }
 
+/**
+ * Changes a stored record in one transaction (idb-keyval `update`: read, modify, write), so that
+ * concurrent writers (a worker's epochs, a page renaming the run, another tab) never undo each
+ * other's fields, as separate get-then-set calls would.
+ */
+async function modify(key: string, what: string, fn: (old: RunRecord | undefined) => RunRecord): Promise<RunRecord> {
+  let next: RunRecord | undefined;
+  try {
+    await update(recordKey(key), (old: RunRecord | undefined) => (next = { ...fn(old), updatedAt: new Date().toISOString() }), runs());
+  } catch (e) {
+    if (e instanceof RunStoreError) throw e;
+    if (isQuotaError(e)) throw new RunStoreError(`not enough storage to save the ${what}${await storageLine()}; free space by deleting old runs, datasets or weights`);
+    throw new RunStoreError(`could not save the ${what}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  return next!;
+}
+
+/**
+ * Writes the worker's view of a run. The name stays as stored (the user may rename a run while it
+ * trains), and so do epochs stored after the record's last one (appendEpoch runs ahead of the
+ * checkpoint the worker's copy comes from).
+ */
 export async function saveRun(record: RunRecord): Promise<void> {
-  await put(recordKey(record.key), { ...record, updatedAt: new Date().toISOString() }, 'run record', 1e5);
+  await modify(record.key, 'run record', (old) => {
+    const last = record.epochs.length ? record.epochs[record.epochs.length - 1].epoch : 0;
+    const newer = old ? old.epochs.filter((e) => e.epoch > last) : [];
+    return { ...record, name: old?.name ?? record.name, epochs: newer.length ? record.epochs.concat(newer) : record.epochs };
+  });
+}
+
+/** Adds (or replaces) one epoch's metrics as soon as they are measured, before the checkpoint is written. */
+export async function appendEpoch(key: string, metrics: EpochMetrics): Promise<RunRecord> {
+  return modify(key, `metrics of epoch ${metrics.epoch}`, (old) => {
+    if (!old) throw new RunStoreError(`no stored run ${key} (deleted?)`);
+    // A resumed run redoes the epochs after its checkpoint: later ones are replaced, not repeated.
+    return { ...old, epochs: old.epochs.filter((e) => e.epoch < metrics.epoch).concat([metrics]) };
+  });
+}
+
+export async function renameRun(key: string, name: string): Promise<RunRecord> {
+  const clean = name.trim();
+  if (!clean) throw new RunStoreError('a run needs a name');
+  if (clean.length > 200) throw new RunStoreError('a run name has at most 200 characters');
+  return modify(key, 'new name', (old) => {
+    if (!old) throw new RunStoreError(`no stored run ${key} (deleted in another tab?)`);
+    return { ...old, name: clean };
+  });
+}
+
+/** Stores runs read from a file under fresh keys (they have no checkpoint); never overwrites a stored run. */
+export async function storeImportedRuns(records: readonly RunRecord[]): Promise<RunRecord[]> {
+  const out: RunRecord[] = [];
+  for (const r of records) {
+    out.push(await modify(r.key, `imported run "${r.name}"`, (old) => {
+      if (old) throw new RunStoreError(`a run with the key ${r.key} is already stored`);
+      return { ...r, checkpointEpoch: null };
+    }));
+  }
+  return out;
 }
 
 export async function getRun(key: string): Promise<RunRecord | null> {

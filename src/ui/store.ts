@@ -76,6 +76,11 @@ export interface LabState {
   resetBackend: () => void;
   receive: (msg: FromWorker) => void;
   workerFailed: (message: string) => void;
+  /** A stored run shown read-only in the run's place (the compare view's history); this tab's own last run waits in `saved`. */
+  viewing: { key: string; name: string; saved: RunState } | null;
+  /** Shows a stored run in the charts and attention panel; refused while this tab trains. */
+  viewStoredRun: (run: RunState, name: string) => boolean;
+  closeStoredRun: () => void;
 }
 
 const emptyRun = (id = 0): RunState => ({
@@ -128,7 +133,7 @@ export function reduceRun(run: RunState, msg: FromWorker): RunState {
   }
 }
 
-export const useLab = create<LabState>()((set) => ({
+export const useLab = create<LabState>()((set, get) => ({
   draft: draftOf(DEFAULT_SETTINGS),
   errors: {},
   backend: pendingBackend,
@@ -143,7 +148,7 @@ export const useLab = create<LabState>()((set) => ({
   applyPreset: (name) => set({ draft: draftOf(PRESETS[name]), errors: {} }),
   setDraft: (key, value) => set((s) => ({ draft: { ...s.draft, [key]: value }, errors: { ...s.errors, [key]: undefined } })),
   setErrors: (errors) => set({ errors }),
-  beginRun: (id, settings, runKey) => set({ run: { ...emptyRun(id), status: 'starting', settings, startedAt: Date.now(), runKey }, errors: {} }),
+  beginRun: (id, settings, runKey) => set({ run: { ...emptyRun(id), status: 'starting', settings, startedAt: Date.now(), runKey }, errors: {}, viewing: null }),
   markPaused: (paused) => set((s) => (isRunning(s.run.status) ? { run: { ...s.run, paused, holding: paused && s.run.holding } } : {})),
   markStopping: () => set((s) => (isRunning(s.run.status) ? { run: { ...s.run, status: 'stopping' } } : {})),
   markKilled: (message) => set((s) => ({ run: { ...s.run, status: 'stopped', error: message } })),
@@ -165,6 +170,14 @@ export const useLab = create<LabState>()((set) => ({
       }
       return { run };
     }),
+  viewing: null,
+  viewStoredRun: (run, name) => {
+    const s = get();
+    if (isRunning(s.run.status)) return false;
+    set({ run, viewing: { key: run.runKey ?? '', name, saved: s.viewing ? s.viewing.saved : s.run } });
+    return true;
+  },
+  closeStoredRun: () => set((s) => (s.viewing ? { run: s.viewing.saved, viewing: null } : {})),
   workerFailed: (message) =>
     set((s) => ({
       workerError: message,

@@ -1,0 +1,67 @@
+// The selected runs' curves on shared axes: test accuracy, train accuracy against the training
+// (noisy) and the clean labels, and memorisation of the label-flipped samples; one colour per run
+// (the same in every tab), redrawn as runs report epochs.
+import { useMemo } from 'react';
+import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import type { RunRecord } from '../../storage/run-store.ts';
+import { ChartFrame } from '../components/ChartFrame.tsx';
+import { AXIS_TICK, dotsFor, epochAxisProps, percentText, percentTick } from '../components/epoch-axis.tsx';
+import { METRICS, overlayRows, runColor, type Metric } from './compare-data.ts';
+
+function OverlayChart({ metric, runs, last }: { metric: Metric; runs: readonly RunRecord[]; last: number }) {
+  const shown = metric.noisyOnly ? runs.filter((r) => r.epochs.some((e) => e.memorisation.flipped > 0)) : runs;
+  const memorised = metric.id === 'memorised';
+  const rows = useMemo(
+    () => overlayRows(shown, metric.pick, memorised ? { prefix: 'c', pick: (e) => e.memorisation.predictedClean } : undefined),
+    [shown, metric, memorised],
+  );
+  const points = shown.reduce((n, r) => n + r.epochs.length, 0);
+  return (
+    <ChartFrame
+      title={metric.title}
+      testId={`compare-chart-${metric.id}`}
+      height={220}
+      note={memorised ? 'solid: predicted as the noisy (wrong) label · dashed: as the true label' : null}
+      placeholder={points === 0 ? (metric.noisyOnly ? 'Runs with label noise show here after their first epoch.' : 'Curves appear as the selected runs finish epochs.') : null}
+      data={{ points, runs: shown.length }}
+    >
+      <ResponsiveContainer width="100%" height="100%">
+        <LineChart data={rows} margin={{ top: 10, right: 12, bottom: 4, left: 0 }}>
+          <CartesianGrid strokeDasharray="3 3" stroke="#e5e7eb" />
+          <XAxis {...epochAxisProps(last)} />
+          <YAxis domain={[0, 1]} ticks={[0, 0.25, 0.5, 0.75, 1]} tickFormatter={percentTick} tick={AXIS_TICK} width={44} />
+          <Tooltip formatter={percentText} labelFormatter={(e) => `epoch ${e}`} isAnimationActive={false} />
+          {shown.map((r, i) => (
+            <Line key={r.key} type="linear" dataKey={`s${i}`} name={r.name} stroke={runColor(r.key)} strokeWidth={2} dot={dotsFor(r.epochs.length, runColor(r.key))} connectNulls isAnimationActive={false} />
+          ))}
+          {memorised
+            ? shown.map((r, i) => (
+                <Line key={`c-${r.key}`} type="linear" dataKey={`c${i}`} name={`${r.name} (true label)`} stroke={runColor(r.key)} strokeDasharray="5 4" strokeWidth={1.5} dot={false} connectNulls isAnimationActive={false} />
+              ))
+            : null}
+        </LineChart>
+      </ResponsiveContainer>
+    </ChartFrame>
+  );
+}
+
+export function CompareCharts({ runs }: { runs: readonly RunRecord[] }) {
+  const last = Math.max(1, ...runs.map((r) => Math.max(r.request.config.epochs, r.epochs.length ? r.epochs[r.epochs.length - 1].epoch : 0)));
+  return (
+    <section className="compare-charts" aria-label="Curves of the selected runs">
+      <ul className="chart-legend compare-legend" data-testid="compare-legend">
+        {runs.map((r) => (
+          <li key={r.key} data-run={r.key}>
+            <span className="swatch" style={{ borderColor: runColor(r.key) }} aria-hidden="true" />
+            <span data-legend-color={runColor(r.key)}>{r.name}</span>
+          </li>
+        ))}
+      </ul>
+      <div className="chart-pair">
+        {METRICS.map((m) => (
+          <OverlayChart key={m.id} metric={m} runs={runs} last={last} />
+        ))}
+      </div>
+    </section>
+  );
+}

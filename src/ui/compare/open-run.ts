@@ -1,0 +1,20 @@
+// Re-opening a stored run: its record, the step losses of its last checkpoint and its attention
+// history, loaded from the run store into the lab's charts and attention panel (read-only; the
+// tab's own last run comes back when the view is closed).
+import { loadAttention, loadCheckpoint, type RunRecord } from '../../storage/run-store.ts';
+import { useLab } from '../store.ts';
+import { useCompare } from './compare-store.ts';
+import { runStateOfRecord } from './compare-data.ts';
+
+export async function openStoredRun(r: RunRecord): Promise<boolean> {
+  try {
+    // Imported runs have no checkpoint: their epochs only (no steps, no attention maps).
+    const [ckpt, attention] = r.checkpointEpoch === null ? [null, null] : await Promise.all([loadCheckpoint(r.key), loadAttention(r.key)]);
+    const ok = useLab.getState().viewStoredRun(runStateOfRecord(r, ckpt?.steps ?? [], attention), r.name);
+    if (!ok) useCompare.getState().setMessage({ kind: 'error', text: 'This tab is training: its charts are in use. Open the run from another tab.' });
+    return ok;
+  } catch (e) {
+    useCompare.getState().setMessage({ kind: 'error', text: `Could not open "${r.name}": ${e instanceof Error ? e.message : String(e)}` });
+    return false;
+  }
+}
