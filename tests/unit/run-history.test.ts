@@ -17,7 +17,7 @@ import { announceRun, closeRunChannel, listenRuns, type RunAnnouncement } from '
 import type { EpochMetrics } from '../../src/engine/trainer.ts';
 import { buildRunJson, runJsonText } from '../../src/ui/export/run-export.ts';
 import {
-  cellEpochsText, comparisonTables, lastFiveMean, nextNoiseRate, noiseColumn, noiseRateOf, overlayRows, runColor, RUN_PALETTE, runStateOfRecord,
+  cellEpochsText, comparisonTables, lastFiveMean, nextNoiseRate, noiseColumn, noiseRateOf, overlayRows, runColor, runColors, RUN_PALETTE, runStateOfRecord,
 } from '../../src/ui/compare/compare-data.ts';
 import { fingerprintOf, newRunsOnly, parseRunsFile, RunFileError, runsCsv, runsJson, runsJsonText } from '../../src/ui/compare/run-files.ts';
 import { decodeUrlState, encodeUrlState, urlWithState } from '../../src/ui/url-state.ts';
@@ -293,6 +293,13 @@ test('curves: one column per run, aligned by epoch; colours stable per key', () 
   assert.ok((RUN_PALETTE as readonly string[]).includes(runColor(a.key)));
   const spread = new Set(Array.from({ length: 200 }, (_, i) => runColor(`key-${i}`)));
   assert.equal(spread.size, RUN_PALETTE.length, 'keys spread over the whole palette');
+  // Stored runs get distinct colours up to the palette's size, the same whatever order a tab lists them in.
+  const many = Array.from({ length: RUN_PALETTE.length }, () => run());
+  const colors = runColors(many);
+  assert.equal(new Set(colors.values()).size, RUN_PALETTE.length);
+  assert.deepEqual([...runColors(many.slice().reverse())].sort(), [...colors].sort());
+  const oldest = many.slice().sort((x, y) => x.createdAt.localeCompare(y.createdAt))[0];
+  assert.equal(colors.get(oldest.key), runColor(oldest.key), 'the oldest run keeps its own colour');
 });
 
 test('a stored run as the lab’s read-only run state', () => {

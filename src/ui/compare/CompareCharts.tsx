@@ -6,7 +6,8 @@ import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YA
 import type { RunRecord } from '../../storage/run-store.ts';
 import { ChartFrame } from '../components/ChartFrame.tsx';
 import { AXIS_TICK, dotsFor, epochAxisProps, percentText, percentTick } from '../components/epoch-axis.tsx';
-import { METRICS, overlayRows, runColor, type Metric } from './compare-data.ts';
+import { METRICS, overlayRows, type Metric } from './compare-data.ts';
+import { useRunColor } from './compare-store.ts';
 
 function OverlayChart({ metric, runs, last }: { metric: Metric; runs: readonly RunRecord[]; last: number }) {
   const shown = metric.noisyOnly ? runs.filter((r) => r.epochs.some((e) => e.memorisation.flipped > 0)) : runs;
@@ -16,6 +17,7 @@ function OverlayChart({ metric, runs, last }: { metric: Metric; runs: readonly R
     [shown, metric, memorised],
   );
   const points = shown.reduce((n, r) => n + r.epochs.length, 0);
+  const runColor = useRunColor();
   return (
     <ChartFrame
       title={metric.title}
@@ -46,7 +48,9 @@ function OverlayChart({ metric, runs, last }: { metric: Metric; runs: readonly R
 }
 
 export function CompareCharts({ runs }: { runs: readonly RunRecord[] }) {
-  const last = Math.max(1, ...runs.map((r) => Math.max(r.request.config.epochs, r.epochs.length ? r.epochs[r.epochs.length - 1].epoch : 0)));
+  const runColor = useRunColor();
+  // The epochs recorded so far (not the planned ones: a long run just started would squash the rest).
+  const last = Math.max(2, ...runs.map((r) => (r.epochs.length ? r.epochs[r.epochs.length - 1].epoch : 0)));
   return (
     <section className="compare-charts" aria-label="Curves of the selected runs">
       <ul className="chart-legend compare-legend" data-testid="compare-legend">

@@ -6,8 +6,8 @@ import type { RunRecord } from '../../storage/run-store.ts';
 import { meanOfLast } from '../../engine/metrics.ts';
 import { downloadText } from '../export/download.ts';
 import { isRunning, useLab } from '../store.ts';
-import { importFiles, remove, rename, useCompare } from './compare-store.ts';
-import { methodOf, noiseRateOf, runColor } from './compare-data.ts';
+import { importFiles, remove, rename, useCompare, useRunColor } from './compare-store.ts';
+import { methodOf, noiseRateOf } from './compare-data.ts';
 import { runsCsv, runsJson, runsJsonText } from './run-files.ts';
 import { openStoredRun } from './open-run.ts';
 
@@ -28,6 +28,7 @@ function HistoryRow({ r, live, thisTab, hidden }: { r: RunRecord; live: Set<stri
   const busy = useLab((s) => isRunning(s.run.status));
   const viewing = useLab((s) => s.viewing?.key ?? null);
   const st = runState(r, live, thisTab);
+  const runColor = useRunColor();
   const training = st.id === 'live' || st.id === 'this-tab';
   const save = async () => {
     if (editing !== null && (await rename(r.key, editing))) setEditing(null);

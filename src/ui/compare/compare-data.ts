@@ -12,10 +12,9 @@ import { settingsOfRun } from '../settings.ts';
 // ---------------------------------------------------------------------------------------------
 // Colour
 
-/** Distinct on white and for common colour-vision deficiencies (Tableau 10, then darker tones). */
+/** Distinct on white and for common colour-vision deficiencies (Tableau 10, cyan, olive, grey). */
 export const RUN_PALETTE = [
-  '#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac',
-  '#1f4e79', '#a0522d', '#7b2d8b', '#2e7d32',
+  '#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#17becf', '#bcbd22', '#555555',
 ] as const;
 
 /** FNV-1a of a string (32 bits). */
@@ -28,9 +27,28 @@ export function hashString(s: string): number {
   return h >>> 0;
 }
 
-/** The same colour for a run in every tab and every chart, from its key alone. */
+/** A run's own colour, from its key alone. */
 export function runColor(key: string): string {
   return RUN_PALETTE[hashString(key) % RUN_PALETTE.length];
+}
+
+/**
+ * Colours of all stored runs: each run's own colour, unless an older run already has it, then the
+ * next free one. Every tab sees the same runs, so every tab gives a run the same colour; two runs
+ * share a colour only beyond the palette's size.
+ */
+export function runColors(records: readonly Pick<RunRecord, 'key' | 'createdAt'>[]): Map<string, string> {
+  const out = new Map<string, string>();
+  const used = new Set<number>();
+  const ordered = records.slice().sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.key.localeCompare(b.key));
+  for (const r of ordered) {
+    if (used.size === RUN_PALETTE.length) used.clear();
+    let i = hashString(r.key) % RUN_PALETTE.length;
+    while (used.has(i)) i = (i + 1) % RUN_PALETTE.length;
+    used.add(i);
+    out.set(r.key, RUN_PALETTE[i]);
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -2,10 +2,12 @@
 // a worker trains now, which the user has hidden from the charts, and the outcome of the last
 // import or history action. It follows the run store through the runs' BroadcastChannel (each
 // announcement re-reads that one record) and a poll every few seconds as a fallback.
+import { useMemo } from 'react';
 import { create } from 'zustand';
 import { deleteRun, getRun, listRuns, liveRunKeys, newRunKey, renameRun, storeImportedRuns, type RunRecord } from '../../storage/run-store.ts';
 import { announceRun, listenRuns, type RunAnnouncement } from '../../storage/run-channel.ts';
 import { newRunsOnly, parseRunsFile, RunFileError } from './run-files.ts';
+import { runColor, runColors } from './compare-data.ts';
 
 export const POLL_MS = 5000;
 
@@ -46,6 +48,15 @@ export const useCompare = create<CompareState>()((set) => ({
   showOnly: (keys) => set((s) => ({ hidden: keys === null ? [] : s.records.map((r) => r.key).filter((k) => !keys.includes(k)) })),
   setMessage: (message) => set({ message }),
 }));
+
+/** Each run's colour (the same in every tab and chart). */
+export function useRunColor(): (key: string) => string {
+  const records = useCompare((s) => s.records);
+  return useMemo(() => {
+    const colors = runColors(records);
+    return (key: string) => colors.get(key) ?? runColor(key);
+  }, [records]);
+}
 
 const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
