@@ -56,7 +56,7 @@ async function startRun(page: Page, query: string, before?: () => Promise<void>)
   await page.getByTestId('train').click();
 }
 
-test('comparison across two tabs: live runs, rename while training, closing a tab, the table, re-open, export/import', { timeout: 900_000 }, async () => {
+test('comparison across two tabs: live runs, rename while training, closing a tab, the table, re-open, export/import, new tab, QR', { timeout: 900_000 }, async () => {
   const browser = await launchChromium({ webgpu: false, webgl: false });
   try {
     const context = await browser.newContext({ viewport: { width: 1400, height: 1000 }, acceptDownloads: true });
@@ -153,6 +153,18 @@ test('comparison across two tabs: live runs, rename while training, closing a ta
     const exported = JSON.parse(readFileSync(await download.path(), 'utf8'));
     assert.equal(exported.format, 'eac-lab-runs');
     assert.deepEqual(new Set(exported.runs.map((r: { key: string }) => r.key)).size, 3);
+
+    // The settings link as a QR code, and a new comparison tab: B's settings with the method flipped.
+    await b.getByTestId('show-qr').click();
+    await waitFor(b, `(document.querySelector('[data-testid="settings-qr"]')?.naturalWidth ?? 0) > 50`, 10_000);
+    const [c] = await Promise.all([context.waitForEvent('page'), b.getByTestId('new-tab-method').click()]);
+    await c.getByTestId('setting-method').waitFor({ timeout: 60_000 });
+    const q = new URL(c.url()).searchParams;
+    // EAC is the default method: the link leaves it out.
+    assert.deepEqual([q.get('method'), q.get('noise'), q.get('width'), q.get('epochs')], [null, '0', '4', '6']);
+    assert.equal(await c.getByTestId('setting-method').inputValue(), 'eac');
+    assert.equal(await c.getByTestId('setting-noiseRate').inputValue(), '0');
+    await c.close();
 
     await b.screenshot({ path: screenshotPath('compare-view.png'), fullPage: true });
 
