@@ -219,12 +219,15 @@ async function features(msg: FeaturesRequest): Promise<void> {
         onProgress: (d, t) => report(d, t, detail),
       });
       const t1 = performance.now();
-      const umapReport = progressReporter(requestId, 'umap');
+      // UMAP first finds every point's nearest neighbours (seconds for 2,000 points, one blocking
+      // call), then lays the points out epoch by epoch; the epoch rate is timed from the layout's start.
+      progressReporter(requestId, 'umap')(0, 0, `UMAP: finding the nearest neighbours of ${indices.length} images (${dim} features each)`);
+      let layoutReport: ReturnType<typeof progressReporter> | null = null;
       const { coords } = await embed2d(feats, indices.length, dim, {
         seed: msg.seed,
         signal,
         yieldFn: macrotask,
-        onProgress: (d, t) => umapReport(d, t, `UMAP layout of ${indices.length} points (${dim} features each)`),
+        onProgress: (d, t) => (layoutReport ??= progressReporter(requestId, 'umap'))(d, t, `UMAP layout of ${indices.length} points`),
       });
       const t2 = performance.now();
       const labels = Int32Array.from(indices, (i) => split.labels[i]);

@@ -11,8 +11,8 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { launchChromium, ROOT, screenshotPath, serveBuilt, watchPage, type Served } from './harness.ts';
 
-/** ResNet-18 width 4 at 32 px, 48 training images with 30% flipped labels, one epoch. */
-const TINY = { width: '4', size: '32', trainCount: '48', testCount: '16', epochs: '1', batchSize: '16', noiseRate: '0.3' };
+/** ResNet-18 width 4 at 112 px (4×4 attention maps), 48 training images with 30% flipped labels, one epoch. */
+const TINY = { width: '4', size: '112', trainCount: '48', testCount: '16', epochs: '1', batchSize: '16', noiseRate: '0.3' };
 const LONG = 300_000;
 
 let served: Served;
@@ -96,15 +96,16 @@ test('classroom: walk-through, re-roll, side by side and the feature embedding',
     await assertDrawn(page, 'cr-map1');
     await page.keyboard.press('ArrowRight');
     await assertDrawn(page, 'cr-map2');
-    await page.keyboard.press('ArrowRight');
-    assert.equal(await page.getByTestId('cr-stage').getAttribute('data-step'), '6');
-    await assertDrawn(page, 'cr-diff');
 
     // A noisy sample: its label badge says the training label is wrong.
     await page.getByTestId('cr-noisy').click();
     await waitFor(page, `document.querySelector('[data-testid="cr-label"]')?.classList.contains('noisy') === true`, 60_000);
     await page.waitForFunction(() => !document.querySelector('.cr-hint')?.textContent?.includes('updating'), null, { timeout: 60_000 });
     await page.screenshot({ path: screenshotPath('classroom-walkthrough.png'), fullPage: false });
+    await page.keyboard.press('ArrowRight');
+    assert.equal(await page.getByTestId('cr-stage').getAttribute('data-step'), '6');
+    await assertDrawn(page, 'cr-diff');
+    await page.screenshot({ path: screenshotPath('classroom-difference.png'), fullPage: false });
     await page.keyboard.press('ArrowRight');
     assert.equal(await page.getByTestId('cr-stage').getAttribute('data-step'), '7');
     const consistency = Number(await page.getByTestId('cr-consistency').getAttribute('data-value'));

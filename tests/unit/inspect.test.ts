@@ -11,6 +11,11 @@ import { Rng } from '../../src/engine/rng.ts';
 import { computeWalkthrough, drawWalkthroughBoxes, mapOfClass, mirrorBox, type WalkthroughOptions } from '../../src/engine/walkthrough.ts';
 import { chooseSubset, embed2d, pooledFeatures, thumbnails } from '../../src/engine/embedding.ts';
 import { diverging, divergingToRgba } from '../../src/ui/attention/colormap.ts';
+import { layoutPoints, nearestPoint } from '../../src/ui/classroom/scatter-layout.ts';
+import { nextNoisy, partnerRun } from '../../src/ui/classroom/classroom-store.ts';
+import type { RunRecord } from '../../src/storage/run-store.ts';
+import type { RunInfo } from '../../src/worker/inspect-protocol.ts';
+import { defaultTrainConfig } from '../../src/engine/config.ts';
 import { generateDemoDataset } from '../../src/data/demo.ts';
 import { withSymmetricNoise } from '../../src/data/noise.ts';
 
@@ -218,4 +223,33 @@ test('diverging colour map: white at zero, red for positive, blue for negative, 
   assert.deepEqual([...rgba.subarray(4, 8)], [...diverging(0), 200]);
   assert.deepEqual([...rgba.subarray(8, 12)], [...diverging(0.5), 200]);
   assert.deepEqual([...divergingToRgba(new Float32Array([0, 0]), 0).subarray(0, 3)], diverging(0), 'a flat map is all white');
+});
+
+test('scatter layout: fits the square with one scale (a strip stretched at most 2.5×); the nearest point under the pointer', () => {
+  const square = layoutPoints(new Float32Array([0, 0, 2, 2, 1, 1]), 100, 10);
+  assert.deepEqual([...square], [10, 90, 90, 10, 50, 50], 'y grows upwards in the plot');
+  const strip = layoutPoints(new Float32Array([0, 0, 10, 1]), 100, 10);
+  assert.equal(strip[0], 10);
+  assert.equal(strip[2], 90);
+  assert.ok(Math.abs(Math.abs(strip[1] - strip[3]) - 20) < 1e-4, 'height 1 of width 10: 8 px at one scale, stretched 2.5× to 20');
+  const one = layoutPoints(new Float32Array([3, 3]), 100, 10);
+  assert.ok(one.every(Number.isFinite));
+  assert.equal(nearestPoint(square, 52, 49, 5), 2);
+  assert.equal(nearestPoint(square, 30, 30, 5), null);
+});
+
+test('classroom choices: the next noisy sample, and the partner run of the other method', () => {
+  const info = { labels: Int32Array.from([0, 1, 2, 3]), cleanLabels: Int32Array.from([0, 2, 2, 1]) } as unknown as RunInfo;
+  assert.equal(nextNoisy(info, 0), 1);
+  assert.equal(nextNoisy(info, 1), 3);
+  assert.equal(nextNoisy(info, 3), 1, 'wraps around');
+  assert.equal(nextNoisy(info, 1, -1), 3, 'backwards');
+  assert.equal(nextNoisy({ labels: Int32Array.from([1, 2]), cleanLabels: Int32Array.from([1, 2]) } as unknown as RunInfo, 0), null);
+  const run = (key: string, method: 'eac' | 'baseline', checkpointEpoch: number | null) =>
+    ({ key, checkpointEpoch, request: { config: { ...defaultTrainConfig('resnet18'), method } } }) as unknown as RunRecord;
+  const runs = [run('e2', 'eac', 3), run('e1', 'eac', 2), run('b0', 'baseline', null), run('b1', 'baseline', 1)];
+  assert.equal(partnerRun(runs, 'e2'), 'b1', 'the other method, with a checkpoint');
+  assert.equal(partnerRun(runs, 'b1'), 'e2');
+  assert.equal(partnerRun([run('e2', 'eac', 3), run('e1', 'eac', 1)], 'e2'), 'e1', 'else another run');
+  assert.equal(partnerRun([run('e2', 'eac', 3)], 'e2'), null);
 });

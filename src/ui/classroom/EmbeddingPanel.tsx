@@ -9,46 +9,11 @@ import { MAX_EMBED_SAMPLES, type EmbeddingResult } from '../../worker/inspect-pr
 import { rgbToRgba } from '../attention/colormap.ts';
 import { useEmbedding, type EmbeddingProgress } from './embedding-store.ts';
 import { classColor } from './palette.ts';
+import { layoutPoints, nearestPoint } from './scatter-layout.ts';
 import './classroom.css';
 
 const PLOT = 420;
 const HOVER_RADIUS = 10;
-
-/** Plot coordinates (CSS pixels) of every point, fitted into the square with a margin. */
-export function layoutPoints(coords: Float32Array, side: number, margin = 14): Float32Array {
-  const n = coords.length / 2;
-  let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
-  for (let i = 0; i < n; i++) {
-    x0 = Math.min(x0, coords[i * 2]);
-    x1 = Math.max(x1, coords[i * 2]);
-    y0 = Math.min(y0, coords[i * 2 + 1]);
-    y1 = Math.max(y1, coords[i * 2 + 1]);
-  }
-  // One scale for both axes: UMAP's distances mean the same in x and y.
-  const span = Math.max(x1 - x0, y1 - y0) || 1;
-  const s = (side - 2 * margin) / span;
-  const ox = margin + (side - 2 * margin - (x1 - x0) * s) / 2;
-  const oy = margin + (side - 2 * margin - (y1 - y0) * s) / 2;
-  const out = new Float32Array(n * 2);
-  for (let i = 0; i < n; i++) {
-    out[i * 2] = ox + (coords[i * 2] - x0) * s;
-    out[i * 2 + 1] = oy + (y1 - coords[i * 2 + 1]) * s;
-  }
-  return out;
-}
-
-function nearest(points: Float32Array, x: number, y: number, radius: number): number | null {
-  let best: number | null = null;
-  let bestD = radius * radius;
-  for (let i = 0; i < points.length / 2; i++) {
-    const d = (points[i * 2] - x) ** 2 + (points[i * 2 + 1] - y) ** 2;
-    if (d <= bestD) {
-      bestD = d;
-      best = i;
-    }
-  }
-  return best;
-}
 
 function Scatter({ points, colors, flipped, hovered, onHover, title, testId }: {
   points: Float32Array;
@@ -97,7 +62,7 @@ function Scatter({ points, colors, flipped, hovered, onHover, title, testId }: {
     const rect = e.currentTarget.getBoundingClientRect();
     const x = ((e.clientX - rect.left) / rect.width) * PLOT;
     const y = ((e.clientY - rect.top) / rect.height) * PLOT;
-    const i = nearest(points, x, y, HOVER_RADIUS);
+    const i = nearestPoint(points, x, y, HOVER_RADIUS);
     onHover(i, i === null ? null : { x: e.clientX - rect.left, y: e.clientY - rect.top });
   };
   return (
@@ -146,6 +111,7 @@ function progressText(p: EmbeddingProgress): string {
   const eta = p.etaSeconds !== null && p.done < p.total ? ` · about ${Math.ceil(p.etaSeconds)} s left` : '';
   if (p.phase === 'data') return `Loading the run's data… ${p.total ? Math.round((p.done / p.total) * 100) : 0}%`;
   if (p.phase === 'features') return `Features: ${p.done} / ${p.total} images${p.rate ? ` · ${p.rate.toFixed(1)} images/s` : ''}${eta}`;
+  if (p.total === 0) return `${p.detail}…`;
   return `UMAP layout: epoch ${p.done} / ${p.total}${p.rate ? ` · ${p.rate.toFixed(0)} epochs/s` : ''}${eta}`;
 }
 

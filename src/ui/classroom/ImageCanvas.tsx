@@ -10,7 +10,7 @@ export interface Overlay {
   width: number;
 }
 
-export function ImageCanvas({ rgb, size, box, overlay, display, caption, testId, dim }: {
+export function ImageCanvas({ rgb, size, box, overlay, display, caption, testId }: {
   rgb: Uint8Array | null;
   /** Side of the square image in pixels. */
   size: number;
@@ -20,8 +20,6 @@ export function ImageCanvas({ rgb, size, box, overlay, display, caption, testId,
   display: number;
   caption?: string;
   testId?: string;
-  /** Greyed (a step not reached yet). */
-  dim?: boolean;
 }) {
   const ref = useRef<HTMLCanvasElement>(null);
   useEffect(() => {
@@ -56,7 +54,7 @@ export function ImageCanvas({ rgb, size, box, overlay, display, caption, testId,
   // Twice the CSS size, so the picture stays sharp on high-density screens and projectors.
   const px = Math.round(display * 2);
   return (
-    <figure className={`cr-figure${dim ? ' cr-dim' : ''}`}>
+    <figure className="cr-figure">
       <canvas ref={ref} width={px} height={px} style={{ width: display, height: display }} data-testid={testId} aria-label={caption} />
       {caption ? <figcaption>{caption}</figcaption> : null}
     </figure>

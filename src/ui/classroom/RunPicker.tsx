@@ -6,7 +6,7 @@ import { useClassroom, withCheckpoint } from './classroom-store.ts';
 export function runLabel(r: RunRecord): string {
   const method = r.request.config.method === 'eac' ? 'EAC' : 'Baseline';
   const noise = r.request.data.noiseRate > 0 ? `${Math.round(r.request.data.noiseRate * 100)}% noise` : r.request.data.kind === 'cached' && r.request.data.labelFile ? r.request.data.labelFile : 'clean labels';
-  const when = new Date(r.createdAt).toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+  const when = new Date(r.createdAt).toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false });
   return `${method} · ${noise} · epoch ${r.checkpointEpoch}/${r.request.config.epochs} · ${when}`;
 }
 
