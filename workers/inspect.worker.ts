@@ -47,39 +47,39 @@ const backend: Promise<BackendSelection | null> = selectBackend().then(
 const MAX_DATASETS = 2;
 const MAX_MODELS = 3;
 
-/** Training data by data options (least recently used first). */
+/**
+ * Training data before label noise, by source (least recently used first). Runs that differ only
+ * in their noise rate (the side-by-side's usual pair) share one copy of the images.
+ */
 const datasets = new Map<string, Promise<Dataset>>();
 
-function dataKey(opts: DataOptions): string {
-  const base = opts.kind === 'demo' ? `demo:${opts.seed}:${opts.trainCount}` : `cached:${opts.key}:${opts.labelFile ?? ''}`;
-  return `${base}|noise:${opts.noiseRate}:${opts.noiseSeed}`;
+function baseKey(opts: DataOptions): string {
+  return opts.kind === 'demo' ? `demo:${opts.seed}:${opts.trainCount}` : `cached:${opts.key}:${opts.labelFile ?? ''}`;
 }
 
-async function readDataset(opts: DataOptions, progress: (done: number, total: number, detail: string) => void): Promise<Dataset> {
-  let base: Dataset;
+async function readBase(opts: DataOptions, progress: (done: number, total: number, detail: string) => void): Promise<Dataset> {
   if (opts.kind === 'demo') {
     const detail = `drawing the ${opts.trainCount} demo training faces of the run`;
     // The training split does not depend on the test split's size: skip drawing the test faces.
-    base = generateDemoDataset({ seed: opts.seed, trainCount: opts.trainCount, testCount: 0 }, (d, t) => progress(d, t, detail));
-  } else {
-    const detail = `reading ${opts.name} from the dataset cache`;
-    base = (await loadCachedDataset(opts.key, opts.labelFile, (p) => progress(p.doneBytes, p.totalBytes, detail))).dataset;
+    return generateDemoDataset({ seed: opts.seed, trainCount: opts.trainCount, testCount: 0 }, (d, t) => progress(d, t, detail));
   }
-  // The training worker's rule: seeded symmetric noise on top of the clean labels.
-  return opts.noiseRate > 0 ? withSymmetricNoise(base, opts.noiseRate, opts.noiseSeed).dataset : base;
+  const detail = `reading ${opts.name} from the dataset cache`;
+  return (await loadCachedDataset(opts.key, opts.labelFile, (p) => progress(p.doneBytes, p.totalBytes, detail))).dataset;
 }
 
-function loadDataset(opts: DataOptions, progress: (done: number, total: number, detail: string) => void): Promise<Dataset> {
-  const key = dataKey(opts);
+async function loadDataset(opts: DataOptions, progress: (done: number, total: number, detail: string) => void): Promise<Dataset> {
+  const key = baseKey(opts);
   let p = datasets.get(key);
   if (p) datasets.delete(key);
   else {
-    p = readDataset(opts, progress);
+    p = readBase(opts, progress);
     p.catch(() => datasets.delete(key));
   }
   datasets.set(key, p);
   while (datasets.size > MAX_DATASETS) datasets.delete(datasets.keys().next().value!);
-  return p;
+  const base = await p;
+  // The training worker's rule: seeded symmetric noise on top of the clean labels (labels only: cheap).
+  return opts.noiseRate > 0 ? withSymmetricNoise(base, opts.noiseRate, opts.noiseSeed).dataset : base;
 }
 
 interface LoadedRun {
