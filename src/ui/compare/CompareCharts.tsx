@@ -6,8 +6,13 @@ import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YA
 import type { RunRecord } from '../../storage/run-store.ts';
 import { ChartFrame } from '../components/ChartFrame.tsx';
 import { AXIS_TICK, dotsFor, epochAxisProps, percentText, percentTick } from '../components/epoch-axis.tsx';
-import { METRICS, overlayRows, type Metric } from './compare-data.ts';
+import { methodOf, METRICS, noiseRateOf, overlayRows, type Metric } from './compare-data.ts';
 import { useRunColor } from './compare-store.ts';
+
+/** The run's name, with its method and noise (worker-given names do not say the noise). */
+export function runLabel(r: RunRecord): string {
+  return `${r.name} (${methodOf(r) === 'eac' ? 'EAC' : 'baseline'}, ${Math.round(noiseRateOf(r) * 100)}% noise)`;
+}
 
 function OverlayChart({ metric, runs, last }: { metric: Metric; runs: readonly RunRecord[]; last: number }) {
   const shown = metric.noisyOnly ? runs.filter((r) => r.epochs.some((e) => e.memorisation.flipped > 0)) : runs;
@@ -34,11 +39,11 @@ function OverlayChart({ metric, runs, last }: { metric: Metric; runs: readonly R
           <YAxis domain={[0, 1]} ticks={[0, 0.25, 0.5, 0.75, 1]} tickFormatter={percentTick} tick={AXIS_TICK} width={44} />
           <Tooltip formatter={percentText} labelFormatter={(e) => `epoch ${e}`} isAnimationActive={false} />
           {shown.map((r, i) => (
-            <Line key={r.key} type="linear" dataKey={`s${i}`} name={r.name} stroke={runColor(r.key)} strokeWidth={2} dot={dotsFor(r.epochs.length, runColor(r.key))} connectNulls isAnimationActive={false} />
+            <Line key={r.key} type="linear" dataKey={`s${i}`} name={runLabel(r)} stroke={runColor(r.key)} strokeWidth={2} dot={dotsFor(r.epochs.length, runColor(r.key))} connectNulls isAnimationActive={false} />
           ))}
           {memorised
             ? shown.map((r, i) => (
-                <Line key={`c-${r.key}`} type="linear" dataKey={`c${i}`} name={`${r.name} (true label)`} stroke={runColor(r.key)} strokeDasharray="5 4" strokeWidth={1.5} dot={false} connectNulls isAnimationActive={false} />
+                <Line key={`c-${r.key}`} type="linear" dataKey={`c${i}`} name={`${runLabel(r)}, true label`} stroke={runColor(r.key)} strokeDasharray="5 4" strokeWidth={1.5} dot={false} connectNulls isAnimationActive={false} />
               ))
             : null}
         </LineChart>
@@ -57,7 +62,7 @@ export function CompareCharts({ runs }: { runs: readonly RunRecord[] }) {
         {runs.map((r) => (
           <li key={r.key} data-run={r.key}>
             <span className="swatch" style={{ borderColor: runColor(r.key) }} aria-hidden="true" />
-            <span data-legend-color={runColor(r.key)}>{r.name}</span>
+            <span data-legend-color={runColor(r.key)}>{runLabel(r)}</span>
           </li>
         ))}
       </ul>

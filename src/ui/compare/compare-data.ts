@@ -14,7 +14,7 @@ import { settingsOfRun } from '../settings.ts';
 
 /** Distinct on white and for common colour-vision deficiencies (Tableau 10, cyan, olive, grey). */
 export const RUN_PALETTE = [
-  '#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#17becf', '#bcbd22', '#555555',
+  '#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#d4a017', '#b07aa1', '#ff9da7', '#9c755f', '#17becf', '#bcbd22', '#555555',
 ] as const;
 
 /** FNV-1a of a string (32 bits). */
