@@ -17,6 +17,7 @@ import { EpochTable } from './components/EpochTable.tsx';
 import { ExportPanel } from './components/ExportPanel.tsx';
 import { ComparisonView } from './compare/ComparisonView.tsx';
 import { ClassroomView } from './classroom/ClassroomView.tsx';
+import { ShareLink } from './compare/ShareLink.tsx';
 import { useView, VIEWS } from './view.ts';
 
 export function App() {
@@ -55,6 +56,7 @@ export function App() {
           <SettingsForm />
           <BackendPanel />
           <RunsPanel />
+          <ShareLink />
         </div>
         <div className="content">
           <RunBanner />

@@ -5,6 +5,7 @@ import { isRunning, useLab } from '../store.ts';
 import { exportModel, refreshStoredRuns, resumableRuns, resumeRun } from '../runner.ts';
 import { deleteRun, type RunRecord } from '../../storage/run-store.ts';
 import { meanOfLast } from '../../engine/metrics.ts';
+import { listenRuns } from '../../storage/run-channel.ts';
 
 function statusOf(r: RunRecord, live: Set<string>, current: string | null): string {
   if (r.key === current) return 'this tab';
@@ -24,7 +25,12 @@ export function RunsPanel() {
     void refreshStoredRuns();
     const onFocus = () => void refreshStoredRuns();
     window.addEventListener('focus', onFocus);
-    return () => window.removeEventListener('focus', onFocus);
+    // Runs of other tabs announce themselves on the runs channel.
+    const stop = listenRuns(() => void refreshStoredRuns());
+    return () => {
+      window.removeEventListener('focus', onFocus);
+      stop();
+    };
   }, []);
   const live = new Set(stored.live);
   const resumable = new Set(resumableRuns(stored.records, stored.live, busy ? current : null).map((r) => r.key));
