@@ -3,7 +3,7 @@
 // 100×100 (any other size is resized to 100×100 with Pillow's exact bilinear filter). Defects are
 // skipped and reported, never fatal while the rest is usable. Works on any FolderFs (Node's fs,
 // browser directory handles).
-import { pillowBilinearCoefficients } from '../engine/resize.ts';
+import { pillowBilinearCoefficients } from '../engine/pillow-coefficients.ts';
 import { entryName, isDirEntry, isStrayFile, joinPath, type FolderFs } from './folder.ts';
 import { decodeJpeg, JpegError } from './jpeg.ts';
 import { applyTrainingLabels, CLEAN_LABEL_FILE, parseLabelText, splitEntries, type BadLine, type LabelEntry, type NoiseMeasure } from './labels.ts';

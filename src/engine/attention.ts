@@ -10,6 +10,7 @@ import { attentionMaps, flipWidth } from './loss.ts';
 import { IMAGENET_MEAN, IMAGENET_STD, planViews, type Box, type ImagePipeline } from './augment.ts';
 import { gatherImages } from './trainer.ts';
 import type { Split } from '../data/types.ts';
+import { classMap as classMapCells } from './maps.ts';
 
 /** The inputs of one sample, fixed for the whole run. */
 export interface AttentionSample {
@@ -160,7 +161,5 @@ export class AttentionProbe {
 
 /** One class's map (h×w) out of an h×w×K array. */
 export function classMap(maps: Float32Array, mapHeight: number, mapWidth: number, numClasses: number, cls: number): Float32Array {
-  const out = new Float32Array(mapHeight * mapWidth);
-  for (let i = 0; i < out.length; i++) out[i] = maps[i * numClasses + cls];
-  return out;
+  return classMapCells(maps, mapHeight * mapWidth, numClasses, cls);
 }

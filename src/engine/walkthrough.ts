@@ -6,6 +6,7 @@
 // statistics worth the name), without the Gaussian pixel noise, and with the erasing always
 // drawn (probability 1) so the class sees it. Pure engine code: no DOM.
 import { tf, type Tensor2D } from './tf.ts';
+export { classMap as mapOfClass } from './maps.ts';
 import { Rng } from './rng.ts';
 import { forward, type Model } from './resnet.ts';
 import { attentionMaps, flipWidth } from './loss.ts';
@@ -155,9 +156,3 @@ export async function computeWalkthrough(model: Model, pipeline: ImagePipeline, 
   }
 }
 
-/** One class's map (h×w) out of an h×w×K array. */
-export function mapOfClass(maps: Float32Array, cells: number, numClasses: number, cls: number): Float32Array {
-  const out = new Float32Array(cells);
-  for (let i = 0; i < cells; i++) out[i] = maps[i * numClasses + cls];
-  return out;
-}

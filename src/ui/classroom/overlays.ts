@@ -2,7 +2,7 @@
 // (so they can be compared), view 2's map as computed, and their signed difference on a
 // diverging scale centred at zero. Pure: no DOM.
 import type { Walkthrough } from '../../engine/walkthrough.ts';
-import { mapOfClass } from '../../engine/walkthrough.ts';
+import { classMap as mapOfClass } from '../../engine/maps.ts';
 import { divergingToRgba, mapToRgba, sharedRange } from '../attention/colormap.ts';
 import type { Overlay } from './ImageCanvas.tsx';
 import type { MapClass } from './classroom-store.ts';

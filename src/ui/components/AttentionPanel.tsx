@@ -7,17 +7,13 @@ import { useLab } from '../store.ts';
 import { CLASS_NAMES } from '../../data/types.ts';
 import type { AttentionMaps, AttentionSample, AttentionViews } from '../../engine/attention.ts';
 import type { Box } from '../../engine/augment.ts';
+import { classMap } from '../../engine/maps.ts';
 import { mapToRgba, rgbToRgba, sharedRange, viridis } from '../attention/colormap.ts';
 import '../attention/attention.css';
 
 const TILE = 96;
 type MapClass = 'label' | 'pred';
 
-function classMap(maps: Float32Array, cells: number, k: number, cls: number): Float32Array {
-  const out = new Float32Array(cells);
-  for (let i = 0; i < cells; i++) out[i] = maps[i * k + cls];
-  return out;
-}
 
 /** Draws an RGB image, optionally an erased box outline, and optionally a colour-mapped overlay. */
 function Tile({ rgb, size, box, overlay, mapSize, label, testId }: {
