@@ -15,6 +15,7 @@ import {
   pruneOrphanTensors, renameCachedWeights, storeWeights, WeightsCacheError, type StoreWeightsInput,
 } from '../../src/storage/weights-cache.ts';
 import { loadWeights } from '../../src/weights/load.ts';
+import { exportModelSafetensors } from '../../src/weights/export.ts';
 import { describeImportError, importWeightsFile, type ImportProgress } from '../../src/storage/weights-import.ts';
 import { set } from 'idb-keyval';
 
@@ -319,4 +320,19 @@ test('cancel while reading (between chunks) or at a later stage: the import stop
     );
   }
   assert.deepEqual(await keys(store), []);
+});
+
+test('the lab re-imports its own exports: a model exported with the official key names comes back value by value', async () => {
+  const store = freshStore();
+  const src = loadWeights(new Uint8Array(readFileSync(dir + SAFE)), { fileName: SAFE });
+  const { arch, width } = src.spec.config;
+  const exported = exportModelSafetensors(arch, width, src.values, { epoch: '3' });
+  const file = new Blob([exported as Uint8Array<ArrayBuffer>]);
+  const r = await importWeightsFile(file, 'eac-run.safetensors', { store });
+  assert.equal(r.record.arch, src.report.arch);
+  assert.equal(r.record.width, width);
+  assert.equal(r.record.head, 'loaded', 'the 7-class head of an export is loaded, not re-drawn');
+  assert.equal(r.report?.keyStyle, 'official-eac');
+  const back = await loadCachedWeights(r.record.key, 5, store);
+  assertSameValues(back.values, src.values, 'export → import → cache → load');
 });
