@@ -26,7 +26,8 @@ const suites = [
   want('wasm') && { name: 'wasm backend', files: backendSensitive, env: { EAC_TEST_BACKEND: 'wasm' } },
   // SwiftShader emulates the GPU on the CPU: here only what depends on kernels (the run-logic
   // tests of trainer.test.ts are backend-independent and already ran), to keep CI short.
-  want('webgpu') && { name: 'webgpu backend (Dawn in Node)', files: backendSensitive, env: { EAC_TEST_BACKEND: 'webgpu', ...webgpuEnv }, pattern: '^(?!.*(repeatable|per-epoch|max-steps|baseline has|whole run|resume)).*' },
+  // The golden checks on WebGPU run in Chromium (tests/browser/golden-webgpu.test.ts): not again here.
+  want('webgpu') && { name: 'webgpu backend (Dawn in Node)', files: backendSensitive.filter((f) => !f.endsWith('golden.test.ts')), env: { EAC_TEST_BACKEND: 'webgpu', ...webgpuEnv }, pattern: '^(?!.*(repeatable|per-epoch|max-steps|baseline has|whole run|resume)).*' },
   want('browser') && existsSync('tests/browser') && { name: 'browser (headless Chromium)', files: list('tests/browser'), env: {}, prebuild: path.join(root, '.tmp/browser-test-dist') },
 ].filter(Boolean);
 
