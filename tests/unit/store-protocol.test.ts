@@ -1,0 +1,102 @@
+// The lab's store (src/ui/store.ts) as the worker's messages drive it, and the message protocol's
+// shapes: a run's life (started → steps → epochs → attention → checkpoint → done), messages of
+// other runs ignored, pause/holding, a resumed run's history, errors with their kind, and that
+// every message survives a structured clone (what postMessage does).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { reduceRun, useLab, isRunning, type RunState } from '../../src/ui/store.ts';
+import type { FromWorker, StartedMessage } from '../../src/worker/protocol.ts';
+import { defaultTrainConfig } from '../../src/engine/config.ts';
+import type { EpochMetrics } from '../../src/engine/trainer.ts';
+import { DEFAULT_SETTINGS } from '../../src/ui/settings.ts';
+
+const config = { ...defaultTrainConfig('resnet18'), width: 4, size: 32, epochs: 3 };
+const data = { kind: 'demo' as const, seed: 0, trainCount: 32, testCount: 16, noiseRate: 0.3, noiseSeed: 0 };
+
+function started(runId: number, over: Partial<StartedMessage> = {}): StartedMessage {
+  return {
+    type: 'started', runId, config, data, flippedLabels: 9, trainCount: 32, testCount: 16, runKey: 'k1', resumedFrom: 0,
+    history: { epochs: [], steps: [] }, labelsHash: 'abcd', ...over,
+  };
+}
+
+const epoch = (n: number, testAcc = 0.5): EpochMetrics => ({
+  epoch: n, steps: 2, loss: 1, ce: 0.9, consistency: 0.02, trainAccNoisy: 0.4, trainAccClean: 0.3,
+  memorisation: { flipped: 9, predictedNoisy: 0.1, predictedClean: 0.2 }, testAcc,
+  test: { accuracy: testAcc, perClass: [], confusion: [] } as unknown as EpochMetrics['test'], lr: 1e-3, seconds: 1, imagesPerSecond: 32,
+});
+
+function fresh(id = 7): RunState {
+  useLab.getState().beginRun(id, DEFAULT_SETTINGS, 'k1');
+  return useLab.getState().run;
+}
+
+test('a run through its messages: steps, epochs, attention frames in epoch order, checkpoint, done', () => {
+  const msgs: FromWorker[] = [
+    started(7),
+    { type: 'progress', runId: 7, phase: 'train', epoch: 1, epochs: 3, step: 1, stepInEpoch: 1, stepsPerEpoch: 2, totalSteps: 6, imagesPerSecond: 3, etaSeconds: 10 },
+    { type: 'step', runId: 7, points: [{ step: 1, epoch: 1, loss: 2, ce: 1.9, consistency: 0.02 }, { step: 2, epoch: 1, loss: 1.8, ce: 1.7, consistency: 0.02 }] },
+    { type: 'attention-views', runId: 7, views: { size: 32, mapHeight: 1, mapWidth: 1, numClasses: 7, samples: [] } },
+    { type: 'attention', runId: 7, frame: { epoch: 1, samples: [] } },
+    { type: 'attention', runId: 7, frame: { epoch: 0, samples: [] } },
+    { type: 'epoch', runId: 7, metrics: epoch(1) },
+    { type: 'checkpoint', runId: 7, epoch: 1, bytes: 1000 },
+    { type: 'done', runId: 7, summary: { testAccLast5: 0.5, finalTestAcc: 0.5, bestTestAcc: 0.5, epochs: 1, steps: 2, seconds: 3, stoppedBy: 'completed' } },
+  ];
+  let run = fresh();
+  assert.equal(run.status, 'starting');
+  for (const m of msgs) {
+    // Every message must survive postMessage's structured clone unchanged.
+    assert.deepEqual(structuredClone(m), m);
+    run = reduceRun(run, m);
+  }
+  assert.equal(run.steps.length, 2);
+  assert.deepEqual(run.epochs.map((e) => e.epoch), [1]);
+  assert.deepEqual(run.attention.frames.map((f) => f.epoch), [0, 1]);
+  assert.equal(run.checkpointEpoch, 1);
+  assert.equal(run.status, 'done');
+  assert.equal(run.runKey, 'k1');
+  assert.equal(isRunning(run.status), false);
+});
+
+test('messages about another run are ignored; the backend message updates the backend only', () => {
+  const run = fresh(8);
+  assert.equal(reduceRun(run, { type: 'step', runId: 99, points: [{ step: 1, epoch: 1, loss: 1, ce: 1, consistency: 0 }] }), run);
+  assert.equal(reduceRun(run, { type: 'epoch', runId: 7, metrics: epoch(1) }), run);
+  useLab.getState().receive({ type: 'backend', name: 'wasm', adapter: null, reason: 'WebGPU unavailable: x. Using WebAssembly', attempts: [], versions: { tfjs: '4.22.0' } });
+  assert.equal(useLab.getState().backend.name, 'wasm');
+  assert.equal(useLab.getState().backend.versions.tfjs, '4.22.0');
+  assert.equal(useLab.getState().run, run);
+});
+
+test('pause: paused at once on the page, holding once the worker waits; a step ends holding', () => {
+  fresh(9);
+  useLab.getState().markPaused(true);
+  assert.deepEqual([useLab.getState().run.paused, useLab.getState().run.holding], [true, false]);
+  useLab.getState().receive({ type: 'paused', runId: 9, paused: true, holding: true });
+  assert.equal(useLab.getState().run.holding, true);
+  useLab.getState().receive({ type: 'paused', runId: 9, paused: false, holding: false });
+  assert.deepEqual([useLab.getState().run.paused, useLab.getState().run.holding], [false, false]);
+});
+
+test('a resumed run starts from its stored history, and the form shows its settings', () => {
+  useLab.getState().beginRun(10, null, 'k2');
+  useLab.getState().receive(started(10, { runKey: 'k2', resumedFrom: 2, history: { epochs: [epoch(1), epoch(2)], steps: [{ step: 1, epoch: 1, loss: 1, ce: 1, consistency: 0 }] } }));
+  const s = useLab.getState();
+  assert.deepEqual(s.run.epochs.map((e) => e.epoch), [1, 2]);
+  assert.equal(s.run.steps.length, 1);
+  assert.equal(s.run.checkpointEpoch, 2);
+  assert.equal(s.draft.width, '4');
+  assert.equal(s.draft.size, '32');
+  assert.equal(s.draft.noiseRate, '0.3');
+});
+
+test('errors carry their kind and the last good checkpoint', () => {
+  let run = reduceRun(fresh(11), started(11));
+  run = reduceRun(run, { type: 'checkpoint', runId: 11, epoch: 2, bytes: 1 });
+  run = reduceRun(run, { type: 'error', runId: 11, message: 'the loss became NaN at step 5 (epoch 3); lower the learning rate; the last good checkpoint (epoch 2) is kept', kind: 'nan', checkpointEpoch: 2 });
+  assert.equal(run.status, 'error');
+  assert.equal(run.errorKind, 'nan');
+  assert.equal(run.checkpointEpoch, 2);
+  assert.match(run.error ?? '', /last good checkpoint \(epoch 2\)/);
+});
