@@ -83,6 +83,11 @@ test('lab on WebGPU: charts, attention panel, pause/continue, reload and resume 
       assert.equal(spread.length, 4);
       assert.ok(spread.every((s) => s > 5), `${id} canvases are not blank: ${spread.map((s) => s.toFixed(1)).join(', ')}`);
     }
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('attention-png').click()]);
+    assert.equal(download.suggestedFilename(), 'eac-attention.png');
+    const png = await download.createReadStream().then(async (st) => { const parts: Buffer[] = []; for await (const c of st) parts.push(c as Buffer); return Buffer.concat(parts); });
+    assert.deepEqual([...png.subarray(1, 4)], [...Buffer.from('PNG')], 'the attention panel exports as a PNG');
+    assert.ok(png.length > 5000, `a PNG with content (${png.length} bytes)`);
     const flippedCards = await page.locator('[data-testid="attention-sample"].att-flipped').count();
     assert.equal(flippedCards, 2, 'half of the attention samples have flipped labels');
     assert.ok((await points(page)) >= 2, 'the loss chart has the first epoch’s steps');

@@ -9,6 +9,7 @@ import type { AttentionMaps, AttentionSample, AttentionViews } from '../../engin
 import type { Box } from '../../engine/augment.ts';
 import { classMap } from '../../engine/maps.ts';
 import { mapToRgba, rgbToRgba, sharedRange, viridis } from '../attention/colormap.ts';
+import { downloadBlob } from '../export/download.ts';
 import '../attention/attention.css';
 
 const TILE = 96;
@@ -121,8 +122,37 @@ function Legend() {
   );
 }
 
+/** The panel as one PNG: every sample's four tiles as shown, with its name, labels and numbers. */
+async function exportPng(root: HTMLElement, title: string): Promise<void> {
+  const cards = [...root.querySelectorAll<HTMLElement>('[data-testid="attention-sample"]')];
+  const pad = 12;
+  const rowH = TILE + 44;
+  const width = pad * 2 + 4 * (TILE + 8);
+  const canvas = document.createElement('canvas');
+  canvas.width = width;
+  canvas.height = pad * 2 + 24 + cards.length * rowH;
+  const ctx = canvas.getContext('2d')!;
+  ctx.fillStyle = '#fff';
+  ctx.fillRect(0, 0, canvas.width, canvas.height);
+  ctx.fillStyle = '#111827';
+  ctx.font = '600 14px system-ui, sans-serif';
+  ctx.fillText(title, pad, pad + 14);
+  cards.forEach((card, i) => {
+    const y = pad + 24 + i * rowH;
+    ctx.font = '12px system-ui, sans-serif';
+    ctx.fillStyle = '#111827';
+    ctx.fillText(card.querySelector('.att-head')?.textContent ?? '', pad, y + 12);
+    card.querySelectorAll('canvas').forEach((c, j) => ctx.drawImage(c, pad + j * (TILE + 8), y + 18, TILE, TILE));
+    ctx.fillStyle = '#374151';
+    ctx.fillText(card.querySelector('.att-foot')?.textContent ?? '', pad, y + 18 + TILE + 16);
+  });
+  const blob = await new Promise<Blob | null>((resolve) => canvas.toBlob(resolve, 'image/png'));
+  if (blob) downloadBlob(blob, 'eac-attention.png');
+}
+
 export function AttentionPanel() {
   const attention = useLab((s) => s.run.attention);
+  const panelRef = useRef<HTMLElement>(null);
   const [mapClass, setMapClass] = useState<MapClass>('label');
   const [chosen, setChosen] = useState<number | null>(null);
   const { views, frames } = attention;
@@ -140,7 +170,7 @@ export function AttentionPanel() {
   const frame = frames.find((f) => f.epoch === epoch) ?? null;
   const mean = frame ? frame.samples.reduce((s, m) => s + m.consistency, 0) / frame.samples.length : null;
   return (
-    <section className="panel attention" aria-label="Attention panel" data-testid="attention-panel">
+    <section className="panel attention" aria-label="Attention panel" data-testid="attention-panel" ref={panelRef}>
       <div className="att-top">
         <h2>Attention</h2>
         <label>
@@ -165,6 +195,9 @@ export function AttentionPanel() {
           </label>
         ) : null}
         {mean !== null ? <span className="muted">mean consistency error {mean.toExponential(2)}</span> : null}
+        <button type="button" className="att-png" onClick={() => panelRef.current && void exportPng(panelRef.current, `EAC attention, ${epoch === 0 ? 'before training' : `after epoch ${epoch}`} (maps for ${mapClass === 'label' ? 'the training label' : 'the predicted class'})`)} data-testid="attention-png">
+          PNG
+        </button>
       </div>
       <Legend />
       <div className="att-grid">
