@@ -296,7 +296,9 @@ async function runLocked(msg: StartMessage, me: ActiveRun): Promise<void> {
       : { key: runKey, name: `${config.method === 'eac' ? 'EAC' : 'Baseline'} ${config.arch} · ${dataset.name}`, createdAt: now, updatedAt: now, status: 'running', request, epochs: [], checkpointEpoch: null, summary: null, error: null };
     await saveRun(record);
     announceRun({ type: 'run-started', key: runKey });
-    const attentionIdx = request.attention.indices ?? chooseAttentionSamples(dataset.train, request.attention.count, request.attention.seed);
+    // Picked samples past the end of the training split are dropped (none left: drawn by the seed).
+    const picked = request.attention.indices?.filter((i) => i >= 0 && i < dataset.train.labels.length) ?? [];
+    const attentionIdx = picked.length ? picked : chooseAttentionSamples(dataset.train, request.attention.count, request.attention.seed);
     let history: AttentionHistory | null = req.attention;
     let result: RunResult;
     for (;;) {

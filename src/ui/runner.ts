@@ -4,7 +4,7 @@
 // GPU device is lost, the worker (and its TensorFlow.js) is replaced and the run resumed from its
 // last checkpoint.
 import type { FromWorker, ToWorker } from '../worker/protocol.ts';
-import { attentionOptionsOf, configRequestOf, dataOptionsOf, parseSettings } from './settings.ts';
+import { attentionOptionsOf, configRequestOf, dataOptionsOf, parseAttentionPick, parseSettings } from './settings.ts';
 import { isRunning, useLab } from './store.ts';
 import { useData } from './data-store.ts';
 import { useWeights } from './weights-store.ts';
@@ -75,6 +75,11 @@ export function startRun(): boolean {
     return false;
   }
   const settings = parsed.settings;
+  const pick = parseAttentionPick(state.attentionPick);
+  if (pick.error) {
+    useLab.setState({ attentionPickError: pick.error });
+    return false;
+  }
   const weights = useWeights.getState();
   const record = weights.selected ? weights.selectedRecord : null;
   if (record && (record.arch !== settings.arch || record.width !== settings.width)) {
@@ -87,7 +92,7 @@ export function startRun(): boolean {
   state.beginRun(id, settings, runKey);
   send({
     type: 'start', runId: id, runKey, config: configRequestOf(settings), data: dataOptionsOf(settings, useData.getState().selected),
-    weights: weights.selected, attention: attentionOptionsOf(settings),
+    weights: weights.selected, attention: attentionOptionsOf(settings, pick.indices),
   });
   return true;
 }

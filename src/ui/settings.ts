@@ -125,8 +125,8 @@ export function dataOptionsOf(s: Settings, data: DataSelection = { kind: 'demo' 
   return { kind: 'demo', seed: 0, trainCount: s.trainCount, testCount: s.testCount, noiseRate: s.noiseRate, noiseSeed: s.noiseSeed };
 }
 
-export function attentionOptionsOf(s: Settings): AttentionOptions {
-  return { count: s.attentionCount, seed: s.seed };
+export function attentionOptionsOf(s: Settings, picked: number[] | null = null): AttentionOptions {
+  return picked ? { count: picked.length, seed: s.seed, indices: picked } : { count: s.attentionCount, seed: s.seed };
 }
 
 /** The form's settings of a run the worker reports (e.g. a resumed run, whose settings come from the run store). */
@@ -137,4 +137,17 @@ export function settingsOfRun(config: import('../engine/config.ts').TrainConfig,
     trainCount: data.kind === 'demo' ? data.trainCount : DEMO_SETTINGS.trainCount, testCount: data.kind === 'demo' ? data.testCount : DEMO_SETTINGS.testCount,
     attentionCount,
   };
+}
+
+/**
+ * The attention panel's samples the user picked: training image numbers as the demo and RAF-DB
+ * names count them (train_00005 is 5), separated by commas or spaces. Empty: drawn by the seed.
+ */
+export function parseAttentionPick(text: string): { indices: number[] | null; error: string | null } {
+  const parts = text.split(/[\s,;]+/).filter((p) => p !== '');
+  if (parts.length === 0) return { indices: null, error: null };
+  const nums = parts.map((p) => Number(p.replace(/^train_0*/, '').replace(/(_aligned)?\.jpg$/, '')));
+  if (nums.some((n) => !Number.isInteger(n) || n < 1)) return { indices: null, error: 'training image numbers from 1 (e.g. 5, 12, 40), or train_00005.jpg names' };
+  if (nums.length > 16) return { indices: null, error: 'at most 16 samples' };
+  return { indices: [...new Set(nums.map((n) => n - 1))].sort((a, b) => a - b), error: null };
 }

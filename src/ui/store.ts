@@ -64,6 +64,10 @@ export interface LabState {
   /** Something the lab did on its own that the user should know (e.g. resumed after a lost GPU device). */
   notice: string | null;
   setNotice: (notice: string | null) => void;
+  /** The attention samples the user typed (training image numbers); empty: drawn by the seed. */
+  attentionPick: string;
+  attentionPickError: string | null;
+  setAttentionPick: (text: string) => void;
   applyPreset: (name: PresetName) => void;
   setDraft: <K extends keyof SettingsDraft>(key: K, value: SettingsDraft[K]) => void;
   setErrors: (errors: SettingsErrors) => void;
@@ -145,6 +149,9 @@ export const useLab = create<LabState>()((set, get) => ({
   setExportError: (exportError) => set({ exportError }),
   notice: null,
   setNotice: (notice) => set({ notice }),
+  attentionPick: '',
+  attentionPickError: null,
+  setAttentionPick: (attentionPick) => set({ attentionPick, attentionPickError: null }),
   applyPreset: (name) => set({ draft: draftOf(PRESETS[name]), errors: {} }),
   setDraft: (key, value) => set((s) => ({ draft: { ...s.draft, [key]: value }, errors: { ...s.errors, [key]: undefined } })),
   setErrors: (errors) => set({ errors }),

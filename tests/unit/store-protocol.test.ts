@@ -100,3 +100,12 @@ test('errors carry their kind and the last good checkpoint', () => {
   assert.equal(run.checkpointEpoch, 2);
   assert.match(run.error ?? '', /last good checkpoint \(epoch 2\)/);
 });
+
+test('attention samples picked by the user: numbers or names, 1-based, deduplicated; bad input explained', async () => {
+  const { parseAttentionPick, attentionOptionsOf } = await import('../../src/ui/settings.ts');
+  assert.deepEqual(parseAttentionPick(''), { indices: null, error: null });
+  assert.deepEqual(parseAttentionPick('5, 12 40,5 train_00003.jpg').indices, [2, 4, 11, 39]);
+  assert.match(parseAttentionPick('0, x').error ?? '', /from 1/);
+  assert.deepEqual(attentionOptionsOf(DEFAULT_SETTINGS, [2, 4]), { count: 2, seed: DEFAULT_SETTINGS.seed, indices: [2, 4] });
+  assert.deepEqual(attentionOptionsOf(DEFAULT_SETTINGS), { count: DEFAULT_SETTINGS.attentionCount, seed: DEFAULT_SETTINGS.seed });
+});

@@ -41,6 +41,19 @@ function Field({ spec, disabled }: { spec: FieldSpec; disabled: boolean }) {
   );
 }
 
+function AttentionPick({ disabled }: { disabled: boolean }) {
+  const value = useLab((s) => s.attentionPick);
+  const error = useLab((s) => s.attentionPickError);
+  const set = useLab((s) => s.setAttentionPick);
+  return (
+    <div className={`field attention-pick${error ? ' field-error' : ''}`}>
+      <label htmlFor="setting-attention-pick">Attention samples (optional)</label>
+      <input id="setting-attention-pick" data-testid="setting-attention-pick" type="text" placeholder="drawn by the seed, or e.g. 5, 12, 40" value={value} disabled={disabled} onChange={(e: ChangeEvent<HTMLInputElement>) => set(e.target.value)} />
+      <small>{error ?? 'training image numbers (train_00005 is 5) to follow in the attention panel'}</small>
+    </div>
+  );
+}
+
 export function SettingsForm() {
   const status = useLab((s) => s.run.status);
   const paused = useLab((s) => s.run.paused);
@@ -74,6 +87,7 @@ export function SettingsForm() {
           </div>
         </fieldset>
       ))}
+      <AttentionPick disabled={running} />
       <div className="actions">
         <button type="submit" className="primary" data-testid="train" disabled={running || backendStatus === 'failed'}>
           Train
