@@ -155,8 +155,8 @@ test('comparison across two tabs: live runs, rename while training, closing a ta
     assert.deepEqual(new Set(exported.runs.map((r: { key: string }) => r.key)).size, 3);
 
     // The settings link as a QR code, and a new comparison tab: B's settings with the method flipped.
-    await b.getByTestId('show-qr').click();
-    await waitFor(b, `(document.querySelector('[data-testid="settings-qr"]')?.naturalWidth ?? 0) > 50`, 10_000);
+    await b.getByTestId('compare-view').getByTestId('show-qr').click();
+    await waitFor(b, `(document.querySelector('[data-testid="compare-view"] [data-testid="settings-qr"]')?.naturalWidth ?? 0) > 50`, 10_000);
     const [c] = await Promise.all([context.waitForEvent('page'), b.getByTestId('new-tab-method').click()]);
     await c.getByTestId('setting-method').waitFor({ timeout: 60_000 });
     const q = new URL(c.url()).searchParams;
