@@ -56,7 +56,10 @@ export function App() {
           <SettingsForm />
           <BackendPanel />
           <RunsPanel />
-          <ShareLink />
+          <section className="panel" aria-label="Share these settings">
+            <h2>Share these settings</h2>
+            <ShareLink />
+          </section>
         </div>
         <div className="content">
           <RunBanner />

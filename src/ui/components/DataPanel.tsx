@@ -163,7 +163,7 @@ export function DataPanel() {
   const current = selected.kind === 'cached' ? datasets.find((d) => d.key === selected.key) : undefined;
   return (
     <section className="panel data" aria-label="Data" data-testid="data-panel">
-      <h2>Data</h2>
+      <h2>1 · Data</h2>
       <button
         type="button"
         className={`demo-choice${selected.kind === 'demo' ? ' selected' : ''}`}

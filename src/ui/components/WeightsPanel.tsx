@@ -252,7 +252,7 @@ export function WeightsPanel() {
 
   return (
     <section className="panel weights" aria-label="Pretrained weights" data-testid="weights-panel">
-      <h2>Pretrained weights</h2>
+      <h2>2 · Backbone weights</h2>
       <p className="muted weights-lede">Start from face-pretrained weights, imported once from a PyTorch file and kept in this browser.</p>
 
       <ul className="weights-list" data-testid="weights-list" data-status={listStatus}>
