@@ -20,6 +20,9 @@ before(async () => {
   await setupBackend(backend);
 });
 
+// Run-logic tests are backend-independent: on SwiftShader's emulated WebGPU they only cost CI time.
+const logicOnCpu = { skip: backend === 'webgpu' ? 'backend-independent run logic (runs on cpu and wasm)' : false };
+
 const dataset = generateDemoDataset({ seed: 0, trainCount: 24, testCount: 10 });
 
 function tinyConfig(over: Partial<TrainConfig> = {}): TrainConfig {
@@ -55,7 +58,7 @@ for (const arch of ['resnet18', 'resnet50'] as const) {
   });
 }
 
-test(`a run is repeatable from its seed, and another seed differs (${backend})`, async () => {
+test(`a run is repeatable from its seed, and another seed differs (${backend})`, logicOnCpu, async () => {
   const a = await train(dataset, tinyConfig({ seed: 3 }), { logSteps: true });
   const b = await train(dataset, tinyConfig({ seed: 3 }), { logSteps: true });
   const c = await train(dataset, tinyConfig({ seed: 4 }), { logSteps: true });
@@ -65,7 +68,7 @@ test(`a run is repeatable from its seed, and another seed differs (${backend})`,
   assert.notDeepEqual(a.steps.map((s) => s.loss), c.steps.map((s) => s.loss));
 });
 
-test('per-epoch figures: loss parts, accuracies against noisy and clean labels, lr decay, last-5 mean', async () => {
+test('per-epoch figures: loss parts, accuracies against noisy and clean labels, lr decay, last-5 mean', logicOnCpu, async () => {
   const { dataset: noisy, report } = withSymmetricNoise(dataset, 0.5, 1);
   assert.ok(report.changed > 0);
   const r = await train(noisy, tinyConfig({ epochs: 3, gamma: 0.5, lr: 1e-3 }), { logSteps: true });
@@ -88,7 +91,7 @@ test('per-epoch figures: loss parts, accuracies against noisy and clean labels, 
   assert.ok(r.epochs.some((e) => e.trainAccNoisy !== e.trainAccClean));
 });
 
-test('max-steps stops mid-epoch and still evaluates; cancellation stops the run', async () => {
+test('max-steps stops mid-epoch and still evaluates; cancellation stops the run', logicOnCpu, async () => {
   const r = await train(dataset, tinyConfig({ maxSteps: 4, epochs: 5 }), {});
   assert.equal(r.summary.steps, 4);
   assert.equal(r.summary.stoppedBy, 'max-steps');
@@ -100,7 +103,7 @@ test('max-steps stops mid-epoch and still evaluates; cancellation stops the run'
   assert.equal(c.epochs.length, 0);
 });
 
-test('the baseline has no consistency term and one pass', async () => {
+test('the baseline has no consistency term and one pass', logicOnCpu, async () => {
   const r = await train(dataset, tinyConfig({ method: 'baseline', epochs: 1 }), { logSteps: true });
   assert.ok(r.steps.every((s) => s.consistency === 0 && s.loss === s.ce));
 });
@@ -111,7 +114,7 @@ test(`a whole run frees every tensor it made (model, optimiser, pipeline) (${bac
   assert.equal(tf.memory().numTensors, before);
 });
 
-test('a run resumed from an epoch checkpoint continues exactly as if uninterrupted (resume)', async () => {
+test('a run resumed from an epoch checkpoint continues exactly as if uninterrupted (resume)', logicOnCpu, async () => {
   const config = tinyConfig({ epochs: 2 });
   let straightValues: Map<string, Float32Array> | null = null;
   const checkpoints: TrainCheckpoint[] = [];
