@@ -8,7 +8,8 @@
 //
 //   node scripts/demo-eac-vs-baseline.mjs [--seeds 0,1] [--jobs 2] [--out-dir DIR] [-- extra eac train flags]
 //
-// Ctrl-C stops every run after its current step (each writes what it has).
+// Ctrl-C asks every run to stop after its current step (each writes what it has); a second
+// Ctrl-C ends them at once.
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
@@ -56,8 +57,13 @@ const runs = seeds.flatMap((seed) => METHODS.map((method) => ({ seed, method, ta
 const children = new Set();
 let interrupted = false;
 process.on('SIGINT', () => {
+  if (interrupted) {
+    process.stderr.write('\nsecond interrupt: ending every run now\n');
+    for (const c of children) c.kill('SIGTERM');
+    process.exit(130);
+  }
   interrupted = true;
-  process.stderr.write('\ninterrupted: asking every run to stop after its current step\n');
+  process.stderr.write('\ninterrupted: asking every run to stop after its current step (Ctrl-C again ends them now)\n');
   for (const c of children) c.kill('SIGINT');
 });
 
@@ -67,8 +73,9 @@ function runOne(r) {
   const args = [path.join(ROOT, 'bin', 'eac.js'), 'train', ...PRESET, '--method', r.method, '--seed', String(r.seed), '--out', out, ...extra];
   return new Promise((resolve) => {
     const t0 = Date.now();
-    // Its own process group is not wanted: Ctrl-C in a terminal reaches the children directly.
-    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    // Each run gets its own process group, so a Ctrl-C reaches it once, through the handler
+    // above: a second SIGINT would end `eac train` before it writes its results.
+    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
     children.add(child);
     let buf = '';
     let lastProgress = 0;
