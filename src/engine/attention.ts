@@ -7,7 +7,7 @@ import { tf, type Tensor2D, type Tensor4D } from './tf.ts';
 import { Rng } from './rng.ts';
 import { forward, type Model } from './resnet.ts';
 import { attentionMaps, flipWidth } from './loss.ts';
-import { IMAGENET_MEAN, IMAGENET_STD, planViews, type Box, type ImagePipeline } from './augment.ts';
+import { denormaliseToBytes, planViews, type Box, type ImagePipeline } from './augment.ts';
 import { gatherImages } from './trainer.ts';
 import type { Split } from '../data/types.ts';
 import { classMap as classMapCells } from './maps.ts';
@@ -76,17 +76,6 @@ export function chooseAttentionSamples(split: Split, count: number, seed: number
   return picked.sort((a, b) => a - b);
 }
 
-/** Normalised NHWC float32 → uint8 RGB, inverting torchvision's Normalize and ToTensor. */
-function denormalise(x: Float32Array): Uint8Array {
-  const out = new Uint8Array(x.length);
-  for (let i = 0; i < x.length; i++) {
-    const c = i % 3;
-    const v = (x[i] * IMAGENET_STD[c] + IMAGENET_MEAN[c]) * 255;
-    out[i] = v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v);
-  }
-  return out;
-}
-
 /**
  * The fixed inputs of the attention panel and the current model's maps of them. Eval-mode passes
  * (running BatchNorm statistics), so a sample's maps do not depend on which samples are shown.
@@ -111,8 +100,8 @@ export class AttentionProbe {
     const size = pipeline.cfg.size;
     const [d1, d2] = await Promise.all([x1.data(), x2!.data()]);
     const per = size * size * 3;
-    const v1 = denormalise(d1 as Float32Array);
-    const v2 = denormalise(d2 as Float32Array);
+    const v1 = denormaliseToBytes(d1 as Float32Array);
+    const v2 = denormaliseToBytes(d2 as Float32Array);
     const probe = tf.tidy(() => forward(model, x1.slice([0, 0, 0, 0], [1, size, size, 3]), false).features);
     const [, mapHeight, mapWidth] = probe.shape;
     probe.dispose();

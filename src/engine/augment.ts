@@ -40,6 +40,17 @@ export const PIPELINE_DEFAULTS: PipelineConfig = {
 export const IMAGENET_MEAN = [0.485, 0.456, 0.406];
 export const IMAGENET_STD = [0.229, 0.224, 0.225];
 
+/** Normalised NHWC float32 → uint8 RGB (inverts ToTensor and Normalize): what a view looks like. */
+export function denormaliseToBytes(x: Float32Array): Uint8Array {
+  const out = new Uint8Array(x.length);
+  for (let i = 0; i < x.length; i++) {
+    const c = i % 3;
+    const v = (x[i] * IMAGENET_STD[c] + IMAGENET_MEAN[c]) * 255;
+    out[i] = v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v);
+  }
+  return out;
+}
+
 /** An erased rectangle in output pixels. */
 export interface Box {
   top: number;

@@ -10,7 +10,7 @@ export { classMap as mapOfClass } from './maps.ts';
 import { Rng } from './rng.ts';
 import { forward, type Model } from './resnet.ts';
 import { attentionMaps, flipWidth } from './loss.ts';
-import { drawErasing, erase, IMAGENET_MEAN, IMAGENET_STD, PIPELINE_DEFAULTS, type AugmentMode, type Box, type ErasingMode, type ImagePipeline } from './augment.ts';
+import { denormaliseToBytes, drawErasing, erase, PIPELINE_DEFAULTS, type AugmentMode, type Box, type ErasingMode, type ImagePipeline } from './augment.ts';
 import { gatherImages } from './trainer.ts';
 import type { Split } from '../data/types.ts';
 
@@ -59,17 +59,6 @@ export interface Walkthrough {
   hm2: Float32Array;
   /** Mean over all cells and classes of (hm1 − hm2)²: this sample's consistency loss (step 7). */
   consistency: number;
-}
-
-/** Normalised NHWC float32 → uint8 RGB (inverts ToTensor and Normalize), as the attention panel shows views. */
-export function toRgbBytes(x: Float32Array): Uint8Array {
-  const out = new Uint8Array(x.length);
-  for (let i = 0; i < x.length; i++) {
-    const c = i % 3;
-    const v = (x[i] * IMAGENET_STD[c] + IMAGENET_MEAN[c]) * 255;
-    out[i] = v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v);
-  }
-  return out;
 }
 
 /** Mirrors a box of a size-wide image left-right. */
@@ -137,10 +126,10 @@ export async function computeWalkthrough(model: Model, pipeline: ImagePipeline, 
       mapHeight,
       mapWidth,
       numClasses,
-      image: toRgbBytes(image),
-      view1: toRgbBytes(view1),
+      image: denormaliseToBytes(image),
+      view1: denormaliseToBytes(view1),
       box1,
-      view2: toRgbBytes(view2),
+      view2: denormaliseToBytes(view2),
       box2,
       probs1,
       probs2,
