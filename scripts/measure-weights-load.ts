@@ -95,8 +95,8 @@ async function nodeOne(file: string): Promise<NodeResult> {
   }
   if (wf.tensors.size !== expected.tensors) throw new Error(`${name}: ${wf.tensors.size} tensors, expected ${expected.tensors}`);
   const t4 = performance.now();
-  const mapped = mapWeights(wf.tensors, { fileName: name });
-  wf.tensors.clear();
+  // As the import does: each tensor let go once converted (the file's bytes go with the last one).
+  const mapped = mapWeights(wf.tensors, { fileName: name, release: true });
   const t5 = performance.now();
   mark('map');
   const peakRss = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))![1]) * 1024 / MB;

@@ -6,7 +6,7 @@
 //
 // Pure: no React, no DOM beyond what a worker has (IndexedDB, Blob, crypto.subtle, navigator.storage).
 import { delMany, getMany, setMany, type UseStore } from 'idb-keyval';
-import { describeResNet, initialValue, listParams, type ResNetSpec } from '../engine/resnet.ts';
+import { describeResNet, initialValue, listParams, type ResNetSpec } from '../engine/resnet-layout.ts';
 import { Rng } from '../engine/rng.ts';
 import { NUM_CLASSES } from '../data/types.ts';
 import { readSafetensors } from '../weights/safetensors.ts';

@@ -4,8 +4,8 @@
 // and stages through an AbortSignal; a cancelled import stores nothing. Pure: Blob, crypto.subtle,
 // IndexedDB; no DOM.
 import type { UseStore } from 'idb-keyval';
-import type { Arch } from '../engine/resnet.ts';
-import { readWeightFile, WeightFileError } from '../weights/read.ts';
+import type { Arch } from '../engine/resnet-layout.ts';
+import { readWeightFile, WeightFileError, type WeightFile } from '../weights/read.ts';
 import { mapWeights, WeightsRefusedError, type KeyReport } from '../weights/keymap.ts';
 import { SafetensorsError } from '../weights/safetensors.ts';
 import { findCachedWeights, hashBytes, storeWeights, WeightsCacheError, weightsStore, type WeightsRecord } from './weights-cache.ts';
@@ -125,15 +125,18 @@ export async function importWeightsFile(file: Blob, name: string, opts: ImportOp
   if (existing) return { record: existing, cached: true, report: null, timings, totalMs: performance.now() - t0 };
 
   await enter('parse');
-  const parsed = readWeightFile(bytes, name);
+  // Parsing copies nothing: the tensors are views of the file's bytes, decoded when mapped.
+  let parsed: WeightFile | null = readWeightFile(bytes, name);
   const format = parsed.format;
-  // The parsed tensors own their memory: let the file's bytes go before the next copies.
+  // From here on only the tensors hold the file's bytes: they go when the last tensor is mapped.
   bytes = null;
   leave('parse');
 
   await enter('map');
-  const mapped = mapWeights(parsed.tensors, { arch: opts.arch ?? undefined, fileName: name, seed: 0 });
-  parsed.tensors.clear();
+  // Each tensor is converted to the engine's layout and let go (the dropped head never decoded),
+  // so the file's bytes, and nothing else of the file, sit beside the engine's values.
+  const mapped = mapWeights(parsed.tensors, { arch: opts.arch ?? undefined, fileName: name, seed: 0, release: true });
+  parsed = null;
   leave('map');
 
   await enter('store');

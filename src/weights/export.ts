@@ -2,7 +2,7 @@
 // (features.0 = conv1, features.1 = bn1, features.4..7 = layer1..4, fc), PyTorch layouts (OIHW,
 // fc [7, C]), so the official code can `load_state_dict` it.
 import { writeSafetensors } from './safetensors.ts';
-import { describeResNet, listParams, type Arch } from '../engine/resnet.ts';
+import { describeResNet, listParams, type Arch } from '../engine/resnet-layout.ts';
 import { engineToTorch } from './torch-layout.ts';
 
 /** Backbone key → official EAC model key. */

@@ -1,7 +1,7 @@
 // What a weight file holds, as the `eac weights inspect` JSON: its format, the model its keys
 // describe, the head, and the keys that are missing, unexpected or mis-shaped for that model;
 // optionally per-tensor statistics under the file's own key names. Pure (no Node APIs).
-import { readWeightFile, type WeightFormat, type WeightTensor } from './read.ts';
+import { readWeightFile, tensorSize, tensorValues, type WeightFormat, type WeightTensor } from './read.ts';
 import { analyseWeights, type DetectedArch, type MapOptions, type Mismatch } from './keymap.ts';
 
 export interface TensorStats {
@@ -35,21 +35,23 @@ export interface InspectResult {
   stats?: TensorStats[];
 }
 
+/** Statistics of one tensor's values (decoded for this only: nothing is kept on the tensor). */
 export function tensorStats(name: string, t: WeightTensor): TensorStats {
-  const n = t.data.length;
+  const data = tensorValues(t);
+  const n = data.length;
   if (n === 0) return { name, shape: t.shape, dtype: t.dtype, mean: null, std: null, min: null, max: null };
   let sum = 0;
   let min = Infinity;
   let max = -Infinity;
   for (let i = 0; i < n; i++) {
-    const v = Number(t.data[i]);
+    const v = Number(data[i]);
     sum += v;
     if (v < min) min = v;
     if (v > max) max = v;
   }
   const mean = sum / n;
   let sq = 0;
-  for (let i = 0; i < n; i++) sq += (Number(t.data[i]) - mean) ** 2;
+  for (let i = 0; i < n; i++) sq += (Number(data[i]) - mean) ** 2;
   return { name, shape: t.shape, dtype: t.dtype, mean, std: Math.sqrt(sq / n), min, max };
 }
 
@@ -57,7 +59,7 @@ export function inspectWeights(bytes: Uint8Array, opts: MapOptions & { stats?: b
   const file = readWeightFile(bytes, opts.fileName);
   const r = analyseWeights(file.tensors, opts);
   let parameters = 0;
-  for (const t of file.tensors.values()) parameters += t.data.length;
+  for (const t of file.tensors.values()) parameters += tensorSize(t);
   const out: InspectResult = {
     format: file.format,
     arch: r.arch,

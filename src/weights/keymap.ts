@@ -4,7 +4,7 @@
 // unexpected or mis-shaped. PyTorch layouts become engine layouts (conv OIHW → HWIO, fc
 // [out, in] → [in, out]). A head that is not 7-way is dropped and a fresh 7-class head drawn as
 // nn.Linear does (uniform ±1/sqrt(fan_in)) from a seeded Rng.
-import { describeResNet, initialValue, listParams, type Arch, type ParamInfo, type ResNetSpec } from '../engine/resnet.ts';
+import { describeResNet, initialValue, listParams, type Arch, type ParamInfo, type ResNetSpec } from '../engine/resnet-layout.ts';
 import { Rng } from '../engine/rng.ts';
 import { NUM_CLASSES } from '../data/types.ts';
 import { torchToEngine } from './torch-layout.ts';
@@ -51,6 +51,12 @@ export interface MapOptions {
   fileName?: string;
   /** Seed of the head initialisation (default 0). */
   seed?: number;
+  /**
+   * mapWeights only: the caller gives the tensors up. Each is deleted from the map as soon as it
+   * has been converted, and the map is empty at the end (the dropped head and unexpected keys
+   * are never decoded), so that the file's tensors and the engine's values do not pile up.
+   */
+  release?: boolean;
 }
 
 export interface MappedWeights {
@@ -238,8 +244,22 @@ export function mapWeights(tensors: Map<string, WeightTensor>, opts: MapOptions 
       values.set(p.name, initialValue(p, rng));
       continue;
     }
-    const t = tensors.get(byEngineKey.get(p.name)!)!;
-    values.set(p.name, torchToEngine(p.name, tensorToFloat32(t), t.shape).data);
+    const key = byEngineKey.get(p.name)!;
+    const t = tensors.get(key)!;
+    values.set(p.name, ownedEngineValues(p.name, t));
+    if (opts.release) tensors.delete(key);
   }
+  if (opts.release) tensors.clear();
   return { spec, values, report };
+}
+
+/**
+ * A tensor in engine layout, in an array of its own: transposed copies are; values that are not
+ * transposed (vectors) are copied when they are a view of a larger buffer (the file's bytes), so
+ * that the engine's values never keep a file in memory.
+ */
+function ownedEngineValues(name: string, t: WeightTensor): Float32Array {
+  const src = tensorToFloat32(t);
+  const data = torchToEngine(name, src, t.shape).data;
+  return data === src && data.byteLength !== data.buffer.byteLength ? data.slice() : data;
 }

@@ -3,7 +3,7 @@
 // arrays. The file is read by read.ts, its keys mapped by keymap.ts.
 import { readWeightFile, type WeightFormat } from './read.ts';
 import { mapWeights, type KeyReport, type MapOptions } from './keymap.ts';
-import type { Arch, ResNetSpec } from '../engine/resnet.ts';
+import type { Arch, ResNetSpec } from '../engine/resnet-layout.ts';
 
 export { backboneKey } from './keymap.ts';
 
@@ -18,7 +18,8 @@ export interface LoadedWeights {
 /** Any supported weight file → engine values for the detected (or asked-for) architecture. */
 export function loadWeights(bytes: Uint8Array, opts: MapOptions = {}): Required<LoadedWeights> {
   const file = readWeightFile(bytes, opts.fileName);
-  const { spec, values, report } = mapWeights(file.tensors, opts);
+  // The file's tensors (views of `bytes` where they can be) are let go as they are converted.
+  const { spec, values, report } = mapWeights(file.tensors, { ...opts, release: true });
   return { spec, values, report, format: file.format };
 }
 

@@ -15,7 +15,61 @@ export interface WeightTensor {
   dtype: WeightDType;
   /** Row-major (C order) shape; `data` is contiguous in that order. */
   shape: number[];
+  /**
+   * The values. Read from a file, they may be a view of the file's bytes (aligned little-endian
+   * data is not copied) and may be decoded only when first asked for (see FileTensor): the bytes
+   * handed to readWeightFile must not be changed while its tensors are in use.
+   */
   data: WeightData;
+}
+
+/**
+ * A tensor read from a file, decoded on first use: until then it holds only its layout and a view
+ * of the file's bytes, so that parsing a file copies nothing and a tensor nobody reads (a head
+ * that is dropped) never exists as values. `data` decodes once and keeps the result (a view of
+ * the file where the bytes are aligned little-endian and C order, else a copy); `values()`
+ * decodes without keeping a copy on the tensor.
+ */
+export class FileTensor implements WeightTensor {
+  private kept: WeightData | null = null;
+  constructor(
+    readonly dtype: WeightDType,
+    readonly shape: number[],
+    /** The raw bytes (a view of the file), already checked to hold exactly the shape's values. */
+    private readonly raw: Uint8Array,
+    private readonly littleEndian: boolean,
+    /** Fortran (column-major) order in the file. */
+    private readonly fortran = false,
+  ) {}
+
+  get data(): WeightData {
+    return (this.kept ??= this.values());
+  }
+
+  /** Whether `data` was asked for (and its values are now kept on the tensor). */
+  get decoded(): boolean {
+    return this.kept !== null;
+  }
+
+  /** Number of values (without decoding). */
+  get size(): number {
+    return this.shape.reduce((a, b) => a * b, 1);
+  }
+
+  /** The values; unless `data` already holds them, decoded afresh and not kept. */
+  values(): WeightData {
+    if (this.kept) return this.kept;
+    const flat = decodeTyped(this.raw, this.dtype, this.littleEndian, true);
+    if (!this.fortran || this.shape.length < 2) return flat;
+    // Fortran order: element (i0, i1, …) sits at i0 + s0·(i1 + s1·(…)).
+    const stride: number[] = [];
+    let s = 1;
+    for (const d of this.shape) {
+      stride.push(s);
+      s *= d;
+    }
+    return gatherStrided(flat, 0, this.shape, stride);
+  }
 }
 
 export interface WeightFile {
@@ -50,10 +104,7 @@ export function readWeightFile(bytes: Uint8Array, fileName?: string): WeightFile
     if (format === 'safetensors') {
       const { tensors } = readSafetensors(bytes);
       const out = new Map<string, WeightTensor>();
-      for (const [name, t] of tensors) {
-        const dtype = SAFE_DTYPES[t.dtype];
-        out.set(name, { dtype, shape: t.shape, data: decodeTyped(t.bytes, dtype, true) });
-      }
+      for (const [name, t] of tensors) out.set(name, new FileTensor(SAFE_DTYPES[t.dtype], t.shape, t.bytes, true));
       return { format, tensors: out, path: '' };
     }
     if (format === 'torch-zip') {
@@ -114,25 +165,21 @@ function npDtype(a: NdArray): WeightDType {
   return m[k];
 }
 
+/** An array's tensor: checked now, decoded when first used (the bytes stay a view of the file). */
 function ndarrayTensor(name: string, a: NdArray): WeightTensor {
   if (!a.dtype || !a.data) throw new WeightFileError(`array ${name}: never filled in (no BUILD)`);
   const dtype = npDtype(a);
   const count = a.shape.reduce((x, y) => x * y, 1);
   if (a.data.length !== count * ITEM_SIZE[dtype]) throw new WeightFileError(`array ${name}: ${a.data.length} bytes for shape [${a.shape.join(', ')}] of ${dtype}`);
-  const flat = decodeTyped(a.data, dtype, a.dtype.order !== '>');
-  if (!a.fortran || a.shape.length < 2) return { dtype, shape: a.shape, data: flat };
-  // Fortran order: element (i0, i1, …) sits at i0 + s0·(i1 + s1·(…)).
-  const stride: number[] = [];
-  let s = 1;
-  for (const d of a.shape) {
-    stride.push(s);
-    s *= d;
-  }
-  return { dtype, shape: a.shape, data: gatherStrided(flat, 0, a.shape, stride) };
+  return new FileTensor(dtype, a.shape, a.data, a.dtype.order !== '>', a.fortran);
 }
 
-/** Decodes raw bytes to a fresh typed array (f16/bf16 widened to float32). */
-export function decodeTyped(bytes: Uint8Array, dtype: WeightDType, littleEndian: boolean, owned = false): WeightData {
+/**
+ * Decodes raw bytes to a typed array (f16/bf16 widened to float32). With `alias`, the result may
+ * share the bytes' memory: a view when no conversion or byte swap is needed and the bytes sit at
+ * a multiple of the item size (else, and without `alias`, a fresh copy).
+ */
+export function decodeTyped(bytes: Uint8Array, dtype: WeightDType, littleEndian: boolean, alias = false): WeightData {
   const size = ITEM_SIZE[dtype];
   if (bytes.length % size) throw new WeightFileError(`${bytes.length} bytes is not a whole number of ${dtype} values`);
   const n = bytes.length / size;
@@ -146,22 +193,25 @@ export function decodeTyped(bytes: Uint8Array, dtype: WeightDType, littleEndian:
     }
     return out;
   }
-  // An aligned buffer of our own (a buffer handed over whole, e.g. by the unzipper, is reused).
-  const copy = owned && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
-  if (!littleEndian && size > 1) {
-    for (let i = 0; i < copy.length; i += size) copy.subarray(i, i + size).reverse();
+  const swap = !littleEndian && size > 1;
+  // A view of the bytes themselves where allowed and aligned, else an aligned copy of our own.
+  const view = alias && !swap && bytes.byteOffset % size === 0;
+  const own = view ? bytes : bytes.slice();
+  if (swap) {
+    for (let i = 0; i < own.length; i += size) own.subarray(i, i + size).reverse();
   }
+  const { buffer, byteOffset: at } = own;
   switch (dtype) {
-    case 'float32': return new Float32Array(copy.buffer, 0, n);
-    case 'float64': return new Float64Array(copy.buffer, 0, n);
-    case 'int64': return new BigInt64Array(copy.buffer, 0, n);
-    case 'uint64': return new BigUint64Array(copy.buffer, 0, n);
-    case 'int32': return new Int32Array(copy.buffer, 0, n);
-    case 'uint32': return new Uint32Array(copy.buffer, 0, n);
-    case 'int16': return new Int16Array(copy.buffer, 0, n);
-    case 'uint16': return new Uint16Array(copy.buffer, 0, n);
-    case 'int8': return new Int8Array(copy.buffer, 0, n);
-    default: return copy;
+    case 'float32': return new Float32Array(buffer, at, n);
+    case 'float64': return new Float64Array(buffer, at, n);
+    case 'int64': return new BigInt64Array(buffer, at, n);
+    case 'uint64': return new BigUint64Array(buffer, at, n);
+    case 'int32': return new Int32Array(buffer, at, n);
+    case 'uint32': return new Uint32Array(buffer, at, n);
+    case 'int16': return new Int16Array(buffer, at, n);
+    case 'uint16': return new Uint16Array(buffer, at, n);
+    case 'int8': return new Int8Array(buffer, at, n);
+    default: return own;
   }
 }
 
@@ -199,10 +249,24 @@ export function gatherStrided<T extends WeightData>(src: T, offset: number, shap
   return out;
 }
 
-/** Any tensor's values as float32 (for the model: conv weights, BatchNorm vectors, the head). */
+/** A tensor's values without keeping a decoded copy on it (a FileTensor decodes afresh). */
+export function tensorValues(t: WeightTensor): WeightData {
+  return t instanceof FileTensor ? t.values() : t.data;
+}
+
+/** Number of values of a tensor, without decoding it. */
+export function tensorSize(t: WeightTensor): number {
+  return t instanceof FileTensor ? t.size : t.data.length;
+}
+
+/**
+ * Any tensor's values as float32 (for the model: conv weights, BatchNorm vectors, the head). Not
+ * kept on the tensor; may be a view of the file's bytes (or the tensor's own array).
+ */
 export function tensorToFloat32(t: WeightTensor): Float32Array {
-  if (t.data instanceof Float32Array) return t.data;
-  const out = new Float32Array(t.data.length);
-  for (let i = 0; i < t.data.length; i++) out[i] = Number(t.data[i]);
+  const data = tensorValues(t);
+  if (data instanceof Float32Array) return data;
+  const out = new Float32Array(data.length);
+  for (let i = 0; i < data.length; i++) out[i] = Number(data[i]);
   return out;
 }

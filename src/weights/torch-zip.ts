@@ -1,7 +1,9 @@
 // torch.save archives (PyTorch ≥ 1.6): a zip with `<name>/data.pkl` (the pickled object, whose
 // tensors name their storages by persistent id), `<name>/data/<key>` (raw storage bytes) and
-// `<name>/byteorder`. The zip is read with fflate, one storage at a time, so that at most the
-// file, the tensors and one storage are in memory together.
+// `<name>/byteorder`. Storages stored uncompressed (what torch.save writes, aligned to 64 bytes)
+// are not copied: their tensors are views of the file's bytes. Any other entry is read with
+// fflate, one storage at a time, so that at most the file, the tensors and one storage are in
+// memory together.
 import { unzipSync, type UnzipFileInfo } from 'fflate';
 import { GlobalRef, PyTuple, StorageRef, TensorRef, TORCH_STORAGES, describe, textOf, unpickle, type PyValue } from './pickle.ts';
 import { decodeTyped, findStateDict, gatherStrided, ITEM_SIZE, WeightFileError, type WeightDType, type WeightData, type WeightTensor } from './read.ts';
@@ -27,6 +29,66 @@ function unzipSome(bytes: Uint8Array, want: (name: string) => boolean): Record<s
     if (e instanceof WeightFileError) throw e;
     throw new WeightFileError(`torch-zip: not a readable zip archive (${(e as Error).message}; truncated?)`);
   }
+}
+
+/**
+ * Where the data of each uncompressed (stored) entry lies in the file, from the zip's central
+ * directory (zip64 included), walked as fflate walks it. Best effort: anything unexpected gives an
+ * empty or partial map and those entries are read through fflate instead (whose errors then apply).
+ */
+export function storedEntries(bytes: Uint8Array): Map<string, { start: number; end: number }> {
+  const out = new Map<string, { start: number; end: number }>();
+  const n = bytes.length;
+  const u16 = (at: number) => (at >= 0 && at + 2 <= n ? bytes[at] | (bytes[at + 1] << 8) : NaN);
+  const u32 = (at: number) => (at >= 0 && at + 4 <= n ? (bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16) | (bytes[at + 3] << 24)) >>> 0 : NaN);
+  const u64 = (at: number) => u32(at) + u32(at + 4) * 2 ** 32;
+  let e = n - 22;
+  while (e >= 0 && u32(e) !== 0x06054b50) {
+    if (n - e > 65558) return out;
+    e--;
+  }
+  if (e < 0) return out;
+  let count = u16(e + 8);
+  let o = u32(e + 16);
+  let zip64 = u32(e - 20) === 0x07064b50;
+  if (zip64) {
+    const ze = u32(e - 12);
+    zip64 = u32(ze) === 0x06064b50;
+    if (zip64) {
+      count = u64(ze + 32);
+      o = u64(ze + 48);
+    }
+  }
+  if (!(count <= n / 46)) return out;
+  for (let i = 0; i < count; i++) {
+    if (u32(o) !== 0x02014b50) return out;
+    const method = u16(o + 10);
+    const nameLen = u16(o + 28);
+    const extraLen = u16(o + 30);
+    const commentLen = u16(o + 32);
+    if (Number.isNaN(nameLen + extraLen + commentLen) || o + 46 + nameLen > n) return out;
+    const name = new TextDecoder().decode(bytes.subarray(o + 46, o + 46 + nameLen));
+    let size = u32(o + 20);
+    let originalSize = u32(o + 24);
+    let local = u32(o + 42);
+    if (zip64 && (size === 0xffffffff || originalSize === 0xffffffff || local === 0xffffffff)) {
+      // The zip64 extra field: the original size, then the compressed size, then the offset, each only if its 32-bit field is saturated.
+      const end = o + 46 + nameLen + extraLen;
+      for (let b = o + 46 + nameLen; b + 4 < end; b += 4 + u16(b + 2)) {
+        if (u16(b) !== 1) continue;
+        let at = b + 4;
+        if (originalSize === 0xffffffff) (originalSize = u64(at)), (at += 8);
+        if (size === 0xffffffff) (size = u64(at)), (at += 8);
+        if (local === 0xffffffff) local = u64(at);
+        break;
+      }
+    }
+    o += 46 + nameLen + extraLen + commentLen;
+    if (method !== 0 || size !== originalSize || u32(local) !== 0x04034b50) continue;
+    const start = local + 30 + u16(local + 26) + u16(local + 28);
+    if (Number.isSafeInteger(start) && Number.isSafeInteger(size) && start + size <= n) out.set(name, { start, end: start + size });
+  }
+  return out;
 }
 
 export function readTorchZip(bytes: Uint8Array): { tensors: Map<string, WeightTensor>; path: string } {
@@ -60,7 +122,8 @@ export function readTorchZip(bytes: Uint8Array): { tensors: Map<string, WeightTe
   const { value } = unpickle(meta[pklName], { persistentLoad });
   const { dict, path } = findStateDict(value);
 
-  // Tensors grouped by storage: each storage is unzipped once, its views copied out, then dropped.
+  // Tensors grouped by storage: a stored storage is a view of the file; any other is unzipped once,
+  // its views copied out, then dropped.
   const byStorage = new Map<string, { name: string; ref: TensorRef }[]>();
   for (const [k, v] of dict.map) {
     if (!(v instanceof TensorRef)) continue;
@@ -69,9 +132,11 @@ export function readTorchZip(bytes: Uint8Array): { tensors: Map<string, WeightTe
     byStorage.set(v.storage.key, list);
   }
   const done = new Map<string, WeightTensor>();
+  const stored = byStorage.size ? storedEntries(bytes) : new Map<string, { start: number; end: number }>();
   for (const [key, list] of byStorage) {
     const entry = `${prefix}data/${key}`;
-    const raw = unzipSome(bytes, (n) => n === entry)[entry];
+    const at = stored.get(entry);
+    const raw = at ? bytes.subarray(at.start, at.end) : unzipSome(bytes, (n) => n === entry)[entry];
     if (!raw) throw new WeightFileError(`torch-zip: data.pkl refers to storage ${JSON.stringify(key)}, but the archive has no ${entry}`);
     const dtype = TORCH_STORAGES[list[0].ref.storage.storageType] as WeightDType;
     const size = ITEM_SIZE[dtype];
