@@ -105,6 +105,22 @@ export function gatherImages(split: Split, indices: ArrayLike<number>): Uint8Arr
   return out;
 }
 
+/** The longest the loop runs without letting timers, messages and signals (Ctrl-C, stop) in. */
+const YIELD_EVERY_MS = 100;
+let lastYield = 0;
+
+/**
+ * On CPU backends (wasm, cpu) a step's reads resolve as microtasks, so the loop would never give
+ * the event loop a turn: a stop message or Ctrl-C would wait for the end of the run. A macrotask
+ * break at most every YIELD_EVERY_MS lets them in (not requestAnimationFrame: it stops in hidden tabs).
+ */
+async function letEventsIn(): Promise<void> {
+  const t = performance.now();
+  if (t - lastYield < YIELD_EVERY_MS) return;
+  await new Promise<void>((resolve) => setTimeout(resolve, 0));
+  lastYield = performance.now();
+}
+
 export async function train(dataset: Dataset, config: TrainConfig, opts: TrainOptions = {}): Promise<RunResult> {
   validateTrainConfig(config);
   const resume = opts.resume;
@@ -150,6 +166,7 @@ export async function train(dataset: Dataset, config: TrainConfig, opts: TrainOp
       const seenPreds: number[] = [];
       for (let s = 0; s < perEpoch; s++) {
         if (opts.gate) await opts.gate();
+        await letEventsIn();
         if (opts.signal?.aborted) { stoppedBy = 'cancelled'; break; }
         if (step >= totalSteps) { stoppedBy = 'max-steps'; break; }
         const idx = order.subarray(s * config.batchSize, Math.min(n, (s + 1) * config.batchSize));

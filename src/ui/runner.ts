@@ -25,7 +25,30 @@ function send(msg: ToWorker): void {
   ensureWorker().postMessage(msg);
 }
 
+/**
+ * Step points and progress arrive several times a second; each store update re-renders the
+ * progress panel and the loss chart. They are held for at most this long and applied together,
+ * so the page renders once per batch. Any other message applies the held ones first.
+ */
+const BATCH_MS = 250;
+let held: FromWorker[] = [];
+let heldTimer: ReturnType<typeof setTimeout> | null = null;
+
+function applyHeld(): void {
+  if (heldTimer !== null) clearTimeout(heldTimer);
+  heldTimer = null;
+  const msgs = held;
+  held = [];
+  if (msgs.length) useLab.getState().receiveAll(msgs);
+}
+
 function onMessage(msg: FromWorker): void {
+  if (msg.type === 'step' || msg.type === 'progress') {
+    held.push(msg);
+    heldTimer ??= setTimeout(applyHeld, BATCH_MS);
+    return;
+  }
+  applyHeld();
   const lab = useLab.getState();
   if (msg.type === 'model-export') {
     if (msg.bytes) downloadBlob(new Blob([msg.bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }), msg.fileName);
@@ -54,6 +77,7 @@ export function ensureWorker(): Worker {
 
 /** Replaces the worker: a fresh TensorFlow.js and backend (after a lost device or a hung stop). */
 function restartWorker(): void {
+  applyHeld();
   worker?.terminate();
   worker = null;
   useLab.getState().resetBackend();

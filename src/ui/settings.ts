@@ -74,7 +74,18 @@ export const DEMO_SETTINGS: Settings = {
   erasing: 'independent', seed: 0, trainCount: 600, testCount: 200, attentionCount: 8,
 };
 
-export const PRESETS = { demo: DEMO_SETTINGS, official: OFFICIAL_SETTINGS } as const;
+/**
+ * The measured demo (docs/demo-dataset.md): at 20% noise on demo faces, EAC ends about 8 points of
+ * test accuracy above the baseline (three seeds) and memorises far fewer flipped labels. Run it
+ * with method EAC and again with Baseline, then open Compare runs. λ 1, not the paper's 5: on
+ * these small models and faces, 5 holds back the cross-entropy too long for 10 epochs.
+ */
+export const NOISE_DEMO_SETTINGS: Settings = {
+  arch: 'resnet18', width: 16, method: 'eac', lam: 1, noiseRate: 0.2, noiseSeed: 0, epochs: 10, batchSize: 32, lr: 1e-3, size: 48,
+  erasing: 'independent', seed: 0, trainCount: 1500, testCount: 400, attentionCount: 8,
+};
+
+export const PRESETS = { demo: DEMO_SETTINGS, noise: NOISE_DEMO_SETTINGS, official: OFFICIAL_SETTINGS } as const;
 export type PresetName = keyof typeof PRESETS;
 
 export const DEFAULT_SETTINGS: Settings = DEMO_SETTINGS;

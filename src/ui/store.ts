@@ -1,6 +1,7 @@
 // The lab's state (zustand), kept apart from the components: the settings form, the backend the
 // worker chose, and the current run (progress, step losses, per-epoch metrics). Worker messages
 // come in through `receive`, which ignores anything about a run other than the current one.
+import { useDeferredValue } from 'react';
 import { create } from 'zustand';
 import type { EpochMetrics, RunSummary, StepLog } from '../engine/trainer.ts';
 import type { AttentionFrame, AttentionViews } from '../engine/attention.ts';
@@ -79,6 +80,8 @@ export interface LabState {
   markKilled: (message: string) => void;
   resetBackend: () => void;
   receive: (msg: FromWorker) => void;
+  /** Several worker messages in one store update (one render instead of one per message). */
+  receiveAll: (msgs: FromWorker[]) => void;
   workerFailed: (message: string) => void;
   /** A stored run shown read-only in the run's place (the compare view's history); this tab's own last run waits in `saved`. */
   viewing: { key: string; name: string; saved: RunState } | null;
@@ -137,6 +140,39 @@ export function reduceRun(run: RunState, msg: FromWorker): RunState {
   }
 }
 
+/** The store's fields a worker message changes (pure). */
+function applyMessage(s: LabState, msg: FromWorker): Partial<LabState> {
+  if (msg.type === 'backend') {
+    return { backend: { status: 'ready', name: msg.name, adapter: msg.adapter, reason: msg.reason, attempts: msg.attempts, versions: msg.versions } };
+  }
+  if (msg.type === 'error' && msg.runId === null) {
+    return { workerError: msg.message, backend: { ...s.backend, status: s.backend.status === 'pending' ? 'failed' : s.backend.status } };
+  }
+  const run = reduceRun(s.run, msg);
+  if (run === s.run) return {};
+  // A resumed run brings its settings from the run store: show them in the form.
+  if (msg.type === 'started' && msg.resumedFrom > 0 && !s.run.settings) {
+    const settings = settingsOfRun(msg.config, msg.data, Number(s.draft.attentionCount) || DEFAULT_SETTINGS.attentionCount);
+    return { run: { ...run, settings }, draft: draftOf(settings) };
+  }
+  return { run };
+}
+
+/** The state after a worker message; the same object if nothing changed (no re-render). */
+function withMessage(s: LabState, msg: FromWorker): LabState {
+  const patch = applyMessage(s, msg);
+  return Object.keys(patch).length ? { ...s, ...patch } : s;
+}
+
+/**
+ * A store value for a heavy panel (a chart, the attention grid): it follows the store in a
+ * non-blocking render that React splits into short slices, so a worker message never holds the
+ * main thread for the whole redraw. Pair it with a memo'd body so the urgent render stops early.
+ */
+export function useLabDeferred<T>(selector: (s: LabState) => T): T {
+  return useDeferredValue(useLab(selector));
+}
+
 export const useLab = create<LabState>()((set, get) => ({
   draft: draftOf(DEFAULT_SETTINGS),
   errors: {},
@@ -160,23 +196,8 @@ export const useLab = create<LabState>()((set, get) => ({
   markStopping: () => set((s) => (isRunning(s.run.status) ? { run: { ...s.run, status: 'stopping' } } : {})),
   markKilled: (message) => set((s) => ({ run: { ...s.run, status: 'stopped', error: message } })),
   resetBackend: () => set({ backend: pendingBackend, workerError: null }),
-  receive: (msg) =>
-    set((s) => {
-      if (msg.type === 'backend') {
-        return { backend: { status: 'ready', name: msg.name, adapter: msg.adapter, reason: msg.reason, attempts: msg.attempts, versions: msg.versions } };
-      }
-      if (msg.type === 'error' && msg.runId === null) {
-        return { workerError: msg.message, backend: { ...s.backend, status: s.backend.status === 'pending' ? 'failed' : s.backend.status } };
-      }
-      const run = reduceRun(s.run, msg);
-      if (run === s.run) return {};
-      // A resumed run brings its settings from the run store: show them in the form.
-      if (msg.type === 'started' && msg.resumedFrom > 0 && !s.run.settings) {
-        const settings = settingsOfRun(msg.config, msg.data, Number(s.draft.attentionCount) || DEFAULT_SETTINGS.attentionCount);
-        return { run: { ...run, settings }, draft: draftOf(settings) };
-      }
-      return { run };
-    }),
+  receive: (msg) => set((s) => withMessage(s, msg)),
+  receiveAll: (msgs) => set((s) => msgs.reduce(withMessage, s)),
   viewing: null,
   viewStoredRun: (run, name) => {
     const s = get();

@@ -1,7 +1,7 @@
 // The `eac` command end to end: JSON shapes, saving and re-evaluating a model, errors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -71,4 +71,26 @@ test('backend out-of-memory failures are explained with what to do', async () =>
   const { explainError } = await import('../../src/cli/main.ts');
   assert.match(explainError('Aborted(). Build with -sASSERTIONS for more info.'), /^out of memory on this backend .*: lower --batch-size or --size$/);
   assert.equal(explainError('--lr must be a number > 0, got "abc"'), '--lr must be a number > 0, got "abc"');
+});
+
+test('eac train stops at Ctrl-C on the wasm backend: the current step ends, the run reports cancelled', async () => {
+  // On CPU backends the loop must still let the signal in (src/engine/trainer.ts letEventsIn).
+  const args = ['train', '--demo', '--demo-train', '64', '--demo-test', '8', '--arch', 'resnet18', '--width', '2', '--size', '32', '--batch-size', '8', '--backend', 'wasm', '--epochs', '200', '--json'];
+  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  const stepped = new Promise<void>((resolve) => child.stderr.on('data', (d) => { stderr += d; if (/ step \d+\/\d+ loss/.test(stderr)) resolve(); }));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  // Whatever happens, the test must not hang: the run would take many minutes to finish.
+  const guard = setTimeout(() => child.kill('SIGKILL'), 240_000);
+  await Promise.race([stepped, exited]);
+  child.kill('SIGINT');
+  const code = await exited;
+  clearTimeout(guard);
+  assert.equal(code, 0, stderr);
+  assert.match(stderr, /interrupted: finishing the current step/);
+  const out = JSON.parse(stdout);
+  assert.equal(out.summary.stoppedBy, 'cancelled');
+  assert.ok(out.summary.epochs < 200, `ran ${out.summary.epochs} epochs`);
 });

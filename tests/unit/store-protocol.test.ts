@@ -8,7 +8,7 @@ import { reduceRun, useLab, isRunning, type RunState } from '../../src/ui/store.
 import type { FromWorker, StartedMessage } from '../../src/worker/protocol.ts';
 import { defaultTrainConfig } from '../../src/engine/config.ts';
 import type { EpochMetrics } from '../../src/engine/trainer.ts';
-import { DEFAULT_SETTINGS } from '../../src/ui/settings.ts';
+import { DEFAULT_SETTINGS, PRESETS, parseSettings, type PresetName } from '../../src/ui/settings.ts';
 
 const config = { ...defaultTrainConfig('resnet18'), width: 4, size: 32, epochs: 3 };
 const data = { kind: 'demo' as const, seed: 0, trainCount: 32, testCount: 16, noiseRate: 0.3, noiseSeed: 0 };
@@ -108,4 +108,49 @@ test('attention samples picked by the user: numbers or names, 1-based, deduplica
   assert.match(parseAttentionPick('0, x').error ?? '', /from 1/);
   assert.deepEqual(attentionOptionsOf(DEFAULT_SETTINGS, [2, 4]), { count: 2, seed: DEFAULT_SETTINGS.seed, indices: [2, 4] });
   assert.deepEqual(attentionOptionsOf(DEFAULT_SETTINGS), { count: DEFAULT_SETTINGS.attentionCount, seed: DEFAULT_SETTINGS.seed });
+});
+
+test('receiveAll: a batch of messages gives the same state as one by one, in one store update', () => {
+  const batch: FromWorker[] = [
+    started(7),
+    { type: 'progress', runId: 7, phase: 'train', epoch: 1, epochs: 3, step: 1, stepInEpoch: 1, stepsPerEpoch: 2, totalSteps: 6, imagesPerSecond: 3, etaSeconds: 10 },
+    { type: 'step', runId: 7, points: [{ step: 1, epoch: 1, loss: 2, ce: 1.9, consistency: 0.02 }] },
+    { type: 'step', runId: 8, points: [{ step: 9, epoch: 1, loss: 9, ce: 9, consistency: 9 }] },
+    { type: 'step', runId: 7, points: [{ step: 2, epoch: 1, loss: 1.8, ce: 1.7, consistency: 0.02 }] },
+    { type: 'progress', runId: 7, phase: 'train', epoch: 1, epochs: 3, step: 2, stepInEpoch: 2, stepsPerEpoch: 2, totalSteps: 6, imagesPerSecond: 4, etaSeconds: 8 },
+  ];
+  fresh();
+  for (const m of batch) useLab.getState().receive(m);
+  const oneByOne = useLab.getState().run;
+
+  fresh();
+  let updates = 0;
+  const stop = useLab.subscribe(() => updates++);
+  useLab.getState().receiveAll(batch);
+  stop();
+  const batched = useLab.getState().run;
+  assert.equal(updates, 1);
+  assert.deepEqual({ ...batched, startedAt: 0 }, { ...oneByOne, startedAt: 0 });
+  assert.deepEqual(batched.steps.map((p) => p.step), [1, 2]);
+  assert.equal(batched.progress?.phase === 'train' ? batched.progress.step : null, 2);
+  assert.equal(batched.status, 'training');
+
+  // A batch that changes nothing notifies nobody.
+  updates = 0;
+  const stop2 = useLab.subscribe(() => updates++);
+  useLab.getState().receiveAll([{ type: 'step', runId: 99, points: [] }]);
+  stop2();
+  assert.equal(updates, 0);
+});
+
+test('every preset fills the form with settings that pass its own checks', () => {
+  for (const name of Object.keys(PRESETS) as PresetName[]) {
+    useLab.getState().applyPreset(name);
+    const parsed = parseSettings(useLab.getState().draft);
+    assert.deepEqual(parsed.errors, null, `preset ${name}`);
+    assert.deepEqual(parsed.settings, PRESETS[name], `preset ${name}`);
+  }
+  // The measured EAC-vs-baseline demo (docs/demo-dataset.md) is noisy, with λ 1.
+  assert.equal(PRESETS.noise.noiseRate, 0.2);
+  assert.equal(PRESETS.noise.lam, 1);
 });

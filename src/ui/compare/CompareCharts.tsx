@@ -5,7 +5,7 @@ import { useMemo } from 'react';
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { RunRecord } from '../../storage/run-store.ts';
 import { ChartFrame } from '../components/ChartFrame.tsx';
-import { AXIS_TICK, dotsFor, epochAxisProps, percentText, percentTick } from '../components/epoch-axis.tsx';
+import { GRID_PROPS, PERCENT_TOOLTIP, PERCENT_Y_AXIS, dotsFor, epochAxisProps } from '../components/epoch-axis.tsx';
 import { methodOf, METRICS, noiseRateOf, overlayRows, type Metric } from './compare-data.ts';
 import { useRunColor } from './compare-store.ts';
 
@@ -34,10 +34,10 @@ function OverlayChart({ metric, runs, last }: { metric: Metric; runs: readonly R
     >
       <ResponsiveContainer width="100%" height="100%">
         <LineChart data={rows} margin={{ top: 10, right: 12, bottom: 4, left: 0 }}>
-          <CartesianGrid strokeDasharray="3 3" stroke="#e5e7eb" />
+          <CartesianGrid {...GRID_PROPS} />
           <XAxis {...epochAxisProps(last)} />
-          <YAxis domain={[0, 1]} ticks={[0, 0.25, 0.5, 0.75, 1]} tickFormatter={percentTick} tick={AXIS_TICK} width={44} />
-          <Tooltip formatter={percentText} labelFormatter={(e) => `epoch ${e}`} isAnimationActive={false} />
+          <YAxis {...PERCENT_Y_AXIS} />
+          <Tooltip {...PERCENT_TOOLTIP} />
           {shown.map((r, i) => (
             <Line key={r.key} type="linear" dataKey={`s${i}`} name={runLabel(r)} stroke={runColor(r.key)} strokeWidth={2} dot={dotsFor(r.epochs.length, runColor(r.key))} connectNulls isAnimationActive={false} />
           ))}

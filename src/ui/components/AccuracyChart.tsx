@@ -1,20 +1,32 @@
 // Per-epoch accuracy: on the training set against the labels the model trains on (noisy) and
 // against the clean labels, and on the test set. With noisy labels, the gap between the first two
 // shows how much of the noise the model has fitted.
-import { useMemo } from 'react';
+import { memo, useMemo } from 'react';
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { useLab } from '../store.ts';
+import { useLabDeferred } from '../store.ts';
+import type { EpochMetrics } from '../../engine/trainer.ts';
 import { accuracyRows, isNoisyRun } from '../charts/epoch-series.ts';
 import { ChartFrame, type LegendItem } from './ChartFrame.tsx';
-import { AXIS_TICK, dotsFor, epochAxisProps, percentText, percentTick, usePlannedEpochs } from './epoch-axis.tsx';
+import { GRID_PROPS, PERCENT_TOOLTIP, PERCENT_Y_AXIS, dotsFor, epochAxisProps, lastEpoch, selectPlannedEpochs } from './epoch-axis.tsx';
 
 const COLORS = { trainNoisy: '#dc2626', trainClean: '#2563eb', test: '#111827' };
 
 export function AccuracyChart() {
-  const epochs = useLab((s) => s.run.epochs);
-  const flipped = useLab((s) => s.run.started?.flippedLabels ?? null);
+  const epochs = useLabDeferred((s) => s.run.epochs);
+  const flipped = useLabDeferred((s) => s.run.started?.flippedLabels ?? null);
+  const planned = useLabDeferred(selectPlannedEpochs);
+  return <AccuracyPlot epochs={epochs} flipped={flipped} planned={planned} />;
+}
+
+interface PlotProps {
+  epochs: EpochMetrics[];
+  flipped: number | null;
+  planned: number;
+}
+
+const AccuracyPlot = memo(function AccuracyPlot({ epochs, flipped, planned }: PlotProps) {
   const rows = useMemo(() => accuracyRows(epochs), [epochs]);
-  const last = usePlannedEpochs(rows.length ? rows[rows.length - 1].epoch : 0);
+  const last = lastEpoch(planned, rows.length ? rows[rows.length - 1].epoch : 0);
   // With clean labels both training accuracies are the same number: one line.
   const noisy = isNoisyRun(flipped, epochs) !== false;
   const legend: LegendItem[] = noisy
@@ -40,10 +52,10 @@ export function AccuracyChart() {
     >
       <ResponsiveContainer width="100%" height="100%">
         <LineChart data={rows} margin={{ top: 10, right: 12, bottom: 4, left: 0 }}>
-          <CartesianGrid strokeDasharray="3 3" stroke="#e5e7eb" />
+          <CartesianGrid {...GRID_PROPS} />
           <XAxis {...epochAxisProps(last)} />
-          <YAxis domain={[0, 1]} ticks={[0, 0.25, 0.5, 0.75, 1]} tickFormatter={percentTick} tick={AXIS_TICK} width={44} />
-          <Tooltip formatter={percentText} labelFormatter={(e) => `epoch ${e}`} isAnimationActive={false} />
+          <YAxis {...PERCENT_Y_AXIS} />
+          <Tooltip {...PERCENT_TOOLTIP} />
           {noisy && <Line type="linear" dataKey="trainNoisy" name="train vs noisy labels" stroke={COLORS.trainNoisy} strokeWidth={2} dot={dotsFor(rows.length, COLORS.trainNoisy)} isAnimationActive={false} />}
           <Line type="linear" dataKey="trainClean" name={noisy ? 'train vs clean labels' : 'train'} stroke={COLORS.trainClean} strokeWidth={2} dot={dotsFor(rows.length, COLORS.trainClean)} isAnimationActive={false} />
           <Line type="linear" dataKey="test" name="test" stroke={COLORS.test} strokeWidth={2.25} dot={dotsFor(rows.length, COLORS.test)} isAnimationActive={false} />
@@ -51,4 +63,4 @@ export function AccuracyChart() {
       </ResponsiveContainer>
     </ChartFrame>
   );
-}
+});

@@ -2,8 +2,8 @@
 // of both (view 2's mirrored back into view 1's frame), for the training label's class or the
 // predicted class, with the per-sample consistency error; an epoch slider scrubs back through the
 // maps kept per epoch.
-import { useEffect, useMemo, useRef, useState, type ChangeEvent } from 'react';
-import { useLab } from '../store.ts';
+import { memo, useEffect, useMemo, useRef, useState, type ChangeEvent } from 'react';
+import { useLabDeferred } from '../store.ts';
 import { CLASS_NAMES } from '../../data/types.ts';
 import type { AttentionMaps, AttentionSample, AttentionViews } from '../../engine/attention.ts';
 import type { Box } from '../../engine/augment.ts';
@@ -53,7 +53,8 @@ function Tile({ rgb, size, box, overlay, mapSize, label, testId }: {
   );
 }
 
-function SampleCard({ sample, maps, views, mapClass }: { sample: AttentionSample; maps: AttentionMaps | null; views: AttentionViews; mapClass: MapClass }) {
+// Memo'd: a new epoch's frame repaints only the cards whose maps changed.
+const SampleCard = memo(function SampleCard({ sample, maps, views, mapClass }: { sample: AttentionSample; maps: AttentionMaps | null; views: AttentionViews; mapClass: MapClass }) {
   const { size, mapHeight, mapWidth, numClasses } = views;
   const flipped = sample.label !== sample.cleanLabel;
   const cls = maps ? (mapClass === 'label' ? sample.label : maps.pred) : sample.label;
@@ -99,7 +100,7 @@ function SampleCard({ sample, maps, views, mapClass }: { sample: AttentionSample
       </div>
     </div>
   );
-}
+});
 
 function Legend() {
   const ref = useRef<HTMLCanvasElement>(null);
@@ -151,7 +152,7 @@ async function exportPng(root: HTMLElement, title: string): Promise<void> {
 }
 
 export function AttentionPanel() {
-  const attention = useLab((s) => s.run.attention);
+  const attention = useLabDeferred((s) => s.run.attention);
   const panelRef = useRef<HTMLElement>(null);
   const [mapClass, setMapClass] = useState<MapClass>('label');
   const [chosen, setChosen] = useState<number | null>(null);

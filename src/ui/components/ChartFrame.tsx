@@ -25,7 +25,11 @@ export interface ChartFrameProps {
   controls?: ReactNode;
   /** One line under the legend; pass null to keep the (empty) line so the chart does not move when a note appears. */
   note?: ReactNode;
-  /** Shown in place of the chart while there is nothing to draw. */
+  /**
+   * Shown over the (empty) chart while there is nothing to draw. The chart stays mounted under it:
+   * mounting a recharts chart costs far more main-thread time than giving it new data, and that
+   * cost belongs at page load, not in the middle of a run.
+   */
   placeholder?: string | null;
   /** Extra data-* attributes on the chart box (counts the tests read). */
   data?: Record<string, string | number>;
@@ -83,7 +87,8 @@ export function ChartFrame(props: ChartFrameProps) {
       )}
       {props.note !== undefined && <p className="chart-note muted">{props.note ?? '\u00a0'}</p>}
       <div className="chart-box" style={{ height: props.height }} data-testid={props.testId} {...boxData}>
-        {props.placeholder ? <p className="placeholder muted">{props.placeholder}</p> : props.children}
+        {props.children}
+        {props.placeholder ? <p className="placeholder muted">{props.placeholder}</p> : null}
       </div>
       {exportError && (
         <p className="error" role="alert">

@@ -1,9 +1,14 @@
 // Per-epoch metrics of the current run.
-import { useLab } from '../store.ts';
+import { memo } from 'react';
+import { useLabDeferred } from '../store.ts';
+import type { EpochMetrics } from '../../engine/trainer.ts';
 import { duration, num, pct, sci } from '../format.ts';
 
 export function EpochTable() {
-  const epochs = useLab((s) => s.run.epochs);
+  return <EpochRows epochs={useLabDeferred((s) => s.run.epochs)} />;
+}
+
+const EpochRows = memo(function EpochRows({ epochs }: { epochs: EpochMetrics[] }) {
   return (
     <section className="panel epochs" aria-label="Per-epoch metrics">
       <h2>Per-epoch metrics</h2>
@@ -51,4 +56,4 @@ export function EpochTable() {
       </div>
     </section>
   );
-}
+});

@@ -1,18 +1,18 @@
 // Per-step loss of the current run, with its cross-entropy and weighted consistency parts: raw
 // values as faint lines, TensorBoard-style smoothed values on top, a smoothing slider, and dashed
 // lines where each epoch begins. Long runs are thinned for drawing (src/ui/charts/loss-series.ts).
-import { memo, useCallback, useMemo, useRef, useState } from 'react';
+import { memo, useCallback, useDeferredValue, useMemo, useRef, useState } from 'react';
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis, usePlotArea, useXAxisScale } from 'recharts';
 import { isRunning, useLab } from '../store.ts';
 import { LossSeriesBuilder, labelEvery, type EpochBoundary, type LossRow, type LossSeries } from '../charts/loss-series.ts';
 import { maxOf, niceTicks } from '../charts/ticks.ts';
 import { useThrottled } from './useThrottled.ts';
 import { ChartFrame, type LegendItem } from './ChartFrame.tsx';
+import { AXIS_TICK, GRID_PROPS } from './epoch-axis.tsx';
 
 const COLORS = { loss: '#2563eb', ce: '#f97316', cons: '#059669' };
 /** TensorBoard's default. */
 export const DEFAULT_SMOOTHING = 0.6;
-const AXIS_TICK = { fontSize: 12, fill: '#4b5563' };
 /** Redraws while training: about once a second is live enough, and keeps the page idle. */
 const REDRAW_MS = 1000;
 
@@ -114,7 +114,7 @@ const LossPlot = memo(function LossPlot({ series, showCons, lamText, leftTicks, 
   return (
     <ResponsiveContainer width="100%" height="100%">
       <LineChart data={series.rows} margin={MARGIN}>
-        <CartesianGrid strokeDasharray="3 3" stroke="#e5e7eb" />
+        <CartesianGrid {...GRID_PROPS} />
         <XAxis
           dataKey="step"
           type="number"
@@ -122,11 +122,12 @@ const LossPlot = memo(function LossPlot({ series, showCons, lamText, leftTicks, 
           ticks={xTicks.length >= 2 ? xTicks : undefined}
           tickFormatter={stepTick}
           allowDecimals={false}
+          interval={xTicks.length >= 2 ? 0 : 'preserveEnd'}
           tick={AXIS_TICK}
           label={X_LABEL}
         />
-        <YAxis yAxisId="left" tick={AXIS_TICK} width={48} domain={leftDomain} ticks={leftTicks} allowDataOverflow />
-        {showCons && <YAxis yAxisId="right" orientation="right" tick={AXIS_TICK} width={52} domain={rightDomain} ticks={rightTicks} allowDataOverflow />}
+        <YAxis yAxisId="left" tick={AXIS_TICK} width={48} domain={leftDomain} ticks={leftTicks} interval={0} allowDataOverflow />
+        {showCons && <YAxis yAxisId="right" orientation="right" tick={AXIS_TICK} width={52} domain={rightDomain} ticks={rightTicks} interval={0} allowDataOverflow />}
         <EpochMarkers boundaries={series.boundaries} />
         <Tooltip content={tooltip} isAnimationActive={false} />
         {/* Raw values first, so the smoothed lines are drawn over them. */}
@@ -152,7 +153,9 @@ export function LossChart() {
   const steps = useThrottled(latest, REDRAW_MS, !running || paused || latest.length < 2);
   const builder = useRef<LossSeriesBuilder>(null);
   builder.current ??= new LossSeriesBuilder();
-  const series = useMemo(() => builder.current!.update(steps, { smoothing, lam: lam ?? 1 }), [steps, smoothing, lam]);
+  const latestSeries = useMemo(() => builder.current!.update(steps, { smoothing, lam: lam ?? 1 }), [steps, smoothing, lam]);
+  // Drawn in a non-blocking render (React splits it into short slices): see useLabDeferred.
+  const series = useDeferredValue(latestSeries);
   const showCons = method !== 'baseline';
   const leftTicks = useMemo(() => niceTicks(maxOf(series.rows, showCons ? ['loss', 'ce'] : ['loss'])), [series, showCons]);
   const rightTicks = useMemo(() => niceTicks(maxOf(series.rows, ['cons'])), [series]);

@@ -1,12 +1,13 @@
 // Memorisation, for runs with flipped labels: of the training samples whose label was flipped, the
 // share the model predicts as the (wrong) label it is trained on versus as their true label. EAC's
 // claim is that the first stays low; a baseline's climbs as it memorises the noise.
-import { useMemo } from 'react';
+import { memo, useMemo } from 'react';
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { useLab } from '../store.ts';
+import { useLabDeferred } from '../store.ts';
+import type { EpochMetrics } from '../../engine/trainer.ts';
 import { isNoisyRun, memorisationRows } from '../charts/epoch-series.ts';
 import { ChartFrame, type LegendItem } from './ChartFrame.tsx';
-import { AXIS_TICK, dotsFor, epochAxisProps, percentText, percentTick, usePlannedEpochs } from './epoch-axis.tsx';
+import { GRID_PROPS, PERCENT_TOOLTIP, PERCENT_Y_AXIS, dotsFor, epochAxisProps, lastEpoch, selectPlannedEpochs } from './epoch-axis.tsx';
 import '../charts.css';
 
 const COLORS = { noisy: '#dc2626', clean: '#059669' };
@@ -16,10 +17,21 @@ const LEGEND: LegendItem[] = [
 ];
 
 export function MemorisationChart() {
-  const epochs = useLab((s) => s.run.epochs);
-  const flipped = useLab((s) => s.run.started?.flippedLabels ?? null);
+  const epochs = useLabDeferred((s) => s.run.epochs);
+  const flipped = useLabDeferred((s) => s.run.started?.flippedLabels ?? null);
+  const planned = useLabDeferred(selectPlannedEpochs);
+  return <MemorisationPlot epochs={epochs} flipped={flipped} planned={planned} />;
+}
+
+interface PlotProps {
+  epochs: EpochMetrics[];
+  flipped: number | null;
+  planned: number;
+}
+
+const MemorisationPlot = memo(function MemorisationPlot({ epochs, flipped, planned }: PlotProps) {
   const rows = useMemo(() => memorisationRows(epochs), [epochs]);
-  const last = usePlannedEpochs(rows.length ? rows[rows.length - 1].epoch : 0);
+  const last = lastEpoch(planned, rows.length ? rows[rows.length - 1].epoch : 0);
   const noisy = isNoisyRun(flipped, epochs);
   if (noisy === false) {
     return (
@@ -42,14 +54,14 @@ export function MemorisationChart() {
     >
       <ResponsiveContainer width="100%" height="100%">
         <LineChart data={rows} margin={{ top: 10, right: 12, bottom: 4, left: 0 }}>
-          <CartesianGrid strokeDasharray="3 3" stroke="#e5e7eb" />
+          <CartesianGrid {...GRID_PROPS} />
           <XAxis {...epochAxisProps(last)} />
-          <YAxis domain={[0, 1]} ticks={[0, 0.25, 0.5, 0.75, 1]} tickFormatter={percentTick} tick={AXIS_TICK} width={44} />
-          <Tooltip formatter={percentText} labelFormatter={(e) => `epoch ${e}`} isAnimationActive={false} />
+          <YAxis {...PERCENT_Y_AXIS} />
+          <Tooltip {...PERCENT_TOOLTIP} />
           <Line type="linear" dataKey="noisy" name="as noisy label" stroke={COLORS.noisy} strokeWidth={2} dot={dotsFor(rows.length, COLORS.noisy)} isAnimationActive={false} />
           <Line type="linear" dataKey="clean" name="as true label" stroke={COLORS.clean} strokeWidth={2} dot={dotsFor(rows.length, COLORS.clean)} isAnimationActive={false} />
         </LineChart>
       </ResponsiveContainer>
     </ChartFrame>
   );
-}
+});
