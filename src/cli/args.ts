@@ -1,4 +1,5 @@
 // Command-line parsing helpers: every bad value becomes a one-line error naming the flag.
+import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 export class UsageError extends Error {}
@@ -38,4 +39,13 @@ export function choice<T extends string>(values: Record<string, unknown>, flag: 
   if (raw === undefined) return fallback;
   if (!allowed.includes(raw as T)) throw new UsageError(`--${flag} must be one of ${allowed.join(', ')}, got ${JSON.stringify(raw)}`);
   return raw as T;
+}
+
+/**
+ * A file's bytes as a Uint8Array view of readFileSync's Buffer: `new Uint8Array(buffer)` would copy
+ * them (a weight file is then in memory twice, and the weights readers keep views of these bytes).
+ */
+export function readFileBytes(file: string): Uint8Array {
+  const b = readFileSync(file);
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }

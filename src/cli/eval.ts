@@ -1,6 +1,5 @@
 // `eac eval`: test-split accuracy, per-class accuracy, confusion matrix and per-sample logits.
-import { readFileSync } from 'node:fs';
-import { choice, num, parse, positiveInt, UsageError } from './args.ts';
+import { choice, num, parse, positiveInt, readFileBytes, UsageError } from './args.ts';
 import { loadDataset } from './data.ts';
 import { emitJson, progress } from './output.ts';
 import { BACKENDS, setupBackend } from './node-backends.ts';
@@ -29,7 +28,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
   const batchSize = num(v, 'batch-size', 64, positiveInt, 'a positive integer');
   let bytes: Uint8Array;
   try {
-    bytes = new Uint8Array(readFileSync(v.weights as string));
+    bytes = readFileBytes(v.weights as string);
   } catch (e) {
     throw new UsageError(`--weights: cannot read ${v.weights}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }

@@ -1,6 +1,6 @@
 // `eac train`: a full training run, headless, on the same engine as the lab.
-import { readFileSync, writeFileSync } from 'node:fs';
-import { choice, num, parse, positiveInt, nonNegInt } from './args.ts';
+import { writeFileSync } from 'node:fs';
+import { choice, num, parse, positiveInt, nonNegInt, readFileBytes } from './args.ts';
 import { loadDataset } from './data.ts';
 import { emitJson, formatSeconds, progress } from './output.ts';
 import { BACKENDS, setupBackend } from './node-backends.ts';
@@ -77,7 +77,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   if (v.weights !== undefined) {
     let bytes: Uint8Array;
     try {
-      bytes = new Uint8Array(readFileSync(v.weights as string));
+      bytes = readFileBytes(v.weights as string);
     } catch (e) {
       throw new UsageError(`--weights: cannot read ${v.weights}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }

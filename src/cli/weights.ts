@@ -1,6 +1,5 @@
 // `eac weights inspect FILE`: what a weight file holds and how it maps onto the engine's models.
-import { readFileSync } from 'node:fs';
-import { choice, parseWithPositionals, UsageError } from './args.ts';
+import { choice, parseWithPositionals, readFileBytes, UsageError } from './args.ts';
 import { emitJson } from './output.ts';
 import { ARCHS } from '../engine/resnet.ts';
 import { inspectWeights } from '../weights/inspect.ts';
@@ -25,7 +24,7 @@ export async function weightsCommand(argv: string[]): Promise<number> {
   if (!file) throw new UsageError('weights inspect: FILE is required');
   let bytes: Uint8Array;
   try {
-    bytes = new Uint8Array(readFileSync(file));
+    bytes = readFileBytes(file);
   } catch (e) {
     throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }

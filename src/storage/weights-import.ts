@@ -1,14 +1,16 @@
 // One weights import, start to end, for the weights worker (and Node tests): read the file in
-// chunks (progress in bytes, MB/s, ETA), hash it, look it up in the cache (a file imported before
-// ends here), parse it, map its keys to the engine's model, store it. Cancellable between chunks
-// and stages through an AbortSignal; a cancelled import stores nothing. Pure: Blob, crypto.subtle,
-// IndexedDB; no DOM.
+// chunks (progress in bytes, MB/s, ETA) and hash it as it comes, look it up in the cache (a file
+// imported before ends here), parse it, map its keys to the engine's model, store it. Cancellable
+// between chunks and stages through an AbortSignal; a cancelled import stores nothing. Pure: Blob,
+// IndexedDB; no DOM. Memory: the file's bytes, then the file's bytes and the engine's values (the
+// parsed tensors are views of the file, each let go once mapped), then the values and the blob.
 import type { UseStore } from 'idb-keyval';
 import type { Arch } from '../engine/resnet-layout.ts';
 import { readWeightFile, WeightFileError, type WeightFile } from '../weights/read.ts';
 import { mapWeights, WeightsRefusedError, type KeyReport } from '../weights/keymap.ts';
 import { SafetensorsError } from '../weights/safetensors.ts';
-import { findCachedWeights, hashBytes, storeWeights, WeightsCacheError, weightsStore, type WeightsRecord } from './weights-cache.ts';
+import { Sha256 } from './sha256.ts';
+import { findCachedWeights, storeWeights, WeightsCacheError, weightsStore, type WeightsRecord } from './weights-cache.ts';
 import type { ImportErrorKind, ImportStage } from '../worker/weights-protocol.ts';
 
 export interface ImportProgress {
@@ -45,11 +47,16 @@ function checkAbort(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw signal.reason ?? new DOMException('cancelled', 'AbortError');
 }
 
-/** The whole file, read chunk by chunk into one buffer of its size. */
-async function readChunked(file: Blob, name: string, opts: ImportOptions, report: (p: ImportProgress) => void): Promise<Uint8Array> {
+/**
+ * The whole file, read chunk by chunk into one buffer of its size, and hashed (SHA-256) chunk by
+ * chunk as it comes: its bytes are never handed to crypto.subtle.digest, which would copy them
+ * (the file twice in memory) and, in Chromium, keep them alive until a garbage collection.
+ */
+async function readChunked(file: Blob, name: string, opts: ImportOptions, report: (p: ImportProgress) => void): Promise<{ bytes: Uint8Array; hasher: Sha256 }> {
   const total = file.size;
   const interval = opts.progressIntervalMs ?? 100;
   const bytes = new Uint8Array(total);
+  const hasher = new Sha256();
   const reader = file.stream().getReader();
   const start = performance.now();
   let last = start;
@@ -66,6 +73,7 @@ async function readChunked(file: Blob, name: string, opts: ImportOptions, report
       if (done) break;
       if (loaded + value.length > total) throw new ImportReadError(`${name} grew while it was read (more than its ${total} bytes); choose it again`);
       bytes.set(value, loaded);
+      hasher.update(value);
       loaded += value.length;
       const now = performance.now();
       if (now - last >= interval) {
@@ -81,10 +89,21 @@ async function readChunked(file: Blob, name: string, opts: ImportOptions, report
   }
   if (loaded !== total) throw new ImportReadError(`${name} has ${loaded} bytes but was announced with ${total} (changed while it was read?); choose it again`);
   report(progress(performance.now()));
-  return bytes;
+  return { bytes, hasher };
 }
 
 class ImportReadError extends Error {}
+
+/**
+ * Gives an ArrayBuffer's memory back now: ArrayBuffer.prototype.transfer(0) detaches it, and its
+ * bytes are freed unless a Web API still holds them (crypto.subtle.digest does, until a garbage
+ * collection; TextDecoder does not). Without transfer (Node 20) the collector frees it later.
+ * Every view of it reads as empty afterwards.
+ */
+export function freeNow(buffer: ArrayBufferLike): void {
+  const b = buffer as ArrayBuffer & { transfer?: (length: number) => ArrayBuffer; detached?: boolean };
+  if (typeof b.transfer === 'function' && !b.detached && !(typeof SharedArrayBuffer !== 'undefined' && buffer instanceof SharedArrayBuffer)) b.transfer(0);
+}
 
 /** Imports one weight file into the cache. */
 export async function importWeightsFile(file: Blob, name: string, opts: ImportOptions = {}): Promise<ImportResult> {
@@ -106,8 +125,9 @@ export async function importWeightsFile(file: Blob, name: string, opts: ImportOp
   };
 
   let bytes: Uint8Array | null = null;
+  let hasher: Sha256;
   try {
-    bytes = await readChunked(file, name, opts, report);
+    ({ bytes, hasher } = await readChunked(file, name, opts, report));
   } catch (e) {
     if (opts.signal?.aborted) throw opts.signal.reason ?? e;
     if (e instanceof ImportReadError) throw e;
@@ -116,7 +136,8 @@ export async function importWeightsFile(file: Blob, name: string, opts: ImportOp
   timings.read = performance.now() - t0;
 
   await enter('hash');
-  const hash = await hashBytes(bytes);
+  // The same key as hashBytes(file bytes); hashed while reading, only finished here.
+  const hash = hasher.hex();
   leave('hash');
 
   await enter('lookup');
@@ -126,9 +147,10 @@ export async function importWeightsFile(file: Blob, name: string, opts: ImportOp
 
   await enter('parse');
   // Parsing copies nothing: the tensors are views of the file's bytes, decoded when mapped.
+  const fileBuffer = bytes.buffer;
   let parsed: WeightFile | null = readWeightFile(bytes, name);
   const format = parsed.format;
-  // From here on only the tensors hold the file's bytes: they go when the last tensor is mapped.
+  // From here on only the tensors hold the file's bytes.
   bytes = null;
   leave('parse');
 
@@ -137,6 +159,9 @@ export async function importWeightsFile(file: Blob, name: string, opts: ImportOp
   // so the file's bytes, and nothing else of the file, sit beside the engine's values.
   const mapped = mapWeights(parsed.tensors, { arch: opts.arch ?? undefined, fileName: name, seed: 0, release: true });
   parsed = null;
+  // The engine's values are arrays of their own: the file's memory can go now, before the blob for
+  // IndexedDB is made, rather than at some later garbage collection.
+  freeNow(fileBuffer);
   leave('map');
 
   await enter('store');

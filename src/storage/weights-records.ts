@@ -11,6 +11,7 @@ import { createStore, delMany, get, getMany, keys, update, type UseStore } from 
 import type { Arch } from '../engine/resnet.ts';
 import type { DetectedArch } from '../weights/keymap.ts';
 import type { WeightFormat } from '../weights/read.ts';
+import { sha256Hex } from './sha256.ts';
 
 export const WEIGHTS_DB_NAME = 'eac-weights';
 export const WEIGHTS_STORE_NAME = 'weights';
@@ -96,6 +97,8 @@ function nodeCrypto(): { createHash(algorithm: 'sha256'): NodeHash } | null {
 export async function hashBytes(bytes: Uint8Array): Promise<string> {
   const node = nodeCrypto();
   if (node) return node.createHash('sha256').update(bytes).digest('hex');
+  // No crypto.subtle outside secure contexts (the lab on a LAN address over http).
+  if (!globalThis.crypto?.subtle) return sha256Hex(bytes);
   const digest = await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>);
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
 }

@@ -237,6 +237,7 @@ export function mapWeights(tensors: Map<string, WeightTensor>, opts: MapOptions 
   }
   const values = new Map<string, Float32Array>();
   const rng = new Rng(opts.seed ?? 0);
+  const scratch = { buffer: new ArrayBuffer(0) };
   for (const p of listParams(spec)) {
     const isHead = p.kind === 'fc.weight' || p.kind === 'fc.bias';
     if (isHead && report.head === 'initialised') {
@@ -246,7 +247,7 @@ export function mapWeights(tensors: Map<string, WeightTensor>, opts: MapOptions 
     }
     const key = byEngineKey.get(p.name)!;
     const t = tensors.get(key)!;
-    values.set(p.name, ownedEngineValues(p.name, t));
+    values.set(p.name, ownedEngineValues(p.name, t, scratch));
     if (opts.release) tensors.delete(key);
   }
   if (opts.release) tensors.clear();
@@ -256,10 +257,16 @@ export function mapWeights(tensors: Map<string, WeightTensor>, opts: MapOptions 
 /**
  * A tensor in engine layout, in an array of its own: transposed copies are; values that are not
  * transposed (vectors) are copied when they are a view of a larger buffer (the file's bytes), so
- * that the engine's values never keep a file in memory.
+ * that the engine's values never keep a file in memory. Tensors that are transposed are decoded,
+ * where that needs a copy (unaligned or big-endian bytes), into one reused scratch buffer rather
+ * than a new array each (garbage until the next collection).
  */
-function ownedEngineValues(name: string, t: WeightTensor): Float32Array {
-  const src = tensorToFloat32(t);
+function ownedEngineValues(name: string, t: WeightTensor, scratch: { buffer: ArrayBuffer }): Float32Array {
+  const transposed = t.shape.length === 4 || (name.endsWith('fc.weight') && t.shape.length === 2);
+  const bytes = 4 * t.shape.reduce((a, b) => a * b, 1);
+  if (transposed && t.dtype === 'float32' && scratch.buffer.byteLength < bytes) scratch.buffer = new ArrayBuffer(bytes);
+  const src = tensorToFloat32(t, transposed ? scratch.buffer : undefined);
   const data = torchToEngine(name, src, t.shape).data;
-  return data === src && data.byteLength !== data.buffer.byteLength ? data.slice() : data;
+  if (data !== src) return data;
+  return data.buffer === scratch.buffer || data.byteLength !== data.buffer.byteLength ? data.slice() : data;
 }

@@ -56,10 +56,14 @@ export class FileTensor implements WeightTensor {
     return this.shape.reduce((a, b) => a * b, 1);
   }
 
-  /** The values; unless `data` already holds them, decoded afresh and not kept. */
-  values(): WeightData {
+  /**
+   * The values; unless `data` already holds them, decoded afresh and not kept. `scratch`: where a
+   * copy is needed, it is made in this buffer (when large enough) instead of a new one, so the
+   * result is valid only until the scratch is used again.
+   */
+  values(scratch?: ArrayBuffer): WeightData {
     if (this.kept) return this.kept;
-    const flat = decodeTyped(this.raw, this.dtype, this.littleEndian, true);
+    const flat = decodeTyped(this.raw, this.dtype, this.littleEndian, true, scratch);
     if (!this.fortran || this.shape.length < 2) return flat;
     // Fortran order: element (i0, i1, …) sits at i0 + s0·(i1 + s1·(…)).
     const stride: number[] = [];
@@ -179,7 +183,7 @@ function ndarrayTensor(name: string, a: NdArray): WeightTensor {
  * share the bytes' memory: a view when no conversion or byte swap is needed and the bytes sit at
  * a multiple of the item size (else, and without `alias`, a fresh copy).
  */
-export function decodeTyped(bytes: Uint8Array, dtype: WeightDType, littleEndian: boolean, alias = false): WeightData {
+export function decodeTyped(bytes: Uint8Array, dtype: WeightDType, littleEndian: boolean, alias = false, scratch?: ArrayBuffer): WeightData {
   const size = ITEM_SIZE[dtype];
   if (bytes.length % size) throw new WeightFileError(`${bytes.length} bytes is not a whole number of ${dtype} values`);
   const n = bytes.length / size;
@@ -196,7 +200,10 @@ export function decodeTyped(bytes: Uint8Array, dtype: WeightDType, littleEndian:
   const swap = !littleEndian && size > 1;
   // A view of the bytes themselves where allowed and aligned, else an aligned copy of our own.
   const view = alias && !swap && bytes.byteOffset % size === 0;
-  const own = view ? bytes : bytes.slice();
+  let own: Uint8Array;
+  if (view) own = bytes;
+  else if (scratch && scratch.byteLength >= bytes.length) (own = new Uint8Array(scratch, 0, bytes.length)).set(bytes);
+  else own = bytes.slice();
   if (swap) {
     for (let i = 0; i < own.length; i += size) own.subarray(i, i + size).reverse();
   }
@@ -249,9 +256,9 @@ export function gatherStrided<T extends WeightData>(src: T, offset: number, shap
   return out;
 }
 
-/** A tensor's values without keeping a decoded copy on it (a FileTensor decodes afresh). */
-export function tensorValues(t: WeightTensor): WeightData {
-  return t instanceof FileTensor ? t.values() : t.data;
+/** A tensor's values without keeping a decoded copy on it (a FileTensor decodes afresh; see FileTensor.values for `scratch`). */
+export function tensorValues(t: WeightTensor, scratch?: ArrayBuffer): WeightData {
+  return t instanceof FileTensor ? t.values(scratch) : t.data;
 }
 
 /** Number of values of a tensor, without decoding it. */
@@ -263,8 +270,8 @@ export function tensorSize(t: WeightTensor): number {
  * Any tensor's values as float32 (for the model: conv weights, BatchNorm vectors, the head). Not
  * kept on the tensor; may be a view of the file's bytes (or the tensor's own array).
  */
-export function tensorToFloat32(t: WeightTensor): Float32Array {
-  const data = tensorValues(t);
+export function tensorToFloat32(t: WeightTensor, scratch?: ArrayBuffer): Float32Array {
+  const data = tensorValues(t, scratch);
   if (data instanceof Float32Array) return data;
   const out = new Float32Array(data.length);
   for (let i = 0; i < data.length; i++) out[i] = Number(data[i]);

@@ -29,7 +29,7 @@ import {
   sweepIncomplete,
   type CachedDatasetInfo,
 } from '../../src/storage/dataset-cache.ts';
-import { sha256Hex } from '../../src/storage/sha256.ts';
+import { Sha256, sha256Hex } from '../../src/storage/sha256.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const FX = path.join(ROOT, 'tests/fixtures/rafdb');
@@ -76,6 +76,18 @@ test('sha256 matches node:crypto (block boundaries included)', () => {
   for (const n of [0, 1, 55, 56, 63, 64, 65, 119, 120, 1000]) {
     const b = new Uint8Array(n).map((_, i) => (i * 31 + 7) & 255);
     assert.equal(sha256Hex(b), createHash('sha256').update(b).digest('hex'), `length ${n}`);
+  }
+});
+
+test('Sha256 fed in chunks of any size (the weights import hashes as it reads) gives the same digest', () => {
+  for (const n of [0, 1, 55, 56, 64, 65, 127, 128, 129, 5000]) {
+    const b = new Uint8Array(n).map((_, i) => (i * 131 + 3) & 255);
+    const want = createHash('sha256').update(b).digest('hex');
+    for (const step of [1, 3, 63, 64, 65, 1000]) {
+      const h = new Sha256();
+      for (let i = 0; i < n; i += step) h.update(b.subarray(i, i + step));
+      assert.equal(h.hex(), want, `length ${n} in chunks of ${step}`);
+    }
   }
 });
 

@@ -252,6 +252,8 @@ test('import a File: chunked reading with progress, then every stage; a second i
   assert.equal(first.cached, false);
   assert.equal(first.record.sourceFile, PKL);
   assert.equal(first.report!.headClasses, 10);
+  // Hashed chunk by chunk while read: the same key as hashBytes of the whole file.
+  assert.equal(first.record.key, await hashBytes(new Uint8Array(readFileSync(dir + PKL))));
   const size = readFileSync(dir + PKL).length;
   const reads = events.filter((e) => e.stage === 'read');
   assert.ok(reads.length >= 3, `${reads.length} read events`);

@@ -5,7 +5,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { readWeightFile, WeightFileError, type WeightTensor } from '../../src/weights/read.ts';
+import { decodeTyped, FileTensor, readWeightFile, WeightFileError, type WeightTensor } from '../../src/weights/read.ts';
+import { storedEntries } from '../../src/weights/torch-zip.ts';
+import { unzipSync } from 'fflate';
 import { mapWeights, analyseWeights, WeightsRefusedError } from '../../src/weights/keymap.ts';
 import { loadWeights, loadSafetensorsWeights } from '../../src/weights/load.ts';
 import { inspectWeights } from '../../src/weights/inspect.ts';
@@ -200,6 +202,91 @@ test('refuses a file that does not fit, saying which keys differ; reports unexpe
   const notResNet = new Map<string, WeightTensor>([['w', { dtype: 'float32', shape: [2], data: new Float32Array(2) }]]);
   assert.equal(analyseWeights(notResNet).arch, null);
   assert.throws(() => mapWeights(notResNet), /no conv1\.weight .*not a ResNet state_dict/);
+});
+
+// ---------------------------------------------------------------- memory: about two copies of a file
+
+test('parsing copies nothing: pickle and safetensors tensors are decoded on first use, aligned little-endian ones as views of the file', () => {
+  for (const name of ['resnet50_ft_weight_w4_h10_py2.pkl', 'resnet18_w4_h7.safetensors', 'dtypes_numpy2_p5.pkl']) {
+    const bytes = bytesOf(name);
+    const file = readWeightFile(bytes, name);
+    let views = 0;
+    for (const [k, t] of file.tensors) {
+      assert.ok(t instanceof FileTensor && !t.decoded, `${name}: ${k} decoded by parsing`);
+      const data = t.data;
+      assert.ok(t.decoded && t.data === data, `${name}: ${k} kept once decoded`);
+      if (data.buffer === bytes.buffer) views++;
+      // A view exactly where the bytes allow one (aligned, no byte swap, no widening).
+      else assert.ok(data.buffer.byteLength === data.byteLength, `${name}: ${k} is neither a view of the file nor an array of its own`);
+    }
+    assert.ok(views > 0, `${name}: no tensor is a view of the file`);
+  }
+  // safetensors data is 8-byte aligned: every tensor is a view.
+  const st = bytesOf('resnet18_w4_h7.safetensors');
+  assert.ok([...readWeightFile(st).tensors.values()].every((t) => t.data.buffer === st.buffer));
+});
+
+test('torch.save storages stored in the zip are views of the file (the big-endian one is swapped into copies)', () => {
+  for (const name of ['resnet18_w4_h12_msceleb.pth', 'eac_official_w2.pth', 'shared_storage.pth', 'shared_storage_bigendian.pth']) {
+    const bytes = bytesOf(name);
+    // The zero-copy entry table agrees with fflate, entry by entry.
+    const all = unzipSync(bytes);
+    const stored = storedEntries(bytes);
+    assert.equal(stored.size, Object.keys(all).length, name);
+    for (const [entry, { start, end }] of stored) assert.deepEqual(bytes.subarray(start, end), all[entry], `${name}: ${entry}`);
+    const tensors = [...readWeightFile(bytes).tensors.values()];
+    const views = tensors.filter((t) => t.data.buffer === bytes.buffer).length;
+    if (name.includes('bigendian')) assert.equal(views, 0, name);
+    else if (name !== 'shared_storage.pth') assert.equal(views, tensors.length, name);
+    else assert.ok(views > 0, name);
+  }
+});
+
+test('decodeTyped: a view only with alias, aligned and little-endian; otherwise a copy of its own', () => {
+  const buf = new Uint8Array(20);
+  new DataView(buf.buffer).setFloat32(4, 1.5, true);
+  new DataView(buf.buffer).setFloat32(9, -2, true);
+  new DataView(buf.buffer).setFloat32(16, 3, false);
+  const aligned = decodeTyped(buf.subarray(4, 8), 'float32', true, true);
+  assert.equal(aligned.buffer, buf.buffer);
+  assert.deepEqual(Array.from(aligned as Float32Array), [1.5]);
+  const copied = decodeTyped(buf.subarray(4, 8), 'float32', true);
+  assert.notEqual(copied.buffer, buf.buffer);
+  const odd = decodeTyped(buf.subarray(9, 13), 'float32', true, true);
+  assert.notEqual(odd.buffer, buf.buffer);
+  assert.deepEqual(Array.from(odd as Float32Array), [-2]);
+  const big = decodeTyped(buf.subarray(16, 20), 'float32', false, true);
+  assert.notEqual(big.buffer, buf.buffer);
+  assert.deepEqual(Array.from(big as Float32Array), [3]);
+  assert.equal(new DataView(buf.buffer).getFloat32(16, false), 3, 'the byte swap leaves the file alone');
+});
+
+test('mapWeights({ release }) empties the map as it converts, never decodes the dropped head, and keeps no view of the file', () => {
+  const name = 'resnet50_ft_weight_w4_h10_py2.pkl';
+  const bytes = bytesOf(name);
+  const file = readWeightFile(bytes, name);
+  const head = [file.tensors.get('fc.weight')!, file.tensors.get('fc.bias')!] as FileTensor[];
+  const want = mapWeights(read(name).tensors, { fileName: name, seed: 3 }).values;
+  const m = mapWeights(file.tensors, { fileName: name, seed: 3, release: true });
+  assert.equal(file.tensors.size, 0, 'the parsed tensors are let go');
+  assert.ok(head.every((t) => !t.decoded), 'the dropped 10-way head was decoded');
+  assert.equal(m.report.head, 'initialised');
+  for (const [k, v] of m.values) {
+    assert.notEqual(v.buffer, bytes.buffer, `${k} keeps the file in memory`);
+    assert.equal(v.byteLength, v.buffer.byteLength, `${k} is a view of a larger buffer`);
+    assert.deepEqual(v, want.get(k), k);
+  }
+  // Without release the caller's map is left as it was.
+  const kept = read(name).tensors;
+  mapWeights(kept, { fileName: name });
+  assert.equal(kept.size, 267);
+  // A head that is dropped is never read, whatever holds it.
+  const r18 = new Map(read('resnet18_w4_h7.safetensors').tensors);
+  const untouchable = (shape: number[]): WeightTensor => ({ dtype: 'float32', shape, get data(): Float32Array { throw new Error('the dropped head was read'); } });
+  r18.set('fc.weight', untouchable([10, 32]));
+  r18.set('fc.bias', untouchable([10]));
+  assert.equal(mapWeights(r18, { release: true }).report.head, 'initialised');
+  assert.equal(r18.size, 0);
 });
 
 // ---------------------------------------------------------------- hostile and broken files
