@@ -1,54 +1,37 @@
 // The page's side of the ingest worker: turns a drop, a directory picker or an
 // <input webkitdirectory> into a FolderSource, posts it to workers/ingest.worker.ts (started on
-// first use), forwards its answers to the data store, and lists and deletes cached datasets.
-// Components call these functions; they never touch the worker or IndexedDB themselves.
+// first use, through a WorkerHost), forwards its answers to the data store, and lists and deletes
+// cached datasets. Components call these functions; they never touch the worker or IndexedDB
+// themselves.
 import { filesFromInput, readDrop, sourceNameOf, type FolderSource, type HandleLike } from '../data/browser-folder.ts';
 import { deleteCachedDataset, listCachedDatasets } from '../storage/dataset-cache.ts';
 import type { FromIngestWorker, ToIngestWorker } from '../worker/ingest-protocol.ts';
 import { isIngesting, useData } from './data-store.ts';
+import { WorkerHost } from './worker-host.ts';
 
 /** How long a cancel may take before the worker is terminated (one JPEG or one chunk write is short). */
 const CANCEL_GRACE_MS = 10_000;
 
-let worker: Worker | null = null;
 let nextId = 1;
 let collecting: AbortController | null = null;
-let killTimer: ReturnType<typeof setTimeout> | null = null;
 /** Tells other tabs of the lab that the cached datasets changed. */
 const channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel('eac-datasets') : null;
 
-function clearKillTimer(): void {
-  if (killTimer !== null) clearTimeout(killTimer);
-  killTimer = null;
-}
-
-function ensureIngestWorker(): Worker {
-  if (worker) return worker;
-  const w = new Worker(new URL('../../workers/ingest.worker.ts', import.meta.url), { type: 'module', name: 'eac-ingest' });
-  w.onmessage = (ev: MessageEvent<FromIngestWorker>) => {
-    const msg = ev.data;
-    if (msg.type !== 'progress') clearKillTimer();
+const host = new WorkerHost<ToIngestWorker, FromIngestWorker>({
+  create: () => new Worker(new URL('../../workers/ingest.worker.ts', import.meta.url), { type: 'module', name: 'eac-ingest' }),
+  label: 'ingest',
+  onMessage: (msg) => {
+    if (msg.type !== 'progress') host.cancelKill();
     useData.getState().receive(msg);
     if (msg.type === 'done' && !msg.fromCache) channel?.postMessage('changed');
-  };
-  w.onerror = (ev: ErrorEvent) => {
-    ev.preventDefault();
-    dropWorker();
-    useData.getState().ingestFailed(`the ingest worker failed: ${ev.message || 'could not load or crashed (see the console)'}`);
-  };
-  w.onmessageerror = () => useData.getState().ingestFailed('a message from the ingest worker could not be read');
-  worker = w;
-  return w;
-}
-
-function dropWorker(): void {
-  clearKillTimer();
-  worker?.terminate();
-  worker = null;
-}
+  },
+  onError: (message) => useData.getState().ingestFailed(message),
+  onMessageError: (message) => useData.getState().ingestFailed(message),
+  dropOnError: true,
+});
 
 function send(msg: ToIngestWorker): void {
-  ensureIngestWorker().postMessage(msg);
+  host.send(msg);
 }
 
 function busy(): boolean {
@@ -146,11 +129,8 @@ export function cancelIngest(): void {
   }
   useData.getState().markCancelling();
   send({ type: 'cancel', id: ing.id });
-  clearKillTimer();
-  killTimer = setTimeout(() => {
-    dropWorker();
-    useData.getState().receive({ type: 'cancelled', id: ing.id });
-  }, CANCEL_GRACE_MS);
+  // Any answer but progress cancels the kill, so a kill that fires is always still waiting.
+  host.killAfter(CANCEL_GRACE_MS, () => true, () => useData.getState().receive({ type: 'cancelled', id: ing.id }));
 }
 
 /** Reads the list of cached datasets (metadata only). */

@@ -2,7 +2,7 @@
 // turns the user's actions (train, pause, stop, resume a stored run, export a model) into
 // messages. Components call these functions; they never touch the worker themselves. When the
 // GPU device is lost, the worker (and its TensorFlow.js) is replaced and the run resumed from its
-// last checkpoint.
+// last checkpoint. The worker's lifecycle (start, errors, terminate, kill timer) is a WorkerHost.
 import type { FromWorker, ToWorker } from '../worker/protocol.ts';
 import { attentionOptionsOf, configRequestOf, dataOptionsOf, parseAttentionPick, parseSettings } from './settings.ts';
 import { isRunning, useLab } from './store.ts';
@@ -10,19 +10,27 @@ import { useData } from './data-store.ts';
 import { useWeights } from './weights-store.ts';
 import { isInterrupted, listRuns, liveRunKeys, newRunKey, type RunRecord } from '../storage/run-store.ts';
 import { downloadBlob } from './export/download.ts';
+import { WorkerHost } from './worker-host.ts';
 
 /** How long a stop may take before the worker is terminated (a step on a slow backend can be long). */
 const STOP_GRACE_MS = 30_000;
 /** Automatic resumes after lost GPU devices, per run, before asking the user. */
 const MAX_AUTO_RESUMES = 2;
 
-let worker: Worker | null = null;
 let nextRunId = 1;
-let killTimer: ReturnType<typeof setTimeout> | null = null;
 const autoResumes = new Map<string, number>();
 
+// A failed worker is reported, not terminated.
+const host = new WorkerHost<ToWorker, FromWorker>({
+  create: () => new Worker(new URL('../../workers/train.worker.ts', import.meta.url), { type: 'module', name: 'eac-train' }),
+  label: 'training',
+  onMessage,
+  onError: (message) => useLab.getState().workerFailed(message),
+  onMessageError: (message) => useLab.getState().workerFailed(message),
+});
+
 function send(msg: ToWorker): void {
-  ensureWorker().postMessage(msg);
+  host.send(msg);
 }
 
 /**
@@ -55,7 +63,7 @@ function onMessage(msg: FromWorker): void {
     else lab.setExportError(msg.error);
     return;
   }
-  if ((msg.type === 'done' || msg.type === 'error') && msg.runId === lab.run.id) clearKillTimer();
+  if ((msg.type === 'done' || msg.type === 'error') && msg.runId === lab.run.id) host.cancelKill();
   lab.receive(msg);
   if (msg.type === 'error' && msg.runId === lab.run.id && msg.kind === 'device-lost') recoverFromDeviceLoss();
   if (msg.type === 'checkpoint' || msg.type === 'done' || msg.type === 'error' || msg.type === 'started') void refreshStoredRuns();
@@ -63,30 +71,15 @@ function onMessage(msg: FromWorker): void {
 
 /** Starts the worker (it picks its backend at once). Safe to call repeatedly. */
 export function ensureWorker(): Worker {
-  if (worker) return worker;
-  const w = new Worker(new URL('../../workers/train.worker.ts', import.meta.url), { type: 'module', name: 'eac-train' });
-  w.onmessage = (ev: MessageEvent<FromWorker>) => onMessage(ev.data);
-  w.onerror = (ev: ErrorEvent) => {
-    ev.preventDefault();
-    useLab.getState().workerFailed(`the training worker failed: ${ev.message || 'could not load or crashed (see the console)'}`);
-  };
-  w.onmessageerror = () => useLab.getState().workerFailed('a message from the training worker could not be read');
-  worker = w;
-  return w;
+  return host.ensure();
 }
 
 /** Replaces the worker: a fresh TensorFlow.js and backend (after a lost device or a hung stop). */
 function restartWorker(): void {
   applyHeld();
-  worker?.terminate();
-  worker = null;
+  host.drop();
   useLab.getState().resetBackend();
-  ensureWorker();
-}
-
-function clearKillTimer(): void {
-  if (killTimer !== null) clearTimeout(killTimer);
-  killTimer = null;
+  host.ensure();
 }
 
 /** Validates the form and starts a run; returns false (and shows the errors) if the form is invalid. */
@@ -159,14 +152,14 @@ export function stopRun(): void {
   const id = state.run.id;
   state.markStopping();
   send({ type: 'stop', runId: id });
-  clearKillTimer();
-  killTimer = setTimeout(() => {
-    killTimer = null;
-    const s = useLab.getState();
-    if (s.run.id !== id || s.run.status !== 'stopping') return;
-    s.markKilled(`the worker did not stop within ${STOP_GRACE_MS / 1000} s and was terminated`);
-    restartWorker();
-  }, STOP_GRACE_MS);
+  host.killAfter(
+    STOP_GRACE_MS,
+    () => useLab.getState().run.id === id && useLab.getState().run.status === 'stopping',
+    () => {
+      useLab.getState().markKilled(`the worker did not stop within ${STOP_GRACE_MS / 1000} s and was terminated`);
+      restartWorker();
+    },
+  );
 }
 
 /** Downloads a stored run's last checkpoint as safetensors with the official EAC key names. */

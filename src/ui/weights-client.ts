@@ -1,29 +1,23 @@
 // The page's side of pretrained weights: owns the weights import worker (started on the first
-// import), forwards its messages to the weights store, and does the cheap cache operations (list,
-// rename, delete, storage estimate, persistence) on the page directly. Components call these
-// functions; they never touch the worker or IndexedDB themselves.
+// import, through a WorkerHost), forwards its messages to the weights store, and does the cheap
+// cache operations (list, rename, delete, storage estimate, persistence) on the page directly.
+// Components call these functions; they never touch the worker or IndexedDB themselves.
 import {
   deleteCachedWeights, listCachedWeights, renameCachedWeights, requestPersistentStorage, storageStatus,
 } from '../storage/weights-records.ts';
 import type { FromWeightsWorker, ToWeightsWorker } from '../worker/weights-protocol.ts';
 import { isImporting, useWeights } from './weights-store.ts';
+import { WorkerHost } from './worker-host.ts';
 
 /** How long a cancel may take before the worker is terminated (a large pickle parses for seconds in one go). */
 const CANCEL_GRACE_MS = 4_000;
 const SELECTED_KEY = 'eac-weights-selected';
 
-let worker: Worker | null = null;
 let nextId = 1;
-let killTimer: ReturnType<typeof setTimeout> | null = null;
 /** The cached keys when the current import began: what a killed import may have added. */
 let keysBefore = new Set<string>();
 
 const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
-
-function clearKillTimer(): void {
-  if (killTimer !== null) clearTimeout(killTimer);
-  killTimer = null;
-}
 
 function rememberSelection(key: string | null): void {
   try {
@@ -42,14 +36,19 @@ function savedSelection(): string | null {
   }
 }
 
-function ensureWorker(): Worker {
-  if (worker) return worker;
-  const w = new Worker(new URL('../../workers/weights.worker.ts', import.meta.url), { type: 'module', name: 'eac-weights' });
-  w.onmessage = (ev: MessageEvent<FromWeightsWorker>) => {
-    const msg = ev.data;
+/** A failed worker fails the running import, if any. */
+function failImport(message: string): void {
+  const id = useWeights.getState().importing?.id;
+  if (id !== undefined) useWeights.getState().importFailed(id, 'error', message);
+}
+
+const host = new WorkerHost<ToWeightsWorker, FromWeightsWorker>({
+  create: () => new Worker(new URL('../../workers/weights.worker.ts', import.meta.url), { type: 'module', name: 'eac-weights' }),
+  label: 'weights',
+  onMessage: (msg) => {
     const state = useWeights.getState();
     if (msg.id !== state.importing?.id) return;
-    if (msg.type !== 'progress') clearKillTimer();
+    if (msg.type !== 'progress') host.cancelKill();
     state.receive(msg);
     if (msg.type === 'done') {
       // The user imported it to use it.
@@ -57,29 +56,14 @@ function ensureWorker(): Worker {
       if (!msg.cached) void requestPersistence();
       else void refreshStorage();
     }
-  };
-  w.onerror = (ev: ErrorEvent) => {
-    ev.preventDefault();
-    const id = useWeights.getState().importing?.id;
-    dropWorker();
-    if (id !== undefined) useWeights.getState().importFailed(id, 'error', `the weights worker failed: ${ev.message || 'could not load or crashed (see the console)'}`);
-  };
-  w.onmessageerror = () => {
-    const id = useWeights.getState().importing?.id;
-    if (id !== undefined) useWeights.getState().importFailed(id, 'error', 'a message from the weights worker could not be read');
-  };
-  worker = w;
-  return w;
-}
-
-function dropWorker(): void {
-  clearKillTimer();
-  worker?.terminate();
-  worker = null;
-}
+  },
+  onError: failImport,
+  onMessageError: failImport,
+  dropOnError: true,
+});
 
 function send(msg: ToWeightsWorker): void {
-  ensureWorker().postMessage(msg);
+  host.send(msg);
 }
 
 /** Loads the cached list (and restores the last selection). */
@@ -128,20 +112,20 @@ export function cancelImport(): void {
   if (!imp || imp.status !== 'running') return;
   state.markCancelling();
   send({ type: 'cancel', id: imp.id });
-  clearKillTimer();
-  killTimer = setTimeout(() => {
-    killTimer = null;
-    if (useWeights.getState().importing?.id !== imp.id || useWeights.getState().importing?.status !== 'cancelling') return;
-    dropWorker();
-    useWeights.getState().importFailed(imp.id, 'cancelled', '');
-    // A write that committed just before the kill: remove it, as the user cancelled.
-    void listCachedWeights()
-      .then(async (records) => {
-        for (const r of records) if (!keysBefore.has(r.key) && r.sourceFile === imp.fileName) await deleteCachedWeights(r.key);
-      })
-      .catch(() => undefined)
-      .finally(() => void refreshWeights());
-  }, CANCEL_GRACE_MS);
+  host.killAfter(
+    CANCEL_GRACE_MS,
+    () => useWeights.getState().importing?.id === imp.id && useWeights.getState().importing?.status === 'cancelling',
+    () => {
+      useWeights.getState().importFailed(imp.id, 'cancelled', '');
+      // A write that committed just before the kill: remove it, as the user cancelled.
+      void listCachedWeights()
+        .then(async (records) => {
+          for (const r of records) if (!keysBefore.has(r.key) && r.sourceFile === imp.fileName) await deleteCachedWeights(r.key);
+        })
+        .catch(() => undefined)
+        .finally(() => void refreshWeights());
+    },
+  );
 }
 
 export function selectWeights(key: string | null): void {
