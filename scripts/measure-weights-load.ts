@@ -66,7 +66,8 @@ async function nodeOne(file: string): Promise<NodeResult> {
   };
   mark('start');
   const t0 = performance.now();
-  // No other reference to the file's buffer: it can be collected after parsing, as in the worker.
+  // No other reference to the file's buffer: once the tensors (views of it) are mapped and let go,
+  // it can be collected, as in the worker.
   let bytes: Uint8Array | null = ((b: Buffer) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength))(readFileSync(file));
   const size = bytes.length;
   const t1 = performance.now();
