@@ -79,7 +79,7 @@ async function ingest(msg: IngestMessage): Promise<void> {
         progress('listing', done, total, rate, rate > 0 ? (total - done) / rate : null);
       },
     });
-    const key = datasetKey(listing.entries);
+    const key = await datasetKey(listing.entries);
     const tListed = performance.now();
     const known = await getCachedDatasetInfo(key);
     if (known) {

@@ -266,10 +266,10 @@ export async function folderListing(
 }
 
 /** The cache key of a listing: a hash of its sorted paths and sizes (and the cache format). */
-export function datasetKey(entries: readonly ListingEntry[]): string {
+export async function datasetKey(entries: readonly ListingEntry[]): Promise<string> {
   const sorted = [...entries].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const text = `eac-dataset-cache ${CACHE_FORMAT}\n` + sorted.map((e) => `${e.path}\t${e.size}`).join('\n');
-  return 'rafdb-' + sha256HexOfText(text).slice(0, 32);
+  return 'rafdb-' + (await sha256HexOfText(text)).slice(0, 32);
 }
 
 /** The text of every *.txt label file in EmoLabel/ (so any of them can be chosen at train time). */

@@ -9,7 +9,7 @@ import type { Arch } from '../engine/resnet-layout.ts';
 import { readWeightFile, WeightFileError, type WeightFile } from '../weights/read.ts';
 import { mapWeights, WeightsRefusedError, type KeyReport } from '../weights/keymap.ts';
 import { SafetensorsError } from '../weights/safetensors.ts';
-import { Sha256 } from './sha256.ts';
+import { createSha256, type Sha256 } from './sha256.ts';
 import { findCachedWeights, storeWeights, WeightsCacheError, weightsStore, type WeightsRecord } from './weights-cache.ts';
 import type { ImportErrorKind, ImportStage } from '../worker/weights-protocol.ts';
 
@@ -56,7 +56,7 @@ async function readChunked(file: Blob, name: string, opts: ImportOptions, report
   const total = file.size;
   const interval = opts.progressIntervalMs ?? 100;
   const bytes = new Uint8Array(total);
-  const hasher = new Sha256();
+  const hasher = await createSha256();
   const reader = file.stream().getReader();
   const start = performance.now();
   let last = start;

@@ -89,18 +89,14 @@ function nodeCrypto(): { createHash(algorithm: 'sha256'): NodeHash } | null {
 }
 
 /**
- * SHA-256 of the bytes, as lowercase hex. crypto.subtle.digest copies its input first (the Web
- * Crypto rule), and Node keeps that copy until its next garbage collection: a 165 MB file held
- * twice while it is parsed. So in Node the bytes are hashed in place with node:crypto; the
- * browser's copy is dropped when the digest is done.
+ * SHA-256 of the bytes, as lowercase hex, hashed in place: node:crypto in Node (native), hash-wasm
+ * elsewhere. Not crypto.subtle.digest: it copies its input first (the Web Crypto rule) and the
+ * copy lives until the next garbage collection, a 165 MB file held twice while it is parsed.
  */
 export async function hashBytes(bytes: Uint8Array): Promise<string> {
   const node = nodeCrypto();
   if (node) return node.createHash('sha256').update(bytes).digest('hex');
-  // No crypto.subtle outside secure contexts (the lab on a LAN address over http).
-  if (!globalThis.crypto?.subtle) return sha256Hex(bytes);
-  const digest = await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+  return sha256Hex(bytes);
 }
 
 export async function listCachedWeights(store: UseStore = weightsStore()): Promise<WeightsRecord[]> {

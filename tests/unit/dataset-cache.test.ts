@@ -29,7 +29,7 @@ import {
   sweepIncomplete,
   type CachedDatasetInfo,
 } from '../../src/storage/dataset-cache.ts';
-import { Sha256, sha256Hex } from '../../src/storage/sha256.ts';
+import { createSha256, sha256Hex } from '../../src/storage/sha256.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const FX = path.join(ROOT, 'tests/fixtures/rafdb');
@@ -65,26 +65,26 @@ function filesOnDisk(dir: string, prefix = path.basename(dir)): RelativeFile[] {
 async function ingest(dir: string, opts: Parameters<typeof storeDataset>[1] = {}) {
   const fs = fileListFs(filesOnDisk(dir));
   const listing = await folderListing(fs);
-  const key = datasetKey(listing.entries);
+  const key = await datasetKey(listing.entries);
   const read = await readRafDb(fs, listing.root);
   const labelTexts = await readLabelTexts(fs, listing.emoLabel);
   const info = await storeDataset({ key, dataset: read.dataset, report: read.report, labelTexts, source: path.basename(dir) }, opts);
   return { key, info, read, listing };
 }
 
-test('sha256 matches node:crypto (block boundaries included)', () => {
+test('sha256 matches node:crypto (block boundaries included)', async () => {
   for (const n of [0, 1, 55, 56, 63, 64, 65, 119, 120, 1000]) {
     const b = new Uint8Array(n).map((_, i) => (i * 31 + 7) & 255);
-    assert.equal(sha256Hex(b), createHash('sha256').update(b).digest('hex'), `length ${n}`);
+    assert.equal(await sha256Hex(b), createHash('sha256').update(b).digest('hex'), `length ${n}`);
   }
 });
 
-test('Sha256 fed in chunks of any size (the weights import hashes as it reads) gives the same digest', () => {
+test('Sha256 fed in chunks of any size (the weights import hashes as it reads) gives the same digest', async () => {
   for (const n of [0, 1, 55, 56, 64, 65, 127, 128, 129, 5000]) {
     const b = new Uint8Array(n).map((_, i) => (i * 131 + 3) & 255);
     const want = createHash('sha256').update(b).digest('hex');
     for (const step of [1, 3, 63, 64, 65, 1000]) {
-      const h = new Sha256();
+      const h = await createSha256();
       for (let i = 0; i < n; i += step) h.update(b.subarray(i, i + step));
       assert.equal(h.hex(), want, `length ${n} in chunks of ${step}`);
     }
@@ -99,20 +99,20 @@ test('the key: names and sizes relative to the RAF-DB root; same folder dropped 
   assert.deepEqual(parent.entries, basic.entries);
   assert.equal(parent.entries.length, 43, '42 images + the label file (compound/ is not part of it)');
   assert.deepEqual(parent.entries[0], { path: 'EmoLabel/list_patition_label.txt', size: statSync(path.join(FX, 'clean/RAF-DB/basic/EmoLabel/list_patition_label.txt')).size });
-  const key = datasetKey(parent.entries);
+  const key = await datasetKey(parent.entries);
   assert.match(key, /^rafdb-[0-9a-f]{32}$/);
-  assert.equal(datasetKey(basic.entries), key);
-  assert.equal(datasetKey([...parent.entries].reverse()), key, 'order does not matter');
+  assert.equal(await datasetKey(basic.entries), key);
+  assert.equal(await datasetKey([...parent.entries].reverse()), key, 'order does not matter');
 
   const files = filesOnDisk(path.join(FX, 'clean'));
   const img = files.findIndex((f) => f.path.endsWith('train_00007_aligned.jpg'));
   const bigger = files.map((f, i) => (i === img ? { path: f.path, file: new File([readFileSync(path.join(FX, 'clean/RAF-DB/basic/Image/aligned/train_00007_aligned.jpg')), new Uint8Array(1)], 'x') } : f));
   const changed = await folderListing(fileListFs(bigger));
-  assert.notEqual(datasetKey(changed.entries), key, 'one image one byte larger');
+  assert.notEqual(await datasetKey(changed.entries), key, 'one image one byte larger');
   const renamed = files.map((f, i) => (i === img ? { path: f.path.replace('train_00007', 'train_00070'), file: f.file } : f));
-  assert.notEqual(datasetKey((await folderListing(fileListFs(renamed))).entries), key, 'one image renamed');
+  assert.notEqual(await datasetKey((await folderListing(fileListFs(renamed))).entries), key, 'one image renamed');
   const litter = [...files, { path: 'clean/RAF-DB/basic/Image/aligned/.DS_Store', file: new File(['x'], '.DS_Store') }];
-  assert.equal(datasetKey((await folderListing(fileListFs(litter))).entries), key, '.DS_Store does not change the key');
+  assert.equal(await datasetKey((await folderListing(fileListFs(litter))).entries), key, '.DS_Store does not change the key');
 });
 
 test('store → load round trip is byte-exact against readRafDb (clean fixture, several chunks)', async () => {
