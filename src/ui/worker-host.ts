@@ -1,4 +1,4 @@
-// The page's hold on one Web Worker, shared by the training, ingest and weights clients: starts
+// The page's hold on one Web Worker, shared by the training, ingest, weights and inspect clients: starts
 // the worker on first use, forwards its messages, turns a crash or an unreadable message into one
 // clear sentence (and keeps the browser from reporting the crash as an uncaught error), sends,
 // terminates ("drop", the next send starts a fresh one), and terminates a worker that does not
@@ -55,6 +55,11 @@ export class WorkerHost<ToWorker, FromWorker, W extends WorkerLike = Worker> {
     const w = this.ensure();
     if (transfer) w.postMessage(msg, transfer);
     else w.postMessage(msg);
+  }
+
+  /** Sends only to a worker already running (a cancel must not start one). */
+  sendIfRunning(msg: ToWorker): void {
+    this.worker?.postMessage(msg);
   }
 
   /** Terminates the worker (if any) and forgets a pending kill; the next send starts a fresh one. */

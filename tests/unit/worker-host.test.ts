@@ -159,3 +159,15 @@ test('killAfter terminates only a worker still waiting; cancelKill and drop prev
   assert.equal(killed, 2);
   assert.equal(workers[2].terminated, 1);
 });
+
+test('sendIfRunning reaches a running worker and never starts one', () => {
+  const { host, workers } = setup();
+  host.sendIfRunning({ type: 'stop' });
+  assert.equal(workers.length, 0, 'a cancel with no worker starts none');
+  host.send({ type: 'go', n: 1 });
+  host.sendIfRunning({ type: 'stop' });
+  assert.deepEqual(workers[0].posted.map((p) => p.msg), [{ type: 'go', n: 1 }, { type: 'stop' }]);
+  host.drop();
+  host.sendIfRunning({ type: 'stop' });
+  assert.equal(workers.length, 1);
+});

@@ -1,9 +1,10 @@
-// The page's side of the inspect worker (workers/inspect.worker.ts): starts it on first use and
-// turns its answers into promises, one per request, with progress callbacks and Cancel. The
-// classroom store calls these; components never touch the worker.
+// The page's side of the inspect worker (workers/inspect.worker.ts), held by a WorkerHost (started
+// on first use): turns its answers into promises, one per request, with progress callbacks and
+// Cancel. The classroom store calls these; components never touch the worker.
 import type { EmbeddingResult, FromInspect, InspectProgressMessage, RunInfo, ToInspect } from '../../worker/inspect-protocol.ts';
 import type { BackendName } from '../../worker/protocol.ts';
 import type { Walkthrough } from '../../engine/walkthrough.ts';
+import { WorkerHost } from '../worker-host.ts';
 
 export class CancelledError extends Error {
   constructor() {
@@ -18,7 +19,6 @@ interface Pending {
   onProgress?: (p: InspectProgressMessage) => void;
 }
 
-let worker: Worker | null = null;
 let nextId = 1;
 const pending = new Map<number, Pending>();
 const backendListeners = new Set<(b: { name: BackendName; reason: string } | { error: string }) => void>();
@@ -48,20 +48,15 @@ function onMessage(msg: FromInspect): void {
   else p.resolve(msg);
 }
 
-function ensureWorker(): Worker {
-  if (worker) return worker;
-  const w = new Worker(new URL('../../../workers/inspect.worker.ts', import.meta.url), { type: 'module', name: 'eac-inspect' });
-  w.onmessage = (ev: MessageEvent<FromInspect>) => onMessage(ev.data);
-  w.onerror = (ev: ErrorEvent) => {
-    ev.preventDefault();
-    failAll(`the inspect worker failed: ${ev.message || 'could not load or crashed (see the console)'}`);
-    worker?.terminate();
-    worker = null; // the next request starts a fresh one
-  };
-  w.onmessageerror = () => failAll('a message from the inspect worker could not be read');
-  worker = w;
-  return w;
-}
+// A crash rejects every pending request and drops the worker: the next request starts a fresh one.
+const host = new WorkerHost<ToInspect, FromInspect>({
+  create: () => new Worker(new URL('../../../workers/inspect.worker.ts', import.meta.url), { type: 'module', name: 'eac-inspect' }),
+  label: 'inspect',
+  onMessage,
+  onError: failAll,
+  onMessageError: failAll,
+  dropOnError: true,
+});
 
 /** Listens for the worker's backend (called at once if already known). */
 export function onInspectBackend(l: (b: { name: BackendName; reason: string } | { error: string }) => void): () => void {
@@ -75,7 +70,7 @@ type Request = ToInspect extends infer T ? (T extends { requestId: number } ? Om
 function request(body: Exclude<Request, { type: 'cancel' }>, onProgress?: (p: InspectProgressMessage) => void): { id: number; done: Promise<FromInspect> } {
   const id = nextId++;
   const done = new Promise<FromInspect>((resolve, reject) => pending.set(id, { resolve, reject, onProgress }));
-  ensureWorker().postMessage({ ...body, requestId: id } as ToInspect);
+  host.send({ ...body, requestId: id } as ToInspect);
   return { id, done };
 }
 
@@ -106,6 +101,6 @@ export function requestEmbedding(runKey: string, count: number, seed: number, on
       if (m.type !== 'features') throw new Error(`unexpected answer ${m.type}`);
       return m.result;
     }),
-    cancel: () => worker?.postMessage({ type: 'cancel', requestId: id } satisfies ToInspect),
+    cancel: () => host.sendIfRunning({ type: 'cancel', requestId: id }),
   };
 }
