@@ -51,9 +51,9 @@ async function open(query: string): Promise<{ page: Page; watch: ReturnType<type
   return { page, watch };
 }
 
-/** Vertices of each recharts line (type "linear": one M, then one L per further point) under `scope`. */
+/** Vertices of each line (type "linear": one M, then one L per further point) under `scope`: recharts Lines and the loss chart's raw curves. */
 async function vertices(page: Page, scope: string): Promise<number[]> {
-  return page.$$eval(`${scope} path.recharts-line-curve`, (paths) => paths.map((p) => ((p.getAttribute('d') ?? '').match(/[ML]/g) ?? []).length));
+  return page.$$eval(`${scope} path.recharts-line-curve, ${scope} path.raw-curve`, (paths) => paths.map((p) => ((p.getAttribute('d') ?? '').match(/[ML]/g) ?? []).length));
 }
 
 async function attr(page: Page, testId: string, name: string): Promise<string | null> {
@@ -84,11 +84,11 @@ test('EAC run with noisy labels: every chart drawn, epochs marked, progress figu
 
     // The smoothing slider changes the smoothed lines, not the raw ones.
     const smoothBefore = await page.$$eval('[data-testid="loss-chart"] .loss-smooth path.recharts-line-curve', (p) => p.map((x) => x.getAttribute('d')));
-    const rawBefore = await page.$$eval('[data-testid="loss-chart"] .loss-raw path.recharts-line-curve', (p) => p.map((x) => x.getAttribute('d')));
+    const rawBefore = await page.$$eval('[data-testid="loss-chart"] .loss-raw path.raw-curve', (p) => p.map((x) => x.getAttribute('d')));
     await page.getByTestId('loss-smoothing').fill('0.95');
     await page.waitForFunction(() => document.querySelector('.smoothing output')?.textContent === '0.95');
     const smoothAfter = await page.$$eval('[data-testid="loss-chart"] .loss-smooth path.recharts-line-curve', (p) => p.map((x) => x.getAttribute('d')));
-    const rawAfter = await page.$$eval('[data-testid="loss-chart"] .loss-raw path.recharts-line-curve', (p) => p.map((x) => x.getAttribute('d')));
+    const rawAfter = await page.$$eval('[data-testid="loss-chart"] .loss-raw path.raw-curve', (p) => p.map((x) => x.getAttribute('d')));
     assert.notDeepEqual(smoothAfter, smoothBefore);
     assert.deepEqual(rawAfter, rawBefore);
     assert.deepEqual(watch.consoleErrors, []);

@@ -2,7 +2,7 @@
 // values as faint lines, TensorBoard-style smoothed values on top, a smoothing slider, and dashed
 // lines where each epoch begins. Long runs are thinned for drawing (src/ui/charts/loss-series.ts).
 import { memo, useCallback, useDeferredValue, useMemo, useRef, useState } from 'react';
-import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis, usePlotArea, useXAxisScale } from 'recharts';
+import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis, usePlotArea, useXAxisScale, useYAxisScale } from 'recharts';
 import { isRunning, useLab } from '../store.ts';
 import { LossSeriesBuilder, labelEvery, type EpochBoundary, type LossRow, type LossSeries } from '../charts/loss-series.ts';
 import { maxOf, niceTicks } from '../charts/ticks.ts';
@@ -46,7 +46,6 @@ function LossTooltip({ active, payload, showCons, lamText }: TipProps) {
   );
 }
 
-const RAW = { dot: false, activeDot: false, strokeWidth: 1, strokeOpacity: 0.28, isAnimationActive: false, legendType: 'none', type: 'linear' } as const;
 const SMOOTH = { dot: false, strokeWidth: 2, isAnimationActive: false, legendType: 'none', type: 'linear' } as const;
 // Props recharts compares by identity are kept stable, so a redraw only replaces the data.
 const MARGIN = { top: 14, right: 8, bottom: 4, left: 0 };
@@ -96,6 +95,46 @@ function EpochMarkers({ boundaries }: { boundaries: EpochBoundary[] }) {
   );
 }
 
+type RawKey = 'loss' | 'ce' | 'cons';
+
+/** An SVG path through the rows' values of `key` (type "linear": M, then one L per further point), clamped to the plot area. */
+function rawPath(rows: LossRow[], key: RawKey, x: (v: number) => number | undefined, y: (v: number) => number | undefined, top: number, bottom: number): string {
+  const parts: string[] = [];
+  for (const r of rows) {
+    const px = x(r.step);
+    const py = y(r[key]);
+    if (px === undefined || py === undefined || !Number.isFinite(px) || !Number.isFinite(py)) continue;
+    parts.push(`${parts.length ? 'L' : 'M'}${px.toFixed(1)},${Math.min(bottom, Math.max(top, py)).toFixed(1)}`);
+  }
+  return parts.join('');
+}
+
+/**
+ * The faint raw per-step values, drawn from the chart's scales as plain paths. As three more
+ * recharts Lines they doubled the cost of every redraw (each Line is a dozen components wired to
+ * the chart's store), and they need no tooltip of their own: the tooltip shows the raw values
+ * beside the smoothed ones.
+ */
+function RawLines({ rows, showCons }: { rows: LossRow[]; showCons: boolean }) {
+  const x = useXAxisScale();
+  const left = useYAxisScale('left');
+  const right = useYAxisScale('right');
+  const area = usePlotArea();
+  if (!x || !left || !area) return null;
+  const top = area.y;
+  const bottom = area.y + area.height;
+  const series: [RawKey, string, typeof left][] = [['loss', COLORS.loss, left]];
+  if (showCons) series.push(['ce', COLORS.ce, left]);
+  if (showCons && right) series.push(['cons', COLORS.cons, right]);
+  return (
+    <g className="loss-raw">
+      {series.map(([key, color, y]) => (
+        <path key={key} className="raw-curve" data-series={key} d={rawPath(rows, key, x, y, top, bottom)} fill="none" stroke={color} strokeWidth={1} strokeOpacity={0.28} />
+      ))}
+    </g>
+  );
+}
+
 /**
  * The recharts part, memoised on its data: progress messages re-render LossChart several times a
  * second, and without this each would make recharts recompute the whole chart.
@@ -131,9 +170,7 @@ const LossPlot = memo(function LossPlot({ series, showCons, lamText, leftTicks, 
         <EpochMarkers boundaries={series.boundaries} />
         <Tooltip content={tooltip} isAnimationActive={false} />
         {/* Raw values first, so the smoothed lines are drawn over them. */}
-        <Line {...RAW} className="loss-raw" yAxisId="left" dataKey="loss" name="loss (raw)" stroke={COLORS.loss} />
-        {showCons && <Line {...RAW} className="loss-raw" yAxisId="left" dataKey="ce" name="cross-entropy (raw)" stroke={COLORS.ce} />}
-        {showCons && <Line {...RAW} className="loss-raw" yAxisId="right" dataKey="cons" name="consistency (raw)" stroke={COLORS.cons} />}
+        <RawLines rows={series.rows} showCons={showCons} />
         <Line {...SMOOTH} className="loss-smooth" yAxisId="left" dataKey="lossSmooth" name="loss" stroke={COLORS.loss} />
         {showCons && <Line {...SMOOTH} className="loss-smooth" yAxisId="left" dataKey="ceSmooth" name="cross-entropy" stroke={COLORS.ce} strokeWidth={1.75} />}
         {showCons && <Line {...SMOOTH} className="loss-smooth" yAxisId="right" dataKey="consSmooth" name="consistency" stroke={COLORS.cons} strokeWidth={1.75} />}

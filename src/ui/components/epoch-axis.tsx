@@ -20,8 +20,19 @@ export function lastEpoch(planned: number, reported: number): number {
   return Math.max(planned, reported, 1);
 }
 
-/** XAxis props for an epoch axis from 1 to `last`. */
+const axisCache = new Map<number, ReturnType<typeof makeEpochAxisProps>>();
+
+/**
+ * XAxis props for an epoch axis from 1 to `last`, the same object for the same `last`: recharts
+ * re-registers an axis whose props changed identity, and recomputes the whole chart.
+ */
 export function epochAxisProps(last: number) {
+  let props = axisCache.get(last);
+  if (!props) axisCache.set(last, (props = makeEpochAxisProps(last)));
+  return props;
+}
+
+function makeEpochAxisProps(last: number) {
   // Every epoch while there are few; else round ones (1, 10, 20 …) rather than an even split (1, 16, 31 …).
   const ticks = last <= 12 ? Array.from({ length: last }, (_, i) => i + 1) : [1, ...niceTicks(last, 6).filter((t) => t > 1 && t <= last)];
   return {
