@@ -101,6 +101,9 @@ export function isRunning(status: RunStatus): boolean {
   return status === 'starting' || status === 'data' || status === 'training' || status === 'evaluating' || status === 'stopping';
 }
 
+/** `next`, or `prev` when both are empty: a new empty array would redraw every chart for nothing. */
+const sameIfEmpty = <T,>(next: T[], prev: T[]): T[] => (next.length === 0 && prev.length === 0 ? prev : next);
+
 /** The run after one worker message (pure; exported for tests). */
 export function reduceRun(run: RunState, msg: FromWorker): RunState {
   if (msg.type === 'backend' || msg.type === 'model-export' || msg.runId !== run.id || run.id === 0) return run;
@@ -111,7 +114,7 @@ export function reduceRun(run: RunState, msg: FromWorker): RunState {
       // Sent again when the worker restarts the run on another backend: start over (a resumed
       // run starts from its stored history).
       return {
-        ...run, started, steps: msg.history.steps, epochs: msg.history.epochs, progress: null, status: stopping ? 'stopping' : 'starting', runKey: msg.runKey,
+        ...run, started, steps: sameIfEmpty(msg.history.steps, run.steps), epochs: sameIfEmpty(msg.history.epochs, run.epochs), progress: null, status: stopping ? 'stopping' : 'starting', runKey: msg.runKey,
         checkpointEpoch: msg.resumedFrom > 0 ? msg.resumedFrom : null, attention: { views: null, frames: [] },
       };
     }

@@ -154,3 +154,14 @@ test('every preset fills the form with settings that pass its own checks', () =>
   assert.equal(PRESETS.noise.noiseRate, 0.2);
   assert.equal(PRESETS.noise.lam, 1);
 });
+
+test('a new run\'s started message keeps the empty step and epoch arrays (no chart redraws for nothing); a restart with steps replaces them', () => {
+  const run = fresh();
+  const afterStart = reduceRun(run, started(7));
+  assert.equal(afterStart.steps, run.steps, 'the same empty array');
+  assert.equal(afterStart.epochs, run.epochs);
+  const stepped = reduceRun(afterStart, { type: 'step', runId: 7, points: [{ step: 1, epoch: 1, loss: 2, ce: 1.9, consistency: 0.02 }] });
+  // Restarted on another backend: starts over from the (empty) history.
+  const restarted = reduceRun(stepped, started(7));
+  assert.deepEqual(restarted.steps, []);
+});

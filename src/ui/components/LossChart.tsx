@@ -184,7 +184,7 @@ export function LossChart() {
   const running = useLab((s) => isRunning(s.run.status));
   const paused = useLab((s) => s.run.paused);
   const method = useLab((s) => s.run.started?.config.method ?? s.run.settings?.method ?? null);
-  const lam = useLab((s) => s.run.started?.config.lam ?? null);
+  const lam = useLab((s) => s.run.started?.config.lam ?? s.run.settings?.lam ?? null);
   const [smoothing, setSmoothing] = useState(DEFAULT_SMOOTHING);
   // A finished, paused or new run is drawn at once; a running one about once a second.
   const steps = useThrottled(latest, REDRAW_MS, !running || paused || latest.length < 2);
