@@ -87,6 +87,10 @@ test('EAC run with noisy labels: every chart drawn, epochs marked, progress figu
     const rawBefore = await page.$$eval('[data-testid="loss-chart"] .loss-raw path.raw-curve', (p) => p.map((x) => x.getAttribute('d')));
     await page.getByTestId('loss-smoothing').fill('0.95');
     await page.waitForFunction(() => document.querySelector('.smoothing output')?.textContent === '0.95');
+    // The plot redraws in a non-blocking render, just after the slider's own update.
+    await page
+      .waitForFunction((before) => document.querySelector('[data-testid="loss-chart"] .loss-smooth path.recharts-line-curve')?.getAttribute('d') !== before, smoothBefore[0], { timeout: 10_000 })
+      .catch(() => undefined);
     const smoothAfter = await page.$$eval('[data-testid="loss-chart"] .loss-smooth path.recharts-line-curve', (p) => p.map((x) => x.getAttribute('d')));
     const rawAfter = await page.$$eval('[data-testid="loss-chart"] .loss-raw path.raw-curve', (p) => p.map((x) => x.getAttribute('d')));
     assert.notDeepEqual(smoothAfter, smoothBefore);

@@ -77,6 +77,8 @@ test('lab on WebGPU: charts, attention panel, pause/continue, reload and resume 
 
     // The attention panel: real images and maps (not blank), before training and after epoch 1.
     await waitFor(page, `document.querySelector('[data-testid="stored-run"][data-checkpoint="1"]') !== null`);
+    // The panel renders in a non-blocking render: wait for its epoch-1 frame.
+    await waitFor(page, `document.querySelector('[data-testid="attention-epoch"]')?.getAttribute('max') === '1'`, 30_000);
     assert.equal(await page.getByTestId('attention-sample').count(), 4);
     for (const id of ['attention-view1', 'attention-map1']) {
       const spread = await canvasSpread(page, id);
