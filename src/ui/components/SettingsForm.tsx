@@ -77,7 +77,7 @@ export function SettingsForm() {
           type="button" disabled={running} onClick={() => applyPreset('noise')} data-testid="preset-noise"
           title="the measured demo: at 20% noise EAC ends ~8 points above the baseline (ResNet-18 width 16, 48 px, 10 epochs); run it as EAC and as Baseline, then compare"
         >
-          EAC vs baseline, 20% noise
+          EAC vs baseline
         </button>
         <button type="button" disabled={running} onClick={() => applyPreset('official')} data-testid="preset-official" title="the official code's recipe: ResNet-50, 224 px, 60 epochs, batch 32, λ 5">
           Official recipe
