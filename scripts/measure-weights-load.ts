@@ -55,6 +55,7 @@ async function nodeOne(file: string): Promise<NodeResult> {
   const { readWeightFile, tensorToFloat32 } = await import('../src/weights/read.ts');
   const { mapWeights } = await import('../src/weights/keymap.ts');
   const { hashBytes } = await import('../src/storage/weights-cache.ts');
+  const { readFileBytes } = await import('../src/cli/args.ts');
   const name = path.basename(file);
   const expected = (JSON.parse(readFileSync(path.join(DIR, 'expected.json'), 'utf8')) as Record<string, Expected>)[name];
   const rss: Record<string, number> = {};
@@ -68,7 +69,7 @@ async function nodeOne(file: string): Promise<NodeResult> {
   const t0 = performance.now();
   // No other reference to the file's buffer: once the tensors (views of it) are mapped and let go,
   // it can be collected, as in the worker.
-  let bytes: Uint8Array | null = ((b: Buffer) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength))(readFileSync(file));
+  let bytes: Uint8Array | null = readFileBytes(file);
   const size = bytes.length;
   const t1 = performance.now();
   mark('read');

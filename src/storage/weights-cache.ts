@@ -4,7 +4,7 @@
 // Tensors and metadata are written in one transaction; whatever goes wrong, nothing
 // half-written is left behind. A later load never re-parses the original file.
 //
-// Pure: no React, no DOM beyond what a worker has (IndexedDB, Blob, crypto.subtle, navigator.storage).
+// Pure: no React, no DOM beyond what a worker has (IndexedDB, Blob, navigator.storage).
 import { delMany, getMany, setMany, type UseStore } from 'idb-keyval';
 import { describeResNet, initialValue, listParams, type ResNetSpec } from '../engine/resnet-layout.ts';
 import { Rng } from '../engine/rng.ts';

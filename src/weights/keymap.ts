@@ -7,7 +7,7 @@
 import { describeResNet, initialValue, listParams, type Arch, type ParamInfo, type ResNetSpec } from '../engine/resnet-layout.ts';
 import { Rng } from '../engine/rng.ts';
 import { NUM_CLASSES } from '../data/types.ts';
-import { torchToEngine } from './torch-layout.ts';
+import { layoutDiffers, torchToEngine } from './torch-layout.ts';
 import { tensorToFloat32, type WeightTensor } from './read.ts';
 
 export type DetectedArch = 'resnet50-caffe' | 'resnet50-torchvision' | 'resnet18';
@@ -262,7 +262,7 @@ export function mapWeights(tensors: Map<string, WeightTensor>, opts: MapOptions 
  * than a new array each (garbage until the next collection).
  */
 function ownedEngineValues(name: string, t: WeightTensor, scratch: { buffer: ArrayBuffer }): Float32Array {
-  const transposed = t.shape.length === 4 || (name.endsWith('fc.weight') && t.shape.length === 2);
+  const transposed = layoutDiffers(name, t.shape);
   const bytes = 4 * t.shape.reduce((a, b) => a * b, 1);
   if (transposed && t.dtype === 'float32' && scratch.buffer.byteLength < bytes) scratch.buffer = new ArrayBuffer(bytes);
   const src = tensorToFloat32(t, transposed ? scratch.buffer : undefined);

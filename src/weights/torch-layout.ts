@@ -30,18 +30,23 @@ export function transpose2d(src: Float32Array, rows: number, cols: number): Floa
   return out;
 }
 
+/** Whether a model tensor (by its state_dict key) has another layout in the engine (conv weights, fc.weight). */
+export function layoutDiffers(name: string, shape: number[]): boolean {
+  return shape.length === 4 || (name.endsWith('fc.weight') && shape.length === 2);
+}
+
 /** A PyTorch-layout tensor of the model (by its state_dict key) in engine layout. */
 export function torchToEngine(name: string, data: Float32Array, shape: number[]): { data: Float32Array; shape: number[] } {
+  if (!layoutDiffers(name, shape)) return { data, shape };
   if (shape.length === 4) return oihwToHwio(data, shape);
-  if (name.endsWith('fc.weight') && shape.length === 2) return { data: transpose2d(data, shape[0], shape[1]), shape: [shape[1], shape[0]] };
-  return { data, shape };
+  return { data: transpose2d(data, shape[0], shape[1]), shape: [shape[1], shape[0]] };
 }
 
 /** An engine-layout tensor in PyTorch layout. */
 export function engineToTorch(name: string, data: Float32Array, shape: number[]): { data: Float32Array; shape: number[] } {
+  if (!layoutDiffers(name, shape)) return { data, shape };
   if (shape.length === 4) return hwioToOihw(data, shape);
-  if (name.endsWith('fc.weight') && shape.length === 2) return { data: transpose2d(data, shape[0], shape[1]), shape: [shape[1], shape[0]] };
-  return { data, shape };
+  return { data: transpose2d(data, shape[0], shape[1]), shape: [shape[1], shape[0]] };
 }
 
 /** NCHW → NHWC for inputs and maps. */
