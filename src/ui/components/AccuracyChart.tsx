@@ -3,28 +3,17 @@
 // shows how much of the noise the model has fitted.
 import { memo, useMemo } from 'react';
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { useLabDeferred } from '../store.ts';
-import type { EpochMetrics } from '../../engine/trainer.ts';
 import { accuracyRows, isNoisyRun } from '../charts/epoch-series.ts';
 import { ChartFrame, type LegendItem } from './ChartFrame.tsx';
-import { GRID_PROPS, PERCENT_TOOLTIP, PERCENT_Y_AXIS, dotsFor, epochAxisProps, lastEpoch, selectPlannedEpochs } from './epoch-axis.tsx';
+import { GRID_PROPS, PERCENT_TOOLTIP, PERCENT_Y_AXIS, dotsFor, epochAxisProps, lastEpoch, useEpochChartData, type EpochChartData } from './epoch-axis.tsx';
 
 const COLORS = { trainNoisy: '#dc2626', trainClean: '#2563eb', test: '#111827' };
 
 export function AccuracyChart() {
-  const epochs = useLabDeferred((s) => s.run.epochs);
-  const flipped = useLabDeferred((s) => s.run.started?.flippedLabels ?? null);
-  const planned = useLabDeferred(selectPlannedEpochs);
-  return <AccuracyPlot epochs={epochs} flipped={flipped} planned={planned} />;
+  return <AccuracyPlot {...useEpochChartData()} />;
 }
 
-interface PlotProps {
-  epochs: EpochMetrics[];
-  flipped: number | null;
-  planned: number;
-}
-
-const AccuracyPlot = memo(function AccuracyPlot({ epochs, flipped, planned }: PlotProps) {
+const AccuracyPlot = memo(function AccuracyPlot({ epochs, flipped, planned }: EpochChartData) {
   const rows = useMemo(() => accuracyRows(epochs), [epochs]);
   const last = lastEpoch(planned, rows.length ? rows[rows.length - 1].epoch : 0);
   // With clean labels both training accuracies are the same number: one line.

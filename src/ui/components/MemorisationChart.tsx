@@ -3,11 +3,9 @@
 // claim is that the first stays low; a baseline's climbs as it memorises the noise.
 import { memo, useMemo } from 'react';
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { useLabDeferred } from '../store.ts';
-import type { EpochMetrics } from '../../engine/trainer.ts';
 import { isNoisyRun, memorisationRows } from '../charts/epoch-series.ts';
 import { ChartFrame, type LegendItem } from './ChartFrame.tsx';
-import { GRID_PROPS, PERCENT_TOOLTIP, PERCENT_Y_AXIS, dotsFor, epochAxisProps, lastEpoch, selectPlannedEpochs } from './epoch-axis.tsx';
+import { GRID_PROPS, PERCENT_TOOLTIP, PERCENT_Y_AXIS, dotsFor, epochAxisProps, lastEpoch, useEpochChartData, type EpochChartData } from './epoch-axis.tsx';
 import '../charts.css';
 
 const COLORS = { noisy: '#dc2626', clean: '#059669' };
@@ -17,19 +15,10 @@ const LEGEND: LegendItem[] = [
 ];
 
 export function MemorisationChart() {
-  const epochs = useLabDeferred((s) => s.run.epochs);
-  const flipped = useLabDeferred((s) => s.run.started?.flippedLabels ?? null);
-  const planned = useLabDeferred(selectPlannedEpochs);
-  return <MemorisationPlot epochs={epochs} flipped={flipped} planned={planned} />;
+  return <MemorisationPlot {...useEpochChartData()} />;
 }
 
-interface PlotProps {
-  epochs: EpochMetrics[];
-  flipped: number | null;
-  planned: number;
-}
-
-const MemorisationPlot = memo(function MemorisationPlot({ epochs, flipped, planned }: PlotProps) {
+const MemorisationPlot = memo(function MemorisationPlot({ epochs, flipped, planned }: EpochChartData) {
   const rows = useMemo(() => memorisationRows(epochs), [epochs]);
   const last = lastEpoch(planned, rows.length ? rows[rows.length - 1].epoch : 0);
   const noisy = isNoisyRun(flipped, epochs);

@@ -4,7 +4,8 @@
 //
 // Every axis passes its ticks and `interval: 0`: recharts' default interval ('preserveEnd') measures
 // each tick label in the DOM on every redraw, the largest part of a chart's cost (~100 ms).
-import type { LabState } from '../store.ts';
+import { useLabDeferred } from '../store.ts';
+import type { EpochMetrics } from '../../engine/trainer.ts';
 import { niceTicks } from '../charts/ticks.ts';
 
 export const AXIS_TICK = { fontSize: 12, fill: '#4b5563' };
@@ -12,8 +13,22 @@ export const AXIS_TICK = { fontSize: 12, fill: '#4b5563' };
 export const percentTick = (v: number) => `${Math.round(v * 100)}%`;
 export const percentText = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? `${(v * 100).toFixed(1)}%` : '–');
 
-/** The epochs the run is configured for (0: no run). */
-export const selectPlannedEpochs = (s: LabState): number => s.run.started?.config.epochs ?? s.run.settings?.epochs ?? 0;
+/** What the accuracy and memorisation charts draw from. */
+export interface EpochChartData {
+  epochs: EpochMetrics[];
+  /** Training labels flipped by the noise (null: not known yet). */
+  flipped: number | null;
+  /** The epochs the run is configured for (0: no run). */
+  planned: number;
+}
+
+/** EpochChartData of the current run, through deferred values (see useLabDeferred). */
+export function useEpochChartData(): EpochChartData {
+  const epochs = useLabDeferred((s) => s.run.epochs);
+  const flipped = useLabDeferred((s) => s.run.started?.flippedLabels ?? null);
+  const planned = useLabDeferred((s) => s.run.started?.config.epochs ?? s.run.settings?.epochs ?? 0);
+  return { epochs, flipped, planned };
+}
 
 /** The last epoch of the axis: the planned ones, or the ones reported so far if more. */
 export function lastEpoch(planned: number, reported: number): number {
