@@ -48,7 +48,7 @@ async function chartPoints(page: Page): Promise<number> {
 
 /** Vertices of a recharts line (type "linear": one M then one L per further point). */
 async function drawnVertices(page: Page): Promise<number[]> {
-  return page.$$eval('[data-testid="loss-chart"] .loss-smooth path.recharts-line-curve', (paths) =>
+  return page.$$eval('[data-testid="loss-chart"] .loss-smooth path.smooth-curve', (paths) =>
     paths.map((p) => ((p.getAttribute('d') ?? '').match(/[ML]/g) ?? []).length),
   );
 }

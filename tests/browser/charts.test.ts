@@ -53,7 +53,7 @@ async function open(query: string): Promise<{ page: Page; watch: ReturnType<type
 
 /** Vertices of each line (type "linear": one M, then one L per further point) under `scope`: recharts Lines and the loss chart's raw curves. */
 async function vertices(page: Page, scope: string): Promise<number[]> {
-  return page.$$eval(`${scope} path.recharts-line-curve, ${scope} path.raw-curve`, (paths) => paths.map((p) => ((p.getAttribute('d') ?? '').match(/[ML]/g) ?? []).length));
+  return page.$$eval(`${scope} path.recharts-line-curve, ${scope} path.raw-curve, ${scope} path.smooth-curve`, (paths) => paths.map((p) => ((p.getAttribute('d') ?? '').match(/[ML]/g) ?? []).length));
 }
 
 async function attr(page: Page, testId: string, name: string): Promise<string | null> {
@@ -83,18 +83,33 @@ test('EAC run with noisy labels: every chart drawn, epochs marked, progress figu
     assert.equal(await page.getByTestId('progress-memory').textContent(), '187.7 MB · 412 tensors');
 
     // The smoothing slider changes the smoothed lines, not the raw ones.
-    const smoothBefore = await page.$$eval('[data-testid="loss-chart"] .loss-smooth path.recharts-line-curve', (p) => p.map((x) => x.getAttribute('d')));
+    const smoothBefore = await page.$$eval('[data-testid="loss-chart"] .loss-smooth path.smooth-curve', (p) => p.map((x) => x.getAttribute('d')));
     const rawBefore = await page.$$eval('[data-testid="loss-chart"] .loss-raw path.raw-curve', (p) => p.map((x) => x.getAttribute('d')));
     await page.getByTestId('loss-smoothing').fill('0.95');
     await page.waitForFunction(() => document.querySelector('.smoothing output')?.textContent === '0.95');
     // The plot redraws in a non-blocking render, just after the slider's own update.
     await page
-      .waitForFunction((before) => document.querySelector('[data-testid="loss-chart"] .loss-smooth path.recharts-line-curve')?.getAttribute('d') !== before, smoothBefore[0], { timeout: 10_000 })
+      .waitForFunction((before) => document.querySelector('[data-testid="loss-chart"] .loss-smooth path.smooth-curve')?.getAttribute('d') !== before, smoothBefore[0], { timeout: 10_000 })
       .catch(() => undefined);
-    const smoothAfter = await page.$$eval('[data-testid="loss-chart"] .loss-smooth path.recharts-line-curve', (p) => p.map((x) => x.getAttribute('d')));
+    const smoothAfter = await page.$$eval('[data-testid="loss-chart"] .loss-smooth path.smooth-curve', (p) => p.map((x) => x.getAttribute('d')));
     const rawAfter = await page.$$eval('[data-testid="loss-chart"] .loss-raw path.raw-curve', (p) => p.map((x) => x.getAttribute('d')));
     assert.notDeepEqual(smoothAfter, smoothBefore);
     assert.deepEqual(rawAfter, rawBefore);
+
+    // Hovering the plot reads out the drawn row under the pointer: smoothed and raw values.
+    const plot = (await page.getByTestId('loss-hover').boundingBox())!;
+    await page.mouse.move(plot.x + plot.width / 2, plot.y + plot.height / 2);
+    const tip = page.getByTestId('loss-tooltip');
+    await tip.waitFor({ timeout: 5000 });
+    const text = (await tip.textContent()) ?? '';
+    const step = Number(/step (\d+)/.exec(text)?.[1]);
+    assert.ok(step > 1350 && step < 1650, `the middle of the 3000-step axis reads step ${step}: ${text}`);
+    assert.match(text, /epoch 3/);
+    assert.match(text, /cross-entropy: [\d.]+ \(raw [\d.]+\)/);
+    assert.equal(await page.locator('[data-testid="loss-chart"] .loss-hover circle').count(), 3, 'a dot on each smoothed curve');
+    await page.screenshot({ path: screenshotPath('charts-loss-hover.png'), clip: (await page.getByTestId('loss-chart').boundingBox())! });
+    await page.mouse.move(1, 1);
+    await tip.waitFor({ state: 'detached', timeout: 5000 });
     assert.deepEqual(watch.consoleErrors, []);
     assert.deepEqual(watch.foreign, []);
   } finally {

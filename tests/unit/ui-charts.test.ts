@@ -8,6 +8,8 @@ import { LossSeriesBuilder, buildLossSeries, labelEvery } from '../../src/ui/cha
 import { accuracyRows, isNoisyRun, lrScheduleRows, memorisationRows } from '../../src/ui/charts/epoch-series.ts';
 import { bytesText } from '../../src/ui/charts/units.ts';
 import { maxOf, niceTicks } from '../../src/ui/charts/ticks.ts';
+import { linePath, nearestRow } from '../../src/ui/charts/loss-geometry.ts';
+import { TurnQueue } from '../../src/ui/components/useStaggered.ts';
 import {
   RUN_JSON_FORMAT,
   buildRunJson,
@@ -291,4 +293,49 @@ test('exportFileStem and bytesText', () => {
   assert.equal(bytesText(23_456_789), '23.5 MB');
   assert.equal(bytesText(1.2e9), '1.20 GB');
   assert.equal(bytesText(NaN), '–');
+});
+
+test('linePath: M then one L per drawable row, clamped to the plot; nearestRow: the row drawn nearest a pixel', () => {
+  const row = (step: number, loss: number) => ({ step, epoch: 1, loss, ce: loss, cons: 0, lossSmooth: loss, ceSmooth: loss, consSmooth: 0 });
+  const rows = [row(1, 1), row(2, 5), row(4, NaN), row(8, 0.5)];
+  const x = (v: number) => 10 * v;
+  const y = (v: number) => (Number.isFinite(v) ? 100 - 10 * v : undefined);
+  assert.equal(linePath(rows, 'loss', x, y, 60, 100), 'M10.0,90.0L20.0,60.0L80.0,95.0', 'the NaN row is skipped, 5 → 50 px clamped to the top (60)');
+  assert.equal(linePath([], 'loss', x, y, 0, 100), '');
+  assert.equal(nearestRow([], 50, x), -1);
+  // Pixels of the rows: 10, 20, 40, 80.
+  assert.deepEqual([0, 14, 16, 31, 59, 61, 500].map((px) => nearestRow(rows, px, x)), [0, 0, 1, 2, 2, 3, 3]);
+  assert.equal(nearestRow(rows, 15, x), 0, 'a tie goes to the earlier row');
+});
+
+test('TurnQueue: one job per turn, a gap between turns, all at once while the page is hidden', () => {
+  const timers: { run: () => void; ms: number }[] = [];
+  let hidden = false;
+  const q = new TurnQueue(80, () => hidden, (run, ms) => void timers.push({ run, ms }));
+  const ran: string[] = [];
+  const job = (name: string) => () => void ran.push(name);
+  const a = job('a');
+  const b = job('b');
+  const c = job('c');
+  q.enqueue(a);
+  q.enqueue(b);
+  q.enqueue(c);
+  assert.deepEqual(ran, [], 'nothing runs in the task that queued it');
+  assert.deepEqual(timers.map((t) => t.ms), [0], 'one timer for the burst');
+  timers.shift()!.run();
+  assert.deepEqual(ran, ['a']);
+  assert.deepEqual(timers.map((t) => t.ms), [80]);
+  q.remove(b);
+  timers.shift()!.run();
+  assert.deepEqual(ran, ['a', 'c'], 'a removed job loses its turn');
+  timers.shift()!.run();
+  assert.deepEqual(timers, [], 'the gap after the last job ends with no timer left');
+  q.enqueue(a);
+  assert.deepEqual(timers.map((t) => t.ms), [0]);
+  q.enqueue(b);
+  q.enqueue(c);
+  hidden = true;
+  timers.shift()!.run();
+  assert.deepEqual(ran, ['a', 'c', 'a', 'b', 'c'], 'hidden: no frames to keep apart');
+  assert.equal(q.length, 0);
 });

@@ -1,12 +1,14 @@
 // Per-step loss of the current run, with its cross-entropy and weighted consistency parts: raw
 // values as faint lines, TensorBoard-style smoothed values on top, a smoothing slider, and dashed
 // lines where each epoch begins. Long runs are thinned for drawing (src/ui/charts/loss-series.ts).
-import { memo, useCallback, useDeferredValue, useMemo, useRef, useState } from 'react';
-import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis, usePlotArea, useXAxisScale, useYAxisScale } from 'recharts';
+import { memo, useMemo, useRef, useState, type MouseEvent as ReactMouseEvent } from 'react';
+import { CartesianGrid, LineChart, ResponsiveContainer, XAxis, YAxis, usePlotArea, useXAxisScale, useYAxisScale } from 'recharts';
 import { isRunning, useLab } from '../store.ts';
 import { LossSeriesBuilder, labelEvery, type EpochBoundary, type LossRow, type LossSeries } from '../charts/loss-series.ts';
 import { maxOf, niceTicks } from '../charts/ticks.ts';
+import { linePath, nearestRow, type SeriesKey } from '../charts/loss-geometry.ts';
 import { useThrottled } from './useThrottled.ts';
+import { useStaggered } from './useStaggered.ts';
 import { ChartFrame, type LegendItem } from './ChartFrame.tsx';
 import { AXIS_TICK, GRID_PROPS } from './epoch-axis.tsx';
 
@@ -18,24 +20,15 @@ const REDRAW_MS = 1000;
 
 const fmt = (v: number) => (Number.isFinite(v) ? (Math.abs(v) >= 0.01 || v === 0 ? v.toFixed(4) : v.toExponential(2)) : String(v));
 
-interface TipProps {
-  active?: boolean;
-  payload?: readonly { payload?: LossRow }[];
-  showCons: boolean;
-  lamText: string;
-}
-
 /** One row per series: smoothed value, raw value in brackets. */
-function LossTooltip({ active, payload, showCons, lamText }: TipProps) {
-  const row = active ? payload?.[0]?.payload : undefined;
-  if (!row) return null;
+function LossTooltip({ row, showCons, lamText }: { row: LossRow; showCons: boolean; lamText: string }) {
   const line = (name: string, color: string, smooth: number, raw: number) => (
     <div style={{ color }}>
       {name}: <strong>{fmt(smooth)}</strong> <span className="muted">(raw {fmt(raw)})</span>
     </div>
   );
   return (
-    <div className="chart-tooltip">
+    <div className="chart-tooltip" data-testid="loss-tooltip" style={{ whiteSpace: 'nowrap', width: 'max-content' }}>
       <div>
         step {row.step} · epoch {row.epoch}
       </div>
@@ -46,14 +39,14 @@ function LossTooltip({ active, payload, showCons, lamText }: TipProps) {
   );
 }
 
-const SMOOTH = { dot: false, strokeWidth: 2, isAnimationActive: false, legendType: 'none', type: 'linear' } as const;
-// Props recharts compares by identity are kept stable, so a redraw only replaces the data.
+// Props recharts compares by identity are kept stable, so a redraw only replaces what changed.
 const MARGIN = { top: 14, right: 8, bottom: 4, left: 0 };
-const X_DOMAIN: [string, string] = ['dataMin', 'dataMax'];
 const X_LABEL = { value: 'step', position: 'insideBottomRight', offset: -2, fontSize: 12 } as const;
 
 interface PlotProps {
   series: LossSeries;
+  /** The x axis's extent: the run's first step to its planned last step. */
+  xDomain: [number, number];
   showCons: boolean;
   lamText: string;
   leftTicks: number[];
@@ -95,27 +88,26 @@ function EpochMarkers({ boundaries }: { boundaries: EpochBoundary[] }) {
   );
 }
 
-type RawKey = 'loss' | 'ce' | 'cons';
-
-/** An SVG path through the rows' values of `key` (type "linear": M, then one L per further point), clamped to the plot area. */
-function rawPath(rows: LossRow[], key: RawKey, x: (v: number) => number | undefined, y: (v: number) => number | undefined, top: number, bottom: number): string {
-  const parts: string[] = [];
-  for (const r of rows) {
-    const px = x(r.step);
-    const py = y(r[key]);
-    if (px === undefined || py === undefined || !Number.isFinite(px) || !Number.isFinite(py)) continue;
-    parts.push(`${parts.length ? 'L' : 'M'}${px.toFixed(1)},${Math.min(bottom, Math.max(top, py)).toFixed(1)}`);
-  }
-  return parts.join('');
+/** The drawn series: [raw key, smoothed key, colour, smoothed line width, y axis]. */
+function seriesOf(showCons: boolean): [SeriesKey, SeriesKey, string, number, 'left' | 'right'][] {
+  return showCons
+    ? [
+        ['loss', 'lossSmooth', COLORS.loss, 2, 'left'],
+        ['ce', 'ceSmooth', COLORS.ce, 1.75, 'left'],
+        ['cons', 'consSmooth', COLORS.cons, 1.75, 'right'],
+      ]
+    : [['loss', 'lossSmooth', COLORS.loss, 2, 'left']];
 }
 
 /**
- * The faint raw per-step values, drawn from the chart's scales as plain paths. As three more
- * recharts Lines they doubled the cost of every redraw (each Line is a dozen components wired to
- * the chart's store), and they need no tooltip of their own: the tooltip shows the raw values
- * beside the smoothed ones.
+ * The curves, as plain SVG paths drawn from the chart's scales: the faint raw per-step values,
+ * then the smoothed values over them. recharts draws the frame (axes, grid, layout, scales) and
+ * gets no per-step data: a recharts Line is a dozen components wired to the chart's store, and
+ * new data made the store re-render all of them synchronously (in a requestAnimationFrame
+ * callback, 40–50 ms here) about once a second. These paths re-render in React's non-blocking
+ * render instead.
  */
-function RawLines({ rows, showCons }: { rows: LossRow[]; showCons: boolean }) {
+function LossCurves({ rows, showCons }: { rows: LossRow[]; showCons: boolean }) {
   const x = useXAxisScale();
   const left = useYAxisScale('left');
   const right = useYAxisScale('right');
@@ -123,57 +115,101 @@ function RawLines({ rows, showCons }: { rows: LossRow[]; showCons: boolean }) {
   if (!x || !left || !area) return null;
   const top = area.y;
   const bottom = area.y + area.height;
-  const series: [RawKey, string, typeof left][] = [['loss', COLORS.loss, left]];
-  if (showCons) series.push(['ce', COLORS.ce, left]);
-  if (showCons && right) series.push(['cons', COLORS.cons, right]);
+  const series = seriesOf(showCons).flatMap(([raw, smooth, color, width, axis]) => {
+    const y = axis === 'left' ? left : right;
+    return y ? [{ raw, smooth, color, width, y }] : [];
+  });
   return (
-    <g className="loss-raw">
-      {series.map(([key, color, y]) => (
-        <path key={key} className="raw-curve" data-series={key} d={rawPath(rows, key, x, y, top, bottom)} fill="none" stroke={color} strokeWidth={1} strokeOpacity={0.28} />
-      ))}
+    <g className="loss-curves">
+      <g className="loss-raw">
+        {series.map((c) => (
+          <path key={c.raw} className="raw-curve" data-series={c.raw} d={linePath(rows, c.raw, x, c.y, top, bottom)} fill="none" stroke={c.color} strokeWidth={1} strokeOpacity={0.28} />
+        ))}
+      </g>
+      <g className="loss-smooth">
+        {series.map((c) => (
+          <path key={c.smooth} className="smooth-curve" data-series={c.smooth} d={linePath(rows, c.smooth, x, c.y, top, bottom)} fill="none" stroke={c.color} strokeWidth={c.width} strokeLinejoin="round" />
+        ))}
+      </g>
+    </g>
+  );
+}
+
+const TIP_W = 290;
+const TIP_H = 100;
+
+/**
+ * The hover readout: a transparent layer over the plot area finds the drawn row nearest the
+ * pointer and shows a guide line, a dot on each smoothed curve and the values (smoothed and raw).
+ * Only this layer re-renders as the pointer moves.
+ */
+function LossHover({ rows, showCons, lamText }: { rows: LossRow[]; showCons: boolean; lamText: string }) {
+  const x = useXAxisScale();
+  const left = useYAxisScale('left');
+  const right = useYAxisScale('right');
+  const area = usePlotArea();
+  const [px, setPx] = useState<number | null>(null);
+  if (!x || !left || !area) return null;
+  const i = px === null ? -1 : nearestRow(rows, px, x);
+  const row = i >= 0 ? rows[i] : null;
+  const rx = row ? x(row.step) : undefined;
+  const onMove = (e: ReactMouseEvent<SVGRectElement>) => {
+    const box = e.currentTarget.getBoundingClientRect();
+    setPx(area.x + (e.clientX - box.left) * (area.width / Math.max(1, box.width)));
+  };
+  return (
+    <g className="loss-hover">
+      {row && rx !== undefined && Number.isFinite(rx) && (
+        <>
+          <line x1={rx} x2={rx} y1={area.y} y2={area.y + area.height} stroke="#9ca3af" />
+          {seriesOf(showCons).map(([, smooth, color, , axis]) => {
+            const py = (axis === 'left' ? left : right)?.(row[smooth]);
+            return py === undefined || !Number.isFinite(py) ? null : <circle key={smooth} cx={rx} cy={py} r={3.5} fill={color} stroke="#fff" strokeWidth={1.5} />;
+          })}
+          <foreignObject x={rx + 12 + TIP_W > area.x + area.width ? rx - 12 - TIP_W : rx + 12} y={area.y + 4} width={TIP_W} height={TIP_H} pointerEvents="none">
+            <LossTooltip row={row} showCons={showCons} lamText={lamText} />
+          </foreignObject>
+        </>
+      )}
+      <rect x={area.x} y={area.y} width={area.width} height={area.height} fill="transparent" onMouseMove={onMove} onMouseLeave={() => setPx(null)} data-testid="loss-hover" />
     </g>
   );
 }
 
 /**
  * The recharts part, memoised on its data: progress messages re-render LossChart several times a
- * second, and without this each would make recharts recompute the whole chart.
+ * second. The x axis spans the planned steps from the start, so it does not rescale as steps come
+ * in, and recharts' own data (the two ends of that axis) only changes when the run does.
  */
-const LossPlot = memo(function LossPlot({ series, showCons, lamText, leftTicks, rightTicks }: PlotProps) {
-  const first = series.rows.length ? series.rows[0].step : 0;
-  const last = series.rows.length ? series.rows[series.rows.length - 1].step : 1;
+const LossPlot = memo(function LossPlot({ series, xDomain, showCons, lamText, leftTicks, rightTicks }: PlotProps) {
+  const [lo, hi] = xDomain;
   // Round step numbers (500, 1000 …) rather than recharts' even split of the range (1, 751, 1501 …).
-  const xTicks = useMemo(() => niceTicks(last, 7).filter((t) => t >= first && t <= last), [first, last]);
+  const xTicks = useMemo(() => niceTicks(hi, 7).filter((t) => t >= lo && t <= hi), [lo, hi]);
+  const frame = useMemo(() => [{ step: lo }, { step: hi }], [lo, hi]);
+  const domain = useMemo(() => [lo, hi], [lo, hi]);
   const leftDomain = useMemo(() => [0, top(leftTicks)], [leftTicks]);
   const rightDomain = useMemo(() => [0, top(rightTicks)], [rightTicks]);
-  const tooltip = useCallback(
-    (p: { active?: boolean; payload?: readonly unknown[] }) => <LossTooltip active={p.active} payload={p.payload as TipProps['payload']} showCons={showCons} lamText={lamText} />,
-    [showCons, lamText],
-  );
   return (
     <ResponsiveContainer width="100%" height="100%">
-      <LineChart data={series.rows} margin={MARGIN}>
+      <LineChart data={frame} margin={MARGIN}>
         <CartesianGrid {...GRID_PROPS} />
         <XAxis
           dataKey="step"
           type="number"
-          domain={X_DOMAIN}
+          domain={domain}
           ticks={xTicks.length >= 2 ? xTicks : undefined}
           tickFormatter={stepTick}
           allowDecimals={false}
           interval={xTicks.length >= 2 ? 0 : 'preserveEnd'}
           tick={AXIS_TICK}
           label={X_LABEL}
+          allowDataOverflow
         />
         <YAxis yAxisId="left" tick={AXIS_TICK} width={48} domain={leftDomain} ticks={leftTicks} interval={0} allowDataOverflow />
         {showCons && <YAxis yAxisId="right" orientation="right" tick={AXIS_TICK} width={52} domain={rightDomain} ticks={rightTicks} interval={0} allowDataOverflow />}
         <EpochMarkers boundaries={series.boundaries} />
-        <Tooltip content={tooltip} isAnimationActive={false} />
-        {/* Raw values first, so the smoothed lines are drawn over them. */}
-        <RawLines rows={series.rows} showCons={showCons} />
-        <Line {...SMOOTH} className="loss-smooth" yAxisId="left" dataKey="lossSmooth" name="loss" stroke={COLORS.loss} />
-        {showCons && <Line {...SMOOTH} className="loss-smooth" yAxisId="left" dataKey="ceSmooth" name="cross-entropy" stroke={COLORS.ce} strokeWidth={1.75} />}
-        {showCons && <Line {...SMOOTH} className="loss-smooth" yAxisId="right" dataKey="consSmooth" name="consistency" stroke={COLORS.cons} strokeWidth={1.75} />}
+        <LossCurves rows={series.rows} showCons={showCons} />
+        <LossHover rows={series.rows} showCons={showCons} lamText={lamText} />
       </LineChart>
     </ResponsiveContainer>
   );
@@ -183,6 +219,7 @@ export function LossChart() {
   const latest = useLab((s) => s.run.steps);
   const running = useLab((s) => isRunning(s.run.status));
   const paused = useLab((s) => s.run.paused);
+  const planned = useLab((s) => (s.run.progress && s.run.progress.phase !== 'data' ? s.run.progress.totalSteps : null));
   const method = useLab((s) => s.run.started?.config.method ?? s.run.settings?.method ?? null);
   const lam = useLab((s) => s.run.started?.config.lam ?? s.run.settings?.lam ?? null);
   const [smoothing, setSmoothing] = useState(DEFAULT_SMOOTHING);
@@ -191,12 +228,16 @@ export function LossChart() {
   const builder = useRef<LossSeriesBuilder>(null);
   builder.current ??= new LossSeriesBuilder();
   const latestSeries = useMemo(() => builder.current!.update(steps, { smoothing, lam: lam ?? 1 }), [steps, smoothing, lam]);
-  // Drawn in a non-blocking render (React splits it into short slices): see useLabDeferred.
-  const series = useDeferredValue(latestSeries);
+  // Drawn in its own turn among the charts, in a non-blocking render (see useStaggered).
+  const series = useStaggered(latestSeries);
   const showCons = method !== 'baseline';
   const leftTicks = useMemo(() => niceTicks(maxOf(series.rows, showCons ? ['loss', 'ce'] : ['loss'])), [series, showCons]);
   const rightTicks = useMemo(() => niceTicks(maxOf(series.rows, ['cons'])), [series]);
   const lamText = lam === null ? 'λ' : `${lam}`;
+  const first = series.rows.length ? series.rows[0].step : 0;
+  const last = series.rows.length ? series.rows[series.rows.length - 1].step : 1;
+  const hi = Math.max(last, planned ?? 0, first + 1);
+  const xDomain = useMemo((): [number, number] => [first, hi], [first, hi]);
 
   const legend: LegendItem[] = showCons
     ? [
@@ -226,7 +267,7 @@ export function LossChart() {
       // points: steps received (the store); shown: steps in the chart as drawn (≤ 1 s behind); drawn: rows drawn.
       data={{ points: latest.length, shown: series.total, drawn: series.rows.length, epochs: series.boundaries.length + (series.total > 0 ? 1 : 0) }}
     >
-      <LossPlot series={series} showCons={showCons} lamText={lamText} leftTicks={leftTicks} rightTicks={rightTicks} />
+      <LossPlot series={series} xDomain={xDomain} showCons={showCons} lamText={lamText} leftTicks={leftTicks} rightTicks={rightTicks} />
     </ChartFrame>
   );
 }

@@ -2,7 +2,8 @@
 // rates the finished epochs actually used.
 import { memo, useMemo } from 'react';
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { useLabDeferred } from '../store.ts';
+import { useLab } from '../store.ts';
+import { useStaggered } from './useStaggered.ts';
 import type { EpochMetrics } from '../../engine/trainer.ts';
 import { lrScheduleRows } from '../charts/epoch-series.ts';
 import { ChartFrame, type LegendItem } from './ChartFrame.tsx';
@@ -16,11 +17,13 @@ const LEGEND: LegendItem[] = [
 const sciTick = (v: number) => (v === 0 ? '0' : v.toExponential(1));
 
 export function LrChart() {
-  const epochs = useLabDeferred((s) => s.run.epochs);
-  const lr0 = useLabDeferred((s) => s.run.started?.config.lr ?? null);
-  const gamma = useLabDeferred((s) => s.run.started?.config.gamma ?? null);
-  const planned = useLabDeferred((s) => s.run.started?.config.epochs ?? null);
-  return <LrPlot epochs={epochs} lr0={lr0} gamma={gamma} planned={planned} />;
+  const epochs = useLab((s) => s.run.epochs);
+  const lr0 = useLab((s) => s.run.started?.config.lr ?? null);
+  const gamma = useLab((s) => s.run.started?.config.gamma ?? null);
+  const planned = useLab((s) => s.run.started?.config.epochs ?? null);
+  // Takes its turn with the other charts (see useStaggered).
+  const props = useStaggered(useMemo(() => ({ epochs, lr0, gamma, planned }), [epochs, lr0, gamma, planned]));
+  return <LrPlot {...props} />;
 }
 
 interface PlotProps {

@@ -1,7 +1,7 @@
 // The runs stored in this browser (this tab's and other tabs'): status, progress, last-5 test
 // accuracy; resume an interrupted run from its last checkpoint, download its model, delete it.
-import { useEffect } from 'react';
-import { isRunning, useLab } from '../store.ts';
+import { memo, useEffect } from 'react';
+import { isRunning, useLab, useLabDeferred, type LabState } from '../store.ts';
 import { exportModel, refreshStoredRuns, resumableRuns, resumeRun } from '../runner.ts';
 import { deleteRun, type RunRecord } from '../../storage/run-store.ts';
 import { meanOfLast } from '../../engine/metrics.ts';
@@ -15,9 +15,12 @@ function statusOf(r: RunRecord, live: Set<string>, current: string | null): stri
 }
 
 const pct = (x: number | null) => (x === null ? '–' : `${(x * 100).toFixed(1)}%`);
+// One formatter for every row: toLocaleString builds a new one per call.
+const DATE = new Intl.DateTimeFormat(undefined, { dateStyle: 'short', timeStyle: 'medium' });
 
 export function RunsPanel() {
-  const stored = useLab((s) => s.stored);
+  // The list is re-read at every checkpoint of a run: drawn in a non-blocking render (useLabDeferred).
+  const stored = useLabDeferred((s) => s.stored);
   const current = useLab((s) => s.run.runKey);
   const busy = useLab((s) => isRunning(s.run.status));
   const exportError = useLab((s) => s.exportError);
@@ -32,49 +35,53 @@ export function RunsPanel() {
       stop();
     };
   }, []);
-  const live = new Set(stored.live);
-  const resumable = new Set(resumableRuns(stored.records, stored.live, busy ? current : null).map((r) => r.key));
   return (
     <section className="panel runs" aria-label="Stored runs" data-testid="runs-panel">
       <h2>Runs in this browser</h2>
-      {stored.records.length === 0 ? (
-        <p className="muted">Every run is stored here with a checkpoint after each epoch, so a reload or a crash loses at most one epoch.</p>
-      ) : (
-        <ul className="runs-list">
-          {stored.records.map((r) => (
-            <li key={r.key} data-testid="stored-run" data-status={statusOf(r, live, current)} data-checkpoint={r.checkpointEpoch ?? ''}>
-              <div className="run-line">
-                <b title={r.key}>{r.name}</b>
-                <span className={`run-state run-state-${statusOf(r, live, current).replace(/\s+/g, '-')}`}>{statusOf(r, live, current)}</span>
-              </div>
-              <div className="run-line muted">
-                <span>{new Date(r.createdAt).toLocaleString()}</span>
-                <span>epoch {r.epochs.length}/{r.request.config.epochs} · test (last 5) {pct(meanOfLast(r.epochs.map((e) => e.testAcc), 5))}</span>
-              </div>
-              <div className="run-actions">
-                {resumable.has(r.key) ? (
-                  <button type="button" className="primary" disabled={busy} onClick={() => resumeRun(r.key)} data-testid="resume-run">
-                    Resume from epoch {r.checkpointEpoch}
-                  </button>
-                ) : null}
-                {r.checkpointEpoch !== null ? (
-                  <button type="button" onClick={() => exportModel(r.key)} title="safetensors with the official EAC key names (features.*, fc.*)">Download model</button>
-                ) : null}
-                <button
-                  type="button"
-                  disabled={live.has(r.key) || r.key === current}
-                  onClick={() => {
-                    if (window.confirm(`Delete the run "${r.name}" and its checkpoint?`)) void deleteRun(r.key).then(refreshStoredRuns);
-                  }}
-                >
-                  Delete
-                </button>
-              </div>
-            </li>
-          ))}
-        </ul>
-      )}
+      <RunList stored={stored} current={current} busy={busy} />
       {exportError ? <p className="error">Model export failed: {exportError}</p> : null}
     </section>
   );
 }
+
+const RunList = memo(function RunList({ stored, current, busy }: { stored: LabState['stored']; current: string | null; busy: boolean }) {
+  const live = new Set(stored.live);
+  const resumable = new Set(resumableRuns(stored.records, stored.live, busy ? current : null).map((r) => r.key));
+  return stored.records.length === 0 ? (
+    <p className="muted">Every run is stored here with a checkpoint after each epoch, so a reload or a crash loses at most one epoch.</p>
+  ) : (
+    <ul className="runs-list">
+      {stored.records.map((r) => (
+        <li key={r.key} data-testid="stored-run" data-status={statusOf(r, live, current)} data-checkpoint={r.checkpointEpoch ?? ''}>
+          <div className="run-line">
+            <b title={r.key}>{r.name}</b>
+            <span className={`run-state run-state-${statusOf(r, live, current).replace(/\s+/g, '-')}`}>{statusOf(r, live, current)}</span>
+          </div>
+          <div className="run-line muted">
+            <span>{DATE.format(new Date(r.createdAt))}</span>
+            <span>epoch {r.epochs.length}/{r.request.config.epochs} · test (last 5) {pct(meanOfLast(r.epochs.map((e) => e.testAcc), 5))}</span>
+          </div>
+          <div className="run-actions">
+            {resumable.has(r.key) ? (
+              <button type="button" className="primary" disabled={busy} onClick={() => resumeRun(r.key)} data-testid="resume-run">
+                Resume from epoch {r.checkpointEpoch}
+              </button>
+            ) : null}
+            {r.checkpointEpoch !== null ? (
+              <button type="button" onClick={() => exportModel(r.key)} title="safetensors with the official EAC key names (features.*, fc.*)">Download model</button>
+            ) : null}
+            <button
+              type="button"
+              disabled={live.has(r.key) || r.key === current}
+              onClick={() => {
+                if (window.confirm(`Delete the run "${r.name}" and its checkpoint?`)) void deleteRun(r.key).then(refreshStoredRuns);
+              }}
+            >
+              Delete
+            </button>
+          </div>
+        </li>
+      ))}
+    </ul>
+  );
+});

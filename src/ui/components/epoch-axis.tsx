@@ -4,11 +4,40 @@
 //
 // Every axis passes its ticks and `interval: 0`: recharts' default interval ('preserveEnd') measures
 // each tick label in the DOM on every redraw, the largest part of a chart's cost (~100 ms).
-import { useLabDeferred } from '../store.ts';
+import { useMemo } from 'react';
+import { useLab } from '../store.ts';
+import { useStaggered } from './useStaggered.ts';
 import type { EpochMetrics } from '../../engine/trainer.ts';
 import { niceTicks } from '../charts/ticks.ts';
 
-export const AXIS_TICK = { fontSize: 12, fill: '#4b5563' };
+interface TickProps {
+  x?: number | string;
+  y?: number | string;
+  textAnchor?: 'start' | 'middle' | 'end' | 'inherit';
+  verticalAnchor?: 'start' | 'middle' | 'end';
+  payload?: { value?: unknown };
+  index?: number;
+  tickFormatter?: (value: never, index: number) => string;
+  className?: string;
+}
+
+/** The baseline shift recharts' Text applies for one line of text, per vertical anchor. */
+const TICK_DY = { start: '0.71em', middle: '0.355em', end: '0' } as const;
+
+/**
+ * Every axis's tick label, as a plain SVG <text>. recharts' default label (its Text component)
+ * splits each label into words and measures them for wrapping on every redraw, a quarter of a
+ * chart's redraw here; tick labels are one short word.
+ */
+export function AXIS_TICK({ x, y, textAnchor, verticalAnchor, payload, index, tickFormatter, className }: TickProps) {
+  const value = payload?.value;
+  const label = tickFormatter ? tickFormatter(value as never, index ?? 0) : String(value ?? '');
+  return (
+    <text x={x} y={y} dy={TICK_DY[verticalAnchor ?? 'end']} textAnchor={textAnchor} className={className} fontSize={12} fill="#4b5563">
+      {label}
+    </text>
+  );
+}
 
 export const percentTick = (v: number) => `${Math.round(v * 100)}%`;
 export const percentText = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? `${(v * 100).toFixed(1)}%` : '–');
@@ -22,12 +51,12 @@ export interface EpochChartData {
   planned: number;
 }
 
-/** EpochChartData of the current run, through deferred values (see useLabDeferred). */
+/** EpochChartData of the current run, taking its turn with the other charts (see useStaggered). */
 export function useEpochChartData(): EpochChartData {
-  const epochs = useLabDeferred((s) => s.run.epochs);
-  const flipped = useLabDeferred((s) => s.run.started?.flippedLabels ?? null);
-  const planned = useLabDeferred((s) => s.run.started?.config.epochs ?? s.run.settings?.epochs ?? 0);
-  return { epochs, flipped, planned };
+  const epochs = useLab((s) => s.run.epochs);
+  const flipped = useLab((s) => s.run.started?.flippedLabels ?? null);
+  const planned = useLab((s) => s.run.started?.config.epochs ?? s.run.settings?.epochs ?? 0);
+  return useStaggered(useMemo(() => ({ epochs, flipped, planned }), [epochs, flipped, planned]));
 }
 
 /** The last epoch of the axis: the planned ones, or the ones reported so far if more. */
