@@ -51,9 +51,9 @@ async function open(query: string): Promise<{ page: Page; watch: ReturnType<type
   return { page, watch };
 }
 
-/** Vertices of each line (type "linear": one M, then one L per further point) under `scope`: recharts Lines and the loss chart's raw curves. */
+/** Vertices of each curve (straight segments: one M, then one L per further point) under `scope`. */
 async function vertices(page: Page, scope: string): Promise<number[]> {
-  return page.$$eval(`${scope} path.recharts-line-curve, ${scope} path.raw-curve, ${scope} path.smooth-curve`, (paths) => paths.map((p) => ((p.getAttribute('d') ?? '').match(/[ML]/g) ?? []).length));
+  return page.$$eval(`${scope} path.plot-curve`, (paths) => paths.map((p) => ((p.getAttribute('d') ?? '').match(/[ML]/g) ?? []).length));
 }
 
 async function attr(page: Page, testId: string, name: string): Promise<string | null> {
@@ -106,10 +106,21 @@ test('EAC run with noisy labels: every chart drawn, epochs marked, progress figu
     assert.ok(step > 1350 && step < 1650, `the middle of the 3000-step axis reads step ${step}: ${text}`);
     assert.match(text, /epoch 3/);
     assert.match(text, /cross-entropy: [\d.]+ \(raw [\d.]+\)/);
-    assert.equal(await page.locator('[data-testid="loss-chart"] .loss-hover circle').count(), 3, 'a dot on each smoothed curve');
+    assert.equal(await page.locator('[data-testid="loss-chart"] .plot-hover circle').count(), 3, 'a dot on each smoothed curve');
     await page.screenshot({ path: screenshotPath('charts-loss-hover.png'), clip: (await page.getByTestId('loss-chart').boundingBox())! });
     await page.mouse.move(1, 1);
     await tip.waitFor({ state: 'detached', timeout: 5000 });
+
+    // The per-epoch charts read out the epoch under the pointer, each curve's value in percent.
+    const acc = (await page.getByTestId('accuracy-hover').boundingBox())!;
+    await page.mouse.move(acc.x + acc.width * 0.45, acc.y + acc.height / 2);
+    const readout = page.getByTestId('accuracy-chart').getByTestId('plot-readout');
+    await readout.waitFor({ timeout: 5000 });
+    const accText = (await readout.textContent()) ?? '';
+    assert.match(accText, /^epoch 3train vs noisy labels: \d+\.\d%train vs clean labels: \d+\.\d%test: \d+\.\d%$/, accText);
+    assert.equal(await page.locator('[data-testid="accuracy-chart"] .plot-hover circle').count(), 3);
+    await page.mouse.move(1, 1);
+    await readout.waitFor({ state: 'detached', timeout: 5000 });
     assert.deepEqual(watch.consoleErrors, []);
     assert.deepEqual(watch.foreign, []);
   } finally {

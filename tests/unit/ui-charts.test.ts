@@ -8,8 +8,8 @@ import { LossSeriesBuilder, buildLossSeries, labelEvery } from '../../src/ui/cha
 import { accuracyRows, isNoisyRun, lrScheduleRows, memorisationRows } from '../../src/ui/charts/epoch-series.ts';
 import { bytesText } from '../../src/ui/charts/units.ts';
 import { maxOf, niceTicks } from '../../src/ui/charts/ticks.ts';
-import { linePath, nearestRow } from '../../src/ui/charts/loss-geometry.ts';
-import { TurnQueue } from '../../src/ui/components/useStaggered.ts';
+import { linePath, nearestRow } from '../../src/ui/charts/plot-geometry.ts';
+import { TurnQueue } from '../../src/ui/turn-queue.ts';
 import {
   RUN_JSON_FORMAT,
   buildRunJson,
@@ -300,18 +300,19 @@ test('linePath: M then one L per drawable row, clamped to the plot; nearestRow: 
   const rows = [row(1, 1), row(2, 5), row(4, NaN), row(8, 0.5)];
   const x = (v: number) => 10 * v;
   const y = (v: number) => (Number.isFinite(v) ? 100 - 10 * v : undefined);
-  assert.equal(linePath(rows, 'loss', x, y, 60, 100), 'M10.0,90.0L20.0,60.0L80.0,95.0', 'the NaN row is skipped, 5 → 50 px clamped to the top (60)');
-  assert.equal(linePath([], 'loss', x, y, 0, 100), '');
-  assert.equal(nearestRow([], 50, x), -1);
+  assert.equal(linePath(rows, 'step', 'loss', x, y, 60, 100), 'M10.0,90.0L20.0,60.0M80.0,95.0', 'the NaN row breaks the line; 5 → 50 px is clamped to the top (60)');
+  assert.equal(linePath([{ epoch: 1, v: 0.5 }, { epoch: 2, v: null }, { epoch: 3, v: 0.25 }, { epoch: 4, v: 0 }], 'epoch', 'v', x, y, 0, 100), 'M10.0,95.0M30.0,97.5L40.0,100.0', 'a null value breaks the line');
+  assert.equal(linePath([], 'step', 'loss', x, y, 0, 100), '');
+  assert.equal(nearestRow([], 'step', 50, x), -1);
   // Pixels of the rows: 10, 20, 40, 80.
-  assert.deepEqual([0, 14, 16, 31, 59, 61, 500].map((px) => nearestRow(rows, px, x)), [0, 0, 1, 2, 2, 3, 3]);
-  assert.equal(nearestRow(rows, 15, x), 0, 'a tie goes to the earlier row');
+  assert.deepEqual([0, 14, 16, 31, 59, 61, 500].map((px) => nearestRow(rows, 'step', px, x)), [0, 0, 1, 2, 2, 3, 3]);
+  assert.equal(nearestRow(rows, 'step', 15, x), 0, 'a tie goes to the earlier row');
 });
 
 test('TurnQueue: one job per turn, a gap between turns, all at once while the page is hidden', () => {
   const timers: { run: () => void; ms: number }[] = [];
   let hidden = false;
-  const q = new TurnQueue(80, () => hidden, (run, ms) => void timers.push({ run, ms }));
+  const q = new TurnQueue({ gapMs: 80, hidden: () => hidden, schedule: (run, ms) => void timers.push({ run, ms }) });
   const ran: string[] = [];
   const job = (name: string) => () => void ran.push(name);
   const a = job('a');
@@ -337,5 +338,21 @@ test('TurnQueue: one job per turn, a gap between turns, all at once while the pa
   hidden = true;
   timers.shift()!.run();
   assert.deepEqual(ran, ['a', 'c', 'a', 'b', 'c'], 'hidden: no frames to keep apart');
+  assert.equal(q.length, 0);
+});
+
+test('TurnQueue with a time budget: jobs run in one turn until the budget is spent', () => {
+  const timers: (() => void)[] = [];
+  let clock = 0;
+  const q = new TurnQueue({ gapMs: 0, budgetMs: 6, hidden: () => false, schedule: (run) => void timers.push(run), now: () => clock });
+  const ran: number[] = [];
+  // Each job takes 2 ms of the clock.
+  for (let i = 0; i < 7; i++) q.enqueue(() => { ran.push(i); clock += 2; });
+  timers.shift()!();
+  assert.deepEqual(ran, [0, 1, 2], '3 jobs of 2 ms in a 6 ms budget');
+  timers.shift()!();
+  assert.deepEqual(ran, [0, 1, 2, 3, 4, 5]);
+  timers.shift()!();
+  assert.deepEqual(ran, [0, 1, 2, 3, 4, 5, 6]);
   assert.equal(q.length, 0);
 });

@@ -2,12 +2,20 @@
 // against the clean labels, and on the test set. With noisy labels, the gap between the first two
 // shows how much of the noise the model has fitted.
 import { memo, useMemo } from 'react';
-import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { accuracyRows, isNoisyRun } from '../charts/epoch-series.ts';
 import { ChartFrame, type LegendItem } from './ChartFrame.tsx';
-import { GRID_PROPS, PERCENT_TOOLTIP, PERCENT_Y_AXIS, dotsFor, epochAxisProps, lastEpoch, useEpochChartData, type EpochChartData } from './epoch-axis.tsx';
+import { PERCENT_Y_AXIS, lastEpoch, percentText, useEpochChartData, type EpochChartData } from './epoch-axis.tsx';
+import { EpochPlot } from './EpochPlot.tsx';
+import type { CurveSpec } from './PlotMarks.tsx';
 
 const COLORS = { trainNoisy: '#dc2626', trainClean: '#2563eb', test: '#111827' };
+const TEST: CurveSpec = { key: 'test', name: 'test', color: COLORS.test, width: 2.25 };
+const CURVES_NOISY: CurveSpec[] = [
+  { key: 'trainNoisy', name: 'train vs noisy labels', color: COLORS.trainNoisy },
+  { key: 'trainClean', name: 'train vs clean labels', color: COLORS.trainClean },
+  TEST,
+];
+const CURVES_CLEAN: CurveSpec[] = [{ key: 'trainClean', name: 'train', color: COLORS.trainClean }, TEST];
 
 export function AccuracyChart() {
   return <AccuracyPlot {...useEpochChartData()} />;
@@ -39,17 +47,7 @@ const AccuracyPlot = memo(function AccuracyPlot({ epochs, flipped, planned }: Ep
       placeholder={rows.length === 0 ? 'Train and test accuracy appear here after each epoch.' : null}
       data={{ points: rows.length }}
     >
-      <ResponsiveContainer width="100%" height="100%">
-        <LineChart data={rows} margin={{ top: 10, right: 12, bottom: 4, left: 0 }}>
-          <CartesianGrid {...GRID_PROPS} />
-          <XAxis {...epochAxisProps(last)} />
-          <YAxis {...PERCENT_Y_AXIS} />
-          <Tooltip {...PERCENT_TOOLTIP} />
-          {noisy && <Line type="linear" dataKey="trainNoisy" name="train vs noisy labels" stroke={COLORS.trainNoisy} strokeWidth={2} dot={dotsFor(rows.length, COLORS.trainNoisy)} isAnimationActive={false} />}
-          <Line type="linear" dataKey="trainClean" name={noisy ? 'train vs clean labels' : 'train'} stroke={COLORS.trainClean} strokeWidth={2} dot={dotsFor(rows.length, COLORS.trainClean)} isAnimationActive={false} />
-          <Line type="linear" dataKey="test" name="test" stroke={COLORS.test} strokeWidth={2.25} dot={dotsFor(rows.length, COLORS.test)} isAnimationActive={false} />
-        </LineChart>
-      </ResponsiveContainer>
+      <EpochPlot rows={rows} last={last} curves={noisy ? CURVES_NOISY : CURVES_CLEAN} yAxis={PERCENT_Y_AXIS} format={percentText} testId="accuracy-hover" />
     </ChartFrame>
   );
 });

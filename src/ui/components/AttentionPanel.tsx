@@ -10,9 +10,12 @@ import type { Box } from '../../engine/augment.ts';
 import { classMap } from '../../engine/maps.ts';
 import { mapToRgba, rgbToRgba, sharedRange, viridis } from '../attention/colormap.ts';
 import { downloadBlob } from '../export/download.ts';
+import { TurnQueue } from '../turn-queue.ts';
 import '../attention/attention.css';
 
 const TILE = 96;
+/** Canvas painting in turns of up to 6 ms, each its own task. */
+const paints = new TurnQueue({ gapMs: 0, budgetMs: 6 });
 type MapClass = 'label' | 'pred';
 
 
@@ -22,28 +25,33 @@ function Tile({ rgb, size, box, overlay, mapSize, label, testId }: {
 }) {
   const ref = useRef<HTMLCanvasElement>(null);
   useEffect(() => {
-    const canvas = ref.current;
-    const ctx = canvas?.getContext('2d');
-    if (!canvas || !ctx) return;
-    const img = new OffscreenCanvas(size, size);
-    img.getContext('2d')!.putImageData(new ImageData(rgbToRgba(rgb), size, size), 0, 0);
-    ctx.imageSmoothingEnabled = true;
-    ctx.clearRect(0, 0, TILE, TILE);
-    ctx.drawImage(img, 0, 0, TILE, TILE);
-    if (overlay && mapSize) {
-      const [h, w] = mapSize;
-      const m = new OffscreenCanvas(w, h);
-      m.getContext('2d')!.putImageData(new ImageData(new Uint8ClampedArray(overlay), w, h), 0, 0);
-      // Upsampled bilinearly, as CAM figures are.
-      ctx.drawImage(m, 0, 0, TILE, TILE);
-    }
-    if (box) {
-      const s = TILE / size;
-      ctx.strokeStyle = '#f43f5e';
-      ctx.lineWidth = 2;
-      ctx.setLineDash([4, 3]);
-      ctx.strokeRect(box.left * s + 1, box.top * s + 1, box.w * s - 2, box.h * s - 2);
-    }
+    const paint = () => {
+      const canvas = ref.current;
+      const ctx = canvas?.getContext('2d');
+      if (!canvas || !ctx) return;
+      const img = new OffscreenCanvas(size, size);
+      img.getContext('2d')!.putImageData(new ImageData(rgbToRgba(rgb), size, size), 0, 0);
+      ctx.imageSmoothingEnabled = true;
+      ctx.clearRect(0, 0, TILE, TILE);
+      ctx.drawImage(img, 0, 0, TILE, TILE);
+      if (overlay && mapSize) {
+        const [h, w] = mapSize;
+        const m = new OffscreenCanvas(w, h);
+        m.getContext('2d')!.putImageData(new ImageData(new Uint8ClampedArray(overlay), w, h), 0, 0);
+        // Upsampled bilinearly, as CAM figures are.
+        ctx.drawImage(m, 0, 0, TILE, TILE);
+      }
+      if (box) {
+        const s = TILE / size;
+        ctx.strokeStyle = '#f43f5e';
+        ctx.lineWidth = 2;
+        ctx.setLineDash([4, 3]);
+        ctx.strokeRect(box.left * s + 1, box.top * s + 1, box.w * s - 2, box.h * s - 2);
+      }
+    };
+    // A new epoch repaints 16 tiles: painted a few per task (see paints), not all in React's commit.
+    paints.enqueue(paint);
+    return () => paints.remove(paint);
   }, [rgb, size, box, overlay, mapSize]);
   return (
     <figure className="att-tile">

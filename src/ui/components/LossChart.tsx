@@ -1,15 +1,15 @@
 // Per-step loss of the current run, with its cross-entropy and weighted consistency parts: raw
 // values as faint lines, TensorBoard-style smoothed values on top, a smoothing slider, and dashed
 // lines where each epoch begins. Long runs are thinned for drawing (src/ui/charts/loss-series.ts).
-import { memo, useMemo, useRef, useState, type MouseEvent as ReactMouseEvent } from 'react';
-import { CartesianGrid, LineChart, ResponsiveContainer, XAxis, YAxis, usePlotArea, useXAxisScale, useYAxisScale } from 'recharts';
+import { memo, useMemo, useRef, useState } from 'react';
+import { CartesianGrid, LineChart, ResponsiveContainer, XAxis, YAxis, usePlotArea, useXAxisScale } from 'recharts';
 import { isRunning, useLab } from '../store.ts';
 import { LossSeriesBuilder, labelEvery, type EpochBoundary, type LossRow, type LossSeries } from '../charts/loss-series.ts';
 import { maxOf, niceTicks } from '../charts/ticks.ts';
-import { linePath, nearestRow, type SeriesKey } from '../charts/loss-geometry.ts';
 import { useThrottled } from './useThrottled.ts';
 import { useStaggered } from './useStaggered.ts';
 import { ChartFrame, type LegendItem } from './ChartFrame.tsx';
+import { Curves, HoverReadout, type CurveSpec } from './PlotMarks.tsx';
 import { AXIS_TICK, GRID_PROPS } from './epoch-axis.tsx';
 
 const COLORS = { loss: '#2563eb', ce: '#f97316', cons: '#059669' };
@@ -28,7 +28,7 @@ function LossTooltip({ row, showCons, lamText }: { row: LossRow; showCons: boole
     </div>
   );
   return (
-    <div className="chart-tooltip" data-testid="loss-tooltip" style={{ whiteSpace: 'nowrap', width: 'max-content' }}>
+    <div className="chart-tooltip plot-readout" data-testid="loss-tooltip">
       <div>
         step {row.step} · epoch {row.epoch}
       </div>
@@ -88,93 +88,25 @@ function EpochMarkers({ boundaries }: { boundaries: EpochBoundary[] }) {
   );
 }
 
-/** The drawn series: [raw key, smoothed key, colour, smoothed line width, y axis]. */
-function seriesOf(showCons: boolean): [SeriesKey, SeriesKey, string, number, 'left' | 'right'][] {
-  return showCons
+/** The faint raw per-step curves (no readout of their own: the readout shows raw values beside the smoothed ones), and the smoothed ones. */
+function curvesOf(showCons: boolean): { raw: CurveSpec[]; smooth: CurveSpec[] } {
+  const parts: [string, string, string, number, 0 | 1][] = showCons
     ? [
-        ['loss', 'lossSmooth', COLORS.loss, 2, 'left'],
-        ['ce', 'ceSmooth', COLORS.ce, 1.75, 'left'],
-        ['cons', 'consSmooth', COLORS.cons, 1.75, 'right'],
+        ['loss', 'loss', COLORS.loss, 2, 0],
+        ['ce', 'cross-entropy', COLORS.ce, 1.75, 0],
+        ['cons', 'consistency', COLORS.cons, 1.75, 1],
       ]
-    : [['loss', 'lossSmooth', COLORS.loss, 2, 'left']];
-}
-
-/**
- * The curves, as plain SVG paths drawn from the chart's scales: the faint raw per-step values,
- * then the smoothed values over them. recharts draws the frame (axes, grid, layout, scales) and
- * gets no per-step data: a recharts Line is a dozen components wired to the chart's store, and
- * new data made the store re-render all of them synchronously (in a requestAnimationFrame
- * callback, 40–50 ms here) about once a second. These paths re-render in React's non-blocking
- * render instead.
- */
-function LossCurves({ rows, showCons }: { rows: LossRow[]; showCons: boolean }) {
-  const x = useXAxisScale();
-  const left = useYAxisScale('left');
-  const right = useYAxisScale('right');
-  const area = usePlotArea();
-  if (!x || !left || !area) return null;
-  const top = area.y;
-  const bottom = area.y + area.height;
-  const series = seriesOf(showCons).flatMap(([raw, smooth, color, width, axis]) => {
-    const y = axis === 'left' ? left : right;
-    return y ? [{ raw, smooth, color, width, y }] : [];
-  });
-  return (
-    <g className="loss-curves">
-      <g className="loss-raw">
-        {series.map((c) => (
-          <path key={c.raw} className="raw-curve" data-series={c.raw} d={linePath(rows, c.raw, x, c.y, top, bottom)} fill="none" stroke={c.color} strokeWidth={1} strokeOpacity={0.28} />
-        ))}
-      </g>
-      <g className="loss-smooth">
-        {series.map((c) => (
-          <path key={c.smooth} className="smooth-curve" data-series={c.smooth} d={linePath(rows, c.smooth, x, c.y, top, bottom)} fill="none" stroke={c.color} strokeWidth={c.width} strokeLinejoin="round" />
-        ))}
-      </g>
-    </g>
-  );
-}
-
-const TIP_W = 290;
-const TIP_H = 100;
-
-/**
- * The hover readout: a transparent layer over the plot area finds the drawn row nearest the
- * pointer and shows a guide line, a dot on each smoothed curve and the values (smoothed and raw).
- * Only this layer re-renders as the pointer moves.
- */
-function LossHover({ rows, showCons, lamText }: { rows: LossRow[]; showCons: boolean; lamText: string }) {
-  const x = useXAxisScale();
-  const left = useYAxisScale('left');
-  const right = useYAxisScale('right');
-  const area = usePlotArea();
-  const [px, setPx] = useState<number | null>(null);
-  if (!x || !left || !area) return null;
-  const i = px === null ? -1 : nearestRow(rows, px, x);
-  const row = i >= 0 ? rows[i] : null;
-  const rx = row ? x(row.step) : undefined;
-  const onMove = (e: ReactMouseEvent<SVGRectElement>) => {
-    const box = e.currentTarget.getBoundingClientRect();
-    setPx(area.x + (e.clientX - box.left) * (area.width / Math.max(1, box.width)));
+    : [['loss', 'loss', COLORS.loss, 2, 0]];
+  return {
+    raw: parts.map(([key, name, color, , axis]) => ({ key, name, color, axis, width: 1, opacity: 0.28, className: 'raw-curve', noReadout: true })),
+    smooth: parts.map(([key, name, color, width, axis]) => ({ key: `${key}Smooth`, name, color, axis, width, className: 'smooth-curve' })),
   };
-  return (
-    <g className="loss-hover">
-      {row && rx !== undefined && Number.isFinite(rx) && (
-        <>
-          <line x1={rx} x2={rx} y1={area.y} y2={area.y + area.height} stroke="#9ca3af" />
-          {seriesOf(showCons).map(([, smooth, color, , axis]) => {
-            const py = (axis === 'left' ? left : right)?.(row[smooth]);
-            return py === undefined || !Number.isFinite(py) ? null : <circle key={smooth} cx={rx} cy={py} r={3.5} fill={color} stroke="#fff" strokeWidth={1.5} />;
-          })}
-          <foreignObject x={rx + 12 + TIP_W > area.x + area.width ? rx - 12 - TIP_W : rx + 12} y={area.y + 4} width={TIP_W} height={TIP_H} pointerEvents="none">
-            <LossTooltip row={row} showCons={showCons} lamText={lamText} />
-          </foreignObject>
-        </>
-      )}
-      <rect x={area.x} y={area.y} width={area.width} height={area.height} fill="transparent" onMouseMove={onMove} onMouseLeave={() => setPx(null)} data-testid="loss-hover" />
-    </g>
-  );
 }
+const CURVES = { eac: curvesOf(true), baseline: curvesOf(false) };
+const AXES_EAC = ['left', 'right'] as const;
+const AXES_BASELINE = ['left'] as const;
+
+const TIP_SIZE: [number, number] = [290, 100];
 
 /**
  * The recharts part, memoised on its data: progress messages re-render LossChart several times a
@@ -189,6 +121,8 @@ const LossPlot = memo(function LossPlot({ series, xDomain, showCons, lamText, le
   const domain = useMemo(() => [lo, hi], [lo, hi]);
   const leftDomain = useMemo(() => [0, top(leftTicks)], [leftTicks]);
   const rightDomain = useMemo(() => [0, top(rightTicks)], [rightTicks]);
+  const curves = showCons ? CURVES.eac : CURVES.baseline;
+  const axes = showCons ? AXES_EAC : AXES_BASELINE;
   return (
     <ResponsiveContainer width="100%" height="100%">
       <LineChart data={frame} margin={MARGIN}>
@@ -208,8 +142,11 @@ const LossPlot = memo(function LossPlot({ series, xDomain, showCons, lamText, le
         <YAxis yAxisId="left" tick={AXIS_TICK} width={48} domain={leftDomain} ticks={leftTicks} interval={0} allowDataOverflow />
         {showCons && <YAxis yAxisId="right" orientation="right" tick={AXIS_TICK} width={52} domain={rightDomain} ticks={rightTicks} interval={0} allowDataOverflow />}
         <EpochMarkers boundaries={series.boundaries} />
-        <LossCurves rows={series.rows} showCons={showCons} />
-        <LossHover rows={series.rows} showCons={showCons} lamText={lamText} />
+        <Curves rows={series.rows} xKey="step" curves={curves.raw} yAxisIds={axes} className="loss-raw" />
+        <Curves rows={series.rows} xKey="step" curves={curves.smooth} yAxisIds={axes} className="loss-smooth" />
+        <HoverReadout rows={series.rows} xKey="step" curves={curves.smooth} yAxisIds={axes} size={TIP_SIZE} testId="loss-hover">
+          {(row) => <LossTooltip row={row as LossRow} showCons={showCons} lamText={lamText} />}
+        </HoverReadout>
       </LineChart>
     </ResponsiveContainer>
   );
@@ -219,7 +156,7 @@ export function LossChart() {
   const latest = useLab((s) => s.run.steps);
   const running = useLab((s) => isRunning(s.run.status));
   const paused = useLab((s) => s.run.paused);
-  const planned = useLab((s) => (s.run.progress && s.run.progress.phase !== 'data' ? s.run.progress.totalSteps : null));
+  const latestPlanned = useLab((s) => (s.run.progress && s.run.progress.phase !== 'data' ? s.run.progress.totalSteps : null));
   const method = useLab((s) => s.run.started?.config.method ?? s.run.settings?.method ?? null);
   const lam = useLab((s) => s.run.started?.config.lam ?? s.run.settings?.lam ?? null);
   const [smoothing, setSmoothing] = useState(DEFAULT_SMOOTHING);
@@ -229,7 +166,7 @@ export function LossChart() {
   builder.current ??= new LossSeriesBuilder();
   const latestSeries = useMemo(() => builder.current!.update(steps, { smoothing, lam: lam ?? 1 }), [steps, smoothing, lam]);
   // Drawn in its own turn among the charts, in a non-blocking render (see useStaggered).
-  const series = useStaggered(latestSeries);
+  const { series, planned } = useStaggered(useMemo(() => ({ series: latestSeries, planned: latestPlanned }), [latestSeries, latestPlanned]));
   const showCons = method !== 'baseline';
   const leftTicks = useMemo(() => niceTicks(maxOf(series.rows, showCons ? ['loss', 'ce'] : ['loss'])), [series, showCons]);
   const rightTicks = useMemo(() => niceTicks(maxOf(series.rows, ['cons'])), [series]);

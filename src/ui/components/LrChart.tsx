@@ -1,13 +1,15 @@
 // The learning rate per epoch: the whole ExponentialLR schedule (dashed) from the start, and the
 // rates the finished epochs actually used.
 import { memo, useMemo } from 'react';
-import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { useLab } from '../store.ts';
 import { useStaggered } from './useStaggered.ts';
 import type { EpochMetrics } from '../../engine/trainer.ts';
 import { lrScheduleRows } from '../charts/epoch-series.ts';
 import { ChartFrame, type LegendItem } from './ChartFrame.tsx';
-import { AXIS_TICK, dotsFor, epochAxisProps, GRID_PROPS } from './epoch-axis.tsx';
+import { AXIS_TICK } from './epoch-axis.tsx';
+import { EpochPlot } from './EpochPlot.tsx';
+import type { CurveSpec } from './PlotMarks.tsx';
+import { maxOf, niceTicks } from '../charts/ticks.ts';
 
 const COLOR = '#7c3aed';
 const LEGEND: LegendItem[] = [
@@ -15,6 +17,12 @@ const LEGEND: LegendItem[] = [
   { label: 'schedule', color: '#a78bfa', dashed: true },
 ];
 const sciTick = (v: number) => (v === 0 ? '0' : v.toExponential(1));
+const sciText = (v: number | null) => (v === null ? '–' : v.toExponential(3));
+const CURVES: CurveSpec[] = [
+  { key: 'planned', name: 'schedule', color: '#a78bfa', width: 1.5, dashed: true },
+  { key: 'actual', name: 'used', color: COLOR },
+];
+const MARGIN = { top: 8, right: 12, bottom: 0, left: 0 };
 
 export function LrChart() {
   const epochs = useLab((s) => s.run.epochs);
@@ -39,6 +47,13 @@ const LrPlot = memo(function LrPlot({ epochs, lr0, gamma, planned }: PlotProps) 
     [epochs, lr0, gamma, planned],
   );
   const last = rows.length ? rows[rows.length - 1].epoch : 1;
+  // 0 to a round rate at or above the largest: three ticks.
+  // Kept while the largest rate stays (it is the first epoch's): recharts re-registers an axis whose props change.
+  const max = maxOf(rows, ['planned', 'actual']);
+  const yAxis = useMemo(() => {
+    const ticks = niceTicks(max, 3);
+    return { domain: [0, ticks[ticks.length - 1]], ticks, tickFormatter: sciTick, tick: AXIS_TICK, width: 56, interval: 0 };
+  }, [max]);
   return (
     <ChartFrame
       title="Learning rate"
@@ -49,16 +64,7 @@ const LrPlot = memo(function LrPlot({ epochs, lr0, gamma, planned }: PlotProps) 
       placeholder={rows.length === 0 ? 'The learning-rate schedule appears when a run starts.' : null}
       data={{ points: epochs.length }}
     >
-      <ResponsiveContainer width="100%" height="100%">
-        <LineChart data={rows} margin={{ top: 8, right: 12, bottom: 0, left: 0 }}>
-          <CartesianGrid {...GRID_PROPS} />
-          <XAxis {...epochAxisProps(last)} label={undefined} />
-          <YAxis domain={[0, 'auto']} tickFormatter={sciTick} tick={AXIS_TICK} width={56} tickCount={3} interval={0} />
-          <Tooltip formatter={(v) => (typeof v === 'number' ? v.toExponential(3) : '–')} labelFormatter={(e) => `epoch ${e}`} isAnimationActive={false} />
-          <Line type="linear" dataKey="planned" name="schedule" stroke="#a78bfa" strokeDasharray="5 4" strokeWidth={1.5} dot={false} activeDot={false} isAnimationActive={false} />
-          <Line type="linear" dataKey="actual" name="used" stroke={COLOR} strokeWidth={2} dot={dotsFor(epochs.length, COLOR)} isAnimationActive={false} connectNulls={false} />
-        </LineChart>
-      </ResponsiveContainer>
+      <EpochPlot rows={rows} last={last} curves={CURVES} yAxis={yAxis} format={sciText} testId="lr-hover" margin={MARGIN} xLabel={false} />
     </ChartFrame>
   );
 });

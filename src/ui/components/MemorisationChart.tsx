@@ -2,13 +2,18 @@
 // share the model predicts as the (wrong) label it is trained on versus as their true label. EAC's
 // claim is that the first stays low; a baseline's climbs as it memorises the noise.
 import { memo, useMemo } from 'react';
-import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { isNoisyRun, memorisationRows } from '../charts/epoch-series.ts';
 import { ChartFrame, type LegendItem } from './ChartFrame.tsx';
-import { GRID_PROPS, PERCENT_TOOLTIP, PERCENT_Y_AXIS, dotsFor, epochAxisProps, lastEpoch, useEpochChartData, type EpochChartData } from './epoch-axis.tsx';
+import { PERCENT_Y_AXIS, lastEpoch, percentText, useEpochChartData, type EpochChartData } from './epoch-axis.tsx';
+import { EpochPlot } from './EpochPlot.tsx';
+import type { CurveSpec } from './PlotMarks.tsx';
 import '../charts.css';
 
 const COLORS = { noisy: '#dc2626', clean: '#059669' };
+const CURVES: CurveSpec[] = [
+  { key: 'noisy', name: 'as noisy label', color: COLORS.noisy },
+  { key: 'clean', name: 'as true label', color: COLORS.clean },
+];
 const LEGEND: LegendItem[] = [
   { label: 'predicted as their noisy (training) label', color: COLORS.noisy },
   { label: 'predicted as their true label', color: COLORS.clean },
@@ -41,16 +46,7 @@ const MemorisationPlot = memo(function MemorisationPlot({ epochs, flipped, plann
       placeholder={rows.length === 0 ? 'After each epoch: how many label-flipped samples the model predicts as their noisy label.' : null}
       data={{ points: rows.length }}
     >
-      <ResponsiveContainer width="100%" height="100%">
-        <LineChart data={rows} margin={{ top: 10, right: 12, bottom: 4, left: 0 }}>
-          <CartesianGrid {...GRID_PROPS} />
-          <XAxis {...epochAxisProps(last)} />
-          <YAxis {...PERCENT_Y_AXIS} />
-          <Tooltip {...PERCENT_TOOLTIP} />
-          <Line type="linear" dataKey="noisy" name="as noisy label" stroke={COLORS.noisy} strokeWidth={2} dot={dotsFor(rows.length, COLORS.noisy)} isAnimationActive={false} />
-          <Line type="linear" dataKey="clean" name="as true label" stroke={COLORS.clean} strokeWidth={2} dot={dotsFor(rows.length, COLORS.clean)} isAnimationActive={false} />
-        </LineChart>
-      </ResponsiveContainer>
+      <EpochPlot rows={rows} last={last} curves={CURVES} yAxis={PERCENT_Y_AXIS} format={percentText} testId="memorisation-hover" />
     </ChartFrame>
   );
 });

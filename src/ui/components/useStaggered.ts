@@ -10,61 +10,12 @@
 // The new value is set in a transition, so React renders the chart in non-blocking slices (as
 // useDeferredValue did), and a later value replaces a queued one rather than queueing again.
 import { startTransition, useEffect, useRef, useState } from 'react';
+import { TurnQueue, type Job } from '../turn-queue.ts';
 
 /** Longer than a frame (16.7 ms at 60 Hz) plus the chart's own render slices. */
 export const STAGGER_MS = 80;
 
-type Job = () => void;
-type Schedule = (run: () => void, ms: number) => void;
-
-const pageHidden = () => typeof document !== 'undefined' && document.visibilityState === 'hidden';
-
-/** Runs queued jobs one per `gapMs`, the first in a later task than the one that queued it. */
-export class TurnQueue {
-  private jobs: Job[] = [];
-  private waiting = false;
-
-  constructor(
-    private readonly gapMs: number,
-    /** A hidden page draws no frames (and throttles timers to one a second or less): no need to wait. */
-    private readonly hidden: () => boolean = pageHidden,
-    private readonly schedule: Schedule = (run, ms) => void setTimeout(run, ms),
-  ) {}
-
-  get length(): number {
-    return this.jobs.length;
-  }
-
-  enqueue(job: Job): void {
-    this.jobs.push(job);
-    // The first job of a burst still waits for a new task: the commit that queued it is in this one.
-    if (!this.waiting) this.wait(0);
-  }
-
-  remove(job: Job): void {
-    const i = this.jobs.indexOf(job);
-    if (i >= 0) this.jobs.splice(i, 1);
-  }
-
-  private wait(ms: number): void {
-    this.waiting = true;
-    this.schedule(() => this.turn(), ms);
-  }
-
-  private turn(): void {
-    this.waiting = false;
-    const hidden = this.hidden();
-    do {
-      const job = this.jobs.shift();
-      if (!job) return;
-      job();
-    } while (hidden);
-    // The gap follows the last job too, so that a chart queued right after it does not share its frame.
-    this.wait(this.gapMs);
-  }
-}
-
-const charts = new TurnQueue(STAGGER_MS);
+const charts = new TurnQueue({ gapMs: STAGGER_MS });
 
 export function useStaggered<T>(value: T): T {
   const [shown, setShown] = useState(value);

@@ -55,7 +55,7 @@ function snapshot(section: HTMLElement): ChartSnapshot | null {
   clone.setAttribute('height', String(Math.round(svgBox.h)));
   // Outside the page no stylesheet applies: carry the font the chart was drawn with.
   clone.setAttribute('style', `font-family: ${getComputedStyle(svg).fontFamily}`);
-  clone.querySelectorAll('.recharts-tooltip-cursor, .recharts-active-dot, .loss-hover').forEach((n) => n.remove());
+  clone.querySelectorAll('.recharts-tooltip-cursor, .recharts-active-dot, .plot-hover').forEach((n) => n.remove());
   const texts: TextItem[] = [];
   const push = (t: TextItem | null) => t && texts.push(t);
   push(textItem(section.querySelector('h2')));
