@@ -168,8 +168,11 @@ export function LossChart() {
   // Drawn in its own turn among the charts, in a non-blocking render (see useStaggered).
   const { series, planned } = useStaggered(useMemo(() => ({ series: latestSeries, planned: latestPlanned }), [latestSeries, latestPlanned]));
   const showCons = method !== 'baseline';
-  const leftTicks = useMemo(() => niceTicks(maxOf(series.rows, showCons ? ['loss', 'ce'] : ['loss'])), [series, showCons]);
-  const rightTicks = useMemo(() => niceTicks(maxOf(series.rows, ['cons'])), [series]);
+  // The same array while the ticks stay the same: recharts re-registers an axis whose props change.
+  const leftKey = niceTicks(maxOf(series.rows, showCons ? ['loss', 'ce'] : ['loss'])).join(' ');
+  const rightKey = niceTicks(maxOf(series.rows, ['cons'])).join(' ');
+  const leftTicks = useMemo(() => leftKey.split(' ').map(Number), [leftKey]);
+  const rightTicks = useMemo(() => rightKey.split(' ').map(Number), [rightKey]);
   const lamText = lam === null ? 'λ' : `${lam}`;
   const first = series.rows.length ? series.rows[0].step : 0;
   const last = series.rows.length ? series.rows[series.rows.length - 1].step : 1;
