@@ -11,6 +11,7 @@
 import path from 'node:path';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { launchChromium, ROOT, serveBuilt } from '../tests/browser/harness.ts';
+import { longTasksBetween, pageNow, recordLongTasks, type LongTask } from '../tests/browser/long-tasks.ts';
 
 const runs = Number(process.argv[2] ?? 3);
 const backend = process.argv[3] ?? 'wasm';
@@ -22,31 +23,14 @@ const SETTINGS =
     ? { width: '8', size: '64', trainCount: '256', testCount: '64', epochs: '3', batchSize: '16', noiseRate: '0.2' }
     : { width: '4', size: '32', trainCount: '64', testCount: '32', epochs: '2', batchSize: '16', noiseRate: '0.2' };
 
-interface Entry { start: number; duration: number; scripts?: string[] }
-
 const served = await serveBuilt(dist);
-const results: { seconds: number; longTasks: Entry[] }[] = [];
+const results: { seconds: number; longTasks: LongTask[] }[] = [];
 try {
   for (let r = 0; r < runs; r++) {
     const browser = await launchChromium(backend === 'webgpu' ? { webgpu: true } : { webgpu: false, webgl: false });
     try {
       const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-      await page.addInitScript(() => {
-        const w = window as unknown as { __lt: unknown[]; __loaf: unknown[] };
-        w.__lt = [];
-        w.__loaf = [];
-        new PerformanceObserver((l) => l.getEntries().forEach((e) => w.__lt.push({ start: e.startTime, duration: e.duration }))).observe({ type: 'longtask', buffered: true });
-        new PerformanceObserver((l) =>
-          l.getEntries().forEach((e) => {
-            const f = e as PerformanceEntry & { scripts?: { invokerType: string; invoker: string; duration: number }[]; renderStart: number; styleAndLayoutStart: number };
-            const end = f.startTime + f.duration;
-            const scripts = (f.scripts ?? []).map((s) => `${s.invokerType} ${s.invoker} ${Math.round(s.duration)} ms`);
-            // The frame's rendering: requestAnimationFrame callbacks etc. from renderStart, then style and layout (paint follows, off this clock).
-            if (f.renderStart > 0) scripts.push(`rendering ${Math.round(end - f.renderStart)} ms (style and layout ${Math.round(end - f.styleAndLayoutStart)} ms)`);
-            w.__loaf.push({ start: f.startTime, duration: f.duration, scripts });
-          }),
-        ).observe({ type: 'long-animation-frame', buffered: true });
-      });
+      await recordLongTasks(page);
       page.on('console', (m) => { if (m.type() === 'error') console.error(`[page] ${m.text()}`); });
       await page.goto(served.url);
       // Polling once a second: Playwright's default requestAnimationFrame polling is page work too.
@@ -55,21 +39,11 @@ try {
       if (chosen !== backend) throw new Error(`the page chose ${chosen}, not ${backend}`);
       for (const [k, v] of Object.entries(SETTINGS)) await page.getByTestId(`setting-${k}`).fill(v);
       await page.waitForTimeout(1000);
-      const t0 = await page.evaluate(() => performance.now());
+      const t0 = await pageNow(page);
       await page.getByTestId('train').click();
       await page.waitForFunction(() => ['done', 'error'].includes(document.querySelector('[data-testid="run-status"]')?.getAttribute('data-status') ?? ''), null, { polling: 1000, timeout: 900_000 });
-      const t1 = await page.evaluate(() => performance.now());
-      const { lt, loaf } = await page.evaluate(() => {
-        const w = window as unknown as { __lt: Entry[]; __loaf: Entry[] };
-        return { lt: w.__lt, loaf: w.__loaf };
-      });
-      const longTasks = lt
-        .filter((t) => t.start >= t0 && t.start <= t1)
-        .map((t) => ({
-          start: Math.round(t.start - t0),
-          duration: Math.round(t.duration),
-          scripts: loaf.filter((f) => f.start <= t.start + t.duration && f.start + f.duration >= t.start).flatMap((f) => f.scripts ?? []),
-        }));
+      const t1 = await pageNow(page);
+      const longTasks = await longTasksBetween(page, t0, t1);
       results.push({ seconds: (t1 - t0) / 1000, longTasks });
       const d = longTasks.map((t) => t.duration);
       console.log(`run ${r + 1}: ${((t1 - t0) / 1000).toFixed(1)} s of training, ${d.length} long tasks${d.length ? `, longest ${Math.max(...d)} ms, total ${d.reduce((a, b) => a + b, 0)} ms: ${d.join(' ')}` : ''}`);

@@ -11,6 +11,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { launchChromium, ROOT, screenshotPath, serveBuilt, watchPage, type Served } from './harness.ts';
+import { longTasksBetween, pageNow, recordLongTasks } from './long-tasks.ts';
 
 /** ResNet-18 width 4 at 32 px, 32/16 images, batch 16: 2 steps per epoch, 3 epochs. */
 const SMALL = { width: '4', size: '32', trainCount: '32', testCount: '16', epochs: '3', batchSize: '16', noiseRate: '0.3', attentionCount: '4' };
@@ -50,17 +51,11 @@ test('lab on WebGPU: charts, attention panel, pause/continue, reload and resume 
     const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
     const page = await context.newPage();
     const watch = watchPage(page, served.url);
-    await page.addInitScript(() => {
-      const w = window as unknown as { __longTasks: { start: number; duration: number }[] };
-      w.__longTasks = [];
-      new PerformanceObserver((list) => {
-        for (const e of list.getEntries()) w.__longTasks.push({ start: e.startTime, duration: e.duration });
-      }).observe({ type: 'longtask', buffered: true });
-    });
+    await recordLongTasks(page);
     await page.goto(served.url);
     await waitFor(page, `document.querySelector('[data-testid="backend-name"]')?.getAttribute('data-backend') === 'webgpu'`, 60_000);
     for (const [key, value] of Object.entries(SMALL)) await page.getByTestId(`setting-${key}`).fill(value);
-    const trainStart = await page.evaluate(() => performance.now());
+    const trainStart = await pageNow(page);
     await page.getByTestId('train').click();
 
     // Pause once the first step is in: the loop holds, and nothing moves until Continue.
@@ -94,7 +89,7 @@ test('lab on WebGPU: charts, attention panel, pause/continue, reload and resume 
     assert.equal(flippedCards, 2, 'half of the attention samples have flipped labels');
     assert.ok((await points(page)) >= 2, 'the loss chart has the first epoch’s steps');
     await page.screenshot({ path: screenshotPath('lab-running.png'), fullPage: true });
-    const longTasks = await page.evaluate((t0) => (window as unknown as { __longTasks: { start: number; duration: number }[] }).__longTasks.filter((t) => t.start >= t0), trainStart);
+    const longTasks = await longTasksBetween(page, trainStart);
     mkdirSync(path.join(ROOT, 'artifacts'), { recursive: true });
     writeFileSync(path.join(ROOT, 'artifacts/lab-longtasks.json'), JSON.stringify({ during: 'training epoch 1 (WebGPU, SwiftShader)', longTasks }, null, 2));
     console.log(`# main-thread long tasks during training: ${longTasks.length}${longTasks.length ? ` (longest ${Math.max(...longTasks.map((t) => t.duration)).toFixed(0)} ms)` : ''}`);
