@@ -5,7 +5,7 @@
 // Every axis passes its ticks and `interval: 0`: recharts' default interval ('preserveEnd') measures
 // each tick label in the DOM on every redraw, the largest part of a chart's cost (~100 ms).
 import { useMemo } from 'react';
-import { useLab } from '../store.ts';
+import { useLab, type LabState } from '../store.ts';
 import { useStaggered } from './useStaggered.ts';
 import type { EpochMetrics } from '../../engine/trainer.ts';
 import { niceTicks } from '../charts/ticks.ts';
@@ -42,6 +42,9 @@ export function AXIS_TICK({ x, y, textAnchor, verticalAnchor, payload, index, ti
 export const percentTick = (v: number) => `${Math.round(v * 100)}%`;
 export const percentText = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? `${(v * 100).toFixed(1)}%` : '–');
 
+/** The epochs the run is configured for (0: no run). */
+export const selectPlannedEpochs = (s: LabState): number => s.run.started?.config.epochs ?? s.run.settings?.epochs ?? 0;
+
 /** What the accuracy and memorisation charts draw from. */
 export interface EpochChartData {
   epochs: EpochMetrics[];
@@ -55,7 +58,7 @@ export interface EpochChartData {
 export function useEpochChartData(): EpochChartData {
   const epochs = useLab((s) => s.run.epochs);
   const flipped = useLab((s) => s.run.started?.flippedLabels ?? null);
-  const planned = useLab((s) => s.run.started?.config.epochs ?? s.run.settings?.epochs ?? 0);
+  const planned = useLab(selectPlannedEpochs);
   return useStaggered(useMemo(() => ({ epochs, flipped, planned }), [epochs, flipped, planned]));
 }
 
