@@ -10,6 +10,15 @@ export function valueOf(row: object, key: string): number | null {
   return typeof v === 'number' && Number.isFinite(v) ? v : null;
 }
 
+/** Where a row's (xKey, yKey) point is drawn, or null when it has no value or no finite pixel. */
+export function pointOf(row: object, xKey: string, yKey: string, x: Scale, y: Scale): [number, number] | null {
+  const xv = valueOf(row, xKey);
+  const yv = valueOf(row, yKey);
+  const px = xv === null ? undefined : x(xv);
+  const py = yv === null ? undefined : y(yv);
+  return px === undefined || py === undefined || !Number.isFinite(px) || !Number.isFinite(py) ? null : [px, py];
+}
+
 /**
  * An SVG path through the rows' (xKey, yKey) points in straight segments, clamped to the plot area
  * between `top` and `bottom`: M, then one L per further point. A row without a value breaks the
@@ -19,15 +28,12 @@ export function linePath(rows: readonly object[], xKey: string, yKey: string, x:
   const parts: string[] = [];
   let open = false;
   for (const r of rows) {
-    const xv = valueOf(r, xKey);
-    const yv = valueOf(r, yKey);
-    const px = xv === null ? undefined : x(xv);
-    const py = yv === null ? undefined : y(yv);
-    if (px === undefined || py === undefined || !Number.isFinite(px) || !Number.isFinite(py)) {
+    const p = pointOf(r, xKey, yKey, x, y);
+    if (!p) {
       open = false;
       continue;
     }
-    parts.push(`${open ? 'L' : 'M'}${px.toFixed(1)},${Math.min(bottom, Math.max(top, py)).toFixed(1)}`);
+    parts.push(`${open ? 'L' : 'M'}${p[0].toFixed(1)},${Math.min(bottom, Math.max(top, p[1])).toFixed(1)}`);
     open = true;
   }
   return parts.join('');

@@ -8,7 +8,7 @@
 // and draw the marks themselves as plain SVG, which React renders in its non-blocking slices.
 import { useState, type MouseEvent as ReactMouseEvent, type ReactNode } from 'react';
 import { usePlotArea, useXAxisScale, useYAxisScale } from 'recharts';
-import { linePath, nearestRow, valueOf, type Scale } from '../charts/plot-geometry.ts';
+import { linePath, nearestRow, pointOf, valueOf, type Scale } from '../charts/plot-geometry.ts';
 
 type AxisId = string | number;
 
@@ -79,11 +79,8 @@ export function Curves({ rows, xKey, curves, yAxisIds = DEFAULT_AXES, dots = fal
             />
             {dots &&
               rows.map((r, i) => {
-                const xv = valueOf(r, xKey);
-                const yv = valueOf(r, c.key);
-                const px = xv === null ? undefined : x(xv);
-                const py = yv === null ? undefined : y(yv);
-                return px === undefined || py === undefined ? null : <circle key={i} className="plot-dot" cx={px} cy={py} r={3} fill={c.color} />;
+                const p = pointOf(r, xKey, c.key, x, y);
+                return p && <circle key={i} className="plot-dot" cx={p[0]} cy={p[1]} r={3} fill={c.color} />;
               })}
           </g>
         );
@@ -117,10 +114,9 @@ export function HoverReadout({ rows, xKey, curves, yAxisIds = DEFAULT_AXES, size
         <>
           <line x1={rx} x2={rx} y1={area.y} y2={area.y + area.height} stroke="#9ca3af" />
           {curves.map((c) => {
-            if (c.noReadout) return null;
-            const yv = valueOf(row, c.key);
-            const py = yv === null ? undefined : ys[c.axis ?? 0]?.(yv);
-            return py === undefined || !Number.isFinite(py) ? null : <circle key={c.key} cx={rx} cy={py} r={3.5} fill={c.color} stroke="#fff" strokeWidth={1.5} />;
+            const y = ys[c.axis ?? 0];
+            const p = c.noReadout || !y ? null : pointOf(row, xKey, c.key, x, y);
+            return p && <circle key={c.key} cx={p[0]} cy={p[1]} r={3.5} fill={c.color} stroke="#fff" strokeWidth={1.5} />;
           })}
           {/* Beside the guide line, on the side with room. */}
           <foreignObject x={rx + 12 + w > area.x + area.width ? Math.max(area.x, rx - 12 - w) : rx + 12} y={area.y + 4} width={w} height={h} pointerEvents="none">
