@@ -51,37 +51,40 @@ const RunList = memo(function RunList({ stored, current, busy }: { stored: LabSt
     <p className="muted">Every run is stored here with a checkpoint after each epoch, so a reload or a crash loses at most one epoch.</p>
   ) : (
     <ul className="runs-list">
-      {stored.records.map((r) => (
-        <li key={r.key} data-testid="stored-run" data-status={statusOf(r, live, current)} data-checkpoint={r.checkpointEpoch ?? ''}>
-          <div className="run-line">
-            <b title={r.key}>{r.name}</b>
-            <span className={`run-state run-state-${statusOf(r, live, current).replace(/\s+/g, '-')}`}>{statusOf(r, live, current)}</span>
-          </div>
-          <div className="run-line muted">
-            <span>{DATE.format(new Date(r.createdAt))}</span>
-            <span>epoch {r.epochs.length}/{r.request.config.epochs} · test (last 5) {pct(meanOfLast(r.epochs.map((e) => e.testAcc), 5))}</span>
-          </div>
-          <div className="run-actions">
-            {resumable.has(r.key) ? (
-              <button type="button" className="primary" disabled={busy} onClick={() => resumeRun(r.key)} data-testid="resume-run">
-                Resume from epoch {r.checkpointEpoch}
+      {stored.records.map((r) => {
+        const status = statusOf(r, live, current);
+        return (
+          <li key={r.key} data-testid="stored-run" data-status={status} data-checkpoint={r.checkpointEpoch ?? ''}>
+            <div className="run-line">
+              <b title={r.key}>{r.name}</b>
+              <span className={`run-state run-state-${status.replace(/\s+/g, '-')}`}>{status}</span>
+            </div>
+            <div className="run-line muted">
+              <span>{DATE.format(new Date(r.createdAt))}</span>
+              <span>epoch {r.epochs.length}/{r.request.config.epochs} · test (last 5) {pct(meanOfLast(r.epochs.map((e) => e.testAcc), 5))}</span>
+            </div>
+            <div className="run-actions">
+              {resumable.has(r.key) ? (
+                <button type="button" className="primary" disabled={busy} onClick={() => resumeRun(r.key)} data-testid="resume-run">
+                  Resume from epoch {r.checkpointEpoch}
+                </button>
+              ) : null}
+              {r.checkpointEpoch !== null ? (
+                <button type="button" onClick={() => exportModel(r.key)} title="safetensors with the official EAC key names (features.*, fc.*)">Download model</button>
+              ) : null}
+              <button
+                type="button"
+                disabled={live.has(r.key) || r.key === current}
+                onClick={() => {
+                  if (window.confirm(`Delete the run "${r.name}" and its checkpoint?`)) void deleteRun(r.key).then(refreshStoredRuns);
+                }}
+              >
+                Delete
               </button>
-            ) : null}
-            {r.checkpointEpoch !== null ? (
-              <button type="button" onClick={() => exportModel(r.key)} title="safetensors with the official EAC key names (features.*, fc.*)">Download model</button>
-            ) : null}
-            <button
-              type="button"
-              disabled={live.has(r.key) || r.key === current}
-              onClick={() => {
-                if (window.confirm(`Delete the run "${r.name}" and its checkpoint?`)) void deleteRun(r.key).then(refreshStoredRuns);
-              }}
-            >
-              Delete
-            </button>
-          </div>
-        </li>
-      ))}
+            </div>
+          </li>
+        );
+      })}
     </ul>
   );
 });
