@@ -1,12 +1,12 @@
 // Steps per second of one demo run, the same in three places: the built lab in headless Chromium
 // on WebGPU (through the page, as a user runs it), and `eac train` in Node on the cpu and wasm
 // backends. Also records the page's main-thread long tasks (Long Tasks API) while it trains.
-//   node --import tsx scripts/bench-lab-run.ts [width=4] [size=48] [train=64] [batch=16] [epochs=1]
+//   node --import tsx scripts/bench/lab-run.ts [width=4] [size=48] [train=64] [batch=16] [epochs=1]
 // (Here WebGPU is SwiftShader, a CPU emulation: its timings say nothing about a real GPU.)
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { launchChromium, ROOT, serveBuilt } from '../tests/browser/harness.ts';
-import { longTasksBetween, pageNow, recordLongTasks, type LongTask } from '../tests/browser/long-tasks.ts';
+import { launchChromium, ROOT, serveBuilt } from '../../tests/browser/harness.ts';
+import { longTasksBetween, pageNow, recordLongTasks, type LongTask } from '../../tests/browser/long-tasks.ts';
 
 const arg = (i: number, d: number) => Number(process.argv[2 + i] ?? d);
 const cfg = { width: arg(0, 4), size: arg(1, 48), train: arg(2, 64), batch: arg(3, 16), epochs: arg(4, 1), test: 32 };

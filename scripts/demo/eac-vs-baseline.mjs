@@ -6,7 +6,7 @@
 // memorisation of the label-flipped samples, and both last-5 mean test accuracies with their
 // difference.
 //
-//   node scripts/demo-eac-vs-baseline.mjs [--seeds 0,1] [--jobs 2] [--out-dir DIR] [-- extra eac train flags]
+//   node scripts/demo/eac-vs-baseline.mjs [--seeds 0,1] [--jobs 2] [--out-dir DIR] [-- extra eac train flags]
 //
 // Ctrl-C asks every run to stop after its current step (each writes what it has); a second
 // Ctrl-C ends them at once.
@@ -16,7 +16,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** The chosen configuration (see docs/demo-dataset.md for why each value). */
 export const PRESET = [
@@ -36,7 +36,7 @@ const { values: opts, positionals: extra } = parseArgs({
   allowPositionals: true,
 });
 if (opts.help) {
-  process.stdout.write(`usage: node scripts/demo-eac-vs-baseline.mjs [--seeds 0,1] [--jobs 2] [--out-dir DIR] [-- extra eac train flags]\npreset: eac train ${PRESET.join(' ')}\n`);
+  process.stdout.write(`usage: node scripts/demo/eac-vs-baseline.mjs [--seeds 0,1] [--jobs 2] [--out-dir DIR] [-- extra eac train flags]\npreset: eac train ${PRESET.join(' ')}\n`);
   process.exit(0);
 }
 const seeds = opts.seeds.split(',').map((s) => s.trim()).filter(Boolean).map(Number);

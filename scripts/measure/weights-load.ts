@@ -16,13 +16,13 @@
 // Chromium, cached: loadCachedWeights (the training worker's call) of each imported file, timed in
 //   the page of the dev server.
 //
-//   nice node --import tsx scripts/measure-weights-load.ts [--node-only | --chromium-only] [--json OUT]
+//   nice node --import tsx scripts/measure/weights-load.ts [--node-only | --chromium-only] [--json OUT]
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const DIR = path.join(ROOT, '.tmp/fullsize');
 const FILES = ['resnet50_ft_weight.pkl', 'resnet50_torchvision.pth'];
 const MB = 1e6;
@@ -52,10 +52,10 @@ interface NodeResult {
 }
 
 async function nodeOne(file: string): Promise<NodeResult> {
-  const { readWeightFile, tensorToFloat32 } = await import('../src/weights/read.ts');
-  const { mapWeights } = await import('../src/weights/keymap.ts');
-  const { hashBytes } = await import('../src/storage/weights-cache.ts');
-  const { readFileBytes } = await import('../src/cli/args.ts');
+  const { readWeightFile, tensorToFloat32 } = await import('../../src/weights/read.ts');
+  const { mapWeights } = await import('../../src/weights/keymap.ts');
+  const { hashBytes } = await import('../../src/storage/weights-cache.ts');
+  const { readFileBytes } = await import('../../src/cli/args.ts');
   const name = path.basename(file);
   const expected = (JSON.parse(readFileSync(path.join(DIR, 'expected.json'), 'utf8')) as Record<string, Expected>)[name];
   const rss: Record<string, number> = {};
@@ -182,7 +182,7 @@ interface ChromiumResult {
 }
 
 async function measureChromium(): Promise<ChromiumResult[]> {
-  const { launchChromium, serveBuilt, screenshotPath } = await import('../tests/browser/harness.ts');
+  const { launchChromium, serveBuilt, screenshotPath } = await import('../../tests/browser/harness.ts');
   const served = await serveBuilt(path.join(ROOT, '.tmp/dist-weights-measure'));
   const results: ChromiumResult[] = [];
   try {
@@ -258,7 +258,7 @@ async function measureChromium(): Promise<ChromiumResult[]> {
  * exposes no modules): the file is imported through the panel, then loaded back from IndexedDB.
  */
 async function measureCachedLoad(): Promise<{ file: string; ms: number[]; params: number; head: string }[]> {
-  const { launchChromium, serveDev } = await import('../tests/browser/harness.ts');
+  const { launchChromium, serveDev } = await import('../../tests/browser/harness.ts');
   const served = await serveDev();
   const out: { file: string; ms: number[]; params: number; head: string }[] = [];
   try {

@@ -1,12 +1,12 @@
 // Ingest throughput on a full-size RAF-DB-shaped folder, in Node and in Chromium, each against the
 // time to only read the bytes of the same files, in one run; writes docs/ingest-throughput.md.
 //
-//   nice node --import tsx scripts/measure-ingest.ts [--dir .tmp/rafdb-full] [--out docs/ingest-throughput.md] [--no-chromium]
+//   nice node --import tsx scripts/measure/ingest.ts [--dir .tmp/rafdb-full] [--out docs/ingest-throughput.md] [--no-chromium]
 //
 // The folder (generated once under .tmp/, not committed): RAF-DB basic's 12,271 train + 3,068 test
 // names with its per-class counts, each a 100×100 4:2:0 JPEG (quality 90) of a demo face, named
 // and labelled as RAF-DB does (train_00001_aligned.jpg; `train_00001.jpg 5`).
-// Chromium: the page scripts/ingest-bench/ of a production build, the folder given through an
+// Chromium: the page scripts/measure/ingest-page/ of a production build, the folder given through an
 // <input webkitdirectory> (Files with paths, as the lab's fallback) and then as a real folder drop
 // (FileSystemHandles, what Chromium gives the lab's drop zone).
 import { cpus, loadavg } from 'node:os';
@@ -16,16 +16,16 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { build, preview } from 'vite';
-import { nodeFolderFs } from '../src/cli/dataset.ts';
-import { demoFaceParams, renderDemoFace } from '../src/data/demo.ts';
-import { initJpegDecoderNode } from '../src/data/jpeg-node.ts';
-import { readRafDb } from '../src/data/rafdb.ts';
-import { Rng } from '../src/engine/rng.ts';
-import { freePort, launchChromium } from '../tests/browser/harness.ts';
-import { encodeJpeg } from './make-rafdb-fixture.ts';
-import type { IngestResult, LoadResult, ReadResult } from './ingest-bench/page.ts';
+import { nodeFolderFs } from '../../src/cli/dataset.ts';
+import { demoFaceParams, renderDemoFace } from '../../src/data/demo.ts';
+import { initJpegDecoderNode } from '../../src/data/jpeg-node.ts';
+import { readRafDb } from '../../src/data/rafdb.ts';
+import { Rng } from '../../src/engine/rng.ts';
+import { freePort, launchChromium } from '../../tests/browser/harness.ts';
+import { encodeJpeg } from '../../tools/fixtures/make-rafdb-fixture.ts';
+import type { IngestResult, LoadResult, ReadResult } from './ingest-page/page.ts';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const { values: args } = parseArgs({
   options: { dir: { type: 'string' }, out: { type: 'string' }, 'no-chromium': { type: 'boolean' } },
 });
@@ -128,12 +128,12 @@ interface ChromiumNumbers {
 
 async function chromium(): Promise<ChromiumNumbers> {
   const outDir = path.join(ROOT, '.tmp/dist-ingest-bench');
-  say('building scripts/ingest-bench …');
+  say('building scripts/measure/ingest-page …');
   await build({
     root: ROOT,
     configFile: path.join(ROOT, 'vite.config.ts'),
     logLevel: 'warn',
-    build: { outDir, emptyOutDir: true, rollupOptions: { input: { ingestBench: path.join(ROOT, 'scripts/ingest-bench/index.html') } } },
+    build: { outDir, emptyOutDir: true, rollupOptions: { input: { ingestBench: path.join(ROOT, 'scripts/measure/ingest-page/index.html') } } },
   });
   const port = await freePort();
   const server = await preview({ root: ROOT, configFile: path.join(ROOT, 'vite.config.ts'), logLevel: 'warn', build: { outDir }, preview: { host: '127.0.0.1', port, strictPort: true, open: false } });
@@ -142,7 +142,7 @@ async function chromium(): Promise<ChromiumNumbers> {
     const page = await browser.newPage();
     page.on('console', (m) => say(`[page] ${m.text()}`));
     page.on('pageerror', (e) => say(`[page error] ${e.message}`));
-    const url = `http://127.0.0.1:${port}/scripts/ingest-bench/index.html`;
+    const url = `http://127.0.0.1:${port}/scripts/measure/ingest-page/index.html`;
     await page.goto(url);
     await page.waitForFunction(() => !!window.__bench);
     say('handing the folder to <input webkitdirectory> …');
@@ -221,7 +221,7 @@ async function main(): Promise<void> {
   const lines: string[] = [];
   lines.push('# Ingest throughput: RAF-DB-sized folder, Node and Chromium');
   lines.push('');
-  lines.push(`Measured by \`scripts/measure-ingest.ts\` in one run on ${new Date().toISOString().slice(0, 10)}: ${cpus().length} × ${cpu}, no GPU (none is used: decoding is`);
+  lines.push(`Measured by \`scripts/measure/ingest.ts\` in one run on ${new Date().toISOString().slice(0, 10)}: ${cpus().length} × ${cpu}, no GPU (none is used: decoding is`);
   lines.push(`libjpeg-turbo compiled to WebAssembly, \`@jsquash/jpeg\`, in Node and in the browser alike), Node ${process.version}${c ? `, Chromium ${c.version} (headless)` : ''}.`);
   lines.push(`The machine was shared with other jobs (1-minute load average ${f1(loadBefore)} at the start, ${f1(loadAfter)} at the end, on ${cpus().length} cores) and the`);
   lines.push('script ran under `nice`: on an idle machine expect shorter times; compare rows of one run, not runs.');
@@ -271,11 +271,11 @@ async function main(): Promise<void> {
   lines.push('## Rerun');
   lines.push('');
   lines.push('```sh');
-  lines.push('nice node --import tsx scripts/measure-ingest.ts            # generates .tmp/rafdb-full once (delete it to regenerate)');
-  lines.push('nice node --import tsx scripts/measure-ingest.ts --no-chromium   # Node only');
+  lines.push('nice node --import tsx scripts/measure/ingest.ts            # generates .tmp/rafdb-full once (delete it to regenerate)');
+  lines.push('nice node --import tsx scripts/measure/ingest.ts --no-chromium   # Node only');
   lines.push('```');
   lines.push('');
-  lines.push('Needs Debian\'s Chromium (`/usr/bin/chromium`, or `EAC_CHROMIUM`). The Chromium half builds `scripts/ingest-bench/` (a page');
+  lines.push('Needs Debian\'s Chromium (`/usr/bin/chromium`, or `EAC_CHROMIUM`). The Chromium half builds `scripts/measure/ingest-page/` (a page');
   lines.push('whose worker reads the bytes only or loads from the cache; the ingest itself is the lab\'s `workers/ingest.worker.ts`).');
   lines.push('');
   writeFileSync(OUT, lines.join('\n'));

@@ -1,20 +1,20 @@
 // Filter-gradient benchmark: stock tfjs (tf.grad of tf.conv2d w.r.t. the filter, i.e. the
 // Conv2DBackpropFilter kernel) vs src/engine/conv.ts (conv2dFilterGrad), per ResNet conv shape.
 //
-//   node --import tsx scripts/bench-filter-grad.ts [--backend cpu|wasm|webgpu] [--net resnet50|resnet18]
+//   node --import tsx scripts/bench/filter-grad.ts [--backend cpu|wasm|webgpu] [--net resnet50|resnet18]
 //        [--batch 4] [--size 224] [--reps 3] [--full] [--plan-only] [--only <layer-name substring>]
 //        [--stock-max-macs N  (skip the stock kernel above N multiply-adds)]
-//   LD_LIBRARY_PATH=/usr/lib/chromium node --import tsx scripts/bench-filter-grad.ts --backend webgpu --batch 1 --size 64
+//   LD_LIBRARY_PATH=/usr/lib/chromium node --import tsx scripts/bench/filter-grad.ts --backend webgpu --batch 1 --size 64
 //
 // The backend may also come from EAC_BENCH_BACKEND. --full also times the complete gradient
 // (dx and dw) of tf.conv2d vs our conv2d. --plan-only prints the plans (no backend needed).
 // Timings are wall-clock, including reading the result back, median of --reps after one warm-up.
 // WebGPU in Node runs on SwiftShader (a CPU emulation of a GPU): its timings say nothing about
 // real GPU speed, only that the code runs.
-import { tf } from '../src/engine/tf.ts';
-import type { Tensor, Tensor4D } from '../src/engine/tf.ts';
-import { setupBackend, BACKENDS, type BackendName } from '../src/cli/node-backends.ts';
-import { conv2d, conv2dFilterGrad, filterGradPlan, type ConvShape } from '../src/engine/conv.ts';
+import { tf } from '../../src/engine/tf.ts';
+import type { Tensor, Tensor4D } from '../../src/engine/tf.ts';
+import { setupBackend, BACKENDS, type BackendName } from '../../src/cli/node-backends.ts';
+import { conv2d, conv2dFilterGrad, filterGradPlan, type ConvShape } from '../../src/engine/conv.ts';
 
 interface Args {
   backend: BackendName;

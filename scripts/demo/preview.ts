@@ -1,11 +1,11 @@
 // Writes a PNG contact sheet of the built-in demo dataset: one row per class (in class order:
 // Surprise, Fear, Disgust, Happiness, Sadness, Anger, Neutral), a few train samples per row.
 //
-//   node --import tsx scripts/demo-preview.ts out.png [perClass=10] [seed=0] [zoom=1]
+//   node --import tsx scripts/demo/preview.ts out.png [perClass=10] [seed=0] [zoom=1]
 import { writeFileSync } from 'node:fs';
 import { deflateSync } from 'node:zlib';
-import { generateDemoDataset } from '../src/data/demo.ts';
-import { CLASS_NAMES, NUM_CLASSES } from '../src/data/types.ts';
+import { generateDemoDataset } from '../../src/data/demo.ts';
+import { CLASS_NAMES, NUM_CLASSES } from '../../src/engine/dataset.ts';
 
 const CRC_TABLE = (() => {
   const t = new Uint32Array(256);
@@ -65,7 +65,7 @@ export function encodePng(rgb: Uint8Array, width: number, height: number): Uint8
 function main(): void {
   const out = process.argv[2];
   if (!out) {
-    console.error('usage: node --import tsx scripts/demo-preview.ts out.png [perClass=10] [seed=0] [zoom=1]');
+    console.error('usage: node --import tsx scripts/demo/preview.ts out.png [perClass=10] [seed=0] [zoom=1]');
     process.exit(2);
   }
   const perClass = Number(process.argv[3] ?? 10);

@@ -1,11 +1,11 @@
-// The ingest throughput page (scripts/ingest-bench/index.html, built and driven by
-// scripts/measure-ingest.ts). The page exposes `window.__bench`; the same module, loaded as a
+// The ingest throughput page (scripts/measure/ingest-page/index.html, built and driven by
+// scripts/measure/ingest.ts). The page exposes `window.__bench`; the same module, loaded as a
 // worker, does the reading that is not the ingest worker's: reading the bytes only, and loading a
 // dataset back from the cache. The full ingest goes through the lab's own ingest worker.
-import { fileListFs, filesFromInput, handlesFs, type HandleLike, type RelativeFile, type SizedFolderFs } from '../../src/data/browser-folder.ts';
-import { isDirEntry, joinPath } from '../../src/data/folder.ts';
-import { deleteCachedDataset, loadCachedDataset } from '../../src/storage/dataset-cache.ts';
-import type { FromIngestWorker, IngestDoneMessage, ToIngestWorker } from '../../src/worker/ingest-protocol.ts';
+import { fileListFs, filesFromInput, handlesFs, type HandleLike, type RelativeFile, type SizedFolderFs } from '../../../src/data/browser-folder.ts';
+import { isDirEntry, joinPath } from '../../../src/data/folder.ts';
+import { deleteCachedDataset, loadCachedDataset } from '../../../src/storage/dataset-cache.ts';
+import type { FromIngestWorker, IngestDoneMessage, ToIngestWorker } from '../../../src/worker/ingest-protocol.ts';
 
 type BenchRequest = { type: 'read-files'; files: RelativeFile[]; inFlight: number } | { type: 'read-handles'; handles: HandleLike[]; inFlight: number } | { type: 'load'; key: string } | { type: 'delete'; key: string };
 
@@ -130,7 +130,7 @@ if (isWorker) {
 
   let nextId = 1;
   const ingest = (source: ToIngestWorker & { type: 'ingest' }): Promise<IngestResult> => {
-    const w = new Worker(new URL('../../workers/ingest.worker.ts', import.meta.url), { type: 'module' });
+    const w = new Worker(new URL('../../../workers/ingest.worker.ts', import.meta.url), { type: 'module' });
     const t0 = performance.now();
     let lastRate = 0;
     let lastLog = 0;

@@ -1,8 +1,8 @@
 // Runs the benchmark page (bench.html) of the BUILT app in headless Chromium with WebGPU and
 // prints its JSON result. Usage:
-//   node --import tsx scripts/bench-browser.ts "arch=resnet18&size=112&batch=8&steps=2" [...more query strings]
+//   node --import tsx scripts/bench/browser.ts "arch=resnet18&size=112&batch=8&steps=2" [...more query strings]
 // (Here WebGPU is SwiftShader, a CPU emulation: its timings say nothing about a real GPU.)
-import { launchChromium, serveBuilt } from '../tests/browser/harness.ts';
+import { launchChromium, serveBuilt } from '../../tests/browser/harness.ts';
 
 const queries = process.argv.slice(2);
 if (!queries.length) queries.push('arch=resnet18&size=112&batch=8&steps=2&warmup=1');

@@ -2,7 +2,7 @@
 // it: the demo dataset, a small model, nobody touching the page. For each long task, the
 // long-animation-frame entries that overlap it say which callbacks ran (a worker message, React's
 // scheduler, a requestAnimationFrame callback, an IndexedDB answer).
-//   node --import tsx scripts/measure-long-tasks.ts [runs=3] [wasm|webgpu] [dist=.tmp/dist-long-tasks]
+//   node --import tsx scripts/measure/long-tasks.ts [runs=3] [wasm|webgpu] [dist=.tmp/dist-long-tasks]
 // wasm (Chromium without GPU): 48 steps in about 40 s here, so the page gets many updates.
 // webgpu (SwiftShader, a CPU emulation: ~25 s a step here): a tinier run of 8 steps.
 // A third argument reuses an existing build (e.g. one of an older commit, to compare).
@@ -10,8 +10,8 @@
 // longer than on a machine with a GPU: compare builds, not absolute numbers.
 import path from 'node:path';
 import { writeFileSync, mkdirSync } from 'node:fs';
-import { launchChromium, ROOT, serveBuilt } from '../tests/browser/harness.ts';
-import { longTasksBetween, pageNow, recordLongTasks, type LongTask } from '../tests/browser/long-tasks.ts';
+import { launchChromium, ROOT, serveBuilt } from '../../tests/browser/harness.ts';
+import { longTasksBetween, pageNow, recordLongTasks, type LongTask } from '../../tests/browser/long-tasks.ts';
 
 const runs = Number(process.argv[2] ?? 3);
 const backend = process.argv[3] ?? 'wasm';

@@ -4,16 +4,16 @@
 // four are done it saves the comparison view (artifacts/screenshots/compare-demo-4runs.png) and
 // the table's numbers from the recorded epochs (artifacts/compare-demo-table.{md,json}).
 //
-//   node --import tsx scripts/compare-tabs-demo.ts [--settings "width=8&size=48&…"] [--webgpu]
+//   node --import tsx scripts/demo/compare-tabs.ts [--settings "width=8&size=48&…"] [--webgpu]
 //
 // The default settings are small enough for a 2-core machine on WASM in minutes; pass the demo
-// preset of scripts/demo-eac-vs-baseline.mjs (width=8&size=48&trainCount=1000&testCount=500&
+// preset of scripts/demo/eac-vs-baseline.mjs (width=8&size=48&trainCount=1000&testCount=500&
 // epochs=15&batchSize=32&lr=0.001) on a faster machine (--webgpu uses the GPU through WebGPU).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Page } from 'playwright-core';
-import { launchChromium, ROOT, screenshotPath, serveBuilt } from '../tests/browser/harness.ts';
+import { launchChromium, ROOT, screenshotPath, serveBuilt } from '../../tests/browser/harness.ts';
 
 const { values: opts } = parseArgs({
   options: {

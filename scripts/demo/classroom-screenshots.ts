@@ -4,10 +4,10 @@
 // the side by side of both runs, and the feature embedding of the EAC run and of the baseline.
 // Writes artifacts/screenshots/classroom-demo-*.png and prints the consistency numbers.
 //
-//   node --import tsx scripts/classroom-screenshots.ts [train=1000] [epochs=4] [size=96] [backend=wasm|webgpu]
+//   node --import tsx scripts/demo/classroom-screenshots.ts [train=1000] [epochs=4] [size=96] [backend=wasm|webgpu]
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { launchChromium, ROOT, screenshotPath, serveBuilt } from '../tests/browser/harness.ts';
+import { launchChromium, ROOT, screenshotPath, serveBuilt } from '../../tests/browser/harness.ts';
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => a.split('=') as [string, string]));
 const TRAIN = args.train ?? '1000';

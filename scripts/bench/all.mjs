@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Runs `eac bench` on each Node backend, the benchmark page on WebGPU in headless Chromium
-// (scripts/bench-browser.ts), and the same EAC step in PyTorch CPU (Debian's python3-torch,
+// (scripts/bench/browser.ts), and the same EAC step in PyTorch CPU (Debian's python3-torch,
 // tools/bench/torch_step.py) on this machine, one after the other, and prints a table.
-// Usage: node scripts/bench-all.mjs [--quick] [--no-browser] [--out FILE]
+// Usage: node scripts/bench/all.mjs [--quick] [--no-browser] [--out FILE]
 //   cases: ResNet-18 at 112 px and ResNet-50 at 224 px; the batch is reduced for slow backends.
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -50,7 +50,7 @@ if (!args.includes('--no-browser')) {
   const batch = batches['chromium-webgpu'];
   const queries = cases.map((c) => `arch=${c.arch}&size=${c.size}&batch=${batch}&steps=${stepsFor('chromium-webgpu')}&warmup=1`);
   process.stderr.write(`benchmark page on WebGPU in headless Chromium: ${queries.join(' ; ')} ...\n`);
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/bench-browser.ts', ...queries], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/bench/browser.ts', ...queries], { encoding: 'utf8', maxBuffer: 64 << 20 });
   let results = [];
   try {
     results = JSON.parse(r.stdout);
