@@ -7,7 +7,7 @@
 // src/worker/inspect-protocol.ts.
 import { tf } from '../src/engine/tf.ts';
 import { macrotask, NoBackendError, selectBackend, type BackendSelection } from '../src/worker/backend.ts';
-import type { DataOptions } from '../src/worker/protocol.ts';
+import type { DataOptions } from '../src/engine/run-request.ts';
 import { MAX_EMBED_SAMPLES, THUMB_SIZE, type FeaturesRequest, type FromInspect, type InspectPhase, type RunInfo, type ToInspect, type WalkthroughRequest } from '../src/worker/inspect-protocol.ts';
 import { describeResNet, disposeModel, modelFromValues, type Model } from '../src/engine/resnet.ts';
 import { ImagePipeline, PIPELINE_DEFAULTS } from '../src/engine/augment.ts';
@@ -16,9 +16,10 @@ import { computeWalkthrough } from '../src/engine/walkthrough.ts';
 import { chooseSubset, embed2d, pooledFeatures, thumbnails } from '../src/engine/embedding.ts';
 import { generateDemoDataset } from '../src/data/demo.ts';
 import { withSymmetricNoise } from '../src/data/noise.ts';
-import { NUM_CLASSES, type Dataset } from '../src/data/types.ts';
+import { NUM_CLASSES, type Dataset } from '../src/engine/dataset.ts';
 import { loadCachedDataset } from '../src/storage/dataset-cache.ts';
 import { getRun, loadCheckpoint } from '../src/storage/run-store.ts';
+import { progressAt, throttle } from '../src/engine/progress.ts';
 
 interface WorkerScope {
   postMessage(message: FromInspect, transfer?: Transferable[]): void;
@@ -142,15 +143,10 @@ async function acquireRun(runKey: string): Promise<LoadedRun> {
 }
 
 function progressReporter(requestId: number, phase: InspectPhase) {
-  let last = 0;
+  const due = throttle(PROGRESS_INTERVAL_MS);
   const t0 = performance.now();
   return (done: number, total: number, detail: string): void => {
-    const t = performance.now();
-    if (t - last < PROGRESS_INTERVAL_MS && done !== 0 && done !== total) return;
-    last = t;
-    const secs = (t - t0) / 1000;
-    const rate = done > 0 && secs > 0.05 ? done / secs : null;
-    post({ type: 'progress', requestId, phase, done, total, rate, etaSeconds: rate ? (total - done) / rate : null, detail });
+    if (due(done === 0 || done === total)) post({ type: 'progress', requestId, phase, ...progressAt(done, total, detail, t0, performance.now()) });
   };
 }
 

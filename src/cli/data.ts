@@ -1,7 +1,7 @@
 // How the CLI gets its dataset and label noise (shared by train and eval).
 import { generateDemoDataset } from '../data/demo.ts';
 import { withSymmetricNoise, type NoiseReport } from '../data/noise.ts';
-import type { Dataset } from '../data/types.ts';
+import type { Dataset } from '../engine/dataset.ts';
 import type { RafDbReport } from '../data/rafdb.ts';
 import { loadRafDbFolder } from './dataset.ts';
 import { UsageError } from './args.ts';

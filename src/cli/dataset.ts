@@ -8,7 +8,7 @@ import { emitJson, formatSeconds, progress } from './output.ts';
 import type { FolderFs } from '../data/folder.ts';
 import { initJpegDecoderNode } from '../data/jpeg-node.ts';
 import { RafDbError, readRafDb, type RafDbReport } from '../data/rafdb.ts';
-import type { Dataset } from '../data/types.ts';
+import type { Dataset } from '../engine/dataset.ts';
 
 export const DATASET_HELP = `eac dataset inspect DIR [--labels FILE_OR_NAME] [--json] [--out FILE]
   DIR: RAF-DB's basic/ folder, the RAF-DB folder above it, or its parent

@@ -1,7 +1,7 @@
 // RAF-DB "basic" label files (`EmoLabel/list_patition_label.txt` and noisy variants such as the
 // paper's noise01.txt): one `name label` pair per line, labels 1..7 in the file, 0..6 in memory.
 // Pure: no Node or browser APIs, so the Node reader and the browser drop path share it.
-import { NUM_CLASSES } from './types.ts';
+import { NUM_CLASSES } from '../engine/dataset.ts';
 
 /** The clean label file's real (misspelt) name. */
 export const CLEAN_LABEL_FILE = 'list_patition_label.txt';

@@ -7,7 +7,7 @@ import { pillowBilinearCoefficients } from '../engine/pillow-coefficients.ts';
 import { entryName, isDirEntry, isStrayFile, joinPath, type FolderFs } from './folder.ts';
 import { decodeJpeg, JpegError } from './jpeg.ts';
 import { applyTrainingLabels, CLEAN_LABEL_FILE, parseLabelText, splitEntries, type BadLine, type LabelEntry, type NoiseMeasure } from './labels.ts';
-import { CLASS_NAMES, NUM_CLASSES, type Dataset, type Split } from './types.ts';
+import { CLASS_NAMES, NUM_CLASSES, type Dataset, type Split } from '../engine/dataset.ts';
 
 export const RAFDB_SIZE = 100;
 /** Image files read ahead of the one being decoded. */

@@ -9,7 +9,7 @@ import { forward, type Model } from './resnet.ts';
 import { attentionMaps, flipWidth } from './loss.ts';
 import { denormaliseToBytes, planViews, type Box, type ImagePipeline } from './augment.ts';
 import { gatherImages } from './trainer.ts';
-import type { Split } from '../data/types.ts';
+import type { Split } from './dataset.ts';
 import { classMap as classMapCells } from './maps.ts';
 
 /** The inputs of one sample, fixed for the whole run. */

@@ -6,7 +6,7 @@
 import type { TrainConfig } from './config.ts';
 import type { AdamState } from './optim.ts';
 import type { RngState } from './rng.ts';
-import type { EpochMetrics, StepLog } from './trainer.ts';
+import type { EpochMetrics, StepLog } from './run-types.ts';
 
 export const CHECKPOINT_VERSION = 1;
 

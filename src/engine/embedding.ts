@@ -11,7 +11,7 @@ import { tf } from './tf.ts';
 import { forward, type Model } from './resnet.ts';
 import type { ImagePipeline } from './augment.ts';
 import { gatherImages } from './trainer.ts';
-import type { Split } from '../data/types.ts';
+import type { Split } from './dataset.ts';
 
 export interface EmbedOptions {
   seed?: number;

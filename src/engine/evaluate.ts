@@ -3,7 +3,7 @@ import { tf } from './tf.ts';
 import { forward, type Model } from './resnet.ts';
 import { accuracy, confusionMatrix, perClassAccuracy } from './metrics.ts';
 import type { ImagePipeline } from './augment.ts';
-import type { Split } from '../data/types.ts';
+import type { Split } from './dataset.ts';
 
 export interface Predictions {
   preds: Int32Array;

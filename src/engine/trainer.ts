@@ -8,74 +8,19 @@ import { checkpointMismatch, CHECKPOINT_VERSION, type TrainCheckpoint } from './
 import { Adam, ADAM_DEFAULTS, exponentialLr } from './optim.ts';
 import { ImagePipeline, PIPELINE_DEFAULTS, planViews } from './augment.ts';
 import { trainStep } from './step.ts';
-import { predict, report, type EvalReport } from './evaluate.ts';
-import { accuracy, meanOfLast, memorisation } from './metrics.ts';
+import { predict, report } from './evaluate.ts';
+import { accuracy, memorisation } from './metrics.ts';
+import { summarizeRun, type EpochMetrics, type RunResult, type RunSummary, type StepLog, type TrainProgress } from './run-types.ts';
 import { validateTrainConfig, type TrainConfig } from './config.ts';
-import { NUM_CLASSES, type Dataset, type Split } from '../data/types.ts';
-
-export interface StepLog {
-  step: number;
-  epoch: number;
-  loss: number;
-  ce: number;
-  consistency: number;
-}
-
-export interface EpochMetrics {
-  epoch: number;
-  steps: number;
-  loss: number;
-  ce: number;
-  consistency: number;
-  /** Training accuracy of view 1's predictions (before each update) against the training labels. */
-  trainAccNoisy: number;
-  /** … and against the clean labels. */
-  trainAccClean: number;
-  /** Of the label-flipped training samples: share predicted as the noisy label / the true label. */
-  memorisation: { flipped: number; predictedNoisy: number | null; predictedClean: number | null };
-  testAcc: number;
-  test: EvalReport;
-  lr: number;
-  seconds: number;
-  imagesPerSecond: number;
-}
-
-export interface RunSummary {
-  /** The paper's figure: mean test accuracy of the last 5 epochs. */
-  testAccLast5: number | null;
-  finalTestAcc: number | null;
-  bestTestAcc: number | null;
-  epochs: number;
-  steps: number;
-  seconds: number;
-  stoppedBy: 'completed' | 'max-steps' | 'cancelled';
-}
-
-export interface RunResult {
-  config: TrainConfig;
-  epochs: EpochMetrics[];
-  steps: StepLog[];
-  summary: RunSummary;
-}
-
-export interface Progress {
-  epoch: number;
-  epochs: number;
-  step: number; // optimiser steps so far (whole run)
-  stepInEpoch: number;
-  stepsPerEpoch: number;
-  totalSteps: number;
-  imagesPerSecond: number;
-  etaSeconds: number | null;
-  last: StepLog;
-}
+import { TrainError } from './errors.ts';
+import { NUM_CLASSES, type Dataset, type Split } from './dataset.ts';
 
 export interface TrainOptions {
   /** Start from these weights (e.g. pretrained); default: a fresh model drawn from the seed. */
   model?: Model;
   logSteps?: boolean;
   signal?: AbortSignal;
-  onStep?: (p: Progress) => void;
+  onStep?: (p: TrainProgress) => void;
   onEpoch?: (e: EpochMetrics) => void;
   /** Receives the final parameters and buffers (engine layout) before the model is freed. */
   keepModel?: (values: Map<string, Float32Array>) => void;
@@ -126,8 +71,8 @@ export async function train(dataset: Dataset, config: TrainConfig, opts: TrainOp
   const resume = opts.resume;
   if (resume) {
     const why = checkpointMismatch(resume, config);
-    if (why) throw new Error(`cannot resume: ${why}`);
-    if (opts.model) throw new Error('cannot resume: a checkpoint brings its own weights (drop the model option)');
+    if (why) throw new TrainError('config', `cannot resume: ${why}`);
+    if (opts.model) throw new TrainError('config', 'cannot resume: a checkpoint brings its own weights (drop the model option)');
   }
   const now = opts.now ?? (() => performance.now());
   const rng = new Rng(config.seed);
@@ -142,7 +87,7 @@ export async function train(dataset: Dataset, config: TrainConfig, opts: TrainOp
   const pipeline = new ImagePipeline({ ...PIPELINE_DEFAULTS, size: config.size, augment: config.augment, erasing: config.erasing });
   const { train: split, test } = dataset;
   const n = split.labels.length;
-  if (n === 0) throw new Error('the training split is empty');
+  if (n === 0) throw new TrainError('data', 'the training split is empty');
   const perEpoch = stepsPerEpoch(n, config.batchSize);
   const totalSteps = Math.min(perEpoch * config.epochs, config.maxSteps ?? Infinity);
 
@@ -176,7 +121,7 @@ export async function train(dataset: Dataset, config: TrainConfig, opts: TrainOp
         const r = await trainStep(model, optimizer, { x1, x2, labels }, config.method, config.lam);
         x1.dispose();
         x2?.dispose();
-        if (!Number.isFinite(r.loss)) throw new Error(`the loss became ${r.loss} at step ${step + 1} (epoch ${epoch}); lower the learning rate`);
+        if (!Number.isFinite(r.loss)) throw new TrainError('nan', `the loss became ${r.loss} at step ${step + 1} (epoch ${epoch}); lower the learning rate`);
         step++;
         stepsDone++;
         imagesSeen += idx.length;
@@ -231,20 +176,5 @@ export async function train(dataset: Dataset, config: TrainConfig, opts: TrainOp
     pipeline.dispose();
     if (ownsModel) disposeModel(model);
   }
-  const accs = epochs.map((e) => e.testAcc);
-  return {
-    config,
-    epochs,
-    steps,
-    summary: {
-      testAccLast5: meanOfLast(accs, 5),
-      finalTestAcc: accs.length ? accs[accs.length - 1] : null,
-      bestTestAcc: accs.length ? Math.max(...accs) : null,
-      epochs: epochs.length,
-      steps: step,
-      seconds: (now() - runStart) / 1000,
-      stoppedBy,
-    },
-  };
+  return { config, epochs, steps, summary: summarizeRun(epochs.map((e) => e.testAcc), step, (now() - runStart) / 1000, stoppedBy) };
 }
-

@@ -12,7 +12,7 @@ import { forward, type Model } from './resnet.ts';
 import { attentionMaps, flipWidth } from './loss.ts';
 import { denormaliseToBytes, drawErasing, erase, PIPELINE_DEFAULTS, type AugmentMode, type Box, type ErasingMode, type ImagePipeline } from './augment.ts';
 import { gatherImages } from './trainer.ts';
-import type { Split } from '../data/types.ts';
+import type { Split } from './dataset.ts';
 
 export interface WalkthroughOptions {
   /** Seed of the erasing draw: the same seed gives the same boxes (the "re-roll" button changes it). */

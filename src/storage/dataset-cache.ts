@@ -15,7 +15,7 @@ import type { SizedFolderFs } from '../data/browser-folder.ts';
 import { entryName, isDirEntry, isStrayFile, joinPath } from '../data/folder.ts';
 import { applyTrainingLabels, CLEAN_LABEL_FILE, parseLabelText, splitEntries, type NoiseMeasure } from '../data/labels.ts';
 import { locateRafDb, type RafDbReport } from '../data/rafdb.ts';
-import type { Dataset, Split } from '../data/types.ts';
+import type { Dataset, Split } from '../engine/dataset.ts';
 import { sha256HexOfText } from './sha256.ts';
 
 /** Bumped when the stored layout or the decoding changes: older entries get other keys. */

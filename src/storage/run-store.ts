@@ -6,18 +6,11 @@
 import { createStore, del, get, getMany, keys, set, update, type UseStore } from 'idb-keyval';
 import type { TrainCheckpoint } from '../engine/checkpoint.ts';
 import type { TrainConfig } from '../engine/config.ts';
-import type { EpochMetrics, RunSummary } from '../engine/trainer.ts';
+import type { EpochMetrics, RunSummary } from '../engine/run-types.ts';
 import type { AttentionFrame, AttentionViews } from '../engine/attention.ts';
-import type { AttentionOptions, DataOptions, WeightsChoice } from '../worker/protocol.ts';
+import type { RunRequest } from '../engine/run-request.ts';
 
 export type RunStatus = 'running' | 'paused' | 'done' | 'stopped' | 'error';
-
-export interface RunRequest {
-  config: TrainConfig;
-  data: DataOptions;
-  weights: WeightsChoice | null;
-  attention: AttentionOptions;
-}
 
 export interface RunRecord {
   key: string;

@@ -8,7 +8,7 @@
 import { delMany, getMany, setMany, type UseStore } from 'idb-keyval';
 import { describeResNet, initialValue, listParams, type ResNetSpec } from '../engine/resnet-layout.ts';
 import { Rng } from '../engine/rng.ts';
-import { NUM_CLASSES } from '../data/types.ts';
+import { NUM_CLASSES } from '../engine/dataset.ts';
 import { readSafetensors } from '../weights/safetensors.ts';
 import type { KeyReport } from '../weights/keymap.ts';
 import type { WeightFormat } from '../weights/read.ts';

@@ -11,7 +11,7 @@ import { mapWeights, WeightsRefusedError, type KeyReport } from '../weights/keym
 import { SafetensorsError } from '../weights/safetensors.ts';
 import { createSha256, type Sha256 } from './sha256.ts';
 import { findCachedWeights, storeWeights, WeightsCacheError, weightsStore, type WeightsRecord } from './weights-cache.ts';
-import type { ImportErrorKind, ImportStage } from '../worker/weights-protocol.ts';
+import type { ImportErrorKind, ImportStage } from './import-stages.ts';
 
 export interface ImportProgress {
   stage: ImportStage;

@@ -121,7 +121,7 @@ export function resumeRun(runKey: string): boolean {
   const id = nextRunId++;
   state.beginRun(id, null, runKey);
   // The worker takes the configuration, data and weights from the run store.
-  send({ type: 'start', runId: id, runKey, resume: true, config: { arch: 'resnet18' }, data: { kind: 'demo', seed: 0, trainCount: 0, testCount: 0, noiseRate: 0, noiseSeed: 0 } });
+  send({ type: 'resume', runId: id, runKey });
   return true;
 }
 

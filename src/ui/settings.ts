@@ -5,7 +5,7 @@
 import type { Method } from '../engine/config.ts';
 import type { Arch } from '../engine/resnet.ts';
 import type { ErasingMode } from '../engine/augment.ts';
-import type { AttentionOptions, ConfigRequest, DataOptions } from '../worker/protocol.ts';
+import type { AttentionOptions, ConfigRequest, DataOptions } from '../engine/run-request.ts';
 
 export interface Settings {
   arch: Arch;

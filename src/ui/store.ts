@@ -3,7 +3,7 @@
 // come in through `receive`, which ignores anything about a run other than the current one.
 import { useDeferredValue } from 'react';
 import { create } from 'zustand';
-import type { EpochMetrics, RunSummary, StepLog } from '../engine/trainer.ts';
+import type { EpochMetrics, RunSummary, StepLog } from '../engine/run-types.ts';
 import type { AttentionFrame, AttentionViews } from '../engine/attention.ts';
 import type { BackendAttempt, BackendName, ErrorKind, FromWorker, ProgressMessage, StartedMessage } from '../worker/protocol.ts';
 import type { RunRecord } from '../storage/run-store.ts';

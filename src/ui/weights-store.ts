@@ -8,8 +8,9 @@ import { create } from 'zustand';
 import type { Arch } from '../engine/resnet.ts';
 import type { KeyReport } from '../weights/keymap.ts';
 import type { StorageStatus, WeightsRecord } from '../storage/weights-records.ts';
-import type { WeightsChoice } from '../worker/protocol.ts';
-import type { FromWeightsWorker, ImportErrorKind, ImportStage } from '../worker/weights-protocol.ts';
+import type { WeightsChoice } from '../engine/run-request.ts';
+import type { FromWeightsWorker } from '../worker/weights-protocol.ts';
+import type { ImportErrorKind, ImportStage } from '../storage/import-stages.ts';
 
 export type ImportStatus = 'running' | 'cancelling' | 'done' | 'cancelled' | 'error';
 

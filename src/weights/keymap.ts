@@ -6,7 +6,7 @@
 // nn.Linear does (uniform ±1/sqrt(fan_in)) from a seeded Rng.
 import { describeResNet, initialValue, listParams, type Arch, type ParamInfo, type ResNetSpec } from '../engine/resnet-layout.ts';
 import { Rng } from '../engine/rng.ts';
-import { NUM_CLASSES } from '../data/types.ts';
+import { NUM_CLASSES } from '../engine/dataset.ts';
 import { layoutDiffers, torchToEngine } from './torch-layout.ts';
 import { tensorToFloat32, type WeightTensor } from './read.ts';
 

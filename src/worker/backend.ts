@@ -184,11 +184,6 @@ function explain(name: BackendName, attempts: BackendAttempt[], adapter: string 
   return `${why}. Using ${label} instead${name === 'cpu' ? ' (slow)' : ''}.`;
 }
 
-/** The backends after `name` in the standard order (where to go when `name` fails while training). */
-export function backendsAfter(name: BackendName): BackendName[] {
-  return BACKEND_ORDER.slice(BACKEND_ORDER.indexOf(name) + 1);
-}
-
 /** A macrotask turn (a MessageChannel round trip: no timer clamping). */
 export function macrotask(): Promise<void> {
   return new Promise((resolve) => {

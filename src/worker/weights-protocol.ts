@@ -4,6 +4,7 @@
 import type { Arch } from '../engine/resnet.ts';
 import type { KeyReport } from '../weights/keymap.ts';
 import type { WeightsRecord } from '../storage/weights-records.ts';
+import type { ImportErrorKind, ImportStage } from '../storage/import-stages.ts';
 
 // ---------------------------------------------------------------------------------------------
 // page → worker
@@ -27,18 +28,6 @@ export type ToWeightsWorker = ImportWeightsMessage | CancelImportMessage;
 
 // ---------------------------------------------------------------------------------------------
 // worker → page
-
-/** read: the file, in chunks; hash: SHA-256; lookup: the cache; parse: the file format; map: keys to the engine; store: IndexedDB. */
-export type ImportStage = 'read' | 'hash' | 'lookup' | 'parse' | 'map' | 'store';
-
-export const STAGE_LABELS: Record<ImportStage, string> = {
-  read: 'Reading the file',
-  hash: 'Hashing (SHA-256)',
-  lookup: 'Looking in the cache',
-  parse: 'Parsing the weights',
-  map: 'Matching keys to the model',
-  store: 'Storing in the browser cache',
-};
 
 export interface ImportProgressMessage {
   type: 'progress';
@@ -73,12 +62,6 @@ export interface ImportCancelledMessage {
   id: number;
 }
 
-/**
- * refused: the file was read and refused (unreadable format, a forbidden pickle global, keys that
- * do not fit); quota: not enough storage; read: the file could not be read; storage: another
- * IndexedDB failure; memory: not enough memory; internal: a bug.
- */
-export type ImportErrorKind = 'refused' | 'quota' | 'read' | 'storage' | 'memory' | 'internal';
 
 export interface ImportErrorMessage {
   type: 'error';

@@ -8,7 +8,7 @@ import { ProgressPanel } from '../../src/ui/components/ProgressPanel.tsx';
 import { RunCharts } from '../../src/ui/components/RunCharts.tsx';
 import { ExportPanel } from '../../src/ui/components/ExportPanel.tsx';
 import type { TrainConfig } from '../../src/engine/config.ts';
-import type { EpochMetrics, StepLog } from '../../src/engine/trainer.ts';
+import type { EpochMetrics, StepLog } from '../../src/engine/run-types.ts';
 import '../../src/ui/styles.css';
 
 export interface PreviewApi {

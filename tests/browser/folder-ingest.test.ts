@@ -11,8 +11,8 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { launchChromium, ROOT, screenshotPath, serveBuilt, watchPage, type Served } from './harness.ts';
-import { CLASS_NAMES } from '../../src/data/types.ts';
-import { MESSY } from '../../scripts/make-rafdb-fixture.ts';
+import { CLASS_NAMES } from '../../src/engine/dataset.ts';
+import { MESSY } from '../../tools/fixtures/make-rafdb-fixture.ts';
 
 const FX = path.join(ROOT, 'tests/fixtures/rafdb');
 const CLEAN = path.join(FX, 'clean');

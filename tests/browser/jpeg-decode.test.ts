@@ -1,7 +1,7 @@
 // JPEG decode identity: the lab's decoder (src/data/jpeg.ts: libjpeg-turbo's decompressor, as
 // MozJPEG, in WebAssembly) gives the same bytes in Node, on a Chromium page and in a Chromium
 // module worker; and Chromium's own decoder (createImageBitmap + canvas) gives the same bytes too.
-// The files are the decode-identity set of scripts/make-rafdb-fixture.ts (tests/fixtures/rafdb/jpeg/:
+// The files are the decode-identity set of tools/fixtures/make-rafdb-fixture.ts (tests/fixtures/rafdb/jpeg/:
 // 4:2:0, 4:4:4, progressive, odd sizes, greyscale).
 //
 //   node --import tsx --test tests/browser/jpeg-decode.test.ts

@@ -1,7 +1,7 @@
 // The page's main-thread long tasks (Long Tasks API, over 50 ms), each with what the overlapping
 // long-animation frames say ran in it: the callbacks (a worker message, React's scheduler, a
 // requestAnimationFrame callback, an IndexedDB answer, a timer) and the frame's rendering time.
-// Used by the end-to-end lab test, scripts/measure-long-tasks.ts and scripts/bench-lab-run.ts.
+// Used by the end-to-end lab test, scripts/measure/long-tasks.ts and scripts/bench/lab-run.ts.
 import type { Page } from 'playwright-core';
 
 export interface LongTask {

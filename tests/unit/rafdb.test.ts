@@ -1,5 +1,5 @@
 // Reading RAF-DB basic folders (src/data/rafdb.ts, labels.ts, jpeg.ts) on the fixtures of
-// scripts/make-rafdb-fixture.ts (committed under tests/fixtures/rafdb/), and `eac dataset inspect`
+// tools/fixtures/make-rafdb-fixture.ts (committed under tests/fixtures/rafdb/), and `eac dataset inspect`
 // / `eac train --data` end to end.
 //
 //   node --import tsx --test tests/unit/rafdb.test.ts
@@ -19,7 +19,7 @@ import { nodeFolderFs } from '../../src/cli/dataset.ts';
 import { setupBackend } from '../../src/cli/node-backends.ts';
 import { PillowResizer } from '../../src/engine/resize.ts';
 import { tf } from '../../src/engine/tf.ts';
-import { CLEAN, MESSY, makeRafDbFixtures } from '../../scripts/make-rafdb-fixture.ts';
+import { CLEAN, MESSY, makeRafDbFixtures } from '../../tools/fixtures/make-rafdb-fixture.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const FX = path.join(ROOT, 'tests/fixtures/rafdb');

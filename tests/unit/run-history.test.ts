@@ -14,7 +14,7 @@ import {
   appendEpoch, deleteRun, getRun, listRuns, renameRun, saveRun, storeImportedRuns, RunStoreError, type RunRecord,
 } from '../../src/storage/run-store.ts';
 import { announceRun, closeRunChannel, listenRuns, type RunAnnouncement } from '../../src/storage/run-channel.ts';
-import type { EpochMetrics } from '../../src/engine/trainer.ts';
+import type { EpochMetrics } from '../../src/engine/run-types.ts';
 import { buildRunJson, runJsonText } from '../../src/ui/export/run-export.ts';
 import {
   cellEpochsText, comparisonTables, lastFiveMean, nextNoiseRate, noiseColumn, noiseRateOf, overlayRows, runColor, runColors, RUN_PALETTE, runStateOfRecord,

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { reduceRun, useLab, isRunning, type RunState } from '../../src/ui/store.ts';
 import type { FromWorker, StartedMessage } from '../../src/worker/protocol.ts';
 import { defaultTrainConfig } from '../../src/engine/config.ts';
-import type { EpochMetrics } from '../../src/engine/trainer.ts';
+import type { EpochMetrics } from '../../src/engine/run-types.ts';
 import { DEFAULT_SETTINGS, PRESETS, parseSettings, type PresetName } from '../../src/ui/settings.ts';
 
 const config = { ...defaultTrainConfig('resnet18'), width: 4, size: 32, epochs: 3 };

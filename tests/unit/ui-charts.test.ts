@@ -22,7 +22,7 @@ import {
   toCsv,
   type RunExportInput,
 } from '../../src/ui/export/run-export.ts';
-import type { EpochMetrics, StepLog } from '../../src/engine/trainer.ts';
+import type { EpochMetrics, StepLog } from '../../src/engine/run-types.ts';
 import { defaultTrainConfig } from '../../src/engine/config.ts';
 
 const close = (a: number, b: number, eps = 1e-12) => assert.ok(Math.abs(a - b) <= eps, `${a} vs ${b}`);

@@ -1,6 +1,6 @@
 // The per-epoch charts' data (accuracy, memorisation, learning rate), from the run's EpochMetrics.
 // Pure (no DOM, no React).
-import type { EpochMetrics } from '../../engine/trainer.ts';
+import type { EpochMetrics } from '../../engine/run-types.ts';
 
 export interface AccuracyRow {
   epoch: number;

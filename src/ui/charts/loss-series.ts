@@ -3,7 +3,7 @@
 // Pure (no DOM, no React). The store appends step batches to a new array each time; the builder
 // notices when the new array extends the one it saw and only takes in the new steps, so a chart
 // update costs O(new steps + drawn rows), not O(all steps).
-import type { StepLog } from '../../engine/trainer.ts';
+import type { StepLog } from '../../engine/run-types.ts';
 import { EmaSmoother } from './smoothing.ts';
 import { MinMaxBuckets } from './downsample.ts';
 

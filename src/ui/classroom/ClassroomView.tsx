@@ -4,7 +4,7 @@
 // under two runs side by side; below, the feature picture of the run. The models are evaluated in
 // the inspect worker (workers/inspect.worker.ts), never on the page's thread.
 import { useEffect } from 'react';
-import { CLASS_NAMES } from '../../data/types.ts';
+import { CLASS_NAMES } from '../../engine/dataset.ts';
 import { useClassroom, STEPS } from './classroom-store.ts';
 import { RunPicker } from './RunPicker.tsx';
 import { StepNav, WalkthroughStage } from './Walkthrough.tsx';

@@ -4,7 +4,7 @@
 // and marks it in both plots. Compute on demand, with progress and Cancel. Usable in any view:
 // pass the run's key.
 import { useEffect, useMemo, useRef, useState, type MouseEvent } from 'react';
-import { CLASS_NAMES } from '../../data/types.ts';
+import { CLASS_NAMES } from '../../engine/dataset.ts';
 import { MAX_EMBED_SAMPLES, type EmbeddingResult } from '../../worker/inspect-protocol.ts';
 import { rgbToRgba } from '../attention/colormap.ts';
 import { useEmbedding, type EmbeddingProgress } from './embedding-store.ts';
@@ -110,9 +110,9 @@ function Legend() {
 function progressText(p: EmbeddingProgress): string {
   const eta = p.etaSeconds !== null && p.done < p.total ? ` · about ${Math.ceil(p.etaSeconds)} s left` : '';
   if (p.phase === 'data') return `Loading the run's data… ${p.total ? Math.round((p.done / p.total) * 100) : 0}%`;
-  if (p.phase === 'features') return `Features: ${p.done} / ${p.total} images${p.rate ? ` · ${p.rate.toFixed(1)} images/s` : ''}${eta}`;
+  if (p.phase === 'features') return `Features: ${p.done} / ${p.total} images${p.perSecond ? ` · ${p.perSecond.toFixed(1)} images/s` : ''}${eta}`;
   if (p.total === 0) return `${p.detail}…`;
-  return `UMAP layout: epoch ${p.done} / ${p.total}${p.rate ? ` · ${p.rate.toFixed(0)} epochs/s` : ''}${eta}`;
+  return `UMAP layout: epoch ${p.done} / ${p.total}${p.perSecond ? ` · ${p.perSecond.toFixed(0)} epochs/s` : ''}${eta}`;
 }
 
 export function EmbeddingPanel({ runKey, trainCount, runName }: { runKey: string | null; trainCount?: number; runName?: string }) {

@@ -2,7 +2,7 @@
 // erased view 1 with its attention map, view 2's map flipped back, their difference, the
 // prediction and the consistency loss, one row per run.
 import { useMemo } from 'react';
-import { CLASS_NAMES } from '../../data/types.ts';
+import { CLASS_NAMES } from '../../engine/dataset.ts';
 import type { RunRecord } from '../../storage/run-store.ts';
 import { ImageCanvas } from './ImageCanvas.tsx';
 import { useClassroom, withCheckpoint, type Slot, type SlotState } from './classroom-store.ts';

@@ -3,7 +3,7 @@
 // map flipped back, their difference and the consistency loss. Big pictures and one or two plain
 // sentences per step; Back/Next (and the arrow keys, see ClassroomView) move between steps.
 import { useMemo, type ReactElement } from 'react';
-import { CLASS_NAMES } from '../../data/types.ts';
+import { CLASS_NAMES } from '../../engine/dataset.ts';
 import { ImageCanvas } from './ImageCanvas.tsx';
 import { useClassroom, STEPS } from './classroom-store.ts';
 import { formatNumber, walkthroughLayers } from './overlays.ts';

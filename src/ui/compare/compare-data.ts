@@ -2,9 +2,9 @@
 // a run's method, noise rate and setup, the paper-style table (mean test accuracy of the last 5
 // epochs per method × noise rate, with the paper's RAF-DB ResNet-50 numbers beside), the overlaid
 // curves, and a read-only lab state of a stored run. No React, no DOM, no TensorFlow.js.
-import type { EpochMetrics } from '../../engine/trainer.ts';
+import type { EpochMetrics } from '../../engine/run-types.ts';
 import type { AttentionHistory, RunRecord } from '../../storage/run-store.ts';
-import type { StepLog } from '../../engine/trainer.ts';
+import type { StepLog } from '../../engine/run-types.ts';
 import { meanOfLast } from '../../engine/metrics.ts';
 import type { RunState } from '../store.ts';
 import { settingsOfRun } from '../settings.ts';

@@ -3,13 +3,13 @@
 // JSON, the lab's single-run export (src/ui/export/run-export.ts) and `eac train --out FILE`
 // (src/cli/train.ts). Imports become records with status 'done' and no checkpoint; a file that is
 // none of these is refused with a message that says what was expected. Pure (no DOM, no storage).
-import type { EpochMetrics, RunSummary } from '../../engine/trainer.ts';
+import type { EpochMetrics, RunSummary } from '../../engine/run-types.ts';
 import type { TrainConfig } from '../../engine/config.ts';
-import type { DataOptions } from '../../worker/protocol.ts';
+import type { DataOptions } from '../../engine/run-request.ts';
 import type { RunRecord } from '../../storage/run-store.ts';
 import { meanOfLast } from '../../engine/metrics.ts';
 import { epochCsvHeader, toCsv, RUN_JSON_FORMAT, type CsvValue } from '../export/run-export.ts';
-import { CLASS_NAMES } from '../../data/types.ts';
+import { CLASS_NAMES } from '../../engine/dataset.ts';
 import { hashString, methodOf, noiseRateOf } from './compare-data.ts';
 
 export const RUNS_JSON_FORMAT = 'eac-lab-runs';

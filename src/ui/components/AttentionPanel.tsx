@@ -4,7 +4,7 @@
 // maps kept per epoch.
 import { memo, useEffect, useMemo, useRef, useState, type ChangeEvent } from 'react';
 import { useLabDeferred } from '../store.ts';
-import { CLASS_NAMES } from '../../data/types.ts';
+import { CLASS_NAMES } from '../../engine/dataset.ts';
 import type { AttentionMaps, AttentionSample, AttentionViews } from '../../engine/attention.ts';
 import type { Box } from '../../engine/augment.ts';
 import { classMap } from '../../engine/maps.ts';

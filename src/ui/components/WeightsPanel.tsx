@@ -3,7 +3,7 @@
 import { useEffect, useState, type ChangeEvent, type DragEvent, type KeyboardEvent } from 'react';
 import type { Arch } from '../../engine/resnet.ts';
 import type { WeightsRecord } from '../../storage/weights-records.ts';
-import { STAGE_LABELS, type ImportStage } from '../../worker/weights-protocol.ts';
+import { STAGE_LABELS, type ImportStage } from '../../storage/import-stages.ts';
 import { isImporting, useWeights, type ImportState } from '../weights-store.ts';
 import {
   cancelImport, deleteWeights, importWeights, refreshStorage, refreshWeights, renameWeights, requestPersistence, selectWeights,

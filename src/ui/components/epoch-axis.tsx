@@ -7,7 +7,7 @@
 import { useMemo } from 'react';
 import { useLab, type LabState } from '../store.ts';
 import { useStaggered } from './useStaggered.ts';
-import type { EpochMetrics } from '../../engine/trainer.ts';
+import type { EpochMetrics } from '../../engine/run-types.ts';
 import { niceTicks } from '../charts/ticks.ts';
 
 interface TickProps {

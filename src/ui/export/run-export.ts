@@ -1,9 +1,9 @@
 // A run's metrics as files: one CSV row per epoch, one CSV row per step, and a JSON document with
 // everything needed to reproduce and compare the run (configuration, data, seeds, versions).
 // Pure (no DOM): ExportPanel hands the results to download.ts; the unit tests read them directly.
-import type { EpochMetrics, RunSummary, StepLog } from '../../engine/trainer.ts';
+import type { EpochMetrics, RunSummary, StepLog } from '../../engine/run-types.ts';
 import type { StartedMessage } from '../../worker/protocol.ts';
-import { CLASS_NAMES } from '../../data/types.ts';
+import { CLASS_NAMES } from '../../engine/dataset.ts';
 
 /** What the exports read of the store's run (RunState fits it). */
 export interface RunExportInput {
