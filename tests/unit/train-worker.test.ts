@@ -42,7 +42,7 @@ function start(epochs: number): StartMessage {
   return {
     type: 'start', runId: runCount, runKey: `test-run-${runCount}`,
     config: { arch: 'resnet18', width: 2, size: 32, batchSize: 8, epochs, evalBatchSize: 10, seed: 3 },
-    data: { kind: 'demo', seed: 0, trainCount: 16, testCount: 6, noiseRate: 0.25, noiseSeed: 1 },
+    data: { kind: 'demo', seed: 0, trainCount: 16, testCount: 6, noiseRate: 0.25, noiseSeed: 2 },
     attention: { count: 2, seed: 0 },
   };
 }
@@ -61,7 +61,7 @@ test('a run posts started, steps, epochs and done; stopped at a checkpoint, it r
   assert.equal(ofType(whole, 'attention').length, 3, 'epoch 0, 1 and 2');
   assert.equal(ofType(whole, 'step').flatMap((m) => m.points).length, 4, '2 epochs of 2 steps');
   const clean = generateDemoDataset({ seed: 0, trainCount: 16, testCount: 0 }).train.cleanLabels;
-  const expectFlipped = noiseReport(clean, symmetricNoise(clean, 0.25, 1), 0.25, 1).changed;
+  const expectFlipped = noiseReport(clean, symmetricNoise(clean, 0.25, 2), 0.25, 2).changed;
   assert.ok(expectFlipped > 0);
   assert.equal(ofType(whole, 'started')[0].flippedLabels, expectFlipped);
   const done = ofType(whole, 'done');
