@@ -87,10 +87,11 @@ const MAX_LONG_BYTES = 4096;
 const LAZY_UNICODE = 4096;
 
 export const NUMPY_MODULES = ['numpy.core.multiarray', 'numpy._core.multiarray', 'numpy.core.numeric', 'numpy._core.numeric', 'numpy'];
-export const TORCH_STORAGES: Record<string, string> = {
-  FloatStorage: 'float32', DoubleStorage: 'float64', HalfStorage: 'float16', BFloat16Storage: 'bfloat16',
-  LongStorage: 'int64', IntStorage: 'int32', ShortStorage: 'int16', CharStorage: 'int8', ByteStorage: 'uint8', BoolStorage: 'bool',
-};
+/** Storage class → dtype. A Map: a name from a file ("constructor", "__proto__") finds only these. */
+export const TORCH_STORAGES: ReadonlyMap<string, string> = new Map([
+  ['FloatStorage', 'float32'], ['DoubleStorage', 'float64'], ['HalfStorage', 'float16'], ['BFloat16Storage', 'bfloat16'],
+  ['LongStorage', 'int64'], ['IntStorage', 'int32'], ['ShortStorage', 'int16'], ['CharStorage', 'int8'], ['ByteStorage', 'uint8'], ['BoolStorage', 'bool'],
+]);
 
 /** The globals a weight pickle may name; everything else is refused. */
 function whitelisted(module: string, name: string): boolean {
@@ -120,7 +121,7 @@ function whitelisted(module: string, name: string): boolean {
     case 'torch.Size':
       return true;
   }
-  return module === 'torch' && name in TORCH_STORAGES;
+  return module === 'torch' && TORCH_STORAGES.has(name);
 }
 
 export function refusedMessage(full: string): string {
