@@ -92,6 +92,17 @@ export function decodeLimitText(fileBytes: number): string {
   return `${DECODE_FACTOR}× the file's ${fileBytes} bytes + ${DECODE_FLOOR_BYTES / 2 ** 20} MiB`;
 }
 
+/**
+ * The largest weight file read (the VGGFace2 ResNet-50 pickle is 160 MB; a 2 GiB file does not
+ * fit a browser tab's memory beside its decoded values anyway).
+ */
+export const MAX_WEIGHT_FILE_BYTES = 2 * 1024 ** 3;
+
+/** Why a weight file of this size is not read, or null when it may be. */
+export function weightFileSizeRefusal(size: number): string | null {
+  return size > MAX_WEIGHT_FILE_BYTES ? `${size} bytes, more than the ${MAX_WEIGHT_FILE_BYTES / 1024 ** 3} GiB a weight file may have` : null;
+}
+
 /** The most of a name or text from a file that an error quotes. */
 export const QUOTE_CHARS = 80;
 
