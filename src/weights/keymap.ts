@@ -256,9 +256,7 @@ export function mapWeights(tensors: Map<string, WeightTensor>, opts: MapOptions 
     }
     const key = byEngineKey.get(p.name)!;
     const t = tensors.get(key)!;
-    const v = ownedEngineValues(p.name, t, scratch);
-    checkValues(key, p.kind, v);
-    values.set(p.name, v);
+    values.set(p.name, ownedEngineValues(p.name, t, scratch, (src) => checkValues(key, p.kind, src)));
     if (opts.release) tensors.delete(key);
   }
   if (opts.release) tensors.clear();
@@ -268,7 +266,7 @@ export function mapWeights(tensors: Map<string, WeightTensor>, opts: MapOptions 
 /**
  * Refuses values a trained network never holds and that would only surface later as NaN logits
  * or a "diverged" run: NaN/±Inf anywhere, a negative BatchNorm running variance (its square root
- * is taken), and an empty tensor. Names the file's key.
+ * is taken), and an empty tensor. Names the file's key; indices are in the file's (PyTorch) order.
  */
 function checkValues(fileKey: string, kind: ParamInfo['kind'], v: Float32Array): void {
   const name = clip(fileKey);
@@ -289,11 +287,12 @@ function checkValues(fileKey: string, kind: ParamInfo['kind'], v: Float32Array):
  * where that needs a copy (unaligned or big-endian bytes), into one reused scratch buffer rather
  * than a new array each (garbage until the next collection).
  */
-function ownedEngineValues(name: string, t: WeightTensor, scratch: { buffer: ArrayBuffer }): Float32Array {
+function ownedEngineValues(name: string, t: WeightTensor, scratch: { buffer: ArrayBuffer }, check: (fileOrder: Float32Array) => void): Float32Array {
   const transposed = layoutDiffers(name, t.shape);
   const bytes = 4 * t.shape.reduce((a, b) => a * b, 1);
   if (transposed && t.dtype === 'float32' && scratch.buffer.byteLength < bytes) scratch.buffer = new ArrayBuffer(bytes);
   const src = tensorToFloat32(t, transposed ? scratch.buffer : undefined);
+  check(src);
   const data = torchToEngine(name, src, t.shape).data;
   if (data !== src) return data;
   return data.buffer === scratch.buffer || data.byteLength !== data.buffer.byteLength ? data.slice() : data;

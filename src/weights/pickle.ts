@@ -158,6 +158,11 @@ function spend(n: number, what: string): void {
 
 export function latin1(b: Uint8Array): string {
   let s = '';
+  // Short lines (GLOBAL names) one by one: spreading a small subarray costs more than the line.
+  if (b.length <= 64) {
+    for (let i = 0; i < b.length; i++) s += String.fromCharCode(b[i]);
+    return s;
+  }
   for (let i = 0; i < b.length; i += 8192) s += String.fromCharCode(...b.subarray(i, Math.min(b.length, i + 8192)));
   return s;
 }
