@@ -1,6 +1,7 @@
 // Command-line parsing helpers: every bad value becomes a one-line error naming the flag.
-import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { readRegularFile } from './read-file.ts';
+import { weightFileSizeRefusal } from '../weights/tensor.ts';
 
 export class UsageError extends Error {}
 
@@ -42,10 +43,9 @@ export function choice<T extends string>(values: Record<string, unknown>, flag: 
 }
 
 /**
- * A file's bytes as a Uint8Array view of readFileSync's Buffer: `new Uint8Array(buffer)` would copy
- * them (a weight file is then in memory twice, and the weights readers keep views of these bytes).
+ * A weight file's bytes, in a buffer of their own (the weights readers keep views of them): a
+ * regular file no larger than a weight file may be; anything else is a one-line error.
  */
 export function readFileBytes(file: string): Uint8Array {
-  const b = readFileSync(file);
-  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  return readRegularFile(file, weightFileSizeRefusal);
 }

@@ -7,6 +7,7 @@
 import type { UseStore } from 'idb-keyval';
 import type { Arch } from '../engine/resnet-layout.ts';
 import { readWeightFile, WeightFileError, type WeightFile } from '../weights/read.ts';
+import { weightFileSizeRefusal } from '../weights/tensor.ts';
 import { mapWeights, WeightsRefusedError, type KeyReport } from '../weights/keymap.ts';
 import { SafetensorsError } from '../weights/safetensors.ts';
 import { createSha256, type Sha256 } from './sha256.ts';
@@ -124,6 +125,9 @@ export async function importWeightsFile(file: Blob, name: string, opts: ImportOp
     timings[stage] = performance.now() - stageStart;
   };
 
+  // The same refusal as `eac weights inspect`, before a buffer of the file's size is made.
+  const tooLarge = weightFileSizeRefusal(total);
+  if (tooLarge) throw new WeightFileError(`${name}: ${tooLarge}`);
   let bytes: Uint8Array | null = null;
   let hasher: Sha256;
   try {

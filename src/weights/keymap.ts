@@ -8,7 +8,7 @@ import { describeResNet, initialValue, listParams, type Arch, type ParamInfo, ty
 import { Rng } from '../engine/rng.ts';
 import { NUM_CLASSES } from '../engine/dataset.ts';
 import { layoutDiffers, torchToEngine } from './torch-layout.ts';
-import { tensorToFloat32, type WeightTensor } from './read.ts';
+import { clip, tensorToFloat32, type WeightTensor } from './tensor.ts';
 
 export type DetectedArch = 'resnet50-caffe' | 'resnet50-torchvision' | 'resnet18';
 /** The VGGFace2 ResNet-50's identity head. */
@@ -137,6 +137,15 @@ function analyse(tensors: Map<string, WeightTensor>, opts: MapOptions): Analysis
     };
   }
   const width = conv1[0];
+  if (!(width >= 1) || conv1[2] < 1 || conv1[3] < 1) {
+    return {
+      report: {
+        ...base, arch: null, width: null, keyStyle: null, head: 'initialised', archReason: `conv1.weight has shape [${conv1.join(', ')}]: a degenerate model (no channels or an empty kernel)`,
+        missing: [], unexpected: [], mismatched: [],
+      },
+      spec: null, byEngineKey,
+    };
+  }
   const detected: Arch = byEngineKey.has('layer1.0.conv3.weight') ? 'resnet50' : 'resnet18';
   const arch: Arch = opts.arch ?? detected;
   let detectedArch: DetectedArch;
@@ -247,11 +256,28 @@ export function mapWeights(tensors: Map<string, WeightTensor>, opts: MapOptions 
     }
     const key = byEngineKey.get(p.name)!;
     const t = tensors.get(key)!;
-    values.set(p.name, ownedEngineValues(p.name, t, scratch));
+    values.set(p.name, ownedEngineValues(p.name, t, scratch, (src) => checkValues(key, p.kind, src)));
     if (opts.release) tensors.delete(key);
   }
   if (opts.release) tensors.clear();
   return { spec, values, report };
+}
+
+/**
+ * Refuses values a trained network never holds and that would only surface later as NaN logits
+ * or a "diverged" run: NaN/±Inf anywhere, a negative BatchNorm running variance (its square root
+ * is taken), and an empty tensor. Names the file's key; indices are in the file's (PyTorch) order.
+ */
+function checkValues(fileKey: string, kind: ParamInfo['kind'], v: Float32Array): void {
+  const name = clip(fileKey);
+  if (v.length === 0) throw new WeightsRefusedError(`weights: ${name} is empty (a degenerate shape)`);
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i];
+    if (!Number.isFinite(x)) throw new WeightsRefusedError(`weights: ${name} holds a non-finite value (${x} at index ${i} of ${v.length}): a diverged or corrupt checkpoint`);
+  }
+  if (kind === 'bn.running_var') {
+    for (let i = 0; i < v.length; i++) if (v[i] < 0) throw new WeightsRefusedError(`weights: ${name} holds a negative running variance (${v[i]} at index ${i} of ${v.length}): BatchNorm variances are never below 0`);
+  }
 }
 
 /**
@@ -261,11 +287,12 @@ export function mapWeights(tensors: Map<string, WeightTensor>, opts: MapOptions 
  * where that needs a copy (unaligned or big-endian bytes), into one reused scratch buffer rather
  * than a new array each (garbage until the next collection).
  */
-function ownedEngineValues(name: string, t: WeightTensor, scratch: { buffer: ArrayBuffer }): Float32Array {
+function ownedEngineValues(name: string, t: WeightTensor, scratch: { buffer: ArrayBuffer }, check: (fileOrder: Float32Array) => void): Float32Array {
   const transposed = layoutDiffers(name, t.shape);
   const bytes = 4 * t.shape.reduce((a, b) => a * b, 1);
   if (transposed && t.dtype === 'float32' && scratch.buffer.byteLength < bytes) scratch.buffer = new ArrayBuffer(bytes);
   const src = tensorToFloat32(t, transposed ? scratch.buffer : undefined);
+  check(src);
   const data = torchToEngine(name, src, t.shape).data;
   if (data !== src) return data;
   return data.buffer === scratch.buffer || data.byteLength !== data.buffer.byteLength ? data.slice() : data;
