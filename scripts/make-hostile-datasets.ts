@@ -88,15 +88,18 @@ export function makeHostileDatasets(out: string): HostileCase[] {
     cases.push({ defect, name, input, dir });
   };
   const labelsOf = (dir: string) => readFileSync(path.join(dir, LABELS), 'utf8');
+  add(0, 'clean', 'the clean fixture, 28 train / 14 test (reference)', () => undefined);
   add(10, 'dev-zero', 'an image that is a symlink to /dev/zero', (d) => linkInstead(d, FIRST_IMAGE, '/dev/zero'));
   add(10, 'dev-urandom', 'an image that is a symlink to /dev/urandom', (d) => linkInstead(d, FIRST_IMAGE, '/dev/urandom'));
   add(10, 'fifo', 'an image that is a FIFO', (d) => fifoInstead(d, FIRST_IMAGE));
   add(10, 'etc-passwd', 'an image that is a symlink to /etc/passwd', (d) => linkInstead(d, FIRST_IMAGE, '/etc/passwd'));
   add(10, 'labels-etc-passwd', 'the label file is a symlink to /etc/passwd', (d) => linkInstead(d, LABELS, '/etc/passwd'));
   add(11, 'long-spaces-150k', 'a label line with a run of 150,000 spaces (150 KB)', (d) => writeFileSync(path.join(d, LABELS), labelsOf(d) + longSpaceLine(150_000) + '\n'));
+  add(11, 'long-spaces-10m', 'a label line with a run of 10,000,000 spaces (10 MB, under the file cap)', (d) => writeFileSync(path.join(d, LABELS), labelsOf(d) + longSpaceLine(10_000_000) + '\n'));
   add(11, 'long-spaces-50m', 'a label line with a run of 50,000,000 spaces (50 MB)', (d) => writeFileSync(path.join(d, LABELS), labelsOf(d) + longSpaceLine(50_000_000) + '\n'));
   add(12, 'jpeg-16000', 'a 3 KB JPEG claiming 16000×16000', (d) => writeFileSync(path.join(d, FIRST_IMAGE), jpegClaiming(16000, 16000)));
   add(13, 'labels-2.5m', 'a label file listing 2,500,000 names (50 MB)', (d) => writeFileSync(path.join(d, LABELS), labelsOf(d) + absurdLabelText(2_500_000)));
+  add(13, 'labels-200k', 'a label file listing 200,000 names (4 MB, under the file cap)', (d) => writeFileSync(path.join(d, LABELS), labelsOf(d) + absurdLabelText(200_000)));
   add(14, 'duplicate-variants', 'train_00001 listed as .jpg, .png, .JPG, .jpeg, _aligned.jpg and bare, each with its own label', (d) =>
     writeFileSync(path.join(d, LABELS), labelsOf(d) + DUPLICATE_VARIANTS.slice(1).map((n, i) => `${n} ${((i + 1) % 7) + 1}\n`).join('')),
   );
