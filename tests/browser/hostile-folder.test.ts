@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { launchChromium, ROOT, serveBuilt, watchPage, type Served } from './harness.ts';
-import { cleanCopy, FIRST_IMAGE } from '../../scripts/make-hostile-datasets.ts';
+import { cleanCopy, FIRST_IMAGE } from '../../tools/fixtures/make-hostile-datasets.ts';
 
 const HUGE_BYTES = 5 * 2 ** 30;
 const REFUSED = 'train_00001.jpg: too large: 5 GiB (the cap is 4 MiB)';

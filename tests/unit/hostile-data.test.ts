@@ -1,6 +1,6 @@
 // Hostile and degenerate dataset folders (issue 14, defects 10-15): each is refused or skipped
 // with a one-line reason, in bounded time and memory. The inputs come from
-// scripts/make-hostile-datasets.ts; the ones that cost gigabytes or hang when the reader regresses
+// tools/fixtures/make-hostile-datasets.ts; the ones that cost gigabytes or hang when the reader regresses
 // run `eac dataset inspect` in a child process (tests/unit/inspect-child.ts) with
 // --max-old-space-size, a timeout and a peak-RSS bound, so a regression fails instead of hanging.
 //
@@ -32,7 +32,7 @@ import {
   LABELS,
   linkInstead,
   longSpaceLine,
-} from '../../scripts/make-hostile-datasets.ts';
+} from '../../tools/fixtures/make-hostile-datasets.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CHILD = path.join(ROOT, 'tests/unit/inspect-child.ts');

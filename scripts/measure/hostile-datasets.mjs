@@ -1,10 +1,10 @@
 // Runs `eac dataset inspect DIR --json` under /usr/bin/time -v on each hostile folder that
-// scripts/make-hostile-datasets.ts wrote, and prints a Markdown table: outcome, wall time, peak
+// tools/fixtures/make-hostile-datasets.ts wrote, and prints a Markdown table: outcome, wall time, peak
 // RSS. A watchdog kills a run past --timeout seconds or --max-rss MB (the unfixed reader would
 // otherwise take the machine), and the table says so.
 //
-//   node --import tsx scripts/make-hostile-datasets.ts /tmp/hostile
-//   node scripts/measure-hostile-datasets.mjs /tmp/hostile [--repo DIR] [--timeout 60] [--max-rss 3000] [--only a,b]
+//   node --import tsx tools/fixtures/make-hostile-datasets.ts /tmp/hostile
+//   node scripts/measure/hostile-datasets.mjs /tmp/hostile [--repo DIR] [--timeout 60] [--max-rss 3000] [--only a,b]
 import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -16,8 +16,8 @@ const { values: o, positionals } = parseArgs({
   options: { repo: { type: 'string' }, timeout: { type: 'string', default: '60' }, 'max-rss': { type: 'string', default: '3000' }, only: { type: 'string' } },
 });
 const casesDir = positionals[0];
-if (!casesDir) throw new Error('usage: node scripts/measure-hostile-datasets.mjs CASES_DIR [--repo DIR] [--timeout S] [--max-rss MB] [--only a,b]');
-const repo = path.resolve(o.repo ?? path.join(path.dirname(fileURLToPath(import.meta.url)), '..'));
+if (!casesDir) throw new Error('usage: node scripts/measure/hostile-datasets.mjs CASES_DIR [--repo DIR] [--timeout S] [--max-rss MB] [--only a,b]');
+const repo = path.resolve(o.repo ?? path.join(path.dirname(fileURLToPath(import.meta.url)), '../..'));
 const timeoutMs = Number(o.timeout) * 1000;
 const maxRssKb = Number(o['max-rss']) * 1024;
 const only = o.only ? new Set(o.only.split(',')) : null;
