@@ -4,7 +4,10 @@
 import { parseWithPositionals, UsageError } from './args.ts';
 import { nodeFolderFsWithin } from './node-folder-fs.ts';
 import { emitJson, formatSeconds, progress } from './output.ts';
+import { formatBytes, MAX_IMAGE_FILE_BYTES, MAX_LABEL_FILE_BYTES } from '../data/folder.ts';
+import { MAX_JPEG_SIDE } from '../data/jpeg.ts';
 import { initJpegDecoderNode } from '../data/jpeg-node.ts';
+import { MAX_LABEL_LINES } from '../data/labels.ts';
 import { RafDbError, readRafDb, type RafDbReport } from '../data/rafdb.ts';
 import type { Dataset } from '../engine/dataset.ts';
 
@@ -12,7 +15,9 @@ export { nodeFolderFs } from './node-folder-fs.ts';
 
 export const DATASET_HELP = `eac dataset inspect DIR [--labels FILE_OR_NAME] [--json] [--out FILE]
   DIR: RAF-DB's basic/ folder, the RAF-DB folder above it, or its parent
-  --labels: a training label file in EmoLabel/ (e.g. noise01.txt) or a path; its noise is measured`;
+  --labels: a training label file in EmoLabel/ (e.g. noise01.txt) or a path; its noise is measured
+  Reads only regular files inside DIR (links leading out are not followed); skips images over
+  ${formatBytes(MAX_IMAGE_FILE_BYTES)} or ${MAX_JPEG_SIDE}×${MAX_JPEG_SIDE} pixels; refuses label files over ${formatBytes(MAX_LABEL_FILE_BYTES)} or ${MAX_LABEL_LINES.toLocaleString('en-US')} lines.`;
 
 /** Reads a RAF-DB folder with progress on stderr; errors become one-line UsageErrors. */
 export async function loadRafDbFolder(dir: string, labels?: string, opts: { signal?: AbortSignal; flag?: string } = {}): Promise<{ dataset: Dataset; report: RafDbReport }> {
