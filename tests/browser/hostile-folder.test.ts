@@ -6,7 +6,7 @@
 //   node --import tsx --test tests/browser/hostile-folder.test.ts
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, truncateSync } from 'node:fs';
+import { mkdtempSync, rmSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
@@ -28,6 +28,7 @@ before(async () => {
 
 after(async () => {
   await served?.close();
+  if (folder) rmSync(path.dirname(folder), { recursive: true, force: true });
 });
 
 const text = async (page: Page, testId: string) => ((await page.getByTestId(testId).first().textContent()) ?? '').trim();

@@ -5,10 +5,10 @@
 // --max-old-space-size, a timeout and a peak-RSS bound, so a regression fails instead of hanging.
 //
 //   node --import tsx --test tests/unit/hostile-data.test.ts
-import { test, before } from 'node:test';
+import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,6 +46,10 @@ const CHILD_MAX_RSS_MB = 600;
 
 before(async () => {
   await initJpegDecoderNode();
+});
+
+after(() => {
+  rmSync(TMP, { recursive: true, force: true });
 });
 
 let cases = 0;
