@@ -1,42 +1,33 @@
 // `eac dataset inspect DIR`: reads a RAF-DB basic folder the way training will and reports what
 // it found (counts per class, missing and unreadable images, bad label lines, measured noise).
-// Also the Node FolderFs and the loader `eac train --data` uses.
-import { readdir, readFile, stat } from 'node:fs/promises';
-import path from 'node:path';
+// Also the loader `eac train --data` uses.
 import { parseWithPositionals, UsageError } from './args.ts';
+import { nodeFolderFsWithin } from './node-folder-fs.ts';
 import { emitJson, formatSeconds, progress } from './output.ts';
-import type { FolderFs } from '../data/folder.ts';
+import { formatBytes, MAX_IMAGE_FILE_BYTES, MAX_LABEL_FILE_BYTES } from '../data/folder.ts';
+import { MAX_JPEG_SIDE } from '../data/jpeg.ts';
 import { initJpegDecoderNode } from '../data/jpeg-node.ts';
+import { MAX_LABEL_LINES } from '../data/labels.ts';
 import { RafDbError, readRafDb, type RafDbReport } from '../data/rafdb.ts';
 import type { Dataset } from '../engine/dataset.ts';
 
+export { nodeFolderFs } from './node-folder-fs.ts';
+
 export const DATASET_HELP = `eac dataset inspect DIR [--labels FILE_OR_NAME] [--json] [--out FILE]
   DIR: RAF-DB's basic/ folder, the RAF-DB folder above it, or its parent
-  --labels: a training label file in EmoLabel/ (e.g. noise01.txt) or a path; its noise is measured`;
-
-/** Node's file system as a FolderFs (directories listed with a trailing '/', symlinks followed). */
-export const nodeFolderFs: FolderFs = {
-  async list(dir) {
-    const entries = await readdir(dir, { withFileTypes: true });
-    const out: string[] = [];
-    for (const e of entries) {
-      let isDir = e.isDirectory();
-      if (e.isSymbolicLink()) isDir = await stat(path.join(dir, e.name)).then((s) => s.isDirectory(), () => false);
-      out.push(isDir ? e.name + '/' : e.name);
-    }
-    return out.sort();
-  },
-  async read(p) {
-    return new Uint8Array(await readFile(p));
-  },
-};
+  --labels: a training label file in EmoLabel/ (e.g. noise01.txt) or a path; its noise is measured
+  Reads only regular files inside DIR (links leading out are not followed); skips images over
+  ${formatBytes(MAX_IMAGE_FILE_BYTES)} or ${MAX_JPEG_SIDE}×${MAX_JPEG_SIDE} pixels; refuses label files over ${formatBytes(MAX_LABEL_FILE_BYTES)} or ${MAX_LABEL_LINES.toLocaleString('en-US')} lines.`;
 
 /** Reads a RAF-DB folder with progress on stderr; errors become one-line UsageErrors. */
 export async function loadRafDbFolder(dir: string, labels?: string, opts: { signal?: AbortSignal; flag?: string } = {}): Promise<{ dataset: Dataset; report: RafDbReport }> {
   await initJpegDecoderNode();
   let last = 0;
   try {
-    const r = await readRafDb(nodeFolderFs, dir, {
+    // Confined to the folder: a stranger's symlink to /etc/passwd is not read; a --labels path the
+    // user typed is theirs to name.
+    const fs = nodeFolderFsWithin(dir, { allow: labels !== undefined && /[/\\]/.test(labels) ? [labels] : [] });
+    const r = await readRafDb(fs, dir, {
       labels,
       signal: opts.signal,
       onProgress: (p) => {

@@ -9,7 +9,7 @@
 // Every source is presented as one virtual root folder that holds the dropped or chosen items, so
 // paths look like `RAF-DB/basic/EmoLabel/list_patition_label.txt` whichever way they came.
 // No DOM types beyond what a worker has: the handle and entry shapes are declared structurally.
-import { joinPath, type FolderFs } from './folder.ts';
+import { checkFileSize, joinPath, type FolderFs } from './folder.ts';
 
 /** A FolderFs that also knows file sizes without reading them (for the dataset cache's key). */
 export interface SizedFolderFs extends FolderFs {
@@ -70,6 +70,18 @@ function abortError(signal: AbortSignal): unknown {
 }
 
 /**
+ * A File's bytes, refused by its size before any is read: a huge file (a dropped disk image, a
+ * link to a device the browser snapshotted) costs nothing. The length is checked again in case
+ * the size was stale.
+ */
+async function readCapped(file: FileLike, maxBytes: number): Promise<Uint8Array> {
+  checkFileSize(file.size, maxBytes);
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  checkFileSize(bytes.length, maxBytes);
+  return bytes;
+}
+
+/**
  * A flat list of files with relative paths as a folder tree. Directories are implied by the paths;
  * the root ('') holds the top-level names.
  */
@@ -101,8 +113,8 @@ export function fileListFs<F extends FileLike>(files: readonly RelativeFile<F>[]
       if (!entries) throw new Error(`no such directory: ${dir}`);
       return [...entries].sort();
     },
-    async read(path) {
-      return new Uint8Array(await fileAt(path).arrayBuffer());
+    async read(path, maxBytes) {
+      return readCapped(fileAt(path), maxBytes);
     },
     async size(path) {
       return fileAt(path).size;
@@ -187,8 +199,8 @@ export function handlesFs(handles: readonly HandleLike[]): SizedFolderFs {
       }
       return out.sort();
     },
-    async read(path) {
-      return new Uint8Array(await (await fileAt(path)).arrayBuffer());
+    async read(path, maxBytes) {
+      return readCapped(await fileAt(path), maxBytes);
     },
     async size(path) {
       return (await fileAt(path)).size;

@@ -4,9 +4,9 @@
 // skipped and reported, never fatal while the rest is usable. Works on any FolderFs (Node's fs,
 // browser directory handles).
 import { pillowBilinearCoefficients } from '../engine/pillow-coefficients.ts';
-import { entryName, isDirEntry, isStrayFile, joinPath, type FolderFs } from './folder.ts';
+import { entryName, FileRefusedError, isDirEntry, isStrayFile, joinPath, MAX_IMAGE_FILE_BYTES, MAX_LABEL_FILE_BYTES, type FolderFs } from './folder.ts';
 import { decodeJpeg, JpegError } from './jpeg.ts';
-import { applyTrainingLabels, CLEAN_LABEL_FILE, parseLabelText, splitEntries, type BadLine, type LabelEntry, type NoiseMeasure } from './labels.ts';
+import { applyTrainingLabels, CLEAN_LABEL_FILE, LabelFileError, parseLabelText, splitEntries, type BadLine, type LabelEntry, type NoiseMeasure, type ParsedLabels } from './labels.ts';
 import { CLASS_NAMES, NUM_CLASSES, type Dataset, type Split } from '../engine/dataset.ts';
 
 export const RAFDB_SIZE = 100;
@@ -110,19 +110,43 @@ export async function locateRafDb(fs: FolderFs, dir: string): Promise<{ root: st
 
 const decodeText = (b: Uint8Array) => new TextDecoder('utf-8').decode(b);
 
-async function readLabelFile(fs: FolderFs, emoLabel: string, spec: string): Promise<{ file: string; text: string }> {
+/** A label file's text; a refused file (too large, not a regular file, outside the folder) is a RafDbError. */
+async function readLabelText(fs: FolderFs, path: string): Promise<string> {
+  try {
+    return decodeText(await fs.read(path, MAX_LABEL_FILE_BYTES));
+  } catch (e) {
+    if (e instanceof FileRefusedError) throw new RafDbError(`${path}: ${e.reason}`);
+    throw e;
+  }
+}
+
+/** Parses a label file; one refused as a whole (absurdly many lines) is a RafDbError naming it. */
+function parseLabelFile(path: string, text: string): ParsedLabels {
+  try {
+    return parseLabelText(text);
+  } catch (e) {
+    if (e instanceof LabelFileError) throw new RafDbError(`${path}: ${e.message}`);
+    throw e;
+  }
+}
+
+async function readLabelFile(fs: FolderFs, emoLabel: string, spec: string): Promise<{ file: string; path: string; text: string }> {
   const emoEntries = (await tryList(fs, emoLabel)) ?? [];
   const isPath = /[/\\]/.test(spec);
   if (!isPath) {
     for (const cand of [spec, `${spec}.txt`]) {
       const e = findEntry(emoEntries, cand, false);
-      if (e) return { file: entryName(e), text: decodeText(await fs.read(joinPath(emoLabel, entryName(e)))) };
+      if (e) {
+        const path = joinPath(emoLabel, entryName(e));
+        return { file: entryName(e), path, text: await readLabelText(fs, path) };
+      }
     }
   }
   try {
-    const text = decodeText(await fs.read(spec));
-    return { file: spec.split(/[/\\]/).pop() ?? spec, text };
-  } catch {
+    const text = await readLabelText(fs, spec);
+    return { file: spec.split(/[/\\]/).pop() ?? spec, path: spec, text };
+  } catch (e) {
+    if (e instanceof RafDbError) throw new RafDbError(`--labels ${e.message}`);
     const others = emoEntries.filter((e) => !isDirEntry(e) && !isStrayFile(e)).map(entryName);
     throw new RafDbError(`--labels ${spec}: no such label file in ${emoLabel}/ (${others.length ? `it has ${others.join(', ')}` : 'it is empty'}) nor as a path`);
   }
@@ -195,7 +219,8 @@ export async function readRafDb(fs: FolderFs, dir: string, opts: RafDbOptions = 
   const cleanEntry = findEntry(emoEntries, CLEAN_LABEL_FILE, false);
   if (!cleanEntry) throw new RafDbError(`${where.emoLabel}/ has no ${CLEAN_LABEL_FILE} (the clean label file RAF-DB ships; found: ${emoEntries.filter((e) => !isStrayFile(e)).map(entryName).join(', ') || 'nothing'})`);
   const cleanFile = entryName(cleanEntry);
-  const parsed = parseLabelText(decodeText(await fs.read(joinPath(where.emoLabel, cleanFile))));
+  const cleanPath = joinPath(where.emoLabel, cleanFile);
+  const parsed = parseLabelFile(cleanPath, await readLabelText(fs, cleanPath));
   const split = splitEntries(parsed);
   const badLines: BadLine[] = split.badLines.map((b) => ({ ...b, file: cleanFile }));
   if (split.train.length + split.test.length === 0) throw new RafDbError(`${joinPath(where.emoLabel, cleanFile)} has no usable label line (${badLines.length} bad lines${badLines.length ? `, first: line ${badLines[0].line}: ${badLines[0].reason}` : ''})`);
@@ -204,7 +229,7 @@ export async function readRafDb(fs: FolderFs, dir: string, opts: RafDbOptions = 
   let noise: NoiseMeasure | null = null;
   if (opts.labels !== undefined && opts.labels !== cleanFile && opts.labels !== cleanFile.replace(/\.txt$/, '')) {
     const lf = await readLabelFile(fs, where.emoLabel, opts.labels);
-    const applied = applyTrainingLabels(split.train, lf.file, parseLabelText(lf.text));
+    const applied = applyTrainingLabels(split.train, lf.file, parseLabelFile(lf.path, lf.text));
     trainLabels = applied.labels;
     noise = applied.noise;
     badLines.push(...applied.badLines);
@@ -246,18 +271,30 @@ export async function readRafDb(fs: FolderFs, dir: string, opts: RafDbOptions = 
   const readSplit = async (entries: LabelEntry[], labels: Int32Array): Promise<Split> => {
     const S = RAFDB_SIZE;
     const pixels = S * S * 3;
-    const images = new Uint8Array(entries.length * pixels);
     const names: string[] = [];
     const keptLabels: number[] = [];
     const keptClean: number[] = [];
     // Reads run ahead of decoding: a file read is a round trip (a browser File, a directory
     // handle, a disk) that would otherwise sit idle between two decodes.
     const files = entries.map((e) => fileFor(e.name));
+    // Room for the images decoded, grown by doubling up to the number of files found: a label
+    // file's line count (or a folder of junk files) does not size it.
+    const found = files.reduce((n, f) => n + (f ? 1 : 0), 0);
+    let images = new Uint8Array(Math.min(found, 1024) * pixels);
+    const keep = (rgb: Uint8Array) => {
+      const at = names.length * pixels;
+      if (at + pixels > images.length) {
+        const grown = new Uint8Array(Math.min(found, Math.max(1, 2 * (images.length / pixels))) * pixels);
+        grown.set(images);
+        images = grown;
+      }
+      images.set(rgb, at);
+    };
     const reads = new Map<number, Promise<Uint8Array>>();
     const startRead = (j: number) => {
       const f = j < entries.length ? files[j] : null;
       if (!f || reads.has(j)) return;
-      const p = fs.read(joinPath(where.aligned, f));
+      const p = fs.read(joinPath(where.aligned, f), MAX_IMAGE_FILE_BYTES);
       p.catch(() => undefined); // awaited (and reported) in order below
       reads.set(j, p);
     };
@@ -276,7 +313,7 @@ export async function readRafDb(fs: FolderFs, dir: string, opts: RafDbOptions = 
       used.add(file);
       let reason: string | null = null;
       try {
-        const pending = reads.get(i) ?? fs.read(joinPath(where.aligned, file));
+        const pending = reads.get(i) ?? fs.read(joinPath(where.aligned, file), MAX_IMAGE_FILE_BYTES);
         reads.delete(i);
         const bytes = await pending;
         const img = decodeJpeg(bytes);
@@ -285,13 +322,13 @@ export async function readRafDb(fs: FolderFs, dir: string, opts: RafDbOptions = 
           rgb = resizeRgbPillow(img.rgb, img.height, img.width, S, S);
           resizedImages.push(e.name);
         }
-        images.set(rgb, names.length * pixels);
+        keep(rgb);
         names.push(e.name);
         keptLabels.push(labels[i]);
         keptClean.push(e.label);
       } catch (err) {
         if (signal?.aborted) throw abortError(signal);
-        reason = err instanceof JpegError ? err.reason : `cannot read: ${(err as Error).message ?? String(err)}`;
+        reason = err instanceof JpegError || err instanceof FileRefusedError ? err.reason : `cannot read: ${(err as Error).message ?? String(err)}`;
       }
       if (reason !== null) {
         unreadableImages.push(e.name);
@@ -301,7 +338,7 @@ export async function readRafDb(fs: FolderFs, dir: string, opts: RafDbOptions = 
     }
     return {
       names,
-      images: images.slice(0, names.length * pixels),
+      images: images.length === names.length * pixels ? images : images.slice(0, names.length * pixels),
       height: S,
       width: S,
       labels: Int32Array.from(keptLabels),

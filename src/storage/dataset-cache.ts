@@ -13,7 +13,7 @@
 import { createStore, promisifyRequest, type UseStore } from 'idb-keyval';
 import type { SizedFolderFs } from '../data/browser-folder.ts';
 import { entryName, isDirEntry, isStrayFile, joinPath } from '../data/folder.ts';
-import { applyTrainingLabels, CLEAN_LABEL_FILE, parseLabelText, splitEntries, type NoiseMeasure } from '../data/labels.ts';
+import { applyTrainingLabels, checkLabelLineCount, CLEAN_LABEL_FILE, parseLabelText, splitEntries, type NoiseMeasure } from '../data/labels.ts';
 import { locateRafDb, type RafDbReport } from '../data/rafdb.ts';
 import type { Dataset, Split } from '../engine/dataset.ts';
 import { sha256HexOfText } from './sha256.ts';
@@ -280,7 +280,9 @@ export async function readLabelTexts(fs: SizedFolderFs, emoLabel: string): Promi
     const path = joinPath(emoLabel, entryName(e));
     try {
       if ((await fs.size(path)) > MAX_LABEL_FILE_BYTES) continue;
-      out[entryName(e)] = new TextDecoder('utf-8').decode(await fs.read(path));
+      const text = new TextDecoder('utf-8').decode(await fs.read(path, MAX_LABEL_FILE_BYTES));
+      checkLabelLineCount(text);
+      out[entryName(e)] = text;
     } catch {
       // An unreadable extra file only loses that choice; the clean file was read by the reader.
     }

@@ -130,10 +130,10 @@ test('fileListFs: a flat list of files with paths is a folder tree (sizes withou
   assert.deepEqual(await fs.list(''), ['other.txt', 'top/']);
   assert.deepEqual(await fs.list('top'), ['a.txt', 'sub/']);
   assert.deepEqual(await fs.list('top/sub/'), ['b.jpg', 'deeper/']);
-  assert.equal(new TextDecoder().decode(await fs.read('top/a.txt')), 'hello');
+  assert.equal(new TextDecoder().decode(await fs.read('top/a.txt', 100)), 'hello');
   assert.equal(await fs.size('top/sub/b.jpg'), 7);
   await assert.rejects(fs.list('nope'), /no such directory: nope/);
-  await assert.rejects(fs.read('top/missing.txt'), /no such file: top\/missing.txt/);
+  await assert.rejects(fs.read('top/missing.txt', 100), /no such file: top\/missing.txt/);
 });
 
 test('filesFromInput: webkitRelativePath is the path (the name where it is empty)', () => {
@@ -157,7 +157,7 @@ test('handlesFs: a dropped directory handle (the RAF-DB parent) reads as Node do
   const r = await sameAsNode(two, '', basic);
   assert.equal(r, '');
   assert.equal(await two.size('EmoLabel/noise01.txt'), statSync(path.join(basic, 'EmoLabel/noise01.txt')).size);
-  await assert.rejects(two.read('EmoLabel/nope.txt'), { name: 'NotFoundError' });
+  await assert.rejects(two.read('EmoLabel/nope.txt', 100), { name: 'NotFoundError' });
 });
 
 test('readAllEntries: calls readEntries until it returns an empty batch', async () => {

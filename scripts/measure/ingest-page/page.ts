@@ -3,7 +3,7 @@
 // worker, does the reading that is not the ingest worker's: reading the bytes only, and loading a
 // dataset back from the cache. The full ingest goes through the lab's own ingest worker.
 import { fileListFs, filesFromInput, handlesFs, type HandleLike, type RelativeFile, type SizedFolderFs } from '../../../src/data/browser-folder.ts';
-import { isDirEntry, joinPath } from '../../../src/data/folder.ts';
+import { isDirEntry, joinPath, MAX_LABEL_FILE_BYTES } from '../../../src/data/folder.ts';
 import { deleteCachedDataset, loadCachedDataset } from '../../../src/storage/dataset-cache.ts';
 import type { FromIngestWorker, IngestDoneMessage, ToIngestWorker } from '../../../src/worker/ingest-protocol.ts';
 
@@ -61,7 +61,7 @@ async function readAll(fs: SizedFolderFs, t0: number, inFlight: number): Promise
   let bytes = 0;
   let next = 0;
   const lane = async () => {
-    while (next < paths.length) bytes += (await fs.read(paths[next++])).length;
+    while (next < paths.length) bytes += (await fs.read(paths[next++], MAX_LABEL_FILE_BYTES)).length;
   };
   await Promise.all(Array.from({ length: inFlight }, lane));
   return { files: paths.length, bytes, seconds: (performance.now() - t0) / 1000 };
