@@ -7,16 +7,9 @@ import wasmUrl from '@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm?url';
 import { folderFsOf } from '../src/data/browser-folder.ts';
 import { initJpegDecoder } from '../src/data/jpeg.ts';
 import { RafDbError, readRafDb } from '../src/data/rafdb.ts';
-import {
-  DatasetCacheError,
-  DatasetCacheQuotaError,
-  datasetKey,
-  folderListing,
-  getCachedDatasetInfo,
-  readLabelTexts,
-  storeDataset,
-  sweepIncomplete,
-} from '../src/storage/dataset-cache.ts';
+import { getCachedDatasetInfo, storeDataset, sweepIncomplete } from '../src/storage/dataset-cache.ts';
+import { DatasetCacheError, DatasetCacheQuotaError } from '../src/storage/datasets/errors.ts';
+import { datasetKey, folderListing, readLabelTexts } from '../src/storage/datasets/folder-key.ts';
 import { INGEST_PROGRESS_INTERVAL_MS, type FromIngestWorker, type IngestMessage, type IngestPhase, type ToIngestWorker } from '../src/worker/ingest-protocol.ts';
 
 interface WorkerScope {

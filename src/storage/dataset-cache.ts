@@ -1,45 +1,29 @@
 // The dataset cache: RAF-DB folders decoded once (workers/ingest.worker.ts) and kept in
 // IndexedDB, so a reload or a second tab trains without re-reading 15,339 JPEGs.
 //
-// Keyed by the folder's content listing (the relative names and sizes of the label files and
-// images, hashed; no pixel is read), so dropping the same folder again is answered at once, and a
-// folder whose files changed gets a new entry. Records of one dataset, written in this order so a
+// Keyed by the folder's content listing (datasets/folder-key.ts: the relative names and sizes of
+// the label files and images, hashed; no pixel is read), so dropping the same folder again is
+// answered at once, and a folder whose files changed gets a new entry. Records of one dataset, written in this order so a
 // dataset is listed only once complete:
 //   chunk/<key>/<split>/<i>   the decoded images, `chunkImages` per value (no huge structured clone)
 //   index/<key>               sample names, clean labels, the text of every EmoLabel/*.txt file
 //   meta/<key>                what the lab lists: name, counts, report, label files and noise, size
 // `pending/<key>` marks a write in progress; a write that died (tab closed) leaves chunks without
 // meta, which `sweepIncomplete` removes once its marker is stale.
-import { createStore, promisifyRequest, type UseStore } from 'idb-keyval';
-import type { SizedFolderFs } from '../data/browser-folder.ts';
-import { entryName, isDirEntry, isStrayFile, joinPath } from '../data/folder.ts';
-import { applyTrainingLabels, checkLabelLineCount, CLEAN_LABEL_FILE, parseLabelText, splitEntries, type NoiseMeasure } from '../data/labels.ts';
-import { locateRafDb, type RafDbReport } from '../data/rafdb.ts';
+import { promisifyRequest } from 'idb-keyval';
+import { applyTrainingLabels, CLEAN_LABEL_FILE, parseLabelText, splitEntries, type NoiseMeasure } from '../data/labels.ts';
+import type { RafDbReport } from '../data/rafdb.ts';
 import type { Dataset, Split } from '../engine/dataset.ts';
-import { sha256HexOfText } from './sha256.ts';
+import { DatasetCacheError } from './datasets/errors.ts';
+import { CACHE_FORMAT } from './datasets/folder-key.ts';
+import { chunkKey, db, deleteAll, estimate, getValue, indexKey, isQuotaError, metaKey, pendingKey, prefixRange, putValue, quotaError } from './datasets/idb-layout.ts';
+import { runLimited } from './datasets/limited.ts';
 
-/** Bumped when the stored layout or the decoding changes: older entries get other keys. */
-export const CACHE_FORMAT = 1;
+/** Chunk writes (or reads) in flight at once: IndexedDB overlaps them; more only holds more memory. */
+const CHUNKS_IN_FLIGHT = 3;
 export const DEFAULT_CHUNK_IMAGES = 1000;
-/** A label file larger than this is not a RAF-DB label file (the real one is ~300 kB). */
-const MAX_LABEL_FILE_BYTES = 16 << 20;
 /** A write whose marker has not moved for this long is dead (its tab was closed). */
 const STALE_WRITE_MS = 5 * 60_000;
-
-export class DatasetCacheError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'DatasetCacheError';
-  }
-}
-
-/** The browser would not store the dataset: the message says how much it needs and how much is free. */
-export class DatasetCacheQuotaError extends DatasetCacheError {
-  constructor(message: string, readonly neededBytes: number, readonly availableBytes: number | null) {
-    super(message);
-    this.name = 'DatasetCacheQuotaError';
-  }
-}
 
 /** One label file of EmoLabel/ as a training label choice. */
 export interface LabelFileInfo {
@@ -92,202 +76,6 @@ export interface CacheProgress {
   totalBytes: number;
   bytesPerSecond: number;
   etaSeconds: number | null;
-}
-
-interface StorageEstimateLike {
-  usage?: number;
-  quota?: number;
-}
-
-// ---------------------------------------------------------------------------------------------
-// the store
-
-let store: UseStore | null = null;
-let estimateFn: (() => Promise<StorageEstimateLike>) | null = null;
-
-function db(): UseStore {
-  store ??= createStore('eac-datasets', 'datasets');
-  return store;
-}
-
-/** Replaces the IndexedDB store and the storage estimate (tests: fake-indexeddb, a small quota). */
-export function configureDatasetCache(opts: { store?: UseStore | null; estimate?: (() => Promise<StorageEstimateLike>) | null }): void {
-  if (opts.store !== undefined) store = opts.store;
-  if (opts.estimate !== undefined) estimateFn = opts.estimate;
-}
-
-async function estimate(): Promise<StorageEstimateLike | null> {
-  try {
-    if (estimateFn) return await estimateFn();
-    const storage = (globalThis as { navigator?: { storage?: { estimate?: () => Promise<StorageEstimateLike> } } }).navigator?.storage;
-    return storage?.estimate ? await storage.estimate() : null;
-  } catch {
-    return null;
-  }
-}
-
-const metaKey = (key: string) => `meta/${key}`;
-const indexKey = (key: string) => `index/${key}`;
-const pendingKey = (key: string) => `pending/${key}`;
-const chunkKey = (key: string, split: 'train' | 'test', i: number) => `chunk/${key}/${split}/${i}`;
-const prefixRange = (prefix: string) => IDBKeyRange.bound(prefix, prefix + '\uffff');
-
-function getValue<T>(k: string): Promise<T | undefined> {
-  return db()('readonly', (s) => promisifyRequest(s.get(k) as IDBRequest<T | undefined>));
-}
-
-function putValue(k: string, value: unknown): Promise<void> {
-  return db()('readwrite', (s) => {
-    s.put(value, k);
-    return promisifyRequest(s.transaction);
-  });
-}
-
-/** Deletes every record of a dataset (meta first, so it leaves the list at once). */
-async function deleteAll(key: string): Promise<void> {
-  await db()('readwrite', (s) => {
-    s.delete(metaKey(key));
-    s.delete(indexKey(key));
-    s.delete(prefixRange(`chunk/${key}/`));
-    s.delete(pendingKey(key));
-    return promisifyRequest(s.transaction);
-  });
-}
-
-const MB = (b: number) => (b / 1e6).toFixed(b < 10e6 ? 1 : 0);
-
-function isQuotaError(e: unknown): boolean {
-  const name = (e as { name?: string } | null)?.name;
-  return name === 'QuotaExceededError' || /quota/i.test(String((e as Error | null)?.message ?? ''));
-}
-
-async function quotaError(needed: number, cause?: unknown): Promise<DatasetCacheQuotaError> {
-  const est = await estimate();
-  const available = est?.quota !== undefined && est.usage !== undefined ? Math.max(0, est.quota - est.usage) : null;
-  const room = available === null ? 'the browser did not say how much is free' : `the browser allows about ${MB(available)} MB more for this site (${MB(est!.usage!)} MB used of ${MB(est!.quota!)} MB)`;
-  const why = cause ? ` (${(cause as Error).message ?? String(cause)})` : '';
-  return new DatasetCacheQuotaError(
-    `cannot cache the dataset: it needs about ${MB(needed)} MB, but ${room}${why}. Delete cached datasets you no longer need, or free disk space, then try again; nothing was stored.`,
-    needed,
-    available,
-  );
-}
-
-// ---------------------------------------------------------------------------------------------
-// the key: the folder's content listing
-
-export interface ListingEntry {
-  /** Relative to the RAF-DB root, e.g. `EmoLabel/list_patition_label.txt`, `Image/aligned/train_00001_aligned.jpg`. */
-  path: string;
-  size: number;
-}
-
-export interface FolderListing {
-  /** The folder holding EmoLabel/ and Image/aligned/ (as locateRafDb found it). */
-  root: string;
-  emoLabel: string;
-  aligned: string;
-  /** Label files and images (no OS litter), sorted by path. */
-  entries: ListingEntry[];
-}
-
-async function mapLimited<T, R>(xs: readonly T[], limit: number, f: (x: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(xs.length);
-  let next = 0;
-  const lane = async () => {
-    while (next < xs.length) {
-      const i = next++;
-      out[i] = await f(xs[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, xs.length) }, lane));
-  return out;
-}
-
-/**
- * Runs tasks with at most `limit` in flight. After a failure no new task starts, and the error is
- * thrown only once every started task has settled (so nothing is still writing when the caller
- * cleans up).
- */
-async function runLimited(count: number, limit: number, task: (i: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failure: { error: unknown } | null = null;
-  const lane = async () => {
-    while (failure === null && next < count) {
-      const i = next++;
-      try {
-        await task(i);
-      } catch (e) {
-        failure ??= { error: e };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, count) }, lane));
-  if (failure) throw (failure as { error: unknown }).error;
-}
-
-/** Chunk writes (or reads) in flight at once: IndexedDB overlaps them; more only holds more memory. */
-const CHUNKS_IN_FLIGHT = 3;
-
-const relativeTo = (root: string, path: string) => (root === '' || root === '.' ? path : path.slice(root.length + (root.endsWith('/') ? 0 : 1)));
-
-/**
- * The names and sizes of the files that make the dataset (EmoLabel/ and Image/aligned/), relative
- * to the RAF-DB root, so the same folder gives the same listing whether its root, its parent or
- * basic/ was dropped. Reads no file content.
- */
-export async function folderListing(
-  fs: SizedFolderFs,
-  dir = '',
-  opts: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {},
-): Promise<FolderListing> {
-  const { signal, onProgress } = opts;
-  const where = await locateRafDb(fs, dir);
-  const files: string[] = [];
-  for (const d of [where.emoLabel, where.aligned]) {
-    for (const e of await fs.list(d)) if (!isDirEntry(e) && !isStrayFile(e)) files.push(joinPath(d, e));
-  }
-  let done = 0;
-  onProgress?.(0, files.length);
-  const sizes = await mapLimited(files, 64, async (p) => {
-    if (signal?.aborted) throw signal.reason ?? new DOMException('cancelled', 'AbortError');
-    let size = -1; // unreadable: keyed as such, reported when the reader meets it
-    try {
-      size = await fs.size(p);
-    } catch {
-      /* see above */
-    }
-    onProgress?.(++done, files.length);
-    return size;
-  });
-  const entries = files.map((p, i) => ({ path: relativeTo(where.root, p), size: sizes[i] }));
-  entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return { ...where, entries };
-}
-
-/** The cache key of a listing: a hash of its sorted paths and sizes (and the cache format). */
-export async function datasetKey(entries: readonly ListingEntry[]): Promise<string> {
-  const sorted = [...entries].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  const text = `eac-dataset-cache ${CACHE_FORMAT}\n` + sorted.map((e) => `${e.path}\t${e.size}`).join('\n');
-  return 'rafdb-' + (await sha256HexOfText(text)).slice(0, 32);
-}
-
-/** The text of every *.txt label file in EmoLabel/ (so any of them can be chosen at train time). */
-export async function readLabelTexts(fs: SizedFolderFs, emoLabel: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const e of await fs.list(emoLabel)) {
-    if (isDirEntry(e) || isStrayFile(e) || !/\.txt$/i.test(e)) continue;
-    const path = joinPath(emoLabel, entryName(e));
-    try {
-      if ((await fs.size(path)) > MAX_LABEL_FILE_BYTES) continue;
-      const text = new TextDecoder('utf-8').decode(await fs.read(path, MAX_LABEL_FILE_BYTES));
-      checkLabelLineCount(text);
-      out[entryName(e)] = text;
-    } catch {
-      // An unreadable extra file only loses that choice; the clean file was read by the reader.
-    }
-  }
-  return out;
 }
 
 // ---------------------------------------------------------------------------------------------

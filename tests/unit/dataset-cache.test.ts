@@ -14,21 +14,10 @@ import { createStore, keys, set, type UseStore } from 'idb-keyval';
 import { fileListFs, type RelativeFile } from '../../src/data/browser-folder.ts';
 import { initJpegDecoderNode } from '../../src/data/jpeg-node.ts';
 import { readRafDb } from '../../src/data/rafdb.ts';
-import {
-  configureDatasetCache,
-  DatasetCacheError,
-  DatasetCacheQuotaError,
-  datasetKey,
-  deleteCachedDataset,
-  folderListing,
-  getCachedDatasetInfo,
-  listCachedDatasets,
-  loadCachedDataset,
-  readLabelTexts,
-  storeDataset,
-  sweepIncomplete,
-  type CachedDatasetInfo,
-} from '../../src/storage/dataset-cache.ts';
+import { deleteCachedDataset, getCachedDatasetInfo, listCachedDatasets, loadCachedDataset, storeDataset, sweepIncomplete, type CachedDatasetInfo } from '../../src/storage/dataset-cache.ts';
+import { configureDatasetCache } from '../../src/storage/datasets/idb-layout.ts';
+import { DatasetCacheError, DatasetCacheQuotaError } from '../../src/storage/datasets/errors.ts';
+import { datasetKey, folderListing, readLabelTexts } from '../../src/storage/datasets/folder-key.ts';
 import { createSha256, sha256Hex } from '../../src/storage/sha256.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');

@@ -8,7 +8,7 @@ import { setupBackend, type BackendName as NodeBackend } from '../../src/cli/nod
 import { TrainError } from '../../src/engine/errors.ts';
 import { generateDemoDataset } from '../../src/data/demo.ts';
 import { noiseReport, symmetricNoise } from '../../src/data/noise.ts';
-import { DatasetCacheError } from '../../src/storage/dataset-cache.ts';
+import { DatasetCacheError } from '../../src/storage/datasets/errors.ts';
 import { getRun, loadCheckpoint } from '../../src/storage/run-store.ts';
 import type { FromWorker, StartMessage } from '../../src/worker/protocol.ts';
 import type { BackendSelection } from '../../src/worker/backend.ts';

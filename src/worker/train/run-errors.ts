@@ -2,7 +2,7 @@
 // cache's errors), and the sentence the page shows for it. Only the backends' own out-of-memory
 // failures are recognised by their wording: tfjs throws plain Errors for them.
 import { TrainError } from '../../engine/errors.ts';
-import { DatasetCacheError } from '../../storage/dataset-cache.ts';
+import { DatasetCacheError } from '../../storage/datasets/errors.ts';
 import type { ErrorKind } from '../protocol.ts';
 import { GpuFault } from './gpu-faults.ts';
 
