@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Runs every test: the type check, the unit tests on the cpu backend, the backend-sensitive tests
-// again on wasm and on WebGPU (Dawn in Node), and the browser tests in headless Chromium.
+// Runs every test: the type checks, the formatter and linter (biome), the unit tests on the cpu
+// backend, the backend-sensitive tests again on wasm and on WebGPU (Dawn in Node), and the browser
+// tests in headless Chromium.
 // Prints one closing line "tests: N passed, N failed" over all suites; exits non-zero on failure.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, mkdirSync } from 'node:fs';
@@ -8,7 +9,7 @@ import path from 'node:path';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 process.chdir(root);
-const only = process.argv.slice(2); // optional suite names: typecheck unit wasm webgpu browser
+const only = process.argv.slice(2); // optional suite names: typecheck lint unit wasm webgpu browser
 const want = (s) => only.length === 0 || only.includes(s);
 const list = (dir) => readdirSync(dir).filter((f) => f.endsWith('.test.ts')).sort().map((f) => path.join(dir, f));
 
@@ -42,6 +43,13 @@ if (want('typecheck')) {
     if (r.status === 0) passed++;
     else { failed++; failures.push(`typecheck (${project})`); }
   }
+}
+if (want('lint')) {
+  // Formatting and lint rules (biome.json): `npx biome check --write .` fixes what it can.
+  process.stdout.write('\n=== lint (biome ci) ===\n');
+  const r = spawnSync('npx', ['biome', 'ci', '.'], { stdio: 'inherit' });
+  if (r.status === 0) passed++;
+  else { failed++; failures.push('lint'); }
 }
 for (const s of suites) {
   process.stdout.write(`\n=== ${s.name}: ${s.files.length} files ===\n`);

@@ -65,7 +65,7 @@ async function readBase(opts: DataOptions, progress: (done: number, total: numbe
     return generateDemoDataset({ seed: opts.seed, trainCount: opts.trainCount, testCount: 0 }, (d, t) => progress(d, t, detail));
   }
   const detail = `reading ${opts.name} from the dataset cache`;
-  return (await loadCachedDataset(opts.key, opts.labelFile, (p) => progress(p.doneBytes, p.totalBytes, detail))).dataset;
+  return (await loadCachedDataset(opts.key, opts.labelFile, (p) => progress(p.done, p.total, detail))).dataset;
 }
 
 async function loadDataset(opts: DataOptions, progress: (done: number, total: number, detail: string) => void): Promise<Dataset> {

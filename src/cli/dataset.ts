@@ -34,7 +34,7 @@ export async function loadRafDbFolder(dir: string, labels?: string, opts: { sign
         const t = performance.now();
         if (t - last < 2000 && p.done !== p.total) return;
         last = t;
-        progress(`reading RAF-DB: ${p.done}/${p.total} images, ${p.imagesPerSecond.toFixed(0)} img/s, ETA ${formatSeconds(p.etaSeconds)}`);
+        progress(`reading RAF-DB: ${p.done}/${p.total} images, ${(p.perSecond ?? 0).toFixed(0)} img/s, ETA ${formatSeconds(p.etaSeconds)}`);
       },
     });
     for (const line of summary(r.report)) progress(line);

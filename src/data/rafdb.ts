@@ -8,6 +8,7 @@ import { entryName, FileRefusedError, isDirEntry, isStrayFile, joinPath, MAX_IMA
 import { decodeJpeg, JpegError } from './jpeg.ts';
 import { applyTrainingLabels, CLEAN_LABEL_FILE, LabelFileError, parseLabelText, splitEntries, type BadLine, type LabelEntry, type NoiseMeasure, type ParsedLabels } from './labels.ts';
 import { CLASS_NAMES, NUM_CLASSES, type Dataset, type Split } from '../engine/dataset.ts';
+import { progressAt, throttle, type Progress } from '../engine/progress.ts';
 
 export const RAFDB_SIZE = 100;
 /** Image files read ahead of the one being decoded. */
@@ -20,13 +21,8 @@ export class RafDbError extends Error {
   }
 }
 
-export interface RafDbProgress {
-  done: number;
-  total: number;
-  imagesPerSecond: number;
-  /** Seconds left at the current rate; null until measurable. */
-  etaSeconds: number | null;
-}
+/** Images decoded of all listed. */
+export type RafDbProgress = Progress;
 
 export interface RafDbOptions {
   /** A training label file: a file name in EmoLabel/ (with or without .txt), or a path. Default: the clean file. */
@@ -256,16 +252,10 @@ export async function readRafDb(fs: FolderFs, dir: string, opts: RafDbOptions = 
   const all = [...split.train, ...split.test];
   const total = all.length;
   let done = 0;
-  let lastReport = -Infinity;
   const tStart = performance.now();
+  const due = throttle(200);
   const report = (force: boolean) => {
-    if (!onProgress) return;
-    const t = performance.now();
-    if (!force && t - lastReport < 200) return;
-    lastReport = t;
-    const secs = (t - tStart) / 1000;
-    const rate = secs > 0 ? done / secs : 0;
-    onProgress({ done, total, imagesPerSecond: rate, etaSeconds: rate > 0 && done > 0 ? (total - done) / rate : null });
+    if (onProgress && due(force)) onProgress(progressAt(done, total, 'decoding images', tStart, performance.now()));
   };
 
   const readSplit = async (entries: LabelEntry[], labels: Int32Array): Promise<Split> => {

@@ -18,6 +18,7 @@ import { DatasetCacheError } from './datasets/errors.ts';
 import { CACHE_FORMAT } from './datasets/folder-key.ts';
 import { chunkKey, db, deleteAll, estimate, getValue, indexKey, isQuotaError, metaKey, pendingKey, prefixRange, putValue, quotaError } from './datasets/idb-layout.ts';
 import { runLimited } from './datasets/limited.ts';
+import { progressAt, type Progress } from '../engine/progress.ts';
 
 /** Chunk writes (or reads) in flight at once: IndexedDB overlaps them; more only holds more memory. */
 const CHUNKS_IN_FLIGHT = 3;
@@ -71,12 +72,8 @@ interface IndexRecord {
   labelTexts: Record<string, string>;
 }
 
-export interface CacheProgress {
-  doneBytes: number;
-  totalBytes: number;
-  bytesPerSecond: number;
-  etaSeconds: number | null;
-}
+/** Bytes written (storing) or read (loading) of all. */
+export type CacheProgress = Progress;
 
 // ---------------------------------------------------------------------------------------------
 // storing
@@ -171,11 +168,7 @@ export async function storeDataset(input: StoreInput, opts: StoreOptions = {}): 
 
   const t0 = performance.now();
   let doneBytes = 0;
-  const progress = () => {
-    const secs = (performance.now() - t0) / 1000;
-    const rate = secs > 0 ? doneBytes / secs : 0;
-    opts.onProgress?.({ doneBytes, totalBytes: bytes, bytesPerSecond: rate, etaSeconds: rate > 0 ? (bytes - doneBytes) / rate : null });
-  };
+  const progress = () => opts.onProgress?.(progressAt(doneBytes, bytes, 'storing the dataset', t0, performance.now()));
   const checkCancel = () => {
     if (opts.signal?.aborted) throw opts.signal.reason ?? new DOMException('storing the dataset was cancelled', 'AbortError');
   };
@@ -306,9 +299,7 @@ export async function loadCachedDataset(
       if (!chunk || chunk.length !== want) throw new DatasetCacheError(`the dataset cache's entry for ${meta.name} is damaged (${split} chunk ${c}): delete it and choose the folder again`);
       images.set(chunk, at);
       doneBytes += chunk.length;
-      const secs = (performance.now() - t0) / 1000;
-      const rate = secs > 0 ? doneBytes / secs : 0;
-      onProgress?.({ doneBytes, totalBytes, bytesPerSecond: rate, etaSeconds: rate > 0 ? (totalBytes - doneBytes) / rate : null });
+      onProgress?.(progressAt(doneBytes, totalBytes, `reading ${meta.name}`, t0, performance.now()));
     });
     return images;
   };

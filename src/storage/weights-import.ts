@@ -12,14 +12,12 @@ import { mapWeights, WeightsRefusedError, type KeyReport } from '../weights/keym
 import { SafetensorsError } from '../weights/safetensors.ts';
 import { createSha256, type Sha256 } from './sha256.ts';
 import { findCachedWeights, storeWeights, WeightsCacheError, weightsStore, type WeightsRecord } from './weights-cache.ts';
-import type { ImportErrorKind, ImportStage } from './import-stages.ts';
+import { STAGE_LABELS, type ImportErrorKind, type ImportStage } from './import-stages.ts';
+import { progressAt, throttle, type Progress } from '../engine/progress.ts';
 
-export interface ImportProgress {
+/** Bytes of the file read (and hashed) so far; past reading, the whole file with no rate. */
+export interface ImportProgress extends Progress {
   stage: ImportStage;
-  loaded: number;
-  total: number;
-  bytesPerSecond: number | null;
-  etaSeconds: number | null;
 }
 
 export interface ImportResult {
@@ -60,13 +58,9 @@ async function readChunked(file: Blob, name: string, opts: ImportOptions, report
   const hasher = await createSha256();
   const reader = file.stream().getReader();
   const start = performance.now();
-  let last = start;
+  const due = throttle(interval);
   let loaded = 0;
-  const progress = (now: number): ImportProgress => {
-    const secs = (now - start) / 1000;
-    const rate = secs > 0.05 && loaded > 0 ? loaded / secs : null;
-    return { stage: 'read', loaded, total, bytesPerSecond: rate, etaSeconds: rate ? (total - loaded) / rate : null };
-  };
+  const progress = (now: number): ImportProgress => ({ stage: 'read', ...progressAt(loaded, total, `reading ${name}`, start, now) });
   try {
     report(progress(start));
     for (;;) {
@@ -76,10 +70,8 @@ async function readChunked(file: Blob, name: string, opts: ImportOptions, report
       bytes.set(value, loaded);
       hasher.update(value);
       loaded += value.length;
-      const now = performance.now();
-      if (now - last >= interval) {
-        last = now;
-        report(progress(now));
+      if (due()) {
+        report(progress(performance.now()));
         await yieldToEvents();
       }
       checkAbort(opts.signal);
@@ -116,7 +108,7 @@ export async function importWeightsFile(file: Blob, name: string, opts: ImportOp
   let stageStart = t0;
   const enter = async (stage: ImportStage) => {
     checkAbort(opts.signal);
-    report({ stage, loaded: total, total, bytesPerSecond: null, etaSeconds: null });
+    report({ stage, done: total, total, detail: STAGE_LABELS[stage], perSecond: null, etaSeconds: null });
     await yieldToEvents();
     checkAbort(opts.signal);
     stageStart = performance.now();

@@ -20,8 +20,9 @@ export interface ImportState {
   size: number;
   status: ImportStatus;
   stage: ImportStage;
-  loaded: number;
-  bytesPerSecond: number | null;
+  /** Bytes read so far. */
+  done: number;
+  perSecond: number | null;
   etaSeconds: number | null;
   startedAt: number;
   /** After 'done'. */
@@ -73,10 +74,10 @@ export function reduceImport(cur: ImportState | null, msg: FromWeightsWorker): I
   if (!cur || msg.id !== cur.id || (cur.status !== 'running' && cur.status !== 'cancelling')) return cur;
   switch (msg.type) {
     case 'progress':
-      return { ...cur, stage: msg.stage, loaded: msg.loaded, bytesPerSecond: msg.bytesPerSecond ?? cur.bytesPerSecond, etaSeconds: msg.etaSeconds };
+      return { ...cur, stage: msg.stage, done: msg.done, perSecond: msg.perSecond ?? cur.perSecond, etaSeconds: msg.etaSeconds };
     case 'done':
       return {
-        ...cur, status: 'done', loaded: cur.size, etaSeconds: null, record: msg.record, cached: msg.cached, report: msg.report,
+        ...cur, status: 'done', done: cur.size, etaSeconds: null, record: msg.record, cached: msg.cached, report: msg.report,
         totalMs: msg.totalMs, timings: msg.timings, peakHeapBytes: msg.peakHeapBytes,
       };
     case 'cancelled':
@@ -112,7 +113,7 @@ export const useWeights = create<WeightsState>()((set) => ({
   beginImport: (id, file) =>
     set({
       importing: {
-        id, fileName: file.name, size: file.size, status: 'running', stage: 'read', loaded: 0, bytesPerSecond: null, etaSeconds: null,
+        id, fileName: file.name, size: file.size, status: 'running', stage: 'read', done: 0, perSecond: null, etaSeconds: null,
         startedAt: Date.now(), record: null, cached: false, report: null, totalMs: null, timings: {}, peakHeapBytes: null, error: null,
       },
     }),

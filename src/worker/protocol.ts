@@ -1,6 +1,7 @@
 // The one message protocol between the page and the training worker (workers/train.worker.ts).
 // Every message is a plain, structured-cloneable object tagged by `type`; both sides switch on it.
 import type { TrainConfig } from '../engine/config.ts';
+import type { Progress } from '../engine/progress.ts';
 import type { AttentionOptions, ConfigRequest, DataOptions, WeightsChoice } from '../engine/run-request.ts';
 import type { Arch } from '../engine/resnet.ts';
 import type { EpochMetrics, RunSummary, StepLog } from '../engine/run-types.ts';
@@ -117,7 +118,7 @@ export interface StartedMessage {
 }
 
 export type ProgressMessage =
-  | { type: 'progress'; runId: number; phase: 'data'; done: number; total: number; detail: string }
+  | ({ type: 'progress'; runId: number; phase: 'data' } & Progress)
   | {
       type: 'progress';
       runId: number;

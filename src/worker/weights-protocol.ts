@@ -5,6 +5,7 @@ import type { Arch } from '../engine/resnet.ts';
 import type { KeyReport } from '../weights/keymap.ts';
 import type { WeightsRecord } from '../storage/weights-records.ts';
 import type { ImportErrorKind, ImportStage } from '../storage/import-stages.ts';
+import type { ImportProgress } from '../storage/weights-import.ts';
 
 // ---------------------------------------------------------------------------------------------
 // page → worker
@@ -29,17 +30,10 @@ export type ToWeightsWorker = ImportWeightsMessage | CancelImportMessage;
 // ---------------------------------------------------------------------------------------------
 // worker → page
 
-export interface ImportProgressMessage {
+/** Bytes read of the file while reading; past reading, the stage with no rate. */
+export interface ImportProgressMessage extends ImportProgress {
   type: 'progress';
   id: number;
-  stage: ImportStage;
-  /** Bytes read so far, and the file size. */
-  loaded: number;
-  total: number;
-  /** Reading speed (null until measurable). */
-  bytesPerSecond: number | null;
-  /** Seconds left of the reading (null: unknown or past reading). */
-  etaSeconds: number | null;
 }
 
 export interface ImportDoneMessage {

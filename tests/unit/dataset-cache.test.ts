@@ -202,7 +202,7 @@ test('cancel while storing → AbortError and nothing left', async () => {
       chunkImages: 5,
       signal: controller.signal,
       onProgress: (p) => {
-        if (p.doneBytes > 0) controller.abort(new DOMException('cancelled', 'AbortError'));
+        if (p.done > 0) controller.abort(new DOMException('cancelled', 'AbortError'));
       },
     }),
     { name: 'AbortError' },

@@ -257,8 +257,8 @@ test('import a File: chunked reading with progress, then every stage; a second i
   const size = readFileSync(dir + PKL).length;
   const reads = events.filter((e) => e.stage === 'read');
   assert.ok(reads.length >= 3, `${reads.length} read events`);
-  assert.deepEqual(reads.map((e) => e.loaded), [...reads.map((e) => e.loaded)].sort((a, b) => a - b));
-  assert.equal(reads.at(-1)!.loaded, size);
+  assert.deepEqual(reads.map((e) => e.done), [...reads.map((e) => e.done)].sort((a, b) => a - b));
+  assert.equal(reads.at(-1)!.done, size);
   assert.ok(reads.every((e) => e.total === size));
   const stages = [...new Set(events.map((e) => e.stage))];
   assert.deepEqual(stages, ['read', 'hash', 'lookup', 'parse', 'map', 'store']);
@@ -307,8 +307,8 @@ test('cancel while reading (between chunks) or at a later stage: the import stop
     importWeightsFile(file, file.name, {
       store, signal: c1.signal, progressIntervalMs: 0,
       onProgress: (p) => {
-        if (p.stage === 'read') lastRead = p.loaded;
-        if (p.stage === 'read' && p.loaded > 0) c1.abort(new Error('user cancel'));
+        if (p.stage === 'read') lastRead = p.done;
+        if (p.stage === 'read' && p.done > 0) c1.abort(new Error('user cancel'));
       },
     }),
     /user cancel/,

@@ -138,10 +138,10 @@ if (isWorker) {
       w.onmessage = (ev: MessageEvent<FromIngestWorker>) => {
         const m = ev.data;
         if (m.type === 'progress') {
-          if (m.phase === 'decoding') lastRate = m.rate;
+          if (m.phase === 'decoding') lastRate = m.perSecond ?? 0;
           if (performance.now() - lastLog > 3000) {
             lastLog = performance.now();
-            log(`  ${m.phase}: ${m.done}/${m.total} at ${m.rate.toFixed(0)}/s`);
+            log(`  ${m.phase}: ${m.done}/${m.total} at ${(m.perSecond ?? 0).toFixed(0)}/s`);
           }
           return;
         }

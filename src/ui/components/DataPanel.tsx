@@ -27,9 +27,9 @@ function progressLine(ing: IngestState): string {
     case 'listing':
       return ing.total ? `Listing files: ${n(ing.done)} / ${n(ing.total)}` : 'Looking for EmoLabel/ and Image/aligned/…';
     case 'decoding':
-      return `Decoding images: ${n(ing.done)} / ${n(ing.total)} · ${ing.rate.toFixed(0)} images/s · ETA ${duration(ing.etaSeconds)}`;
+      return `Decoding images: ${n(ing.done)} / ${n(ing.total)} · ${(ing.perSecond ?? 0).toFixed(0)} images/s · ETA ${duration(ing.etaSeconds)}`;
     case 'storing':
-      return `Storing in the browser's dataset cache: ${mb(ing.done)} / ${mb(ing.total)} · ${(ing.rate / 1e6).toFixed(0)} MB/s · ETA ${duration(ing.etaSeconds)}`;
+      return `Storing in the browser's dataset cache: ${mb(ing.done)} / ${mb(ing.total)} · ${((ing.perSecond ?? 0) / 1e6).toFixed(0)} MB/s · ETA ${duration(ing.etaSeconds)}`;
     default:
       return 'Starting…';
   }

@@ -47,18 +47,18 @@ function barFraction(imp: ImportState): number {
   if (imp.status === 'done') return 1;
   const [a, b] = STAGE_SHARE[imp.stage];
   if (imp.stage !== 'read') return a;
-  return a + (b - a) * (imp.size > 0 ? imp.loaded / imp.size : 0);
+  return a + (b - a) * (imp.size > 0 ? imp.done / imp.size : 0);
 }
 
 function progressText(imp: ImportState): string {
   if (imp.status === 'cancelling') return 'Cancelling…';
   const parts = [STAGE_LABELS[imp.stage]];
   if (imp.stage === 'read') {
-    parts.push(`${bytesText(imp.loaded)} / ${bytesText(imp.size)}`);
-    if (imp.bytesPerSecond) parts.push(`${(imp.bytesPerSecond / 1e6).toFixed(0)} MB/s`);
+    parts.push(`${bytesText(imp.done)} / ${bytesText(imp.size)}`);
+    if (imp.perSecond) parts.push(`${(imp.perSecond / 1e6).toFixed(0)} MB/s`);
     if (imp.etaSeconds !== null) parts.push(`ETA ${duration(imp.etaSeconds)}`);
-  } else if (imp.bytesPerSecond) {
-    parts.push(`read at ${(imp.bytesPerSecond / 1e6).toFixed(0)} MB/s`);
+  } else if (imp.perSecond) {
+    parts.push(`read at ${(imp.perSecond / 1e6).toFixed(0)} MB/s`);
   }
   return parts.join(' · ');
 }

@@ -52,7 +52,7 @@ export class RunDataLoader {
     } else {
       const detail = `reading ${opts.name} from the dataset cache`;
       progress(0, 1, detail);
-      dataset = (await loadCachedDataset(opts.key, opts.labelFile, (p) => progress(p.doneBytes, p.totalBytes, detail))).dataset;
+      dataset = (await loadCachedDataset(opts.key, opts.labelFile, (p) => progress(p.done, p.total, detail))).dataset;
     }
     this.cached = { key, dataset };
     return dataset;

@@ -8,7 +8,7 @@ import { train } from '../../engine/trainer.ts';
 import { defaultTrainConfig, validateTrainConfig } from '../../engine/config.ts';
 import { TrainError } from '../../engine/errors.ts';
 import { AttentionProbe, chooseAttentionSamples } from '../../engine/attention.ts';
-import { throttle } from '../../engine/progress.ts';
+import { progressAt, throttle } from '../../engine/progress.ts';
 import { summarizeRun, type EpochMetrics, type RunResult, type StepLog, type TrainProgress } from '../../engine/run-types.ts';
 import type { TrainCheckpoint } from '../../engine/checkpoint.ts';
 import type { Model } from '../../engine/resnet.ts';
@@ -164,8 +164,9 @@ export class RunSession {
     const begin = await beginning(this.msg);
     const { request, ckpt } = begin;
     const postData = throttle(STEP_MESSAGE_INTERVAL_MS);
+    const loadStart = performance.now();
     const { dataset, flipped } = await this.deps.data.load(request.data, (done, total, detail) => {
-      if (postData(done === 0 || done === total)) this.deps.post({ type: 'progress', runId, phase: 'data', done, total, detail });
+      if (postData(done === 0 || done === total)) this.deps.post({ type: 'progress', runId, phase: 'data', ...progressAt(done, total, detail, loadStart, performance.now()) });
     });
     signal.throwIfAborted();
     const hash = await labelsHash(dataset.train.labels);
