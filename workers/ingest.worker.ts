@@ -10,7 +10,13 @@ import { RafDbError, readRafDb } from '../src/data/rafdb.ts';
 import { getCachedDatasetInfo, storeDataset, sweepIncomplete } from '../src/storage/dataset-cache.ts';
 import { DatasetCacheError, DatasetCacheQuotaError } from '../src/storage/datasets/errors.ts';
 import { datasetKey, folderListing, readLabelTexts } from '../src/storage/datasets/folder-key.ts';
-import { INGEST_PROGRESS_INTERVAL_MS, type FromIngestWorker, type IngestMessage, type IngestPhase, type ToIngestWorker } from '../src/worker/ingest-protocol.ts';
+import {
+  INGEST_PROGRESS_INTERVAL_MS,
+  type FromIngestWorker,
+  type IngestMessage,
+  type IngestPhase,
+  type ToIngestWorker,
+} from '../src/worker/ingest-protocol.ts';
 import { progressAt, throttle, type Progress } from '../src/engine/progress.ts';
 
 interface WorkerScope {
@@ -71,7 +77,14 @@ async function ingest(msg: IngestMessage): Promise<void> {
     const known = await getCachedDatasetInfo(key);
     if (known) {
       const listingSecs = (tListed - t0) / 1000;
-      post({ type: 'done', id, key, fromCache: true, info: known, timings: { listing: listingSecs, decoding: 0, storing: 0, total: (performance.now() - t0) / 1000 } });
+      post({
+        type: 'done',
+        id,
+        key,
+        fromCache: true,
+        info: known,
+        timings: { listing: listingSecs, decoding: 0, storing: 0, total: (performance.now() - t0) / 1000 },
+      });
       return;
     }
     await sweepIncomplete().catch(() => []);
@@ -95,11 +108,17 @@ async function ingest(msg: IngestMessage): Promise<void> {
       key,
       fromCache: false,
       info,
-      timings: { listing: (tListed - t0) / 1000, decoding: (tStore - tDecode) / 1000, storing: (tEnd - tStore) / 1000, total: (tEnd - t0) / 1000 },
+      timings: {
+        listing: (tListed - t0) / 1000,
+        decoding: (tStore - tDecode) / 1000,
+        storing: (tEnd - tStore) / 1000,
+        total: (tEnd - t0) / 1000,
+      },
     });
   } catch (e) {
     if (isAbort(e, signal)) post({ type: 'cancelled', id });
-    else if (e instanceof DatasetCacheQuotaError) post({ type: 'error', id, message: e.message, quota: { neededBytes: e.neededBytes, availableBytes: e.availableBytes } });
+    else if (e instanceof DatasetCacheQuotaError)
+      post({ type: 'error', id, message: e.message, quota: { neededBytes: e.neededBytes, availableBytes: e.availableBytes } });
     else if (e instanceof RafDbError || e instanceof DatasetCacheError) post({ type: 'error', id, message: e.message });
     else post({ type: 'error', id, message: `reading the folder failed: ${e instanceof Error ? e.message : String(e)}` });
   } finally {

@@ -20,20 +20,29 @@ interface WorkerScope {
 const scope = self as unknown as WorkerScope;
 const post = (m: FromWorker): void => scope.postMessage(m);
 
-const webgpuDevice = (): GpuDeviceLike | null => (tf.getBackend() === 'webgpu' ? ((tf.backend() as unknown as { device?: GpuDeviceLike }).device ?? null) : null);
+const webgpuDevice = (): GpuDeviceLike | null =>
+  tf.getBackend() === 'webgpu' ? ((tf.backend() as unknown as { device?: GpuDeviceLike }).device ?? null) : null;
 
 let active: RunSession | null = null;
 
 function announce(sel: BackendSelection): void {
   const device = sel.name === 'webgpu' ? webgpuDevice() : null;
   if (device) watchGpu(device, (f) => active?.fault(f));
-  post({ type: 'backend', name: sel.name, adapter: sel.adapter, reason: sel.reason, attempts: sel.attempts, versions: { tfjs: tf.version_core } });
+  post({
+    type: 'backend',
+    name: sel.name,
+    adapter: sel.adapter,
+    reason: sel.reason,
+    attempts: sel.attempts,
+    versions: { tfjs: tf.version_core },
+  });
 }
 
 const backends = new BackendChoice({
   select: selectBackend,
   announce,
-  none: (e) => post({ type: 'error', runId: null, message: e instanceof NoBackendError ? e.message : `backend selection failed: ${errorText(e)}` }),
+  none: (e) =>
+    post({ type: 'error', runId: null, message: e instanceof NoBackendError ? e.message : `backend selection failed: ${errorText(e)}` }),
 });
 const data = new RunDataLoader();
 const locks = (globalThis.navigator as (Navigator & { locks?: LockManager }) | undefined)?.locks;

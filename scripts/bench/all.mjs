@@ -25,7 +25,12 @@ const stepsFor = (backend) => (['webgpu', 'cpu', 'chromium-webgpu'].includes(bac
 function run(cmd, argv, env = {}) {
   const r = spawnSync(cmd, argv, { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 64 << 20 });
   if (r.status !== 0) return { error: (r.stderr || '').trim().split('\n').pop() };
-  const line = r.stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop() ?? r.stdout;
+  const line =
+    r.stdout
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .pop() ?? r.stdout;
   try {
     return JSON.parse(line.startsWith('{') ? line : r.stdout);
   } catch {
@@ -39,18 +44,50 @@ for (const c of cases) {
     const batch = batches[backend];
     process.stderr.write(`${c.arch} ${c.size}px batch ${batch} on ${backend} ...\n`);
     const n = String(stepsFor(backend));
-    const res = backend === 'pytorch-cpu'
-      ? run('/usr/bin/python3', ['tools/bench/torch_step.py', '--arch', c.arch, '--size', String(c.size), '--batch-size', String(batch), '--steps', n])
-      : run(process.execPath, ['bin/eac.js', 'bench', '--arch', c.arch, '--size', String(c.size), '--batch-size', String(batch), '--steps', n, '--warmup', '1', '--backend', backend, '--json']);
+    const res =
+      backend === 'pytorch-cpu'
+        ? run('/usr/bin/python3', [
+            'tools/bench/torch_step.py',
+            '--arch',
+            c.arch,
+            '--size',
+            String(c.size),
+            '--batch-size',
+            String(batch),
+            '--steps',
+            n,
+          ])
+        : run(process.execPath, [
+            'bin/eac.js',
+            'bench',
+            '--arch',
+            c.arch,
+            '--size',
+            String(c.size),
+            '--batch-size',
+            String(batch),
+            '--steps',
+            n,
+            '--warmup',
+            '1',
+            '--backend',
+            backend,
+            '--json',
+          ]);
     rows.push({ ...c, backend, batchSize: batch, ...res });
-    process.stderr.write(`  ${res.error ? 'error: ' + res.error : `${res.msPerStep.toFixed(0)} ms/step, ${res.imagesPerSecond.toFixed(2)} images/s`}\n`);
+    process.stderr.write(
+      `  ${res.error ? 'error: ' + res.error : `${res.msPerStep.toFixed(0)} ms/step, ${res.imagesPerSecond.toFixed(2)} images/s`}\n`,
+    );
   }
 }
 if (!args.includes('--no-browser')) {
   const batch = batches['chromium-webgpu'];
   const queries = cases.map((c) => `arch=${c.arch}&size=${c.size}&batch=${batch}&steps=${stepsFor('chromium-webgpu')}&warmup=1`);
   process.stderr.write(`benchmark page on WebGPU in headless Chromium: ${queries.join(' ; ')} ...\n`);
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/bench/browser.ts', ...queries], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/bench/browser.ts', ...queries], {
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
   let results = [];
   try {
     results = JSON.parse(r.stdout);
@@ -62,7 +99,10 @@ if (!args.includes('--no-browser')) {
 const table = [
   '| model | backend | batch | ms / step | images / s |',
   '| --- | --- | --- | --- | --- |',
-  ...rows.map((r) => `| ${r.arch} @ ${r.size}px | ${r.backend}${r.adapter ? ` (${r.adapter})` : ''} | ${r.batchSize} | ${r.error ? 'error: ' + r.error : r.msPerStep.toFixed(0)} | ${r.error ? '' : r.imagesPerSecond.toFixed(2)} |`),
+  ...rows.map(
+    (r) =>
+      `| ${r.arch} @ ${r.size}px | ${r.backend}${r.adapter ? ` (${r.adapter})` : ''} | ${r.batchSize} | ${r.error ? 'error: ' + r.error : r.msPerStep.toFixed(0)} | ${r.error ? '' : r.imagesPerSecond.toFixed(2)} |`,
+  ),
 ].join('\n');
 process.stdout.write(table + '\n');
 if (outFile) writeFileSync(outFile, JSON.stringify(rows, null, 2) + '\n');

@@ -15,7 +15,10 @@ try {
     page.on('console', (m) => process.stderr.write(`[page] ${m.text()}\n`));
     await page.goto(`${served.url}bench.html?${q}`);
     process.stderr.write(`bench.html?${q} …\n`);
-    await page.waitForFunction(() => (window as unknown as { __benchResult?: unknown }).__benchResult !== undefined, null, { timeout: 0, polling: 1000 });
+    await page.waitForFunction(() => (window as unknown as { __benchResult?: unknown }).__benchResult !== undefined, null, {
+      timeout: 0,
+      polling: 1000,
+    });
     const r = await page.evaluate(() => (window as unknown as { __benchResult: unknown }).__benchResult);
     process.stderr.write(`${(await page.textContent('#log')) ?? ''}\n`);
     results.push(r);

@@ -31,7 +31,14 @@ interface Args {
 function parseArgs(argv: string[]): Args {
   const args: Args = {
     backend: (process.env.EAC_BENCH_BACKEND ?? 'cpu') as BackendName,
-    net: 'resnet50', batch: 4, size: 224, reps: 3, full: false, planOnly: false, stockMaxMacs: Infinity, only: null,
+    net: 'resnet50',
+    batch: 4,
+    size: 224,
+    reps: 3,
+    full: false,
+    planOnly: false,
+    stockMaxMacs: Infinity,
+    only: null,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -157,17 +164,38 @@ async function main(): Promise<void> {
     console.log('matmuls = matmul launches (taps or im2col chunks); ours wg = 64-thread workgroups per matmul (32×32 tiles × S);');
     console.log('chain = reduction rows per thread (k/S); stock wg = 64-thread workgroups of Conv2DBackpropFilter, loop = its serial loop');
     console.log(
-      [pad('layer', 26), pad('shape', 28), pad('formulation', 19), lpad('S', 5), lpad('matmul m×n×k', 18), lpad('matmuls', 7),
-        lpad('ours wg', 8), lpad('chain', 6), lpad('stock wg', 9), lpad('loop', 7), lpad('~MB moved', 10), lpad('temp MB', 8)].join(' '),
+      [
+        pad('layer', 26),
+        pad('shape', 28),
+        pad('formulation', 19),
+        lpad('S', 5),
+        lpad('matmul m×n×k', 18),
+        lpad('matmuls', 7),
+        lpad('ours wg', 8),
+        lpad('chain', 6),
+        lpad('stock wg', 9),
+        lpad('loop', 7),
+        lpad('~MB moved', 10),
+        lpad('temp MB', 8),
+      ].join(' '),
     );
     for (const l of layers) {
       const p = filterGradPlan(l.shape, { device: 'gpu' });
       console.log(
-        [pad(l.name, 26), pad(describe(l.shape), 28), pad(p.formulation, 19), lpad(p.splitK, 5),
-          lpad(`${p.matmul.m}×${p.matmul.n}×${p.matmul.k}`, 18), lpad(`${p.matmuls}`, 7), lpad(p.workgroups, 8),
-          lpad(p.paddedK / p.splitK, 6), lpad(Math.ceil(p.stockThreads / 64), 9), lpad(p.stockLoop, 7),
+        [
+          pad(l.name, 26),
+          pad(describe(l.shape), 28),
+          pad(p.formulation, 19),
+          lpad(p.splitK, 5),
+          lpad(`${p.matmul.m}×${p.matmul.n}×${p.matmul.k}`, 18),
+          lpad(`${p.matmuls}`, 7),
+          lpad(p.workgroups, 8),
+          lpad(p.paddedK / p.splitK, 6),
+          lpad(Math.ceil(p.stockThreads / 64), 9),
+          lpad(p.stockLoop, 7),
           lpad((p.bytesEstimate / 2 ** 20).toFixed(0), 10),
-          lpad((p.peakTempBytes / 2 ** 20).toFixed(1), 8)].join(' '),
+          lpad((p.peakTempBytes / 2 ** 20).toFixed(1), 8),
+        ].join(' '),
       );
     }
     return;
@@ -181,7 +209,16 @@ async function main(): Promise<void> {
       `median of ${args.reps} after 1 warm-up; wall ms incl. read-back` +
       (args.backend === 'webgpu' ? '\nNOTE: WebGPU in Node = SwiftShader (CPU emulation): timings do not reflect GPU behaviour.' : ''),
   );
-  const header = [pad('layer', 26), pad('shape', 28), pad('formulation', 19), lpad('S', 4), lpad('dW stock ms', 12), lpad('dW ours ms', 11), lpad('speedup', 8), lpad('rel err', 9)];
+  const header = [
+    pad('layer', 26),
+    pad('shape', 28),
+    pad('formulation', 19),
+    lpad('S', 4),
+    lpad('dW stock ms', 12),
+    lpad('dW ours ms', 11),
+    lpad('speedup', 8),
+    lpad('rel err', 9),
+  ];
   if (args.full) header.push(lpad('dX+dW stock', 12), lpad('dX+dW ours', 11));
   console.log(header.join(' '));
   for (const l of layers) {
@@ -190,7 +227,15 @@ async function main(): Promise<void> {
     const x = randomTensor([s.batch, s.inHeight, s.inWidth, s.inChannels], 1);
     const w = randomTensor([s.kernelHeight, s.kernelHeight, s.inChannels, s.outChannels], 2);
     const g = randomTensor([s.batch, p.outHeight, p.outWidth, s.outChannels], 3);
-    const padding = s.pad === 0 ? 'valid' : ([[0, 0], [s.pad, s.pad], [s.pad, s.pad], [0, 0]] as [[number, number], [number, number], [number, number], [number, number]]);
+    const padding =
+      s.pad === 0
+        ? 'valid'
+        : ([
+            [0, 0],
+            [s.pad, s.pad],
+            [s.pad, s.pad],
+            [0, 0],
+          ] as [[number, number], [number, number], [number, number], [number, number]]);
     const stockConv = (a: Tensor, b: Tensor): Tensor => tf.sum(tf.mul(tf.conv2d(a as Tensor4D, b as Tensor4D, s.stride, padding), g));
     const oursConv = (a: Tensor, b: Tensor): Tensor => tf.sum(tf.mul(conv2d(a as Tensor4D, b as Tensor4D, s.stride, s.pad), g));
     const macs = p.stockThreads * p.stockLoop;
@@ -205,7 +250,16 @@ async function main(): Promise<void> {
       speedup = `${(stock.ms / ours.ms).toFixed(2)}×`;
       err = relErr(ours.first, stock.first).toExponential(1);
     }
-    const row = [pad(l.name, 26), pad(describe(s), 28), pad(p.formulation, 19), lpad(p.splitK, 4), lpad(stockMs, 12), lpad(ours.ms.toFixed(1), 11), lpad(speedup, 8), lpad(err, 9)];
+    const row = [
+      pad(l.name, 26),
+      pad(describe(s), 28),
+      pad(p.formulation, 19),
+      lpad(p.splitK, 4),
+      lpad(stockMs, 12),
+      lpad(ours.ms.toFixed(1), 11),
+      lpad(speedup, 8),
+      lpad(err, 9),
+    ];
     if (args.full) {
       const oursFull = await timeIt(() => tf.grads(oursConv)([x, w]), args.reps);
       const stockFull = runStock ? (await timeIt(() => tf.grads(stockConv)([x, w]), args.reps)).ms.toFixed(1) : 'n/a';

@@ -19,20 +19,43 @@ async function browserRun(): Promise<{ seconds: number; stepsPerSecond: number; 
     const page = await browser.newPage();
     await recordLongTasks(page);
     await page.goto(served.url);
-    await page.waitForFunction(() => document.querySelector('[data-testid="backend-name"]')?.getAttribute('data-backend') === 'webgpu', null, { timeout: 60_000 });
-    const fields = { width: cfg.width, size: cfg.size, trainCount: cfg.train, testCount: cfg.test, batchSize: cfg.batch, epochs: cfg.epochs, noiseRate: 0.2 };
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="backend-name"]')?.getAttribute('data-backend') === 'webgpu',
+      null,
+      { timeout: 60_000 },
+    );
+    const fields = {
+      width: cfg.width,
+      size: cfg.size,
+      trainCount: cfg.train,
+      testCount: cfg.test,
+      batchSize: cfg.batch,
+      epochs: cfg.epochs,
+      noiseRate: 0.2,
+    };
     for (const [k, v] of Object.entries(fields)) await page.getByTestId(`setting-${k}`).fill(String(v));
     // The form's own updates settle before the window opens at Train.
     await page.waitForTimeout(1000);
     const trainClick = await pageNow(page);
     await page.getByTestId('train').click();
     // Time the training steps only: from the first step point to the last.
-    await page.waitForFunction(() => Number(document.querySelector('[data-testid="loss-chart"]')?.getAttribute('data-points')) >= 1, null, { timeout: 0, polling: 50 });
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="loss-chart"]')?.getAttribute('data-points')) >= 1, null, {
+      timeout: 0,
+      polling: 50,
+    });
     const t0 = Date.now();
-    await page.waitForFunction((n) => Number(document.querySelector('[data-testid="loss-chart"]')?.getAttribute('data-points')) >= n, steps, { timeout: 0, polling: 50 });
+    await page.waitForFunction(
+      (n) => Number(document.querySelector('[data-testid="loss-chart"]')?.getAttribute('data-points')) >= n,
+      steps,
+      { timeout: 0, polling: 50 },
+    );
     const seconds = (Date.now() - t0) / 1000;
     // Polled once a second: Playwright's default requestAnimationFrame polling is page work too.
-    await page.waitForFunction(() => ['done', 'error'].includes(document.querySelector('[data-testid="run-status"]')?.getAttribute('data-status') ?? ''), null, { timeout: 0, polling: 1000 });
+    await page.waitForFunction(
+      () => ['done', 'error'].includes(document.querySelector('[data-testid="run-status"]')?.getAttribute('data-status') ?? ''),
+      null,
+      { timeout: 0, polling: 1000 },
+    );
     const longTasks = await longTasksBetween(page, trainClick);
     return { seconds, stepsPerSecond: (steps - 1) / seconds, longTasks };
   } finally {
@@ -42,10 +65,36 @@ async function browserRun(): Promise<{ seconds: number; stepsPerSecond: number; 
 }
 
 function nodeRun(backend: string): { stepsPerSecond: number; imagesPerSecond: number } {
-  const r = spawnSync(process.execPath, [
-    path.join(ROOT, 'bin/eac.js'), 'train', '--demo', '--arch', 'resnet18', '--width', String(cfg.width), '--size', String(cfg.size), '--batch-size', String(cfg.batch),
-    '--epochs', String(cfg.epochs), '--demo-train', String(cfg.train), '--demo-test', String(cfg.test), '--noise', '0.2', '--lr', '1e-3', '--backend', backend, '--json',
-  ], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const r = spawnSync(
+    process.execPath,
+    [
+      path.join(ROOT, 'bin/eac.js'),
+      'train',
+      '--demo',
+      '--arch',
+      'resnet18',
+      '--width',
+      String(cfg.width),
+      '--size',
+      String(cfg.size),
+      '--batch-size',
+      String(cfg.batch),
+      '--epochs',
+      String(cfg.epochs),
+      '--demo-train',
+      String(cfg.train),
+      '--demo-test',
+      String(cfg.test),
+      '--noise',
+      '0.2',
+      '--lr',
+      '1e-3',
+      '--backend',
+      backend,
+      '--json',
+    ],
+    { encoding: 'utf8', maxBuffer: 64 << 20 },
+  );
   if (r.status !== 0) throw new Error(`eac train --backend ${backend} failed: ${r.stderr}`);
   const out = JSON.parse(r.stdout) as { epochs: { imagesPerSecond: number }[] };
   const ips = out.epochs.reduce((s, e) => s + e.imagesPerSecond, 0) / out.epochs.length;
@@ -55,4 +104,21 @@ function nodeRun(backend: string): { stepsPerSecond: number; imagesPerSecond: nu
 const browser = await browserRun();
 const cpu = nodeRun('cpu');
 const wasm = nodeRun('wasm');
-console.log(JSON.stringify({ config: { arch: 'resnet18', ...cfg, steps }, chromiumWebGPU: { stepsPerSecond: browser.stepsPerSecond, seconds: browser.seconds, longTasksOver50ms: browser.longTasks.length, longestLongTaskMs: browser.longTasks.length ? Math.max(...browser.longTasks.map((t) => t.duration)) : 0, longTasks: browser.longTasks }, nodeCpu: cpu, nodeWasm: wasm }, null, 2));
+console.log(
+  JSON.stringify(
+    {
+      config: { arch: 'resnet18', ...cfg, steps },
+      chromiumWebGPU: {
+        stepsPerSecond: browser.stepsPerSecond,
+        seconds: browser.seconds,
+        longTasksOver50ms: browser.longTasks.length,
+        longestLongTaskMs: browser.longTasks.length ? Math.max(...browser.longTasks.map((t) => t.duration)) : 0,
+        longTasks: browser.longTasks,
+      },
+      nodeCpu: cpu,
+      nodeWasm: wasm,
+    },
+    null,
+    2,
+  ),
+);

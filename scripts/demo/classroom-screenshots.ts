@@ -27,7 +27,10 @@ async function train(page: Page, method: 'eac' | 'baseline'): Promise<void> {
   const settings = { trainCount: TRAIN, testCount: '200', epochs: EPOCHS, size: SIZE, noiseRate: '0.3' };
   for (const [k, v] of Object.entries(settings)) await page.getByTestId(`setting-${k}`).fill(v);
   await page.getByTestId('train').click();
-  await waitFor(page, `['done', 'stopped', 'error'].includes(document.querySelector('[data-testid="run-status"]')?.getAttribute('data-status') ?? '')`);
+  await waitFor(
+    page,
+    `['done', 'stopped', 'error'].includes(document.querySelector('[data-testid="run-status"]')?.getAttribute('data-status') ?? '')`,
+  );
   const status = await page.getByTestId('run-status').getAttribute('data-status');
   if (status !== 'done') throw new Error(`the ${method} run ended ${status}`);
   console.error(`# ${method}: trained in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
@@ -37,7 +40,10 @@ async function embedding(page: Page, name: string): Promise<void> {
   const t0 = Date.now();
   await page.getByTestId('embedding-count').fill(TRAIN);
   await page.getByTestId('embedding-compute').click();
-  await waitFor(page, `document.querySelector('[data-testid="embedding-progress"]') === null && document.querySelector('[data-testid="embedding-plot-noisy"]') !== null`);
+  await waitFor(
+    page,
+    `document.querySelector('[data-testid="embedding-progress"]') === null && document.querySelector('[data-testid="embedding-plot-noisy"]') !== null`,
+  );
   console.error(`# embedding (${name}): ${((Date.now() - t0) / 1000).toFixed(1)} s; ${await page.locator('.emb-foot').textContent()}`);
   await page.getByTestId('embedding-panel').screenshot({ path: screenshotPath(`classroom-demo-embedding-${name}.png`) });
 }
@@ -47,7 +53,11 @@ const browser = await launchChromium({ webgpu: WEBGPU, webgl: false });
 try {
   const page = await (await browser.newContext({ viewport: { width: 1400, height: 1100 } })).newPage();
   await page.goto(served.url);
-  await waitFor(page, `document.querySelector('[data-testid="backend-name"]')?.getAttribute('data-backend') === '${WEBGPU ? 'webgpu' : 'wasm'}'`, 120_000);
+  await waitFor(
+    page,
+    `document.querySelector('[data-testid="backend-name"]')?.getAttribute('data-backend') === '${WEBGPU ? 'webgpu' : 'wasm'}'`,
+    120_000,
+  );
   await train(page, 'baseline');
   await train(page, 'eac');
   await page.getByTestId('view-classroom').click();

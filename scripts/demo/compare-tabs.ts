@@ -29,7 +29,13 @@ const RUNS = [
 ] as const;
 const backend = opts.webgpu ? 'webgpu' : 'wasm';
 
-interface Rec { key: string; name: string; status: string; request: { config: { method: string; epochs: number }; data: { noiseRate: number } }; epochs: { epoch: number; testAcc: number }[] }
+interface Rec {
+  key: string;
+  name: string;
+  status: string;
+  request: { config: { method: string; epochs: number }; data: { noiseRate: number } };
+  epochs: { epoch: number; testAcc: number }[];
+}
 
 async function records(page: Page): Promise<Rec[]> {
   return page.evaluate(
@@ -56,7 +62,11 @@ try {
   for (const r of RUNS) {
     const page = await context.newPage();
     await page.goto(`${served.url}?${opts.settings}&method=${r.method}&noise=${r.noise}`);
-    await page.waitForFunction(`document.querySelector('[data-testid="backend-name"]')?.getAttribute('data-backend') === '${backend}'`, null, { timeout: 120_000 });
+    await page.waitForFunction(
+      `document.querySelector('[data-testid="backend-name"]')?.getAttribute('data-backend') === '${backend}'`,
+      null,
+      { timeout: 120_000 },
+    );
     await page.getByTestId('train').click();
     process.stderr.write(`started ${r.method} at ${r.noise * 100}% noise\n`);
   }
@@ -65,7 +75,9 @@ try {
   for (;;) {
     await view.waitForTimeout(15_000);
     const recs = await records(view);
-    process.stderr.write(`${((Date.now() - t0) / 1000).toFixed(0)} s: ${recs.map((r) => `${r.request.config.method}@${r.request.data.noiseRate}: ${r.epochs.length}/${r.request.config.epochs} ${r.status}`).join(' · ')}\n`);
+    process.stderr.write(
+      `${((Date.now() - t0) / 1000).toFixed(0)} s: ${recs.map((r) => `${r.request.config.method}@${r.request.data.noiseRate}: ${r.epochs.length}/${r.request.config.epochs} ${r.status}`).join(' · ')}\n`,
+    );
     if (recs.length === RUNS.length && recs.every((r) => r.status !== 'running' && r.status !== 'paused')) break;
   }
   await view.waitForTimeout(6000); // one poll of the view after the last run ended
@@ -73,11 +85,16 @@ try {
   const recs = await records(view);
   const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
   const rows = recs.map((r) => ({
-    method: r.request.config.method, noise: r.request.data.noiseRate, status: r.status, epochs: r.epochs.length,
-    testAccLast5: mean(r.epochs.slice(-5).map((e) => e.testAcc)), testAcc: r.epochs.map((e) => e.testAcc),
+    method: r.request.config.method,
+    noise: r.request.data.noiseRate,
+    status: r.status,
+    epochs: r.epochs.length,
+    testAccLast5: mean(r.epochs.slice(-5).map((e) => e.testAcc)),
+    testAcc: r.epochs.map((e) => e.testAcc),
   }));
   const cell = (m: string, n: number) => rows.find((x) => x.method === m && x.noise === n);
-  const fmt = (x: { testAccLast5: number; epochs: number } | undefined) => (x ? `${(x.testAccLast5 * 100).toFixed(2)}% (${x.epochs} epochs)` : '–');
+  const fmt = (x: { testAccLast5: number; epochs: number } | undefined) =>
+    x ? `${(x.testAccLast5 * 100).toFixed(2)}% (${x.epochs} epochs)` : '–';
   const md = [
     `Demo faces, ${opts.settings}, ${backend} in headless Chromium, four tabs at once (${((Date.now() - t0) / 1000).toFixed(0)} s).`,
     'Mean test accuracy of the last 5 epochs:',
@@ -90,7 +107,10 @@ try {
   ].join('\n');
   mkdirSync(path.join(ROOT, 'artifacts'), { recursive: true });
   writeFileSync(path.join(ROOT, 'artifacts/compare-demo-table.md'), md);
-  writeFileSync(path.join(ROOT, 'artifacts/compare-demo-table.json'), JSON.stringify({ settings: opts.settings, backend, seconds: (Date.now() - t0) / 1000, runs: rows }, null, 2) + '\n');
+  writeFileSync(
+    path.join(ROOT, 'artifacts/compare-demo-table.json'),
+    JSON.stringify({ settings: opts.settings, backend, seconds: (Date.now() - t0) / 1000, runs: rows }, null, 2) + '\n',
+  );
   process.stdout.write(md);
 } finally {
   await browser.close();

@@ -20,10 +20,29 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 
 /** The chosen configuration (see docs/demo-dataset.md for why each value). */
 export const PRESET = [
-  '--demo', '--demo-train', '1500', '--demo-test', '400', '--noise', '0.2',
-  '--arch', 'resnet18', '--width', '16', '--size', '48',
-  '--epochs', '10', '--batch-size', '32', '--lr', '1e-3', '--lam', '1',
-  '--backend', 'wasm',
+  '--demo',
+  '--demo-train',
+  '1500',
+  '--demo-test',
+  '400',
+  '--noise',
+  '0.2',
+  '--arch',
+  'resnet18',
+  '--width',
+  '16',
+  '--size',
+  '48',
+  '--epochs',
+  '10',
+  '--batch-size',
+  '32',
+  '--lr',
+  '1e-3',
+  '--lam',
+  '1',
+  '--backend',
+  'wasm',
 ];
 
 const { values: opts, positionals: extra } = parseArgs({
@@ -36,10 +55,16 @@ const { values: opts, positionals: extra } = parseArgs({
   allowPositionals: true,
 });
 if (opts.help) {
-  process.stdout.write(`usage: node scripts/demo/eac-vs-baseline.mjs [--seeds 0,1] [--jobs 2] [--out-dir DIR] [-- extra eac train flags]\npreset: eac train ${PRESET.join(' ')}\n`);
+  process.stdout.write(
+    `usage: node scripts/demo/eac-vs-baseline.mjs [--seeds 0,1] [--jobs 2] [--out-dir DIR] [-- extra eac train flags]\npreset: eac train ${PRESET.join(' ')}\n`,
+  );
   process.exit(0);
 }
-const seeds = opts.seeds.split(',').map((s) => s.trim()).filter(Boolean).map(Number);
+const seeds = opts.seeds
+  .split(',')
+  .map((s) => s.trim())
+  .filter(Boolean)
+  .map(Number);
 if (!seeds.length || seeds.some((s) => !Number.isInteger(s) || s < 0)) {
   process.stderr.write(`--seeds: expected a comma-separated list of non-negative integers, got "${opts.seeds}"\n`);
   process.exit(2);
@@ -70,7 +95,18 @@ process.on('SIGINT', () => {
 /** Runs one `eac train`, echoing its epoch lines (and a progress line every ~30 s) with a tag. */
 function runOne(r) {
   const out = path.join(outDir, `${r.tag}.json`);
-  const args = [path.join(ROOT, 'bin', 'eac.js'), 'train', ...PRESET, '--method', r.method, '--seed', String(r.seed), '--out', out, ...extra];
+  const args = [
+    path.join(ROOT, 'bin', 'eac.js'),
+    'train',
+    ...PRESET,
+    '--method',
+    r.method,
+    '--seed',
+    String(r.seed),
+    '--out',
+    out,
+    ...extra,
+  ];
   return new Promise((resolve) => {
     const t0 = Date.now();
     // Each run gets its own process group, so a Ctrl-C reaches it once, through the handler
@@ -132,17 +168,24 @@ for (const seed of seeds) {
   for (let e = 0; e < n; e++) {
     const a = eac?.epochs[e];
     const b = base?.epochs[e];
-    lines.push(`  ${String(e + 1).padStart(4)} | ${pct(a?.testAcc)}   ${pct(a?.memorisation.predictedNoisy)}   |        ${pct(b?.testAcc)}     ${pct(b?.memorisation.predictedNoisy)}`);
+    lines.push(
+      `  ${String(e + 1).padStart(4)} | ${pct(a?.testAcc)}   ${pct(a?.memorisation.predictedNoisy)}   |        ${pct(b?.testAcc)}     ${pct(b?.memorisation.predictedNoisy)}`,
+    );
   }
   const ea = eac?.summary.testAccLast5 ?? null;
   const ba = base?.summary.testAccLast5 ?? null;
-  lines.push(`  last-5 mean test accuracy: EAC ${pct(ea)}%, baseline ${pct(ba)}%` + (ea !== null && ba !== null ? `, EAC − baseline ${((ea - ba) * 100).toFixed(2)} points` : ''));
+  lines.push(
+    `  last-5 mean test accuracy: EAC ${pct(ea)}%, baseline ${pct(ba)}%` +
+      (ea !== null && ba !== null ? `, EAC − baseline ${((ea - ba) * 100).toFixed(2)} points` : ''),
+  );
   if (ea !== null && ba !== null) diffs.push(ea - ba);
 }
 for (const r of results) lines.push(`${r.tag}: ${r.seconds.toFixed(0)} s`);
 if (diffs.length > 1) {
   const mean = diffs.reduce((a, b) => a + b, 0) / diffs.length;
-  lines.push(`mean EAC − baseline over ${diffs.length} seeds: ${(mean * 100).toFixed(2)} points (per seed: ${diffs.map((d) => (d * 100).toFixed(2)).join(', ')})`);
+  lines.push(
+    `mean EAC − baseline over ${diffs.length} seeds: ${(mean * 100).toFixed(2)} points (per seed: ${diffs.map((d) => (d * 100).toFixed(2)).join(', ')})`,
+  );
 }
 lines.push(`total wall time ${wall.toFixed(0)} s`);
 process.stdout.write(lines.join('\n') + '\n');

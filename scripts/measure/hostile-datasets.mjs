@@ -13,10 +13,16 @@ import { parseArgs } from 'node:util';
 
 const { values: o, positionals } = parseArgs({
   allowPositionals: true,
-  options: { repo: { type: 'string' }, timeout: { type: 'string', default: '60' }, 'max-rss': { type: 'string', default: '3000' }, only: { type: 'string' } },
+  options: {
+    repo: { type: 'string' },
+    timeout: { type: 'string', default: '60' },
+    'max-rss': { type: 'string', default: '3000' },
+    only: { type: 'string' },
+  },
 });
 const casesDir = positionals[0];
-if (!casesDir) throw new Error('usage: node scripts/measure/hostile-datasets.mjs CASES_DIR [--repo DIR] [--timeout S] [--max-rss MB] [--only a,b]');
+if (!casesDir)
+  throw new Error('usage: node scripts/measure/hostile-datasets.mjs CASES_DIR [--repo DIR] [--timeout S] [--max-rss MB] [--only a,b]');
 const repo = path.resolve(o.repo ?? path.join(path.dirname(fileURLToPath(import.meta.url)), '../..'));
 const timeoutMs = Number(o.timeout) * 1000;
 const maxRssKb = Number(o['max-rss']) * 1024;
@@ -52,14 +58,24 @@ function outcomeOf(status, stdout, stderr) {
       return `exit 0, output not JSON (${stdout.length} bytes)`;
     }
   }
-  const lines = stderr.trim().split('\n').filter((l) => !/^\s*(Command being timed|Command exited|User time|System time|Percent of CPU|Elapsed|Average|Maximum resident|Major|Minor|Voluntary|Involuntary|Swaps|File system|Socket|Signals|Page size|Exit status|Command terminated)/.test(l.trim()));
+  const lines = stderr
+    .trim()
+    .split('\n')
+    .filter(
+      (l) =>
+        !/^\s*(Command being timed|Command exited|User time|System time|Percent of CPU|Elapsed|Average|Maximum resident|Major|Minor|Voluntary|Involuntary|Swaps|File system|Socket|Signals|Page size|Exit status|Command terminated)/.test(
+          l.trim(),
+        ),
+    );
   return `exit ${status}: ${lines.at(-1) ?? ''}`;
 }
 
 function run(dir) {
   return new Promise((resolve) => {
     const t0 = performance.now();
-    const p = spawn('/usr/bin/time', ['-v', process.execPath, path.join(repo, 'bin/eac.js'), 'dataset', 'inspect', dir, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn('/usr/bin/time', ['-v', process.execPath, path.join(repo, 'bin/eac.js'), 'dataset', 'inspect', dir, '--json'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (b) => (stdout.length < 1 << 20 ? (stdout += b) : null));
@@ -83,7 +99,11 @@ function run(dir) {
       const exit = /Exit status: (\d+)/.exec(stderr);
       const status = exit ? Number(exit[1]) : null;
       // time -v's figure; the watchdog's own samples where time printed none (a killed run).
-      resolve({ wall, peakMb: rss ? Number(rss[1]) / 1024 : seenKb ? seenKb / 1024 : null, outcome: killed ?? outcomeOf(status, stdout, stderr) });
+      resolve({
+        wall,
+        peakMb: rss ? Number(rss[1]) / 1024 : seenKb ? seenKb / 1024 : null,
+        outcome: killed ?? outcomeOf(status, stdout, stderr),
+      });
     });
   });
 }

@@ -65,7 +65,10 @@ async function generate(): Promise<{ seconds: number; bytes: number } | null> {
   let bytes = 0;
   let done = 0;
   let last = 0;
-  for (const [split, counts] of [['train', TRAIN_COUNTS], ['test', TEST_COUNTS]] as const) {
+  for (const [split, counts] of [
+    ['train', TRAIN_COUNTS],
+    ['test', TEST_COUNTS],
+  ] as const) {
     const labels = shuffledLabels(counts, split === 'train' ? 11 : 12);
     for (let i = 1; i <= labels.length; i++) {
       const name = split === 'train' ? `train_${String(i).padStart(5, '0')}` : `test_${String(i).padStart(4, '0')}`;
@@ -133,10 +136,20 @@ async function chromium(): Promise<ChromiumNumbers> {
     root: ROOT,
     configFile: path.join(ROOT, 'vite.config.ts'),
     logLevel: 'warn',
-    build: { outDir, emptyOutDir: true, rollupOptions: { input: { ingestBench: path.join(ROOT, 'scripts/measure/ingest-page/index.html') } } },
+    build: {
+      outDir,
+      emptyOutDir: true,
+      rollupOptions: { input: { ingestBench: path.join(ROOT, 'scripts/measure/ingest-page/index.html') } },
+    },
   });
   const port = await freePort();
-  const server = await preview({ root: ROOT, configFile: path.join(ROOT, 'vite.config.ts'), logLevel: 'warn', build: { outDir }, preview: { host: '127.0.0.1', port, strictPort: true, open: false } });
+  const server = await preview({
+    root: ROOT,
+    configFile: path.join(ROOT, 'vite.config.ts'),
+    logLevel: 'warn',
+    build: { outDir },
+    preview: { host: '127.0.0.1', port, strictPort: true, open: false },
+  });
   const browser = await launchChromium({ webgpu: false });
   try {
     const page = await browser.newPage();
@@ -153,7 +166,9 @@ async function chromium(): Promise<ChromiumNumbers> {
     say('reading the bytes only (Files, in a worker) …');
     const readFiles = await page.evaluate(() => window.__bench!.readFiles(1));
     const readFiles16 = await page.evaluate(() => window.__bench!.readFiles(16));
-    say(`  ${readFiles.files} files in ${readFiles.seconds.toFixed(2)} s (one at a time), ${readFiles16.seconds.toFixed(2)} s (16 in flight)`);
+    say(
+      `  ${readFiles.files} files in ${readFiles.seconds.toFixed(2)} s (one at a time), ${readFiles16.seconds.toFixed(2)} s (16 in flight)`,
+    );
     say('full ingest through the ingest worker (Files) …');
     const ingestFiles = await page.evaluate(() => window.__bench!.ingestFiles());
     say(`  ${JSON.stringify(ingestFiles.done.timings)}`);
@@ -171,7 +186,8 @@ async function chromium(): Promise<ChromiumNumbers> {
     const box = (await page.locator('#zone').boundingBox())!;
     const cdp = await page.context().newCDPSession(page);
     const data = { items: [], files: [BASIC], dragOperationsMask: 1 };
-    for (const type of ['dragEnter', 'dragOver', 'drop'] as const) await cdp.send('Input.dispatchDragEvent', { type, x: box.x + 50, y: box.y + 50, data });
+    for (const type of ['dragEnter', 'dragOver', 'drop'] as const)
+      await cdp.send('Input.dispatchDragEvent', { type, x: box.x + 50, y: box.y + 50, data });
     await page.waitForFunction(() => window.__bench!.dropped() === 1);
     say('reading the bytes only (handles, in a worker) …');
     const readHandles = await page.evaluate(() => window.__bench!.readHandles(1));
@@ -181,7 +197,18 @@ async function chromium(): Promise<ChromiumNumbers> {
     const ingestHandles = await page.evaluate(() => window.__bench!.ingestHandles());
     say(`  ${JSON.stringify(ingestHandles.done.timings)}`);
     await page.evaluate((k) => window.__bench!.remove(k), key);
-    return { version: browser.version(), handover, readFiles, readFiles16, ingestFiles, again, load, readHandles, readHandles16, ingestHandles };
+    return {
+      version: browser.version(),
+      handover,
+      readFiles,
+      readFiles16,
+      ingestFiles,
+      again,
+      load,
+      readHandles,
+      readHandles16,
+      ingestHandles,
+    };
   } finally {
     await browser.close();
     await new Promise<void>((resolve) => server.httpServer.close(() => resolve()));
@@ -208,7 +235,7 @@ async function main(): Promise<void> {
   const nodeRead16 = await nodeReadOnly(files, 16);
   say(`Node: read only ${f2(nodeRead.seconds)} s (one at a time), ${f2(nodeRead16.seconds)} s (16 in flight)`);
   await initJpegDecoderNode();
-  let t0 = now();
+  const t0 = now();
   const { report } = await readRafDb(nodeFolderFs, DIR);
   const nodeDecode = secs(t0);
   if (report.train + report.test !== TOTAL) throw new Error(`readRafDb kept ${report.train + report.test} images`);
@@ -221,51 +248,99 @@ async function main(): Promise<void> {
   const lines: string[] = [];
   lines.push('# Ingest throughput: RAF-DB-sized folder, Node and Chromium');
   lines.push('');
-  lines.push(`Measured by \`scripts/measure/ingest.ts\` in one run on ${new Date().toISOString().slice(0, 10)}: ${cpus().length} × ${cpu}, no GPU (none is used: decoding is`);
-  lines.push(`libjpeg-turbo compiled to WebAssembly, \`@jsquash/jpeg\`, in Node and in the browser alike), Node ${process.version}${c ? `, Chromium ${c.version} (headless)` : ''}.`);
-  lines.push(`The machine was shared with other jobs (1-minute load average ${f1(loadBefore)} at the start, ${f1(loadAfter)} at the end, on ${cpus().length} cores) and the`);
+  lines.push(
+    `Measured by \`scripts/measure/ingest.ts\` in one run on ${new Date().toISOString().slice(0, 10)}: ${cpus().length} × ${cpu}, no GPU (none is used: decoding is`,
+  );
+  lines.push(
+    `libjpeg-turbo compiled to WebAssembly, \`@jsquash/jpeg\`, in Node and in the browser alike), Node ${process.version}${c ? `, Chromium ${c.version} (headless)` : ''}.`,
+  );
+  lines.push(
+    `The machine was shared with other jobs (1-minute load average ${f1(loadBefore)} at the start, ${f1(loadAfter)} at the end, on ${cpus().length} cores) and the`,
+  );
   lines.push('script ran under `nice`: on an idle machine expect shorter times; compare rows of one run, not runs.');
   lines.push('');
-  lines.push(`The folder: ${TOTAL.toLocaleString('en-US')} JPEGs of 100×100 (12,271 train + 3,068 test, RAF-DB basic's names, per-class counts and`);
-  lines.push(`label file format; demo faces encoded at quality 90, 4:2:0), ${mb(info.bytes)} MB of JPEG, ${f1(info.seconds)} s to generate. Decoded: ${mb(TOTAL * 30000)} MB of RGB.`);
+  lines.push(
+    `The folder: ${TOTAL.toLocaleString('en-US')} JPEGs of 100×100 (12,271 train + 3,068 test, RAF-DB basic's names, per-class counts and`,
+  );
+  lines.push(
+    `label file format; demo faces encoded at quality 90, 4:2:0), ${mb(info.bytes)} MB of JPEG, ${f1(info.seconds)} s to generate. Decoded: ${mb(TOTAL * 30000)} MB of RGB.`,
+  );
   lines.push('Files were in the OS page cache (read once before timing): "read only" is reading the bytes, not the disk.');
   lines.push('');
   lines.push('| where | what | seconds | images/s |');
   lines.push('| --- | --- | ---: | ---: |');
-  lines.push(`| Node | read only (\`fs.readFile\` of every file, one after the other) | ${f2(nodeRead.seconds)} | ${rate(TOTAL, nodeRead.seconds)} |`);
-  lines.push(`| Node | read only, 16 reads in flight (as the reader reads) | ${f2(nodeRead16.seconds)} | ${rate(TOTAL, nodeRead16.seconds)} |`);
-  lines.push(`| Node | \`readRafDb\` (read + decode + checks; what \`eac dataset inspect\` and \`eac train --data\` do) | ${f2(nodeDecode)} | ${rate(TOTAL, nodeDecode)} |`);
+  lines.push(
+    `| Node | read only (\`fs.readFile\` of every file, one after the other) | ${f2(nodeRead.seconds)} | ${rate(TOTAL, nodeRead.seconds)} |`,
+  );
+  lines.push(
+    `| Node | read only, 16 reads in flight (as the reader reads) | ${f2(nodeRead16.seconds)} | ${rate(TOTAL, nodeRead16.seconds)} |`,
+  );
+  lines.push(
+    `| Node | \`readRafDb\` (read + decode + checks; what \`eac dataset inspect\` and \`eac train --data\` do) | ${f2(nodeDecode)} | ${rate(TOTAL, nodeDecode)} |`,
+  );
   if (c) {
     const fi = c.ingestFiles.done.timings;
     const fh = c.ingestHandles.done.timings;
-    lines.push(`| Chromium, Files (\`<input webkitdirectory>\`, entries walk) | read only, in a worker, one after the other | ${f2(c.readFiles.seconds)} | ${rate(TOTAL, c.readFiles.seconds)} |`);
-    lines.push(`| Chromium, Files | read only, in a worker, 16 in flight | ${f2(c.readFiles16.seconds)} | ${rate(TOTAL, c.readFiles16.seconds)} |`);
+    lines.push(
+      `| Chromium, Files (\`<input webkitdirectory>\`, entries walk) | read only, in a worker, one after the other | ${f2(c.readFiles.seconds)} | ${rate(TOTAL, c.readFiles.seconds)} |`,
+    );
+    lines.push(
+      `| Chromium, Files | read only, in a worker, 16 in flight | ${f2(c.readFiles16.seconds)} | ${rate(TOTAL, c.readFiles16.seconds)} |`,
+    );
     lines.push(`| Chromium, Files | ingest worker: listing + cache key | ${f2(fi.listing)} | |`);
     lines.push(`| Chromium, Files | ingest worker: read + decode (\`readRafDb\`) | ${f2(fi.decoding)} | ${rate(TOTAL, fi.decoding)} |`);
-    lines.push(`| Chromium, Files | ingest worker: storing in IndexedDB (${mb(c.ingestFiles.done.info.bytes)} MB, ${c.ingestFiles.done.info.chunks.train + c.ingestFiles.done.info.chunks.test} chunks) | ${f2(fi.storing)} | |`);
-    lines.push(`| Chromium, Files | ingest worker: whole ingest (page's clock: ${f2(c.ingestFiles.wallSeconds)} s) | ${f2(fi.total)} | ${rate(TOTAL, fi.total)} |`);
-    lines.push(`| Chromium, handles (folder drop, \`getAsFileSystemHandle\`) | read only, in a worker, one after the other | ${f2(c.readHandles.seconds)} | ${rate(TOTAL, c.readHandles.seconds)} |`);
-    lines.push(`| Chromium, handles | read only, in a worker, 16 in flight | ${f2(c.readHandles16.seconds)} | ${rate(TOTAL, c.readHandles16.seconds)} |`);
+    lines.push(
+      `| Chromium, Files | ingest worker: storing in IndexedDB (${mb(c.ingestFiles.done.info.bytes)} MB, ${c.ingestFiles.done.info.chunks.train + c.ingestFiles.done.info.chunks.test} chunks) | ${f2(fi.storing)} | |`,
+    );
+    lines.push(
+      `| Chromium, Files | ingest worker: whole ingest (page's clock: ${f2(c.ingestFiles.wallSeconds)} s) | ${f2(fi.total)} | ${rate(TOTAL, fi.total)} |`,
+    );
+    lines.push(
+      `| Chromium, handles (folder drop, \`getAsFileSystemHandle\`) | read only, in a worker, one after the other | ${f2(c.readHandles.seconds)} | ${rate(TOTAL, c.readHandles.seconds)} |`,
+    );
+    lines.push(
+      `| Chromium, handles | read only, in a worker, 16 in flight | ${f2(c.readHandles16.seconds)} | ${rate(TOTAL, c.readHandles16.seconds)} |`,
+    );
     lines.push(`| Chromium, handles | ingest worker: listing + cache key (one \`getFile()\` per file) | ${f2(fh.listing)} | |`);
     lines.push(`| Chromium, handles | ingest worker: read + decode | ${f2(fh.decoding)} | ${rate(TOTAL, fh.decoding)} |`);
     lines.push(`| Chromium, handles | ingest worker: storing in IndexedDB | ${f2(fh.storing)} | |`);
     lines.push(`| Chromium, handles | ingest worker: whole ingest | ${f2(fh.total)} | ${rate(TOTAL, fh.total)} |`);
     lines.push(`| Chromium | the same folder given again (listing only, answered from the cache) | ${f2(c.again.done.timings.total)} | |`);
-    lines.push(`| Chromium | after a reload: \`loadCachedDataset\` in a worker (${mb(c.load.bytes)} MB back) | ${f2(c.load.seconds)} | ${rate(TOTAL, c.load.seconds)} |`);
+    lines.push(
+      `| Chromium | after a reload: \`loadCachedDataset\` in a worker (${mb(c.load.bytes)} MB back) | ${f2(c.load.seconds)} | ${rate(TOTAL, c.load.seconds)} |`,
+    );
     lines.push('');
     lines.push('Reading the numbers:');
     lines.push('');
-    lines.push(`- Decoding is the cost: Node's reader takes ${f2(nodeDecode)} s where reading the same bytes takes ${f2(nodeRead16.seconds)} s; Chromium's`);
-    lines.push(`  read + decode takes ${f2(fi.decoding)} s where reading takes ${f2(c.readFiles16.seconds)} s (Files, 16 in flight). Both decode with the same`);
-    lines.push('  WebAssembly libjpeg-turbo, one image at a time on one thread (the worker; Node\'s main thread).');
-    lines.push(`- A File read in Chromium is a round trip to the browser process (${f2((1000 * c.readFiles.seconds) / (TOTAL + 1))} ms each one at a time here), so the`);
-    lines.push(`  reader keeps 16 reads in flight ahead of the decoder (\`READ_AHEAD\` in src/data/rafdb.ts) and reading overlaps decoding.`);
-    lines.push(`- A folder drop gives FileSystemHandles: every file costs a \`getFile()\` for the cache key (${f2(fh.listing)} s of listing, paid again`);
-    lines.push(`  when the same folder is dropped again) and its reads are slower than an input's Files (${f2(c.readHandles16.seconds)} s vs ${f2(c.readFiles16.seconds)} s).`);
-    lines.push(`- Storing writes ${mb(c.ingestFiles.done.info.bytes)} MB in chunks of ${c.ingestFiles.done.info.chunkImages} images (${mb(c.ingestFiles.done.info.chunkImages * 30000)} MB, 3 writes in flight):`);
-    lines.push(`  ${f1(c.ingestFiles.done.info.bytes / 1e6 / fi.storing)} MB/s. Loading it back after a reload (what the training worker does) takes ${f2(c.load.seconds)} s, against ${f2(fi.total)} s to ingest.`);
+    lines.push(
+      `- Decoding is the cost: Node's reader takes ${f2(nodeDecode)} s where reading the same bytes takes ${f2(nodeRead16.seconds)} s; Chromium's`,
+    );
+    lines.push(
+      `  read + decode takes ${f2(fi.decoding)} s where reading takes ${f2(c.readFiles16.seconds)} s (Files, 16 in flight). Both decode with the same`,
+    );
+    lines.push("  WebAssembly libjpeg-turbo, one image at a time on one thread (the worker; Node's main thread).");
+    lines.push(
+      `- A File read in Chromium is a round trip to the browser process (${f2((1000 * c.readFiles.seconds) / (TOTAL + 1))} ms each one at a time here), so the`,
+    );
+    lines.push(
+      `  reader keeps 16 reads in flight ahead of the decoder (\`READ_AHEAD\` in src/data/rafdb.ts) and reading overlaps decoding.`,
+    );
+    lines.push(
+      `- A folder drop gives FileSystemHandles: every file costs a \`getFile()\` for the cache key (${f2(fh.listing)} s of listing, paid again`,
+    );
+    lines.push(
+      `  when the same folder is dropped again) and its reads are slower than an input's Files (${f2(c.readHandles16.seconds)} s vs ${f2(c.readFiles16.seconds)} s).`,
+    );
+    lines.push(
+      `- Storing writes ${mb(c.ingestFiles.done.info.bytes)} MB in chunks of ${c.ingestFiles.done.info.chunkImages} images (${mb(c.ingestFiles.done.info.chunkImages * 30000)} MB, 3 writes in flight):`,
+    );
+    lines.push(
+      `  ${f1(c.ingestFiles.done.info.bytes / 1e6 / fi.storing)} MB/s. Loading it back after a reload (what the training worker does) takes ${f2(c.load.seconds)} s, against ${f2(fi.total)} s to ingest.`,
+    );
     lines.push('');
-    lines.push(`Not in the table: handing ${TOTAL + 1} files to the input through DevTools took ${f1(c.handover)} s (the test harness's cost, not the lab's).`);
+    lines.push(
+      `Not in the table: handing ${TOTAL + 1} files to the input through DevTools took ${f1(c.handover)} s (the test harness's cost, not the lab's).`,
+    );
   }
   lines.push('');
   lines.push('## Rerun');
@@ -275,8 +350,10 @@ async function main(): Promise<void> {
   lines.push('nice node --import tsx scripts/measure/ingest.ts --no-chromium   # Node only');
   lines.push('```');
   lines.push('');
-  lines.push('Needs Debian\'s Chromium (`/usr/bin/chromium`, or `EAC_CHROMIUM`). The Chromium half builds `scripts/measure/ingest-page/` (a page');
-  lines.push('whose worker reads the bytes only or loads from the cache; the ingest itself is the lab\'s `workers/ingest.worker.ts`).');
+  lines.push(
+    "Needs Debian's Chromium (`/usr/bin/chromium`, or `EAC_CHROMIUM`). The Chromium half builds `scripts/measure/ingest-page/` (a page",
+  );
+  lines.push("whose worker reads the bytes only or loads from the cache; the ingest itself is the lab's `workers/ingest.worker.ts`).");
   lines.push('');
   writeFileSync(OUT, lines.join('\n'));
   say(`wrote ${path.relative(ROOT, OUT)}`);

@@ -31,22 +31,33 @@ try {
     try {
       const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
       await recordLongTasks(page);
-      page.on('console', (m) => { if (m.type() === 'error') console.error(`[page] ${m.text()}`); });
+      page.on('console', (m) => {
+        if (m.type() === 'error') console.error(`[page] ${m.text()}`);
+      });
       await page.goto(served.url);
       // Polling once a second: Playwright's default requestAnimationFrame polling is page work too.
-      await page.waitForFunction(() => !!document.querySelector('[data-testid="backend-name"]')?.getAttribute('data-backend'), null, { polling: 1000, timeout: 120_000 });
+      await page.waitForFunction(() => !!document.querySelector('[data-testid="backend-name"]')?.getAttribute('data-backend'), null, {
+        polling: 1000,
+        timeout: 120_000,
+      });
       const chosen = await page.getByTestId('backend-name').getAttribute('data-backend');
       if (chosen !== backend) throw new Error(`the page chose ${chosen}, not ${backend}`);
       for (const [k, v] of Object.entries(SETTINGS)) await page.getByTestId(`setting-${k}`).fill(v);
       await page.waitForTimeout(1000);
       const t0 = await pageNow(page);
       await page.getByTestId('train').click();
-      await page.waitForFunction(() => ['done', 'error'].includes(document.querySelector('[data-testid="run-status"]')?.getAttribute('data-status') ?? ''), null, { polling: 1000, timeout: 900_000 });
+      await page.waitForFunction(
+        () => ['done', 'error'].includes(document.querySelector('[data-testid="run-status"]')?.getAttribute('data-status') ?? ''),
+        null,
+        { polling: 1000, timeout: 900_000 },
+      );
       const t1 = await pageNow(page);
       const longTasks = await longTasksBetween(page, t0, t1);
       results.push({ seconds: (t1 - t0) / 1000, longTasks });
       const d = longTasks.map((t) => t.duration);
-      console.log(`run ${r + 1}: ${((t1 - t0) / 1000).toFixed(1)} s of training, ${d.length} long tasks${d.length ? `, longest ${Math.max(...d)} ms, total ${d.reduce((a, b) => a + b, 0)} ms: ${d.join(' ')}` : ''}`);
+      console.log(
+        `run ${r + 1}: ${((t1 - t0) / 1000).toFixed(1)} s of training, ${d.length} long tasks${d.length ? `, longest ${Math.max(...d)} ms, total ${d.reduce((a, b) => a + b, 0)} ms: ${d.join(' ')}` : ''}`,
+      );
     } finally {
       await browser.close();
     }

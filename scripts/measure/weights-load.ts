@@ -92,7 +92,8 @@ async function nodeOne(file: string): Promise<NodeResult> {
       sum += v[i];
       abs += Math.abs(v[i]);
     }
-    if (t.shape.join('x') !== e.shape.join('x') || Math.abs(sum - e.sum) > 1e-9 * abs + 1e-9 || e.first.some((x, i) => v[i] !== x)) throw new Error(`${name}: ${k} differs from the generator's`);
+    if (t.shape.join('x') !== e.shape.join('x') || Math.abs(sum - e.sum) > 1e-9 * abs + 1e-9 || e.first.some((x, i) => v[i] !== x))
+      throw new Error(`${name}: ${k} differs from the generator's`);
     checked.push(k);
   }
   if (wf.tensors.size !== expected.tensors) throw new Error(`${name}: ${wf.tensors.size} tensors, expected ${expected.tensors}`);
@@ -101,17 +102,27 @@ async function nodeOne(file: string): Promise<NodeResult> {
   const mapped = mapWeights(wf.tensors, { fileName: name, release: true });
   const t5 = performance.now();
   mark('map');
-  const peakRss = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))![1]) * 1024 / MB;
+  const peakRss = (Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))![1]) * 1024) / MB;
   return {
-    file: name, bytes: size,
+    file: name,
+    bytes: size,
     ms: { read: t1 - t0, hash: t2 - t1, parse: t3 - t2, map: t5 - t4, total: t1 - t0 + (t2 - t1) + (t3 - t2) + (t5 - t4) },
-    rss, arrayBuffers, peakRss, checked, arch: mapped.report.arch, head: mapped.report.head,
+    rss,
+    arrayBuffers,
+    peakRss,
+    checked,
+    arch: mapped.report.arch,
+    head: mapped.report.head,
   };
 }
 
 function measureNode(): NodeResult[] {
   return FILES.map((f) => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--node-one', path.join(DIR, f)], { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 24 });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--node-one', path.join(DIR, f)], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      maxBuffer: 1 << 24,
+    });
     if (r.status !== 0) throw new Error(`node measurement of ${f} failed:\n${r.stderr}`);
     return JSON.parse(r.stdout) as NodeResult;
   });
@@ -144,7 +155,10 @@ function readProc(pid: number): Proc | null {
 
 /** Chromium's processes: the descendants of this Node process that are chromium (playwright spawns it). */
 function chromiumProcs(): Proc[] {
-  const all = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map((d) => readProc(Number(d))).filter((p): p is Proc => !!p);
+  const all = readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .map((d) => readProc(Number(d)))
+    .filter((p): p is Proc => !!p);
   const byParent = new Map<number, Proc[]>();
   for (const p of all) byParent.set(p.ppid, [...(byParent.get(p.ppid) ?? []), p]);
   const out: Proc[] = [];
@@ -193,41 +207,53 @@ async function measureChromium(): Promise<ChromiumResult[]> {
         await page.goto(served.url);
         await page.waitForSelector('[data-testid="weights-list"][data-status="ready"]', { timeout: 60_000 });
         // Let the training worker settle on its backend first: its memory is the baseline's.
-        await page.waitForFunction(() => !!document.querySelector('[data-testid="backend-name"]')?.getAttribute('data-backend'), null, { timeout: 120_000 });
+        await page.waitForFunction(() => !!document.querySelector('[data-testid="backend-name"]')?.getAttribute('data-backend'), null, {
+          timeout: 120_000,
+        });
         await new Promise((r) => setTimeout(r, 1000));
         const before = chromiumProcs();
         const renderers = before.filter((p) => p.type === 'renderer').map((p) => p.pid);
         let peak = before.reduce((a, p) => a + p.rss, 0);
         const sampler = setInterval(() => {
-          peak = Math.max(peak, chromiumProcs().reduce((a, p) => a + p.rss, 0));
+          peak = Math.max(
+            peak,
+            chromiumProcs().reduce((a, p) => a + p.rss, 0),
+          );
         }, 25);
         const t0 = performance.now();
         await page.getByTestId('weights-file').setInputFiles(path.join(DIR, f));
         if (i === 0) {
           // The progress bar mid-import, for the docs.
           await page
-            .waitForFunction(() => /MB\/s/.test(document.querySelector('[data-testid="weights-progress-text"]')?.textContent ?? ''), null, { timeout: 60_000, polling: 10 })
+            .waitForFunction(() => /MB\/s/.test(document.querySelector('[data-testid="weights-progress-text"]')?.textContent ?? ''), null, {
+              timeout: 60_000,
+              polling: 10,
+            })
             .catch(() => undefined);
-          await page.getByTestId('weights-panel').screenshot({ path: screenshotPath('weights-import-progress.png') }).catch(() => undefined);
+          await page
+            .getByTestId('weights-panel')
+            .screenshot({ path: screenshotPath('weights-import-progress.png') })
+            .catch(() => undefined);
         }
         await page.waitForSelector('[data-testid="weights-entry"]', { timeout: 300_000 });
         const wallMs = performance.now() - t0;
         clearInterval(sampler);
         const after = chromiumProcs();
         const result = page.getByTestId('weights-result');
-        if ((await result.getAttribute('data-status')) !== 'done') throw new Error(`${f}: ${await page.locator('[data-testid="weights-error"]').textContent()}`);
+        if ((await result.getAttribute('data-status')) !== 'done')
+          throw new Error(`${f}: ${await page.locator('[data-testid="weights-error"]').textContent()}`);
         const workerMs = Number(await result.getAttribute('data-total-ms'));
         const stages = JSON.parse((await result.getAttribute('data-timings')) ?? '{}') as Record<string, number>;
         const heap = await result.getAttribute('data-peak-heap');
         const entryMeta = (await page.getByTestId('weights-meta').first().textContent()) ?? '';
-        const storedBytes = await page.evaluate(`(async () => {
+        const storedBytes = (await page.evaluate(`(async () => {
           const r = indexedDB.open('eac-weights');
           const db = await new Promise((ok, no) => { r.onsuccess = () => ok(r.result); r.onerror = () => no(r.error); });
           const q = db.transaction('weights').objectStore('weights').getAll();
           const all = await new Promise((ok) => { q.onsuccess = () => ok(q.result); });
           db.close();
           return all.filter((v) => v && typeof v === 'object' && 'storedBytes' in v)[0].storedBytes;
-        })()`) as number;
+        })()`)) as number;
         if (i === 0) await page.getByTestId('weights-panel').screenshot({ path: screenshotPath('weights-imported-fullsize.png') });
         // The same file again: hash and lookup only.
         const t1 = performance.now();
@@ -237,11 +263,20 @@ async function measureChromium(): Promise<ChromiumResult[]> {
         const againWorkerMs = Number(await page.getByTestId('weights-result').getAttribute('data-total-ms'));
         const rendererHwm = Math.max(...after.filter((p) => renderers.includes(p.pid)).map((p) => p.hwm));
         results.push({
-          file: f, bytes: (JSON.parse(readFileSync(path.join(DIR, 'expected.json'), 'utf8')) as Record<string, Expected>)[f].bytes,
-          wallMs, workerMs, stages, againWallMs, againWorkerMs,
-          totalRssBefore: before.reduce((a, p) => a + p.rss, 0) / MB, totalRssPeak: peak / MB,
-          rendererRssBefore: Math.max(...before.filter((p) => p.type === 'renderer').map((p) => p.rss)) / MB, rendererHwm: rendererHwm / MB,
-          workerHeapPeak: heap ? Number(heap) / MB : null, storedBytes, entryMeta,
+          file: f,
+          bytes: (JSON.parse(readFileSync(path.join(DIR, 'expected.json'), 'utf8')) as Record<string, Expected>)[f].bytes,
+          wallMs,
+          workerMs,
+          stages,
+          againWallMs,
+          againWorkerMs,
+          totalRssBefore: before.reduce((a, p) => a + p.rss, 0) / MB,
+          totalRssPeak: peak / MB,
+          rendererRssBefore: Math.max(...before.filter((p) => p.type === 'renderer').map((p) => p.rss)) / MB,
+          rendererHwm: rendererHwm / MB,
+          workerHeapPeak: heap ? Number(heap) / MB : null,
+          storedBytes,
+          entryMeta,
         });
       } finally {
         await browser.close();
@@ -274,9 +309,15 @@ async function measureCachedLoad(): Promise<{ file: string; ms: number[]; params
         for (let attempt = 1; ; attempt++) {
           await page.waitForSelector('[data-testid="weights-list"][data-status="ready"]', { timeout: 120_000 });
           await page.getByTestId('weights-file').setInputFiles(path.join(DIR, f));
-          const listed = await page.waitForSelector(`[data-testid="weights-entry"][data-name="${f}"]`, { timeout: 150_000 }).then(() => true, () => false);
+          const listed = await page.waitForSelector(`[data-testid="weights-entry"][data-name="${f}"]`, { timeout: 150_000 }).then(
+            () => true,
+            () => false,
+          );
           if (listed) break;
-          const err = await page.getByTestId('weights-error').textContent({ timeout: 1000 }).catch(() => null);
+          const err = await page
+            .getByTestId('weights-error')
+            .textContent({ timeout: 1000 })
+            .catch(() => null);
           const why = `${f} not listed after an import on the dev server (${err ?? 'no error shown'}); page log:\n${logs.slice(-10).join('\n')}`;
           if (attempt === 2) throw new Error(why);
           console.error(`${why}\nretrying after a reload`);
@@ -322,30 +363,42 @@ async function main(): Promise<void> {
     if (g.status !== 0) throw new Error('tools/golden/fullsize_weights.py failed (it needs Debian python3-torch and python3-numpy)');
   }
   const jsonAt = args.indexOf('--json');
-  const out: { node?: NodeResult[]; chromium?: ChromiumResult[]; cachedLoad?: Awaited<ReturnType<typeof measureCachedLoad>>; machine: string } = {
+  const out: {
+    node?: NodeResult[];
+    chromium?: ChromiumResult[];
+    cachedLoad?: Awaited<ReturnType<typeof measureCachedLoad>>;
+    machine: string;
+  } = {
     machine: `${process.platform} ${process.arch}, node ${process.version}, ${readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/)?.[1] ?? '?'}`,
   };
   if (!args.includes('--chromium-only')) {
     out.node = measureNode();
     console.log('\nNode (one process per file):');
     for (const r of out.node) {
-      console.log(`  ${r.file} (${mb(r.bytes)} MB, ${r.arch}, head ${r.head}): read ${r.ms.read.toFixed(0)} ms, SHA-256 ${r.ms.hash.toFixed(0)} ms, parse ${r.ms.parse.toFixed(0)} ms, map ${r.ms.map.toFixed(0)} ms = ${r.ms.total.toFixed(0)} ms; ` +
-        `peak RSS ${r.peakRss.toFixed(1)} MB (start ${r.rss.start.toFixed(1)}); arrayBuffers after read/parse/map ${r.arrayBuffers.read.toFixed(1)}/${r.arrayBuffers.parse.toFixed(1)}/${r.arrayBuffers.map.toFixed(1)} MB; checked ${r.checked.join(', ')}`);
+      console.log(
+        `  ${r.file} (${mb(r.bytes)} MB, ${r.arch}, head ${r.head}): read ${r.ms.read.toFixed(0)} ms, SHA-256 ${r.ms.hash.toFixed(0)} ms, parse ${r.ms.parse.toFixed(0)} ms, map ${r.ms.map.toFixed(0)} ms = ${r.ms.total.toFixed(0)} ms; ` +
+          `peak RSS ${r.peakRss.toFixed(1)} MB (start ${r.rss.start.toFixed(1)}); arrayBuffers after read/parse/map ${r.arrayBuffers.read.toFixed(1)}/${r.arrayBuffers.parse.toFixed(1)}/${r.arrayBuffers.map.toFixed(1)} MB; checked ${r.checked.join(', ')}`,
+      );
     }
   }
   if (!args.includes('--node-only')) {
     out.chromium = await measureChromium();
     console.log('\nChromium (built app, headless, a fresh browser per file):');
     for (const r of out.chromium) {
-      console.log(`  ${r.file}: setInputFiles → listed ${r.wallMs.toFixed(0)} ms (worker ${r.workerMs.toFixed(0)} ms: ${Object.entries(r.stages).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')}); ` +
-        `again (cache hit) ${r.againWallMs.toFixed(0)} ms (worker ${r.againWorkerMs.toFixed(0)}); Chromium RSS ${r.totalRssBefore.toFixed(1)} → peak ${r.totalRssPeak.toFixed(1)} MB; ` +
-        `renderer ${r.rendererRssBefore.toFixed(1)} → high-water ${r.rendererHwm.toFixed(1)} MB; worker JS heap peak ${r.workerHeapPeak === null ? 'n/a' : r.workerHeapPeak.toFixed(1) + ' MB'}; cached ${mb(r.storedBytes)} MB; ${r.entryMeta}`);
+      console.log(
+        `  ${r.file}: setInputFiles → listed ${r.wallMs.toFixed(0)} ms (worker ${r.workerMs.toFixed(0)} ms: ${Object.entries(r.stages)
+          .map(([k, v]) => `${k} ${v.toFixed(0)}`)
+          .join(', ')}); ` +
+          `again (cache hit) ${r.againWallMs.toFixed(0)} ms (worker ${r.againWorkerMs.toFixed(0)}); Chromium RSS ${r.totalRssBefore.toFixed(1)} → peak ${r.totalRssPeak.toFixed(1)} MB; ` +
+          `renderer ${r.rendererRssBefore.toFixed(1)} → high-water ${r.rendererHwm.toFixed(1)} MB; worker JS heap peak ${r.workerHeapPeak === null ? 'n/a' : r.workerHeapPeak.toFixed(1) + ' MB'}; cached ${mb(r.storedBytes)} MB; ${r.entryMeta}`,
+      );
     }
   }
   if (!args.includes('--node-only')) {
     out.cachedLoad = await measureCachedLoad();
     console.log('\nChromium, loadCachedWeights from IndexedDB (dev server, page thread, 3 loads with seeds 0, 1, 2):');
-    for (const r of out.cachedLoad) console.log(`  ${r.file}: ${r.ms.map((x) => x.toFixed(0)).join(' / ')} ms, ${r.params} values, head ${r.head}`);
+    for (const r of out.cachedLoad)
+      console.log(`  ${r.file}: ${r.ms.map((x) => x.toFixed(0)).join(' / ')} ms, ${r.params} values, head ${r.head}`);
   }
   if (jsonAt >= 0) {
     mkdirSync(path.dirname(path.resolve(args[jsonAt + 1])), { recursive: true });
@@ -354,6 +407,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((e) => {
-  console.error(e instanceof Error ? e.stack ?? e.message : String(e));
+  console.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
   process.exit(1);
 });

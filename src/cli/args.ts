@@ -8,7 +8,10 @@ export class UsageError extends Error {}
 export type Flags = Record<string, string | boolean | undefined>;
 
 /** Flags and positional arguments; an unknown or malformed flag is a one-line UsageError. */
-export function parseWithPositionals(argv: string[], options: NonNullable<ParseArgsConfig['options']>): { values: Flags; positionals: string[] } {
+export function parseWithPositionals(
+  argv: string[],
+  options: NonNullable<ParseArgsConfig['options']>,
+): { values: Flags; positionals: string[] } {
   try {
     const { values, positionals } = parseArgs({ args: argv, options, strict: true, allowPositionals: true });
     return { values: values as Flags, positionals };
@@ -24,11 +27,18 @@ export function parse(argv: string[], options: NonNullable<ParseArgsConfig['opti
   return values;
 }
 
-export function num(values: Record<string, unknown>, flag: string, fallback: number, check?: (v: number) => boolean, what = 'a valid number'): number {
+export function num(
+  values: Record<string, unknown>,
+  flag: string,
+  fallback: number,
+  check?: (v: number) => boolean,
+  what = 'a valid number',
+): number {
   const raw = values[flag];
   if (raw === undefined) return fallback;
   const v = Number(raw);
-  if (typeof raw !== 'string' || raw.trim() === '' || !Number.isFinite(v) || (check && !check(v))) throw new UsageError(`--${flag} must be ${what}, got ${JSON.stringify(raw)}`);
+  if (typeof raw !== 'string' || raw.trim() === '' || !Number.isFinite(v) || (check && !check(v)))
+    throw new UsageError(`--${flag} must be ${what}, got ${JSON.stringify(raw)}`);
   return v;
 }
 

@@ -11,9 +11,17 @@ export const BENCH_HELP = `eac bench [--arch resnet18|resnet50] [--width N] [--s
 
 export async function benchCommand(argv: string[]): Promise<number> {
   const v = parse(argv, {
-    arch: { type: 'string' }, width: { type: 'string' }, size: { type: 'string' }, 'batch-size': { type: 'string' },
-    backend: { type: 'string' }, steps: { type: 'string' }, warmup: { type: 'string' }, method: { type: 'string' },
-    json: { type: 'boolean' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+    arch: { type: 'string' },
+    width: { type: 'string' },
+    size: { type: 'string' },
+    'batch-size': { type: 'string' },
+    backend: { type: 'string' },
+    steps: { type: 'string' },
+    warmup: { type: 'string' },
+    method: { type: 'string' },
+    json: { type: 'boolean' },
+    out: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
   });
   if (v.help) {
     process.stdout.write(BENCH_HELP + '\n');
@@ -27,7 +35,9 @@ export async function benchCommand(argv: string[]): Promise<number> {
   const warmup = num(v, 'warmup', 1, (x) => Number.isInteger(x) && x >= 0, 'a non-negative integer');
   const method = choice(v, 'method', ['eac', 'baseline'] as const, 'eac');
   const backend = await setupBackend(choice(v, 'backend', BACKENDS, 'wasm'));
-  progress(`bench: ${arch} width ${width}, ${size}px, batch ${batchSize}, ${method}, backend ${backend.backend}${backend.adapter ? ` (${backend.adapter})` : ''}`);
+  progress(
+    `bench: ${arch} width ${width}, ${size}px, batch ${batchSize}, ${method}, backend ${backend.backend}${backend.adapter ? ` (${backend.adapter})` : ''}`,
+  );
 
   const r = await benchmarkSteps({ arch, width, size, batchSize, steps, warmup, method }, (i, warm, ms, loss) =>
     progress(`${warm ? 'warm-up' : 'step'} ${i}: ${ms.toFixed(1)} ms (loss ${loss.toFixed(4)})`),

@@ -20,7 +20,11 @@ export const DATASET_HELP = `eac dataset inspect DIR [--labels FILE_OR_NAME] [--
   ${formatBytes(MAX_IMAGE_FILE_BYTES)} or ${MAX_JPEG_SIDE}×${MAX_JPEG_SIDE} pixels; refuses label files over ${formatBytes(MAX_LABEL_FILE_BYTES)} or ${MAX_LABEL_LINES.toLocaleString('en-US')} lines.`;
 
 /** Reads a RAF-DB folder with progress on stderr; errors become one-line UsageErrors. */
-export async function loadRafDbFolder(dir: string, labels?: string, opts: { signal?: AbortSignal; flag?: string } = {}): Promise<{ dataset: Dataset; report: RafDbReport }> {
+export async function loadRafDbFolder(
+  dir: string,
+  labels?: string,
+  opts: { signal?: AbortSignal; flag?: string } = {},
+): Promise<{ dataset: Dataset; report: RafDbReport }> {
   await initJpegDecoderNode();
   let last = 0;
   try {
@@ -53,11 +57,23 @@ export function summary(r: RafDbReport): string[] {
     `  train per class: ${r.classes.map((c, i) => `${c} ${r.trainCounts[i]}`).join(', ')}`,
     `  test per class:  ${r.classes.map((c, i) => `${c} ${r.testCounts[i]}`).join(', ')}`,
   ];
-  if (r.noise) lines.push(`  training labels from ${r.noise.file}: ${r.noise.changed} changed (${(r.noise.rate * 100).toFixed(2)}%)${r.noise.missing ? `, ${r.noise.missing} names without a label there kept the clean one` : ''}`);
+  if (r.noise)
+    lines.push(
+      `  training labels from ${r.noise.file}: ${r.noise.changed} changed (${(r.noise.rate * 100).toFixed(2)}%)${r.noise.missing ? `, ${r.noise.missing} names without a label there kept the clean one` : ''}`,
+    );
   if (r.missingImages.length) lines.push(`  skipped ${r.missingImages.length} names with no image: ${list(r.missingImages)}`);
-  if (r.unreadableImages.length) lines.push(`  skipped ${r.unreadableImages.length} unreadable images: ${list(r.unreadableImages.map((n) => `${n} (${r.unreadableReasons[n]})`))}`);
+  if (r.unreadableImages.length)
+    lines.push(
+      `  skipped ${r.unreadableImages.length} unreadable images: ${list(r.unreadableImages.map((n) => `${n} (${r.unreadableReasons[n]})`))}`,
+    );
   if (r.resizedImages.length) lines.push(`  resized ${r.resizedImages.length} images to 100×100: ${list(r.resizedImages)}`);
-  if (r.badLines.length) lines.push(`  skipped ${r.badLines.length} bad label lines: ${list(r.badLines.map((b) => `${b.file ?? ''}:${b.line} ${b.reason}`), 3)}`);
+  if (r.badLines.length)
+    lines.push(
+      `  skipped ${r.badLines.length} bad label lines: ${list(
+        r.badLines.map((b) => `${b.file ?? ''}:${b.line} ${b.reason}`),
+        3,
+      )}`,
+    );
   if (r.unlabelledImages) lines.push(`  ${r.unlabelledImages} images in Image/aligned/ have no label (ignored)`);
   return lines;
 }
@@ -69,12 +85,20 @@ export async function datasetCommand(argv: string[]): Promise<number> {
     return sub === undefined ? 2 : 0;
   }
   if (sub !== 'inspect') throw new UsageError(`unknown dataset command ${JSON.stringify(sub)} (try: eac dataset inspect DIR)`);
-  const { values: v, positionals: dirs } = parseWithPositionals(rest, { labels: { type: 'string' }, json: { type: 'boolean' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } });
+  const { values: v, positionals: dirs } = parseWithPositionals(rest, {
+    labels: { type: 'string' },
+    json: { type: 'boolean' },
+    out: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
   if (v.help) {
     process.stdout.write(DATASET_HELP + '\n');
     return 0;
   }
-  if (dirs.length !== 1) throw new UsageError(dirs.length ? `give one folder, got ${dirs.length}: ${dirs.join(' ')}` : 'give the RAF-DB folder: eac dataset inspect DIR');
+  if (dirs.length !== 1)
+    throw new UsageError(
+      dirs.length ? `give one folder, got ${dirs.length}: ${dirs.join(' ')}` : 'give the RAF-DB folder: eac dataset inspect DIR',
+    );
   const { report } = await loadRafDbFolder(dirs[0], v.labels as string | undefined);
   const out = {
     root: report.root,

@@ -13,10 +13,18 @@ export const EVAL_HELP = `eac eval (--demo | --data DIR) --weights FILE [--arch 
 
 export async function evalCommand(argv: string[]): Promise<number> {
   const v = parse(argv, {
-    demo: { type: 'boolean' }, data: { type: 'string' }, weights: { type: 'string' }, arch: { type: 'string' },
-    size: { type: 'string' }, 'batch-size': { type: 'string' }, backend: { type: 'string' },
-    'demo-train': { type: 'string' }, 'demo-test': { type: 'string' },
-    json: { type: 'boolean' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+    demo: { type: 'boolean' },
+    data: { type: 'string' },
+    weights: { type: 'string' },
+    arch: { type: 'string' },
+    size: { type: 'string' },
+    'batch-size': { type: 'string' },
+    backend: { type: 'string' },
+    'demo-train': { type: 'string' },
+    'demo-test': { type: 'string' },
+    json: { type: 'boolean' },
+    out: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
   });
   if (v.help) {
     process.stdout.write(EVAL_HELP + '\n');
@@ -34,12 +42,17 @@ export async function evalCommand(argv: string[]): Promise<number> {
   }
   const weights = loadSafetensorsWeights(bytes, arch);
   const { dataset } = await loadDataset({
-    demo: !!v.demo, dataDir: v.data as string | undefined, noise: null, seed: 0,
+    demo: !!v.demo,
+    dataDir: v.data as string | undefined,
+    noise: null,
+    seed: 0,
     demoTrain: v['demo-train'] === undefined ? 1 : num(v, 'demo-train', 0, positiveInt, 'a positive integer'),
     demoTest: v['demo-test'] === undefined ? undefined : num(v, 'demo-test', 0, positiveInt, 'a positive integer'),
   });
   const backend = await setupBackend(choice(v, 'backend', BACKENDS, 'wasm'));
-  progress(`eval: ${weights.spec.config.arch} width ${weights.spec.config.width} at ${size}px on ${dataset.test.labels.length} test images, backend ${backend.backend}`);
+  progress(
+    `eval: ${weights.spec.config.arch} width ${weights.spec.config.width} at ${size}px on ${dataset.test.labels.length} test images, backend ${backend.backend}`,
+  );
   const model = modelFromValues(weights.spec, weights.values);
   const pipeline = new ImagePipeline({ ...PIPELINE_DEFAULTS, size });
   const p = await predict(model, pipeline, dataset.test, batchSize);
@@ -47,9 +60,15 @@ export async function evalCommand(argv: string[]): Promise<number> {
   disposeModel(model);
   const r = report(p.preds, dataset.test.cleanLabels, p.numClasses);
   const samples = dataset.test.names.map((name, i) => ({
-    name, label: dataset.test.cleanLabels[i], pred: p.preds[i], logits: Array.from(p.logits.subarray(i * p.numClasses, (i + 1) * p.numClasses)),
+    name,
+    label: dataset.test.cleanLabels[i],
+    pred: p.preds[i],
+    logits: Array.from(p.logits.subarray(i * p.numClasses, (i + 1) * p.numClasses)),
   }));
-  emitJson({ accuracy: r.accuracy, perClassAccuracy: r.perClassAccuracy, confusion: r.confusion, samples }, { json: !!v.json, out: v.out as string | undefined });
+  emitJson(
+    { accuracy: r.accuracy, perClassAccuracy: r.perClassAccuracy, confusion: r.confusion, samples },
+    { json: !!v.json, out: v.out as string | undefined },
+  );
   progress(`test accuracy ${(r.accuracy * 100).toFixed(2)}%`);
   return 0;
 }

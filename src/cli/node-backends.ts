@@ -14,7 +14,8 @@ const require = createRequire(import.meta.url);
 function prepareVulkanEnv(): void {
   const swiftshader = '/usr/lib/chromium/vk_swiftshader_icd.json';
   // Without SwiftShader, the system's Vulkan loader picks a real GPU driver.
-  if (!process.env.VK_ICD_FILENAMES && !process.env.EAC_SYSTEM_VULKAN && existsSync(swiftshader)) process.env.VK_ICD_FILENAMES = swiftshader;
+  if (!process.env.VK_ICD_FILENAMES && !process.env.EAC_SYSTEM_VULKAN && existsSync(swiftshader))
+    process.env.VK_ICD_FILENAMES = swiftshader;
   if (!process.env.XDG_RUNTIME_DIR) {
     const dir = path.join(os.tmpdir(), `eac-xdg-${process.getuid?.() ?? 'user'}`);
     mkdirSync(dir, { recursive: true, mode: 0o700 });

@@ -59,7 +59,11 @@ export function nodeFolderFsWithin(root: string | null, opts: NodeFolderFsOption
     (bounds ??= (async () => {
       if (root === null) return null;
       const allow = new Set<string>();
-      for (const a of opts.allow ?? []) await realpath(a).then((r) => allow.add(r), () => undefined);
+      for (const a of opts.allow ?? [])
+        await realpath(a).then(
+          (r) => allow.add(r),
+          () => undefined,
+        );
       return { root: await realpath(root), allow };
     })());
   const confined = async (p: string): Promise<string> => {
@@ -76,7 +80,11 @@ export function nodeFolderFsWithin(root: string | null, opts: NodeFolderFsOption
       const out: string[] = [];
       for (const e of entries) {
         let isDir = e.isDirectory();
-        if (e.isSymbolicLink()) isDir = await stat(path.join(real, e.name)).then((s) => s.isDirectory(), () => false);
+        if (e.isSymbolicLink())
+          isDir = await stat(path.join(real, e.name)).then(
+            (s) => s.isDirectory(),
+            () => false,
+          );
         out.push(isDir ? e.name + '/' : e.name);
       }
       return out.sort();

@@ -40,13 +40,33 @@ export const TRAIN_HELP = `eac train [options]
 
 export async function trainCommand(argv: string[]): Promise<number> {
   const v = parse(argv, {
-    demo: { type: 'boolean' }, data: { type: 'string' }, labels: { type: 'string' }, noise: { type: 'string' },
-    arch: { type: 'string' }, width: { type: 'string' }, weights: { type: 'string' }, method: { type: 'string' },
-    lam: { type: 'string' }, epochs: { type: 'string' }, 'max-steps': { type: 'string' }, 'batch-size': { type: 'string' },
-    lr: { type: 'string' }, 'weight-decay': { type: 'string' }, gamma: { type: 'string' }, size: { type: 'string' },
-    seed: { type: 'string' }, augment: { type: 'string' }, erasing: { type: 'string' }, 'no-shuffle': { type: 'boolean' },
-    backend: { type: 'string' }, 'demo-train': { type: 'string' }, 'demo-test': { type: 'string' },
-    json: { type: 'boolean' }, out: { type: 'string' }, save: { type: 'string' }, 'log-steps': { type: 'boolean' },
+    demo: { type: 'boolean' },
+    data: { type: 'string' },
+    labels: { type: 'string' },
+    noise: { type: 'string' },
+    arch: { type: 'string' },
+    width: { type: 'string' },
+    weights: { type: 'string' },
+    method: { type: 'string' },
+    lam: { type: 'string' },
+    epochs: { type: 'string' },
+    'max-steps': { type: 'string' },
+    'batch-size': { type: 'string' },
+    lr: { type: 'string' },
+    'weight-decay': { type: 'string' },
+    gamma: { type: 'string' },
+    size: { type: 'string' },
+    seed: { type: 'string' },
+    augment: { type: 'string' },
+    erasing: { type: 'string' },
+    'no-shuffle': { type: 'boolean' },
+    backend: { type: 'string' },
+    'demo-train': { type: 'string' },
+    'demo-test': { type: 'string' },
+    json: { type: 'boolean' },
+    out: { type: 'string' },
+    save: { type: 'string' },
+    'log-steps': { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
   if (v.help) {
@@ -82,23 +102,32 @@ export async function trainCommand(argv: string[]): Promise<number> {
       throw new UsageError(`--weights: cannot read ${v.weights}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
     const w = loadWeights(bytes, { arch: v.arch === undefined ? undefined : arch, fileName: v.weights as string, seed: config.seed });
-    if (v.width !== undefined && w.spec.config.width !== config.width) throw new UsageError(`--width ${config.width}: the weights have width ${w.spec.config.width}`);
+    if (v.width !== undefined && w.spec.config.width !== config.width)
+      throw new UsageError(`--width ${config.width}: the weights have width ${w.spec.config.width}`);
     config.arch = w.spec.config.arch;
     config.width = w.spec.config.width;
     if (v.lr === undefined) config.lr = defaultTrainConfig(config.arch).lr;
-    progress(`weights: ${w.format}, ${w.report.arch} width ${config.width}, head ${w.report.head}${w.report.unexpected.length ? `, ${w.report.unexpected.length} unexpected keys ignored` : ''}`);
+    progress(
+      `weights: ${w.format}, ${w.report.arch} width ${config.width}, head ${w.report.head}${w.report.unexpected.length ? `, ${w.report.unexpected.length} unexpected keys ignored` : ''}`,
+    );
     for (const n of w.report.notes) progress(`weights: ${n}`);
     loaded = w;
   }
   const backendName = choice(v, 'backend', BACKENDS, 'wasm');
   const { dataset, noise, source } = await loadDataset({
-    demo: !!v.demo, dataDir: v.data as string | undefined, labels: v.labels as string | undefined, noise: noiseRate, seed: config.seed,
+    demo: !!v.demo,
+    dataDir: v.data as string | undefined,
+    labels: v.labels as string | undefined,
+    noise: noiseRate,
+    seed: config.seed,
     demoTrain: v['demo-train'] === undefined ? undefined : num(v, 'demo-train', 0, positiveInt, 'a positive integer'),
     demoTest: v['demo-test'] === undefined ? undefined : num(v, 'demo-test', 0, positiveInt, 'a positive integer'),
   });
   const backend = await setupBackend(backendName);
   const model: Model | undefined = loaded && modelFromValues(loaded.spec, loaded.values);
-  progress(`backend ${backend.backend}${backend.adapter ? ` (${backend.adapter})` : ''}; ${config.arch} width ${config.width} at ${config.size}px, ${config.method}, batch ${config.batchSize}`);
+  progress(
+    `backend ${backend.backend}${backend.adapter ? ` (${backend.adapter})` : ''}; ${config.arch} width ${config.width} at ${config.size}px, ${config.method}, batch ${config.batchSize}`,
+  );
   const controller = new AbortController();
   const onSigint = () => {
     progress('interrupted: finishing the current step, then stopping');
@@ -111,22 +140,37 @@ export async function trainCommand(argv: string[]): Promise<number> {
     model,
     logSteps: !!v['log-steps'],
     signal: controller.signal,
-    keepModel: v.save ? (values) => { savedModel = values; } : undefined,
+    keepModel: v.save
+      ? (values) => {
+          savedModel = values;
+        }
+      : undefined,
     onStep: (p) => {
       const t = performance.now();
       if (t - lastPrint < 2000 && p.step !== p.totalSteps) return;
       lastPrint = t;
-      progress(`epoch ${p.epoch}/${p.epochs} step ${p.stepInEpoch}/${p.stepsPerEpoch} loss ${p.last.loss.toFixed(4)} (ce ${p.last.ce.toFixed(4)}, cons ${p.last.consistency.toFixed(4)}) ${p.imagesPerSecond.toFixed(1)} img/s ETA ${formatSeconds(p.etaSeconds)}`);
+      progress(
+        `epoch ${p.epoch}/${p.epochs} step ${p.stepInEpoch}/${p.stepsPerEpoch} loss ${p.last.loss.toFixed(4)} (ce ${p.last.ce.toFixed(4)}, cons ${p.last.consistency.toFixed(4)}) ${p.imagesPerSecond.toFixed(1)} img/s ETA ${formatSeconds(p.etaSeconds)}`,
+      );
     },
-    onEpoch: (e) => progress(`epoch ${e.epoch}: loss ${e.loss.toFixed(4)} train acc ${(e.trainAccNoisy * 100).toFixed(2)}% (clean ${(e.trainAccClean * 100).toFixed(2)}%) test acc ${(e.testAcc * 100).toFixed(2)}% lr ${e.lr.toExponential(3)} ${e.seconds.toFixed(1)}s`),
+    onEpoch: (e) =>
+      progress(
+        `epoch ${e.epoch}: loss ${e.loss.toFixed(4)} train acc ${(e.trainAccNoisy * 100).toFixed(2)}% (clean ${(e.trainAccClean * 100).toFixed(2)}%) test acc ${(e.testAcc * 100).toFixed(2)}% lr ${e.lr.toExponential(3)} ${e.seconds.toFixed(1)}s`,
+      ),
   });
   process.off('SIGINT', onSigint);
   if (v.save && savedModel) {
-    writeFileSync(v.save as string, exportModelSafetensors(config.arch, config.width, savedModel, { seed: String(config.seed), method: config.method }));
+    writeFileSync(
+      v.save as string,
+      exportModelSafetensors(config.arch, config.width, savedModel, { seed: String(config.seed), method: config.method }),
+    );
     progress(`model saved to ${v.save}`);
   }
   const out = { ...result, data: source, noise, backend: backend.backend, adapter: backend.adapter };
   emitJson(out, { json: !!v.json, out: v.out as string | undefined });
-  if (!v.json && !v.out) progress(`done: test accuracy (mean of last 5 epochs) ${result.summary.testAccLast5 === null ? 'n/a' : (result.summary.testAccLast5 * 100).toFixed(2) + '%'}`);
+  if (!v.json && !v.out)
+    progress(
+      `done: test accuracy (mean of last 5 epochs) ${result.summary.testAccLast5 === null ? 'n/a' : (result.summary.testAccLast5 * 100).toFixed(2) + '%'}`,
+    );
   return 0;
 }

@@ -62,8 +62,15 @@ export interface DirectoryEntryLike {
 }
 export type EntryLike = FileEntryLike | DirectoryEntryLike;
 
-const norm = (p: string): string => p.replace(/^\.?\/+/, '').replace(/\/+$/, '').replace(/^\.$/, '');
-const splitPath = (p: string): string[] => norm(p).split('/').filter((s) => s !== '' && s !== '.');
+const norm = (p: string): string =>
+  p
+    .replace(/^\.?\/+/, '')
+    .replace(/\/+$/, '')
+    .replace(/^\.$/, '');
+const splitPath = (p: string): string[] =>
+  norm(p)
+    .split('/')
+    .filter((s) => s !== '' && s !== '.');
 
 function abortError(signal: AbortSignal): unknown {
   return signal.reason ?? new DOMException('cancelled', 'AbortError');
@@ -213,14 +220,18 @@ export async function readAllEntries(dir: DirectoryEntryLike): Promise<EntryLike
   const reader = dir.createReader();
   const all: EntryLike[] = [];
   for (;;) {
-    const batch = await new Promise<EntryLike[]>((resolve, reject) => reader.readEntries(resolve, (e) => reject(e instanceof Error ? e : new Error(`cannot list ${dir.name}: ${String(e)}`))));
+    const batch = await new Promise<EntryLike[]>((resolve, reject) =>
+      reader.readEntries(resolve, (e) => reject(e instanceof Error ? e : new Error(`cannot list ${dir.name}: ${String(e)}`))),
+    );
     if (batch.length === 0) return all;
     all.push(...batch);
   }
 }
 
 const fileOfEntry = (entry: FileEntryLike): Promise<File> =>
-  new Promise((resolve, reject) => entry.file(resolve, (e) => reject(e instanceof Error ? e : new Error(`cannot open ${entry.name}: ${String(e)}`))));
+  new Promise((resolve, reject) =>
+    entry.file(resolve, (e) => reject(e instanceof Error ? e : new Error(`cannot open ${entry.name}: ${String(e)}`))),
+  );
 
 export interface CollectProgress {
   /** Files found so far. */
@@ -253,13 +264,15 @@ export async function collectEntryFiles(
       // Files of one batch in parallel (each file() is a round trip to the browser process).
       const subdirs = children.filter((c): c is DirectoryEntryLike => c.isDirectory);
       await Promise.all(
-        children.filter((c): c is FileEntryLike => c.isFile).map(async (c) => {
-          try {
-            files.push({ path: joinPath(path, c.name), file: await fileOfEntry(c) });
-          } catch {
-            failed.push(joinPath(path, c.name));
-          }
-        }),
+        children
+          .filter((c): c is FileEntryLike => c.isFile)
+          .map(async (c) => {
+            try {
+              files.push({ path: joinPath(path, c.name), file: await fileOfEntry(c) });
+            } catch {
+              failed.push(joinPath(path, c.name));
+            }
+          }),
       );
       opts.onProgress?.({ files: files.length, failed: failed.length });
       for (const s of subdirs) await visit(s, path);
@@ -306,20 +319,33 @@ interface DataTransferItemWithHandles {
  * be awaited later. Prefers FileSystemHandles (cloneable, read in the worker), then the entries
  * walk, then the plain file list (webkitRelativePath where the browser sets it).
  */
-export function readDrop(dt: DataTransfer, opts: { onProgress?: (p: CollectProgress) => void; signal?: AbortSignal } = {}): Promise<FolderSource & { failed?: string[] }> {
+export function readDrop(
+  dt: DataTransfer,
+  opts: { onProgress?: (p: CollectProgress) => void; signal?: AbortSignal } = {},
+): Promise<FolderSource & { failed?: string[] }> {
   const items = Array.from(dt.items as unknown as ArrayLike<DataTransferItemWithHandles>).filter((it) => it.kind === 'file');
-  const handlePromises = items.every((it) => typeof it.getAsFileSystemHandle === 'function') ? items.map((it) => it.getAsFileSystemHandle!()) : null;
+  const handlePromises = items.every((it) => typeof it.getAsFileSystemHandle === 'function')
+    ? items.map((it) => it.getAsFileSystemHandle!())
+    : null;
   const entries = items.map((it) => (typeof it.webkitGetAsEntry === 'function' ? it.webkitGetAsEntry() : null));
   const plain = filesFromInput(Array.from(dt.files));
   return (async () => {
     if (handlePromises) {
       // A synthetic or odd drop may resolve to null or undefined.
       const handles = await Promise.all(handlePromises.map((p) => Promise.resolve(p).catch(() => null)));
-      if (handles.length > 0 && handles.every((h): h is HandleLike => h?.kind === 'file' || h?.kind === 'directory') && handles.some((h) => h.kind === 'directory')) {
+      if (
+        handles.length > 0 &&
+        handles.every((h): h is HandleLike => h?.kind === 'file' || h?.kind === 'directory') &&
+        handles.some((h) => h.kind === 'directory')
+      ) {
         return { kind: 'handles', handles, name: sourceNameOf(handles.map((h) => h.name)) };
       }
     }
-    if (entries.length > 0 && entries.every((e): e is EntryLike => !!e && typeof e.isDirectory === 'boolean') && entries.some((e) => e.isDirectory)) {
+    if (
+      entries.length > 0 &&
+      entries.every((e): e is EntryLike => !!e && typeof e.isDirectory === 'boolean') &&
+      entries.some((e) => e.isDirectory)
+    ) {
       const { files, failed } = await collectEntryFiles(entries, opts);
       return { kind: 'files', files, name: sourceNameOf(entries.map((e) => e.name)), failed };
     }

@@ -56,13 +56,7 @@ export function demoFaceParams(seed: number, split: 'train' | 'test', index: num
   return sampleFaceParams(new FaceRng(s), label);
 }
 
-function makeSplit(
-  seed: number,
-  split: 'train' | 'test',
-  count: number,
-  size: number,
-  progress: (n: number) => void,
-): Split {
+function makeSplit(seed: number, split: 'train' | 'test', count: number, size: number, progress: (n: number) => void): Split {
   const ratio = split === 'train' ? RAFDB_TRAIN_COUNTS : RAFDB_TEST_COUNTS;
   const labels = splitLabels(count, ratio, hash2(seed >>> 0, split === 'train' ? 0x7a11 : 0x7e57));
   const images = new Uint8Array(count * size * size * 3);

@@ -60,7 +60,16 @@ export function readJpegHeader(b: Uint8Array): JpegHeader | null {
     if (isFrameMarker(m) && frame === null && seg + 6 <= n) {
       frame = { height: (b[seg + 1] << 8) | b[seg + 2], width: (b[seg + 3] << 8) | b[seg + 4], components: b[seg + 5] };
     }
-    if (m === 0xee && len >= 14 && seg + 12 <= n && b[seg] === 0x41 && b[seg + 1] === 0x64 && b[seg + 2] === 0x6f && b[seg + 3] === 0x62 && b[seg + 4] === 0x65) {
+    if (
+      m === 0xee &&
+      len >= 14 &&
+      seg + 12 <= n &&
+      b[seg] === 0x41 &&
+      b[seg + 1] === 0x64 &&
+      b[seg + 2] === 0x6f &&
+      b[seg + 3] === 0x62 &&
+      b[seg + 4] === 0x65
+    ) {
       adobeTransform = b[seg + 11];
     }
     i += len;

@@ -96,7 +96,9 @@ function checkHeader(h: JpegHeader): void {
   if (h.components !== 1 && h.components !== 3) throw new JpegError(`JPEG with ${h.components} colour components, not supported`);
   if (h.width === 0 || h.height === 0) throw new JpegError(`corrupt JPEG: its header says ${h.width}×${h.height}`);
   if (h.width > MAX_JPEG_SIDE || h.height > MAX_JPEG_SIDE) {
-    throw new JpegError(`too large: ${h.width}×${h.height} pixels (the cap is ${MAX_JPEG_SIDE}×${MAX_JPEG_SIDE}; RAF-DB's aligned images are 100×100)`);
+    throw new JpegError(
+      `too large: ${h.width}×${h.height} pixels (the cap is ${MAX_JPEG_SIDE}×${MAX_JPEG_SIDE}; RAF-DB's aligned images are 100×100)`,
+    );
   }
   if (h.scans > MAX_JPEG_SCANS) throw new JpegError(`corrupt JPEG: ${h.scans} scans (the cap is ${MAX_JPEG_SCANS})`);
 }
@@ -111,7 +113,10 @@ export function decodeJpeg(bytes: Uint8Array): DecodedImage {
   if (!decoder) throw new Error('the JPEG decoder is not initialised: await initJpegDecoder() first');
   if (bytes.length === 0) throw new JpegError('empty file');
   const kind = sniffFormat(bytes);
-  if (kind !== 'jpeg') throw new JpegError(kind ? `not a JPEG (a ${kind.toUpperCase()} file)` : `not a JPEG (starts with ${hex(bytes, Math.min(4, bytes.length))})`);
+  if (kind !== 'jpeg')
+    throw new JpegError(
+      kind ? `not a JPEG (a ${kind.toUpperCase()} file)` : `not a JPEG (starts with ${hex(bytes, Math.min(4, bytes.length))})`,
+    );
   const header = readJpegHeader(bytes);
   if (header) checkHeader(header);
   messages = [];

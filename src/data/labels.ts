@@ -51,7 +51,10 @@ export function checkLabelLineCount(text: string): void {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) {
-      if (++lines > MAX_LABEL_LINES) throw new LabelFileError(`more than ${MAX_LABEL_LINES.toLocaleString('en-US')} lines: not a RAF-DB label file (RAF-DB basic lists 15,339 images)`);
+      if (++lines > MAX_LABEL_LINES)
+        throw new LabelFileError(
+          `more than ${MAX_LABEL_LINES.toLocaleString('en-US')} lines: not a RAF-DB label file (RAF-DB basic lists 15,339 images)`,
+        );
     }
   }
 }
@@ -107,7 +110,11 @@ export function parseLabelText(text: string): ParsedLabels {
   for (let i = 0; i < lines.length; i++) {
     const line = i + 1;
     if (lines[i].length > MAX_LABEL_LINE_CHARS) {
-      badLines.push({ line, text: quoteText(lines[i]), reason: `line longer than ${MAX_LABEL_LINE_CHARS.toLocaleString('en-US')} characters (${lines[i].length.toLocaleString('en-US')})` });
+      badLines.push({
+        line,
+        text: quoteText(lines[i]),
+        reason: `line longer than ${MAX_LABEL_LINE_CHARS.toLocaleString('en-US')} characters (${lines[i].length.toLocaleString('en-US')})`,
+      });
       continue;
     }
     const raw = lines[i].trimEnd();
@@ -130,7 +137,10 @@ export function parseLabelText(text: string): ParsedLabels {
     const key = sampleKey(name);
     const first = seen.get(key);
     if (first !== undefined) {
-      const reason = first.name === name ? `duplicate name ${name} (first on line ${first.line})` : `duplicate of ${first.name} (line ${first.line}): ${name} names the same image`;
+      const reason =
+        first.name === name
+          ? `duplicate name ${name} (first on line ${first.line})`
+          : `duplicate of ${first.name} (line ${first.line}): ${name} names the same image`;
       badLines.push({ line, text, reason });
       continue;
     }
@@ -149,7 +159,12 @@ export function splitEntries(parsed: ParsedLabels): { train: LabelEntry[]; test:
     const s = splitOf(e.name);
     if (s === 'train') train.push(e);
     else if (s === 'test') test.push(e);
-    else badLines.push({ line: e.line, text: quoteText(`${e.name} ${e.label + 1}`), reason: `name ${quoteText(e.name)} is neither train_… nor test_…` });
+    else
+      badLines.push({
+        line: e.line,
+        text: quoteText(`${e.name} ${e.label + 1}`),
+        reason: `name ${quoteText(e.name)} is neither train_… nor test_…`,
+      });
   }
   badLines.sort((a, b) => a.line - b.line);
   return { train, test, badLines };
@@ -184,7 +199,10 @@ export function applyTrainingLabels(
   for (const e of parsed.entries) {
     const i = index.get(e.name);
     if (i === undefined) {
-      const why = splitOf(e.name) === 'test' ? 'a test row in a training label file (the test split always uses the clean labels)' : `name ${quoteText(e.name)} is not a clean training sample`;
+      const why =
+        splitOf(e.name) === 'test'
+          ? 'a test row in a training label file (the test split always uses the clean labels)'
+          : `name ${quoteText(e.name)} is not a clean training sample`;
       badLines.push({ line: e.line, text: quoteText(`${e.name} ${e.label + 1}`), reason: why, file });
       continue;
     }

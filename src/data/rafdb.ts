@@ -4,9 +4,28 @@
 // skipped and reported, never fatal while the rest is usable. Works on any FolderFs (Node's fs,
 // browser directory handles).
 import { pillowBilinearCoefficients } from '../engine/pillow-coefficients.ts';
-import { entryName, FileRefusedError, isDirEntry, isStrayFile, joinPath, MAX_IMAGE_FILE_BYTES, MAX_LABEL_FILE_BYTES, type FolderFs } from './folder.ts';
+import {
+  entryName,
+  FileRefusedError,
+  isDirEntry,
+  isStrayFile,
+  joinPath,
+  MAX_IMAGE_FILE_BYTES,
+  MAX_LABEL_FILE_BYTES,
+  type FolderFs,
+} from './folder.ts';
 import { decodeJpeg, JpegError } from './jpeg.ts';
-import { applyTrainingLabels, CLEAN_LABEL_FILE, LabelFileError, parseLabelText, splitEntries, type BadLine, type LabelEntry, type NoiseMeasure, type ParsedLabels } from './labels.ts';
+import {
+  applyTrainingLabels,
+  CLEAN_LABEL_FILE,
+  LabelFileError,
+  parseLabelText,
+  splitEntries,
+  type BadLine,
+  type LabelEntry,
+  type NoiseMeasure,
+  type ParsedLabels,
+} from './labels.ts';
 import { CLASS_NAMES, NUM_CLASSES, type Dataset, type Split } from '../engine/dataset.ts';
 import { progressAt, throttle, type Progress } from '../engine/progress.ts';
 
@@ -64,7 +83,9 @@ async function tryList(fs: FolderFs, dir: string): Promise<string[] | null> {
 }
 
 const findEntry = (entries: string[], name: string, dir: boolean): string | null =>
-  entries.find((e) => isDirEntry(e) === dir && entryName(e) === name) ?? entries.find((e) => isDirEntry(e) === dir && entryName(e).toLowerCase() === name.toLowerCase()) ?? null;
+  entries.find((e) => isDirEntry(e) === dir && entryName(e) === name) ??
+  entries.find((e) => isDirEntry(e) === dir && entryName(e).toLowerCase() === name.toLowerCase()) ??
+  null;
 
 /**
  * Finds the folder holding EmoLabel/ and Image/: `dir` itself, or below it (RAF-DB's root with
@@ -84,7 +105,12 @@ export async function locateRafDb(fs: FolderFs, dir: string): Promise<{ root: st
       const image = findEntry(entries, 'Image', true);
       const imageEntries = image ? await tryList(fs, joinPath(path, entryName(image))) : null;
       const aligned = imageEntries ? findEntry(imageEntries, 'aligned', true) : null;
-      if (image && aligned) return { root: path, emoLabel: joinPath(path, entryName(emo)), aligned: joinPath(joinPath(path, entryName(image)), entryName(aligned)) };
+      if (image && aligned)
+        return {
+          root: path,
+          emoLabel: joinPath(path, entryName(emo)),
+          aligned: joinPath(joinPath(path, entryName(image)), entryName(aligned)),
+        };
       emoOnly ??= path;
     }
     const next: { path: string; entries: string[] }[] = [];
@@ -100,8 +126,13 @@ export async function locateRafDb(fs: FolderFs, dir: string): Promise<{ root: st
     }
     level = next;
   }
-  if (emoOnly !== null) throw new RafDbError(`${shown(emoOnly)} has EmoLabel/ but no Image/aligned/ beside it (RAF-DB basic keeps its images in Image/aligned/)`);
-  throw new RafDbError(`no EmoLabel/ folder in or below ${shown(dir)}: give the RAF-DB folder (basic/ with EmoLabel/list_patition_label.txt and Image/aligned/), its parent, or basic/ itself`);
+  if (emoOnly !== null)
+    throw new RafDbError(
+      `${shown(emoOnly)} has EmoLabel/ but no Image/aligned/ beside it (RAF-DB basic keeps its images in Image/aligned/)`,
+    );
+  throw new RafDbError(
+    `no EmoLabel/ folder in or below ${shown(dir)}: give the RAF-DB folder (basic/ with EmoLabel/list_patition_label.txt and Image/aligned/), its parent, or basic/ itself`,
+  );
 }
 
 const decodeText = (b: Uint8Array) => new TextDecoder('utf-8').decode(b);
@@ -144,7 +175,9 @@ async function readLabelFile(fs: FolderFs, emoLabel: string, spec: string): Prom
   } catch (e) {
     if (e instanceof RafDbError) throw new RafDbError(`--labels ${e.message}`);
     const others = emoEntries.filter((e) => !isDirEntry(e) && !isStrayFile(e)).map(entryName);
-    throw new RafDbError(`--labels ${spec}: no such label file in ${emoLabel}/ (${others.length ? `it has ${others.join(', ')}` : 'it is empty'}) nor as a path`);
+    throw new RafDbError(
+      `--labels ${spec}: no such label file in ${emoLabel}/ (${others.length ? `it has ${others.join(', ')}` : 'it is empty'}) nor as a path`,
+    );
   }
 }
 
@@ -152,7 +185,19 @@ async function readLabelFile(fs: FolderFs, emoLabel: string, spec: string): Prom
 export function resizeRgbPillow(src: Uint8Array, inH: number, inW: number, outH: number, outW: number): Uint8Array {
   const ONE = 1 << 22;
   const HALF = 1 << 21;
-  const pass = (data: Uint8Array, rows: number, cols: number, outCols: number, stride: number, step: number, lineStride: number, outStride: number, outStep: number, outLineStride: number, out: Uint8Array) => {
+  const pass = (
+    data: Uint8Array,
+    rows: number,
+    cols: number,
+    outCols: number,
+    stride: number,
+    step: number,
+    lineStride: number,
+    outStride: number,
+    outStep: number,
+    outLineStride: number,
+    out: Uint8Array,
+  ) => {
     const kk = pillowBilinearCoefficients(cols, outCols);
     const lo = new Int32Array(outCols);
     const hi = new Int32Array(outCols);
@@ -213,13 +258,24 @@ export async function readRafDb(fs: FolderFs, dir: string, opts: RafDbOptions = 
   const where = await locateRafDb(fs, dir);
   const emoEntries = (await tryList(fs, where.emoLabel)) ?? [];
   const cleanEntry = findEntry(emoEntries, CLEAN_LABEL_FILE, false);
-  if (!cleanEntry) throw new RafDbError(`${where.emoLabel}/ has no ${CLEAN_LABEL_FILE} (the clean label file RAF-DB ships; found: ${emoEntries.filter((e) => !isStrayFile(e)).map(entryName).join(', ') || 'nothing'})`);
+  if (!cleanEntry)
+    throw new RafDbError(
+      `${where.emoLabel}/ has no ${CLEAN_LABEL_FILE} (the clean label file RAF-DB ships; found: ${
+        emoEntries
+          .filter((e) => !isStrayFile(e))
+          .map(entryName)
+          .join(', ') || 'nothing'
+      })`,
+    );
   const cleanFile = entryName(cleanEntry);
   const cleanPath = joinPath(where.emoLabel, cleanFile);
   const parsed = parseLabelFile(cleanPath, await readLabelText(fs, cleanPath));
   const split = splitEntries(parsed);
   const badLines: BadLine[] = split.badLines.map((b) => ({ ...b, file: cleanFile }));
-  if (split.train.length + split.test.length === 0) throw new RafDbError(`${joinPath(where.emoLabel, cleanFile)} has no usable label line (${badLines.length} bad lines${badLines.length ? `, first: line ${badLines[0].line}: ${badLines[0].reason}` : ''})`);
+  if (split.train.length + split.test.length === 0)
+    throw new RafDbError(
+      `${joinPath(where.emoLabel, cleanFile)} has no usable label line (${badLines.length} bad lines${badLines.length ? `, first: line ${badLines[0].line}: ${badLines[0].reason}` : ''})`,
+    );
 
   let trainLabels: Int32Array = Int32Array.from(split.train, (e) => e.label);
   let noise: NoiseMeasure | null = null;
@@ -318,7 +374,10 @@ export async function readRafDb(fs: FolderFs, dir: string, opts: RafDbOptions = 
         keptClean.push(e.label);
       } catch (err) {
         if (signal?.aborted) throw abortError(signal);
-        reason = err instanceof JpegError || err instanceof FileRefusedError ? err.reason : `cannot read: ${(err as Error).message ?? String(err)}`;
+        reason =
+          err instanceof JpegError || err instanceof FileRefusedError
+            ? err.reason
+            : `cannot read: ${(err as Error).message ?? String(err)}`;
       }
       if (reason !== null) {
         unreadableImages.push(e.name);
@@ -337,10 +396,19 @@ export async function readRafDb(fs: FolderFs, dir: string, opts: RafDbOptions = 
   };
 
   const train = await readSplit(split.train, trainLabels);
-  const test = await readSplit(split.test, Int32Array.from(split.test, (e) => e.label));
+  const test = await readSplit(
+    split.test,
+    Int32Array.from(split.test, (e) => e.label),
+  );
   report(true);
-  if (train.names.length === 0) throw new RafDbError(`no usable training image in ${where.aligned}/ (${missingImages.length} missing, ${unreadableImages.length} unreadable)`);
-  if (test.names.length === 0) throw new RafDbError(`no usable test image in ${where.aligned}/ (${missingImages.length} missing, ${unreadableImages.length} unreadable)`);
+  if (train.names.length === 0)
+    throw new RafDbError(
+      `no usable training image in ${where.aligned}/ (${missingImages.length} missing, ${unreadableImages.length} unreadable)`,
+    );
+  if (test.names.length === 0)
+    throw new RafDbError(
+      `no usable test image in ${where.aligned}/ (${missingImages.length} missing, ${unreadableImages.length} unreadable)`,
+    );
 
   const counts = (labels: Int32Array) => {
     const c = new Array<number>(NUM_CLASSES).fill(0);

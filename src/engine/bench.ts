@@ -26,7 +26,10 @@ export interface BenchResult extends BenchOptions {
   stepMs: number[];
 }
 
-export async function benchmarkSteps(o: BenchOptions, onStep?: (i: number, warmup: boolean, ms: number, loss: number) => void): Promise<BenchResult> {
+export async function benchmarkSteps(
+  o: BenchOptions,
+  onStep?: (i: number, warmup: boolean, ms: number, loss: number) => void,
+): Promise<BenchResult> {
   const model = createModel({ arch: o.arch, width: o.width, numClasses: 7 }, new Rng(0));
   const opt = new Adam(model.trainable, { ...ADAM_DEFAULTS, lr: 1e-4 });
   const x1 = tf.randomNormal([o.batchSize, o.size, o.size, 3], 0, 1, 'float32', 1) as Tensor4D;

@@ -33,7 +33,21 @@ export interface TrainCheckpoint {
 /** Why a checkpoint cannot continue a run with `config` (null: it can). */
 export function checkpointMismatch(ckpt: TrainCheckpoint, config: TrainConfig): string | null {
   if (ckpt.version !== CHECKPOINT_VERSION) return `checkpoint version ${ckpt.version} (expected ${CHECKPOINT_VERSION})`;
-  const keys: (keyof TrainConfig)[] = ['arch', 'width', 'method', 'lam', 'batchSize', 'lr', 'weightDecay', 'gamma', 'size', 'seed', 'augment', 'erasing', 'shuffle'];
+  const keys: (keyof TrainConfig)[] = [
+    'arch',
+    'width',
+    'method',
+    'lam',
+    'batchSize',
+    'lr',
+    'weightDecay',
+    'gamma',
+    'size',
+    'seed',
+    'augment',
+    'erasing',
+    'shuffle',
+  ];
   const differ = keys.filter((k) => ckpt.config[k] !== config[k]);
   if (differ.length) return `the checkpoint was made with another ${differ.join(', ')}`;
   if (ckpt.epoch > config.epochs) return `the checkpoint is at epoch ${ckpt.epoch}, past the run's ${config.epochs} epochs`;

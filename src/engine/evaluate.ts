@@ -12,7 +12,13 @@ export interface Predictions {
   numClasses: number;
 }
 
-export async function predict(model: Model, pipeline: ImagePipeline, split: Split, batchSize: number, signal?: AbortSignal): Promise<Predictions> {
+export async function predict(
+  model: Model,
+  pipeline: ImagePipeline,
+  split: Split,
+  batchSize: number,
+  signal?: AbortSignal,
+): Promise<Predictions> {
   const n = split.labels.length;
   const k = model.spec.config.numClasses;
   const per = split.height * split.width * 3;

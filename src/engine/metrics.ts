@@ -48,5 +48,7 @@ export function memorisation(
     if (preds[i] === noisyLabels[i]) noisy++;
     else if (preds[i] === cleanLabels[i]) clean++;
   }
-  return flipped === 0 ? { flipped, predictedNoisy: null, predictedClean: null } : { flipped, predictedNoisy: noisy / flipped, predictedClean: clean / flipped };
+  return flipped === 0
+    ? { flipped, predictedNoisy: null, predictedClean: null }
+    : { flipped, predictedNoisy: noisy / flipped, predictedClean: clean / flipped };
 }

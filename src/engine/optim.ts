@@ -27,7 +27,10 @@ export class Adam {
   private m: Variable[];
   private v: Variable[];
 
-  constructor(private readonly params: Variable[], config: AdamConfig) {
+  constructor(
+    private readonly params: Variable[],
+    config: AdamConfig,
+  ) {
     this.config = { ...config };
     this.m = params.map((p) => zerosVariable(p));
     this.v = params.map((p) => zerosVariable(p));

@@ -106,14 +106,23 @@ export async function train(dataset: Dataset, config: TrainConfig, opts: TrainOp
       optimizer.lr = lr;
       const order = config.shuffle ? dataRng.permutation(n) : Int32Array.from({ length: n }, (_, i) => i);
       const epochStart = now();
-      let sumLoss = 0, sumCe = 0, sumCons = 0, stepsDone = 0;
+      let sumLoss = 0,
+        sumCe = 0,
+        sumCons = 0,
+        stepsDone = 0;
       const seen: number[] = [];
       const seenPreds: number[] = [];
       for (let s = 0; s < perEpoch; s++) {
         if (opts.gate) await opts.gate();
         await letEventsIn();
-        if (opts.signal?.aborted) { stoppedBy = 'cancelled'; break; }
-        if (step >= totalSteps) { stoppedBy = 'max-steps'; break; }
+        if (opts.signal?.aborted) {
+          stoppedBy = 'cancelled';
+          break;
+        }
+        if (step >= totalSteps) {
+          stoppedBy = 'max-steps';
+          break;
+        }
         const idx = order.subarray(s * config.batchSize, Math.min(n, (s + 1) * config.batchSize));
         const labels = Int32Array.from(idx, (i) => split.labels[i]);
         const plan = planViews(dataRng, gatherImages(split, idx), idx.length, split.height, split.width, pipeline.cfg);
@@ -121,19 +130,32 @@ export async function train(dataset: Dataset, config: TrainConfig, opts: TrainOp
         const r = await trainStep(model, optimizer, { x1, x2, labels }, config.method, config.lam);
         x1.dispose();
         x2?.dispose();
-        if (!Number.isFinite(r.loss)) throw new TrainError('nan', `the loss became ${r.loss} at step ${step + 1} (epoch ${epoch}); lower the learning rate`);
+        if (!Number.isFinite(r.loss))
+          throw new TrainError('nan', `the loss became ${r.loss} at step ${step + 1} (epoch ${epoch}); lower the learning rate`);
         step++;
         stepsDone++;
         imagesSeen += idx.length;
-        sumLoss += r.loss; sumCe += r.ce; sumCons += r.consistency;
-        for (let i = 0; i < idx.length; i++) { seen.push(idx[i]); seenPreds.push(r.preds[i]); }
+        sumLoss += r.loss;
+        sumCe += r.ce;
+        sumCons += r.consistency;
+        for (let i = 0; i < idx.length; i++) {
+          seen.push(idx[i]);
+          seenPreds.push(r.preds[i]);
+        }
         const log: StepLog = { step, epoch, loss: r.loss, ce: r.ce, consistency: r.consistency };
         if (opts.logSteps) steps.push(log);
         const elapsed = (now() - runStart) / 1000;
         const ips = imagesSeen / Math.max(elapsed, 1e-9);
         opts.onStep?.({
-          epoch, epochs: config.epochs, step, stepInEpoch: s + 1, stepsPerEpoch: perEpoch, totalSteps,
-          imagesPerSecond: ips, etaSeconds: step > 0 ? (elapsed / step) * (totalSteps - step) : null, last: log,
+          epoch,
+          epochs: config.epochs,
+          step,
+          stepInEpoch: s + 1,
+          stepsPerEpoch: perEpoch,
+          totalSteps,
+          imagesPerSecond: ips,
+          etaSeconds: step > 0 ? (elapsed / step) * (totalSteps - step) : null,
+          last: log,
         });
       }
       // A cancelled epoch is not evaluated: the user asked to stop now.
@@ -164,8 +186,17 @@ export async function train(dataset: Dataset, config: TrainConfig, opts: TrainOp
       // A checkpoint only at a whole epoch: the epoch's shuffle order is not part of the state.
       if (opts.onCheckpoint && stoppedBy === 'completed') {
         await opts.onCheckpoint({
-          version: CHECKPOINT_VERSION, config, epoch, step, values: await readValues(model), optimizer: await optimizer.getState(),
-          rng: dataRng.getState(), epochs: [...epochs], steps: [...steps], imagesSeen, seconds: (now() - runStart) / 1000,
+          version: CHECKPOINT_VERSION,
+          config,
+          epoch,
+          step,
+          values: await readValues(model),
+          optimizer: await optimizer.getState(),
+          rng: dataRng.getState(),
+          epochs: [...epochs],
+          steps: [...steps],
+          imagesSeen,
+          seconds: (now() - runStart) / 1000,
         });
       }
       if (stoppedBy !== 'completed') break;
@@ -176,5 +207,15 @@ export async function train(dataset: Dataset, config: TrainConfig, opts: TrainOp
     pipeline.dispose();
     if (ownsModel) disposeModel(model);
   }
-  return { config, epochs, steps, summary: summarizeRun(epochs.map((e) => e.testAcc), step, (now() - runStart) / 1000, stoppedBy) };
+  return {
+    config,
+    epochs,
+    steps,
+    summary: summarizeRun(
+      epochs.map((e) => e.testAcc),
+      step,
+      (now() - runStart) / 1000,
+      stoppedBy,
+    ),
+  };
 }

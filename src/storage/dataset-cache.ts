@@ -16,7 +16,20 @@ import type { RafDbReport } from '../data/rafdb.ts';
 import type { Dataset, Split } from '../engine/dataset.ts';
 import { DatasetCacheError } from './datasets/errors.ts';
 import { CACHE_FORMAT } from './datasets/folder-key.ts';
-import { chunkKey, db, deleteAll, estimate, getValue, indexKey, isQuotaError, metaKey, pendingKey, prefixRange, putValue, quotaError } from './datasets/idb-layout.ts';
+import {
+  chunkKey,
+  db,
+  deleteAll,
+  estimate,
+  getValue,
+  indexKey,
+  isQuotaError,
+  metaKey,
+  pendingKey,
+  prefixRange,
+  putValue,
+  quotaError,
+} from './datasets/idb-layout.ts';
 import { runLimited } from './datasets/limited.ts';
 import { progressAt, type Progress } from '../engine/progress.ts';
 
@@ -134,7 +147,9 @@ export async function storeDataset(input: StoreInput, opts: StoreOptions = {}): 
   const labelFiles = labelFileInfos(labelTexts);
   const imageBytes = train.images.length + test.images.length;
   const otherBytes =
-    Object.values(labelTexts).reduce((s, t) => s + textBytes(t), 0) + [...train.names, ...test.names].reduce((s, n) => s + textBytes(n) + 8, 0) + (train.names.length + test.names.length) * 4;
+    Object.values(labelTexts).reduce((s, t) => s + textBytes(t), 0) +
+    [...train.names, ...test.names].reduce((s, n) => s + textBytes(n) + 8, 0) +
+    (train.names.length + test.names.length) * 4;
   const bytes = imageBytes + otherBytes;
 
   const est = await estimate();
@@ -267,16 +282,22 @@ export async function loadCachedDataset(
   onProgress?: (p: CacheProgress) => void,
 ): Promise<{ dataset: Dataset; noise: NoiseMeasure | null }> {
   const meta = await getCachedDatasetInfo(key);
-  if (!meta) throw new DatasetCacheError(`the dataset ${key} is not in the dataset cache (deleted, or the browser cleared site data): choose the RAF-DB folder again`);
+  if (!meta)
+    throw new DatasetCacheError(
+      `the dataset ${key} is not in the dataset cache (deleted, or the browser cleared site data): choose the RAF-DB folder again`,
+    );
   const index = await getValue<IndexRecord>(indexKey(key));
-  if (!index) throw new DatasetCacheError(`the dataset cache's entry for ${meta.name} is incomplete: delete it and choose the folder again`);
+  if (!index)
+    throw new DatasetCacheError(`the dataset cache's entry for ${meta.name} is incomplete: delete it and choose the folder again`);
 
   let trainLabels = index.trainClean.slice();
   let noise: NoiseMeasure | null = null;
   if (labelFile !== null && labelFile !== meta.cleanLabelFile) {
     const text = index.labelTexts[labelFile];
     if (text === undefined) {
-      throw new DatasetCacheError(`${meta.name} has no label file ${labelFile} (it has ${Object.keys(index.labelTexts).sort().join(', ')})`);
+      throw new DatasetCacheError(
+        `${meta.name} has no label file ${labelFile} (it has ${Object.keys(index.labelTexts).sort().join(', ')})`,
+      );
     }
     const clean = splitEntries(parseLabelText(index.labelTexts[meta.cleanLabelFile]));
     const applied = applyTrainingLabels(clean.train, labelFile, parseLabelText(text));
@@ -296,7 +317,10 @@ export async function loadCachedDataset(
       const chunk = await getValue<Uint8Array>(chunkKey(key, split, c));
       const at = c * meta.chunkImages * per;
       const want = Math.min(meta.chunkImages, count - c * meta.chunkImages) * per;
-      if (!chunk || chunk.length !== want) throw new DatasetCacheError(`the dataset cache's entry for ${meta.name} is damaged (${split} chunk ${c}): delete it and choose the folder again`);
+      if (!chunk || chunk.length !== want)
+        throw new DatasetCacheError(
+          `the dataset cache's entry for ${meta.name} is damaged (${split} chunk ${c}): delete it and choose the folder again`,
+        );
       images.set(chunk, at);
       doneBytes += chunk.length;
       onProgress?.(progressAt(doneBytes, totalBytes, `reading ${meta.name}`, t0, performance.now()));

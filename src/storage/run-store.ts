@@ -5,7 +5,6 @@
 // after a reload, a crash or a lost GPU device. Works in a worker and in the page (no DOM).
 import { createStore, del, get, getMany, keys, set, update, type UseStore } from 'idb-keyval';
 import type { TrainCheckpoint } from '../engine/checkpoint.ts';
-import type { TrainConfig } from '../engine/config.ts';
 import type { EpochMetrics, RunSummary } from '../engine/run-types.ts';
 import type { AttentionFrame, AttentionViews } from '../engine/attention.ts';
 import type { RunRequest } from '../engine/run-request.ts';
@@ -55,7 +54,9 @@ export const runLockName = (key: string) => `eac-run:${key}`;
 
 /** A new run key: time plus randomness, unique across tabs. */
 export function newRunKey(now = Date.now()): string {
-  const rand = Math.floor(Math.random() * 0x100000000).toString(16).padStart(8, '0');
+  const rand = Math.floor(Math.random() * 0x100000000)
+    .toString(16)
+    .padStart(8, '0');
   return `${now.toString(36)}-${rand}`;
 }
 
@@ -69,8 +70,13 @@ export function checkpointBytes(c: TrainCheckpoint): number {
 
 function isQuotaError(e: unknown): boolean {
   const name = (e as { name?: string } | null)?.name;
-  const inner = (e as { inner?: { name?: string }; error?: { name?: string } } | null);
-  return name === 'QuotaExceededError' || inner?.inner?.name === 'QuotaExceededError' || inner?.error?.name === 'QuotaExceededError' || /quota/i.test(String((e as Error)?.message ?? ''));
+  const inner = e as { inner?: { name?: string }; error?: { name?: string } } | null;
+  return (
+    name === 'QuotaExceededError' ||
+    inner?.inner?.name === 'QuotaExceededError' ||
+    inner?.error?.name === 'QuotaExceededError' ||
+    /quota/i.test(String((e as Error)?.message ?? ''))
+  );
 }
 
 async function storageLine(): Promise<string> {
@@ -85,7 +91,9 @@ async function put(key: string, value: unknown, what: string, bytes: number): Pr
     await set(key, value, runs());
   } catch (e) {
     if (isQuotaError(e)) {
-      throw new RunStoreError(`not enough storage to save the ${what}: it needs about ${(bytes / 1e6).toFixed(1)} MB${await storageLine()}; free space by deleting old runs, datasets or weights`);
+      throw new RunStoreError(
+        `not enough storage to save the ${what}: it needs about ${(bytes / 1e6).toFixed(1)} MB${await storageLine()}; free space by deleting old runs, datasets or weights`,
+      );
     }
     throw new RunStoreError(`could not save the ${what}: ${e instanceof Error ? e.message : String(e)}`);
   }
@@ -102,7 +110,10 @@ async function modify(key: string, what: string, fn: (old: RunRecord | undefined
     await update(recordKey(key), (old: RunRecord | undefined) => (next = { ...fn(old), updatedAt: new Date().toISOString() }), runs());
   } catch (e) {
     if (e instanceof RunStoreError) throw e;
-    if (isQuotaError(e)) throw new RunStoreError(`not enough storage to save the ${what}${await storageLine()}; free space by deleting old runs, datasets or weights`);
+    if (isQuotaError(e))
+      throw new RunStoreError(
+        `not enough storage to save the ${what}${await storageLine()}; free space by deleting old runs, datasets or weights`,
+      );
     throw new RunStoreError(`could not save the ${what}: ${e instanceof Error ? e.message : String(e)}`);
   }
   return next!;
@@ -144,10 +155,12 @@ export async function renameRun(key: string, name: string): Promise<RunRecord> {
 export async function storeImportedRuns(records: readonly RunRecord[]): Promise<RunRecord[]> {
   const out: RunRecord[] = [];
   for (const r of records) {
-    out.push(await modify(r.key, `imported run "${r.name}"`, (old) => {
-      if (old) throw new RunStoreError(`a run with the key ${r.key} is already stored`);
-      return { ...r, checkpointEpoch: null };
-    }));
+    out.push(
+      await modify(r.key, `imported run "${r.name}"`, (old) => {
+        if (old) throw new RunStoreError(`a run with the key ${r.key} is already stored`);
+        return { ...r, checkpointEpoch: null };
+      }),
+    );
   }
   return out;
 }
@@ -195,7 +208,12 @@ export async function liveRunKeys(): Promise<Set<string>> {
   if (!locks) return new Set();
   const snapshot = await locks.query();
   const held = snapshot.held ?? [];
-  return new Set(held.map((l) => l.name ?? '').filter((n) => n.startsWith('eac-run:')).map((n) => n.slice('eac-run:'.length)));
+  return new Set(
+    held
+      .map((l) => l.name ?? '')
+      .filter((n) => n.startsWith('eac-run:'))
+      .map((n) => n.slice('eac-run:'.length)),
+  );
 }
 
 /** A run whose record says it trains, but no worker holds it: a reload, crash or lost device stopped it. */

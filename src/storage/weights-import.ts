@@ -51,7 +51,12 @@ function checkAbort(signal: AbortSignal | undefined): void {
  * chunk as it comes: its bytes are never handed to crypto.subtle.digest, which would copy them
  * (the file twice in memory) and, in Chromium, keep them alive until a garbage collection.
  */
-async function readChunked(file: Blob, name: string, opts: ImportOptions, report: (p: ImportProgress) => void): Promise<{ bytes: Uint8Array; hasher: Sha256 }> {
+async function readChunked(
+  file: Blob,
+  name: string,
+  opts: ImportOptions,
+  report: (p: ImportProgress) => void,
+): Promise<{ bytes: Uint8Array; hasher: Sha256 }> {
   const total = file.size;
   const interval = opts.progressIntervalMs ?? 100;
   const bytes = new Uint8Array(total);
@@ -66,7 +71,8 @@ async function readChunked(file: Blob, name: string, opts: ImportOptions, report
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      if (loaded + value.length > total) throw new ImportReadError(`${name} grew while it was read (more than its ${total} bytes); choose it again`);
+      if (loaded + value.length > total)
+        throw new ImportReadError(`${name} grew while it was read (more than its ${total} bytes); choose it again`);
       bytes.set(value, loaded);
       hasher.update(value);
       loaded += value.length;
@@ -80,7 +86,8 @@ async function readChunked(file: Blob, name: string, opts: ImportOptions, report
     reader.cancel().catch(() => undefined);
     throw e;
   }
-  if (loaded !== total) throw new ImportReadError(`${name} has ${loaded} bytes but was announced with ${total} (changed while it was read?); choose it again`);
+  if (loaded !== total)
+    throw new ImportReadError(`${name} has ${loaded} bytes but was announced with ${total} (changed while it was read?); choose it again`);
   report(progress(performance.now()));
   return { bytes, hasher };
 }
@@ -95,7 +102,8 @@ class ImportReadError extends Error {}
  */
 export function freeNow(buffer: ArrayBufferLike): void {
   const b = buffer as ArrayBuffer & { transfer?: (length: number) => ArrayBuffer; detached?: boolean };
-  if (typeof b.transfer === 'function' && !b.detached && !(typeof SharedArrayBuffer !== 'undefined' && buffer instanceof SharedArrayBuffer)) b.transfer(0);
+  if (typeof b.transfer === 'function' && !b.detached && !(typeof SharedArrayBuffer !== 'undefined' && buffer instanceof SharedArrayBuffer))
+    b.transfer(0);
 }
 
 /** Imports one weight file into the cache. */
@@ -172,11 +180,15 @@ export async function importWeightsFile(file: Blob, name: string, opts: ImportOp
 /** What the page is told about a failed import; refusals keep the readers' own wording. */
 export function describeImportError(e: unknown, name: string, size: number): { kind: ImportErrorKind; message: string } {
   const text = e instanceof Error ? e.message : String(e);
-  if (e instanceof WeightFileError || e instanceof WeightsRefusedError || e instanceof SafetensorsError) return { kind: 'refused', message: text };
+  if (e instanceof WeightFileError || e instanceof WeightsRefusedError || e instanceof SafetensorsError)
+    return { kind: 'refused', message: text };
   if (e instanceof WeightsCacheError) return { kind: e.kind === 'quota' ? 'quota' : 'storage', message: text };
   if (e instanceof ImportReadError) return { kind: 'read', message: text };
   if (e instanceof RangeError && /allocat|memory|too large|Invalid typed array length|Array buffer/i.test(text)) {
-    return { kind: 'memory', message: `not enough memory to import ${name} (${mb(size)} MB): ${text}. Close other tabs, or use a machine with more memory.` };
+    return {
+      kind: 'memory',
+      message: `not enough memory to import ${name} (${mb(size)} MB): ${text}. Close other tabs, or use a machine with more memory.`,
+    };
   }
   return { kind: 'internal', message: `import of ${name} failed: ${text}` };
 }

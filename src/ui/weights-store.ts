@@ -77,8 +77,16 @@ export function reduceImport(cur: ImportState | null, msg: FromWeightsWorker): I
       return { ...cur, stage: msg.stage, done: msg.done, perSecond: msg.perSecond ?? cur.perSecond, etaSeconds: msg.etaSeconds };
     case 'done':
       return {
-        ...cur, status: 'done', done: cur.size, etaSeconds: null, record: msg.record, cached: msg.cached, report: msg.report,
-        totalMs: msg.totalMs, timings: msg.timings, peakHeapBytes: msg.peakHeapBytes,
+        ...cur,
+        status: 'done',
+        done: cur.size,
+        etaSeconds: null,
+        record: msg.record,
+        cached: msg.cached,
+        report: msg.report,
+        totalMs: msg.totalMs,
+        timings: msg.timings,
+        peakHeapBytes: msg.peakHeapBytes,
       };
     case 'cancelled':
       return { ...cur, status: 'cancelled' };
@@ -99,22 +107,36 @@ export const useWeights = create<WeightsState>()((set) => ({
   setRecords: (records) =>
     set((s) => {
       // A selection whose record is gone (deleted, evicted) falls back to random init.
-      const rec = s.selected ? records.find((r) => r.key === s.selected!.key) ?? null : null;
+      const rec = s.selected ? (records.find((r) => r.key === s.selected!.key) ?? null) : null;
       return { records, listStatus: 'ready', selectedRecord: rec, selected: choiceOf(rec) };
     }),
   setListError: (message) => set({ listStatus: 'error', cacheError: message }),
   setCacheError: (message) => set({ cacheError: message }),
   select: (key) =>
     set((s) => {
-      const rec = key === null ? null : s.records.find((r) => r.key === key) ?? null;
+      const rec = key === null ? null : (s.records.find((r) => r.key === key) ?? null);
       return { selectedRecord: rec, selected: choiceOf(rec) };
     }),
   setExpectArch: (expectArch) => set({ expectArch }),
   beginImport: (id, file) =>
     set({
       importing: {
-        id, fileName: file.name, size: file.size, status: 'running', stage: 'read', done: 0, perSecond: null, etaSeconds: null,
-        startedAt: Date.now(), record: null, cached: false, report: null, totalMs: null, timings: {}, peakHeapBytes: null, error: null,
+        id,
+        fileName: file.name,
+        size: file.size,
+        status: 'running',
+        stage: 'read',
+        done: 0,
+        perSecond: null,
+        etaSeconds: null,
+        startedAt: Date.now(),
+        record: null,
+        cached: false,
+        report: null,
+        totalMs: null,
+        timings: {},
+        peakHeapBytes: null,
+        error: null,
       },
     }),
   markCancelling: () => set((s) => (s.importing?.status === 'running' ? { importing: { ...s.importing, status: 'cancelling' } } : {})),

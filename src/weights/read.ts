@@ -5,12 +5,32 @@ import { readSafetensors, type SafeDType } from './safetensors.ts';
 import { NdArray, TensorRef, unpickle } from './pickle.ts';
 import { readTorchZip } from './torch-zip.ts';
 import { findStateDict } from './state-dict.ts';
-import { clip, clipMessage, decodeLimit, decodeLimitText, FileTensor, ITEM_SIZE, quote, WeightFileError, type WeightDType, type WeightTensor } from './tensor.ts';
+import {
+  clip,
+  clipMessage,
+  decodeLimit,
+  decodeLimitText,
+  FileTensor,
+  ITEM_SIZE,
+  quote,
+  WeightFileError,
+  type WeightDType,
+  type WeightTensor,
+} from './tensor.ts';
 
 export { findStateDict } from './state-dict.ts';
 export {
-  decodeTyped, FileTensor, gatherStrided, ITEM_SIZE, tensorSize, tensorToFloat32, tensorValues, WeightFileError,
-  type WeightData, type WeightDType, type WeightTensor,
+  decodeTyped,
+  FileTensor,
+  gatherStrided,
+  ITEM_SIZE,
+  tensorSize,
+  tensorToFloat32,
+  tensorValues,
+  WeightFileError,
+  type WeightData,
+  type WeightDType,
+  type WeightTensor,
 } from './tensor.ts';
 
 export type WeightFormat = 'pickle' | 'torch-zip' | 'safetensors';
@@ -32,7 +52,9 @@ export function detectFormat(bytes: Uint8Array, fileName?: string): WeightFormat
   // Protocol 0/1 pickles have no PROTO opcode: trust the extension when the first byte fits.
   if ((ext === 'pkl' || ext === 'pickle') && bytes.length && '(}]cq'.includes(String.fromCharCode(bytes[0]))) return 'pickle';
   const head = Array.from(bytes.subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join(' ');
-  throw new WeightFileError(`unrecognised weight file: not a torch.save zip, a pickle or a safetensors file (${bytes.length ? `first bytes ${head}` : 'empty file'})`);
+  throw new WeightFileError(
+    `unrecognised weight file: not a torch.save zip, a pickle or a safetensors file (${bytes.length ? `first bytes ${head}` : 'empty file'})`,
+  );
 }
 
 export function readWeightFile(bytes: Uint8Array, fileName?: string): WeightFile {
@@ -61,9 +83,19 @@ export function readWeightFile(bytes: Uint8Array, fileName?: string): WeightFile
 }
 
 const SAFE_DTYPES = new Map<SafeDType, WeightDType>([
-  ['F64', 'float64'], ['F32', 'float32'], ['F16', 'float16'], ['BF16', 'bfloat16'],
-  ['I64', 'int64'], ['I32', 'int32'], ['I16', 'int16'], ['I8', 'int8'],
-  ['U64', 'uint64'], ['U32', 'uint32'], ['U16', 'uint16'], ['U8', 'uint8'], ['BOOL', 'bool'],
+  ['F64', 'float64'],
+  ['F32', 'float32'],
+  ['F16', 'float16'],
+  ['BF16', 'bfloat16'],
+  ['I64', 'int64'],
+  ['I32', 'int32'],
+  ['I16', 'int16'],
+  ['I8', 'int8'],
+  ['U64', 'uint64'],
+  ['U32', 'uint32'],
+  ['U16', 'uint16'],
+  ['U8', 'uint8'],
+  ['BOOL', 'bool'],
 ]);
 
 /** Bytes a tensor takes once decoded (float16/bfloat16 widen to float32). */
@@ -77,15 +109,25 @@ export function decodedBytes(dtype: WeightDType, count: number): number {
  */
 function checkDecodedTotal(tensors: Map<string, WeightTensor>, fileBytes: number): void {
   let total = 0;
-  for (const t of tensors.values()) total += decodedBytes(t.dtype, t.shape.reduce((a, b) => a * b, 1));
-  if (total > decodeLimit(fileBytes)) throw new WeightFileError(`the tensors would decode to ${total} bytes, more than the limit of ${decodeLimitText(fileBytes)} (tensors sharing or overlapping data?)`);
+  for (const t of tensors.values())
+    total += decodedBytes(
+      t.dtype,
+      t.shape.reduce((a, b) => a * b, 1),
+    );
+  if (total > decodeLimit(fileBytes))
+    throw new WeightFileError(
+      `the tensors would decode to ${total} bytes, more than the limit of ${decodeLimitText(fileBytes)} (tensors sharing or overlapping data?)`,
+    );
 }
 
 const LEGACY_TORCH_MAGIC = 0x1950a86a20f9469cfc6cn;
 
 function readPickleWeights(bytes: Uint8Array): { tensors: Map<string, WeightTensor>; path: string } {
   const { value } = unpickle(bytes);
-  if (value === LEGACY_TORCH_MAGIC) throw new WeightFileError('pickle: a legacy torch.save file (PyTorch < 1.6) is not supported; re-save it with a current torch.save (zip format)');
+  if (value === LEGACY_TORCH_MAGIC)
+    throw new WeightFileError(
+      'pickle: a legacy torch.save file (PyTorch < 1.6) is not supported; re-save it with a current torch.save (zip format)',
+    );
   const { dict, path } = findStateDict(value);
   const tensors = new Map<string, WeightTensor>();
   for (const [k, v] of dict.map) {
@@ -104,8 +146,18 @@ function npDtype(a: NdArray): WeightDType {
 }
 
 const NUMPY_DTYPES = new Map<string, WeightDType>([
-  ['f2', 'float16'], ['f4', 'float32'], ['f8', 'float64'], ['i1', 'int8'], ['i2', 'int16'], ['i4', 'int32'], ['i8', 'int64'],
-  ['u1', 'uint8'], ['u2', 'uint16'], ['u4', 'uint32'], ['u8', 'uint64'], ['b1', 'bool'],
+  ['f2', 'float16'],
+  ['f4', 'float32'],
+  ['f8', 'float64'],
+  ['i1', 'int8'],
+  ['i2', 'int16'],
+  ['i4', 'int32'],
+  ['i8', 'int64'],
+  ['u1', 'uint8'],
+  ['u2', 'uint16'],
+  ['u4', 'uint32'],
+  ['u8', 'uint64'],
+  ['b1', 'bool'],
 ]);
 
 /** An array's tensor: checked now, decoded when first used (the bytes stay a view of the file). */
@@ -113,6 +165,7 @@ function ndarrayTensor(name: string, a: NdArray): WeightTensor {
   if (!a.dtype || !a.data) throw new WeightFileError(`array ${name}: never filled in (no BUILD)`);
   const dtype = npDtype(a);
   const count = a.shape.reduce((x, y) => x * y, 1);
-  if (a.data.length !== count * ITEM_SIZE[dtype]) throw new WeightFileError(`array ${name}: ${a.data.length} bytes for shape [${a.shape.join(', ')}] of ${dtype}`);
+  if (a.data.length !== count * ITEM_SIZE[dtype])
+    throw new WeightFileError(`array ${name}: ${a.data.length} bytes for shape [${a.shape.join(', ')}] of ${dtype}`);
   return new FileTensor(dtype, a.shape, a.data, a.dtype.order !== '>', a.fortran);
 }

@@ -5,8 +5,31 @@
 // (read.ts) import it, never the other way round.
 import { halfToFloat } from './half.ts';
 
-export type WeightDType = 'float32' | 'float64' | 'float16' | 'bfloat16' | 'int64' | 'int32' | 'int16' | 'int8' | 'uint64' | 'uint32' | 'uint16' | 'uint8' | 'bool';
-export type WeightData = Float32Array | Float64Array | BigInt64Array | BigUint64Array | Int32Array | Uint32Array | Int16Array | Uint16Array | Int8Array | Uint8Array;
+export type WeightDType =
+  | 'float32'
+  | 'float64'
+  | 'float16'
+  | 'bfloat16'
+  | 'int64'
+  | 'int32'
+  | 'int16'
+  | 'int8'
+  | 'uint64'
+  | 'uint32'
+  | 'uint16'
+  | 'uint8'
+  | 'bool';
+export type WeightData =
+  | Float32Array
+  | Float64Array
+  | BigInt64Array
+  | BigUint64Array
+  | Int32Array
+  | Uint32Array
+  | Int16Array
+  | Uint16Array
+  | Int8Array
+  | Uint8Array;
 
 export interface WeightTensor {
   /** The dtype in the file. float16/bfloat16 values are given as a Float32Array, bool as Uint8Array. */
@@ -100,7 +123,9 @@ export const MAX_WEIGHT_FILE_BYTES = 2 * 1024 ** 3;
 
 /** Why a weight file of this size is not read, or null when it may be. */
 export function weightFileSizeRefusal(size: number): string | null {
-  return size > MAX_WEIGHT_FILE_BYTES ? `${size} bytes, more than the ${MAX_WEIGHT_FILE_BYTES / 1024 ** 3} GiB a weight file may have` : null;
+  return size > MAX_WEIGHT_FILE_BYTES
+    ? `${size} bytes, more than the ${MAX_WEIGHT_FILE_BYTES / 1024 ** 3} GiB a weight file may have`
+    : null;
 }
 
 /** The most of a name or text from a file that an error quotes. */
@@ -130,16 +155,33 @@ export function clipMessage(msg: string, max = 300): string {
 }
 
 export const ITEM_SIZE: Record<WeightDType, number> = {
-  float64: 8, int64: 8, uint64: 8, float32: 4, int32: 4, uint32: 4, float16: 2, bfloat16: 2, int16: 2, uint16: 2, int8: 1, uint8: 1, bool: 1,
+  float64: 8,
+  int64: 8,
+  uint64: 8,
+  float32: 4,
+  int32: 4,
+  uint32: 4,
+  float16: 2,
+  bfloat16: 2,
+  int16: 2,
+  uint16: 2,
+  int8: 1,
+  uint8: 1,
+  bool: 1,
 };
-
 
 /**
  * Decodes raw bytes to a typed array (f16/bf16 widened to float32). With `alias`, the result may
  * share the bytes' memory: a view when no conversion or byte swap is needed and the bytes sit at
  * a multiple of the item size (else, and without `alias`, a fresh copy).
  */
-export function decodeTyped(bytes: Uint8Array, dtype: WeightDType, littleEndian: boolean, alias = false, scratch?: ArrayBuffer): WeightData {
+export function decodeTyped(
+  bytes: Uint8Array,
+  dtype: WeightDType,
+  littleEndian: boolean,
+  alias = false,
+  scratch?: ArrayBuffer,
+): WeightData {
   const size = ITEM_SIZE[dtype];
   if (bytes.length % size) throw new WeightFileError(`${bytes.length} bytes is not a whole number of ${dtype} values`);
   const n = bytes.length / size;
@@ -165,16 +207,26 @@ export function decodeTyped(bytes: Uint8Array, dtype: WeightDType, littleEndian:
   }
   const { buffer, byteOffset: at } = own;
   switch (dtype) {
-    case 'float32': return new Float32Array(buffer, at, n);
-    case 'float64': return new Float64Array(buffer, at, n);
-    case 'int64': return new BigInt64Array(buffer, at, n);
-    case 'uint64': return new BigUint64Array(buffer, at, n);
-    case 'int32': return new Int32Array(buffer, at, n);
-    case 'uint32': return new Uint32Array(buffer, at, n);
-    case 'int16': return new Int16Array(buffer, at, n);
-    case 'uint16': return new Uint16Array(buffer, at, n);
-    case 'int8': return new Int8Array(buffer, at, n);
-    default: return own;
+    case 'float32':
+      return new Float32Array(buffer, at, n);
+    case 'float64':
+      return new Float64Array(buffer, at, n);
+    case 'int64':
+      return new BigInt64Array(buffer, at, n);
+    case 'uint64':
+      return new BigUint64Array(buffer, at, n);
+    case 'int32':
+      return new Int32Array(buffer, at, n);
+    case 'uint32':
+      return new Uint32Array(buffer, at, n);
+    case 'int16':
+      return new Int16Array(buffer, at, n);
+    case 'uint16':
+      return new Uint16Array(buffer, at, n);
+    case 'int8':
+      return new Int8Array(buffer, at, n);
+    default:
+      return own;
   }
 }
 
@@ -186,10 +238,16 @@ export function gatherStrided<T extends WeightData>(src: T, offset: number, shap
   if (count === 0) return new Ctor(0);
   if (offset < 0 || stride.some((s) => s < 0 || !Number.isInteger(s))) throw new WeightFileError('a view with a negative offset or stride');
   const last = offset + shape.reduce((a, d, i) => a + (d - 1) * stride[i], 0);
-  if (last >= src.length) throw new WeightFileError(`a view [${shape.join(', ')}] with strides [${stride.join(', ')}] at offset ${offset} runs past its storage of ${src.length} elements`);
+  if (last >= src.length)
+    throw new WeightFileError(
+      `a view [${shape.join(', ')}] with strides [${stride.join(', ')}] at offset ${offset} runs past its storage of ${src.length} elements`,
+    );
   // Overlapping views (stride 0, expand) could turn a few stored values into any number of decoded
   // ones; a saved weight never overlaps itself, so more values than the storage holds is refused.
-  if (count > src.length - offset) throw new WeightFileError(`a view [${shape.join(', ')}] with strides [${stride.join(', ')}] has ${count} values, more than the ${src.length - offset} its storage holds from offset ${offset} (overlapping strides)`);
+  if (count > src.length - offset)
+    throw new WeightFileError(
+      `a view [${shape.join(', ')}] with strides [${stride.join(', ')}] has ${count} values, more than the ${src.length - offset} its storage holds from offset ${offset} (overlapping strides)`,
+    );
   // C-contiguous: one slice.
   let expect = 1;
   let contiguous = true;

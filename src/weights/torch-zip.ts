@@ -7,13 +7,26 @@
 // storages would inflate to are checked against a multiple of the file's size.
 import { GlobalRef, PyTuple, StorageRef, TensorRef, TORCH_STORAGES, describe, textOf, unpickle, type PyValue } from './pickle.ts';
 import { findStateDict } from './state-dict.ts';
-import { clip, decodeLimit, decodeLimitText, decodeTyped, gatherStrided, ITEM_SIZE, quote, WeightFileError, type WeightDType, type WeightData, type WeightTensor } from './tensor.ts';
+import {
+  clip,
+  decodeLimit,
+  decodeLimitText,
+  decodeTyped,
+  gatherStrided,
+  ITEM_SIZE,
+  quote,
+  WeightFileError,
+  type WeightDType,
+  type WeightData,
+  type WeightTensor,
+} from './tensor.ts';
 import { entryBytes, readZipDirectory } from './zip-directory.ts';
 
 /** Where the data of each stored (uncompressed) entry lies in the file. */
 export function storedEntries(bytes: Uint8Array): Map<string, { start: number; end: number }> {
   const out = new Map<string, { start: number; end: number }>();
-  for (const [name, e] of readZipDirectory(bytes)) if (e.method === 0 && e.size === e.originalSize) out.set(name, { start: e.start, end: e.start + e.size });
+  for (const [name, e] of readZipDirectory(bytes))
+    if (e.method === 0 && e.size === e.originalSize) out.set(name, { start: e.start, end: e.start + e.size });
   return out;
 }
 
@@ -34,15 +47,18 @@ export function readTorchZip(bytes: Uint8Array): { tensors: Map<string, WeightTe
   const storages = new Map<string, StorageRef>();
   const persistentLoad = (pid: PyValue): PyValue => {
     const t = pid instanceof PyTuple ? pid.items : null;
-    if (!t || t.length < 5 || textOf(t[0], 'persistent id') !== 'storage') throw new WeightFileError(`torch-zip: an unknown persistent id (${describe(pid)})`);
+    if (!t || t.length < 5 || textOf(t[0], 'persistent id') !== 'storage')
+      throw new WeightFileError(`torch-zip: an unknown persistent id (${describe(pid)})`);
     const type = t[1];
-    if (!(type instanceof GlobalRef) || type.module !== 'torch' || !TORCH_STORAGES.has(type.name)) throw new WeightFileError(`torch-zip: an unknown storage type ${type instanceof GlobalRef ? quote(type.full) : describe(type)}`);
+    if (!(type instanceof GlobalRef) || type.module !== 'torch' || !TORCH_STORAGES.has(type.name))
+      throw new WeightFileError(`torch-zip: an unknown storage type ${type instanceof GlobalRef ? quote(type.full) : describe(type)}`);
     const key = textOf(t[2], 'storage key');
     const location = textOf(t[3], 'storage location');
     const numel = typeof t[4] === 'number' ? t[4] : Number(t[4]);
     const prev = storages.get(key);
     if (prev) {
-      if (prev.storageType !== type.name) throw new WeightFileError(`torch-zip: storage ${quote(key)} is used as both ${prev.storageType} and ${type.name}`);
+      if (prev.storageType !== type.name)
+        throw new WeightFileError(`torch-zip: storage ${quote(key)} is used as both ${prev.storageType} and ${type.name}`);
       return prev;
     }
     const s = new StorageRef(type.name, key, location, numel);
@@ -63,7 +79,10 @@ export function readTorchZip(bytes: Uint8Array): { tensors: Map<string, WeightTe
     byStorage.set(v.storage.key, list);
     decoded += tensorBytes(v);
   }
-  if (decoded > limit) throw new WeightFileError(`torch-zip: the tensors would decode to ${decoded} bytes, more than the limit of ${decodeLimitText(bytes.length)}`);
+  if (decoded > limit)
+    throw new WeightFileError(
+      `torch-zip: the tensors would decode to ${decoded} bytes, more than the limit of ${decodeLimitText(bytes.length)}`,
+    );
   // What the deflated storages would inflate to, all together, before any is inflated.
   let inflated = 0;
   for (const [key, list] of byStorage) {
@@ -72,17 +91,24 @@ export function readTorchZip(bytes: Uint8Array): { tensors: Map<string, WeightTe
     if (!entry) throw new WeightFileError(`torch-zip: data.pkl refers to storage ${quote(key)}, but the archive has no ${clip(entryName)}`);
     const storage = list[0].ref.storage;
     const declared = storage.numel * ITEM_SIZE[storageDType(storage)];
-    if (Number.isSafeInteger(declared) && entry.originalSize > declared) throw new WeightFileError(`torch-zip: storage ${quote(key)} holds ${entry.originalSize} bytes, more than the ${declared} its ${storage.numel} values take`);
+    if (Number.isSafeInteger(declared) && entry.originalSize > declared)
+      throw new WeightFileError(
+        `torch-zip: storage ${quote(key)} holds ${entry.originalSize} bytes, more than the ${declared} its ${storage.numel} values take`,
+      );
     if (entry.method !== 0) inflated += entry.originalSize;
   }
-  if (inflated > limit) throw new WeightFileError(`torch-zip: the deflated storages would inflate to ${inflated} bytes, more than the limit of ${decodeLimitText(bytes.length)} (a zip bomb?)`);
+  if (inflated > limit)
+    throw new WeightFileError(
+      `torch-zip: the deflated storages would inflate to ${inflated} bytes, more than the limit of ${decodeLimitText(bytes.length)} (a zip bomb?)`,
+    );
 
   const done = new Map<string, WeightTensor>();
   for (const [key, list] of byStorage) {
     const raw = entryBytes(bytes, dir.get(`${prefix}data/${key}`)!, limit);
     const dtype = storageDType(list[0].ref.storage);
     const size = ITEM_SIZE[dtype];
-    if (raw.length % size) throw new WeightFileError(`torch-zip: storage ${quote(key)} has ${raw.length} bytes, not a whole number of ${dtype} values`);
+    if (raw.length % size)
+      throw new WeightFileError(`torch-zip: storage ${quote(key)} has ${raw.length} bytes, not a whole number of ${dtype} values`);
     const storage = decodeTyped(raw, dtype, order === 'little', true);
     for (const { name, ref } of list) {
       let data: WeightData;

@@ -28,7 +28,8 @@ const corrupt = (why: string) => new WeightFileError(`torch-zip: not a readable 
 export function readZipDirectory(bytes: Uint8Array): Map<string, ZipEntry> {
   const n = bytes.length;
   const u16 = (at: number) => (at >= 0 && at + 2 <= n ? bytes[at] | (bytes[at + 1] << 8) : NaN);
-  const u32 = (at: number) => (at >= 0 && at + 4 <= n ? (bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16) | (bytes[at + 3] << 24)) >>> 0 : NaN);
+  const u32 = (at: number) =>
+    at >= 0 && at + 4 <= n ? (bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16) | (bytes[at + 3] << 24)) >>> 0 : NaN;
   const u64 = (at: number) => u32(at) + u32(at + 4) * 2 ** 32;
   let e = n - 22;
   while (e >= 0 && u32(e) !== 0x06054b50) {
@@ -53,7 +54,8 @@ export function readZipDirectory(bytes: Uint8Array): Map<string, ZipEntry> {
     const nameLen = u16(o + 28);
     const extraLen = u16(o + 30);
     const commentLen = u16(o + 32);
-    if (Number.isNaN(nameLen + extraLen + commentLen) || o + 46 + nameLen + extraLen > n) throw corrupt(`central directory record ${i} runs past the end`);
+    if (Number.isNaN(nameLen + extraLen + commentLen) || o + 46 + nameLen + extraLen > n)
+      throw corrupt(`central directory record ${i} runs past the end`);
     const name = decoder.decode(bytes.subarray(o + 46, o + 46 + nameLen));
     let size = u32(o + 20);
     let originalSize = u32(o + 24);
@@ -73,10 +75,14 @@ export function readZipDirectory(bytes: Uint8Array): Map<string, ZipEntry> {
     o += 46 + nameLen + extraLen + commentLen;
     // Which of two same-named entries counts differs between zip readers (Python's zipfile takes
     // the last, PyTorch's miniz a binary search): such an archive means different weights to each.
-    if (out.has(name)) throw new WeightFileError(`torch-zip: the archive has two entries named ${quote(name)} (zip readers disagree about which one counts): refused`);
+    if (out.has(name))
+      throw new WeightFileError(
+        `torch-zip: the archive has two entries named ${quote(name)} (zip readers disagree about which one counts): refused`,
+      );
     if (u32(local) !== 0x04034b50) throw corrupt(`the local header of ${quote(name)} is missing`);
     const start = local + 30 + u16(local + 26) + u16(local + 28);
-    if (!Number.isSafeInteger(start) || !Number.isSafeInteger(size) || !Number.isSafeInteger(originalSize) || start + size > n) throw corrupt(`${quote(name)} runs past the end of the file`);
+    if (!Number.isSafeInteger(start) || !Number.isSafeInteger(size) || !Number.isSafeInteger(originalSize) || start + size > n)
+      throw corrupt(`${quote(name)} runs past the end of the file`);
     out.set(name, { name, method, size, originalSize, start });
   }
   return out;
@@ -93,13 +99,15 @@ export function entryBytes(bytes: Uint8Array, entry: ZipEntry, limit: number): U
     return bytes.subarray(entry.start, entry.start + entry.size);
   }
   if (entry.method !== 8) throw new WeightFileError(`torch-zip: ${what} uses zip compression method ${entry.method}`);
-  if (entry.originalSize > limit) throw new WeightFileError(`torch-zip: ${what} would inflate to ${entry.originalSize} bytes, more than the ${limit} it may take`);
+  if (entry.originalSize > limit)
+    throw new WeightFileError(`torch-zip: ${what} would inflate to ${entry.originalSize} bytes, more than the ${limit} it may take`);
   const src = bytes.subarray(entry.start, entry.start + entry.size);
   if (src.length <= INFLATE_STEP) return inflateSmall(src, entry, what);
   const out = new Uint8Array(entry.originalSize);
   let filled = 0;
   const inflater = new Inflate((chunk) => {
-    if (filled + chunk.length > out.length) throw new WeightFileError(`torch-zip: ${what} inflates past its declared ${entry.originalSize} bytes`);
+    if (filled + chunk.length > out.length)
+      throw new WeightFileError(`torch-zip: ${what} inflates past its declared ${entry.originalSize} bytes`);
     out.set(chunk, filled);
     filled += chunk.length;
   });
@@ -129,7 +137,8 @@ function inflateSmall(src: Uint8Array, entry: ZipEntry, what: string): Uint8Arra
   } catch (e) {
     throw corrupt(`${what}: ${(e as Error).message}`);
   }
-  if (out.length > entry.originalSize) throw new WeightFileError(`torch-zip: ${what} inflates past its declared ${entry.originalSize} bytes`);
+  if (out.length > entry.originalSize)
+    throw new WeightFileError(`torch-zip: ${what} inflates past its declared ${entry.originalSize} bytes`);
   if (out.length !== entry.originalSize) throw corrupt(`${what} inflates to ${out.length} bytes, not its declared ${entry.originalSize}`);
   return out;
 }

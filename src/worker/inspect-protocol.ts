@@ -132,7 +132,14 @@ export interface CancelledMessage {
   requestId: number;
 }
 
-export type FromInspect = InspectBackendMessage | OpenedMessage | WalkthroughMessage | InspectProgressMessage | FeaturesMessage | InspectErrorMessage | CancelledMessage;
+export type FromInspect =
+  | InspectBackendMessage
+  | OpenedMessage
+  | WalkthroughMessage
+  | InspectProgressMessage
+  | FeaturesMessage
+  | InspectErrorMessage
+  | CancelledMessage;
 
 /** Most samples a features request may ask for (UMAP in a worker stays interactive up to here). */
 export const MAX_EMBED_SAMPLES = 2000;

@@ -3,7 +3,6 @@
 import type { TrainConfig } from '../engine/config.ts';
 import type { Progress } from '../engine/progress.ts';
 import type { AttentionOptions, ConfigRequest, DataOptions, WeightsChoice } from '../engine/run-request.ts';
-import type { Arch } from '../engine/resnet.ts';
 import type { EpochMetrics, RunSummary, StepLog } from '../engine/run-types.ts';
 import type { AttentionFrame, AttentionViews } from '../engine/attention.ts';
 

@@ -56,7 +56,6 @@ export interface ImportCancelledMessage {
   id: number;
 }
 
-
 export interface ImportErrorMessage {
   type: 'error';
   id: number;

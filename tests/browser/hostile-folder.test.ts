@@ -57,7 +57,7 @@ async function assertRefused(page: Page): Promise<void> {
   assert.ok((await text(page, 'skip-unreadable')).includes(REFUSED), await text(page, 'skip-unreadable'));
 }
 
-test('a 5 GiB file in a chosen or dropped folder is refused unread, with the CLI\'s message', { timeout: 600_000 }, async () => {
+test("a 5 GiB file in a chosen or dropped folder is refused unread, with the CLI's message", { timeout: 600_000 }, async () => {
   const browser = await launchChromium({ webgpu: false });
   try {
     const page = await (await browser.newContext({ viewport: { width: 1280, height: 1000 } })).newPage();
@@ -80,7 +80,8 @@ test('a 5 GiB file in a chosen or dropped folder is refused unread, with the CLI
     const box = (await zone.boundingBox())!;
     const cdp = await page.context().newCDPSession(page);
     const data = { items: [], files: [folder], dragOperationsMask: 1 };
-    for (const type of ['dragEnter', 'dragOver', 'drop'] as const) await cdp.send('Input.dispatchDragEvent', { type, x: box.x + box.width / 2, y: box.y + box.height / 2, data });
+    for (const type of ['dragEnter', 'dragOver', 'drop'] as const)
+      await cdp.send('Input.dispatchDragEvent', { type, x: box.x + box.width / 2, y: box.y + box.height / 2, data });
     await cdp.detach();
     assert.equal(await ingestEnd(page, prev), 'done', await text(page, 'data-panel'));
     await assertRefused(page);

@@ -140,7 +140,10 @@ test('filesFromInput: webkitRelativePath is the path (the name where it is empty
   const a = new File(['1'], 'a.jpg');
   Object.defineProperty(a, 'webkitRelativePath', { value: 'basic/Image/aligned/a.jpg' });
   const b = new File(['2'], 'b.txt');
-  assert.deepEqual(filesFromInput([a, b]).map((f) => f.path), ['basic/Image/aligned/a.jpg', 'b.txt']);
+  assert.deepEqual(
+    filesFromInput([a, b]).map((f) => f.path),
+    ['basic/Image/aligned/a.jpg', 'b.txt'],
+  );
 });
 
 test('fileListFs reads the messy fixture exactly as Node does', async () => {
@@ -167,7 +170,10 @@ test('readAllEntries: calls readEntries until it returns an empty batch', async 
   const entries = await readAllEntries(dirEntry(aligned, 5, calls));
   assert.equal(entries.length, n);
   assert.equal(calls.readEntries, Math.ceil(n / 5) + 1, 'one call per batch of 5, then the empty one');
-  assert.deepEqual(entries.map((e) => e.name), readdirSync(aligned).sort());
+  assert.deepEqual(
+    entries.map((e) => e.name),
+    readdirSync(aligned).sort(),
+  );
 });
 
 test('collectEntryFiles: walks nested directory entries into Files with paths; unopenable files are listed, not fatal', async () => {
@@ -175,8 +181,13 @@ test('collectEntryFiles: walks nested directory entries into Files with paths; u
   const messy = path.join(FX, 'messy');
   const { files, failed } = await collectEntryFiles([dirEntry(messy, 3, calls, new Set(['train_00002_aligned.jpg']))]);
   assert.deepEqual(failed, ['messy/basic/Image/aligned/train_00002_aligned.jpg']);
-  const onDisk = filesOnDisk(messy).map((f) => f.path).filter((p) => !p.endsWith('train_00002_aligned.jpg'));
-  assert.deepEqual(files.map((f) => f.path), onDisk);
+  const onDisk = filesOnDisk(messy)
+    .map((f) => f.path)
+    .filter((p) => !p.endsWith('train_00002_aligned.jpg'));
+  assert.deepEqual(
+    files.map((f) => f.path),
+    onDisk,
+  );
   // The unopened image is then a missing image for the reader, the rest reads as usual.
   const r = await readRafDb(fileListFs(files), '');
   assert.ok(r.report.missingImages.includes('train_00002.jpg'));

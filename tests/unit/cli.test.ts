@@ -9,18 +9,48 @@ import path from 'node:path';
 const bin = new URL('../../bin/eac.js', import.meta.url).pathname;
 const eac = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
 const tmp = mkdtempSync(path.join(tmpdir(), 'eac-cli-'));
-const tiny = ['--demo', '--demo-train', '16', '--demo-test', '8', '--arch', 'resnet18', '--width', '2', '--size', '32', '--batch-size', '8', '--backend', 'cpu'];
+const tiny = [
+  '--demo',
+  '--demo-train',
+  '16',
+  '--demo-test',
+  '8',
+  '--arch',
+  'resnet18',
+  '--width',
+  '2',
+  '--size',
+  '32',
+  '--batch-size',
+  '8',
+  '--backend',
+  'cpu',
+];
 
 test('eac train --json: config, epochs, steps (before each update), summary; --save; eac eval agrees', () => {
   const model = path.join(tmp, 'model.safetensors');
-  const r = eac('train', ...tiny, '--epochs', '2', '--noise', '0.25', '--json', '--log-steps', '--save', model, '--out', path.join(tmp, 'run.json'));
+  const r = eac(
+    'train',
+    ...tiny,
+    '--epochs',
+    '2',
+    '--noise',
+    '0.25',
+    '--json',
+    '--log-steps',
+    '--save',
+    model,
+    '--out',
+    path.join(tmp, 'run.json'),
+  );
   assert.equal(r.status, 0, r.stderr);
   const out = JSON.parse(r.stdout);
   assert.deepEqual(JSON.parse(readFileSync(path.join(tmp, 'run.json'), 'utf8')), out);
   assert.equal(out.config.arch, 'resnet18');
   assert.equal(out.config.lr, 2e-4); // ResNet-18's default learning rate
   assert.equal(out.epochs.length, 2);
-  for (const key of ['epoch', 'loss', 'ce', 'consistency', 'trainAccNoisy', 'trainAccClean', 'testAcc', 'lr', 'seconds', 'imagesPerSecond']) assert.ok(key in out.epochs[0], key);
+  for (const key of ['epoch', 'loss', 'ce', 'consistency', 'trainAccNoisy', 'trainAccClean', 'testAcc', 'lr', 'seconds', 'imagesPerSecond'])
+    assert.ok(key in out.epochs[0], key);
   assert.equal(out.steps.length, 4);
   assert.deepEqual(Object.keys(out.steps[0]).sort(), ['ce', 'consistency', 'epoch', 'loss', 'step']);
   assert.ok(out.noise.changed > 0);
@@ -38,7 +68,24 @@ test('eac train --json: config, epochs, steps (before each update), summary; --s
 });
 
 test('eac bench --json reports throughput', () => {
-  const r = eac('bench', '--arch', 'resnet18', '--width', '2', '--size', '32', '--batch-size', '4', '--steps', '1', '--warmup', '0', '--backend', 'cpu', '--json');
+  const r = eac(
+    'bench',
+    '--arch',
+    'resnet18',
+    '--width',
+    '2',
+    '--size',
+    '32',
+    '--batch-size',
+    '4',
+    '--steps',
+    '1',
+    '--warmup',
+    '0',
+    '--backend',
+    'cpu',
+    '--json',
+  );
   assert.equal(r.status, 0, r.stderr);
   const b = JSON.parse(r.stdout);
   assert.equal(b.arch, 'resnet18');
@@ -69,18 +116,46 @@ test('bad input: a one-line reason and a non-zero exit code', () => {
 
 test('backend out-of-memory failures are explained with what to do', async () => {
   const { explainError } = await import('../../src/cli/main.ts');
-  assert.match(explainError('Aborted(). Build with -sASSERTIONS for more info.'), /^out of memory on this backend .*: lower --batch-size or --size$/);
+  assert.match(
+    explainError('Aborted(). Build with -sASSERTIONS for more info.'),
+    /^out of memory on this backend .*: lower --batch-size or --size$/,
+  );
   assert.equal(explainError('--lr must be a number > 0, got "abc"'), '--lr must be a number > 0, got "abc"');
 });
 
 test('eac train stops at Ctrl-C on the wasm backend: the current step ends, the run reports cancelled', async () => {
   // On CPU backends the loop must still let the signal in (src/engine/trainer.ts letEventsIn).
-  const args = ['train', '--demo', '--demo-train', '64', '--demo-test', '8', '--arch', 'resnet18', '--width', '2', '--size', '32', '--batch-size', '8', '--backend', 'wasm', '--epochs', '200', '--json'];
+  const args = [
+    'train',
+    '--demo',
+    '--demo-train',
+    '64',
+    '--demo-test',
+    '8',
+    '--arch',
+    'resnet18',
+    '--width',
+    '2',
+    '--size',
+    '32',
+    '--batch-size',
+    '8',
+    '--backend',
+    'wasm',
+    '--epochs',
+    '200',
+    '--json',
+  ];
   const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));
-  const stepped = new Promise<void>((resolve) => child.stderr.on('data', (d) => { stderr += d; if (/ step \d+\/\d+ loss/.test(stderr)) resolve(); }));
+  const stepped = new Promise<void>((resolve) =>
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      if (/ step \d+\/\d+ loss/.test(stderr)) resolve();
+    }),
+  );
   const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
   // Whatever happens, the test must not hang: the run would take many minutes to finish.
   const guard = setTimeout(() => child.kill('SIGKILL'), 240_000);

@@ -97,7 +97,10 @@ test('class imbalance follows RAF-DB', () => {
 test('proportionalCounts splits exactly', () => {
   for (const total of [0, 1, 7, 100, 3000, 12271]) {
     const c = proportionalCounts(total, RAFDB_TRAIN_COUNTS);
-    assert.equal(c.reduce((a, b) => a + b, 0), total);
+    assert.equal(
+      c.reduce((a, b) => a + b, 0),
+      total,
+    );
   }
   assert.deepEqual(proportionalCounts(12271, RAFDB_TRAIN_COUNTS), [...RAFDB_TRAIN_COUNTS]);
 });
@@ -241,7 +244,10 @@ test('generator stays portable: no Node APIs, no transcendental Math in the pixe
   const src = files.map((f) => readFileSync(f, 'utf8')).join('\n');
   const code = src.replace(/\/\/.*$/gm, '').replace(/\/\*[\s\S]*?\*\//g, '');
   assert.doesNotMatch(code, /from ['"]node:/);
-  assert.doesNotMatch(code, /\bMath\.(sin|cos|tan|exp|expm1|log|log1p|log2|log10|pow|atan|atan2|asin|acos|hypot|cbrt|random|sinh|cosh|tanh)\b/);
+  assert.doesNotMatch(
+    code,
+    /\bMath\.(sin|cos|tan|exp|expm1|log|log1p|log2|log10|pow|atan|atan2|asin|acos|hypot|cbrt|random|sinh|cosh|tanh)\b/,
+  );
   assert.doesNotMatch(code, /\*\*/, 'no exponent operator');
   assert.doesNotMatch(code, /\b(document|OffscreenCanvas|process|Buffer)\b/);
 });

@@ -58,6 +58,7 @@ const folder = () => cleanCopy(path.join(TMP, `case-${++cases}`, 'basic'));
 
 interface Inspected {
   status: number | null;
+  // biome-ignore lint/suspicious/noExplicitAny: the CLI's JSON report, read field by field in the asserts
   json: Record<string, any> | null;
   /** stderr without the child's maxrss line. */
   stderr: string;
@@ -128,7 +129,7 @@ test('a symlink to a file outside the folder is not followed: none of its bytes 
   const r = inspectInChild(dir);
   assert.equal(firstImageReason(r), 'a link leading outside the folder (not followed)');
   const hex = Array.from(Buffer.from('SECR'), (b) => '0x' + b.toString(16)).join(' ');
-  assert.ok(!JSON.stringify(r.json).includes(hex) && !r.stderr.includes(hex), 'the outside file\'s first bytes leaked');
+  assert.ok(!JSON.stringify(r.json).includes(hex) && !r.stderr.includes(hex), "the outside file's first bytes leaked");
 
   const labels = folder();
   linkInstead(labels, LABELS, secret);
@@ -172,7 +173,10 @@ test('a JPEG whose header claims 16000×16000 is refused before decoding', () =>
   const bomb = jpegClaiming(16000, 16000);
   assert.ok(bomb.length < 4096);
   writeFileSync(path.join(dir, FIRST_IMAGE), bomb);
-  assert.equal(firstImageReason(inspectInChild(dir)), "too large: 16000×16000 pixels (the cap is 4096×4096; RAF-DB's aligned images are 100×100)");
+  assert.equal(
+    firstImageReason(inspectInChild(dir)),
+    "too large: 16000×16000 pixels (the cap is 4096×4096; RAF-DB's aligned images are 100×100)",
+  );
 });
 
 test('a label file of more than 100,000 lines is refused with one line; the image buffer follows the images found', async () => {
@@ -180,14 +184,20 @@ test('a label file of more than 100,000 lines is refused with one line; the imag
   const file = path.join(dir, LABELS);
   const clean = readFileSync(file, 'utf8');
   writeFileSync(file, clean + absurdLabelText(MAX_LABEL_LINES + 1));
-  assert.match(oneLineError(inspectInChild(dir)), /list_patition_label\.txt: more than 100,000 lines: not a RAF-DB label file \(RAF-DB basic lists 15,339 images\)$/);
+  assert.match(
+    oneLineError(inspectInChild(dir)),
+    /list_patition_label\.txt: more than 100,000 lines: not a RAF-DB label file \(RAF-DB basic lists 15,339 images\)$/,
+  );
 
   // Just under the cap, 99,000 names and 42 images: memory for 42 decoded images, not 99,042.
   const files = new Map<string, Uint8Array>();
   files.set(`b/${LABELS}`, new TextEncoder().encode(clean + absurdLabelText(99_000)));
-  for (const n of ['train_00001_aligned.jpg', 'test_0001_aligned.jpg']) files.set(`b/Image/aligned/${n}`, new Uint8Array(readFileSync(FACE)));
+  for (const n of ['train_00001_aligned.jpg', 'test_0001_aligned.jpg'])
+    files.set(`b/Image/aligned/${n}`, new Uint8Array(readFileSync(FACE)));
   let peak = 0;
-  const { report } = await readRafDb(memoryFs(files), 'b', { onProgress: () => (peak = Math.max(peak, process.memoryUsage().arrayBuffers)) });
+  const { report } = await readRafDb(memoryFs(files), 'b', {
+    onProgress: () => (peak = Math.max(peak, process.memoryUsage().arrayBuffers)),
+  });
   assert.deepEqual([report.train, report.test, report.missingImages.length], [1, 1, 99_000 + 40]);
   assert.ok(peak < 200e6, `${(peak / 1e6).toFixed(0)} MB of array buffers while reading 2 images`);
 });
@@ -200,7 +210,13 @@ test('one sample under several names (.png, .JPG, .jpeg, _aligned.jpg, bare) ent
   const text = readFileSync(file, 'utf8');
   const firstLabel = Number(text.split('\n')[0].split(' ')[1]);
   const lines = text.trimEnd().split('\n').length;
-  writeFileSync(file, text + DUPLICATE_VARIANTS.slice(1).map((n, i) => `${n} ${((firstLabel + i) % 7) + 1}\n`).join(''));
+  writeFileSync(
+    file,
+    text +
+      DUPLICATE_VARIANTS.slice(1)
+        .map((n, i) => `${n} ${((firstLabel + i) % 7) + 1}\n`)
+        .join(''),
+  );
   const { dataset, report } = await readRafDb(nodeFolderFs, dir);
   assert.equal(report.train, 28);
   assert.equal(dataset.train.names.filter((n) => sampleKey(n) === 'train_00001').length, 1);
@@ -214,7 +230,10 @@ test('one sample under several names (.png, .JPG, .jpeg, _aligned.jpg, bare) ent
 test('a CMYK JPEG is reported as such, not as corrupt', async () => {
   const cmyk = new Uint8Array(readFileSync(CMYK_JPEG));
   assert.deepEqual(readJpegHeader(cmyk), { width: 32, height: 32, components: 4, adobeTransform: 0, scans: 1 });
-  assert.throws(() => decodeJpeg(cmyk), (e: Error) => e instanceof JpegError && e.reason === 'CMYK JPEG, not supported');
+  assert.throws(
+    () => decodeJpeg(cmyk),
+    (e: Error) => e instanceof JpegError && e.reason === 'CMYK JPEG, not supported',
+  );
   const dir = folder();
   writeFileSync(path.join(dir, FIRST_IMAGE), cmyk);
   const { report } = await readRafDb(nodeFolderFs, dir);
@@ -233,7 +252,10 @@ test('JPEG headers: a data segment cut short, or more than 100 scans, is a corru
   };
   const { data } = sosEnd(face);
   const cut = new Uint8Array([...face.subarray(0, data + 300), 0xff, 0xd9]);
-  assert.throws(() => decodeJpeg(cut), (e: Error) => e instanceof JpegError && e.reason === 'corrupt JPEG: premature end of data segment');
+  assert.throws(
+    () => decodeJpeg(cut),
+    (e: Error) => e instanceof JpegError && e.reason === 'corrupt JPEG: premature end of data segment',
+  );
   const prog = new Uint8Array(readFileSync(PROGRESSIVE));
   const { sos } = sosEnd(prog);
   const scans = prog.subarray(sos, prog.length - 2);
@@ -241,14 +263,20 @@ test('JPEG headers: a data segment cut short, or more than 100 scans, is a corru
   const many = new Uint8Array(Buffer.concat(parts));
   assert.equal(readJpegHeader(prog)!.scans, 4);
   assert.equal(readJpegHeader(many)!.scans, 120);
-  assert.throws(() => decodeJpeg(many), (e: Error) => e instanceof JpegError && e.reason === 'corrupt JPEG: 120 scans (the cap is 100)');
+  assert.throws(
+    () => decodeJpeg(many),
+    (e: Error) => e instanceof JpegError && e.reason === 'corrupt JPEG: 120 scans (the cap is 100)',
+  );
   assert.equal(decodeJpeg(prog).width, 100); // the decoder still works after refusals
 });
 
-test('the page\'s folders refuse a huge file from its size, with the words Node uses', async () => {
+test("the page's folders refuse a huge file from its size, with the words Node uses", async () => {
   const huge = { size: 13 * 2 ** 30, arrayBuffer: () => Promise.reject(new Error('a huge file was read')) };
   const fs = fileListFs([{ path: 'x/big.jpg', file: huge }]);
-  await assert.rejects(fs.read('x/big.jpg', MAX_IMAGE_FILE_BYTES), (e: Error) => e instanceof FileRefusedError && e.reason === 'too large: 13 GiB (the cap is 4 MiB)');
+  await assert.rejects(
+    fs.read('x/big.jpg', MAX_IMAGE_FILE_BYTES),
+    (e: Error) => e instanceof FileRefusedError && e.reason === 'too large: 13 GiB (the cap is 4 MiB)',
+  );
   // The whole reader over dropped files: the same report line as `eac dataset inspect`.
   const face = readFileSync(FACE);
   const file = (b: Uint8Array) => ({ size: b.length, arrayBuffer: async () => b.slice().buffer as ArrayBuffer });
@@ -267,8 +295,14 @@ test('Node reads: regular files only, capped, confined to the folder when given 
   const within = nodeFolderFsWithin(dir);
   const img = path.join(dir, FIRST_IMAGE);
   assert.equal((await within.read(img, MAX_IMAGE_FILE_BYTES)).length, readFileSync(img).length);
-  await assert.rejects(within.read(img, 100), (e: Error) => e instanceof FileRefusedError && /^too large: [0-9.]+ KiB \(the cap is 100 bytes\)$/.test(e.reason));
-  await assert.rejects(within.read(path.join(dir, 'Image'), 100), (e: Error) => e instanceof FileRefusedError && e.reason === 'not a regular file (a folder)');
+  await assert.rejects(
+    within.read(img, 100),
+    (e: Error) => e instanceof FileRefusedError && /^too large: [0-9.]+ KiB \(the cap is 100 bytes\)$/.test(e.reason),
+  );
+  await assert.rejects(
+    within.read(path.join(dir, 'Image'), 100),
+    (e: Error) => e instanceof FileRefusedError && e.reason === 'not a regular file (a folder)',
+  );
   await assert.rejects(within.list(path.dirname(dir)), (e: Error) => e instanceof FileRefusedError);
   await assert.rejects(within.read(FACE, MAX_IMAGE_FILE_BYTES), (e: Error) => e instanceof FileRefusedError);
   const allowed = nodeFolderFsWithin(dir, { allow: [FACE] });

@@ -55,7 +55,12 @@ test('the page never imports TensorFlow.js (only the workers do)', () => {
 });
 
 test('the import scanner tells type-only imports from value imports', () => {
-  assert.deepEqual(valueImports(`import type { A } from './a.ts';\nimport { type B } from './b.ts';\nimport { c, type D } from './c.ts';\nexport { e } from './e.ts';\nimport './x.css';`), ['./c.ts', './e.ts', './x.css']);
+  assert.deepEqual(
+    valueImports(
+      `import type { A } from './a.ts';\nimport { type B } from './b.ts';\nimport { c, type D } from './c.ts';\nexport { e } from './e.ts';\nimport './x.css';`,
+    ),
+    ['./c.ts', './e.ts', './x.css'],
+  );
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -80,7 +85,8 @@ export const LAYERS: Record<string, readonly string[]> = {
 /** Every import specifier of a module: value and type imports, re-exports, dynamic imports. */
 export function allImports(source: string): string[] {
   const out: string[] = [];
-  const re = /^\s*(?:import|export)\s+(?:type\s+)?[^'";]*?\s*from\s*['"]([^'"]+)['"]|^\s*import\s+['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)/gm;
+  const re =
+    /^\s*(?:import|export)\s+(?:type\s+)?[^'";]*?\s*from\s*['"]([^'"]+)['"]|^\s*import\s+['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)/gm;
   for (const m of source.matchAll(re)) out.push(m[1] ?? m[2] ?? m[3]);
   return out;
 }
@@ -171,7 +177,16 @@ test('the layer rules name the chain of a wrong import', () => {
     'src/engine/trainer.ts → src/data/demo.ts (src/engine may import only: itself)',
     'src/storage/run-store.ts → src/worker/protocol.ts (src/storage may import only: src/engine, src/data, src/weights)',
   ]);
-  const cyclic = new Map([['a', ['b']], ['b', ['c']], ['c', ['a']], ['d', ['a']]]);
+  const cyclic = new Map([
+    ['a', ['b']],
+    ['b', ['c']],
+    ['c', ['a']],
+    ['d', ['a']],
+  ]);
   assert.deepEqual(importCycles(cyclic), ['a → b → c → a']);
-  assert.deepEqual(allImports(`import type { A } from './a.ts';\nexport * from './b.ts';\nconst m = await import('./c.ts');`), ['./a.ts', './b.ts', './c.ts']);
+  assert.deepEqual(allImports(`import type { A } from './a.ts';\nexport * from './b.ts';\nconst m = await import('./c.ts');`), [
+    './a.ts',
+    './b.ts',
+    './c.ts',
+  ]);
 });

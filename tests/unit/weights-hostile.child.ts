@@ -16,7 +16,7 @@ const enc = new TextEncoder();
 function concat(parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
   let at = 0;
-  for (const p of parts) (out.set(p, at), (at += p.length));
+  for (const p of parts) out.set(p, at), (at += p.length);
   return out;
 }
 
@@ -41,7 +41,17 @@ function manyStorages(count: number): Uint8Array {
   const parts: Uint8Array[] = [Uint8Array.of(0x80, 0x02), glob('collections', 'OrderedDict'), enc.encode(')R(')];
   for (let i = 0; i < count; i++) {
     const pid = tuple([str('storage'), glob('torch', 'FloatStorage'), str(String(i)), str('cpu'), int(1)]);
-    const args = concat([enc.encode('('), pid, enc.encode('Q'), int(0), tuple([int(1)]), tuple([int(1)]), Uint8Array.of(0x89), glob('collections', 'OrderedDict'), enc.encode(')Rt')]);
+    const args = concat([
+      enc.encode('('),
+      pid,
+      enc.encode('Q'),
+      int(0),
+      tuple([int(1)]),
+      tuple([int(1)]),
+      Uint8Array.of(0x89),
+      glob('collections', 'OrderedDict'),
+      enc.encode(')Rt'),
+    ]);
     parts.push(str(`w${i}`), glob('torch._utils', '_rebuild_tensor_v2'), args, enc.encode('R'));
   }
   parts.push(enc.encode('u.'));
@@ -53,12 +63,18 @@ function manyStorages(count: number): Uint8Array {
 function input(mode: string, arg: string): { bytes: Uint8Array; name: string } {
   const n = Number(arg);
   switch (mode) {
-    case 'gen-int': return { bytes: lineOpcode('I', '1', n, ''), name: 'int.pkl' };
-    case 'gen-string': return { bytes: lineOpcode("S'", 'a', n, "'"), name: 'string.pkl' };
-    case 'gen-unicode': return { bytes: lineOpcode('V', '\\u00e9', Math.floor(n / 6), ''), name: 'unicode.pkl' };
-    case 'gen-many': return { bytes: manyStorages(n), name: 'many.pth' };
-    case 'file': return { bytes: readFileBytes(arg), name: arg };
-    default: return { bytes: new Uint8Array(readFileSync(arg)), name: arg };
+    case 'gen-int':
+      return { bytes: lineOpcode('I', '1', n, ''), name: 'int.pkl' };
+    case 'gen-string':
+      return { bytes: lineOpcode("S'", 'a', n, "'"), name: 'string.pkl' };
+    case 'gen-unicode':
+      return { bytes: lineOpcode('V', '\\u00e9', Math.floor(n / 6), ''), name: 'unicode.pkl' };
+    case 'gen-many':
+      return { bytes: manyStorages(n), name: 'many.pth' };
+    case 'file':
+      return { bytes: readFileBytes(arg), name: arg };
+    default:
+      return { bytes: new Uint8Array(readFileSync(arg)), name: arg };
   }
 }
 

@@ -36,7 +36,11 @@ interface Outcome {
 }
 
 function inChild(mode: string, arg: string): Outcome {
-  const r = spawnSync(process.execPath, ['--max-old-space-size=256', '--import', 'tsx', child, mode, arg], { encoding: 'utf8', timeout: KILL_MS, killSignal: 'SIGKILL' });
+  const r = spawnSync(process.execPath, ['--max-old-space-size=256', '--import', 'tsx', child, mode, arg], {
+    encoding: 'utf8',
+    timeout: KILL_MS,
+    killSignal: 'SIGKILL',
+  });
   assert.equal(r.signal, null, `${mode} ${arg}: killed after ${KILL_MS} ms (${r.signal})`);
   assert.equal(r.status, 0, `${mode} ${arg}: the child crashed: ${r.stderr.slice(-500)}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as Outcome;
@@ -62,7 +66,11 @@ test('1: a stride-0 view of 2^28 values (a 1 GiB tensor from 637 bytes) is refus
 });
 
 test('1: a stride-0 view under the limit is refused as larger than its storage', () => {
-  refused('read', dir + 'stride0_small.pth', /^torch-zip: tensor w: a view \[1048576\] with strides \[0\] has 1048576 values, more than the 1 its storage holds from offset 0 \(overlapping strides\)$/);
+  refused(
+    'read',
+    dir + 'stride0_small.pth',
+    /^torch-zip: tensor w: a view \[1048576\] with strides \[0\] has 1048576 values, more than the 1 its storage holds from offset 0 \(overlapping strides\)$/,
+  );
 });
 
 test('1: overlapping strides and many views of one storage are refused by the decode limit', () => {
@@ -74,7 +82,11 @@ test('1: overlapping strides and many views of one storage are refused by the de
 
 test('2: deflated storages that inflate to 1 GiB are refused before anything is inflated', () => {
   refused('read', dir + 'zip_bomb.pth', LIMIT);
-  refused('read', dir + 'zip_bomb_small_views.pth', /^torch-zip: the deflated storages would inflate to 1073741824 bytes, more than the limit of .* \(a zip bomb\?\)$/);
+  refused(
+    'read',
+    dir + 'zip_bomb_small_views.pth',
+    /^torch-zip: the deflated storages would inflate to 1073741824 bytes, more than the limit of .* \(a zip bomb\?\)$/,
+  );
 });
 
 // ---------------------------------------------------------------- 3. many deflated storages
@@ -99,12 +111,28 @@ test('4: every error quotes at most ~200 characters of the file', () => {
   const long = 'k'.repeat(10_000);
   const key = new TextEncoder().encode(long);
   const len = key.length;
-  const pkl = new Uint8Array([0x80, 0x02, 0x7d, 0x58, len & 0xff, (len >> 8) & 0xff, (len >> 16) & 0xff, len >>> 24, ...key, 0x4e, 0x73, 0x2e]);
-  assert.throws(() => readWeightFile(pkl, 'x.pkl'), (e: Error) => {
-    assert.ok(e.message.length < 300, `${e.message.length} characters`);
-    assert.match(e.message, /^no tensors found \(top-level keys: "k{40}…" \(10000 characters\)\)$/);
-    return true;
-  });
+  const pkl = new Uint8Array([
+    0x80,
+    0x02,
+    0x7d,
+    0x58,
+    len & 0xff,
+    (len >> 8) & 0xff,
+    (len >> 16) & 0xff,
+    len >>> 24,
+    ...key,
+    0x4e,
+    0x73,
+    0x2e,
+  ]);
+  assert.throws(
+    () => readWeightFile(pkl, 'x.pkl'),
+    (e: Error) => {
+      assert.ok(e.message.length < 300, `${e.message.length} characters`);
+      assert.match(e.message, /^no tensors found \(top-level keys: "k{40}…" \(10000 characters\)\)$/);
+      return true;
+    },
+  );
   assert.equal(quote('a\nb'), '"a\\nb"');
   assert.equal(clipMessage('x'.repeat(1000)).length, 300 + ' (message cut at 300 characters)'.length + 1);
 });
@@ -131,10 +159,26 @@ test('5: protocol-0 STRING and UNICODE escapes decode as Python does', () => {
 // ---------------------------------------------------------------- 6. names from a file meet tables as own keys only
 
 test('6: storage types and globals named constructor, __proto__, toString are refused', () => {
-  refused('read', dir + 'storage_constructor.pth', /^refused: the pickle references torch\.constructor, which is not a tensor or array constructor$/);
-  refused('read', dir + 'storage_proto.pth', /^refused: the pickle references torch\.__proto__, which is not a tensor or array constructor$/);
-  refused('read', dir + 'global_tostring.pkl', /^refused: the pickle references torch\.toString, which is not a tensor or array constructor$/);
-  refused('read', dir + 'dtype_constructor.safetensors', /^safetensors: not a valid safetensors file: tensor "w": unsupported dtype "constructor"$/);
+  refused(
+    'read',
+    dir + 'storage_constructor.pth',
+    /^refused: the pickle references torch\.constructor, which is not a tensor or array constructor$/,
+  );
+  refused(
+    'read',
+    dir + 'storage_proto.pth',
+    /^refused: the pickle references torch\.__proto__, which is not a tensor or array constructor$/,
+  );
+  refused(
+    'read',
+    dir + 'global_tostring.pkl',
+    /^refused: the pickle references torch\.toString, which is not a tensor or array constructor$/,
+  );
+  refused(
+    'read',
+    dir + 'dtype_constructor.safetensors',
+    /^safetensors: not a valid safetensors file: tensor "w": unsupported dtype "constructor"$/,
+  );
 });
 
 // ---------------------------------------------------------------- 7. regular files only
@@ -150,7 +194,11 @@ test('7: /dev/zero, a FIFO and a directory are refused at once', () => {
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
-  const r = spawnSync(process.execPath, [bin, 'weights', 'inspect', '/dev/zero'], { encoding: 'utf8', timeout: KILL_MS, killSignal: 'SIGKILL' });
+  const r = spawnSync(process.execPath, [bin, 'weights', 'inspect', '/dev/zero'], {
+    encoding: 'utf8',
+    timeout: KILL_MS,
+    killSignal: 'SIGKILL',
+  });
   assert.equal(r.status, 2, r.stderr);
   assert.equal(r.stderr, 'eac weights: error: cannot read /dev/zero: not a regular file (a character device)\n');
 });
@@ -158,9 +206,18 @@ test('7: /dev/zero, a FIFO and a directory are refused at once', () => {
 // ---------------------------------------------------------------- 8. values a network never holds
 
 const degenerate: [string, RegExp][] = [
-  ['resnet18_w1_nan.pth', /^weights: layer2\.0\.conv1\.weight holds a non-finite value \(NaN at index 4 of 18\): a diverged or corrupt checkpoint$/],
-  ['resnet18_w1_inf_var.pth', /^weights: layer3\.1\.bn2\.running_var holds a non-finite value \(Infinity at index 1 of 4\): a diverged or corrupt checkpoint$/],
-  ['resnet18_w1_negative_var.pth', /^weights: layer1\.0\.bn1\.running_var holds a negative running variance \(-0\.25 at index 0 of 1\): BatchNorm variances are never below 0$/],
+  [
+    'resnet18_w1_nan.pth',
+    /^weights: layer2\.0\.conv1\.weight holds a non-finite value \(NaN at index 4 of 18\): a diverged or corrupt checkpoint$/,
+  ],
+  [
+    'resnet18_w1_inf_var.pth',
+    /^weights: layer3\.1\.bn2\.running_var holds a non-finite value \(Infinity at index 1 of 4\): a diverged or corrupt checkpoint$/,
+  ],
+  [
+    'resnet18_w1_negative_var.pth',
+    /^weights: layer1\.0\.bn1\.running_var holds a negative running variance \(-0\.25 at index 0 of 1\): BatchNorm variances are never below 0$/,
+  ],
   ['resnet18_w0.pth', /^weights: conv1\.weight has shape \[0, 3, 7, 7\]: a degenerate model \(no channels or an empty kernel\)$/],
 ];
 
@@ -172,7 +229,11 @@ test('8: NaN/Inf values, negative running variances and width 0 are refused, nam
 
 test('8: eac eval refuses them with the same line; the page import too', async () => {
   const [file, re] = degenerate[0];
-  const r = spawnSync(process.execPath, [bin, 'eval', '--weights', dir + file, '--demo', '--json'], { encoding: 'utf8', timeout: KILL_MS, killSignal: 'SIGKILL' });
+  const r = spawnSync(process.execPath, [bin, 'eval', '--weights', dir + file, '--demo', '--json'], {
+    encoding: 'utf8',
+    timeout: KILL_MS,
+    killSignal: 'SIGKILL',
+  });
   assert.equal(r.status, 1, r.stderr);
   assert.equal(r.stdout, '');
   assert.match(r.stderr.trim().replace(/^eac eval: error: /, ''), re);
@@ -201,7 +262,11 @@ test('9: BF16 safetensors are read, with the values of the same tensor saved by 
 });
 
 test('9: a zip with two entries of one name (torch.load takes the first, zip readers the last) is refused', () => {
-  refused('read', dir + 'duplicate_entry.pth', /^torch-zip: the archive has two entries named "archive\/data\/0" \(zip readers disagree about which one counts\): refused$/);
+  refused(
+    'read',
+    dir + 'duplicate_entry.pth',
+    /^torch-zip: the archive has two entries named "archive\/data\/0" \(zip readers disagree about which one counts\): refused$/,
+  );
 });
 
 test('a deflated torch.save archive of real weights reads as the stored one (the inflater is exact)', () => {

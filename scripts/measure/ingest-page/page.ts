@@ -2,12 +2,23 @@
 // scripts/measure/ingest.ts). The page exposes `window.__bench`; the same module, loaded as a
 // worker, does the reading that is not the ingest worker's: reading the bytes only, and loading a
 // dataset back from the cache. The full ingest goes through the lab's own ingest worker.
-import { fileListFs, filesFromInput, handlesFs, type HandleLike, type RelativeFile, type SizedFolderFs } from '../../../src/data/browser-folder.ts';
+import {
+  fileListFs,
+  filesFromInput,
+  handlesFs,
+  type HandleLike,
+  type RelativeFile,
+  type SizedFolderFs,
+} from '../../../src/data/browser-folder.ts';
 import { isDirEntry, joinPath, MAX_LABEL_FILE_BYTES } from '../../../src/data/folder.ts';
 import { deleteCachedDataset, loadCachedDataset } from '../../../src/storage/dataset-cache.ts';
 import type { FromIngestWorker, IngestDoneMessage, ToIngestWorker } from '../../../src/worker/ingest-protocol.ts';
 
-type BenchRequest = { type: 'read-files'; files: RelativeFile[]; inFlight: number } | { type: 'read-handles'; handles: HandleLike[]; inFlight: number } | { type: 'load'; key: string } | { type: 'delete'; key: string };
+type BenchRequest =
+  | { type: 'read-files'; files: RelativeFile[]; inFlight: number }
+  | { type: 'read-handles'; handles: HandleLike[]; inFlight: number }
+  | { type: 'load'; key: string }
+  | { type: 'delete'; key: string };
 
 export interface ReadResult {
   files: number;
@@ -105,14 +116,16 @@ if (isWorker) {
   zone.addEventListener('drop', (e) => {
     e.preventDefault();
     const items = Array.from(e.dataTransfer!.items);
-    void Promise.all(items.map((it) => (it as unknown as { getAsFileSystemHandle(): Promise<HandleLike> }).getAsFileSystemHandle())).then((hs) => {
-      handles = hs;
-      log(`dropped: ${hs.map((h) => h.name).join(', ')}`);
-    });
+    void Promise.all(items.map((it) => (it as unknown as { getAsFileSystemHandle(): Promise<HandleLike> }).getAsFileSystemHandle())).then(
+      (hs) => {
+        handles = hs;
+        log(`dropped: ${hs.map((h) => h.name).join(', ')}`);
+      },
+    );
   });
   const files = (): RelativeFile[] => filesFromInput(Array.from(input.files ?? []));
 
-  const ask = <T,>(req: BenchRequest): Promise<T> => {
+  const ask = <T>(req: BenchRequest): Promise<T> => {
     const w = new Worker(new URL('./page.ts', import.meta.url), { type: 'module' });
     return new Promise<T>((resolve, reject) => {
       w.onmessage = (ev) => {
@@ -163,7 +176,8 @@ if (isWorker) {
     readFiles: (inFlight) => ask<ReadResult>({ type: 'read-files', files: files(), inFlight }),
     readHandles: (inFlight) => ask<ReadResult>({ type: 'read-handles', handles, inFlight }),
     ingestFiles: () => ingest({ type: 'ingest', id: nextId++, source: { kind: 'files', files: files(), name: 'input' } }),
-    ingestHandles: () => ingest({ type: 'ingest', id: nextId++, source: { kind: 'handles', handles, name: handles[0]?.name ?? 'dropped' } }),
+    ingestHandles: () =>
+      ingest({ type: 'ingest', id: nextId++, source: { kind: 'handles', handles, name: handles[0]?.name ?? 'dropped' } }),
     load: (key) => ask<LoadResult>({ type: 'load', key }),
     remove: (key) => ask<void>({ type: 'delete', key }),
   };

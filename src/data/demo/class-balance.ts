@@ -11,9 +11,7 @@ export function proportionalCounts(total: number, ratio: readonly number[]): num
   const sum = ratio.reduce((a, b) => a + b, 0);
   const counts = ratio.map((r) => Math.floor((total * r) / sum));
   let left = total - counts.reduce((a, b) => a + b, 0);
-  const order = ratio
-    .map((r, i) => ({ i, rem: (total * r) % sum }))
-    .sort((a, b) => b.rem - a.rem || a.i - b.i);
+  const order = ratio.map((r, i) => ({ i, rem: (total * r) % sum })).sort((a, b) => b.rem - a.rem || a.i - b.i);
   for (let k = 0; left > 0; k = (k + 1) % order.length, left--) counts[order[k].i]++;
   return counts;
 }

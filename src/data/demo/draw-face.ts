@@ -1,8 +1,32 @@
 // Drawing one demo face from its parameters: background, hair, face, features, accessories,
 // occluders, then lighting, colour cast and sensor noise, into uint8 RGB.
 import { FaceRng, hash2 } from './face-random.ts';
-import { type EyeParams, type FaceParams, type MouthParams, type RGB, mixRgb, randomColor, rationalCosSin, scaleRgb } from './face-params.ts';
-import { type Frame, Raster, type Sdf, bezier, boxSdf, circleSdf, drawLine, drawStroke, ellipseSdf, ringSdf, sdCircle, sdEllipse, segDist, taper } from './raster.ts';
+import {
+  type EyeParams,
+  type FaceParams,
+  type MouthParams,
+  type RGB,
+  mixRgb,
+  randomColor,
+  rationalCosSin,
+  scaleRgb,
+} from './face-params.ts';
+import {
+  type Frame,
+  Raster,
+  type Sdf,
+  bezier,
+  boxSdf,
+  circleSdf,
+  drawLine,
+  drawStroke,
+  ellipseSdf,
+  ringSdf,
+  sdCircle,
+  sdEllipse,
+  segDist,
+  taper,
+} from './raster.ts';
 
 function drawBackground(R: Raster, p: FaceParams): void {
   const size = R.size;
@@ -339,7 +363,8 @@ function drawFace(R: Raster, p: FaceParams): void {
     R.paint(f, ex - 0.2, ey - 0.25, ex + 0.2, ey + 0.25, ellipseSdf(ex, ey, 0.12, 0.18), skin, 1, 1, outline, 0.018);
     if (p.earring && Math.sign(p.earring) === side) {
       const ry = ey + 0.2;
-      if (Math.abs(p.earring) === 2) R.paint(f, ex - 0.1, ry - 0.1, ex + 0.1, ry + 0.15, ringSdf(ex, ry + 0.04, 0.05, 0.05, 0.012), [230, 190, 60]);
+      if (Math.abs(p.earring) === 2)
+        R.paint(f, ex - 0.1, ry - 0.1, ex + 0.1, ry + 0.15, ringSdf(ex, ry + 0.04, 0.05, 0.05, 0.012), [230, 190, 60]);
       else R.paint(f, ex - 0.1, ry - 0.1, ex + 0.1, ry + 0.1, circleSdf(ex, ry, 0.03), [220, 220, 235]);
     }
   }
@@ -381,7 +406,14 @@ function drawFace(R: Raster, p: FaceParams): void {
     for (let i = 0; i < 3; i++) {
       const y = browTop - 0.1 - i * 0.07;
       const w = 0.32 - i * 0.04;
-      drawStroke(R, f, bezier(p.noseX - w, y + 0.02, p.noseX, y - 0.04, p.noseX + w, y + 0.02, 6), taper(6, 0.013, 0.3), lineCol, 0.8 * p.foreheadLines);
+      drawStroke(
+        R,
+        f,
+        bezier(p.noseX - w, y + 0.02, p.noseX, y - 0.04, p.noseX + w, y + 0.02, 6),
+        taper(6, 0.013, 0.3),
+        lineCol,
+        0.8 * p.foreheadLines,
+      );
     }
   }
   if (p.furrow > 0) {
@@ -395,7 +427,14 @@ function drawFace(R: Raster, p: FaceParams): void {
     for (let i = 0; i < 3; i++) {
       const y = p.eyes[0].y + 0.05 + i * 0.055;
       const w = 0.085 - i * 0.01;
-      drawStroke(R, f, bezier(p.noseX - w, y + 0.015, p.noseX, y - 0.025, p.noseX + w, y + 0.015, 6), taper(6, 0.013, 0.4), lineCol, p.noseWrinkle);
+      drawStroke(
+        R,
+        f,
+        bezier(p.noseX - w, y + 0.015, p.noseX, y - 0.025, p.noseX + w, y + 0.015, 6),
+        taper(6, 0.013, 0.4),
+        lineCol,
+        p.noseWrinkle,
+      );
     }
   }
   if (p.nasolabial > 0) {
@@ -460,7 +499,15 @@ function drawFace(R: Raster, p: FaceParams): void {
       // Brimmed hat: crown plus a wide brim.
       const crownTop = -1.55;
       const crownBot = hy - 0.05;
-      R.paint(f, -a, crownTop - 0.1, a, hy, boxSdf(0, (crownTop + crownBot) / 2, a * 0.75 + 0.05, (crownBot - crownTop) / 2 + 0.05, 1, 0, 0.06), hc);
+      R.paint(
+        f,
+        -a,
+        crownTop - 0.1,
+        a,
+        hy,
+        boxSdf(0, (crownTop + crownBot) / 2, a * 0.75 + 0.05, (crownBot - crownTop) / 2 + 0.05, 1, 0, 0.06),
+        hc,
+      );
       R.paint(f, -a - 0.5, hy - 0.2, a + 0.5, hy + 0.1, ellipseSdf(0, hy - 0.06, a + 0.42, 0.08), scaleRgb(hc, 0.75));
     }
   }
@@ -472,7 +519,8 @@ function drawFace(R: Raster, p: FaceParams): void {
     if (p.glasses === 2) {
       for (const [x, y, r] of rings) R.paint(f, x - r, y - r, x + r, y + r, ellipseSdf(x, y, r, r * 0.78), [20, 22, 28], 0.9);
     }
-    for (const [x, y, r] of rings) R.paint(f, x - r - 0.05, y - r - 0.05, x + r + 0.05, y + r + 0.05, ringSdf(x, y, r, r * 0.78, 0.016), gc);
+    for (const [x, y, r] of rings)
+      R.paint(f, x - r - 0.05, y - r - 0.05, x + r + 0.05, y + r + 0.05, ringSdf(x, y, r, r * 0.78, 0.016), gc);
     const [l, rr] = rings;
     drawLine(R, f, [l[0] + l[2], l[1] - 0.02, rr[0] - rr[2], rr[1] - 0.02], 0.016, gc);
     drawLine(R, f, [l[0] - l[2], l[1], -a, p.earY - 0.03], 0.016, gc);

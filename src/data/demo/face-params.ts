@@ -1,7 +1,7 @@
 // The parameters of one demo face (identity, nuisances and the expression's offsets), drawn from
 // a FaceRng for a given label.
 import { NUM_CLASSES } from '../../engine/dataset.ts';
-import { FaceRng } from './face-random.ts';
+import type { FaceRng } from './face-random.ts';
 
 export type RGB = readonly [number, number, number];
 
@@ -173,7 +173,8 @@ export function rationalCosSin(t: number): [number, number] {
 
 /** Draws every parameter of one face with the given clean label. */
 export function sampleFaceParams(rng: FaceRng, label: number): FaceParams {
-  if (!(Number.isInteger(label) && label >= 0 && label < NUM_CLASSES)) throw new Error(`demo label must be 0..${NUM_CLASSES - 1} (got ${label})`);
+  if (!(Number.isInteger(label) && label >= 0 && label < NUM_CLASSES))
+    throw new Error(`demo label must be 0..${NUM_CLASSES - 1} (got ${label})`);
   // Intensity: mostly clear, sometimes subtle. The floor of 0.5 (was 0.25) and the face scale
   // below keep the expression readable at the 48 px of the short demo run: a network trained from
   // scratch on ~1,500 images otherwise memorises faces before it learns expressions
@@ -434,9 +435,7 @@ export function sampleFaceParams(rng: FaceRng, label: number): FaceParams {
   const hairStyle = rng.chance(0.07) ? 0 : 1 + rng.int(5);
   const moleOn = rng.chance(0.35);
   const moleSide = rng.sign();
-  const mole = moleOn
-    ? { x: moleSide * rng.range(0.12, 0.55), y: rng.range(-0.5, 0.75), r: rng.range(0.018, 0.035) }
-    : null;
+  const mole = moleOn ? { x: moleSide * rng.range(0.12, 0.55), y: rng.range(-0.5, 0.75), r: rng.range(0.018, 0.035) } : null;
   if (mole && Math.abs(mole.y - eyeY) < 0.14 && Math.abs(mole.x) < 0.5) mole.y += 0.28;
   const glassesRoll = rng.next();
   const glasses: 0 | 1 | 2 = glassesRoll < 0.13 ? 1 : glassesRoll < 0.16 ? 2 : 0;
@@ -447,7 +446,14 @@ export function sampleFaceParams(rng: FaceRng, label: number): FaceParams {
   const occPlace = rng.int(4);
   const occ = {
     x: occPlace === 0 ? rng.range(-0.2, 0.2) : occPlace === 1 ? rng.sign() * rng.range(0.35, 0.6) : rng.range(-0.3, 0.3),
-    y: occPlace === 0 ? rng.range(0.4, 0.7) : occPlace === 1 ? rng.range(0.1, 0.5) : occPlace === 2 ? rng.range(0.7, 1.0) : rng.range(-0.6, 0.9),
+    y:
+      occPlace === 0
+        ? rng.range(0.4, 0.7)
+        : occPlace === 1
+          ? rng.range(0.1, 0.5)
+          : occPlace === 2
+            ? rng.range(0.7, 1.0)
+            : rng.range(-0.6, 0.9),
     t: rng.range(-0.6, 0.6),
     w: rng.range(0.12, 0.22),
     color: randomColor(rng),

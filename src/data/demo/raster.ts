@@ -1,6 +1,6 @@
 // The demo's rasteriser: signed distance fields painted with one-pixel anti-aliasing into a
 // float RGB buffer, in batches.
-import { type RGB } from './face-params.ts';
+import type { RGB } from './face-params.ts';
 
 //
 // Shapes are signed distance fields evaluated in batches: `paint` hands a shape the local

@@ -9,7 +9,11 @@ export class DatasetCacheError extends Error {
 
 /** The browser would not store the dataset: the message says how much it needs and how much is free. */
 export class DatasetCacheQuotaError extends DatasetCacheError {
-  constructor(message: string, readonly neededBytes: number, readonly availableBytes: number | null) {
+  constructor(
+    message: string,
+    readonly neededBytes: number,
+    readonly availableBytes: number | null,
+  ) {
     super(message);
     this.name = 'DatasetCacheQuotaError';
   }

@@ -28,7 +28,8 @@ export interface FolderListing {
   entries: ListingEntry[];
 }
 
-const relativeTo = (root: string, path: string) => (root === '' || root === '.' ? path : path.slice(root.length + (root.endsWith('/') ? 0 : 1)));
+const relativeTo = (root: string, path: string) =>
+  root === '' || root === '.' ? path : path.slice(root.length + (root.endsWith('/') ? 0 : 1));
 
 /**
  * The names and sizes of the files that make the dataset (EmoLabel/ and Image/aligned/), relative

@@ -71,7 +71,10 @@ export function isQuotaError(e: unknown): boolean {
 export async function quotaError(needed: number, cause?: unknown): Promise<DatasetCacheQuotaError> {
   const est = await estimate();
   const available = est?.quota !== undefined && est.usage !== undefined ? Math.max(0, est.quota - est.usage) : null;
-  const room = available === null ? 'the browser did not say how much is free' : `the browser allows about ${MB(available)} MB more for this site (${MB(est!.usage!)} MB used of ${MB(est!.quota!)} MB)`;
+  const room =
+    available === null
+      ? 'the browser did not say how much is free'
+      : `the browser allows about ${MB(available)} MB more for this site (${MB(est!.usage!)} MB used of ${MB(est!.quota!)} MB)`;
   const why = cause ? ` (${(cause as Error).message ?? String(cause)})` : '';
   return new DatasetCacheQuotaError(
     `cannot cache the dataset: it needs about ${MB(needed)} MB, but ${room}${why}. Delete cached datasets you no longer need, or free disk space, then try again; nothing was stored.`,

@@ -30,7 +30,10 @@ export const useEmbedding = create<EmbeddingState>()((set, get) => ({
   compute(runKey, count, seed = 0) {
     get().cancel?.();
     const job = requestEmbedding(runKey, count, seed, (p) => {
-      if (get().cancel === job.cancel) set({ progress: { phase: p.phase, done: p.done, total: p.total, perSecond: p.perSecond, etaSeconds: p.etaSeconds, detail: p.detail } });
+      if (get().cancel === job.cancel)
+        set({
+          progress: { phase: p.phase, done: p.done, total: p.total, perSecond: p.perSecond, etaSeconds: p.etaSeconds, detail: p.detail },
+        });
     });
     set({ status: 'running', runKey, progress: null, error: null, cancel: job.cancel });
     job.done.then(

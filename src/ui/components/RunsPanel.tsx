@@ -61,7 +61,15 @@ const RunList = memo(function RunList({ stored, current, busy }: { stored: LabSt
             </div>
             <div className="run-line muted">
               <span>{DATE.format(new Date(r.createdAt))}</span>
-              <span>epoch {r.epochs.length}/{r.request.config.epochs} · test (last 5) {pct(meanOfLast(r.epochs.map((e) => e.testAcc), 5))}</span>
+              <span>
+                epoch {r.epochs.length}/{r.request.config.epochs} · test (last 5){' '}
+                {pct(
+                  meanOfLast(
+                    r.epochs.map((e) => e.testAcc),
+                    5,
+                  ),
+                )}
+              </span>
             </div>
             <div className="run-actions">
               {resumable.has(r.key) ? (
@@ -70,7 +78,13 @@ const RunList = memo(function RunList({ stored, current, busy }: { stored: LabSt
                 </button>
               ) : null}
               {r.checkpointEpoch !== null ? (
-                <button type="button" onClick={() => exportModel(r.key)} title="safetensors with the official EAC key names (features.*, fc.*)">Download model</button>
+                <button
+                  type="button"
+                  onClick={() => exportModel(r.key)}
+                  title="safetensors with the official EAC key names (features.*, fc.*)"
+                >
+                  Download model
+                </button>
               ) : null}
               <button
                 type="button"

@@ -48,7 +48,9 @@ export class RunDataLoader {
     if (opts.kind === 'demo') {
       const detail = `drawing ${opts.trainCount} + ${opts.testCount} demo faces`;
       progress(0, opts.trainCount + opts.testCount, detail);
-      dataset = generateDemoDataset({ seed: opts.seed, trainCount: opts.trainCount, testCount: opts.testCount }, (d, t) => progress(d, t, detail));
+      dataset = generateDemoDataset({ seed: opts.seed, trainCount: opts.trainCount, testCount: opts.testCount }, (d, t) =>
+        progress(d, t, detail),
+      );
     } else {
       const detail = `reading ${opts.name} from the dataset cache`;
       progress(0, 1, detail);
@@ -71,7 +73,10 @@ export async function pretrainedModel(request: RunRequest): Promise<Model | unde
   const w = await loadCachedWeights(request.weights.key, request.config.seed);
   const { arch, width } = w.spec.config;
   if (arch !== request.config.arch || width !== request.config.width) {
-    throw new TrainError('config', `invalid configuration: the weights "${request.weights.name}" are a ${arch} of width ${width}, the run asks for a ${request.config.arch} of width ${request.config.width}`);
+    throw new TrainError(
+      'config',
+      `invalid configuration: the weights "${request.weights.name}" are a ${arch} of width ${width}, the run asks for a ${request.config.arch} of width ${request.config.width}`,
+    );
   }
   return modelFromValues(w.spec, w.values);
 }

@@ -16,13 +16,21 @@ import type { ImagePipeline } from '../../engine/augment.ts';
 import type { RunRequest } from '../../engine/run-request.ts';
 import type { Dataset } from '../../engine/dataset.ts';
 import {
-  appendEpoch, checkpointBytes, getRun, loadAttention, loadCheckpoint, runLockName, saveCheckpoint, saveRun,
-  type AttentionHistory, type RunRecord,
+  appendEpoch,
+  checkpointBytes,
+  getRun,
+  loadAttention,
+  loadCheckpoint,
+  runLockName,
+  saveCheckpoint,
+  saveRun,
+  type AttentionHistory,
+  type RunRecord,
 } from '../../storage/run-store.ts';
 import { announceRun } from '../../storage/run-channel.ts';
 import { STEP_MESSAGE_INTERVAL_MS, type BeginMessage, type FromWorker } from '../protocol.ts';
 import type { BackendChoice } from './backend-fallback.ts';
-import { GpuFault } from './gpu-faults.ts';
+import type { GpuFault } from './gpu-faults.ts';
 import { labelsHash, pretrainedModel, type RunDataLoader } from './run-data.ts';
 import { errorKind, errorText, failureMessage } from './run-errors.ts';
 
@@ -166,7 +174,8 @@ export class RunSession {
     const postData = throttle(STEP_MESSAGE_INTERVAL_MS);
     const loadStart = performance.now();
     const { dataset, flipped } = await this.deps.data.load(request.data, (done, total, detail) => {
-      if (postData(done === 0 || done === total)) this.deps.post({ type: 'progress', runId, phase: 'data', ...progressAt(done, total, detail, loadStart, performance.now()) });
+      if (postData(done === 0 || done === total))
+        this.deps.post({ type: 'progress', runId, phase: 'data', ...progressAt(done, total, detail, loadStart, performance.now()) });
     });
     signal.throwIfAborted();
     const hash = await labelsHash(dataset.train.labels);
@@ -176,9 +185,17 @@ export class RunSession {
     for (;;) {
       // (Re)starting: the page clears what an earlier attempt had shown and shows the history.
       this.deps.post({
-        type: 'started', runId, config: request.config, data: request.data, flippedLabels: flipped, trainCount: dataset.train.labels.length,
-        testCount: dataset.test.labels.length, runKey: this.msg.runKey, resumedFrom: ckpt?.epoch ?? 0,
-        history: { epochs: ckpt?.epochs ?? [], steps: ckpt?.steps ?? [] }, labelsHash: hash,
+        type: 'started',
+        runId,
+        config: request.config,
+        data: request.data,
+        flippedLabels: flipped,
+        trainCount: dataset.train.labels.length,
+        testCount: dataset.test.labels.length,
+        runKey: this.msg.runKey,
+        resumedFrom: ckpt?.epoch ?? 0,
+        history: { epochs: ckpt?.epochs ?? [], steps: ckpt?.steps ?? [] },
+        labelsHash: hash,
       });
       if (history) {
         this.deps.post({ type: 'attention-views', runId, views: history.views });
@@ -220,8 +237,16 @@ export class RunSession {
     const record: RunRecord = begin.record
       ? { ...begin.record, status: 'running', error: null }
       : {
-          key: this.msg.runKey, name: `${config.method === 'eac' ? 'EAC' : 'Baseline'} ${config.arch} · ${dataset.name}`, createdAt: now, updatedAt: now,
-          status: 'running', request: begin.request, epochs: [], checkpointEpoch: null, summary: null, error: null,
+          key: this.msg.runKey,
+          name: `${config.method === 'eac' ? 'EAC' : 'Baseline'} ${config.arch} · ${dataset.name}`,
+          createdAt: now,
+          updatedAt: now,
+          status: 'running',
+          request: begin.request,
+          epochs: [],
+          checkpointEpoch: null,
+          summary: null,
+          error: null,
         };
     await saveRun(record);
     announceRun({ type: 'run-started', key: this.msg.runKey });
@@ -251,9 +276,19 @@ export class RunSession {
     if (!this.postNow(endOfEpoch)) return;
     this.flush();
     this.deps.post({
-      type: 'progress', runId: this.runId, phase: endOfEpoch ? 'evaluate' : 'train',
-      epoch: p.epoch, epochs: p.epochs, step: p.step, stepInEpoch: p.stepInEpoch, stepsPerEpoch: p.stepsPerEpoch,
-      totalSteps: p.totalSteps, imagesPerSecond: p.imagesPerSecond, etaSeconds: p.etaSeconds, memory: memoryNow(), paused: this.paused,
+      type: 'progress',
+      runId: this.runId,
+      phase: endOfEpoch ? 'evaluate' : 'train',
+      epoch: p.epoch,
+      epochs: p.epochs,
+      step: p.step,
+      stepInEpoch: p.stepInEpoch,
+      stepsPerEpoch: p.stepsPerEpoch,
+      totalSteps: p.totalSteps,
+      imagesPerSecond: p.imagesPerSecond,
+      etaSeconds: p.etaSeconds,
+      memory: memoryNow(),
+      paused: this.paused,
     });
   }
 
@@ -263,7 +298,10 @@ export class RunSession {
     this.deps.post({ type: 'epoch', runId: this.runId, metrics });
     // Other tabs' comparisons see the epoch now, before its checkpoint is written.
     const key = this.msg.runKey;
-    void appendEpoch(key, metrics).then(() => announceRun({ type: 'run-epoch', key, epoch: metrics.epoch }), () => undefined);
+    void appendEpoch(key, metrics).then(
+      () => announceRun({ type: 'run-epoch', key, epoch: metrics.epoch }),
+      () => undefined,
+    );
   }
 
   private async onCheckpoint(c: TrainCheckpoint, history: AttentionHistory | null): Promise<void> {
