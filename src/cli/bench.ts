@@ -1,7 +1,7 @@
 // `eac bench`: EAC training-step throughput (two training passes, loss, backward, Adam) on random
 // data, after warm-up steps. Timing lives here, never in tests.
 import { choice, int, parse, RANGES } from './args.ts';
-import { emitJson, progress } from './output.ts';
+import { checkWritable, emitJson, progress } from './output.ts';
 import { BACKENDS, setupBackend } from './node-backends.ts';
 import { ARCHS } from '../engine/resnet.ts';
 import { benchmarkSteps } from '../engine/bench.ts';
@@ -19,6 +19,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
     process.stdout.write(BENCH_HELP + '\n');
     return 0;
   }
+  if (v.out) checkWritable('out', v.out as string);
   const arch = choice(v, 'arch', ARCHS, 'resnet50');
   const width = int(v, 'width', 64, RANGES.width);
   const size = int(v, 'size', arch === 'resnet50' ? 224 : 112, RANGES.size);

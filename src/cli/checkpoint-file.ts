@@ -184,6 +184,11 @@ export function decodeCheckpoint(bytes: Uint8Array): { checkpoint: TrainCheckpoi
   const rng = h.rng as TrainCheckpoint['rng'];
   if (!rng || !Array.isArray(rng.words) || rng.words.length !== 4 || !rng.words.every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffffffff) || !(rng.spare === null || typeof rng.spare === 'number')) throw bad('its random generator state is malformed');
   if (!Array.isArray(h.epochs) || !Array.isArray(h.steps)) throw bad('its metrics are malformed');
+  // The metrics so far go into the run's results as they are: each must at least be an epoch's.
+  h.epochs.forEach((e: Record<string, unknown> | null, i: number) => {
+    if (!e || e.epoch !== i + 1 || typeof e.testAcc !== 'number' || typeof e.loss !== 'number' || !Number.isSafeInteger(e.steps)) throw bad(`its metrics of epoch ${i + 1} are malformed`);
+  });
+  if (h.epochs.length !== h.epoch) throw bad(`it has metrics of ${h.epochs.length} epochs, but ${String(h.epoch).slice(0, 20)} completed`);
   let partial: EpochProgress | null = null;
   if (h.partial) {
     const p = h.partial as Record<string, unknown>;

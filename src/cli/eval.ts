@@ -1,7 +1,7 @@
 // `eac eval`: test-split accuracy, per-class accuracy, confusion matrix and per-sample logits.
 import { choice, int, parse, RANGES, readFileBytes, UsageError } from './args.ts';
 import { loadDataset } from './data.ts';
-import { emitJson, progress } from './output.ts';
+import { checkWritable, emitJson, progress } from './output.ts';
 import { BACKENDS, setupBackend } from './node-backends.ts';
 import { ARCHS, disposeModel, modelFromValues } from '../engine/resnet.ts';
 import { ImagePipeline, PIPELINE_DEFAULTS } from '../engine/augment.ts';
@@ -23,6 +23,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if (!v.weights) throw new UsageError('--weights FILE is required');
+  if (v.out) checkWritable('out', v.out as string);
   const arch = v.arch === undefined ? undefined : choice(v, 'arch', ARCHS, 'resnet50');
   const size = int(v, 'size', 224, RANGES.size);
   const batchSize = int(v, 'batch-size', 64, RANGES.batchSize);

@@ -1,5 +1,5 @@
 // Where the CLI's results go: JSON on stdout (--json) and/or a file (--out); progress on stderr.
-import { closeSync, openSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from './args.ts';
 
@@ -16,7 +16,14 @@ export function emitJson(result: unknown, opts: { json: boolean; out?: string })
 export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
   try {
-    writeFileSync(tmp, data);
+    const fd = openSync(tmp, 'w');
+    try {
+      writeFileSync(fd, data);
+      // On disk before the rename: a power cut must not leave the new name on unwritten blocks.
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
     renameSync(tmp, file);
   } catch (e) {
     try { unlinkSync(tmp); } catch { /* already gone */ }

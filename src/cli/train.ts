@@ -108,7 +108,7 @@ function planFromFlags(v: Flags): RunPlan {
     epochs: int(v, 'epochs', d.epochs, RANGES.epochs),
     maxSteps: v['max-steps'] === undefined ? null : int(v, 'max-steps', 0, RANGES.steps),
     batchSize: int(v, 'batch-size', d.batchSize, RANGES.batchSize),
-    lr: num(v, 'lr', d.lr, (x) => x > 0 && x <= 10, 'a number > 0 (at most 10)'),
+    lr: num(v, 'lr', d.lr, (x) => x > 0 && x <= 10, 'a number in (0, 10]'),
     weightDecay: num(v, 'weight-decay', d.weightDecay, (x) => x >= 0 && x <= 10, 'a number in [0, 10]'),
     gamma: num(v, 'gamma', d.gamma, (x) => x > 0 && x <= 1, 'a number in (0, 1]'),
     size: int(v, 'size', d.size, RANGES.size),
