@@ -93,6 +93,8 @@ export function memoryRefusal(s: StepShape, backend: BackendName): string | null
     s.arch === 'resnet50' && fits({ arch: 'resnet18' }) ? '--arch resnet18' : null,
   ].filter(Boolean);
   const lower = options.length ? `lower one: ${options.join(', or ')}` : 'lower --batch-size, --size and --width';
-  const other = backend === 'wasm' ? ' (or use --backend cpu or webgpu)' : '';
+  const cpu = backendCapacity('cpu');
+  const others = [backend === 'wasm' && cpu && need <= cpu.bytes ? 'cpu' : null, 'webgpu'].filter(Boolean);
+  const other = ` (or use --backend ${others.join(' or ')})`;
   return `a training step of ${s.arch} width ${s.width} at ${s.size}px, batch ${s.batchSize} (${s.method}) needs about ${gib(need)}, more than ${cap.what}: ${lower}${other}`;
 }

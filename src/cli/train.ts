@@ -207,6 +207,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
   }
   const plan = v.resume !== undefined ? planFromCheckpoint(v, v.resume as string) : planFromFlags(v);
   const { config } = plan;
+  // The flags' own mistakes first (same words as the dataset loader), then what they ask of the machine.
+  if (!plan.data.demo && !plan.data.dataDir) throw new UsageError('no dataset: give --demo (the built-in dataset) or --data DIR (a RAF-DB folder)');
   checkOutputs(plan);
   const loaded = plan.weights !== undefined ? loadInitialWeights(plan) : undefined;
   const tooBig = memoryRefusal(config, plan.backend);

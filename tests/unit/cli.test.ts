@@ -158,7 +158,7 @@ test('--out, --save and --checkpoint are checked before the first step (and befo
 });
 
 test('defaults that cannot fit the backend are refused up front, with the flags to lower; README\'s first train example fits', async () => {
-  refusedUpFront(['train', '--demo'], /^eac train: error: a training step of resnet50 width 64 at 224px, batch 32 \(eac\) needs about [\d.]+ GiB, more than the wasm backend's 4 GiB heap: lower one: --batch-size \d+, or --size \d+.*\(or use --backend cpu or webgpu\)$/m);
+  refusedUpFront(['train', '--demo'], /^eac train: error: a training step of resnet50 width 64 at 224px, batch 32 \(eac\) needs about [\d.]+ GiB, more than the wasm backend's 4 GiB heap: lower one: --batch-size \d+, or --size \d+.*\(or use --backend (cpu or )?webgpu\)$/m);
   // The suggested batch size is one the estimate lets through.
   const { memoryRefusal } = await import('../../src/cli/memory.ts');
   const r = eac('train', '--demo');
