@@ -130,7 +130,8 @@ function runOne(r) {
     child.on('close', (code) => {
       children.delete(child);
       const seconds = (Date.now() - t0) / 1000;
-      if (code !== 0 || !existsSync(out)) {
+      // 130: a cancelled run (Ctrl-C above) still wrote its partial results.
+      if ((code !== 0 && code !== 130) || !existsSync(out)) {
         process.stderr.write(`[${r.tag}] failed (exit ${code})${buf ? ': ' + buf.trim() : ''}\n`);
         resolve({ ...r, seconds, result: null });
         return;

@@ -13,7 +13,7 @@ export function parseWithPositionals(
   options: NonNullable<ParseArgsConfig['options']>,
 ): { values: Flags; positionals: string[] } {
   try {
-    const { values, positionals } = parseArgs({ args: argv, options, strict: true, allowPositionals: true });
+    const { values, positionals } = parseArgs({ args: attachNegativeValues(argv, options), options, strict: true, allowPositionals: true });
     return { values: values as Flags, positionals };
   } catch (e) {
     throw new UsageError((e as Error).message.split('\n')[0]);
@@ -27,6 +27,73 @@ export function parse(argv: string[], options: NonNullable<ParseArgsConfig['opti
   return values;
 }
 
+/** A token that reads as a negative number (`-1`, `-0.5`, `-1e-3`), not as a flag. */
+const NEGATIVE = /^-(\d|\.\d)/;
+
+/**
+ * `--lr -1` as `--lr=-1`: parseArgs calls a value that starts with a dash "ambiguous", so the user
+ * would never hear the flag's range; with the value attached, the range check answers instead.
+ */
+export function attachNegativeValues(argv: readonly string[], options: NonNullable<ParseArgsConfig['options']>): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') return out.concat(argv.slice(i));
+    const name = a.startsWith('--') ? a.slice(2) : null;
+    const next = argv[i + 1];
+    if (
+      name !== null &&
+      !name.includes('=') &&
+      Object.hasOwn(options, name) &&
+      options[name].type === 'string' &&
+      next !== undefined &&
+      NEGATIVE.test(next)
+    ) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
+}
+
+/** Plain decimal notation only: no hex, octal, binary, `Infinity`, separators or blanks (Number() takes them all). */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+const INTEGER = /^[+-]?\d+$/;
+
+/** The seeds a run accepts: the generator is seeded from 32 bits, so larger seeds would alias smaller ones. */
+export const SEED_MAX = 0xffffffff;
+
+export interface IntRange {
+  min: number;
+  max: number;
+}
+
+/** The ranges of the integer flags the commands share (the upper bounds keep a typo from asking for terabytes). */
+export const RANGES = {
+  width: { min: 1, max: 1024 },
+  size: { min: 32, max: 2048 },
+  batchSize: { min: 1, max: 4096 },
+  epochs: { min: 1, max: 100_000 },
+  steps: { min: 1, max: 2 ** 31 - 1 },
+  seed: { min: 0, max: SEED_MAX },
+  demoCount: { min: 1, max: 20_000 },
+} as const satisfies Record<string, IntRange>;
+
+const fmt = (x: number) => (x === SEED_MAX ? '4294967295 (2^32 - 1)' : String(x));
+
+/** An integer flag in [min, max] (digits only), or the fallback when absent. */
+export function int(values: Record<string, unknown>, flag: string, fallback: number, range: IntRange): number {
+  const raw = values[flag];
+  if (raw === undefined) return fallback;
+  const what = range.max === Infinity ? `an integer ≥ ${range.min}` : `an integer in [${range.min}, ${fmt(range.max)}]`;
+  const bad = () => new UsageError(`--${flag} must be ${what}, got ${quote(raw)}`);
+  if (typeof raw !== 'string' || !INTEGER.test(raw)) throw bad();
+  const v = Number(raw);
+  if (!Number.isSafeInteger(v) || v < range.min || v > range.max) throw bad();
+  return v === 0 ? 0 : v; // -0 is 0
+}
+
+/** A real-valued flag in plain decimal notation that passes `check` (described by `what`). */
 export function num(
   values: Record<string, unknown>,
   flag: string,
@@ -36,14 +103,16 @@ export function num(
 ): number {
   const raw = values[flag];
   if (raw === undefined) return fallback;
-  const v = Number(raw);
-  if (typeof raw !== 'string' || raw.trim() === '' || !Number.isFinite(v) || (check && !check(v)))
-    throw new UsageError(`--${flag} must be ${what}, got ${JSON.stringify(raw)}`);
-  return v;
+  const v = typeof raw === 'string' && DECIMAL.test(raw) ? Number(raw) : NaN;
+  if (!Number.isFinite(v) || (check && !check(v))) throw new UsageError(`--${flag} must be ${what}, got ${quote(raw)}`);
+  return v === 0 ? 0 : v;
 }
 
-export const positiveInt = (v: number) => Number.isInteger(v) && v >= 1;
-export const nonNegInt = (v: number) => Number.isInteger(v) && v >= 0;
+/** A flag's value as typed, cut short: error messages quote at most ~100 characters of user input. */
+function quote(raw: unknown): string {
+  const s = String(raw);
+  return JSON.stringify(s.length > 100 ? s.slice(0, 100) + '…' : s);
+}
 
 export function choice<T extends string>(values: Record<string, unknown>, flag: string, allowed: readonly T[], fallback: T): T {
   const raw = values[flag];

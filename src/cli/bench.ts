@@ -1,7 +1,7 @@
 // `eac bench`: EAC training-step throughput (two training passes, loss, backward, Adam) on random
 // data, after warm-up steps. Timing lives here, never in tests.
-import { choice, num, parse, positiveInt } from './args.ts';
-import { emitJson, progress } from './output.ts';
+import { choice, int, parse, RANGES } from './args.ts';
+import { checkWritable, emitJson, progress } from './output.ts';
 import { BACKENDS, setupBackend } from './node-backends.ts';
 import { ARCHS } from '../engine/resnet.ts';
 import { benchmarkSteps } from '../engine/bench.ts';
@@ -27,12 +27,13 @@ export async function benchCommand(argv: string[]): Promise<number> {
     process.stdout.write(BENCH_HELP + '\n');
     return 0;
   }
+  if (v.out) checkWritable('out', v.out as string);
   const arch = choice(v, 'arch', ARCHS, 'resnet50');
-  const width = num(v, 'width', 64, positiveInt, 'a positive integer');
-  const size = num(v, 'size', arch === 'resnet50' ? 224 : 112, (x) => Number.isInteger(x) && x >= 32, 'an integer ≥ 32');
-  const batchSize = num(v, 'batch-size', 32, positiveInt, 'a positive integer');
-  const steps = num(v, 'steps', 5, positiveInt, 'a positive integer');
-  const warmup = num(v, 'warmup', 1, (x) => Number.isInteger(x) && x >= 0, 'a non-negative integer');
+  const width = int(v, 'width', 64, RANGES.width);
+  const size = int(v, 'size', arch === 'resnet50' ? 224 : 112, RANGES.size);
+  const batchSize = int(v, 'batch-size', 32, RANGES.batchSize);
+  const steps = int(v, 'steps', 5, { min: 1, max: 100_000 });
+  const warmup = int(v, 'warmup', 1, { min: 0, max: 100_000 });
   const method = choice(v, 'method', ['eac', 'baseline'] as const, 'eac');
   const backend = await setupBackend(choice(v, 'backend', BACKENDS, 'wasm'));
   progress(

@@ -1,7 +1,7 @@
 // `eac eval`: test-split accuracy, per-class accuracy, confusion matrix and per-sample logits.
-import { choice, num, parse, positiveInt, readFileBytes, UsageError } from './args.ts';
+import { choice, int, parse, RANGES, readFileBytes, UsageError } from './args.ts';
 import { loadDataset } from './data.ts';
-import { emitJson, progress } from './output.ts';
+import { checkWritable, emitJson, progress } from './output.ts';
 import { BACKENDS, setupBackend } from './node-backends.ts';
 import { ARCHS, disposeModel, modelFromValues } from '../engine/resnet.ts';
 import { ImagePipeline, PIPELINE_DEFAULTS } from '../engine/augment.ts';
@@ -31,9 +31,10 @@ export async function evalCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if (!v.weights) throw new UsageError('--weights FILE is required');
+  if (v.out) checkWritable('out', v.out as string);
   const arch = v.arch === undefined ? undefined : choice(v, 'arch', ARCHS, 'resnet50');
-  const size = num(v, 'size', 224, (x) => Number.isInteger(x) && x >= 32, 'an integer ≥ 32');
-  const batchSize = num(v, 'batch-size', 64, positiveInt, 'a positive integer');
+  const size = int(v, 'size', 224, RANGES.size);
+  const batchSize = int(v, 'batch-size', 64, RANGES.batchSize);
   let bytes: Uint8Array;
   try {
     bytes = readFileBytes(v.weights as string);
@@ -46,8 +47,8 @@ export async function evalCommand(argv: string[]): Promise<number> {
     dataDir: v.data as string | undefined,
     noise: null,
     seed: 0,
-    demoTrain: v['demo-train'] === undefined ? 1 : num(v, 'demo-train', 0, positiveInt, 'a positive integer'),
-    demoTest: v['demo-test'] === undefined ? undefined : num(v, 'demo-test', 0, positiveInt, 'a positive integer'),
+    demoTrain: v['demo-train'] === undefined ? 1 : int(v, 'demo-train', 0, RANGES.demoCount),
+    demoTest: v['demo-test'] === undefined ? undefined : int(v, 'demo-test', 0, RANGES.demoCount),
   });
   const backend = await setupBackend(choice(v, 'backend', BACKENDS, 'wasm'));
   progress(

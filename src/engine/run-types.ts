@@ -48,6 +48,19 @@ export interface RunResult {
   epochs: EpochMetrics[];
   steps: StepLog[];
   summary: RunSummary;
+  /** The steps of an epoch the run was cancelled in (not evaluated); null when none were lost. */
+  unfinishedEpoch: UnfinishedEpoch | null;
+}
+
+/** What a cancelled epoch measured before it stopped: its steps are in the model, so they are reported. */
+export interface UnfinishedEpoch {
+  epoch: number;
+  steps: number;
+  loss: number;
+  ce: number;
+  consistency: number;
+  trainAccNoisy: number;
+  trainAccClean: number;
 }
 
 export interface TrainProgress {

@@ -180,3 +180,80 @@ test('a run resumed from an epoch checkpoint continues exactly as if uninterrupt
   // A checkpoint of another configuration is refused with the reason.
   await assert.rejects(train(dataset, { ...config, lr: 1 }, { resume: checkpoints[0] }), /cannot resume: .*lr/);
 });
+
+test(
+  'a run checkpointed within an epoch, cancelled there and resumed, ends bit-identical to an uninterrupted run',
+  logicOnCpu,
+  async () => {
+    const config = tinyConfig({ epochs: 2 });
+    const strip = (e: { seconds: number; imagesPerSecond: number }) => ({ ...e, seconds: 0, imagesPerSecond: 0 });
+    let straightValues: Map<string, Float32Array> | null = null;
+    const checkpoints: TrainCheckpoint[] = [];
+    const straight = await train(dataset, config, {
+      logSteps: true,
+      checkpointEvery: { steps: 1 },
+      onCheckpoint: (c) => {
+        checkpoints.push(structuredClone(c));
+      },
+      keepModel: (v) => {
+        straightValues = v;
+      },
+    });
+    // 3 steps per epoch: two within-epoch checkpoints, then the epoch's own.
+    assert.deepEqual(
+      checkpoints.map((c) => [c.step, c.epoch, c.partial?.position ?? null]),
+      [
+        [1, 0, 1],
+        [2, 0, 2],
+        [3, 1, null],
+        [4, 1, 1],
+        [5, 1, 2],
+        [6, 2, null],
+      ],
+    );
+    assert.equal(straight.unfinishedEpoch, null);
+
+    const finish = async (from: TrainCheckpoint) => {
+      let values: Map<string, Float32Array> | null = null;
+      const r = await train(dataset, config, {
+        logSteps: true,
+        resume: structuredClone(from),
+        keepModel: (v) => {
+          values = v;
+        },
+      });
+      assert.deepEqual(r.epochs.map(strip), straight.epochs.map(strip), `epochs after resuming at step ${from.step}`);
+      assert.deepEqual(r.steps, straight.steps);
+      assert.equal(r.summary.steps, straight.summary.steps);
+      for (const [k, v] of straightValues!) assert.deepEqual(values!.get(k), v, `${k} after resuming at step ${from.step}`);
+    };
+    for (const c of checkpoints.filter((c) => c.partial)) await finish(c);
+
+    // Cancelled at step 4 (within epoch 2): the run reports the unfinished epoch and checkpoints where it stopped.
+    const controller = new AbortController();
+    const stopped: TrainCheckpoint[] = [];
+    const cancelled = await train(dataset, config, {
+      logSteps: true,
+      signal: controller.signal,
+      checkpointEvery: { seconds: 3600 },
+      onCheckpoint: (c) => {
+        stopped.push(structuredClone(c));
+      },
+      onStep: (p) => {
+        if (p.step === 4) controller.abort();
+      },
+    });
+    assert.equal(cancelled.summary.stoppedBy, 'cancelled');
+    assert.equal(cancelled.summary.steps, 4);
+    assert.deepEqual(cancelled.unfinishedEpoch && [cancelled.unfinishedEpoch.epoch, cancelled.unfinishedEpoch.steps], [2, 1]);
+    assert.equal(cancelled.unfinishedEpoch!.loss, straight.steps[3].loss);
+    const last = stopped[stopped.length - 1];
+    assert.deepEqual([last.step, last.epoch, last.partial?.position], [4, 1, 1]);
+    await finish(last);
+
+    // A position that does not fit the training split is refused, not trained on.
+    const bad = structuredClone(last);
+    bad.partial!.order[0] = bad.partial!.order[1];
+    await assert.rejects(train(dataset, config, { resume: bad }), /cannot resume: .*not a permutation/);
+  },
+);
