@@ -20,8 +20,11 @@ export interface RunRecord {
   status: RunStatus;
   request: RunRequest;
   epochs: EpochMetrics[];
-  /** The epoch of the stored checkpoint (null: none yet). */
+  /** The epoch of the stored checkpoint (null: none yet): its last whole epoch. */
   checkpointEpoch: number | null;
+  /** Its optimiser step, and whether it is within the next epoch (absent on records of older versions). */
+  checkpointStep?: number;
+  checkpointPartial?: boolean;
   summary: RunSummary | null;
   error: string | null;
   /** Set on runs imported from a file (another machine, `eac train --out`): where from, and a fingerprint that spots re-imports. */
@@ -189,7 +192,13 @@ export async function deleteRun(key: string): Promise<void> {
 export async function saveCheckpoint(record: RunRecord, ckpt: TrainCheckpoint, attention: AttentionHistory | null): Promise<RunRecord> {
   await put(checkpointKey(record.key), ckpt, `checkpoint of epoch ${ckpt.epoch}`, checkpointBytes(ckpt));
   if (attention) await put(attentionKey(record.key), attention, 'attention history', 0);
-  const next: RunRecord = { ...record, epochs: ckpt.epochs, checkpointEpoch: ckpt.epoch };
+  const next: RunRecord = {
+    ...record,
+    epochs: ckpt.epochs,
+    checkpointEpoch: ckpt.epoch,
+    checkpointStep: ckpt.step,
+    checkpointPartial: !!ckpt.partial,
+  };
   await saveRun(next);
   return next;
 }

@@ -50,6 +50,9 @@ export interface RunState {
   holding: boolean;
   /** The epoch of the last stored checkpoint (null: none yet). */
   checkpointEpoch: number | null;
+  /** The stored checkpoint's step, and whether it is within an epoch (null/false: at an epoch's end or unknown). */
+  checkpointStep: number | null;
+  checkpointPartial: boolean;
   attention: { views: AttentionViews | null; frames: AttentionFrame[] };
 }
 
@@ -115,6 +118,8 @@ const emptyRun = (id = 0): RunState => ({
   paused: false,
   holding: false,
   checkpointEpoch: null,
+  checkpointStep: null,
+  checkpointPartial: false,
   attention: { views: null, frames: [] },
 });
 
@@ -145,6 +150,8 @@ export function reduceRun(run: RunState, msg: FromWorker): RunState {
         status: stopping ? 'stopping' : 'starting',
         runKey: msg.runKey,
         checkpointEpoch: msg.resumedFrom > 0 ? msg.resumedFrom : null,
+        checkpointStep: null,
+        checkpointPartial: false,
         attention: { views: null, frames: [] },
       };
     }
@@ -158,7 +165,7 @@ export function reduceRun(run: RunState, msg: FromWorker): RunState {
       return { ...run, attention: { ...run.attention, frames } };
     }
     case 'checkpoint':
-      return { ...run, checkpointEpoch: msg.epoch };
+      return { ...run, checkpointEpoch: msg.epoch, checkpointStep: msg.step, checkpointPartial: msg.partial };
     case 'paused':
       return { ...run, paused: msg.paused, holding: msg.holding };
     case 'progress': {

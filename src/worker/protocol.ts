@@ -185,7 +185,11 @@ export interface AttentionMessage {
 export interface CheckpointMessage {
   type: 'checkpoint';
   runId: number;
+  /** The last whole epoch in it; a `partial` checkpoint is within the next one. */
   epoch: number;
+  /** Optimiser steps in it (whole run). */
+  step: number;
+  partial: boolean;
   bytes: number;
 }
 

@@ -9,6 +9,7 @@ import type { FromWorker, StartedMessage } from '../../src/worker/protocol.ts';
 import { defaultTrainConfig } from '../../src/engine/config.ts';
 import type { EpochMetrics } from '../../src/engine/run-types.ts';
 import { DEFAULT_SETTINGS, PRESETS, parseSettings, type PresetName } from '../../src/ui/settings.ts';
+import { resumeLabel } from '../../src/ui/checkpoint-text.ts';
 
 const config = { ...defaultTrainConfig('resnet18'), width: 4, size: 32, epochs: 3 };
 const data = { kind: 'demo' as const, seed: 0, trainCount: 32, testCount: 16, noiseRate: 0.3, noiseSeed: 0 };
@@ -79,7 +80,7 @@ test('a run through its messages: steps, epochs, attention frames in epoch order
     { type: 'attention', runId: 7, frame: { epoch: 1, samples: [] } },
     { type: 'attention', runId: 7, frame: { epoch: 0, samples: [] } },
     { type: 'epoch', runId: 7, metrics: epoch(1) },
-    { type: 'checkpoint', runId: 7, epoch: 1, bytes: 1000 },
+    { type: 'checkpoint', runId: 7, epoch: 1, step: 4, partial: false, bytes: 1000 },
     {
       type: 'done',
       runId: 7,
@@ -158,7 +159,7 @@ test('a resumed run starts from its stored history, and the form shows its setti
 
 test('errors carry their kind and the last good checkpoint', () => {
   let run = reduceRun(fresh(11), started(11));
-  run = reduceRun(run, { type: 'checkpoint', runId: 11, epoch: 2, bytes: 1 });
+  run = reduceRun(run, { type: 'checkpoint', runId: 11, epoch: 2, step: 9, partial: true, bytes: 1 });
   run = reduceRun(run, {
     type: 'error',
     runId: 11,
@@ -169,6 +170,10 @@ test('errors carry their kind and the last good checkpoint', () => {
   assert.equal(run.status, 'error');
   assert.equal(run.errorKind, 'nan');
   assert.equal(run.checkpointEpoch, 2);
+  assert.deepEqual([run.checkpointStep, run.checkpointPartial], [9, true], 'a checkpoint within epoch 3, at step 9');
+  assert.equal(resumeLabel(run.checkpointEpoch!, run.checkpointStep, run.checkpointPartial), 'Resume from step 9 (epoch 3)');
+  assert.equal(resumeLabel(2, 8, false), 'Resume from epoch 2');
+  assert.equal(resumeLabel(2, undefined, undefined), 'Resume from epoch 2', 'a record of an older version');
   assert.match(run.error ?? '', /last good checkpoint \(epoch 2\)/);
 });
 

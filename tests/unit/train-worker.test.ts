@@ -62,7 +62,7 @@ const ofType = <T extends FromWorker['type']>(ms: FromWorker[], type: T) =>
   ms.filter((m): m is Extract<FromWorker, { type: T }> => m.type === type);
 
 test(
-  'a run posts started, steps, epochs and done; stopped at a checkpoint, it resumes and ends as the uninterrupted run',
+  'a run posts started, steps, epochs and done; stopped at a checkpoint within an epoch, it resumes there and ends as the uninterrupted run',
   logicOnly,
   async () => {
     const whole: FromWorker[] = [];
@@ -93,23 +93,34 @@ test(
     assert.equal(record?.checkpointEpoch, 2);
     assert.deepEqual(record?.summary, done[0].summary);
 
+    // Checkpoints after every step: stopped at the first (within epoch 1), it resumes from step 1.
     const first: FromWorker[] = [];
     const msg = { ...start(2), config: ref.config };
     let session: RunSession | null = null;
-    session = new RunSession(msg.runId, msg, deps(first, { post: (m) => (first.push(m), m.type === 'checkpoint' && session!.stop()) }));
+    const stopAtCheckpoint = (m: FromWorker) => {
+      first.push(m);
+      if (m.type === 'checkpoint') session!.stop();
+    };
+    session = new RunSession(msg.runId, msg, deps(first, { post: stopAtCheckpoint, checkpointEvery: { steps: 1 } }));
     await session.run();
+    assert.deepEqual(
+      ofType(first, 'checkpoint').map((m) => [m.epoch, m.step, m.partial]),
+      [[0, 1, true]],
+    );
     assert.equal(ofType(first, 'done')[0]?.summary.stoppedBy, 'cancelled');
-    assert.equal((await getRun(msg.runKey))?.status, 'stopped');
-    assert.equal((await loadCheckpoint(msg.runKey))?.epoch, 1);
+    const stored = await getRun(msg.runKey);
+    assert.deepEqual([stored?.status, stored?.checkpointEpoch, stored?.checkpointStep, stored?.checkpointPartial], ['stopped', 0, 1, true]);
+    assert.equal((await loadCheckpoint(msg.runKey))?.partial?.position, 1);
 
     const second: FromWorker[] = [];
     await new RunSession(99, { type: 'resume', runId: 99, runKey: msg.runKey }, deps(second)).run();
-    assert.equal(ofType(second, 'started')[0].resumedFrom, 1);
+    assert.equal(ofType(second, 'started')[0].resumedFrom, 0);
+    assert.equal(ofType(second, 'step').flatMap((m) => m.points)[0].step, 2, 'the resumed run goes on at step 2');
     const resumed = ofType(second, 'epoch').map((m) => m.metrics);
     const uninterrupted = ofType(whole, 'epoch').map((m) => m.metrics);
     assert.deepEqual(
-      resumed.map((e) => [e.epoch, e.loss, e.testAcc]),
-      uninterrupted.slice(1).map((e) => [e.epoch, e.loss, e.testAcc]),
+      resumed.map((e) => [e.epoch, e.loss, e.testAcc, e.trainAccNoisy]),
+      uninterrupted.map((e) => [e.epoch, e.loss, e.testAcc, e.trainAccNoisy]),
     );
     assert.equal((await getRun(msg.runKey))?.status, 'done');
   },

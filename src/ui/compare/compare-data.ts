@@ -255,6 +255,8 @@ export function runStateOfRecord(r: RunRecord, steps: StepLog[], attention: Atte
     paused: false,
     holding: false,
     checkpointEpoch: r.checkpointEpoch,
+    checkpointStep: r.checkpointStep ?? null,
+    checkpointPartial: r.checkpointPartial ?? false,
     started: {
       config,
       data,

@@ -2,6 +2,7 @@
 // to do: lower the batch size after out-of-memory, resume after a lost GPU device).
 import { useLab } from '../store.ts';
 import { resumeRun, setPaused } from '../runner.ts';
+import { resumeLabel } from '../checkpoint-text.ts';
 
 export function RunBanner() {
   const run = useLab((s) => s.run);
@@ -35,7 +36,7 @@ function RunState({ run }: { run: ReturnType<typeof useLab.getState>['run'] }) {
         {run.error}
         {canResume ? (
           <button type="button" className="primary" onClick={() => resumeRun(run.runKey!)}>
-            Resume from epoch {run.checkpointEpoch}
+            {resumeLabel(run.checkpointEpoch!, run.checkpointStep, run.checkpointPartial)}
           </button>
         ) : null}
       </div>

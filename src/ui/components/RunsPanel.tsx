@@ -6,6 +6,7 @@ import { exportModel, refreshStoredRuns, resumableRuns, resumeRun } from '../run
 import { deleteRun, type RunRecord } from '../../storage/run-store.ts';
 import { meanOfLast } from '../../engine/metrics.ts';
 import { listenRuns } from '../../storage/run-channel.ts';
+import { resumeLabel } from '../checkpoint-text.ts';
 
 function statusOf(r: RunRecord, live: Set<string>, current: string | null): string {
   if (r.key === current) return 'this tab';
@@ -48,7 +49,10 @@ const RunList = memo(function RunList({ stored, current, busy }: { stored: LabSt
   const live = new Set(stored.live);
   const resumable = new Set(resumableRuns(stored.records, stored.live, busy ? current : null).map((r) => r.key));
   return stored.records.length === 0 ? (
-    <p className="muted">Every run is stored here with a checkpoint after each epoch, so a reload or a crash loses at most one epoch.</p>
+    <p className="muted">
+      Every run is stored here with a checkpoint after each epoch and every two minutes within one, so a reload or a crash loses at most two
+      minutes of training.
+    </p>
   ) : (
     <ul className="runs-list">
       {stored.records.map((r) => {
@@ -74,7 +78,7 @@ const RunList = memo(function RunList({ stored, current, busy }: { stored: LabSt
             <div className="run-actions">
               {resumable.has(r.key) ? (
                 <button type="button" className="primary" disabled={busy} onClick={() => resumeRun(r.key)} data-testid="resume-run">
-                  Resume from epoch {r.checkpointEpoch}
+                  {resumeLabel(r.checkpointEpoch!, r.checkpointStep, r.checkpointPartial)}
                 </button>
               ) : null}
               {r.checkpointEpoch !== null ? (

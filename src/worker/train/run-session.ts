@@ -34,8 +34,13 @@ import type { GpuFault } from './gpu-faults.ts';
 import { labelsHash, pretrainedModel, type RunDataLoader } from './run-data.ts';
 import { errorKind, errorText, failureMessage } from './run-errors.ts';
 
+/** How often a run also checkpoints within an epoch (and where it is stopped): a crash loses at most this much. */
+export const CHECKPOINT_EVERY = { seconds: 120 } as const;
+
 export interface RunSessionDeps {
   post(m: FromWorker): void;
+  /** Within-epoch checkpoints (default CHECKPOINT_EVERY). */
+  checkpointEvery?: { steps?: number; seconds?: number };
   backends: BackendChoice;
   data: Pick<RunDataLoader, 'load'>;
   /** Resolves once a pending GPU device loss (if any) has settled: a lost device also fails the step in flight. */
@@ -214,6 +219,7 @@ export class RunSession {
           gate: () => this.gate(),
           inspect: (m, pipeline, epoch) => attention.measure(m, pipeline, epoch),
           onCheckpoint: (c) => this.onCheckpoint(c, attention.history),
+          checkpointEvery: this.deps.checkpointEvery ?? CHECKPOINT_EVERY,
           onStep: (p) => this.onStep(p),
           onEpoch: (metrics) => this.onEpoch(metrics),
         });
@@ -306,7 +312,14 @@ export class RunSession {
 
   private async onCheckpoint(c: TrainCheckpoint, history: AttentionHistory | null): Promise<void> {
     this.record = await saveCheckpoint(this.record!, c, history);
-    this.deps.post({ type: 'checkpoint', runId: this.runId, epoch: c.epoch, bytes: checkpointBytes(c) });
+    this.deps.post({
+      type: 'checkpoint',
+      runId: this.runId,
+      epoch: c.epoch,
+      step: c.step,
+      partial: !!c.partial,
+      bytes: checkpointBytes(c),
+    });
     announceRun({ type: 'run-epoch', key: this.msg.runKey, epoch: c.epoch });
   }
 }
