@@ -207,6 +207,17 @@ test('weights panel: import, list, reload, rename, cache hit, drop, cancel, refu
     assert.deepEqual(await idbKeys(page), keysBefore);
     await page.screenshot({ path: screenshotPath('weights-refused.png'), fullPage: true });
 
+    // 8b. Hostile and broken torch.save files (tools/hostile/weights_fixtures.py): refused with the
+    // messages `eac` gives (tests/unit/weights-hostile.test.ts), nothing stored.
+    for (const [file, message] of [
+      ['../hostile/stride0.pth', /^torch-zip: the tensors would decode to 1073741824 bytes, more than /],
+      ['../hostile/resnet18_w1_nan.pth', /^weights: layer2\.0\.conv1\.weight holds a non-finite value \(NaN at index 4 of 18\)/],
+    ] as const) {
+      assert.equal(await importFile(page, file), 'error', file);
+      assert.match((await err.locator('.weights-verbatim').textContent()) ?? '', message);
+      assert.deepEqual(await idbKeys(page), keysBefore);
+    }
+
     // 9. Delete: gone now and after a reload; the other entry stays.
     await safeRow().getByTestId('weights-delete').click();
     await page.waitForFunction((k) => !document.querySelector(`[data-testid="weights-entry"][data-key="${k}"]`), safeKey, { timeout: T });
