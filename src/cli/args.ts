@@ -126,5 +126,11 @@ export function choice<T extends string>(values: Record<string, unknown>, flag: 
  * regular file no larger than a weight file may be; anything else is a one-line error.
  */
 export function readFileBytes(file: string): Uint8Array {
-  return readRegularFile(file, weightFileSizeRefusal);
+  return readRegularFile(file, {
+    checkSize(size) {
+      const why = weightFileSizeRefusal(size);
+      if (why) throw new Error(why);
+    },
+    notRegular: (message) => new Error(message),
+  });
 }

@@ -4,7 +4,7 @@
 // then the arrays' raw little-endian bytes at the offsets the header gives. Numbers in the header
 // round-trip exactly (JSON keeps every finite double; NaN, ±Infinity and -0 are spelled out).
 // Reading trusts nothing: regular files only, sizes capped, every offset and shape checked.
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { readRegularFile } from './read-file.ts';
 import { createHash } from 'node:crypto';
 import { CHECKPOINT_VERSION, type EpochProgress, type TrainCheckpoint } from '../engine/checkpoint.ts';
 import { describeResNet, listParams } from '../engine/resnet-layout.ts';
@@ -119,28 +119,20 @@ export function encodeCheckpoint(c: TrainCheckpoint, run: CliRun): Uint8Array {
 
 /** Reads a checkpoint file; any defect is a CheckpointFileError naming it. */
 export function readCheckpointFile(file: string): { checkpoint: TrainCheckpoint; run: CliRun } {
-  let fd: number;
+  let bytes: Uint8Array;
   try {
-    fd = openSync(file, 'r');
+    bytes = readRegularFile(file, {
+      checkSize(size) {
+        if (size > MAX_CHECKPOINT_BYTES)
+          throw new CheckpointFileError(`${file} has ${size} bytes, more than a checkpoint can (${MAX_CHECKPOINT_BYTES})`);
+      },
+      notRegular: (message) => new CheckpointFileError(`${file} is ${message}`),
+    });
   } catch (e) {
+    if (e instanceof CheckpointFileError) throw e;
     throw new CheckpointFileError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  try {
-    const st = fstatSync(fd);
-    if (!st.isFile()) throw new CheckpointFileError(`${file} is not a regular file`);
-    if (st.size > MAX_CHECKPOINT_BYTES)
-      throw new CheckpointFileError(`${file} has ${st.size} bytes, more than a checkpoint can (${MAX_CHECKPOINT_BYTES})`);
-    const bytes = new Uint8Array(st.size);
-    let got = 0;
-    while (got < st.size) {
-      const n = readSync(fd, bytes, got, st.size - got, got);
-      if (n === 0) break;
-      got += n;
-    }
-    return decodeCheckpoint(bytes.subarray(0, got));
-  } finally {
-    closeSync(fd);
-  }
+  return decodeCheckpoint(bytes);
 }
 
 export function decodeCheckpoint(bytes: Uint8Array): { checkpoint: TrainCheckpoint; run: CliRun } {

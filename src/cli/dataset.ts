@@ -8,7 +8,8 @@ import { formatBytes, MAX_IMAGE_FILE_BYTES, MAX_LABEL_FILE_BYTES } from '../data
 import { MAX_JPEG_SIDE } from '../data/jpeg.ts';
 import { initJpegDecoderNode } from '../data/jpeg-node.ts';
 import { MAX_LABEL_LINES } from '../data/labels.ts';
-import { RafDbError, readRafDb, type RafDbReport } from '../data/rafdb.ts';
+import { locateRafDb, RafDbError, readRafDb, type RafDbReport } from '../data/rafdb.ts';
+import { throttle } from '../engine/progress.ts';
 import type { Dataset } from '../engine/dataset.ts';
 
 export { nodeFolderFs } from './node-folder-fs.ts';
@@ -26,7 +27,7 @@ export async function loadRafDbFolder(
   opts: { signal?: AbortSignal; flag?: string } = {},
 ): Promise<{ dataset: Dataset; report: RafDbReport }> {
   await initJpegDecoderNode();
-  let last = 0;
+  const due = throttle(2000);
   try {
     // Confined to the folder: a stranger's symlink to /etc/passwd is not read; a --labels path the
     // user typed is theirs to name.
@@ -35,9 +36,7 @@ export async function loadRafDbFolder(
       labels,
       signal: opts.signal,
       onProgress: (p) => {
-        const t = performance.now();
-        if (t - last < 2000 && p.done !== p.total) return;
-        last = t;
+        if (!due(p.done === p.total)) return;
         progress(`reading RAF-DB: ${p.done}/${p.total} images, ${(p.perSecond ?? 0).toFixed(0)} img/s, ETA ${formatSeconds(p.etaSeconds)}`);
       },
     });
@@ -45,6 +44,16 @@ export async function loadRafDbFolder(
     return r;
   } catch (e) {
     if (e instanceof RafDbError) throw new UsageError(opts.flag ? `${opts.flag}: ${e.message}` : e.message);
+    throw e;
+  }
+}
+
+/** Finds EmoLabel/ and Image/aligned/ without reading a file: a wrong folder is named before any long work. */
+export async function checkRafDbFolder(dir: string, flag: string): Promise<void> {
+  try {
+    await locateRafDb(nodeFolderFsWithin(dir), dir);
+  } catch (e) {
+    if (e instanceof RafDbError) throw new UsageError(`${flag}: ${e.message}`);
     throw e;
   }
 }

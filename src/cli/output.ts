@@ -1,5 +1,5 @@
 // Where the CLI's results go: JSON on stdout (--json) and/or a file (--out); progress on stderr.
-import { closeSync, fsyncSync, openSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, renameSync, type Stats, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from './args.ts';
 
@@ -44,7 +44,7 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): void {
 export function checkWritable(flag: string, file: string): void {
   const fail = (why: string) => new UsageError(`--${flag} ${file}: ${why}`);
   const dir = path.dirname(path.resolve(file));
-  let dirStat;
+  let dirStat: Stats;
   try {
     dirStat = statSync(dir);
   } catch (e) {

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { choice, int, num, parse, RANGES, readFileBytes, UsageError, type Flags } from './args.ts';
 import { loadDataset, type DataChoice } from './data.ts';
+import { checkRafDbFolder } from './dataset.ts';
 import { checkDistinct, checkWritable, emitJson, formatSeconds, progress, writeFileAtomic } from './output.ts';
 import { BACKENDS, setupBackend, type BackendName } from './node-backends.ts';
 import { memoryRefusal } from './memory.ts';
@@ -10,6 +11,7 @@ import { datasetFingerprint, encodeCheckpoint, readCheckpointFile, type CliRun }
 import { defaultTrainConfig, type TrainConfig } from '../engine/config.ts';
 import { ARCHS, modelFromValues, type Model } from '../engine/resnet.ts';
 import { train } from '../engine/trainer.ts';
+import type { RunResult } from '../engine/run-types.ts';
 import type { TrainCheckpoint } from '../engine/checkpoint.ts';
 import { exportModelSafetensors } from '../weights/export.ts';
 import { loadWeights } from '../weights/load.ts';
@@ -286,6 +288,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   if (!plan.data.demo && !plan.data.dataDir)
     throw new UsageError('no dataset: give --demo (the built-in dataset) or --data DIR (a RAF-DB folder)');
   checkOutputs(plan);
+  if (plan.data.dataDir) await checkRafDbFolder(plan.data.dataDir, '--data');
   const loaded = plan.weights !== undefined ? loadInitialWeights(plan) : undefined;
   const tooBig = memoryRefusal(config, plan.backend);
   if (tooBig) throw new UsageError(tooBig);
@@ -315,7 +318,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   let savedModel: Map<string, Float32Array> | null = null;
   const run = cliRun(plan, sha);
   const ckptFile = plan.checkpoint?.file;
-  let result;
+  let result: RunResult;
   try {
     result = await train(dataset, config, {
       model,

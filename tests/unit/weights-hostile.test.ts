@@ -190,7 +190,7 @@ test('7: /dev/zero, a FIFO and a directory are refused at once', () => {
     const fifo = path.join(tmp, 'weights.pth');
     assert.equal(spawnSync('mkfifo', [fifo]).status, 0);
     refused('file', fifo, /^not a regular file \(a FIFO\)$/);
-    refused('file', tmp, /^not a regular file \(a directory\)$/);
+    refused('file', tmp, /^not a regular file \(a folder\)$/);
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
