@@ -53,15 +53,7 @@ export interface RunResult {
 }
 
 /** What a cancelled epoch measured before it stopped: its steps are in the model, so they are reported. */
-export interface UnfinishedEpoch {
-  epoch: number;
-  steps: number;
-  loss: number;
-  ce: number;
-  consistency: number;
-  trainAccNoisy: number;
-  trainAccClean: number;
-}
+export type UnfinishedEpoch = Pick<EpochMetrics, 'epoch' | 'steps' | 'loss' | 'ce' | 'consistency' | 'trainAccNoisy' | 'trainAccClean'>;
 
 export interface TrainProgress {
   epoch: number;

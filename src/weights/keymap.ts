@@ -129,41 +129,27 @@ function analyse(tensors: Map<string, WeightTensor>, opts: MapOptions): Analysis
     headClasses,
     notes,
   };
-  if (conv1?.length !== 4 || conv1[1] !== 3) {
-    return {
-      report: {
-        ...base,
-        arch: null,
-        width: null,
-        keyStyle: null,
-        head: 'initialised',
-        archReason: 'no conv1.weight (or features.0.weight) of shape [C, 3, k, k]: not a ResNet state_dict',
-        missing: [],
-        unexpected: [],
-        mismatched: [],
-      },
-      spec: null,
-      byEngineKey,
-    };
-  }
+  // Not a ResNet this lab can read: a report that says why, and no spec.
+  const unreadable = (archReason: string) => ({
+    report: {
+      ...base,
+      arch: null,
+      width: null,
+      keyStyle: null,
+      head: 'initialised' as const,
+      archReason,
+      missing: [],
+      unexpected: [],
+      mismatched: [],
+    },
+    spec: null,
+    byEngineKey,
+  });
+  if (conv1?.length !== 4 || conv1[1] !== 3)
+    return unreadable('no conv1.weight (or features.0.weight) of shape [C, 3, k, k]: not a ResNet state_dict');
   const width = conv1[0];
-  if (!(width >= 1) || conv1[2] < 1 || conv1[3] < 1) {
-    return {
-      report: {
-        ...base,
-        arch: null,
-        width: null,
-        keyStyle: null,
-        head: 'initialised',
-        archReason: `conv1.weight has shape [${conv1.join(', ')}]: a degenerate model (no channels or an empty kernel)`,
-        missing: [],
-        unexpected: [],
-        mismatched: [],
-      },
-      spec: null,
-      byEngineKey,
-    };
-  }
+  if (!(width >= 1) || conv1[2] < 1 || conv1[3] < 1)
+    return unreadable(`conv1.weight has shape [${conv1.join(', ')}]: a degenerate model (no channels or an empty kernel)`);
   const detected: Arch = byEngineKey.has('layer1.0.conv3.weight') ? 'resnet50' : 'resnet18';
   const arch: Arch = opts.arch ?? detected;
   let detectedArch: DetectedArch;
