@@ -2,7 +2,7 @@
 // start to done with its messages and stored record, a stop at an epoch's checkpoint and a resume
 // that continues exactly, the backend fallback, and errors sorted by class rather than by wording.
 import 'fake-indexeddb/auto';
-import { test, before } from 'node:test';
+import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setupBackend, type BackendName as NodeBackend } from '../../src/cli/node-backends.ts';
 import { TrainError } from '../../src/engine/errors.ts';
@@ -10,6 +10,7 @@ import { generateDemoDataset } from '../../src/data/demo.ts';
 import { noiseReport, symmetricNoise } from '../../src/data/noise.ts';
 import { DatasetCacheError } from '../../src/storage/datasets/errors.ts';
 import { getRun, loadCheckpoint } from '../../src/storage/run-store.ts';
+import { closeRunChannel } from '../../src/storage/run-channel.ts';
 import type { FromWorker, StartMessage } from '../../src/worker/protocol.ts';
 import type { BackendSelection } from '../../src/worker/backend.ts';
 import { BackendChoice } from '../../src/worker/train/backend-fallback.ts';
@@ -22,6 +23,8 @@ const backend = (process.env.EAC_TEST_BACKEND ?? 'cpu') as NodeBackend;
 before(async () => {
   await setupBackend(backend);
 });
+// The sessions announce runs on a BroadcastChannel, which would keep the test process alive.
+after(() => closeRunChannel());
 const logicOnly = { skip: backend === 'webgpu' ? 'backend-independent run logic (runs on cpu and wasm)' : false };
 
 const selection = (name: BackendSelection['name']): BackendSelection => ({
