@@ -69,7 +69,8 @@ export function validateTrainConfig(c: TrainConfig): void {
   if (!(c.weightDecay >= 0)) bad(`weight decay must be ≥ 0, got ${c.weightDecay}`);
   if (!(c.gamma > 0 && c.gamma <= 1)) bad(`gamma must be in (0, 1], got ${c.gamma}`);
   if (!(c.lam >= 0) || !Number.isFinite(c.lam)) bad(`lambda must be ≥ 0, got ${c.lam}`);
-  if (!Number.isInteger(c.seed) || c.seed < 0) bad(`seed must be a non-negative integer, got ${c.seed}`);
+  // The generators are seeded from 32 bits: a larger seed would alias a smaller one.
+  if (!Number.isInteger(c.seed) || c.seed < 0 || c.seed > 0xffffffff) bad(`seed must be an integer in [0, 4294967295], got ${c.seed}`);
   if (c.augment !== 'full' && c.augment !== 'none') bad(`augment must be full or none, got ${String(c.augment)}`);
   if (c.erasing !== 'independent' && c.erasing !== 'mirrored') bad(`erasing must be independent or mirrored, got ${String(c.erasing)}`);
 }

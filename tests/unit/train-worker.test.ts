@@ -6,6 +6,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setupBackend, type BackendName as NodeBackend } from '../../src/cli/node-backends.ts';
 import { TrainError } from '../../src/engine/errors.ts';
+import { defaultTrainConfig, validateTrainConfig } from '../../src/engine/config.ts';
 import { generateDemoDataset } from '../../src/data/demo.ts';
 import { noiseReport, symmetricNoise } from '../../src/data/noise.ts';
 import { DatasetCacheError } from '../../src/storage/datasets/errors.ts';
@@ -175,6 +176,16 @@ test('no backend: the choice resolves to null and reports the error', async () =
   });
   assert.equal(await choice.get(), null);
   assert.match(String(reported), /nothing runs/);
+});
+
+test('the engine refuses a seed its 32-bit generators would alias, as a config error', () => {
+  const config = { ...defaultTrainConfig('resnet18'), seed: 2 ** 32 };
+  assert.throws(
+    () => validateTrainConfig(config),
+    (e: unknown) =>
+      e instanceof TrainError && e.kind === 'config' && /seed must be an integer in \[0, 4294967295\], got 4294967296/.test(e.message),
+  );
+  validateTrainConfig({ ...config, seed: 2 ** 32 - 1 });
 });
 
 test('errors are sorted by class; only backend out-of-memory is recognised by its wording', () => {
