@@ -7,6 +7,9 @@ import { attentionMaps, consistencyLoss, crossEntropy } from './loss.ts';
 import type { BatchStats } from './layers.ts';
 import type { Adam } from './optim.ts';
 import type { Method } from './config.ts';
+import { backwardPass, disposePass, forwardPass, type TrainForward } from './backprop/resnet.ts';
+import { eacHead } from './backprop/eac-head.ts';
+import { GradAccumulator } from './backprop/grads.ts';
 
 export interface StepInputs {
   x1: Tensor4D;
@@ -27,7 +30,56 @@ export interface StepGradients {
   batchStats: BatchStats[];
 }
 
-export function computeGradients(model: Model, inputs: StepInputs, method: Method, lam: number): StepGradients {
+/**
+ * How the gradients are computed: 'explicit' walks the layers' own backward functions (each frees
+ * what it saved as soon as it is used); 'tape' records the step on tfjs's autodiff tape (kept as
+ * a reference; it holds every saved tensor and intermediate gradient until the backward ends).
+ */
+export type StepEngine = 'explicit' | 'tape';
+export const STEP_ENGINES: readonly StepEngine[] = ['explicit', 'tape'];
+
+/** The default engine; EAC_STEP_ENGINE=tape selects the tape where `process` exists (Node). */
+export function defaultStepEngine(): StepEngine {
+  const env = typeof process !== 'undefined' ? process.env?.EAC_STEP_ENGINE : undefined;
+  if (env === undefined || env === '') return 'explicit';
+  if (env !== 'explicit' && env !== 'tape') throw new Error(`EAC_STEP_ENGINE must be explicit or tape, got ${JSON.stringify(env.slice(0, 40))}`);
+  return env;
+}
+
+export function computeGradients(model: Model, inputs: StepInputs, method: Method, lam: number, engine: StepEngine = defaultStepEngine()): StepGradients {
+  return engine === 'tape' ? computeGradientsTape(model, inputs, method, lam) : computeGradientsExplicit(model, inputs, method, lam);
+}
+
+function computeGradientsExplicit(model: Model, inputs: StepInputs, method: Method, lam: number): StepGradients {
+  if (method === 'eac' && !inputs.x2) throw new Error('EAC needs view 2');
+  const batchStats: BatchStats[] = [];
+  const grads = new GradAccumulator();
+  const passes: TrainForward[] = [];
+  try {
+    // Two separate passes (not one concatenated batch): BatchNorm statistics per view.
+    passes.push(forwardPass(model, inputs.x1, batchStats));
+    if (method === 'eac') passes.push(forwardPass(model, inputs.x2!, batchStats));
+    const [p1, p2] = passes;
+    const fcWeight = model.vars.get('fc.weight') as unknown as Tensor2D;
+    const head = eacHead(p1.features, p2?.features ?? null, fcWeight, model.vars.get('fc.bias') as Tensor, inputs.labels, lam);
+    grads.add('fc.weight', head.dFcWeight);
+    grads.add('fc.bias', head.dFcBias);
+    if (p2) {
+      passes.pop();
+      backwardPass(model, p2.saved, head.dF2!, grads);
+    }
+    passes.pop();
+    backwardPass(model, p1.saved, head.dF1, grads);
+    return { loss: head.loss, ce: head.ce, consistency: head.consistency, logits1: head.logits1, grads: grads.take(model.trainableNames), batchStats };
+  } catch (e) {
+    for (const p of passes) disposePass(p.saved);
+    grads.dispose();
+    for (const s of batchStats) tf.dispose([s.mean, s.variance]);
+    throw e;
+  }
+}
+
+function computeGradientsTape(model: Model, inputs: StepInputs, method: Method, lam: number): StepGradients {
   const batchStats: BatchStats[] = [];
   let ce: Scalar | null = null;
   let consistency: Scalar | null = null;
