@@ -122,15 +122,33 @@ export interface StepResult {
   preds: Int32Array;
 }
 
-/** computeGradients → Adam update → running statistics; reads back only a few numbers. */
-export async function trainStep(model: Model, optimizer: Adam, inputs: StepInputs, method: Method, lam: number): Promise<StepResult> {
-  const g = computeGradients(model, inputs, method, lam);
+/** One step's numbers, still on the device: [loss, ce, consistency, argmax per sample…]. */
+export interface EncodedStep {
+  packed: Tensor;
+  batch: number;
+}
+
+/**
+ * computeGradients → Adam update → running statistics, with nothing read back: on WebGPU this
+ * only encodes the work. The caller reads the result with `readStep`.
+ */
+export function encodeStep(model: Model, optimizer: Adam, inputs: StepInputs, method: Method, lam: number, engine: StepEngine = defaultStepEngine()): EncodedStep {
+  const g = computeGradients(model, inputs, method, lam, engine);
   const packed = tf.tidy(() => tf.concat([tf.stack([g.loss, g.ce, g.consistency]), tf.cast(tf.argMax(g.logits1, 1), 'float32')]));
   optimizer.apply(g.grads);
   applyBatchStats(model, g.batchStats);
   tf.dispose([g.loss, g.ce, g.consistency, g.logits1, ...g.grads]);
-  const values = (await packed.data()) as Float32Array;
-  packed.dispose();
-  const n = inputs.labels.length;
-  return { loss: values[0], ce: values[1], consistency: values[2], preds: Int32Array.from(values.subarray(3, 3 + n)) };
+  return { packed, batch: inputs.labels.length };
+}
+
+/** Reads an encoded step's few numbers back and frees them. */
+export async function readStep(e: EncodedStep): Promise<StepResult> {
+  const values = (await e.packed.data()) as Float32Array;
+  e.packed.dispose();
+  return { loss: values[0], ce: values[1], consistency: values[2], preds: Int32Array.from(values.subarray(3, 3 + e.batch)) };
+}
+
+/** computeGradients → Adam update → running statistics; reads back only a few numbers. */
+export async function trainStep(model: Model, optimizer: Adam, inputs: StepInputs, method: Method, lam: number): Promise<StepResult> {
+  return readStep(encodeStep(model, optimizer, inputs, method, lam));
 }

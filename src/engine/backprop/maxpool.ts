@@ -13,37 +13,48 @@ export interface PoolGeometry {
   ceil: boolean;
 }
 
-/** dX of y = maxPool(x): x and y are read, not freed. */
+/** dX of y = maxPool(x): x and y are read, not freed. Temporaries are freed tap by tap. */
 export function maxPoolBackward(dy: Tensor4D, x: Tensor4D, y: Tensor4D, g: PoolGeometry): Tensor4D {
-  return tf.tidy(() => {
-    const { k, stride: s, pad } = g;
-    const [n, h, w, c] = x.shape;
-    const oh = poolOutSize(h, k, s, pad, g.ceil);
-    const ow = poolOutSize(w, k, s, pad, g.ceil);
-    const padBottom = Math.max(0, (k - 1) + oh * s - h - pad);
-    const padRight = Math.max(0, (k - 1) + ow * s - w - pad);
-    const xp = tf.pad(x, [[0, 0], [pad, padBottom], [pad, padRight], [0, 0]], -Infinity) as Tensor4D;
-    // Phase grids: tap (di, dj) lands on rows a + s·(u + r) with a = di mod s, u = ⌊di/s⌋.
-    const rows = Math.floor((k - 1) / s) + oh;
-    const cols = Math.floor((k - 1) / s) + ow;
-    const phases: (Tensor4D | null)[] = new Array(s * s).fill(null);
-    let remaining: Tensor4D = dy;
-    for (let di = 0; di < k; di++) {
-      for (let dj = 0; dj < k; dj++) {
-        const last = di === k - 1 && dj === k - 1;
+  const { k, stride: s, pad } = g;
+  const [n, h, w, c] = x.shape;
+  const oh = poolOutSize(h, k, s, pad, g.ceil);
+  const ow = poolOutSize(w, k, s, pad, g.ceil);
+  const padBottom = Math.max(0, (k - 1) + oh * s - h - pad);
+  const padRight = Math.max(0, (k - 1) + ow * s - w - pad);
+  const xp = tf.pad(x, [[0, 0], [pad, padBottom], [pad, padRight], [0, 0]], -Infinity) as Tensor4D;
+  // Phase grids: tap (di, dj) lands on rows a + s·(u + r) with a = di mod s, u = ⌊di/s⌋.
+  const rows = Math.floor((k - 1) / s) + oh;
+  const cols = Math.floor((k - 1) / s) + ow;
+  const phases: (Tensor4D | null)[] = new Array(s * s).fill(null);
+  let remaining: Tensor4D = dy;
+  for (let di = 0; di < k; di++) {
+    for (let dj = 0; dj < k; dj++) {
+      const last = di === k - 1 && dj === k - 1;
+      const u = Math.floor(di / s);
+      const v = Math.floor(dj / s);
+      const step = tf.tidy(() => {
         const view = stridedView(xp, 0, n, di, dj, oh, ow, s);
         // remaining·[view = y], then remaining −= that: exactly zero once a tap took it, so a
         // later tie gets nothing.
         const taken = last ? remaining : (tf.mul(remaining, tf.cast(tf.equal(view, y), 'float32')) as Tensor4D);
-        if (!last) remaining = tf.sub(remaining, taken) as Tensor4D;
-        const u = Math.floor(di / s);
-        const v = Math.floor(dj / s);
         const placed = tf.pad(taken, [[0, 0], [u, rows - oh - u], [v, cols - ow - v], [0, 0]]) as Tensor4D;
-        const p = (di % s) * s + (dj % s);
-        phases[p] = phases[p] === null ? placed : (tf.add(phases[p]!, placed) as Tensor4D);
+        return last ? [placed] : [placed, tf.sub(remaining, taken) as Tensor4D];
+      });
+      const placed = step[0];
+      if (remaining !== dy) remaining.dispose();
+      if (step.length > 1) remaining = step[1];
+      const p = (di % s) * s + (dj % s);
+      const prev = phases[p];
+      phases[p] = prev === null ? placed : (tf.add(prev, placed) as Tensor4D);
+      if (prev !== null) {
+        prev.dispose();
+        placed.dispose();
       }
     }
-    // Interleave the s×s phase grids back into the padded input's layout.
+  }
+  xp.dispose();
+  // Interleave the s×s phase grids back into the padded input's layout.
+  return tf.tidy(() => {
     const zeros = (): Tensor4D => tf.zeros([n, rows, cols, c]);
     const rowBlocks: Tensor4D[] = [];
     for (let a = 0; a < s; a++) {
@@ -52,7 +63,9 @@ export function maxPoolBackward(dy: Tensor4D, x: Tensor4D, y: Tensor4D, g: PoolG
       rowBlocks.push(tf.reshape(cat, [n, rows, cols * s, c]));
     }
     const full = tf.reshape(rowBlocks.length === 1 ? rowBlocks[0] : tf.concat(rowBlocks, 2), [n, rows * s, cols * s, c]) as Tensor4D;
-    return cropOrPad(full, pad, h, w);
+    const out = cropOrPad(full, pad, h, w);
+    for (const t of phases) t?.dispose();
+    return out;
   });
 }
 
