@@ -49,8 +49,10 @@ export class Adam {
     const bc1 = 1 - Math.pow(beta1, this.step);
     const bc2Sqrt = Math.sqrt(1 - Math.pow(beta2, this.step));
     const stepSize = lr / bc1;
-    tf.tidy(() => {
-      this.params.forEach((p, i) => {
+    // One tidy per parameter: each parameter's temporaries are freed before the next one's are
+    // made (one tidy around all of them held every parameter's temporaries until the end).
+    this.params.forEach((p, i) => {
+      tf.tidy(() => {
         const g = weightDecay !== 0 ? tf.add(grads[i], tf.mul(p, weightDecay)) : grads[i];
         const m = tf.add(tf.mul(this.m[i], beta1), tf.mul(g, 1 - beta1));
         const v = tf.add(tf.mul(this.v[i], beta2), tf.mul(tf.mul(g, g), 1 - beta2));
