@@ -32,7 +32,7 @@ export interface BackendInfo {
  * Registers and selects a backend. WebGPU in Node needs libvulkan; LD_LIBRARY_PATH must already
  * point at a Vulkan loader before the process starts (the `bin/eac.js` launcher arranges that).
  */
-export async function setupBackend(name: BackendName): Promise<BackendInfo> {
+export async function setupBackend(name: BackendName, options: { nullAdapter?: boolean } = {}): Promise<BackendInfo> {
   await import('@tensorflow/tfjs-backend-cpu');
   let adapter: string | null = null;
   if (name === 'wasm') {
@@ -43,7 +43,9 @@ export async function setupBackend(name: BackendName): Promise<BackendInfo> {
     prepareVulkanEnv();
     const webgpu = await import('webgpu');
     Object.assign(globalThis, webgpu.globals);
-    const gpu = webgpu.create([]);
+    // Dawn's Null adapter: the whole WebGPU front end runs (validation, encoding), no GPU executes
+    // anything: dispatches and JavaScript encode time of any size without a GPU.
+    const gpu = webgpu.create(options.nullAdapter ? ['backend=null'] : []);
     // tfjs-backend-webgpu looks for navigator.gpu; Node 21+ has a read-only navigator.
     const nav = (globalThis as { navigator?: object }).navigator;
     if (nav) Object.defineProperty(nav, 'gpu', { value: gpu, configurable: true });
