@@ -4,6 +4,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
 import { tf } from '../engine/tf.ts';
+import { planGpu } from './plan-device.ts';
 
 export type BackendName = 'cpu' | 'wasm' | 'webgpu';
 export const BACKENDS: readonly BackendName[] = ['cpu', 'wasm', 'webgpu'];
@@ -45,7 +46,7 @@ export async function setupBackend(name: BackendName, options: { nullAdapter?: b
     Object.assign(globalThis, webgpu.globals);
     // Dawn's Null adapter: the whole WebGPU front end runs (validation, encoding), no GPU executes
     // anything: dispatches and JavaScript encode time of any size without a GPU.
-    const gpu = webgpu.create(options.nullAdapter ? ['backend=null'] : []);
+    const gpu = options.nullAdapter ? planGpu(webgpu.create(['backend=null'])) : webgpu.create([]);
     // tfjs-backend-webgpu looks for navigator.gpu; Node 21+ has a read-only navigator.
     const nav = (globalThis as { navigator?: object }).navigator;
     if (nav) Object.defineProperty(nav, 'gpu', { value: gpu, configurable: true });
