@@ -1,10 +1,10 @@
 // For `eac bench --plan` on Dawn's Null adapter: a device whose large GPU-side buffers are
 // allocated small (Null caps its memory well below a full ResNet-50 step's), while tfjs still
 // sees their full size. Bindings use whole buffers, copies and writes are clamped to what
-// exists, so every program is validated and encoded as for real; nothing executes on Null
+// exists, so every program is validated and encoded as for real (uploads go nowhere); nothing executes on Null
 // anyway, and the numbers read back are meaningless either way.
 
-/** Buffers above this are allocated at this size; staging buffers mapped at creation are left whole. */
+/** Buffers above this are allocated at this size (uploads mapped at creation write into a throwaway JS buffer). */
 const CAP = 256;
 
 type Buffer = { size: number };
@@ -21,8 +21,12 @@ function patchDevice(device: Device): void {
   const realSize = (b: Buffer) => real.get(b) ?? b.size;
   const createBuffer = device.createBuffer.bind(device);
   device.createBuffer = (d) => {
-    if (d.mappedAtCreation || d.size <= CAP) return createBuffer(d);
+    if (d.size <= CAP) return createBuffer(d);
     const b = createBuffer({ ...d, size: CAP });
+    if (d.mappedAtCreation) {
+      // tfjs fills the whole mapped range before unmapping: hand it a full-size scratch buffer.
+      Object.defineProperty(b, 'getMappedRange', { value: () => new ArrayBuffer(d.size) });
+    }
     real.set(b, CAP);
     // tfjs's buffer pool keys buffers by their size: it must see the size it asked for.
     Object.defineProperty(b, 'size', { value: d.size });

@@ -24,13 +24,22 @@ export class Adam {
   readonly config: AdamConfig;
   /** Number of steps taken (PyTorch's per-parameter `step`, identical for all here). */
   step = 0;
-  private m: Variable[];
-  private v: Variable[];
+  /**
+   * Both moments of ALL parameters, each as one flat vector (parameters back to back in list
+   * order): the update is the same element-wise arithmetic as per parameter, but runs as one
+   * kernel per operation over every parameter (torch.optim.Adam's foreach path) instead of one
+   * per operation and parameter (≈ 15 × 161 dispatches for ResNet-50).
+   */
+  private m: Variable;
+  private v: Variable;
+  private readonly sizes: number[];
 
   constructor(private readonly params: Variable[], config: AdamConfig) {
     this.config = { ...config };
-    this.m = params.map((p) => zerosVariable(p));
-    this.v = params.map((p) => zerosVariable(p));
+    this.sizes = params.map((p) => p.size);
+    const total = this.sizes.reduce((a, b) => a + b, 0);
+    this.m = zerosVariable([total]);
+    this.v = zerosVariable([total]);
   }
 
   get lr(): number {
@@ -44,54 +53,80 @@ export class Adam {
   /** One update; `grads[i]` is the gradient of `params[i]`. Does not dispose the gradients. */
   apply(grads: Tensor[]): void {
     if (grads.length !== this.params.length) throw new Error(`Adam: ${grads.length} gradients for ${this.params.length} parameters`);
+    grads.forEach((g, i) => {
+      if (g.size !== this.sizes[i]) throw new Error(`Adam: gradient ${i} has ${g.size} values, its parameter ${this.sizes[i]}`);
+    });
     this.step += 1;
     const { lr, beta1, beta2, eps, weightDecay } = this.config;
     const bc1 = 1 - Math.pow(beta1, this.step);
     const bc2Sqrt = Math.sqrt(1 - Math.pow(beta2, this.step));
     const stepSize = lr / bc1;
-    // One tidy per parameter: each parameter's temporaries are freed before the next one's are
-    // made (one tidy around all of them held every parameter's temporaries until the end).
-    this.params.forEach((p, i) => {
-      tf.tidy(() => {
-        const g = weightDecay !== 0 ? tf.add(grads[i], tf.mul(p, weightDecay)) : grads[i];
-        const m = tf.add(tf.mul(this.m[i], beta1), tf.mul(g, 1 - beta1));
-        const v = tf.add(tf.mul(this.v[i], beta2), tf.mul(tf.mul(g, g), 1 - beta2));
-        const denom = tf.add(tf.div(tf.sqrt(v), bc2Sqrt), eps);
-        p.assign(tf.sub(p, tf.mul(tf.div(m, denom), stepSize)));
-        this.m[i].assign(m);
-        this.v[i].assign(v);
-      });
+    const flat = (ts: Tensor[]) => tf.concat(ts.map((t) => tf.reshape(t, [-1])));
+    const updated = tf.tidy(() => {
+      // PyTorch's order of operations, element by element.
+      const p = flat(this.params);
+      const g0 = flat(grads);
+      const g = weightDecay !== 0 ? tf.add(g0, tf.mul(p, weightDecay)) : g0;
+      const m = tf.add(tf.mul(this.m, beta1), tf.mul(g, 1 - beta1));
+      const v = tf.add(tf.mul(this.v, beta2), tf.mul(tf.mul(g, g), 1 - beta2));
+      const denom = tf.add(tf.div(tf.sqrt(v), bc2Sqrt), eps);
+      this.m.assign(m);
+      this.v.assign(v);
+      return tf.sub(p, tf.mul(tf.div(m, denom), stepSize));
     });
+    let offset = 0;
+    this.params.forEach((p, i) => {
+      tf.tidy(() => p.assign(tf.reshape(tf.slice(updated, [offset], [this.sizes[i]]), p.shape)));
+      offset += this.sizes[i];
+    });
+    updated.dispose();
   }
 
   async getState(): Promise<AdamState> {
+    const split = (flatValues: Float32Array) => {
+      let offset = 0;
+      return this.sizes.map((n) => flatValues.slice(offset, (offset += n)));
+    };
     return {
       step: this.step,
       lr: this.config.lr,
-      m: await Promise.all(this.m.map(async (t) => (await t.data()) as Float32Array)),
-      v: await Promise.all(this.v.map(async (t) => (await t.data()) as Float32Array)),
+      m: split((await this.m.data()) as Float32Array),
+      v: split((await this.v.data()) as Float32Array),
     };
   }
 
   setState(state: AdamState): void {
-    if (state.m.length !== this.m.length) throw new Error('Adam state does not match the parameters');
+    if (state.m.length !== this.sizes.length || state.v.length !== this.sizes.length) throw new Error('Adam state does not match the parameters');
+    const join = (parts: Float32Array[], what: string) => {
+      const out = new Float32Array(this.m.size);
+      let offset = 0;
+      parts.forEach((d, i) => {
+        if (d.length !== this.sizes[i]) throw new Error(`Adam state: ${what}[${i}] has ${d.length} values, its parameter ${this.sizes[i]}`);
+        out.set(d, offset);
+        offset += d.length;
+      });
+      return out;
+    };
+    const m = join(state.m, 'm');
+    const v = join(state.v, 'v');
     this.step = state.step;
     this.config.lr = state.lr;
     // Inside tidy: the temporary tensors are freed, the variables keep their data.
     tf.tidy(() => {
-      state.m.forEach((d, i) => this.m[i].assign(tf.tensor(d, this.m[i].shape)));
-      state.v.forEach((d, i) => this.v[i].assign(tf.tensor(d, this.v[i].shape)));
+      this.m.assign(tf.tensor1d(m));
+      this.v.assign(tf.tensor1d(v));
     });
   }
 
   dispose(): void {
-    for (const t of [...this.m, ...this.v]) t.dispose();
+    this.m.dispose();
+    this.v.dispose();
   }
 }
 
-/** A non-trainable variable of zeros shaped like `p` (the temporary zeros tensor is freed). */
-function zerosVariable(p: Tensor): Variable {
-  const zeros = tf.zerosLike(p);
+/** A non-trainable variable of zeros (the temporary zeros tensor is freed). */
+function zerosVariable(shape: number[]): Variable {
+  const zeros = tf.zeros(shape);
   const v = tf.variable(zeros, false);
   zeros.dispose();
   return v;
