@@ -1,11 +1,12 @@
-// Adam over all parameters at once (one flat vector per moment) gives exactly what the same
-// update written per parameter gives, runs a fixed number of kernels whatever the parameter
-// count (plus one slice per parameter), and its checkpoint state is per parameter as before.
+// Adam over all parameters at once (one flat vector per moment, the GPU layout) and one parameter
+// at a time (the CPU layout) give exactly what the update written per parameter gives; the flat
+// one runs a fixed number of kernels whatever the parameter count (plus one slice per parameter);
+// the checkpoint state is per parameter in both.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { setupBackend, type BackendName } from '../../src/cli/node-backends.ts';
 import { tf, type Tensor, type Variable } from '../../src/engine/tf.ts';
-import { Adam } from '../../src/engine/optim.ts';
+import { Adam, type AdamLayout } from '../../src/engine/optim.ts';
 import { meter } from '../../src/engine/meter.ts';
 import { Rng } from '../../src/engine/rng.ts';
 
@@ -43,14 +44,14 @@ function referenceStep(ps: Variable[], ms: Tensor[], vs: Tensor[], grads: Tensor
   });
 }
 
-test(`flat Adam = per-parameter Adam, bit for bit, over three steps (${backend})`, async () => {
+for (const layout of ['flat', 'per-parameter'] as AdamLayout[]) test(`${layout} Adam = the reference update, bit for bit, over three steps (${backend})`, async () => {
   const rng = new Rng(9);
   const init = shapes.map((s) => random(s, rng));
   const ours = init.map((t) => tf.variable(t.clone()));
   const ref = init.map((t) => tf.variable(t.clone()));
   const ms = shapes.map((s) => tf.zeros(s));
   const vs = shapes.map((s) => tf.zeros(s));
-  const opt = new Adam(ours, config);
+  const opt = new Adam(ours, config, layout);
   for (let step = 1; step <= 3; step++) {
     const grads = shapes.map((s) => random(s, rng));
     opt.apply(grads);
@@ -71,7 +72,7 @@ test(`flat Adam: the kernel count grows by one slice per parameter, not by the w
   const count = async (n: number) => {
     const ps = Array.from({ length: n }, (_, i) => tf.variable(tf.ones([i + 2])));
     const grads = ps.map((p) => tf.onesLike(p));
-    const opt = new Adam(ps, config);
+    const opt = new Adam(ps, config, 'flat');
     const { reading } = await meter(() => opt.apply(grads));
     opt.dispose();
     tf.dispose([...ps, ...grads]);
@@ -84,10 +85,29 @@ test(`flat Adam: the kernel count grows by one slice per parameter, not by the w
   assert.ok(k10 <= 4 * 10 + 20, `${k10} kernels for 10 parameters`);
 });
 
-test(`flat Adam: a state for other parameters is refused (${backend})`, () => {
+for (const layout of ['flat', 'per-parameter'] as AdamLayout[]) test(`${layout} Adam: a state for other parameters is refused (${backend})`, () => {
   const p = tf.variable(tf.zeros([3]));
-  const opt = new Adam([p], config);
+  const opt = new Adam([p], config, layout);
   assert.throws(() => opt.setState({ step: 1, lr: 0.1, m: [new Float32Array(2)], v: [new Float32Array(2)] }), /m\[0\] has 2 values, its parameter 3/);
   opt.dispose();
   p.dispose();
+});
+
+test(`a flat Adam's checkpoint resumes in a per-parameter Adam identically (${backend})`, async () => {
+  const rng = new Rng(4);
+  const init = shapes.map((s) => random(s, rng));
+  const a = init.map((t) => tf.variable(t.clone()));
+  const optA = new Adam(a, config, 'flat');
+  const g1 = shapes.map((s) => random(s, rng));
+  optA.apply(g1);
+  const b = await Promise.all(a.map(async (p) => tf.variable(tf.tensor(await p.data(), p.shape))));
+  const optB = new Adam(b, config, 'per-parameter');
+  optB.setState(await optA.getState());
+  const g2 = shapes.map((s) => random(s, rng));
+  optA.apply(g2);
+  optB.apply(g2);
+  for (let i = 0; i < shapes.length; i++) assert.deepEqual(Array.from(await b[i].data()), Array.from(await a[i].data()), `parameter ${i}`);
+  optA.dispose();
+  optB.dispose();
+  tf.dispose([...init, ...a, ...b, ...g1, ...g2]);
 });
