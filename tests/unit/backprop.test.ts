@@ -95,7 +95,9 @@ for (const arch of ['resnet18', 'resnet50'] as const) {
       }
       for (let i = 0; i < model.trainable.length; i++) {
         const d = await maxRelDiff(ours.grads[i], tape.grads[i]);
-        assert.ok(d < 1e-4, `${model.trainableNames[i]}: ${d}`);
+        // Two float32 computations of a 2-channel net with batch-3 BatchNorm: rounding is amplified
+        // (up to ~1e-4 on WebGPU); a wrong formula is off by order 1.
+        assert.ok(d < 5e-4, `${model.trainableNames[i]}: ${d}`);
       }
       assert.equal(ours.batchStats.length, tape.batchStats.length);
       for (let i = 0; i < ours.batchStats.length; i++) {
