@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Runs every test: the type check, the unit tests on the cpu backend, the backend-sensitive tests
-// again on wasm and on WebGPU (Dawn in Node), and the browser tests in headless Chromium.
+// Runs every test: the type checks, the formatter and linter (biome), the unit tests on the cpu
+// backend, the backend-sensitive tests again on wasm and on WebGPU (Dawn in Node), and the browser
+// tests in headless Chromium.
 // Prints one closing line "tests: N passed, N failed" over all suites; exits non-zero on failure.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, mkdirSync } from 'node:fs';
@@ -8,9 +9,13 @@ import path from 'node:path';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 process.chdir(root);
-const only = process.argv.slice(2); // optional suite names: typecheck unit wasm webgpu browser
+const only = process.argv.slice(2); // optional suite names: typecheck lint unit wasm webgpu browser
 const want = (s) => only.length === 0 || only.includes(s);
-const list = (dir) => readdirSync(dir).filter((f) => f.endsWith('.test.ts')).sort().map((f) => path.join(dir, f));
+const list = (dir) =>
+  readdirSync(dir)
+    .filter((f) => f.endsWith('.test.ts'))
+    .sort()
+    .map((f) => path.join(dir, f));
 
 const chromiumLibs = '/usr/lib/chromium';
 const webgpuEnv = {
@@ -20,15 +25,30 @@ const webgpuEnv = {
 mkdirSync(webgpuEnv.XDG_RUNTIME_DIR, { recursive: true, mode: 0o700 });
 
 // Tests whose numbers depend on the backend's kernels run on every backend.
-const backendSensitive = ['tests/unit/conv.test.ts', 'tests/unit/golden.test.ts', 'tests/unit/pipeline.test.ts', 'tests/unit/trainer.test.ts'];
+const backendSensitive = [
+  'tests/unit/conv.test.ts',
+  'tests/unit/golden.test.ts',
+  'tests/unit/pipeline.test.ts',
+  'tests/unit/trainer.test.ts',
+];
 const suites = [
   want('unit') && { name: 'unit (cpu backend)', files: list('tests/unit'), env: { EAC_TEST_BACKEND: 'cpu' } },
   want('wasm') && { name: 'wasm backend', files: backendSensitive, env: { EAC_TEST_BACKEND: 'wasm' } },
   // SwiftShader emulates the GPU on the CPU: here only what depends on kernels (trainer.test.ts
   // skips its backend-independent run-logic tests on webgpu), to keep CI short.
   // The golden checks on WebGPU run in Chromium (tests/browser/golden-webgpu.test.ts): not again here.
-  want('webgpu') && { name: 'webgpu backend (Dawn in Node)', files: backendSensitive.filter((f) => !f.endsWith('golden.test.ts')), env: { EAC_TEST_BACKEND: 'webgpu', ...webgpuEnv } },
-  want('browser') && existsSync('tests/browser') && { name: 'browser (headless Chromium)', files: list('tests/browser'), env: {}, prebuild: path.join(root, '.tmp/browser-test-dist') },
+  want('webgpu') && {
+    name: 'webgpu backend (Dawn in Node)',
+    files: backendSensitive.filter((f) => !f.endsWith('golden.test.ts')),
+    env: { EAC_TEST_BACKEND: 'webgpu', ...webgpuEnv },
+  },
+  want('browser') &&
+    existsSync('tests/browser') && {
+      name: 'browser (headless Chromium)',
+      files: list('tests/browser'),
+      env: {},
+      prebuild: path.join(root, '.tmp/browser-test-dist'),
+    },
 ].filter(Boolean);
 
 let passed = 0;
@@ -36,9 +56,25 @@ let failed = 0;
 const failures = [];
 if (want('typecheck')) {
   process.stdout.write('\n=== typecheck (tsc --noEmit) ===\n');
-  const r = spawnSync('npx', ['tsc', '--noEmit', '-p', 'tsconfig.json'], { stdio: 'inherit' });
+  // The whole project, then the engine alone without the DOM or Node (tsconfig.engine.json).
+  for (const project of ['tsconfig.json', 'tsconfig.engine.json']) {
+    const r = spawnSync('npx', ['tsc', '--noEmit', '-p', project], { stdio: 'inherit' });
+    if (r.status === 0) passed++;
+    else {
+      failed++;
+      failures.push(`typecheck (${project})`);
+    }
+  }
+}
+if (want('lint')) {
+  // Formatting and lint rules (biome.json): `npx biome check --write .` fixes what it can.
+  process.stdout.write('\n=== lint (biome ci) ===\n');
+  const r = spawnSync('npx', ['biome', 'ci', '.'], { stdio: 'inherit' });
   if (r.status === 0) passed++;
-  else { failed++; failures.push('typecheck'); }
+  else {
+    failed++;
+    failures.push('lint');
+  }
 }
 for (const s of suites) {
   process.stdout.write(`\n=== ${s.name}: ${s.files.length} files ===\n`);
@@ -46,7 +82,11 @@ for (const s of suites) {
   if (s.prebuild) {
     // One production build serves every browser test (tests/browser/harness.ts serveBuilt).
     const b = spawnSync('npx', ['vite', 'build', '--outDir', s.prebuild, '--emptyOutDir', '--logLevel', 'warn'], { stdio: 'inherit' });
-    if (b.status !== 0) { failed++; failures.push(`${s.name} (vite build)`); continue; }
+    if (b.status !== 0) {
+      failed++;
+      failures.push(`${s.name} (vite build)`);
+      continue;
+    }
     s.env.EAC_PREBUILT = s.prebuild;
   }
   const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...s.files], {
@@ -55,7 +95,12 @@ for (const s of suites) {
     maxBuffer: 256 * 1024 * 1024,
   });
   const out = (r.stdout ?? '') + (r.stderr ?? '');
-  process.stdout.write(out.split('\n').filter((l) => !/TensorFlow\.js in Node\.js|tfjs-node|^=+$|^\s*$/.test(l.replace(/\x1b\[[0-9;]*m/g, '').trim()) || l === '').join('\n'));
+  process.stdout.write(
+    out
+      .split('\n')
+      .filter((l) => !/TensorFlow\.js in Node\.js|tfjs-node|^=+$|^\s*$/.test(l.replace(/\x1b\[[0-9;]*m/g, '').trim()) || l === '')
+      .join('\n'),
+  );
   const count = (label) => {
     const m = out.replace(/\x1b\[[0-9;]*m/g, '').match(new RegExp(`^\\S*\\s*${label} (\\d+)`, 'm'));
     return m ? Number(m[1]) : 0;

@@ -1,19 +1,9 @@
 // Benchmark worker: selects the requested tfjs backend (as the lab's worker does) and times
 // training steps with the engine's benchmarkSteps.
 import { tf } from '../src/engine/tf.ts';
-import { benchmarkSteps, type BenchOptions, type BenchResult } from '../src/engine/bench.ts';
+import { benchmarkSteps } from '../src/engine/bench.ts';
 import { selectBackend } from '../src/worker/backend.ts';
-import type { BackendName } from '../src/worker/protocol.ts';
-
-export interface BenchRequest extends BenchOptions {
-  backend: BackendName;
-}
-
-export type BenchReply =
-  | { type: 'backend'; name: string; adapter: string | null; reason: string }
-  | { type: 'step'; index: number; warmup: boolean; ms: number; loss: number }
-  | { type: 'done'; result: BenchResult & { backend: string; adapter: string | null; userAgent: string } }
-  | { type: 'error'; message: string };
+import type { BenchReply, BenchRequest } from '../src/worker/bench-protocol.ts';
 
 const post = (m: BenchReply) => (self as unknown as Worker).postMessage(m);
 

@@ -7,17 +7,17 @@ import wasmUrl from '@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm?url';
 import { folderFsOf } from '../src/data/browser-folder.ts';
 import { initJpegDecoder } from '../src/data/jpeg.ts';
 import { RafDbError, readRafDb } from '../src/data/rafdb.ts';
+import { getCachedDatasetInfo, storeDataset, sweepIncomplete } from '../src/storage/dataset-cache.ts';
+import { DatasetCacheError, DatasetCacheQuotaError } from '../src/storage/datasets/errors.ts';
+import { datasetKey, folderListing, readLabelTexts } from '../src/storage/datasets/folder-key.ts';
 import {
-  DatasetCacheError,
-  DatasetCacheQuotaError,
-  datasetKey,
-  folderListing,
-  getCachedDatasetInfo,
-  readLabelTexts,
-  storeDataset,
-  sweepIncomplete,
-} from '../src/storage/dataset-cache.ts';
-import { INGEST_PROGRESS_INTERVAL_MS, type FromIngestWorker, type IngestMessage, type IngestPhase, type ToIngestWorker } from '../src/worker/ingest-protocol.ts';
+  INGEST_PROGRESS_INTERVAL_MS,
+  type FromIngestWorker,
+  type IngestMessage,
+  type IngestPhase,
+  type ToIngestWorker,
+} from '../src/worker/ingest-protocol.ts';
+import { progressAt, throttle, type Progress } from '../src/engine/progress.ts';
 
 interface WorkerScope {
   postMessage(message: FromIngestWorker): void;
@@ -61,30 +61,30 @@ async function ingest(msg: IngestMessage): Promise<void> {
   const { signal } = controller;
   active = { id, controller };
   const t0 = performance.now();
-  let last = -Infinity;
-  const progress = (phase: IngestPhase, done: number, total: number, rate: number, etaSeconds: number | null, force = false) => {
-    const t = performance.now();
-    if (!force && done !== total && t - last < INGEST_PROGRESS_INTERVAL_MS) return;
-    last = t;
-    post({ type: 'progress', id, phase, done, total, rate, etaSeconds });
+  const due = throttle(INGEST_PROGRESS_INTERVAL_MS);
+  const progress = (phase: IngestPhase, p: Progress, force = false) => {
+    if (due(force || p.done === p.total)) post({ type: 'progress', id, phase, ...p });
   };
   try {
     const fs = folderFsOf(msg.source);
-    progress('listing', 0, 0, 0, null, true);
+    progress('listing', progressAt(0, 0, 'listing files', t0, t0), true);
     const listing = await folderListing(fs, '', {
       signal,
-      onProgress: (done, total) => {
-        const secs = (performance.now() - t0) / 1000;
-        const rate = secs > 0 ? done / secs : 0;
-        progress('listing', done, total, rate, rate > 0 ? (total - done) / rate : null);
-      },
+      onProgress: (done, total) => progress('listing', progressAt(done, total, 'listing files', t0, performance.now())),
     });
     const key = await datasetKey(listing.entries);
     const tListed = performance.now();
     const known = await getCachedDatasetInfo(key);
     if (known) {
       const listingSecs = (tListed - t0) / 1000;
-      post({ type: 'done', id, key, fromCache: true, info: known, timings: { listing: listingSecs, decoding: 0, storing: 0, total: (performance.now() - t0) / 1000 } });
+      post({
+        type: 'done',
+        id,
+        key,
+        fromCache: true,
+        info: known,
+        timings: { listing: listingSecs, decoding: 0, storing: 0, total: (performance.now() - t0) / 1000 },
+      });
       return;
     }
     await sweepIncomplete().catch(() => []);
@@ -93,13 +93,13 @@ async function ingest(msg: IngestMessage): Promise<void> {
     const tDecode = performance.now();
     const { dataset, report } = await readRafDb(fs, listing.root, {
       signal,
-      onProgress: (p) => progress('decoding', p.done, p.total, p.imagesPerSecond, p.etaSeconds),
+      onProgress: (p) => progress('decoding', p),
     });
     const labelTexts = await readLabelTexts(fs, listing.emoLabel);
     const tStore = performance.now();
     const info = await storeDataset(
       { key, dataset, report, labelTexts, source: msg.source.name },
-      { signal, onProgress: (p) => progress('storing', p.doneBytes, p.totalBytes, p.bytesPerSecond, p.etaSeconds) },
+      { signal, onProgress: (p) => progress('storing', p) },
     );
     const tEnd = performance.now();
     post({
@@ -108,11 +108,17 @@ async function ingest(msg: IngestMessage): Promise<void> {
       key,
       fromCache: false,
       info,
-      timings: { listing: (tListed - t0) / 1000, decoding: (tStore - tDecode) / 1000, storing: (tEnd - tStore) / 1000, total: (tEnd - t0) / 1000 },
+      timings: {
+        listing: (tListed - t0) / 1000,
+        decoding: (tStore - tDecode) / 1000,
+        storing: (tEnd - tStore) / 1000,
+        total: (tEnd - t0) / 1000,
+      },
     });
   } catch (e) {
     if (isAbort(e, signal)) post({ type: 'cancelled', id });
-    else if (e instanceof DatasetCacheQuotaError) post({ type: 'error', id, message: e.message, quota: { neededBytes: e.neededBytes, availableBytes: e.availableBytes } });
+    else if (e instanceof DatasetCacheQuotaError)
+      post({ type: 'error', id, message: e.message, quota: { neededBytes: e.neededBytes, availableBytes: e.availableBytes } });
     else if (e instanceof RafDbError || e instanceof DatasetCacheError) post({ type: 'error', id, message: e.message });
     else post({ type: 'error', id, message: `reading the folder failed: ${e instanceof Error ? e.message : String(e)}` });
   } finally {

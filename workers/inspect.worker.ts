@@ -7,8 +7,17 @@
 // src/worker/inspect-protocol.ts.
 import { tf } from '../src/engine/tf.ts';
 import { macrotask, NoBackendError, selectBackend, type BackendSelection } from '../src/worker/backend.ts';
-import type { DataOptions } from '../src/worker/protocol.ts';
-import { MAX_EMBED_SAMPLES, THUMB_SIZE, type FeaturesRequest, type FromInspect, type InspectPhase, type RunInfo, type ToInspect, type WalkthroughRequest } from '../src/worker/inspect-protocol.ts';
+import type { DataOptions } from '../src/engine/run-request.ts';
+import {
+  MAX_EMBED_SAMPLES,
+  THUMB_SIZE,
+  type FeaturesRequest,
+  type FromInspect,
+  type InspectPhase,
+  type RunInfo,
+  type ToInspect,
+  type WalkthroughRequest,
+} from '../src/worker/inspect-protocol.ts';
 import { describeResNet, disposeModel, modelFromValues, type Model } from '../src/engine/resnet.ts';
 import { ImagePipeline, PIPELINE_DEFAULTS } from '../src/engine/augment.ts';
 import type { TrainConfig } from '../src/engine/config.ts';
@@ -16,9 +25,10 @@ import { computeWalkthrough } from '../src/engine/walkthrough.ts';
 import { chooseSubset, embed2d, pooledFeatures, thumbnails } from '../src/engine/embedding.ts';
 import { generateDemoDataset } from '../src/data/demo.ts';
 import { withSymmetricNoise } from '../src/data/noise.ts';
-import { NUM_CLASSES, type Dataset } from '../src/data/types.ts';
+import { NUM_CLASSES, type Dataset } from '../src/engine/dataset.ts';
 import { loadCachedDataset } from '../src/storage/dataset-cache.ts';
 import { getRun, loadCheckpoint } from '../src/storage/run-store.ts';
+import { progressAt, throttle } from '../src/engine/progress.ts';
 
 interface WorkerScope {
   postMessage(message: FromInspect, transfer?: Transferable[]): void;
@@ -36,7 +46,11 @@ const backend: Promise<BackendSelection | null> = selectBackend().then(
     return sel;
   },
   (e) => {
-    post({ type: 'error', requestId: null, message: e instanceof NoBackendError ? e.message : `backend selection failed: ${errorText(e)}` });
+    post({
+      type: 'error',
+      requestId: null,
+      message: e instanceof NoBackendError ? e.message : `backend selection failed: ${errorText(e)}`,
+    });
     return null;
   },
 );
@@ -64,7 +78,7 @@ async function readBase(opts: DataOptions, progress: (done: number, total: numbe
     return generateDemoDataset({ seed: opts.seed, trainCount: opts.trainCount, testCount: 0 }, (d, t) => progress(d, t, detail));
   }
   const detail = `reading ${opts.name} from the dataset cache`;
-  return (await loadCachedDataset(opts.key, opts.labelFile, (p) => progress(p.doneBytes, p.totalBytes, detail))).dataset;
+  return (await loadCachedDataset(opts.key, opts.labelFile, (p) => progress(p.done, p.total, detail))).dataset;
 }
 
 async function loadDataset(opts: DataOptions, progress: (done: number, total: number, detail: string) => void): Promise<Dataset> {
@@ -120,7 +134,8 @@ async function acquireRun(runKey: string): Promise<LoadedRun> {
   if (!sel) throw new Error('no TensorFlow.js backend could start in the inspect worker');
   const record = await getRun(runKey);
   if (!record) throw new Error(`the run ${runKey} is not in the run store (deleted?)`);
-  if (record.checkpointEpoch === null) throw new Error(`the run “${record.name}” has no checkpoint yet: one is written at the end of every epoch`);
+  if (record.checkpointEpoch === null)
+    throw new Error(`the run “${record.name}” has no checkpoint yet: one is written at the end of every epoch`);
   const have = models.get(runKey);
   if (have && have.epoch === record.checkpointEpoch) {
     models.delete(runKey);
@@ -133,7 +148,16 @@ async function acquireRun(runKey: string): Promise<LoadedRun> {
   const { arch, width, size } = ckpt.config;
   const model = modelFromValues(describeResNet({ arch, width, numClasses: NUM_CLASSES }), ckpt.values);
   const pipeline = new ImagePipeline({ ...PIPELINE_DEFAULTS, size, augment: ckpt.config.augment, erasing: ckpt.config.erasing });
-  const run: LoadedRun = { runKey, epoch: ckpt.epoch, config: ckpt.config, data: record.request.data, model, pipeline, busy: 1, stale: false };
+  const run: LoadedRun = {
+    runKey,
+    epoch: ckpt.epoch,
+    config: ckpt.config,
+    data: record.request.data,
+    model,
+    pipeline,
+    busy: 1,
+    stale: false,
+  };
   const old = models.get(runKey);
   if (old) evict(old);
   models.set(runKey, run);
@@ -142,15 +166,11 @@ async function acquireRun(runKey: string): Promise<LoadedRun> {
 }
 
 function progressReporter(requestId: number, phase: InspectPhase) {
-  let last = 0;
+  const due = throttle(PROGRESS_INTERVAL_MS);
   const t0 = performance.now();
   return (done: number, total: number, detail: string): void => {
-    const t = performance.now();
-    if (t - last < PROGRESS_INTERVAL_MS && done !== 0 && done !== total) return;
-    last = t;
-    const secs = (t - t0) / 1000;
-    const rate = done > 0 && secs > 0.05 ? done / secs : null;
-    post({ type: 'progress', requestId, phase, done, total, rate, etaSeconds: rate ? (total - done) / rate : null, detail });
+    if (due(done === 0 || done === total))
+      post({ type: 'progress', requestId, phase, ...progressAt(done, total, detail, t0, performance.now()) });
   };
 }
 
@@ -167,7 +187,14 @@ async function openRun(requestId: number, runKey: string): Promise<{ run: Loaded
 }
 
 function runInfo(run: LoadedRun, dataset: Dataset): RunInfo {
-  return { runKey: run.runKey, epoch: run.epoch, config: run.config, datasetName: dataset.name, labels: dataset.train.labels.slice(), cleanLabels: dataset.train.cleanLabels.slice() };
+  return {
+    runKey: run.runKey,
+    epoch: run.epoch,
+    config: run.config,
+    datasetName: dataset.name,
+    labels: dataset.train.labels.slice(),
+    cleanLabels: dataset.train.cleanLabels.slice(),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -187,7 +214,10 @@ async function walkthrough(msg: WalkthroughRequest): Promise<void> {
   const { run, dataset } = await openRun(msg.requestId, msg.runKey);
   try {
     const result = await computeWalkthrough(run.model, run.pipeline, dataset.train, msg.index, {
-      seed: msg.seed, scale: msg.scale, erasing: run.config.erasing, augment: run.config.augment,
+      seed: msg.seed,
+      scale: msg.scale,
+      erasing: run.config.erasing,
+      augment: run.config.augment,
     });
     const buffers = [result.image, result.view1, result.view2, result.hm1, result.hm2, result.hm2Raw].map((a) => a.buffer as ArrayBuffer);
     post({ type: 'walkthrough', requestId: msg.requestId, runKey: msg.runKey, epoch: run.epoch, lam: run.config.lam, result }, buffers);
@@ -235,8 +265,20 @@ async function features(msg: FeaturesRequest): Promise<void> {
       const thumbs = thumbnails(split, indices, THUMB_SIZE);
       post(
         {
-          type: 'features', requestId,
-          result: { runKey: msg.runKey, epoch: run.epoch, indices, coords, labels, cleanLabels, thumbs, thumbSize: THUMB_SIZE, featureDim: dim, seconds: { features: (t1 - t0) / 1000, umap: (t2 - t1) / 1000 } },
+          type: 'features',
+          requestId,
+          result: {
+            runKey: msg.runKey,
+            epoch: run.epoch,
+            indices,
+            coords,
+            labels,
+            cleanLabels,
+            thumbs,
+            thumbSize: THUMB_SIZE,
+            featureDim: dim,
+            seconds: { features: (t1 - t0) / 1000, umap: (t2 - t1) / 1000 },
+          },
         },
         [indices.buffer, coords.buffer, labels.buffer, cleanLabels.buffer, thumbs.buffer],
       );

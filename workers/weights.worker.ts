@@ -3,7 +3,12 @@
 // src/worker/weights-protocol.ts; the work itself is src/storage/weights-import.ts.
 import { describeImportError, importWeightsFile } from '../src/storage/weights-import.ts';
 import { pruneOrphanTensors } from '../src/storage/weights-cache.ts';
-import { PROGRESS_INTERVAL_MS, type FromWeightsWorker, type ImportWeightsMessage, type ToWeightsWorker } from '../src/worker/weights-protocol.ts';
+import {
+  PROGRESS_INTERVAL_MS,
+  type FromWeightsWorker,
+  type ImportWeightsMessage,
+  type ToWeightsWorker,
+} from '../src/worker/weights-protocol.ts';
 
 interface WorkerScope {
   postMessage(message: FromWeightsWorker): void;

@@ -1,6 +1,6 @@
 // The benchmark page: reads its parameters from the URL, runs `benchmarkSteps` in a worker and
-// shows (and exposes on window.__benchResult, for scripts/bench-browser.mjs) the result.
-import type { BenchRequest, BenchReply } from '../../workers/bench.worker.ts';
+// shows (and exposes on window.__benchResult, for scripts/bench/browser.ts) the result.
+import type { BenchRequest, BenchReply } from '../worker/bench-protocol.ts';
 
 const params = new URLSearchParams(location.search);
 const num = (k: string, d: number) => (params.has(k) ? Number(params.get(k)) : d);

@@ -3,8 +3,8 @@
 // buffer bytes, JavaScript encode time. `--plan` runs WebGPU on Dawn's Null adapter: everything
 // is validated and encoded, nothing executes, so dispatches and encode time of any size come
 // without a GPU (the numbers read back are meaningless there). Timing lives here, never in tests.
-import { choice, num, parse, positiveInt } from './args.ts';
-import { emitJson, progress } from './output.ts';
+import { choice, int, parse, RANGES } from './args.ts';
+import { checkWritable, emitJson, progress } from './output.ts';
 import { BACKENDS, setupBackend } from './node-backends.ts';
 import { ARCHS, describeResNet } from '../engine/resnet.ts';
 import { benchmarkSteps, type StepCost } from '../engine/bench.ts';
@@ -28,35 +28,58 @@ function describeCost(c: StepCost): string {
     c.dispatches === null ? null : `${c.dispatches} dispatches`,
     `${c.readBacks} read-back${c.readBacks === 1 ? '' : 's'}`,
     `peak ${gib(c.peakBytes)} (step ${gib(c.stepPeakBytes)})`,
-  ].filter(Boolean).join(', ');
+  ]
+    .filter(Boolean)
+    .join(', ');
 }
 
 export async function benchCommand(argv: string[]): Promise<number> {
   const v = parse(argv, {
-    arch: { type: 'string' }, width: { type: 'string' }, size: { type: 'string' }, 'batch-size': { type: 'string' },
-    backend: { type: 'string' }, steps: { type: 'string' }, warmup: { type: 'string' }, method: { type: 'string' },
-    plan: { type: 'boolean' }, engine: { type: 'string' },
-    json: { type: 'boolean' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+    arch: { type: 'string' },
+    width: { type: 'string' },
+    size: { type: 'string' },
+    'batch-size': { type: 'string' },
+    backend: { type: 'string' },
+    steps: { type: 'string' },
+    warmup: { type: 'string' },
+    method: { type: 'string' },
+    plan: { type: 'boolean' },
+    engine: { type: 'string' },
+    json: { type: 'boolean' },
+    out: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
   });
   if (v.help) {
     process.stdout.write(BENCH_HELP + '\n');
     return 0;
   }
+  if (v.out) checkWritable('out', v.out as string);
   const arch = choice(v, 'arch', ARCHS, 'resnet50');
-  const width = num(v, 'width', 64, positiveInt, 'a positive integer');
-  const size = num(v, 'size', arch === 'resnet50' ? 224 : 112, (x) => Number.isInteger(x) && x >= 32, 'an integer ≥ 32');
-  const batchSize = num(v, 'batch-size', 32, positiveInt, 'a positive integer');
+  const width = int(v, 'width', 64, RANGES.width);
+  const size = int(v, 'size', arch === 'resnet50' ? 224 : 112, RANGES.size);
+  const batchSize = int(v, 'batch-size', 32, RANGES.batchSize);
   const plan = !!v.plan;
-  const steps = num(v, 'steps', plan ? 1 : 5, positiveInt, 'a positive integer');
-  const warmup = num(v, 'warmup', 1, (x) => Number.isInteger(x) && x >= 0, 'a non-negative integer');
+  const steps = int(v, 'steps', plan ? 1 : 5, { min: 1, max: 100_000 });
+  const warmup = int(v, 'warmup', 1, { min: 0, max: 100_000 });
   const method = choice(v, 'method', ['eac', 'baseline'] as const, 'eac');
   const engine = choice(v, 'engine', STEP_ENGINES, defaultStepEngine());
   const backendName = plan ? 'webgpu' : choice(v, 'backend', BACKENDS, 'wasm');
-  if (plan && v.backend !== undefined && v.backend !== 'webgpu') progress(`bench: --plan runs WebGPU on Dawn's Null adapter; --backend ${String(v.backend)} ignored`);
+  if (plan && v.backend !== undefined && v.backend !== 'webgpu')
+    progress(`bench: --plan runs WebGPU on Dawn's Null adapter; --backend ${String(v.backend)} ignored`);
   const backend = await setupBackend(backendName, { nullAdapter: plan });
-  progress(`bench: ${arch} width ${width}, ${size}px, batch ${batchSize}, ${method}, ${engine} backward, backend ${backend.backend}${plan ? ' (Dawn Null adapter: nothing executes)' : backend.adapter ? ` (${backend.adapter})` : ''}`);
-  const memory = stepMemoryPlan(describeResNet({ arch, width, numClasses: 7 }), batchSize, size, method, backendName === 'webgpu' ? 'gpu' : 'cpu');
-  progress(`bench: planned peak (explicit backward) ${gib(memory.totalPeakBytes)}: state ${gib(memory.stateBytes)}, saved ${gib(memory.passes * memory.savedBytesPerPass)}, one layer ${gib(memory.layerTempBytes)}`);
+  progress(
+    `bench: ${arch} width ${width}, ${size}px, batch ${batchSize}, ${method}, ${engine} backward, backend ${backend.backend}${plan ? ' (Dawn Null adapter: nothing executes)' : backend.adapter ? ` (${backend.adapter})` : ''}`,
+  );
+  const memory = stepMemoryPlan(
+    describeResNet({ arch, width, numClasses: 7 }),
+    batchSize,
+    size,
+    method,
+    backendName === 'webgpu' ? 'gpu' : 'cpu',
+  );
+  progress(
+    `bench: planned peak (explicit backward) ${gib(memory.totalPeakBytes)}: state ${gib(memory.stateBytes)}, saved ${gib(memory.passes * memory.savedBytesPerPass)}, one layer ${gib(memory.layerTempBytes)}`,
+  );
 
   const r = await benchmarkSteps({ arch, width, size, batchSize, steps, warmup, method, engine }, (i, warm, _ms, loss, cost) =>
     progress(`${warm ? 'warm-up' : 'step'} ${i}: ${describeCost(cost)}${plan ? '' : ` (loss ${loss.toFixed(4)})`}`),

@@ -1,7 +1,7 @@
 // How the CLI gets its dataset and label noise (shared by train and eval).
 import { generateDemoDataset } from '../data/demo.ts';
 import { withSymmetricNoise, type NoiseReport } from '../data/noise.ts';
-import type { Dataset } from '../data/types.ts';
+import type { Dataset } from '../engine/dataset.ts';
 import type { RafDbReport } from '../data/rafdb.ts';
 import { loadRafDbFolder } from './dataset.ts';
 import { UsageError } from './args.ts';
@@ -17,14 +17,18 @@ export interface DataChoice {
   demoTest?: number;
 }
 
-export async function loadDataset(choice: DataChoice): Promise<{ dataset: Dataset; noise: NoiseReport | null; source: Record<string, unknown> }> {
+export async function loadDataset(
+  choice: DataChoice,
+): Promise<{ dataset: Dataset; noise: NoiseReport | null; source: Record<string, unknown> }> {
   let dataset: Dataset;
   let rafdb: RafDbReport | null = null;
   if (choice.demo) {
     if (choice.dataDir) throw new UsageError('give either --demo or --data, not both');
     const t0 = performance.now();
     dataset = generateDemoDataset({ seed: 0, trainCount: choice.demoTrain, testCount: choice.demoTest });
-    progress(`demo dataset: ${dataset.train.labels.length} train / ${dataset.test.labels.length} test images (${((performance.now() - t0) / 1000).toFixed(1)}s)`);
+    progress(
+      `demo dataset: ${dataset.train.labels.length} train / ${dataset.test.labels.length} test images (${((performance.now() - t0) / 1000).toFixed(1)}s)`,
+    );
   } else if (choice.dataDir) {
     const r = await loadRafDbFolder(choice.dataDir, choice.labels, { flag: '--data' });
     dataset = r.dataset;
@@ -32,16 +36,25 @@ export async function loadDataset(choice: DataChoice): Promise<{ dataset: Datase
   } else {
     throw new UsageError('no dataset: give --demo (the built-in dataset) or --data DIR (a RAF-DB folder)');
   }
-  if (choice.labels !== undefined && !choice.dataDir) throw new UsageError('--labels: label files come with RAF-DB folders (give --data DIR)');
+  if (choice.labels !== undefined && !choice.dataDir)
+    throw new UsageError('--labels: label files come with RAF-DB folders (give --data DIR)');
   let noise: NoiseReport | null = null;
-  if (choice.noise !== null && choice.noise > 0 && rafdb?.noise) throw new UsageError(`give either --noise or a noisy --labels file (${rafdb.noise.file}), not both`);
+  if (choice.noise !== null && choice.noise > 0 && rafdb?.noise)
+    throw new UsageError(`give either --noise or a noisy --labels file (${rafdb.noise.file}), not both`);
   if (choice.noise !== null && choice.noise > 0) {
     const r = withSymmetricNoise(dataset, choice.noise, choice.seed);
     dataset = r.dataset;
     noise = r.report;
-    progress(`label noise: ${noise.changed} of ${dataset.train.labels.length} training labels flipped (${(noise.actualRate * 100).toFixed(2)}%, seed ${choice.seed})`);
+    progress(
+      `label noise: ${noise.changed} of ${dataset.train.labels.length} training labels flipped (${(noise.actualRate * 100).toFixed(2)}%, seed ${choice.seed})`,
+    );
   }
-  const source: Record<string, unknown> = { kind: choice.demo ? 'demo' : 'raf-db', dir: choice.dataDir ?? null, train: dataset.train.labels.length, test: dataset.test.labels.length };
+  const source: Record<string, unknown> = {
+    kind: choice.demo ? 'demo' : 'raf-db',
+    dir: choice.dataDir ?? null,
+    train: dataset.train.labels.length,
+    test: dataset.test.labels.length,
+  };
   if (rafdb) {
     source.root = rafdb.root;
     source.labels = rafdb.noise?.file ?? 'list_patition_label.txt';

@@ -1,49 +1,44 @@
 // `eac dataset inspect DIR`: reads a RAF-DB basic folder the way training will and reports what
 // it found (counts per class, missing and unreadable images, bad label lines, measured noise).
-// Also the Node FolderFs and the loader `eac train --data` uses.
-import { readdir, readFile, stat } from 'node:fs/promises';
-import path from 'node:path';
+// Also the loader `eac train --data` uses.
 import { parseWithPositionals, UsageError } from './args.ts';
+import { nodeFolderFsWithin } from './node-folder-fs.ts';
 import { emitJson, formatSeconds, progress } from './output.ts';
-import type { FolderFs } from '../data/folder.ts';
+import { formatBytes, MAX_IMAGE_FILE_BYTES, MAX_LABEL_FILE_BYTES } from '../data/folder.ts';
+import { MAX_JPEG_SIDE } from '../data/jpeg.ts';
 import { initJpegDecoderNode } from '../data/jpeg-node.ts';
+import { MAX_LABEL_LINES } from '../data/labels.ts';
 import { RafDbError, readRafDb, type RafDbReport } from '../data/rafdb.ts';
-import type { Dataset } from '../data/types.ts';
+import type { Dataset } from '../engine/dataset.ts';
+
+export { nodeFolderFs } from './node-folder-fs.ts';
 
 export const DATASET_HELP = `eac dataset inspect DIR [--labels FILE_OR_NAME] [--json] [--out FILE]
   DIR: RAF-DB's basic/ folder, the RAF-DB folder above it, or its parent
-  --labels: a training label file in EmoLabel/ (e.g. noise01.txt) or a path; its noise is measured`;
-
-/** Node's file system as a FolderFs (directories listed with a trailing '/', symlinks followed). */
-export const nodeFolderFs: FolderFs = {
-  async list(dir) {
-    const entries = await readdir(dir, { withFileTypes: true });
-    const out: string[] = [];
-    for (const e of entries) {
-      let isDir = e.isDirectory();
-      if (e.isSymbolicLink()) isDir = await stat(path.join(dir, e.name)).then((s) => s.isDirectory(), () => false);
-      out.push(isDir ? e.name + '/' : e.name);
-    }
-    return out.sort();
-  },
-  async read(p) {
-    return new Uint8Array(await readFile(p));
-  },
-};
+  --labels: a training label file in EmoLabel/ (e.g. noise01.txt) or a path; its noise is measured
+  Reads only regular files inside DIR (links leading out are not followed); skips images over
+  ${formatBytes(MAX_IMAGE_FILE_BYTES)} or ${MAX_JPEG_SIDE}×${MAX_JPEG_SIDE} pixels; refuses label files over ${formatBytes(MAX_LABEL_FILE_BYTES)} or ${MAX_LABEL_LINES.toLocaleString('en-US')} lines.`;
 
 /** Reads a RAF-DB folder with progress on stderr; errors become one-line UsageErrors. */
-export async function loadRafDbFolder(dir: string, labels?: string, opts: { signal?: AbortSignal; flag?: string } = {}): Promise<{ dataset: Dataset; report: RafDbReport }> {
+export async function loadRafDbFolder(
+  dir: string,
+  labels?: string,
+  opts: { signal?: AbortSignal; flag?: string } = {},
+): Promise<{ dataset: Dataset; report: RafDbReport }> {
   await initJpegDecoderNode();
   let last = 0;
   try {
-    const r = await readRafDb(nodeFolderFs, dir, {
+    // Confined to the folder: a stranger's symlink to /etc/passwd is not read; a --labels path the
+    // user typed is theirs to name.
+    const fs = nodeFolderFsWithin(dir, { allow: labels !== undefined && /[/\\]/.test(labels) ? [labels] : [] });
+    const r = await readRafDb(fs, dir, {
       labels,
       signal: opts.signal,
       onProgress: (p) => {
         const t = performance.now();
         if (t - last < 2000 && p.done !== p.total) return;
         last = t;
-        progress(`reading RAF-DB: ${p.done}/${p.total} images, ${p.imagesPerSecond.toFixed(0)} img/s, ETA ${formatSeconds(p.etaSeconds)}`);
+        progress(`reading RAF-DB: ${p.done}/${p.total} images, ${(p.perSecond ?? 0).toFixed(0)} img/s, ETA ${formatSeconds(p.etaSeconds)}`);
       },
     });
     for (const line of summary(r.report)) progress(line);
@@ -62,11 +57,23 @@ export function summary(r: RafDbReport): string[] {
     `  train per class: ${r.classes.map((c, i) => `${c} ${r.trainCounts[i]}`).join(', ')}`,
     `  test per class:  ${r.classes.map((c, i) => `${c} ${r.testCounts[i]}`).join(', ')}`,
   ];
-  if (r.noise) lines.push(`  training labels from ${r.noise.file}: ${r.noise.changed} changed (${(r.noise.rate * 100).toFixed(2)}%)${r.noise.missing ? `, ${r.noise.missing} names without a label there kept the clean one` : ''}`);
+  if (r.noise)
+    lines.push(
+      `  training labels from ${r.noise.file}: ${r.noise.changed} changed (${(r.noise.rate * 100).toFixed(2)}%)${r.noise.missing ? `, ${r.noise.missing} names without a label there kept the clean one` : ''}`,
+    );
   if (r.missingImages.length) lines.push(`  skipped ${r.missingImages.length} names with no image: ${list(r.missingImages)}`);
-  if (r.unreadableImages.length) lines.push(`  skipped ${r.unreadableImages.length} unreadable images: ${list(r.unreadableImages.map((n) => `${n} (${r.unreadableReasons[n]})`))}`);
+  if (r.unreadableImages.length)
+    lines.push(
+      `  skipped ${r.unreadableImages.length} unreadable images: ${list(r.unreadableImages.map((n) => `${n} (${r.unreadableReasons[n]})`))}`,
+    );
   if (r.resizedImages.length) lines.push(`  resized ${r.resizedImages.length} images to 100×100: ${list(r.resizedImages)}`);
-  if (r.badLines.length) lines.push(`  skipped ${r.badLines.length} bad label lines: ${list(r.badLines.map((b) => `${b.file ?? ''}:${b.line} ${b.reason}`), 3)}`);
+  if (r.badLines.length)
+    lines.push(
+      `  skipped ${r.badLines.length} bad label lines: ${list(
+        r.badLines.map((b) => `${b.file ?? ''}:${b.line} ${b.reason}`),
+        3,
+      )}`,
+    );
   if (r.unlabelledImages) lines.push(`  ${r.unlabelledImages} images in Image/aligned/ have no label (ignored)`);
   return lines;
 }
@@ -78,12 +85,20 @@ export async function datasetCommand(argv: string[]): Promise<number> {
     return sub === undefined ? 2 : 0;
   }
   if (sub !== 'inspect') throw new UsageError(`unknown dataset command ${JSON.stringify(sub)} (try: eac dataset inspect DIR)`);
-  const { values: v, positionals: dirs } = parseWithPositionals(rest, { labels: { type: 'string' }, json: { type: 'boolean' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } });
+  const { values: v, positionals: dirs } = parseWithPositionals(rest, {
+    labels: { type: 'string' },
+    json: { type: 'boolean' },
+    out: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
   if (v.help) {
     process.stdout.write(DATASET_HELP + '\n');
     return 0;
   }
-  if (dirs.length !== 1) throw new UsageError(dirs.length ? `give one folder, got ${dirs.length}: ${dirs.join(' ')}` : 'give the RAF-DB folder: eac dataset inspect DIR');
+  if (dirs.length !== 1)
+    throw new UsageError(
+      dirs.length ? `give one folder, got ${dirs.length}: ${dirs.join(' ')}` : 'give the RAF-DB folder: eac dataset inspect DIR',
+    );
   const { report } = await loadRafDbFolder(dirs[0], v.labels as string | undefined);
   const out = {
     root: report.root,

@@ -1,7 +1,7 @@
 // `eac eval`: test-split accuracy, per-class accuracy, confusion matrix and per-sample logits.
-import { choice, num, parse, positiveInt, readFileBytes, UsageError } from './args.ts';
+import { choice, int, parse, RANGES, readFileBytes, UsageError } from './args.ts';
 import { loadDataset } from './data.ts';
-import { emitJson, progress } from './output.ts';
+import { checkWritable, emitJson, progress } from './output.ts';
 import { BACKENDS, setupBackend } from './node-backends.ts';
 import { ARCHS, disposeModel, modelFromValues } from '../engine/resnet.ts';
 import { ImagePipeline, PIPELINE_DEFAULTS } from '../engine/augment.ts';
@@ -13,19 +13,28 @@ export const EVAL_HELP = `eac eval (--demo | --data DIR) --weights FILE [--arch 
 
 export async function evalCommand(argv: string[]): Promise<number> {
   const v = parse(argv, {
-    demo: { type: 'boolean' }, data: { type: 'string' }, weights: { type: 'string' }, arch: { type: 'string' },
-    size: { type: 'string' }, 'batch-size': { type: 'string' }, backend: { type: 'string' },
-    'demo-train': { type: 'string' }, 'demo-test': { type: 'string' },
-    json: { type: 'boolean' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+    demo: { type: 'boolean' },
+    data: { type: 'string' },
+    weights: { type: 'string' },
+    arch: { type: 'string' },
+    size: { type: 'string' },
+    'batch-size': { type: 'string' },
+    backend: { type: 'string' },
+    'demo-train': { type: 'string' },
+    'demo-test': { type: 'string' },
+    json: { type: 'boolean' },
+    out: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
   });
   if (v.help) {
     process.stdout.write(EVAL_HELP + '\n');
     return 0;
   }
   if (!v.weights) throw new UsageError('--weights FILE is required');
+  if (v.out) checkWritable('out', v.out as string);
   const arch = v.arch === undefined ? undefined : choice(v, 'arch', ARCHS, 'resnet50');
-  const size = num(v, 'size', 224, (x) => Number.isInteger(x) && x >= 32, 'an integer ≥ 32');
-  const batchSize = num(v, 'batch-size', 64, positiveInt, 'a positive integer');
+  const size = int(v, 'size', 224, RANGES.size);
+  const batchSize = int(v, 'batch-size', 64, RANGES.batchSize);
   let bytes: Uint8Array;
   try {
     bytes = readFileBytes(v.weights as string);
@@ -34,12 +43,17 @@ export async function evalCommand(argv: string[]): Promise<number> {
   }
   const weights = loadSafetensorsWeights(bytes, arch);
   const { dataset } = await loadDataset({
-    demo: !!v.demo, dataDir: v.data as string | undefined, noise: null, seed: 0,
-    demoTrain: v['demo-train'] === undefined ? 1 : num(v, 'demo-train', 0, positiveInt, 'a positive integer'),
-    demoTest: v['demo-test'] === undefined ? undefined : num(v, 'demo-test', 0, positiveInt, 'a positive integer'),
+    demo: !!v.demo,
+    dataDir: v.data as string | undefined,
+    noise: null,
+    seed: 0,
+    demoTrain: v['demo-train'] === undefined ? 1 : int(v, 'demo-train', 0, RANGES.demoCount),
+    demoTest: v['demo-test'] === undefined ? undefined : int(v, 'demo-test', 0, RANGES.demoCount),
   });
   const backend = await setupBackend(choice(v, 'backend', BACKENDS, 'wasm'));
-  progress(`eval: ${weights.spec.config.arch} width ${weights.spec.config.width} at ${size}px on ${dataset.test.labels.length} test images, backend ${backend.backend}`);
+  progress(
+    `eval: ${weights.spec.config.arch} width ${weights.spec.config.width} at ${size}px on ${dataset.test.labels.length} test images, backend ${backend.backend}`,
+  );
   const model = modelFromValues(weights.spec, weights.values);
   const pipeline = new ImagePipeline({ ...PIPELINE_DEFAULTS, size });
   const p = await predict(model, pipeline, dataset.test, batchSize);
@@ -47,9 +61,15 @@ export async function evalCommand(argv: string[]): Promise<number> {
   disposeModel(model);
   const r = report(p.preds, dataset.test.cleanLabels, p.numClasses);
   const samples = dataset.test.names.map((name, i) => ({
-    name, label: dataset.test.cleanLabels[i], pred: p.preds[i], logits: Array.from(p.logits.subarray(i * p.numClasses, (i + 1) * p.numClasses)),
+    name,
+    label: dataset.test.cleanLabels[i],
+    pred: p.preds[i],
+    logits: Array.from(p.logits.subarray(i * p.numClasses, (i + 1) * p.numClasses)),
   }));
-  emitJson({ accuracy: r.accuracy, perClassAccuracy: r.perClassAccuracy, confusion: r.confusion, samples }, { json: !!v.json, out: v.out as string | undefined });
+  emitJson(
+    { accuracy: r.accuracy, perClassAccuracy: r.perClassAccuracy, confusion: r.confusion, samples },
+    { json: !!v.json, out: v.out as string | undefined },
+  );
   progress(`test accuracy ${(r.accuracy * 100).toFixed(2)}%`);
   return 0;
 }

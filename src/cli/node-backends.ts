@@ -5,6 +5,7 @@ import path from 'node:path';
 import os from 'node:os';
 import { tf } from '../engine/tf.ts';
 import { planGpu } from './plan-device.ts';
+import { setDefaultStepEngine, type StepEngine } from '../engine/step.ts';
 
 export type BackendName = 'cpu' | 'wasm' | 'webgpu';
 export const BACKENDS: readonly BackendName[] = ['cpu', 'wasm', 'webgpu'];
@@ -15,7 +16,8 @@ const require = createRequire(import.meta.url);
 function prepareVulkanEnv(): void {
   const swiftshader = '/usr/lib/chromium/vk_swiftshader_icd.json';
   // Without SwiftShader, the system's Vulkan loader picks a real GPU driver.
-  if (!process.env.VK_ICD_FILENAMES && !process.env.EAC_SYSTEM_VULKAN && existsSync(swiftshader)) process.env.VK_ICD_FILENAMES = swiftshader;
+  if (!process.env.VK_ICD_FILENAMES && !process.env.EAC_SYSTEM_VULKAN && existsSync(swiftshader))
+    process.env.VK_ICD_FILENAMES = swiftshader;
   if (!process.env.XDG_RUNTIME_DIR) {
     const dir = path.join(os.tmpdir(), `eac-xdg-${process.getuid?.() ?? 'user'}`);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -57,6 +59,10 @@ export async function setupBackend(name: BackendName, options: { nullAdapter?: b
     adapter = [info?.vendor, info?.architecture, info?.description].filter(Boolean).join(' ') || 'unknown adapter';
     await import('@tensorflow/tfjs-backend-webgpu');
   }
+  // EAC_STEP_ENGINE=tape runs the step on tfjs's autodiff tape (the reference the explicit
+  // backward replaced), for every test and CLI command of this process.
+  const engine = process.env.EAC_STEP_ENGINE;
+  if (engine) setDefaultStepEngine(engine as StepEngine);
   const ok = await tf.setBackend(name);
   if (!ok) throw new Error(`backend ${name} failed to initialise`);
   await tf.ready();

@@ -1,10 +1,78 @@
 // Where the CLI's results go: JSON on stdout (--json) and/or a file (--out); progress on stderr.
-import { writeFileSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { UsageError } from './args.ts';
 
 export function emitJson(result: unknown, opts: { json: boolean; out?: string }): void {
   const text = JSON.stringify(result, null, 2) + '\n';
-  if (opts.out) writeFileSync(opts.out, text);
+  if (opts.out) writeFileAtomic(opts.out, text);
   if (opts.json) process.stdout.write(text);
+}
+
+/**
+ * Writes through a temporary file and a rename, so that a crash or kill mid-write leaves the
+ * previous file whole (a checkpoint must never be half a checkpoint).
+ */
+export function writeFileAtomic(file: string, data: string | Uint8Array): void {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+  try {
+    const fd = openSync(tmp, 'w');
+    try {
+      writeFileSync(fd, data);
+      // On disk before the rename: a power cut must not leave the new name on unwritten blocks.
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, file);
+  } catch (e) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      /* already gone */
+    }
+    throw e;
+  }
+}
+
+/**
+ * Proves before a run that `file` can be written (flag names the option), so that a typo in a
+ * path fails in a second, not after hours of training. Creates and removes a probe file in the
+ * directory (permission bits alone lie for root and on read-only mounts); an existing file is
+ * opened for writing without being changed.
+ */
+export function checkWritable(flag: string, file: string): void {
+  const fail = (why: string) => new UsageError(`--${flag} ${file}: ${why}`);
+  const dir = path.dirname(path.resolve(file));
+  let dirStat;
+  try {
+    dirStat = statSync(dir);
+  } catch (e) {
+    throw fail(`its folder ${dir} does not exist (${(e as NodeJS.ErrnoException).code ?? 'unreadable'})`);
+  }
+  if (!dirStat.isDirectory()) throw fail(`${dir} is not a folder`);
+  const existing = statSync(file, { throwIfNoEntry: false });
+  if (existing?.isDirectory()) throw fail('is a folder');
+  if (existing && !existing.isFile()) throw fail('is not a regular file');
+  const probe = path.join(dir, `.${path.basename(file)}.${process.pid}.probe`);
+  try {
+    closeSync(openSync(existing ? file : probe, existing ? 'r+' : 'wx'));
+    if (!existing) unlinkSync(probe);
+  } catch (e) {
+    throw fail(`cannot be written (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+}
+
+/** Refuses two output flags naming the same file (one would silently overwrite the other). */
+export function checkDistinct(outputs: [flag: string, file: string | undefined][]): void {
+  const seen = new Map<string, string>();
+  for (const [flag, file] of outputs) {
+    if (file === undefined) continue;
+    const key = path.resolve(file);
+    const other = seen.get(key);
+    if (other) throw new UsageError(`--${flag} and --${other} name the same file ${file}`);
+    seen.set(key, flag);
+  }
 }
 
 export function progress(line: string): void {

@@ -42,8 +42,9 @@ function patchDevice(device: Device): void {
   const queue = device.queue;
   const write = queue.writeBuffer.bind(queue);
   queue.writeBuffer = (b, off, data, dataOff = 0, size) => {
-    const bytesPer = ArrayBuffer.isView(data) ? (data as unknown as { BYTES_PER_ELEMENT?: number }).BYTES_PER_ELEMENT ?? 1 : 1;
-    const total = (ArrayBuffer.isView(data) ? (data as unknown as { length: number }).length ?? data.byteLength : data.byteLength) - dataOff;
+    const bytesPer = ArrayBuffer.isView(data) ? ((data as unknown as { BYTES_PER_ELEMENT?: number }).BYTES_PER_ELEMENT ?? 1) : 1;
+    const total =
+      (ArrayBuffer.isView(data) ? ((data as unknown as { length: number }).length ?? data.byteLength) : data.byteLength) - dataOff;
     const n = Math.min(size ?? total, Math.floor((realSize(b) - off) / bytesPer));
     write(b, off, data, dataOff, n);
   };

@@ -1,15 +1,18 @@
 // `eac train`: a full training run, headless, on the same engine as the lab.
-import { writeFileSync } from 'node:fs';
-import { choice, num, parse, positiveInt, nonNegInt, readFileBytes } from './args.ts';
-import { loadDataset } from './data.ts';
-import { emitJson, formatSeconds, progress } from './output.ts';
-import { BACKENDS, setupBackend } from './node-backends.ts';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { choice, int, num, parse, RANGES, readFileBytes, UsageError, type Flags } from './args.ts';
+import { loadDataset, type DataChoice } from './data.ts';
+import { checkDistinct, checkWritable, emitJson, formatSeconds, progress, writeFileAtomic } from './output.ts';
+import { BACKENDS, setupBackend, type BackendName } from './node-backends.ts';
+import { memoryRefusal } from './memory.ts';
+import { datasetFingerprint, encodeCheckpoint, readCheckpointFile, type CliRun } from './checkpoint-file.ts';
 import { defaultTrainConfig, type TrainConfig } from '../engine/config.ts';
 import { ARCHS, modelFromValues, type Model } from '../engine/resnet.ts';
 import { train } from '../engine/trainer.ts';
+import type { TrainCheckpoint } from '../engine/checkpoint.ts';
 import { exportModelSafetensors } from '../weights/export.ts';
 import { loadWeights } from '../weights/load.ts';
-import { UsageError } from './args.ts';
 
 export const TRAIN_HELP = `eac train [options]
   --demo | --data DIR        the built-in demo dataset, or a RAF-DB folder
@@ -36,69 +39,272 @@ export const TRAIN_HELP = `eac train [options]
   --json                     print the result JSON on stdout
   --out FILE                 write the result JSON to FILE
   --save FILE                save the trained model as safetensors (PyTorch key names)
-  --log-steps                include every step's loss in the JSON`;
+  --log-steps                include every step's loss in the JSON
+  --checkpoint FILE          keep the run's whole state in FILE: after every epoch, every
+                             --checkpoint-every-s S seconds (default 300) or --checkpoint-every-steps N
+                             steps within an epoch, and where Ctrl-C stops it
+  --resume FILE              continue the run of a checkpoint exactly where it stopped (its data,
+                             settings and outputs; --json, --out, --save, --checkpoint*, --backend may change)
+A run stopped by Ctrl-C writes what it did (model, JSON, checkpoint) and exits with status 130.`;
 
-export async function trainCommand(argv: string[]): Promise<number> {
-  const v = parse(argv, {
-    demo: { type: 'boolean' }, data: { type: 'string' }, labels: { type: 'string' }, noise: { type: 'string' },
-    arch: { type: 'string' }, width: { type: 'string' }, weights: { type: 'string' }, method: { type: 'string' },
-    lam: { type: 'string' }, epochs: { type: 'string' }, 'max-steps': { type: 'string' }, 'batch-size': { type: 'string' },
-    lr: { type: 'string' }, 'weight-decay': { type: 'string' }, gamma: { type: 'string' }, size: { type: 'string' },
-    seed: { type: 'string' }, augment: { type: 'string' }, erasing: { type: 'string' }, 'no-shuffle': { type: 'boolean' },
-    backend: { type: 'string' }, 'demo-train': { type: 'string' }, 'demo-test': { type: 'string' },
-    json: { type: 'boolean' }, out: { type: 'string' }, save: { type: 'string' }, 'log-steps': { type: 'boolean' },
-    help: { type: 'boolean', short: 'h' },
-  });
-  if (v.help) {
-    process.stdout.write(TRAIN_HELP + '\n');
-    return 0;
+const OPTIONS = {
+  demo: { type: 'boolean' },
+  data: { type: 'string' },
+  labels: { type: 'string' },
+  noise: { type: 'string' },
+  arch: { type: 'string' },
+  width: { type: 'string' },
+  weights: { type: 'string' },
+  method: { type: 'string' },
+  lam: { type: 'string' },
+  epochs: { type: 'string' },
+  'max-steps': { type: 'string' },
+  'batch-size': { type: 'string' },
+  lr: { type: 'string' },
+  'weight-decay': { type: 'string' },
+  gamma: { type: 'string' },
+  size: { type: 'string' },
+  seed: { type: 'string' },
+  augment: { type: 'string' },
+  erasing: { type: 'string' },
+  'no-shuffle': { type: 'boolean' },
+  backend: { type: 'string' },
+  'demo-train': { type: 'string' },
+  'demo-test': { type: 'string' },
+  json: { type: 'boolean' },
+  out: { type: 'string' },
+  save: { type: 'string' },
+  'log-steps': { type: 'boolean' },
+  checkpoint: { type: 'string' },
+  'checkpoint-every-s': { type: 'string' },
+  'checkpoint-every-steps': { type: 'string' },
+  resume: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** What a resumed run may change: where results go and what computes them, never what is computed. */
+const RESUME_MAY_CHANGE = new Set([
+  'resume',
+  'json',
+  'out',
+  'save',
+  'checkpoint',
+  'checkpoint-every-s',
+  'checkpoint-every-steps',
+  'backend',
+  'help',
+]);
+
+/** Seconds between checkpoints within an epoch when --checkpoint comes without a cadence. */
+const DEFAULT_CHECKPOINT_SECONDS = 300;
+
+/** Everything a run needs, from the flags (a new run) or from a checkpoint file (a resumed one). */
+interface RunPlan {
+  config: TrainConfig;
+  data: DataChoice;
+  backend: BackendName;
+  out?: string;
+  save?: string;
+  json: boolean;
+  logSteps: boolean;
+  checkpoint: { file: string; every: { steps?: number; seconds?: number } } | null;
+  resume: { file: string; checkpoint: TrainCheckpoint; datasetSha256: string } | null;
+  /** Flags the user gave for the model (a new run only). */
+  weights?: string;
+  explicitArch: boolean;
+  explicitWidth: boolean;
+  explicitLr: boolean;
+}
+
+const abs = (p: string | undefined) => (p === undefined ? undefined : path.resolve(p));
+
+function checkpointChoice(v: Flags, fallback: CliRun['every'] | null, fallbackFile: string | null): RunPlan['checkpoint'] {
+  const file = (v.checkpoint as string | undefined) ?? fallbackFile;
+  const s =
+    v['checkpoint-every-s'] === undefined
+      ? undefined
+      : num(v, 'checkpoint-every-s', 0, (x) => x > 0 && x <= 1e7, 'a number of seconds in (0, 10000000]');
+  const n = v['checkpoint-every-steps'] === undefined ? undefined : int(v, 'checkpoint-every-steps', 0, RANGES.steps);
+  if (!file) {
+    if (s !== undefined || n !== undefined)
+      throw new UsageError(`--checkpoint-every-${s !== undefined ? 's' : 'steps'} needs --checkpoint FILE`);
+    return null;
   }
+  const every =
+    s === undefined && n === undefined
+      ? (fallback ?? { seconds: DEFAULT_CHECKPOINT_SECONDS })
+      : { ...(s !== undefined ? { seconds: s } : {}), ...(n !== undefined ? { steps: n } : {}) };
+  return { file: path.resolve(file), every };
+}
+
+function planFromFlags(v: Flags): RunPlan {
   const arch = choice(v, 'arch', ARCHS, 'resnet50');
   const d = defaultTrainConfig(arch);
-  const noiseRate = v.noise === undefined ? null : num(v, 'noise', 0, (x) => x >= 0 && x <= 1, 'a rate in [0, 1]');
   const config: TrainConfig = {
     ...d,
-    width: num(v, 'width', d.width, positiveInt, 'a positive integer'),
+    width: int(v, 'width', d.width, RANGES.width),
     method: choice(v, 'method', ['eac', 'baseline'] as const, d.method),
-    lam: num(v, 'lam', d.lam, (x) => x >= 0, 'a number ≥ 0'),
-    epochs: num(v, 'epochs', d.epochs, positiveInt, 'a positive integer'),
-    maxSteps: v['max-steps'] === undefined ? null : num(v, 'max-steps', 0, positiveInt, 'a positive integer'),
-    batchSize: num(v, 'batch-size', d.batchSize, positiveInt, 'a positive integer'),
-    lr: num(v, 'lr', d.lr, (x) => x > 0, 'a number > 0'),
-    weightDecay: num(v, 'weight-decay', d.weightDecay, (x) => x >= 0, 'a number ≥ 0'),
+    lam: num(v, 'lam', d.lam, (x) => x >= 0 && x <= 1e6, 'a number in [0, 1000000]'),
+    epochs: int(v, 'epochs', d.epochs, RANGES.epochs),
+    maxSteps: v['max-steps'] === undefined ? null : int(v, 'max-steps', 0, RANGES.steps),
+    batchSize: int(v, 'batch-size', d.batchSize, RANGES.batchSize),
+    lr: num(v, 'lr', d.lr, (x) => x > 0 && x <= 10, 'a number in (0, 10]'),
+    weightDecay: num(v, 'weight-decay', d.weightDecay, (x) => x >= 0 && x <= 10, 'a number in [0, 10]'),
     gamma: num(v, 'gamma', d.gamma, (x) => x > 0 && x <= 1, 'a number in (0, 1]'),
-    size: num(v, 'size', d.size, (x) => Number.isInteger(x) && x >= 32, 'an integer ≥ 32'),
-    seed: num(v, 'seed', d.seed, nonNegInt, 'a non-negative integer'),
+    size: int(v, 'size', d.size, RANGES.size),
+    seed: int(v, 'seed', d.seed, RANGES.seed),
     augment: choice(v, 'augment', ['full', 'none'] as const, d.augment),
     erasing: choice(v, 'erasing', ['independent', 'mirrored'] as const, d.erasing),
     shuffle: !v['no-shuffle'],
   };
-  let loaded: ReturnType<typeof loadWeights> | undefined;
-  if (v.weights !== undefined) {
-    let bytes: Uint8Array;
-    try {
-      bytes = readFileBytes(v.weights as string);
-    } catch (e) {
-      throw new UsageError(`--weights: cannot read ${v.weights}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-    }
-    const w = loadWeights(bytes, { arch: v.arch === undefined ? undefined : arch, fileName: v.weights as string, seed: config.seed });
-    if (v.width !== undefined && w.spec.config.width !== config.width) throw new UsageError(`--width ${config.width}: the weights have width ${w.spec.config.width}`);
-    config.arch = w.spec.config.arch;
-    config.width = w.spec.config.width;
-    if (v.lr === undefined) config.lr = defaultTrainConfig(config.arch).lr;
-    progress(`weights: ${w.format}, ${w.report.arch} width ${config.width}, head ${w.report.head}${w.report.unexpected.length ? `, ${w.report.unexpected.length} unexpected keys ignored` : ''}`);
-    for (const n of w.report.notes) progress(`weights: ${n}`);
-    loaded = w;
+  const labels = v.labels as string | undefined;
+  return {
+    config,
+    data: {
+      demo: !!v.demo,
+      dataDir: abs(v.data as string | undefined),
+      // A label file given as a path is kept absolute; a bare name is looked up in the folder.
+      labels: labels !== undefined && existsSync(labels) ? path.resolve(labels) : labels,
+      noise: v.noise === undefined ? null : num(v, 'noise', 0, (x) => x >= 0 && x <= 1, 'a rate in [0, 1]'),
+      seed: config.seed,
+      demoTrain: v['demo-train'] === undefined ? undefined : int(v, 'demo-train', 0, RANGES.demoCount),
+      demoTest: v['demo-test'] === undefined ? undefined : int(v, 'demo-test', 0, RANGES.demoCount),
+    },
+    backend: choice(v, 'backend', BACKENDS, 'wasm'),
+    out: v.out as string | undefined,
+    save: v.save as string | undefined,
+    json: !!v.json,
+    logSteps: !!v['log-steps'],
+    checkpoint: checkpointChoice(v, null, null),
+    resume: null,
+    weights: v.weights as string | undefined,
+    explicitArch: v.arch !== undefined,
+    explicitWidth: v.width !== undefined,
+    explicitLr: v.lr !== undefined,
+  };
+}
+
+function planFromCheckpoint(v: Flags, file: string): RunPlan {
+  const fixed = Object.keys(v).filter((k) => v[k] !== undefined && !RESUME_MAY_CHANGE.has(k));
+  if (fixed.length) throw new UsageError(`--resume continues the run with the settings it was started with: drop --${fixed[0]}`);
+  let read: ReturnType<typeof readCheckpointFile>;
+  try {
+    read = readCheckpointFile(file);
+  } catch (e) {
+    throw new UsageError(`--resume: ${(e as Error).message}`);
   }
-  const backendName = choice(v, 'backend', BACKENDS, 'wasm');
-  const { dataset, noise, source } = await loadDataset({
-    demo: !!v.demo, dataDir: v.data as string | undefined, labels: v.labels as string | undefined, noise: noiseRate, seed: config.seed,
-    demoTrain: v['demo-train'] === undefined ? undefined : num(v, 'demo-train', 0, positiveInt, 'a positive integer'),
-    demoTest: v['demo-test'] === undefined ? undefined : num(v, 'demo-test', 0, positiveInt, 'a positive integer'),
-  });
-  const backend = await setupBackend(backendName);
+  const { checkpoint, run } = read;
+  const d = run.data;
+  return {
+    config: checkpoint.config,
+    data: {
+      demo: d.demo,
+      dataDir: d.dataDir ?? undefined,
+      labels: d.labels ?? undefined,
+      noise: d.noise,
+      seed: checkpoint.config.seed,
+      demoTrain: d.demoTrain ?? undefined,
+      demoTest: d.demoTest ?? undefined,
+    },
+    backend: choice(v, 'backend', BACKENDS, choice({ backend: run.backend }, 'backend', BACKENDS, 'wasm')),
+    out: (v.out as string | undefined) ?? run.out ?? undefined,
+    save: (v.save as string | undefined) ?? run.save ?? undefined,
+    json: !!v.json || run.json,
+    logSteps: run.logSteps,
+    // A resumed run keeps checkpointing into the file it resumed from, at the same cadence.
+    checkpoint: checkpointChoice(v, run.every, path.resolve(file)),
+    resume: { file, checkpoint, datasetSha256: run.datasetSha256 },
+    explicitArch: true,
+    explicitWidth: true,
+    explicitLr: true,
+  };
+}
+
+/** Output paths are proven writable before the dataset is read or a step is taken. */
+function checkOutputs(p: RunPlan): void {
+  checkDistinct([
+    ['out', p.out],
+    ['save', p.save],
+    ['checkpoint', p.checkpoint?.file],
+  ]);
+  if (p.out) checkWritable('out', p.out);
+  if (p.save) checkWritable('save', p.save);
+  if (p.checkpoint) checkWritable('checkpoint', p.checkpoint.file);
+}
+
+function loadInitialWeights(p: RunPlan): ReturnType<typeof loadWeights> {
+  const file = p.weights!;
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileBytes(file);
+  } catch (e) {
+    throw new UsageError(`--weights: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  const w = loadWeights(bytes, { arch: p.explicitArch ? p.config.arch : undefined, fileName: file, seed: p.config.seed });
+  if (p.explicitWidth && w.spec.config.width !== p.config.width)
+    throw new UsageError(`--width ${p.config.width}: the weights have width ${w.spec.config.width}`);
+  p.config.arch = w.spec.config.arch;
+  p.config.width = w.spec.config.width;
+  if (!p.explicitLr) p.config.lr = defaultTrainConfig(p.config.arch).lr;
+  progress(
+    `weights: ${w.format}, ${w.report.arch} width ${p.config.width}, head ${w.report.head}${w.report.unexpected.length ? `, ${w.report.unexpected.length} unexpected keys ignored` : ''}`,
+  );
+  for (const n of w.report.notes) progress(`weights: ${n}`);
+  return w;
+}
+
+function cliRun(p: RunPlan, datasetSha256: string): CliRun {
+  const d = p.data;
+  return {
+    data: {
+      demo: d.demo,
+      dataDir: d.dataDir ?? null,
+      labels: d.labels ?? null,
+      noise: d.noise,
+      demoTrain: d.demoTrain ?? null,
+      demoTest: d.demoTest ?? null,
+    },
+    backend: p.backend,
+    out: abs(p.out) ?? null,
+    save: abs(p.save) ?? null,
+    json: p.json,
+    logSteps: p.logSteps,
+    every: p.checkpoint?.every ?? {},
+    datasetSha256,
+  };
+}
+
+export async function trainCommand(argv: string[]): Promise<number> {
+  const v = parse(argv, OPTIONS);
+  if (v.help) {
+    process.stdout.write(TRAIN_HELP + '\n');
+    return 0;
+  }
+  const plan = v.resume !== undefined ? planFromCheckpoint(v, v.resume as string) : planFromFlags(v);
+  const { config } = plan;
+  // The flags' own mistakes first (same words as the dataset loader), then what they ask of the machine.
+  if (!plan.data.demo && !plan.data.dataDir)
+    throw new UsageError('no dataset: give --demo (the built-in dataset) or --data DIR (a RAF-DB folder)');
+  checkOutputs(plan);
+  const loaded = plan.weights !== undefined ? loadInitialWeights(plan) : undefined;
+  const tooBig = memoryRefusal(config, plan.backend);
+  if (tooBig) throw new UsageError(tooBig);
+
+  const { dataset, noise, source } = await loadDataset(plan.data);
+  const sha = datasetFingerprint(dataset);
+  if (plan.resume && plan.resume.datasetSha256 !== sha)
+    throw new UsageError(`--resume: the dataset is not the one the run trained on (its images or labels changed since the checkpoint)`);
+  const backend = await setupBackend(plan.backend);
   const model: Model | undefined = loaded && modelFromValues(loaded.spec, loaded.values);
-  progress(`backend ${backend.backend}${backend.adapter ? ` (${backend.adapter})` : ''}; ${config.arch} width ${config.width} at ${config.size}px, ${config.method}, batch ${config.batchSize}`);
+  progress(
+    `backend ${backend.backend}${backend.adapter ? ` (${backend.adapter})` : ''}; ${config.arch} width ${config.width} at ${config.size}px, ${config.method}, batch ${config.batchSize}`,
+  );
+  if (plan.resume) {
+    const c = plan.resume.checkpoint;
+    progress(
+      `resuming from ${plan.resume.file}: step ${c.step}, ${c.partial ? `epoch ${c.epoch + 1} at step ${c.partial.position}` : `after epoch ${c.epoch}`}`,
+    );
+  }
   const controller = new AbortController();
   const onSigint = () => {
     progress('interrupted: finishing the current step, then stopping');
@@ -107,26 +313,67 @@ export async function trainCommand(argv: string[]): Promise<number> {
   process.once('SIGINT', onSigint);
   let lastPrint = 0;
   let savedModel: Map<string, Float32Array> | null = null;
-  const result = await train(dataset, config, {
-    model,
-    logSteps: !!v['log-steps'],
-    signal: controller.signal,
-    keepModel: v.save ? (values) => { savedModel = values; } : undefined,
-    onStep: (p) => {
-      const t = performance.now();
-      if (t - lastPrint < 2000 && p.step !== p.totalSteps) return;
-      lastPrint = t;
-      progress(`epoch ${p.epoch}/${p.epochs} step ${p.stepInEpoch}/${p.stepsPerEpoch} loss ${p.last.loss.toFixed(4)} (ce ${p.last.ce.toFixed(4)}, cons ${p.last.consistency.toFixed(4)}) ${p.imagesPerSecond.toFixed(1)} img/s ETA ${formatSeconds(p.etaSeconds)}`);
-    },
-    onEpoch: (e) => progress(`epoch ${e.epoch}: loss ${e.loss.toFixed(4)} train acc ${(e.trainAccNoisy * 100).toFixed(2)}% (clean ${(e.trainAccClean * 100).toFixed(2)}%) test acc ${(e.testAcc * 100).toFixed(2)}% lr ${e.lr.toExponential(3)} ${e.seconds.toFixed(1)}s`),
-  });
-  process.off('SIGINT', onSigint);
-  if (v.save && savedModel) {
-    writeFileSync(v.save as string, exportModelSafetensors(config.arch, config.width, savedModel, { seed: String(config.seed), method: config.method }));
-    progress(`model saved to ${v.save}`);
+  const run = cliRun(plan, sha);
+  const ckptFile = plan.checkpoint?.file;
+  let result;
+  try {
+    result = await train(dataset, config, {
+      model,
+      resume: plan.resume?.checkpoint,
+      logSteps: plan.logSteps,
+      signal: controller.signal,
+      keepModel: plan.save
+        ? (values) => {
+            savedModel = values;
+          }
+        : undefined,
+      checkpointEvery: plan.checkpoint?.every,
+      onCheckpoint: ckptFile
+        ? (c) => {
+            const t0 = performance.now();
+            const bytes = encodeCheckpoint(c, run);
+            writeFileAtomic(ckptFile, bytes);
+            const where = c.partial ? `epoch ${c.epoch + 1} step ${c.partial.position}` : `end of epoch ${c.epoch}`;
+            progress(
+              `checkpoint: step ${c.step} (${where}) written to ${ckptFile} (${(bytes.length / 1e6).toFixed(1)} MB, ${((performance.now() - t0) / 1000).toFixed(1)}s)`,
+            );
+          }
+        : undefined,
+      onStep: (p) => {
+        const t = performance.now();
+        if (t - lastPrint < 2000 && p.step !== p.totalSteps) return;
+        lastPrint = t;
+        progress(
+          `epoch ${p.epoch}/${p.epochs} step ${p.stepInEpoch}/${p.stepsPerEpoch} loss ${p.last.loss.toFixed(4)} (ce ${p.last.ce.toFixed(4)}, cons ${p.last.consistency.toFixed(4)}) ${p.imagesPerSecond.toFixed(1)} img/s ETA ${formatSeconds(p.etaSeconds)}`,
+        );
+      },
+      onEpoch: (e) =>
+        progress(
+          `epoch ${e.epoch}: loss ${e.loss.toFixed(4)} train acc ${(e.trainAccNoisy * 100).toFixed(2)}% (clean ${(e.trainAccClean * 100).toFixed(2)}%) test acc ${(e.testAcc * 100).toFixed(2)}% lr ${e.lr.toExponential(3)} ${e.seconds.toFixed(1)}s`,
+        ),
+    });
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+  const { summary } = result;
+  if (plan.save && savedModel) {
+    // The model's metadata says how far it trained, as the JSON does.
+    const meta = { seed: String(config.seed), method: config.method, steps: String(summary.steps), stoppedBy: summary.stoppedBy };
+    writeFileAtomic(plan.save, exportModelSafetensors(config.arch, config.width, savedModel, meta));
+    progress(`model saved to ${plan.save} (after step ${summary.steps}${summary.stoppedBy === 'cancelled' ? ', cancelled' : ''})`);
   }
   const out = { ...result, data: source, noise, backend: backend.backend, adapter: backend.adapter };
-  emitJson(out, { json: !!v.json, out: v.out as string | undefined });
-  if (!v.json && !v.out) progress(`done: test accuracy (mean of last 5 epochs) ${result.summary.testAccLast5 === null ? 'n/a' : (result.summary.testAccLast5 * 100).toFixed(2) + '%'}`);
+  emitJson(out, { json: plan.json, out: plan.out });
+  if (summary.stoppedBy === 'cancelled') {
+    const u = result.unfinishedEpoch;
+    progress(
+      `cancelled after step ${summary.steps}${u ? ` (epoch ${u.epoch} unfinished: ${u.steps} steps, not evaluated; reported as unfinishedEpoch)` : ''}${ckptFile ? `; continue with: eac train --resume ${ckptFile}` : ''}`,
+    );
+    return 130;
+  }
+  if (!plan.json && !plan.out)
+    progress(
+      `done: test accuracy (mean of last 5 epochs) ${summary.testAccLast5 === null ? 'n/a' : (summary.testAccLast5 * 100).toFixed(2) + '%'}`,
+    );
   return 0;
 }

@@ -14,7 +14,13 @@ export async function weightsCommand(argv: string[]): Promise<number> {
     return sub === undefined ? 2 : 0;
   }
   if (sub !== 'inspect') throw new UsageError(`unknown weights command ${JSON.stringify(sub)} (try: eac weights inspect FILE)`);
-  const { values: v, positionals } = parseWithPositionals(rest, { json: { type: 'boolean' }, stats: { type: 'boolean' }, arch: { type: 'string' }, layout: { type: 'string' }, help: { type: 'boolean', short: 'h' } });
+  const { values: v, positionals } = parseWithPositionals(rest, {
+    json: { type: 'boolean' },
+    stats: { type: 'boolean' },
+    arch: { type: 'string' },
+    layout: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
   if (positionals.length > 1) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[1])}`);
   const file = positionals[0];
   if (v.help) {
@@ -47,7 +53,11 @@ export async function weightsCommand(argv: string[]): Promise<number> {
     `mis-shaped: ${r.mismatched.length ? r.mismatched.map((m) => `${m.name} [${m.shape.join(', ')}] (expected [${m.expected.join(', ')}])`).join(', ') : 'none'}`,
     ...r.notes.map((n) => `note: ${n}`),
   ];
-  if (r.stats) for (const s of r.stats) lines.push(`  ${s.name} ${s.dtype} [${s.shape.join(', ')}] mean ${fmt(s.mean)} std ${fmt(s.std)} min ${fmt(s.min)} max ${fmt(s.max)}`);
+  if (r.stats)
+    for (const s of r.stats)
+      lines.push(
+        `  ${s.name} ${s.dtype} [${s.shape.join(', ')}] mean ${fmt(s.mean)} std ${fmt(s.std)} min ${fmt(s.min)} max ${fmt(s.max)}`,
+      );
   process.stdout.write(lines.join('\n') + '\n');
   return 0;
 }

@@ -9,7 +9,7 @@
 // Every source is presented as one virtual root folder that holds the dropped or chosen items, so
 // paths look like `RAF-DB/basic/EmoLabel/list_patition_label.txt` whichever way they came.
 // No DOM types beyond what a worker has: the handle and entry shapes are declared structurally.
-import { joinPath, type FolderFs } from './folder.ts';
+import { checkFileSize, joinPath, type FolderFs } from './folder.ts';
 
 /** A FolderFs that also knows file sizes without reading them (for the dataset cache's key). */
 export interface SizedFolderFs extends FolderFs {
@@ -62,11 +62,30 @@ export interface DirectoryEntryLike {
 }
 export type EntryLike = FileEntryLike | DirectoryEntryLike;
 
-const norm = (p: string): string => p.replace(/^\.?\/+/, '').replace(/\/+$/, '').replace(/^\.$/, '');
-const splitPath = (p: string): string[] => norm(p).split('/').filter((s) => s !== '' && s !== '.');
+const norm = (p: string): string =>
+  p
+    .replace(/^\.?\/+/, '')
+    .replace(/\/+$/, '')
+    .replace(/^\.$/, '');
+const splitPath = (p: string): string[] =>
+  norm(p)
+    .split('/')
+    .filter((s) => s !== '' && s !== '.');
 
 function abortError(signal: AbortSignal): unknown {
   return signal.reason ?? new DOMException('cancelled', 'AbortError');
+}
+
+/**
+ * A File's bytes, refused by its size before any is read: a huge file (a dropped disk image, a
+ * link to a device the browser snapshotted) costs nothing. The length is checked again in case
+ * the size was stale.
+ */
+async function readCapped(file: FileLike, maxBytes: number): Promise<Uint8Array> {
+  checkFileSize(file.size, maxBytes);
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  checkFileSize(bytes.length, maxBytes);
+  return bytes;
 }
 
 /**
@@ -101,8 +120,8 @@ export function fileListFs<F extends FileLike>(files: readonly RelativeFile<F>[]
       if (!entries) throw new Error(`no such directory: ${dir}`);
       return [...entries].sort();
     },
-    async read(path) {
-      return new Uint8Array(await fileAt(path).arrayBuffer());
+    async read(path, maxBytes) {
+      return readCapped(fileAt(path), maxBytes);
     },
     async size(path) {
       return fileAt(path).size;
@@ -187,8 +206,8 @@ export function handlesFs(handles: readonly HandleLike[]): SizedFolderFs {
       }
       return out.sort();
     },
-    async read(path) {
-      return new Uint8Array(await (await fileAt(path)).arrayBuffer());
+    async read(path, maxBytes) {
+      return readCapped(await fileAt(path), maxBytes);
     },
     async size(path) {
       return (await fileAt(path)).size;
@@ -201,14 +220,18 @@ export async function readAllEntries(dir: DirectoryEntryLike): Promise<EntryLike
   const reader = dir.createReader();
   const all: EntryLike[] = [];
   for (;;) {
-    const batch = await new Promise<EntryLike[]>((resolve, reject) => reader.readEntries(resolve, (e) => reject(e instanceof Error ? e : new Error(`cannot list ${dir.name}: ${String(e)}`))));
+    const batch = await new Promise<EntryLike[]>((resolve, reject) =>
+      reader.readEntries(resolve, (e) => reject(e instanceof Error ? e : new Error(`cannot list ${dir.name}: ${String(e)}`))),
+    );
     if (batch.length === 0) return all;
     all.push(...batch);
   }
 }
 
 const fileOfEntry = (entry: FileEntryLike): Promise<File> =>
-  new Promise((resolve, reject) => entry.file(resolve, (e) => reject(e instanceof Error ? e : new Error(`cannot open ${entry.name}: ${String(e)}`))));
+  new Promise((resolve, reject) =>
+    entry.file(resolve, (e) => reject(e instanceof Error ? e : new Error(`cannot open ${entry.name}: ${String(e)}`))),
+  );
 
 export interface CollectProgress {
   /** Files found so far. */
@@ -241,13 +264,15 @@ export async function collectEntryFiles(
       // Files of one batch in parallel (each file() is a round trip to the browser process).
       const subdirs = children.filter((c): c is DirectoryEntryLike => c.isDirectory);
       await Promise.all(
-        children.filter((c): c is FileEntryLike => c.isFile).map(async (c) => {
-          try {
-            files.push({ path: joinPath(path, c.name), file: await fileOfEntry(c) });
-          } catch {
-            failed.push(joinPath(path, c.name));
-          }
-        }),
+        children
+          .filter((c): c is FileEntryLike => c.isFile)
+          .map(async (c) => {
+            try {
+              files.push({ path: joinPath(path, c.name), file: await fileOfEntry(c) });
+            } catch {
+              failed.push(joinPath(path, c.name));
+            }
+          }),
       );
       opts.onProgress?.({ files: files.length, failed: failed.length });
       for (const s of subdirs) await visit(s, path);
@@ -294,20 +319,33 @@ interface DataTransferItemWithHandles {
  * be awaited later. Prefers FileSystemHandles (cloneable, read in the worker), then the entries
  * walk, then the plain file list (webkitRelativePath where the browser sets it).
  */
-export function readDrop(dt: DataTransfer, opts: { onProgress?: (p: CollectProgress) => void; signal?: AbortSignal } = {}): Promise<FolderSource & { failed?: string[] }> {
+export function readDrop(
+  dt: DataTransfer,
+  opts: { onProgress?: (p: CollectProgress) => void; signal?: AbortSignal } = {},
+): Promise<FolderSource & { failed?: string[] }> {
   const items = Array.from(dt.items as unknown as ArrayLike<DataTransferItemWithHandles>).filter((it) => it.kind === 'file');
-  const handlePromises = items.every((it) => typeof it.getAsFileSystemHandle === 'function') ? items.map((it) => it.getAsFileSystemHandle!()) : null;
+  const handlePromises = items.every((it) => typeof it.getAsFileSystemHandle === 'function')
+    ? items.map((it) => it.getAsFileSystemHandle!())
+    : null;
   const entries = items.map((it) => (typeof it.webkitGetAsEntry === 'function' ? it.webkitGetAsEntry() : null));
   const plain = filesFromInput(Array.from(dt.files));
   return (async () => {
     if (handlePromises) {
       // A synthetic or odd drop may resolve to null or undefined.
       const handles = await Promise.all(handlePromises.map((p) => Promise.resolve(p).catch(() => null)));
-      if (handles.length > 0 && handles.every((h): h is HandleLike => h?.kind === 'file' || h?.kind === 'directory') && handles.some((h) => h.kind === 'directory')) {
+      if (
+        handles.length > 0 &&
+        handles.every((h): h is HandleLike => h?.kind === 'file' || h?.kind === 'directory') &&
+        handles.some((h) => h.kind === 'directory')
+      ) {
         return { kind: 'handles', handles, name: sourceNameOf(handles.map((h) => h.name)) };
       }
     }
-    if (entries.length > 0 && entries.every((e): e is EntryLike => !!e && typeof e.isDirectory === 'boolean') && entries.some((e) => e.isDirectory)) {
+    if (
+      entries.length > 0 &&
+      entries.every((e): e is EntryLike => !!e && typeof e.isDirectory === 'boolean') &&
+      entries.some((e) => e.isDirectory)
+    ) {
       const { files, failed } = await collectEntryFiles(entries, opts);
       return { kind: 'files', files, name: sourceNameOf(entries.map((e) => e.name)), failed };
     }

@@ -1,12 +1,52 @@
 // A minimal read-only file-system interface, so the RAF-DB reader runs the same on Node's fs
 // (nodeFolderFs in src/cli/dataset.ts) and on the browser's directory handles or dropped files.
 // Paths are '/'-joined strings; a directory listing marks sub-directories with a trailing '/'.
+// A folder may come from a stranger: every read names a byte cap, and only regular files inside
+// the folder are read (a link to /dev/zero, a FIFO or /etc/passwd is refused, never read).
 
 export interface FolderFs {
   /** Entry names of a directory (not paths); sub-directories end with '/'. Rejects if `dir` is not a directory. */
   list(dir: string): Promise<string[]>;
-  /** A file's bytes. */
-  read(path: string): Promise<Uint8Array>;
+  /**
+   * A regular file's bytes. Rejects with FileRefusedError, before reading, when the file is larger
+   * than `maxBytes`, is not a regular file, or (where the file system can tell) lies outside the folder.
+   */
+  read(path: string, maxBytes: number): Promise<Uint8Array>;
+}
+
+/** A file the reader will not read; `reason` is one short phrase for the report. */
+export class FileRefusedError extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+    this.name = 'FileRefusedError';
+  }
+}
+
+/** RAF-DB's aligned images are 2-5 kB; a 4096×4096 JPEG of a face fits in 4 MiB. */
+export const MAX_IMAGE_FILE_BYTES = 4 << 20;
+/** RAF-DB's label file is 0.3 MB (15,339 lines); the label-line cap (labels.ts) binds long before this. */
+export const MAX_LABEL_FILE_BYTES = 16 << 20;
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} bytes`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n / 1024;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${v >= 10 || Number.isInteger(v) ? v.toFixed(0) : v.toFixed(1)} ${units[u]}`;
+}
+
+/** The refusal for a file over its cap (the same words in Node and in the page). */
+export function tooLargeError(size: number, maxBytes: number): FileRefusedError {
+  return new FileRefusedError(`too large: ${formatBytes(size)} (the cap is ${formatBytes(maxBytes)})`);
+}
+
+/** Throws unless `size` fits the cap. */
+export function checkFileSize(size: number, maxBytes: number): void {
+  if (size > maxBytes) throw tooLargeError(size, maxBytes);
 }
 
 export function joinPath(dir: string, name: string): string {
@@ -40,9 +80,10 @@ export function memoryFs(files: Map<string, Uint8Array>): FolderFs {
       if (out.size === 0) throw new Error(`no such directory: ${dir}`);
       return [...out].sort();
     },
-    async read(path) {
+    async read(path, maxBytes) {
       const b = files.get(norm(path));
       if (!b) throw new Error(`no such file: ${path}`);
+      checkFileSize(b.length, maxBytes);
       return b;
     },
   };

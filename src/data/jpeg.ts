@@ -8,6 +8,14 @@
 // `@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm?url` asset and compile it), then `decodeJpeg` is
 // synchronous.
 import factory from '@jsquash/jpeg/codec/dec/mozjpeg_dec.js';
+import { readJpegHeader, type JpegHeader } from './jpeg-header.ts';
+
+/** Widest and tallest image decoded: RAF-DB's aligned images are 100×100; 4096² is 48 MiB of RGB. */
+export const MAX_JPEG_SIDE = 4096;
+/** A progressive JPEG has about 10 scans; each one is a pass over the whole image. */
+export const MAX_JPEG_SCANS = 100;
+/** libjpeg prints only its first warning; errors come after. A few are kept. */
+const MAX_MESSAGES = 16;
 
 export interface DecodedImage {
   width: number;
@@ -42,8 +50,8 @@ export function initJpegDecoder(wasm?: WebAssembly.Module | BufferSource): Promi
   if (!ready) {
     const opts: Record<string, unknown> = {
       noInitialRun: true,
-      print: (s: string) => messages.push(s),
-      printErr: (s: string) => messages.push(s),
+      print: (s: string) => void (messages.length < MAX_MESSAGES && messages.push(s)),
+      printErr: (s: string) => void (messages.length < MAX_MESSAGES && messages.push(s)),
     };
     if (wasm) {
       opts.instantiateWasm = (imports: WebAssembly.Imports, done: (instance: WebAssembly.Instance, module: WebAssembly.Module) => void) => {
@@ -82,15 +90,35 @@ export function sniffFormat(b: Uint8Array): string | null {
   return null;
 }
 
+/** Refuses, from its header, a JPEG the lab will not decode (its cost, or its colours). */
+function checkHeader(h: JpegHeader): void {
+  if (h.components === 4) throw new JpegError(h.adobeTransform === 2 ? 'CMYK JPEG (YCCK), not supported' : 'CMYK JPEG, not supported');
+  if (h.components !== 1 && h.components !== 3) throw new JpegError(`JPEG with ${h.components} colour components, not supported`);
+  if (h.width === 0 || h.height === 0) throw new JpegError(`corrupt JPEG: its header says ${h.width}×${h.height}`);
+  if (h.width > MAX_JPEG_SIDE || h.height > MAX_JPEG_SIDE) {
+    throw new JpegError(
+      `too large: ${h.width}×${h.height} pixels (the cap is ${MAX_JPEG_SIDE}×${MAX_JPEG_SIDE}; RAF-DB's aligned images are 100×100)`,
+    );
+  }
+  if (h.scans > MAX_JPEG_SCANS) throw new JpegError(`corrupt JPEG: ${h.scans} scans (the cap is ${MAX_JPEG_SCANS})`);
+}
+
 /**
  * Decodes a JPEG to RGB at its native size. Throws JpegError for an empty file, a file that is
- * not a JPEG, a truncated one (libjpeg would pad it with grey) or one libjpeg rejects.
+ * not a JPEG, a truncated one (libjpeg would pad it with grey), one whose header claims more than
+ * MAX_JPEG_SIDE² pixels or more than MAX_JPEG_SCANS scans (refused before decoding), a CMYK one
+ * (libjpeg cannot make RGB of it), one with a corrupt data segment, or one libjpeg rejects.
  */
 export function decodeJpeg(bytes: Uint8Array): DecodedImage {
   if (!decoder) throw new Error('the JPEG decoder is not initialised: await initJpegDecoder() first');
   if (bytes.length === 0) throw new JpegError('empty file');
   const kind = sniffFormat(bytes);
-  if (kind !== 'jpeg') throw new JpegError(kind ? `not a JPEG (a ${kind.toUpperCase()} file)` : `not a JPEG (starts with ${hex(bytes, Math.min(4, bytes.length))})`);
+  if (kind !== 'jpeg')
+    throw new JpegError(
+      kind ? `not a JPEG (a ${kind.toUpperCase()} file)` : `not a JPEG (starts with ${hex(bytes, Math.min(4, bytes.length))})`,
+    );
+  const header = readJpegHeader(bytes);
+  if (header) checkHeader(header);
   messages = [];
   let out: ReturnType<DecoderModule['decode']>;
   try {
@@ -101,6 +129,8 @@ export function decodeJpeg(bytes: Uint8Array): DecodedImage {
   const said = messages;
   messages = [];
   if (said.some((m) => /Premature end of JPEG file/i.test(m))) throw new JpegError('truncated');
+  // A data segment cut short by a marker: libjpeg fills the rest of the image with grey.
+  if (said.some((m) => /premature end of data segment/i.test(m))) throw new JpegError('corrupt JPEG: premature end of data segment');
   if (!out) throw new JpegError(said.length ? `corrupt JPEG: ${said[said.length - 1]}` : 'corrupt JPEG');
   const { width, height, data } = out;
   const rgb = new Uint8Array(width * height * 3);

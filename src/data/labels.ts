@@ -1,10 +1,63 @@
 // RAF-DB "basic" label files (`EmoLabel/list_patition_label.txt` and noisy variants such as the
 // paper's noise01.txt): one `name label` pair per line, labels 1..7 in the file, 0..6 in memory.
 // Pure: no Node or browser APIs, so the Node reader and the browser drop path share it.
-import { NUM_CLASSES } from './types.ts';
+import { NUM_CLASSES } from '../engine/dataset.ts';
 
 /** The clean label file's real (misspelt) name. */
 export const CLEAN_LABEL_FILE = 'list_patition_label.txt';
+/** RAF-DB basic's label file has 15,339 lines; a file with more than this is not a RAF-DB label file. */
+export const MAX_LABEL_LINES = 100_000;
+/** A label line is ~20 characters; a longer one is reported (quoted in part), never split or trimmed. */
+export const MAX_LABEL_LINE_CHARS = 1000;
+/** Text from a file quoted in a report or an error is cut to this many characters. */
+export const QUOTE_CHARS = 200;
+
+/** A label file refused as a whole (see MAX_LABEL_LINES). */
+export class LabelFileError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LabelFileError';
+  }
+}
+
+/**
+ * File text as it may be shown: control characters (a terminal's escape sequences) written as
+ * \xNN, cut to QUOTE_CHARS characters.
+ */
+export function quoteText(s: string): string {
+  const cut = s.length > QUOTE_CHARS ? s.slice(0, QUOTE_CHARS) : s;
+  let out = '';
+  for (let i = 0; i < cut.length; i++) {
+    const c = cut.charCodeAt(i);
+    out += c < 0x20 || c === 0x7f ? '\\x' + c.toString(16).padStart(2, '0') : cut[i];
+  }
+  return s.length > QUOTE_CHARS ? `${out}… (${s.length.toLocaleString('en-US')} characters)` : out;
+}
+
+/**
+ * The sample a label name stands for, whatever its spelling: `train_00001.jpg`, `.JPG`, `.png`,
+ * `.jpeg`, `train_00001_aligned.jpg` and `train_00001` all name the image train_00001_aligned.jpg.
+ */
+export function sampleKey(name: string): string {
+  let k = name.toLowerCase();
+  const dot = k.lastIndexOf('.');
+  if (dot > 0) k = k.slice(0, dot);
+  return k.endsWith('_aligned') ? k.slice(0, -'_aligned'.length) : k;
+}
+
+/** Throws LabelFileError for a text of more than MAX_LABEL_LINES lines, before it is split (a scan, no copies). */
+export function checkLabelLineCount(text: string): void {
+  let lines = 1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) {
+      if (++lines > MAX_LABEL_LINES)
+        throw new LabelFileError(
+          `more than ${MAX_LABEL_LINES.toLocaleString('en-US')} lines: not a RAF-DB label file (RAF-DB basic lists 15,339 images)`,
+        );
+    }
+  }
+}
 
 export interface LabelEntry {
   /** As the file writes it, e.g. `train_00001.jpg`. */
@@ -42,33 +95,56 @@ export function splitOf(name: string): SplitName | null {
 /**
  * Parses a label file. CRLF or LF endings, a UTF-8 BOM, tabs or runs of spaces between fields,
  * trailing spaces and blank lines are all fine; a line with a wrong number of fields, a label that
- * is not an integer 1..7, or a name already seen (the first one wins) is skipped and reported.
+ * is not an integer 1..7, a name with control characters, a line over MAX_LABEL_LINE_CHARS, or a
+ * name already seen under any spelling (see sampleKey; the first one wins) is skipped and
+ * reported. Throws LabelFileError for a file of more than MAX_LABEL_LINES lines. Linear time: no
+ * regular expression here can backtrack.
  */
 export function parseLabelText(text: string): ParsedLabels {
   const entries: LabelEntry[] = [];
   const badLines: BadLine[] = [];
-  const seen = new Map<string, number>();
-  const lines = text.replace(/^\uFEFF/, '').split(/\r\n|\r|\n/);
+  const seen = new Map<string, { line: number; name: string }>();
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  checkLabelLineCount(body);
+  const lines = body.split(/\r\n|\r|\n/);
   for (let i = 0; i < lines.length; i++) {
-    const raw = lines[i].replace(/\s+$/, '');
     const line = i + 1;
+    if (lines[i].length > MAX_LABEL_LINE_CHARS) {
+      badLines.push({
+        line,
+        text: quoteText(lines[i]),
+        reason: `line longer than ${MAX_LABEL_LINE_CHARS.toLocaleString('en-US')} characters (${lines[i].length.toLocaleString('en-US')})`,
+      });
+      continue;
+    }
+    const raw = lines[i].trimEnd();
     if (raw.trim() === '') continue;
+    const text = quoteText(raw);
     const fields = raw.trim().split(/\s+/);
     if (fields.length !== 2) {
-      badLines.push({ line, text: raw, reason: `expected 2 fields (name label), got ${fields.length}` });
+      badLines.push({ line, text, reason: `expected 2 fields (name label), got ${fields.length}` });
       continue;
     }
     const [name, labelText] = fields;
     if (!/^[0-9]+$/.test(labelText) || Number(labelText) < 1 || Number(labelText) > NUM_CLASSES) {
-      badLines.push({ line, text: raw, reason: `label ${JSON.stringify(labelText)} is not an integer 1..${NUM_CLASSES}` });
+      badLines.push({ line, text, reason: `label ${quoteText(JSON.stringify(labelText))} is not an integer 1..${NUM_CLASSES}` });
       continue;
     }
-    const first = seen.get(name);
+    if (/[\x00-\x1f\x7f]/.test(name)) {
+      badLines.push({ line, text, reason: `name ${quoteText(name)} has control characters` });
+      continue;
+    }
+    const key = sampleKey(name);
+    const first = seen.get(key);
     if (first !== undefined) {
-      badLines.push({ line, text: raw, reason: `duplicate name ${name} (first on line ${first})` });
+      const reason =
+        first.name === name
+          ? `duplicate name ${name} (first on line ${first.line})`
+          : `duplicate of ${first.name} (line ${first.line}): ${name} names the same image`;
+      badLines.push({ line, text, reason });
       continue;
     }
-    seen.set(name, line);
+    seen.set(key, { line, name });
     entries.push({ name, label: Number(labelText) - 1, line });
   }
   return { entries, badLines };
@@ -83,7 +159,12 @@ export function splitEntries(parsed: ParsedLabels): { train: LabelEntry[]; test:
     const s = splitOf(e.name);
     if (s === 'train') train.push(e);
     else if (s === 'test') test.push(e);
-    else badLines.push({ line: e.line, text: `${e.name} ${e.label + 1}`, reason: `name ${e.name} is neither train_… nor test_…` });
+    else
+      badLines.push({
+        line: e.line,
+        text: quoteText(`${e.name} ${e.label + 1}`),
+        reason: `name ${quoteText(e.name)} is neither train_… nor test_…`,
+      });
   }
   badLines.sort((a, b) => a.line - b.line);
   return { train, test, badLines };
@@ -118,8 +199,11 @@ export function applyTrainingLabels(
   for (const e of parsed.entries) {
     const i = index.get(e.name);
     if (i === undefined) {
-      const why = splitOf(e.name) === 'test' ? 'a test row in a training label file (the test split always uses the clean labels)' : `name ${e.name} is not a clean training sample`;
-      badLines.push({ line: e.line, text: `${e.name} ${e.label + 1}`, reason: why, file });
+      const why =
+        splitOf(e.name) === 'test'
+          ? 'a test row in a training label file (the test split always uses the clean labels)'
+          : `name ${quoteText(e.name)} is not a clean training sample`;
+      badLines.push({ line: e.line, text: quoteText(`${e.name} ${e.label + 1}`), reason: why, file });
       continue;
     }
     labels[i] = e.label;

@@ -2,7 +2,7 @@
 // p, moves to a class drawn uniformly among the other classes. Seeded, so the same seed gives the
 // same noisy labels in Node and in the browser.
 import { Rng } from '../engine/rng.ts';
-import { NUM_CLASSES, type Dataset } from './types.ts';
+import { NUM_CLASSES, type Dataset } from '../engine/dataset.ts';
 
 export interface NoiseReport {
   rate: number;

@@ -4,10 +4,30 @@
 // skipped and reported, never fatal while the rest is usable. Works on any FolderFs (Node's fs,
 // browser directory handles).
 import { pillowBilinearCoefficients } from '../engine/pillow-coefficients.ts';
-import { entryName, isDirEntry, isStrayFile, joinPath, type FolderFs } from './folder.ts';
+import {
+  entryName,
+  FileRefusedError,
+  isDirEntry,
+  isStrayFile,
+  joinPath,
+  MAX_IMAGE_FILE_BYTES,
+  MAX_LABEL_FILE_BYTES,
+  type FolderFs,
+} from './folder.ts';
 import { decodeJpeg, JpegError } from './jpeg.ts';
-import { applyTrainingLabels, CLEAN_LABEL_FILE, parseLabelText, splitEntries, type BadLine, type LabelEntry, type NoiseMeasure } from './labels.ts';
-import { CLASS_NAMES, NUM_CLASSES, type Dataset, type Split } from './types.ts';
+import {
+  applyTrainingLabels,
+  CLEAN_LABEL_FILE,
+  LabelFileError,
+  parseLabelText,
+  splitEntries,
+  type BadLine,
+  type LabelEntry,
+  type NoiseMeasure,
+  type ParsedLabels,
+} from './labels.ts';
+import { CLASS_NAMES, NUM_CLASSES, type Dataset, type Split } from '../engine/dataset.ts';
+import { progressAt, throttle, type Progress } from '../engine/progress.ts';
 
 export const RAFDB_SIZE = 100;
 /** Image files read ahead of the one being decoded. */
@@ -20,13 +40,8 @@ export class RafDbError extends Error {
   }
 }
 
-export interface RafDbProgress {
-  done: number;
-  total: number;
-  imagesPerSecond: number;
-  /** Seconds left at the current rate; null until measurable. */
-  etaSeconds: number | null;
-}
+/** Images decoded of all listed. */
+export type RafDbProgress = Progress;
 
 export interface RafDbOptions {
   /** A training label file: a file name in EmoLabel/ (with or without .txt), or a path. Default: the clean file. */
@@ -68,7 +83,9 @@ async function tryList(fs: FolderFs, dir: string): Promise<string[] | null> {
 }
 
 const findEntry = (entries: string[], name: string, dir: boolean): string | null =>
-  entries.find((e) => isDirEntry(e) === dir && entryName(e) === name) ?? entries.find((e) => isDirEntry(e) === dir && entryName(e).toLowerCase() === name.toLowerCase()) ?? null;
+  entries.find((e) => isDirEntry(e) === dir && entryName(e) === name) ??
+  entries.find((e) => isDirEntry(e) === dir && entryName(e).toLowerCase() === name.toLowerCase()) ??
+  null;
 
 /**
  * Finds the folder holding EmoLabel/ and Image/: `dir` itself, or below it (RAF-DB's root with
@@ -88,7 +105,12 @@ export async function locateRafDb(fs: FolderFs, dir: string): Promise<{ root: st
       const image = findEntry(entries, 'Image', true);
       const imageEntries = image ? await tryList(fs, joinPath(path, entryName(image))) : null;
       const aligned = imageEntries ? findEntry(imageEntries, 'aligned', true) : null;
-      if (image && aligned) return { root: path, emoLabel: joinPath(path, entryName(emo)), aligned: joinPath(joinPath(path, entryName(image)), entryName(aligned)) };
+      if (image && aligned)
+        return {
+          root: path,
+          emoLabel: joinPath(path, entryName(emo)),
+          aligned: joinPath(joinPath(path, entryName(image)), entryName(aligned)),
+        };
       emoOnly ??= path;
     }
     const next: { path: string; entries: string[] }[] = [];
@@ -104,27 +126,58 @@ export async function locateRafDb(fs: FolderFs, dir: string): Promise<{ root: st
     }
     level = next;
   }
-  if (emoOnly !== null) throw new RafDbError(`${shown(emoOnly)} has EmoLabel/ but no Image/aligned/ beside it (RAF-DB basic keeps its images in Image/aligned/)`);
-  throw new RafDbError(`no EmoLabel/ folder in or below ${shown(dir)}: give the RAF-DB folder (basic/ with EmoLabel/list_patition_label.txt and Image/aligned/), its parent, or basic/ itself`);
+  if (emoOnly !== null)
+    throw new RafDbError(
+      `${shown(emoOnly)} has EmoLabel/ but no Image/aligned/ beside it (RAF-DB basic keeps its images in Image/aligned/)`,
+    );
+  throw new RafDbError(
+    `no EmoLabel/ folder in or below ${shown(dir)}: give the RAF-DB folder (basic/ with EmoLabel/list_patition_label.txt and Image/aligned/), its parent, or basic/ itself`,
+  );
 }
 
 const decodeText = (b: Uint8Array) => new TextDecoder('utf-8').decode(b);
 
-async function readLabelFile(fs: FolderFs, emoLabel: string, spec: string): Promise<{ file: string; text: string }> {
+/** A label file's text; a refused file (too large, not a regular file, outside the folder) is a RafDbError. */
+async function readLabelText(fs: FolderFs, path: string): Promise<string> {
+  try {
+    return decodeText(await fs.read(path, MAX_LABEL_FILE_BYTES));
+  } catch (e) {
+    if (e instanceof FileRefusedError) throw new RafDbError(`${path}: ${e.reason}`);
+    throw e;
+  }
+}
+
+/** Parses a label file; one refused as a whole (absurdly many lines) is a RafDbError naming it. */
+function parseLabelFile(path: string, text: string): ParsedLabels {
+  try {
+    return parseLabelText(text);
+  } catch (e) {
+    if (e instanceof LabelFileError) throw new RafDbError(`${path}: ${e.message}`);
+    throw e;
+  }
+}
+
+async function readLabelFile(fs: FolderFs, emoLabel: string, spec: string): Promise<{ file: string; path: string; text: string }> {
   const emoEntries = (await tryList(fs, emoLabel)) ?? [];
   const isPath = /[/\\]/.test(spec);
   if (!isPath) {
     for (const cand of [spec, `${spec}.txt`]) {
       const e = findEntry(emoEntries, cand, false);
-      if (e) return { file: entryName(e), text: decodeText(await fs.read(joinPath(emoLabel, entryName(e)))) };
+      if (e) {
+        const path = joinPath(emoLabel, entryName(e));
+        return { file: entryName(e), path, text: await readLabelText(fs, path) };
+      }
     }
   }
   try {
-    const text = decodeText(await fs.read(spec));
-    return { file: spec.split(/[/\\]/).pop() ?? spec, text };
-  } catch {
+    const text = await readLabelText(fs, spec);
+    return { file: spec.split(/[/\\]/).pop() ?? spec, path: spec, text };
+  } catch (e) {
+    if (e instanceof RafDbError) throw new RafDbError(`--labels ${e.message}`);
     const others = emoEntries.filter((e) => !isDirEntry(e) && !isStrayFile(e)).map(entryName);
-    throw new RafDbError(`--labels ${spec}: no such label file in ${emoLabel}/ (${others.length ? `it has ${others.join(', ')}` : 'it is empty'}) nor as a path`);
+    throw new RafDbError(
+      `--labels ${spec}: no such label file in ${emoLabel}/ (${others.length ? `it has ${others.join(', ')}` : 'it is empty'}) nor as a path`,
+    );
   }
 }
 
@@ -132,7 +185,19 @@ async function readLabelFile(fs: FolderFs, emoLabel: string, spec: string): Prom
 export function resizeRgbPillow(src: Uint8Array, inH: number, inW: number, outH: number, outW: number): Uint8Array {
   const ONE = 1 << 22;
   const HALF = 1 << 21;
-  const pass = (data: Uint8Array, rows: number, cols: number, outCols: number, stride: number, step: number, lineStride: number, outStride: number, outStep: number, outLineStride: number, out: Uint8Array) => {
+  const pass = (
+    data: Uint8Array,
+    rows: number,
+    cols: number,
+    outCols: number,
+    stride: number,
+    step: number,
+    lineStride: number,
+    outStride: number,
+    outStep: number,
+    outLineStride: number,
+    out: Uint8Array,
+  ) => {
     const kk = pillowBilinearCoefficients(cols, outCols);
     const lo = new Int32Array(outCols);
     const hi = new Int32Array(outCols);
@@ -193,18 +258,30 @@ export async function readRafDb(fs: FolderFs, dir: string, opts: RafDbOptions = 
   const where = await locateRafDb(fs, dir);
   const emoEntries = (await tryList(fs, where.emoLabel)) ?? [];
   const cleanEntry = findEntry(emoEntries, CLEAN_LABEL_FILE, false);
-  if (!cleanEntry) throw new RafDbError(`${where.emoLabel}/ has no ${CLEAN_LABEL_FILE} (the clean label file RAF-DB ships; found: ${emoEntries.filter((e) => !isStrayFile(e)).map(entryName).join(', ') || 'nothing'})`);
+  if (!cleanEntry)
+    throw new RafDbError(
+      `${where.emoLabel}/ has no ${CLEAN_LABEL_FILE} (the clean label file RAF-DB ships; found: ${
+        emoEntries
+          .filter((e) => !isStrayFile(e))
+          .map(entryName)
+          .join(', ') || 'nothing'
+      })`,
+    );
   const cleanFile = entryName(cleanEntry);
-  const parsed = parseLabelText(decodeText(await fs.read(joinPath(where.emoLabel, cleanFile))));
+  const cleanPath = joinPath(where.emoLabel, cleanFile);
+  const parsed = parseLabelFile(cleanPath, await readLabelText(fs, cleanPath));
   const split = splitEntries(parsed);
   const badLines: BadLine[] = split.badLines.map((b) => ({ ...b, file: cleanFile }));
-  if (split.train.length + split.test.length === 0) throw new RafDbError(`${joinPath(where.emoLabel, cleanFile)} has no usable label line (${badLines.length} bad lines${badLines.length ? `, first: line ${badLines[0].line}: ${badLines[0].reason}` : ''})`);
+  if (split.train.length + split.test.length === 0)
+    throw new RafDbError(
+      `${joinPath(where.emoLabel, cleanFile)} has no usable label line (${badLines.length} bad lines${badLines.length ? `, first: line ${badLines[0].line}: ${badLines[0].reason}` : ''})`,
+    );
 
   let trainLabels: Int32Array = Int32Array.from(split.train, (e) => e.label);
   let noise: NoiseMeasure | null = null;
   if (opts.labels !== undefined && opts.labels !== cleanFile && opts.labels !== cleanFile.replace(/\.txt$/, '')) {
     const lf = await readLabelFile(fs, where.emoLabel, opts.labels);
-    const applied = applyTrainingLabels(split.train, lf.file, parseLabelText(lf.text));
+    const applied = applyTrainingLabels(split.train, lf.file, parseLabelFile(lf.path, lf.text));
     trainLabels = applied.labels;
     noise = applied.noise;
     badLines.push(...applied.badLines);
@@ -231,33 +308,39 @@ export async function readRafDb(fs: FolderFs, dir: string, opts: RafDbOptions = 
   const all = [...split.train, ...split.test];
   const total = all.length;
   let done = 0;
-  let lastReport = -Infinity;
   const tStart = performance.now();
+  const due = throttle(200);
   const report = (force: boolean) => {
-    if (!onProgress) return;
-    const t = performance.now();
-    if (!force && t - lastReport < 200) return;
-    lastReport = t;
-    const secs = (t - tStart) / 1000;
-    const rate = secs > 0 ? done / secs : 0;
-    onProgress({ done, total, imagesPerSecond: rate, etaSeconds: rate > 0 && done > 0 ? (total - done) / rate : null });
+    if (onProgress && due(force)) onProgress(progressAt(done, total, 'decoding images', tStart, performance.now()));
   };
 
   const readSplit = async (entries: LabelEntry[], labels: Int32Array): Promise<Split> => {
     const S = RAFDB_SIZE;
     const pixels = S * S * 3;
-    const images = new Uint8Array(entries.length * pixels);
     const names: string[] = [];
     const keptLabels: number[] = [];
     const keptClean: number[] = [];
     // Reads run ahead of decoding: a file read is a round trip (a browser File, a directory
     // handle, a disk) that would otherwise sit idle between two decodes.
     const files = entries.map((e) => fileFor(e.name));
+    // Room for the images decoded, grown by doubling up to the number of files found: a label
+    // file's line count (or a folder of junk files) does not size it.
+    const found = files.reduce((n, f) => n + (f ? 1 : 0), 0);
+    let images = new Uint8Array(Math.min(found, 1024) * pixels);
+    const keep = (rgb: Uint8Array) => {
+      const at = names.length * pixels;
+      if (at + pixels > images.length) {
+        const grown = new Uint8Array(Math.min(found, Math.max(1, 2 * (images.length / pixels))) * pixels);
+        grown.set(images);
+        images = grown;
+      }
+      images.set(rgb, at);
+    };
     const reads = new Map<number, Promise<Uint8Array>>();
     const startRead = (j: number) => {
       const f = j < entries.length ? files[j] : null;
       if (!f || reads.has(j)) return;
-      const p = fs.read(joinPath(where.aligned, f));
+      const p = fs.read(joinPath(where.aligned, f), MAX_IMAGE_FILE_BYTES);
       p.catch(() => undefined); // awaited (and reported) in order below
       reads.set(j, p);
     };
@@ -276,7 +359,7 @@ export async function readRafDb(fs: FolderFs, dir: string, opts: RafDbOptions = 
       used.add(file);
       let reason: string | null = null;
       try {
-        const pending = reads.get(i) ?? fs.read(joinPath(where.aligned, file));
+        const pending = reads.get(i) ?? fs.read(joinPath(where.aligned, file), MAX_IMAGE_FILE_BYTES);
         reads.delete(i);
         const bytes = await pending;
         const img = decodeJpeg(bytes);
@@ -285,13 +368,16 @@ export async function readRafDb(fs: FolderFs, dir: string, opts: RafDbOptions = 
           rgb = resizeRgbPillow(img.rgb, img.height, img.width, S, S);
           resizedImages.push(e.name);
         }
-        images.set(rgb, names.length * pixels);
+        keep(rgb);
         names.push(e.name);
         keptLabels.push(labels[i]);
         keptClean.push(e.label);
       } catch (err) {
         if (signal?.aborted) throw abortError(signal);
-        reason = err instanceof JpegError ? err.reason : `cannot read: ${(err as Error).message ?? String(err)}`;
+        reason =
+          err instanceof JpegError || err instanceof FileRefusedError
+            ? err.reason
+            : `cannot read: ${(err as Error).message ?? String(err)}`;
       }
       if (reason !== null) {
         unreadableImages.push(e.name);
@@ -301,7 +387,7 @@ export async function readRafDb(fs: FolderFs, dir: string, opts: RafDbOptions = 
     }
     return {
       names,
-      images: images.slice(0, names.length * pixels),
+      images: images.length === names.length * pixels ? images : images.slice(0, names.length * pixels),
       height: S,
       width: S,
       labels: Int32Array.from(keptLabels),
@@ -310,10 +396,19 @@ export async function readRafDb(fs: FolderFs, dir: string, opts: RafDbOptions = 
   };
 
   const train = await readSplit(split.train, trainLabels);
-  const test = await readSplit(split.test, Int32Array.from(split.test, (e) => e.label));
+  const test = await readSplit(
+    split.test,
+    Int32Array.from(split.test, (e) => e.label),
+  );
   report(true);
-  if (train.names.length === 0) throw new RafDbError(`no usable training image in ${where.aligned}/ (${missingImages.length} missing, ${unreadableImages.length} unreadable)`);
-  if (test.names.length === 0) throw new RafDbError(`no usable test image in ${where.aligned}/ (${missingImages.length} missing, ${unreadableImages.length} unreadable)`);
+  if (train.names.length === 0)
+    throw new RafDbError(
+      `no usable training image in ${where.aligned}/ (${missingImages.length} missing, ${unreadableImages.length} unreadable)`,
+    );
+  if (test.names.length === 0)
+    throw new RafDbError(
+      `no usable test image in ${where.aligned}/ (${missingImages.length} missing, ${unreadableImages.length} unreadable)`,
+    );
 
   const counts = (labels: Int32Array) => {
     const c = new Array<number>(NUM_CLASSES).fill(0);

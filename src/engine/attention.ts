@@ -9,7 +9,7 @@ import { forward, type Model } from './resnet.ts';
 import { attentionMaps, flipWidth } from './loss.ts';
 import { denormaliseToBytes, planViews, type Box, type ImagePipeline } from './augment.ts';
 import { gatherImages } from './trainer.ts';
-import type { Split } from '../data/types.ts';
+import type { Split } from './dataset.ts';
 import { classMap as classMapCells } from './maps.ts';
 
 /** The inputs of one sample, fixed for the whole run. */
@@ -94,7 +94,8 @@ export class AttentionProbe {
   /** Draws the views of `indices` (seeded, independent of the training stream). */
   static async create(model: Model, pipeline: ImagePipeline, split: Split, indices: number[], seed: number): Promise<AttentionProbe> {
     if (indices.length === 0) throw new Error('the attention panel needs at least one sample');
-    for (const i of indices) if (!(i >= 0 && i < split.labels.length)) throw new Error(`attention sample ${i} is not in the training split`);
+    for (const i of indices)
+      if (!(i >= 0 && i < split.labels.length)) throw new Error(`attention sample ${i} is not in the training split`);
     const plan = planViews(new Rng(seed), gatherImages(split, indices), indices.length, split.height, split.width, pipeline.cfg);
     const { x1, x2 } = pipeline.buildViews(plan, true);
     const size = pipeline.cfg.size;
@@ -137,7 +138,14 @@ export class AttentionProbe {
       const p = probs.slice(i * numClasses, (i + 1) * numClasses);
       let pred = 0;
       for (let c = 1; c < numClasses; c++) if (p[c] > p[pred]) pred = c;
-      return { index: s.index, pred, probs: p, hm1: hm1.slice(i * cells, (i + 1) * cells), hm2: hm2.slice(i * cells, (i + 1) * cells), consistency: err[i] };
+      return {
+        index: s.index,
+        pred,
+        probs: p,
+        hm1: hm1.slice(i * cells, (i + 1) * cells),
+        hm2: hm2.slice(i * cells, (i + 1) * cells),
+        consistency: err[i],
+      };
     });
     return { epoch, samples };
   }

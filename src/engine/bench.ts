@@ -56,7 +56,10 @@ function medianOf(xs: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-export async function benchmarkSteps(o: BenchOptions, onStep?: (i: number, warmup: boolean, ms: number, loss: number, cost: StepCost) => void): Promise<BenchResult> {
+export async function benchmarkSteps(
+  o: BenchOptions,
+  onStep?: (i: number, warmup: boolean, ms: number, loss: number, cost: StepCost) => void,
+): Promise<BenchResult> {
   const engine = o.engine ?? defaultStepEngine();
   const model = createModel({ arch: o.arch, width: o.width, numClasses: 7 }, new Rng(0));
   const opt = new Adam(model.trainable, { ...ADAM_DEFAULTS, lr: 1e-4 });
@@ -74,9 +77,13 @@ export async function benchmarkSteps(o: BenchOptions, onStep?: (i: number, warmu
         return readStep(e);
       });
       const cost: StepCost = {
-        ms: performance.now() - t0, encodeMs,
-        kernels: reading.kernels, dispatches: reading.dispatches, readBacks: reading.readBacks,
-        peakBytes: reading.peakBytes, stepPeakBytes: reading.peakBytes - reading.startBytes,
+        ms: performance.now() - t0,
+        encodeMs,
+        kernels: reading.kernels,
+        dispatches: reading.dispatches,
+        readBacks: reading.readBacks,
+        peakBytes: reading.peakBytes,
+        stepPeakBytes: reading.peakBytes - reading.startBytes,
       };
       const warm = i < o.warmup;
       if (!warm) costs.push(cost);
@@ -99,9 +106,13 @@ export async function benchmarkSteps(o: BenchOptions, onStep?: (i: number, warmu
     stepMs: times,
     costs,
     median: {
-      ms: msPerStep, encodeMs: med((c) => c.encodeMs), kernels: med((c) => c.kernels),
+      ms: msPerStep,
+      encodeMs: med((c) => c.encodeMs),
+      kernels: med((c) => c.kernels),
       dispatches: costs[0]?.dispatches === null ? null : med((c) => c.dispatches ?? 0),
-      readBacks: med((c) => c.readBacks), peakBytes: med((c) => c.peakBytes), stepPeakBytes: med((c) => c.stepPeakBytes),
+      readBacks: med((c) => c.readBacks),
+      peakBytes: med((c) => c.peakBytes),
+      stepPeakBytes: med((c) => c.stepPeakBytes),
     },
   };
 }

@@ -1,6 +1,7 @@
 // A training run's full configuration, with the official code's values as defaults.
 import type { Arch } from './resnet.ts';
 import { PIPELINE_DEFAULTS, type AugmentMode, type ErasingMode } from './augment.ts';
+import { TrainError } from './errors.ts';
 
 export type Method = 'eac' | 'baseline';
 
@@ -53,7 +54,7 @@ export function defaultTrainConfig(arch: Arch = 'resnet50'): TrainConfig {
 /** Throws a one-line reason for any value the engine cannot run with. */
 export function validateTrainConfig(c: TrainConfig): void {
   const bad = (msg: string): never => {
-    throw new Error(`invalid configuration: ${msg}`);
+    throw new TrainError('config', `invalid configuration: ${msg}`);
   };
   if (c.arch !== 'resnet50' && c.arch !== 'resnet18') bad(`arch must be resnet50 or resnet18, got ${String(c.arch)}`);
   if (c.method !== 'eac' && c.method !== 'baseline') bad(`method must be eac or baseline, got ${String(c.method)}`);

@@ -123,11 +123,7 @@ export function chooseSplit(k: number, m: number, n: number, options: FilterGrad
   const minChunk = options.minChunk ?? FILTER_GRAD_DEFAULTS.minChunk;
   const partialBudget = options.partialBudgetBytes ?? FILTER_GRAD_DEFAULTS.partialBudgetBytes;
   const tiles = ceilDiv(m, 32) * ceilDiv(n, 32);
-  const cap = Math.min(
-    Math.floor(k / minChunk),
-    Math.floor(partialBudget / (F32 * m * n)),
-    FILTER_GRAD_DEFAULTS.maxSplit,
-  );
+  const cap = Math.min(Math.floor(k / minChunk), Math.floor(partialBudget / (F32 * m * n)), FILTER_GRAD_DEFAULTS.maxSplit);
   const want = Math.min(ceilDiv(target, tiles), cap);
   if (want <= 1) return 1;
   // Prefer a divisor of k in [want/2, min(2·want, cap)], closest to `want` in ratio.
@@ -150,16 +146,32 @@ function deviceOfBackend(): DeviceClass {
 }
 
 interface Resolved {
-  n: number; h: number; w: number; cin: number; cout: number;
-  kh: number; kw: number; s: number; p: number; ho: number; wo: number;
+  n: number;
+  h: number;
+  w: number;
+  cin: number;
+  cout: number;
+  kh: number;
+  kw: number;
+  s: number;
+  p: number;
+  ho: number;
+  wo: number;
 }
 
 function resolve(shape: ConvShape): Resolved {
   const kh = shape.kernelHeight;
   const kw = shape.kernelWidth ?? kh;
   const r = {
-    n: shape.batch, h: shape.inHeight, w: shape.inWidth, cin: shape.inChannels, cout: shape.outChannels,
-    kh, kw, s: shape.stride, p: shape.pad,
+    n: shape.batch,
+    h: shape.inHeight,
+    w: shape.inWidth,
+    cin: shape.inChannels,
+    cout: shape.outChannels,
+    kh,
+    kw,
+    s: shape.stride,
+    p: shape.pad,
     ho: outSize(shape.inHeight, kh, shape.stride, shape.pad),
     wo: outSize(shape.inWidth, kw, shape.stride, shape.pad),
   };
@@ -265,10 +277,19 @@ export function filterGradPlan(shape: ConvShape, options: FilterGradOptions = {}
   const paddedK = ceilDiv(k, S) * S;
   const partial = S > 1 ? 2 * S * m * n * F32 * matmuls : 0; // write + read the partials
   return {
-    formulation, reason, device,
-    outHeight: r.ho, outWidth: r.wo, taps: T, reduction: K,
-    matmuls, matmul: { m, n, k }, splitK: S, paddedK,
-    batchChunk: chunk, chunks,
+    formulation,
+    reason,
+    device,
+    outHeight: r.ho,
+    outWidth: r.wo,
+    taps: T,
+    reduction: K,
+    matmuls,
+    matmul: { m, n, k },
+    splitK: S,
+    paddedK,
+    batchChunk: chunk,
+    chunks,
     parallelOutputs: S * m * n,
     workgroups: S * ceilDiv(m, 32) * ceilDiv(n, 32),
     stockThreads: T * r.cin * r.cout,
@@ -300,8 +321,14 @@ function splitMatmulTN(a: Tensor2D, b: Tensor2D, S: number): Tensor2D {
     let bp: Tensor2D = b;
     if (kp > k) {
       // Zero rows contribute nothing to the sum.
-      ap = tf.pad(a, [[0, kp - k], [0, 0]]);
-      bp = tf.pad(b, [[0, kp - k], [0, 0]]);
+      ap = tf.pad(a, [
+        [0, kp - k],
+        [0, 0],
+      ]);
+      bp = tf.pad(b, [
+        [0, kp - k],
+        [0, 0],
+      ]);
     }
     const partials = tf.matMul(tf.reshape(ap, [S, kp / S, m]), tf.reshape(bp, [S, kp / S, n]), true, false);
     return tf.sum(partials, 0) as Tensor2D;
@@ -321,7 +348,12 @@ function padForTaps(x: Tensor4D, r: Resolved): Tensor4D {
   const extraH = stridedPadNeeded(r.h + 2 * r.p, r.kh - 1, r.ho, r.s);
   const extraW = stridedPadNeeded(r.w + 2 * r.p, r.kw - 1, r.wo, r.s);
   if (r.p === 0 && extraH === 0 && extraW === 0) return x;
-  return tf.pad(x, [[0, 0], [r.p, r.p + extraH], [r.p, r.p + extraW], [0, 0]]);
+  return tf.pad(x, [
+    [0, 0],
+    [r.p, r.p + extraH],
+    [r.p, r.p + extraW],
+    [0, 0],
+  ]);
 }
 
 function filterGradient(x: Tensor4D, dy: Tensor4D, r: Resolved, plan: FilterGradPlan, opts: FilterGradOptions): Tensor4D {
@@ -329,9 +361,7 @@ function filterGradient(x: Tensor4D, dy: Tensor4D, r: Resolved, plan: FilterGrad
   const dy2 = (): Tensor2D => tf.reshape(dy, [K, r.cout]);
   switch (plan.formulation) {
     case 'matmul-1x1':
-      return tf.tidy(() =>
-        tf.reshape(splitMatmulTN(tf.reshape(x, [K, r.cin]), dy2(), plan.splitK), [1, 1, r.cin, r.cout]),
-      );
+      return tf.tidy(() => tf.reshape(splitMatmulTN(tf.reshape(x, [K, r.cin]), dy2(), plan.splitK), [1, 1, r.cin, r.cout]));
     case 'matmul-1x1-strided':
       return tf.tidy(() => {
         const xs = tapSlice(padForTaps(x, r), 0, 0, r, 0, r.n);
@@ -380,7 +410,11 @@ function filterGradient(x: Tensor4D, dy: Tensor4D, r: Resolved, plan: FilterGrad
             if (rows.length > 1) rows.forEach((t) => t.dispose());
             const kc = nb * r.ho * r.wo;
             const dyc = nb === r.n ? dy : tf.slice(dy, [b0, 0, 0, 0], [nb, r.ho, r.wo, r.cout]);
-            const S = chooseSplit(kc, M, r.cout, { ...opts, device: plan.device, splitK: opts.splitK ?? (nb === plan.batchChunk ? plan.splitK : undefined) });
+            const S = chooseSplit(kc, M, r.cout, {
+              ...opts,
+              device: plan.device,
+              splitK: opts.splitK ?? (nb === plan.batchChunk ? plan.splitK : undefined),
+            });
             return splitMatmulTN(tf.reshape(patches, [kc, M]), tf.reshape(dyc, [kc, r.cout]), S);
           });
           if (acc === null) acc = part;
@@ -415,7 +449,17 @@ export function conv2dFilterGrad(
   const [n, h, wd, cin] = x.shape;
   const [kh, kw, fcin, cout] = filterShape;
   if (fcin !== cin) throw new Error(`conv2dFilterGrad: x has ${cin} channels, filter expects ${fcin}`);
-  const shape: ConvShape = { batch: n, inHeight: h, inWidth: wd, inChannels: cin, outChannels: cout, kernelHeight: kh, kernelWidth: kw, stride, pad };
+  const shape: ConvShape = {
+    batch: n,
+    inHeight: h,
+    inWidth: wd,
+    inChannels: cin,
+    outChannels: cout,
+    kernelHeight: kh,
+    kernelWidth: kw,
+    stride,
+    pad,
+  };
   const r = resolve(shape);
   if (dy.shape.join() !== [n, r.ho, r.wo, cout].join()) throw new Error(`conv2dFilterGrad: dy ${dy.shape} ≠ [${[n, r.ho, r.wo, cout]}]`);
   const device = options.device ?? deviceOfBackend();
@@ -427,8 +471,24 @@ export function conv2dFilterGrad(
 function dilate(d: Tensor4D, s: number): Tensor4D {
   return tf.tidy((): Tensor4D => {
     const [n, h, w, c] = d.shape;
-    const cols = tf.reshape(tf.pad(d, [[0, 0], [0, 0], [0, 0], [0, (s - 1) * c]]), [n, h, 1, w * s * c]);
-    const rows = tf.reshape(tf.pad(cols, [[0, 0], [0, 0], [0, s - 1], [0, 0]]), [n, h * s, w * s, c]);
+    const cols = tf.reshape(
+      tf.pad(d, [
+        [0, 0],
+        [0, 0],
+        [0, 0],
+        [0, (s - 1) * c],
+      ]),
+      [n, h, 1, w * s * c],
+    );
+    const rows = tf.reshape(
+      tf.pad(cols, [
+        [0, 0],
+        [0, 0],
+        [0, s - 1],
+        [0, 0],
+      ]),
+      [n, h * s, w * s, c],
+    );
     return tf.slice(rows, [0, 0, 0, 0], [n, (h - 1) * s + 1, (w - 1) * s + 1, c]) as Tensor4D;
   });
 }
@@ -450,15 +510,26 @@ function inputGradViaConv(dy: Tensor4D, w: Tensor4D, xShape: number[], s: number
     if (kh === 1 && kw === 1 && p === 0) {
       const z = tf.conv2d(dy, wr, 1, 'valid');
       const zd = s > 1 ? dilate(z, s) : z;
-      return tf.pad(zd, [[0, 0], [0, h - zd.shape[1]], [0, wd - zd.shape[2]], [0, 0]]) as Tensor4D;
+      return tf.pad(zd, [
+        [0, 0],
+        [0, h - zd.shape[1]],
+        [0, wd - zd.shape[2]],
+        [0, 0],
+      ]) as Tensor4D;
     }
     const d = s > 1 ? dilate(dy, s) : dy;
     const top = kh - 1 - p;
     const left = kw - 1 - p;
     const bottom = h - (d.shape[1] + top - kh + 1);
     const right = wd - (d.shape[2] + left - kw + 1);
-    if (top < 0 || left < 0 || bottom < 0 || right < 0) return tf.conv2dTranspose(dy, w, xShape as [number, number, number, number], s, explicitPad(p));
-    return tf.conv2d(d, wr, 1, [[0, 0], [top, bottom], [left, right], [0, 0]]);
+    if (top < 0 || left < 0 || bottom < 0 || right < 0)
+      return tf.conv2dTranspose(dy, w, xShape as [number, number, number, number], s, explicitPad(p));
+    return tf.conv2d(d, wr, 1, [
+      [0, 0],
+      [top, bottom],
+      [left, right],
+      [0, 0],
+    ]);
   });
 }
 
@@ -471,7 +542,14 @@ export function conv2dInputGrad(dy: Tensor4D, w: Tensor4D, xShape: number[], str
 
 function explicitPad(pad: number): 'valid' | [[number, number], [number, number], [number, number], [number, number]] {
   // 'valid' for pad 0 keeps WebGPU's direct 1×1 matmul path for the forward conv.
-  return pad === 0 ? 'valid' : [[0, 0], [pad, pad], [pad, pad], [0, 0]];
+  return pad === 0
+    ? 'valid'
+    : [
+        [0, 0],
+        [pad, pad],
+        [pad, pad],
+        [0, 0],
+      ];
 }
 
 /**

@@ -11,7 +11,7 @@ import { tf } from './tf.ts';
 import { forward, type Model } from './resnet.ts';
 import type { ImagePipeline } from './augment.ts';
 import { gatherImages } from './trainer.ts';
-import type { Split } from '../data/types.ts';
+import type { Split } from './dataset.ts';
 
 export interface EmbedOptions {
   seed?: number;
@@ -47,7 +47,8 @@ export async function embed2d(features: Float32Array, n: number, dim: number, op
   }
   if (n < 3) throw new Error(`an embedding needs at least 3 samples, got ${n}`);
   for (let i = 0; i < features.length; i++) {
-    if (!Number.isFinite(features[i])) throw new Error(`feature ${i % dim} of sample ${Math.floor(i / dim)} is ${features[i]} (the model's weights are not finite)`);
+    if (!Number.isFinite(features[i]))
+      throw new Error(`feature ${i % dim} of sample ${Math.floor(i / dim)} is ${features[i]} (the model's weights are not finite)`);
   }
   const rows: number[][] = [];
   for (let i = 0; i < n; i++) rows.push(Array.from(features.subarray(i * dim, (i + 1) * dim)));
@@ -99,7 +100,13 @@ export interface FeatureOptions {
  * The pooled features (global average of the last feature map, N×C) of the training samples
  * `indices`, in eval mode with the eval transform (resize and normalise only), batch by batch.
  */
-export async function pooledFeatures(model: Model, pipeline: ImagePipeline, split: Split, indices: ArrayLike<number>, opts: FeatureOptions = {}): Promise<{ features: Float32Array; dim: number }> {
+export async function pooledFeatures(
+  model: Model,
+  pipeline: ImagePipeline,
+  split: Split,
+  indices: ArrayLike<number>,
+  opts: FeatureOptions = {},
+): Promise<{ features: Float32Array; dim: number }> {
   const n = indices.length;
   const batch = Math.max(1, opts.batchSize ?? 32);
   const dim = model.spec.featureChannels;
@@ -109,7 +116,9 @@ export async function pooledFeatures(model: Model, pipeline: ImagePipeline, spli
     opts.signal?.throwIfAborted();
     const idx = Array.from({ length: Math.min(batch, n - start) }, (_, i) => indices[start + i]);
     for (const i of idx) if (!(i >= 0 && i < split.labels.length)) throw new Error(`sample ${i} is not in the training split`);
-    const pooled = tf.tidy(() => forward(model, pipeline.normalizeBytes(gatherImages(split, idx), idx.length, split.height, split.width), false).pooled);
+    const pooled = tf.tidy(
+      () => forward(model, pipeline.normalizeBytes(gatherImages(split, idx), idx.length, split.height, split.width), false).pooled,
+    );
     try {
       features.set((await pooled.data()) as Float32Array, start * dim);
     } finally {

@@ -3,7 +3,7 @@ import { tf } from './tf.ts';
 import { forward, type Model } from './resnet.ts';
 import { accuracy, confusionMatrix, perClassAccuracy } from './metrics.ts';
 import type { ImagePipeline } from './augment.ts';
-import type { Split } from '../data/types.ts';
+import type { Split } from './dataset.ts';
 
 export interface Predictions {
   preds: Int32Array;
@@ -12,7 +12,13 @@ export interface Predictions {
   numClasses: number;
 }
 
-export async function predict(model: Model, pipeline: ImagePipeline, split: Split, batchSize: number, signal?: AbortSignal): Promise<Predictions> {
+export async function predict(
+  model: Model,
+  pipeline: ImagePipeline,
+  split: Split,
+  batchSize: number,
+  signal?: AbortSignal,
+): Promise<Predictions> {
   const n = split.labels.length;
   const k = model.spec.config.numClasses;
   const per = split.height * split.width * 3;

@@ -26,13 +26,7 @@ export interface BatchStats {
  * batch statistics (kept alive with tf.keep) so the caller can update the running averages
  * after the gradient tape closes; eval mode uses the running statistics.
  */
-export function batchNorm(
-  x: Tensor4D,
-  p: BatchNormParams,
-  training: boolean,
-  record: BatchStats[] | null,
-  name: string,
-): Tensor4D {
+export function batchNorm(x: Tensor4D, p: BatchNormParams, training: boolean, record: BatchStats[] | null, name: string): Tensor4D {
   if (!training) {
     const scale = tf.mul(p.gamma, tf.rsqrt(tf.add(p.runningVar, BN_EPS)));
     const shift = tf.sub(p.beta, tf.mul(p.runningMean, scale));
@@ -82,9 +76,18 @@ export function maxPool(x: Tensor4D, k: number, s: number, pad: number, ceilMode
     const oh = poolOutSize(h, k, s, pad, ceilMode);
     const ow = poolOutSize(w, k, s, pad, ceilMode);
     // Room for window offset up to k−1 plus oh·s rows, so every view is a plain reshape-slice.
-    const padBottom = Math.max(0, (k - 1) + oh * s - h - pad);
-    const padRight = Math.max(0, (k - 1) + ow * s - w - pad);
-    const xp = tf.pad(x, [[0, 0], [pad, padBottom], [pad, padRight], [0, 0]], -Infinity) as Tensor4D;
+    const padBottom = Math.max(0, k - 1 + oh * s - h - pad);
+    const padRight = Math.max(0, k - 1 + ow * s - w - pad);
+    const xp = tf.pad(
+      x,
+      [
+        [0, 0],
+        [pad, padBottom],
+        [pad, padRight],
+        [0, 0],
+      ],
+      -Infinity,
+    ) as Tensor4D;
     let out: Tensor4D | null = null;
     for (let di = 0; di < k; di++) {
       for (let dj = 0; dj < k; dj++) {

@@ -28,21 +28,31 @@ interface EngineInternals {
   readSync: (dataId: object) => unknown;
 }
 
-
 /** Runs `f` (sync or async) with the engine instrumented; hooks are removed afterwards. */
 export async function meter<T>(f: () => T | Promise<T>): Promise<{ result: T; reading: MeterReading }> {
   const e = tf.engine() as unknown as EngineInternals;
   const backend = tf.backend() as unknown as { runWebGPUProgram?: (...a: unknown[]) => unknown };
-  const orig = { runKernelFunc: e.runKernelFunc, trackTensor: e.trackTensor, removeDataId: e.removeDataId, read: e.read, readSync: e.readSync };
+  const orig = {
+    runKernelFunc: e.runKernelFunc,
+    trackTensor: e.trackTensor,
+    removeDataId: e.removeDataId,
+    read: e.read,
+    readSync: e.readSync,
+  };
   const origProgram = backend.runWebGPUProgram;
-  const own = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
+  const own = (o: object, k: string) => Object.hasOwn(o, k);
   const ownBefore = new Set(Object.keys(orig).filter((k) => own(e, k)));
   const programOwn = own(backend, 'runWebGPUProgram');
   const r: MeterReading = {
-    kernels: 0, dispatches: origProgram ? 0 : null, readBacks: 0,
+    kernels: 0,
+    dispatches: origProgram ? 0 : null,
+    readBacks: 0,
     // tfjs keeps buffers in a WeakMap (not enumerable): the start is tf.memory()'s count, which
     // is exact while no reshaped views are alive (between steps: parameters, optimiser, inputs).
-    startBytes: tf.memory().numBytes, peakBytes: 0, endBytes: 0, byKernel: new Map(),
+    startBytes: tf.memory().numBytes,
+    peakBytes: 0,
+    endBytes: 0,
+    byKernel: new Map(),
   };
   let live = r.startBytes;
   r.peakBytes = live;

@@ -24,7 +24,7 @@ export function perClassAccuracy(confusion: number[][]): (number | null)[] {
 }
 
 /** The paper's figure: the mean test accuracy of the last 5 epochs (fewer if fewer were run). */
-export function meanOfLast(values: number[], count = 5): number | null {
+export function meanOfLast(values: readonly number[], count = 5): number | null {
   if (values.length === 0) return null;
   const tail = values.slice(-count);
   return tail.reduce((a, b) => a + b, 0) / tail.length;
@@ -48,5 +48,7 @@ export function memorisation(
     if (preds[i] === noisyLabels[i]) noisy++;
     else if (preds[i] === cleanLabels[i]) clean++;
   }
-  return flipped === 0 ? { flipped, predictedNoisy: null, predictedClean: null } : { flipped, predictedNoisy: noisy / flipped, predictedClean: clean / flipped };
+  return flipped === 0
+    ? { flipped, predictedNoisy: null, predictedClean: null }
+    : { flipped, predictedNoisy: noisy / flipped, predictedClean: clean / flipped };
 }

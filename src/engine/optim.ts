@@ -45,7 +45,11 @@ export class Adam {
   private v: Variable[];
   private readonly sizes: number[];
 
-  constructor(private readonly params: Variable[], config: AdamConfig, layout: AdamLayout = defaultLayout()) {
+  constructor(
+    private readonly params: Variable[],
+    config: AdamConfig,
+    layout: AdamLayout = defaultLayout(),
+  ) {
     this.config = { ...config };
     this.layout = layout;
     this.sizes = params.map((p) => p.size);
@@ -108,8 +112,12 @@ export class Adam {
   }
 
   setState(state: AdamState): void {
-    if (state.m.length !== this.sizes.length || state.v.length !== this.sizes.length) throw new Error('Adam state does not match the parameters');
-    for (const [what, parts] of [['m', state.m], ['v', state.v]] as const) {
+    if (state.m.length !== this.sizes.length || state.v.length !== this.sizes.length)
+      throw new Error('Adam state does not match the parameters');
+    for (const [what, parts] of [
+      ['m', state.m],
+      ['v', state.v],
+    ] as const) {
       parts.forEach((d, i) => {
         if (d.length !== this.sizes[i]) throw new Error(`Adam state: ${what}[${i}] has ${d.length} values, its parameter ${this.sizes[i]}`);
       });
@@ -127,7 +135,10 @@ export class Adam {
     this.config.lr = state.lr;
     // Inside tidy: the temporary tensors are freed, the variables keep their data.
     tf.tidy(() => {
-      for (const [vars, parts] of [[this.m, state.m], [this.v, state.v]] as const) {
+      for (const [vars, parts] of [
+        [this.m, state.m],
+        [this.v, state.v],
+      ] as const) {
         const values = this.layout === 'flat' ? join(parts) : parts;
         values.forEach((d, i) => vars[i].assign(tf.tensor(d, vars[i].shape)));
       }

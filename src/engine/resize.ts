@@ -10,7 +10,6 @@ export { pillowBilinearCoefficients };
 /** Coefficients are split as kk = hi·2^11 + lo so that every float32 partial sum is an exact integer. */
 const SPLIT = 1 << 11;
 
-
 /** Largest number of taps in any row: bounds the float32 sums (taps·255·2^11 must stay < 2^24). */
 function maxTaps(kk: Int32Array, inSize: number, outSize: number): number {
   let most = 0;

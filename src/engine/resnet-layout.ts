@@ -3,7 +3,7 @@
 // initial values. The weights readers, the weights cache and the import worker need only this;
 // resnet.ts builds and runs the models on it (and re-exports all of it).
 import type { Rng } from './rng.ts';
-import { NUM_CLASSES } from '../data/types.ts';
+import { NUM_CLASSES } from './dataset.ts';
 
 export type Arch = 'resnet50' | 'resnet18';
 export const ARCHS: readonly Arch[] = ['resnet50', 'resnet18'];

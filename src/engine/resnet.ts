@@ -19,7 +19,6 @@ export interface Model {
   trainableNames: string[];
 }
 
-
 /** A model with freshly initialised parameters, drawn from `rng` in state_dict order. */
 export function createModel(config: ModelConfig, rng: Rng): Model {
   const spec = describeResNet(config);
@@ -37,7 +36,8 @@ export function modelFromValues(spec: ResNetSpec, values: Map<string, Float32Arr
     const data = values.get(p.name);
     if (!data) throw new Error(`missing parameter ${p.name}`);
     const expected = p.shape.reduce((a, b) => a * b, 1);
-    if (data.length !== expected) throw new Error(`parameter ${p.name}: ${data.length} values, expected ${expected} (shape ${p.shape.join('×')})`);
+    if (data.length !== expected)
+      throw new Error(`parameter ${p.name}: ${data.length} values, expected ${expected} (shape ${p.shape.join('×')})`);
     const initial = tf.tensor(data, p.shape, 'float32');
     const v = tf.variable(initial, p.trainable, `${p.name}#${uniqueId++}`);
     initial.dispose(); // the variable keeps its own reference to the data

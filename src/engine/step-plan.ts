@@ -55,7 +55,16 @@ export function stepMemoryPlan(spec: ResNetSpec, batch: number, size: number, me
     saved += bytes(out) + 3 * c.cout * F32;
     note(out);
     const filter = filterGradPlan(
-      { batch, inHeight: input.h, inWidth: input.w, inChannels: c.cin, outChannels: c.cout, kernelHeight: c.k, stride: c.stride, pad: c.pad },
+      {
+        batch,
+        inHeight: input.h,
+        inWidth: input.w,
+        inChannels: c.cin,
+        outChannels: c.cout,
+        kernelHeight: c.k,
+        stride: c.stride,
+        pad: c.pad,
+      },
       { device },
     );
     // BN backward: dy plus five activation-sized temporaries; then dy', the filter gradient's
@@ -66,7 +75,11 @@ export function stepMemoryPlan(spec: ResNetSpec, batch: number, size: number, me
   };
   const stemOut = convBn({ h: size, w: size, c: 3 }, spec.stem, false, 0);
   const p = spec.pool;
-  const pooled: Act = { h: poolOutSize(stemOut.h, p.k, p.stride, p.pad, p.ceil), w: poolOutSize(stemOut.w, p.k, p.stride, p.pad, p.ceil), c: stemOut.c };
+  const pooled: Act = {
+    h: poolOutSize(stemOut.h, p.k, p.stride, p.pad, p.ceil),
+    w: poolOutSize(stemOut.w, p.k, p.stride, p.pad, p.ceil),
+    c: stemOut.c,
+  };
   saved += bytes(stemOut) + bytes(pooled); // the stem ReLU's output (pool input) and the pool's output
   // Max pool backward: the padded input, the phase grids and the interleaved result (each about
   // the pool input's size), plus a few pool-output-sized tensors per tap.
@@ -94,8 +107,15 @@ export function stepMemoryPlan(spec: ResNetSpec, batch: number, size: number, me
   const stateBytes = 3 * paramBytes + bufferBytes;
   const stepPeakBytes = passes * saved + paramBytes + layerTemp;
   return {
-    savedBytesPerPass: saved, passes, largestActivationBytes: largest, layerTempBytes: layerTemp,
-    paramBytes, stateBytes, inputBytes, stepPeakBytes, totalPeakBytes: stateBytes + inputBytes + stepPeakBytes,
+    savedBytesPerPass: saved,
+    passes,
+    largestActivationBytes: largest,
+    layerTempBytes: layerTemp,
+    paramBytes,
+    stateBytes,
+    inputBytes,
+    stepPeakBytes,
+    totalPeakBytes: stateBytes + inputBytes + stepPeakBytes,
   };
 }
 

@@ -38,15 +38,26 @@ export interface StepGradients {
 export type StepEngine = 'explicit' | 'tape';
 export const STEP_ENGINES: readonly StepEngine[] = ['explicit', 'tape'];
 
-/** The default engine; EAC_STEP_ENGINE=tape selects the tape where `process` exists (Node). */
+let defaultEngine: StepEngine = 'explicit';
+
+/** The engine used when none is passed (the Node host sets it from EAC_STEP_ENGINE). */
 export function defaultStepEngine(): StepEngine {
-  const env = typeof process !== 'undefined' ? process.env?.EAC_STEP_ENGINE : undefined;
-  if (env === undefined || env === '') return 'explicit';
-  if (env !== 'explicit' && env !== 'tape') throw new Error(`EAC_STEP_ENGINE must be explicit or tape, got ${JSON.stringify(env.slice(0, 40))}`);
-  return env;
+  return defaultEngine;
 }
 
-export function computeGradients(model: Model, inputs: StepInputs, method: Method, lam: number, engine: StepEngine = defaultStepEngine()): StepGradients {
+export function setDefaultStepEngine(engine: StepEngine): void {
+  if (!STEP_ENGINES.includes(engine))
+    throw new Error(`step engine must be ${STEP_ENGINES.join(' or ')}, got ${JSON.stringify(String(engine).slice(0, 40))}`);
+  defaultEngine = engine;
+}
+
+export function computeGradients(
+  model: Model,
+  inputs: StepInputs,
+  method: Method,
+  lam: number,
+  engine: StepEngine = defaultStepEngine(),
+): StepGradients {
   return engine === 'tape' ? computeGradientsTape(model, inputs, method, lam) : computeGradientsExplicit(model, inputs, method, lam);
 }
 
@@ -70,7 +81,14 @@ function computeGradientsExplicit(model: Model, inputs: StepInputs, method: Meth
     }
     passes.pop();
     backwardPass(model, p1.saved, head.dF1, grads);
-    return { loss: head.loss, ce: head.ce, consistency: head.consistency, logits1: head.logits1, grads: grads.take(model.trainableNames), batchStats };
+    return {
+      loss: head.loss,
+      ce: head.ce,
+      consistency: head.consistency,
+      logits1: head.logits1,
+      grads: grads.take(model.trainableNames),
+      batchStats,
+    };
   } catch (e) {
     for (const p of passes) disposePass(p.saved);
     grads.dispose();
@@ -132,7 +150,14 @@ export interface EncodedStep {
  * computeGradients → Adam update → running statistics, with nothing read back: on WebGPU this
  * only encodes the work. The caller reads the result with `readStep`.
  */
-export function encodeStep(model: Model, optimizer: Adam, inputs: StepInputs, method: Method, lam: number, engine: StepEngine = defaultStepEngine()): EncodedStep {
+export function encodeStep(
+  model: Model,
+  optimizer: Adam,
+  inputs: StepInputs,
+  method: Method,
+  lam: number,
+  engine: StepEngine = defaultStepEngine(),
+): EncodedStep {
   const g = computeGradients(model, inputs, method, lam, engine);
   const packed = tf.tidy(() => tf.concat([tf.stack([g.loss, g.ce, g.consistency]), tf.cast(tf.argMax(g.logits1, 1), 'float32')]));
   optimizer.apply(g.grads);

@@ -4,78 +4,31 @@
 // requestAnimationFrame/tf.nextFrame, so training continues in background tabs.
 import { Rng } from './rng.ts';
 import { createModel, describeResNet, disposeModel, modelFromValues, readValues, type Model } from './resnet.ts';
-import { checkpointMismatch, CHECKPOINT_VERSION, type TrainCheckpoint } from './checkpoint.ts';
+import { checkpointMismatch, partialMismatch, CHECKPOINT_VERSION, type EpochProgress, type TrainCheckpoint } from './checkpoint.ts';
 import { Adam, ADAM_DEFAULTS, exponentialLr } from './optim.ts';
 import { ImagePipeline, PIPELINE_DEFAULTS, planViews } from './augment.ts';
 import { trainStep } from './step.ts';
-import { predict, report, type EvalReport } from './evaluate.ts';
-import { accuracy, meanOfLast, memorisation } from './metrics.ts';
+import { predict, report } from './evaluate.ts';
+import { accuracy, memorisation } from './metrics.ts';
+import {
+  summarizeRun,
+  type EpochMetrics,
+  type RunResult,
+  type RunSummary,
+  type StepLog,
+  type TrainProgress,
+  type UnfinishedEpoch,
+} from './run-types.ts';
 import { validateTrainConfig, type TrainConfig } from './config.ts';
-import { NUM_CLASSES, type Dataset, type Split } from '../data/types.ts';
-
-export interface StepLog {
-  step: number;
-  epoch: number;
-  loss: number;
-  ce: number;
-  consistency: number;
-}
-
-export interface EpochMetrics {
-  epoch: number;
-  steps: number;
-  loss: number;
-  ce: number;
-  consistency: number;
-  /** Training accuracy of view 1's predictions (before each update) against the training labels. */
-  trainAccNoisy: number;
-  /** … and against the clean labels. */
-  trainAccClean: number;
-  /** Of the label-flipped training samples: share predicted as the noisy label / the true label. */
-  memorisation: { flipped: number; predictedNoisy: number | null; predictedClean: number | null };
-  testAcc: number;
-  test: EvalReport;
-  lr: number;
-  seconds: number;
-  imagesPerSecond: number;
-}
-
-export interface RunSummary {
-  /** The paper's figure: mean test accuracy of the last 5 epochs. */
-  testAccLast5: number | null;
-  finalTestAcc: number | null;
-  bestTestAcc: number | null;
-  epochs: number;
-  steps: number;
-  seconds: number;
-  stoppedBy: 'completed' | 'max-steps' | 'cancelled';
-}
-
-export interface RunResult {
-  config: TrainConfig;
-  epochs: EpochMetrics[];
-  steps: StepLog[];
-  summary: RunSummary;
-}
-
-export interface Progress {
-  epoch: number;
-  epochs: number;
-  step: number; // optimiser steps so far (whole run)
-  stepInEpoch: number;
-  stepsPerEpoch: number;
-  totalSteps: number;
-  imagesPerSecond: number;
-  etaSeconds: number | null;
-  last: StepLog;
-}
+import { TrainError } from './errors.ts';
+import { NUM_CLASSES, type Dataset, type Split } from './dataset.ts';
 
 export interface TrainOptions {
   /** Start from these weights (e.g. pretrained); default: a fresh model drawn from the seed. */
   model?: Model;
   logSteps?: boolean;
   signal?: AbortSignal;
-  onStep?: (p: Progress) => void;
+  onStep?: (p: TrainProgress) => void;
   onEpoch?: (e: EpochMetrics) => void;
   /** Receives the final parameters and buffers (engine layout) before the model is freed. */
   keepModel?: (values: Map<string, Float32Array>) => void;
@@ -84,6 +37,12 @@ export interface TrainOptions {
   resume?: TrainCheckpoint;
   /** Receives the run's state after every evaluated epoch; awaited (e.g. written to storage). */
   onCheckpoint?: (ckpt: TrainCheckpoint) => Promise<void> | void;
+  /**
+   * Also checkpoint within epochs (a checkpoint with `partial` set): after every step whose number
+   * is a multiple of `steps`, and/or once `seconds` have passed since the last checkpoint; and where
+   * the run is cancelled, so that a stopped run resumes where it stopped.
+   */
+  checkpointEvery?: { steps?: number; seconds?: number };
   /** Awaited before every step: a pause holds the run here, between two steps. */
   gate?: () => Promise<void>;
   /**
@@ -121,13 +80,58 @@ async function letEventsIn(): Promise<void> {
   lastYield = performance.now();
 }
 
+/** An epoch in progress: its order, how far it got, and its running sums (one place, so a checkpoint can copy it). */
+interface EpochState {
+  order: Int32Array;
+  position: number;
+  loss: number;
+  ce: number;
+  consistency: number;
+  seenPreds: number[];
+  /** now() at the epoch's start, moved back by the time a resumed epoch had already trained. */
+  start: number;
+}
+
+function epochProgress(e: EpochState, now: number): EpochProgress {
+  return {
+    order: e.order.slice(),
+    position: e.position,
+    loss: e.loss,
+    ce: e.ce,
+    consistency: e.consistency,
+    seenPreds: Int32Array.from(e.seenPreds),
+    seconds: (now - e.start) / 1000,
+  };
+}
+
+function unfinished(epoch: number, e: EpochState, split: Split): UnfinishedEpoch {
+  const seen = Array.from(e.order.subarray(0, e.seenPreds.length));
+  return {
+    epoch,
+    steps: e.position,
+    loss: e.loss / e.position,
+    ce: e.ce / e.position,
+    consistency: e.consistency / e.position,
+    trainAccNoisy: accuracy(
+      e.seenPreds,
+      seen.map((i) => split.labels[i]),
+    ),
+    trainAccClean: accuracy(
+      e.seenPreds,
+      seen.map((i) => split.cleanLabels[i]),
+    ),
+  };
+}
+
 export async function train(dataset: Dataset, config: TrainConfig, opts: TrainOptions = {}): Promise<RunResult> {
   validateTrainConfig(config);
   const resume = opts.resume;
+  const { train: split, test } = dataset;
+  const n = split.labels.length;
   if (resume) {
-    const why = checkpointMismatch(resume, config);
-    if (why) throw new Error(`cannot resume: ${why}`);
-    if (opts.model) throw new Error('cannot resume: a checkpoint brings its own weights (drop the model option)');
+    const why = checkpointMismatch(resume, config) ?? (resume.partial ? partialMismatch(resume.partial, n, config.batchSize) : null);
+    if (why) throw new TrainError('config', `cannot resume: ${why}`);
+    if (opts.model) throw new TrainError('config', 'cannot resume: a checkpoint brings its own weights (drop the model option)');
   }
   const now = opts.now ?? (() => performance.now());
   const rng = new Rng(config.seed);
@@ -140,9 +144,7 @@ export async function train(dataset: Dataset, config: TrainConfig, opts: TrainOp
   const optimizer = new Adam(model.trainable, { ...ADAM_DEFAULTS, lr: config.lr, weightDecay: config.weightDecay });
   if (resume) optimizer.setState(resume.optimizer);
   const pipeline = new ImagePipeline({ ...PIPELINE_DEFAULTS, size: config.size, augment: config.augment, erasing: config.erasing });
-  const { train: split, test } = dataset;
-  const n = split.labels.length;
-  if (n === 0) throw new Error('the training split is empty');
+  if (n === 0) throw new TrainError('data', 'the training split is empty');
   const perEpoch = stepsPerEpoch(n, config.batchSize);
   const totalSteps = Math.min(perEpoch * config.epochs, config.maxSteps ?? Infinity);
 
@@ -150,79 +152,148 @@ export async function train(dataset: Dataset, config: TrainConfig, opts: TrainOp
   const steps: StepLog[] = resume && opts.logSteps ? [...resume.steps] : [];
   let step = resume ? resume.step : 0;
   let stoppedBy: RunSummary['stoppedBy'] = 'completed';
+  let unfinishedEpoch: UnfinishedEpoch | null = null;
   // A resumed run counts the time it had already trained.
   const runStart = now() - (resume ? resume.seconds * 1000 : 0);
   let imagesSeen = resume ? resume.imagesSeen : 0;
+  const every = opts.onCheckpoint ? opts.checkpointEvery : undefined;
+  let lastCheckpointStep = step;
+  let lastCheckpointAt = now();
+
+  const checkpoint = async (epoch: number, partial: EpochState | null): Promise<void> => {
+    lastCheckpointStep = step;
+    await opts.onCheckpoint!({
+      version: CHECKPOINT_VERSION,
+      config,
+      epoch,
+      step,
+      values: await readValues(model),
+      optimizer: await optimizer.getState(),
+      rng: dataRng.getState(),
+      epochs: [...epochs],
+      steps: [...steps],
+      imagesSeen,
+      seconds: (now() - runStart) / 1000,
+      partial: partial && epochProgress(partial, now()),
+    });
+    lastCheckpointAt = now();
+  };
+  const dueWithinEpoch = (): boolean =>
+    !!every &&
+    step > lastCheckpointStep &&
+    ((every.steps !== undefined && step % every.steps === 0) ||
+      (every.seconds !== undefined && now() - lastCheckpointAt >= every.seconds * 1000));
 
   try {
     if (!resume) await opts.inspect?.(model, pipeline, 0);
     for (let epoch = (resume ? resume.epoch : 0) + 1; epoch <= config.epochs; epoch++) {
       const lr = exponentialLr(config.lr, config.gamma, epoch);
       optimizer.lr = lr;
-      const order = config.shuffle ? dataRng.permutation(n) : Int32Array.from({ length: n }, (_, i) => i);
-      const epochStart = now();
-      let sumLoss = 0, sumCe = 0, sumCons = 0, stepsDone = 0;
-      const seen: number[] = [];
-      const seenPreds: number[] = [];
-      for (let s = 0; s < perEpoch; s++) {
+      const carried = resume?.partial && epoch === resume.epoch + 1 ? resume.partial : null;
+      const e: EpochState = carried
+        ? {
+            order: carried.order.slice(),
+            position: carried.position,
+            loss: carried.loss,
+            ce: carried.ce,
+            consistency: carried.consistency,
+            seenPreds: Array.from(carried.seenPreds),
+            start: now() - carried.seconds * 1000,
+          }
+        : {
+            order: config.shuffle ? dataRng.permutation(n) : Int32Array.from({ length: n }, (_, i) => i),
+            position: 0,
+            loss: 0,
+            ce: 0,
+            consistency: 0,
+            seenPreds: [],
+            start: now(),
+          };
+      for (let s = e.position; s < perEpoch; s++) {
         if (opts.gate) await opts.gate();
         await letEventsIn();
-        if (opts.signal?.aborted) { stoppedBy = 'cancelled'; break; }
-        if (step >= totalSteps) { stoppedBy = 'max-steps'; break; }
-        const idx = order.subarray(s * config.batchSize, Math.min(n, (s + 1) * config.batchSize));
+        if (opts.signal?.aborted) {
+          stoppedBy = 'cancelled';
+          break;
+        }
+        if (step >= totalSteps) {
+          stoppedBy = 'max-steps';
+          break;
+        }
+        const idx = e.order.subarray(s * config.batchSize, Math.min(n, (s + 1) * config.batchSize));
         const labels = Int32Array.from(idx, (i) => split.labels[i]);
         const plan = planViews(dataRng, gatherImages(split, idx), idx.length, split.height, split.width, pipeline.cfg);
         const { x1, x2 } = pipeline.buildViews(plan, config.method === 'eac');
         const r = await trainStep(model, optimizer, { x1, x2, labels }, config.method, config.lam);
         x1.dispose();
         x2?.dispose();
-        if (!Number.isFinite(r.loss)) throw new Error(`the loss became ${r.loss} at step ${step + 1} (epoch ${epoch}); lower the learning rate`);
+        if (!Number.isFinite(r.loss))
+          throw new TrainError('nan', `the loss became ${r.loss} at step ${step + 1} (epoch ${epoch}); lower the learning rate`);
         step++;
-        stepsDone++;
+        e.position = s + 1;
         imagesSeen += idx.length;
-        sumLoss += r.loss; sumCe += r.ce; sumCons += r.consistency;
-        for (let i = 0; i < idx.length; i++) { seen.push(idx[i]); seenPreds.push(r.preds[i]); }
+        e.loss += r.loss;
+        e.ce += r.ce;
+        e.consistency += r.consistency;
+        for (let i = 0; i < idx.length; i++) e.seenPreds.push(r.preds[i]);
         const log: StepLog = { step, epoch, loss: r.loss, ce: r.ce, consistency: r.consistency };
         if (opts.logSteps) steps.push(log);
         const elapsed = (now() - runStart) / 1000;
         const ips = imagesSeen / Math.max(elapsed, 1e-9);
         opts.onStep?.({
-          epoch, epochs: config.epochs, step, stepInEpoch: s + 1, stepsPerEpoch: perEpoch, totalSteps,
-          imagesPerSecond: ips, etaSeconds: step > 0 ? (elapsed / step) * (totalSteps - step) : null, last: log,
+          epoch,
+          epochs: config.epochs,
+          step,
+          stepInEpoch: s + 1,
+          stepsPerEpoch: perEpoch,
+          totalSteps,
+          imagesPerSecond: ips,
+          etaSeconds: step > 0 ? (elapsed / step) * (totalSteps - step) : null,
+          last: log,
         });
+        // The epoch's last step is followed by its evaluation and epoch checkpoint anyway.
+        if (s + 1 < perEpoch && step < totalSteps && dueWithinEpoch()) await checkpoint(epoch - 1, e);
       }
-      // A cancelled epoch is not evaluated: the user asked to stop now.
-      if (stepsDone === 0 || stoppedBy === 'cancelled') break;
-      const trainSeconds = (now() - epochStart) / 1000;
-      const noisy = seen.map((i) => split.labels[i]);
-      const clean = seen.map((i) => split.cleanLabels[i]);
-      const testPred = await predict(model, pipeline, test, config.evalBatchSize, opts.signal);
+      if (e.position === 0) break;
+      // A cancelled epoch is not evaluated (the user asked to stop now); its steps are reported.
+      const trainSeconds = (now() - e.start) / 1000;
+      let testPred: Awaited<ReturnType<typeof predict>> | null = null;
+      if (stoppedBy !== 'cancelled') {
+        try {
+          testPred = await predict(model, pipeline, test, config.evalBatchSize, opts.signal);
+        } catch (err) {
+          if (!opts.signal?.aborted) throw err;
+          stoppedBy = 'cancelled';
+        }
+      }
+      if (!testPred) {
+        unfinishedEpoch = unfinished(epoch, e, split);
+        if (every && step > lastCheckpointStep) await checkpoint(epoch - 1, e);
+        break;
+      }
+      const seen = e.order.subarray(0, e.seenPreds.length);
+      const noisy = Array.from(seen, (i) => split.labels[i]);
+      const clean = Array.from(seen, (i) => split.cleanLabels[i]);
       const testReport = report(testPred.preds, test.cleanLabels, testPred.numClasses);
       const metrics: EpochMetrics = {
         epoch,
-        steps: stepsDone,
-        loss: sumLoss / stepsDone,
-        ce: sumCe / stepsDone,
-        consistency: sumCons / stepsDone,
-        trainAccNoisy: accuracy(seenPreds, noisy),
-        trainAccClean: accuracy(seenPreds, clean),
-        memorisation: memorisation(seenPreds, noisy, clean),
+        steps: e.position,
+        loss: e.loss / e.position,
+        ce: e.ce / e.position,
+        consistency: e.consistency / e.position,
+        trainAccNoisy: accuracy(e.seenPreds, noisy),
+        trainAccClean: accuracy(e.seenPreds, clean),
+        memorisation: memorisation(e.seenPreds, noisy, clean),
         testAcc: testReport.accuracy,
         test: testReport,
         lr,
-        seconds: (now() - epochStart) / 1000,
+        seconds: (now() - e.start) / 1000,
         imagesPerSecond: seen.length / Math.max(trainSeconds, 1e-9),
       };
       epochs.push(metrics);
       opts.onEpoch?.(metrics);
       await opts.inspect?.(model, pipeline, epoch);
-      // A checkpoint only at a whole epoch: the epoch's shuffle order is not part of the state.
-      if (opts.onCheckpoint && stoppedBy === 'completed') {
-        await opts.onCheckpoint({
-          version: CHECKPOINT_VERSION, config, epoch, step, values: await readValues(model), optimizer: await optimizer.getState(),
-          rng: dataRng.getState(), epochs: [...epochs], steps: [...steps], imagesSeen, seconds: (now() - runStart) / 1000,
-        });
-      }
+      if (opts.onCheckpoint && stoppedBy === 'completed') await checkpoint(epoch, null);
       if (stoppedBy !== 'completed') break;
     }
     if (opts.keepModel) opts.keepModel(await readValues(model));
@@ -231,20 +302,11 @@ export async function train(dataset: Dataset, config: TrainConfig, opts: TrainOp
     pipeline.dispose();
     if (ownsModel) disposeModel(model);
   }
-  const accs = epochs.map((e) => e.testAcc);
-  return {
-    config,
-    epochs,
-    steps,
-    summary: {
-      testAccLast5: meanOfLast(accs, 5),
-      finalTestAcc: accs.length ? accs[accs.length - 1] : null,
-      bestTestAcc: accs.length ? Math.max(...accs) : null,
-      epochs: epochs.length,
-      steps: step,
-      seconds: (now() - runStart) / 1000,
-      stoppedBy,
-    },
-  };
+  const summary = summarizeRun(
+    epochs.map((m) => m.testAcc),
+    step,
+    (now() - runStart) / 1000,
+    stoppedBy,
+  );
+  return { config, epochs, steps, summary, unfinishedEpoch };
 }
-

@@ -10,9 +10,18 @@ export { classMap as mapOfClass } from './maps.ts';
 import { Rng } from './rng.ts';
 import { forward, type Model } from './resnet.ts';
 import { attentionMaps, flipWidth } from './loss.ts';
-import { denormaliseToBytes, drawErasing, erase, PIPELINE_DEFAULTS, type AugmentMode, type Box, type ErasingMode, type ImagePipeline } from './augment.ts';
+import {
+  denormaliseToBytes,
+  drawErasing,
+  erase,
+  PIPELINE_DEFAULTS,
+  type AugmentMode,
+  type Box,
+  type ErasingMode,
+  type ImagePipeline,
+} from './augment.ts';
 import { gatherImages } from './trainer.ts';
-import type { Split } from '../data/types.ts';
+import type { Split } from './dataset.ts';
 
 export interface WalkthroughOptions {
   /** Seed of the erasing draw: the same seed gives the same boxes (the "re-roll" button changes it). */
@@ -75,7 +84,13 @@ export function drawWalkthroughBoxes(size: number, opts: WalkthroughOptions): { 
   const [lo, hi] = opts.scale;
   if (!(lo >= 0 && hi >= lo && hi < 1)) throw new Error(`the erased area range must satisfy 0 ≤ lo ≤ hi < 1, got [${lo}, ${hi}]`);
   if (opts.augment === 'none' || hi <= 0) return { box1: null, box2: null };
-  const cfg = { ...PIPELINE_DEFAULTS, size, erasingProb: 1, erasingScale: [lo, hi] as [number, number], erasingRatio: opts.ratio ?? PIPELINE_DEFAULTS.erasingRatio };
+  const cfg = {
+    ...PIPELINE_DEFAULTS,
+    size,
+    erasingProb: 1,
+    erasingScale: [lo, hi] as [number, number],
+    erasingRatio: opts.ratio ?? PIPELINE_DEFAULTS.erasingRatio,
+  };
   const rng = new Rng(opts.seed);
   const box1 = drawErasing(rng, size, size, cfg);
   if (opts.erasing === 'mirrored') return { box1, box2: mirrorBox(box1, size) };
@@ -92,7 +107,13 @@ function argmax(p: Float32Array): number {
  * Runs the walk-through of training sample `index` through `model`. `pipeline` supplies the
  * resize and normalisation at the model's input size (its own erasing settings are not used).
  */
-export async function computeWalkthrough(model: Model, pipeline: ImagePipeline, split: Split, index: number, opts: WalkthroughOptions): Promise<Walkthrough> {
+export async function computeWalkthrough(
+  model: Model,
+  pipeline: ImagePipeline,
+  split: Split,
+  index: number,
+  opts: WalkthroughOptions,
+): Promise<Walkthrough> {
   if (!(Number.isInteger(index) && index >= 0 && index < split.labels.length)) {
     throw new Error(`sample ${index} is not in the training split (it has ${split.labels.length} samples)`);
   }
@@ -115,7 +136,9 @@ export async function computeWalkthrough(model: Model, pipeline: ImagePipeline, 
     return [x0, x1, x2, tf.softmax(a.logits), tf.softmax(b.logits), hm1, hm2Raw, hm2, consistency];
   });
   try {
-    const [image, view1, view2, probs1, probs2, hm1, hm2Raw, hm2, consistency] = (await Promise.all(out.map((t) => t.data()))) as Float32Array[];
+    const [image, view1, view2, probs1, probs2, hm1, hm2Raw, hm2, consistency] = (await Promise.all(
+      out.map((t) => t.data()),
+    )) as Float32Array[];
     const [, mapHeight, mapWidth, numClasses] = out[5].shape;
     return {
       index,
@@ -144,4 +167,3 @@ export async function computeWalkthrough(model: Model, pipeline: ImagePipeline, 
     tf.dispose(out);
   }
 }
-

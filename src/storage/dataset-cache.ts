@@ -1,45 +1,43 @@
 // The dataset cache: RAF-DB folders decoded once (workers/ingest.worker.ts) and kept in
 // IndexedDB, so a reload or a second tab trains without re-reading 15,339 JPEGs.
 //
-// Keyed by the folder's content listing (the relative names and sizes of the label files and
-// images, hashed; no pixel is read), so dropping the same folder again is answered at once, and a
-// folder whose files changed gets a new entry. Records of one dataset, written in this order so a
+// Keyed by the folder's content listing (datasets/folder-key.ts: the relative names and sizes of
+// the label files and images, hashed; no pixel is read), so dropping the same folder again is
+// answered at once, and a folder whose files changed gets a new entry. Records of one dataset, written in this order so a
 // dataset is listed only once complete:
 //   chunk/<key>/<split>/<i>   the decoded images, `chunkImages` per value (no huge structured clone)
 //   index/<key>               sample names, clean labels, the text of every EmoLabel/*.txt file
 //   meta/<key>                what the lab lists: name, counts, report, label files and noise, size
 // `pending/<key>` marks a write in progress; a write that died (tab closed) leaves chunks without
 // meta, which `sweepIncomplete` removes once its marker is stale.
-import { createStore, promisifyRequest, type UseStore } from 'idb-keyval';
-import type { SizedFolderFs } from '../data/browser-folder.ts';
-import { entryName, isDirEntry, isStrayFile, joinPath } from '../data/folder.ts';
+import { promisifyRequest } from 'idb-keyval';
 import { applyTrainingLabels, CLEAN_LABEL_FILE, parseLabelText, splitEntries, type NoiseMeasure } from '../data/labels.ts';
-import { locateRafDb, type RafDbReport } from '../data/rafdb.ts';
-import type { Dataset, Split } from '../data/types.ts';
-import { sha256HexOfText } from './sha256.ts';
+import type { RafDbReport } from '../data/rafdb.ts';
+import type { Dataset, Split } from '../engine/dataset.ts';
+import { DatasetCacheError } from './datasets/errors.ts';
+import { CACHE_FORMAT } from './datasets/folder-key.ts';
+import {
+  chunkKey,
+  db,
+  deleteAll,
+  estimate,
+  getValue,
+  indexKey,
+  isQuotaError,
+  metaKey,
+  pendingKey,
+  prefixRange,
+  putValue,
+  quotaError,
+} from './datasets/idb-layout.ts';
+import { runLimited } from './datasets/limited.ts';
+import { progressAt, type Progress } from '../engine/progress.ts';
 
-/** Bumped when the stored layout or the decoding changes: older entries get other keys. */
-export const CACHE_FORMAT = 1;
+/** Chunk writes (or reads) in flight at once: IndexedDB overlaps them; more only holds more memory. */
+const CHUNKS_IN_FLIGHT = 3;
 export const DEFAULT_CHUNK_IMAGES = 1000;
-/** A label file larger than this is not a RAF-DB label file (the real one is ~300 kB). */
-const MAX_LABEL_FILE_BYTES = 16 << 20;
 /** A write whose marker has not moved for this long is dead (its tab was closed). */
 const STALE_WRITE_MS = 5 * 60_000;
-
-export class DatasetCacheError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'DatasetCacheError';
-  }
-}
-
-/** The browser would not store the dataset: the message says how much it needs and how much is free. */
-export class DatasetCacheQuotaError extends DatasetCacheError {
-  constructor(message: string, readonly neededBytes: number, readonly availableBytes: number | null) {
-    super(message);
-    this.name = 'DatasetCacheQuotaError';
-  }
-}
 
 /** One label file of EmoLabel/ as a training label choice. */
 export interface LabelFileInfo {
@@ -87,206 +85,8 @@ interface IndexRecord {
   labelTexts: Record<string, string>;
 }
 
-export interface CacheProgress {
-  doneBytes: number;
-  totalBytes: number;
-  bytesPerSecond: number;
-  etaSeconds: number | null;
-}
-
-interface StorageEstimateLike {
-  usage?: number;
-  quota?: number;
-}
-
-// ---------------------------------------------------------------------------------------------
-// the store
-
-let store: UseStore | null = null;
-let estimateFn: (() => Promise<StorageEstimateLike>) | null = null;
-
-function db(): UseStore {
-  store ??= createStore('eac-datasets', 'datasets');
-  return store;
-}
-
-/** Replaces the IndexedDB store and the storage estimate (tests: fake-indexeddb, a small quota). */
-export function configureDatasetCache(opts: { store?: UseStore | null; estimate?: (() => Promise<StorageEstimateLike>) | null }): void {
-  if (opts.store !== undefined) store = opts.store;
-  if (opts.estimate !== undefined) estimateFn = opts.estimate;
-}
-
-async function estimate(): Promise<StorageEstimateLike | null> {
-  try {
-    if (estimateFn) return await estimateFn();
-    const storage = (globalThis as { navigator?: { storage?: { estimate?: () => Promise<StorageEstimateLike> } } }).navigator?.storage;
-    return storage?.estimate ? await storage.estimate() : null;
-  } catch {
-    return null;
-  }
-}
-
-const metaKey = (key: string) => `meta/${key}`;
-const indexKey = (key: string) => `index/${key}`;
-const pendingKey = (key: string) => `pending/${key}`;
-const chunkKey = (key: string, split: 'train' | 'test', i: number) => `chunk/${key}/${split}/${i}`;
-const prefixRange = (prefix: string) => IDBKeyRange.bound(prefix, prefix + '\uffff');
-
-function getValue<T>(k: string): Promise<T | undefined> {
-  return db()('readonly', (s) => promisifyRequest(s.get(k) as IDBRequest<T | undefined>));
-}
-
-function putValue(k: string, value: unknown): Promise<void> {
-  return db()('readwrite', (s) => {
-    s.put(value, k);
-    return promisifyRequest(s.transaction);
-  });
-}
-
-/** Deletes every record of a dataset (meta first, so it leaves the list at once). */
-async function deleteAll(key: string): Promise<void> {
-  await db()('readwrite', (s) => {
-    s.delete(metaKey(key));
-    s.delete(indexKey(key));
-    s.delete(prefixRange(`chunk/${key}/`));
-    s.delete(pendingKey(key));
-    return promisifyRequest(s.transaction);
-  });
-}
-
-const MB = (b: number) => (b / 1e6).toFixed(b < 10e6 ? 1 : 0);
-
-function isQuotaError(e: unknown): boolean {
-  const name = (e as { name?: string } | null)?.name;
-  return name === 'QuotaExceededError' || /quota/i.test(String((e as Error | null)?.message ?? ''));
-}
-
-async function quotaError(needed: number, cause?: unknown): Promise<DatasetCacheQuotaError> {
-  const est = await estimate();
-  const available = est?.quota !== undefined && est.usage !== undefined ? Math.max(0, est.quota - est.usage) : null;
-  const room = available === null ? 'the browser did not say how much is free' : `the browser allows about ${MB(available)} MB more for this site (${MB(est!.usage!)} MB used of ${MB(est!.quota!)} MB)`;
-  const why = cause ? ` (${(cause as Error).message ?? String(cause)})` : '';
-  return new DatasetCacheQuotaError(
-    `cannot cache the dataset: it needs about ${MB(needed)} MB, but ${room}${why}. Delete cached datasets you no longer need, or free disk space, then try again; nothing was stored.`,
-    needed,
-    available,
-  );
-}
-
-// ---------------------------------------------------------------------------------------------
-// the key: the folder's content listing
-
-export interface ListingEntry {
-  /** Relative to the RAF-DB root, e.g. `EmoLabel/list_patition_label.txt`, `Image/aligned/train_00001_aligned.jpg`. */
-  path: string;
-  size: number;
-}
-
-export interface FolderListing {
-  /** The folder holding EmoLabel/ and Image/aligned/ (as locateRafDb found it). */
-  root: string;
-  emoLabel: string;
-  aligned: string;
-  /** Label files and images (no OS litter), sorted by path. */
-  entries: ListingEntry[];
-}
-
-async function mapLimited<T, R>(xs: readonly T[], limit: number, f: (x: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(xs.length);
-  let next = 0;
-  const lane = async () => {
-    while (next < xs.length) {
-      const i = next++;
-      out[i] = await f(xs[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, xs.length) }, lane));
-  return out;
-}
-
-/**
- * Runs tasks with at most `limit` in flight. After a failure no new task starts, and the error is
- * thrown only once every started task has settled (so nothing is still writing when the caller
- * cleans up).
- */
-async function runLimited(count: number, limit: number, task: (i: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failure: { error: unknown } | null = null;
-  const lane = async () => {
-    while (failure === null && next < count) {
-      const i = next++;
-      try {
-        await task(i);
-      } catch (e) {
-        failure ??= { error: e };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, count) }, lane));
-  if (failure) throw (failure as { error: unknown }).error;
-}
-
-/** Chunk writes (or reads) in flight at once: IndexedDB overlaps them; more only holds more memory. */
-const CHUNKS_IN_FLIGHT = 3;
-
-const relativeTo = (root: string, path: string) => (root === '' || root === '.' ? path : path.slice(root.length + (root.endsWith('/') ? 0 : 1)));
-
-/**
- * The names and sizes of the files that make the dataset (EmoLabel/ and Image/aligned/), relative
- * to the RAF-DB root, so the same folder gives the same listing whether its root, its parent or
- * basic/ was dropped. Reads no file content.
- */
-export async function folderListing(
-  fs: SizedFolderFs,
-  dir = '',
-  opts: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {},
-): Promise<FolderListing> {
-  const { signal, onProgress } = opts;
-  const where = await locateRafDb(fs, dir);
-  const files: string[] = [];
-  for (const d of [where.emoLabel, where.aligned]) {
-    for (const e of await fs.list(d)) if (!isDirEntry(e) && !isStrayFile(e)) files.push(joinPath(d, e));
-  }
-  let done = 0;
-  onProgress?.(0, files.length);
-  const sizes = await mapLimited(files, 64, async (p) => {
-    if (signal?.aborted) throw signal.reason ?? new DOMException('cancelled', 'AbortError');
-    let size = -1; // unreadable: keyed as such, reported when the reader meets it
-    try {
-      size = await fs.size(p);
-    } catch {
-      /* see above */
-    }
-    onProgress?.(++done, files.length);
-    return size;
-  });
-  const entries = files.map((p, i) => ({ path: relativeTo(where.root, p), size: sizes[i] }));
-  entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return { ...where, entries };
-}
-
-/** The cache key of a listing: a hash of its sorted paths and sizes (and the cache format). */
-export async function datasetKey(entries: readonly ListingEntry[]): Promise<string> {
-  const sorted = [...entries].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  const text = `eac-dataset-cache ${CACHE_FORMAT}\n` + sorted.map((e) => `${e.path}\t${e.size}`).join('\n');
-  return 'rafdb-' + (await sha256HexOfText(text)).slice(0, 32);
-}
-
-/** The text of every *.txt label file in EmoLabel/ (so any of them can be chosen at train time). */
-export async function readLabelTexts(fs: SizedFolderFs, emoLabel: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const e of await fs.list(emoLabel)) {
-    if (isDirEntry(e) || isStrayFile(e) || !/\.txt$/i.test(e)) continue;
-    const path = joinPath(emoLabel, entryName(e));
-    try {
-      if ((await fs.size(path)) > MAX_LABEL_FILE_BYTES) continue;
-      out[entryName(e)] = new TextDecoder('utf-8').decode(await fs.read(path));
-    } catch {
-      // An unreadable extra file only loses that choice; the clean file was read by the reader.
-    }
-  }
-  return out;
-}
+/** Bytes written (storing) or read (loading) of all. */
+export type CacheProgress = Progress;
 
 // ---------------------------------------------------------------------------------------------
 // storing
@@ -347,7 +147,9 @@ export async function storeDataset(input: StoreInput, opts: StoreOptions = {}): 
   const labelFiles = labelFileInfos(labelTexts);
   const imageBytes = train.images.length + test.images.length;
   const otherBytes =
-    Object.values(labelTexts).reduce((s, t) => s + textBytes(t), 0) + [...train.names, ...test.names].reduce((s, n) => s + textBytes(n) + 8, 0) + (train.names.length + test.names.length) * 4;
+    Object.values(labelTexts).reduce((s, t) => s + textBytes(t), 0) +
+    [...train.names, ...test.names].reduce((s, n) => s + textBytes(n) + 8, 0) +
+    (train.names.length + test.names.length) * 4;
   const bytes = imageBytes + otherBytes;
 
   const est = await estimate();
@@ -381,11 +183,7 @@ export async function storeDataset(input: StoreInput, opts: StoreOptions = {}): 
 
   const t0 = performance.now();
   let doneBytes = 0;
-  const progress = () => {
-    const secs = (performance.now() - t0) / 1000;
-    const rate = secs > 0 ? doneBytes / secs : 0;
-    opts.onProgress?.({ doneBytes, totalBytes: bytes, bytesPerSecond: rate, etaSeconds: rate > 0 ? (bytes - doneBytes) / rate : null });
-  };
+  const progress = () => opts.onProgress?.(progressAt(doneBytes, bytes, 'storing the dataset', t0, performance.now()));
   const checkCancel = () => {
     if (opts.signal?.aborted) throw opts.signal.reason ?? new DOMException('storing the dataset was cancelled', 'AbortError');
   };
@@ -484,16 +282,22 @@ export async function loadCachedDataset(
   onProgress?: (p: CacheProgress) => void,
 ): Promise<{ dataset: Dataset; noise: NoiseMeasure | null }> {
   const meta = await getCachedDatasetInfo(key);
-  if (!meta) throw new DatasetCacheError(`the dataset ${key} is not in the dataset cache (deleted, or the browser cleared site data): choose the RAF-DB folder again`);
+  if (!meta)
+    throw new DatasetCacheError(
+      `the dataset ${key} is not in the dataset cache (deleted, or the browser cleared site data): choose the RAF-DB folder again`,
+    );
   const index = await getValue<IndexRecord>(indexKey(key));
-  if (!index) throw new DatasetCacheError(`the dataset cache's entry for ${meta.name} is incomplete: delete it and choose the folder again`);
+  if (!index)
+    throw new DatasetCacheError(`the dataset cache's entry for ${meta.name} is incomplete: delete it and choose the folder again`);
 
   let trainLabels = index.trainClean.slice();
   let noise: NoiseMeasure | null = null;
   if (labelFile !== null && labelFile !== meta.cleanLabelFile) {
     const text = index.labelTexts[labelFile];
     if (text === undefined) {
-      throw new DatasetCacheError(`${meta.name} has no label file ${labelFile} (it has ${Object.keys(index.labelTexts).sort().join(', ')})`);
+      throw new DatasetCacheError(
+        `${meta.name} has no label file ${labelFile} (it has ${Object.keys(index.labelTexts).sort().join(', ')})`,
+      );
     }
     const clean = splitEntries(parseLabelText(index.labelTexts[meta.cleanLabelFile]));
     const applied = applyTrainingLabels(clean.train, labelFile, parseLabelText(text));
@@ -513,12 +317,13 @@ export async function loadCachedDataset(
       const chunk = await getValue<Uint8Array>(chunkKey(key, split, c));
       const at = c * meta.chunkImages * per;
       const want = Math.min(meta.chunkImages, count - c * meta.chunkImages) * per;
-      if (!chunk || chunk.length !== want) throw new DatasetCacheError(`the dataset cache's entry for ${meta.name} is damaged (${split} chunk ${c}): delete it and choose the folder again`);
+      if (!chunk || chunk.length !== want)
+        throw new DatasetCacheError(
+          `the dataset cache's entry for ${meta.name} is damaged (${split} chunk ${c}): delete it and choose the folder again`,
+        );
       images.set(chunk, at);
       doneBytes += chunk.length;
-      const secs = (performance.now() - t0) / 1000;
-      const rate = secs > 0 ? doneBytes / secs : 0;
-      onProgress?.({ doneBytes, totalBytes, bytesPerSecond: rate, etaSeconds: rate > 0 ? (totalBytes - doneBytes) / rate : null });
+      onProgress?.(progressAt(doneBytes, totalBytes, `reading ${meta.name}`, t0, performance.now()));
     });
     return images;
   };

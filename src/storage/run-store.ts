@@ -5,19 +5,11 @@
 // after a reload, a crash or a lost GPU device. Works in a worker and in the page (no DOM).
 import { createStore, del, get, getMany, keys, set, update, type UseStore } from 'idb-keyval';
 import type { TrainCheckpoint } from '../engine/checkpoint.ts';
-import type { TrainConfig } from '../engine/config.ts';
-import type { EpochMetrics, RunSummary } from '../engine/trainer.ts';
+import type { EpochMetrics, RunSummary } from '../engine/run-types.ts';
 import type { AttentionFrame, AttentionViews } from '../engine/attention.ts';
-import type { AttentionOptions, DataOptions, WeightsChoice } from '../worker/protocol.ts';
+import type { RunRequest } from '../engine/run-request.ts';
 
 export type RunStatus = 'running' | 'paused' | 'done' | 'stopped' | 'error';
-
-export interface RunRequest {
-  config: TrainConfig;
-  data: DataOptions;
-  weights: WeightsChoice | null;
-  attention: AttentionOptions;
-}
 
 export interface RunRecord {
   key: string;
@@ -28,8 +20,11 @@ export interface RunRecord {
   status: RunStatus;
   request: RunRequest;
   epochs: EpochMetrics[];
-  /** The epoch of the stored checkpoint (null: none yet). */
+  /** The epoch of the stored checkpoint (null: none yet): its last whole epoch. */
   checkpointEpoch: number | null;
+  /** Its optimiser step, and whether it is within the next epoch (absent on records of older versions). */
+  checkpointStep?: number;
+  checkpointPartial?: boolean;
   summary: RunSummary | null;
   error: string | null;
   /** Set on runs imported from a file (another machine, `eac train --out`): where from, and a fingerprint that spots re-imports. */
@@ -62,7 +57,9 @@ export const runLockName = (key: string) => `eac-run:${key}`;
 
 /** A new run key: time plus randomness, unique across tabs. */
 export function newRunKey(now = Date.now()): string {
-  const rand = Math.floor(Math.random() * 0x100000000).toString(16).padStart(8, '0');
+  const rand = Math.floor(Math.random() * 0x100000000)
+    .toString(16)
+    .padStart(8, '0');
   return `${now.toString(36)}-${rand}`;
 }
 
@@ -76,8 +73,13 @@ export function checkpointBytes(c: TrainCheckpoint): number {
 
 function isQuotaError(e: unknown): boolean {
   const name = (e as { name?: string } | null)?.name;
-  const inner = (e as { inner?: { name?: string }; error?: { name?: string } } | null);
-  return name === 'QuotaExceededError' || inner?.inner?.name === 'QuotaExceededError' || inner?.error?.name === 'QuotaExceededError' || /quota/i.test(String((e as Error)?.message ?? ''));
+  const inner = e as { inner?: { name?: string }; error?: { name?: string } } | null;
+  return (
+    name === 'QuotaExceededError' ||
+    inner?.inner?.name === 'QuotaExceededError' ||
+    inner?.error?.name === 'QuotaExceededError' ||
+    /quota/i.test(String((e as Error)?.message ?? ''))
+  );
 }
 
 async function storageLine(): Promise<string> {
@@ -92,7 +94,9 @@ async function put(key: string, value: unknown, what: string, bytes: number): Pr
     await set(key, value, runs());
   } catch (e) {
     if (isQuotaError(e)) {
-      throw new RunStoreError(`not enough storage to save the ${what}: it needs about ${(bytes / 1e6).toFixed(1)} MB${await storageLine()}; free space by deleting old runs, datasets or weights`);
+      throw new RunStoreError(
+        `not enough storage to save the ${what}: it needs about ${(bytes / 1e6).toFixed(1)} MB${await storageLine()}; free space by deleting old runs, datasets or weights`,
+      );
     }
     throw new RunStoreError(`could not save the ${what}: ${e instanceof Error ? e.message : String(e)}`);
   }
@@ -109,7 +113,10 @@ async function modify(key: string, what: string, fn: (old: RunRecord | undefined
     await update(recordKey(key), (old: RunRecord | undefined) => (next = { ...fn(old), updatedAt: new Date().toISOString() }), runs());
   } catch (e) {
     if (e instanceof RunStoreError) throw e;
-    if (isQuotaError(e)) throw new RunStoreError(`not enough storage to save the ${what}${await storageLine()}; free space by deleting old runs, datasets or weights`);
+    if (isQuotaError(e))
+      throw new RunStoreError(
+        `not enough storage to save the ${what}${await storageLine()}; free space by deleting old runs, datasets or weights`,
+      );
     throw new RunStoreError(`could not save the ${what}: ${e instanceof Error ? e.message : String(e)}`);
   }
   return next!;
@@ -151,10 +158,12 @@ export async function renameRun(key: string, name: string): Promise<RunRecord> {
 export async function storeImportedRuns(records: readonly RunRecord[]): Promise<RunRecord[]> {
   const out: RunRecord[] = [];
   for (const r of records) {
-    out.push(await modify(r.key, `imported run "${r.name}"`, (old) => {
-      if (old) throw new RunStoreError(`a run with the key ${r.key} is already stored`);
-      return { ...r, checkpointEpoch: null };
-    }));
+    out.push(
+      await modify(r.key, `imported run "${r.name}"`, (old) => {
+        if (old) throw new RunStoreError(`a run with the key ${r.key} is already stored`);
+        return { ...r, checkpointEpoch: null };
+      }),
+    );
   }
   return out;
 }
@@ -183,7 +192,13 @@ export async function deleteRun(key: string): Promise<void> {
 export async function saveCheckpoint(record: RunRecord, ckpt: TrainCheckpoint, attention: AttentionHistory | null): Promise<RunRecord> {
   await put(checkpointKey(record.key), ckpt, `checkpoint of epoch ${ckpt.epoch}`, checkpointBytes(ckpt));
   if (attention) await put(attentionKey(record.key), attention, 'attention history', 0);
-  const next: RunRecord = { ...record, epochs: ckpt.epochs, checkpointEpoch: ckpt.epoch };
+  const next: RunRecord = {
+    ...record,
+    epochs: ckpt.epochs,
+    checkpointEpoch: ckpt.epoch,
+    checkpointStep: ckpt.step,
+    checkpointPartial: !!ckpt.partial,
+  };
   await saveRun(next);
   return next;
 }
@@ -202,7 +217,12 @@ export async function liveRunKeys(): Promise<Set<string>> {
   if (!locks) return new Set();
   const snapshot = await locks.query();
   const held = snapshot.held ?? [];
-  return new Set(held.map((l) => l.name ?? '').filter((n) => n.startsWith('eac-run:')).map((n) => n.slice('eac-run:'.length)));
+  return new Set(
+    held
+      .map((l) => l.name ?? '')
+      .filter((n) => n.startsWith('eac-run:'))
+      .map((n) => n.slice('eac-run:'.length)),
+  );
 }
 
 /** A run whose record says it trains, but no worker holds it: a reload, crash or lost device stopped it. */

@@ -8,13 +8,22 @@
 import { delMany, getMany, setMany, type UseStore } from 'idb-keyval';
 import { describeResNet, initialValue, listParams, type ResNetSpec } from '../engine/resnet-layout.ts';
 import { Rng } from '../engine/rng.ts';
-import { NUM_CLASSES } from '../data/types.ts';
+import { NUM_CLASSES } from '../engine/dataset.ts';
 import { readSafetensors } from '../weights/safetensors.ts';
 import type { KeyReport } from '../weights/keymap.ts';
 import type { WeightFormat } from '../weights/read.ts';
 import {
-  findCachedWeights, isQuotaError, MAX_NAME_LENGTH, META, storageStatus, TENSORS, TENSORS_LAYOUT, WeightsCacheError, weightsStore,
-  type WeightsRecord, type WeightsReportSummary,
+  findCachedWeights,
+  isQuotaError,
+  MAX_NAME_LENGTH,
+  META,
+  storageStatus,
+  TENSORS,
+  TENSORS_LAYOUT,
+  WeightsCacheError,
+  weightsStore,
+  type WeightsRecord,
+  type WeightsReportSummary,
 } from './weights-records.ts';
 
 export * from './weights-records.ts';
@@ -58,7 +67,11 @@ export function encodeTensorsBlob(spec: ResNetSpec, values: Map<string, Float32A
   for (const p of listParams(spec)) {
     const v = values.get(p.name);
     const count = p.shape.reduce((a, b) => a * b, 1);
-    if (!v || v.length !== count) throw new WeightsCacheError(`cannot cache ${p.name}: ${v ? `${v.length} values` : 'no values'} for shape [${p.shape.join(', ')}]`, 'input');
+    if (!v || v.length !== count)
+      throw new WeightsCacheError(
+        `cannot cache ${p.name}: ${v ? `${v.length} values` : 'no values'} for shape [${p.shape.join(', ')}]`,
+        'input',
+      );
     header[p.name] = { dtype: 'F32', shape: p.shape, data_offsets: [offset, offset + 4 * count] };
     parts.push(v);
     offset += 4 * count;
@@ -73,19 +86,28 @@ export function encodeTensorsBlob(spec: ResNetSpec, values: Map<string, Float32A
 }
 
 function summarise(r: KeyReport): WeightsReportSummary {
-  return { missing: r.missing.length, unexpected: r.unexpected.length, mismatched: r.mismatched.length, notes: [...r.notes], archReason: r.archReason };
+  return {
+    missing: r.missing.length,
+    unexpected: r.unexpected.length,
+    mismatched: r.mismatched.length,
+    notes: [...r.notes],
+    archReason: r.archReason,
+  };
 }
 
 async function quotaError(name: string, needed: number): Promise<WeightsCacheError> {
   const { usage, quota } = await storageStatus();
   const available = usage !== null && quota !== null ? Math.max(0, quota - usage) : null;
-  const space = available !== null
-    ? `${mb(available)} MB are available (${mb(usage!)} MB of ${mb(quota!)} MB used)`
-    : 'the browser does not say how much is available';
+  const space =
+    available !== null
+      ? `${mb(available)} MB are available (${mb(usage!)} MB of ${mb(quota!)} MB used)`
+      : 'the browser does not say how much is available';
   return new WeightsCacheError(
     `not enough browser storage to cache "${name}": it needs ${mb(needed)} MB and ${space}. ` +
       'Delete cached weights or datasets you no longer need, or free disk space, then import again; the cache was left as it was.',
-    'quota', needed, available,
+    'quota',
+    needed,
+    available,
   );
 }
 
@@ -126,11 +148,20 @@ export async function storeWeights(input: StoreWeightsInput, opts: StoreOptions 
   const keysWritten = [TENSORS + input.hash, META + input.hash];
   const undo = () => delMany(keysWritten, store).catch(() => undefined);
   try {
-    await setMany([[keysWritten[0], blob], [keysWritten[1], record]], store);
+    await setMany(
+      [
+        [keysWritten[0], blob],
+        [keysWritten[1], record],
+      ],
+      store,
+    );
   } catch (e) {
     await undo();
     if (isQuotaError(e)) throw await quotaError(record.name, blob.size);
-    throw new WeightsCacheError(`could not cache "${record.name}" in the browser: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`, 'storage');
+    throw new WeightsCacheError(
+      `could not cache "${record.name}" in the browser: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`,
+      'storage',
+    );
   }
   if (signal?.aborted) {
     await undo();
@@ -152,11 +183,23 @@ function specOf(record: WeightsRecord): ResNetSpec {
 export async function loadCachedWeights(key: string, seed: number, store: UseStore = weightsStore()): Promise<CachedWeights> {
   const [meta, blob] = await getMany<unknown>([META + key, TENSORS + key], store);
   const short = `${key.slice(0, 12)}…`;
-  if (!meta) throw new WeightsCacheError(`the cached weights ${short} are no longer in this browser's cache (deleted, or the browser evicted them); import the file again`, 'missing');
+  if (!meta)
+    throw new WeightsCacheError(
+      `the cached weights ${short} are no longer in this browser's cache (deleted, or the browser evicted them); import the file again`,
+      'missing',
+    );
   const record = meta as WeightsRecord;
-  if (!(blob instanceof Blob)) throw new WeightsCacheError(`the cached weights "${record.name}" lost their tensors; delete the entry and import ${record.sourceFile} again`, 'missing');
+  if (!(blob instanceof Blob))
+    throw new WeightsCacheError(
+      `the cached weights "${record.name}" lost their tensors; delete the entry and import ${record.sourceFile} again`,
+      'missing',
+    );
   const bytes = new Uint8Array(await blob.arrayBuffer());
-  const corrupt = (why: string) => new WeightsCacheError(`the cached weights "${record.name}" are damaged (${why}); delete the entry and import ${record.sourceFile} again`, 'corrupt');
+  const corrupt = (why: string) =>
+    new WeightsCacheError(
+      `the cached weights "${record.name}" are damaged (${why}); delete the entry and import ${record.sourceFile} again`,
+      'corrupt',
+    );
   let parsed: ReturnType<typeof readSafetensors>;
   try {
     parsed = readSafetensors(bytes);
@@ -169,10 +212,14 @@ export async function loadCachedWeights(key: string, seed: number, store: UseSto
   for (const p of listParams(spec)) {
     const t = parsed.tensors.get(p.name);
     if (!t) throw corrupt(`no ${p.name}`);
-    if (t.dtype !== 'F32' || t.shape.join('x') !== p.shape.join('x')) throw corrupt(`${p.name} is ${t.dtype} [${t.shape.join(', ')}], expected F32 [${p.shape.join(', ')}]`);
+    if (t.dtype !== 'F32' || t.shape.join('x') !== p.shape.join('x'))
+      throw corrupt(`${p.name} is ${t.dtype} [${t.shape.join(', ')}], expected F32 [${p.shape.join(', ')}]`);
     const n = t.bytes.byteLength / 4;
     // A view when aligned (always, as written by encodeTensorsBlob): no second copy of the weights.
-    values.set(p.name, t.bytes.byteOffset % 4 === 0 ? new Float32Array(t.bytes.buffer, t.bytes.byteOffset, n) : new Float32Array(t.bytes.slice().buffer));
+    values.set(
+      p.name,
+      t.bytes.byteOffset % 4 === 0 ? new Float32Array(t.bytes.buffer, t.bytes.byteOffset, n) : new Float32Array(t.bytes.slice().buffer),
+    );
   }
   if (record.head === 'initialised') {
     const rng = new Rng(seed);
@@ -180,4 +227,3 @@ export async function loadCachedWeights(key: string, seed: number, store: UseSto
   }
   return { spec, values, record };
 }
-

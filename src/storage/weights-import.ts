@@ -7,18 +7,17 @@
 import type { UseStore } from 'idb-keyval';
 import type { Arch } from '../engine/resnet-layout.ts';
 import { readWeightFile, WeightFileError, type WeightFile } from '../weights/read.ts';
+import { weightFileSizeRefusal } from '../weights/tensor.ts';
 import { mapWeights, WeightsRefusedError, type KeyReport } from '../weights/keymap.ts';
 import { SafetensorsError } from '../weights/safetensors.ts';
 import { createSha256, type Sha256 } from './sha256.ts';
 import { findCachedWeights, storeWeights, WeightsCacheError, weightsStore, type WeightsRecord } from './weights-cache.ts';
-import type { ImportErrorKind, ImportStage } from '../worker/weights-protocol.ts';
+import { STAGE_LABELS, type ImportErrorKind, type ImportStage } from './import-stages.ts';
+import { progressAt, throttle, type Progress } from '../engine/progress.ts';
 
-export interface ImportProgress {
+/** Bytes of the file read (and hashed) so far; past reading, the whole file with no rate. */
+export interface ImportProgress extends Progress {
   stage: ImportStage;
-  loaded: number;
-  total: number;
-  bytesPerSecond: number | null;
-  etaSeconds: number | null;
 }
 
 export interface ImportResult {
@@ -52,33 +51,33 @@ function checkAbort(signal: AbortSignal | undefined): void {
  * chunk as it comes: its bytes are never handed to crypto.subtle.digest, which would copy them
  * (the file twice in memory) and, in Chromium, keep them alive until a garbage collection.
  */
-async function readChunked(file: Blob, name: string, opts: ImportOptions, report: (p: ImportProgress) => void): Promise<{ bytes: Uint8Array; hasher: Sha256 }> {
+async function readChunked(
+  file: Blob,
+  name: string,
+  opts: ImportOptions,
+  report: (p: ImportProgress) => void,
+): Promise<{ bytes: Uint8Array; hasher: Sha256 }> {
   const total = file.size;
   const interval = opts.progressIntervalMs ?? 100;
   const bytes = new Uint8Array(total);
   const hasher = await createSha256();
   const reader = file.stream().getReader();
   const start = performance.now();
-  let last = start;
+  const due = throttle(interval);
   let loaded = 0;
-  const progress = (now: number): ImportProgress => {
-    const secs = (now - start) / 1000;
-    const rate = secs > 0.05 && loaded > 0 ? loaded / secs : null;
-    return { stage: 'read', loaded, total, bytesPerSecond: rate, etaSeconds: rate ? (total - loaded) / rate : null };
-  };
+  const progress = (now: number): ImportProgress => ({ stage: 'read', ...progressAt(loaded, total, `reading ${name}`, start, now) });
   try {
     report(progress(start));
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      if (loaded + value.length > total) throw new ImportReadError(`${name} grew while it was read (more than its ${total} bytes); choose it again`);
+      if (loaded + value.length > total)
+        throw new ImportReadError(`${name} grew while it was read (more than its ${total} bytes); choose it again`);
       bytes.set(value, loaded);
       hasher.update(value);
       loaded += value.length;
-      const now = performance.now();
-      if (now - last >= interval) {
-        last = now;
-        report(progress(now));
+      if (due()) {
+        report(progress(performance.now()));
         await yieldToEvents();
       }
       checkAbort(opts.signal);
@@ -87,7 +86,8 @@ async function readChunked(file: Blob, name: string, opts: ImportOptions, report
     reader.cancel().catch(() => undefined);
     throw e;
   }
-  if (loaded !== total) throw new ImportReadError(`${name} has ${loaded} bytes but was announced with ${total} (changed while it was read?); choose it again`);
+  if (loaded !== total)
+    throw new ImportReadError(`${name} has ${loaded} bytes but was announced with ${total} (changed while it was read?); choose it again`);
   report(progress(performance.now()));
   return { bytes, hasher };
 }
@@ -102,7 +102,8 @@ class ImportReadError extends Error {}
  */
 export function freeNow(buffer: ArrayBufferLike): void {
   const b = buffer as ArrayBuffer & { transfer?: (length: number) => ArrayBuffer; detached?: boolean };
-  if (typeof b.transfer === 'function' && !b.detached && !(typeof SharedArrayBuffer !== 'undefined' && buffer instanceof SharedArrayBuffer)) b.transfer(0);
+  if (typeof b.transfer === 'function' && !b.detached && !(typeof SharedArrayBuffer !== 'undefined' && buffer instanceof SharedArrayBuffer))
+    b.transfer(0);
 }
 
 /** Imports one weight file into the cache. */
@@ -115,7 +116,7 @@ export async function importWeightsFile(file: Blob, name: string, opts: ImportOp
   let stageStart = t0;
   const enter = async (stage: ImportStage) => {
     checkAbort(opts.signal);
-    report({ stage, loaded: total, total, bytesPerSecond: null, etaSeconds: null });
+    report({ stage, done: total, total, detail: STAGE_LABELS[stage], perSecond: null, etaSeconds: null });
     await yieldToEvents();
     checkAbort(opts.signal);
     stageStart = performance.now();
@@ -124,6 +125,9 @@ export async function importWeightsFile(file: Blob, name: string, opts: ImportOp
     timings[stage] = performance.now() - stageStart;
   };
 
+  // The same refusal as `eac weights inspect`, before a buffer of the file's size is made.
+  const tooLarge = weightFileSizeRefusal(total);
+  if (tooLarge) throw new WeightFileError(`${name}: ${tooLarge}`);
   let bytes: Uint8Array | null = null;
   let hasher: Sha256;
   try {
@@ -176,11 +180,15 @@ export async function importWeightsFile(file: Blob, name: string, opts: ImportOp
 /** What the page is told about a failed import; refusals keep the readers' own wording. */
 export function describeImportError(e: unknown, name: string, size: number): { kind: ImportErrorKind; message: string } {
   const text = e instanceof Error ? e.message : String(e);
-  if (e instanceof WeightFileError || e instanceof WeightsRefusedError || e instanceof SafetensorsError) return { kind: 'refused', message: text };
+  if (e instanceof WeightFileError || e instanceof WeightsRefusedError || e instanceof SafetensorsError)
+    return { kind: 'refused', message: text };
   if (e instanceof WeightsCacheError) return { kind: e.kind === 'quota' ? 'quota' : 'storage', message: text };
   if (e instanceof ImportReadError) return { kind: 'read', message: text };
   if (e instanceof RangeError && /allocat|memory|too large|Invalid typed array length|Array buffer/i.test(text)) {
-    return { kind: 'memory', message: `not enough memory to import ${name} (${mb(size)} MB): ${text}. Close other tabs, or use a machine with more memory.` };
+    return {
+      kind: 'memory',
+      message: `not enough memory to import ${name} (${mb(size)} MB): ${text}. Close other tabs, or use a machine with more memory.`,
+    };
   }
   return { kind: 'internal', message: `import of ${name} failed: ${text}` };
 }

@@ -124,7 +124,8 @@ export async function deleteCachedWeights(key: string, store: UseStore = weights
 export async function renameCachedWeights(key: string, name: string, store: UseStore = weightsStore()): Promise<WeightsRecord> {
   const clean = name.trim();
   if (!clean) throw new WeightsCacheError('a name cannot be empty', 'input');
-  if (clean.length > MAX_NAME_LENGTH) throw new WeightsCacheError(`a name is at most ${MAX_NAME_LENGTH} characters (this one has ${clean.length})`, 'input');
+  if (clean.length > MAX_NAME_LENGTH)
+    throw new WeightsCacheError(`a name is at most ${MAX_NAME_LENGTH} characters (this one has ${clean.length})`, 'input');
   let renamed: WeightsRecord | undefined;
   // One readwrite transaction: a rename never races a delete into resurrecting a record.
   await update<WeightsRecord | undefined>(META + key, (r) => (renamed = r ? { ...r, name: clean } : undefined), store);
@@ -148,7 +149,12 @@ export function isQuotaError(e: unknown, depth = 0): boolean {
   if (!e || typeof e !== 'object' || depth > 4) return false;
   const x = e as { name?: unknown; code?: unknown; message?: unknown; cause?: unknown; error?: unknown; inner?: unknown };
   if (x.name === 'QuotaExceededError' || x.code === 22) return true;
-  if ((x.name === 'AbortError' || x.name === 'UnknownError') && typeof x.message === 'string' && /quota|disk is full|no space/i.test(x.message)) return true;
+  if (
+    (x.name === 'AbortError' || x.name === 'UnknownError') &&
+    typeof x.message === 'string' &&
+    /quota|disk is full|no space/i.test(x.message)
+  )
+    return true;
   return [x.cause, x.error, x.inner].some((inner) => inner !== e && isQuotaError(inner, depth + 1));
 }
 
@@ -184,15 +190,30 @@ export async function storageStatus(): Promise<StorageStatus> {
 /** Asks the browser to keep the cache under storage pressure (page side). */
 export async function requestPersistentStorage(): Promise<{ persisted: boolean; supported: boolean; message: string }> {
   const storage = (globalThis.navigator as Navigator | undefined)?.storage;
-  if (typeof storage?.persist !== 'function') return { persisted: false, supported: false, message: 'this browser cannot keep storage persistently; it may evict the cache when space runs low' };
+  if (typeof storage?.persist !== 'function')
+    return {
+      persisted: false,
+      supported: false,
+      message: 'this browser cannot keep storage persistently; it may evict the cache when space runs low',
+    };
   try {
-    if (await storage.persisted?.()) return { persisted: true, supported: true, message: 'storage is persistent: the browser will not evict the cache on its own' };
+    if (await storage.persisted?.())
+      return { persisted: true, supported: true, message: 'storage is persistent: the browser will not evict the cache on its own' };
     const granted = await storage.persist();
     return granted
       ? { persisted: true, supported: true, message: 'storage is persistent: the browser will not evict the cache on its own' }
-      : { persisted: false, supported: true, message: 'the browser declined persistent storage; it may evict the cache when space runs low (bookmarking the page or installing it often helps)' };
+      : {
+          persisted: false,
+          supported: true,
+          message:
+            'the browser declined persistent storage; it may evict the cache when space runs low (bookmarking the page or installing it often helps)',
+        };
   } catch (e) {
-    return { persisted: false, supported: true, message: `persistent storage request failed: ${e instanceof Error ? e.message : String(e)}` };
+    return {
+      persisted: false,
+      supported: true,
+      message: `persistent storage request failed: ${e instanceof Error ? e.message : String(e)}`,
+    };
   }
 }
 

@@ -33,7 +33,14 @@ export function App() {
           <h1>EAC lab</h1>
           <nav className="views" aria-label="Views">
             {VIEWS.map((v) => (
-              <button key={v.id} type="button" className={v.id === view ? 'active' : ''} aria-current={v.id === view ? 'page' : undefined} onClick={() => setView(v.id)} data-testid={`view-${v.id}`}>
+              <button
+                key={v.id}
+                type="button"
+                className={v.id === view ? 'active' : ''}
+                aria-current={v.id === view ? 'page' : undefined}
+                onClick={() => setView(v.id)}
+                data-testid={`view-${v.id}`}
+              >
                 {v.label}
               </button>
             ))}

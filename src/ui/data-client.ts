@@ -42,9 +42,11 @@ const ARCHIVE = /\.(zip|7z|rar|tar|tgz|gz|bz2|xz)$/i;
 
 /** Why a source cannot be a RAF-DB folder, before any worker is bothered; null if it may be one. */
 function obviouslyNotAFolder(source: FolderSource): string | null {
-  const names = source.kind === 'files' ? source.files.map((f) => f.path) : source.handles.map((h) => (h.kind === 'directory' ? h.name + '/' : h.name));
+  const names =
+    source.kind === 'files' ? source.files.map((f) => f.path) : source.handles.map((h) => (h.kind === 'directory' ? h.name + '/' : h.name));
   if (names.length === 0) return 'the folder is empty (or the browser gave no files): choose the RAF-DB folder, its parent or basic/';
-  if (names.every((n) => ARCHIVE.test(n))) return `${names.join(', ')}: an archive; unpack it first, then drop or choose the unpacked RAF-DB folder`;
+  if (names.every((n) => ARCHIVE.test(n)))
+    return `${names.join(', ')}: an archive; unpack it first, then drop or choose the unpacked RAF-DB folder`;
   return null;
 }
 
@@ -76,7 +78,10 @@ export function ingestDrop(dt: DataTransfer): void {
     .then((source) => {
       if (collecting !== controller) return;
       collecting = null;
-      const plain: FolderSource = source.kind === 'handles' ? { kind: 'handles', handles: source.handles, name: source.name } : { kind: 'files', files: source.files, name: source.name };
+      const plain: FolderSource =
+        source.kind === 'handles'
+          ? { kind: 'handles', handles: source.handles, name: source.name }
+          : { kind: 'files', files: source.files, name: source.name };
       ingestSource(plain, source.failed ?? [], id);
     })
     .catch((e: unknown) => {
@@ -130,7 +135,11 @@ export function cancelIngest(): void {
   useData.getState().markCancelling();
   send({ type: 'cancel', id: ing.id });
   // Any answer but progress cancels the kill, so a kill that fires is always still waiting.
-  host.killAfter(CANCEL_GRACE_MS, () => true, () => useData.getState().receive({ type: 'cancelled', id: ing.id }));
+  host.killAfter(
+    CANCEL_GRACE_MS,
+    () => true,
+    () => useData.getState().receive({ type: 'cancelled', id: ing.id }),
+  );
 }
 
 /** Reads the list of cached datasets (metadata only). */
@@ -138,7 +147,11 @@ export async function refreshDatasets(): Promise<void> {
   try {
     useData.getState().setDatasets(await listCachedDatasets());
   } catch (e) {
-    useData.getState().datasetsFailed(`the dataset cache is unavailable in this browser window (${e instanceof Error ? e.message : String(e)}); folders can still be read, but not kept`);
+    useData
+      .getState()
+      .datasetsFailed(
+        `the dataset cache is unavailable in this browser window (${e instanceof Error ? e.message : String(e)}); folders can still be read, but not kept`,
+      );
   }
 }
 

@@ -17,9 +17,10 @@ export interface IngestState {
   source: string | null;
   /** 'collecting': the page walks a dropped folder's entries before handing its files over. */
   phase: IngestPhase | 'collecting' | null;
+  /** The phase's progress (Progress without its detail: the panel words it per phase). */
   done: number;
   total: number;
-  rate: number;
+  perSecond: number | null;
   etaSeconds: number | null;
   error: string | null;
   /** The finished ingest: its key, whether the cache already held it, how long each phase took. */
@@ -53,7 +54,14 @@ const SELECTION_KEY = 'eac-lab.data-selection';
 function savedSelection(): DataSelection {
   try {
     const s = JSON.parse(globalThis.localStorage?.getItem(SELECTION_KEY) ?? 'null') as DataSelection | null;
-    if (s && s.kind === 'cached' && typeof s.key === 'string' && typeof s.name === 'string' && (s.labelFile === null || typeof s.labelFile === 'string')) return s;
+    if (
+      s &&
+      s.kind === 'cached' &&
+      typeof s.key === 'string' &&
+      typeof s.name === 'string' &&
+      (s.labelFile === null || typeof s.labelFile === 'string')
+    )
+      return s;
   } catch {
     // No storage (or a broken value): the demo.
   }
@@ -68,7 +76,19 @@ function saveSelection(s: DataSelection): void {
   }
 }
 
-const idleIngest: IngestState = { id: 0, status: 'idle', source: null, phase: null, done: 0, total: 0, rate: 0, etaSeconds: null, error: null, result: null, unopened: [] };
+const idleIngest: IngestState = {
+  id: 0,
+  status: 'idle',
+  source: null,
+  phase: null,
+  done: 0,
+  total: 0,
+  perSecond: null,
+  etaSeconds: null,
+  error: null,
+  result: null,
+  unopened: [],
+};
 
 export function isIngesting(status: IngestStatus): boolean {
   return status === 'collecting' || status === 'running' || status === 'cancelling';
@@ -120,11 +140,33 @@ export const useData = create<DataState>((set, get) => ({
     if (msg.id !== ing.id) return;
     switch (msg.type) {
       case 'progress':
-        if (ing.status === 'cancelling') set({ ingest: { ...ing, phase: msg.phase, done: msg.done, total: msg.total, rate: msg.rate, etaSeconds: msg.etaSeconds } });
-        else set({ ingest: { ...ing, status: 'running', phase: msg.phase, done: msg.done, total: msg.total, rate: msg.rate, etaSeconds: msg.etaSeconds } });
+        if (ing.status === 'cancelling')
+          set({
+            ingest: { ...ing, phase: msg.phase, done: msg.done, total: msg.total, perSecond: msg.perSecond, etaSeconds: msg.etaSeconds },
+          });
+        else
+          set({
+            ingest: {
+              ...ing,
+              status: 'running',
+              phase: msg.phase,
+              done: msg.done,
+              total: msg.total,
+              perSecond: msg.perSecond,
+              etaSeconds: msg.etaSeconds,
+            },
+          });
         break;
       case 'done': {
-        set({ ingest: { ...ing, status: 'done', phase: null, etaSeconds: null, result: { key: msg.key, fromCache: msg.fromCache, timings: msg.timings } } });
+        set({
+          ingest: {
+            ...ing,
+            status: 'done',
+            phase: null,
+            etaSeconds: null,
+            result: { key: msg.key, fromCache: msg.fromCache, timings: msg.timings },
+          },
+        });
         const others = get().datasets.filter((d) => d.key !== msg.key);
         set({ datasets: [msg.info, ...others], datasetsStatus: 'ready' });
         get().select({ kind: 'cached', key: msg.key, name: msg.info.name, labelFile: null });

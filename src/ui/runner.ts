@@ -100,7 +100,9 @@ export function startRun(): boolean {
   const weights = useWeights.getState();
   const record = weights.selected ? weights.selectedRecord : null;
   if (record && (record.arch !== settings.arch || record.width !== settings.width)) {
-    state.setErrors({ arch: `the selected weights are a ${record.arch} of width ${record.width}: choose that backbone and width, or random init` });
+    state.setErrors({
+      arch: `the selected weights are a ${record.arch} of width ${record.width}: choose that backbone and width, or random init`,
+    });
     return false;
   }
   const id = nextRunId++;
@@ -108,8 +110,13 @@ export function startRun(): boolean {
   state.setNotice(null);
   state.beginRun(id, settings, runKey);
   send({
-    type: 'start', runId: id, runKey, config: configRequestOf(settings), data: dataOptionsOf(settings, useData.getState().selected),
-    weights: weights.selected, attention: attentionOptionsOf(settings, pick.indices),
+    type: 'start',
+    runId: id,
+    runKey,
+    config: configRequestOf(settings),
+    data: dataOptionsOf(settings, useData.getState().selected),
+    weights: weights.selected,
+    attention: attentionOptionsOf(settings, pick.indices),
   });
   return true;
 }
@@ -121,7 +128,7 @@ export function resumeRun(runKey: string): boolean {
   const id = nextRunId++;
   state.beginRun(id, null, runKey);
   // The worker takes the configuration, data and weights from the run store.
-  send({ type: 'start', runId: id, runKey, resume: true, config: { arch: 'resnet18' }, data: { kind: 'demo', seed: 0, trainCount: 0, testCount: 0, noiseRate: 0, noiseSeed: 0 } });
+  send({ type: 'resume', runId: id, runKey });
   return true;
 }
 
@@ -134,7 +141,9 @@ function recoverFromDeviceLoss(): void {
   if (n >= MAX_AUTO_RESUMES) return;
   autoResumes.set(key, n + 1);
   const why = /\(([^)]*)\)/.exec(run.error ?? '')?.[1];
-  setNotice(`The GPU device was lost${why ? ` (${why})` : ''}. The lab restarted its worker with a fresh TensorFlow.js and resumed the run from the checkpoint of epoch ${run.checkpointEpoch}.`);
+  setNotice(
+    `The GPU device was lost${why ? ` (${why})` : ''}. The lab restarted its worker with a fresh TensorFlow.js and resumed the run from the checkpoint of epoch ${run.checkpointEpoch}.`,
+  );
   resumeRun(key);
 }
 
@@ -185,5 +194,10 @@ export async function refreshStoredRuns(): Promise<void> {
 /** Stored runs a reload, crash or lost device interrupted, that have a checkpoint to resume from. */
 export function resumableRuns(records: RunRecord[], live: string[], currentKey: string | null): RunRecord[] {
   const liveSet = new Set(live);
-  return records.filter((r) => r.key !== currentKey && r.checkpointEpoch !== null && (isInterrupted(r, liveSet) || (r.status === 'stopped' && r.checkpointEpoch < r.request.config.epochs)));
+  return records.filter(
+    (r) =>
+      r.key !== currentKey &&
+      r.checkpointEpoch !== null &&
+      (isInterrupted(r, liveSet) || (r.status === 'stopped' && r.checkpointEpoch < r.request.config.epochs)),
+  );
 }

@@ -5,7 +5,7 @@
 import type { Method } from '../engine/config.ts';
 import type { Arch } from '../engine/resnet.ts';
 import type { ErasingMode } from '../engine/augment.ts';
-import type { AttentionOptions, ConfigRequest, DataOptions } from '../worker/protocol.ts';
+import type { AttentionOptions, ConfigRequest, DataOptions } from '../engine/run-request.ts';
 
 export interface Settings {
   arch: Arch;
@@ -45,33 +45,170 @@ export interface FieldSpec {
 }
 
 export const FIELDS: readonly FieldSpec[] = [
-  { key: 'arch', label: 'Backbone', hint: 'ResNet-50 is the paper’s; ResNet-18 is 3× faster', group: 'model', rule: { kind: 'choice', options: [['resnet50', 'ResNet-50'], ['resnet18', 'ResNet-18']] } },
-  { key: 'width', label: 'Network width', hint: 'base channels: 64 is the real network (pretrained weights need 64)', group: 'model', rule: { kind: 'int', min: 1, max: 64 } },
-  { key: 'method', label: 'Method', hint: 'EAC adds λ·attention consistency to cross-entropy; baseline is cross-entropy only', group: 'method', rule: { kind: 'choice', options: [['eac', 'EAC'], ['baseline', 'Baseline']] } },
-  { key: 'lam', label: 'λ (consistency weight)', hint: 'weight of the flip-consistency term (paper: 5)', group: 'method', rule: { kind: 'number', min: 0, max: 1000 }, step: '0.5' },
-  { key: 'erasing', label: 'Erasing', hint: 'independent boxes on both views (official code) or the same box mirrored', group: 'method', rule: { kind: 'choice', options: [['independent', 'Independent'], ['mirrored', 'Mirrored']] } },
-  { key: 'noiseRate', label: 'Label noise rate', hint: 'share of training labels moved to another class, seeded (0: none)', group: 'noise', rule: { kind: 'number', min: 0, max: 1, maxExclusive: true }, step: '0.05' },
-  { key: 'noiseSeed', label: 'Noise seed', hint: 'the same seed flips the same labels, here and in eac', group: 'noise', rule: { kind: 'int', min: 0, max: 2 ** 31 - 1 } },
-  { key: 'epochs', label: 'Epochs', hint: 'passes over the training set (paper: 60)', group: 'training', rule: { kind: 'int', min: 1, max: 500 } },
-  { key: 'batchSize', label: 'Batch size', hint: 'images per step (paper: 32); lower it if memory runs out', group: 'training', rule: { kind: 'int', min: 1, max: 256 } },
-  { key: 'lr', label: 'Learning rate', hint: 'Adam’s initial rate, ×0.9 every epoch (paper: 1e-4 for ResNet-50)', group: 'training', rule: { kind: 'number', min: 0, max: 1, minExclusive: true }, step: '0.0001' },
-  { key: 'size', label: 'Input size (px)', hint: 'images are resized to this square (paper: 224)', group: 'training', rule: { kind: 'int', min: 32, max: 448 } },
-  { key: 'seed', label: 'Seed', hint: 'model init, shuffling, augmentation: same seed, same run', group: 'training', rule: { kind: 'int', min: 0, max: 2 ** 31 - 1 } },
-  { key: 'attentionCount', label: 'Attention samples', hint: 'training images shown in the attention panel (half with flipped labels)', group: 'training', rule: { kind: 'int', min: 1, max: 16 } },
-  { key: 'trainCount', label: 'Demo training images', hint: 'generated faces to train on', group: 'demo', rule: { kind: 'int', min: 8, max: 20000 } },
-  { key: 'testCount', label: 'Demo test images', hint: 'generated faces to test on (clean labels)', group: 'demo', rule: { kind: 'int', min: 1, max: 10000 } },
+  {
+    key: 'arch',
+    label: 'Backbone',
+    hint: 'ResNet-50 is the paper’s; ResNet-18 is 3× faster',
+    group: 'model',
+    rule: {
+      kind: 'choice',
+      options: [
+        ['resnet50', 'ResNet-50'],
+        ['resnet18', 'ResNet-18'],
+      ],
+    },
+  },
+  {
+    key: 'width',
+    label: 'Network width',
+    hint: 'base channels: 64 is the real network (pretrained weights need 64)',
+    group: 'model',
+    rule: { kind: 'int', min: 1, max: 64 },
+  },
+  {
+    key: 'method',
+    label: 'Method',
+    hint: 'EAC adds λ·attention consistency to cross-entropy; baseline is cross-entropy only',
+    group: 'method',
+    rule: {
+      kind: 'choice',
+      options: [
+        ['eac', 'EAC'],
+        ['baseline', 'Baseline'],
+      ],
+    },
+  },
+  {
+    key: 'lam',
+    label: 'λ (consistency weight)',
+    hint: 'weight of the flip-consistency term (paper: 5)',
+    group: 'method',
+    rule: { kind: 'number', min: 0, max: 1000 },
+    step: '0.5',
+  },
+  {
+    key: 'erasing',
+    label: 'Erasing',
+    hint: 'independent boxes on both views (official code) or the same box mirrored',
+    group: 'method',
+    rule: {
+      kind: 'choice',
+      options: [
+        ['independent', 'Independent'],
+        ['mirrored', 'Mirrored'],
+      ],
+    },
+  },
+  {
+    key: 'noiseRate',
+    label: 'Label noise rate',
+    hint: 'share of training labels moved to another class, seeded (0: none)',
+    group: 'noise',
+    rule: { kind: 'number', min: 0, max: 1, maxExclusive: true },
+    step: '0.05',
+  },
+  {
+    key: 'noiseSeed',
+    label: 'Noise seed',
+    hint: 'the same seed flips the same labels, here and in eac',
+    group: 'noise',
+    rule: { kind: 'int', min: 0, max: 2 ** 31 - 1 },
+  },
+  {
+    key: 'epochs',
+    label: 'Epochs',
+    hint: 'passes over the training set (paper: 60)',
+    group: 'training',
+    rule: { kind: 'int', min: 1, max: 500 },
+  },
+  {
+    key: 'batchSize',
+    label: 'Batch size',
+    hint: 'images per step (paper: 32); lower it if memory runs out',
+    group: 'training',
+    rule: { kind: 'int', min: 1, max: 256 },
+  },
+  {
+    key: 'lr',
+    label: 'Learning rate',
+    hint: 'Adam’s initial rate, ×0.9 every epoch (paper: 1e-4 for ResNet-50)',
+    group: 'training',
+    rule: { kind: 'number', min: 0, max: 1, minExclusive: true },
+    step: '0.0001',
+  },
+  {
+    key: 'size',
+    label: 'Input size (px)',
+    hint: 'images are resized to this square (paper: 224)',
+    group: 'training',
+    rule: { kind: 'int', min: 32, max: 448 },
+  },
+  {
+    key: 'seed',
+    label: 'Seed',
+    hint: 'model init, shuffling, augmentation: same seed, same run',
+    group: 'training',
+    rule: { kind: 'int', min: 0, max: 2 ** 31 - 1 },
+  },
+  {
+    key: 'attentionCount',
+    label: 'Attention samples',
+    hint: 'training images shown in the attention panel (half with flipped labels)',
+    group: 'training',
+    rule: { kind: 'int', min: 1, max: 16 },
+  },
+  {
+    key: 'trainCount',
+    label: 'Demo training images',
+    hint: 'generated faces to train on',
+    group: 'demo',
+    rule: { kind: 'int', min: 8, max: 20000 },
+  },
+  {
+    key: 'testCount',
+    label: 'Demo test images',
+    hint: 'generated faces to test on (clean labels)',
+    group: 'demo',
+    rule: { kind: 'int', min: 1, max: 10000 },
+  },
 ];
 
 /** The official recipe (../shared/docs/eac-recipe.md): ResNet-50 at 224 px, 60 epochs. */
 export const OFFICIAL_SETTINGS: Settings = {
-  arch: 'resnet50', width: 64, method: 'eac', lam: 5, noiseRate: 0.1, noiseSeed: 0, epochs: 60, batchSize: 32, lr: 1e-4, size: 224,
-  erasing: 'independent', seed: 0, trainCount: 3000, testCount: 1000, attentionCount: 8,
+  arch: 'resnet50',
+  width: 64,
+  method: 'eac',
+  lam: 5,
+  noiseRate: 0.1,
+  noiseSeed: 0,
+  epochs: 60,
+  batchSize: 32,
+  lr: 1e-4,
+  size: 224,
+  erasing: 'independent',
+  seed: 0,
+  trainCount: 3000,
+  testCount: 1000,
+  attentionCount: 8,
 };
 
 /** A demo run that finishes in minutes on a laptop GPU: a narrow ResNet-18 at 64 px on demo faces. */
 export const DEMO_SETTINGS: Settings = {
-  arch: 'resnet18', width: 8, method: 'eac', lam: 5, noiseRate: 0.2, noiseSeed: 0, epochs: 2, batchSize: 16, lr: 1e-3, size: 64,
-  erasing: 'independent', seed: 0, trainCount: 600, testCount: 200, attentionCount: 8,
+  arch: 'resnet18',
+  width: 8,
+  method: 'eac',
+  lam: 5,
+  noiseRate: 0.2,
+  noiseSeed: 0,
+  epochs: 2,
+  batchSize: 16,
+  lr: 1e-3,
+  size: 64,
+  erasing: 'independent',
+  seed: 0,
+  trainCount: 600,
+  testCount: 200,
+  attentionCount: 8,
 };
 
 /**
@@ -81,8 +218,21 @@ export const DEMO_SETTINGS: Settings = {
  * these small models and faces, 5 holds back the cross-entropy too long for 10 epochs.
  */
 export const NOISE_DEMO_SETTINGS: Settings = {
-  arch: 'resnet18', width: 16, method: 'eac', lam: 1, noiseRate: 0.2, noiseSeed: 0, epochs: 10, batchSize: 32, lr: 1e-3, size: 48,
-  erasing: 'independent', seed: 0, trainCount: 1500, testCount: 400, attentionCount: 8,
+  arch: 'resnet18',
+  width: 16,
+  method: 'eac',
+  lam: 1,
+  noiseRate: 0.2,
+  noiseSeed: 0,
+  epochs: 10,
+  batchSize: 32,
+  lr: 1e-3,
+  size: 48,
+  erasing: 'independent',
+  seed: 0,
+  trainCount: 1500,
+  testCount: 400,
+  attentionCount: 8,
 };
 
 export const PRESETS = { demo: DEMO_SETTINGS, noise: NOISE_DEMO_SETTINGS, official: OFFICIAL_SETTINGS } as const;
@@ -100,10 +250,13 @@ function ruleError(rule: Rule, text: string): string | null {
   if (rule.kind === 'choice') return rule.options.some(([v]) => v === text) ? null : `one of ${rule.options.map(([, l]) => l).join(', ')}`;
   const v = Number(text);
   if (text === '' || !Number.isFinite(v)) return 'a number';
-  if (rule.kind === 'int') return Number.isInteger(v) && v >= rule.min && v <= rule.max ? null : `a whole number from ${rule.min} to ${rule.max}`;
+  if (rule.kind === 'int')
+    return Number.isInteger(v) && v >= rule.min && v <= rule.max ? null : `a whole number from ${rule.min} to ${rule.max}`;
   const lowOk = rule.minExclusive ? v > rule.min : v >= rule.min;
   const highOk = rule.maxExclusive ? v < rule.max : v <= rule.max;
-  return lowOk && highOk ? null : `a number ${rule.minExclusive ? 'above' : 'from'} ${rule.min} ${rule.maxExclusive ? 'to below' : 'to'} ${rule.max}`;
+  return lowOk && highOk
+    ? null
+    : `a number ${rule.minExclusive ? 'above' : 'from'} ${rule.min} ${rule.maxExclusive ? 'to below' : 'to'} ${rule.max}`;
 }
 
 /** Parses and checks the form; returns the settings, or a message per invalid field. */
@@ -123,8 +276,17 @@ export function parseSettings(d: SettingsDraft): { settings: Settings; errors: n
 /** The engine configuration of a run with these settings. */
 export function configRequestOf(s: Settings): ConfigRequest {
   return {
-    arch: s.arch, width: s.width, method: s.method, lam: s.lam, epochs: s.epochs, batchSize: s.batchSize, lr: s.lr, size: s.size,
-    erasing: s.erasing, seed: s.seed, evalBatchSize: Math.max(s.batchSize, 50),
+    arch: s.arch,
+    width: s.width,
+    method: s.method,
+    lam: s.lam,
+    epochs: s.epochs,
+    batchSize: s.batchSize,
+    lr: s.lr,
+    size: s.size,
+    erasing: s.erasing,
+    seed: s.seed,
+    evalBatchSize: Math.max(s.batchSize, 50),
   };
 }
 
@@ -132,7 +294,8 @@ export function configRequestOf(s: Settings): ConfigRequest {
 export type DataSelection = { kind: 'demo' } | { kind: 'cached'; key: string; name: string; labelFile: string | null };
 
 export function dataOptionsOf(s: Settings, data: DataSelection = { kind: 'demo' }): DataOptions {
-  if (data.kind === 'cached') return { kind: 'cached', key: data.key, name: data.name, labelFile: data.labelFile, noiseRate: s.noiseRate, noiseSeed: s.noiseSeed };
+  if (data.kind === 'cached')
+    return { kind: 'cached', key: data.key, name: data.name, labelFile: data.labelFile, noiseRate: s.noiseRate, noiseSeed: s.noiseSeed };
   return { kind: 'demo', seed: 0, trainCount: s.trainCount, testCount: s.testCount, noiseRate: s.noiseRate, noiseSeed: s.noiseSeed };
 }
 
@@ -143,9 +306,20 @@ export function attentionOptionsOf(s: Settings, picked: number[] | null = null):
 /** The form's settings of a run the worker reports (e.g. a resumed run, whose settings come from the run store). */
 export function settingsOfRun(config: import('../engine/config.ts').TrainConfig, data: DataOptions, attentionCount: number): Settings {
   return {
-    arch: config.arch, width: config.width, method: config.method, lam: config.lam, noiseRate: data.noiseRate, noiseSeed: data.noiseSeed, epochs: config.epochs,
-    batchSize: config.batchSize, lr: config.lr, size: config.size, erasing: config.erasing, seed: config.seed,
-    trainCount: data.kind === 'demo' ? data.trainCount : DEMO_SETTINGS.trainCount, testCount: data.kind === 'demo' ? data.testCount : DEMO_SETTINGS.testCount,
+    arch: config.arch,
+    width: config.width,
+    method: config.method,
+    lam: config.lam,
+    noiseRate: data.noiseRate,
+    noiseSeed: data.noiseSeed,
+    epochs: config.epochs,
+    batchSize: config.batchSize,
+    lr: config.lr,
+    size: config.size,
+    erasing: config.erasing,
+    seed: config.seed,
+    trainCount: data.kind === 'demo' ? data.trainCount : DEMO_SETTINGS.trainCount,
+    testCount: data.kind === 'demo' ? data.testCount : DEMO_SETTINGS.testCount,
     attentionCount,
   };
 }
@@ -158,7 +332,8 @@ export function parseAttentionPick(text: string): { indices: number[] | null; er
   const parts = text.split(/[\s,;]+/).filter((p) => p !== '');
   if (parts.length === 0) return { indices: null, error: null };
   const nums = parts.map((p) => Number(p.replace(/^train_0*/, '').replace(/(_aligned)?\.jpg$/, '')));
-  if (nums.some((n) => !Number.isInteger(n) || n < 1)) return { indices: null, error: 'training image numbers from 1 (e.g. 5, 12, 40), or train_00005.jpg names' };
+  if (nums.some((n) => !Number.isInteger(n) || n < 1))
+    return { indices: null, error: 'training image numbers from 1 (e.g. 5, 12, 40), or train_00005.jpg names' };
   if (nums.length > 16) return { indices: null, error: 'at most 16 samples' };
   return { indices: [...new Set(nums.map((n) => n - 1))].sort((a, b) => a - b), error: null };
 }

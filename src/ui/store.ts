@@ -3,11 +3,20 @@
 // come in through `receive`, which ignores anything about a run other than the current one.
 import { useDeferredValue } from 'react';
 import { create } from 'zustand';
-import type { EpochMetrics, RunSummary, StepLog } from '../engine/trainer.ts';
+import type { EpochMetrics, RunSummary, StepLog } from '../engine/run-types.ts';
 import type { AttentionFrame, AttentionViews } from '../engine/attention.ts';
 import type { BackendAttempt, BackendName, ErrorKind, FromWorker, ProgressMessage, StartedMessage } from '../worker/protocol.ts';
 import type { RunRecord } from '../storage/run-store.ts';
-import { DEFAULT_SETTINGS, draftOf, PRESETS, settingsOfRun, type PresetName, type Settings, type SettingsDraft, type SettingsErrors } from './settings.ts';
+import {
+  DEFAULT_SETTINGS,
+  draftOf,
+  PRESETS,
+  settingsOfRun,
+  type PresetName,
+  type Settings,
+  type SettingsDraft,
+  type SettingsErrors,
+} from './settings.ts';
 
 export type RunStatus = 'idle' | 'starting' | 'data' | 'training' | 'evaluating' | 'stopping' | 'done' | 'stopped' | 'error';
 
@@ -41,6 +50,9 @@ export interface RunState {
   holding: boolean;
   /** The epoch of the last stored checkpoint (null: none yet). */
   checkpointEpoch: number | null;
+  /** The stored checkpoint's step, and whether it is within an epoch (null/false: at an epoch's end or unknown). */
+  checkpointStep: number | null;
+  checkpointPartial: boolean;
   attention: { views: AttentionViews | null; frames: AttentionFrame[] };
 }
 
@@ -91,8 +103,24 @@ export interface LabState {
 }
 
 const emptyRun = (id = 0): RunState => ({
-  id, status: 'idle', settings: null, started: null, progress: null, steps: [], epochs: [], summary: null, error: null, errorKind: null, startedAt: null,
-  runKey: null, paused: false, holding: false, checkpointEpoch: null, attention: { views: null, frames: [] },
+  id,
+  status: 'idle',
+  settings: null,
+  started: null,
+  progress: null,
+  steps: [],
+  epochs: [],
+  summary: null,
+  error: null,
+  errorKind: null,
+  startedAt: null,
+  runKey: null,
+  paused: false,
+  holding: false,
+  checkpointEpoch: null,
+  checkpointStep: null,
+  checkpointPartial: false,
+  attention: { views: null, frames: [] },
 });
 
 const pendingBackend: BackendState = { status: 'pending', name: null, adapter: null, reason: null, attempts: [], versions: {} };
@@ -102,7 +130,7 @@ export function isRunning(status: RunStatus): boolean {
 }
 
 /** `next`, or `prev` when both are empty: a new empty array would redraw every chart for nothing. */
-const sameIfEmpty = <T,>(next: T[], prev: T[]): T[] => (next.length === 0 && prev.length === 0 ? prev : next);
+const sameIfEmpty = <T>(next: T[], prev: T[]): T[] => (next.length === 0 && prev.length === 0 ? prev : next);
 
 /** The run after one worker message (pure; exported for tests). */
 export function reduceRun(run: RunState, msg: FromWorker): RunState {
@@ -114,22 +142,40 @@ export function reduceRun(run: RunState, msg: FromWorker): RunState {
       // Sent again when the worker restarts the run on another backend: start over (a resumed
       // run starts from its stored history).
       return {
-        ...run, started, steps: sameIfEmpty(msg.history.steps, run.steps), epochs: sameIfEmpty(msg.history.epochs, run.epochs), progress: null, status: stopping ? 'stopping' : 'starting', runKey: msg.runKey,
-        checkpointEpoch: msg.resumedFrom > 0 ? msg.resumedFrom : null, attention: { views: null, frames: [] },
+        ...run,
+        started,
+        steps: sameIfEmpty(msg.history.steps, run.steps),
+        epochs: sameIfEmpty(msg.history.epochs, run.epochs),
+        progress: null,
+        status: stopping ? 'stopping' : 'starting',
+        runKey: msg.runKey,
+        checkpointEpoch: msg.resumedFrom > 0 ? msg.resumedFrom : null,
+        checkpointStep: null,
+        checkpointPartial: false,
+        attention: { views: null, frames: [] },
       };
     }
     case 'attention-views':
       return { ...run, attention: { views: msg.views, frames: [] } };
     case 'attention': {
-      const frames = run.attention.frames.filter((f) => f.epoch !== msg.frame.epoch).concat([msg.frame]).sort((a, b) => a.epoch - b.epoch);
+      const frames = run.attention.frames
+        .filter((f) => f.epoch !== msg.frame.epoch)
+        .concat([msg.frame])
+        .sort((a, b) => a.epoch - b.epoch);
       return { ...run, attention: { ...run.attention, frames } };
     }
     case 'checkpoint':
-      return { ...run, checkpointEpoch: msg.epoch };
+      return { ...run, checkpointEpoch: msg.epoch, checkpointStep: msg.step, checkpointPartial: msg.partial };
     case 'paused':
       return { ...run, paused: msg.paused, holding: msg.holding };
     case 'progress': {
-      const status: RunStatus = stopping ? 'stopping' : msg.phase === 'data' ? 'data' : msg.phase === 'evaluate' ? 'evaluating' : 'training';
+      const status: RunStatus = stopping
+        ? 'stopping'
+        : msg.phase === 'data'
+          ? 'data'
+          : msg.phase === 'evaluate'
+            ? 'evaluating'
+            : 'training';
       return { ...run, status, progress: msg };
     }
     case 'step':
@@ -139,14 +185,30 @@ export function reduceRun(run: RunState, msg: FromWorker): RunState {
     case 'done':
       return { ...run, summary: msg.summary, status: msg.summary.stoppedBy === 'cancelled' ? 'stopped' : 'done' };
     case 'error':
-      return { ...run, error: msg.message, errorKind: msg.kind ?? 'other', status: 'error', paused: false, checkpointEpoch: msg.checkpointEpoch ?? run.checkpointEpoch };
+      return {
+        ...run,
+        error: msg.message,
+        errorKind: msg.kind ?? 'other',
+        status: 'error',
+        paused: false,
+        checkpointEpoch: msg.checkpointEpoch ?? run.checkpointEpoch,
+      };
   }
 }
 
 /** The store's fields a worker message changes (pure). */
 function applyMessage(s: LabState, msg: FromWorker): Partial<LabState> {
   if (msg.type === 'backend') {
-    return { backend: { status: 'ready', name: msg.name, adapter: msg.adapter, reason: msg.reason, attempts: msg.attempts, versions: msg.versions } };
+    return {
+      backend: {
+        status: 'ready',
+        name: msg.name,
+        adapter: msg.adapter,
+        reason: msg.reason,
+        attempts: msg.attempts,
+        versions: msg.versions,
+      },
+    };
   }
   if (msg.type === 'error' && msg.runId === null) {
     return { workerError: msg.message, backend: { ...s.backend, status: s.backend.status === 'pending' ? 'failed' : s.backend.status } };
@@ -194,7 +256,8 @@ export const useLab = create<LabState>()((set, get) => ({
   applyPreset: (name) => set({ draft: draftOf(PRESETS[name]), errors: {} }),
   setDraft: (key, value) => set((s) => ({ draft: { ...s.draft, [key]: value }, errors: { ...s.errors, [key]: undefined } })),
   setErrors: (errors) => set({ errors }),
-  beginRun: (id, settings, runKey) => set({ run: { ...emptyRun(id), status: 'starting', settings, startedAt: Date.now(), runKey }, errors: {}, viewing: null }),
+  beginRun: (id, settings, runKey) =>
+    set({ run: { ...emptyRun(id), status: 'starting', settings, startedAt: Date.now(), runKey }, errors: {}, viewing: null }),
   markPaused: (paused) => set((s) => (isRunning(s.run.status) ? { run: { ...s.run, paused, holding: paused && s.run.holding } } : {})),
   markStopping: () => set((s) => (isRunning(s.run.status) ? { run: { ...s.run, status: 'stopping' } } : {})),
   markKilled: (message) => set((s) => ({ run: { ...s.run, status: 'stopped', error: message } })),

@@ -37,9 +37,16 @@ function report(): void {
 }
 
 /** Runs `fn` once the store's list has been read (after the code that reads it has restored its own choice). */
-function whenListed<S>(store: { getState(): S; subscribe(fn: (s: S) => void): () => void }, listed: (s: S) => boolean, fn: () => void): void {
+function whenListed<S>(
+  store: { getState(): S; subscribe(fn: (s: S) => void): () => void },
+  listed: (s: S) => boolean,
+  fn: () => void,
+): void {
   const go = (): void => void setTimeout(fn, 0);
-  if (listed(store.getState())) return go();
+  if (listed(store.getState())) {
+    go();
+    return;
+  }
   const stop = store.subscribe((s) => {
     if (!listed(s)) return;
     stop();
@@ -53,36 +60,49 @@ function applyData(want: UrlData): void {
     return;
   }
   pending.data = want;
-  whenListed(useData, (s) => s.datasetsStatus !== 'loading', () => {
-    pending.data = null;
-    const { datasets, datasetsStatus, select } = useData.getState();
-    const info = datasets.find((d) => d.key === want.key);
-    if (!info) {
-      problems.push(datasetsStatus === 'ready' ? `the dataset ${want.key} is not in this browser's cache (add its folder in step 1; the demo is selected)` : `the dataset cache cannot be read here`);
-      select({ kind: 'demo' });
-    } else {
-      let labelFile = want.labelFile;
-      if (labelFile && !info.labelFiles.some((l) => l.file === labelFile)) {
-        problems.push(`${info.name} has no label file ${labelFile} (the clean labels are selected)`);
-        labelFile = null;
+  whenListed(
+    useData,
+    (s) => s.datasetsStatus !== 'loading',
+    () => {
+      pending.data = null;
+      const { datasets, datasetsStatus, select } = useData.getState();
+      const info = datasets.find((d) => d.key === want.key);
+      if (!info) {
+        problems.push(
+          datasetsStatus === 'ready'
+            ? `the dataset ${want.key} is not in this browser's cache (add its folder in step 1; the demo is selected)`
+            : `the dataset cache cannot be read here`,
+        );
+        select({ kind: 'demo' });
+      } else {
+        let labelFile = want.labelFile;
+        if (labelFile && !info.labelFiles.some((l) => l.file === labelFile)) {
+          problems.push(`${info.name} has no label file ${labelFile} (the clean labels are selected)`);
+          labelFile = null;
+        }
+        select({ kind: 'cached', key: info.key, name: info.name, labelFile });
       }
-      select({ kind: 'cached', key: info.key, name: info.name, labelFile });
-    }
-    report();
-    writeUrl();
-  });
+      report();
+      writeUrl();
+    },
+  );
 }
 
 function applyWeights(want: string | null): void {
   pending.weights = want;
-  whenListed(useWeights, (s) => s.listStatus !== 'loading', () => {
-    pending.weights = undefined;
-    const { records } = useWeights.getState();
-    if (want && !records.some((r) => r.key === want)) problems.push(`the weights ${want} are not in this browser's cache (import the file in step 2; random init is selected)`);
-    selectWeights(want && records.some((r) => r.key === want) ? want : null);
-    report();
-    writeUrl();
-  });
+  whenListed(
+    useWeights,
+    (s) => s.listStatus !== 'loading',
+    () => {
+      pending.weights = undefined;
+      const { records } = useWeights.getState();
+      if (want && !records.some((r) => r.key === want))
+        problems.push(`the weights ${want} are not in this browser's cache (import the file in step 2; random init is selected)`);
+      selectWeights(want && records.some((r) => r.key === want) ? want : null);
+      report();
+      writeUrl();
+    },
+  );
 }
 
 let installed = false;

@@ -3,7 +3,11 @@
 // cache operations (list, rename, delete, storage estimate, persistence) on the page directly.
 // Components call these functions; they never touch the worker or IndexedDB themselves.
 import {
-  deleteCachedWeights, listCachedWeights, renameCachedWeights, requestPersistentStorage, storageStatus,
+  deleteCachedWeights,
+  listCachedWeights,
+  renameCachedWeights,
+  requestPersistentStorage,
+  storageStatus,
 } from '../storage/weights-records.ts';
 import type { FromWeightsWorker, ToWeightsWorker } from '../worker/weights-protocol.ts';
 import { isImporting, useWeights } from './weights-store.ts';
@@ -109,7 +113,7 @@ export function importWeights(file: File): boolean {
 export function cancelImport(): void {
   const state = useWeights.getState();
   const imp = state.importing;
-  if (!imp || imp.status !== 'running') return;
+  if (imp?.status !== 'running') return;
   state.markCancelling();
   send({ type: 'cancel', id: imp.id });
   host.killAfter(

@@ -8,8 +8,9 @@ import { create } from 'zustand';
 import type { Arch } from '../engine/resnet.ts';
 import type { KeyReport } from '../weights/keymap.ts';
 import type { StorageStatus, WeightsRecord } from '../storage/weights-records.ts';
-import type { WeightsChoice } from '../worker/protocol.ts';
-import type { FromWeightsWorker, ImportErrorKind, ImportStage } from '../worker/weights-protocol.ts';
+import type { WeightsChoice } from '../engine/run-request.ts';
+import type { FromWeightsWorker } from '../worker/weights-protocol.ts';
+import type { ImportErrorKind, ImportStage } from '../storage/import-stages.ts';
 
 export type ImportStatus = 'running' | 'cancelling' | 'done' | 'cancelled' | 'error';
 
@@ -19,8 +20,9 @@ export interface ImportState {
   size: number;
   status: ImportStatus;
   stage: ImportStage;
-  loaded: number;
-  bytesPerSecond: number | null;
+  /** Bytes read so far. */
+  done: number;
+  perSecond: number | null;
   etaSeconds: number | null;
   startedAt: number;
   /** After 'done'. */
@@ -72,11 +74,19 @@ export function reduceImport(cur: ImportState | null, msg: FromWeightsWorker): I
   if (!cur || msg.id !== cur.id || (cur.status !== 'running' && cur.status !== 'cancelling')) return cur;
   switch (msg.type) {
     case 'progress':
-      return { ...cur, stage: msg.stage, loaded: msg.loaded, bytesPerSecond: msg.bytesPerSecond ?? cur.bytesPerSecond, etaSeconds: msg.etaSeconds };
+      return { ...cur, stage: msg.stage, done: msg.done, perSecond: msg.perSecond ?? cur.perSecond, etaSeconds: msg.etaSeconds };
     case 'done':
       return {
-        ...cur, status: 'done', loaded: cur.size, etaSeconds: null, record: msg.record, cached: msg.cached, report: msg.report,
-        totalMs: msg.totalMs, timings: msg.timings, peakHeapBytes: msg.peakHeapBytes,
+        ...cur,
+        status: 'done',
+        done: cur.size,
+        etaSeconds: null,
+        record: msg.record,
+        cached: msg.cached,
+        report: msg.report,
+        totalMs: msg.totalMs,
+        timings: msg.timings,
+        peakHeapBytes: msg.peakHeapBytes,
       };
     case 'cancelled':
       return { ...cur, status: 'cancelled' };
@@ -97,22 +107,36 @@ export const useWeights = create<WeightsState>()((set) => ({
   setRecords: (records) =>
     set((s) => {
       // A selection whose record is gone (deleted, evicted) falls back to random init.
-      const rec = s.selected ? records.find((r) => r.key === s.selected!.key) ?? null : null;
+      const rec = s.selected ? (records.find((r) => r.key === s.selected!.key) ?? null) : null;
       return { records, listStatus: 'ready', selectedRecord: rec, selected: choiceOf(rec) };
     }),
   setListError: (message) => set({ listStatus: 'error', cacheError: message }),
   setCacheError: (message) => set({ cacheError: message }),
   select: (key) =>
     set((s) => {
-      const rec = key === null ? null : s.records.find((r) => r.key === key) ?? null;
+      const rec = key === null ? null : (s.records.find((r) => r.key === key) ?? null);
       return { selectedRecord: rec, selected: choiceOf(rec) };
     }),
   setExpectArch: (expectArch) => set({ expectArch }),
   beginImport: (id, file) =>
     set({
       importing: {
-        id, fileName: file.name, size: file.size, status: 'running', stage: 'read', loaded: 0, bytesPerSecond: null, etaSeconds: null,
-        startedAt: Date.now(), record: null, cached: false, report: null, totalMs: null, timings: {}, peakHeapBytes: null, error: null,
+        id,
+        fileName: file.name,
+        size: file.size,
+        status: 'running',
+        stage: 'read',
+        done: 0,
+        perSecond: null,
+        etaSeconds: null,
+        startedAt: Date.now(),
+        record: null,
+        cached: false,
+        report: null,
+        totalMs: null,
+        timings: {},
+        peakHeapBytes: null,
+        error: null,
       },
     }),
   markCancelling: () => set((s) => (s.importing?.status === 'running' ? { importing: { ...s.importing, status: 'cancelling' } } : {})),

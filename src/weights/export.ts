@@ -15,7 +15,12 @@ export function officialKey(name: string): string {
   throw new Error(`no official key for ${name}`);
 }
 
-export function exportModelSafetensors(arch: Arch, width: number, values: Map<string, Float32Array>, metadata: Record<string, string> = {}): Uint8Array {
+export function exportModelSafetensors(
+  arch: Arch,
+  width: number,
+  values: Map<string, Float32Array>,
+  metadata: Record<string, string> = {},
+): Uint8Array {
   const spec = describeResNet({ arch, width, numClasses: 7 });
   const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
   for (const p of listParams(spec)) {

@@ -6,9 +6,9 @@
 // nn.Linear does (uniform ±1/sqrt(fan_in)) from a seeded Rng.
 import { describeResNet, initialValue, listParams, type Arch, type ParamInfo, type ResNetSpec } from '../engine/resnet-layout.ts';
 import { Rng } from '../engine/rng.ts';
-import { NUM_CLASSES } from '../data/types.ts';
+import { NUM_CLASSES } from '../engine/dataset.ts';
 import { layoutDiffers, torchToEngine } from './torch-layout.ts';
-import { tensorToFloat32, type WeightTensor } from './read.ts';
+import { clip, tensorToFloat32, type WeightTensor } from './tensor.ts';
 
 export type DetectedArch = 'resnet50-caffe' | 'resnet50-torchvision' | 'resnet18';
 /** The VGGFace2 ResNet-50's identity head. */
@@ -125,18 +125,45 @@ function analyse(tensors: Map<string, WeightTensor>, opts: MapOptions): Analysis
   const headClasses = fc && fc.length === 2 ? fc[0] : null;
   const base = {
     keyStyle: (official ? 'official-eac' : 'backbone') as KeyReport['keyStyle'],
-    strippedPrefix, headClasses, notes,
+    strippedPrefix,
+    headClasses,
+    notes,
   };
-  if (!conv1 || conv1.length !== 4 || conv1[1] !== 3) {
+  if (conv1?.length !== 4 || conv1[1] !== 3) {
     return {
       report: {
-        ...base, arch: null, width: null, keyStyle: null, head: 'initialised', archReason: 'no conv1.weight (or features.0.weight) of shape [C, 3, k, k]: not a ResNet state_dict',
-        missing: [], unexpected: [], mismatched: [],
+        ...base,
+        arch: null,
+        width: null,
+        keyStyle: null,
+        head: 'initialised',
+        archReason: 'no conv1.weight (or features.0.weight) of shape [C, 3, k, k]: not a ResNet state_dict',
+        missing: [],
+        unexpected: [],
+        mismatched: [],
       },
-      spec: null, byEngineKey,
+      spec: null,
+      byEngineKey,
     };
   }
   const width = conv1[0];
+  if (!(width >= 1) || conv1[2] < 1 || conv1[3] < 1) {
+    return {
+      report: {
+        ...base,
+        arch: null,
+        width: null,
+        keyStyle: null,
+        head: 'initialised',
+        archReason: `conv1.weight has shape [${conv1.join(', ')}]: a degenerate model (no channels or an empty kernel)`,
+        missing: [],
+        unexpected: [],
+        mismatched: [],
+      },
+      spec: null,
+      byEngineKey,
+    };
+  }
   const detected: Arch = byEngineKey.has('layer1.0.conv3.weight') ? 'resnet50' : 'resnet18';
   const arch: Arch = opts.arch ?? detected;
   let detectedArch: DetectedArch;
@@ -161,7 +188,9 @@ function analyse(tensors: Map<string, WeightTensor>, opts: MapOptions): Analysis
     } else {
       detectedArch = 'resnet50-torchvision';
       archReason = 'a ResNet-50 state_dict without an 8631-way VGGFace2 head (the keys and shapes of both layouts are the same)';
-      notes.push("layout differs: the engine's ResNet-50 is the Caffe layout (stride on the first 1×1 conv of a block); torchvision puts it on the 3×3 conv. The weights load, but the network computes differently from the one they were trained in.");
+      notes.push(
+        "layout differs: the engine's ResNet-50 is the Caffe layout (stride on the first 1×1 conv of a block); torchvision puts it on the 3×3 conv. The weights load, but the network computes differently from the one they were trained in.",
+      );
     }
     if (opts.arch && opts.arch !== detected) archReason = `--arch ${opts.arch}`;
   }
@@ -176,15 +205,18 @@ function analyse(tensors: Map<string, WeightTensor>, opts: MapOptions): Analysis
   const headIn = fc && fc.length === 2 ? fc[1] : null;
   let head: KeyReport['head'] = 'initialised';
   if (headClasses === NUM_CLASSES && fcB !== undefined) head = 'loaded';
-  if (headClasses !== null && headClasses !== NUM_CLASSES) notes.push(`the file's ${headClasses}-way head (fc) is dropped; a ${NUM_CLASSES}-class head is initialised`);
+  if (headClasses !== null && headClasses !== NUM_CLASSES)
+    notes.push(`the file's ${headClasses}-way head (fc) is dropped; a ${NUM_CLASSES}-class head is initialised`);
   else if (headClasses === null) notes.push(`the file has no head (fc): a ${NUM_CLASSES}-class head is initialised`);
-  if (headIn !== null && headIn !== spec.featureChannels) mismatched.push({ name: fcW!, shape: fc!, expected: [headClasses ?? NUM_CLASSES, spec.featureChannels] });
+  if (headIn !== null && headIn !== spec.featureChannels)
+    mismatched.push({ name: fcW!, shape: fc!, expected: [headClasses ?? NUM_CLASSES, spec.featureChannels] });
   for (const p of params) {
     if (p.kind === 'fc.weight' || p.kind === 'fc.bias') {
       if (head === 'loaded') {
         const s = shapeOf(p.name)!;
         const e = torchShape(p);
-        if (s.join('x') !== e.join('x') && !mismatched.some((m) => m.name === byEngineKey.get(p.name))) mismatched.push({ name: byEngineKey.get(p.name)!, shape: s, expected: e });
+        if (s.join('x') !== e.join('x') && !mismatched.some((m) => m.name === byEngineKey.get(p.name)))
+          mismatched.push({ name: byEngineKey.get(p.name)!, shape: s, expected: e });
       }
       continue;
     }
@@ -201,7 +233,8 @@ function analyse(tensors: Map<string, WeightTensor>, opts: MapOptions): Analysis
   for (const [e, f] of byEngineKey) if (!known.has(e)) unexpected.push(f);
   return {
     report: { ...base, arch: detectedArch, width, archReason, head, missing, unexpected, mismatched },
-    spec, byEngineKey,
+    spec,
+    byEngineKey,
   };
 }
 
@@ -231,7 +264,12 @@ export function mapWeights(tensors: Map<string, WeightTensor>, opts: MapOptions 
   if (report.missing.length || report.mismatched.length) {
     const parts = [
       report.missing.length ? `missing ${list(report.missing)}` : '',
-      report.mismatched.length ? `mis-shaped ${list(report.mismatched.map((m) => `${m.name} [${m.shape.join(', ')}] (expected [${m.expected.join(', ')}])`), 3)}` : '',
+      report.mismatched.length
+        ? `mis-shaped ${list(
+            report.mismatched.map((m) => `${m.name} [${m.shape.join(', ')}] (expected [${m.expected.join(', ')}])`),
+            3,
+          )}`
+        : '',
     ];
     throw new WeightsRefusedError(`weights do not fit ${what}: ${parts.filter(Boolean).join('; ')}`);
   }
@@ -247,11 +285,38 @@ export function mapWeights(tensors: Map<string, WeightTensor>, opts: MapOptions 
     }
     const key = byEngineKey.get(p.name)!;
     const t = tensors.get(key)!;
-    values.set(p.name, ownedEngineValues(p.name, t, scratch));
+    values.set(
+      p.name,
+      ownedEngineValues(p.name, t, scratch, (src) => checkValues(key, p.kind, src)),
+    );
     if (opts.release) tensors.delete(key);
   }
   if (opts.release) tensors.clear();
   return { spec, values, report };
+}
+
+/**
+ * Refuses values a trained network never holds and that would only surface later as NaN logits
+ * or a "diverged" run: NaN/±Inf anywhere, a negative BatchNorm running variance (its square root
+ * is taken), and an empty tensor. Names the file's key; indices are in the file's (PyTorch) order.
+ */
+function checkValues(fileKey: string, kind: ParamInfo['kind'], v: Float32Array): void {
+  const name = clip(fileKey);
+  if (v.length === 0) throw new WeightsRefusedError(`weights: ${name} is empty (a degenerate shape)`);
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i];
+    if (!Number.isFinite(x))
+      throw new WeightsRefusedError(
+        `weights: ${name} holds a non-finite value (${x} at index ${i} of ${v.length}): a diverged or corrupt checkpoint`,
+      );
+  }
+  if (kind === 'bn.running_var') {
+    for (let i = 0; i < v.length; i++)
+      if (v[i] < 0)
+        throw new WeightsRefusedError(
+          `weights: ${name} holds a negative running variance (${v[i]} at index ${i} of ${v.length}): BatchNorm variances are never below 0`,
+        );
+  }
 }
 
 /**
@@ -261,11 +326,17 @@ export function mapWeights(tensors: Map<string, WeightTensor>, opts: MapOptions 
  * where that needs a copy (unaligned or big-endian bytes), into one reused scratch buffer rather
  * than a new array each (garbage until the next collection).
  */
-function ownedEngineValues(name: string, t: WeightTensor, scratch: { buffer: ArrayBuffer }): Float32Array {
+function ownedEngineValues(
+  name: string,
+  t: WeightTensor,
+  scratch: { buffer: ArrayBuffer },
+  check: (fileOrder: Float32Array) => void,
+): Float32Array {
   const transposed = layoutDiffers(name, t.shape);
   const bytes = 4 * t.shape.reduce((a, b) => a * b, 1);
   if (transposed && t.dtype === 'float32' && scratch.buffer.byteLength < bytes) scratch.buffer = new ArrayBuffer(bytes);
   const src = tensorToFloat32(t, transposed ? scratch.buffer : undefined);
+  check(src);
   const data = torchToEngine(name, src, t.shape).data;
   if (data !== src) return data;
   return data.buffer === scratch.buffer || data.byteLength !== data.buffer.byteLength ? data.slice() : data;

@@ -39,7 +39,11 @@ export class PyDict {
 
 /** numpy dtype: kind f/i/u/b, item size in bytes, byte order '<' '>' '|'. */
 export class NpDType {
-  constructor(public kind: string, public itemSize: number, public order: string) {}
+  constructor(
+    public kind: string,
+    public itemSize: number,
+    public order: string,
+  ) {}
   get str(): string {
     return `${this.order}${this.kind}${this.itemSize}`;
   }
@@ -55,26 +59,54 @@ export class NdArray {
 
 /** A torch storage named by a persistent id ('storage', torch.FloatStorage, key, location, numel). */
 export class StorageRef {
-  constructor(readonly storageType: string, readonly key: string, readonly location: string, readonly numel: number) {}
+  constructor(
+    readonly storageType: string,
+    readonly key: string,
+    readonly location: string,
+    readonly numel: number,
+  ) {}
 }
 
 /** A tensor view of a storage (torch._utils._rebuild_tensor_v2). Offsets and strides in elements. */
 export class TensorRef {
-  constructor(readonly storage: StorageRef, readonly offset: number, readonly size: number[], readonly stride: number[]) {}
+  constructor(
+    readonly storage: StorageRef,
+    readonly offset: number,
+    readonly size: number[],
+    readonly stride: number[],
+  ) {}
 }
 
 /** A whitelisted global (callable) on the stack. */
 export class GlobalRef {
-  constructor(readonly module: string, readonly name: string) {}
+  constructor(
+    readonly module: string,
+    readonly name: string,
+  ) {}
   get full(): string {
     return `${this.module}.${this.name}`;
   }
 }
 
 export type PyValue =
-  | null | boolean | number | bigint | string | Uint8Array
-  | Str8 | LazyUnicode | PyTuple | PyValue[] | PyDict | Set<DictKey>
-  | NdArray | NpDType | StorageRef | TensorRef | GlobalRef | { scalar: number | bigint };
+  | null
+  | boolean
+  | number
+  | bigint
+  | string
+  | Uint8Array
+  | Str8
+  | LazyUnicode
+  | PyTuple
+  | PyValue[]
+  | PyDict
+  | Set<DictKey>
+  | NdArray
+  | NpDType
+  | StorageRef
+  | TensorRef
+  | GlobalRef
+  | { scalar: number | bigint };
 
 const MARK = Symbol('mark');
 type StackItem = PyValue | typeof MARK;
@@ -83,14 +115,38 @@ const MAX_STACK = 1 << 20;
 const MAX_MEMO = 1 << 22;
 const MAX_MARKS = 10_000;
 const MAX_LONG_BYTES = 4096;
+/** Digits of a protocol-0 INT/LONG: Python's own limit on int ↔ str conversion (sys.int_info). */
+const MAX_INT_DIGITS = 4300;
+/** A GLOBAL/INST module or name line, a FLOAT line, a PUT/GET index line, a PERSID line. */
+const MAX_NAME_LINE = 1024;
+const MAX_FLOAT_LINE = 64;
+const MAX_INDEX_LINE = 20;
+/** A dict key built from a tuple, in characters (real state_dict keys are strings of < 200). */
+const MAX_KEY_CHARS = 4096;
+/**
+ * What the interpreter may materialise beyond the file's own bytes (copies made by
+ * _codecs.encode/bytes, protocol-0 strings, text keys): a multiple of the pickle's size, so that
+ * a value stored once and fetched from the memo many times cannot cost more than the file holds.
+ */
+const WORK_FACTOR = 4;
+const WORK_FLOOR = 16 * 1024 * 1024;
 /** Strings and unicode longer than this are kept lazily. */
 const LAZY_UNICODE = 4096;
 
 export const NUMPY_MODULES = ['numpy.core.multiarray', 'numpy._core.multiarray', 'numpy.core.numeric', 'numpy._core.numeric', 'numpy'];
-export const TORCH_STORAGES: Record<string, string> = {
-  FloatStorage: 'float32', DoubleStorage: 'float64', HalfStorage: 'float16', BFloat16Storage: 'bfloat16',
-  LongStorage: 'int64', IntStorage: 'int32', ShortStorage: 'int16', CharStorage: 'int8', ByteStorage: 'uint8', BoolStorage: 'bool',
-};
+/** Storage class → dtype. A Map: a name from a file ("constructor", "__proto__") finds only these. */
+export const TORCH_STORAGES: ReadonlyMap<string, string> = new Map([
+  ['FloatStorage', 'float32'],
+  ['DoubleStorage', 'float64'],
+  ['HalfStorage', 'float16'],
+  ['BFloat16Storage', 'bfloat16'],
+  ['LongStorage', 'int64'],
+  ['IntStorage', 'int32'],
+  ['ShortStorage', 'int16'],
+  ['CharStorage', 'int8'],
+  ['ByteStorage', 'uint8'],
+  ['BoolStorage', 'bool'],
+]);
 
 /** The globals a weight pickle may name; everything else is refused. */
 function whitelisted(module: string, name: string): boolean {
@@ -120,7 +176,7 @@ function whitelisted(module: string, name: string): boolean {
     case 'torch.Size':
       return true;
   }
-  return module === 'torch' && name in TORCH_STORAGES;
+  return module === 'torch' && TORCH_STORAGES.has(name);
 }
 
 export function refusedMessage(full: string): string {
@@ -132,8 +188,22 @@ export interface UnpickleOptions {
   persistentLoad?: (pid: PyValue) => PyValue;
 }
 
+/** The budget of the running unpickle (one at a time: unpickle is synchronous). */
+let work = { left: Infinity, limit: 0 };
+
+function spend(n: number, what: string): void {
+  work.left -= n;
+  if (work.left < 0)
+    throw new PickleError(`${what}: the pickle builds more than ${WORK_FACTOR}× its own size in copies (${work.limit} bytes); refused`);
+}
+
 export function latin1(b: Uint8Array): string {
   let s = '';
+  // Short lines (GLOBAL names) one by one: spreading a small subarray costs more than the line.
+  if (b.length <= 64) {
+    for (let i = 0; i < b.length; i++) s += String.fromCharCode(b[i]);
+    return s;
+  }
   for (let i = 0; i < b.length; i += 8192) s += String.fromCharCode(...b.subarray(i, Math.min(b.length, i + 8192)));
   return s;
 }
@@ -176,8 +246,35 @@ export function describe(v: unknown): string {
 
 function dictKey(v: PyValue): DictKey {
   if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return v;
-  if (v instanceof Str8 || v instanceof LazyUnicode) return v.text();
-  if (v instanceof PyTuple) return `(${v.items.map((x) => String(dictKey(x))).join(', ')})`;
+  if (v instanceof Str8 || v instanceof LazyUnicode) {
+    const size = v instanceof Str8 ? v.bytes.length : v.utf8.length;
+    if (size > MAX_KEY_CHARS * 4) throw new PickleError(`a dict key of ${size} bytes (more than ${MAX_KEY_CHARS} characters)`);
+    spend(size, 'a dict key');
+    return v.text();
+  }
+  if (v instanceof PyTuple) {
+    // Tuples shared through the memo nest without limit ((t, t), ((t, t), (t, t)), …): the key's
+    // text is built with a bound on its length, so each use costs at most that.
+    const parts: string[] = [];
+    let chars = 0;
+    const add = (s: string) => {
+      chars += s.length;
+      if (chars > MAX_KEY_CHARS) throw new PickleError(`a dict key built from nested tuples runs past ${MAX_KEY_CHARS} characters`);
+      parts.push(s);
+    };
+    const walk = (x: PyValue) => {
+      if (!(x instanceof PyTuple)) return add(String(dictKey(x)));
+      add('(');
+      x.items.forEach((item, i) => {
+        if (i) add(', ');
+        walk(item);
+      });
+      add(')');
+    };
+    walk(v);
+    spend(chars, 'a dict key');
+    return parts.join('');
+  }
   throw new PickleError(`a dict key of type ${describe(v)}`);
 }
 
@@ -197,31 +294,49 @@ function seqOf(v: PyValue, what: string): PyValue[] {
 function bytesOf(v: PyValue, what: string): Uint8Array {
   if (v instanceof Uint8Array) return v;
   if (v instanceof Str8) return v.bytes;
-  if (v instanceof LazyUnicode) return utf8ToLatin1(v.utf8);
-  if (typeof v === 'string') return utf8ToLatin1(new TextEncoder().encode(v));
+  if (v instanceof LazyUnicode) return (spend(v.utf8.length, what), utf8ToLatin1(v.utf8));
+  if (typeof v === 'string') return (spend(3 * v.length, what), utf8ToLatin1(new TextEncoder().encode(v)));
   throw new PickleError(`${what}: expected bytes, got ${describe(v)}`);
 }
 
 function shapeOf(v: PyValue, what: string): number[] {
   const s = seqOf(v, what).map((d) => intOf(d, what));
-  if (s.length > 32 || s.some((d) => d < 0)) throw new PickleError(`${what}: bad shape [${s.join(', ')}]`);
+  if (s.length > 32 || s.some((d) => d < 0))
+    throw new PickleError(`${what}: bad shape [${s.slice(0, 8).join(', ')}${s.length > 8 ? ', …' : ''}]`);
   return s;
 }
 
+const NUMPY_NAMES = new Map([
+  ['float16', 'f2'],
+  ['float32', 'f4'],
+  ['float64', 'f8'],
+  ['int8', 'i1'],
+  ['int16', 'i2'],
+  ['int32', 'i4'],
+  ['int64', 'i8'],
+  ['uint8', 'u1'],
+  ['uint16', 'u2'],
+  ['uint32', 'u4'],
+  ['uint64', 'u8'],
+  ['bool', 'b1'],
+  ['half', 'f2'],
+  ['single', 'f4'],
+  ['double', 'f8'],
+]);
+
 /** numpy dtype from its descriptor string ('f4', '<f8', 'i8', 'b1', 'float32', …). */
 export function parseNpDType(desc: string): NpDType {
-  const names: Record<string, string> = { float16: 'f2', float32: 'f4', float64: 'f8', int8: 'i1', int16: 'i2', int32: 'i4', int64: 'i8', uint8: 'u1', uint16: 'u2', uint32: 'u4', uint64: 'u8', bool: 'b1', half: 'f2', single: 'f4', double: 'f8' };
-  let d = names[desc] ?? desc;
+  let d = NUMPY_NAMES.get(desc) ?? desc;
   let order = '|';
   if ('<>|='.includes(d[0] ?? '')) {
     order = d[0] === '=' ? '<' : d[0];
     d = d.slice(1);
   }
   const m = /^([fiub])(\d+)$/.exec(d);
-  if (!m) throw new PickleError(`unsupported numpy dtype ${JSON.stringify(desc)}`);
+  if (!m) throw new PickleError(`unsupported numpy dtype ${JSON.stringify(desc.slice(0, 40))}`);
   const size = Number(m[2]);
   const ok = { f: [2, 4, 8], i: [1, 2, 4, 8], u: [1, 2, 4, 8], b: [1] }[m[1] as 'f' | 'i' | 'u' | 'b'];
-  if (!ok.includes(size)) throw new PickleError(`unsupported numpy dtype ${JSON.stringify(desc)}`);
+  if (!ok.includes(size)) throw new PickleError(`unsupported numpy dtype ${JSON.stringify(desc.slice(0, 40))}`);
   if (order === '|' && size > 1) order = '<';
   return new NpDType(m[1], size, order);
 }
@@ -232,24 +347,26 @@ function call(fn: GlobalRef, args: PyValue[]): PyValue {
   switch (f) {
     case 'collections.OrderedDict': {
       const d = new PyDict('OrderedDict');
-      if (args.length) for (const pair of seqOf(args[0], 'OrderedDict')) {
-        const kv = seqOf(pair, 'OrderedDict item');
-        if (kv.length !== 2) throw new PickleError('OrderedDict: an item is not a pair');
-        d.map.set(dictKey(kv[0]), kv[1]);
-      }
+      if (args.length)
+        for (const pair of seqOf(args[0], 'OrderedDict')) {
+          const kv = seqOf(pair, 'OrderedDict item');
+          if (kv.length !== 2) throw new PickleError('OrderedDict: an item is not a pair');
+          d.map.set(dictKey(kv[0]), kv[1]);
+        }
       return d;
     }
     case 'builtins.bytes':
     case 'builtins.bytearray':
       if (!args.length) return new Uint8Array(0);
       if (args.length === 2) return call(new GlobalRef('_codecs', 'encode'), args);
-      return bytesOf(args[0], f).slice();
+      return (spend(bytesOf(args[0], f).length, f), bytesOf(args[0], f).slice());
     case 'builtins.set':
     case 'builtins.frozenset':
       return new Set(args.length ? seqOf(args[0], f).map(dictKey) : []);
     case '_codecs.encode': {
       const enc = args.length > 1 ? textOf(args[1], '_codecs.encode').toLowerCase().replace('_', '-') : 'utf-8';
-      if (enc !== 'latin1' && enc !== 'latin-1' && enc !== 'iso-8859-1') throw new PickleError(`_codecs.encode: unsupported encoding ${enc}`);
+      if (enc !== 'latin1' && enc !== 'latin-1' && enc !== 'iso-8859-1')
+        throw new PickleError(`_codecs.encode: unsupported encoding ${enc}`);
       return bytesOf(args[0], '_codecs.encode');
     }
     case 'numpy.dtype': {
@@ -286,7 +403,12 @@ function call(fn: GlobalRef, args: PyValue[]): PyValue {
     case 'torch._utils._rebuild_tensor_v2': {
       const [storage, offset, size, stride] = args;
       if (!(storage instanceof StorageRef)) throw new PickleError(`${f}: the storage is ${describe(storage)}, not a persistent storage`);
-      return new TensorRef(storage, intOf(offset, f), shapeOf(size, f), seqOf(stride, f).map((s) => intOf(s, f)));
+      return new TensorRef(
+        storage,
+        intOf(offset, f),
+        shapeOf(size, f),
+        seqOf(stride, f).map((s) => intOf(s, f)),
+      );
     }
     case 'torch._utils._rebuild_parameter':
     case 'torch._utils._rebuild_parameter_with_state':
@@ -295,6 +417,8 @@ function call(fn: GlobalRef, args: PyValue[]): PyValue {
     case 'torch._tensor._rebuild_from_type_v2': {
       const [fn2, , a2] = args;
       if (!(fn2 instanceof GlobalRef)) throw new PickleError(`${f}: expected a function`);
+      // A list can hold itself: calling this from itself would recurse without end.
+      if (fn2.full === f) throw new PickleError(`${f}: rebuilds itself`);
       return call(fn2, seqOf(a2, f));
     }
     case 'torch.nn.parameter.Parameter':
@@ -312,17 +436,21 @@ function scalarOf(a: NdArray): number | bigint {
   if (b.length < dt.itemSize) throw new PickleError('numpy scalar: too few bytes');
   const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const le = dt.order !== '>';
-  if (dt.kind === 'f') return dt.itemSize === 8 ? v.getFloat64(0, le) : dt.itemSize === 4 ? v.getFloat32(0, le) : halfToFloat(v.getUint16(0, le));
+  if (dt.kind === 'f')
+    return dt.itemSize === 8 ? v.getFloat64(0, le) : dt.itemSize === 4 ? v.getFloat32(0, le) : halfToFloat(v.getUint16(0, le));
   if (dt.kind === 'b') return v.getUint8(0);
   const signed = dt.kind === 'i';
   switch (dt.itemSize) {
-    case 1: return signed ? v.getInt8(0) : v.getUint8(0);
-    case 2: return signed ? v.getInt16(0, le) : v.getUint16(0, le);
-    case 4: return signed ? v.getInt32(0, le) : v.getUint32(0, le);
-    default: return signed ? v.getBigInt64(0, le) : v.getBigUint64(0, le);
+    case 1:
+      return signed ? v.getInt8(0) : v.getUint8(0);
+    case 2:
+      return signed ? v.getInt16(0, le) : v.getUint16(0, le);
+    case 4:
+      return signed ? v.getInt32(0, le) : v.getUint32(0, le);
+    default:
+      return signed ? v.getBigInt64(0, le) : v.getBigUint64(0, le);
   }
 }
-
 
 /** BUILD: sets the state of an object made by a whitelisted constructor. */
 function build(obj: PyValue, state: PyValue): void {
@@ -359,6 +487,17 @@ function build(obj: PyValue, state: PyValue): void {
  * Runs the pickle starting at `start`; returns the value at STOP and the offset after it.
  */
 export function unpickle(bytes: Uint8Array, opts: UnpickleOptions = {}, start = 0): { value: PyValue; end: number } {
+  const outer = work;
+  const limit = WORK_FACTOR * (bytes.length - start) + WORK_FLOOR;
+  work = { left: limit, limit };
+  try {
+    return run(bytes, opts, start);
+  } finally {
+    work = outer;
+  }
+}
+
+function run(bytes: Uint8Array, opts: UnpickleOptions, start: number): { value: PyValue; end: number } {
   const n = bytes.length;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let pos = start;
@@ -366,7 +505,8 @@ export function unpickle(bytes: Uint8Array, opts: UnpickleOptions = {}, start = 
   const marks: number[] = [];
   const memo = new Map<number, PyValue>();
   const need = (k: number, what: string) => {
-    if (!(k >= 0) || k > n - pos) throw new PickleError(`truncated: ${what} needs ${k} bytes at offset ${pos}, ${Math.max(0, n - pos)} left`);
+    if (!(k >= 0) || k > n - pos)
+      throw new PickleError(`truncated: ${what} needs ${k} bytes at offset ${pos}, ${Math.max(0, n - pos)} left`);
   };
   const take = (k: number, what: string): Uint8Array => {
     need(k, what);
@@ -384,13 +524,18 @@ export function unpickle(bytes: Uint8Array, opts: UnpickleOptions = {}, start = 
     if (v > BigInt(n)) throw new PickleError(`truncated: ${what} of ${v} bytes in a file of ${n} bytes`);
     return Number(v);
   };
-  const line = (what: string): string => {
-    const end = bytes.indexOf(0x0a, pos);
-    if (end < 0) throw new PickleError(`truncated: ${what} has no end of line`);
-    const s = latin1(bytes.subarray(pos, end));
-    pos = end + 1;
-    return s;
+  /** The bytes up to the next newline; refused past `max` bytes, before anything is decoded. */
+  const lineBytes = (what: string, max: number): Uint8Array => {
+    const end = bytes.subarray(pos, Math.min(n, pos + max + 1)).indexOf(0x0a);
+    if (end < 0) {
+      if (pos + max + 1 <= n) throw new PickleError(`${what}: a line longer than ${max} bytes`);
+      throw new PickleError(`truncated: ${what} has no end of line`);
+    }
+    const b = bytes.subarray(pos, pos + end);
+    pos += end + 1;
+    return b;
   };
+  const line = (what: string, max: number): string => latin1(lineBytes(what, max));
   const push = (v: StackItem) => {
     if (stack.length >= MAX_STACK) throw new PickleError('the pickle stack grew too large');
     stack.push(v);
@@ -443,7 +588,8 @@ export function unpickle(bytes: Uint8Array, opts: UnpickleOptions = {}, start = 
     return call(cls, args);
   };
   const persistent = (pid: PyValue) => {
-    if (!opts.persistentLoad) throw new PickleError('the pickle has a persistent id (a torch storage outside a torch.save zip archive?): not supported here');
+    if (!opts.persistentLoad)
+      throw new PickleError('the pickle has a persistent id (a torch storage outside a torch.save zip archive?): not supported here');
     return opts.persistentLoad(pid);
   };
 
@@ -453,7 +599,8 @@ export function unpickle(bytes: Uint8Array, opts: UnpickleOptions = {}, start = 
     const at = pos;
     const op = bytes[pos++];
     switch (op) {
-      case 0x80: { // PROTO
+      case 0x80: {
+        // PROTO
         const p = u8();
         if (p > 5) throw new PickleError(`unsupported pickle protocol ${p}`);
         break;
@@ -466,15 +613,30 @@ export function unpickle(bytes: Uint8Array, opts: UnpickleOptions = {}, start = 
           if (stack.length === 0) throw new PickleError('STOP on an empty stack');
         }
         return { value: pop(), end: pos };
-      case 0x28: pushMark(); break; // MARK
-      case 0x30: pop(); break; // POP
-      case 0x31: popMark(); break; // POP_MARK
-      case 0x32: push(top()); break; // DUP
-      case 0x4e: push(null); break; // NONE
-      case 0x88: push(true); break; // NEWTRUE
-      case 0x89: push(false); break; // NEWFALSE
-      case 0x49: { // INT
-        const s = line('INT');
+      case 0x28:
+        pushMark();
+        break; // MARK
+      case 0x30:
+        pop();
+        break; // POP
+      case 0x31:
+        popMark();
+        break; // POP_MARK
+      case 0x32:
+        push(top());
+        break; // DUP
+      case 0x4e:
+        push(null);
+        break; // NONE
+      case 0x88:
+        push(true);
+        break; // NEWTRUE
+      case 0x89:
+        push(false);
+        break; // NEWFALSE
+      case 0x49: {
+        // INT
+        const s = line('INT', MAX_INT_DIGITS + 2);
         if (s === '01' || s === '00') push(s === '01');
         else {
           if (!/^[-+]?\d+$/.test(s.trim())) throw new PickleError(`INT: bad value ${JSON.stringify(s.slice(0, 20))}`);
@@ -483,18 +645,28 @@ export function unpickle(bytes: Uint8Array, opts: UnpickleOptions = {}, start = 
         }
         break;
       }
-      case 0x4c: { // LONG
-        const s = line('LONG').replace(/L$/, '');
-        if (!/^[-+]?\d{1,2000}$/.test(s.trim())) throw new PickleError('LONG: bad value');
+      case 0x4c: {
+        // LONG
+        const s = line('LONG', MAX_INT_DIGITS + 3).replace(/L$/, '');
+        if (!/^[-+]?\d+$/.test(s.trim())) throw new PickleError('LONG: bad value');
         const b = BigInt(s.trim());
         push(b >= BigInt(Number.MIN_SAFE_INTEGER) && b <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(b) : b);
         break;
       }
-      case 0x4a: need(4, 'BININT'); push(view.getInt32(pos, true)); pos += 4; break; // BININT
-      case 0x4b: push(u8()); break; // BININT1
-      case 0x4d: push(u16()); break; // BININT2
+      case 0x4a:
+        need(4, 'BININT');
+        push(view.getInt32(pos, true));
+        pos += 4;
+        break; // BININT
+      case 0x4b:
+        push(u8());
+        break; // BININT1
+      case 0x4d:
+        push(u16());
+        break; // BININT2
       case 0x8a: // LONG1
-      case 0x8b: { // LONG4
+      case 0x8b: {
+        // LONG4
         const k = op === 0x8a ? u8() : u32();
         if (k > MAX_LONG_BYTES) throw new PickleError(`LONG4 of ${k} bytes`);
         const b = take(k, 'LONG');
@@ -504,134 +676,333 @@ export function unpickle(bytes: Uint8Array, opts: UnpickleOptions = {}, start = 
         push(v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v);
         break;
       }
-      case 0x46: { // FLOAT
-        const s = line('FLOAT');
+      case 0x46: {
+        // FLOAT
+        const s = line('FLOAT', MAX_FLOAT_LINE);
         const v = Number(s);
         if (Number.isNaN(v) && !/nan/i.test(s)) throw new PickleError('FLOAT: bad value');
         push(v);
         break;
       }
-      case 0x47: need(8, 'BINFLOAT'); push(view.getFloat64(pos, false)); pos += 8; break; // BINFLOAT
-      case 0x53: { // STRING (protocol 0): a quoted Python repr
-        const s = line('STRING');
+      case 0x47:
+        need(8, 'BINFLOAT');
+        push(view.getFloat64(pos, false));
+        pos += 8;
+        break; // BINFLOAT
+      case 0x53: {
+        // STRING (protocol 0): a quoted Python repr
+        const s = lineBytes('STRING', n);
         const q = s[0];
-        if ((q !== "'" && q !== '"') || s[s.length - 1] !== q || s.length < 2) throw new PickleError('STRING: not a quoted string');
-        push(new Str8(unescapeRepr(s.slice(1, -1))));
+        if ((q !== 0x27 && q !== 0x22) || s[s.length - 1] !== q || s.length < 2) throw new PickleError('STRING: not a quoted string');
+        spend(s.length, 'STRING');
+        push(new Str8(unescapeRepr(s.subarray(1, -1))));
         break;
       }
-      case 0x54: { const k = view.getInt32((need(4, 'BINSTRING'), pos), true); pos += 4; if (k < 0) throw new PickleError('BINSTRING: negative length'); push(new Str8(take(k, 'BINSTRING'))); break; }
-      case 0x55: push(new Str8(take(u8(), 'SHORT_BINSTRING'))); break;
-      case 0x42: push(take(u32(), 'BINBYTES')); break;
-      case 0x43: push(take(u8(), 'SHORT_BINBYTES')); break;
-      case 0x8e: push(take(u64('BINBYTES8'), 'BINBYTES8')); break;
-      case 0x96: push(take(u64('BYTEARRAY8'), 'BYTEARRAY8')); break;
-      case 0x56: { // UNICODE (raw-unicode-escape)
-        const s = line('UNICODE').replace(/\\u([0-9a-fA-F]{4})|\\U([0-9a-fA-F]{8})/g, (_, a, b) => String.fromCodePoint(parseInt(a ?? b, 16)));
-        push(s);
+      case 0x54: {
+        const k = view.getInt32((need(4, 'BINSTRING'), pos), true);
+        pos += 4;
+        if (k < 0) throw new PickleError('BINSTRING: negative length');
+        push(new Str8(take(k, 'BINSTRING')));
         break;
       }
-      case 0x58: push(unicode(take(u32(), 'BINUNICODE'))); break;
-      case 0x8c: push(unicode(take(u8(), 'SHORT_BINUNICODE'))); break;
-      case 0x8d: push(unicode(take(u64('BINUNICODE8'), 'BINUNICODE8'))); break;
-      case 0x29: push(new PyTuple([])); break; // EMPTY_TUPLE
-      case 0x74: push(new PyTuple(popMark())); break; // TUPLE
-      case 0x85: push(new PyTuple([pop()])); break;
-      case 0x86: { const b = pop(); const a = pop(); push(new PyTuple([a, b])); break; }
-      case 0x87: { const c = pop(); const b = pop(); const a = pop(); push(new PyTuple([a, b, c])); break; }
-      case 0x5d: push([]); break; // EMPTY_LIST
-      case 0x6c: push(popMark()); break; // LIST
-      case 0x61: { // APPEND
+      case 0x55:
+        push(new Str8(take(u8(), 'SHORT_BINSTRING')));
+        break;
+      case 0x42:
+        push(take(u32(), 'BINBYTES'));
+        break;
+      case 0x43:
+        push(take(u8(), 'SHORT_BINBYTES'));
+        break;
+      case 0x8e:
+        push(take(u64('BINBYTES8'), 'BINBYTES8'));
+        break;
+      case 0x96:
+        push(take(u64('BYTEARRAY8'), 'BYTEARRAY8'));
+        break;
+      case 0x56: {
+        // UNICODE (raw-unicode-escape)
+        const s = lineBytes('UNICODE', n);
+        spend(2 * s.length, 'UNICODE');
+        push(unicode(rawUnicodeEscapeToUtf8(s)));
+        break;
+      }
+      case 0x58:
+        push(unicode(take(u32(), 'BINUNICODE')));
+        break;
+      case 0x8c:
+        push(unicode(take(u8(), 'SHORT_BINUNICODE')));
+        break;
+      case 0x8d:
+        push(unicode(take(u64('BINUNICODE8'), 'BINUNICODE8')));
+        break;
+      case 0x29:
+        push(new PyTuple([]));
+        break; // EMPTY_TUPLE
+      case 0x74:
+        push(new PyTuple(popMark()));
+        break; // TUPLE
+      case 0x85:
+        push(new PyTuple([pop()]));
+        break;
+      case 0x86: {
+        const b = pop();
+        const a = pop();
+        push(new PyTuple([a, b]));
+        break;
+      }
+      case 0x87: {
+        const c = pop();
+        const b = pop();
+        const a = pop();
+        push(new PyTuple([a, b, c]));
+        break;
+      }
+      case 0x5d:
+        push([]);
+        break; // EMPTY_LIST
+      case 0x6c:
+        push(popMark());
+        break; // LIST
+      case 0x61: {
+        // APPEND
         const v = pop();
         const l = top();
         if (!Array.isArray(l)) throw new PickleError(`APPEND to ${describe(l)}`);
         l.push(v);
         break;
       }
-      case 0x65: { // APPENDS
+      case 0x65: {
+        // APPENDS
         const items = popMark();
         const l = top();
         if (Array.isArray(l)) for (const x of items) l.push(x);
         else throw new PickleError(`APPENDS to ${describe(l)}`);
         break;
       }
-      case 0x7d: push(new PyDict()); break; // EMPTY_DICT
-      case 0x64: { const d = new PyDict(); setItems(d, popMark()); push(d); break; } // DICT
-      case 0x73: { const v = pop(); const k = pop(); setItems(top(), [k, v]); break; } // SETITEM
-      case 0x75: { const items = popMark(); setItems(top(), items); break; } // SETITEMS
-      case 0x8f: push(new Set<DictKey>()); break; // EMPTY_SET
-      case 0x90: { // ADDITEMS
+      case 0x7d:
+        push(new PyDict());
+        break; // EMPTY_DICT
+      case 0x64: {
+        const d = new PyDict();
+        setItems(d, popMark());
+        push(d);
+        break;
+      } // DICT
+      case 0x73: {
+        const v = pop();
+        const k = pop();
+        setItems(top(), [k, v]);
+        break;
+      } // SETITEM
+      case 0x75: {
+        const items = popMark();
+        setItems(top(), items);
+        break;
+      } // SETITEMS
+      case 0x8f:
+        push(new Set<DictKey>());
+        break; // EMPTY_SET
+      case 0x90: {
+        // ADDITEMS
         const items = popMark();
         const s = top();
         if (!(s instanceof Set)) throw new PickleError(`ADDITEMS to ${describe(s)}`);
         for (const x of items) s.add(dictKey(x));
         break;
       }
-      case 0x91: push(new Set(popMark().map(dictKey))); break; // FROZENSET
-      case 0x63: { // GLOBAL
-        const module = line('GLOBAL');
-        const name = line('GLOBAL');
+      case 0x91:
+        push(new Set(popMark().map(dictKey)));
+        break; // FROZENSET
+      case 0x63: {
+        // GLOBAL
+        const module = line('GLOBAL', MAX_NAME_LINE);
+        const name = line('GLOBAL', MAX_NAME_LINE);
         push(global(module, name));
         break;
       }
-      case 0x93: { // STACK_GLOBAL
-        const name = textOf(pop(), 'STACK_GLOBAL name');
-        const module = textOf(pop(), 'STACK_GLOBAL module');
+      case 0x93: {
+        // STACK_GLOBAL
+        const name = nameOf(pop(), 'STACK_GLOBAL name');
+        const module = nameOf(pop(), 'STACK_GLOBAL module');
         push(global(module, name));
         break;
       }
-      case 0x52: { // REDUCE
+      case 0x52: {
+        // REDUCE
         const args = pop();
         const fn = pop();
         if (!(fn instanceof GlobalRef)) throw new PickleError(`REDUCE on ${describe(fn)}, not a whitelisted callable`);
         push(call(fn, seqOf(args, `${fn.full} arguments`)));
         break;
       }
-      case 0x62: { const state = pop(); build(top(), state); break; } // BUILD
-      case 0x81: { const args = pop(); const cls = pop(); push(newObj(cls, seqOf(args, 'NEWOBJ arguments'))); break; }
-      case 0x92: { const kw = pop(); const args = pop(); const cls = pop(); void kw; push(newObj(cls, seqOf(args, 'NEWOBJ_EX arguments'))); break; }
-      case 0x69: { // INST
-        const module = line('INST');
-        const name = line('INST');
+      case 0x62: {
+        const state = pop();
+        build(top(), state);
+        break;
+      } // BUILD
+      case 0x81: {
+        const args = pop();
+        const cls = pop();
+        push(newObj(cls, seqOf(args, 'NEWOBJ arguments')));
+        break;
+      }
+      case 0x92: {
+        const kw = pop();
+        const args = pop();
+        const cls = pop();
+        void kw;
+        push(newObj(cls, seqOf(args, 'NEWOBJ_EX arguments')));
+        break;
+      }
+      case 0x69: {
+        // INST
+        const module = line('INST', MAX_NAME_LINE);
+        const name = line('INST', MAX_NAME_LINE);
         const cls = global(module, name);
         push(newObj(cls, popMark()));
         break;
       }
-      case 0x6f: { const items = popMark(); if (!items.length) throw new PickleError('OBJ without a class'); push(newObj(items[0], items.slice(1))); break; }
-      case 0x70: { const s = line('PUT'); if (!/^\d+$/.test(s)) throw new PickleError('PUT: bad index'); memoPut(Number(s), top()); break; }
-      case 0x71: memoPut(u8(), top()); break; // BINPUT
-      case 0x72: memoPut(u32(), top()); break; // LONG_BINPUT
-      case 0x94: memoPut(memo.size, top()); break; // MEMOIZE
-      case 0x67: { const s = line('GET'); if (!/^\d+$/.test(s)) throw new PickleError('GET: bad index'); push(memoGet(Number(s))); break; }
-      case 0x68: push(memoGet(u8())); break; // BINGET
-      case 0x6a: push(memoGet(u32())); break; // LONG_BINGET
-      case 0x50: push(persistent(line('PERSID'))); break; // PERSID
-      case 0x51: push(persistent(pop())); break; // BINPERSID
-      case 0x82: case 0x83: case 0x84:
-        throw new PickleError('refused: the pickle uses the copyreg extension registry (EXT opcodes), which is not a tensor or array constructor');
-      case 0x97: throw new PickleError('the pickle expects out-of-band buffers (NEXT_BUFFER): not supported');
-      case 0x98: break; // READONLY_BUFFER: no-op on an in-band buffer
+      case 0x6f: {
+        const items = popMark();
+        if (!items.length) throw new PickleError('OBJ without a class');
+        push(newObj(items[0], items.slice(1)));
+        break;
+      }
+      case 0x70: {
+        const s = line('PUT', MAX_INDEX_LINE);
+        if (!/^\d+$/.test(s)) throw new PickleError('PUT: bad index');
+        memoPut(Number(s), top());
+        break;
+      }
+      case 0x71:
+        memoPut(u8(), top());
+        break; // BINPUT
+      case 0x72:
+        memoPut(u32(), top());
+        break; // LONG_BINPUT
+      case 0x94:
+        memoPut(memo.size, top());
+        break; // MEMOIZE
+      case 0x67: {
+        const s = line('GET', MAX_INDEX_LINE);
+        if (!/^\d+$/.test(s)) throw new PickleError('GET: bad index');
+        push(memoGet(Number(s)));
+        break;
+      }
+      case 0x68:
+        push(memoGet(u8()));
+        break; // BINGET
+      case 0x6a:
+        push(memoGet(u32()));
+        break; // LONG_BINGET
+      case 0x50:
+        push(persistent(line('PERSID', MAX_NAME_LINE)));
+        break; // PERSID
+      case 0x51:
+        push(persistent(pop()));
+        break; // BINPERSID
+      case 0x82:
+      case 0x83:
+      case 0x84:
+        throw new PickleError(
+          'refused: the pickle uses the copyreg extension registry (EXT opcodes), which is not a tensor or array constructor',
+        );
+      case 0x97:
+        throw new PickleError('the pickle expects out-of-band buffers (NEXT_BUFFER): not supported');
+      case 0x98:
+        break; // READONLY_BUFFER: no-op on an in-band buffer
       default:
         throw new PickleError(`not a valid pickle: unknown opcode 0x${op.toString(16).padStart(2, '0')} at offset ${at}`);
     }
   }
 }
 
-/** Protocol 0 STRING payload: Python string escapes → bytes. */
-function unescapeRepr(s: string): Uint8Array {
-  const out: number[] = [];
+/** A module or class name from the stack: text, refused past MAX_NAME_LINE bytes before it is decoded. */
+function nameOf(v: PyValue, what: string): string {
+  const size = v instanceof Str8 ? v.bytes.length : v instanceof LazyUnicode ? v.utf8.length : typeof v === 'string' ? v.length : 0;
+  if (size > MAX_NAME_LINE) throw new PickleError(`${what}: ${size} bytes long`);
+  return textOf(v, what);
+}
+
+const SIMPLE_ESCAPES = new Map<number, number>([
+  [0x6e, 10],
+  [0x72, 13],
+  [0x74, 9],
+  [0x5c, 92],
+  [0x27, 39],
+  [0x22, 34],
+  [0x61, 7],
+  [0x62, 8],
+  [0x66, 12],
+  [0x76, 11],
+  [0x30, 0],
+]);
+
+const hexValue = (c: number) =>
+  c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : c >= 0x41 && c <= 0x46 ? c - 0x37 : -1;
+
+/** Protocol 0 STRING payload: Python string escapes → bytes, in one buffer no larger than the payload. */
+function unescapeRepr(s: Uint8Array): Uint8Array {
+  const out = new Uint8Array(s.length);
+  let n = 0;
   for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (s[i] !== '\\') {
-      out.push(c & 0xff);
+    const c = s[i];
+    if (c !== 0x5c) {
+      out[n++] = c;
       continue;
     }
     const e = s[++i];
-    const simple: Record<string, number> = { n: 10, r: 13, t: 9, '\\': 92, "'": 39, '"': 34, a: 7, b: 8, f: 12, v: 11, '0': 0 };
-    if (e === 'x') {
-      out.push(parseInt(s.slice(i + 1, i + 3), 16) & 0xff);
+    const simple = e === undefined ? undefined : SIMPLE_ESCAPES.get(e);
+    if (e === 0x78) {
+      const hi = hexValue(s[i + 1] ?? -1);
+      const lo = hexValue(s[i + 2] ?? -1);
+      if (hi < 0 || lo < 0) throw new PickleError('STRING: a bad \\x escape');
+      out[n++] = (hi << 4) | lo;
       i += 2;
-    } else if (e in simple) out.push(simple[e]);
-    else out.push(92, (e ?? '').charCodeAt(0) & 0xff);
+    } else if (simple !== undefined) out[n++] = simple;
+    else {
+      out[n++] = 92;
+      if (e !== undefined) out[n++] = e;
+    }
   }
-  return Uint8Array.from(out);
+  return out.subarray(0, n);
+}
+
+/**
+ * Protocol 0 UNICODE payload (raw-unicode-escape: latin-1 bytes, \uXXXX and \UXXXXXXXX) → UTF-8,
+ * in one buffer of at most twice the payload.
+ */
+function rawUnicodeEscapeToUtf8(s: Uint8Array): Uint8Array {
+  const out = new Uint8Array(2 * s.length);
+  let n = 0;
+  const put = (cp: number) => {
+    if (cp < 0x80) out[n++] = cp;
+    else if (cp < 0x800) (out[n++] = 0xc0 | (cp >> 6)), (out[n++] = 0x80 | (cp & 0x3f));
+    else if (cp < 0x10000) (out[n++] = 0xe0 | (cp >> 12)), (out[n++] = 0x80 | ((cp >> 6) & 0x3f)), (out[n++] = 0x80 | (cp & 0x3f));
+    else
+      (out[n++] = 0xf0 | (cp >> 18)),
+        (out[n++] = 0x80 | ((cp >> 12) & 0x3f)),
+        (out[n++] = 0x80 | ((cp >> 6) & 0x3f)),
+        (out[n++] = 0x80 | (cp & 0x3f));
+  };
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    const digits = c === 0x5c && s[i + 1] === 0x75 ? 4 : c === 0x5c && s[i + 1] === 0x55 ? 8 : 0;
+    let cp = digits ? 0 : -1;
+    for (let k = 0; k < digits; k++) {
+      const h = hexValue(s[i + 2 + k] ?? -1);
+      if (h < 0) {
+        cp = -1;
+        break;
+      }
+      cp = cp * 16 + h;
+    }
+    if (digits && cp >= 0) {
+      if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) throw new PickleError('UNICODE: an escape outside Unicode');
+      put(cp);
+      i += 1 + digits;
+    } else put(c);
+  }
+  return out.subarray(0, n);
 }

@@ -1,8 +1,9 @@
 // safetensors: an 8-byte little-endian header length, a JSON header naming each tensor's dtype,
 // shape and byte range, then the raw little-endian data. Data only: nothing in it can execute.
 import { halfToFloat } from './half.ts';
+import { quote } from './tensor.ts';
 
-export type SafeDType = 'F32' | 'F64' | 'F16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
+export type SafeDType = 'F32' | 'F64' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U64' | 'U32' | 'U16' | 'U8' | 'BOOL';
 
 export interface SafeTensor {
   dtype: SafeDType;
@@ -11,7 +12,22 @@ export interface SafeTensor {
   bytes: Uint8Array;
 }
 
-const ITEM_SIZE: Record<SafeDType, number> = { F64: 8, I64: 8, F32: 4, I32: 4, F16: 2, I16: 2, I8: 1, U8: 1, BOOL: 1 };
+// A Map, not an object: a dtype named "constructor" or "__proto__" must not find anything.
+const ITEM_SIZE = new Map<string, number>([
+  ['F64', 8],
+  ['I64', 8],
+  ['U64', 8],
+  ['F32', 4],
+  ['I32', 4],
+  ['U32', 4],
+  ['F16', 2],
+  ['BF16', 2],
+  ['I16', 2],
+  ['U16', 2],
+  ['I8', 1],
+  ['U8', 1],
+  ['BOOL', 1],
+]);
 /** Headers beyond this are refused (real files have a few hundred kB at most). */
 const MAX_HEADER_BYTES = 100 * 1024 * 1024;
 
@@ -44,15 +60,19 @@ export function readSafetensors(buffer: Uint8Array): { tensors: Map<string, Safe
     }
     const e = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     const dtype = e?.dtype as SafeDType;
-    if (!(typeof dtype === 'string' && dtype in ITEM_SIZE)) fail(`tensor ${name}: unsupported dtype ${String(e?.dtype)}`);
+    const itemSize = typeof dtype === 'string' ? ITEM_SIZE.get(dtype) : undefined;
+    if (itemSize === undefined) fail(`tensor ${quote(name)}: unsupported dtype ${quote(String(e?.dtype), 20)}`);
     const shape = e.shape;
-    if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) fail(`tensor ${name}: bad shape`);
+    if (!Array.isArray(shape) || shape.length > 32 || !shape.every((d) => Number.isSafeInteger(d) && d >= 0))
+      fail(`tensor ${quote(name)}: bad shape`);
     const offsets = e.data_offsets;
-    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((d) => Number.isSafeInteger(d) && d >= 0)) fail(`tensor ${name}: bad data_offsets`);
+    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((d) => Number.isSafeInteger(d) && d >= 0))
+      fail(`tensor ${quote(name)}: bad data_offsets`);
     const [begin, end] = offsets as number[];
     const count = (shape as number[]).reduce((a, b) => a * b, 1);
-    if (end < begin || end > dataLen) fail(`tensor ${name}: data [${begin}, ${end}) outside the ${dataLen} data bytes (truncated?)`);
-    if (end - begin !== count * ITEM_SIZE[dtype]) fail(`tensor ${name}: ${end - begin} bytes for shape [${(shape as number[]).join(', ')}] of ${dtype}`);
+    if (end < begin || end > dataLen) fail(`tensor ${quote(name)}: data [${begin}, ${end}) outside the ${dataLen} data bytes (truncated?)`);
+    if (end - begin !== count * itemSize!)
+      fail(`tensor ${quote(name)}: ${end - begin} bytes for shape [${(shape as number[]).slice(0, 8).join(', ')}] of ${dtype}`);
     tensors.set(name, { dtype, shape: shape as number[], bytes: buffer.subarray(dataStart + begin, dataStart + end) });
   }
   return { tensors, metadata };
@@ -63,25 +83,58 @@ export function toFloat32(t: SafeTensor): Float32Array {
   const n = t.shape.reduce((a, b) => a * b, 1);
   const v = new DataView(t.bytes.buffer, t.bytes.byteOffset, t.bytes.byteLength);
   const out = new Float32Array(n);
+  const bf = new Uint32Array(1);
+  const bf32 = new Float32Array(bf.buffer);
   for (let i = 0; i < n; i++) {
     switch (t.dtype) {
-      case 'F32': out[i] = v.getFloat32(4 * i, true); break;
-      case 'F64': out[i] = v.getFloat64(8 * i, true); break;
-      case 'F16': out[i] = halfToFloat(v.getUint16(2 * i, true)); break;
-      case 'I64': out[i] = Number(v.getBigInt64(8 * i, true)); break;
-      case 'I32': out[i] = v.getInt32(4 * i, true); break;
-      case 'I16': out[i] = v.getInt16(2 * i, true); break;
-      case 'I8': out[i] = v.getInt8(i); break;
+      case 'F32':
+        out[i] = v.getFloat32(4 * i, true);
+        break;
+      case 'F64':
+        out[i] = v.getFloat64(8 * i, true);
+        break;
+      case 'F16':
+        out[i] = halfToFloat(v.getUint16(2 * i, true));
+        break;
+      case 'BF16':
+        bf[0] = v.getUint16(2 * i, true) << 16;
+        out[i] = bf32[0];
+        break;
+      case 'U64':
+        out[i] = Number(v.getBigUint64(8 * i, true));
+        break;
+      case 'U32':
+        out[i] = v.getUint32(4 * i, true);
+        break;
+      case 'U16':
+        out[i] = v.getUint16(2 * i, true);
+        break;
+      case 'I64':
+        out[i] = Number(v.getBigInt64(8 * i, true));
+        break;
+      case 'I32':
+        out[i] = v.getInt32(4 * i, true);
+        break;
+      case 'I16':
+        out[i] = v.getInt16(2 * i, true);
+        break;
+      case 'I8':
+        out[i] = v.getInt8(i);
+        break;
       case 'U8':
-      case 'BOOL': out[i] = v.getUint8(i); break;
+      case 'BOOL':
+        out[i] = v.getUint8(i);
+        break;
     }
   }
   return out;
 }
 
-
 /** Writes F32 tensors (in insertion order) as a safetensors file. */
-export function writeSafetensors(tensors: Map<string, { shape: number[]; data: Float32Array }>, metadata: Record<string, string> = {}): Uint8Array {
+export function writeSafetensors(
+  tensors: Map<string, { shape: number[]; data: Float32Array }>,
+  metadata: Record<string, string> = {},
+): Uint8Array {
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length) header.__metadata__ = metadata;
   let offset = 0;

@@ -7,8 +7,7 @@ export function oihwToHwio(src: Float32Array, shape: number[]): { data: Float32A
   const out = new Float32Array(src.length);
   for (let a = 0; a < o; a++)
     for (let b = 0; b < i; b++)
-      for (let y = 0; y < h; y++)
-        for (let x = 0; x < w; x++) out[((y * w + x) * i + b) * o + a] = src[((a * i + b) * h + y) * w + x];
+      for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) out[((y * w + x) * i + b) * o + a] = src[((a * i + b) * h + y) * w + x];
   return { data: out, shape: [h, w, i, o] };
 }
 
@@ -18,8 +17,7 @@ export function hwioToOihw(src: Float32Array, shape: number[]): { data: Float32A
   const out = new Float32Array(src.length);
   for (let y = 0; y < h; y++)
     for (let x = 0; x < w; x++)
-      for (let b = 0; b < i; b++)
-        for (let a = 0; a < o; a++) out[((a * i + b) * h + y) * w + x] = src[((y * w + x) * i + b) * o + a];
+      for (let b = 0; b < i; b++) for (let a = 0; a < o; a++) out[((a * i + b) * h + y) * w + x] = src[((y * w + x) * i + b) * o + a];
   return { data: out, shape: [o, i, h, w] };
 }
 
@@ -55,7 +53,6 @@ export function nchwToNhwc(src: Float32Array, shape: number[]): { data: Float32A
   const out = new Float32Array(src.length);
   for (let a = 0; a < n; a++)
     for (let b = 0; b < c; b++)
-      for (let y = 0; y < h; y++)
-        for (let x = 0; x < w; x++) out[((a * h + y) * w + x) * c + b] = src[((a * c + b) * h + y) * w + x];
+      for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) out[((a * h + y) * w + x) * c + b] = src[((a * c + b) * h + y) * w + x];
   return { data: out, shape: [n, h, w, c] };
 }

@@ -73,7 +73,13 @@ async function probeWebGPU(): Promise<Probe> {
   const nav = (globalThis as { navigator?: { gpu?: GpuLike } }).navigator;
   if (!nav?.gpu) {
     const secure = (globalThis as { isSecureContext?: boolean }).isSecureContext;
-    return { ok: false, detail: secure === false ? 'navigator.gpu missing (the page is not a secure context: use https or localhost)' : 'navigator.gpu missing (this browser has no WebGPU, or it is turned off)' };
+    return {
+      ok: false,
+      detail:
+        secure === false
+          ? 'navigator.gpu missing (the page is not a secure context: use https or localhost)'
+          : 'navigator.gpu missing (this browser has no WebGPU, or it is turned off)',
+    };
   }
   let adapter: GpuAdapterLike | null;
   try {
@@ -81,7 +87,8 @@ async function probeWebGPU(): Promise<Probe> {
   } catch (e) {
     return { ok: false, detail: `navigator.gpu.requestAdapter() failed: ${errorText(e)}` };
   }
-  if (!adapter) return { ok: false, detail: 'no GPU adapter (navigator.gpu.requestAdapter() returned null: WebGPU disabled or GPU blocklisted)' };
+  if (!adapter)
+    return { ok: false, detail: 'no GPU adapter (navigator.gpu.requestAdapter() returned null: WebGPU disabled or GPU blocklisted)' };
   return { ok: true, adapter: await describeAdapter(adapter) };
 }
 
@@ -157,7 +164,10 @@ async function tryBackend(name: BackendName): Promise<Probe> {
  * `order` defaults to WebGPU → WebGL → WASM → CPU; a test page passes ['webgpu'] to insist.
  * `earlier`: backends already given up on (e.g. one that failed while training), for the reason.
  */
-export async function selectBackend(order: readonly BackendName[] = BACKEND_ORDER, earlier: readonly BackendAttempt[] = []): Promise<BackendSelection> {
+export async function selectBackend(
+  order: readonly BackendName[] = BACKEND_ORDER,
+  earlier: readonly BackendAttempt[] = [],
+): Promise<BackendSelection> {
   const attempts: BackendAttempt[] = [...earlier];
   for (const name of order) {
     const r = await tryBackend(name);
@@ -182,11 +192,6 @@ function explain(name: BackendName, attempts: BackendAttempt[], adapter: string 
   }
   const why = failed.map((a) => `${BACKEND_LABELS[a.name]} unavailable: ${a.detail}`).join('; ');
   return `${why}. Using ${label} instead${name === 'cpu' ? ' (slow)' : ''}.`;
-}
-
-/** The backends after `name` in the standard order (where to go when `name` fails while training). */
-export function backendsAfter(name: BackendName): BackendName[] {
-  return BACKEND_ORDER.slice(BACKEND_ORDER.indexOf(name) + 1);
 }
 
 /** A macrotask turn (a MessageChannel round trip: no timer clamping). */

@@ -4,6 +4,7 @@
 // relative paths (both cloneable); the reading happens in the worker.
 import type { FolderSource } from '../data/browser-folder.ts';
 import type { CachedDatasetInfo } from '../storage/dataset-cache.ts';
+import type { Progress } from '../engine/progress.ts';
 
 export type { FolderSource };
 
@@ -31,16 +32,11 @@ export type ToIngestWorker = IngestMessage | CancelIngestMessage;
  */
 export type IngestPhase = 'listing' | 'decoding' | 'storing';
 
-export interface IngestProgressMessage {
+/** Progress of a phase: files while listing, images while decoding, bytes while storing. */
+export interface IngestProgressMessage extends Progress {
   type: 'progress';
   id: number;
   phase: IngestPhase;
-  /** Images (listing: files, storing: bytes) done and in all. */
-  done: number;
-  total: number;
-  /** Images per second while decoding; bytes per second while storing; files per second while listing. */
-  rate: number;
-  etaSeconds: number | null;
 }
 
 /** Seconds each phase took (0 for a phase that did not run). */

@@ -5,6 +5,7 @@
 import type { TrainConfig } from '../engine/config.ts';
 import type { Walkthrough } from '../engine/walkthrough.ts';
 import type { BackendName } from './protocol.ts';
+import type { Progress } from '../engine/progress.ts';
 
 // ---------------------------------------------------------------------------------------------
 // page → worker
@@ -87,16 +88,11 @@ export interface WalkthroughMessage {
 
 export type InspectPhase = 'data' | 'features' | 'umap';
 
-export interface InspectProgressMessage {
+/** Progress of a request; `perSecond` counts images for features, epochs for UMAP. */
+export interface InspectProgressMessage extends Progress {
   type: 'progress';
   requestId: number;
   phase: InspectPhase;
-  done: number;
-  total: number;
-  /** Items per second (images for features, epochs for UMAP); null when not yet known. */
-  rate: number | null;
-  etaSeconds: number | null;
-  detail: string;
 }
 
 /** Side of the thumbnails sent with an embedding (pixels). */
@@ -136,7 +132,14 @@ export interface CancelledMessage {
   requestId: number;
 }
 
-export type FromInspect = InspectBackendMessage | OpenedMessage | WalkthroughMessage | InspectProgressMessage | FeaturesMessage | InspectErrorMessage | CancelledMessage;
+export type FromInspect =
+  | InspectBackendMessage
+  | OpenedMessage
+  | WalkthroughMessage
+  | InspectProgressMessage
+  | FeaturesMessage
+  | InspectErrorMessage
+  | CancelledMessage;
 
 /** Most samples a features request may ask for (UMAP in a worker stays interactive up to here). */
 export const MAX_EMBED_SAMPLES = 2000;

@@ -1,13 +1,19 @@
 // The one message protocol between the page and the training worker (workers/train.worker.ts).
 // Every message is a plain, structured-cloneable object tagged by `type`; both sides switch on it.
 import type { TrainConfig } from '../engine/config.ts';
-import type { Arch } from '../engine/resnet.ts';
-import type { EpochMetrics, RunSummary, StepLog } from '../engine/trainer.ts';
+import type { Progress } from '../engine/progress.ts';
+import type { AttentionOptions, ConfigRequest, DataOptions, WeightsChoice } from '../engine/run-request.ts';
+import type { EpochMetrics, RunSummary, StepLog } from '../engine/run-types.ts';
 import type { AttentionFrame, AttentionViews } from '../engine/attention.ts';
 
 /** The tfjs backends the lab can run on, in the order it tries them. */
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 export const BACKEND_ORDER: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
+
+/** The backends after `name` in the standard order (where to go when `name` fails while training). */
+export function backendsAfter(name: BackendName): BackendName[] {
+  return BACKEND_ORDER.slice(BACKEND_ORDER.indexOf(name) + 1);
+}
 
 export const BACKEND_LABELS: Record<BackendName, string> = {
   webgpu: 'WebGPU',
@@ -16,73 +22,33 @@ export const BACKEND_LABELS: Record<BackendName, string> = {
   cpu: 'CPU (plain JavaScript)',
 };
 
-/** Where the training data comes from: the built-in demo dataset, or a folder already ingested into the dataset cache. */
-export interface DemoDataOptions {
-  kind: 'demo';
-  /** Seed of the generated faces (labels and images). */
-  seed: number;
-  trainCount: number;
-  testCount: number;
-  /** Seeded symmetric label noise on the training split (0: clean labels). */
-  noiseRate: number;
-  noiseSeed: number;
-}
-/**
- * A RAF-DB folder the page ingested (decoded in workers/ingest.worker.ts) and stored in the
- * dataset cache (src/storage/dataset-cache.ts); the training worker reads it back by key.
- */
-export interface CachedDataOptions {
-  kind: 'cached';
-  /** The dataset cache's key (derived from the folder's file names and sizes). */
-  key: string;
-  /** Shown to the user, e.g. "RAF-DB basic (15339 images)". */
-  name: string;
-  /** A training label file of EmoLabel/ by name (e.g. "noise02.txt"); null: the clean labels. */
-  labelFile: string | null;
-  /** Seeded symmetric label noise on top of the chosen labels (0: none). */
-  noiseRate: number;
-  noiseSeed: number;
-}
-export type DataOptions = DemoDataOptions | CachedDataOptions;
-
-/** Pretrained weights from the weights cache (src/storage/weights-cache.ts), by key; null: random init. */
-export interface WeightsChoice {
-  key: string;
-  /** Shown to the user (the imported file's name). */
-  name: string;
-}
-
 // ---------------------------------------------------------------------------------------------
 // page → worker
 
-/**
- * A run's configuration as the page asks for it: the architecture, and the fields that differ from
- * the engine's `defaultTrainConfig(arch)`. The worker resolves it (so the page never loads the
- * engine or TensorFlow.js) and echoes the full configuration in its `started` answer.
- */
-export type ConfigRequest = Partial<TrainConfig> & { arch: Arch };
-
+/** Starts a new run with what the page asks for. */
 export interface StartMessage {
   type: 'start';
   /** Chosen by the page; every answer about this run carries it. */
   runId: number;
+  /** The run's key in the run store (src/storage/run-store.ts), where its checkpoints go. */
+  runKey: string;
   config: ConfigRequest;
   data: DataOptions;
   /** Pretrained backbone (and head, if 7-class) to start from; null or absent: random init. */
   weights?: WeightsChoice | null;
   /** The attention panel's samples: chosen indices of the training split, or `count` drawn from `seed`. */
   attention?: AttentionOptions;
-  /** The run's key in the run store (src/storage/run-store.ts), where its checkpoints go. */
-  runKey: string;
-  /** Continue the stored run `runKey` from its last checkpoint (config, data and weights come from the store). */
-  resume?: boolean;
 }
 
-export interface AttentionOptions {
-  count: number;
-  seed: number;
-  indices?: number[];
+/** Continues the stored run `runKey` from its last checkpoint: configuration, data and weights come from the store. */
+export interface ResumeMessage {
+  type: 'resume';
+  runId: number;
+  runKey: string;
 }
+
+/** How a run begins: fresh, or from a stored checkpoint. */
+export type BeginMessage = StartMessage | ResumeMessage;
 
 export interface StopMessage {
   type: 'stop';
@@ -107,7 +73,7 @@ export interface LoseDeviceMessage {
   type: 'lose-device';
 }
 
-export type ToWorker = StartMessage | StopMessage | PauseMessage | ExportModelMessage | LoseDeviceMessage;
+export type ToWorker = StartMessage | ResumeMessage | StopMessage | PauseMessage | ExportModelMessage | LoseDeviceMessage;
 
 // ---------------------------------------------------------------------------------------------
 // worker → page
@@ -151,7 +117,7 @@ export interface StartedMessage {
 }
 
 export type ProgressMessage =
-  | { type: 'progress'; runId: number; phase: 'data'; done: number; total: number; detail: string }
+  | ({ type: 'progress'; runId: number; phase: 'data' } & Progress)
   | {
       type: 'progress';
       runId: number;
@@ -219,7 +185,11 @@ export interface AttentionMessage {
 export interface CheckpointMessage {
   type: 'checkpoint';
   runId: number;
+  /** The last whole epoch in it; a `partial` checkpoint is within the next one. */
   epoch: number;
+  /** Optimiser steps in it (whole run). */
+  step: number;
+  partial: boolean;
   bytes: number;
 }
 

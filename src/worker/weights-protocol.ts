@@ -4,6 +4,8 @@
 import type { Arch } from '../engine/resnet.ts';
 import type { KeyReport } from '../weights/keymap.ts';
 import type { WeightsRecord } from '../storage/weights-records.ts';
+import type { ImportErrorKind, ImportStage } from '../storage/import-stages.ts';
+import type { ImportProgress } from '../storage/weights-import.ts';
 
 // ---------------------------------------------------------------------------------------------
 // page → worker
@@ -28,29 +30,10 @@ export type ToWeightsWorker = ImportWeightsMessage | CancelImportMessage;
 // ---------------------------------------------------------------------------------------------
 // worker → page
 
-/** read: the file, in chunks; hash: SHA-256; lookup: the cache; parse: the file format; map: keys to the engine; store: IndexedDB. */
-export type ImportStage = 'read' | 'hash' | 'lookup' | 'parse' | 'map' | 'store';
-
-export const STAGE_LABELS: Record<ImportStage, string> = {
-  read: 'Reading the file',
-  hash: 'Hashing (SHA-256)',
-  lookup: 'Looking in the cache',
-  parse: 'Parsing the weights',
-  map: 'Matching keys to the model',
-  store: 'Storing in the browser cache',
-};
-
-export interface ImportProgressMessage {
+/** Bytes read of the file while reading; past reading, the stage with no rate. */
+export interface ImportProgressMessage extends ImportProgress {
   type: 'progress';
   id: number;
-  stage: ImportStage;
-  /** Bytes read so far, and the file size. */
-  loaded: number;
-  total: number;
-  /** Reading speed (null until measurable). */
-  bytesPerSecond: number | null;
-  /** Seconds left of the reading (null: unknown or past reading). */
-  etaSeconds: number | null;
 }
 
 export interface ImportDoneMessage {
@@ -72,13 +55,6 @@ export interface ImportCancelledMessage {
   type: 'cancelled';
   id: number;
 }
-
-/**
- * refused: the file was read and refused (unreadable format, a forbidden pickle global, keys that
- * do not fit); quota: not enough storage; read: the file could not be read; storage: another
- * IndexedDB failure; memory: not enough memory; internal: a bug.
- */
-export type ImportErrorKind = 'refused' | 'quota' | 'read' | 'storage' | 'memory' | 'internal';
 
 export interface ImportErrorMessage {
   type: 'error';

@@ -28,7 +28,9 @@ after(async () => {
 
 async function backendOf(page: Page): Promise<{ name: string; label: string; adapter: string | null; reason: string }> {
   const badge = page.getByTestId('backend-name');
-  await page.waitForFunction(() => !!document.querySelector('[data-testid="backend-name"]')?.getAttribute('data-backend'), null, { timeout: 60_000 });
+  await page.waitForFunction(() => !!document.querySelector('[data-testid="backend-name"]')?.getAttribute('data-backend'), null, {
+    timeout: 60_000,
+  });
   return {
     name: (await badge.getAttribute('data-backend')) ?? '',
     label: (await badge.textContent()) ?? '',
@@ -84,7 +86,10 @@ test('built app on WebGPU: backend label, a demo run through the form, chart poi
     await fillSmallRun(page);
     const t0 = Date.now();
     await page.getByTestId('train').click();
-    await page.waitForFunction(() => Number(document.querySelector('[data-testid="loss-chart"]')?.getAttribute('data-points')) >= 3, null, { timeout: RUN_TIMEOUT_MS, polling: 200 });
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="loss-chart"]')?.getAttribute('data-points')) >= 3, null, {
+      timeout: RUN_TIMEOUT_MS,
+      polling: 200,
+    });
     await page.screenshot({ path: screenshotPath('app-webgpu-running.png'), fullPage: true });
     const status = await waitForEnd(page);
     console.log(`# WebGPU run: ${status} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
@@ -139,7 +144,10 @@ test('built app without WebGPU: announces the fallback backend and still trains'
     // Stop: a longer run, stopped after its second step, ends as "stopped" soon after.
     await page.getByTestId('setting-epochs').fill('5');
     await page.getByTestId('train').click();
-    await page.waitForFunction(() => Number(document.querySelector('[data-testid="loss-chart"]')?.getAttribute('data-points')) >= 2, null, { timeout: RUN_TIMEOUT_MS, polling: 100 });
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="loss-chart"]')?.getAttribute('data-points')) >= 2, null, {
+      timeout: RUN_TIMEOUT_MS,
+      polling: 100,
+    });
     const t1 = Date.now();
     await page.getByTestId('stop').click();
     const stopped = await waitForEnd(page);
@@ -184,7 +192,10 @@ test('built app with neither WebGPU nor WebGL: WebAssembly, its binaries served 
     // Stop on WASM, whose reads resolve without a macrotask: the worker must still hear it.
     await page.getByTestId('setting-epochs').fill('20');
     await page.getByTestId('train').click();
-    await page.waitForFunction(() => Number(document.querySelector('[data-testid="loss-chart"]')?.getAttribute('data-points')) >= 2, null, { timeout: RUN_TIMEOUT_MS, polling: 50 });
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="loss-chart"]')?.getAttribute('data-points')) >= 2, null, {
+      timeout: RUN_TIMEOUT_MS,
+      polling: 50,
+    });
     const t1 = Date.now();
     await page.getByTestId('stop').click();
     const stopped = await waitForEnd(page);

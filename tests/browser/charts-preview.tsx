@@ -8,7 +8,7 @@ import { ProgressPanel } from '../../src/ui/components/ProgressPanel.tsx';
 import { RunCharts } from '../../src/ui/components/RunCharts.tsx';
 import { ExportPanel } from '../../src/ui/components/ExportPanel.tsx';
 import type { TrainConfig } from '../../src/engine/config.ts';
-import type { EpochMetrics, StepLog } from '../../src/engine/trainer.ts';
+import type { EpochMetrics, StepLog } from '../../src/engine/run-types.ts';
 import '../../src/ui/styles.css';
 
 export interface PreviewApi {
@@ -28,14 +28,20 @@ const perEpoch = Math.max(1, Math.ceil(totalSteps / epochs));
 
 // A deterministic generator, so screenshots do not change between runs.
 let seed = 12345;
-const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
 
 function stepAt(i: number): StepLog {
   const t = i / Math.max(1, totalSteps);
   const ce = 1.95 * Math.exp(-2.2 * t) + 0.15 + (rand() - 0.5) * 0.35 * Math.exp(-t);
   const consistency = 0.004 + 0.03 * Math.exp(-4 * t) + rand() * 0.006;
   const lam = method === 'eac' ? 5 : 0;
-  return { step: i + 1, epoch: Math.floor(i / perEpoch) + 1, loss: ce + lam * consistency, ce, consistency: method === 'eac' ? consistency : 0 };
+  return {
+    step: i + 1,
+    epoch: Math.floor(i / perEpoch) + 1,
+    loss: ce + lam * consistency,
+    ce,
+    consistency: method === 'eac' ? consistency : 0,
+  };
 }
 
 function epochAt(e: number, config: { lr: number; gamma: number }): EpochMetrics {
@@ -61,8 +67,22 @@ function epochAt(e: number, config: { lr: number; gamma: number }): EpochMetrics
 
 // The engine's defaults for ResNet-18, written out: importing engine/config.ts would pull TensorFlow.js into the page.
 const config: TrainConfig = {
-  arch: 'resnet18', width: 16, method, lam: 5, epochs, maxSteps: null, batchSize: 16, lr: 2e-4, weightDecay: 1e-4, gamma: 0.9,
-  size: 64, seed: 0, augment: 'full', erasing: 'independent', shuffle: true, evalBatchSize: 64,
+  arch: 'resnet18',
+  width: 16,
+  method,
+  lam: 5,
+  epochs,
+  maxSteps: null,
+  batchSize: 16,
+  lr: 2e-4,
+  weightDecay: 1e-4,
+  gamma: 0.9,
+  size: 64,
+  seed: 0,
+  augment: 'full',
+  erasing: 'independent',
+  shuffle: true,
+  evalBatchSize: 64,
 };
 const started = {
   config,
@@ -82,7 +102,14 @@ const lastStep = steps[steps.length - 1];
 // Spread over the store's initial state, so fields the preview does not know about keep their defaults.
 const initial = useLab.getState();
 useLab.setState({
-  backend: { ...initial.backend, status: 'ready', name: 'webgpu', adapter: 'google swiftshader (software fallback adapter)', reason: 'WebGPU available.', attempts: [] },
+  backend: {
+    ...initial.backend,
+    status: 'ready',
+    name: 'webgpu',
+    adapter: 'google swiftshader (software fallback adapter)',
+    reason: 'WebGPU available.',
+    attempts: [],
+  },
   run: {
     ...initial.run,
     id: 1,
@@ -93,7 +120,7 @@ useLab.setState({
       type: 'progress',
       runId: 1,
       phase: 'train',
-      epoch: Math.min(epochs, (lastStep?.epoch ?? 1)),
+      epoch: Math.min(epochs, lastStep?.epoch ?? 1),
       epochs,
       step: shown,
       stepInEpoch: shown - ((lastStep?.epoch ?? 1) - 1) * perEpoch,

@@ -26,7 +26,13 @@ async function servePreviewBuild(): Promise<Served> {
   const base = { root: ROOT, configFile: false as const, logLevel: 'warn' as const, plugins: [react()] };
   await build({
     ...base,
-    build: { target: 'es2022', outDir, emptyOutDir: true, chunkSizeWarningLimit: 4000, rolldownOptions: { checks: { bundlerTimings: false }, input: { preview: path.join(ROOT, 'tests/browser/charts-preview.html') } } },
+    build: {
+      target: 'es2022',
+      outDir,
+      emptyOutDir: true,
+      chunkSizeWarningLimit: 4000,
+      rolldownOptions: { checks: { bundlerTimings: false }, input: { preview: path.join(ROOT, 'tests/browser/charts-preview.html') } },
+    },
   });
   const port = await freePort();
   const server = await preview({ ...base, build: { outDir }, preview: { host: '127.0.0.1', port, strictPort: true, open: false } });
@@ -70,7 +76,11 @@ test('EAC run with noisy labels: every chart drawn, epochs marked, progress figu
     // Raw and smoothed loss, CE and λ·consistency: six lines with every drawn row.
     assert.deepEqual(await vertices(page, '[data-testid="loss-chart"] .loss-raw'), [drawn, drawn, drawn]);
     assert.deepEqual(await vertices(page, '[data-testid="loss-chart"] .loss-smooth'), [drawn, drawn, drawn]);
-    assert.equal(await page.locator('[data-testid="loss-chart"] .epoch-marker').count(), 5, 'a marker at each of the 5 epoch starts after the first');
+    assert.equal(
+      await page.locator('[data-testid="loss-chart"] .epoch-marker').count(),
+      5,
+      'a marker at each of the 5 epoch starts after the first',
+    );
     assert.deepEqual(await vertices(page, '[data-testid="accuracy-chart"]'), [6, 6, 6]);
     assert.deepEqual(await vertices(page, '[data-testid="memorisation-chart"]'), [6, 6]);
     assert.deepEqual(await vertices(page, '[data-testid="lr-chart"]'), [6, 6]);
@@ -83,15 +93,23 @@ test('EAC run with noisy labels: every chart drawn, epochs marked, progress figu
     assert.equal(await page.getByTestId('progress-memory').textContent(), '187.7 MB · 412 tensors');
 
     // The smoothing slider changes the smoothed lines, not the raw ones.
-    const smoothBefore = await page.$$eval('[data-testid="loss-chart"] .loss-smooth path.smooth-curve', (p) => p.map((x) => x.getAttribute('d')));
+    const smoothBefore = await page.$$eval('[data-testid="loss-chart"] .loss-smooth path.smooth-curve', (p) =>
+      p.map((x) => x.getAttribute('d')),
+    );
     const rawBefore = await page.$$eval('[data-testid="loss-chart"] .loss-raw path.raw-curve', (p) => p.map((x) => x.getAttribute('d')));
     await page.getByTestId('loss-smoothing').fill('0.95');
     await page.waitForFunction(() => document.querySelector('.smoothing output')?.textContent === '0.95');
     // The plot redraws in a non-blocking render, just after the slider's own update.
     await page
-      .waitForFunction((before) => document.querySelector('[data-testid="loss-chart"] .loss-smooth path.smooth-curve')?.getAttribute('d') !== before, smoothBefore[0], { timeout: 10_000 })
+      .waitForFunction(
+        (before) => document.querySelector('[data-testid="loss-chart"] .loss-smooth path.smooth-curve')?.getAttribute('d') !== before,
+        smoothBefore[0],
+        { timeout: 10_000 },
+      )
       .catch(() => undefined);
-    const smoothAfter = await page.$$eval('[data-testid="loss-chart"] .loss-smooth path.smooth-curve', (p) => p.map((x) => x.getAttribute('d')));
+    const smoothAfter = await page.$$eval('[data-testid="loss-chart"] .loss-smooth path.smooth-curve', (p) =>
+      p.map((x) => x.getAttribute('d')),
+    );
     const rawAfter = await page.$$eval('[data-testid="loss-chart"] .loss-raw path.raw-curve', (p) => p.map((x) => x.getAttribute('d')));
     assert.notDeepEqual(smoothAfter, smoothBefore);
     assert.deepEqual(rawAfter, rawBefore);
@@ -198,7 +216,8 @@ test('10^5 steps: drawn as at most ~1500 rows; streaming batches while recording
       api.longTasks.length = 0;
       await api.stream(20, 50, 200);
       // While running, the chart redraws about once a second: the last batch shows within that.
-      while (document.querySelector('[data-testid="loss-chart"]')?.getAttribute('data-shown') !== '101000') await new Promise((r) => setTimeout(r, 100));
+      while (document.querySelector('[data-testid="loss-chart"]')?.getAttribute('data-shown') !== '101000')
+        await new Promise((r) => setTimeout(r, 100));
       return api.longTasks.slice();
     });
     assert.equal(await attr(page, 'loss-chart', 'data-points'), '101000');

@@ -32,9 +32,16 @@ async function canvasInfo(page: Page, testId: string): Promise<{ spread: number;
   return page.$eval(`[data-testid="${testId}"]`, (c) => {
     const canvas = c as HTMLCanvasElement;
     const d = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
-    let sum = 0, sq = 0, n = 0, hash = 0;
+    let sum = 0,
+      sq = 0,
+      n = 0,
+      hash = 0;
     for (let i = 0; i < d.length; i += 4) {
-      for (let k = 0; k < 3; k++) { sum += d[i + k]; sq += d[i + k] ** 2; n++; }
+      for (let k = 0; k < 3; k++) {
+        sum += d[i + k];
+        sq += d[i + k] ** 2;
+        n++;
+      }
       hash = (Math.imul(hash, 31) + d[i] + d[i + 1] * 7 + d[i + 2] * 13) | 0;
     }
     return { spread: Math.sqrt(Math.max(0, sq / n - (sum / n) ** 2)), hash };
@@ -53,7 +60,10 @@ async function trainTinyRun(page: Page, method: 'eac' | 'baseline'): Promise<voi
   await page.getByTestId('setting-method').selectOption(method);
   for (const [key, value] of Object.entries(TINY)) await page.getByTestId(`setting-${key}`).fill(value);
   await page.getByTestId('train').click();
-  await waitFor(page, `['done', 'stopped', 'error'].includes(document.querySelector('[data-testid="run-status"]')?.getAttribute('data-status') ?? '')`);
+  await waitFor(
+    page,
+    `['done', 'stopped', 'error'].includes(document.querySelector('[data-testid="run-status"]')?.getAttribute('data-status') ?? '')`,
+  );
   const err = (await page.getByTestId('run-error').count()) ? await page.getByTestId('run-error').first().textContent() : null;
   assert.equal(await page.getByTestId('run-status').getAttribute('data-status'), 'done', `the ${method} run ended with ${err}`);
 }
@@ -78,14 +88,18 @@ test('classroom: walk-through, re-roll, side by side and the feature embedding',
     assert.equal(await page.getByTestId('cr-stage').getAttribute('data-step'), '2');
     const before = await assertDrawn(page, 'cr-view1');
     await page.getByTestId('cr-reroll').click();
-    await page.waitForFunction((h) => {
-      const c = document.querySelector('[data-testid="cr-view1"]') as HTMLCanvasElement | null;
-      if (!c) return false;
-      const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
-      let hash = 0;
-      for (let i = 0; i < d.length; i += 4) hash = (Math.imul(hash, 31) + d[i] + d[i + 1] * 7 + d[i + 2] * 13) | 0;
-      return hash !== h;
-    }, before, { timeout: 60_000, polling: 250 });
+    await page.waitForFunction(
+      (h) => {
+        const c = document.querySelector('[data-testid="cr-view1"]') as HTMLCanvasElement | null;
+        if (!c) return false;
+        const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+        let hash = 0;
+        for (let i = 0; i < d.length; i += 4) hash = (Math.imul(hash, 31) + d[i] + d[i + 1] * 7 + d[i + 2] * 13) | 0;
+        return hash !== h;
+      },
+      before,
+      { timeout: 60_000, polling: 250 },
+    );
 
     // Steps 3-7 with the keyboard's right arrow (the presenter's clicker sends Page Down).
     await page.locator('body').click({ position: { x: 5, y: 5 } });
@@ -152,7 +166,10 @@ test('classroom: walk-through, re-roll, side by side and the feature embedding',
     await page.screenshot({ path: screenshotPath('classroom-side-by-side.png'), fullPage: false });
 
     assert.deepEqual(watch.foreign, [], 'no request leaves the app origin');
-    assert.deepEqual(watch.consoleErrors.filter((e) => !/Failed to load resource/.test(e)), []);
+    assert.deepEqual(
+      watch.consoleErrors.filter((e) => !/Failed to load resource/.test(e)),
+      [],
+    );
   } finally {
     await browser.close();
   }

@@ -33,7 +33,10 @@ async function waitFor(page: Page, fn: string, timeout = LONG): Promise<void> {
 const historyRow = (key: string) => `document.querySelector('[data-testid="history-run"][data-key="${key}"]')`;
 
 /** The stored record of a run, read from IndexedDB in the page (what the table must be computed from). */
-async function storedRecord(page: Page, key: string): Promise<{ name: string; status: string; epochs: { epoch: number; testAcc: number }[] }> {
+async function storedRecord(
+  page: Page,
+  key: string,
+): Promise<{ name: string; status: string; epochs: { epoch: number; testAcc: number }[] }> {
   return page.evaluate(
     (k) =>
       new Promise((resolve, reject) => {
@@ -56,7 +59,9 @@ async function startRun(page: Page, query: string, before?: () => Promise<void>)
   await page.getByTestId('train').click();
 }
 
-test('comparison across two tabs: live runs, rename while training, closing a tab, the table, re-open, export/import, new tab, QR', { timeout: 900_000 }, async () => {
+test('comparison across two tabs: live runs, rename while training, closing a tab, the table, re-open, export/import, new tab, QR', {
+  timeout: 900_000,
+}, async () => {
   const browser = await launchChromium({ webgpu: false, webgl: false });
   try {
     const context = await browser.newContext({ viewport: { width: 1400, height: 1000 }, acceptDownloads: true });
@@ -123,7 +128,11 @@ test('comparison across two tabs: live runs, rename while training, closing a ta
     await waitFor(b, `${historyRow(keyB)}?.getAttribute('data-state') === 'done'`);
     const recB = await storedRecord(b, keyB);
     assert.equal(recB.status, 'done');
-    assert.deepEqual(recB.epochs.map((e) => e.epoch), [1, 2, 3, 4, 5, 6], 'B trained every epoch');
+    assert.deepEqual(
+      recB.epochs.map((e) => e.epoch),
+      [1, 2, 3, 4, 5, 6],
+      'B trained every epoch',
+    );
 
     // The table: B's cell is the mean of its last 5 recorded test accuracies.
     const last5 = recB.epochs.slice(-5).map((e) => e.testAcc);
@@ -137,18 +146,36 @@ test('comparison across two tabs: live runs, rename while training, closing a ta
     assert.equal(Number(await b.getByTestId('cell-eac-30').getAttribute('data-mean')), accA.reduce((s, x) => s + x, 0) / accA.length);
 
     // The channel carried A's epochs (from A's worker), B's start and end, and the rename.
-    const announced = (await b.evaluate(() => (window as unknown as { __announced: { type: string; key?: string }[] }).__announced));
-    assert.ok(announced.some((m) => m.type === 'run-started' && m.key === keyB), 'run-started of B');
-    assert.ok(announced.some((m) => m.type === 'run-epoch' && m.key === keyA), 'run-epoch of A');
-    assert.ok(announced.some((m) => m.type === 'run-done' && m.key === keyB), 'run-done of B');
-    assert.ok(announced.some((m) => m.type === 'run-renamed' && m.key === keyA), 'run-renamed of A');
+    const announced = await b.evaluate(() => (window as unknown as { __announced: { type: string; key?: string }[] }).__announced);
+    assert.ok(
+      announced.some((m) => m.type === 'run-started' && m.key === keyB),
+      'run-started of B',
+    );
+    assert.ok(
+      announced.some((m) => m.type === 'run-epoch' && m.key === keyA),
+      'run-epoch of A',
+    );
+    assert.ok(
+      announced.some((m) => m.type === 'run-done' && m.key === keyB),
+      'run-done of B',
+    );
+    assert.ok(
+      announced.some((m) => m.type === 'run-renamed' && m.key === keyA),
+      'run-renamed of A',
+    );
 
     // Import a run from another machine (eac train --out), and export everything.
     await b.getByTestId('import-input').setInputFiles(path.join(ROOT, 'tests/fixtures/runs/eac-train-out.json'));
     await waitFor(b, `/1 run imported/.test(document.querySelector('[data-testid="history-message"]')?.textContent ?? '')`, 30_000);
     await waitFor(b, `!!document.querySelector('[data-testid="history-run"][data-state="imported"]')`, 30_000);
-    await b.getByTestId('import-input').setInputFiles({ name: 'notes.json', mimeType: 'application/json', buffer: Buffer.from('{"hello": 1}') });
-    await waitFor(b, `/notes\\.json is not a run export/.test(document.querySelector('[data-testid="history-message"]')?.textContent ?? '')`, 30_000);
+    await b
+      .getByTestId('import-input')
+      .setInputFiles({ name: 'notes.json', mimeType: 'application/json', buffer: Buffer.from('{"hello": 1}') });
+    await waitFor(
+      b,
+      `/notes\\.json is not a run export/.test(document.querySelector('[data-testid="history-message"]')?.textContent ?? '')`,
+      30_000,
+    );
     const [download] = await Promise.all([b.waitForEvent('download'), b.getByTestId('export-runs-json').click()]);
     const exported = JSON.parse(readFileSync(await download.path(), 'utf8'));
     assert.equal(exported.format, 'eac-lab-runs');
@@ -156,7 +183,11 @@ test('comparison across two tabs: live runs, rename while training, closing a ta
 
     // The settings link as a QR code, and a new comparison tab: B's settings with the method flipped.
     await b.getByTestId('compare-view').getByTestId('show-qr').click();
-    await waitFor(b, `(document.querySelector('[data-testid="compare-view"] [data-testid="settings-qr"]')?.naturalWidth ?? 0) > 50`, 10_000);
+    await waitFor(
+      b,
+      `(document.querySelector('[data-testid="compare-view"] [data-testid="settings-qr"]')?.naturalWidth ?? 0) > 50`,
+      10_000,
+    );
     const [c] = await Promise.all([context.waitForEvent('page'), b.getByTestId('new-tab-method').click()]);
     await c.getByTestId('setting-method').waitFor({ timeout: 60_000 });
     const q = new URL(c.url()).searchParams;
@@ -171,14 +202,21 @@ test('comparison across two tabs: live runs, rename while training, closing a ta
     // Re-open B's finished run: its charts and attention panel, read-only.
     await b.locator(`[data-testid="history-run"][data-key="${keyB}"]`).getByTestId('open-run').click();
     await b.getByTestId('stored-run-view').waitFor({ timeout: 30_000 });
-    await waitFor(b, `Number(document.querySelector('[data-testid="stored-run-view"] [data-testid="accuracy-chart"]')?.getAttribute('data-points')) === 6`, 30_000);
+    await waitFor(
+      b,
+      `Number(document.querySelector('[data-testid="stored-run-view"] [data-testid="accuracy-chart"]')?.getAttribute('data-points')) === 6`,
+      30_000,
+    );
     assert.equal(await b.locator('[data-testid="stored-run-view"] [data-testid="attention-sample"]').count(), 2);
     await b.screenshot({ path: screenshotPath('compare-reopened-run.png'), fullPage: true });
     await b.getByTestId('close-stored-run').click();
     assert.equal(await b.getByTestId('stored-run-view').count(), 0);
 
     assert.deepEqual([...watchA.foreign, ...watchB.foreign], [], 'no request leaves the app origin');
-    assert.deepEqual([...watchA.consoleErrors, ...watchB.consoleErrors].filter((e) => !/Failed to load resource/.test(e)), []);
+    assert.deepEqual(
+      [...watchA.consoleErrors, ...watchB.consoleErrors].filter((e) => !/Failed to load resource/.test(e)),
+      [],
+    );
   } finally {
     await browser.close();
   }

@@ -11,8 +11,8 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { launchChromium, ROOT, screenshotPath, serveBuilt, watchPage, type Served } from './harness.ts';
-import { CLASS_NAMES } from '../../src/data/types.ts';
-import { MESSY } from '../../scripts/make-rafdb-fixture.ts';
+import { CLASS_NAMES } from '../../src/engine/dataset.ts';
+import { MESSY } from '../../tools/fixtures/make-rafdb-fixture.ts';
 
 const FX = path.join(ROOT, 'tests/fixtures/rafdb');
 const CLEAN = path.join(FX, 'clean');
@@ -127,7 +127,9 @@ async function assertMessyReport(page: Page): Promise<void> {
   assert.match(options[1], /^noise01\.txt: \d+\.\d% noise \(6 changed\)$/);
 }
 
-test('the Data step: directory input, folder drops (handles, entries), loose files, cancel, the cache across a reload, delete', { timeout: 600_000 }, async () => {
+test('the Data step: directory input, folder drops (handles, entries), loose files, cancel, the cache across a reload, delete', {
+  timeout: 600_000,
+}, async () => {
   const browser = await launchChromium({ webgpu: false });
   try {
     const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
@@ -184,7 +186,9 @@ test('the Data step: directory input, folder drops (handles, entries), loose fil
       const dt = new DataTransfer();
       dt.items.add(new File(['train_00001.jpg 1\n'], 'list_patition_label.txt', { type: 'text/plain' }));
       dt.items.add(new File([new Uint8Array([0xff, 0xd8, 0xff])], 'train_00001_aligned.jpg', { type: 'image/jpeg' }));
-      document.querySelector('[data-testid="dropzone"]')!.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+      document
+        .querySelector('[data-testid="dropzone"]')!
+        .dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
     });
     assert.equal(await ingestEnd(page, prev), 'error');
     assert.match(await text(page, 'ingest-error'), /no EmoLabel\/ folder in or below .*give the RAF-DB folder/);
@@ -194,10 +198,15 @@ test('the Data step: directory input, folder drops (handles, entries), loose fil
     await page.evaluate(() => {
       const dt = new DataTransfer();
       dt.items.add(new File([new Uint8Array([0x50, 0x4b, 3, 4])], 'basic.zip', { type: 'application/zip' }));
-      document.querySelector('[data-testid="dropzone"]')!.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+      document
+        .querySelector('[data-testid="dropzone"]')!
+        .dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
     });
     assert.equal(await ingestEnd(page, prev), 'error');
-    assert.equal(await text(page, 'ingest-error'), 'basic.zip: an archive; unpack it first, then drop or choose the unpacked RAF-DB folder');
+    assert.equal(
+      await text(page, 'ingest-error'),
+      'basic.zip: an archive; unpack it first, then drop or choose the unpacked RAF-DB folder',
+    );
 
     // Cancel a bigger folder mid-way: nothing is stored.
     prev = await ingestId(page);
@@ -235,7 +244,11 @@ test('the Data step: directory input, folder drops (handles, entries), loose fil
     await dropFolder(page, MESSY_DIR);
     assert.equal(await ingestEnd(page, prev), 'done', await text(page, 'data-panel'));
     assert.equal(await page.getByTestId('ingest-done').getAttribute('data-from-cache'), 'false');
-    assert.equal(await page.getByTestId('dataset-report').getAttribute('data-key'), messyKey, 'the entries walk lists the same files and sizes');
+    assert.equal(
+      await page.getByTestId('dataset-report').getAttribute('data-key'),
+      messyKey,
+      'the entries walk lists the same files and sizes',
+    );
     await assertMessyReport(page);
 
     // Delete everything: the demo is selected again, and stays so after a reload.

@@ -45,23 +45,38 @@ test('golden checks pass on WebGPU in Chromium (ResNet-50 and ResNet-18)', { tim
       const adam = r.results.filter((x) => x.adam);
       const worst = worstOf(byTolerance, (x) => x.relError);
       const tightest = worstOf(byTolerance, (x) => x.relError / x.tolerance);
-      console.log(`# ${r.arch}/webgpu: ${r.results.length} comparisons in ${r.seconds.toFixed(1)} s, ${r.results.filter((x) => !x.ok).length} failed`);
-      console.log(`# ${r.arch}/webgpu: largest relative error ${e(worst.relError)} (${worst.name}; tolerance ${e(worst.tolerance)}, PyTorch float32 ${e(worst.torchF32RelError)})`);
-      console.log(`# ${r.arch}/webgpu: closest to its tolerance: ${tightest.name} ${e(tightest.relError)} of ${e(tightest.tolerance)} (${((100 * tightest.relError) / tightest.tolerance).toFixed(0)}%)`);
+      console.log(
+        `# ${r.arch}/webgpu: ${r.results.length} comparisons in ${r.seconds.toFixed(1)} s, ${r.results.filter((x) => !x.ok).length} failed`,
+      );
+      console.log(
+        `# ${r.arch}/webgpu: largest relative error ${e(worst.relError)} (${worst.name}; tolerance ${e(worst.tolerance)}, PyTorch float32 ${e(worst.torchF32RelError)})`,
+      );
+      console.log(
+        `# ${r.arch}/webgpu: closest to its tolerance: ${tightest.name} ${e(tightest.relError)} of ${e(tightest.tolerance)} (${((100 * tightest.relError) / tightest.tolerance).toFixed(0)}%)`,
+      );
       if (adam.length) {
         const worstAdam = worstOf(adam, (x) => x.adam!.maxOffInLr);
         const mostOff = worstOf(adam, (x) => x.adam!.fractionOff);
-        console.log(`# ${r.arch}/webgpu: Adam parameters (${adam.length}): largest difference ${worstAdam.adam!.maxOffInLr.toFixed(3)} lr (${worstAdam.name}, relative error ${e(worstAdam.relError)}); most elements off by > 1% lr: ${(100 * mostOff.adam!.fractionOff).toFixed(2)}% (${mostOff.name})`);
+        console.log(
+          `# ${r.arch}/webgpu: Adam parameters (${adam.length}): largest difference ${worstAdam.adam!.maxOffInLr.toFixed(3)} lr (${worstAdam.name}, relative error ${e(worstAdam.relError)}); most elements off by > 1% lr: ${(100 * mostOff.adam!.fractionOff).toFixed(2)}% (${mostOff.name})`,
+        );
       }
     }
     const failed = all.filter((r) => !r.ok);
-    for (const f of failed) console.log(`# FAIL ${f.name}: relative error ${f.relError.toExponential(3)}, tolerance ${f.tolerance.toExponential(3)}${f.adam ? `, Adam: ${(100 * f.adam.fractionOff).toFixed(2)}% of elements off by > 1% lr, max ${f.adam.maxOffInLr.toFixed(3)} lr` : ''}`);
-    assert.deepEqual(report.reports.map((r) => r.arch), ['resnet50', 'resnet18']);
+    for (const f of failed)
+      console.log(
+        `# FAIL ${f.name}: relative error ${f.relError.toExponential(3)}, tolerance ${f.tolerance.toExponential(3)}${f.adam ? `, Adam: ${(100 * f.adam.fractionOff).toFixed(2)}% of elements off by > 1% lr, max ${f.adam.maxOffInLr.toFixed(3)} lr` : ''}`,
+      );
+    assert.deepEqual(
+      report.reports.map((r) => r.arch),
+      ['resnet50', 'resnet18'],
+    );
     assert.ok(all.length > 400, `expected hundreds of comparisons, got ${all.length}`);
     // Loss and gradient checks first (the must-pass part), then everything.
     const lossAndGrads = all.filter((r) => / loss|gradient |cross-entropy/.test(r.name));
     assert.ok(lossAndGrads.length > 200, `${lossAndGrads.length} loss/gradient comparisons`);
-    const describe = (r: CheckResult): string => `${r.name}: ${e(r.relError)} (tolerance ${e(r.tolerance)})${r.adam ? ` Adam ${JSON.stringify(r.adam)}` : ''}`;
+    const describe = (r: CheckResult): string =>
+      `${r.name}: ${e(r.relError)} (tolerance ${e(r.tolerance)})${r.adam ? ` Adam ${JSON.stringify(r.adam)}` : ''}`;
     assert.deepEqual(lossAndGrads.filter((r) => !r.ok).map(describe), []);
     assert.deepEqual(failed.map(describe), []);
     assert.deepEqual(watch.foreign, [], 'no request leaves the dev server');

@@ -12,14 +12,25 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const SCREENSHOTS = path.join(ROOT, 'artifacts/screenshots');
 export const CHROMIUM = process.env.EAC_CHROMIUM ?? '/usr/bin/chromium';
 
-const BASE_ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'];
+const BASE_ARGS = [
+  '--no-sandbox',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-quic',
+  '--no-first-run',
+];
 
 /**
  * Headless Chromium with WebGPU (SwiftShader when there is no GPU), or with WebGPU turned off;
  * `webgl: false` turns WebGL off too.
  */
 export async function launchChromium(opts: { webgpu: boolean; webgl?: boolean }): Promise<Browser> {
-  const args = [...BASE_ARGS, ...(opts.webgpu ? ['--enable-unsafe-webgpu'] : ['--disable-webgpu']), ...(opts.webgl === false ? ['--use-gl=disabled'] : [])];
+  const args = [
+    ...BASE_ARGS,
+    ...(opts.webgpu ? ['--enable-unsafe-webgpu'] : ['--disable-webgpu']),
+    ...(opts.webgl === false ? ['--use-gl=disabled'] : []),
+  ];
   return chromium.launch({ executablePath: CHROMIUM, args });
 }
 

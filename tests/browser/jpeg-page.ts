@@ -51,7 +51,10 @@ async function decodeWithWasm(bytes: Uint8Array): Promise<{ width: number; heigh
 }
 
 async function decodeWithChromium(bytes: Uint8Array): Promise<{ width: number; height: number; rgb: Uint8Array }> {
-  const bitmap = await createImageBitmap(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'image/jpeg' }), { colorSpaceConversion: 'none', premultiplyAlpha: 'none' });
+  const bitmap = await createImageBitmap(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'image/jpeg' }), {
+    colorSpaceConversion: 'none',
+    premultiplyAlpha: 'none',
+  });
   const { width, height } = bitmap;
   const canvas = new OffscreenCanvas(width, height);
   const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
@@ -99,7 +102,15 @@ if (isWorker) {
     for (let i = 0; i < files.length; i++) {
       const w = await decodeWithWasm(all[i]);
       const c = await decodeWithChromium(all[i]);
-      results.push({ name: files[i], width: w.width, height: w.height, chromium: b64(c.rgb), chromiumSize: [c.width, c.height], wasmPage: b64(w.rgb), wasmWorker: inWorker[i] });
+      results.push({
+        name: files[i],
+        width: w.width,
+        height: w.height,
+        chromium: b64(c.rgb),
+        chromiumSize: [c.width, c.height],
+        wasmPage: b64(w.rgb),
+        wasmWorker: inWorker[i],
+      });
       say(`${files[i]}: ${w.width}×${w.height}`);
     }
     return { done: true, results, error: null };

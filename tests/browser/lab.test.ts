@@ -14,7 +14,16 @@ import { launchChromium, ROOT, screenshotPath, serveBuilt, watchPage, type Serve
 import { longTasksBetween, pageNow, recordLongTasks } from './long-tasks.ts';
 
 /** ResNet-18 width 4 at 32 px, 32/16 images, batch 16: 2 steps per epoch, 3 epochs. */
-const SMALL = { width: '4', size: '32', trainCount: '32', testCount: '16', epochs: '3', batchSize: '16', noiseRate: '0.3', attentionCount: '4' };
+const SMALL = {
+  width: '4',
+  size: '32',
+  trainCount: '32',
+  testCount: '16',
+  epochs: '3',
+  batchSize: '16',
+  noiseRate: '0.3',
+  attentionCount: '4',
+};
 const STEPS = 6;
 const LONG = 300_000;
 
@@ -38,8 +47,15 @@ async function canvasSpread(page: Page, testId: string): Promise<number[]> {
   return page.$$eval(`[data-testid="${testId}"]`, (canvases) =>
     (canvases as HTMLCanvasElement[]).map((c) => {
       const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
-      let sum = 0, sq = 0, n = 0;
-      for (let i = 0; i < d.length; i += 4) for (let k = 0; k < 3; k++) { sum += d[i + k]; sq += d[i + k] ** 2; n++; }
+      let sum = 0,
+        sq = 0,
+        n = 0;
+      for (let i = 0; i < d.length; i += 4)
+        for (let k = 0; k < 3; k++) {
+          sum += d[i + k];
+          sq += d[i + k] ** 2;
+          n++;
+        }
       return Math.sqrt(Math.max(0, sq / n - (sum / n) ** 2));
     }),
   );
@@ -78,11 +94,18 @@ test('lab on WebGPU: charts, attention panel, pause/continue, reload and resume 
     for (const id of ['attention-view1', 'attention-map1']) {
       const spread = await canvasSpread(page, id);
       assert.equal(spread.length, 4);
-      assert.ok(spread.every((s) => s > 5), `${id} canvases are not blank: ${spread.map((s) => s.toFixed(1)).join(', ')}`);
+      assert.ok(
+        spread.every((s) => s > 5),
+        `${id} canvases are not blank: ${spread.map((s) => s.toFixed(1)).join(', ')}`,
+      );
     }
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('attention-png').click()]);
     assert.equal(download.suggestedFilename(), 'eac-attention.png');
-    const png = await download.createReadStream().then(async (st) => { const parts: Buffer[] = []; for await (const c of st) parts.push(c as Buffer); return Buffer.concat(parts); });
+    const png = await download.createReadStream().then(async (st) => {
+      const parts: Buffer[] = [];
+      for await (const c of st) parts.push(c as Buffer);
+      return Buffer.concat(parts);
+    });
     assert.deepEqual([...png.subarray(1, 4)], [...Buffer.from('PNG')], 'the attention panel exports as a PNG');
     assert.ok(png.length > 5000, `a PNG with content (${png.length} bytes)`);
     const flippedCards = await page.locator('[data-testid="attention-sample"].att-flipped').count();
@@ -91,8 +114,13 @@ test('lab on WebGPU: charts, attention panel, pause/continue, reload and resume 
     await page.screenshot({ path: screenshotPath('lab-running.png'), fullPage: true });
     const longTasks = await longTasksBetween(page, trainStart);
     mkdirSync(path.join(ROOT, 'artifacts'), { recursive: true });
-    writeFileSync(path.join(ROOT, 'artifacts/lab-longtasks.json'), JSON.stringify({ during: 'training epoch 1 (WebGPU, SwiftShader)', longTasks }, null, 2));
-    console.log(`# main-thread long tasks during training: ${longTasks.length}${longTasks.length ? ` (longest ${Math.max(...longTasks.map((t) => t.duration)).toFixed(0)} ms)` : ''}`);
+    writeFileSync(
+      path.join(ROOT, 'artifacts/lab-longtasks.json'),
+      JSON.stringify({ during: 'training epoch 1 (WebGPU, SwiftShader)', longTasks }, null, 2),
+    );
+    console.log(
+      `# main-thread long tasks during training: ${longTasks.length}${longTasks.length ? ` (longest ${Math.max(...longTasks.map((t) => t.duration)).toFixed(0)} ms)` : ''}`,
+    );
 
     // Reload mid-run: the worker dies with the page; the run is left interrupted at its checkpoint.
     await page.reload();
@@ -102,7 +130,10 @@ test('lab on WebGPU: charts, attention panel, pause/continue, reload and resume 
     await waitFor(page, `document.querySelector('[data-testid="backend-name"]')?.getAttribute('data-backend') === 'webgpu'`, 60_000);
     await resume.click();
     await page.getByTestId('run-resumed').waitFor({ timeout: LONG });
-    await waitFor(page, `['done', 'stopped', 'error'].includes(document.querySelector('[data-testid="run-status"]')?.getAttribute('data-status') ?? '')`);
+    await waitFor(
+      page,
+      `['done', 'stopped', 'error'].includes(document.querySelector('[data-testid="run-status"]')?.getAttribute('data-status') ?? '')`,
+    );
     const errorText = (await page.getByTestId('run-error').count()) ? await page.getByTestId('run-error').first().textContent() : null;
     assert.equal(await status(page), 'done', `resumed run ended with ${errorText}`);
     await page.screenshot({ path: screenshotPath('lab-resumed-finished.png'), fullPage: true, timeout: 120_000 });
@@ -113,7 +144,10 @@ test('lab on WebGPU: charts, attention panel, pause/continue, reload and resume 
     assert.equal(Number(frames), 3, 'attention frames: before training and after epochs 1-3');
     assert.equal(await page.locator('[data-testid="stored-run"][data-status="this tab"]').count(), 1);
     assert.deepEqual(watch.foreign, [], 'no request leaves the app origin');
-    assert.deepEqual(watch.consoleErrors.filter((e) => !/Failed to load resource/.test(e)), []);
+    assert.deepEqual(
+      watch.consoleErrors.filter((e) => !/Failed to load resource/.test(e)),
+      [],
+    );
   } finally {
     await browser.close();
   }
@@ -132,8 +166,14 @@ test('lab on WebGPU: a lost GPU device restarts the worker and resumes from the 
     // What a driver reset does: the device is destroyed under the running worker.
     await page.evaluate(() => (window as unknown as { eacDebug: { loseDevice(): void } }).eacDebug.loseDevice());
     await page.getByTestId('run-notice').waitFor({ timeout: LONG });
-    assert.match((await page.getByTestId('run-notice').textContent()) ?? '', /GPU device was lost.*resumed the run from the checkpoint of epoch 1/);
-    await waitFor(page, `['done', 'stopped', 'error'].includes(document.querySelector('[data-testid="run-status"]')?.getAttribute('data-status') ?? '')`);
+    assert.match(
+      (await page.getByTestId('run-notice').textContent()) ?? '',
+      /GPU device was lost.*resumed the run from the checkpoint of epoch 1/,
+    );
+    await waitFor(
+      page,
+      `['done', 'stopped', 'error'].includes(document.querySelector('[data-testid="run-status"]')?.getAttribute('data-status') ?? '')`,
+    );
     const errorText = (await page.getByTestId('run-error').count()) ? await page.getByTestId('run-error').first().textContent() : null;
     assert.equal(await status(page), 'done', `recovered run ended with ${errorText}`);
     assert.equal(await page.getByTestId('backend-name').getAttribute('data-backend'), 'webgpu', 'the new worker is on WebGPU again');

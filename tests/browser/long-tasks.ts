@@ -1,7 +1,7 @@
 // The page's main-thread long tasks (Long Tasks API, over 50 ms), each with what the overlapping
 // long-animation frames say ran in it: the callbacks (a worker message, React's scheduler, a
 // requestAnimationFrame callback, an IndexedDB answer, a timer) and the frame's rendering time.
-// Used by the end-to-end lab test, scripts/measure-long-tasks.ts and scripts/bench-lab-run.ts.
+// Used by the end-to-end lab test, scripts/measure/long-tasks.ts and scripts/bench/lab-run.ts.
 import type { Page } from 'playwright-core';
 
 export interface LongTask {
@@ -24,14 +24,21 @@ export async function recordLongTasks(page: Page): Promise<void> {
     const w = window as unknown as { __eacLongTasks: unknown[]; __eacFrames: unknown[] };
     w.__eacLongTasks = [];
     w.__eacFrames = [];
-    new PerformanceObserver((l) => l.getEntries().forEach((e) => w.__eacLongTasks.push({ start: e.startTime, duration: e.duration }))).observe({ type: 'longtask', buffered: true });
+    new PerformanceObserver((l) =>
+      l.getEntries().forEach((e) => w.__eacLongTasks.push({ start: e.startTime, duration: e.duration })),
+    ).observe({ type: 'longtask', buffered: true });
     new PerformanceObserver((l) =>
       l.getEntries().forEach((e) => {
-        const f = e as PerformanceEntry & { scripts?: { invokerType: string; invoker: string; duration: number }[]; renderStart: number; styleAndLayoutStart: number };
+        const f = e as PerformanceEntry & {
+          scripts?: { invokerType: string; invoker: string; duration: number }[];
+          renderStart: number;
+          styleAndLayoutStart: number;
+        };
         const end = f.startTime + f.duration;
         const scripts = (f.scripts ?? []).map((s) => `${s.invokerType} ${s.invoker} ${Math.round(s.duration)} ms`);
         // The frame's rendering: requestAnimationFrame callbacks etc. from renderStart, then style and layout (paint follows, off this clock).
-        if (f.renderStart > 0) scripts.push(`rendering ${Math.round(end - f.renderStart)} ms (style and layout ${Math.round(end - f.styleAndLayoutStart)} ms)`);
+        if (f.renderStart > 0)
+          scripts.push(`rendering ${Math.round(end - f.renderStart)} ms (style and layout ${Math.round(end - f.styleAndLayoutStart)} ms)`);
         w.__eacFrames.push({ start: f.startTime, duration: f.duration, scripts });
       }),
     ).observe({ type: 'long-animation-frame', buffered: true });

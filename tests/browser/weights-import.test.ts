@@ -75,7 +75,9 @@ async function stagesSeen(page: Page): Promise<string[]> {
 /** Waits for the import to end; returns the outcome element's status ('done', 'cancelled') or 'error'. */
 async function importEnd(page: Page): Promise<string> {
   await page.waitForFunction(
-    () => !document.querySelector('[data-testid="weights-progress"]') && !!document.querySelector('[data-testid="weights-result"], [data-testid="weights-error"]'),
+    () =>
+      !document.querySelector('[data-testid="weights-progress"]') &&
+      !!document.querySelector('[data-testid="weights-result"], [data-testid="weights-error"]'),
     null,
     { timeout: T, polling: 50 },
   );
@@ -113,7 +115,10 @@ test('weights panel: import, list, reload, rename, cache hit, drop, cancel, refu
     assert.ok(seen1.includes('running:read'), `stages seen: ${seen1.join(', ')}`);
     const result1 = page.getByTestId('weights-result');
     assert.equal(await result1.getAttribute('data-cached'), 'false');
-    assert.match((await result1.textContent()) ?? '', /Imported resnet18_w4_h7\.safetensors in \d+\.\d s: ResNet-18, width 4, 7-class head loaded\./);
+    assert.match(
+      (await result1.textContent()) ?? '',
+      /Imported resnet18_w4_h7\.safetensors in \d+\.\d s: ResNet-18, width 4, 7-class head loaded\./,
+    );
     assert.match((await page.getByTestId('weights-report').textContent()) ?? '', /^0 missing · 0 unexpected · 0 mis-shaped keys/);
     assert.deepEqual(await entryNames(page), [SAFE]);
     const safeEntry = page.locator(`[data-testid="weights-entry"][data-name="${SAFE}"]`);
@@ -125,7 +130,10 @@ test('weights panel: import, list, reload, rename, cache hit, drop, cancel, refu
 
     // 2. A Python-2 style VGGFace2 pickle (10-way head, dropped).
     assert.equal(await importFile(page, PKL), 'done');
-    assert.match((await page.getByTestId('weights-result').textContent()) ?? '', /ResNet-50 \(VGGFace2 Caffe layout\), width 4, 10-way head dropped, new 7-class head per run/);
+    assert.match(
+      (await page.getByTestId('weights-result').textContent()) ?? '',
+      /ResNet-50 \(VGGFace2 Caffe layout\), width 4, 10-way head dropped, new 7-class head per run/,
+    );
     assert.deepEqual((await entryNames(page)).sort(), [PKL, SAFE].sort());
     const pklKey = (await page.locator(`[data-testid="weights-entry"][data-name="${PKL}"]`).getAttribute('data-key'))!;
     assert.deepEqual(await idbKeys(page), [`meta:${pklKey}`, `meta:${safeKey}`, `tensors:${pklKey}`, `tensors:${safeKey}`].sort());
@@ -149,7 +157,10 @@ test('weights panel: import, list, reload, rename, cache hit, drop, cancel, refu
     // 5. The same file again: a cache hit, nothing new stored.
     assert.equal(await importFile(page, SAFE), 'done');
     assert.equal(await page.getByTestId('weights-result').getAttribute('data-cached'), 'true');
-    assert.match((await page.getByTestId('weights-result').textContent()) ?? '', /Already cached as “MS-Celeb R18 \(tiny\)” \(same content\)/);
+    assert.match(
+      (await page.getByTestId('weights-result').textContent()) ?? '',
+      /Already cached as “MS-Celeb R18 \(tiny\)” \(same content\)/,
+    );
     assert.equal((await entryNames(page)).length, 2);
     await page.screenshot({ path: screenshotPath('weights-panel.png'), fullPage: true });
 
@@ -178,7 +189,10 @@ test('weights panel: import, list, reload, rename, cache hit, drop, cancel, refu
       document.querySelector<HTMLButtonElement>('[data-testid="weights-cancel"]')!.click();
     });
     assert.equal(await importEnd(page), 'cancelled');
-    assert.match((await page.getByTestId('weights-result').textContent()) ?? '', /Import of big\.safetensors cancelled; nothing was stored\./);
+    assert.match(
+      (await page.getByTestId('weights-result').textContent()) ?? '',
+      /Import of big\.safetensors cancelled; nothing was stored\./,
+    );
     assert.deepEqual(await idbKeys(page), keysBefore);
 
     // 8. A hostile pickle: refused with the reader's message, nothing stored.
@@ -186,9 +200,23 @@ test('weights panel: import, list, reload, rename, cache hit, drop, cancel, refu
     const err = page.getByTestId('weights-error');
     assert.equal(await err.getAttribute('data-kind'), 'refused');
     assert.match((await err.textContent()) ?? '', /hostile_os_system\.pkl was refused/);
-    assert.equal(await err.locator('.weights-verbatim').textContent(), 'refused: the pickle references os.system, which is not a tensor or array constructor');
+    assert.equal(
+      await err.locator('.weights-verbatim').textContent(),
+      'refused: the pickle references os.system, which is not a tensor or array constructor',
+    );
     assert.deepEqual(await idbKeys(page), keysBefore);
     await page.screenshot({ path: screenshotPath('weights-refused.png'), fullPage: true });
+
+    // 8b. Hostile and broken torch.save files (tools/hostile/weights_fixtures.py): refused with the
+    // messages `eac` gives (tests/unit/weights-hostile.test.ts), nothing stored.
+    for (const [file, message] of [
+      ['../hostile/stride0.pth', /^torch-zip: the tensors would decode to 1073741824 bytes, more than /],
+      ['../hostile/resnet18_w1_nan.pth', /^weights: layer2\.0\.conv1\.weight holds a non-finite value \(NaN at index 4 of 18\)/],
+    ] as const) {
+      assert.equal(await importFile(page, file), 'error', file);
+      assert.match((await err.locator('.weights-verbatim').textContent()) ?? '', message);
+      assert.deepEqual(await idbKeys(page), keysBefore);
+    }
 
     // 9. Delete: gone now and after a reload; the other entry stays.
     await safeRow().getByTestId('weights-delete').click();

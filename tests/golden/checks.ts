@@ -2,7 +2,15 @@
 // caller passes the fixture bytes, so the same checks run under Node (cpu/wasm/webgpu) and in
 // headless Chromium on WebGPU.
 import { tf, type Tensor2D, type Tensor4D } from '../../src/engine/tf.ts';
-import { describeResNet, forward, listParams, modelFromValues, applyBatchStats, disposeModel, type Model } from '../../src/engine/resnet.ts';
+import {
+  describeResNet,
+  forward,
+  listParams,
+  modelFromValues,
+  applyBatchStats,
+  disposeModel,
+  type Model,
+} from '../../src/engine/resnet.ts';
 import { attentionMaps } from '../../src/engine/loss.ts';
 import { computeGradients } from '../../src/engine/step.ts';
 import { Adam } from '../../src/engine/optim.ts';
@@ -38,7 +46,11 @@ export interface CheckResult {
 }
 
 /** Elements whose Adam result differs by more than 1% of lr, and the largest difference in lr. */
-export function adamAgreement(actual: ArrayLike<number>, expected: ArrayLike<number>, lr: number): { fractionOff: number; maxOffInLr: number } {
+export function adamAgreement(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  lr: number,
+): { fractionOff: number; maxOffInLr: number } {
   let off = 0;
   let max = 0;
   for (let i = 0; i < expected.length; i++) {
@@ -76,7 +88,10 @@ export const TORCH_FACTOR = 4;
 
 export class Golden {
   readonly tensors: Map<string, SafeTensor>;
-  constructor(bytes: Uint8Array, readonly meta: GoldenMeta) {
+  constructor(
+    bytes: Uint8Array,
+    readonly meta: GoldenMeta,
+  ) {
     this.tensors = readSafetensors(bytes).tensors;
   }
   get(name: string): Float32Array {
@@ -184,7 +199,14 @@ export async function runGoldenChecks(g: Golden): Promise<CheckResult[]> {
       check(`${arch} gradient ${name}`, grad, g.get(`grad.${name}`), TOL.grad, `grad.${name}`);
     }
     applyBatchStats(model, sg.batchStats);
-    for (const b of g.meta.buffers) check(`${arch} BN buffer after one step's two passes: ${b}`, await torchValue(model, b), g.get(`bn1step.${b}`), TOL.buffers, `bn1step.${b}`);
+    for (const b of g.meta.buffers)
+      check(
+        `${arch} BN buffer after one step's two passes: ${b}`,
+        await torchValue(model, b),
+        g.get(`bn1step.${b}`),
+        TOL.buffers,
+        `bn1step.${b}`,
+      );
     tf.dispose([sg.loss, sg.ce, sg.consistency, sg.logits1, ...sg.grads, x1, x2]);
     disposeModel(model);
   }
@@ -197,7 +219,13 @@ export async function runGoldenChecks(g: Golden): Promise<CheckResult[]> {
     check(`${arch} baseline cross-entropy`, await values(sg.ce), g.get('baseline.ce'), TOL.loss, 'baseline.ce');
     for (let i = 0; i < model.trainable.length; i++) {
       const name = model.trainableNames[i];
-      check(`${arch} baseline gradient ${name}`, engineToTorch(name, await values(sg.grads[i]), model.trainable[i].shape).data, g.get(`baseline_grad.${name}`), TOL.grad, `baseline_grad.${name}`);
+      check(
+        `${arch} baseline gradient ${name}`,
+        engineToTorch(name, await values(sg.grads[i]), model.trainable[i].shape).data,
+        g.get(`baseline_grad.${name}`),
+        TOL.grad,
+        `baseline_grad.${name}`,
+      );
     }
     tf.dispose([sg.loss, sg.ce, sg.consistency, sg.logits1, ...sg.grads, x1]);
     applyBatchStats(model, sg.batchStats);
@@ -207,7 +235,13 @@ export async function runGoldenChecks(g: Golden): Promise<CheckResult[]> {
   // 6. Two full EAC steps with Adam (coupled weight decay): parameters and running statistics.
   {
     const model = g.model();
-    const opt = new Adam(model.trainable, { lr: g.meta.lr, beta1: g.meta.betas[0], beta2: g.meta.betas[1], eps: g.meta.eps, weightDecay: g.meta.weightDecay });
+    const opt = new Adam(model.trainable, {
+      lr: g.meta.lr,
+      beta1: g.meta.betas[0],
+      beta2: g.meta.betas[1],
+      eps: g.meta.eps,
+      weightDecay: g.meta.weightDecay,
+    });
     for (const prefix of ['input', 'input2']) {
       const x1 = g.input(`${prefix}.x1`);
       const x2 = g.input(`${prefix}.x2`);
@@ -224,16 +258,36 @@ export async function runGoldenChecks(g: Golden): Promise<CheckResult[]> {
       // gradient is within float32 noise of zero may legitimately step the other way: allow a
       // few such elements (each at most one lr per step), never a systematic difference.
       const ok = a.fractionOff <= ADAM_MAX_FRACTION_OFF && a.maxOffInLr <= 2 * 2;
-      results.push({ name: `${arch} parameter after 2 Adam steps: ${name}`, relError: relError(actual, expected), tolerance: TOL.adam, torchF32RelError: g.meta.torchF32RelError[`adam2.${name}`] ?? 0, ok, adam: a });
+      results.push({
+        name: `${arch} parameter after 2 Adam steps: ${name}`,
+        relError: relError(actual, expected),
+        tolerance: TOL.adam,
+        torchF32RelError: g.meta.torchF32RelError[`adam2.${name}`] ?? 0,
+        ok,
+        adam: a,
+      });
     }
     // Step 2's statistics come from step 1's parameters, which may carry the few Adam sign
     // flips allowed above (about one lr on an element): hence a looser floor here.
-    for (const b of g.meta.buffers) check(`${arch} BN buffer after 2 steps: ${b}`, await torchValue(model, b), g.get(`adam2buf.${b}`), TOL.buffersAfterAdam, `adam2buf.${b}`);
+    for (const b of g.meta.buffers)
+      check(
+        `${arch} BN buffer after 2 steps: ${b}`,
+        await torchValue(model, b),
+        g.get(`adam2buf.${b}`),
+        TOL.buffersAfterAdam,
+        `adam2buf.${b}`,
+      );
     opt.dispose();
     disposeModel(model);
   }
   // The checks themselves must not leak either: everything they made is freed.
   const leaked = tf.memory().numTensors - tensorsBefore;
-  results.push({ name: `${arch} tensors left after the checks: ${leaked}`, relError: leaked, tolerance: 0, torchF32RelError: 0, ok: leaked === 0 });
+  results.push({
+    name: `${arch} tensors left after the checks: ${leaked}`,
+    relError: leaked,
+    tolerance: 0,
+    torchF32RelError: 0,
+    ok: leaked === 0,
+  });
   return results;
 }

@@ -20,7 +20,10 @@ const config = { lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 1e-
 
 function random(shape: number[], rng: Rng): Tensor {
   const n = shape.reduce((a, b) => a * b, 1);
-  return tf.tensor(Float32Array.from({ length: n }, () => rng.uniformRange(-1, 1)), shape);
+  return tf.tensor(
+    Float32Array.from({ length: n }, () => rng.uniformRange(-1, 1)),
+    shape,
+  );
 }
 
 /** torch.optim.Adam(weight_decay=…) written per parameter, the reference order of operations. */
@@ -44,29 +47,31 @@ function referenceStep(ps: Variable[], ms: Tensor[], vs: Tensor[], grads: Tensor
   });
 }
 
-for (const layout of ['flat', 'per-parameter'] as AdamLayout[]) test(`${layout} Adam = the reference update, bit for bit, over three steps (${backend})`, async () => {
-  const rng = new Rng(9);
-  const init = shapes.map((s) => random(s, rng));
-  const ours = init.map((t) => tf.variable(t.clone()));
-  const ref = init.map((t) => tf.variable(t.clone()));
-  const ms = shapes.map((s) => tf.zeros(s));
-  const vs = shapes.map((s) => tf.zeros(s));
-  const opt = new Adam(ours, config, layout);
-  for (let step = 1; step <= 3; step++) {
-    const grads = shapes.map((s) => random(s, rng));
-    opt.apply(grads);
-    referenceStep(ref, ms, vs, grads, step);
-    tf.dispose(grads);
-  }
-  for (let i = 0; i < shapes.length; i++) assert.deepEqual(Array.from(await ours[i].data()), Array.from(await ref[i].data()), `parameter ${i}`);
-  const state = await opt.getState();
-  for (let i = 0; i < shapes.length; i++) {
-    assert.deepEqual(Array.from(state.m[i]), Array.from(await ms[i].data()), `m ${i}`);
-    assert.deepEqual(Array.from(state.v[i]), Array.from(await vs[i].data()), `v ${i}`);
-  }
-  opt.dispose();
-  tf.dispose([...init, ...ours, ...ref, ...ms, ...vs]);
-});
+for (const layout of ['flat', 'per-parameter'] as AdamLayout[])
+  test(`${layout} Adam = the reference update, bit for bit, over three steps (${backend})`, async () => {
+    const rng = new Rng(9);
+    const init = shapes.map((s) => random(s, rng));
+    const ours = init.map((t) => tf.variable(t.clone()));
+    const ref = init.map((t) => tf.variable(t.clone()));
+    const ms = shapes.map((s) => tf.zeros(s));
+    const vs = shapes.map((s) => tf.zeros(s));
+    const opt = new Adam(ours, config, layout);
+    for (let step = 1; step <= 3; step++) {
+      const grads = shapes.map((s) => random(s, rng));
+      opt.apply(grads);
+      referenceStep(ref, ms, vs, grads, step);
+      tf.dispose(grads);
+    }
+    for (let i = 0; i < shapes.length; i++)
+      assert.deepEqual(Array.from(await ours[i].data()), Array.from(await ref[i].data()), `parameter ${i}`);
+    const state = await opt.getState();
+    for (let i = 0; i < shapes.length; i++) {
+      assert.deepEqual(Array.from(state.m[i]), Array.from(await ms[i].data()), `m ${i}`);
+      assert.deepEqual(Array.from(state.v[i]), Array.from(await vs[i].data()), `v ${i}`);
+    }
+    opt.dispose();
+    tf.dispose([...init, ...ours, ...ref, ...ms, ...vs]);
+  });
 
 test(`flat Adam: the kernel count grows by one slice per parameter, not by the whole update (${backend})`, async () => {
   const count = async (n: number) => {
@@ -85,13 +90,17 @@ test(`flat Adam: the kernel count grows by one slice per parameter, not by the w
   assert.ok(k10 <= 4 * 10 + 20, `${k10} kernels for 10 parameters`);
 });
 
-for (const layout of ['flat', 'per-parameter'] as AdamLayout[]) test(`${layout} Adam: a state for other parameters is refused (${backend})`, () => {
-  const p = tf.variable(tf.zeros([3]));
-  const opt = new Adam([p], config, layout);
-  assert.throws(() => opt.setState({ step: 1, lr: 0.1, m: [new Float32Array(2)], v: [new Float32Array(2)] }), /m\[0\] has 2 values, its parameter 3/);
-  opt.dispose();
-  p.dispose();
-});
+for (const layout of ['flat', 'per-parameter'] as AdamLayout[])
+  test(`${layout} Adam: a state for other parameters is refused (${backend})`, () => {
+    const p = tf.variable(tf.zeros([3]));
+    const opt = new Adam([p], config, layout);
+    assert.throws(
+      () => opt.setState({ step: 1, lr: 0.1, m: [new Float32Array(2)], v: [new Float32Array(2)] }),
+      /m\[0\] has 2 values, its parameter 3/,
+    );
+    opt.dispose();
+    p.dispose();
+  });
 
 test(`a flat Adam's checkpoint resumes in a per-parameter Adam identically (${backend})`, async () => {
   const rng = new Rng(4);

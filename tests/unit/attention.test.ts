@@ -24,7 +24,10 @@ test('the samples: seeded, half of them with flipped labels, in index order', ()
   assert.deepEqual(a, chooseAttentionSamples(noisy.train, 8, 5));
   assert.notDeepEqual(a, chooseAttentionSamples(noisy.train, 8, 6));
   assert.equal(new Set(a).size, 8);
-  assert.deepEqual(a, [...a].sort((x, y) => x - y));
+  assert.deepEqual(
+    a,
+    [...a].sort((x, y) => x - y),
+  );
   const flipped = a.filter((i) => noisy.train.labels[i] !== noisy.train.cleanLabels[i]);
   assert.equal(flipped.length, 4);
   assert.equal(chooseAttentionSamples(clean.train, 6, 5).length, 6);
@@ -44,9 +47,11 @@ test('views without augmentation are the image and its mirror; maps are mirrored
     let worst = 0;
     for (let p = 0; p < per; p++) worst = Math.max(worst, Math.abs(s.view1[p] - original[p]));
     assert.ok(worst <= 1, `view 1 is the image (max diff ${worst})`);
-    for (let y = 0; y < 100; y += 7) for (let x = 0; x < 100; x += 5) for (let c = 0; c < 3; c++) {
-      assert.equal(s.view2[(y * 100 + x) * 3 + c], s.view1[(y * 100 + 99 - x) * 3 + c]);
-    }
+    for (let y = 0; y < 100; y += 7)
+      for (let x = 0; x < 100; x += 5)
+        for (let c = 0; c < 3; c++) {
+          assert.equal(s.view2[(y * 100 + x) * 3 + c], s.view1[(y * 100 + 99 - x) * 3 + c]);
+        }
   });
   probe.dispose();
   pipe.dispose();
@@ -86,9 +91,10 @@ test('with erasing, view 1 is blanked (to the mean colour) inside its box, and n
   const mean = IMAGENET_MEAN.map((m) => Math.round(m * 255));
   for (const s of boxes) {
     const b = s.box1!;
-    for (let y = b.top; y < b.top + b.h; y++) for (let x = b.left; x < b.left + b.w; x++) {
-      assert.deepEqual([...s.view1.subarray((y * 48 + x) * 3, (y * 48 + x) * 3 + 3)], mean);
-    }
+    for (let y = b.top; y < b.top + b.h; y++)
+      for (let x = b.left; x < b.left + b.w; x++) {
+        assert.deepEqual([...s.view1.subarray((y * 48 + x) * 3, (y * 48 + x) * 3 + 3)], mean);
+      }
   }
   const f1 = await probe.measure(model, 1);
   assert.equal(f1.samples.length, 6);

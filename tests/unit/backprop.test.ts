@@ -42,7 +42,11 @@ const geometries = [
   { name: 'k2 s1 pad 0', k: 2, stride: 1, pad: 0, ceil: false },
 ];
 for (const g of geometries) {
-  for (const [h, w] of [[9, 7], [8, 8], [5, 6]]) {
+  for (const [h, w] of [
+    [9, 7],
+    [8, 8],
+    [5, 6],
+  ]) {
     test(`max pool backward = the tape's, ties to the first tap (${g.name}, ${h}×${w}, ${backend})`, async () => {
       const before = tf.memory().numTensors;
       const x = randomTensor([2, h, w, 3], h * 31 + w, 3) as Tensor4D;
@@ -77,7 +81,22 @@ test(`BatchNorm training backward = the tape's, and frees what it saved (${backe
   assert.ok((await maxRelDiff(ours.dx, tape[0])) < 1e-5, 'dx');
   assert.ok((await maxRelDiff(ours.dGamma, tape[1])) < 1e-5, 'dγ');
   assert.ok((await maxRelDiff(ours.dBeta, tape[2])) < 1e-6, 'dβ');
-  tf.dispose([x, dy, f.y, f.mean, f.variance, reference, ours.dx, ours.dGamma, ours.dBeta, ...tape, p.gamma, p.beta, p.runningMean, p.runningVar]);
+  tf.dispose([
+    x,
+    dy,
+    f.y,
+    f.mean,
+    f.variance,
+    reference,
+    ours.dx,
+    ours.dGamma,
+    ours.dBeta,
+    ...tape,
+    p.gamma,
+    p.beta,
+    p.runningMean,
+    p.runningVar,
+  ]);
 });
 
 for (const arch of ['resnet18', 'resnet50'] as const) {
@@ -104,7 +123,8 @@ for (const arch of ['resnet18', 'resnet50'] as const) {
         assert.equal(ours.batchStats[i].name, tape.batchStats[i].name);
         assert.equal(await maxRelDiff(ours.batchStats[i].variance, tape.batchStats[i].variance), 0);
       }
-      for (const g of [ours, tape]) tf.dispose([g.loss, g.ce, g.consistency, g.logits1, ...g.grads, ...g.batchStats.flatMap((s) => [s.mean, s.variance])]);
+      for (const g of [ours, tape])
+        tf.dispose([g.loss, g.ce, g.consistency, g.logits1, ...g.grads, ...g.batchStats.flatMap((s) => [s.mean, s.variance])]);
       assert.equal(tf.memory().numTensors, before, 'only the returned tensors were alive');
       tf.dispose([x1, x2]);
       disposeModel(model);

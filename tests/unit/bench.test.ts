@@ -6,7 +6,28 @@ import { spawnSync } from 'node:child_process';
 
 const bin = new URL('../../bin/eac.js', import.meta.url).pathname;
 const bench = (...args: string[]) => {
-  const r = spawnSync(process.execPath, [bin, 'bench', '--arch', 'resnet18', '--width', '2', '--size', '32', '--batch-size', '2', '--steps', '1', '--warmup', '0', '--json', ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const r = spawnSync(
+    process.execPath,
+    [
+      bin,
+      'bench',
+      '--arch',
+      'resnet18',
+      '--width',
+      '2',
+      '--size',
+      '32',
+      '--batch-size',
+      '2',
+      '--steps',
+      '1',
+      '--warmup',
+      '0',
+      '--json',
+      ...args,
+    ],
+    { encoding: 'utf8', maxBuffer: 64 << 20 },
+  );
   assert.equal(r.status, 0, r.stderr);
   return JSON.parse(r.stdout);
 };
@@ -26,7 +47,10 @@ test('eac bench --json: per-step kernels, read-backs, peak bytes and encode time
     assert.ok(r.memoryPlan.totalPeakBytes > 0);
   }
   assert.ok(tape.median.kernels > explicit.median.kernels, `kernels: tape ${tape.median.kernels}, explicit ${explicit.median.kernels}`);
-  assert.ok(tape.median.stepPeakBytes > 2 * explicit.median.stepPeakBytes, `peak: tape ${tape.median.stepPeakBytes}, explicit ${explicit.median.stepPeakBytes}`);
+  assert.ok(
+    tape.median.stepPeakBytes > 2 * explicit.median.stepPeakBytes,
+    `peak: tape ${tape.median.stepPeakBytes}, explicit ${explicit.median.stepPeakBytes}`,
+  );
 });
 
 test('eac bench --plan: WebGPU dispatches counted on the Null adapter, nothing executed', () => {

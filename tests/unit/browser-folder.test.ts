@@ -130,17 +130,20 @@ test('fileListFs: a flat list of files with paths is a folder tree (sizes withou
   assert.deepEqual(await fs.list(''), ['other.txt', 'top/']);
   assert.deepEqual(await fs.list('top'), ['a.txt', 'sub/']);
   assert.deepEqual(await fs.list('top/sub/'), ['b.jpg', 'deeper/']);
-  assert.equal(new TextDecoder().decode(await fs.read('top/a.txt')), 'hello');
+  assert.equal(new TextDecoder().decode(await fs.read('top/a.txt', 100)), 'hello');
   assert.equal(await fs.size('top/sub/b.jpg'), 7);
   await assert.rejects(fs.list('nope'), /no such directory: nope/);
-  await assert.rejects(fs.read('top/missing.txt'), /no such file: top\/missing.txt/);
+  await assert.rejects(fs.read('top/missing.txt', 100), /no such file: top\/missing.txt/);
 });
 
 test('filesFromInput: webkitRelativePath is the path (the name where it is empty)', () => {
   const a = new File(['1'], 'a.jpg');
   Object.defineProperty(a, 'webkitRelativePath', { value: 'basic/Image/aligned/a.jpg' });
   const b = new File(['2'], 'b.txt');
-  assert.deepEqual(filesFromInput([a, b]).map((f) => f.path), ['basic/Image/aligned/a.jpg', 'b.txt']);
+  assert.deepEqual(
+    filesFromInput([a, b]).map((f) => f.path),
+    ['basic/Image/aligned/a.jpg', 'b.txt'],
+  );
 });
 
 test('fileListFs reads the messy fixture exactly as Node does', async () => {
@@ -157,7 +160,7 @@ test('handlesFs: a dropped directory handle (the RAF-DB parent) reads as Node do
   const r = await sameAsNode(two, '', basic);
   assert.equal(r, '');
   assert.equal(await two.size('EmoLabel/noise01.txt'), statSync(path.join(basic, 'EmoLabel/noise01.txt')).size);
-  await assert.rejects(two.read('EmoLabel/nope.txt'), { name: 'NotFoundError' });
+  await assert.rejects(two.read('EmoLabel/nope.txt', 100), { name: 'NotFoundError' });
 });
 
 test('readAllEntries: calls readEntries until it returns an empty batch', async () => {
@@ -167,7 +170,10 @@ test('readAllEntries: calls readEntries until it returns an empty batch', async 
   const entries = await readAllEntries(dirEntry(aligned, 5, calls));
   assert.equal(entries.length, n);
   assert.equal(calls.readEntries, Math.ceil(n / 5) + 1, 'one call per batch of 5, then the empty one');
-  assert.deepEqual(entries.map((e) => e.name), readdirSync(aligned).sort());
+  assert.deepEqual(
+    entries.map((e) => e.name),
+    readdirSync(aligned).sort(),
+  );
 });
 
 test('collectEntryFiles: walks nested directory entries into Files with paths; unopenable files are listed, not fatal', async () => {
@@ -175,8 +181,13 @@ test('collectEntryFiles: walks nested directory entries into Files with paths; u
   const messy = path.join(FX, 'messy');
   const { files, failed } = await collectEntryFiles([dirEntry(messy, 3, calls, new Set(['train_00002_aligned.jpg']))]);
   assert.deepEqual(failed, ['messy/basic/Image/aligned/train_00002_aligned.jpg']);
-  const onDisk = filesOnDisk(messy).map((f) => f.path).filter((p) => !p.endsWith('train_00002_aligned.jpg'));
-  assert.deepEqual(files.map((f) => f.path), onDisk);
+  const onDisk = filesOnDisk(messy)
+    .map((f) => f.path)
+    .filter((p) => !p.endsWith('train_00002_aligned.jpg'));
+  assert.deepEqual(
+    files.map((f) => f.path),
+    onDisk,
+  );
   // The unopened image is then a missing image for the reader, the rest reads as usual.
   const r = await readRafDb(fileListFs(files), '');
   assert.ok(r.report.missingImages.includes('train_00002.jpg'));

@@ -2,25 +2,61 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 const bin = new URL('../../bin/eac.js', import.meta.url).pathname;
 const eac = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
 const tmp = mkdtempSync(path.join(tmpdir(), 'eac-cli-'));
-const tiny = ['--demo', '--demo-train', '16', '--demo-test', '8', '--arch', 'resnet18', '--width', '2', '--size', '32', '--batch-size', '8', '--backend', 'cpu'];
+/** The `__metadata__` of a safetensors file. */
+function safetensorsMetadata(file: string): Record<string, string> {
+  const b = readFileSync(file);
+  return JSON.parse(b.subarray(8, 8 + Number(b.readBigUInt64LE(0))).toString('utf8')).__metadata__;
+}
+const tiny = [
+  '--demo',
+  '--demo-train',
+  '16',
+  '--demo-test',
+  '8',
+  '--arch',
+  'resnet18',
+  '--width',
+  '2',
+  '--size',
+  '32',
+  '--batch-size',
+  '8',
+  '--backend',
+  'cpu',
+];
 
 test('eac train --json: config, epochs, steps (before each update), summary; --save; eac eval agrees', () => {
   const model = path.join(tmp, 'model.safetensors');
-  const r = eac('train', ...tiny, '--epochs', '2', '--noise', '0.25', '--json', '--log-steps', '--save', model, '--out', path.join(tmp, 'run.json'));
+  const r = eac(
+    'train',
+    ...tiny,
+    '--epochs',
+    '2',
+    '--noise',
+    '0.25',
+    '--json',
+    '--log-steps',
+    '--save',
+    model,
+    '--out',
+    path.join(tmp, 'run.json'),
+  );
   assert.equal(r.status, 0, r.stderr);
   const out = JSON.parse(r.stdout);
   assert.deepEqual(JSON.parse(readFileSync(path.join(tmp, 'run.json'), 'utf8')), out);
   assert.equal(out.config.arch, 'resnet18');
   assert.equal(out.config.lr, 2e-4); // ResNet-18's default learning rate
   assert.equal(out.epochs.length, 2);
-  for (const key of ['epoch', 'loss', 'ce', 'consistency', 'trainAccNoisy', 'trainAccClean', 'testAcc', 'lr', 'seconds', 'imagesPerSecond']) assert.ok(key in out.epochs[0], key);
+  for (const key of ['epoch', 'loss', 'ce', 'consistency', 'trainAccNoisy', 'trainAccClean', 'testAcc', 'lr', 'seconds', 'imagesPerSecond'])
+    assert.ok(key in out.epochs[0], key);
   assert.equal(out.steps.length, 4);
   assert.deepEqual(Object.keys(out.steps[0]).sort(), ['ce', 'consistency', 'epoch', 'loss', 'step']);
   assert.ok(out.noise.changed > 0);
@@ -38,7 +74,24 @@ test('eac train --json: config, epochs, steps (before each update), summary; --s
 });
 
 test('eac bench --json reports throughput', () => {
-  const r = eac('bench', '--arch', 'resnet18', '--width', '2', '--size', '32', '--batch-size', '4', '--steps', '1', '--warmup', '0', '--backend', 'cpu', '--json');
+  const r = eac(
+    'bench',
+    '--arch',
+    'resnet18',
+    '--width',
+    '2',
+    '--size',
+    '32',
+    '--batch-size',
+    '4',
+    '--steps',
+    '1',
+    '--warmup',
+    '0',
+    '--backend',
+    'cpu',
+    '--json',
+  );
   assert.equal(r.status, 0, r.stderr);
   const b = JSON.parse(r.stdout);
   assert.equal(b.arch, 'resnet18');
@@ -50,7 +103,7 @@ test('eac bench --json reports throughput', () => {
 
 test('bad input: a one-line reason and a non-zero exit code', () => {
   const cases: [string[], RegExp][] = [
-    [['train', '--demo', '--lr', 'abc'], /--lr must be a number > 0, got "abc"/],
+    [['train', '--demo', '--lr', 'abc'], /--lr must be a number in \(0, 10\], got "abc"/],
     [['train', '--demo', '--arch', 'vgg'], /--arch must be one of resnet50, resnet18/],
     [['train', '--epochs', '1'], /no dataset: give --demo/],
     [['train', '--demo', '--bogus'], /Unknown option '--bogus'/],
@@ -69,18 +122,49 @@ test('bad input: a one-line reason and a non-zero exit code', () => {
 
 test('backend out-of-memory failures are explained with what to do', async () => {
   const { explainError } = await import('../../src/cli/main.ts');
-  assert.match(explainError('Aborted(). Build with -sASSERTIONS for more info.'), /^out of memory on this backend .*: lower --batch-size or --size$/);
+  assert.match(
+    explainError('Aborted(). Build with -sASSERTIONS for more info.'),
+    /^out of memory on this backend .*: lower --batch-size or --size$/,
+  );
   assert.equal(explainError('--lr must be a number > 0, got "abc"'), '--lr must be a number > 0, got "abc"');
 });
 
 test('eac train stops at Ctrl-C on the wasm backend: the current step ends, the run reports cancelled', async () => {
   // On CPU backends the loop must still let the signal in (src/engine/trainer.ts letEventsIn).
-  const args = ['train', '--demo', '--demo-train', '64', '--demo-test', '8', '--arch', 'resnet18', '--width', '2', '--size', '32', '--batch-size', '8', '--backend', 'wasm', '--epochs', '200', '--json'];
+  const saved = path.join(tmp, 'cancelled.safetensors');
+  const args = [
+    'train',
+    '--demo',
+    '--demo-train',
+    '64',
+    '--demo-test',
+    '8',
+    '--arch',
+    'resnet18',
+    '--width',
+    '2',
+    '--size',
+    '32',
+    '--batch-size',
+    '8',
+    '--backend',
+    'wasm',
+    '--epochs',
+    '200',
+    '--json',
+    '--save',
+    saved,
+  ];
   const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));
-  const stepped = new Promise<void>((resolve) => child.stderr.on('data', (d) => { stderr += d; if (/ step \d+\/\d+ loss/.test(stderr)) resolve(); }));
+  const stepped = new Promise<void>((resolve) =>
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      if (/ step \d+\/\d+ loss/.test(stderr)) resolve();
+    }),
+  );
   const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
   // Whatever happens, the test must not hang: the run would take many minutes to finish.
   const guard = setTimeout(() => child.kill('SIGKILL'), 240_000);
@@ -88,9 +172,182 @@ test('eac train stops at Ctrl-C on the wasm backend: the current step ends, the 
   child.kill('SIGINT');
   const code = await exited;
   clearTimeout(guard);
-  assert.equal(code, 0, stderr);
+  // A cancelled run says so in its exit status (128 + SIGINT), its JSON and its saved model.
+  assert.equal(code, 130, stderr);
   assert.match(stderr, /interrupted: finishing the current step/);
   const out = JSON.parse(stdout);
   assert.equal(out.summary.stoppedBy, 'cancelled');
   assert.ok(out.summary.epochs < 200, `ran ${out.summary.epochs} epochs`);
+  // The steps of the unfinished epoch are in the model, so the JSON reports them.
+  const done = out.epochs.reduce((n: number, e: { steps: number }) => n + e.steps, 0);
+  assert.equal(done + (out.unfinishedEpoch?.steps ?? 0), out.summary.steps);
+  assert.ok(out.unfinishedEpoch && out.unfinishedEpoch.steps > 0, JSON.stringify(out.unfinishedEpoch));
+  const meta = safetensorsMetadata(saved);
+  assert.deepEqual([meta.stoppedBy, meta.steps], ['cancelled', String(out.summary.steps)]);
+});
+
+/** Fails fast: one line naming the flag, status 2, nothing trained (no dataset was even built). */
+function refusedUpFront(args: string[], pattern: RegExp): void {
+  const r = eac(...args);
+  assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+  assert.match(r.stderr, pattern, args.join(' '));
+  assert.equal(r.stderr.trim().split('\n').length, 1, `one line for ${args.join(' ')}: ${r.stderr}`);
+  assert.doesNotMatch(r.stderr, /demo dataset/);
+}
+
+test('numeric flags are parsed strictly: integers, ranges, no hex, negatives get the range (not "ambiguous")', () => {
+  const cases: [string[], RegExp][] = [
+    [['--seed', '4294967296'], /^eac train: error: --seed must be an integer in \[0, 4294967295 \(2\^32 - 1\)\], got "4294967296"$/m],
+    [['--seed', '1.5'], /--seed must be an integer in \[0, 4294967295/],
+    [['--seed', '-1'], /--seed must be an integer in \[0, 4294967295.*got "-1"/],
+    [['--seed', '1e3'], /--seed must be an integer/],
+    [['--seed', '0x10'], /--seed must be an integer/],
+    [['--lr', '0x10'], /--lr must be a number in \(0, 10\], got "0x10"/],
+    [['--lr', '-1'], /--lr must be a number in \(0, 10\], got "-1"/],
+    [['--lr', 'Infinity'], /--lr must be a number in \(0, 10\]/],
+    [['--lr', '1e999'], /--lr must be a number in \(0, 10\]/],
+    [['--lr', ' 1'], /--lr must be a number in \(0, 10\]/],
+    [['--epochs', '-3'], /--epochs must be an integer in \[1, 100000\], got "-3"/],
+    [['--epochs=-3'], /--epochs must be an integer in \[1, 100000\]/],
+    [['--epochs', '2.0'], /--epochs must be an integer/],
+    [['--batch-size', '0'], /--batch-size must be an integer in \[1, 4096\]/],
+    [['--size', '0b1000000'], /--size must be an integer in \[32, 2048\]/],
+    [['--noise', '-0.1'], /--noise must be a rate in \[0, 1\], got "-0.1"/],
+    [['--gamma', '0x1'], /--gamma must be a number in \(0, 1\]/],
+    [['--max-steps', '99999999999'], /--max-steps must be an integer in \[1, 2147483647\]/],
+    [['--demo-train', '1e9'], /--demo-train must be an integer in \[1, 20000\]/],
+    [
+      ['--checkpoint-every-s', '-5', '--checkpoint', path.join(tmp, 'c.ckpt')],
+      /--checkpoint-every-s must be a number of seconds in \(0, 10000000\], got "-5"/,
+    ],
+  ];
+  for (const [flags, pattern] of cases) refusedUpFront(['train', '--demo', ...flags], pattern);
+  refusedUpFront(['eval', '--demo', '--weights', 'x', '--size', '0x40'], /--size must be an integer in \[32, 2048\], got "0x40"/);
+  refusedUpFront(['bench', '--steps', '-1'], /--steps must be an integer in \[1, 100000\], got "-1"/);
+});
+
+test('--out, --save and --checkpoint are checked before the first step (and before the dataset is built)', () => {
+  const tiny1 = [...tiny, '--epochs', '1'];
+  const missing = path.join(tmp, 'no-such-folder', 'run.json');
+  refusedUpFront(
+    ['train', ...tiny1, '--out', missing],
+    /^eac train: error: --out .*run\.json: its folder .*no-such-folder does not exist \(ENOENT\)$/m,
+  );
+  refusedUpFront(['train', ...tiny1, '--save', tmp], /--save .*: is a folder/);
+  refusedUpFront(['train', ...tiny1, '--checkpoint', path.join(missing, 'x.ckpt')], /--checkpoint .*does not exist/);
+  refusedUpFront(
+    ['train', ...tiny1, '--out', path.join(tmp, 'same'), '--save', path.join(tmp, 'same')],
+    /--save and --out name the same file/,
+  );
+  refusedUpFront(['train', ...tiny1, '--checkpoint-every-steps', '5'], /--checkpoint-every-steps needs --checkpoint FILE/);
+  refusedUpFront(
+    ['eval', '--demo', '--weights', path.join(tmp, 'missing.safetensors'), '--out', missing],
+    /^eac eval: error: --out .*does not exist/m,
+  );
+});
+
+test("defaults that cannot fit the backend are refused up front, with the flags to lower; README's first train example fits", async () => {
+  refusedUpFront(
+    ['train', '--demo'],
+    /^eac train: error: a training step of resnet50 width 64 at 224px, batch 32 \(eac\) needs about [\d.]+ GiB, more than the wasm backend's 4 GiB heap: lower one: --batch-size \d+, or --size \d+.*\(or use --backend (cpu or )?webgpu\)$/m,
+  );
+  // The suggested batch size is one the estimate lets through.
+  const { memoryRefusal } = await import('../../src/cli/memory.ts');
+  const r = eac('train', '--demo');
+  const batch = Number(/--batch-size (\d+)/.exec(r.stderr)![1]);
+  const shape = { arch: 'resnet50', width: 64, size: 224, method: 'eac' } as const;
+  assert.equal(memoryRefusal({ ...shape, batchSize: batch }, 'wasm'), null);
+  assert.notEqual(memoryRefusal({ ...shape, batchSize: batch + 1 }, 'wasm'), null);
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const first = /npx eac (train .*)/.exec(readme)![1].trim().split(/\s+/);
+  const flag = (f: string, d: string) => (first.includes(f) ? first[first.indexOf(f) + 1] : d);
+  assert.equal(
+    memoryRefusal(
+      {
+        arch: flag('--arch', 'resnet50') as 'resnet18',
+        width: +flag('--width', '64'),
+        size: +flag('--size', '224'),
+        batchSize: +flag('--batch-size', '32'),
+        method: flag('--method', 'eac') as 'eac',
+      },
+      'wasm',
+    ),
+    null,
+    first.join(' '),
+  );
+});
+
+test('eac train killed (SIGKILL) mid-epoch and resumed from its checkpoint ends bit-identical to an uninterrupted run', async () => {
+  const run = [
+    'train',
+    '--demo',
+    '--demo-train',
+    '32',
+    '--demo-test',
+    '8',
+    '--arch',
+    'resnet18',
+    '--width',
+    '2',
+    '--size',
+    '32',
+    '--batch-size',
+    '8',
+    '--backend',
+    'cpu',
+    '--epochs',
+    '3',
+    '--noise',
+    '0.25',
+    '--log-steps',
+  ];
+  const straightModel = path.join(tmp, 'straight.safetensors');
+  const straight = eac(...run, '--save', straightModel, '--json');
+  assert.equal(straight.status, 0, straight.stderr);
+
+  const ckpt = path.join(tmp, 'run.ckpt');
+  const model = path.join(tmp, 'resumed.safetensors');
+  const outFile = path.join(tmp, 'resumed.json');
+  const child = spawn(
+    process.execPath,
+    [bin, ...run, '--save', model, '--out', outFile, '--checkpoint', ckpt, '--checkpoint-every-steps', '1'],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  // Killed without warning right after its second checkpoint (step 2 of epoch 1's 4).
+  child.stderr.on('data', (d) => {
+    stderr += d;
+    if (/checkpoint: step 2 /.test(stderr)) child.kill('SIGKILL');
+  });
+  const guard = setTimeout(() => child.kill('SIGKILL'), 240_000);
+  await exited;
+  clearTimeout(guard);
+  assert.equal(child.signalCode, 'SIGKILL', stderr);
+
+  const resumed = eac('train', '--resume', ckpt);
+  assert.equal(resumed.status, 0, resumed.stderr);
+  const at = Number(/resuming from .*: step (\d+)/.exec(resumed.stderr)![1]);
+  assert.ok(at >= 2 && at < 12, `resumed before the end (step ${at})`);
+  const sha = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
+  assert.equal(sha(model), sha(straightModel));
+  const timeless = (o: { epochs: object[]; summary: object }) => ({
+    ...o,
+    epochs: o.epochs.map((e) => ({ ...e, seconds: 0, imagesPerSecond: 0 })),
+    summary: { ...o.summary, seconds: 0 },
+  });
+  assert.deepEqual(timeless(JSON.parse(readFileSync(outFile, 'utf8'))), timeless(JSON.parse(straight.stdout)));
+
+  // Settings that would change the run are refused; a damaged checkpoint is named, not trained on.
+  refusedUpFront(['train', '--resume', ckpt, '--lr', '0.1'], /--resume continues the run with the settings it was started with: drop --lr/);
+  refusedUpFront(['train', '--resume', '/dev/zero'], /--resume: \/dev\/zero is not a regular file/);
+  const cut = path.join(tmp, 'cut.ckpt');
+  const whole = readFileSync(ckpt);
+  writeFileSync(cut, whole.subarray(0, 12 + whole.readUInt32LE(8) + 1000)); // the header, then part of the arrays
+  refusedUpFront(
+    ['train', '--resume', cut],
+    /--resume: not a valid eac checkpoint: array .* runs past the end of the file \(truncated\?\)/,
+  );
+  writeFileSync(cut, 'PK\x03\x04 not a checkpoint');
+  refusedUpFront(['train', '--resume', cut], /not a valid eac checkpoint: it does not start with the checkpoint signature/);
 });

@@ -54,7 +54,14 @@ const CASES: Case[] = [
 const outSize = (i: number, k: number, s: number, p: number): number => Math.floor((i + 2 * p - k) / s) + 1;
 const reductionOf = (c: Case): number => c.n * outSize(c.h, c.k, c.s, c.p) * outSize(c.w, c.k, c.s, c.p);
 const shapeOf = (c: Case): ConvShape => ({
-  batch: c.n, inHeight: c.h, inWidth: c.w, inChannels: c.cin, outChannels: c.cout, kernelHeight: c.k, stride: c.s, pad: c.p,
+  batch: c.n,
+  inHeight: c.h,
+  inWidth: c.w,
+  inChannels: c.cin,
+  outChannels: c.cout,
+  kernelHeight: c.k,
+  stride: c.s,
+  pad: c.p,
 });
 
 /** Deterministic data (mulberry32), so cpu reference and backend under test see the same numbers. */
@@ -66,7 +73,7 @@ function randoms(count: number, seed: number): Float32Array {
     let t = a;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = ((t ^ (t >>> 14)) >>> 0) / 4294967296 * 2 - 1;
+    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
   }
   return out;
 }
@@ -96,7 +103,9 @@ function dataFor(c: Case, seed: number): Data {
     x: randoms(size(xShape), seed),
     w: randoms(size(wShape), seed + 1),
     g: randoms(size(yShape), seed + 2),
-    xShape, wShape, yShape,
+    xShape,
+    wShape,
+    yShape,
   };
 }
 
@@ -148,7 +157,15 @@ function assertClose(got: Float32Array, want: Float32Array, what: string): void 
   assert.ok(rel <= TOL, `${what}: max abs err ${maxErr} > ${TOL}·(1 + ${maxRef})`);
 }
 
-const refConv = (c: Case): ConvFn => (x, w) => tf.conv2d(x, w, c.s, [[0, 0], [c.p, c.p], [c.p, c.p], [0, 0]]);
+const refConv =
+  (c: Case): ConvFn =>
+  (x, w) =>
+    tf.conv2d(x, w, c.s, [
+      [0, 0],
+      [c.p, c.p],
+      [c.p, c.p],
+      [0, 0],
+    ]);
 
 const DATA = new Map<string, Data>();
 const REFS = new Map<string, Ref>();
@@ -206,7 +223,11 @@ for (const c of CASES) {
     }
     // im2col with a tiny budget: one image per chunk (uneven last chunk when n = 3).
     if (c.n > 1) variants.push({ label: 'im2col 1 image/chunk S=3', opts: { formulation: 'im2col', splitK: 3, im2colBudgetBytes: 1 } });
-    if (c.n > 2) variants.push({ label: 'im2col 2 images/chunk', opts: { formulation: 'im2col', im2colBudgetBytes: 2 * reductionOf(c) / c.n * c.k * c.k * c.cin * 4 } });
+    if (c.n > 2)
+      variants.push({
+        label: 'im2col 2 images/chunk',
+        opts: { formulation: 'im2col', im2colBudgetBytes: ((2 * reductionOf(c)) / c.n) * c.k * c.k * c.cin * 4 },
+      });
     for (const v of variants) {
       const got = await run(d, (x, w) => conv2d(x, w, c.s, c.p, v.opts));
       const where = `${c.name} [${v.label}]`;
@@ -281,7 +302,14 @@ test(`no tensor leak: forward, grads, valueAndGrads (${BACKEND})`, () => {
 
 // ResNet shapes at batch 32 and 224 px (NHWC), Caffe-layout ResNet-50 and torchvision ResNet-18.
 const R = (batch: number, hw: number, cin: number, cout: number, k: number, stride: number, pad: number): ConvShape => ({
-  batch, inHeight: hw, inWidth: hw, inChannels: cin, outChannels: cout, kernelHeight: k, stride, pad,
+  batch,
+  inHeight: hw,
+  inWidth: hw,
+  inChannels: cin,
+  outChannels: cout,
+  kernelHeight: k,
+  stride,
+  pad,
 });
 
 test('plan picks the expected formulation for ResNet-50 / ResNet-18 shapes', () => {

@@ -15,20 +15,17 @@ import { fileListFs, type RelativeFile } from '../../src/data/browser-folder.ts'
 import { initJpegDecoderNode } from '../../src/data/jpeg-node.ts';
 import { readRafDb } from '../../src/data/rafdb.ts';
 import {
-  configureDatasetCache,
-  DatasetCacheError,
-  DatasetCacheQuotaError,
-  datasetKey,
   deleteCachedDataset,
-  folderListing,
   getCachedDatasetInfo,
   listCachedDatasets,
   loadCachedDataset,
-  readLabelTexts,
   storeDataset,
   sweepIncomplete,
   type CachedDatasetInfo,
 } from '../../src/storage/dataset-cache.ts';
+import { configureDatasetCache } from '../../src/storage/datasets/idb-layout.ts';
+import { DatasetCacheError, DatasetCacheQuotaError } from '../../src/storage/datasets/errors.ts';
+import { datasetKey, folderListing, readLabelTexts } from '../../src/storage/datasets/folder-key.ts';
 import { createSha256, sha256Hex } from '../../src/storage/sha256.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -98,7 +95,10 @@ test('the key: names and sizes relative to the RAF-DB root; same folder dropped 
   assert.equal(basic.root, 'basic');
   assert.deepEqual(parent.entries, basic.entries);
   assert.equal(parent.entries.length, 43, '42 images + the label file (compound/ is not part of it)');
-  assert.deepEqual(parent.entries[0], { path: 'EmoLabel/list_patition_label.txt', size: statSync(path.join(FX, 'clean/RAF-DB/basic/EmoLabel/list_patition_label.txt')).size });
+  assert.deepEqual(parent.entries[0], {
+    path: 'EmoLabel/list_patition_label.txt',
+    size: statSync(path.join(FX, 'clean/RAF-DB/basic/EmoLabel/list_patition_label.txt')).size,
+  });
   const key = await datasetKey(parent.entries);
   assert.match(key, /^rafdb-[0-9a-f]{32}$/);
   assert.equal(await datasetKey(basic.entries), key);
@@ -106,7 +106,14 @@ test('the key: names and sizes relative to the RAF-DB root; same folder dropped 
 
   const files = filesOnDisk(path.join(FX, 'clean'));
   const img = files.findIndex((f) => f.path.endsWith('train_00007_aligned.jpg'));
-  const bigger = files.map((f, i) => (i === img ? { path: f.path, file: new File([readFileSync(path.join(FX, 'clean/RAF-DB/basic/Image/aligned/train_00007_aligned.jpg')), new Uint8Array(1)], 'x') } : f));
+  const bigger = files.map((f, i) =>
+    i === img
+      ? {
+          path: f.path,
+          file: new File([readFileSync(path.join(FX, 'clean/RAF-DB/basic/Image/aligned/train_00007_aligned.jpg')), new Uint8Array(1)], 'x'),
+        }
+      : f,
+  );
   const changed = await folderListing(fileListFs(bigger));
   assert.notEqual(await datasetKey(changed.entries), key, 'one image one byte larger');
   const renamed = files.map((f, i) => (i === img ? { path: f.path.replace('train_00007', 'train_00070'), file: f.file } : f));
@@ -121,7 +128,10 @@ test('store → load round trip is byte-exact against readRafDb (clean fixture, 
   assert.equal(info.train, 28);
   assert.equal(info.test, 14);
   assert.equal(info.name, 'RAF-DB basic (42 images)');
-  assert.deepEqual(info.labelFiles.map((l) => l.file), ['list_patition_label.txt']);
+  assert.deepEqual(
+    info.labelFiles.map((l) => l.file),
+    ['list_patition_label.txt'],
+  );
   assert.ok(info.bytes >= 42 * 30000);
   const loaded = await loadCachedDataset(key, null);
   assert.equal(loaded.noise, null);
@@ -131,7 +141,10 @@ test('store → load round trip is byte-exact against readRafDb (clean fixture, 
   // The clean file named explicitly is the same as null.
   assert.deepEqual((await loadCachedDataset(key, 'list_patition_label.txt')).dataset, read.dataset);
   const listed = await listCachedDatasets();
-  assert.deepEqual(listed.map((d) => d.key), [key]);
+  assert.deepEqual(
+    listed.map((d) => d.key),
+    [key],
+  );
   assert.deepEqual(listed[0].report, read.report);
 });
 
@@ -144,16 +157,24 @@ test('label-file choice: noise01.txt from the cache = readRafDb with labels nois
   assert.deepEqual(loaded.noise, noisy.report.noise);
   assert.ok(loaded.noise && loaded.noise.changed > 0);
   // The choices the UI offers: the clean file, then noise01.txt with its measured noise.
-  assert.deepEqual(info.labelFiles.map((l) => [l.file, l.usable, l.noise?.changed ?? null]), [
-    ['list_patition_label.txt', true, null],
-    ['noise01.txt', true, noisy.report.noise!.changed],
-  ]);
+  assert.deepEqual(
+    info.labelFiles.map((l) => [l.file, l.usable, l.noise?.changed ?? null]),
+    [
+      ['list_patition_label.txt', true, null],
+      ['noise01.txt', true, noisy.report.noise!.changed],
+    ],
+  );
   assert.deepEqual(info.labelFiles[1].noise, noisy.report.noise);
   // The report keeps every skipped item and why.
   assert.deepEqual(info.report.missingImages, ['train_00014.jpg']);
   assert.equal(info.report.unreadableReasons['train_00015.jpg'], 'empty file');
   assert.deepEqual(info.report.resizedImages, ['train_00019.jpg']);
-  await assert.rejects(loadCachedDataset(key, 'noise09.txt'), (e: unknown) => e instanceof DatasetCacheError && /has no label file noise09\.txt \(it has list_patition_label\.txt, noise01\.txt\)/.test((e as Error).message));
+  await assert.rejects(
+    loadCachedDataset(key, 'noise09.txt'),
+    (e: unknown) =>
+      e instanceof DatasetCacheError &&
+      /has no label file noise09\.txt \(it has list_patition_label\.txt, noise01\.txt\)/.test((e as Error).message),
+  );
 });
 
 test('re-storing the same folder replaces it; delete removes every record', async () => {
@@ -164,9 +185,15 @@ test('re-storing the same folder replaces it; delete removes every record', asyn
   assert.deepEqual(new Set((await listCachedDatasets()).map((d) => d.key)), new Set([key, other.key]));
   await deleteCachedDataset(key);
   assert.equal(await getCachedDatasetInfo(key), null);
-  assert.deepEqual((await listCachedDatasets()).map((d) => d.key), [other.key]);
+  assert.deepEqual(
+    (await listCachedDatasets()).map((d) => d.key),
+    [other.key],
+  );
   const left = (await keys(raw)).map(String);
-  assert.deepEqual(left.filter((k) => k.includes(key)), []);
+  assert.deepEqual(
+    left.filter((k) => k.includes(key)),
+    [],
+  );
   await assert.rejects(loadCachedDataset(key, null), /not in the dataset cache/);
 });
 
@@ -191,7 +218,8 @@ test('quota: the browser refuses a chunk mid-way → every record written so far
           get(target, prop) {
             if (prop === 'put')
               return (value: unknown, key: IDBValidKey) => {
-                if (String(key).startsWith('chunk/') && ++puts === 3) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+                if (String(key).startsWith('chunk/') && ++puts === 3)
+                  throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
                 return target.put(value, key);
               };
             const v = Reflect.get(target, prop, target);
@@ -201,7 +229,10 @@ test('quota: the browser refuses a chunk mid-way → every record written so far
       ),
     );
   configureDatasetCache({ store: failing, estimate: async () => ({ usage: 0, quota: 1e12 }) });
-  await assert.rejects(ingest(path.join(FX, 'clean'), { chunkImages: 5 }), (e: unknown) => e instanceof DatasetCacheQuotaError && /needs about 1\.3 MB/.test(e.message));
+  await assert.rejects(
+    ingest(path.join(FX, 'clean'), { chunkImages: 5 }),
+    (e: unknown) => e instanceof DatasetCacheQuotaError && /needs about 1\.3 MB/.test(e.message),
+  );
   assert.ok(puts >= 3, `${puts} chunk puts`);
   assert.deepEqual(await keys(raw), [], 'no partial entry');
 });
@@ -213,7 +244,7 @@ test('cancel while storing → AbortError and nothing left', async () => {
       chunkImages: 5,
       signal: controller.signal,
       onProgress: (p) => {
-        if (p.doneBytes > 0) controller.abort(new DOMException('cancelled', 'AbortError'));
+        if (p.done > 0) controller.abort(new DOMException('cancelled', 'AbortError'));
       },
     }),
     { name: 'AbortError' },

@@ -1,7 +1,7 @@
 // The built-in demo dataset: shape, determinism, class balance, and that the classes carry signal.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import {
   RAFDB_TEST_COUNTS,
   RAFDB_TRAIN_COUNTS,
@@ -10,7 +10,7 @@ import {
   proportionalCounts,
   renderDemoFace,
 } from '../../src/data/demo.ts';
-import { CLASS_NAMES, NUM_CLASSES, type Dataset, type Split } from '../../src/data/types.ts';
+import { CLASS_NAMES, NUM_CLASSES, type Dataset, type Split } from '../../src/engine/dataset.ts';
 
 // FNV-1a (32-bit) over the bytes of the first 20 train images of the default dataset (seed 0).
 // Any change to the generator, or a difference between JavaScript engines, changes it. (Checked
@@ -97,7 +97,10 @@ test('class imbalance follows RAF-DB', () => {
 test('proportionalCounts splits exactly', () => {
   for (const total of [0, 1, 7, 100, 3000, 12271]) {
     const c = proportionalCounts(total, RAFDB_TRAIN_COUNTS);
-    assert.equal(c.reduce((a, b) => a + b, 0), total);
+    assert.equal(
+      c.reduce((a, b) => a + b, 0),
+      total,
+    );
   }
   assert.deepEqual(proportionalCounts(12271, RAFDB_TRAIN_COUNTS), [...RAFDB_TRAIN_COUNTS]);
 });
@@ -235,10 +238,16 @@ test('classes are distinguishable: nearest class mean beats chance clearly', () 
 });
 
 test('generator stays portable: no Node APIs, no transcendental Math in the pixel path', () => {
-  const src = readFileSync(new URL('../../src/data/demo.ts', import.meta.url), 'utf8');
+  const dir = new URL('../../src/data/demo/', import.meta.url);
+  const files = [new URL('../../src/data/demo.ts', import.meta.url), ...readdirSync(dir).map((f) => new URL(f, dir))];
+  assert.ok(files.length >= 6, `read ${files.length} files`);
+  const src = files.map((f) => readFileSync(f, 'utf8')).join('\n');
   const code = src.replace(/\/\/.*$/gm, '').replace(/\/\*[\s\S]*?\*\//g, '');
   assert.doesNotMatch(code, /from ['"]node:/);
-  assert.doesNotMatch(code, /\bMath\.(sin|cos|tan|exp|expm1|log|log1p|log2|log10|pow|atan|atan2|asin|acos|hypot|cbrt|random|sinh|cosh|tanh)\b/);
+  assert.doesNotMatch(
+    code,
+    /\bMath\.(sin|cos|tan|exp|expm1|log|log1p|log2|log10|pow|atan|atan2|asin|acos|hypot|cbrt|random|sinh|cosh|tanh)\b/,
+  );
   assert.doesNotMatch(code, /\*\*/, 'no exponent operator');
   assert.doesNotMatch(code, /\b(document|OffscreenCanvas|process|Buffer)\b/);
 });

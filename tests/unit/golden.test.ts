@@ -25,10 +25,23 @@ for (const arch of ['resnet50', 'resnet18'] as const) {
     const tightest = exact.reduce((a, b) => (b.relError / b.tolerance > a.relError / a.tolerance ? b : a));
     const adam = results.filter((r) => r.adam).map((r) => r.adam!);
     const adamOff = Math.max(...adam.map((a) => a.fractionOff));
-    console.log(`# ${arch}/${backend}: ${results.length} comparisons, largest relative error ${worst.relError.toExponential(2)} (${worst.name}; PyTorch float32 there: ${worst.torchF32RelError.toExponential(2)})`);
-    console.log(`# ${arch}/${backend}: closest to its tolerance: ${tightest.name} ${tightest.relError.toExponential(2)} of ${tightest.tolerance.toExponential(2)}`);
-    console.log(`# ${arch}/${backend}: after 2 Adam steps, largest share of elements off by > 1% of lr: ${(adamOff * 100).toFixed(3)}%, largest difference ${Math.max(...adam.map((a) => a.maxOffInLr)).toFixed(3)} lr`);
+    console.log(
+      `# ${arch}/${backend}: ${results.length} comparisons, largest relative error ${worst.relError.toExponential(2)} (${worst.name}; PyTorch float32 there: ${worst.torchF32RelError.toExponential(2)})`,
+    );
+    console.log(
+      `# ${arch}/${backend}: closest to its tolerance: ${tightest.name} ${tightest.relError.toExponential(2)} of ${tightest.tolerance.toExponential(2)}`,
+    );
+    console.log(
+      `# ${arch}/${backend}: after 2 Adam steps, largest share of elements off by > 1% of lr: ${(adamOff * 100).toFixed(3)}%, largest difference ${Math.max(...adam.map((a) => a.maxOffInLr)).toFixed(3)} lr`,
+    );
     assert.ok(results.length > 200, `expected hundreds of comparisons, got ${results.length}`);
-    assert.deepEqual(failed.map((r) => (r.adam ? `${r.name}: ${(r.adam.fractionOff * 100).toFixed(2)}% of elements off by > 1% of lr (max ${r.adam.maxOffInLr.toFixed(2)} lr)` : `${r.name}: ${r.relError.toExponential(2)} > ${r.tolerance}`)), []);
+    assert.deepEqual(
+      failed.map((r) =>
+        r.adam
+          ? `${r.name}: ${(r.adam.fractionOff * 100).toFixed(2)}% of elements off by > 1% of lr (max ${r.adam.maxOffInLr.toFixed(2)} lr)`
+          : `${r.name}: ${r.relError.toExponential(2)} > ${r.tolerance}`,
+      ),
+      [],
+    );
   });
 }

@@ -57,20 +57,25 @@ test('walk-through without erasing nor augmentation: view 2 is the mirror, its m
     assert.equal(w.box1, null);
     assert.equal(w.box2, null);
     assert.deepEqual(w.view1, w.image, 'no erasing: view 1 is the image');
-    for (let y = 0; y < 97; y += 6) for (let x = 0; x < 97; x += 4) for (let c = 0; c < 3; c++) {
-      assert.equal(w.view2[(y * 97 + x) * 3 + c], w.view1[(y * 97 + 96 - x) * 3 + c]);
-    }
+    for (let y = 0; y < 97; y += 6)
+      for (let x = 0; x < 97; x += 4)
+        for (let c = 0; c < 3; c++) {
+          assert.equal(w.view2[(y * 97 + x) * 3 + c], w.view1[(y * 97 + 96 - x) * 3 + c]);
+        }
     const { mapHeight: h, mapWidth: mw, numClasses: k } = w;
     assert.equal(w.hm1.length, h * mw * k);
     assert.equal(k, 7);
     let scale = 0;
     for (let i = 0; i < w.hm1.length; i++) scale = Math.max(scale, Math.abs(w.hm1[i]));
     assert.ok(scale > 0, 'the maps are not all zero');
-    for (let i = 0; i < w.hm1.length; i++) assert.ok(Math.abs(w.hm1[i] - w.hm2[i]) <= 1e-5 * scale, `cell ${i}: ${w.hm1[i]} vs ${w.hm2[i]}`);
+    for (let i = 0; i < w.hm1.length; i++)
+      assert.ok(Math.abs(w.hm1[i] - w.hm2[i]) <= 1e-5 * scale, `cell ${i}: ${w.hm1[i]} vs ${w.hm2[i]}`);
     // hm2 is hm2Raw mirrored along the width.
-    for (let y = 0; y < h; y++) for (let x = 0; x < mw; x++) for (let c = 0; c < k; c++) {
-      assert.equal(w.hm2[(y * mw + x) * k + c], w.hm2Raw[(y * mw + (mw - 1 - x)) * k + c]);
-    }
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < mw; x++)
+        for (let c = 0; c < k; c++) {
+          assert.equal(w.hm2[(y * mw + x) * k + c], w.hm2Raw[(y * mw + (mw - 1 - x)) * k + c]);
+        }
     assert.ok(w.consistency < 1e-10 * scale * scale + 1e-12, `consistency ${w.consistency}`);
     assert.ok(Math.abs(w.probs1.reduce((a, b) => a + b, 0) - 1) < 1e-5);
     assert.equal(w.pred1, w.pred2, 'a symmetric network predicts the same class for the mirror');
@@ -91,9 +96,10 @@ test('walk-through with erasing: the consistency number is the mean squared diff
   assert.ok(Math.abs(mse - w.consistency) <= 1e-5 * w.consistency, `${mse} vs ${w.consistency}`);
   const mean = IMAGENET_MEAN.map((m) => Math.round(m * 255));
   const b = w.box1!;
-  for (let y = b.top; y < b.top + b.h; y++) for (let x = b.left; x < b.left + b.w; x++) {
-    assert.deepEqual([...w.view1.subarray((y * 48 + x) * 3, (y * 48 + x) * 3 + 3)], mean);
-  }
+  for (let y = b.top; y < b.top + b.h; y++)
+    for (let x = b.left; x < b.left + b.w; x++) {
+      assert.deepEqual([...w.view1.subarray((y * 48 + x) * 3, (y * 48 + x) * 3 + 3)], mean);
+    }
   // The same seed gives the same walk-through; another seed another box.
   const again = await computeWalkthrough(model, pipe, noisy.train, 3, opts);
   assert.deepEqual(again.box1, w.box1);
@@ -107,14 +113,21 @@ test('walk-through with erasing: the consistency number is the mean squared diff
   for (let y = 0; y < 48; y += 5) for (let x = 0; x < 48; x += 3) assert.equal(m.view2[(y * 48 + x) * 3], m.view1[(y * 48 + 47 - x) * 3]);
   const cls = mapOfClass(w.hm1, w.mapHeight * w.mapWidth, w.numClasses, 4);
   assert.equal(cls[1], w.hm1[1 * w.numClasses + 4]);
-  await assert.rejects(computeWalkthrough(model, pipe, noisy.train, 24, opts), /sample 24 is not in the training split \(it has 24 samples\)/);
+  await assert.rejects(
+    computeWalkthrough(model, pipe, noisy.train, 24, opts),
+    /sample 24 is not in the training split \(it has 24 samples\)/,
+  );
   pipe.dispose();
   disposeModel(model);
 });
 
 test('the erased box area respects the chosen range (up to the rounding of its sides)', () => {
   const size = 112;
-  for (const scale of [[0.02, 0.25], [0.3, 0.4], [0.05, 0.05]] as [number, number][]) {
+  for (const scale of [
+    [0.02, 0.25],
+    [0.3, 0.4],
+    [0.05, 0.05],
+  ] as [number, number][]) {
     let drawn = 0;
     for (let seed = 0; seed < 60; seed++) {
       const { box1, box2 } = drawWalkthroughBoxes(size, { seed, scale, erasing: 'independent', augment: 'full' });
@@ -129,8 +142,14 @@ test('the erased box area respects the chosen range (up to the rounding of its s
     }
     assert.ok(drawn >= 100, `${drawn} boxes drawn for [${scale}]`);
   }
-  assert.deepEqual(drawWalkthroughBoxes(size, { seed: 0, scale: [0, 0], erasing: 'independent', augment: 'full' }), { box1: null, box2: null });
-  assert.throws(() => drawWalkthroughBoxes(size, { seed: 0, scale: [0.3, 0.2], erasing: 'independent', augment: 'full' }), /0 ≤ lo ≤ hi < 1, got \[0.3, 0.2\]/);
+  assert.deepEqual(drawWalkthroughBoxes(size, { seed: 0, scale: [0, 0], erasing: 'independent', augment: 'full' }), {
+    box1: null,
+    box2: null,
+  });
+  assert.throws(
+    () => drawWalkthroughBoxes(size, { seed: 0, scale: [0.3, 0.2], erasing: 'independent', augment: 'full' }),
+    /0 ≤ lo ≤ hi < 1, got \[0.3, 0.2\]/,
+  );
 });
 
 test('pooled features match one forward pass; progress is reported; an aborted signal stops it', async () => {
@@ -177,15 +196,28 @@ test('UMAP embedding: N×2 finite numbers, the same for the same seed, with prog
   assert.notDeepEqual(c.coords, a.coords);
   // The clusters stay apart: the mean distance between them beats the mean distance within.
   const dist = (i: number, j: number) => Math.hypot(a.coords[i * 2] - a.coords[j * 2], a.coords[i * 2 + 1] - a.coords[j * 2 + 1]);
-  let within = 0, across = 0, nw = 0, na = 0;
-  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) {
-    if ((i < n / 2) === (j < n / 2)) { within += dist(i, j); nw++; } else { across += dist(i, j); na++; }
-  }
+  let within = 0,
+    across = 0,
+    nw = 0,
+    na = 0;
+  for (let i = 0; i < n; i++)
+    for (let j = i + 1; j < n; j++) {
+      if (i < n / 2 === j < n / 2) {
+        within += dist(i, j);
+        nw++;
+      } else {
+        across += dist(i, j);
+        na++;
+      }
+    }
   assert.ok(across / na > within / nw, `clusters separated (${(across / na).toFixed(2)} vs ${(within / nw).toFixed(2)})`);
   const small = await embed2d(x.subarray(0, 5 * dim), 5, dim, { seed: 1, nEpochs: 20 });
   assert.equal(small.coords.length, 10, 'fewer points than neighbours: the neighbourhood shrinks');
   const ac = new AbortController();
-  await assert.rejects(embed2d(x, n, dim, { seed: 3, nEpochs: 200, signal: ac.signal, onProgress: (d) => d >= 20 && ac.abort() }), (e: Error) => e.name === 'AbortError');
+  await assert.rejects(
+    embed2d(x, n, dim, { seed: 3, nEpochs: 200, signal: ac.signal, onProgress: (d) => d >= 20 && ac.abort() }),
+    (e: Error) => e.name === 'AbortError',
+  );
   const bad = x.slice();
   bad[13] = NaN;
   await assert.rejects(embed2d(bad, n, dim), /feature 1 of sample 2 is NaN/);
@@ -197,7 +229,10 @@ test('subsets and thumbnails', () => {
   assert.deepEqual([...chooseSubset(5, 10, 0)], [0, 1, 2, 3, 4]);
   const s = chooseSubset(100, 10, 1);
   assert.equal(new Set(s).size, 10);
-  assert.deepEqual([...s], [...s].sort((a, b) => a - b));
+  assert.deepEqual(
+    [...s],
+    [...s].sort((a, b) => a - b),
+  );
   assert.deepEqual(s, chooseSubset(100, 10, 1));
   assert.notDeepEqual(s, chooseSubset(100, 10, 2));
   assert.throws(() => chooseSubset(100, 0, 1), /positive integer, got 0/);

@@ -24,7 +24,11 @@ test('Adam (coupled L2 weight decay) matches torch.optim.Adam over 3 steps', asy
     for (let i = 0; i < names.length; i++) {
       const actual = await params[i].data();
       const expected = get(`step${step}.${names[i]}`);
-      for (let k = 0; k < expected.length; k++) assert.ok(Math.abs(actual[k] - expected[k]) <= 1e-6 * (1 + Math.abs(expected[k])), `step ${step} ${names[i]}[${k}]: ${actual[k]} vs ${expected[k]}`);
+      for (let k = 0; k < expected.length; k++)
+        assert.ok(
+          Math.abs(actual[k] - expected[k]) <= 1e-6 * (1 + Math.abs(expected[k])),
+          `step ${step} ${names[i]}[${k}]: ${actual[k]} vs ${expected[k]}`,
+        );
     }
   }
   // Without weight decay the update differs: the fixture's decay term is actually exercised.

@@ -130,7 +130,11 @@ test('view planning is repeatable from the seed, and draws noise and erasing', (
 
 test('mirrored and "none" modes: view 2 is the exact mirror of view 1; independent mode is not', async () => {
   const px = testImages(4);
-  for (const [augment, erasing, mirror] of [['full', 'mirrored', true], ['none', 'independent', true], ['full', 'independent', false]] as const) {
+  for (const [augment, erasing, mirror] of [
+    ['full', 'mirrored', true],
+    ['none', 'independent', true],
+    ['full', 'independent', false],
+  ] as const) {
     const cfg = { ...PIPELINE_DEFAULTS, size: 64, augment, erasing };
     const pipe = new ImagePipeline(cfg);
     const plan = planViews(new Rng(1), px, 4, 100, 100, cfg);

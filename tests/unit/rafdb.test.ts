@@ -1,5 +1,5 @@
 // Reading RAF-DB basic folders (src/data/rafdb.ts, labels.ts, jpeg.ts) on the fixtures of
-// scripts/make-rafdb-fixture.ts (committed under tests/fixtures/rafdb/), and `eac dataset inspect`
+// tools/fixtures/make-rafdb-fixture.ts (committed under tests/fixtures/rafdb/), and `eac dataset inspect`
 // / `eac train --data` end to end.
 //
 //   node --import tsx --test tests/unit/rafdb.test.ts
@@ -19,7 +19,7 @@ import { nodeFolderFs } from '../../src/cli/dataset.ts';
 import { setupBackend } from '../../src/cli/node-backends.ts';
 import { PillowResizer } from '../../src/engine/resize.ts';
 import { tf } from '../../src/engine/tf.ts';
-import { CLEAN, MESSY, makeRafDbFixtures } from '../../scripts/make-rafdb-fixture.ts';
+import { CLEAN, MESSY, makeRafDbFixtures } from '../../tools/fixtures/make-rafdb-fixture.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const FX = path.join(ROOT, 'tests/fixtures/rafdb');
@@ -33,23 +33,40 @@ before(async () => {
 });
 
 test('label files: CRLF, BOM, blank lines, trailing spaces are fine; bad lines are skipped with reasons', () => {
-  const text = '\uFEFFtrain_00001.jpg 5\r\ntrain_00002.jpg 1  \r\n\r\n  \ntest_0001.jpg 7\r\ntrain_00003.jpg 0\ntrain_00004.jpg 8\ntrain_00005.jpg x\ntrain_00006.jpg\ntrain_00007.jpg 2 3\ntrain_00001.jpg 2\nfoo.jpg 3\ntrain_00008.jpg\t4\n';
+  const text =
+    '\uFEFFtrain_00001.jpg 5\r\ntrain_00002.jpg 1  \r\n\r\n  \ntest_0001.jpg 7\r\ntrain_00003.jpg 0\ntrain_00004.jpg 8\ntrain_00005.jpg x\ntrain_00006.jpg\ntrain_00007.jpg 2 3\ntrain_00001.jpg 2\nfoo.jpg 3\ntrain_00008.jpg\t4\n';
   const p = splitEntries(parseLabelText(text));
-  assert.deepEqual(p.train.map((e) => [e.name, e.label]), [['train_00001.jpg', 4], ['train_00002.jpg', 0], ['train_00008.jpg', 3]]);
-  assert.deepEqual(p.test.map((e) => [e.name, e.label]), [['test_0001.jpg', 6]]);
-  assert.deepEqual(p.badLines.map((b) => [b.line, b.text, b.reason]), [
-    [6, 'train_00003.jpg 0', 'label "0" is not an integer 1..7'],
-    [7, 'train_00004.jpg 8', 'label "8" is not an integer 1..7'],
-    [8, 'train_00005.jpg x', 'label "x" is not an integer 1..7'],
-    [9, 'train_00006.jpg', 'expected 2 fields (name label), got 1'],
-    [10, 'train_00007.jpg 2 3', 'expected 2 fields (name label), got 3'],
-    [11, 'train_00001.jpg 2', 'duplicate name train_00001.jpg (first on line 1)'],
-    [12, 'foo.jpg 3', 'name foo.jpg is neither train_… nor test_…'],
-  ]);
+  assert.deepEqual(
+    p.train.map((e) => [e.name, e.label]),
+    [
+      ['train_00001.jpg', 4],
+      ['train_00002.jpg', 0],
+      ['train_00008.jpg', 3],
+    ],
+  );
+  assert.deepEqual(
+    p.test.map((e) => [e.name, e.label]),
+    [['test_0001.jpg', 6]],
+  );
+  assert.deepEqual(
+    p.badLines.map((b) => [b.line, b.text, b.reason]),
+    [
+      [6, 'train_00003.jpg 0', 'label "0" is not an integer 1..7'],
+      [7, 'train_00004.jpg 8', 'label "8" is not an integer 1..7'],
+      [8, 'train_00005.jpg x', 'label "x" is not an integer 1..7'],
+      [9, 'train_00006.jpg', 'expected 2 fields (name label), got 1'],
+      [10, 'train_00007.jpg 2 3', 'expected 2 fields (name label), got 3'],
+      [11, 'train_00001.jpg 2', 'duplicate name train_00001.jpg (first on line 1)'],
+      [12, 'foo.jpg 3', 'name foo.jpg is neither train_… nor test_…'],
+    ],
+  );
 });
 
-test('the clean fixture reads fully from basic/, the RAF-DB folder or its parent; pixels are the decoder\'s', async () => {
-  const label = readFileSync(path.join(CLEAN_BASIC, 'EmoLabel/list_patition_label.txt'), 'utf8').trim().split('\n').map((l) => l.split(' '));
+test("the clean fixture reads fully from basic/, the RAF-DB folder or its parent; pixels are the decoder's", async () => {
+  const label = readFileSync(path.join(CLEAN_BASIC, 'EmoLabel/list_patition_label.txt'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => l.split(' '));
   const results = [];
   for (const dir of [CLEAN_BASIC, path.dirname(CLEAN_BASIC), path.join(FX, 'clean')]) {
     const { dataset, report } = await readRafDb(nodeFolderFs, dir);
@@ -61,13 +78,23 @@ test('the clean fixture reads fully from basic/, the RAF-DB folder or its parent
   const { train, test: tst } = ds;
   assert.equal(train.names.length, CLEAN.train);
   assert.equal(tst.names.length, CLEAN.test);
-  assert.deepEqual([...train.names, ...tst.names], label.map((l) => l[0]));
-  assert.deepEqual([...train.labels, ...tst.labels], label.map((l) => Number(l[1]) - 1));
+  assert.deepEqual(
+    [...train.names, ...tst.names],
+    label.map((l) => l[0]),
+  );
+  assert.deepEqual(
+    [...train.labels, ...tst.labels],
+    label.map((l) => Number(l[1]) - 1),
+  );
   assert.deepEqual(train.cleanLabels, train.labels);
   assert.equal(train.height, 100);
   assert.equal(train.width, 100);
   assert.equal(train.images.length, CLEAN.train * 100 * 100 * 3);
-  for (const [split, i] of [[train, 0], [train, CLEAN.train - 1], [tst, 5]] as const) {
+  for (const [split, i] of [
+    [train, 0],
+    [train, CLEAN.train - 1],
+    [tst, 5],
+  ] as const) {
     const file = path.join(CLEAN_BASIC, 'Image/aligned', split.names[i].replace('.jpg', '_aligned.jpg'));
     const d = decodeJpeg(new Uint8Array(readFileSync(file)));
     assert.equal(d.width, 100);
@@ -93,25 +120,36 @@ test('the messy fixture: every defect is skipped and reported, the rest is kept'
   assert.deepEqual(report.missingImages, MESSY.missing);
   assert.deepEqual(Object.keys(report.unreadableReasons), Object.keys(MESSY.unreadable));
   assert.deepEqual(report.unreadableImages, Object.keys(MESSY.unreadable));
-  for (const [name, reason] of Object.entries(MESSY.unreadable)) assert.ok(report.unreadableReasons[name].startsWith(reason), `${name}: ${report.unreadableReasons[name]}`);
+  for (const [name, reason] of Object.entries(MESSY.unreadable))
+    assert.ok(report.unreadableReasons[name].startsWith(reason), `${name}: ${report.unreadableReasons[name]}`);
   assert.deepEqual(report.resizedImages, MESSY.resized);
-  assert.deepEqual(report.badLines.map((b) => [b.line, b.text, b.reason]), [
-    [8, 'train_00101.jpg 0', 'label "0" is not an integer 1..7'],
-    [9, 'train_00102.jpg 8', 'label "8" is not an integer 1..7'],
-    [10, 'train_00103.jpg happy', 'label "happy" is not an integer 1..7'],
-    [14, 'train_00104.jpg', 'expected 2 fields (name label), got 1'],
-    [15, 'train_00105.jpg 3 extra', 'expected 2 fields (name label), got 3'],
-    [16, 'train_00001.jpg 2', 'duplicate name train_00001.jpg (first on line 1)'],
-    [17, 'val_0001.jpg 3', 'name val_0001.jpg is neither train_… nor test_…'],
-  ]);
+  assert.deepEqual(
+    report.badLines.map((b) => [b.line, b.text, b.reason]),
+    [
+      [8, 'train_00101.jpg 0', 'label "0" is not an integer 1..7'],
+      [9, 'train_00102.jpg 8', 'label "8" is not an integer 1..7'],
+      [10, 'train_00103.jpg happy', 'label "happy" is not an integer 1..7'],
+      [14, 'train_00104.jpg', 'expected 2 fields (name label), got 1'],
+      [15, 'train_00105.jpg 3 extra', 'expected 2 fields (name label), got 3'],
+      [16, 'train_00001.jpg 2', 'duplicate name train_00001.jpg (first on line 1)'],
+      [17, 'val_0001.jpg 3', 'name val_0001.jpg is neither train_… nor test_…'],
+    ],
+  );
   assert.equal(report.unlabelledImages, 1); // train_09999; .DS_Store and Thumbs.db are not counted
   const dropped = new Set([...MESSY.missing, ...Object.keys(MESSY.unreadable)]);
-  const expectTrain = Array.from({ length: MESSY.trainNames }, (_, i) => `train_${String(i + 1).padStart(5, '0')}.jpg`).filter((n) => !dropped.has(n));
-  const expectTest = Array.from({ length: MESSY.testNames }, (_, i) => `test_${String(i + 1).padStart(4, '0')}.jpg`).filter((n) => !dropped.has(n));
+  const expectTrain = Array.from({ length: MESSY.trainNames }, (_, i) => `train_${String(i + 1).padStart(5, '0')}.jpg`).filter(
+    (n) => !dropped.has(n),
+  );
+  const expectTest = Array.from({ length: MESSY.testNames }, (_, i) => `test_${String(i + 1).padStart(4, '0')}.jpg`).filter(
+    (n) => !dropped.has(n),
+  );
   assert.deepEqual(dataset.train.names, expectTrain);
   assert.deepEqual(dataset.test.names, expectTest);
   assert.equal(report.train, expectTrain.length);
-  assert.equal(report.trainCounts.reduce((a, b) => a + b, 0), expectTrain.length);
+  assert.equal(
+    report.trainCounts.reduce((a, b) => a + b, 0),
+    expectTrain.length,
+  );
   assert.equal(dataset.train.labels[0], 3); // train_00001 keeps its first label (4 → 3), not the duplicate's (2)
   assert.equal(report.noise, null);
 
@@ -129,7 +167,11 @@ test('the messy fixture: every defect is skipped and reported, the rest is kept'
   assert.deepEqual(dataset.train.images.subarray(i19 * 30000, (i19 + 1) * 30000), engine);
   assert.deepEqual(resizeRgbPillow(d.rgb, 90, 120, 100, 100), engine);
   // Non-square and one-axis resizes agree with the engine too.
-  for (const [h, w] of [[100, 77], [64, 100], [37, 23]]) {
+  for (const [h, w] of [
+    [100, 77],
+    [64, 100],
+    [37, 23],
+  ]) {
     const a = tf.tensor4d(Float32Array.from(d.rgb), [1, 90, 120, 3]);
     const r = new PillowResizer();
     const b = r.resize(a, h, w);
@@ -143,31 +185,54 @@ test('a noisy training label file: measured against the clean labels; the test s
   const clean = await readRafDb(nodeFolderFs, MESSY_BASIC);
   for (const spec of ['noise01', 'noise01.txt', path.join(MESSY_BASIC, 'EmoLabel/noise01.txt')]) {
     const { dataset, report } = await readRafDb(nodeFolderFs, path.join(FX, 'messy'), { labels: spec });
-    assert.deepEqual(report.noise, { file: 'noise01.txt', changed: MESSY.noiseChanged.length, rate: MESSY.noiseChanged.length / MESSY.trainNames, missing: 0 }, spec);
+    assert.deepEqual(
+      report.noise,
+      { file: 'noise01.txt', changed: MESSY.noiseChanged.length, rate: MESSY.noiseChanged.length / MESSY.trainNames, missing: 0 },
+      spec,
+    );
     assert.deepEqual(dataset.train.cleanLabels, clean.dataset.train.labels);
     assert.deepEqual(dataset.test, clean.dataset.test);
     const changedNames = dataset.train.names.filter((_, i) => dataset.train.labels[i] !== dataset.train.cleanLabels[i]);
-    const expected = MESSY.noiseChanged.map((i) => `train_${String(i).padStart(5, '0')}.jpg`).filter((n) => dataset.train.names.includes(n));
+    const expected = MESSY.noiseChanged
+      .map((i) => `train_${String(i).padStart(5, '0')}.jpg`)
+      .filter((n) => dataset.train.names.includes(n));
     assert.deepEqual(changedNames, expected);
-    assert.deepEqual(report.badLines.filter((b) => b.file === 'noise01.txt').map((b) => [b.line, b.reason]), [
-      [25, 'a test row in a training label file (the test split always uses the clean labels)'],
-      [26, 'label "9" is not an integer 1..7'],
-    ]);
+    assert.deepEqual(
+      report.badLines.filter((b) => b.file === 'noise01.txt').map((b) => [b.line, b.reason]),
+      [
+        [25, 'a test row in a training label file (the test split always uses the clean labels)'],
+        [26, 'label "9" is not an integer 1..7'],
+      ],
+    );
   }
   await assert.rejects(readRafDb(nodeFolderFs, MESSY_BASIC, { labels: 'noise09' }), /--labels noise09: no such label file .*noise01\.txt/);
 });
 
 test('folders without EmoLabel/ or Image/aligned/ or a label file give specific errors', async () => {
-  await assert.rejects(readRafDb(nodeFolderFs, path.join(FX, 'no-emolabel')), (e: Error) => e instanceof RafDbError && /no EmoLabel\/ folder in or below/.test(e.message));
+  await assert.rejects(
+    readRafDb(nodeFolderFs, path.join(FX, 'no-emolabel')),
+    (e: Error) => e instanceof RafDbError && /no EmoLabel\/ folder in or below/.test(e.message),
+  );
   await assert.rejects(readRafDb(nodeFolderFs, path.join(FX, 'no-aligned')), /has EmoLabel\/ but no Image\/aligned\//);
   await assert.rejects(readRafDb(nodeFolderFs, path.join(FX, 'does-not-exist')), /is not a readable folder/);
-  const mem = memoryFs(new Map([['b/EmoLabel/readme.txt', new Uint8Array(1)], ['b/Image/aligned/x.jpg', new Uint8Array(1)]]));
+  const mem = memoryFs(
+    new Map([
+      ['b/EmoLabel/readme.txt', new Uint8Array(1)],
+      ['b/Image/aligned/x.jpg', new Uint8Array(1)],
+    ]),
+  );
   await assert.rejects(readRafDb(mem, 'b'), /has no list_patition_label\.txt .*readme\.txt/);
 });
 
 test('progress reports images/s and ETA; an AbortSignal cancels', async () => {
   const seen: number[] = [];
-  await readRafDb(nodeFolderFs, CLEAN_BASIC, { onProgress: (p) => { seen.push(p.done); assert.ok(p.imagesPerSecond >= 0); } });
+  await readRafDb(nodeFolderFs, CLEAN_BASIC, {
+    onProgress: (p) => {
+      seen.push(p.done);
+      assert.ok(p.perSecond === null || p.perSecond >= 0);
+      assert.ok(p.done <= p.total);
+    },
+  });
   assert.equal(seen.at(-1), CLEAN.train + CLEAN.test);
   const ac = new AbortController();
   await assert.rejects(
@@ -196,7 +261,10 @@ test('decodeJpeg rejects empty, truncated and non-JPEG bytes with a reason', () 
 test('the fixture script regenerates the committed fixtures byte for byte', async () => {
   const out = mkdtempSync(path.join(tmpdir(), 'eac-rafdb-'));
   await makeRafDbFixtures(out);
-  const list = (dir: string): string[] => readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((p) => statSync(path.join(dir, p)).isFile()).sort();
+  const list = (dir: string): string[] =>
+    readdirSync(dir, { recursive: true, encoding: 'utf8' })
+      .filter((p) => statSync(path.join(dir, p)).isFile())
+      .sort();
   assert.deepEqual(list(out), list(FX));
   for (const f of list(FX)) assert.ok(readFileSync(path.join(out, f)).equals(readFileSync(path.join(FX, f))), f);
 });
@@ -240,14 +308,52 @@ test('eac dataset inspect --json on the clean and messy fixtures; errors exit no
 });
 
 test('eac train --data <fixture> runs (and --labels with a noisy file)', () => {
-  const r = eac('train', '--data', path.join(FX, 'clean'), '--arch', 'resnet18', '--width', '2', '--size', '32', '--epochs', '1', '--batch-size', '8', '--backend', 'cpu', '--json');
+  const r = eac(
+    'train',
+    '--data',
+    path.join(FX, 'clean'),
+    '--arch',
+    'resnet18',
+    '--width',
+    '2',
+    '--size',
+    '32',
+    '--epochs',
+    '1',
+    '--batch-size',
+    '8',
+    '--backend',
+    'cpu',
+    '--json',
+  );
   assert.equal(r.status, 0, r.stderr);
   const out = JSON.parse(r.stdout);
   assert.equal(out.data.kind, 'raf-db');
   assert.equal(out.data.train, CLEAN.train);
   assert.equal(out.data.test, CLEAN.test);
   assert.equal(out.epochs.length, 1);
-  const n = eac('train', '--data', MESSY_BASIC, '--labels', 'noise01', '--arch', 'resnet18', '--width', '2', '--size', '32', '--epochs', '1', '--max-steps', '1', '--batch-size', '8', '--backend', 'cpu', '--json');
+  const n = eac(
+    'train',
+    '--data',
+    MESSY_BASIC,
+    '--labels',
+    'noise01',
+    '--arch',
+    'resnet18',
+    '--width',
+    '2',
+    '--size',
+    '32',
+    '--epochs',
+    '1',
+    '--max-steps',
+    '1',
+    '--batch-size',
+    '8',
+    '--backend',
+    'cpu',
+    '--json',
+  );
   assert.equal(n.status, 0, n.stderr);
   const noisy = JSON.parse(n.stdout);
   assert.equal(noisy.data.labels, 'noise01.txt');

@@ -6,10 +6,18 @@ import { accuracy, confusionMatrix, meanOfLast, memorisation, perClassAccuracy }
 import { noiseReport, symmetricNoise } from '../../src/data/noise.ts';
 
 test('Rng: same seed, same stream; different seed, different stream', () => {
-  const a = new Rng(42), b = new Rng(42), c = new Rng(43);
+  const a = new Rng(42),
+    b = new Rng(42),
+    c = new Rng(43);
   const sa = Array.from({ length: 20 }, () => a.nextU32());
-  assert.deepEqual(sa, Array.from({ length: 20 }, () => b.nextU32()));
-  assert.notDeepEqual(sa, Array.from({ length: 20 }, () => c.nextU32()));
+  assert.deepEqual(
+    sa,
+    Array.from({ length: 20 }, () => b.nextU32()),
+  );
+  assert.notDeepEqual(
+    sa,
+    Array.from({ length: 20 }, () => c.nextU32()),
+  );
 });
 
 test('Rng: a saved state resumes the exact stream (including a pending normal)', () => {
@@ -24,15 +32,29 @@ test('Rng: a saved state resumes the exact stream (including a pending normal)',
 test('Rng: distributions', () => {
   const r = new Rng(1);
   const n = 20000;
-  let s = 0, s2 = 0;
-  for (let i = 0; i < n; i++) { const x = r.normal(); s += x; s2 += x * x; }
+  let s = 0,
+    s2 = 0;
+  for (let i = 0; i < n; i++) {
+    const x = r.normal();
+    s += x;
+    s2 += x * x;
+  }
   assert.ok(Math.abs(s / n) < 0.03 && Math.abs(s2 / n - 1) < 0.05);
   const counts = new Array(6).fill(0);
   for (let i = 0; i < 6000; i++) counts[r.int(0, 5)]++;
-  assert.ok(counts.every((c) => c > 900 && c < 1100), counts.join());
-  for (let i = 0; i < 1000; i++) { const u = r.uniform(); assert.ok(u >= 0 && u < 1); }
+  assert.ok(
+    counts.every((c) => c > 900 && c < 1100),
+    counts.join(),
+  );
+  for (let i = 0; i < 1000; i++) {
+    const u = r.uniform();
+    assert.ok(u >= 0 && u < 1);
+  }
   const p = r.permutation(50);
-  assert.deepEqual([...p].sort((x, y) => x - y), Array.from({ length: 50 }, (_, i) => i));
+  assert.deepEqual(
+    [...p].sort((x, y) => x - y),
+    Array.from({ length: 50 }, (_, i) => i),
+  );
 });
 
 test('metrics: accuracy, confusion, per-class accuracy, last-5 mean, memorisation', () => {
@@ -40,9 +62,19 @@ test('metrics: accuracy, confusion, per-class accuracy, last-5 mean, memorisatio
   const labels = [0, 1, 2, 2, 2, 0];
   assert.equal(accuracy(preds, labels), 4 / 6);
   const m = confusionMatrix(preds, labels, 3);
-  assert.deepEqual(m, [[1, 0, 1], [0, 1, 0], [0, 1, 2]]);
+  assert.deepEqual(m, [
+    [1, 0, 1],
+    [0, 1, 0],
+    [0, 1, 2],
+  ]);
   assert.deepEqual(perClassAccuracy(m), [0.5, 1, 2 / 3]);
-  assert.deepEqual(perClassAccuracy([[0, 0], [1, 1]]), [null, 0.5]);
+  assert.deepEqual(
+    perClassAccuracy([
+      [0, 0],
+      [1, 1],
+    ]),
+    [null, 0.5],
+  );
   assert.equal(meanOfLast([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7], 5), 0.5);
   assert.equal(meanOfLast([0.2, 0.4], 5), 0.30000000000000004);
   assert.equal(meanOfLast([], 5), null);
@@ -61,7 +93,10 @@ test('symmetric noise: rate, never the same class, uniform over the others, seed
     const row = rep.transition[k];
     const off = row.filter((_, j) => j !== k);
     const mean = off.reduce((a, b) => a + b, 0) / 6;
-    assert.ok(off.every((c) => Math.abs(c - mean) < 0.25 * mean), `row ${k}: ${row.join()}`);
+    assert.ok(
+      off.every((c) => Math.abs(c - mean) < 0.25 * mean),
+      `row ${k}: ${row.join()}`,
+    );
   }
   assert.deepEqual(symmetricNoise(clean, 0, 0), clean);
   assert.throws(() => symmetricNoise(clean, 1.5, 0), /noise rate/);

@@ -11,15 +11,41 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { get, set, createStore } from 'idb-keyval';
 import {
-  appendEpoch, deleteRun, getRun, listRuns, renameRun, saveRun, storeImportedRuns, RunStoreError, type RunRecord,
+  appendEpoch,
+  deleteRun,
+  getRun,
+  listRuns,
+  renameRun,
+  saveRun,
+  storeImportedRuns,
+  RunStoreError,
+  type RunRecord,
 } from '../../src/storage/run-store.ts';
 import { announceRun, closeRunChannel, listenRuns, type RunAnnouncement } from '../../src/storage/run-channel.ts';
-import type { EpochMetrics } from '../../src/engine/trainer.ts';
+import type { EpochMetrics } from '../../src/engine/run-types.ts';
 import { buildRunJson, runJsonText } from '../../src/ui/export/run-export.ts';
 import {
-  cellEpochsText, comparisonTables, lastFiveMean, nextNoiseRate, noiseColumn, noiseRateOf, overlayRows, runColor, runColors, RUN_PALETTE, runStateOfRecord,
+  cellEpochsText,
+  comparisonTables,
+  lastFiveMean,
+  nextNoiseRate,
+  noiseColumn,
+  noiseRateOf,
+  overlayRows,
+  runColor,
+  runColors,
+  RUN_PALETTE,
+  runStateOfRecord,
 } from '../../src/ui/compare/compare-data.ts';
-import { fingerprintOf, newRunsOnly, parseRunsFile, RunFileError, runsCsv, runsJson, runsJsonText } from '../../src/ui/compare/run-files.ts';
+import {
+  fingerprintOf,
+  newRunsOnly,
+  parseRunsFile,
+  RunFileError,
+  runsCsv,
+  runsJson,
+  runsJsonText,
+} from '../../src/ui/compare/run-files.ts';
 import { decodeUrlState, encodeUrlState, urlWithState } from '../../src/ui/url-state.ts';
 import { DEFAULT_SETTINGS, draftOf } from '../../src/ui/settings.ts';
 
@@ -27,26 +53,74 @@ const CLI_FIXTURE = new URL('../fixtures/runs/eac-train-out.json', import.meta.u
 
 function epoch(n: number, testAcc: number, flipped = 3): EpochMetrics {
   return {
-    epoch: n, steps: 2, loss: 2 - n / 10, ce: 1.9 - n / 10, consistency: 0.1, trainAccNoisy: 0.2 + n / 100, trainAccClean: 0.15 + n / 100,
+    epoch: n,
+    steps: 2,
+    loss: 2 - n / 10,
+    ce: 1.9 - n / 10,
+    consistency: 0.1,
+    trainAccNoisy: 0.2 + n / 100,
+    trainAccClean: 0.15 + n / 100,
     memorisation: { flipped, predictedNoisy: flipped ? 0.1 * n : null, predictedClean: flipped ? 0.05 * n : null },
-    testAcc, test: { accuracy: testAcc, perClassAccuracy: [testAcc, null, 0, 0, 0, 0, 1], confusion: [[1, 0], [0, 1]] }, lr: 1e-3 * 0.9 ** (n - 1), seconds: 1.5, imagesPerSecond: 20,
+    testAcc,
+    test: {
+      accuracy: testAcc,
+      perClassAccuracy: [testAcc, null, 0, 0, 0, 0, 1],
+      confusion: [
+        [1, 0],
+        [0, 1],
+      ],
+    },
+    lr: 1e-3 * 0.9 ** (n - 1),
+    seconds: 1.5,
+    imagesPerSecond: 20,
   };
 }
 
 let keyCount = 0;
-function run(over: { method?: 'eac' | 'baseline'; noise?: number; accs?: number[]; key?: string; epochs?: number; arch?: 'resnet18' | 'resnet50' } = {}): RunRecord {
+function run(
+  over: {
+    method?: 'eac' | 'baseline';
+    noise?: number;
+    accs?: number[];
+    key?: string;
+    epochs?: number;
+    arch?: 'resnet18' | 'resnet50';
+  } = {},
+): RunRecord {
   const accs = over.accs ?? [0.2, 0.3];
   return {
-    key: over.key ?? `k${++keyCount}-${Math.random().toString(16).slice(2, 8)}`, name: `run ${keyCount}`, createdAt: new Date(2024, 0, 1, 0, keyCount).toISOString(), updatedAt: '', status: 'running',
+    key: over.key ?? `k${++keyCount}-${Math.random().toString(16).slice(2, 8)}`,
+    name: `run ${keyCount}`,
+    createdAt: new Date(2024, 0, 1, 0, keyCount).toISOString(),
+    updatedAt: '',
+    status: 'running',
     request: {
       config: {
-        arch: over.arch ?? 'resnet18', width: 4, method: over.method ?? 'eac', lam: 5, epochs: over.epochs ?? 10, maxSteps: null, batchSize: 16, lr: 1e-3, weightDecay: 1e-4, gamma: 0.9,
-        size: 32, seed: 0, augment: 'full', erasing: 'independent', shuffle: true, evalBatchSize: 50,
+        arch: over.arch ?? 'resnet18',
+        width: 4,
+        method: over.method ?? 'eac',
+        lam: 5,
+        epochs: over.epochs ?? 10,
+        maxSteps: null,
+        batchSize: 16,
+        lr: 1e-3,
+        weightDecay: 1e-4,
+        gamma: 0.9,
+        size: 32,
+        seed: 0,
+        augment: 'full',
+        erasing: 'independent',
+        shuffle: true,
+        evalBatchSize: 50,
       },
       data: { kind: 'demo', seed: 0, trainCount: 32, testCount: 16, noiseRate: over.noise ?? 0.3, noiseSeed: 0 },
-      weights: null, attention: { count: 4, seed: 0 },
+      weights: null,
+      attention: { count: 4, seed: 0 },
     },
-    epochs: accs.map((a, i) => epoch(i + 1, a)), checkpointEpoch: null, summary: null, error: null,
+    epochs: accs.map((a, i) => epoch(i + 1, a)),
+    checkpointEpoch: null,
+    summary: null,
+    error: null,
   };
 }
 
@@ -66,17 +140,31 @@ test('concurrent writers of one run: epochs, a rename and a stale full write all
   ]);
   let got = (await getRun(r.key))!;
   assert.equal(got.name, 'Baseline at 30%');
-  assert.deepEqual(got.epochs.map((e) => e.epoch), [1, 2, 3], 'every epoch written concurrently is there');
+  assert.deepEqual(
+    got.epochs.map((e) => e.epoch),
+    [1, 2, 3],
+    'every epoch written concurrently is there',
+  );
   // The worker's own copy is stale (no name change, epochs from its last checkpoint): its write keeps both.
   await saveRun({ ...r, status: 'done', epochs: [epoch(1, 0.1)] });
   got = (await getRun(r.key))!;
   assert.equal(got.status, 'done');
   assert.equal(got.name, 'Baseline at 30%', 'the rename survives the worker’s write');
-  assert.deepEqual(got.epochs.map((e) => e.epoch), [1, 2, 3], 'epochs stored after the worker’s copy survive');
+  assert.deepEqual(
+    got.epochs.map((e) => e.epoch),
+    [1, 2, 3],
+    'epochs stored after the worker’s copy survive',
+  );
   // A resumed run redoes epoch 2: it replaces epochs 2 and 3, it does not add to them.
   await appendEpoch(r.key, epoch(2, 0.25));
   got = (await getRun(r.key))!;
-  assert.deepEqual(got.epochs.map((e) => [e.epoch, e.testAcc]), [[1, 0.1], [2, 0.25]]);
+  assert.deepEqual(
+    got.epochs.map((e) => [e.epoch, e.testAcc]),
+    [
+      [1, 0.1],
+      [2, 0.25],
+    ],
+  );
 });
 
 test('many writers at once (two tabs renaming, a worker appending): nothing is lost', async () => {
@@ -136,7 +224,11 @@ test('run channel: announcements reach other listeners, foreign messages are ign
   stop();
   other.close();
   closeRunChannel();
-  assert.deepEqual(got, [{ type: 'run-started', key: 'a' }, { type: 'run-epoch', key: 'a', epoch: 1 }, { type: 'run-imported', keys: ['b', 'c'] }]);
+  assert.deepEqual(got, [
+    { type: 'run-started', key: 'a' },
+    { type: 'run-epoch', key: 'a', epoch: 1 },
+    { type: 'run-imported', keys: ['b', 'c'] },
+  ]);
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -151,7 +243,10 @@ test('all runs → JSON → import: the same runs (fresh keys, no checkpoint), r
   const parsed = parseRunsFile(text, 'all.json', () => `imp-${++n}`, new Date('2024-02-01T00:00:00Z'));
   assert.equal(parsed.format, 'eac-lab-runs');
   assert.deepEqual(parsed.skipped, []);
-  assert.deepEqual(parsed.records.map((r) => r.key), ['imp-1', 'imp-2']);
+  assert.deepEqual(
+    parsed.records.map((r) => r.key),
+    ['imp-1', 'imp-2'],
+  );
   const [ra, rb] = parsed.records;
   assert.equal(ra.name, a.name);
   assert.equal(ra.checkpointEpoch, null);
@@ -160,7 +255,10 @@ test('all runs → JSON → import: the same runs (fresh keys, no checkpoint), r
   assert.deepEqual(ra.request.data, a.request.data);
   assert.equal(ra.epochs.length, 3);
   assert.ok(Number.isNaN(ra.epochs[1].loss), 'a NaN loss (null in JSON) reads back as NaN');
-  assert.deepEqual(ra.epochs.map((e) => e.testAcc), a.epochs.map((e) => e.testAcc));
+  assert.deepEqual(
+    ra.epochs.map((e) => e.testAcc),
+    a.epochs.map((e) => e.testAcc),
+  );
   assert.deepEqual(rb.epochs, b.epochs);
   assert.equal(lastFiveMean(rb), lastFiveMean(b));
   // Importing what this browser already has (or importing twice) adds nothing.
@@ -182,7 +280,20 @@ test('all runs → CSV: one row per run and epoch, with the run’s identity and
   const lines = csv.trimEnd().split('\r\n');
   assert.equal(lines.length, 1 + 2 + 1);
   const header = lines[0].split(',');
-  assert.deepEqual(header.slice(0, 12), ['runKey', 'runName', 'status', 'method', 'arch', 'width', 'size', 'noiseRate', 'data', 'epochsPlanned', 'testAccLast5', 'epoch']);
+  assert.deepEqual(header.slice(0, 12), [
+    'runKey',
+    'runName',
+    'status',
+    'method',
+    'arch',
+    'width',
+    'size',
+    'noiseRate',
+    'data',
+    'epochsPlanned',
+    'testAccLast5',
+    'epoch',
+  ]);
   assert.ok(lines[1].startsWith(`${a.key},"has, comma",running,baseline,resnet18,4,32,0.1,demo,10,${(0.1 + 0.2) / 2},1,`));
   assert.ok(header.includes('testAcc') && header.includes('memorisationPredictedNoisy'));
 });
@@ -191,7 +302,12 @@ test('the lab’s single-run JSON export imports as one run', () => {
   const r = run({ method: 'baseline', noise: 0.2, accs: [0.3, 0.4, 0.5] });
   const doc = buildRunJson(
     {
-      status: 'done', settings: null, error: null, startedAt: Date.parse('2024-03-01T10:00:00Z'), steps: [{ step: 1, epoch: 1, loss: 2, ce: 1.9, consistency: 0.1 }], epochs: r.epochs,
+      status: 'done',
+      settings: null,
+      error: null,
+      startedAt: Date.parse('2024-03-01T10:00:00Z'),
+      steps: [{ step: 1, epoch: 1, loss: 2, ce: 1.9, consistency: 0.1 }],
+      epochs: r.epochs,
       summary: { testAccLast5: 0.4, finalTestAcc: 0.5, bestTestAcc: 0.5, epochs: 3, steps: 6, seconds: 12, stoppedBy: 'completed' },
       started: { config: r.request.config, data: r.request.data, flippedLabels: 6, trainCount: 32, testCount: 16 },
     },
@@ -220,7 +336,10 @@ test('eac train --out imports: config, epochs, noise rate, summary', () => {
   assert.equal(got.request.data.kind, 'demo');
   assert.equal(noiseRateOf(got), cli.noise.rate);
   assert.equal(noiseColumn(noiseRateOf(got)), 25);
-  assert.deepEqual(got.epochs.map((e) => e.testAcc), cli.epochs.map((e: EpochMetrics) => e.testAcc));
+  assert.deepEqual(
+    got.epochs.map((e) => e.testAcc),
+    cli.epochs.map((e: EpochMetrics) => e.testAcc),
+  );
   assert.equal(lastFiveMean(got), cli.summary.testAccLast5);
   assert.equal(got.summary?.seconds, cli.summary.seconds);
   assert.equal(got.checkpointEpoch, null);
@@ -229,7 +348,11 @@ test('eac train --out imports: config, epochs, noise rate, summary', () => {
 
 test('wrong files are refused with a message that says what was expected', () => {
   const key = () => 'k';
-  const refuse = (text: string, re: RegExp) => assert.throws(() => parseRunsFile(text, 'f.json', key), (e: unknown) => e instanceof RunFileError && re.test(e.message));
+  const refuse = (text: string, re: RegExp) =>
+    assert.throws(
+      () => parseRunsFile(text, 'f.json', key),
+      (e: unknown) => e instanceof RunFileError && re.test(e.message),
+    );
   refuse('not json', /f\.json is not JSON .*expected the lab's run export or the output of eac train --out/);
   refuse('[1,2]', /expected a JSON object/);
   refuse('{"hello": 1}', /not a run export: expected the lab's JSON export/);
@@ -240,7 +363,11 @@ test('wrong files are refused with a message that says what was expected', () =>
   refuse(JSON.stringify({ ...cli, epochs: [{ epoch: 1, testAcc: 7 }] }), /epoch 1 has no test accuracy between 0 and 1/);
   // In an all-runs file, a bad run is skipped and reported; the others come in.
   const good = run();
-  const parsed = parseRunsFile(JSON.stringify({ format: 'eac-lab-runs', formatVersion: 1, runs: [good, { name: 'broken' }] }), 'f.json', key);
+  const parsed = parseRunsFile(
+    JSON.stringify({ format: 'eac-lab-runs', formatVersion: 1, runs: [good, { name: 'broken' }] }),
+    'f.json',
+    key,
+  );
   assert.equal(parsed.records.length, 1);
   assert.match(parsed.skipped[0], /f\.json, run 2: not a stored run/);
 });
@@ -287,7 +414,14 @@ test('curves: one column per run, aligned by epoch; colours stable per key', () 
   const a = run({ accs: [0.1, 0.2, 0.3] });
   const b = run({ accs: [0.5] });
   const rows = overlayRows([a, b], (e) => e.testAcc, { prefix: 'c', pick: (e) => e.memorisation.predictedClean });
-  assert.deepEqual(rows.map((r) => [r.epoch, r.s0, r.s1 ?? null]), [[1, 0.1, 0.5], [2, 0.2, null], [3, 0.3, null]]);
+  assert.deepEqual(
+    rows.map((r) => [r.epoch, r.s0, r.s1 ?? null]),
+    [
+      [1, 0.1, 0.5],
+      [2, 0.2, null],
+      [3, 0.3, null],
+    ],
+  );
   assert.equal(rows[0].c0, 0.05);
   assert.equal(runColor(a.key), runColor(a.key));
   assert.ok((RUN_PALETTE as readonly string[]).includes(runColor(a.key)));
@@ -321,7 +455,11 @@ test('a stored run as the lab’s read-only run state', () => {
 test('URL state: only non-default settings, the data and the weights; round trip; bad values skipped', () => {
   const draft = { ...draftOf(DEFAULT_SETTINGS), noiseRate: '0.3', method: 'baseline' as const, width: '4', size: '32', lr: '0.0010' };
   const q = encodeUrlState({ draft, data: { kind: 'cached', key: 'ds-1', labelFile: 'noise03.txt' }, weights: 'w-9' });
-  assert.equal(q.toString(), 'width=4&method=baseline&noise=0.3&size=32&data=ds-1&labels=noise03.txt&weights=w-9', 'lr 0.0010 equals the default 0.001: left out');
+  assert.equal(
+    q.toString(),
+    'width=4&method=baseline&noise=0.3&size=32&data=ds-1&labels=noise03.txt&weights=w-9',
+    'lr 0.0010 equals the default 0.001: left out',
+  );
   const back = decodeUrlState(`?${q}`);
   assert.equal(back.present, true);
   assert.deepEqual(back.problems, []);
@@ -340,6 +478,10 @@ test('URL state: only non-default settings, the data and the weights; round trip
   assert.match(bad.problems.join('\n'), /method=sgd \(method must be one of EAC, Baseline\)/);
   assert.equal(decodeUrlState('?debug').present, false, 'other parameters are not lab state');
 
-  const url = urlWithState('http://x/?debug&noise=0.1&epochs=9#compare', { draft: { ...draftOf(DEFAULT_SETTINGS), epochs: '3' }, data: { kind: 'demo' }, weights: null });
+  const url = urlWithState('http://x/?debug&noise=0.1&epochs=9#compare', {
+    draft: { ...draftOf(DEFAULT_SETTINGS), epochs: '3' },
+    data: { kind: 'demo' },
+    weights: null,
+  });
   assert.equal(url, 'http://x/?debug=&epochs=3#compare', 'other parameters and the hash kept, stale ones dropped');
 });

@@ -18,14 +18,17 @@ before(async () => {
   await setupBackend(backend);
 });
 
-const free = (g: StepGradients) => tf.dispose([g.loss, g.ce, g.consistency, g.logits1, ...g.grads, ...g.batchStats.flatMap((s) => [s.mean, s.variance])]);
+const free = (g: StepGradients) =>
+  tf.dispose([g.loss, g.ce, g.consistency, g.logits1, ...g.grads, ...g.batchStats.flatMap((s) => [s.mean, s.variance])]);
 
 async function meteredStep(arch: Arch, method: Method, engine: StepEngine, batch: number, size: number) {
   const model = createModel({ arch, width: 8, numClasses: 7 }, new Rng(3));
   const x1 = tf.randomNormal([batch, size, size, 3], 0, 1, 'float32', 4) as Tensor4D;
   const x2 = tf.reverse(x1, 2) as Tensor4D;
   const labels = Int32Array.from({ length: batch }, (_, i) => i % 7);
-  const { result, reading } = await meter(() => computeGradients(model, { x1, x2: method === 'eac' ? x2 : null, labels }, method, 5, engine));
+  const { result, reading } = await meter(() =>
+    computeGradients(model, { x1, x2: method === 'eac' ? x2 : null, labels }, method, 5, engine),
+  );
   free(result);
   const spec = model.spec;
   tf.dispose([x1, x2]);
@@ -43,9 +46,15 @@ for (const arch of ['resnet18', 'resnet50'] as const) {
       const { reading, spec } = await meteredStep(arch, method, 'explicit', 4, 48);
       const plan = stepMemoryPlan(spec, 4, 48, method, device);
       const peak = stepPeak(reading);
-      assert.ok(peak <= plan.stepPeakBytes, `peak ${mb(peak)} > budget ${mb(plan.stepPeakBytes)} (saved ${mb(plan.passes * plan.savedBytesPerPass)}, gradients ${mb(plan.paramBytes)}, one layer ${mb(plan.layerTempBytes)})`);
+      assert.ok(
+        peak <= plan.stepPeakBytes,
+        `peak ${mb(peak)} > budget ${mb(plan.stepPeakBytes)} (saved ${mb(plan.passes * plan.savedBytesPerPass)}, gradients ${mb(plan.paramBytes)}, one layer ${mb(plan.layerTempBytes)})`,
+      );
       // The meter sees the real buffers: at the end of the forward the saved activations are all alive.
-      assert.ok(peak >= 0.9 * plan.passes * plan.savedBytesPerPass, `peak ${mb(peak)} < the saved activations ${mb(plan.passes * plan.savedBytesPerPass)}`);
+      assert.ok(
+        peak >= 0.9 * plan.passes * plan.savedBytesPerPass,
+        `peak ${mb(peak)} < the saved activations ${mb(plan.passes * plan.savedBytesPerPass)}`,
+      );
       assert.equal(reading.readBacks, 0, 'computing the gradients reads nothing back');
     });
   }

@@ -7,23 +7,44 @@ import assert from 'node:assert/strict';
 import { reduceRun, useLab, isRunning, type RunState } from '../../src/ui/store.ts';
 import type { FromWorker, StartedMessage } from '../../src/worker/protocol.ts';
 import { defaultTrainConfig } from '../../src/engine/config.ts';
-import type { EpochMetrics } from '../../src/engine/trainer.ts';
+import type { EpochMetrics } from '../../src/engine/run-types.ts';
 import { DEFAULT_SETTINGS, PRESETS, parseSettings, type PresetName } from '../../src/ui/settings.ts';
+import { resumeLabel } from '../../src/ui/checkpoint-text.ts';
 
 const config = { ...defaultTrainConfig('resnet18'), width: 4, size: 32, epochs: 3 };
 const data = { kind: 'demo' as const, seed: 0, trainCount: 32, testCount: 16, noiseRate: 0.3, noiseSeed: 0 };
 
 function started(runId: number, over: Partial<StartedMessage> = {}): StartedMessage {
   return {
-    type: 'started', runId, config, data, flippedLabels: 9, trainCount: 32, testCount: 16, runKey: 'k1', resumedFrom: 0,
-    history: { epochs: [], steps: [] }, labelsHash: 'abcd', ...over,
+    type: 'started',
+    runId,
+    config,
+    data,
+    flippedLabels: 9,
+    trainCount: 32,
+    testCount: 16,
+    runKey: 'k1',
+    resumedFrom: 0,
+    history: { epochs: [], steps: [] },
+    labelsHash: 'abcd',
+    ...over,
   };
 }
 
 const epoch = (n: number, testAcc = 0.5): EpochMetrics => ({
-  epoch: n, steps: 2, loss: 1, ce: 0.9, consistency: 0.02, trainAccNoisy: 0.4, trainAccClean: 0.3,
-  memorisation: { flipped: 9, predictedNoisy: 0.1, predictedClean: 0.2 }, testAcc,
-  test: { accuracy: testAcc, perClass: [], confusion: [] } as unknown as EpochMetrics['test'], lr: 1e-3, seconds: 1, imagesPerSecond: 32,
+  epoch: n,
+  steps: 2,
+  loss: 1,
+  ce: 0.9,
+  consistency: 0.02,
+  trainAccNoisy: 0.4,
+  trainAccClean: 0.3,
+  memorisation: { flipped: 9, predictedNoisy: 0.1, predictedClean: 0.2 },
+  testAcc,
+  test: { accuracy: testAcc, perClass: [], confusion: [] } as unknown as EpochMetrics['test'],
+  lr: 1e-3,
+  seconds: 1,
+  imagesPerSecond: 32,
 });
 
 function fresh(id = 7): RunState {
@@ -34,14 +55,37 @@ function fresh(id = 7): RunState {
 test('a run through its messages: steps, epochs, attention frames in epoch order, checkpoint, done', () => {
   const msgs: FromWorker[] = [
     started(7),
-    { type: 'progress', runId: 7, phase: 'train', epoch: 1, epochs: 3, step: 1, stepInEpoch: 1, stepsPerEpoch: 2, totalSteps: 6, imagesPerSecond: 3, etaSeconds: 10 },
-    { type: 'step', runId: 7, points: [{ step: 1, epoch: 1, loss: 2, ce: 1.9, consistency: 0.02 }, { step: 2, epoch: 1, loss: 1.8, ce: 1.7, consistency: 0.02 }] },
+    {
+      type: 'progress',
+      runId: 7,
+      phase: 'train',
+      epoch: 1,
+      epochs: 3,
+      step: 1,
+      stepInEpoch: 1,
+      stepsPerEpoch: 2,
+      totalSteps: 6,
+      imagesPerSecond: 3,
+      etaSeconds: 10,
+    },
+    {
+      type: 'step',
+      runId: 7,
+      points: [
+        { step: 1, epoch: 1, loss: 2, ce: 1.9, consistency: 0.02 },
+        { step: 2, epoch: 1, loss: 1.8, ce: 1.7, consistency: 0.02 },
+      ],
+    },
     { type: 'attention-views', runId: 7, views: { size: 32, mapHeight: 1, mapWidth: 1, numClasses: 7, samples: [] } },
     { type: 'attention', runId: 7, frame: { epoch: 1, samples: [] } },
     { type: 'attention', runId: 7, frame: { epoch: 0, samples: [] } },
     { type: 'epoch', runId: 7, metrics: epoch(1) },
-    { type: 'checkpoint', runId: 7, epoch: 1, bytes: 1000 },
-    { type: 'done', runId: 7, summary: { testAccLast5: 0.5, finalTestAcc: 0.5, bestTestAcc: 0.5, epochs: 1, steps: 2, seconds: 3, stoppedBy: 'completed' } },
+    { type: 'checkpoint', runId: 7, epoch: 1, step: 4, partial: false, bytes: 1000 },
+    {
+      type: 'done',
+      runId: 7,
+      summary: { testAccLast5: 0.5, finalTestAcc: 0.5, bestTestAcc: 0.5, epochs: 1, steps: 2, seconds: 3, stoppedBy: 'completed' },
+    },
   ];
   let run = fresh();
   assert.equal(run.status, 'starting');
@@ -51,8 +95,14 @@ test('a run through its messages: steps, epochs, attention frames in epoch order
     run = reduceRun(run, m);
   }
   assert.equal(run.steps.length, 2);
-  assert.deepEqual(run.epochs.map((e) => e.epoch), [1]);
-  assert.deepEqual(run.attention.frames.map((f) => f.epoch), [0, 1]);
+  assert.deepEqual(
+    run.epochs.map((e) => e.epoch),
+    [1],
+  );
+  assert.deepEqual(
+    run.attention.frames.map((f) => f.epoch),
+    [0, 1],
+  );
   assert.equal(run.checkpointEpoch, 1);
   assert.equal(run.status, 'done');
   assert.equal(run.runKey, 'k1');
@@ -63,7 +113,14 @@ test('messages about another run are ignored; the backend message updates the ba
   const run = fresh(8);
   assert.equal(reduceRun(run, { type: 'step', runId: 99, points: [{ step: 1, epoch: 1, loss: 1, ce: 1, consistency: 0 }] }), run);
   assert.equal(reduceRun(run, { type: 'epoch', runId: 7, metrics: epoch(1) }), run);
-  useLab.getState().receive({ type: 'backend', name: 'wasm', adapter: null, reason: 'WebGPU unavailable: x. Using WebAssembly', attempts: [], versions: { tfjs: '4.22.0' } });
+  useLab.getState().receive({
+    type: 'backend',
+    name: 'wasm',
+    adapter: null,
+    reason: 'WebGPU unavailable: x. Using WebAssembly',
+    attempts: [],
+    versions: { tfjs: '4.22.0' },
+  });
   assert.equal(useLab.getState().backend.name, 'wasm');
   assert.equal(useLab.getState().backend.versions.tfjs, '4.22.0');
   assert.equal(useLab.getState().run, run);
@@ -81,9 +138,18 @@ test('pause: paused at once on the page, holding once the worker waits; a step e
 
 test('a resumed run starts from its stored history, and the form shows its settings', () => {
   useLab.getState().beginRun(10, null, 'k2');
-  useLab.getState().receive(started(10, { runKey: 'k2', resumedFrom: 2, history: { epochs: [epoch(1), epoch(2)], steps: [{ step: 1, epoch: 1, loss: 1, ce: 1, consistency: 0 }] } }));
+  useLab.getState().receive(
+    started(10, {
+      runKey: 'k2',
+      resumedFrom: 2,
+      history: { epochs: [epoch(1), epoch(2)], steps: [{ step: 1, epoch: 1, loss: 1, ce: 1, consistency: 0 }] },
+    }),
+  );
   const s = useLab.getState();
-  assert.deepEqual(s.run.epochs.map((e) => e.epoch), [1, 2]);
+  assert.deepEqual(
+    s.run.epochs.map((e) => e.epoch),
+    [1, 2],
+  );
   assert.equal(s.run.steps.length, 1);
   assert.equal(s.run.checkpointEpoch, 2);
   assert.equal(s.draft.width, '4');
@@ -93,11 +159,21 @@ test('a resumed run starts from its stored history, and the form shows its setti
 
 test('errors carry their kind and the last good checkpoint', () => {
   let run = reduceRun(fresh(11), started(11));
-  run = reduceRun(run, { type: 'checkpoint', runId: 11, epoch: 2, bytes: 1 });
-  run = reduceRun(run, { type: 'error', runId: 11, message: 'the loss became NaN at step 5 (epoch 3); lower the learning rate; the last good checkpoint (epoch 2) is kept', kind: 'nan', checkpointEpoch: 2 });
+  run = reduceRun(run, { type: 'checkpoint', runId: 11, epoch: 2, step: 9, partial: true, bytes: 1 });
+  run = reduceRun(run, {
+    type: 'error',
+    runId: 11,
+    message: 'the loss became NaN at step 5 (epoch 3); lower the learning rate; the last good checkpoint (epoch 2) is kept',
+    kind: 'nan',
+    checkpointEpoch: 2,
+  });
   assert.equal(run.status, 'error');
   assert.equal(run.errorKind, 'nan');
   assert.equal(run.checkpointEpoch, 2);
+  assert.deepEqual([run.checkpointStep, run.checkpointPartial], [9, true], 'a checkpoint within epoch 3, at step 9');
+  assert.equal(resumeLabel(run.checkpointEpoch!, run.checkpointStep, run.checkpointPartial), 'Resume from step 9 (epoch 3)');
+  assert.equal(resumeLabel(2, 8, false), 'Resume from epoch 2');
+  assert.equal(resumeLabel(2, undefined, undefined), 'Resume from epoch 2', 'a record of an older version');
   assert.match(run.error ?? '', /last good checkpoint \(epoch 2\)/);
 });
 
@@ -113,11 +189,35 @@ test('attention samples picked by the user: numbers or names, 1-based, deduplica
 test('receiveAll: a batch of messages gives the same state as one by one, in one store update', () => {
   const batch: FromWorker[] = [
     started(7),
-    { type: 'progress', runId: 7, phase: 'train', epoch: 1, epochs: 3, step: 1, stepInEpoch: 1, stepsPerEpoch: 2, totalSteps: 6, imagesPerSecond: 3, etaSeconds: 10 },
+    {
+      type: 'progress',
+      runId: 7,
+      phase: 'train',
+      epoch: 1,
+      epochs: 3,
+      step: 1,
+      stepInEpoch: 1,
+      stepsPerEpoch: 2,
+      totalSteps: 6,
+      imagesPerSecond: 3,
+      etaSeconds: 10,
+    },
     { type: 'step', runId: 7, points: [{ step: 1, epoch: 1, loss: 2, ce: 1.9, consistency: 0.02 }] },
     { type: 'step', runId: 8, points: [{ step: 9, epoch: 1, loss: 9, ce: 9, consistency: 9 }] },
     { type: 'step', runId: 7, points: [{ step: 2, epoch: 1, loss: 1.8, ce: 1.7, consistency: 0.02 }] },
-    { type: 'progress', runId: 7, phase: 'train', epoch: 1, epochs: 3, step: 2, stepInEpoch: 2, stepsPerEpoch: 2, totalSteps: 6, imagesPerSecond: 4, etaSeconds: 8 },
+    {
+      type: 'progress',
+      runId: 7,
+      phase: 'train',
+      epoch: 1,
+      epochs: 3,
+      step: 2,
+      stepInEpoch: 2,
+      stepsPerEpoch: 2,
+      totalSteps: 6,
+      imagesPerSecond: 4,
+      etaSeconds: 8,
+    },
   ];
   fresh();
   for (const m of batch) useLab.getState().receive(m);
@@ -131,7 +231,10 @@ test('receiveAll: a batch of messages gives the same state as one by one, in one
   const batched = useLab.getState().run;
   assert.equal(updates, 1);
   assert.deepEqual({ ...batched, startedAt: 0 }, { ...oneByOne, startedAt: 0 });
-  assert.deepEqual(batched.steps.map((p) => p.step), [1, 2]);
+  assert.deepEqual(
+    batched.steps.map((p) => p.step),
+    [1, 2],
+  );
   assert.equal(batched.progress?.phase === 'train' ? batched.progress.step : null, 2);
   assert.equal(batched.status, 'training');
 
@@ -155,7 +258,7 @@ test('every preset fills the form with settings that pass its own checks', () =>
   assert.equal(PRESETS.noise.lam, 1);
 });
 
-test('a new run\'s started message keeps the empty step and epoch arrays (no chart redraws for nothing); a restart with steps replaces them', () => {
+test("a new run's started message keeps the empty step and epoch arrays (no chart redraws for nothing); a restart with steps replaces them", () => {
   const run = fresh();
   const afterStart = reduceRun(run, started(7));
   assert.equal(afterStart.steps, run.steps, 'the same empty array');

@@ -64,8 +64,14 @@ test(`a run is repeatable from its seed, and another seed differs (${backend})`,
   const c = await train(dataset, tinyConfig({ seed: 4 }), { logSteps: true });
   assert.equal(a.steps.length, 6); // 24 images / batch 8 = 3 steps × 2 epochs
   assert.deepEqual(a.steps, b.steps);
-  assert.deepEqual(a.epochs.map((e) => e.testAcc), b.epochs.map((e) => e.testAcc));
-  assert.notDeepEqual(a.steps.map((s) => s.loss), c.steps.map((s) => s.loss));
+  assert.deepEqual(
+    a.epochs.map((e) => e.testAcc),
+    b.epochs.map((e) => e.testAcc),
+  );
+  assert.notDeepEqual(
+    a.steps.map((s) => s.loss),
+    c.steps.map((s) => s.loss),
+  );
 });
 
 test('per-epoch figures: loss parts, accuracies against noisy and clean labels, lr decay, last-5 mean', logicOnCpu, async () => {
@@ -78,11 +84,17 @@ test('per-epoch figures: loss parts, accuracies against noisy and clean labels, 
     // loss = ce + λ·consistency holds for the epoch means too.
     assert.ok(Math.abs(e.loss - (e.ce + 5 * e.consistency)) < 1e-4 * (1 + e.loss));
     for (const acc of [e.trainAccNoisy, e.trainAccClean, e.testAcc]) assert.ok(acc >= 0 && acc <= 1);
-    assert.equal(e.test.confusion.flat().reduce((x, y) => x + y, 0), dataset.test.labels.length);
+    assert.equal(
+      e.test.confusion.flat().reduce((x, y) => x + y, 0),
+      dataset.test.labels.length,
+    );
     assert.ok(e.memorisation.flipped > 0);
     assert.ok(e.seconds > 0 && e.imagesPerSecond > 0);
   }
-  assert.deepEqual(r.epochs.map((e) => e.lr), [1e-3, 5e-4, 2.5e-4]);
+  assert.deepEqual(
+    r.epochs.map((e) => e.lr),
+    [1e-3, 5e-4, 2.5e-4],
+  );
   // The epoch loss is the mean of its steps' losses.
   const epoch1 = r.steps.filter((s) => s.epoch === 1).map((s) => s.loss);
   assert.ok(Math.abs(r.epochs[0].loss - epoch1.reduce((x, y) => x + y, 0) / epoch1.length) < 1e-6);
@@ -95,9 +107,17 @@ test('max-steps stops mid-epoch and still evaluates; cancellation stops the run'
   const r = await train(dataset, tinyConfig({ maxSteps: 4, epochs: 5 }), {});
   assert.equal(r.summary.steps, 4);
   assert.equal(r.summary.stoppedBy, 'max-steps');
-  assert.deepEqual(r.epochs.map((e) => e.steps), [3, 1]);
+  assert.deepEqual(
+    r.epochs.map((e) => e.steps),
+    [3, 1],
+  );
   const controller = new AbortController();
-  const c = await train(dataset, tinyConfig({ epochs: 5 }), { signal: controller.signal, onStep: (p) => { if (p.step === 2) controller.abort(); } });
+  const c = await train(dataset, tinyConfig({ epochs: 5 }), {
+    signal: controller.signal,
+    onStep: (p) => {
+      if (p.step === 2) controller.abort();
+    },
+  });
   assert.equal(c.summary.steps, 2);
   assert.equal(c.summary.stoppedBy, 'cancelled');
   assert.equal(c.epochs.length, 0);
@@ -122,20 +142,34 @@ test('a run resumed from an epoch checkpoint continues exactly as if uninterrupt
   const straight = await train(dataset, config, {
     logSteps: true,
     // What a worker stores in IndexedDB is a structured clone.
-    onCheckpoint: (c) => { checkpoints.push(structuredClone(c)); },
-    inspect: async (_m, _p, epoch) => { inspected.push(epoch); },
-    keepModel: (v) => { straightValues = v; },
+    onCheckpoint: (c) => {
+      checkpoints.push(structuredClone(c));
+    },
+    inspect: async (_m, _p, epoch) => {
+      inspected.push(epoch);
+    },
+    keepModel: (v) => {
+      straightValues = v;
+    },
   });
-  assert.deepEqual(checkpoints.map((c) => c.epoch), [1, 2]);
+  assert.deepEqual(
+    checkpoints.map((c) => c.epoch),
+    [1, 2],
+  );
   assert.deepEqual(inspected, [0, 1, 2]);
   let resumedValues: Map<string, Float32Array> | null = null;
   let paused = 0;
   const resumed = await train(dataset, config, {
     logSteps: true,
     resume: checkpoints[0],
-    keepModel: (v) => { resumedValues = v; },
+    keepModel: (v) => {
+      resumedValues = v;
+    },
     // A pause between steps changes nothing.
-    gate: async () => { paused++; await new Promise((r) => setTimeout(r, 1)); },
+    gate: async () => {
+      paused++;
+      await new Promise((r) => setTimeout(r, 1));
+    },
   });
   assert.ok(paused > 0);
   const strip = (e: { seconds: number; imagesPerSecond: number }) => ({ ...e, seconds: 0, imagesPerSecond: 0 });
@@ -146,3 +180,80 @@ test('a run resumed from an epoch checkpoint continues exactly as if uninterrupt
   // A checkpoint of another configuration is refused with the reason.
   await assert.rejects(train(dataset, { ...config, lr: 1 }, { resume: checkpoints[0] }), /cannot resume: .*lr/);
 });
+
+test(
+  'a run checkpointed within an epoch, cancelled there and resumed, ends bit-identical to an uninterrupted run',
+  logicOnCpu,
+  async () => {
+    const config = tinyConfig({ epochs: 2 });
+    const strip = (e: { seconds: number; imagesPerSecond: number }) => ({ ...e, seconds: 0, imagesPerSecond: 0 });
+    let straightValues: Map<string, Float32Array> | null = null;
+    const checkpoints: TrainCheckpoint[] = [];
+    const straight = await train(dataset, config, {
+      logSteps: true,
+      checkpointEvery: { steps: 1 },
+      onCheckpoint: (c) => {
+        checkpoints.push(structuredClone(c));
+      },
+      keepModel: (v) => {
+        straightValues = v;
+      },
+    });
+    // 3 steps per epoch: two within-epoch checkpoints, then the epoch's own.
+    assert.deepEqual(
+      checkpoints.map((c) => [c.step, c.epoch, c.partial?.position ?? null]),
+      [
+        [1, 0, 1],
+        [2, 0, 2],
+        [3, 1, null],
+        [4, 1, 1],
+        [5, 1, 2],
+        [6, 2, null],
+      ],
+    );
+    assert.equal(straight.unfinishedEpoch, null);
+
+    const finish = async (from: TrainCheckpoint) => {
+      let values: Map<string, Float32Array> | null = null;
+      const r = await train(dataset, config, {
+        logSteps: true,
+        resume: structuredClone(from),
+        keepModel: (v) => {
+          values = v;
+        },
+      });
+      assert.deepEqual(r.epochs.map(strip), straight.epochs.map(strip), `epochs after resuming at step ${from.step}`);
+      assert.deepEqual(r.steps, straight.steps);
+      assert.equal(r.summary.steps, straight.summary.steps);
+      for (const [k, v] of straightValues!) assert.deepEqual(values!.get(k), v, `${k} after resuming at step ${from.step}`);
+    };
+    for (const c of checkpoints.filter((c) => c.partial)) await finish(c);
+
+    // Cancelled at step 4 (within epoch 2): the run reports the unfinished epoch and checkpoints where it stopped.
+    const controller = new AbortController();
+    const stopped: TrainCheckpoint[] = [];
+    const cancelled = await train(dataset, config, {
+      logSteps: true,
+      signal: controller.signal,
+      checkpointEvery: { seconds: 3600 },
+      onCheckpoint: (c) => {
+        stopped.push(structuredClone(c));
+      },
+      onStep: (p) => {
+        if (p.step === 4) controller.abort();
+      },
+    });
+    assert.equal(cancelled.summary.stoppedBy, 'cancelled');
+    assert.equal(cancelled.summary.steps, 4);
+    assert.deepEqual(cancelled.unfinishedEpoch && [cancelled.unfinishedEpoch.epoch, cancelled.unfinishedEpoch.steps], [2, 1]);
+    assert.equal(cancelled.unfinishedEpoch!.loss, straight.steps[3].loss);
+    const last = stopped[stopped.length - 1];
+    assert.deepEqual([last.step, last.epoch, last.partial?.position], [4, 1, 1]);
+    await finish(last);
+
+    // A position that does not fit the training split is refused, not trained on.
+    const bad = structuredClone(last);
+    bad.partial!.order[0] = bad.partial!.order[1];
+    await assert.rejects(train(dataset, config, { resume: bad }), /cannot resume: .*not a permutation/);
+  },
+);

@@ -22,7 +22,7 @@ import {
   toCsv,
   type RunExportInput,
 } from '../../src/ui/export/run-export.ts';
-import type { EpochMetrics, StepLog } from '../../src/engine/trainer.ts';
+import type { EpochMetrics, StepLog } from '../../src/engine/run-types.ts';
 import { defaultTrainConfig } from '../../src/engine/config.ts';
 
 const close = (a: number, b: number, eps = 1e-12) => assert.ok(Math.abs(a - b) <= eps, `${a} vs ${b}`);
@@ -49,7 +49,10 @@ test('emaSmooth: weight 0 is the identity; NaN passes through and is skipped; co
   assert.deepEqual(Array.from(emaSmooth([0.3, 0.3, 0.3], 0.99)), [0.3, 0.3, 0.3]);
   assert.equal(emaSmooth([], 0.6).length, 0);
   // A long run: the debias factor reaches 1 without producing NaN or Infinity.
-  const long = emaSmooth(Float64Array.from({ length: 20000 }, (_, i) => 1 + (i % 2)), 0.99);
+  const long = emaSmooth(
+    Float64Array.from({ length: 20000 }, (_, i) => 1 + (i % 2)),
+    0.99,
+  );
   assert.ok(long.every(Number.isFinite));
   close(long[long.length - 1], 1.5, 0.01);
 });
@@ -78,7 +81,10 @@ test('minMaxIndices: keeps endpoints and every series extreme, sorted, bounded',
     for (let lo = 0; lo < n; lo += width) {
       const hi = Math.min(n, lo + width);
       const inBucket = Array.from(ys.subarray(lo, hi)).filter(Number.isFinite);
-      const kept = Array.from(keep).filter((i) => i >= lo && i < hi).map((i) => ys[i]).filter(Number.isFinite);
+      const kept = Array.from(keep)
+        .filter((i) => i >= lo && i < hi)
+        .map((i) => ys[i])
+        .filter(Number.isFinite);
       assert.equal(Math.max(...kept), Math.max(...inBucket));
       assert.equal(Math.min(...kept), Math.min(...inBucket));
     }
@@ -102,7 +108,13 @@ test('minMaxIndices: short series are kept whole', () => {
 });
 
 function stepsOf(n: number, perEpoch: number): StepLog[] {
-  return Array.from({ length: n }, (_, i) => ({ step: i + 1, epoch: Math.floor(i / perEpoch) + 1, loss: 2 - i / n + (i === 17 ? 5 : 0), ce: 1.9 - i / n, consistency: 0.02 }));
+  return Array.from({ length: n }, (_, i) => ({
+    step: i + 1,
+    epoch: Math.floor(i / perEpoch) + 1,
+    loss: 2 - i / n + (i === 17 ? 5 : 0),
+    ce: 1.9 - i / n,
+    consistency: 0.02,
+  }));
 }
 
 test('buildLossSeries: λ-weighted consistency, smoothed series, epoch boundaries, thinning', () => {
@@ -120,10 +132,16 @@ test('buildLossSeries: λ-weighted consistency, smoothed series, epoch boundarie
   assert.ok(big.rows.length <= 1502, `${big.rows.length} rows`);
   assert.equal(big.rows[0].step, 1);
   assert.equal(big.rows[big.rows.length - 1].step, 100000);
-  assert.ok(big.rows.some((r) => r.step === 18 && r.loss > 5), 'the spike is drawn');
+  assert.ok(
+    big.rows.some((r) => r.step === 18 && r.loss > 5),
+    'the spike is drawn',
+  );
   assert.equal(big.boundaries.length, 99);
   // The smoothed value at a kept row is the one of the full series, not of the thinned one.
-  const full = emaSmooth(stepsOf(100000, 1000).map((s) => s.loss), 0.9);
+  const full = emaSmooth(
+    stepsOf(100000, 1000).map((s) => s.loss),
+    0.9,
+  );
   const r = big.rows[Math.floor(big.rows.length / 2)];
   close(r.lossSmooth, full[r.step - 1]);
   assert.equal(labelEvery(99), 9);
@@ -163,7 +181,10 @@ test('LossSeriesBuilder: appended batches give what a fresh build gives; a new a
   const other = stepsOf(50, 10).map((s) => ({ ...s, loss: s.loss * 2 }));
   assert.deepEqual(builder.update(other, opts), buildLossSeries(other, opts), 'a new run (a different array) starts over');
   const baseline = stepsOf(20, 10).map((s) => ({ ...s, consistency: 0 }));
-  assert.ok(buildLossSeries(baseline, opts).rows.every((r) => r.consSmooth === 0), 'a constant series is drawn as is');
+  assert.ok(
+    buildLossSeries(baseline, opts).rows.every((r) => r.consSmooth === 0),
+    'a constant series is drawn as is',
+  );
 });
 
 test('epoch series: accuracy, memorisation, noisy or clean run, learning-rate schedule', () => {
@@ -179,7 +200,10 @@ test('epoch series: accuracy, memorisation, noisy or clean run, learning-rate sc
   close(lr[2].planned, 2e-4 * 0.9 * 0.9, 1e-18);
   assert.equal(lr[1].actual, epochs[1].lr);
   assert.equal(lr[3].actual, null);
-  assert.deepEqual(lrScheduleRows(epochs, null).map((r) => r.planned), epochs.map((e) => e.lr));
+  assert.deepEqual(
+    lrScheduleRows(epochs, null).map((r) => r.planned),
+    epochs.map((e) => e.lr),
+  );
 });
 
 test('niceTicks: round steps from 0 to a round top at or above the maximum', () => {
@@ -189,7 +213,16 @@ test('niceTicks: round steps from 0 to a round top at or above the maximum', () 
   assert.deepEqual(niceTicks(0.3), [0, 0.1, 0.2, 0.3]);
   assert.deepEqual(niceTicks(0), [0, 1]);
   assert.deepEqual(niceTicks(NaN), [0, 1]);
-  assert.equal(maxOf([{ a: 1, b: 3 }, { a: NaN, b: 2 }], ['a', 'b']), 3);
+  assert.equal(
+    maxOf(
+      [
+        { a: 1, b: 3 },
+        { a: NaN, b: 2 },
+      ],
+      ['a', 'b'],
+    ),
+    3,
+  );
 });
 
 test('csvField / toCsv: RFC 4180 quoting, exact numbers, empty nulls', () => {
@@ -239,7 +272,13 @@ function runOf(): RunExportInput {
     status: 'done',
     settings: { noiseRate: 0.2 },
     started: Object.assign(
-      { config, data: { kind: 'demo' as const, seed: 3, trainCount: 40, testCount: 10, noiseRate: 0.2, noiseSeed: 11 }, flippedLabels: 8, trainCount: 40, testCount: 10 },
+      {
+        config,
+        data: { kind: 'demo' as const, seed: 3, trainCount: 40, testCount: 10, noiseRate: 0.2, noiseSeed: 11 },
+        flippedLabels: 8,
+        trainCount: 40,
+        testCount: 10,
+      },
       { labelsHash: 'abc123', history: { epochs: [], steps: [] } },
     ),
     steps: [...stepsOf(4, 2), { step: 5, epoch: 2, loss: NaN, ce: 1, consistency: 0 }],
@@ -278,7 +317,10 @@ test('buildRunJson / runJsonText: configuration, data, seeds, versions, metrics;
   // Bulky parts stay compact: one line per epoch, one per step field.
   assert.ok(text.split('\n').length < 80, `${text.split('\n').length} lines`);
 
-  const empty = buildRunJson({ ...run, started: null, steps: [], epochs: [], summary: null, startedAt: null }, { backend: { name: null, adapter: null, reason: null }, versions: {}, exportedAt: new Date(0) });
+  const empty = buildRunJson(
+    { ...run, started: null, steps: [], epochs: [], summary: null, startedAt: null },
+    { backend: { name: null, adapter: null, reason: null }, versions: {}, exportedAt: new Date(0) },
+  );
   assert.equal(empty.config, null);
   assert.deepEqual(empty.seeds, { train: null, data: null, noise: null });
   assert.deepEqual(JSON.parse(runJsonText(empty)).epochs, []);
@@ -296,16 +338,49 @@ test('exportFileStem and bytesText', () => {
 });
 
 test('linePath: M then one L per drawable row, clamped to the plot; nearestRow: the row drawn nearest a pixel', () => {
-  const row = (step: number, loss: number) => ({ step, epoch: 1, loss, ce: loss, cons: 0, lossSmooth: loss, ceSmooth: loss, consSmooth: 0 });
+  const row = (step: number, loss: number) => ({
+    step,
+    epoch: 1,
+    loss,
+    ce: loss,
+    cons: 0,
+    lossSmooth: loss,
+    ceSmooth: loss,
+    consSmooth: 0,
+  });
   const rows = [row(1, 1), row(2, 5), row(4, NaN), row(8, 0.5)];
   const x = (v: number) => 10 * v;
   const y = (v: number) => (Number.isFinite(v) ? 100 - 10 * v : undefined);
-  assert.equal(linePath(rows, 'step', 'loss', x, y, 60, 100), 'M10.0,90.0L20.0,60.0M80.0,95.0', 'the NaN row breaks the line; 5 → 50 px is clamped to the top (60)');
-  assert.equal(linePath([{ epoch: 1, v: 0.5 }, { epoch: 2, v: null }, { epoch: 3, v: 0.25 }, { epoch: 4, v: 0 }], 'epoch', 'v', x, y, 0, 100), 'M10.0,95.0M30.0,97.5L40.0,100.0', 'a null value breaks the line');
+  assert.equal(
+    linePath(rows, 'step', 'loss', x, y, 60, 100),
+    'M10.0,90.0L20.0,60.0M80.0,95.0',
+    'the NaN row breaks the line; 5 → 50 px is clamped to the top (60)',
+  );
+  assert.equal(
+    linePath(
+      [
+        { epoch: 1, v: 0.5 },
+        { epoch: 2, v: null },
+        { epoch: 3, v: 0.25 },
+        { epoch: 4, v: 0 },
+      ],
+      'epoch',
+      'v',
+      x,
+      y,
+      0,
+      100,
+    ),
+    'M10.0,95.0M30.0,97.5L40.0,100.0',
+    'a null value breaks the line',
+  );
   assert.equal(linePath([], 'step', 'loss', x, y, 0, 100), '');
   assert.equal(nearestRow([], 'step', 50, x), -1);
   // Pixels of the rows: 10, 20, 40, 80.
-  assert.deepEqual([0, 14, 16, 31, 59, 61, 500].map((px) => nearestRow(rows, 'step', px, x)), [0, 0, 1, 2, 2, 3, 3]);
+  assert.deepEqual(
+    [0, 14, 16, 31, 59, 61, 500].map((px) => nearestRow(rows, 'step', px, x)),
+    [0, 0, 1, 2, 2, 3, 3],
+  );
   assert.equal(nearestRow(rows, 'step', 15, x), 0, 'a tie goes to the earlier row');
 });
 
@@ -322,17 +397,27 @@ test('TurnQueue: one job per turn, a gap between turns, all at once while the pa
   q.enqueue(b);
   q.enqueue(c);
   assert.deepEqual(ran, [], 'nothing runs in the task that queued it');
-  assert.deepEqual(timers.map((t) => t.ms), [0], 'one timer for the burst');
+  assert.deepEqual(
+    timers.map((t) => t.ms),
+    [0],
+    'one timer for the burst',
+  );
   timers.shift()!.run();
   assert.deepEqual(ran, ['a']);
-  assert.deepEqual(timers.map((t) => t.ms), [80]);
+  assert.deepEqual(
+    timers.map((t) => t.ms),
+    [80],
+  );
   q.remove(b);
   timers.shift()!.run();
   assert.deepEqual(ran, ['a', 'c'], 'a removed job loses its turn');
   timers.shift()!.run();
   assert.equal(timers.length, 0, 'the gap after the last job ends with no timer left');
   q.enqueue(a);
-  assert.deepEqual(timers.map((t) => t.ms), [0]);
+  assert.deepEqual(
+    timers.map((t) => t.ms),
+    [0],
+  );
   q.enqueue(b);
   q.enqueue(c);
   hidden = true;
@@ -347,7 +432,11 @@ test('TurnQueue with a time budget: jobs run in one turn until the budget is spe
   const q = new TurnQueue({ gapMs: 0, budgetMs: 6, hidden: () => false, schedule: (run) => void timers.push(run), now: () => clock });
   const ran: number[] = [];
   // Each job takes 2 ms of the clock.
-  for (let i = 0; i < 7; i++) q.enqueue(() => { ran.push(i); clock += 2; });
+  for (let i = 0; i < 7; i++)
+    q.enqueue(() => {
+      ran.push(i);
+      clock += 2;
+    });
   timers.shift()!();
   assert.deepEqual(ran, [0, 1, 2], '3 jobs of 2 ms in a 6 ms budget');
   timers.shift()!();

@@ -11,8 +11,17 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createStore, keys, type UseStore } from 'idb-keyval';
 import {
-  deleteCachedWeights, findCachedWeights, hashBytes, isQuotaError, listCachedWeights, loadCachedWeights,
-  pruneOrphanTensors, renameCachedWeights, storeWeights, WeightsCacheError, type StoreWeightsInput,
+  deleteCachedWeights,
+  findCachedWeights,
+  hashBytes,
+  isQuotaError,
+  listCachedWeights,
+  loadCachedWeights,
+  pruneOrphanTensors,
+  renameCachedWeights,
+  storeWeights,
+  WeightsCacheError,
+  type StoreWeightsInput,
 } from '../../src/storage/weights-cache.ts';
 import { loadWeights } from '../../src/weights/load.ts';
 import { exportModelSafetensors } from '../../src/weights/export.ts';
@@ -29,7 +38,15 @@ const freshStore = () => createStore(`eac-weights-test-${++dbCount}`, 'weights')
 async function inputOf(file: string, seed = 0): Promise<StoreWeightsInput> {
   const bytes = new Uint8Array(readFileSync(dir + file));
   const w = loadWeights(bytes, { fileName: file, seed });
-  return { hash: await hashBytes(bytes), sourceFile: file, bytes: bytes.length, format: w.format, spec: w.spec, values: w.values, report: w.report };
+  return {
+    hash: await hashBytes(bytes),
+    sourceFile: file,
+    bytes: bytes.length,
+    format: w.format,
+    spec: w.spec,
+    values: w.values,
+    report: w.report,
+  };
 }
 
 function assertSameValues(got: Map<string, Float32Array>, want: Map<string, Float32Array>, where: string): void {
@@ -44,7 +61,11 @@ function assertSameValues(got: Map<string, Float32Array>, want: Map<string, Floa
 /** navigator.storage.estimate() as a browser would answer (Node 20 has no navigator). */
 function fakeEstimate(usage: number, quota: number): () => void {
   const had = Object.getOwnPropertyDescriptor(globalThis, 'navigator');
-  Object.defineProperty(globalThis, 'navigator', { value: { storage: { estimate: async () => ({ usage, quota }) } }, configurable: true, writable: true });
+  Object.defineProperty(globalThis, 'navigator', {
+    value: { storage: { estimate: async () => ({ usage, quota }) } },
+    configurable: true,
+    writable: true,
+  });
   return () => {
     if (had) Object.defineProperty(globalThis, 'navigator', had);
     else delete (globalThis as { navigator?: unknown }).navigator;
@@ -95,7 +116,10 @@ test('store, list, find and load a safetensors import: values equal loadWeights 
   assert.equal(rec.head, 'loaded');
   assert.deepEqual([rec.report.missing, rec.report.unexpected, rec.report.mismatched], [0, 0, 0]);
   const floats = [...input.values.values()].reduce((a, v) => a + v.length, 0);
-  assert.ok(rec.storedBytes > 4 * floats && rec.storedBytes < 4 * floats + 64 * 1024, `storedBytes ${rec.storedBytes} for ${floats} floats`);
+  assert.ok(
+    rec.storedBytes > 4 * floats && rec.storedBytes < 4 * floats + 64 * 1024,
+    `storedBytes ${rec.storedBytes} for ${floats} floats`,
+  );
   assert.ok(!Number.isNaN(Date.parse(rec.importedAt)));
 
   assert.deepEqual(await listCachedWeights(store), [rec]);
@@ -122,7 +146,10 @@ test('a pickle with a dropped 10-way head: backbone cached, 7-class head drawn a
   assert.equal(rec.width, 2);
   assert.equal(rec.headClasses, 10);
   assert.equal(rec.head, 'initialised');
-  assert.ok(rec.report.notes.some((n) => n.includes('10-way head')), rec.report.notes.join(' | '));
+  assert.ok(
+    rec.report.notes.some((n) => n.includes('10-way head')),
+    rec.report.notes.join(' | '),
+  );
   for (const seed of [0, 7]) {
     const want = loadWeights(new Uint8Array(readFileSync(dir + PKL)), { fileName: PKL, seed }).values;
     assertSameValues((await loadCachedWeights(rec.key, seed, store)).values, want, `${PKL} seed ${seed}`);
@@ -137,22 +164,40 @@ test('list (newest first), rename, delete', async () => {
   const a = await storeWeights(await inputOf(SAFE), { store });
   await new Promise((r) => setTimeout(r, 5));
   const b = await storeWeights(await inputOf(PKL), { store });
-  assert.deepEqual((await listCachedWeights(store)).map((r) => r.key), [b.key, a.key]);
+  assert.deepEqual(
+    (await listCachedWeights(store)).map((r) => r.key),
+    [b.key, a.key],
+  );
 
   const renamed = await renameCachedWeights(a.key, '  MS-Celeb ResNet-18  ', store);
   assert.equal(renamed.name, 'MS-Celeb ResNet-18');
   assert.equal((await findCachedWeights(a.key, store))!.name, 'MS-Celeb ResNet-18');
   assert.equal((await loadCachedWeights(a.key, 0, store)).record.name, 'MS-Celeb ResNet-18');
-  await assert.rejects(renameCachedWeights(a.key, '   ', store), (e: unknown) => e instanceof WeightsCacheError && e.kind === 'input' && /cannot be empty/.test(e.message));
-  await assert.rejects(renameCachedWeights('f'.repeat(64), 'x', store), (e: unknown) => e instanceof WeightsCacheError && e.kind === 'missing');
+  await assert.rejects(
+    renameCachedWeights(a.key, '   ', store),
+    (e: unknown) => e instanceof WeightsCacheError && e.kind === 'input' && /cannot be empty/.test(e.message),
+  );
+  await assert.rejects(
+    renameCachedWeights('f'.repeat(64), 'x', store),
+    (e: unknown) => e instanceof WeightsCacheError && e.kind === 'missing',
+  );
   // A rename of a missing key must not create a record.
   assert.equal((await listCachedWeights(store)).length, 2);
 
   await deleteCachedWeights(a.key, store);
-  assert.deepEqual((await listCachedWeights(store)).map((r) => r.key), [b.key]);
+  assert.deepEqual(
+    (await listCachedWeights(store)).map((r) => r.key),
+    [b.key],
+  );
   assert.equal(await findCachedWeights(a.key, store), undefined);
-  assert.deepEqual((await keys(store)).map(String).filter((k) => k.includes(a.key)), []);
-  await assert.rejects(loadCachedWeights(a.key, 0, store), (e: unknown) => e instanceof WeightsCacheError && e.kind === 'missing' && /import the file again/.test(e.message));
+  assert.deepEqual(
+    (await keys(store)).map(String).filter((k) => k.includes(a.key)),
+    [],
+  );
+  await assert.rejects(
+    loadCachedWeights(a.key, 0, store),
+    (e: unknown) => e instanceof WeightsCacheError && e.kind === 'missing' && /import the file again/.test(e.message),
+  );
   // The other entry is untouched.
   assertSameValues((await loadCachedWeights(b.key, 0, store)).values, (await inputOf(PKL, 0)).values, 'after delete');
 });
@@ -174,13 +219,21 @@ test('quota exceeded on the tensors write: a clear error naming the MB needed an
     const floats = [...input.values.values()].reduce((a, v) => a + v.length, 0);
     assert.ok(needed >= 4 * floats, `needed ${needed}`);
     assert.equal(err.availableBytes, 10.5e6);
-    assert.match(err.message, new RegExp(`^not enough browser storage to cache "${PKL.replace(/\./g, '\\.')}": it needs ${(needed / 1e6).toFixed(1).replace('.', '\\.')} MB and 10\\.5 MB are available \\(50\\.0 MB of 60\\.5 MB used\\)\\.`));
+    assert.match(
+      err.message,
+      new RegExp(
+        `^not enough browser storage to cache "${PKL.replace(/\./g, '\\.')}": it needs ${(needed / 1e6).toFixed(1).replace('.', '\\.')} MB and 10\\.5 MB are available \\(50\\.0 MB of 60\\.5 MB used\\)\\.`,
+      ),
+    );
     assert.match(err.message, /the cache was left as it was/);
   } finally {
     restore();
   }
   assert.deepEqual(await listCachedWeights(real), [old]);
-  assert.deepEqual((await keys(real)).map(String).filter((k) => k.includes(input.hash)), []);
+  assert.deepEqual(
+    (await keys(real)).map(String).filter((k) => k.includes(input.hash)),
+    [],
+  );
   assertSameValues((await loadCachedWeights(old.key, 0, real)).values, (await inputOf(SAFE)).values, 'old entry');
 });
 
@@ -192,9 +245,17 @@ test('quota exceeded on the metadata write, after the tensors went in: the tenso
   const failing = storeWithPut(real, (n) => {
     if (n === 2) throw quota();
   });
-  await assert.rejects(storeWeights(input, { store: failing }), (e: unknown) =>
-    e instanceof WeightsCacheError && e.kind === 'quota' && /it needs \d+\.\d MB and the browser does not say how much is available/.test(e.message));
-  assert.deepEqual((await keys(real)).map(String).filter((k) => k.includes(input.hash)), []);
+  await assert.rejects(
+    storeWeights(input, { store: failing }),
+    (e: unknown) =>
+      e instanceof WeightsCacheError &&
+      e.kind === 'quota' &&
+      /it needs \d+\.\d MB and the browser does not say how much is available/.test(e.message),
+  );
+  assert.deepEqual(
+    (await keys(real)).map(String).filter((k) => k.includes(input.hash)),
+    [],
+  );
   assert.deepEqual(await listCachedWeights(real), [old]);
 });
 
@@ -208,14 +269,19 @@ test('a quota error reported as the aborted transaction (AbortError / wrapped) i
   assert.ok(!isQuotaError(null));
 });
 
-test('another storage failure: a WeightsCacheError of kind storage with the browser\'s words, nothing stored', async () => {
+test("another storage failure: a WeightsCacheError of kind storage with the browser's words, nothing stored", async () => {
   const real = freshStore();
   const input = await inputOf(SAFE);
   const failing = storeWithPut(real, () => {
     throw new DOMException('disk I/O went away', 'UnknownError');
   });
-  await assert.rejects(storeWeights(input, { store: failing }), (e: unknown) =>
-    e instanceof WeightsCacheError && e.kind === 'storage' && e.message === `could not cache "${SAFE}" in the browser: UnknownError: disk I/O went away`);
+  await assert.rejects(
+    storeWeights(input, { store: failing }),
+    (e: unknown) =>
+      e instanceof WeightsCacheError &&
+      e.kind === 'storage' &&
+      e.message === `could not cache "${SAFE}" in the browser: UnknownError: disk I/O went away`,
+  );
   assert.deepEqual(await keys(real), []);
 });
 
@@ -236,8 +302,13 @@ test('damaged or orphaned cache entries: a clear error, and orphans are pruned',
   const store = freshStore();
   const rec = await storeWeights(await inputOf(SAFE), { store });
   await set(`tensors:${rec.key}`, new Blob([new Uint8Array([1, 2, 3])]), store);
-  await assert.rejects(loadCachedWeights(rec.key, 0, store), (e: unknown) =>
-    e instanceof WeightsCacheError && e.kind === 'corrupt' && e.message.startsWith(`the cached weights "${SAFE}" are damaged (not a valid safetensors file: only 3 bytes)`));
+  await assert.rejects(
+    loadCachedWeights(rec.key, 0, store),
+    (e: unknown) =>
+      e instanceof WeightsCacheError &&
+      e.kind === 'corrupt' &&
+      e.message.startsWith(`the cached weights "${SAFE}" are damaged (not a valid safetensors file: only 3 bytes)`),
+  );
   await set('tensors:orphan', new Blob([new Uint8Array(8)]), store);
   assert.equal(await pruneOrphanTensors(store), 1);
   assert.deepEqual((await keys(store)).map(String).sort(), [`meta:${rec.key}`, `tensors:${rec.key}`]);
@@ -257,8 +328,11 @@ test('import a File: chunked reading with progress, then every stage; a second i
   const size = readFileSync(dir + PKL).length;
   const reads = events.filter((e) => e.stage === 'read');
   assert.ok(reads.length >= 3, `${reads.length} read events`);
-  assert.deepEqual(reads.map((e) => e.loaded), [...reads.map((e) => e.loaded)].sort((a, b) => a - b));
-  assert.equal(reads.at(-1)!.loaded, size);
+  assert.deepEqual(
+    reads.map((e) => e.done),
+    [...reads.map((e) => e.done)].sort((a, b) => a - b),
+  );
+  assert.equal(reads.at(-1)!.done, size);
   assert.ok(reads.every((e) => e.total === size));
   const stages = [...new Set(events.map((e) => e.stage))];
   assert.deepEqual(stages, ['read', 'hash', 'lookup', 'parse', 'map', 'store']);
@@ -274,7 +348,7 @@ test('import a File: chunked reading with progress, then every stage; a second i
   assert.equal((await listCachedWeights(store)).length, 1);
 });
 
-test('import refusals keep the readers\' wording and store nothing', async () => {
+test("import refusals keep the readers' wording and store nothing", async () => {
   const store = freshStore();
   const cases: [string, { arch?: 'resnet50' | 'resnet18' }, RegExp][] = [
     ['hostile_os_system.pkl', {}, /^refused: the pickle references os\.system, which is not a tensor or array constructor$/],
@@ -305,10 +379,12 @@ test('cancel while reading (between chunks) or at a later stage: the import stop
   let lastRead = 0;
   await assert.rejects(
     importWeightsFile(file, file.name, {
-      store, signal: c1.signal, progressIntervalMs: 0,
+      store,
+      signal: c1.signal,
+      progressIntervalMs: 0,
       onProgress: (p) => {
-        if (p.stage === 'read') lastRead = p.loaded;
-        if (p.stage === 'read' && p.loaded > 0) c1.abort(new Error('user cancel'));
+        if (p.stage === 'read') lastRead = p.done;
+        if (p.stage === 'read' && p.done > 0) c1.abort(new Error('user cancel'));
       },
     }),
     /user cancel/,
@@ -317,7 +393,13 @@ test('cancel while reading (between chunks) or at a later stage: the import stop
   for (const at of ['hash', 'parse', 'store'] as const) {
     const c = new AbortController();
     await assert.rejects(
-      importWeightsFile(fileOf(PKL), PKL, { store, signal: c.signal, onProgress: (p) => { if (p.stage === at) c.abort(new Error(`cancel at ${at}`)); } }),
+      importWeightsFile(fileOf(PKL), PKL, {
+        store,
+        signal: c.signal,
+        onProgress: (p) => {
+          if (p.stage === at) c.abort(new Error(`cancel at ${at}`));
+        },
+      }),
       new RegExp(`cancel at ${at}`),
     );
   }

@@ -12,7 +12,7 @@ import { mapWeights, analyseWeights, WeightsRefusedError } from '../../src/weigh
 import { loadWeights, loadSafetensorsWeights } from '../../src/weights/load.ts';
 import { inspectWeights } from '../../src/weights/inspect.ts';
 import { unpickle } from '../../src/weights/pickle.ts';
-import { describeResNet, initialValue, listParams } from '../../src/engine/resnet.ts';
+import { initialValue, listParams } from '../../src/engine/resnet.ts';
 import { Rng } from '../../src/engine/rng.ts';
 
 const dir = new URL('../fixtures/weights/', import.meta.url).pathname;
@@ -49,7 +49,12 @@ function checkTensor(file: string, name: string, t: WeightTensor, e: Expected): 
   // Exact: every stored value is a float32/float16/int the JSON holds exactly.
   e.first.forEach((x, i) => assert.equal(v(i), x, `${where}[${i}]`));
   if (e.last !== null) assert.equal(v(n - 1), e.last, `${where}[last]`);
-  if (e.values) assert.deepEqual(Array.from({ length: n }, (_, i) => v(i)), e.values, where);
+  if (e.values)
+    assert.deepEqual(
+      Array.from({ length: n }, (_, i) => v(i)),
+      e.values,
+      where,
+    );
 }
 
 for (const [file, fx] of Object.entries(expected.fixtures)) {
@@ -73,7 +78,7 @@ test('typed arrays: int64 as BigInt64Array, float16 widened, float64 kept, strid
   // transposed = base.transpose(0, 2): [5, 4, 3]; element (x, y, z) = base[z][y][x] = 0.5·(20z + 5y + x) − 7.
   const t = r.tensors.get('transposed')!;
   assert.deepEqual(t.shape, [5, 4, 3]);
-  assert.equal(t.data[((4 * 4) + 2) * 3 + 1], 0.5 * (20 * 1 + 5 * 2 + 4) - 7);
+  assert.equal(t.data[(4 * 4 + 2) * 3 + 1], 0.5 * (20 * 1 + 5 * 2 + 4) - 7);
   const big = read('shared_storage_bigendian.pth');
   const arr = (t: WeightTensor) => Array.from(t.data as ArrayLike<number | bigint>);
   for (const [k, v] of r.tensors) assert.deepEqual(arr(big.tensors.get(k)!), arr(v), k);
@@ -89,7 +94,9 @@ test('format detection from magic bytes; a file name only for protocol 0/1 pickl
   assert.equal(readWeightFile(bytesOf('resnet18_w4_h7.safetensors')).format, 'safetensors');
   assert.throws(() => readWeightFile(new Uint8Array(0)), /unrecognised weight file.*empty file/);
   // A protocol-0 pickle (no PROTO opcode) of a dict with a numpy array, named .pkl.
-  const p0 = new TextEncoder().encode("(dp0\nS'w'\np1\ncnumpy.core.multiarray\n_reconstruct\np2\n(cnumpy\nndarray\np3\n(I0\ntp4\nS'b'\np5\ntp6\nRp7\n(I1\n(I2\ntp8\ncnumpy\ndtype\np9\n(S'f8'\np10\nI0\nI1\ntp11\nRp12\n(I3\nS'<'\np13\nNNNI-1\nI-1\nI0\ntp14\nbI00\nS'\\x00\\x00\\x00\\x00\\x00\\x00\\xf0?\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\xc0'\np15\ntp16\nbs.");
+  const p0 = new TextEncoder().encode(
+    "(dp0\nS'w'\np1\ncnumpy.core.multiarray\n_reconstruct\np2\n(cnumpy\nndarray\np3\n(I0\ntp4\nS'b'\np5\ntp6\nRp7\n(I1\n(I2\ntp8\ncnumpy\ndtype\np9\n(S'f8'\np10\nI0\nI1\ntp11\nRp12\n(I3\nS'<'\np13\nNNNI-1\nI-1\nI0\ntp14\nbI00\nS'\\x00\\x00\\x00\\x00\\x00\\x00\\xf0?\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\xc0'\np15\ntp16\nbs.",
+  );
   const r0 = readWeightFile(p0, 'old.pkl');
   assert.deepEqual(Array.from(r0.tensors.get('w')!.data as Float64Array), [1, -2]);
 });
@@ -115,12 +122,22 @@ test('py2 VGGFace2-style pickle: resnet50-caffe (file name), width 4, 10-way hea
   // Every engine parameter, in engine layout.
   const params = listParams(m.spec);
   assert.deepEqual([...m.values.keys()].sort(), params.map((p) => p.name).sort());
-  for (const p of params) assert.equal(m.values.get(p.name)!.length, p.shape.reduce((a, b) => a * b, 1), p.name);
+  for (const p of params)
+    assert.equal(
+      m.values.get(p.name)!.length,
+      p.shape.reduce((a, b) => a * b, 1),
+      p.name,
+    );
   // OIHW → HWIO: engine [y, x, i, o] = file [o, i, y, x] (layer2.0.conv2 is 3×3, 8 → 8).
   const src = file.tensors.get('layer2.0.conv2.weight')!;
   const dst = m.values.get('layer2.0.conv2.weight')!;
-  const [O, I, H, W] = src.shape;
-  for (const [o, i, y, x] of [[0, 0, 0, 0], [7, 3, 2, 1], [5, 6, 1, 2]]) assert.equal(dst[((y * W + x) * I + i) * O + o], oihwAt(src, o, i, y, x));
+  const [O, I, , W] = src.shape;
+  for (const [o, i, y, x] of [
+    [0, 0, 0, 0],
+    [7, 3, 2, 1],
+    [5, 6, 1, 2],
+  ])
+    assert.equal(dst[((y * W + x) * I + i) * O + o], oihwAt(src, o, i, y, x));
   // The fresh head: nn.Linear(128, 7) init from Rng(seed): weight, then bias, uniform ±1/sqrt(128).
   const rng = new Rng(3);
   const head = params.filter((p) => p.kind === 'fc.weight' || p.kind === 'fc.bias');
@@ -168,7 +185,12 @@ test('official EAC model (features.N keys): resnet50-caffe, the 7-class head loa
   assert.equal(m.report.head, 'loaded');
   const fw = file.tensors.get('fc.weight')!; // [7, 64]
   const ew = m.values.get('fc.weight')!; // [64, 7]
-  for (const [c, f] of [[0, 0], [6, 63], [3, 17]]) assert.equal(ew[f * 7 + c], fw.data[c * 64 + f]);
+  for (const [c, f] of [
+    [0, 0],
+    [6, 63],
+    [3, 17],
+  ])
+    assert.equal(ew[f * 7 + c], fw.data[c * 64 + f]);
   assert.deepEqual(m.values.get('layer4.2.bn3.bias'), file.tensors.get('features.7.2.bn3.bias')!.data);
   assert.deepEqual(m.values.get('fc.bias'), file.tensors.get('fc.bias')!.data);
 });
@@ -183,7 +205,10 @@ test('safetensors through the same path; the old loadSafetensorsWeights takes ev
 
 test('refuses a file that does not fit, saying which keys differ; reports unexpected keys; strips module.', () => {
   const r18 = read('resnet18_w4_h7.safetensors').tensors;
-  assert.throws(() => mapWeights(r18, { arch: 'resnet50' }), (e: Error) => e instanceof WeightsRefusedError && /holds a resnet18, but --arch resnet50/.test(e.message));
+  assert.throws(
+    () => mapWeights(r18, { arch: 'resnet50' }),
+    (e: Error) => e instanceof WeightsRefusedError && /holds a resnet18, but --arch resnet50/.test(e.message),
+  );
   const missing = new Map(r18);
   missing.delete('layer3.1.bn2.running_mean');
   assert.throws(() => mapWeights(missing), /weights do not fit resnet18 width 4: missing layer3\.1\.bn2\.running_mean$/);
@@ -269,7 +294,10 @@ test('mapWeights({ release }) empties the map as it converts, never decodes the 
   const want = mapWeights(read(name).tensors, { fileName: name, seed: 3 }).values;
   const m = mapWeights(file.tensors, { fileName: name, seed: 3, release: true });
   assert.equal(file.tensors.size, 0, 'the parsed tensors are let go');
-  assert.ok(head.every((t) => !t.decoded), 'the dropped 10-way head was decoded');
+  assert.ok(
+    head.every((t) => !t.decoded),
+    'the dropped 10-way head was decoded',
+  );
   assert.equal(m.report.head, 'initialised');
   for (const [k, v] of m.values) {
     assert.notEqual(v.buffer, bytes.buffer, `${k} keeps the file in memory`);
@@ -282,7 +310,13 @@ test('mapWeights({ release }) empties the map as it converts, never decodes the 
   assert.equal(kept.size, 267);
   // A head that is dropped is never read, whatever holds it.
   const r18 = new Map(read('resnet18_w4_h7.safetensors').tensors);
-  const untouchable = (shape: number[]): WeightTensor => ({ dtype: 'float32', shape, get data(): Float32Array { throw new Error('the dropped head was read'); } });
+  const untouchable = (shape: number[]): WeightTensor => ({
+    dtype: 'float32',
+    shape,
+    get data(): Float32Array {
+      throw new Error('the dropped head was read');
+    },
+  });
   r18.set('fc.weight', untouchable([10, 32]));
   r18.set('fc.bias', untouchable([10]));
   assert.equal(mapWeights(r18, { release: true }).report.head, 'initialised');
@@ -299,19 +333,31 @@ const refusals: [string, RegExp][] = [
   ['hostile_posix_system_p5.pkl', /^refused: the pickle references posix\.system, which is not a tensor or array constructor$/],
   ['hostile_zip_os_system.pth', /^refused: the pickle references os\.system, which is not a tensor or array constructor$/],
   ['hostile_missing_storage.pth', /^torch-zip: data\.pkl refers to storage "1", but the archive has no archive\/data\/1$/],
-  ['bad_strides.pth', /^torch-zip: tensor base: a view \[3, 4, 5\] with strides \[20, 5, 1\] at offset 0 runs past its storage of 2 elements$/],
+  [
+    'bad_strides.pth',
+    /^torch-zip: tensor base: a view \[3, 4, 5\] with strides \[20, 5, 1\] at offset 0 runs past its storage of 2 elements$/,
+  ],
   ['truncated_p4.pkl', /^pickle: truncated: a frame of \d+ bytes in a file of 643 bytes$/],
   ['truncated.pth', /^torch-zip: not a readable zip archive \(.*truncated\?\)$/],
-  ['truncated.safetensors', /^safetensors: not a valid safetensors file: header length \d+ runs past the end of the file \(4000 bytes: truncated\?\)$/],
+  [
+    'truncated.safetensors',
+    /^safetensors: not a valid safetensors file: header length \d+ runs past the end of the file \(4000 bytes: truncated\?\)$/,
+  ],
   ['huge_header.safetensors', /^safetensors: not a valid safetensors file: header length \d+ is too large$/],
-  ['random_bytes.bin', /^unrecognised weight file: not a torch\.save zip, a pickle or a safetensors file \(first bytes af c4 19 f6 43 d3 97 67\)$/],
+  [
+    'random_bytes.bin',
+    /^unrecognised weight file: not a torch\.save zip, a pickle or a safetensors file \(first bytes af c4 19 f6 43 d3 97 67\)$/,
+  ],
   ['random_after_proto.pkl', /^pickle: not a valid pickle: unknown opcode 0x[0-9a-f]{2} at offset \d+$/],
   ['deep_marks.pkl', /^pickle: too many nested marks$/],
   ['huge_binbytes8.pkl', /^pickle: truncated: BINBYTES8 of \d+ bytes in a file of 15 bytes$/],
 ];
 for (const [file, re] of refusals) {
   test(`refuses ${file} with a clear message`, () => {
-    assert.throws(() => read(file), (e: Error) => e instanceof WeightFileError && re.test(e.message) ? true : assert.fail(`${e.constructor.name}: ${e.message}`));
+    assert.throws(
+      () => read(file),
+      (e: Error) => (e instanceof WeightFileError && re.test(e.message) ? true : assert.fail(`${e.constructor.name}: ${e.message}`)),
+    );
   });
 }
 
@@ -319,18 +365,34 @@ test('a refused global stops the interpreter before anything is called', () => {
   let called = false;
   // GLOBAL os.system, then a persistent id (would call persistentLoad): never reached.
   const b = new Uint8Array([0x80, 0x02, ...new TextEncoder().encode('cos\nsystem\n'), 0x4e, 0x51, 0x2e]);
-  assert.throws(() => unpickle(b, { persistentLoad: () => { called = true; return null; } }), /refused: the pickle references os\.system/);
+  assert.throws(
+    () =>
+      unpickle(b, {
+        persistentLoad: () => {
+          called = true;
+          return null;
+        },
+      }),
+    /refused: the pickle references os\.system/,
+  );
   assert.equal(called, false);
 });
 
 test('fuzz: mutated and truncated fixtures end in a WeightFileError or a result, never a crash', () => {
   const rng = new Rng(11);
-  const sources = ['dtypes_numpy2_p2.pkl', 'dtypes_numpy2_p4.pkl', 'dtypes_numpy2_p5.pkl', 'shared_storage.pth', 'hostile_getattr_py2.pkl', 'resnet50_caffe_w2_h10_p3.pkl'].map(bytesOf);
+  const sources = [
+    'dtypes_numpy2_p2.pkl',
+    'dtypes_numpy2_p4.pkl',
+    'dtypes_numpy2_p5.pkl',
+    'shared_storage.pth',
+    'hostile_getattr_py2.pkl',
+    'resnet50_caffe_w2_h10_p3.pkl',
+  ].map(bytesOf);
   let errors = 0;
   for (let k = 0; k < 400; k++) {
     const src = sources[k % sources.length];
     let b = src.slice();
-    const edits = 1 + rng.nextU32() % 4;
+    const edits = 1 + (rng.nextU32() % 4);
     for (let j = 0; j < edits; j++) b[rng.nextU32() % b.length] = rng.nextU32() & 0xff;
     if (k % 3 === 0) b = b.subarray(0, rng.nextU32() % b.length);
     try {
@@ -357,10 +419,29 @@ test('inspectWeights: report shape and --stats under the file’s own key names'
   assert.equal(s.mean, 7.75);
   const py2 = inspectWeights(bytesOf('resnet50_ft_weight_w4_h10_py2.pkl'), { fileName: 'resnet50_ft_weight_w4_h10_py2.pkl' });
   assert.deepEqual(
-    { format: py2.format, arch: py2.arch, tensors: py2.tensors, head: py2.head, missing: py2.missing, unexpected: py2.unexpected, mismatched: py2.mismatched },
-    { format: 'pickle', arch: 'resnet50-caffe', tensors: 267, head: { classes: 10, action: 'dropped' }, missing: [], unexpected: [], mismatched: [] },
+    {
+      format: py2.format,
+      arch: py2.arch,
+      tensors: py2.tensors,
+      head: py2.head,
+      missing: py2.missing,
+      unexpected: py2.unexpected,
+      mismatched: py2.mismatched,
+    },
+    {
+      format: 'pickle',
+      arch: 'resnet50-caffe',
+      tensors: 267,
+      head: { classes: 10, action: 'dropped' },
+      missing: [],
+      unexpected: [],
+      mismatched: [],
+    },
   );
-  const expectedValues = Object.values(expected.tensorSets[expected.fixtures['resnet50_ft_weight_w4_h10_py2.pkl'].tensors]).reduce((a, e) => a + e.shape.reduce((x, y) => x * y, 1), 0);
+  const expectedValues = Object.values(expected.tensorSets[expected.fixtures['resnet50_ft_weight_w4_h10_py2.pkl'].tensors]).reduce(
+    (a, e) => a + e.shape.reduce((x, y) => x * y, 1),
+    0,
+  );
   assert.equal(py2.parameters, expectedValues);
 });
 
@@ -371,7 +452,8 @@ test('eac weights inspect --json; refusals exit non-zero with one line', () => {
   const r = eac('weights', 'inspect', dir + 'eac_official_w2.pth', '--json', '--stats');
   assert.equal(r.status, 0, r.stderr);
   const out = JSON.parse(r.stdout);
-  for (const k of ['format', 'arch', 'tensors', 'parameters', 'head', 'missing', 'unexpected', 'mismatched', 'stats']) assert.ok(k in out, k);
+  for (const k of ['format', 'arch', 'tensors', 'parameters', 'head', 'missing', 'unexpected', 'mismatched', 'stats'])
+    assert.ok(k in out, k);
   assert.equal(out.arch, 'resnet50-caffe');
   assert.deepEqual(out.head, { classes: 7, action: 'loaded' });
   assert.deepEqual(Object.keys(out.stats[0]).sort(), ['dtype', 'max', 'mean', 'min', 'name', 'shape', 'std']);

@@ -66,7 +66,10 @@ test('the worker is created lazily, once, and messages go both ways', () => {
   assert.deepEqual(workers[0].posted[2], { msg: { type: 'go', n: 3 }, transfer: [buf] });
   workers[0].answer({ type: 'progress', n: 1 });
   workers[0].answer({ type: 'done', n: 2 });
-  assert.deepEqual(messages, [{ type: 'progress', n: 1 }, { type: 'done', n: 2 }]);
+  assert.deepEqual(messages, [
+    { type: 'progress', n: 1 },
+    { type: 'done', n: 2 },
+  ]);
 });
 
 test('a crash is reported with its message and preventDefault; the worker is kept unless dropOnError', () => {
@@ -166,7 +169,10 @@ test('sendIfRunning reaches a running worker and never starts one', () => {
   assert.equal(workers.length, 0, 'a cancel with no worker starts none');
   host.send({ type: 'go', n: 1 });
   host.sendIfRunning({ type: 'stop' });
-  assert.deepEqual(workers[0].posted.map((p) => p.msg), [{ type: 'go', n: 1 }, { type: 'stop' }]);
+  assert.deepEqual(
+    workers[0].posted.map((p) => p.msg),
+    [{ type: 'go', n: 1 }, { type: 'stop' }],
+  );
   host.drop();
   host.sendIfRunning({ type: 'stop' });
   assert.equal(workers.length, 1);

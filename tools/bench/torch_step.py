@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""PyTorch CPU timing of the same EAC training step the lab runs (for `scripts/bench-all.mjs`).
+"""PyTorch CPU timing of the same EAC training step the lab runs (for `scripts/bench/all.mjs`).
 
 Two training-mode passes, CE on view 1 + lam * MSE of the maps, backward, Adam (coupled weight
 decay). Uses the model and loss of tools/golden/generate.py. Prints one JSON line.

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Writes full-size, random-valued weight files for scripts/measure-weights-load.ts into .tmp/fullsize/
+"""Writes full-size, random-valued weight files for scripts/measure/weights-load.ts into .tmp/fullsize/
 (never committed: about 270 MB).
 
 Run with Debian's python (torch 1.13 + numpy):  /usr/bin/python3 tools/golden/fullsize_weights.py

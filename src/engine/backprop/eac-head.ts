@@ -55,8 +55,14 @@ export function eacHead(f1: Tensor4D, f2: Tensor4D | null, w: Tensor2D, b: Tenso
     const dPool = tf.reshape(tf.div(tf.matMul(dLogits, w, false, true), h * wd), [n, 1, 1, c]) as Tensor4D;
     if (f2 === null) {
       return {
-        loss: ce, ce, consistency: tf.scalar(0), logits1,
-        dF1: tf.broadcastTo(dPool, [n, h, wd, c]) as Tensor4D, dF2: null, dFcWeight, dFcBias,
+        loss: ce,
+        ce,
+        consistency: tf.scalar(0),
+        logits1,
+        dF1: tf.broadcastTo(dPool, [n, h, wd, c]) as Tensor4D,
+        dF2: null,
+        dFcWeight,
+        dFcBias,
       };
     }
     const diff = tf.sub(maps(f1, w), flipWidth(maps(f2, w))) as Tensor4D;

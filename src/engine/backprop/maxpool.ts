@@ -19,9 +19,18 @@ export function maxPoolBackward(dy: Tensor4D, x: Tensor4D, y: Tensor4D, g: PoolG
   const [n, h, w, c] = x.shape;
   const oh = poolOutSize(h, k, s, pad, g.ceil);
   const ow = poolOutSize(w, k, s, pad, g.ceil);
-  const padBottom = Math.max(0, (k - 1) + oh * s - h - pad);
-  const padRight = Math.max(0, (k - 1) + ow * s - w - pad);
-  const xp = tf.pad(x, [[0, 0], [pad, padBottom], [pad, padRight], [0, 0]], -Infinity) as Tensor4D;
+  const padBottom = Math.max(0, k - 1 + oh * s - h - pad);
+  const padRight = Math.max(0, k - 1 + ow * s - w - pad);
+  const xp = tf.pad(
+    x,
+    [
+      [0, 0],
+      [pad, padBottom],
+      [pad, padRight],
+      [0, 0],
+    ],
+    -Infinity,
+  ) as Tensor4D;
   // Phase grids: tap (di, dj) lands on rows a + s·(u + r) with a = di mod s, u = ⌊di/s⌋.
   const rows = Math.floor((k - 1) / s) + oh;
   const cols = Math.floor((k - 1) / s) + ow;
@@ -37,7 +46,12 @@ export function maxPoolBackward(dy: Tensor4D, x: Tensor4D, y: Tensor4D, g: PoolG
         // remaining·[view = y], then remaining −= that: exactly zero once a tap took it, so a
         // later tie gets nothing.
         const taken = last ? remaining : (tf.mul(remaining, tf.cast(tf.equal(view, y), 'float32')) as Tensor4D);
-        const placed = tf.pad(taken, [[0, 0], [u, rows - oh - u], [v, cols - ow - v], [0, 0]]) as Tensor4D;
+        const placed = tf.pad(taken, [
+          [0, 0],
+          [u, rows - oh - u],
+          [v, cols - ow - v],
+          [0, 0],
+        ]) as Tensor4D;
         return last ? [placed] : [placed, tf.sub(remaining, taken) as Tensor4D];
       });
       const placed = step[0];
@@ -76,6 +90,12 @@ function cropOrPad(full: Tensor4D, pad: number, h: number, w: number): Tensor4D 
   const takeW = Math.min(w, fw - pad);
   let out = full;
   if (pad > 0 || takeH !== fh || takeW !== fw) out = tf.slice(full, [0, pad, pad, 0], [n, takeH, takeW, c]);
-  if (takeH < h || takeW < w) out = tf.pad(out, [[0, 0], [0, h - takeH], [0, w - takeW], [0, 0]]);
+  if (takeH < h || takeW < w)
+    out = tf.pad(out, [
+      [0, 0],
+      [0, h - takeH],
+      [0, w - takeW],
+      [0, 0],
+    ]);
   return out;
 }

@@ -57,13 +57,21 @@ function bnParams(model: Model, name: string): BatchNormParams {
 }
 
 const weight = (model: Model, c: ConvSpec) => model.vars.get(`${c.name}.weight`) as unknown as Tensor4D;
-const explicitPad = (pad: number) => (pad === 0 ? ('valid' as const) : ([[0, 0], [pad, pad], [pad, pad], [0, 0]] as [[number, number], [number, number], [number, number], [number, number]]));
+const explicitPad = (pad: number) =>
+  pad === 0
+    ? ('valid' as const)
+    : ([
+        [0, 0],
+        [pad, pad],
+        [pad, pad],
+        [0, 0],
+      ] as [[number, number], [number, number], [number, number], [number, number]]);
 
 function convBnForward(model: Model, x: Tensor4D, conv: ConvSpec, bn: string, record: BatchStats[]): { y: Tensor4D; saved: ConvBnSaved } {
   const z = tf.conv2d(x, weight(model, conv), conv.stride, explicitPad(conv.pad));
+  const [n, h, w] = z.shape;
   const f = bnForward(z, bnParams(model, bn));
   z.dispose();
-  const [n, h, w] = z.shape;
   record.push({ name: bn, mean: f.mean, variance: f.variance, count: n * h * w });
   return { y: f.y, saved: { conv, bn, input: x, bnSaved: f.saved } };
 }

@@ -4,7 +4,15 @@
 
 /** Viridis at 9 evenly spaced points (matplotlib's values), interpolated linearly between them. */
 const VIRIDIS_STOPS: readonly (readonly [number, number, number])[] = [
-  [68, 1, 84], [71, 44, 122], [59, 81, 139], [44, 113, 142], [33, 144, 141], [39, 173, 129], [92, 200, 99], [170, 220, 50], [253, 231, 37],
+  [68, 1, 84],
+  [71, 44, 122],
+  [59, 81, 139],
+  [44, 113, 142],
+  [33, 144, 141],
+  [39, 173, 129],
+  [92, 200, 99],
+  [170, 220, 50],
+  [253, 231, 37],
 ];
 
 /** Viridis colour of t in [0, 1] (clamped). */
@@ -21,10 +29,11 @@ export function viridis(t: number): [number, number, number] {
 export function sharedRange(...maps: ArrayLike<number>[]): { lo: number; hi: number } {
   let lo = Infinity;
   let hi = -Infinity;
-  for (const m of maps) for (let i = 0; i < m.length; i++) {
-    if (m[i] < lo) lo = m[i];
-    if (m[i] > hi) hi = m[i];
-  }
+  for (const m of maps)
+    for (let i = 0; i < m.length; i++) {
+      if (m[i] < lo) lo = m[i];
+      if (m[i] > hi) hi = m[i];
+    }
   if (!Number.isFinite(lo)) return { lo: 0, hi: 1 };
   return hi > lo ? { lo, hi } : { lo, hi: lo + 1 };
 }
@@ -58,7 +67,17 @@ export function rgbToRgba(rgb: Uint8Array): Uint8ClampedArray<ArrayBuffer> {
 
 /** ColorBrewer RdBu (reversed: blue negative, white zero, red positive) at 11 points, for signed maps. */
 const RDBU_STOPS: readonly (readonly [number, number, number])[] = [
-  [5, 48, 97], [33, 102, 172], [67, 147, 195], [146, 197, 222], [209, 229, 240], [247, 247, 247], [253, 219, 199], [244, 165, 130], [214, 96, 77], [178, 24, 43], [103, 0, 31],
+  [5, 48, 97],
+  [33, 102, 172],
+  [67, 147, 195],
+  [146, 197, 222],
+  [209, 229, 240],
+  [247, 247, 247],
+  [253, 219, 199],
+  [244, 165, 130],
+  [214, 96, 77],
+  [178, 24, 43],
+  [103, 0, 31],
 ];
 
 /** Diverging colour of s in [−1, 1] (clamped): blue below zero, white at zero, red above. */

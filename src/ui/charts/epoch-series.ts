@@ -1,6 +1,6 @@
 // The per-epoch charts' data (accuracy, memorisation, learning rate), from the run's EpochMetrics.
 // Pure (no DOM, no React).
-import type { EpochMetrics } from '../../engine/trainer.ts';
+import type { EpochMetrics } from '../../engine/run-types.ts';
 
 export interface AccuracyRow {
   epoch: number;
@@ -23,7 +23,12 @@ export function accuracyRows(epochs: readonly EpochMetrics[]): AccuracyRow[] {
 }
 
 export function memorisationRows(epochs: readonly EpochMetrics[]): MemorisationRow[] {
-  return epochs.map((e) => ({ epoch: e.epoch, noisy: e.memorisation.predictedNoisy, clean: e.memorisation.predictedClean, flipped: e.memorisation.flipped }));
+  return epochs.map((e) => ({
+    epoch: e.epoch,
+    noisy: e.memorisation.predictedNoisy,
+    clean: e.memorisation.predictedClean,
+    flipped: e.memorisation.flipped,
+  }));
 }
 
 /**
@@ -53,7 +58,10 @@ export interface LrScheduleRow {
  * The whole run's planned learning rates, with the reported ones filled in: the chart shows where
  * the run is headed from its first step. Without a configuration, only the reported rates.
  */
-export function lrScheduleRows(epochs: readonly EpochMetrics[], plan: { lr: number; gamma: number; epochs: number } | null): LrScheduleRow[] {
+export function lrScheduleRows(
+  epochs: readonly EpochMetrics[],
+  plan: { lr: number; gamma: number; epochs: number } | null,
+): LrScheduleRow[] {
   const reported = new Map(epochs.map((e) => [e.epoch, e.lr] as const));
   const last = Math.max(plan?.epochs ?? 0, ...epochs.map((e) => e.epoch));
   const rows: LrScheduleRow[] = [];

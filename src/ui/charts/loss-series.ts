@@ -3,7 +3,7 @@
 // Pure (no DOM, no React). The store appends step batches to a new array each time; the builder
 // notices when the new array extends the one it saw and only takes in the new steps, so a chart
 // update costs O(new steps + drawn rows), not O(all steps).
-import type { StepLog } from '../../engine/trainer.ts';
+import type { StepLog } from '../../engine/run-types.ts';
 import { EmaSmoother } from './smoothing.ts';
 import { MinMaxBuckets } from './downsample.ts';
 
@@ -65,7 +65,8 @@ export class LossSeriesBuilder {
   /** The series for `steps`; reuses the work done for a previous array that `steps` extends. */
   update(steps: readonly StepLog[], opts: LossSeriesOptions): LossSeries {
     const key = `${opts.smoothing}|${opts.lam}|${opts.buckets ?? LOSS_BUCKETS}`;
-    const extends_ = this.steps !== null && key === this.key && steps.length >= this.n && (this.n === 0 || steps[this.n - 1] === this.steps[this.n - 1]);
+    const extends_ =
+      this.steps !== null && key === this.key && steps.length >= this.n && (this.n === 0 || steps[this.n - 1] === this.steps[this.n - 1]);
     if (!extends_) this.reset(key, opts);
     this.steps = steps;
     const n = steps.length;
@@ -101,7 +102,16 @@ export class LossSeriesBuilder {
     const rows: LossRow[] = new Array(keep.length);
     for (let j = 0; j < keep.length; j++) {
       const i = keep[j];
-      rows[j] = { step: steps[i].step, epoch: steps[i].epoch, loss: loss[i], ce: ce[i], cons: cons[i], lossSmooth: sm[0][i], ceSmooth: sm[1][i], consSmooth: sm[2][i] };
+      rows[j] = {
+        step: steps[i].step,
+        epoch: steps[i].epoch,
+        loss: loss[i],
+        ce: ce[i],
+        cons: cons[i],
+        lossSmooth: sm[0][i],
+        ceSmooth: sm[1][i],
+        consSmooth: sm[2][i],
+      };
     }
     return rows;
   }

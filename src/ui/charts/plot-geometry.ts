@@ -5,15 +5,15 @@
 export type Scale = (v: number) => number | undefined;
 
 /** A row's value of `key` as a number, or null when it has none (missing, null, not finite). */
-export function valueOf(row: object, key: string): number | null {
+export function valueAt(row: object, key: string): number | null {
   const v = (row as Record<string, unknown>)[key];
   return typeof v === 'number' && Number.isFinite(v) ? v : null;
 }
 
 /** Where a row's (xKey, yKey) point is drawn, or null when it has no value or no finite pixel. */
 export function pointOf(row: object, xKey: string, yKey: string, x: Scale, y: Scale): [number, number] | null {
-  const xv = valueOf(row, xKey);
-  const yv = valueOf(row, yKey);
+  const xv = valueAt(row, xKey);
+  const yv = valueAt(row, yKey);
   const px = xv === null ? undefined : x(xv);
   const py = yv === null ? undefined : y(yv);
   return px === undefined || py === undefined || !Number.isFinite(px) || !Number.isFinite(py) ? null : [px, py];
@@ -42,7 +42,7 @@ export function linePath(rows: readonly object[], xKey: string, yKey: string, x:
 /** The index of the row drawn nearest to pixel column `px` (rows in increasing xKey; -1: no rows). Binary search. */
 export function nearestRow(rows: readonly object[], xKey: string, px: number, x: Scale): number {
   if (rows.length === 0) return -1;
-  const at = (i: number) => x(valueOf(rows[i], xKey) ?? NaN) ?? NaN;
+  const at = (i: number) => x(valueAt(rows[i], xKey) ?? NaN) ?? NaN;
   let lo = 0;
   let hi = rows.length - 1;
   while (lo < hi) {

@@ -4,7 +4,7 @@
 // under two runs side by side; below, the feature picture of the run. The models are evaluated in
 // the inspect worker (workers/inspect.worker.ts), never on the page's thread.
 import { useEffect } from 'react';
-import { CLASS_NAMES } from '../../data/types.ts';
+import { CLASS_NAMES } from '../../engine/dataset.ts';
 import { useClassroom, STEPS } from './classroom-store.ts';
 import { RunPicker } from './RunPicker.tsx';
 import { StepNav, WalkthroughStage } from './Walkthrough.tsx';
@@ -37,15 +37,21 @@ function SampleBar() {
   return (
     <div className="cr-bar">
       <RunPicker />
-      <div className="cr-sample" aria-label="Sample">
+      <div className="cr-sample">
         <button type="button" onClick={() => stepSample(-1)} disabled={!n} aria-label="previous sample" data-testid="cr-prev-sample">
           ◀
         </button>
         <span>
           image{' '}
           <input
-            type="number" min={1} max={n || 1} value={index + 1} onChange={(e) => setIndex(Number(e.target.value) - 1)} disabled={!n}
-            aria-label="training image number" data-testid="cr-index"
+            type="number"
+            min={1}
+            max={n || 1}
+            value={index + 1}
+            onChange={(e) => setIndex(Number(e.target.value) - 1)}
+            disabled={!n}
+            aria-label="training image number"
+            data-testid="cr-index"
           />{' '}
           of {n}
         </span>
@@ -66,6 +72,7 @@ function SampleBar() {
           predicted <b className={w.pred1 === w.cleanLabel ? 'ok' : 'bad'}>{CLASS_NAMES[w.pred1]}</b>
         </span>
       ) : null}
+      {/* biome-ignore lint/a11y/useSemanticElements: a toggle-button group, styled as one row; a fieldset adds a legend and borders */}
       <div className="cr-toggle" role="group" aria-label="Maps for">
         <button type="button" className={mapClass === 'label' ? 'active' : ''} onClick={() => setMapClass('label')}>
           maps for the label
@@ -75,7 +82,8 @@ function SampleBar() {
         </button>
       </div>
       <label className="cr-compare">
-        <input type="checkbox" checked={compare} onChange={(e) => setCompare(e.target.checked)} data-testid="cr-compare" /> two runs side by side
+        <input type="checkbox" checked={compare} onChange={(e) => setCompare(e.target.checked)} data-testid="cr-compare" /> two runs side by
+        side
       </label>
     </div>
   );
@@ -122,10 +130,15 @@ export function ClassroomView() {
         {notice ? <p className="cr-notice">{notice}</p> : null}
         {noRun ? (
           <p className="cr-empty" data-testid="cr-no-run">
-            No stored run has a checkpoint yet. Train a run in the <a href="#">Train</a> view: a checkpoint is written after every epoch, and the classroom shows that model.
+            No stored run has a checkpoint yet. Train a run in the <a href="#lab">Train</a> view: a checkpoint is written after every epoch,
+            and the classroom shows that model.
           </p>
         ) : null}
-        {a.error ? <p className="cr-error" data-testid="cr-error">{a.error}</p> : null}
+        {a.error ? (
+          <p className="cr-error" data-testid="cr-error">
+            {a.error}
+          </p>
+        ) : null}
         {a.loading && !a.answer ? <p className="muted cr-loading">{a.detail ?? 'Loading the model…'}</p> : null}
         {compare ? (
           <SideBySide />

@@ -4,7 +4,7 @@
 // and marks it in both plots. Compute on demand, with progress and Cancel. Usable in any view:
 // pass the run's key.
 import { useEffect, useMemo, useRef, useState, type MouseEvent } from 'react';
-import { CLASS_NAMES } from '../../data/types.ts';
+import { CLASS_NAMES } from '../../engine/dataset.ts';
 import { MAX_EMBED_SAMPLES, type EmbeddingResult } from '../../worker/inspect-protocol.ts';
 import { rgbToRgba } from '../attention/colormap.ts';
 import { useEmbedding, type EmbeddingProgress } from './embedding-store.ts';
@@ -15,7 +15,15 @@ import './classroom.css';
 const PLOT = 420;
 const HOVER_RADIUS = 10;
 
-function Scatter({ points, colors, flipped, hovered, onHover, title, testId }: {
+function Scatter({
+  points,
+  colors,
+  flipped,
+  hovered,
+  onHover,
+  title,
+  testId,
+}: {
   points: Float32Array;
   colors: Int32Array;
   /** Points drawn with a dark ring (samples whose training label is wrong). */
@@ -69,9 +77,15 @@ function Scatter({ points, colors, flipped, hovered, onHover, title, testId }: {
     <figure className="emb-plot">
       <figcaption>{title}</figcaption>
       <canvas
-        ref={ref} width={PLOT * 2} height={PLOT * 2} style={{ width: PLOT, height: PLOT }}
-        onMouseMove={move} onMouseLeave={() => onHover(null, null)}
-        data-testid={testId} data-points={points.length / 2} aria-label={title}
+        ref={ref}
+        width={PLOT * 2}
+        height={PLOT * 2}
+        style={{ width: PLOT, height: PLOT }}
+        onMouseMove={move}
+        onMouseLeave={() => onHover(null, null)}
+        data-testid={testId}
+        data-points={points.length / 2}
+        aria-label={title}
       />
     </figure>
   );
@@ -110,9 +124,10 @@ function Legend() {
 function progressText(p: EmbeddingProgress): string {
   const eta = p.etaSeconds !== null && p.done < p.total ? ` · about ${Math.ceil(p.etaSeconds)} s left` : '';
   if (p.phase === 'data') return `Loading the run's data… ${p.total ? Math.round((p.done / p.total) * 100) : 0}%`;
-  if (p.phase === 'features') return `Features: ${p.done} / ${p.total} images${p.rate ? ` · ${p.rate.toFixed(1)} images/s` : ''}${eta}`;
+  if (p.phase === 'features')
+    return `Features: ${p.done} / ${p.total} images${p.perSecond ? ` · ${p.perSecond.toFixed(1)} images/s` : ''}${eta}`;
   if (p.total === 0) return `${p.detail}…`;
-  return `UMAP layout: epoch ${p.done} / ${p.total}${p.rate ? ` · ${p.rate.toFixed(0)} epochs/s` : ''}${eta}`;
+  return `UMAP layout: epoch ${p.done} / ${p.total}${p.perSecond ? ` · ${p.perSecond.toFixed(0)} epochs/s` : ''}${eta}`;
 }
 
 export function EmbeddingPanel({ runKey, trainCount, runName }: { runKey: string | null; trainCount?: number; runName?: string }) {
@@ -129,20 +144,37 @@ export function EmbeddingPanel({ runKey, trainCount, runName }: { runKey: string
   const max = Math.min(MAX_EMBED_SAMPLES, trainCount ?? MAX_EMBED_SAMPLES);
   const n = Math.max(3, Math.min(max, count));
   const running = status === 'running' && computedFor === runKey;
-  const onHover = (plot: 0 | 1) => (i: number | null, at: { x: number; y: number } | null) => setHover(i === null || !at ? null : { i, x: at.x, y: at.y, plot });
+  const onHover = (plot: 0 | 1) => (i: number | null, at: { x: number; y: number } | null) =>
+    setHover(i === null || !at ? null : { i, x: at.x, y: at.y, plot });
   const h = hover && shown ? hover.i : null;
   return (
     <section className="panel emb" aria-label="Feature embedding" data-testid="embedding-panel">
       <h2>The feature picture</h2>
       <p className="cr-text-small">
-        Each dot is a training image, placed by UMAP so that images the network sees as similar (its pooled features{shown ? `, ${shown.featureDim} numbers each` : ''}) lie close together. Left: coloured by the labels it was trained on, noisy ones included. Right: by the true labels.
+        Each dot is a training image, placed by UMAP so that images the network sees as similar (its pooled features
+        {shown ? `, ${shown.featureDim} numbers each` : ''}) lie close together. Left: coloured by the labels it was trained on, noisy ones
+        included. Right: by the true labels.
       </p>
       <div className="emb-controls">
         <label>
           images{' '}
-          <input type="number" min={3} max={max} step={100} value={count} onChange={(e) => setCount(Number(e.target.value))} data-testid="embedding-count" />
+          <input
+            type="number"
+            min={3}
+            max={max}
+            step={100}
+            value={count}
+            onChange={(e) => setCount(Number(e.target.value))}
+            data-testid="embedding-count"
+          />
         </label>
-        <button type="button" className="primary" disabled={!runKey || running} onClick={() => runKey && compute(runKey, n)} data-testid="embedding-compute">
+        <button
+          type="button"
+          className="primary"
+          disabled={!runKey || running}
+          onClick={() => runKey && compute(runKey, n)}
+          data-testid="embedding-compute"
+        >
           {shown ? 'Compute again' : 'Compute embedding'}
         </button>
         {running ? (
@@ -164,10 +196,30 @@ export function EmbeddingPanel({ runKey, trainCount, runName }: { runKey: string
       {shown && layout ? (
         <>
           <div className="emb-plots" onMouseLeave={() => setHover(null)}>
-            <Scatter points={layout.points} colors={shown.labels} flipped={layout.flipped} hovered={h} onHover={onHover(0)} title="coloured by the training (noisy) labels" testId="embedding-plot-noisy" />
-            <Scatter points={layout.points} colors={shown.cleanLabels} flipped={null} hovered={h} onHover={onHover(1)} title="coloured by the true labels" testId="embedding-plot-clean" />
+            <Scatter
+              points={layout.points}
+              colors={shown.labels}
+              flipped={layout.flipped}
+              hovered={h}
+              onHover={onHover(0)}
+              title="coloured by the training (noisy) labels"
+              testId="embedding-plot-noisy"
+            />
+            <Scatter
+              points={layout.points}
+              colors={shown.cleanLabels}
+              flipped={null}
+              hovered={h}
+              onHover={onHover(1)}
+              title="coloured by the true labels"
+              testId="embedding-plot-clean"
+            />
             {hover && shown ? (
-              <div className="emb-hover" data-testid="embedding-hover" style={{ left: hover.x + (hover.plot === 1 ? PLOT + 24 : 0) + 16, top: hover.y + 40 }}>
+              <div
+                className="emb-hover"
+                data-testid="embedding-hover"
+                style={{ left: hover.x + (hover.plot === 1 ? PLOT + 24 : 0) + 16, top: hover.y + 40 }}
+              >
                 <Thumb result={shown} i={hover.i} />
                 <div>
                   <div>training image #{shown.indices[hover.i] + 1}</div>
@@ -176,7 +228,8 @@ export function EmbeddingPanel({ runKey, trainCount, runName }: { runKey: string
                   </div>
                   {shown.labels[hover.i] !== shown.cleanLabels[hover.i] ? (
                     <div>
-                      true <b style={{ color: classColor(shown.cleanLabels[hover.i]) }}>{CLASS_NAMES[shown.cleanLabels[hover.i]]}</b> (noisy label)
+                      true <b style={{ color: classColor(shown.cleanLabels[hover.i]) }}>{CLASS_NAMES[shown.cleanLabels[hover.i]]}</b> (noisy
+                      label)
                     </div>
                   ) : null}
                 </div>
@@ -185,7 +238,8 @@ export function EmbeddingPanel({ runKey, trainCount, runName }: { runKey: string
           </div>
           <Legend />
           <p className="muted emb-foot">
-            {shown.labels.length} images ({layout.nFlipped} with a wrong training label) at the epoch {shown.epoch} checkpoint · features {shown.seconds.features.toFixed(1)} s, UMAP {shown.seconds.umap.toFixed(1)} s
+            {shown.labels.length} images ({layout.nFlipped} with a wrong training label) at the epoch {shown.epoch} checkpoint · features{' '}
+            {shown.seconds.features.toFixed(1)} s, UMAP {shown.seconds.umap.toFixed(1)} s
           </p>
         </>
       ) : null}

@@ -10,7 +10,15 @@ export interface Overlay {
   width: number;
 }
 
-export function ImageCanvas({ rgb, size, box, overlay, display, caption, testId }: {
+export function ImageCanvas({
+  rgb,
+  size,
+  box,
+  overlay,
+  display,
+  caption,
+  testId,
+}: {
   rgb: Uint8Array | null;
   /** Side of the square image in pixels. */
   size: number;

@@ -5,8 +5,19 @@ import { useClassroom, withCheckpoint } from './classroom-store.ts';
 
 export function runLabel(r: RunRecord): string {
   const method = r.request.config.method === 'eac' ? 'EAC' : 'Baseline';
-  const noise = r.request.data.noiseRate > 0 ? `${Math.round(r.request.data.noiseRate * 100)}% noise` : r.request.data.kind === 'cached' && r.request.data.labelFile ? r.request.data.labelFile : 'clean labels';
-  const when = new Date(r.createdAt).toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false });
+  const noise =
+    r.request.data.noiseRate > 0
+      ? `${Math.round(r.request.data.noiseRate * 100)}% noise`
+      : r.request.data.kind === 'cached' && r.request.data.labelFile
+        ? r.request.data.labelFile
+        : 'clean labels';
+  const when = new Date(r.createdAt).toLocaleString(undefined, {
+    month: 'short',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    hour12: false,
+  });
   return `${method} · ${noise} · epoch ${r.checkpointEpoch}/${r.request.config.epochs} · ${when}`;
 }
 
@@ -19,7 +30,13 @@ export function RunPicker() {
   return (
     <label className="cr-run-picker">
       <span>Model</span>
-      <select value={runKey ?? ''} onChange={(e) => selectRun('a', e.target.value || null)} onFocus={() => void refresh()} disabled={usable.length === 0} data-testid="cr-run">
+      <select
+        value={runKey ?? ''}
+        onChange={(e) => selectRun('a', e.target.value || null)}
+        onFocus={() => void refresh()}
+        disabled={usable.length === 0}
+        data-testid="cr-run"
+      >
         {usable.length === 0 ? <option value="">no stored run with a checkpoint</option> : null}
         {usable.map((r) => (
           <option key={r.key} value={r.key}>

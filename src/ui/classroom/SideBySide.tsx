@@ -2,7 +2,7 @@
 // erased view 1 with its attention map, view 2's map flipped back, their difference, the
 // prediction and the consistency loss, one row per run.
 import { useMemo } from 'react';
-import { CLASS_NAMES } from '../../data/types.ts';
+import { CLASS_NAMES } from '../../engine/dataset.ts';
 import type { RunRecord } from '../../storage/run-store.ts';
 import { ImageCanvas } from './ImageCanvas.tsx';
 import { useClassroom, withCheckpoint, type Slot, type SlotState } from './classroom-store.ts';
@@ -20,25 +20,47 @@ function Row({ slot, state, runs }: { slot: Slot; state: SlotState; runs: RunRec
   return (
     <div className="cr-sbs-row" data-testid={`cr-sbs-${slot}`}>
       <div className="cr-sbs-head">
-        <select value={state.runKey ?? ''} onChange={(e) => selectRun(slot, e.target.value || null)} aria-label={`run ${slot === 'a' ? 'A' : 'B'}`} data-testid={`cr-sbs-run-${slot}`}>
+        <select
+          value={state.runKey ?? ''}
+          onChange={(e) => selectRun(slot, e.target.value || null)}
+          aria-label={`run ${slot === 'a' ? 'A' : 'B'}`}
+          data-testid={`cr-sbs-run-${slot}`}
+        >
           {withCheckpoint(runs).map((r) => (
             <option key={r.key} value={r.key}>
               {runLabel(r)}
             </option>
           ))}
         </select>
-        {rec ? <span className={`cr-method ${rec.request.config.method}`}>{rec.request.config.method === 'eac' ? 'EAC' : 'baseline'}</span> : null}
+        {rec ? (
+          <span className={`cr-method ${rec.request.config.method}`}>{rec.request.config.method === 'eac' ? 'EAC' : 'baseline'}</span>
+        ) : null}
         {state.loading ? <span className="muted">{state.detail ?? 'computing…'}</span> : null}
       </div>
       {state.error ? <p className="cr-error">{state.error}</p> : null}
       <div className="cr-sbs-pictures">
-        <ImageCanvas rgb={w?.view1 ?? null} size={w?.size ?? 1} box={w?.box1} overlay={layers?.map1} display={SIZE} caption="view 1’s attention" testId={`cr-sbs-map1-${slot}`} />
+        <ImageCanvas
+          rgb={w?.view1 ?? null}
+          size={w?.size ?? 1}
+          box={w?.box1}
+          overlay={layers?.map1}
+          display={SIZE}
+          caption="view 1’s attention"
+          testId={`cr-sbs-map1-${slot}`}
+        />
         <ImageCanvas rgb={w?.view1 ?? null} size={w?.size ?? 1} overlay={layers?.map2} display={SIZE} caption="view 2’s, flipped back" />
-        <ImageCanvas rgb={null} size={w?.size ?? 1} overlay={layers?.diff} display={SIZE} caption={layers ? `difference (±${formatNumber(layers.maxAbsDiff)})` : 'difference'} />
+        <ImageCanvas
+          rgb={null}
+          size={w?.size ?? 1}
+          overlay={layers?.diff}
+          display={SIZE}
+          caption={layers ? `difference (±${formatNumber(layers.maxAbsDiff)})` : 'difference'}
+        />
         {w && layers ? (
           <div className="cr-sbs-numbers">
             <div>
-              predicts <b className={w.pred1 === w.cleanLabel ? 'ok' : 'bad'}>{CLASS_NAMES[w.pred1]}</b> ({Math.round(w.probs1[w.pred1] * 100)}%)
+              predicts <b className={w.pred1 === w.cleanLabel ? 'ok' : 'bad'}>{CLASS_NAMES[w.pred1]}</b> (
+              {Math.round(w.probs1[w.pred1] * 100)}%)
             </div>
             <div>
               map of <b>{CLASS_NAMES[layers.cls]}</b>
@@ -63,11 +85,18 @@ export function SideBySide() {
   return (
     <div className="cr-sbs" data-testid="cr-side-by-side">
       <p className="cr-text-small">
-        The same image, with the same random erasing, under two models. A model that learned the expressions attends to the face the same way in both views (a small difference); one that memorised noisy labels often does not.
+        The same image, with the same random erasing, under two models. A model that learned the expressions attends to the face the same
+        way in both views (a small difference); one that memorised noisy labels often does not.
       </p>
-      {!sameData ? <p className="cr-warning">The two runs trained on different datasets: sample {index + 1} is not the same image in both.</p> : null}
+      {!sameData ? (
+        <p className="cr-warning">The two runs trained on different datasets: sample {index + 1} is not the same image in both.</p>
+      ) : null}
       <Row slot="a" state={a} runs={runs} />
-      {b.runKey ? <Row slot="b" state={b} runs={runs} /> : <p className="muted">Train a second run (for example the baseline) to compare.</p>}
+      {b.runKey ? (
+        <Row slot="b" state={b} runs={runs} />
+      ) : (
+        <p className="muted">Train a second run (for example the baseline) to compare.</p>
+      )}
     </div>
   );
 }

@@ -3,7 +3,7 @@
 // map flipped back, their difference and the consistency loss. Big pictures and one or two plain
 // sentences per step; Back/Next (and the arrow keys, see ClassroomView) move between steps.
 import { useMemo, type ReactElement } from 'react';
-import { CLASS_NAMES } from '../../data/types.ts';
+import { CLASS_NAMES } from '../../engine/dataset.ts';
 import { ImageCanvas } from './ImageCanvas.tsx';
 import { useClassroom, STEPS } from './classroom-store.ts';
 import { formatNumber, walkthroughLayers } from './overlays.ts';
@@ -33,11 +33,29 @@ function ScaleControls() {
       </button>
       <label>
         erased area from <b>{pct(scale[0])}%</b>
-        <input type="range" min={0} max={60} step={1} value={pct(scale[0])} onChange={(e) => setScale([Number(e.target.value) / 100, scale[1]])} data-testid="cr-scale-lo" aria-label="smallest erased area, percent of the image" />
+        <input
+          type="range"
+          min={0}
+          max={60}
+          step={1}
+          value={pct(scale[0])}
+          onChange={(e) => setScale([Number(e.target.value) / 100, scale[1]])}
+          data-testid="cr-scale-lo"
+          aria-label="smallest erased area, percent of the image"
+        />
       </label>
       <label>
         to <b>{pct(scale[1])}%</b>
-        <input type="range" min={0} max={60} step={1} value={pct(scale[1])} onChange={(e) => setScale([scale[0], Number(e.target.value) / 100])} data-testid="cr-scale-hi" aria-label="largest erased area, percent of the image" />
+        <input
+          type="range"
+          min={0}
+          max={60}
+          step={1}
+          value={pct(scale[1])}
+          onChange={(e) => setScale([scale[0], Number(e.target.value) / 100])}
+          data-testid="cr-scale-hi"
+          aria-label="largest erased area, percent of the image"
+        />
       </label>
       <span className="muted">the recipe: 2% to 25%</span>
     </div>
@@ -69,7 +87,8 @@ export function WalkthroughStage({ answer }: { answer: WalkthroughAnswer }) {
           A training image, as the network sees it ({w.size}×{w.size} pixels). Its training label says <b>{CLASS_NAMES[w.label]}</b>
           {flipped ? (
             <>
-              {' '}but the face shows <b>{CLASS_NAMES[w.cleanLabel]}</b>: this label is one of the noisy ones.
+              {' '}
+              but the face shows <b>{CLASS_NAMES[w.cleanLabel]}</b>: this label is one of the noisy ones.
             </>
           ) : (
             <>, and that is right.</>
@@ -80,22 +99,39 @@ export function WalkthroughStage({ answer }: { answer: WalkthroughAnswer }) {
     case 2:
       pictures = [
         img('image', { rgb: w.image, size: w.size, display: BIG, caption: 'the image' }),
-        img('view1', { rgb: w.view1, size: w.size, box: w.box1, display: BIG, caption: w.box1 ? `view 1: ${pct(boxArea)} erased` : 'view 1: nothing erased', testId: 'cr-view1' }),
+        img('view1', {
+          rgb: w.view1,
+          size: w.size,
+          box: w.box1,
+          display: BIG,
+          caption: w.box1 ? `view 1: ${pct(boxArea)} erased` : 'view 1: nothing erased',
+          testId: 'cr-view1',
+        }),
       ];
       text = (
         <p>
-          <b>Random erasing</b> blanks a random rectangle covering {pct(scale[0])} to {pct(scale[1])} of the image. The network must still find the expression in what is left. Re-roll it, or change the range.
+          <b>Random erasing</b> blanks a random rectangle covering {pct(scale[0])} to {pct(scale[1])} of the image. The network must still
+          find the expression in what is left. Re-roll it, or change the range.
         </p>
       );
       break;
     case 3:
       pictures = [
         img('view1', { rgb: w.view1, size: w.size, box: w.box1, display: BIG, caption: 'view 1', testId: 'cr-view1' }),
-        img('view2', { rgb: w.view2, size: w.size, box: w.box2, display: BIG, caption: independent ? 'view 2: flipped, its own erasing' : 'view 2: view 1 flipped', testId: 'cr-view2' }),
+        img('view2', {
+          rgb: w.view2,
+          size: w.size,
+          box: w.box2,
+          display: BIG,
+          caption: independent ? 'view 2: flipped, its own erasing' : 'view 2: view 1 flipped',
+          testId: 'cr-view2',
+        }),
       ];
       text = (
         <p>
-          The second view is the same face <b>flipped left to right</b>{independent ? ', with its own random erasing' : ''}. A flip does not change an expression, so a good model should look at the same parts of the face in both.
+          The second view is the same face <b>flipped left to right</b>
+          {independent ? ', with its own random erasing' : ''}. A flip does not change an expression, so a good model should look at the
+          same parts of the face in both.
         </p>
       );
       break;
@@ -106,19 +142,28 @@ export function WalkthroughStage({ answer }: { answer: WalkthroughAnswer }) {
       ];
       text = (
         <p>
-          The <b>attention map</b> of view 1 for <b>{cls}</b>: for each region of the image, how strongly the network’s features vote for {cls}. Yellow is strong, dark blue weak.
+          The <b>attention map</b> of view 1 for <b>{cls}</b>: for each region of the image, how strongly the network’s features vote for{' '}
+          {cls}. Yellow is strong, dark blue weak.
         </p>
       );
       break;
     case 5:
       pictures = [
         img('map2raw', { rgb: w.view2, size: w.size, overlay: layers.map2Raw, display: BIG, caption: `view 2: attention for ${cls}` }),
-        img('map2', { rgb: w.view1, size: w.size, overlay: layers.map2, display: BIG, caption: 'flipped back onto view 1', testId: 'cr-map2' }),
+        img('map2', {
+          rgb: w.view1,
+          size: w.size,
+          overlay: layers.map2,
+          display: BIG,
+          caption: 'flipped back onto view 1',
+          testId: 'cr-map2',
+        }),
         img('map1', { rgb: w.view1, size: w.size, overlay: layers.map1, display: BIG, caption: 'view 1’s, for comparison' }),
       ];
       text = (
         <p>
-          View 2’s attention map, then <b>flipped back</b> so that left and right line up with view 1. If the model looks at the face the same way whatever is erased or flipped, the two maps match.
+          View 2’s attention map, then <b>flipped back</b> so that left and right line up with view 1. If the model looks at the face the
+          same way whatever is erased or flipped, the two maps match.
         </p>
       );
       break;
@@ -126,7 +171,14 @@ export function WalkthroughStage({ answer }: { answer: WalkthroughAnswer }) {
       pictures = [
         img('m1', { rgb: null, size: w.size, overlay: layers.map1Solid, display: BIG - 40, caption: 'view 1' }),
         img('m2', { rgb: null, size: w.size, overlay: layers.map2Solid, display: BIG - 40, caption: 'view 2, flipped back' }),
-        img('diff', { rgb: null, size: w.size, overlay: layers.diff, display: BIG - 40, caption: `difference (±${formatNumber(layers.maxAbsDiff)})`, testId: 'cr-diff' }),
+        img('diff', {
+          rgb: null,
+          size: w.size,
+          overlay: layers.diff,
+          display: BIG - 40,
+          caption: `difference (±${formatNumber(layers.maxAbsDiff)})`,
+          testId: 'cr-diff',
+        }),
       ];
       text = (
         <p>
@@ -136,17 +188,16 @@ export function WalkthroughStage({ answer }: { answer: WalkthroughAnswer }) {
       break;
     default: {
       const lossShare = answer.lam * w.consistency;
-      pictures = [
-        img('diff', { rgb: null, size: w.size, overlay: layers.diff, display: BIG - 40, caption: 'difference for this class' }),
-      ];
+      pictures = [img('diff', { rgb: null, size: w.size, overlay: layers.diff, display: BIG - 40, caption: 'difference for this class' })];
       text = (
         <>
           <p className="cr-loss" data-testid="cr-consistency" data-value={w.consistency}>
             consistency loss = <b>{formatNumber(w.consistency)}</b>
           </p>
           <p>
-            The mean of the squared differences over every region and all 7 classes. EAC adds it to the training loss, weighted by λ = {answer.lam}: <b>+{formatNumber(lossShare)}</b> for this image.
-            Keeping the maps consistent stops the network from memorising a wrong label through odd details of one view.
+            The mean of the squared differences over every region and all 7 classes. EAC adds it to the training loss, weighted by λ ={' '}
+            {answer.lam}: <b>+{formatNumber(lossShare)}</b> for this image. Keeping the maps consistent stops the network from memorising a
+            wrong label through odd details of one view.
           </p>
         </>
       );
@@ -175,7 +226,13 @@ export function StepNav() {
       <ol className="cr-dots" aria-label="Steps">
         {STEP_TITLES.map((t, i) => (
           <li key={t}>
-            <button type="button" className={i + 1 === step ? 'active' : i + 1 < step ? 'done' : ''} onClick={() => setStep(i + 1)} title={t} aria-current={i + 1 === step ? 'step' : undefined}>
+            <button
+              type="button"
+              className={i + 1 === step ? 'active' : i + 1 < step ? 'done' : ''}
+              onClick={() => setStep(i + 1)}
+              title={t}
+              aria-current={i + 1 === step ? 'step' : undefined}
+            >
               {i + 1}
             </button>
           </li>

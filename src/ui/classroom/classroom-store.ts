@@ -92,7 +92,8 @@ export const useClassroom = create<ClassroomState>()((set, get) => {
     dirty[slot] = false;
     patch(slot, { loading: true, error: null });
     try {
-      const onProgress = (p: { detail: string; done: number; total: number }) => patch(slot, { detail: `${p.detail} (${p.total ? Math.round((p.done / p.total) * 100) : 0}%)` });
+      const onProgress = (p: { detail: string; done: number; total: number }) =>
+        patch(slot, { detail: `${p.detail} (${p.total ? Math.round((p.done / p.total) * 100) : 0}%)` });
       let info = get()[slot].info;
       if (!info || info.runKey !== runKey) {
         info = await openRun(runKey, onProgress);
@@ -102,7 +103,8 @@ export const useClassroom = create<ClassroomState>()((set, get) => {
         if (slot === 'a' && get().index >= info.labels.length) set({ index: 0 });
       }
       const { index, seed, scale } = get();
-      if (index >= info.labels.length) throw new Error(`this run's training split has ${info.labels.length} samples: sample ${index + 1} is not in it`);
+      if (index >= info.labels.length)
+        throw new Error(`this run's training split has ${info.labels.length} samples: sample ${index + 1} is not in it`);
       const answer = await requestWalkthrough(runKey, index, seed, scale, onProgress);
       if (get()[slot].runKey === runKey) patch(slot, { answer, error: null });
     } catch (e) {
@@ -152,7 +154,8 @@ export const useClassroom = create<ClassroomState>()((set, get) => {
       for (const slot of ['a', 'b'] as Slot[]) {
         const st = get()[slot];
         const rec = runs.find((r) => r.key === st.runKey);
-        if (st.answer && rec && rec.checkpointEpoch !== null && rec.checkpointEpoch !== st.answer.epoch && (slot === 'a' || get().compare)) void fetchSlot(slot);
+        if (st.answer && rec && rec.checkpointEpoch !== null && rec.checkpointEpoch !== st.answer.epoch && (slot === 'a' || get().compare))
+          void fetchSlot(slot);
       }
     },
 

@@ -2,16 +2,12 @@
 // inspect worker), its progress and its result. Kept outside the panel, so switching views while
 // it computes loses nothing.
 import { create } from 'zustand';
+import type { Progress } from '../../engine/progress.ts';
 import type { EmbeddingResult, InspectPhase } from '../../worker/inspect-protocol.ts';
 import { CancelledError, requestEmbedding } from './inspect-client.ts';
 
-export interface EmbeddingProgress {
+export interface EmbeddingProgress extends Progress {
   phase: InspectPhase;
-  done: number;
-  total: number;
-  rate: number | null;
-  etaSeconds: number | null;
-  detail: string;
 }
 
 export interface EmbeddingState {
@@ -34,7 +30,10 @@ export const useEmbedding = create<EmbeddingState>()((set, get) => ({
   compute(runKey, count, seed = 0) {
     get().cancel?.();
     const job = requestEmbedding(runKey, count, seed, (p) => {
-      if (get().cancel === job.cancel) set({ progress: { phase: p.phase, done: p.done, total: p.total, rate: p.rate, etaSeconds: p.etaSeconds, detail: p.detail } });
+      if (get().cancel === job.cancel)
+        set({
+          progress: { phase: p.phase, done: p.done, total: p.total, perSecond: p.perSecond, etaSeconds: p.etaSeconds, detail: p.detail },
+        });
     });
     set({ status: 'running', runKey, progress: null, error: null, cancel: job.cancel });
     job.done.then(

@@ -67,7 +67,10 @@ export function onInspectBackend(l: (b: { name: BackendName; reason: string } | 
 
 type Request = ToInspect extends infer T ? (T extends { requestId: number } ? Omit<T, 'requestId'> : never) : never;
 
-function request(body: Exclude<Request, { type: 'cancel' }>, onProgress?: (p: InspectProgressMessage) => void): { id: number; done: Promise<FromInspect> } {
+function request(
+  body: Exclude<Request, { type: 'cancel' }>,
+  onProgress?: (p: InspectProgressMessage) => void,
+): { id: number; done: Promise<FromInspect> } {
   const id = nextId++;
   const done = new Promise<FromInspect>((resolve, reject) => pending.set(id, { resolve, reject, onProgress }));
   host.send({ ...body, requestId: id } as ToInspect);
@@ -87,14 +90,25 @@ export interface WalkthroughAnswer {
   result: Walkthrough;
 }
 
-export async function requestWalkthrough(runKey: string, index: number, seed: number, scale: [number, number], onProgress?: (p: InspectProgressMessage) => void): Promise<WalkthroughAnswer> {
+export async function requestWalkthrough(
+  runKey: string,
+  index: number,
+  seed: number,
+  scale: [number, number],
+  onProgress?: (p: InspectProgressMessage) => void,
+): Promise<WalkthroughAnswer> {
   const m = await request({ type: 'walkthrough', runKey, index, seed, scale }, onProgress).done;
   if (m.type !== 'walkthrough') throw new Error(`unexpected answer ${m.type}`);
   return { runKey: m.runKey, epoch: m.epoch, lam: m.lam, result: m.result };
 }
 
 /** Starts a features request; `cancel` stops it (the promise then rejects with CancelledError). */
-export function requestEmbedding(runKey: string, count: number, seed: number, onProgress: (p: InspectProgressMessage) => void): { done: Promise<EmbeddingResult>; cancel: () => void } {
+export function requestEmbedding(
+  runKey: string,
+  count: number,
+  seed: number,
+  onProgress: (p: InspectProgressMessage) => void,
+): { done: Promise<EmbeddingResult>; cancel: () => void } {
   const { id, done } = request({ type: 'features', runKey, count, seed }, onProgress);
   return {
     done: done.then((m) => {

@@ -7,7 +7,10 @@
  */
 export function layoutPoints(coords: Float32Array, side: number, margin = 14, maxStretch = 2.5): Float32Array {
   const n = coords.length / 2;
-  let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+  let x0 = Infinity,
+    x1 = -Infinity,
+    y0 = Infinity,
+    y1 = -Infinity;
   for (let i = 0; i < n; i++) {
     x0 = Math.min(x0, coords[i * 2]);
     x1 = Math.max(x1, coords[i * 2]);

@@ -29,7 +29,13 @@ function OverlayChart({ metric, runs, last }: { metric: Metric; runs: readonly R
       testId={`compare-chart-${metric.id}`}
       height={220}
       note={memorised ? 'solid: predicted as the noisy (wrong) label · dashed: as the true label' : null}
-      placeholder={points === 0 ? (metric.noisyOnly ? 'Runs with label noise show here after their first epoch.' : 'Curves appear as the selected runs finish epochs.') : null}
+      placeholder={
+        points === 0
+          ? metric.noisyOnly
+            ? 'Runs with label noise show here after their first epoch.'
+            : 'Curves appear as the selected runs finish epochs.'
+          : null
+      }
       data={{ points, runs: shown.length }}
     >
       <ResponsiveContainer width="100%" height="100%">
@@ -39,11 +45,32 @@ function OverlayChart({ metric, runs, last }: { metric: Metric; runs: readonly R
           <YAxis {...PERCENT_Y_AXIS} />
           <Tooltip {...PERCENT_TOOLTIP} />
           {shown.map((r, i) => (
-            <Line key={r.key} type="linear" dataKey={`s${i}`} name={runLabel(r)} stroke={runColor(r.key)} strokeWidth={2} dot={dotsFor(r.epochs.length, runColor(r.key))} connectNulls isAnimationActive={false} />
+            <Line
+              key={r.key}
+              type="linear"
+              dataKey={`s${i}`}
+              name={runLabel(r)}
+              stroke={runColor(r.key)}
+              strokeWidth={2}
+              dot={dotsFor(r.epochs.length, runColor(r.key))}
+              connectNulls
+              isAnimationActive={false}
+            />
           ))}
           {memorised
             ? shown.map((r, i) => (
-                <Line key={`c-${r.key}`} type="linear" dataKey={`c${i}`} name={`${runLabel(r)}, true label`} stroke={runColor(r.key)} strokeDasharray="5 4" strokeWidth={1.5} dot={false} connectNulls isAnimationActive={false} />
+                <Line
+                  key={`c-${r.key}`}
+                  type="linear"
+                  dataKey={`c${i}`}
+                  name={`${runLabel(r)}, true label`}
+                  stroke={runColor(r.key)}
+                  strokeDasharray="5 4"
+                  strokeWidth={1.5}
+                  dot={false}
+                  connectNulls
+                  isAnimationActive={false}
+                />
               ))
             : null}
         </LineChart>

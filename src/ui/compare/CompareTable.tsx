@@ -17,7 +17,9 @@ function Table({ t }: { t: ComparisonTable }) {
           <tr>
             <th scope="col">method</th>
             {t.columns.map((c) => (
-              <th key={c} scope="col">{colName(c)}</th>
+              <th key={c} scope="col">
+                {colName(c)}
+              </th>
             ))}
           </tr>
         </thead>
@@ -38,7 +40,11 @@ function Table({ t }: { t: ComparisonTable }) {
                     ) : (
                       <span className="muted">–</span>
                     )}
-                    {paper !== undefined ? <small className="paper" title="the paper's RAF-DB test accuracy, ResNet-50 (face-pretrained)">paper {(paper * 100).toFixed(2)}</small> : null}
+                    {paper !== undefined ? (
+                      <small className="paper" title="the paper's RAF-DB test accuracy, ResNet-50 (face-pretrained)">
+                        paper {(paper * 100).toFixed(2)}
+                      </small>
+                    ) : null}
                   </td>
                 );
               })}
@@ -56,10 +62,14 @@ export function CompareTable({ records }: { records: readonly RunRecord[] }) {
     <section className="panel" aria-label="Comparison table">
       <h2>Mean test accuracy of the last 5 epochs</h2>
       <p className="muted">
-        As in the paper’s table: one row per method, one column per label-noise rate; runs with different data, backbone or input size get their own table.
-        “paper” is the RAF-DB ResNet-50 reference (face-pretrained, 60 epochs at 224 px), not a target for the demo faces.
+        As in the paper’s table: one row per method, one column per label-noise rate; runs with different data, backbone or input size get
+        their own table. “paper” is the RAF-DB ResNet-50 reference (face-pretrained, 60 epochs at 224 px), not a target for the demo faces.
       </p>
-      {tables.length === 0 ? <p className="placeholder muted">The table fills in as runs finish their first epoch.</p> : tables.map((t) => <Table key={t.setup} t={t} />)}
+      {tables.length === 0 ? (
+        <p className="placeholder muted">The table fills in as runs finish their first epoch.</p>
+      ) : (
+        tables.map((t) => <Table key={t.setup} t={t} />)
+      )}
     </section>
   );
 }

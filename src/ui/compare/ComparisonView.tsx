@@ -27,7 +27,11 @@ export function ComparisonView() {
   const shown = useMemo(() => records.filter((r) => !hidden.includes(r.key)), [records, hidden]);
   return (
     <main className="compare" data-testid="compare-view" data-status={status}>
-      {error ? <p className="error" role="alert">{error}</p> : null}
+      {error ? (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      ) : null}
       <StoredRunView />
       <CompareTable records={records} />
       <CompareCharts runs={shown} />

@@ -29,28 +29,46 @@ export function NewTabPanel() {
     <section className="panel compare-actions" aria-label="New comparison tab">
       <h2>Train another run side by side</h2>
       <p className="muted">
-        A new tab opens the lab with these settings ({label(method === 'baseline' ? 'baseline' : 'eac')}, {Math.round(noise * 100)}% noise), the same dataset and
-        weights from this browser’s caches, and one change. Press Train there; the run appears here live.
+        A new tab opens the lab with these settings ({label(method === 'baseline' ? 'baseline' : 'eac')}, {Math.round(noise * 100)}% noise),
+        the same dataset and weights from this browser’s caches, and one change. Press Train there; the run appears here live.
       </p>
       <div className="new-tab-row">
         <button type="button" className="primary" onClick={() => open(otherMethod(method), noise)} data-testid="new-tab-method">
           New tab: {label(otherMethod(method))}, {Math.round(noise * 100)}% noise
         </button>
-        <button type="button" onClick={() => open(method === 'baseline' ? 'baseline' : 'eac', nextNoiseRate(noise))} data-testid="new-tab-noise">
+        <button
+          type="button"
+          onClick={() => open(method === 'baseline' ? 'baseline' : 'eac', nextNoiseRate(noise))}
+          data-testid="new-tab-noise"
+        >
           New tab: {label(method === 'baseline' ? 'baseline' : 'eac')}, {Math.round(nextNoiseRate(noise) * 100)}% noise
         </button>
         <span className="new-tab-custom">
           or
-          <select aria-label="Method of the new tab" value={want.method} onChange={(e) => setChoice({ ...want, method: e.target.value as MethodId })}>
+          <select
+            aria-label="Method of the new tab"
+            value={want.method}
+            onChange={(e) => setChoice({ ...want, method: e.target.value as MethodId })}
+          >
             <option value="eac">EAC</option>
             <option value="baseline">Baseline</option>
           </select>
-          <select aria-label="Noise rate of the new tab" value={String(want.noise)} onChange={(e) => setChoice({ ...want, noise: Number(e.target.value) })}>
-            {[...new Set([...NOISES, noise])].sort((a, b) => a - b).map((n) => (
-              <option key={n} value={String(n)}>{Math.round(n * 100)}% noise</option>
-            ))}
+          <select
+            aria-label="Noise rate of the new tab"
+            value={String(want.noise)}
+            onChange={(e) => setChoice({ ...want, noise: Number(e.target.value) })}
+          >
+            {[...new Set([...NOISES, noise])]
+              .sort((a, b) => a - b)
+              .map((n) => (
+                <option key={n} value={String(n)}>
+                  {Math.round(n * 100)}% noise
+                </option>
+              ))}
           </select>
-          <button type="button" onClick={() => open(want.method, want.noise)} data-testid="new-tab-custom">Open</button>
+          <button type="button" onClick={() => open(want.method, want.noise)} data-testid="new-tab-custom">
+            Open
+          </button>
         </span>
       </div>
       <ShareLink />

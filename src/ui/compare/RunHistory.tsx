@@ -39,39 +39,89 @@ function HistoryRow({ r, live, thisTab, hidden }: { r: RunRecord; live: Set<stri
     setOpening(false);
   };
   return (
-    <li className={`history-row${viewing === r.key ? ' viewing' : ''}`} data-testid="history-run" data-key={r.key} data-state={st.id} data-epochs={r.epochs.length}>
+    <li
+      className={`history-row${viewing === r.key ? ' viewing' : ''}`}
+      data-testid="history-run"
+      data-key={r.key}
+      data-state={st.id}
+      data-epochs={r.epochs.length}
+    >
       <label className="history-show" title="show this run in the charts">
         <input type="checkbox" checked={!hidden} onChange={() => toggle(r.key)} data-testid="history-show" />
         <span className="swatch" style={{ borderColor: runColor(r.key) }} aria-hidden="true" />
       </label>
       <div className="history-main">
         {editing === null ? (
-          <b className="history-name" title={r.key}>{r.name}</b>
+          <b className="history-name" title={r.key}>
+            {r.name}
+          </b>
         ) : (
-          <form className="history-rename" onSubmit={(e) => { e.preventDefault(); void save(); }}>
-            <input value={editing} onChange={(e) => setEditing(e.target.value)} aria-label="New name" autoFocus maxLength={200} data-testid="rename-input" />
-            <button type="submit" className="primary">Save</button>
-            <button type="button" onClick={() => setEditing(null)}>Cancel</button>
+          <form
+            className="history-rename"
+            onSubmit={(e) => {
+              e.preventDefault();
+              void save();
+            }}
+          >
+            <input
+              value={editing}
+              onChange={(e) => setEditing(e.target.value)}
+              aria-label="New name"
+              // biome-ignore lint/a11y/noAutofocus: the field appears because the user chose Rename
+              autoFocus
+              maxLength={200}
+              data-testid="rename-input"
+            />
+            <button type="submit" className="primary">
+              Save
+            </button>
+            <button type="button" onClick={() => setEditing(null)}>
+              Cancel
+            </button>
           </form>
         )}
         <div className="muted history-line">
           <span className={`run-state run-state-${st.id}`}>{st.text}</span>
-          <span>{methodOf(r) === 'eac' ? 'EAC' : 'baseline'} · {Math.round(noiseRateOf(r) * 100)}% noise</span>
-          <span>epoch {r.epochs.length}/{r.request.config.epochs}</span>
-          <span>last 5: {pct(meanOfLast(r.epochs.map((e) => e.testAcc), 5))}</span>
+          <span>
+            {methodOf(r) === 'eac' ? 'EAC' : 'baseline'} · {Math.round(noiseRateOf(r) * 100)}% noise
+          </span>
+          <span>
+            epoch {r.epochs.length}/{r.request.config.epochs}
+          </span>
+          <span>
+            last 5:{' '}
+            {pct(
+              meanOfLast(
+                r.epochs.map((e) => e.testAcc),
+                5,
+              ),
+            )}
+          </span>
           <span>{new Date(r.createdAt).toLocaleString()}</span>
         </div>
       </div>
       <div className="history-actions">
         <button
-          type="button" onClick={() => void open()} disabled={busy || opening || r.epochs.length === 0} data-testid="open-run"
-          title={busy ? 'this tab is training: its charts are in use (open the run from another tab)' : 'show this run’s charts, epochs and attention panel'}
+          type="button"
+          onClick={() => void open()}
+          disabled={busy || opening || r.epochs.length === 0}
+          data-testid="open-run"
+          title={
+            busy
+              ? 'this tab is training: its charts are in use (open the run from another tab)'
+              : 'show this run’s charts, epochs and attention panel'
+          }
         >
           {opening ? 'Opening…' : 'Open'}
         </button>
-        <button type="button" onClick={() => setEditing(r.name)} disabled={editing !== null} data-testid="rename-run">Rename</button>
+        <button type="button" onClick={() => setEditing(r.name)} disabled={editing !== null} data-testid="rename-run">
+          Rename
+        </button>
         <button
-          type="button" disabled={training} data-testid="delete-run" title={training ? 'stop the run first' : 'delete the run, its checkpoint and attention history'}
+          type="button"
+          disabled={training}
+          data-testid="delete-run"
+          title={training ? 'stop the run first' : 'delete the run, its checkpoint and attention history'}
           onClick={() => {
             if (window.confirm(`Delete the run "${r.name}" and its checkpoint?`)) void remove(r.key);
           }}
@@ -103,22 +153,53 @@ export function RunHistory() {
       <div className="history-head">
         <h2>Runs in this browser</h2>
         <div className="history-tools">
-          <button type="button" onClick={() => showOnly(null)}>Show all</button>
-          <button type="button" onClick={() => showOnly([])}>Hide all</button>
-          <button type="button" disabled={records.length === 0} onClick={() => downloadText(runsJsonText(runsJson(records, new Date())), `eac-runs-${stamp}.json`, 'application/json')} data-testid="export-runs-json">
+          <button type="button" onClick={() => showOnly(null)}>
+            Show all
+          </button>
+          <button type="button" onClick={() => showOnly([])}>
+            Hide all
+          </button>
+          <button
+            type="button"
+            disabled={records.length === 0}
+            onClick={() => downloadText(runsJsonText(runsJson(records, new Date())), `eac-runs-${stamp}.json`, 'application/json')}
+            data-testid="export-runs-json"
+          >
             Export all (JSON)
           </button>
-          <button type="button" disabled={records.length === 0} onClick={() => downloadText(runsCsv(records), `eac-runs-${stamp}.csv`, 'text/csv')} data-testid="export-runs-csv">
+          <button
+            type="button"
+            disabled={records.length === 0}
+            onClick={() => downloadText(runsCsv(records), `eac-runs-${stamp}.csv`, 'text/csv')}
+            data-testid="export-runs-csv"
+          >
             Export all (CSV)
           </button>
-          <button type="button" onClick={() => fileInput.current?.click()} data-testid="import-runs" title="the lab’s JSON exports, or the output of eac train --out FILE">
+          <button
+            type="button"
+            onClick={() => fileInput.current?.click()}
+            data-testid="import-runs"
+            title="the lab’s JSON exports, or the output of eac train --out FILE"
+          >
             Import runs…
           </button>
-          <input ref={fileInput} type="file" accept=".json,application/json" multiple hidden onChange={onFiles} data-testid="import-input" />
+          <input
+            ref={fileInput}
+            type="file"
+            accept=".json,application/json"
+            multiple
+            hidden
+            onChange={onFiles}
+            data-testid="import-input"
+          />
         </div>
       </div>
       {message ? (
-        <p className={message.kind === 'error' ? 'error' : 'muted'} role={message.kind === 'error' ? 'alert' : 'status'} data-testid="history-message">
+        <p
+          className={message.kind === 'error' ? 'error' : 'muted'}
+          role={message.kind === 'error' ? 'alert' : 'status'}
+          data-testid="history-message"
+        >
           {message.text}
         </p>
       ) : null}

@@ -13,6 +13,7 @@ export function useSettingsLink(): string {
   const draft = useLab((s) => s.draft);
   const data = useData((s) => s.selected);
   const weights = useWeights((s) => s.selected);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the stores' values are the inputs of currentUrlState()
   return useMemo(() => {
     const url = new URL(location.href);
     url.hash = '';
@@ -49,13 +50,31 @@ export function ShareLink() {
   return (
     <div className="share-link" data-testid="share-link">
       <div className="share-row">
-        <input readOnly value={link} aria-label="Link to the lab with these settings" data-testid="settings-link" onFocus={(e) => e.currentTarget.select()} />
-        <button type="button" onClick={() => void copy()} data-testid="copy-link">Copy link</button>
-        <button type="button" onClick={() => setShowQr(!showQr)} aria-pressed={showQr} data-testid="show-qr">{showQr ? 'Hide QR code' : 'QR code'}</button>
+        <input
+          readOnly
+          value={link}
+          aria-label="Link to the lab with these settings"
+          data-testid="settings-link"
+          onFocus={(e) => e.currentTarget.select()}
+        />
+        <button type="button" onClick={() => void copy()} data-testid="copy-link">
+          Copy link
+        </button>
+        <button type="button" onClick={() => setShowQr(!showQr)} aria-pressed={showQr} data-testid="show-qr">
+          {showQr ? 'Hide QR code' : 'QR code'}
+        </button>
       </div>
-      {copied === 'yes' ? <p className="muted">Copied.</p> : copied === 'failed' ? <p className="muted">The browser refused the clipboard: select the link and copy it.</p> : null}
+      {copied === 'yes' ? (
+        <p className="muted">Copied.</p>
+      ) : copied === 'failed' ? (
+        <p className="muted">The browser refused the clipboard: select the link and copy it.</p>
+      ) : null}
       {showQr ? (
-        qr ? <img className="share-qr" src={qr} alt="QR code of the link to the lab with these settings" data-testid="settings-qr" /> : <p className="error">The link is too long for a QR code.</p>
+        qr ? (
+          <img className="share-qr" src={qr} alt="QR code of the link to the lab with these settings" data-testid="settings-qr" />
+        ) : (
+          <p className="error">The link is too long for a QR code.</p>
+        )
       ) : null}
     </div>
   );

@@ -15,9 +15,12 @@ export function StoredRunView() {
     <section className="stored-run" aria-label={`Stored run ${viewing.name}`} data-testid="stored-run-view">
       <div className="banner banner-info stored-run-head">
         <span>
-          Viewing the stored run <b>{viewing.name}</b> (read-only{steps === 0 ? ', per-epoch figures only' : ''}{frames === 0 ? ', no attention maps stored' : ''}).
+          Viewing the stored run <b>{viewing.name}</b> (read-only{steps === 0 ? ', per-epoch figures only' : ''}
+          {frames === 0 ? ', no attention maps stored' : ''}).
         </span>
-        <button type="button" onClick={close} data-testid="close-stored-run">Close</button>
+        <button type="button" onClick={close} data-testid="close-stored-run">
+          Close
+        </button>
       </div>
       <RunCharts />
       {frames > 0 ? <AttentionPanel /> : null}

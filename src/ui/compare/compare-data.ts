@@ -2,9 +2,9 @@
 // a run's method, noise rate and setup, the paper-style table (mean test accuracy of the last 5
 // epochs per method × noise rate, with the paper's RAF-DB ResNet-50 numbers beside), the overlaid
 // curves, and a read-only lab state of a stored run. No React, no DOM, no TensorFlow.js.
-import type { EpochMetrics } from '../../engine/trainer.ts';
+import type { EpochMetrics } from '../../engine/run-types.ts';
 import type { AttentionHistory, RunRecord } from '../../storage/run-store.ts';
-import type { StepLog } from '../../engine/trainer.ts';
+import type { StepLog } from '../../engine/run-types.ts';
 import { meanOfLast } from '../../engine/metrics.ts';
 import type { RunState } from '../store.ts';
 import { settingsOfRun } from '../settings.ts';
@@ -14,7 +14,18 @@ import { settingsOfRun } from '../settings.ts';
 
 /** Distinct on white and for common colour-vision deficiencies (Tableau 10, cyan, olive, grey). */
 export const RUN_PALETTE = [
-  '#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#d4a017', '#b07aa1', '#ff9da7', '#9c755f', '#17becf', '#bcbd22', '#555555',
+  '#4e79a7',
+  '#f28e2b',
+  '#e15759',
+  '#76b7b2',
+  '#59a14f',
+  '#d4a017',
+  '#b07aa1',
+  '#ff9da7',
+  '#9c755f',
+  '#17becf',
+  '#bcbd22',
+  '#555555',
 ] as const;
 
 /** FNV-1a of a string (32 bits). */
@@ -89,7 +100,10 @@ export function setupOf(r: RunRecord): { id: string; label: string } {
   const d = r.request.data;
   const data = d.kind === 'demo' ? `demo faces ${d.trainCount}/${d.testCount}` : d.name;
   const dataId = d.kind === 'demo' ? `demo:${d.seed}:${d.trainCount}:${d.testCount}` : `cached:${d.key}`;
-  return { id: `${dataId}|${c.arch}|${c.width}|${c.size}`, label: `${data} · ${c.arch === 'resnet50' ? 'ResNet-50' : 'ResNet-18'} width ${c.width} · ${c.size} px` };
+  return {
+    id: `${dataId}|${c.arch}|${c.width}|${c.size}`,
+    label: `${data} · ${c.arch === 'resnet50' ? 'ResNet-50' : 'ResNet-18'} width ${c.width} · ${c.size} px`,
+  };
 }
 
 export const testAccs = (r: RunRecord): number[] => r.epochs.map((e) => e.testAcc);
@@ -191,11 +205,20 @@ export const METRICS: readonly Metric[] = [
   { id: 'test', title: 'Test accuracy', pick: (e) => e.testAcc },
   { id: 'train-noisy', title: 'Train accuracy vs training (noisy) labels', pick: (e) => e.trainAccNoisy },
   { id: 'train-clean', title: 'Train accuracy vs clean labels', pick: (e) => e.trainAccClean },
-  { id: 'memorised', title: 'Memorisation: flipped samples predicted as their noisy label', pick: (e) => e.memorisation.predictedNoisy, noisyOnly: true },
+  {
+    id: 'memorised',
+    title: 'Memorisation: flipped samples predicted as their noisy label',
+    pick: (e) => e.memorisation.predictedNoisy,
+    noisyOnly: true,
+  },
 ];
 
 /** Rows for a recharts LineChart: one per epoch, one column `s<i>` per run (null where it has none), and `<prefix><i>` for a second figure. */
-export function overlayRows(records: readonly RunRecord[], pick: (e: EpochMetrics) => number | null, more?: { prefix: string; pick: (e: EpochMetrics) => number | null }): Record<string, number | null>[] {
+export function overlayRows(
+  records: readonly RunRecord[],
+  pick: (e: EpochMetrics) => number | null,
+  more?: { prefix: string; pick: (e: EpochMetrics) => number | null },
+): Record<string, number | null>[] {
   const byEpoch = new Map<number, Record<string, number | null>>();
   const val = (v: number | null) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
   records.forEach((r, i) => {
@@ -218,14 +241,36 @@ export function runStateOfRecord(r: RunRecord, steps: StepLog[], attention: Atte
   const testCount = last ? last.test.confusion.reduce((n, row) => n + row.reduce((a, b) => a + b, 0), 0) : 0;
   const status = r.status === 'done' ? 'done' : r.status === 'error' ? 'error' : 'stopped';
   return {
-    id: 0, status, settings: settingsOfRun(config, data, r.request.attention.count), progress: null, steps, epochs: r.epochs, summary: r.summary,
-    error: r.error, errorKind: r.error ? 'other' : null, startedAt: Date.parse(r.createdAt) || null, runKey: r.key, paused: false, holding: false,
+    id: 0,
+    status,
+    settings: settingsOfRun(config, data, r.request.attention.count),
+    progress: null,
+    steps,
+    epochs: r.epochs,
+    summary: r.summary,
+    error: r.error,
+    errorKind: r.error ? 'other' : null,
+    startedAt: Date.parse(r.createdAt) || null,
+    runKey: r.key,
+    paused: false,
+    holding: false,
     checkpointEpoch: r.checkpointEpoch,
+    checkpointStep: r.checkpointStep ?? null,
+    checkpointPartial: r.checkpointPartial ?? false,
     started: {
-      config, data, flippedLabels: last?.memorisation.flipped ?? 0, trainCount: data.kind === 'demo' ? data.trainCount : 0,
-      testCount: data.kind === 'demo' ? data.testCount : testCount, runKey: r.key, resumedFrom: 0, history: { epochs: r.epochs, steps }, labelsHash: '',
+      config,
+      data,
+      flippedLabels: last?.memorisation.flipped ?? 0,
+      trainCount: data.kind === 'demo' ? data.trainCount : 0,
+      testCount: data.kind === 'demo' ? data.testCount : testCount,
+      runKey: r.key,
+      resumedFrom: 0,
+      history: { epochs: r.epochs, steps },
+      labelsHash: '',
     },
-    attention: attention ? { views: attention.views, frames: attention.frames.slice().sort((a, b) => a.epoch - b.epoch) } : { views: null, frames: [] },
+    attention: attention
+      ? { views: attention.views, frames: attention.frames.slice().sort((a, b) => a.epoch - b.epoch) }
+      : { views: null, frames: [] },
   };
 }
 

@@ -4,7 +4,16 @@
 // announcement re-reads that one record) and a poll every few seconds as a fallback.
 import { useMemo } from 'react';
 import { create } from 'zustand';
-import { deleteRun, getRun, listRuns, liveRunKeys, newRunKey, renameRun, storeImportedRuns, type RunRecord } from '../../storage/run-store.ts';
+import {
+  deleteRun,
+  getRun,
+  listRuns,
+  liveRunKeys,
+  newRunKey,
+  renameRun,
+  storeImportedRuns,
+  type RunRecord,
+} from '../../storage/run-store.ts';
 import { announceRun, listenRuns, type RunAnnouncement } from '../../storage/run-channel.ts';
 import { newRunsOnly, parseRunsFile, RunFileError } from './run-files.ts';
 import { runColor, runColors } from './compare-data.ts';
@@ -40,7 +49,13 @@ export const useCompare = create<CompareState>()((set) => ({
   hidden: [],
   message: null,
   setRecords: (records, live) => set({ records, live, status: 'ready', error: null }),
-  upsert: (record) => set((s) => ({ records: s.records.filter((r) => r.key !== record.key).concat([record]).sort(newestFirst) })),
+  upsert: (record) =>
+    set((s) => ({
+      records: s.records
+        .filter((r) => r.key !== record.key)
+        .concat([record])
+        .sort(newestFirst),
+    })),
   remove: (key) => set((s) => ({ records: s.records.filter((r) => r.key !== key), hidden: s.hidden.filter((k) => k !== key) })),
   setLive: (live) => set({ live }),
   failed: (message) => set({ status: 'error', error: message }),

@@ -11,7 +11,10 @@ export async function openStoredRun(r: RunRecord): Promise<boolean> {
     // Imported runs have no checkpoint: their epochs only (no steps, no attention maps).
     const [ckpt, attention] = r.checkpointEpoch === null ? [null, null] : await Promise.all([loadCheckpoint(r.key), loadAttention(r.key)]);
     const ok = useLab.getState().viewStoredRun(runStateOfRecord(r, ckpt?.steps ?? [], attention), r.name);
-    if (!ok) useCompare.getState().setMessage({ kind: 'error', text: 'This tab is training: its charts are in use. Open the run from another tab.' });
+    if (!ok)
+      useCompare
+        .getState()
+        .setMessage({ kind: 'error', text: 'This tab is training: its charts are in use. Open the run from another tab.' });
     return ok;
   } catch (e) {
     useCompare.getState().setMessage({ kind: 'error', text: `Could not open "${r.name}": ${e instanceof Error ? e.message : String(e)}` });

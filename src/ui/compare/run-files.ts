@@ -3,13 +3,13 @@
 // JSON, the lab's single-run export (src/ui/export/run-export.ts) and `eac train --out FILE`
 // (src/cli/train.ts). Imports become records with status 'done' and no checkpoint; a file that is
 // none of these is refused with a message that says what was expected. Pure (no DOM, no storage).
-import type { EpochMetrics, RunSummary } from '../../engine/trainer.ts';
+import type { EpochMetrics, RunSummary } from '../../engine/run-types.ts';
 import type { TrainConfig } from '../../engine/config.ts';
-import type { DataOptions } from '../../worker/protocol.ts';
+import type { DataOptions } from '../../engine/run-request.ts';
 import type { RunRecord } from '../../storage/run-store.ts';
 import { meanOfLast } from '../../engine/metrics.ts';
 import { epochCsvHeader, toCsv, RUN_JSON_FORMAT, type CsvValue } from '../export/run-export.ts';
-import { CLASS_NAMES } from '../../data/types.ts';
+import { CLASS_NAMES } from '../../engine/dataset.ts';
 import { hashString, methodOf, noiseRateOf } from './compare-data.ts';
 
 export const RUNS_JSON_FORMAT = 'eac-lab-runs';
@@ -31,7 +31,19 @@ export function runsJsonText(doc: RunsJson): string {
   return JSON.stringify(doc, null, 1) + '\n';
 }
 
-const RUN_COLUMNS = ['runKey', 'runName', 'status', 'method', 'arch', 'width', 'size', 'noiseRate', 'data', 'epochsPlanned', 'testAccLast5'] as const;
+const RUN_COLUMNS = [
+  'runKey',
+  'runName',
+  'status',
+  'method',
+  'arch',
+  'width',
+  'size',
+  'noiseRate',
+  'data',
+  'epochsPlanned',
+  'testAccLast5',
+] as const;
 
 /** One row per run and epoch: the run's identity and noise, then every per-epoch figure. */
 export function runsCsv(records: readonly RunRecord[]): string {
@@ -41,13 +53,38 @@ export function runsCsv(records: readonly RunRecord[]): string {
     const c = r.request.config;
     const d = r.request.data;
     const head: CsvValue[] = [
-      r.key, r.name, r.status, methodOf(r), c.arch, c.width, c.size, noiseRateOf(r), d.kind === 'demo' ? 'demo' : d.name, c.epochs,
-      meanOfLast(r.epochs.map((e) => e.testAcc), 5),
+      r.key,
+      r.name,
+      r.status,
+      methodOf(r),
+      c.arch,
+      c.width,
+      c.size,
+      noiseRateOf(r),
+      d.kind === 'demo' ? 'demo' : d.name,
+      c.epochs,
+      meanOfLast(
+        r.epochs.map((e) => e.testAcc),
+        5,
+      ),
     ];
     for (const e of r.epochs) {
       rows.push([
-        ...head, e.epoch, e.steps, e.loss, e.ce, e.consistency, e.trainAccNoisy, e.trainAccClean,
-        e.memorisation.flipped, e.memorisation.predictedNoisy, e.memorisation.predictedClean, e.testAcc, e.lr, e.seconds, e.imagesPerSecond,
+        ...head,
+        e.epoch,
+        e.steps,
+        e.loss,
+        e.ce,
+        e.consistency,
+        e.trainAccNoisy,
+        e.trainAccClean,
+        e.memorisation.flipped,
+        e.memorisation.predictedNoisy,
+        e.memorisation.predictedClean,
+        e.testAcc,
+        e.lr,
+        e.seconds,
+        e.imagesPerSecond,
         ...CLASS_NAMES.map((_, k) => e.test.perClassAccuracy[k] ?? null),
       ]);
     }
@@ -69,7 +106,20 @@ export class RunFileError extends Error {
 export function fingerprintOf(r: Pick<RunRecord, 'request' | 'epochs'>): string {
   const c = r.request.config;
   const d = r.request.data;
-  const text = JSON.stringify([c.arch, c.width, c.method, c.lam, c.epochs, c.batchSize, c.lr, c.size, c.seed, d.noiseRate, d.noiseSeed, r.epochs.map((e) => [e.epoch, e.testAcc, e.loss])]);
+  const text = JSON.stringify([
+    c.arch,
+    c.width,
+    c.method,
+    c.lam,
+    c.epochs,
+    c.batchSize,
+    c.lr,
+    c.size,
+    c.seed,
+    d.noiseRate,
+    d.noiseSeed,
+    r.epochs.map((e) => [e.epoch, e.testAcc, e.loss]),
+  ]);
   return `${hashString(text).toString(16)}${hashString(text.split('').reverse().join('')).toString(16)}`;
 }
 
@@ -82,36 +132,56 @@ function epochOf(v: unknown, i: number, where: string): EpochMetrics {
   const epoch = num(v.epoch);
   const testAcc = num(v.testAcc);
   if (epoch === null || epoch < 1) throw new RunFileError(`${where}: epoch ${i + 1} has no epoch number`);
-  if (testAcc === null || testAcc < 0 || testAcc > 1) throw new RunFileError(`${where}: epoch ${epoch} has no test accuracy between 0 and 1`);
+  if (testAcc === null || testAcc < 0 || testAcc > 1)
+    throw new RunFileError(`${where}: epoch ${epoch} has no test accuracy between 0 and 1`);
   const mem = isObj(v.memorisation) ? v.memorisation : {};
   const test = isObj(v.test) ? v.test : {};
   // Losses of a diverged epoch were written as null (JSON has no NaN): read them back as NaN.
   const f = (x: unknown) => num(x) ?? NaN;
   return {
-    epoch, steps: num(v.steps) ?? 0, loss: f(v.loss), ce: f(v.ce), consistency: f(v.consistency),
-    trainAccNoisy: f(v.trainAccNoisy), trainAccClean: f(v.trainAccClean),
+    epoch,
+    steps: num(v.steps) ?? 0,
+    loss: f(v.loss),
+    ce: f(v.ce),
+    consistency: f(v.consistency),
+    trainAccNoisy: f(v.trainAccNoisy),
+    trainAccClean: f(v.trainAccClean),
     memorisation: { flipped: num(mem.flipped) ?? 0, predictedNoisy: num(mem.predictedNoisy), predictedClean: num(mem.predictedClean) },
     testAcc,
     test: {
       accuracy: num(test.accuracy) ?? testAcc,
       perClassAccuracy: Array.isArray(test.perClassAccuracy) ? test.perClassAccuracy.map(num) : [],
-      confusion: Array.isArray(test.confusion) ? (test.confusion as unknown[]).map((row) => (Array.isArray(row) ? row.map((x) => num(x) ?? 0) : [])) : [],
+      confusion: Array.isArray(test.confusion)
+        ? (test.confusion as unknown[]).map((row) => (Array.isArray(row) ? row.map((x) => num(x) ?? 0) : []))
+        : [],
     },
-    lr: f(v.lr), seconds: num(v.seconds) ?? 0, imagesPerSecond: num(v.imagesPerSecond) ?? 0,
+    lr: f(v.lr),
+    seconds: num(v.seconds) ?? 0,
+    imagesPerSecond: num(v.imagesPerSecond) ?? 0,
   };
 }
 
 function configOf(v: unknown, where: string): TrainConfig {
   if (!isObj(v)) throw new RunFileError(`${where}: no training configuration ("config")`);
-  if (v.arch !== 'resnet18' && v.arch !== 'resnet50') throw new RunFileError(`${where}: config.arch must be resnet18 or resnet50, not ${JSON.stringify(v.arch)}`);
-  if (v.method !== 'eac' && v.method !== 'baseline') throw new RunFileError(`${where}: config.method must be eac or baseline, not ${JSON.stringify(v.method)}`);
+  if (v.arch !== 'resnet18' && v.arch !== 'resnet50')
+    throw new RunFileError(`${where}: config.arch must be resnet18 or resnet50, not ${JSON.stringify(v.arch)}`);
+  if (v.method !== 'eac' && v.method !== 'baseline')
+    throw new RunFileError(`${where}: config.method must be eac or baseline, not ${JSON.stringify(v.method)}`);
   const epochs = num(v.epochs);
   if (epochs === null || epochs < 1) throw new RunFileError(`${where}: config.epochs is missing`);
   const n = (k: string, d: number) => num(v[k]) ?? d;
   return {
     ...(v as object),
-    arch: v.arch, method: v.method, epochs, width: n('width', 64), lam: n('lam', 5), batchSize: n('batchSize', 32), lr: n('lr', 1e-4),
-    size: n('size', 224), seed: n('seed', 0), erasing: v.erasing === 'mirrored' ? 'mirrored' : 'independent',
+    arch: v.arch,
+    method: v.method,
+    epochs,
+    width: n('width', 64),
+    lam: n('lam', 5),
+    batchSize: n('batchSize', 32),
+    lr: n('lr', 1e-4),
+    size: n('size', 224),
+    seed: n('seed', 0),
+    erasing: v.erasing === 'mirrored' ? 'mirrored' : 'independent',
   } as TrainConfig;
 }
 
@@ -126,30 +196,75 @@ function summaryOf(v: unknown, epochs: EpochMetrics[]): RunSummary {
   const accs = epochs.map((e) => e.testAcc);
   const stopped = s.stoppedBy === 'max-steps' || s.stoppedBy === 'cancelled' ? s.stoppedBy : 'completed';
   return {
-    testAccLast5: meanOfLast(accs, 5), finalTestAcc: accs.length ? accs[accs.length - 1] : null, bestTestAcc: accs.length ? Math.max(...accs) : null,
-    epochs: epochs.length, steps: num(s.steps) ?? epochs.reduce((n, e) => n + e.steps, 0), seconds: num(s.seconds) ?? 0, stoppedBy: stopped,
+    testAccLast5: meanOfLast(accs, 5),
+    finalTestAcc: accs.length ? accs[accs.length - 1] : null,
+    bestTestAcc: accs.length ? Math.max(...accs) : null,
+    epochs: epochs.length,
+    steps: num(s.steps) ?? epochs.reduce((n, e) => n + e.steps, 0),
+    seconds: num(s.seconds) ?? 0,
+    stoppedBy: stopped,
   };
 }
 
-function record(base: { config: TrainConfig; data: DataOptions; epochs: EpochMetrics[]; summary: unknown; createdAt: string; labelNoise: number | null; status?: unknown; error?: unknown }, file: string, format: string, now: Date, key: string, name?: string): RunRecord {
+function record(
+  base: {
+    config: TrainConfig;
+    data: DataOptions;
+    epochs: EpochMetrics[];
+    summary: unknown;
+    createdAt: string;
+    labelNoise: number | null;
+    status?: unknown;
+    error?: unknown;
+  },
+  file: string,
+  format: string,
+  now: Date,
+  key: string,
+  name?: string,
+): RunRecord {
   const { config, data, epochs } = base;
   const request = { config, data, weights: null, attention: { count: 0, seed: config.seed } };
   const noise = base.labelNoise ?? data.noiseRate;
   const r: RunRecord = {
-    key, createdAt: base.createdAt, updatedAt: now.toISOString(), status: base.status === 'error' ? 'error' : base.status === 'stopped' ? 'stopped' : 'done',
+    key,
+    createdAt: base.createdAt,
+    updatedAt: now.toISOString(),
+    status: base.status === 'error' ? 'error' : base.status === 'stopped' ? 'stopped' : 'done',
     name: name ?? `${config.method === 'eac' ? 'EAC' : 'Baseline'} ${config.arch} · ${Math.round(noise * 100)}% noise · ${file}`,
-    request, epochs, checkpointEpoch: null, summary: summaryOf(base.summary, epochs), error: typeof base.error === 'string' ? base.error : null, labelNoise: base.labelNoise,
+    request,
+    epochs,
+    checkpointEpoch: null,
+    summary: summaryOf(base.summary, epochs),
+    error: typeof base.error === 'string' ? base.error : null,
+    labelNoise: base.labelNoise,
   };
   r.imported = { file, format, at: now.toISOString(), fingerprint: fingerprintOf(r) };
   return r;
 }
 
 function dataOfLab(v: unknown, where: string): DataOptions {
-  if (!isObj(v) || (v.kind !== 'demo' && v.kind !== 'cached')) throw new RunFileError(`${where}: no data description ("data" with kind demo or cached)`);
+  if (!isObj(v) || (v.kind !== 'demo' && v.kind !== 'cached'))
+    throw new RunFileError(`${where}: no data description ("data" with kind demo or cached)`);
   const rate = num(v.noiseRate) ?? 0;
   const seed = num(v.noiseSeed) ?? 0;
-  if (v.kind === 'demo') return { kind: 'demo', seed: num(v.seed) ?? 0, trainCount: num(v.trainCount) ?? 0, testCount: num(v.testCount) ?? 0, noiseRate: rate, noiseSeed: seed };
-  return { kind: 'cached', key: String(v.key ?? 'imported'), name: String(v.name ?? 'RAF-DB'), labelFile: typeof v.labelFile === 'string' ? v.labelFile : null, noiseRate: rate, noiseSeed: seed };
+  if (v.kind === 'demo')
+    return {
+      kind: 'demo',
+      seed: num(v.seed) ?? 0,
+      trainCount: num(v.trainCount) ?? 0,
+      testCount: num(v.testCount) ?? 0,
+      noiseRate: rate,
+      noiseSeed: seed,
+    };
+  return {
+    kind: 'cached',
+    key: String(v.key ?? 'imported'),
+    name: String(v.name ?? 'RAF-DB'),
+    labelFile: typeof v.labelFile === 'string' ? v.labelFile : null,
+    noiseRate: rate,
+    noiseSeed: seed,
+  };
 }
 
 /** `eac train --out`: { config, epochs, steps, summary, data: {kind: 'demo'|'raf-db', …}, noise, backend }. */
@@ -167,7 +282,14 @@ function fromCli(doc: Json, file: string, now: Date, key: string): RunRecord {
     const labels = typeof src.labels === 'string' ? src.labels : null;
     // A noisy label file's measured rate (eac train refuses a seeded rate on top of one).
     labelNoise = rate > 0 ? null : isObj(src.labelNoise) ? num(src.labelNoise.rate) : null;
-    data = { kind: 'cached', key: `imported:${String(src.root ?? src.dir ?? 'raf-db')}`, name: `RAF-DB (${String(src.root ?? src.dir ?? 'imported')})`, labelFile: labels, noiseRate: rate, noiseSeed: seed };
+    data = {
+      kind: 'cached',
+      key: `imported:${String(src.root ?? src.dir ?? 'raf-db')}`,
+      name: `RAF-DB (${String(src.root ?? src.dir ?? 'imported')})`,
+      labelFile: labels,
+      noiseRate: rate,
+      noiseSeed: seed,
+    };
   } else {
     data = { kind: 'demo', seed: 0, trainCount: num(src.train) ?? 0, testCount: num(src.test) ?? 0, noiseRate: rate, noiseSeed: seed };
   }
@@ -180,8 +302,15 @@ function fromLabRun(doc: Json, file: string, now: Date, key: string): RunRecord 
   const config = configOf(doc.config, where);
   const data = dataOfLab(doc.data, where);
   const epochs = epochsOf(doc.epochs, where);
-  const createdAt = typeof doc.startedAt === 'string' ? doc.startedAt : typeof doc.exportedAt === 'string' ? doc.exportedAt : now.toISOString();
-  return record({ config, data, epochs, summary: doc.summary, createdAt, labelNoise: null, status: doc.status, error: doc.error }, file, RUN_JSON_FORMAT, now, key);
+  const createdAt =
+    typeof doc.startedAt === 'string' ? doc.startedAt : typeof doc.exportedAt === 'string' ? doc.exportedAt : now.toISOString();
+  return record(
+    { config, data, epochs, summary: doc.summary, createdAt, labelNoise: null, status: doc.status, error: doc.error },
+    file,
+    RUN_JSON_FORMAT,
+    now,
+    key,
+  );
 }
 
 /** A record of the lab's all-runs export. */
@@ -193,7 +322,14 @@ function fromStored(v: unknown, i: number, file: string, now: Date, key: string)
   const epochs = epochsOf(v.epochs, where);
   const createdAt = typeof v.createdAt === 'string' ? v.createdAt : now.toISOString();
   const labelNoise = num(v.labelNoise);
-  const r = record({ config, data, epochs, summary: v.summary, createdAt, labelNoise, status: v.status, error: v.error }, file, RUNS_JSON_FORMAT, now, key, typeof v.name === 'string' && v.name.trim() ? v.name.trim() : undefined);
+  const r = record(
+    { config, data, epochs, summary: v.summary, createdAt, labelNoise, status: v.status, error: v.error },
+    file,
+    RUNS_JSON_FORMAT,
+    now,
+    key,
+    typeof v.name === 'string' && v.name.trim() ? v.name.trim() : undefined,
+  );
   // A run that was itself imported keeps its origin's fingerprint.
   if (isObj(v.imported) && typeof v.imported.fingerprint === 'string') r.imported!.fingerprint = v.imported.fingerprint;
   return r;
@@ -215,11 +351,16 @@ export function parseRunsFile(text: string, file: string, newKey: () => string, 
   try {
     doc = JSON.parse(text);
   } catch (e) {
-    throw new RunFileError(`${file} is not JSON (${e instanceof Error ? e.message : String(e)}): expected the lab's run export or the output of eac train --out`);
+    throw new RunFileError(
+      `${file} is not JSON (${e instanceof Error ? e.message : String(e)}): expected the lab's run export or the output of eac train --out`,
+    );
   }
   if (!isObj(doc)) throw new RunFileError(`${file}: expected a JSON object (the lab's run export or the output of eac train --out)`);
   if (doc.format === RUNS_JSON_FORMAT) {
-    if (num(doc.formatVersion) !== RUNS_JSON_FORMAT_VERSION) throw new RunFileError(`${file}: runs export version ${String(doc.formatVersion)}; this lab reads version ${RUNS_JSON_FORMAT_VERSION}`);
+    if (num(doc.formatVersion) !== RUNS_JSON_FORMAT_VERSION)
+      throw new RunFileError(
+        `${file}: runs export version ${String(doc.formatVersion)}; this lab reads version ${RUNS_JSON_FORMAT_VERSION}`,
+      );
     if (!Array.isArray(doc.runs)) throw new RunFileError(`${file}: no "runs" list`);
     const records: RunRecord[] = [];
     const skipped: string[] = [];
@@ -233,9 +374,12 @@ export function parseRunsFile(text: string, file: string, newKey: () => string, 
     return { records, skipped, format: RUNS_JSON_FORMAT };
   }
   if (doc.format === RUN_JSON_FORMAT) return { records: [fromLabRun(doc, file, now, newKey())], skipped: [], format: RUN_JSON_FORMAT };
-  if (isObj(doc.config) && Array.isArray(doc.epochs) && isObj(doc.summary)) return { records: [fromCli(doc, file, now, newKey())], skipped: [], format: 'eac-train' };
+  if (isObj(doc.config) && Array.isArray(doc.epochs) && isObj(doc.summary))
+    return { records: [fromCli(doc, file, now, newKey())], skipped: [], format: 'eac-train' };
   if (typeof doc.format === 'string') throw new RunFileError(`${file} is a "${doc.format}" file, not a run export`);
-  throw new RunFileError(`${file} is not a run export: expected the lab's JSON export ("format": "${RUN_JSON_FORMAT}" or "${RUNS_JSON_FORMAT}") or the output of eac train --out (config, epochs, summary)`);
+  throw new RunFileError(
+    `${file} is not a run export: expected the lab's JSON export ("format": "${RUN_JSON_FORMAT}" or "${RUNS_JSON_FORMAT}") or the output of eac train --out (config, epochs, summary)`,
+  );
 }
 
 /** Splits parsed runs into new ones and ones already stored (same fingerprint). */

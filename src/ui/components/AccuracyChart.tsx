@@ -43,11 +43,17 @@ const AccuracyPlot = memo(function AccuracyPlot({ epochs, flipped, planned }: Ep
       height={240}
       legend={legend}
       note="Train: predictions on view 1, before each update."
-
       placeholder={rows.length === 0 ? 'Train and test accuracy appear here after each epoch.' : null}
       data={{ points: rows.length }}
     >
-      <EpochPlot rows={rows} last={last} curves={noisy ? CURVES_NOISY : CURVES_CLEAN} yAxis={PERCENT_Y_AXIS} format={percentText} testId="accuracy-hover" />
+      <EpochPlot
+        rows={rows}
+        last={last}
+        curves={noisy ? CURVES_NOISY : CURVES_CLEAN}
+        yAxis={PERCENT_Y_AXIS}
+        format={percentText}
+        testId="accuracy-hover"
+      />
     </ChartFrame>
   );
 });

@@ -4,7 +4,7 @@
 // maps kept per epoch.
 import { memo, useEffect, useMemo, useRef, useState, type ChangeEvent } from 'react';
 import { useLabDeferred } from '../store.ts';
-import { CLASS_NAMES } from '../../data/types.ts';
+import { CLASS_NAMES } from '../../engine/dataset.ts';
 import type { AttentionMaps, AttentionSample, AttentionViews } from '../../engine/attention.ts';
 import type { Box } from '../../engine/augment.ts';
 import { classMap } from '../../engine/maps.ts';
@@ -18,10 +18,23 @@ const TILE = 96;
 const paints = new TurnQueue({ gapMs: 0, budgetMs: 6 });
 type MapClass = 'label' | 'pred';
 
-
 /** Draws an RGB image, optionally an erased box outline, and optionally a colour-mapped overlay. */
-function Tile({ rgb, size, box, overlay, mapSize, label, testId }: {
-  rgb: Uint8Array; size: number; box?: Box | null; overlay?: Uint8ClampedArray | null; mapSize?: [number, number]; label: string; testId?: string;
+function Tile({
+  rgb,
+  size,
+  box,
+  overlay,
+  mapSize,
+  label,
+  testId,
+}: {
+  rgb: Uint8Array;
+  size: number;
+  box?: Box | null;
+  overlay?: Uint8ClampedArray | null;
+  mapSize?: [number, number];
+  label: string;
+  testId?: string;
 }) {
   const ref = useRef<HTMLCanvasElement>(null);
   useEffect(() => {
@@ -62,7 +75,17 @@ function Tile({ rgb, size, box, overlay, mapSize, label, testId }: {
 }
 
 // Memo'd: a new epoch's frame repaints only the cards whose maps changed.
-const SampleCard = memo(function SampleCard({ sample, maps, views, mapClass }: { sample: AttentionSample; maps: AttentionMaps | null; views: AttentionViews; mapClass: MapClass }) {
+const SampleCard = memo(function SampleCard({
+  sample,
+  maps,
+  views,
+  mapClass,
+}: {
+  sample: AttentionSample;
+  maps: AttentionMaps | null;
+  views: AttentionViews;
+  mapClass: MapClass;
+}) {
   const { size, mapHeight, mapWidth, numClasses } = views;
   const flipped = sample.label !== sample.cleanLabel;
   const cls = maps ? (mapClass === 'label' ? sample.label : maps.pred) : sample.label;
@@ -90,7 +113,14 @@ const SampleCard = memo(function SampleCard({ sample, maps, views, mapClass }: {
       <div className="att-tiles">
         <Tile rgb={sample.view1} size={size} box={sample.box1} label="view 1 (erased box)" testId="attention-view1" />
         <Tile rgb={sample.view2} size={size} box={sample.box2} label="view 2 (flipped)" />
-        <Tile rgb={sample.view1} size={size} overlay={overlays?.a} mapSize={[mapHeight, mapWidth]} label="map of view 1" testId="attention-map1" />
+        <Tile
+          rgb={sample.view1}
+          size={size}
+          overlay={overlays?.a}
+          mapSize={[mapHeight, mapWidth]}
+          label="map of view 1"
+          testId="attention-map1"
+        />
         <Tile rgb={sample.view1} size={size} overlay={overlays?.b} mapSize={[mapHeight, mapWidth]} label="map of view 2, flipped back" />
       </div>
       <div className="att-foot">
@@ -100,7 +130,9 @@ const SampleCard = memo(function SampleCard({ sample, maps, views, mapClass }: {
               predicted <b className={predOk ? 'ok' : 'bad'}>{CLASS_NAMES[maps.pred]}</b> ({(maps.probs[maps.pred] * 100).toFixed(0)}%)
               {flipped && maps.pred === sample.label ? <span className="att-memo"> memorised the noisy label</span> : null}
             </span>
-            <span title="mean squared difference of the two maps over all cells and classes">consistency error {maps.consistency.toExponential(2)}</span>
+            <span title="mean squared difference of the two maps over all cells and classes">
+              consistency error {maps.consistency.toExponential(2)}
+            </span>
           </>
         ) : (
           <span className="muted">maps appear after the first measurement</span>
@@ -169,13 +201,16 @@ export function AttentionPanel() {
     return (
       <section className="panel attention" aria-label="Attention panel">
         <h2>Attention</h2>
-        <p className="muted">When a run starts, this panel shows, for a fixed set of training images (half with flipped labels), the two views EAC compares and their attention maps, after every epoch.</p>
+        <p className="muted">
+          When a run starts, this panel shows, for a fixed set of training images (half with flipped labels), the two views EAC compares and
+          their attention maps, after every epoch.
+        </p>
       </section>
     );
   }
   const epochs = frames.map((f) => f.epoch);
   // Follow the newest frame unless the user scrubbed back.
-  const epoch = chosen !== null && epochs.includes(chosen) ? chosen : epochs[epochs.length - 1] ?? null;
+  const epoch = chosen !== null && epochs.includes(chosen) ? chosen : (epochs[epochs.length - 1] ?? null);
   const frame = frames.find((f) => f.epoch === epoch) ?? null;
   const mean = frame ? frame.samples.reduce((s, m) => s + m.consistency, 0) / frame.samples.length : null;
   return (
@@ -184,7 +219,11 @@ export function AttentionPanel() {
         <h2>Attention</h2>
         <label>
           maps for{' '}
-          <select value={mapClass} onChange={(e: ChangeEvent<HTMLSelectElement>) => setMapClass(e.target.value as MapClass)} data-testid="attention-class">
+          <select
+            value={mapClass}
+            onChange={(e: ChangeEvent<HTMLSelectElement>) => setMapClass(e.target.value as MapClass)}
+            data-testid="attention-class"
+          >
             <option value="label">the training label’s class</option>
             <option value="pred">the predicted class</option>
           </select>
@@ -193,7 +232,11 @@ export function AttentionPanel() {
           <label className="att-scrub">
             {epoch === 0 ? 'before training' : `after epoch ${epoch}`}
             <input
-              type="range" min={0} max={epochs.length - 1} step={1} value={Math.max(0, epochs.indexOf(epoch ?? 0))}
+              type="range"
+              min={0}
+              max={epochs.length - 1}
+              step={1}
+              value={Math.max(0, epochs.indexOf(epoch ?? 0))}
               onChange={(e: ChangeEvent<HTMLInputElement>) => {
                 const i = Number(e.target.value);
                 setChosen(i === epochs.length - 1 ? null : epochs[i]);
@@ -204,14 +247,31 @@ export function AttentionPanel() {
           </label>
         ) : null}
         {mean !== null ? <span className="muted">mean consistency error {mean.toExponential(2)}</span> : null}
-        <button type="button" className="att-png" onClick={() => panelRef.current && void exportPng(panelRef.current, `EAC attention, ${epoch === 0 ? 'before training' : `after epoch ${epoch}`} (maps for ${mapClass === 'label' ? 'the training label' : 'the predicted class'})`)} data-testid="attention-png">
+        <button
+          type="button"
+          className="att-png"
+          onClick={() =>
+            panelRef.current &&
+            void exportPng(
+              panelRef.current,
+              `EAC attention, ${epoch === 0 ? 'before training' : `after epoch ${epoch}`} (maps for ${mapClass === 'label' ? 'the training label' : 'the predicted class'})`,
+            )
+          }
+          data-testid="attention-png"
+        >
           PNG
         </button>
       </div>
       <Legend />
       <div className="att-grid">
         {views.samples.map((s) => (
-          <SampleCard key={s.index} sample={s} views={views} mapClass={mapClass} maps={frame?.samples.find((m) => m.index === s.index) ?? null} />
+          <SampleCard
+            key={s.index}
+            sample={s}
+            views={views}
+            mapClass={mapClass}
+            maps={frame?.samples.find((m) => m.index === s.index) ?? null}
+          />
         ))}
       </div>
     </section>

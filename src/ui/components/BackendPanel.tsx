@@ -11,7 +11,11 @@ export function BackendPanel() {
     <section className="panel backend" aria-label="Backend">
       <h2>Backend</h2>
       <p className="backend-line">
-        <span className={`badge ${backend.name ?? 'pending'}${fallback ? ' fallback' : ''}`} data-testid="backend-name" data-backend={backend.name ?? ''}>
+        <span
+          className={`badge ${backend.name ?? 'pending'}${fallback ? ' fallback' : ''}`}
+          data-testid="backend-name"
+          data-backend={backend.name ?? ''}
+        >
           {label}
         </span>
         {backend.adapter && (

@@ -38,7 +38,12 @@ export interface ChartFrameProps {
 }
 
 function slug(s: string): string {
-  return s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'chart';
+  return (
+    s
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '') || 'chart'
+  );
 }
 
 export function ChartFrame(props: ChartFrameProps) {
@@ -65,12 +70,23 @@ export function ChartFrame(props: ChartFrameProps) {
   };
 
   return (
-    <section ref={sectionRef} className={`panel chart ${props.className ?? ''}`} aria-label={props.title} {...{ [CHART_ATTR]: props.title }}>
+    <section
+      ref={sectionRef}
+      className={`panel chart ${props.className ?? ''}`}
+      aria-label={props.title}
+      {...{ [CHART_ATTR]: props.title }}
+    >
       <div className="chart-head">
         <h2>{props.title}</h2>
         <div className="chart-tools">
           {props.controls}
-          <button type="button" className="chart-png" onClick={savePng} disabled={busy || !!props.placeholder} title="Save this chart as a PNG image">
+          <button
+            type="button"
+            className="chart-png"
+            onClick={savePng}
+            disabled={busy || !!props.placeholder}
+            title="Save this chart as a PNG image"
+          >
             PNG
           </button>
         </div>

@@ -5,7 +5,15 @@
 // and shows what reading it skipped and why.
 import { useEffect, useRef, useState, type DragEvent } from 'react';
 import type { CachedDatasetInfo, LabelFileInfo } from '../../storage/dataset-cache.ts';
-import { cancelIngest, hasDirectoryPicker, ingestDrop, ingestInputFiles, pickFolder, refreshDatasets, removeDataset } from '../data-client.ts';
+import {
+  cancelIngest,
+  hasDirectoryPicker,
+  ingestDrop,
+  ingestInputFiles,
+  pickFolder,
+  refreshDatasets,
+  removeDataset,
+} from '../data-client.ts';
 import { isIngesting, useData, type IngestState } from '../data-store.ts';
 import { duration, pct } from '../format.ts';
 import { DatasetReport } from './DatasetReport.tsx';
@@ -27,9 +35,9 @@ function progressLine(ing: IngestState): string {
     case 'listing':
       return ing.total ? `Listing files: ${n(ing.done)} / ${n(ing.total)}` : 'Looking for EmoLabel/ and Image/aligned/…';
     case 'decoding':
-      return `Decoding images: ${n(ing.done)} / ${n(ing.total)} · ${ing.rate.toFixed(0)} images/s · ETA ${duration(ing.etaSeconds)}`;
+      return `Decoding images: ${n(ing.done)} / ${n(ing.total)} · ${(ing.perSecond ?? 0).toFixed(0)} images/s · ETA ${duration(ing.etaSeconds)}`;
     case 'storing':
-      return `Storing in the browser's dataset cache: ${mb(ing.done)} / ${mb(ing.total)} · ${(ing.rate / 1e6).toFixed(0)} MB/s · ETA ${duration(ing.etaSeconds)}`;
+      return `Storing in the browser's dataset cache: ${mb(ing.done)} / ${mb(ing.total)} · ${((ing.perSecond ?? 0) / 1e6).toFixed(0)} MB/s · ETA ${duration(ing.etaSeconds)}`;
     default:
       return 'Starting…';
   }
@@ -60,7 +68,12 @@ function IngestOutcome({ ing }: { ing: IngestState }) {
       </p>
     );
   }
-  if (ing.status === 'cancelled') return <p className="muted small" data-testid="ingest-cancelled">Cancelled: nothing was stored.</p>;
+  if (ing.status === 'cancelled')
+    return (
+      <p className="muted small" data-testid="ingest-cancelled">
+        Cancelled: nothing was stored.
+      </p>
+    );
   if (ing.status !== 'done' || !ing.result) return null;
   const t = ing.result.timings;
   return (
@@ -84,7 +97,12 @@ function CachedItem({ info, selected }: { info: CachedDatasetInfo; selected: boo
   const select = useData((s) => s.select);
   const [deleting, setDeleting] = useState(false);
   return (
-    <li className={`cached${selected ? ' selected' : ''}`} data-testid="cached-dataset" data-key={info.key} data-selected={String(selected)}>
+    <li
+      className={`cached${selected ? ' selected' : ''}`}
+      data-testid="cached-dataset"
+      data-key={info.key}
+      data-selected={String(selected)}
+    >
       <div className="cached-text">
         <strong>{info.name}</strong>
         <span className="muted small">
@@ -92,7 +110,12 @@ function CachedItem({ info, selected }: { info: CachedDatasetInfo; selected: boo
         </span>
       </div>
       <div className="cached-actions">
-        <button type="button" data-testid="cached-select" disabled={selected} onClick={() => select({ kind: 'cached', key: info.key, name: info.name, labelFile: null })}>
+        <button
+          type="button"
+          data-testid="cached-select"
+          disabled={selected}
+          onClick={() => select({ kind: 'cached', key: info.key, name: info.name, labelFile: null })}
+        >
           {selected ? 'In use' : 'Use'}
         </button>
         <button
@@ -197,7 +220,7 @@ export function DataPanel() {
           }}
           onChange={(e) => {
             const files = e.currentTarget.files;
-            if (files && files.length) ingestInputFiles(Array.from(files));
+            if (files?.length) ingestInputFiles(Array.from(files));
             e.currentTarget.value = '';
           }}
         />
@@ -219,7 +242,9 @@ export function DataPanel() {
         </p>
       ) : datasets.length === 0 ? (
         <p className="muted small" data-testid="no-cached">
-          {datasetsStatus === 'loading' ? 'Looking…' : 'None yet: a folder you read is kept here, so a reload trains without reading it again.'}
+          {datasetsStatus === 'loading'
+            ? 'Looking…'
+            : 'None yet: a folder you read is kept here, so a reload trains without reading it again.'}
         </p>
       ) : (
         <ul className="cached-list" data-testid="cached-datasets">
@@ -233,7 +258,12 @@ export function DataPanel() {
         <div className="selected-dataset" data-testid="selected-dataset">
           <div className="field">
             <label htmlFor="label-file">Training labels</label>
-            <select id="label-file" data-testid="label-file" value={selected.labelFile ?? ''} onChange={(e) => setLabelFile(e.target.value === '' ? null : e.target.value)}>
+            <select
+              id="label-file"
+              data-testid="label-file"
+              value={selected.labelFile ?? ''}
+              onChange={(e) => setLabelFile(e.target.value === '' ? null : e.target.value)}
+            >
               {current.labelFiles.map((l, i) => (
                 <option key={l.file} value={i === 0 ? '' : l.file} disabled={!l.usable}>
                   {labelChoiceText(l, i === 0)}

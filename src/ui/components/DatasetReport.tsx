@@ -58,7 +58,9 @@ export function DatasetReport({ info }: { info: CachedDatasetInfo }) {
         </tbody>
       </table>
       <p className="skip-summary" data-testid="skip-summary">
-        {skipped === 0 && r.badLines.length === 0 ? 'Nothing skipped.' : `Skipped: ${skipped.toLocaleString('en-US')} images, ${r.badLines.length.toLocaleString('en-US')} label lines.`}
+        {skipped === 0 && r.badLines.length === 0
+          ? 'Nothing skipped.'
+          : `Skipped: ${skipped.toLocaleString('en-US')} images, ${r.badLines.length.toLocaleString('en-US')} label lines.`}
         {r.resizedImages.length > 0 && ` Resized to ${info.width}×${info.height}: ${r.resizedImages.length.toLocaleString('en-US')}.`}
       </p>
       <Group testId="skip-missing" title="No image for the name" count={r.missingImages.length}>
@@ -81,7 +83,9 @@ export function DatasetReport({ info }: { info: CachedDatasetInfo }) {
               {b.file ?? info.cleanLabelFile}:{b.line} <code>{b.text || '(empty)'}</code>: <span className="reason-text">{b.reason}</span>
             </li>
           ))}
-          {r.badLines.length > LIST_LIMIT && <li className="muted">… and {(r.badLines.length - LIST_LIMIT).toLocaleString('en-US')} more</li>}
+          {r.badLines.length > LIST_LIMIT && (
+            <li className="muted">… and {(r.badLines.length - LIST_LIMIT).toLocaleString('en-US')} more</li>
+          )}
         </ul>
       </Group>
       <Group testId="skip-resized" title={`Resized to ${info.width}×${info.height} (kept)`} count={r.resizedImages.length}>
@@ -89,7 +93,8 @@ export function DatasetReport({ info }: { info: CachedDatasetInfo }) {
       </Group>
       {r.unlabelledImages > 0 && (
         <p className="muted small" data-testid="unlabelled">
-          {r.unlabelledImages.toLocaleString('en-US')} image file{r.unlabelledImages === 1 ? '' : 's'} in Image/aligned/ no label names (ignored).
+          {r.unlabelledImages.toLocaleString('en-US')} image file{r.unlabelledImages === 1 ? '' : 's'} in Image/aligned/ no label names
+          (ignored).
         </p>
       )}
     </div>

@@ -27,7 +27,16 @@ interface EpochPlotProps {
   xLabel?: boolean;
 }
 
-export const EpochPlot = memo(function EpochPlot({ rows, last, curves, yAxis, format, testId, margin = MARGIN, xLabel = true }: EpochPlotProps) {
+export const EpochPlot = memo(function EpochPlot({
+  rows,
+  last,
+  curves,
+  yAxis,
+  format,
+  testId,
+  margin = MARGIN,
+  xLabel = true,
+}: EpochPlotProps) {
   // recharts' own data: the two ends of the epoch axis, which change only with the planned epochs.
   const frame = useMemo(() => [{ epoch: 1 }, { epoch: last }], [last]);
   const readoutSize = useMemo((): [number, number] => [240, 26 + 20 * curves.filter((c) => !c.noReadout).length], [curves]);

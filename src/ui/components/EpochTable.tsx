@@ -1,7 +1,7 @@
 // Per-epoch metrics of the current run.
 import { memo } from 'react';
 import { useLabDeferred } from '../store.ts';
-import type { EpochMetrics } from '../../engine/trainer.ts';
+import type { EpochMetrics } from '../../engine/run-types.ts';
 import { duration, num, pct, sci } from '../format.ts';
 
 export function EpochTable() {

@@ -3,7 +3,7 @@
 import { useState } from 'react';
 import { useLab } from '../store.ts';
 import { buildRunJson, epochsCsv, exportFileStem, runJsonText, stepsCsv } from '../export/run-export.ts';
-import { downloadBlob, downloadText } from '../export/download.ts';
+import { downloadBlob } from '../export/download.ts';
 import { chartSections, chartsToPng } from '../export/chart-png.ts';
 import { mergeVersions } from '../export/versions.ts';
 import { bytesText } from '../charts/units.ts';
@@ -39,10 +39,20 @@ export function ExportPanel() {
       <h2>Export</h2>
       <p className="muted export-lede">The run so far, as files on this computer (nothing is uploaded).</p>
       <div className="export-buttons">
-        <button type="button" data-testid="export-epochs-csv" disabled={busy || !hasEpochs} onClick={() => save('CSV', (stem) => ({ blob: csv(epochsCsv(useLab.getState().run.epochs)), name: `${stem}-epochs.csv` }))}>
+        <button
+          type="button"
+          data-testid="export-epochs-csv"
+          disabled={busy || !hasEpochs}
+          onClick={() => save('CSV', (stem) => ({ blob: csv(epochsCsv(useLab.getState().run.epochs)), name: `${stem}-epochs.csv` }))}
+        >
           Epoch metrics (CSV)
         </button>
-        <button type="button" data-testid="export-steps-csv" disabled={busy || !hasSteps} onClick={() => save('CSV', (stem) => ({ blob: csv(stepsCsv(useLab.getState().run.steps)), name: `${stem}-steps.csv` }))}>
+        <button
+          type="button"
+          data-testid="export-steps-csv"
+          disabled={busy || !hasSteps}
+          onClick={() => save('CSV', (stem) => ({ blob: csv(stepsCsv(useLab.getState().run.steps)), name: `${stem}-steps.csv` }))}
+        >
           Step losses (CSV)
         </button>
         <button
@@ -64,11 +74,20 @@ export function ExportPanel() {
         >
           Run (JSON)
         </button>
-        <button type="button" data-testid="export-charts-png" disabled={busy || !hasSteps} onClick={() => save('PNG', async (stem) => ({ blob: await chartsToPng(chartSections()), name: `${stem}-charts.png` }))}>
+        <button
+          type="button"
+          data-testid="export-charts-png"
+          disabled={busy || !hasSteps}
+          onClick={() => save('PNG', async (stem) => ({ blob: await chartsToPng(chartSections()), name: `${stem}-charts.png` }))}
+        >
           Charts (PNG)
         </button>
       </div>
-      <p className={outcome?.ok === false ? 'error' : 'muted export-outcome'} role={outcome?.ok === false ? 'alert' : 'status'} data-testid="export-outcome">
+      <p
+        className={outcome?.ok === false ? 'error' : 'muted export-outcome'}
+        role={outcome?.ok === false ? 'alert' : 'status'}
+        data-testid="export-outcome"
+      >
         {outcome?.text ?? '\u00a0'}
       </p>
     </section>

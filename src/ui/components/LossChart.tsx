@@ -75,7 +75,14 @@ function EpochMarkers({ boundaries }: { boundaries: EpochBoundary[] }) {
         if (px === undefined || !Number.isFinite(px) || px < area.x || px > area.x + area.width) return null;
         return (
           <g key={b.epoch} className="epoch-marker">
-            <line x1={px} x2={px} y1={area.y} y2={area.y + area.height} stroke={boundaries.length > 20 ? '#d1d5db' : '#9ca3af'} strokeDasharray="4 3" />
+            <line
+              x1={px}
+              x2={px}
+              y1={area.y}
+              y2={area.y + area.height}
+              stroke={boundaries.length > 20 ? '#d1d5db' : '#9ca3af'}
+              strokeDasharray="4 3"
+            />
             {(i + 1) % every === 0 && (
               <text x={px + 4} y={area.y + 11} fontSize={11} fill="#6b7280">
                 epoch {b.epoch}
@@ -98,7 +105,16 @@ function curvesOf(showCons: boolean): { raw: CurveSpec[]; smooth: CurveSpec[] } 
       ]
     : [['loss', 'loss', COLORS.loss, 2, 0]];
   return {
-    raw: parts.map(([key, name, color, , axis]) => ({ key, name, color, axis, width: 1, opacity: 0.28, className: 'raw-curve', noReadout: true })),
+    raw: parts.map(([key, name, color, , axis]) => ({
+      key,
+      name,
+      color,
+      axis,
+      width: 1,
+      opacity: 0.28,
+      className: 'raw-curve',
+      noReadout: true,
+    })),
     smooth: parts.map(([key, name, color, width, axis]) => ({ key: `${key}Smooth`, name, color, axis, width, className: 'smooth-curve' })),
   };
 }
@@ -140,7 +156,18 @@ const LossPlot = memo(function LossPlot({ series, xDomain, showCons, lamText, le
           allowDataOverflow
         />
         <YAxis yAxisId="left" tick={AXIS_TICK} width={48} domain={leftDomain} ticks={leftTicks} interval={0} allowDataOverflow />
-        {showCons && <YAxis yAxisId="right" orientation="right" tick={AXIS_TICK} width={52} domain={rightDomain} ticks={rightTicks} interval={0} allowDataOverflow />}
+        {showCons && (
+          <YAxis
+            yAxisId="right"
+            orientation="right"
+            tick={AXIS_TICK}
+            width={52}
+            domain={rightDomain}
+            ticks={rightTicks}
+            interval={0}
+            allowDataOverflow
+          />
+        )}
         <EpochMarkers boundaries={series.boundaries} />
         <Curves rows={series.rows} xKey="step" curves={curves.raw} yAxisIds={axes} className="loss-raw" />
         <Curves rows={series.rows} xKey="step" curves={curves.smooth} yAxisIds={axes} className="loss-smooth" />
@@ -166,7 +193,9 @@ export function LossChart() {
   builder.current ??= new LossSeriesBuilder();
   const latestSeries = useMemo(() => builder.current!.update(steps, { smoothing, lam: lam ?? 1 }), [steps, smoothing, lam]);
   // Drawn in its own turn among the charts, in a non-blocking render (see useStaggered).
-  const { series, planned } = useStaggered(useMemo(() => ({ series: latestSeries, planned: latestPlanned }), [latestSeries, latestPlanned]));
+  const { series, planned } = useStaggered(
+    useMemo(() => ({ series: latestSeries, planned: latestPlanned }), [latestSeries, latestPlanned]),
+  );
   const showCons = method !== 'baseline';
   // The same array while the ticks stay the same: recharts re-registers an axis whose props change.
   const leftKey = niceTicks(maxOf(series.rows, showCons ? ['loss', 'ce'] : ['loss'])).join(' ');
@@ -190,7 +219,15 @@ export function LossChart() {
   const controls = (
     <label className="smoothing" title="Exponential moving average of the raw values (TensorBoard's smoothing); 0 = off">
       smoothing
-      <input type="range" min={0} max={0.99} step={0.01} value={smoothing} onChange={(e) => setSmoothing(Number(e.target.value))} data-testid="loss-smoothing" />
+      <input
+        type="range"
+        min={0}
+        max={0.99}
+        step={0.01}
+        value={smoothing}
+        onChange={(e) => setSmoothing(Number(e.target.value))}
+        data-testid="loss-smoothing"
+      />
       <output>{smoothing.toFixed(2)}</output>
     </label>
   );
@@ -202,10 +239,19 @@ export function LossChart() {
       height={300}
       legend={legend}
       controls={controls}
-      note={series.total > series.rows.length ? `${series.total} steps, drawn as ${series.rows.length} points (every step's minimum and maximum kept)` : null}
+      note={
+        series.total > series.rows.length
+          ? `${series.total} steps, drawn as ${series.rows.length} points (every step's minimum and maximum kept)`
+          : null
+      }
       placeholder={series.total === 0 ? 'The losses of each training step appear here once a run starts.' : null}
       // points: steps received (the store); shown: steps in the chart as drawn (≤ 1 s behind); drawn: rows drawn.
-      data={{ points: latest.length, shown: series.total, drawn: series.rows.length, epochs: series.boundaries.length + (series.total > 0 ? 1 : 0) }}
+      data={{
+        points: latest.length,
+        shown: series.total,
+        drawn: series.rows.length,
+        epochs: series.boundaries.length + (series.total > 0 ? 1 : 0),
+      }}
     >
       <LossPlot series={series} xDomain={xDomain} showCons={showCons} lamText={lamText} leftTicks={leftTicks} rightTicks={rightTicks} />
     </ChartFrame>

@@ -3,7 +3,7 @@
 import { memo, useMemo } from 'react';
 import { useLab } from '../store.ts';
 import { useStaggered } from './useStaggered.ts';
-import type { EpochMetrics } from '../../engine/trainer.ts';
+import type { EpochMetrics } from '../../engine/run-types.ts';
 import { lrScheduleRows } from '../charts/epoch-series.ts';
 import { ChartFrame, type LegendItem } from './ChartFrame.tsx';
 import { AXIS_TICK } from './epoch-axis.tsx';

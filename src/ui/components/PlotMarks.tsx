@@ -8,7 +8,7 @@
 // and draw the marks themselves as plain SVG, which React renders in its non-blocking slices.
 import { useState, type MouseEvent as ReactMouseEvent, type ReactNode } from 'react';
 import { usePlotArea, useXAxisScale, useYAxisScale } from 'recharts';
-import { linePath, nearestRow, pointOf, valueOf, type Scale } from '../charts/plot-geometry.ts';
+import { linePath, nearestRow, pointOf, valueAt, type Scale } from '../charts/plot-geometry.ts';
 
 type AxisId = string | number;
 
@@ -54,7 +54,14 @@ function usePlotScales(yAxisIds: readonly AxisId[]) {
 }
 
 /** Each curve as a path; with `dots`, a dot at every point too (for short series, where a line of one point would not show). */
-export function Curves({ rows, xKey, curves, yAxisIds = DEFAULT_AXES, dots = false, className }: MarksProps & { dots?: boolean; className?: string }) {
+export function Curves({
+  rows,
+  xKey,
+  curves,
+  yAxisIds = DEFAULT_AXES,
+  dots = false,
+  className,
+}: MarksProps & { dots?: boolean; className?: string }) {
   const s = usePlotScales(yAxisIds);
   if (!s) return null;
   const { x, ys, area } = s;
@@ -78,9 +85,9 @@ export function Curves({ rows, xKey, curves, yAxisIds = DEFAULT_AXES, dots = fal
               strokeLinejoin="round"
             />
             {dots &&
-              rows.map((r, i) => {
+              rows.map((r) => {
                 const p = pointOf(r, xKey, c.key, x, y);
-                return p && <circle key={i} className="plot-dot" cx={p[0]} cy={p[1]} r={3} fill={c.color} />;
+                return p && <circle key={valueAt(r, xKey)} className="plot-dot" cx={p[0]} cy={p[1]} r={3} fill={c.color} />;
               })}
           </g>
         );
@@ -94,14 +101,22 @@ export function Curves({ rows, xKey, curves, yAxisIds = DEFAULT_AXES, dots = fal
  * and shows a guide line, a dot on each curve and `children(row)` in a box beside it. Only this layer
  * re-renders as the pointer moves.
  */
-export function HoverReadout({ rows, xKey, curves, yAxisIds = DEFAULT_AXES, size, testId, children }: MarksProps & { size: [number, number]; testId?: string; children: (row: object) => ReactNode }) {
+export function HoverReadout({
+  rows,
+  xKey,
+  curves,
+  yAxisIds = DEFAULT_AXES,
+  size,
+  testId,
+  children,
+}: MarksProps & { size: [number, number]; testId?: string; children: (row: object) => ReactNode }) {
   const s = usePlotScales(yAxisIds);
   const [px, setPx] = useState<number | null>(null);
   if (!s) return null;
   const { x, ys, area } = s;
   const i = px === null ? -1 : nearestRow(rows, xKey, px, x);
   const row = i >= 0 ? rows[i] : null;
-  const xv = row ? valueOf(row, xKey) : null;
+  const xv = row ? valueAt(row, xKey) : null;
   const rx = xv === null ? undefined : x(xv);
   const [w, h] = size;
   const onMove = (e: ReactMouseEvent<SVGRectElement>) => {
@@ -119,12 +134,27 @@ export function HoverReadout({ rows, xKey, curves, yAxisIds = DEFAULT_AXES, size
             return p && <circle key={c.key} cx={p[0]} cy={p[1]} r={3.5} fill={c.color} stroke="#fff" strokeWidth={1.5} />;
           })}
           {/* Beside the guide line, on the side with room. */}
-          <foreignObject x={rx + 12 + w > area.x + area.width ? Math.max(area.x, rx - 12 - w) : rx + 12} y={area.y + 4} width={w} height={h} pointerEvents="none">
+          <foreignObject
+            x={rx + 12 + w > area.x + area.width ? Math.max(area.x, rx - 12 - w) : rx + 12}
+            y={area.y + 4}
+            width={w}
+            height={h}
+            pointerEvents="none"
+          >
             {children(row)}
           </foreignObject>
         </>
       )}
-      <rect x={area.x} y={area.y} width={area.width} height={area.height} fill="transparent" onMouseMove={onMove} onMouseLeave={() => setPx(null)} data-testid={testId} />
+      <rect
+        x={area.x}
+        y={area.y}
+        width={area.width}
+        height={area.height}
+        fill="transparent"
+        onMouseMove={onMove}
+        onMouseLeave={() => setPx(null)}
+        data-testid={testId}
+      />
     </g>
   );
 }
@@ -133,11 +163,11 @@ export function HoverReadout({ rows, xKey, curves, yAxisIds = DEFAULT_AXES, size
 export function EpochReadout({ row, curves, format }: { row: object; curves: readonly CurveSpec[]; format: (v: number | null) => string }) {
   return (
     <div className="chart-tooltip plot-readout" data-testid="plot-readout">
-      <div>epoch {String(valueOf(row, 'epoch') ?? '–')}</div>
+      <div>epoch {String(valueAt(row, 'epoch') ?? '–')}</div>
       {curves.map((c) =>
         c.noReadout ? null : (
           <div key={c.key} style={{ color: c.color }}>
-            {c.name}: <strong>{format(valueOf(row, c.key))}</strong>
+            {c.name}: <strong>{format(valueAt(row, c.key))}</strong>
           </div>
         ),
       )}

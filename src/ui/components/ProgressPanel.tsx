@@ -27,7 +27,11 @@ const PHASE_TEXT: Partial<Record<string, string>> = { data: 'preparing data', tr
 function memoryOf(p: unknown): { bytes: number; tensors: number | null; gpuBytes: number | null } | null {
   const m = (p as { memory?: { bytes?: unknown; tensors?: unknown; gpuBytes?: unknown } } | null)?.memory;
   if (!m || typeof m.bytes !== 'number') return null;
-  return { bytes: m.bytes, tensors: typeof m.tensors === 'number' ? m.tensors : null, gpuBytes: typeof m.gpuBytes === 'number' ? m.gpuBytes : null };
+  return {
+    bytes: m.bytes,
+    tensors: typeof m.tensors === 'number' ? m.tensors : null,
+    gpuBytes: typeof m.gpuBytes === 'number' ? m.gpuBytes : null,
+  };
 }
 
 function memoryText(m: ReturnType<typeof memoryOf>): string {
@@ -87,8 +91,9 @@ export function ProgressPanel() {
       {st && (
         <p className="muted run-config" data-testid="run-config">
           {st.config.arch === 'resnet18' ? 'ResNet-18' : 'ResNet-50'} width {st.config.width} at {st.config.size} px ·{' '}
-          {st.config.method === 'eac' ? `EAC (λ = ${st.config.lam})` : 'baseline'} · batch {st.config.batchSize} · lr {sci(st.config.lr, 0)} ·{' '}
-          {st.trainCount} train / {st.testCount} test faces · {st.flippedLabels} training labels flipped ({pct(st.flippedLabels / Math.max(1, st.trainCount))})
+          {st.config.method === 'eac' ? `EAC (λ = ${st.config.lam})` : 'baseline'} · batch {st.config.batchSize} · lr {sci(st.config.lr, 0)}{' '}
+          · {st.trainCount} train / {st.testCount} test faces · {st.flippedLabels} training labels flipped (
+          {pct(st.flippedLabels / Math.max(1, st.trainCount))})
         </p>
       )}
       <dl className="stats" data-testid="progress-stats">
@@ -98,7 +103,12 @@ export function ProgressPanel() {
         <Stat label="ETA" value={eta} testId="progress-eta" />
         <Stat label="Phase" value={phase} testId="progress-phase" />
         <Stat label="Backend" value={backendName} testId="progress-backend" title={backend.reason ?? undefined} />
-        <Stat label={backend.name === 'webgl' ? 'Renderer' : 'GPU adapter'} value={backend.adapter ?? '–'} testId="progress-adapter" title={backend.adapter ?? undefined} />
+        <Stat
+          label={backend.name === 'webgl' ? 'Renderer' : 'GPU adapter'}
+          value={backend.adapter ?? '–'}
+          testId="progress-adapter"
+          title={backend.adapter ?? undefined}
+        />
         <Stat
           label="Memory in use"
           value={memoryText(memory)}
@@ -116,7 +126,8 @@ export function ProgressPanel() {
           {summary.stoppedBy === 'cancelled' ? 'Stopped' : 'Done'} after {summary.steps} steps in {duration(summary.seconds)}
           {summary.finalTestAcc !== null && (
             <>
-              {' '}· final test accuracy <strong>{pct(summary.finalTestAcc)}</strong> (best {pct(summary.bestTestAcc)})
+              {' '}
+              · final test accuracy <strong>{pct(summary.finalTestAcc)}</strong> (best {pct(summary.bestTestAcc)})
             </>
           )}
         </p>

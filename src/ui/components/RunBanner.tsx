@@ -2,13 +2,18 @@
 // to do: lower the batch size after out-of-memory, resume after a lost GPU device).
 import { useLab } from '../store.ts';
 import { resumeRun, setPaused } from '../runner.ts';
+import { resumeLabel } from '../checkpoint-text.ts';
 
 export function RunBanner() {
   const run = useLab((s) => s.run);
   const notice = useLab((s) => s.notice);
   return (
     <>
-      {notice ? <div className="banner banner-info" data-testid="run-notice">{notice}</div> : null}
+      {notice ? (
+        <div className="banner banner-info" data-testid="run-notice">
+          {notice}
+        </div>
+      ) : null}
       <RunState run={run} />
     </>
   );
@@ -19,10 +24,20 @@ function RunState({ run }: { run: ReturnType<typeof useLab.getState>['run'] }) {
     const canResume = run.runKey !== null && run.checkpointEpoch !== null && run.errorKind === 'device-lost';
     return (
       <div className="banner banner-error" role="alert" data-testid="run-banner-error">
-        <b>{run.errorKind === 'out-of-memory' ? 'Out of memory.' : run.errorKind === 'nan' ? 'The loss diverged.' : run.errorKind === 'device-lost' ? 'GPU device lost.' : 'The run failed.'}</b>{' '}
+        <b>
+          {run.errorKind === 'out-of-memory'
+            ? 'Out of memory.'
+            : run.errorKind === 'nan'
+              ? 'The loss diverged.'
+              : run.errorKind === 'device-lost'
+                ? 'GPU device lost.'
+                : 'The run failed.'}
+        </b>{' '}
         {run.error}
         {canResume ? (
-          <button type="button" className="primary" onClick={() => resumeRun(run.runKey!)}>Resume from epoch {run.checkpointEpoch}</button>
+          <button type="button" className="primary" onClick={() => resumeRun(run.runKey!)}>
+            {resumeLabel(run.checkpointEpoch!, run.checkpointStep, run.checkpointPartial)}
+          </button>
         ) : null}
       </div>
     );
@@ -30,13 +45,21 @@ function RunState({ run }: { run: ReturnType<typeof useLab.getState>['run'] }) {
   if (run.paused && run.status !== 'done' && run.status !== 'stopped') {
     return (
       <div className="banner" data-testid="run-paused" data-holding={run.holding ? 'true' : 'false'}>
-        {run.holding ? `Paused after step ${run.steps.length ? run.steps[run.steps.length - 1].step : 0}.` : 'Pausing after the current step…'}{' '}
-        <button type="button" onClick={() => setPaused(false)}>Continue</button>
+        {run.holding
+          ? `Paused after step ${run.steps.length ? run.steps[run.steps.length - 1].step : 0}.`
+          : 'Pausing after the current step…'}{' '}
+        <button type="button" onClick={() => setPaused(false)}>
+          Continue
+        </button>
       </div>
     );
   }
   if (run.started && run.started.resumedFrom > 0) {
-    return <div className="banner banner-info" data-testid="run-resumed">Resumed from the checkpoint of epoch {run.started.resumedFrom}: the run continues exactly as if uninterrupted.</div>;
+    return (
+      <div className="banner banner-info" data-testid="run-resumed">
+        Resumed from the checkpoint of epoch {run.started.resumedFrom}: the run continues exactly as if uninterrupted.
+      </div>
+    );
   }
   return null;
 }

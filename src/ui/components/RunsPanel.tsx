@@ -6,6 +6,7 @@ import { exportModel, refreshStoredRuns, resumableRuns, resumeRun } from '../run
 import { deleteRun, type RunRecord } from '../../storage/run-store.ts';
 import { meanOfLast } from '../../engine/metrics.ts';
 import { listenRuns } from '../../storage/run-channel.ts';
+import { resumeLabel } from '../checkpoint-text.ts';
 
 function statusOf(r: RunRecord, live: Set<string>, current: string | null): string {
   if (r.key === current) return 'this tab';
@@ -48,7 +49,10 @@ const RunList = memo(function RunList({ stored, current, busy }: { stored: LabSt
   const live = new Set(stored.live);
   const resumable = new Set(resumableRuns(stored.records, stored.live, busy ? current : null).map((r) => r.key));
   return stored.records.length === 0 ? (
-    <p className="muted">Every run is stored here with a checkpoint after each epoch, so a reload or a crash loses at most one epoch.</p>
+    <p className="muted">
+      Every run is stored here with a checkpoint after each epoch and every two minutes within one, so a reload or a crash loses at most two
+      minutes of training.
+    </p>
   ) : (
     <ul className="runs-list">
       {stored.records.map((r) => {
@@ -61,16 +65,30 @@ const RunList = memo(function RunList({ stored, current, busy }: { stored: LabSt
             </div>
             <div className="run-line muted">
               <span>{DATE.format(new Date(r.createdAt))}</span>
-              <span>epoch {r.epochs.length}/{r.request.config.epochs} · test (last 5) {pct(meanOfLast(r.epochs.map((e) => e.testAcc), 5))}</span>
+              <span>
+                epoch {r.epochs.length}/{r.request.config.epochs} · test (last 5){' '}
+                {pct(
+                  meanOfLast(
+                    r.epochs.map((e) => e.testAcc),
+                    5,
+                  ),
+                )}
+              </span>
             </div>
             <div className="run-actions">
               {resumable.has(r.key) ? (
                 <button type="button" className="primary" disabled={busy} onClick={() => resumeRun(r.key)} data-testid="resume-run">
-                  Resume from epoch {r.checkpointEpoch}
+                  {resumeLabel(r.checkpointEpoch!, r.checkpointStep, r.checkpointPartial)}
                 </button>
               ) : null}
               {r.checkpointEpoch !== null ? (
-                <button type="button" onClick={() => exportModel(r.key)} title="safetensors with the official EAC key names (features.*, fc.*)">Download model</button>
+                <button
+                  type="button"
+                  onClick={() => exportModel(r.key)}
+                  title="safetensors with the official EAC key names (features.*, fc.*)"
+                >
+                  Download model
+                </button>
               ) : null}
               <button
                 type="button"

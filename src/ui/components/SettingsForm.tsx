@@ -27,13 +27,25 @@ function Field({ spec, disabled }: { spec: FieldSpec; disabled: boolean }) {
       {rule.kind === 'choice' ? (
         <select id={id} data-testid={id} value={value} disabled={disabled} onChange={onChange} aria-describedby={`${id}-hint`}>
           {rule.options.map(([v, l]) => (
-            <option key={v} value={v}>{l}</option>
+            <option key={v} value={v}>
+              {l}
+            </option>
           ))}
         </select>
       ) : (
         <input
-          id={id} data-testid={id} type="number" inputMode="decimal" step={spec.step ?? '1'} min={rule.min} max={rule.max} value={value}
-          disabled={disabled} aria-invalid={!!error} aria-describedby={`${id}-hint`} onChange={onChange}
+          id={id}
+          data-testid={id}
+          type="number"
+          inputMode="decimal"
+          step={spec.step ?? '1'}
+          min={rule.min}
+          max={rule.max}
+          value={value}
+          disabled={disabled}
+          aria-invalid={!!error}
+          aria-describedby={`${id}-hint`}
+          onChange={onChange}
         />
       )}
       <small id={`${id}-hint`}>{error ?? spec.hint}</small>
@@ -48,7 +60,15 @@ function AttentionPick({ disabled }: { disabled: boolean }) {
   return (
     <div className={`field attention-pick${error ? ' field-error' : ''}`}>
       <label htmlFor="setting-attention-pick">Attention samples (optional)</label>
-      <input id="setting-attention-pick" data-testid="setting-attention-pick" type="text" placeholder="drawn by the seed, or e.g. 5, 12, 40" value={value} disabled={disabled} onChange={(e: ChangeEvent<HTMLInputElement>) => set(e.target.value)} />
+      <input
+        id="setting-attention-pick"
+        data-testid="setting-attention-pick"
+        type="text"
+        placeholder="drawn by the seed, or e.g. 5, 12, 40"
+        value={value}
+        disabled={disabled}
+        onChange={(e: ChangeEvent<HTMLInputElement>) => set(e.target.value)}
+      />
       <small>{error ?? 'training image numbers (train_00005 is 5) to follow in the attention panel'}</small>
     </div>
   );
@@ -70,16 +90,31 @@ export function SettingsForm() {
       <h2>3 · Run settings</h2>
       <div className="presets">
         <span className="muted">Presets:</span>
-        <button type="button" disabled={running} onClick={() => applyPreset('demo')} data-testid="preset-demo" title="a narrow ResNet-18 at 64 px: minutes, not hours">
+        <button
+          type="button"
+          disabled={running}
+          onClick={() => applyPreset('demo')}
+          data-testid="preset-demo"
+          title="a narrow ResNet-18 at 64 px: minutes, not hours"
+        >
           Quick demo
         </button>
         <button
-          type="button" disabled={running} onClick={() => applyPreset('noise')} data-testid="preset-noise"
+          type="button"
+          disabled={running}
+          onClick={() => applyPreset('noise')}
+          data-testid="preset-noise"
           title="the measured demo: at 20% noise EAC ends ~8 points above the baseline (ResNet-18 width 16, 48 px, 10 epochs); run it as EAC and as Baseline, then compare"
         >
           EAC vs baseline
         </button>
-        <button type="button" disabled={running} onClick={() => applyPreset('official')} data-testid="preset-official" title="the official code's recipe: ResNet-50, 224 px, 60 epochs, batch 32, λ 5">
+        <button
+          type="button"
+          disabled={running}
+          onClick={() => applyPreset('official')}
+          data-testid="preset-official"
+          title="the official code's recipe: ResNet-50, 224 px, 60 epochs, batch 32, λ 5"
+        >
           Official recipe
         </button>
       </div>

@@ -3,10 +3,17 @@
 import { useEffect, useState, type ChangeEvent, type DragEvent, type KeyboardEvent } from 'react';
 import type { Arch } from '../../engine/resnet.ts';
 import type { WeightsRecord } from '../../storage/weights-records.ts';
-import { STAGE_LABELS, type ImportStage } from '../../worker/weights-protocol.ts';
+import { STAGE_LABELS, type ImportStage } from '../../storage/import-stages.ts';
 import { isImporting, useWeights, type ImportState } from '../weights-store.ts';
 import {
-  cancelImport, deleteWeights, importWeights, refreshStorage, refreshWeights, renameWeights, requestPersistence, selectWeights,
+  cancelImport,
+  deleteWeights,
+  importWeights,
+  refreshStorage,
+  refreshWeights,
+  renameWeights,
+  requestPersistence,
+  selectWeights,
 } from '../weights-client.ts';
 import { duration } from '../format.ts';
 import '../weights.css';
@@ -35,30 +42,37 @@ function headText(r: WeightsRecord): string {
 
 function dateText(iso: string): string {
   const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+  return Number.isNaN(d.getTime())
+    ? iso
+    : d.toLocaleString(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
 }
 
 /** Where the bar stands: reading is most of an import's wall time. */
 const STAGE_SHARE: Record<ImportStage, [number, number]> = {
-  read: [0, 0.6], hash: [0.6, 0.7], lookup: [0.7, 0.72], parse: [0.72, 0.85], map: [0.85, 0.9], store: [0.9, 0.99],
+  read: [0, 0.6],
+  hash: [0.6, 0.7],
+  lookup: [0.7, 0.72],
+  parse: [0.72, 0.85],
+  map: [0.85, 0.9],
+  store: [0.9, 0.99],
 };
 
 function barFraction(imp: ImportState): number {
   if (imp.status === 'done') return 1;
   const [a, b] = STAGE_SHARE[imp.stage];
   if (imp.stage !== 'read') return a;
-  return a + (b - a) * (imp.size > 0 ? imp.loaded / imp.size : 0);
+  return a + (b - a) * (imp.size > 0 ? imp.done / imp.size : 0);
 }
 
 function progressText(imp: ImportState): string {
   if (imp.status === 'cancelling') return 'Cancelling…';
   const parts = [STAGE_LABELS[imp.stage]];
   if (imp.stage === 'read') {
-    parts.push(`${bytesText(imp.loaded)} / ${bytesText(imp.size)}`);
-    if (imp.bytesPerSecond) parts.push(`${(imp.bytesPerSecond / 1e6).toFixed(0)} MB/s`);
+    parts.push(`${bytesText(imp.done)} / ${bytesText(imp.size)}`);
+    if (imp.perSecond) parts.push(`${(imp.perSecond / 1e6).toFixed(0)} MB/s`);
     if (imp.etaSeconds !== null) parts.push(`ETA ${duration(imp.etaSeconds)}`);
-  } else if (imp.bytesPerSecond) {
-    parts.push(`read at ${(imp.bytesPerSecond / 1e6).toFixed(0)} MB/s`);
+  } else if (imp.perSecond) {
+    parts.push(`read at ${(imp.perSecond / 1e6).toFixed(0)} MB/s`);
   }
   return parts.join(' · ');
 }
@@ -68,8 +82,16 @@ function ImportOutcome({ imp }: { imp: ImportState }) {
     return (
       <div className="weights-progress" data-testid="weights-progress" data-status={imp.status} data-stage={imp.stage}>
         <div className="weights-progress-head">
-          <span className="weights-file-name" title={imp.fileName}>{imp.fileName}</span>
-          <button type="button" className="small" data-testid="weights-cancel" disabled={imp.status === 'cancelling'} onClick={() => cancelImport()}>
+          <span className="weights-file-name" title={imp.fileName}>
+            {imp.fileName}
+          </span>
+          <button
+            type="button"
+            className="small"
+            data-testid="weights-cancel"
+            disabled={imp.status === 'cancelling'}
+            onClick={() => cancelImport()}
+          >
             Cancel
           </button>
         </div>
@@ -81,10 +103,19 @@ function ImportOutcome({ imp }: { imp: ImportState }) {
     );
   }
   if (imp.status === 'cancelled') {
-    return <p className="weights-note muted" data-testid="weights-result" data-status="cancelled">Import of {imp.fileName} cancelled; nothing was stored.</p>;
+    return (
+      <p className="weights-note muted" data-testid="weights-result" data-status="cancelled">
+        Import of {imp.fileName} cancelled; nothing was stored.
+      </p>
+    );
   }
   if (imp.status === 'error' && imp.error) {
-    const title = imp.error.kind === 'refused' ? `${imp.fileName} was refused` : imp.error.kind === 'quota' ? 'Not enough storage' : `Import of ${imp.fileName} failed`;
+    const title =
+      imp.error.kind === 'refused'
+        ? `${imp.fileName} was refused`
+        : imp.error.kind === 'quota'
+          ? 'Not enough storage'
+          : `Import of ${imp.fileName} failed`;
     return (
       <div className="weights-message weights-refused" data-testid="weights-error" data-kind={imp.error.kind} role="alert">
         <strong>{title}</strong>
@@ -120,7 +151,13 @@ function ImportOutcome({ imp }: { imp: ImportState }) {
       {rep && (
         <p className="weights-report" data-testid="weights-report">
           {rep.missing.length} missing · {rep.unexpected.length} unexpected · {rep.mismatched.length} mis-shaped keys
-          {rep.unexpected.length > 0 && <span className="muted"> (unexpected: {rep.unexpected.slice(0, 4).join(', ')}{rep.unexpected.length > 4 ? ', …' : ''})</span>}
+          {rep.unexpected.length > 0 && (
+            <span className="muted">
+              {' '}
+              (unexpected: {rep.unexpected.slice(0, 4).join(', ')}
+              {rep.unexpected.length > 4 ? ', …' : ''})
+            </span>
+          )}
         </p>
       )}
       {rep?.notes.map((n) => (
@@ -152,6 +189,7 @@ function WeightsRow({ r, selected, busy }: { r: WeightsRecord; selected: boolean
               data-testid="weights-rename-input"
               value={draft}
               maxLength={200}
+              // biome-ignore lint/a11y/noAutofocus: the field appears because the user chose Rename
               autoFocus
               onChange={(e: ChangeEvent<HTMLInputElement>) => setDraft(e.target.value)}
               onKeyDown={onKey}
@@ -165,8 +203,17 @@ function WeightsRow({ r, selected, busy }: { r: WeightsRecord; selected: boolean
           </span>
         ) : (
           <label className="weights-pick">
-            <input type="radio" name="weights-choice" data-testid="weights-select" checked={selected} disabled={busy} onChange={() => selectWeights(r.key)} />
-            <span className="weights-name" data-testid="weights-name">{r.name}</span>
+            <input
+              type="radio"
+              name="weights-choice"
+              data-testid="weights-select"
+              checked={selected}
+              disabled={busy}
+              onChange={() => selectWeights(r.key)}
+            />
+            <span className="weights-name" data-testid="weights-name">
+              {r.name}
+            </span>
           </label>
         )}
       </div>
@@ -190,7 +237,14 @@ function WeightsRow({ r, selected, busy }: { r: WeightsRecord; selected: boolean
             >
               Rename
             </button>
-            <button type="button" className="small danger" data-testid="weights-delete" disabled={busy} onClick={() => void deleteWeights(r.key)} aria-label={`Delete ${r.name}`}>
+            <button
+              type="button"
+              className="small danger"
+              data-testid="weights-delete"
+              disabled={busy}
+              onClick={() => void deleteWeights(r.key)}
+              aria-label={`Delete ${r.name}`}
+            >
               Delete
             </button>
           </span>
@@ -202,14 +256,28 @@ function WeightsRow({ r, selected, busy }: { r: WeightsRecord; selected: boolean
 
 function StorageInfo() {
   const storage = useWeights((s) => s.storage);
-  if (!storage) return <p className="weights-storage muted" data-testid="weights-storage">Storage: checking…</p>;
+  if (!storage)
+    return (
+      <p className="weights-storage muted" data-testid="weights-storage">
+        Storage: checking…
+      </p>
+    );
   const { usage, quota, persisted } = storage;
-  const used = usage !== null && quota !== null ? `${bytesText(usage)} used of ${bytesText(quota)} available to this page` : 'the browser does not report its storage';
+  const used =
+    usage !== null && quota !== null
+      ? `${bytesText(usage)} used of ${bytesText(quota)} available to this page`
+      : 'the browser does not report its storage';
   return (
     <div className="weights-storage" data-testid="weights-storage" data-persisted={String(persisted)}>
       <span>
         Storage: {used} ·{' '}
-        {persisted === true ? <span className="ok">persistent</span> : persisted === false ? <span className="warn">not persistent</span> : 'persistence unknown'}
+        {persisted === true ? (
+          <span className="ok">persistent</span>
+        ) : persisted === false ? (
+          <span className="warn">not persistent</span>
+        ) : (
+          'persistence unknown'
+        )}
       </span>
       {persisted === false && (
         <button type="button" className="link" data-testid="weights-persist" onClick={() => void requestPersistence()}>
@@ -258,7 +326,14 @@ export function WeightsPanel() {
       <ul className="weights-list" data-testid="weights-list" data-status={listStatus}>
         <li className={`weights-row${selected ? '' : ' selected'}`}>
           <label className="weights-pick">
-            <input type="radio" name="weights-choice" data-testid="weights-random" checked={!selected} disabled={busy} onChange={() => selectWeights(null)} />
+            <input
+              type="radio"
+              name="weights-choice"
+              data-testid="weights-random"
+              checked={!selected}
+              disabled={busy}
+              onChange={() => selectWeights(null)}
+            />
             <span className="weights-name">Random initialisation</span>
           </label>
         </li>
@@ -266,13 +341,21 @@ export function WeightsPanel() {
           <WeightsRow key={r.key} r={r} selected={selected?.key === r.key} busy={busy} />
         ))}
       </ul>
-      {listStatus === 'ready' && records.length === 0 && <p className="weights-note muted" data-testid="weights-empty">No weights cached yet.</p>}
+      {listStatus === 'ready' && records.length === 0 && (
+        <p className="weights-note muted" data-testid="weights-empty">
+          No weights cached yet.
+        </p>
+      )}
       {!selected && (
         <p className="weights-warning" data-testid="weights-random-warning">
           Random init: accuracy will be far lower than with face-pretrained weights, e.g. ~71% vs ~88% at 10% noise.
         </p>
       )}
-      {cacheError && <p className="error" data-testid="weights-cache-error">{cacheError}</p>}
+      {cacheError && (
+        <p className="error" data-testid="weights-cache-error">
+          {cacheError}
+        </p>
+      )}
 
       <div
         className={`weights-drop${dragging ? ' dragging' : ''}${busy ? ' disabled' : ''}`}

@@ -7,7 +7,7 @@
 import { useMemo } from 'react';
 import { useLab, type LabState } from '../store.ts';
 import { useStaggered } from './useStaggered.ts';
-import type { EpochMetrics } from '../../engine/trainer.ts';
+import type { EpochMetrics } from '../../engine/run-types.ts';
 import { niceTicks } from '../charts/ticks.ts';
 
 interface TickProps {
@@ -103,7 +103,14 @@ export function dotsFor(points: number, color: string) {
 export const GRID_PROPS = { strokeDasharray: '3 3', stroke: '#e5e7eb' } as const;
 
 /** A 0–100% Y axis. */
-export const PERCENT_Y_AXIS = { domain: [0, 1], ticks: [0, 0.25, 0.5, 0.75, 1], tickFormatter: percentTick, tick: AXIS_TICK, width: 44, interval: 0 } as const;
+export const PERCENT_Y_AXIS = {
+  domain: [0, 1],
+  ticks: [0, 0.25, 0.5, 0.75, 1],
+  tickFormatter: percentTick,
+  tick: AXIS_TICK,
+  width: 44,
+  interval: 0,
+} as const;
 
 const epochLabel = (e: unknown) => `epoch ${e}`;
 

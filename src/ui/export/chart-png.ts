@@ -125,7 +125,9 @@ export async function chartsToPng(sections: readonly HTMLElement[], scale = 2): 
     }
     ctx.drawImage(images[i], s.svgBox.x, s.svgBox.y, s.svgBox.w, s.svgBox.h);
   });
-  return new Promise<Blob>((resolve, reject) => canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('the PNG could not be encoded'))), 'image/png'));
+  return new Promise<Blob>((resolve, reject) =>
+    canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('the PNG could not be encoded'))), 'image/png'),
+  );
 }
 
 /** Every exportable chart on the page, in page order. */

@@ -1,9 +1,9 @@
 // A run's metrics as files: one CSV row per epoch, one CSV row per step, and a JSON document with
 // everything needed to reproduce and compare the run (configuration, data, seeds, versions).
 // Pure (no DOM): ExportPanel hands the results to download.ts; the unit tests read them directly.
-import type { EpochMetrics, RunSummary, StepLog } from '../../engine/trainer.ts';
+import type { EpochMetrics, RunSummary, StepLog } from '../../engine/run-types.ts';
 import type { StartedMessage } from '../../worker/protocol.ts';
-import { CLASS_NAMES } from '../../data/types.ts';
+import { CLASS_NAMES } from '../../engine/dataset.ts';
 
 /** What the exports read of the store's run (RunState fits it). */
 export interface RunExportInput {
@@ -34,7 +34,8 @@ export type CsvValue = string | number | boolean | null | undefined;
 export function csvField(v: CsvValue): string {
   if (v === null || v === undefined) return '';
   // String(x) is the shortest text that reads back as the same double: no precision is lost.
-  const s = typeof v === 'number' ? (Number.isFinite(v) ? String(v) : Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity') : String(v);
+  const s =
+    typeof v === 'number' ? (Number.isFinite(v) ? String(v) : Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity') : String(v);
   return /[",\r\n]/.test(s) || s !== s.trim() ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
@@ -78,7 +79,10 @@ export const STEP_CSV_HEADER = ['step', 'epoch', 'loss', 'ce', 'consistency'] as
 
 /** One row per optimiser step; `consistency` is the unweighted term, as the engine logs it. */
 export function stepsCsv(steps: readonly StepLog[]): string {
-  return toCsv(STEP_CSV_HEADER, steps.map((s) => [s.step, s.epoch, s.loss, s.ce, s.consistency]));
+  return toCsv(
+    STEP_CSV_HEADER,
+    steps.map((s) => [s.step, s.epoch, s.loss, s.ce, s.consistency]),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -108,7 +112,10 @@ export interface RunJson {
   steps: { step: number[]; epoch: number[]; loss: number[]; ce: number[]; consistency: number[] };
 }
 
-export function buildRunJson(run: RunExportInput, env: { backend: BackendInfo; versions: Record<string, string>; exportedAt: Date }): RunJson {
+export function buildRunJson(
+  run: RunExportInput,
+  env: { backend: BackendInfo; versions: Record<string, string>; exportedAt: Date },
+): RunJson {
   const st = run.started;
   let dataset: Record<string, unknown> | null = null;
   if (st) {
@@ -155,7 +162,9 @@ export function runJsonText(doc: RunJson): string {
   const { epochs, steps, ...head } = doc;
   const headText = JSON.stringify(head, null, 1);
   const epochLines = epochs.map((e) => `  ${JSON.stringify(e)}`).join(',\n');
-  const stepLines = Object.entries(steps).map(([k, v]) => `  ${JSON.stringify(k)}: ${JSON.stringify(v)}`).join(',\n');
+  const stepLines = Object.entries(steps)
+    .map(([k, v]) => `  ${JSON.stringify(k)}: ${JSON.stringify(v)}`)
+    .join(',\n');
   return `${headText.slice(0, -2)},\n "epochs": [${epochs.length ? `\n${epochLines}\n ` : ''}],\n "steps": {\n${stepLines}\n }\n}\n`;
 }
 

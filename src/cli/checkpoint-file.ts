@@ -1,0 +1,273 @@
+// `eac train --checkpoint FILE`: a training checkpoint (src/engine/checkpoint.ts) on disk, with the
+// command's own settings (dataset, outputs, backend) so that `eac train --resume FILE` alone
+// continues the run. Layout: 8 magic bytes, the JSON header's length (u32 LE), the JSON header,
+// then the arrays' raw little-endian bytes at the offsets the header gives. Numbers in the header
+// round-trip exactly (JSON keeps every finite double; NaN, ±Infinity and -0 are spelled out).
+// Reading trusts nothing: regular files only, sizes capped, every offset and shape checked.
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { CHECKPOINT_VERSION, type EpochProgress, type TrainCheckpoint } from '../engine/checkpoint.ts';
+import { describeResNet, listParams } from '../engine/resnet-layout.ts';
+import { validateTrainConfig } from '../engine/config.ts';
+import type { Dataset } from '../engine/dataset.ts';
+
+const MAGIC = 'EACCKPT\n';
+/** Metrics of thousands of epochs and steps fit easily; a header beyond this is not a checkpoint. */
+const MAX_HEADER_BYTES = 256 * 2 ** 20;
+/** A ResNet-50 checkpoint (weights and both Adam moments) is about 0.3 GB; leave room for wider nets. */
+export const MAX_CHECKPOINT_BYTES = 2 * 2 ** 30 - 1;
+
+/** The `eac train` settings a resumed run reuses (paths absolute, so it resumes from any folder). */
+export interface CliRun {
+  data: {
+    demo: boolean;
+    dataDir: string | null;
+    labels: string | null;
+    noise: number | null;
+    demoTrain: number | null;
+    demoTest: number | null;
+  };
+  backend: string;
+  out: string | null;
+  save: string | null;
+  json: boolean;
+  logSteps: boolean;
+  every: { steps?: number; seconds?: number };
+  /** sha256 of the dataset the run trains on: a resumed run must see the same images and labels. */
+  datasetSha256: string;
+}
+
+interface ArrayRef {
+  name: string;
+  dtype: 'f32' | 'i32';
+  offset: number;
+  length: number;
+}
+
+export class CheckpointFileError extends Error {}
+
+/** sha256 over both splits' images and labels (what training and evaluation read). */
+export function datasetFingerprint(d: Dataset): string {
+  const h = createHash('sha256');
+  for (const s of [d.train, d.test]) {
+    h.update(`${s.labels.length} ${s.height} ${s.width};`);
+    for (const a of [s.images, s.labels, s.cleanLabels]) h.update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+  }
+  return h.digest('hex');
+}
+
+const replacer = (_k: string, v: unknown) =>
+  typeof v === 'number' && (!Number.isFinite(v) || Object.is(v, -0)) ? { $float: Object.is(v, -0) ? '-0' : String(v) } : v;
+const reviver = (_k: string, v: unknown) => {
+  if (v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 1 && Object.hasOwn(v, '$float')) {
+    const f = (v as { $float: unknown }).$float;
+    if (f === '-0') return -0;
+    if (f === 'NaN' || f === 'Infinity' || f === '-Infinity') return Number(f);
+  }
+  return v;
+};
+
+export function encodeCheckpoint(c: TrainCheckpoint, run: CliRun): Uint8Array {
+  const arrays: ArrayRef[] = [];
+  const chunks: Uint8Array[] = [];
+  let offset = 0;
+  const add = (name: string, a: Float32Array | Int32Array) => {
+    arrays.push({ name, dtype: a instanceof Float32Array ? 'f32' : 'i32', offset, length: a.length });
+    chunks.push(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+    offset += a.byteLength;
+  };
+  for (const [k, v] of c.values) add(`values/${k}`, v);
+  c.optimizer.m.forEach((a, i) => add(`adam.m/${i}`, a));
+  c.optimizer.v.forEach((a, i) => add(`adam.v/${i}`, a));
+  let partial: Omit<EpochProgress, 'order' | 'seenPreds'> | null = null;
+  if (c.partial) {
+    const { order, seenPreds, ...rest } = c.partial;
+    add('partial.order', order);
+    add('partial.seenPreds', seenPreds);
+    partial = rest;
+  }
+  const header = {
+    format: 'eac-train-checkpoint',
+    run,
+    checkpoint: {
+      version: c.version,
+      config: c.config,
+      epoch: c.epoch,
+      step: c.step,
+      rng: c.rng,
+      epochs: c.epochs,
+      steps: c.steps,
+      imagesSeen: c.imagesSeen,
+      seconds: c.seconds,
+      optimizer: { step: c.optimizer.step, lr: c.optimizer.lr, count: c.optimizer.m.length },
+      partial,
+    },
+    arrays,
+  };
+  const json = new TextEncoder().encode(JSON.stringify(header, replacer));
+  const out = new Uint8Array(12 + json.length + offset);
+  out.set(new TextEncoder().encode(MAGIC), 0);
+  new DataView(out.buffer).setUint32(8, json.length, true);
+  out.set(json, 12);
+  let at = 12 + json.length;
+  for (const ch of chunks) {
+    out.set(ch, at);
+    at += ch.length;
+  }
+  return out;
+}
+
+/** Reads a checkpoint file; any defect is a CheckpointFileError naming it. */
+export function readCheckpointFile(file: string): { checkpoint: TrainCheckpoint; run: CliRun } {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (e) {
+    throw new CheckpointFileError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new CheckpointFileError(`${file} is not a regular file`);
+    if (st.size > MAX_CHECKPOINT_BYTES)
+      throw new CheckpointFileError(`${file} has ${st.size} bytes, more than a checkpoint can (${MAX_CHECKPOINT_BYTES})`);
+    const bytes = new Uint8Array(st.size);
+    let got = 0;
+    while (got < st.size) {
+      const n = readSync(fd, bytes, got, st.size - got, got);
+      if (n === 0) break;
+      got += n;
+    }
+    return decodeCheckpoint(bytes.subarray(0, got));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export function decodeCheckpoint(bytes: Uint8Array): { checkpoint: TrainCheckpoint; run: CliRun } {
+  const bad = (why: string) => new CheckpointFileError(`not a valid eac checkpoint: ${why}`);
+  if (bytes.length < 12 || new TextDecoder().decode(bytes.subarray(0, 8)) !== MAGIC)
+    throw bad('it does not start with the checkpoint signature');
+  const hlen = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(8, true);
+  if (hlen > MAX_HEADER_BYTES || 12 + hlen > bytes.length)
+    throw bad(`its header claims ${hlen} bytes, the file has ${bytes.length - 12} after the signature`);
+  let header: { format?: unknown; run?: CliRun; checkpoint?: Record<string, unknown>; arrays?: unknown };
+  try {
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(12, 12 + hlen)), reviver);
+  } catch (e) {
+    throw bad(`its header is not JSON (${String((e as Error).message).slice(0, 200)})`);
+  }
+  if (!header || typeof header !== 'object' || header.format !== 'eac-train-checkpoint')
+    throw bad('its header is not an eac training checkpoint');
+  const h = header.checkpoint;
+  const run = header.run;
+  if (!h || typeof h !== 'object' || !run || typeof run !== 'object' || !Array.isArray(header.arrays))
+    throw bad('its header lacks the checkpoint or run settings');
+  const data = bytes.subarray(12 + hlen);
+  const arrays = new Map<string, Float32Array | Int32Array>();
+  for (const r of header.arrays as ArrayRef[]) {
+    if (
+      !r ||
+      typeof r.name !== 'string' ||
+      (r.dtype !== 'f32' && r.dtype !== 'i32') ||
+      !Number.isSafeInteger(r.offset) ||
+      !Number.isSafeInteger(r.length) ||
+      r.offset < 0 ||
+      r.length < 0
+    )
+      throw bad('an array entry of its header is malformed');
+    if (r.offset + 4 * r.length > data.length) throw bad(`array ${r.name.slice(0, 100)} runs past the end of the file (truncated?)`);
+    if (arrays.has(r.name)) throw bad(`array ${r.name.slice(0, 100)} appears twice`);
+    const copy = data.slice(r.offset, r.offset + 4 * r.length);
+    arrays.set(r.name, r.dtype === 'f32' ? new Float32Array(copy.buffer) : new Int32Array(copy.buffer));
+  }
+  const take = <T extends Float32Array | Int32Array>(name: string, kind: 'f32' | 'i32'): T => {
+    const a = arrays.get(name);
+    if (!a || (kind === 'f32') !== a instanceof Float32Array) throw bad(`it lacks the ${kind} array ${name}`);
+    return a as T;
+  };
+
+  const config = h.config as TrainCheckpoint['config'];
+  try {
+    validateTrainConfig(config);
+  } catch (e) {
+    throw bad((e as Error).message);
+  }
+  const spec = describeResNet({ arch: config.arch, width: config.width, numClasses: 7 });
+  const values = new Map<string, Float32Array>();
+  for (const p of listParams(spec)) {
+    const v = take<Float32Array>(`values/${p.name}`, 'f32');
+    const expected = p.shape.reduce((a, b) => a * b, 1);
+    if (v.length !== expected) throw bad(`${p.name} has ${v.length} values, the ${config.arch} width ${config.width} needs ${expected}`);
+    for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) throw bad(`${p.name} holds a non-finite value`);
+    values.set(p.name, v);
+  }
+  const opt = h.optimizer as { step: number; lr: number; count: number } | undefined;
+  // Adam keeps one m and one v per trainable parameter, in the model's parameter order.
+  const trainable = listParams(spec)
+    .filter((p) => p.trainable)
+    .map((p) => p.shape.reduce((a, b) => a * b, 1));
+  if (!opt || opt.count !== trainable.length)
+    throw bad(`its optimiser state has ${String(opt?.count).slice(0, 20)} moments, the model ${trainable.length} trainable parameters`);
+  const moment = (kind: 'm' | 'v', i: number) => {
+    const a = take<Float32Array>(`adam.${kind}/${i}`, 'f32');
+    if (a.length !== trainable[i]) throw bad(`Adam ${kind} ${i} has ${a.length} values, its parameter ${trainable[i]}`);
+    return a;
+  };
+  const m = trainable.map((_, i) => moment('m', i));
+  const v = trainable.map((_, i) => moment('v', i));
+  const int = (x: unknown, what: string) => {
+    if (!Number.isSafeInteger(x) || (x as number) < 0) throw bad(`${what} is not a non-negative integer`);
+    return x as number;
+  };
+  const num = (x: unknown, what: string) => {
+    if (typeof x !== 'number' || Number.isNaN(x)) throw bad(`${what} is not a number`);
+    return x;
+  };
+  const rng = h.rng as TrainCheckpoint['rng'];
+  if (
+    !rng ||
+    !Array.isArray(rng.words) ||
+    rng.words.length !== 4 ||
+    !rng.words.every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffffffff) ||
+    !(rng.spare === null || typeof rng.spare === 'number')
+  )
+    throw bad('its random generator state is malformed');
+  if (!Array.isArray(h.epochs) || !Array.isArray(h.steps)) throw bad('its metrics are malformed');
+  // The metrics so far go into the run's results as they are: each must at least be an epoch's.
+  h.epochs.forEach((e: Record<string, unknown> | null, i: number) => {
+    if (!e || e.epoch !== i + 1 || typeof e.testAcc !== 'number' || typeof e.loss !== 'number' || !Number.isSafeInteger(e.steps))
+      throw bad(`its metrics of epoch ${i + 1} are malformed`);
+  });
+  if (h.epochs.length !== h.epoch) throw bad(`it has metrics of ${h.epochs.length} epochs, but ${String(h.epoch).slice(0, 20)} completed`);
+  let partial: EpochProgress | null = null;
+  if (h.partial) {
+    const p = h.partial as Record<string, unknown>;
+    partial = {
+      order: take<Int32Array>('partial.order', 'i32'),
+      seenPreds: take<Int32Array>('partial.seenPreds', 'i32'),
+      position: int(p.position, 'the epoch position'),
+      loss: num(p.loss, 'the epoch loss'),
+      ce: num(p.ce, 'the epoch ce'),
+      consistency: num(p.consistency, 'the epoch consistency'),
+      seconds: num(p.seconds, 'the epoch time'),
+    };
+  }
+  if (h.version !== 1 && h.version !== CHECKPOINT_VERSION)
+    throw bad(`checkpoint version ${String(h.version).slice(0, 20)} (expected ${CHECKPOINT_VERSION})`);
+  if (typeof run.datasetSha256 !== 'string' || !run.data || typeof run.backend !== 'string') throw bad('its run settings are malformed');
+  const checkpoint: TrainCheckpoint = {
+    version: h.version,
+    config,
+    epoch: int(h.epoch, 'the epoch'),
+    step: int(h.step, 'the step'),
+    values,
+    optimizer: { step: int(opt.step, 'the optimiser step'), lr: num(opt.lr, 'the optimiser learning rate'), m, v },
+    rng,
+    epochs: h.epochs as TrainCheckpoint['epochs'],
+    steps: h.steps as TrainCheckpoint['steps'],
+    imagesSeen: int(h.imagesSeen, 'the images seen'),
+    seconds: num(h.seconds, 'the training time'),
+    partial,
+  };
+  return { checkpoint, run };
+}

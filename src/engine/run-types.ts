@@ -1,0 +1,92 @@
+// What a training run produces, step by step and epoch by epoch, and how it ends: plain data the
+// trainer emits, the workers post, the stores keep and the charts draw. A leaf module (types and
+// pure functions only) so that every layer can name these without loading the training loop.
+import type { TrainConfig } from './config.ts';
+import type { EvalReport } from './evaluate.ts';
+import { meanOfLast } from './metrics.ts';
+
+export interface StepLog {
+  step: number;
+  epoch: number;
+  loss: number;
+  ce: number;
+  consistency: number;
+}
+
+export interface EpochMetrics {
+  epoch: number;
+  steps: number;
+  loss: number;
+  ce: number;
+  consistency: number;
+  /** Training accuracy of view 1's predictions (before each update) against the training labels. */
+  trainAccNoisy: number;
+  /** … and against the clean labels. */
+  trainAccClean: number;
+  /** Of the label-flipped training samples: share predicted as the noisy label / the true label. */
+  memorisation: { flipped: number; predictedNoisy: number | null; predictedClean: number | null };
+  testAcc: number;
+  test: EvalReport;
+  lr: number;
+  seconds: number;
+  imagesPerSecond: number;
+}
+
+export interface RunSummary {
+  /** The paper's figure: mean test accuracy of the last 5 epochs. */
+  testAccLast5: number | null;
+  finalTestAcc: number | null;
+  bestTestAcc: number | null;
+  epochs: number;
+  steps: number;
+  seconds: number;
+  stoppedBy: 'completed' | 'max-steps' | 'cancelled';
+}
+
+export interface RunResult {
+  config: TrainConfig;
+  epochs: EpochMetrics[];
+  steps: StepLog[];
+  summary: RunSummary;
+  /** The steps of an epoch the run was cancelled in (not evaluated); null when none were lost. */
+  unfinishedEpoch: UnfinishedEpoch | null;
+}
+
+/** What a cancelled epoch measured before it stopped: its steps are in the model, so they are reported. */
+export interface UnfinishedEpoch {
+  epoch: number;
+  steps: number;
+  loss: number;
+  ce: number;
+  consistency: number;
+  trainAccNoisy: number;
+  trainAccClean: number;
+}
+
+export interface TrainProgress {
+  epoch: number;
+  epochs: number;
+  step: number; // optimiser steps so far (whole run)
+  stepInEpoch: number;
+  stepsPerEpoch: number;
+  totalSteps: number;
+  imagesPerSecond: number;
+  etaSeconds: number | null;
+  last: StepLog;
+}
+
+/**
+ * The one way a run's summary is computed, from the test accuracies of its evaluated epochs: by
+ * the trainer at the end of a run, and by the training worker for a run stopped mid-evaluation.
+ */
+export function summarizeRun(testAccs: readonly number[], steps: number, seconds: number, stoppedBy: RunSummary['stoppedBy']): RunSummary {
+  return {
+    testAccLast5: meanOfLast(testAccs, 5),
+    finalTestAcc: testAccs.length ? testAccs[testAccs.length - 1] : null,
+    bestTestAcc: testAccs.length ? Math.max(...testAccs) : null,
+    epochs: testAccs.length,
+    steps,
+    seconds,
+    stoppedBy,
+  };
+}

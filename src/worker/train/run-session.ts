@@ -1,0 +1,363 @@
+// One training run in the worker, from its start (or resume) message to its last message: load
+// its data and weights, store its record, train with the engine (steps, epochs, attention frames,
+// a checkpoint after every epoch), and end as done, stopped or failed, with the record saying so.
+// A GPU backend that cannot run the engine is replaced by the next backend and the run restarts.
+// Everything it talks to is passed in (RunSessionDeps), so it runs in Node tests.
+import { tf } from '../../engine/tf.ts';
+import { train } from '../../engine/trainer.ts';
+import { defaultTrainConfig, validateTrainConfig } from '../../engine/config.ts';
+import { TrainError } from '../../engine/errors.ts';
+import { AttentionProbe, chooseAttentionSamples } from '../../engine/attention.ts';
+import { progressAt, throttle } from '../../engine/progress.ts';
+import { summarizeRun, type EpochMetrics, type RunResult, type StepLog, type TrainProgress } from '../../engine/run-types.ts';
+import type { TrainCheckpoint } from '../../engine/checkpoint.ts';
+import type { Model } from '../../engine/resnet.ts';
+import type { ImagePipeline } from '../../engine/augment.ts';
+import type { RunRequest } from '../../engine/run-request.ts';
+import type { Dataset } from '../../engine/dataset.ts';
+import {
+  appendEpoch,
+  checkpointBytes,
+  getRun,
+  loadAttention,
+  loadCheckpoint,
+  runLockName,
+  saveCheckpoint,
+  saveRun,
+  type AttentionHistory,
+  type RunRecord,
+} from '../../storage/run-store.ts';
+import { announceRun } from '../../storage/run-channel.ts';
+import { STEP_MESSAGE_INTERVAL_MS, type BeginMessage, type FromWorker } from '../protocol.ts';
+import type { BackendChoice } from './backend-fallback.ts';
+import type { GpuFault } from './gpu-faults.ts';
+import { labelsHash, pretrainedModel, type RunDataLoader } from './run-data.ts';
+import { errorKind, errorText, failureMessage } from './run-errors.ts';
+
+/** How often a run also checkpoints within an epoch (and where it is stopped): a crash loses at most this much. */
+export const CHECKPOINT_EVERY = { seconds: 120 } as const;
+
+export interface RunSessionDeps {
+  post(m: FromWorker): void;
+  /** Within-epoch checkpoints (default CHECKPOINT_EVERY). */
+  checkpointEvery?: { steps?: number; seconds?: number };
+  backends: BackendChoice;
+  data: Pick<RunDataLoader, 'load'>;
+  /** Resolves once a pending GPU device loss (if any) has settled: a lost device also fails the step in flight. */
+  gpuSettled(): Promise<void>;
+  /** Web Locks, where the platform has them: the run's lock tells other tabs that it is alive. */
+  locks?: { request(name: string, opts: { ifAvailable: boolean }, cb: (lock: unknown) => Promise<void>): Promise<void> };
+}
+
+/** Where a run begins: the request, and for a resumed run its record, checkpoint and attention history. */
+interface Beginning {
+  request: RunRequest;
+  record: RunRecord | null;
+  ckpt: TrainCheckpoint | null;
+  history: AttentionHistory | null;
+}
+
+async function beginning(msg: BeginMessage): Promise<Beginning> {
+  if (msg.type === 'resume') {
+    const record = await getRun(msg.runKey);
+    if (!record) throw new TrainError('config', `cannot resume: no stored run ${msg.runKey}`);
+    const ckpt = await loadCheckpoint(msg.runKey);
+    if (!ckpt) throw new TrainError('config', 'cannot resume: the run has no checkpoint yet (it stopped before its first epoch ended)');
+    return { request: record.request, record, ckpt, history: await loadAttention(msg.runKey) };
+  }
+  const config = { ...defaultTrainConfig(msg.config.arch), ...msg.config };
+  validateTrainConfig(config);
+  const attention = msg.attention ?? { count: 8, seed: config.seed };
+  return { request: { config, data: msg.data, weights: msg.weights ?? null, attention }, record: null, ckpt: null, history: null };
+}
+
+function memoryNow(): { bytes: number; tensors: number; gpuBytes: number | null } {
+  const m = tf.memory() as ReturnType<typeof tf.memory> & { numBytesInGPU?: number };
+  return { bytes: m.numBytes, tensors: m.numTensors, gpuBytes: m.numBytesInGPU ?? null };
+}
+
+/** One run: its state while it trains, and the handlers the trainer calls. */
+export class RunSession {
+  readonly controller = new AbortController();
+  private paused = false;
+  /** Resolves the pause gate when the run is let go on. */
+  private release: (() => void) | null = null;
+  private gpuFault: GpuFault | null = null;
+  private record: RunRecord | null = null;
+  /** Step losses not yet posted. */
+  private pending: StepLog[] = [];
+  private readonly postNow = throttle(STEP_MESSAGE_INTERVAL_MS);
+  private testAccs: number[] = [];
+  private steps = 0;
+  private readonly started = performance.now();
+
+  constructor(
+    readonly runId: number,
+    private readonly msg: BeginMessage,
+    private readonly deps: RunSessionDeps,
+  ) {}
+
+  stop(): void {
+    this.controller.abort();
+    this.release?.();
+  }
+
+  /** Stops the run with a GPU fault (the first one counts). */
+  fault(f: GpuFault): void {
+    if (this.gpuFault) return;
+    this.gpuFault = f;
+    this.release?.();
+    this.controller.abort(f);
+  }
+
+  setPaused(paused: boolean): void {
+    if (this.paused === paused) return;
+    this.paused = paused;
+    if (!paused) {
+      this.release?.();
+      this.release = null;
+    }
+    this.deps.post({ type: 'paused', runId: this.runId, paused, holding: false });
+  }
+
+  /** Runs to the end, holding the run's Web Lock; never throws (a failure is posted). */
+  async run(): Promise<void> {
+    try {
+      const { locks } = this.deps;
+      if (!locks) return await this.runLocked();
+      await locks.request(runLockName(this.msg.runKey), { ifAvailable: true }, async (lock) => {
+        if (!lock) throw new TrainError('config', 'invalid configuration: this run is already training in another tab');
+        await this.runLocked();
+      });
+    } catch (e) {
+      this.flush();
+      this.deps.post({ type: 'error', runId: this.runId, message: errorText(e), kind: errorKind(e) });
+    }
+  }
+
+  private async runLocked(): Promise<void> {
+    try {
+      const result = await this.trainWithFallback();
+      this.flush();
+      const status = result.summary.stoppedBy === 'cancelled' ? 'stopped' : 'done';
+      this.record = { ...this.record!, status, summary: result.summary, epochs: result.epochs };
+      await saveRun(this.record);
+      announceRun({ type: 'run-done', key: this.msg.runKey, status });
+      this.deps.post({ type: 'done', runId: this.runId, summary: result.summary });
+    } catch (e) {
+      this.flush();
+      if (this.controller.signal.aborted && !this.gpuFault) await this.endStopped();
+      else await this.endFailed(this.gpuFault ?? e);
+    }
+  }
+
+  /** Stopped during evaluation or data loading: the trainer threw an AbortError. */
+  private async endStopped(): Promise<void> {
+    const summary = summarizeRun(this.testAccs, this.steps, (performance.now() - this.started) / 1000, 'cancelled');
+    if (this.record) await saveRun({ ...this.record, status: 'stopped', summary }).catch(() => undefined);
+    announceRun({ type: 'run-done', key: this.msg.runKey, status: 'stopped' });
+    this.deps.post({ type: 'done', runId: this.runId, summary });
+  }
+
+  private async endFailed(reason: unknown): Promise<void> {
+    const kind = errorKind(reason);
+    const lastGood = this.record?.checkpointEpoch ?? null;
+    const message = failureMessage(reason, kind, lastGood);
+    // A lost device leaves the run resumable: its record stays 'running' until resumed.
+    if (this.record && kind !== 'device-lost') await saveRun({ ...this.record, status: 'error', error: message }).catch(() => undefined);
+    announceRun({ type: 'run-done', key: this.msg.runKey, status: kind === 'device-lost' ? 'interrupted' : 'error' });
+    this.deps.post({ type: 'error', runId: this.runId, message, kind, checkpointEpoch: lastGood });
+  }
+
+  private async trainWithFallback(): Promise<RunResult> {
+    const { runId } = this;
+    const { signal } = this.controller;
+    let sel = await this.deps.backends.get();
+    if (!sel) throw new Error('no TensorFlow.js backend is available (see the backend panel)');
+    const begin = await beginning(this.msg);
+    const { request, ckpt } = begin;
+    const postData = throttle(STEP_MESSAGE_INTERVAL_MS);
+    const loadStart = performance.now();
+    const { dataset, flipped } = await this.deps.data.load(request.data, (done, total, detail) => {
+      if (postData(done === 0 || done === total))
+        this.deps.post({ type: 'progress', runId, phase: 'data', ...progressAt(done, total, detail, loadStart, performance.now()) });
+    });
+    signal.throwIfAborted();
+    const hash = await labelsHash(dataset.train.labels);
+    this.record = await this.storeStart(begin, dataset);
+    const attentionIdx = attentionSamples(request, dataset);
+    let history = begin.history;
+    for (;;) {
+      // (Re)starting: the page clears what an earlier attempt had shown and shows the history.
+      this.deps.post({
+        type: 'started',
+        runId,
+        config: request.config,
+        data: request.data,
+        flippedLabels: flipped,
+        trainCount: dataset.train.labels.length,
+        testCount: dataset.test.labels.length,
+        runKey: this.msg.runKey,
+        resumedFrom: ckpt?.epoch ?? 0,
+        history: { epochs: ckpt?.epochs ?? [], steps: ckpt?.steps ?? [] },
+        labelsHash: hash,
+      });
+      if (history) {
+        this.deps.post({ type: 'attention-views', runId, views: history.views });
+        for (const frame of history.frames) this.deps.post({ type: 'attention', runId, frame });
+      }
+      this.pending = [];
+      this.testAccs = ckpt?.epochs.map((e) => e.testAcc) ?? [];
+      this.steps = ckpt?.step ?? 0;
+      const attention = new AttentionPanelFeed(runId, dataset, attentionIdx, request.attention.seed, history, (m) => this.deps.post(m));
+      try {
+        return await train(dataset, request.config, {
+          model: ckpt ? undefined : await pretrainedModel(request),
+          resume: ckpt ?? undefined,
+          logSteps: true,
+          signal,
+          gate: () => this.gate(),
+          inspect: (m, pipeline, epoch) => attention.measure(m, pipeline, epoch),
+          onCheckpoint: (c) => this.onCheckpoint(c, attention.history),
+          checkpointEvery: this.deps.checkpointEvery ?? CHECKPOINT_EVERY,
+          onStep: (p) => this.onStep(p),
+          onEpoch: (metrics) => this.onEpoch(metrics),
+        });
+      } catch (e) {
+        await this.deps.gpuSettled();
+        if (this.gpuFault || signal.aborted || ckpt || !this.deps.backends.isBackendFailure(sel, e)) throw e;
+        console.warn(`[eac] the ${sel.name} backend failed while training; falling back`, e);
+        sel = await this.deps.backends.fallBack(sel, e);
+        if (!sel) throw e;
+      } finally {
+        history = attention.history;
+        attention.dispose();
+      }
+    }
+  }
+
+  /** The run's record as it starts: a resumed run's record marked running again, or a new one. */
+  private async storeStart(begin: Beginning, dataset: Dataset): Promise<RunRecord> {
+    const { config } = begin.request;
+    const now = new Date().toISOString();
+    const record: RunRecord = begin.record
+      ? { ...begin.record, status: 'running', error: null }
+      : {
+          key: this.msg.runKey,
+          name: `${config.method === 'eac' ? 'EAC' : 'Baseline'} ${config.arch} · ${dataset.name}`,
+          createdAt: now,
+          updatedAt: now,
+          status: 'running',
+          request: begin.request,
+          epochs: [],
+          checkpointEpoch: null,
+          summary: null,
+          error: null,
+        };
+    await saveRun(record);
+    announceRun({ type: 'run-started', key: this.msg.runKey });
+    return record;
+  }
+
+  /** The trainer's gate: holds the loop between two steps while the run is paused. */
+  private gate(): Promise<void> {
+    if (!this.paused) return Promise.resolve();
+    this.flush();
+    this.deps.post({ type: 'paused', runId: this.runId, paused: true, holding: true });
+    return new Promise<void>((resolve) => {
+      this.release = resolve;
+    });
+  }
+
+  private flush(): void {
+    if (this.pending.length === 0) return;
+    this.deps.post({ type: 'step', runId: this.runId, points: this.pending });
+    this.pending = [];
+  }
+
+  private onStep(p: TrainProgress): void {
+    this.steps = p.step;
+    this.pending.push(p.last);
+    const endOfEpoch = p.stepInEpoch === p.stepsPerEpoch || p.step === p.totalSteps;
+    if (!this.postNow(endOfEpoch)) return;
+    this.flush();
+    this.deps.post({
+      type: 'progress',
+      runId: this.runId,
+      phase: endOfEpoch ? 'evaluate' : 'train',
+      epoch: p.epoch,
+      epochs: p.epochs,
+      step: p.step,
+      stepInEpoch: p.stepInEpoch,
+      stepsPerEpoch: p.stepsPerEpoch,
+      totalSteps: p.totalSteps,
+      imagesPerSecond: p.imagesPerSecond,
+      etaSeconds: p.etaSeconds,
+      memory: memoryNow(),
+      paused: this.paused,
+    });
+  }
+
+  private onEpoch(metrics: EpochMetrics): void {
+    this.testAccs.push(metrics.testAcc);
+    this.flush();
+    this.deps.post({ type: 'epoch', runId: this.runId, metrics });
+    // Other tabs' comparisons see the epoch now, before its checkpoint is written.
+    const key = this.msg.runKey;
+    void appendEpoch(key, metrics).then(
+      () => announceRun({ type: 'run-epoch', key, epoch: metrics.epoch }),
+      () => undefined,
+    );
+  }
+
+  private async onCheckpoint(c: TrainCheckpoint, history: AttentionHistory | null): Promise<void> {
+    this.record = await saveCheckpoint(this.record!, c, history);
+    this.deps.post({
+      type: 'checkpoint',
+      runId: this.runId,
+      epoch: c.epoch,
+      step: c.step,
+      partial: !!c.partial,
+      bytes: checkpointBytes(c),
+    });
+    announceRun({ type: 'run-epoch', key: this.msg.runKey, epoch: c.epoch });
+  }
+}
+
+/** The attention panel's samples: the picked ones still inside the training split, or drawn by the seed. */
+function attentionSamples(request: RunRequest, dataset: Dataset): number[] {
+  const picked = request.attention.indices?.filter((i) => i >= 0 && i < dataset.train.labels.length) ?? [];
+  return picked.length ? picked : chooseAttentionSamples(dataset.train, request.attention.count, request.attention.seed);
+}
+
+/** Measures the attention panel's maps after each epoch and posts them, keeping the run's history. */
+class AttentionPanelFeed {
+  private probe: AttentionProbe | null = null;
+
+  constructor(
+    private readonly runId: number,
+    private readonly dataset: Dataset,
+    private readonly indices: number[],
+    private readonly seed: number,
+    public history: AttentionHistory | null,
+    private readonly post: (m: FromWorker) => void,
+  ) {}
+
+  async measure(model: Model, pipeline: ImagePipeline, epoch: number): Promise<void> {
+    if (!this.probe) {
+      this.probe = await AttentionProbe.create(model, pipeline, this.dataset.train, this.indices, this.seed);
+      if (!this.history) {
+        this.history = { views: this.probe.views, frames: [] };
+        this.post({ type: 'attention-views', runId: this.runId, views: this.probe.views });
+      }
+    }
+    const frame = await this.probe.measure(model, epoch);
+    this.history!.frames = this.history!.frames.filter((f) => f.epoch !== epoch).concat([frame]);
+    this.post({ type: 'attention', runId: this.runId, frame });
+  }
+
+  dispose(): void {
+    this.probe?.dispose();
+    this.probe = null;
+  }
+}

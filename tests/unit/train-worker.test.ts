@@ -1,0 +1,193 @@
+// The training worker's parts, in Node (fake-indexeddb for the run store): a run session from
+// start to done with its messages and stored record, a stop at an epoch's checkpoint and a resume
+// that continues exactly, the backend fallback, and errors sorted by class rather than by wording.
+import 'fake-indexeddb/auto';
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { setupBackend, type BackendName as NodeBackend } from '../../src/cli/node-backends.ts';
+import { TrainError } from '../../src/engine/errors.ts';
+import { generateDemoDataset } from '../../src/data/demo.ts';
+import { noiseReport, symmetricNoise } from '../../src/data/noise.ts';
+import { DatasetCacheError } from '../../src/storage/datasets/errors.ts';
+import { getRun, loadCheckpoint } from '../../src/storage/run-store.ts';
+import type { FromWorker, StartMessage } from '../../src/worker/protocol.ts';
+import type { BackendSelection } from '../../src/worker/backend.ts';
+import { BackendChoice } from '../../src/worker/train/backend-fallback.ts';
+import { GpuFault } from '../../src/worker/train/gpu-faults.ts';
+import { RunDataLoader } from '../../src/worker/train/run-data.ts';
+import { errorKind, failureMessage } from '../../src/worker/train/run-errors.ts';
+import { RunSession, type RunSessionDeps } from '../../src/worker/train/run-session.ts';
+
+const backend = (process.env.EAC_TEST_BACKEND ?? 'cpu') as NodeBackend;
+before(async () => {
+  await setupBackend(backend);
+});
+const logicOnly = { skip: backend === 'webgpu' ? 'backend-independent run logic (runs on cpu and wasm)' : false };
+
+const selection = (name: BackendSelection['name']): BackendSelection => ({
+  name,
+  adapter: null,
+  reason: `${name} runs`,
+  attempts: [{ name, ok: true, detail: 'running' }],
+});
+
+function deps(messages: FromWorker[], over: Partial<RunSessionDeps> = {}): RunSessionDeps {
+  return {
+    post: (m) => messages.push(m),
+    backends: new BackendChoice({
+      select: async (order) => selection(order[0] === 'webgpu' ? 'cpu' : order[0]),
+      announce: () => undefined,
+      none: () => undefined,
+    }),
+    data: new RunDataLoader(),
+    gpuSettled: async () => undefined,
+    ...over,
+  };
+}
+
+let runCount = 0;
+function start(epochs: number): StartMessage {
+  runCount++;
+  return {
+    type: 'start',
+    runId: runCount,
+    runKey: `test-run-${runCount}`,
+    config: { arch: 'resnet18', width: 2, size: 32, batchSize: 8, epochs, evalBatchSize: 10, seed: 3 },
+    data: { kind: 'demo', seed: 0, trainCount: 16, testCount: 6, noiseRate: 0.25, noiseSeed: 2 },
+    attention: { count: 2, seed: 0 },
+  };
+}
+
+const ofType = <T extends FromWorker['type']>(ms: FromWorker[], type: T) =>
+  ms.filter((m): m is Extract<FromWorker, { type: T }> => m.type === type);
+
+test(
+  'a run posts started, steps, epochs and done; stopped at a checkpoint within an epoch, it resumes there and ends as the uninterrupted run',
+  logicOnly,
+  async () => {
+    const whole: FromWorker[] = [];
+    const ref = start(2);
+    await new RunSession(ref.runId, ref, deps(whole)).run();
+    const types = whole.map((m) => m.type);
+    assert.equal(types[0], 'progress'); // the data phase
+    assert.ok(types.indexOf('started') < types.indexOf('step'), types.join(','));
+    assert.deepEqual(
+      ofType(whole, 'epoch').map((m) => m.metrics.epoch),
+      [1, 2],
+    );
+    assert.deepEqual(
+      ofType(whole, 'checkpoint').map((m) => m.epoch),
+      [1, 2],
+    );
+    assert.equal(ofType(whole, 'attention').length, 3, 'epoch 0, 1 and 2');
+    assert.equal(ofType(whole, 'step').flatMap((m) => m.points).length, 4, '2 epochs of 2 steps');
+    const clean = generateDemoDataset({ seed: 0, trainCount: 16, testCount: 0 }).train.cleanLabels;
+    const expectFlipped = noiseReport(clean, symmetricNoise(clean, 0.25, 2), 0.25, 2).changed;
+    assert.ok(expectFlipped > 0);
+    assert.equal(ofType(whole, 'started')[0].flippedLabels, expectFlipped);
+    const done = ofType(whole, 'done');
+    assert.equal(done.length, 1);
+    assert.equal(done[0].summary.stoppedBy, 'completed');
+    const record = await getRun(ref.runKey);
+    assert.equal(record?.status, 'done');
+    assert.equal(record?.checkpointEpoch, 2);
+    assert.deepEqual(record?.summary, done[0].summary);
+
+    // Checkpoints after every step: stopped at the first (within epoch 1), it resumes from step 1.
+    const first: FromWorker[] = [];
+    const msg = { ...start(2), config: ref.config };
+    let session: RunSession | null = null;
+    const stopAtCheckpoint = (m: FromWorker) => {
+      first.push(m);
+      if (m.type === 'checkpoint') session!.stop();
+    };
+    session = new RunSession(msg.runId, msg, deps(first, { post: stopAtCheckpoint, checkpointEvery: { steps: 1 } }));
+    await session.run();
+    assert.deepEqual(
+      ofType(first, 'checkpoint').map((m) => [m.epoch, m.step, m.partial]),
+      [[0, 1, true]],
+    );
+    assert.equal(ofType(first, 'done')[0]?.summary.stoppedBy, 'cancelled');
+    const stored = await getRun(msg.runKey);
+    assert.deepEqual([stored?.status, stored?.checkpointEpoch, stored?.checkpointStep, stored?.checkpointPartial], ['stopped', 0, 1, true]);
+    assert.equal((await loadCheckpoint(msg.runKey))?.partial?.position, 1);
+
+    const second: FromWorker[] = [];
+    await new RunSession(99, { type: 'resume', runId: 99, runKey: msg.runKey }, deps(second)).run();
+    assert.equal(ofType(second, 'started')[0].resumedFrom, 0);
+    assert.equal(ofType(second, 'step').flatMap((m) => m.points)[0].step, 2, 'the resumed run goes on at step 2');
+    const resumed = ofType(second, 'epoch').map((m) => m.metrics);
+    const uninterrupted = ofType(whole, 'epoch').map((m) => m.metrics);
+    assert.deepEqual(
+      resumed.map((e) => [e.epoch, e.loss, e.testAcc, e.trainAccNoisy]),
+      uninterrupted.map((e) => [e.epoch, e.loss, e.testAcc, e.trainAccNoisy]),
+    );
+    assert.equal((await getRun(msg.runKey))?.status, 'done');
+  },
+);
+
+test('a resume without a stored run, or a second run while one trains, fails as a config error', logicOnly, async () => {
+  const messages: FromWorker[] = [];
+  await new RunSession(7, { type: 'resume', runId: 7, runKey: 'no-such-run' }, deps(messages)).run();
+  const err = ofType(messages, 'error')[0];
+  assert.equal(err.kind, 'config');
+  assert.match(err.message, /^cannot resume: no stored run no-such-run/);
+});
+
+test('the backend choice falls back past a GPU backend that failed while training, and says why', async () => {
+  const calls: string[][] = [];
+  const announced: string[] = [];
+  const choice = new BackendChoice({
+    select: async (order, earlier) => {
+      calls.push([...order]);
+      return { ...selection(order[0]), attempts: [...earlier, { name: order[0], ok: true, detail: 'running' }] };
+    },
+    announce: (sel) => announced.push(sel.name),
+    none: () => assert.fail('a backend starts'),
+  });
+  const gpu = (await choice.get())!;
+  assert.equal(gpu.name, 'webgpu');
+  const shaderError = new Error('Failed to compile shader module\nline 2');
+  assert.equal(choice.isBackendFailure(gpu, shaderError), true);
+  assert.equal(choice.isBackendFailure(gpu, new TrainError('nan', 'the loss became NaN')), false, 'a run problem is not the backend');
+  assert.equal(choice.isBackendFailure(selection('wasm'), shaderError), false, 'only GPU backends are left');
+  const next = (await choice.fallBack(gpu, shaderError))!;
+  assert.deepEqual(calls, [
+    ['webgpu', 'webgl', 'wasm', 'cpu'],
+    ['webgl', 'wasm', 'cpu'],
+  ]);
+  assert.deepEqual(announced, ['webgpu', 'webgl']);
+  assert.deepEqual(next.attempts[0], { name: 'webgpu', ok: false, detail: 'failed while training (Failed to compile shader module)' });
+  assert.equal(await choice.get(), next);
+});
+
+test('no backend: the choice resolves to null and reports the error', async () => {
+  let reported: unknown = null;
+  const choice = new BackendChoice({
+    select: async () => {
+      throw new Error('nothing runs');
+    },
+    announce: () => undefined,
+    none: (e) => (reported = e),
+  });
+  assert.equal(await choice.get(), null);
+  assert.match(String(reported), /nothing runs/);
+});
+
+test('errors are sorted by class; only backend out-of-memory is recognised by its wording', () => {
+  assert.equal(errorKind(new TrainError('nan', 'x')), 'nan');
+  assert.equal(errorKind(new TrainError('config', 'x')), 'config');
+  assert.equal(errorKind(new TrainError('data', 'x')), 'data');
+  assert.equal(errorKind(new GpuFault('device-lost', 'x')), 'device-lost');
+  assert.equal(errorKind(new DatasetCacheError('x')), 'data');
+  assert.equal(errorKind(new Error('Aborted(). Build with -sASSERTIONS for more info.')), 'out-of-memory');
+  assert.equal(errorKind(new Error('the loss became NaN at step 3')), 'other', 'wording alone decides nothing');
+  assert.equal(
+    failureMessage(new TrainError('nan', 'the loss became NaN at step 3'), 'nan', 2),
+    'the loss became NaN at step 3; the last good checkpoint (epoch 2) is kept',
+  );
+  assert.match(
+    failureMessage(new Error('failed to allocate 4 GB\nstack'), 'out-of-memory', null),
+    /^out of memory on this backend \(failed to allocate 4 GB\): lower the batch size/,
+  );
+});
