@@ -1,13 +1,37 @@
 // `eac bench`: EAC training-step throughput (two training passes, loss, backward, Adam) on random
-// data, after warm-up steps. Timing lives here, never in tests.
+// data, after warm-up steps, with each step's cost: kernels, WebGPU dispatches, read-backs, peak
+// buffer bytes, JavaScript encode time. `--plan` runs WebGPU on Dawn's Null adapter: everything
+// is validated and encoded, nothing executes, so dispatches and encode time of any size come
+// without a GPU (the numbers read back are meaningless there). Timing lives here, never in tests.
 import { choice, int, parse, RANGES } from './args.ts';
 import { checkWritable, emitJson, progress } from './output.ts';
 import { BACKENDS, setupBackend } from './node-backends.ts';
-import { ARCHS } from '../engine/resnet.ts';
-import { benchmarkSteps } from '../engine/bench.ts';
+import { ARCHS, describeResNet } from '../engine/resnet.ts';
+import { benchmarkSteps, type StepCost } from '../engine/bench.ts';
+import { STEP_ENGINES, defaultStepEngine } from '../engine/step.ts';
+import { stepMemoryPlan } from '../engine/step-plan.ts';
 
 export const BENCH_HELP = `eac bench [--arch resnet18|resnet50] [--width N] [--size N] [--batch-size N]
-          [--backend cpu|wasm|webgpu] [--steps N] [--warmup N] [--method eac|baseline] [--json] [--out FILE]`;
+          [--backend cpu|wasm|webgpu] [--plan] [--engine explicit|tape] [--steps N] [--warmup N]
+          [--method eac|baseline] [--json] [--out FILE]
+  --plan    WebGPU on Dawn's Null adapter: dispatches, read-backs, peak bytes and encode time
+            without executing anything (any size, no GPU needed)
+  --engine  the step's backward: explicit (default) or tape (tfjs autodiff, for comparison)`;
+
+const gib = (b: number) => (b >= 2 ** 30 ? `${(b / 2 ** 30).toFixed(2)} GiB` : `${(b / 2 ** 20).toFixed(1)} MiB`);
+
+function describeCost(c: StepCost): string {
+  return [
+    `${c.ms.toFixed(1)} ms`,
+    `encode ${c.encodeMs.toFixed(1)} ms`,
+    `${c.kernels} kernels`,
+    c.dispatches === null ? null : `${c.dispatches} dispatches`,
+    `${c.readBacks} read-back${c.readBacks === 1 ? '' : 's'}`,
+    `peak ${gib(c.peakBytes)} (step ${gib(c.stepPeakBytes)})`,
+  ]
+    .filter(Boolean)
+    .join(', ');
+}
 
 export async function benchCommand(argv: string[]): Promise<number> {
   const v = parse(argv, {
@@ -19,6 +43,8 @@ export async function benchCommand(argv: string[]): Promise<number> {
     steps: { type: 'string' },
     warmup: { type: 'string' },
     method: { type: 'string' },
+    plan: { type: 'boolean' },
+    engine: { type: 'string' },
     json: { type: 'boolean' },
     out: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
@@ -32,19 +58,37 @@ export async function benchCommand(argv: string[]): Promise<number> {
   const width = int(v, 'width', 64, RANGES.width);
   const size = int(v, 'size', arch === 'resnet50' ? 224 : 112, RANGES.size);
   const batchSize = int(v, 'batch-size', 32, RANGES.batchSize);
-  const steps = int(v, 'steps', 5, { min: 1, max: 100_000 });
+  const plan = !!v.plan;
+  const steps = int(v, 'steps', plan ? 1 : 5, { min: 1, max: 100_000 });
   const warmup = int(v, 'warmup', 1, { min: 0, max: 100_000 });
   const method = choice(v, 'method', ['eac', 'baseline'] as const, 'eac');
-  const backend = await setupBackend(choice(v, 'backend', BACKENDS, 'wasm'));
+  const engine = choice(v, 'engine', STEP_ENGINES, defaultStepEngine());
+  const backendName = plan ? 'webgpu' : choice(v, 'backend', BACKENDS, 'wasm');
+  if (plan && v.backend !== undefined && v.backend !== 'webgpu')
+    progress(`bench: --plan runs WebGPU on Dawn's Null adapter; --backend ${String(v.backend)} ignored`);
+  const backend = await setupBackend(backendName, { nullAdapter: plan });
   progress(
-    `bench: ${arch} width ${width}, ${size}px, batch ${batchSize}, ${method}, backend ${backend.backend}${backend.adapter ? ` (${backend.adapter})` : ''}`,
+    `bench: ${arch} width ${width}, ${size}px, batch ${batchSize}, ${method}, ${engine} backward, backend ${backend.backend}${plan ? ' (Dawn Null adapter: nothing executes)' : backend.adapter ? ` (${backend.adapter})` : ''}`,
+  );
+  const memory = stepMemoryPlan(
+    describeResNet({ arch, width, numClasses: 7 }),
+    batchSize,
+    size,
+    method,
+    backendName === 'webgpu' ? 'gpu' : 'cpu',
+  );
+  progress(
+    `bench: planned peak (explicit backward) ${gib(memory.totalPeakBytes)}: state ${gib(memory.stateBytes)}, saved ${gib(memory.passes * memory.savedBytesPerPass)}, one layer ${gib(memory.layerTempBytes)}`,
   );
 
-  const r = await benchmarkSteps({ arch, width, size, batchSize, steps, warmup, method }, (i, warm, ms, loss) =>
-    progress(`${warm ? 'warm-up' : 'step'} ${i}: ${ms.toFixed(1)} ms (loss ${loss.toFixed(4)})`),
+  const r = await benchmarkSteps({ arch, width, size, batchSize, steps, warmup, method, engine }, (i, warm, _ms, loss, cost) =>
+    progress(`${warm ? 'warm-up' : 'step'} ${i}: ${describeCost(cost)}${plan ? '' : ` (loss ${loss.toFixed(4)})`}`),
   );
-  const result = { ...r, backend: backend.backend, adapter: backend.adapter };
+  const result = { ...r, backend: backend.backend, adapter: backend.adapter, plan, memoryPlan: memory };
   emitJson(result, { json: !!v.json, out: v.out as string | undefined });
-  if (!v.json) progress(`median ${result.msPerStep.toFixed(1)} ms/step, ${result.imagesPerSecond.toFixed(2)} images/s`);
+  if (!v.json) {
+    progress(`median: ${describeCost(r.median)}`);
+    if (!plan) progress(`median ${result.msPerStep.toFixed(1)} ms/step, ${result.imagesPerSecond.toFixed(2)} images/s`);
+  }
   return 0;
 }

@@ -4,6 +4,8 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
 import { tf } from '../engine/tf.ts';
+import { planGpu } from './plan-device.ts';
+import { setDefaultStepEngine, type StepEngine } from '../engine/step.ts';
 
 export type BackendName = 'cpu' | 'wasm' | 'webgpu';
 export const BACKENDS: readonly BackendName[] = ['cpu', 'wasm', 'webgpu'];
@@ -33,7 +35,7 @@ export interface BackendInfo {
  * Registers and selects a backend. WebGPU in Node needs libvulkan; LD_LIBRARY_PATH must already
  * point at a Vulkan loader before the process starts (the `bin/eac.js` launcher arranges that).
  */
-export async function setupBackend(name: BackendName): Promise<BackendInfo> {
+export async function setupBackend(name: BackendName, options: { nullAdapter?: boolean } = {}): Promise<BackendInfo> {
   await import('@tensorflow/tfjs-backend-cpu');
   let adapter: string | null = null;
   if (name === 'wasm') {
@@ -44,7 +46,9 @@ export async function setupBackend(name: BackendName): Promise<BackendInfo> {
     prepareVulkanEnv();
     const webgpu = await import('webgpu');
     Object.assign(globalThis, webgpu.globals);
-    const gpu = webgpu.create([]);
+    // Dawn's Null adapter: the whole WebGPU front end runs (validation, encoding), no GPU executes
+    // anything: dispatches and JavaScript encode time of any size without a GPU.
+    const gpu = options.nullAdapter ? planGpu(webgpu.create(['backend=null'])) : webgpu.create([]);
     // tfjs-backend-webgpu looks for navigator.gpu; Node 21+ has a read-only navigator.
     const nav = (globalThis as { navigator?: object }).navigator;
     if (nav) Object.defineProperty(nav, 'gpu', { value: gpu, configurable: true });
@@ -55,6 +59,10 @@ export async function setupBackend(name: BackendName): Promise<BackendInfo> {
     adapter = [info?.vendor, info?.architecture, info?.description].filter(Boolean).join(' ') || 'unknown adapter';
     await import('@tensorflow/tfjs-backend-webgpu');
   }
+  // EAC_STEP_ENGINE=tape runs the step on tfjs's autodiff tape (the reference the explicit
+  // backward replaced), for every test and CLI command of this process.
+  const engine = process.env.EAC_STEP_ENGINE;
+  if (engine) setDefaultStepEngine(engine as StepEngine);
   const ok = await tf.setBackend(name);
   if (!ok) throw new Error(`backend ${name} failed to initialise`);
   await tf.ready();

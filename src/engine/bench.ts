@@ -1,10 +1,13 @@
-// Training-step throughput: EAC (or baseline) steps on random inputs after warm-up steps, each
-// timed to the end of its read-back (so the GPU has finished). Shared by `eac bench` and the
-// browser benchmark page; timing belongs here, never in tests.
+// Training-step throughput and cost: EAC (or baseline) steps on random inputs after warm-up
+// steps, each timed to the end of its read-back (so the GPU has finished), with what each step
+// cost the engine (src/engine/meter.ts): kernels, WebGPU dispatches, read-backs, peak buffer
+// bytes, and the JavaScript time to encode it (everything up to the read-back). Shared by
+// `eac bench` and the browser benchmark page; timing belongs here, never in tests.
 import { tf, type Tensor4D } from './tf.ts';
 import { createModel, disposeModel, type Arch } from './resnet.ts';
 import { Adam, ADAM_DEFAULTS } from './optim.ts';
-import { trainStep } from './step.ts';
+import { defaultStepEngine, encodeStep, readStep, type StepEngine } from './step.ts';
+import { meter } from './meter.ts';
 import { Rng } from './rng.ts';
 import type { Method } from './config.ts';
 
@@ -16,47 +19,100 @@ export interface BenchOptions {
   steps: number;
   warmup: number;
   method: Method;
+  /** Defaults to the step engine in use (explicit unless EAC_STEP_ENGINE says otherwise). */
+  engine?: StepEngine;
+}
+
+/** What one step cost. */
+export interface StepCost {
+  ms: number;
+  /** JavaScript time to encode the step (on cpu/wasm: to run it), before the read-back. */
+  encodeMs: number;
+  kernels: number;
+  /** WebGPU programs dispatched (null elsewhere). */
+  dispatches: number | null;
+  readBacks: number;
+  /** Peak of live tensor buffers during the step, all included (parameters, Adam, inputs). */
+  peakBytes: number;
+  /** The same, less what was alive when the step started. */
+  stepPeakBytes: number;
 }
 
 export interface BenchResult extends BenchOptions {
+  engine: StepEngine;
   /** Median over the timed steps. */
   msPerStep: number;
   meanMsPerStep: number;
   imagesPerSecond: number;
   stepMs: number[];
+  /** Per timed step. */
+  costs: StepCost[];
+  /** Medians of the timed steps' costs. */
+  median: StepCost;
+}
+
+function medianOf(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
 }
 
 export async function benchmarkSteps(
   o: BenchOptions,
-  onStep?: (i: number, warmup: boolean, ms: number, loss: number) => void,
+  onStep?: (i: number, warmup: boolean, ms: number, loss: number, cost: StepCost) => void,
 ): Promise<BenchResult> {
+  const engine = o.engine ?? defaultStepEngine();
   const model = createModel({ arch: o.arch, width: o.width, numClasses: 7 }, new Rng(0));
   const opt = new Adam(model.trainable, { ...ADAM_DEFAULTS, lr: 1e-4 });
   const x1 = tf.randomNormal([o.batchSize, o.size, o.size, 3], 0, 1, 'float32', 1) as Tensor4D;
   const x2 = tf.reverse(x1, 2) as Tensor4D;
   const labels = Int32Array.from({ length: o.batchSize }, (_, i) => i % 7);
-  const times: number[] = [];
+  const costs: StepCost[] = [];
   try {
     for (let i = 0; i < o.warmup + o.steps; i++) {
       const t0 = performance.now();
-      const r = await trainStep(model, opt, { x1, x2, labels }, o.method, 5);
-      const ms = performance.now() - t0;
+      let encodeMs = 0;
+      const { result: r, reading } = await meter(async () => {
+        const e = encodeStep(model, opt, { x1, x2, labels }, o.method, 5, engine);
+        encodeMs = performance.now() - t0;
+        return readStep(e);
+      });
+      const cost: StepCost = {
+        ms: performance.now() - t0,
+        encodeMs,
+        kernels: reading.kernels,
+        dispatches: reading.dispatches,
+        readBacks: reading.readBacks,
+        peakBytes: reading.peakBytes,
+        stepPeakBytes: reading.peakBytes - reading.startBytes,
+      };
       const warm = i < o.warmup;
-      if (!warm) times.push(ms);
-      onStep?.(warm ? i + 1 : i - o.warmup + 1, warm, ms, r.loss);
+      if (!warm) costs.push(cost);
+      onStep?.(warm ? i + 1 : i - o.warmup + 1, warm, cost.ms, r.loss, cost);
     }
   } finally {
     tf.dispose([x1, x2]);
     opt.dispose();
     disposeModel(model);
   }
-  const sorted = [...times].sort((a, b) => a - b);
-  const msPerStep = sorted[Math.floor(sorted.length / 2)];
+  const times = costs.map((c) => c.ms);
+  const msPerStep = medianOf(times);
+  const med = (f: (c: StepCost) => number) => medianOf(costs.map(f));
   return {
     ...o,
+    engine,
     msPerStep,
     meanMsPerStep: times.reduce((a, b) => a + b, 0) / times.length,
     imagesPerSecond: (o.batchSize * 1000) / msPerStep,
     stepMs: times,
+    costs,
+    median: {
+      ms: msPerStep,
+      encodeMs: med((c) => c.encodeMs),
+      kernels: med((c) => c.kernels),
+      dispatches: costs[0]?.dispatches === null ? null : med((c) => c.dispatches ?? 0),
+      readBacks: med((c) => c.readBacks),
+      peakBytes: med((c) => c.peakBytes),
+      stepPeakBytes: med((c) => c.stepPeakBytes),
+    },
   };
 }

@@ -20,20 +20,42 @@ export interface AdamState {
   v: Float32Array[];
 }
 
+/**
+ * 'flat': both moments of ALL parameters as one vector each (parameters back to back in list
+ * order); parameters and gradients are concatenated, updated with one kernel per operation
+ * (torch.optim.Adam's foreach path) and sliced back: ≈ 15 + P dispatches instead of 15·P (P = 161
+ * for ResNet-50). 'per-parameter': the same arithmetic one parameter at a time, which CPU-class
+ * backends run faster (WASM's Slice of a long vector costs ~100 ms for ResNet-18's 11 M values).
+ * Both give bit-identical results.
+ */
+export type AdamLayout = 'flat' | 'per-parameter';
+
+function defaultLayout(): AdamLayout {
+  const b = tf.getBackend();
+  return b === 'webgpu' || b === 'webgl' ? 'flat' : 'per-parameter';
+}
+
 export class Adam {
   readonly config: AdamConfig;
+  readonly layout: AdamLayout;
   /** Number of steps taken (PyTorch's per-parameter `step`, identical for all here). */
   step = 0;
+  /** The moments: one flat vector each ('flat') or one per parameter ('per-parameter'). */
   private m: Variable[];
   private v: Variable[];
+  private readonly sizes: number[];
 
   constructor(
     private readonly params: Variable[],
     config: AdamConfig,
+    layout: AdamLayout = defaultLayout(),
   ) {
     this.config = { ...config };
-    this.m = params.map((p) => zerosVariable(p));
-    this.v = params.map((p) => zerosVariable(p));
+    this.layout = layout;
+    this.sizes = params.map((p) => p.size);
+    const shapes = layout === 'flat' ? [[this.sizes.reduce((a, b) => a + b, 0)]] : params.map((p) => p.shape);
+    this.m = shapes.map(zerosVariable);
+    this.v = shapes.map(zerosVariable);
   }
 
   get lr(): number {
@@ -47,41 +69,79 @@ export class Adam {
   /** One update; `grads[i]` is the gradient of `params[i]`. Does not dispose the gradients. */
   apply(grads: Tensor[]): void {
     if (grads.length !== this.params.length) throw new Error(`Adam: ${grads.length} gradients for ${this.params.length} parameters`);
+    grads.forEach((g, i) => {
+      if (g.size !== this.sizes[i]) throw new Error(`Adam: gradient ${i} has ${g.size} values, its parameter ${this.sizes[i]}`);
+    });
     this.step += 1;
-    const { lr, beta1, beta2, eps, weightDecay } = this.config;
+    const { beta1, beta2, weightDecay } = this.config;
     const bc1 = 1 - Math.pow(beta1, this.step);
     const bc2Sqrt = Math.sqrt(1 - Math.pow(beta2, this.step));
-    const stepSize = lr / bc1;
-    tf.tidy(() => {
-      this.params.forEach((p, i) => {
-        const g = weightDecay !== 0 ? tf.add(grads[i], tf.mul(p, weightDecay)) : grads[i];
-        const m = tf.add(tf.mul(this.m[i], beta1), tf.mul(g, 1 - beta1));
-        const v = tf.add(tf.mul(this.v[i], beta2), tf.mul(tf.mul(g, g), 1 - beta2));
-        const denom = tf.add(tf.div(tf.sqrt(v), bc2Sqrt), eps);
-        p.assign(tf.sub(p, tf.mul(tf.div(m, denom), stepSize)));
-        this.m[i].assign(m);
-        this.v[i].assign(v);
-      });
+    // PyTorch's order of operations, element by element; returns the new parameter values.
+    const update = (p: Tensor, g0: Tensor, mVar: Variable, vVar: Variable): Tensor => {
+      const g = weightDecay !== 0 ? tf.add(g0, tf.mul(p, weightDecay)) : g0;
+      const m = tf.add(tf.mul(mVar, beta1), tf.mul(g, 1 - beta1));
+      const v = tf.add(tf.mul(vVar, beta2), tf.mul(tf.mul(g, g), 1 - beta2));
+      const denom = tf.add(tf.div(tf.sqrt(v), bc2Sqrt), this.config.eps);
+      mVar.assign(m);
+      vVar.assign(v);
+      return tf.sub(p, tf.mul(tf.div(m, denom), this.config.lr / bc1));
+    };
+    if (this.layout === 'per-parameter') {
+      // One tidy per parameter: its temporaries are freed before the next one's are made.
+      this.params.forEach((p, i) => tf.tidy(() => p.assign(update(p, grads[i], this.m[i], this.v[i]))));
+      return;
+    }
+    const flat = (ts: Tensor[]) => tf.concat(ts.map((t) => tf.reshape(t, [-1])));
+    const updated = tf.tidy(() => update(flat(this.params), flat(grads), this.m[0], this.v[0]));
+    let offset = 0;
+    this.params.forEach((p, i) => {
+      tf.tidy(() => p.assign(tf.reshape(tf.slice(updated, [offset], [this.sizes[i]]), p.shape)));
+      offset += this.sizes[i];
     });
+    updated.dispose();
   }
 
   async getState(): Promise<AdamState> {
-    return {
-      step: this.step,
-      lr: this.config.lr,
-      m: await Promise.all(this.m.map(async (t) => (await t.data()) as Float32Array)),
-      v: await Promise.all(this.v.map(async (t) => (await t.data()) as Float32Array)),
+    const read = async (vars: Variable[]): Promise<Float32Array[]> => {
+      const values = await Promise.all(vars.map(async (t) => (await t.data()) as Float32Array));
+      if (this.layout === 'per-parameter') return values;
+      let offset = 0;
+      return this.sizes.map((n) => values[0].slice(offset, (offset += n)));
     };
+    return { step: this.step, lr: this.config.lr, m: await read(this.m), v: await read(this.v) };
   }
 
   setState(state: AdamState): void {
-    if (state.m.length !== this.m.length) throw new Error('Adam state does not match the parameters');
+    if (state.m.length !== this.sizes.length || state.v.length !== this.sizes.length)
+      throw new Error('Adam state does not match the parameters');
+    for (const [what, parts] of [
+      ['m', state.m],
+      ['v', state.v],
+    ] as const) {
+      parts.forEach((d, i) => {
+        if (d.length !== this.sizes[i]) throw new Error(`Adam state: ${what}[${i}] has ${d.length} values, its parameter ${this.sizes[i]}`);
+      });
+    }
+    const join = (parts: Float32Array[]) => {
+      const out = new Float32Array(this.sizes.reduce((a, b) => a + b, 0));
+      let offset = 0;
+      for (const d of parts) {
+        out.set(d, offset);
+        offset += d.length;
+      }
+      return [out];
+    };
     this.step = state.step;
     this.config.lr = state.lr;
     // Inside tidy: the temporary tensors are freed, the variables keep their data.
     tf.tidy(() => {
-      state.m.forEach((d, i) => this.m[i].assign(tf.tensor(d, this.m[i].shape)));
-      state.v.forEach((d, i) => this.v[i].assign(tf.tensor(d, this.v[i].shape)));
+      for (const [vars, parts] of [
+        [this.m, state.m],
+        [this.v, state.v],
+      ] as const) {
+        const values = this.layout === 'flat' ? join(parts) : parts;
+        values.forEach((d, i) => vars[i].assign(tf.tensor(d, vars[i].shape)));
+      }
     });
   }
 
@@ -90,9 +150,9 @@ export class Adam {
   }
 }
 
-/** A non-trainable variable of zeros shaped like `p` (the temporary zeros tensor is freed). */
-function zerosVariable(p: Tensor): Variable {
-  const zeros = tf.zerosLike(p);
+/** A non-trainable variable of zeros (the temporary zeros tensor is freed). */
+function zerosVariable(shape: number[]): Variable {
+  const zeros = tf.zeros(shape);
   const v = tf.variable(zeros, false);
   zeros.dispose();
   return v;

@@ -7,6 +7,9 @@ import { attentionMaps, consistencyLoss, crossEntropy } from './loss.ts';
 import type { BatchStats } from './layers.ts';
 import type { Adam } from './optim.ts';
 import type { Method } from './config.ts';
+import { backwardPass, disposePass, forwardPass, type TrainForward } from './backprop/resnet.ts';
+import { eacHead } from './backprop/eac-head.ts';
+import { GradAccumulator } from './backprop/grads.ts';
 
 export interface StepInputs {
   x1: Tensor4D;
@@ -27,7 +30,74 @@ export interface StepGradients {
   batchStats: BatchStats[];
 }
 
-export function computeGradients(model: Model, inputs: StepInputs, method: Method, lam: number): StepGradients {
+/**
+ * How the gradients are computed: 'explicit' walks the layers' own backward functions (each frees
+ * what it saved as soon as it is used); 'tape' records the step on tfjs's autodiff tape (kept as
+ * a reference; it holds every saved tensor and intermediate gradient until the backward ends).
+ */
+export type StepEngine = 'explicit' | 'tape';
+export const STEP_ENGINES: readonly StepEngine[] = ['explicit', 'tape'];
+
+let defaultEngine: StepEngine = 'explicit';
+
+/** The engine used when none is passed (the Node host sets it from EAC_STEP_ENGINE). */
+export function defaultStepEngine(): StepEngine {
+  return defaultEngine;
+}
+
+export function setDefaultStepEngine(engine: StepEngine): void {
+  if (!STEP_ENGINES.includes(engine))
+    throw new Error(`step engine must be ${STEP_ENGINES.join(' or ')}, got ${JSON.stringify(String(engine).slice(0, 40))}`);
+  defaultEngine = engine;
+}
+
+export function computeGradients(
+  model: Model,
+  inputs: StepInputs,
+  method: Method,
+  lam: number,
+  engine: StepEngine = defaultStepEngine(),
+): StepGradients {
+  return engine === 'tape' ? computeGradientsTape(model, inputs, method, lam) : computeGradientsExplicit(model, inputs, method, lam);
+}
+
+function computeGradientsExplicit(model: Model, inputs: StepInputs, method: Method, lam: number): StepGradients {
+  if (method === 'eac' && !inputs.x2) throw new Error('EAC needs view 2');
+  const batchStats: BatchStats[] = [];
+  const grads = new GradAccumulator();
+  const passes: TrainForward[] = [];
+  try {
+    // Two separate passes (not one concatenated batch): BatchNorm statistics per view.
+    passes.push(forwardPass(model, inputs.x1, batchStats));
+    if (method === 'eac') passes.push(forwardPass(model, inputs.x2!, batchStats));
+    const [p1, p2] = passes;
+    const fcWeight = model.vars.get('fc.weight') as unknown as Tensor2D;
+    const head = eacHead(p1.features, p2?.features ?? null, fcWeight, model.vars.get('fc.bias') as Tensor, inputs.labels, lam);
+    grads.add('fc.weight', head.dFcWeight);
+    grads.add('fc.bias', head.dFcBias);
+    if (p2) {
+      passes.pop();
+      backwardPass(model, p2.saved, head.dF2!, grads);
+    }
+    passes.pop();
+    backwardPass(model, p1.saved, head.dF1, grads);
+    return {
+      loss: head.loss,
+      ce: head.ce,
+      consistency: head.consistency,
+      logits1: head.logits1,
+      grads: grads.take(model.trainableNames),
+      batchStats,
+    };
+  } catch (e) {
+    for (const p of passes) disposePass(p.saved);
+    grads.dispose();
+    for (const s of batchStats) tf.dispose([s.mean, s.variance]);
+    throw e;
+  }
+}
+
+function computeGradientsTape(model: Model, inputs: StepInputs, method: Method, lam: number): StepGradients {
   const batchStats: BatchStats[] = [];
   let ce: Scalar | null = null;
   let consistency: Scalar | null = null;
@@ -70,15 +140,40 @@ export interface StepResult {
   preds: Int32Array;
 }
 
-/** computeGradients → Adam update → running statistics; reads back only a few numbers. */
-export async function trainStep(model: Model, optimizer: Adam, inputs: StepInputs, method: Method, lam: number): Promise<StepResult> {
-  const g = computeGradients(model, inputs, method, lam);
+/** One step's numbers, still on the device: [loss, ce, consistency, argmax per sample…]. */
+export interface EncodedStep {
+  packed: Tensor;
+  batch: number;
+}
+
+/**
+ * computeGradients → Adam update → running statistics, with nothing read back: on WebGPU this
+ * only encodes the work. The caller reads the result with `readStep`.
+ */
+export function encodeStep(
+  model: Model,
+  optimizer: Adam,
+  inputs: StepInputs,
+  method: Method,
+  lam: number,
+  engine: StepEngine = defaultStepEngine(),
+): EncodedStep {
+  const g = computeGradients(model, inputs, method, lam, engine);
   const packed = tf.tidy(() => tf.concat([tf.stack([g.loss, g.ce, g.consistency]), tf.cast(tf.argMax(g.logits1, 1), 'float32')]));
   optimizer.apply(g.grads);
   applyBatchStats(model, g.batchStats);
   tf.dispose([g.loss, g.ce, g.consistency, g.logits1, ...g.grads]);
-  const values = (await packed.data()) as Float32Array;
-  packed.dispose();
-  const n = inputs.labels.length;
-  return { loss: values[0], ce: values[1], consistency: values[2], preds: Int32Array.from(values.subarray(3, 3 + n)) };
+  return { packed, batch: inputs.labels.length };
+}
+
+/** Reads an encoded step's few numbers back and frees them. */
+export async function readStep(e: EncodedStep): Promise<StepResult> {
+  const values = (await e.packed.data()) as Float32Array;
+  e.packed.dispose();
+  return { loss: values[0], ce: values[1], consistency: values[2], preds: Int32Array.from(values.subarray(3, 3 + e.batch)) };
+}
+
+/** computeGradients → Adam update → running statistics; reads back only a few numbers. */
+export async function trainStep(model: Model, optimizer: Adam, inputs: StepInputs, method: Method, lam: number): Promise<StepResult> {
+  return readStep(encodeStep(model, optimizer, inputs, method, lam));
 }

@@ -1,0 +1,101 @@
+// MaxPool2d's backward without the tape. The forward is layers.ts's maxPool (the maximum of the
+// k·k strided window views); the backward recomputes the views from the pool's input (kept alive
+// anyway: it is the stem ReLU's output, which ReLU's backward needs next) and routes each output's
+// gradient to the FIRST maximal tap in row-major window order, as PyTorch and the tape do.
+import { tf, type Tensor4D } from '../tf.ts';
+import { poolOutSize } from '../layers.ts';
+import { stridedView } from '../strided.ts';
+
+export interface PoolGeometry {
+  k: number;
+  stride: number;
+  pad: number;
+  ceil: boolean;
+}
+
+/** dX of y = maxPool(x): x and y are read, not freed. Temporaries are freed tap by tap. */
+export function maxPoolBackward(dy: Tensor4D, x: Tensor4D, y: Tensor4D, g: PoolGeometry): Tensor4D {
+  const { k, stride: s, pad } = g;
+  const [n, h, w, c] = x.shape;
+  const oh = poolOutSize(h, k, s, pad, g.ceil);
+  const ow = poolOutSize(w, k, s, pad, g.ceil);
+  const padBottom = Math.max(0, k - 1 + oh * s - h - pad);
+  const padRight = Math.max(0, k - 1 + ow * s - w - pad);
+  const xp = tf.pad(
+    x,
+    [
+      [0, 0],
+      [pad, padBottom],
+      [pad, padRight],
+      [0, 0],
+    ],
+    -Infinity,
+  ) as Tensor4D;
+  // Phase grids: tap (di, dj) lands on rows a + s·(u + r) with a = di mod s, u = ⌊di/s⌋.
+  const rows = Math.floor((k - 1) / s) + oh;
+  const cols = Math.floor((k - 1) / s) + ow;
+  const phases: (Tensor4D | null)[] = new Array(s * s).fill(null);
+  let remaining: Tensor4D = dy;
+  for (let di = 0; di < k; di++) {
+    for (let dj = 0; dj < k; dj++) {
+      const last = di === k - 1 && dj === k - 1;
+      const u = Math.floor(di / s);
+      const v = Math.floor(dj / s);
+      const step = tf.tidy(() => {
+        const view = stridedView(xp, 0, n, di, dj, oh, ow, s);
+        // remaining·[view = y], then remaining −= that: exactly zero once a tap took it, so a
+        // later tie gets nothing.
+        const taken = last ? remaining : (tf.mul(remaining, tf.cast(tf.equal(view, y), 'float32')) as Tensor4D);
+        const placed = tf.pad(taken, [
+          [0, 0],
+          [u, rows - oh - u],
+          [v, cols - ow - v],
+          [0, 0],
+        ]) as Tensor4D;
+        return last ? [placed] : [placed, tf.sub(remaining, taken) as Tensor4D];
+      });
+      const placed = step[0];
+      if (remaining !== dy) remaining.dispose();
+      if (step.length > 1) remaining = step[1];
+      const p = (di % s) * s + (dj % s);
+      const prev = phases[p];
+      phases[p] = prev === null ? placed : (tf.add(prev, placed) as Tensor4D);
+      if (prev !== null) {
+        prev.dispose();
+        placed.dispose();
+      }
+    }
+  }
+  xp.dispose();
+  // Interleave the s×s phase grids back into the padded input's layout.
+  return tf.tidy(() => {
+    const zeros = (): Tensor4D => tf.zeros([n, rows, cols, c]);
+    const rowBlocks: Tensor4D[] = [];
+    for (let a = 0; a < s; a++) {
+      const grids = Array.from({ length: s }, (_, b) => phases[a * s + b] ?? zeros());
+      const cat = grids.length === 1 ? grids[0] : tf.concat(grids, 3);
+      rowBlocks.push(tf.reshape(cat, [n, rows, cols * s, c]));
+    }
+    const full = tf.reshape(rowBlocks.length === 1 ? rowBlocks[0] : tf.concat(rowBlocks, 2), [n, rows * s, cols * s, c]) as Tensor4D;
+    const out = cropOrPad(full, pad, h, w);
+    for (const t of phases) t?.dispose();
+    return out;
+  });
+}
+
+/** full[:, pad : pad+h, pad : pad+w, :], zero-filled where `full` ends early. */
+function cropOrPad(full: Tensor4D, pad: number, h: number, w: number): Tensor4D {
+  const [n, fh, fw, c] = full.shape;
+  const takeH = Math.min(h, fh - pad);
+  const takeW = Math.min(w, fw - pad);
+  let out = full;
+  if (pad > 0 || takeH !== fh || takeW !== fw) out = tf.slice(full, [0, pad, pad, 0], [n, takeH, takeW, c]);
+  if (takeH < h || takeW < w)
+    out = tf.pad(out, [
+      [0, 0],
+      [0, h - takeH],
+      [0, w - takeW],
+      [0, 0],
+    ]);
+  return out;
+}

@@ -1,0 +1,75 @@
+// The explicit step's memory and kernel budgets (src/engine/step-plan.ts) hold on small steps:
+// the peak of live tensor buffers stays within saved activations + gradients + one layer's
+// temporaries (the tape, which keeps every saved tensor and intermediate gradient to the end,
+// needs several times that), and the kernel count within its allowance.
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { setupBackend, type BackendName } from '../../src/cli/node-backends.ts';
+import { tf, type Tensor4D } from '../../src/engine/tf.ts';
+import { createModel, disposeModel, type Arch } from '../../src/engine/resnet.ts';
+import { computeGradients, type StepEngine, type StepGradients } from '../../src/engine/step.ts';
+import { meter, type MeterReading } from '../../src/engine/meter.ts';
+import { stepKernelBudget, stepMemoryPlan } from '../../src/engine/step-plan.ts';
+import { Rng } from '../../src/engine/rng.ts';
+import type { Method } from '../../src/engine/config.ts';
+
+const backend = (process.env.EAC_TEST_BACKEND ?? 'cpu') as BackendName;
+before(async () => {
+  await setupBackend(backend);
+});
+
+const free = (g: StepGradients) =>
+  tf.dispose([g.loss, g.ce, g.consistency, g.logits1, ...g.grads, ...g.batchStats.flatMap((s) => [s.mean, s.variance])]);
+
+async function meteredStep(arch: Arch, method: Method, engine: StepEngine, batch: number, size: number) {
+  const model = createModel({ arch, width: 8, numClasses: 7 }, new Rng(3));
+  const x1 = tf.randomNormal([batch, size, size, 3], 0, 1, 'float32', 4) as Tensor4D;
+  const x2 = tf.reverse(x1, 2) as Tensor4D;
+  const labels = Int32Array.from({ length: batch }, (_, i) => i % 7);
+  const { result, reading } = await meter(() =>
+    computeGradients(model, { x1, x2: method === 'eac' ? x2 : null, labels }, method, 5, engine),
+  );
+  free(result);
+  const spec = model.spec;
+  tf.dispose([x1, x2]);
+  disposeModel(model);
+  return { reading, spec };
+}
+
+const mb = (b: number) => `${(b / 2 ** 20).toFixed(2)} MB`;
+const stepPeak = (r: MeterReading) => r.peakBytes - r.startBytes;
+const device = backend === 'webgpu' ? 'gpu' : 'cpu';
+
+for (const arch of ['resnet18', 'resnet50'] as const) {
+  for (const method of ['eac', 'baseline'] as const) {
+    test(`${arch} ${method} step: peak buffers within saved + gradients + one layer's temporaries (${backend})`, async () => {
+      const { reading, spec } = await meteredStep(arch, method, 'explicit', 4, 48);
+      const plan = stepMemoryPlan(spec, 4, 48, method, device);
+      const peak = stepPeak(reading);
+      assert.ok(
+        peak <= plan.stepPeakBytes,
+        `peak ${mb(peak)} > budget ${mb(plan.stepPeakBytes)} (saved ${mb(plan.passes * plan.savedBytesPerPass)}, gradients ${mb(plan.paramBytes)}, one layer ${mb(plan.layerTempBytes)})`,
+      );
+      // The meter sees the real buffers: at the end of the forward the saved activations are all alive.
+      assert.ok(
+        peak >= 0.9 * plan.passes * plan.savedBytesPerPass,
+        `peak ${mb(peak)} < the saved activations ${mb(plan.passes * plan.savedBytesPerPass)}`,
+      );
+      assert.equal(reading.readBacks, 0, 'computing the gradients reads nothing back');
+    });
+  }
+
+  test(`${arch} EAC step: kernels within the allowance (${backend})`, async () => {
+    const { reading, spec } = await meteredStep(arch, 'eac', 'explicit', 2, 40);
+    const budget = stepKernelBudget(spec, 'eac');
+    console.log(`# ${arch}: ${reading.kernels} kernels, allowance ${budget}`);
+    assert.ok(reading.kernels <= budget, `${reading.kernels} kernels > allowance ${budget}`);
+  });
+}
+
+test(`the tape-recorded step breaks both budgets (what the explicit engine removed) (${backend})`, async () => {
+  const { reading, spec } = await meteredStep('resnet18', 'eac', 'tape', 4, 48);
+  const plan = stepMemoryPlan(spec, 4, 48, 'eac', device);
+  assert.ok(stepPeak(reading) > 2 * plan.stepPeakBytes, `tape peak ${mb(stepPeak(reading))} vs budget ${mb(plan.stepPeakBytes)}`);
+  assert.ok(reading.kernels > stepKernelBudget(spec, 'eac'), `tape kernels ${reading.kernels}`);
+});
