@@ -293,9 +293,23 @@ export function configRequestOf(s: Settings): ConfigRequest {
 /** Where the data comes from: the demo faces, or a cached RAF-DB folder with a label file. */
 export type DataSelection = { kind: 'demo' } | { kind: 'cached'; key: string; name: string; labelFile: string | null };
 
+/** The label file a run trains on as it is (a noisy RAF-DB file such as noise02.txt), or null. */
+export function chosenLabelFile(data: DataSelection): string | null {
+  return data.kind === 'cached' ? data.labelFile : null;
+}
+
 export function dataOptionsOf(s: Settings, data: DataSelection = { kind: 'demo' }): DataOptions {
+  // A chosen label file is trained on exactly: synthetic noise is never laid over it (a preset's
+  // noise rate would otherwise re-noise the clean labels and mislabel the comparison).
   if (data.kind === 'cached')
-    return { kind: 'cached', key: data.key, name: data.name, labelFile: data.labelFile, noiseRate: s.noiseRate, noiseSeed: s.noiseSeed };
+    return {
+      kind: 'cached',
+      key: data.key,
+      name: data.name,
+      labelFile: data.labelFile,
+      noiseRate: data.labelFile ? 0 : s.noiseRate,
+      noiseSeed: s.noiseSeed,
+    };
   return { kind: 'demo', seed: 0, trainCount: s.trainCount, testCount: s.testCount, noiseRate: s.noiseRate, noiseSeed: s.noiseSeed };
 }
 

@@ -176,6 +176,9 @@ test('the Data step: directory input, folder drops (handles, entries), loose fil
     assert.notEqual(messyKey, cleanKey);
     await assertMessyReport(page);
     await page.getByTestId('label-file').selectOption('noise01.txt');
+    // The chosen file's labels are trained on as they are: the synthetic-noise field is off.
+    assert.equal(await page.getByTestId('setting-noiseRate').isDisabled(), true);
+    assert.equal(await page.locator('#setting-noiseRate-hint').textContent(), 'off: the run trains on noise01.txt as it is');
     const saved = JSON.parse((await page.evaluate(() => localStorage.getItem('eac-lab.data-selection')))!);
     assert.deepEqual(saved, { kind: 'cached', key: messyKey, name: 'RAF-DB basic (27 images)', labelFile: 'noise01.txt' });
     await page.getByTestId('data-panel').screenshot({ path: screenshotPath('data-panel.png') });

@@ -8,7 +8,7 @@ import { reduceRun, useLab, isRunning, type RunState } from '../../src/ui/store.
 import type { FromWorker, StartedMessage } from '../../src/worker/protocol.ts';
 import { defaultTrainConfig } from '../../src/engine/config.ts';
 import type { EpochMetrics } from '../../src/engine/run-types.ts';
-import { DEFAULT_SETTINGS, PRESETS, parseSettings, type PresetName } from '../../src/ui/settings.ts';
+import { chosenLabelFile, DEFAULT_SETTINGS, dataOptionsOf, PRESETS, parseSettings, type PresetName } from '../../src/ui/settings.ts';
 import { resumeLabel } from '../../src/ui/checkpoint-text.ts';
 
 const config = { ...defaultTrainConfig('resnet18'), width: 4, size: 32, epochs: 3 };
@@ -267,4 +267,21 @@ test("a new run's started message keeps the empty step and epoch arrays (no char
   // Restarted on another backend: starts over from the (empty) history.
   const restarted = reduceRun(stepped, started(7));
   assert.deepEqual(restarted.steps, []);
+});
+
+test('a chosen label file is trained on as it is: no synthetic noise is laid over it', () => {
+  const s = { ...DEFAULT_SETTINGS, noiseRate: 0.2, noiseSeed: 3 };
+  const file = { kind: 'cached', key: 'k', name: 'RAF-DB basic', labelFile: 'noise02.txt' } as const;
+  assert.deepEqual(dataOptionsOf(s, file), {
+    kind: 'cached',
+    key: 'k',
+    name: 'RAF-DB basic',
+    labelFile: 'noise02.txt',
+    noiseRate: 0,
+    noiseSeed: 3,
+  });
+  assert.equal(chosenLabelFile(file), 'noise02.txt');
+  assert.equal(dataOptionsOf(s, { ...file, labelFile: null }).noiseRate, 0.2, 'clean labels: the synthetic rate applies');
+  assert.equal(dataOptionsOf(s).noiseRate, 0.2, 'demo faces: the synthetic rate applies');
+  assert.equal(chosenLabelFile({ kind: 'demo' }), null);
 });

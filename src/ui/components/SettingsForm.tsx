@@ -4,7 +4,7 @@ import type { ChangeEvent, FormEvent } from 'react';
 import { isRunning, useLab } from '../store.ts';
 import { setPaused, startRun, stopRun } from '../runner.ts';
 import { useData } from '../data-store.ts';
-import { FIELDS, type FieldSpec } from '../settings.ts';
+import { chosenLabelFile, FIELDS, type FieldSpec } from '../settings.ts';
 
 const GROUPS: { id: FieldSpec['group']; title: string }[] = [
   { id: 'model', title: 'Backbone' },
@@ -14,7 +14,7 @@ const GROUPS: { id: FieldSpec['group']; title: string }[] = [
   { id: 'demo', title: 'Demo dataset' },
 ];
 
-function Field({ spec, disabled }: { spec: FieldSpec; disabled: boolean }) {
+function Field({ spec, disabled, offBecause }: { spec: FieldSpec; disabled: boolean; offBecause?: string | null }) {
   const value = useLab((s) => s.draft[spec.key]);
   const error = useLab((s) => s.errors[spec.key]);
   const setDraft = useLab((s) => s.setDraft);
@@ -41,14 +41,14 @@ function Field({ spec, disabled }: { spec: FieldSpec; disabled: boolean }) {
           step={spec.step ?? '1'}
           min={rule.min}
           max={rule.max}
-          value={value}
-          disabled={disabled}
+          value={offBecause ? 0 : value}
+          disabled={disabled || !!offBecause}
           aria-invalid={!!error}
           aria-describedby={`${id}-hint`}
           onChange={onChange}
         />
       )}
-      <small id={`${id}-hint`}>{error ?? spec.hint}</small>
+      <small id={`${id}-hint`}>{offBecause ?? error ?? spec.hint}</small>
     </div>
   );
 }
@@ -80,6 +80,7 @@ export function SettingsForm() {
   const backendStatus = useLab((s) => s.backend.status);
   const applyPreset = useLab((s) => s.applyPreset);
   const dataKind = useData((s) => s.selected.kind);
+  const labelFile = useData((s) => chosenLabelFile(s.selected));
   const running = isRunning(status);
   const onSubmit = (e: FormEvent) => {
     e.preventDefault();
@@ -123,7 +124,12 @@ export function SettingsForm() {
           <legend>{g.title}</legend>
           <div className="fields">
             {FIELDS.filter((f) => f.group === g.id).map((f) => (
-              <Field key={f.key} spec={f} disabled={running} />
+              <Field
+                key={f.key}
+                spec={f}
+                disabled={running}
+                offBecause={f.key === 'noiseRate' && labelFile ? `off: the run trains on ${labelFile} as it is` : null}
+              />
             ))}
           </div>
         </fieldset>
