@@ -37,6 +37,10 @@ export interface BackendInfo {
  */
 export async function setupBackend(name: BackendName, options: { nullAdapter?: boolean } = {}): Promise<BackendInfo> {
   await import('@tensorflow/tfjs-backend-cpu');
+  // tfjs's CPU backend greets every Node process on first use with advice to install tfjs-node
+  // (which cannot be installed here); the CLI says which backend runs itself.
+  const cpu = tf.engine().findBackend('cpu') as { firstUse?: boolean } | null;
+  if (cpu) cpu.firstUse = false;
   let adapter: string | null = null;
   if (name === 'wasm') {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');

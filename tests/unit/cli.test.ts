@@ -62,6 +62,7 @@ test('eac train --json: config, epochs, steps (before each update), summary; --s
   assert.ok(out.noise.changed > 0);
   assert.equal(out.summary.testAccLast5, (out.epochs[0].testAcc + out.epochs[1].testAcc) / 2);
   assert.match(r.stderr, /epoch 2: loss/);
+  assert.doesNotMatch(r.stderr, /looks like you are running TensorFlow\.js in Node/, 'no tfjs-node advertisement');
 
   const e = eac('eval', '--demo', '--demo-test', '8', '--weights', model, '--size', '32', '--backend', 'cpu', '--json');
   assert.equal(e.status, 0, e.stderr);
