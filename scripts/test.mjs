@@ -33,7 +33,12 @@ const backendSensitive = [
 ];
 const suites = [
   want('unit') && { name: 'unit (cpu backend)', files: list('tests/unit'), env: { EAC_TEST_BACKEND: 'cpu' } },
-  want('wasm') && { name: 'wasm backend', files: backendSensitive, env: { EAC_TEST_BACKEND: 'wasm' } },
+  // Run-logic tests (a model trained for a few steps) run here only: wasm is several times faster than cpu.
+  want('wasm') && {
+    name: 'wasm backend',
+    files: [...backendSensitive, 'tests/unit/train-worker.test.ts'],
+    env: { EAC_TEST_BACKEND: 'wasm' },
+  },
   // SwiftShader emulates the GPU on the CPU: here only what depends on kernels (trainer.test.ts
   // skips its backend-independent run-logic tests on webgpu), to keep CI short.
   // The golden checks on WebGPU run in Chromium (tests/browser/golden-webgpu.test.ts): not again here.
