@@ -65,6 +65,30 @@ export function poolOutSize(size: number, k: number, s: number, pad: number, cei
 }
 
 /**
+ * A max pool's input padded with −∞: `pad` before, and after it room for window offset up to k−1
+ * plus oh·s rows (and columns), so every window view is a plain reshape-slice. Used by the pool's
+ * forward and by its explicit backward (backprop/maxpool.ts), which recomputes the same views.
+ */
+export function padForPool(x: Tensor4D, k: number, s: number, pad: number, ceilMode: boolean): { xp: Tensor4D; oh: number; ow: number } {
+  const [, h, w] = x.shape;
+  const oh = poolOutSize(h, k, s, pad, ceilMode);
+  const ow = poolOutSize(w, k, s, pad, ceilMode);
+  const padBottom = Math.max(0, k - 1 + oh * s - h - pad);
+  const padRight = Math.max(0, k - 1 + ow * s - w - pad);
+  const xp = tf.pad(
+    x,
+    [
+      [0, 0],
+      [pad, padBottom],
+      [pad, padRight],
+      [0, 0],
+    ],
+    -Infinity,
+  ) as Tensor4D;
+  return { xp, oh, ow };
+}
+
+/**
  * MaxPool2d (square kernel k, stride s, padding pad, optional ceil mode) as the maximum of the
  * k·k strided window views. Ties send the gradient to the first maximum in row-major window
  * order, as PyTorch does (tf.maximum routes a tie to its first argument). Built from
@@ -72,22 +96,8 @@ export function poolOutSize(size: number, k: number, s: number, pad: number, cei
  */
 export function maxPool(x: Tensor4D, k: number, s: number, pad: number, ceilMode: boolean): Tensor4D {
   return tf.tidy(() => {
-    const [n, h, w] = x.shape;
-    const oh = poolOutSize(h, k, s, pad, ceilMode);
-    const ow = poolOutSize(w, k, s, pad, ceilMode);
-    // Room for window offset up to k−1 plus oh·s rows, so every view is a plain reshape-slice.
-    const padBottom = Math.max(0, k - 1 + oh * s - h - pad);
-    const padRight = Math.max(0, k - 1 + ow * s - w - pad);
-    const xp = tf.pad(
-      x,
-      [
-        [0, 0],
-        [pad, padBottom],
-        [pad, padRight],
-        [0, 0],
-      ],
-      -Infinity,
-    ) as Tensor4D;
+    const n = x.shape[0];
+    const { xp, oh, ow } = padForPool(x, k, s, pad, ceilMode);
     let out: Tensor4D | null = null;
     for (let di = 0; di < k; di++) {
       for (let dj = 0; dj < k; dj++) {

@@ -3,7 +3,7 @@
 // anyway: it is the stem ReLU's output, which ReLU's backward needs next) and routes each output's
 // gradient to the FIRST maximal tap in row-major window order, as PyTorch and the tape do.
 import { tf, type Tensor4D } from '../tf.ts';
-import { poolOutSize } from '../layers.ts';
+import { padForPool } from '../layers.ts';
 import { stridedView } from '../strided.ts';
 
 export interface PoolGeometry {
@@ -17,20 +17,7 @@ export interface PoolGeometry {
 export function maxPoolBackward(dy: Tensor4D, x: Tensor4D, y: Tensor4D, g: PoolGeometry): Tensor4D {
   const { k, stride: s, pad } = g;
   const [n, h, w, c] = x.shape;
-  const oh = poolOutSize(h, k, s, pad, g.ceil);
-  const ow = poolOutSize(w, k, s, pad, g.ceil);
-  const padBottom = Math.max(0, k - 1 + oh * s - h - pad);
-  const padRight = Math.max(0, k - 1 + ow * s - w - pad);
-  const xp = tf.pad(
-    x,
-    [
-      [0, 0],
-      [pad, padBottom],
-      [pad, padRight],
-      [0, 0],
-    ],
-    -Infinity,
-  ) as Tensor4D;
+  const { xp, oh, ow } = padForPool(x, k, s, pad, g.ceil);
   // Phase grids: tap (di, dj) lands on rows a + s·(u + r) with a = di mod s, u = ⌊di/s⌋.
   const rows = Math.floor((k - 1) / s) + oh;
   const cols = Math.floor((k - 1) / s) + ow;
