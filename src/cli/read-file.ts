@@ -38,8 +38,9 @@ export function readRegularFile(file: string, rules: RegularFileRules): Uint8Arr
   check(statSync(file), rules);
   const fd = openSync(file, OPEN_FLAGS);
   try {
-    const { size } = fstatSync(fd);
-    check(fstatSync(fd), rules);
+    const st = fstatSync(fd);
+    check(st, rules);
+    const { size } = st;
     const buf = Buffer.allocUnsafeSlow(size + 1);
     let got = 0;
     for (let k = 1; k > 0 && got <= size; got += k) k = readSync(fd, buf, got, size + 1 - got, got);
