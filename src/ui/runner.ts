@@ -11,6 +11,7 @@ import { useWeights } from './weights-store.ts';
 import { isInterrupted, listRuns, liveRunKeys, newRunKey, type RunRecord } from '../storage/run-store.ts';
 import { downloadBlob } from './export/download.ts';
 import { WorkerHost } from './worker-host.ts';
+import { RenderClock } from './render-clock.ts';
 
 /** How long a stop may take before the worker is terminated (a step on a slow backend can be long). */
 const STOP_GRACE_MS = 30_000;
@@ -33,30 +34,26 @@ function send(msg: ToWorker): void {
   host.send(msg);
 }
 
-/**
- * Step points and progress arrive several times a second; each store update re-renders the
- * progress panel and the loss chart. They are held for at most this long and applied together,
- * so the page renders once per batch. Any other message applies the held ones first.
- */
-const BATCH_MS = 250;
+// Step points and progress are held and applied together once per tick of the render clock, so the
+// page renders once per tick however many messages arrived; any other message applies them first.
 let held: FromWorker[] = [];
-let heldTimer: ReturnType<typeof setTimeout> | null = null;
 
 function applyHeld(): void {
-  if (heldTimer !== null) clearTimeout(heldTimer);
-  heldTimer = null;
   const msgs = held;
   held = [];
   if (msgs.length) useLab.getState().receiveAll(msgs);
 }
 
+/** The page's render clock (src/ui/render-clock.ts); charts follow its beat. */
+export const renderClock = new RenderClock({ flush: applyHeld });
+
 function onMessage(msg: FromWorker): void {
   if (msg.type === 'step' || msg.type === 'progress') {
     held.push(msg);
-    heldTimer ??= setTimeout(applyHeld, BATCH_MS);
+    renderClock.held();
     return;
   }
-  applyHeld();
+  renderClock.flushNow();
   const lab = useLab.getState();
   if (msg.type === 'model-export') {
     if (msg.bytes) downloadBlob(new Blob([msg.bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }), msg.fileName);
@@ -76,7 +73,7 @@ export function ensureWorker(): Worker {
 
 /** Replaces the worker: a fresh TensorFlow.js and backend (after a lost device or a hung stop). */
 function restartWorker(): void {
-  applyHeld();
+  renderClock.flushNow();
   host.drop();
   useLab.getState().resetBackend();
   host.ensure();

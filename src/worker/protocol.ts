@@ -223,5 +223,5 @@ export type FromWorker =
   | PausedMessage
   | ModelExportMessage;
 
-/** Minimum time between two step/progress messages while training (ms). */
-export const STEP_MESSAGE_INTERVAL_MS = 200;
+/** Minimum time between two step/progress messages while training (ms): the page's render tick (src/ui/render-clock.ts). */
+export const STEP_MESSAGE_INTERVAL_MS = 250;

@@ -6,7 +6,8 @@ import { CartesianGrid, LineChart, ResponsiveContainer, XAxis, YAxis, usePlotAre
 import { isRunning, useLab } from '../store.ts';
 import { LossSeriesBuilder, labelEvery, type EpochBoundary, type LossRow, type LossSeries } from '../charts/loss-series.ts';
 import { maxOf, niceTicks } from '../charts/ticks.ts';
-import { useThrottled } from './useThrottled.ts';
+import { useChartBeat } from './useChartBeat.ts';
+import { renderClock } from '../runner.ts';
 import { useStaggered } from './useStaggered.ts';
 import { ChartFrame, type LegendItem } from './ChartFrame.tsx';
 import { Curves, HoverReadout, type CurveSpec } from './PlotMarks.tsx';
@@ -15,8 +16,6 @@ import { AXIS_TICK, GRID_PROPS } from './epoch-axis.tsx';
 const COLORS = { loss: '#2563eb', ce: '#f97316', cons: '#059669' };
 /** TensorBoard's default. */
 export const DEFAULT_SMOOTHING = 0.6;
-/** Redraws while training: about once a second is live enough, and keeps the page idle. */
-const REDRAW_MS = 1000;
 
 const fmt = (v: number) => (Number.isFinite(v) ? (Math.abs(v) >= 0.01 || v === 0 ? v.toFixed(4) : v.toExponential(2)) : String(v));
 
@@ -187,8 +186,8 @@ export function LossChart() {
   const method = useLab((s) => s.run.started?.config.method ?? s.run.settings?.method ?? null);
   const lam = useLab((s) => s.run.started?.config.lam ?? s.run.settings?.lam ?? null);
   const [smoothing, setSmoothing] = useState(DEFAULT_SMOOTHING);
-  // A finished, paused or new run is drawn at once; a running one about once a second.
-  const steps = useThrottled(latest, REDRAW_MS, !running || paused || latest.length < 2);
+  // A finished, paused or new run is drawn at once; a running one on the render clock's chart beat.
+  const steps = useChartBeat(renderClock, latest, !running || paused || latest.length < 2);
   const builder = useRef<LossSeriesBuilder>(null);
   builder.current ??= new LossSeriesBuilder();
   const latestSeries = useMemo(() => builder.current!.update(steps, { smoothing, lam: lam ?? 1 }), [steps, smoothing, lam]);
