@@ -8,8 +8,9 @@ import { attentionOptionsOf, configRequestOf, dataOptionsOf, parseAttentionPick,
 import { isRunning, useLab } from './store.ts';
 import { useData } from './data-store.ts';
 import { useWeights } from './weights-store.ts';
-import { isInterrupted, listRuns, liveRunKeys, newRunKey, type RunRecord } from '../storage/run-store.ts';
+import { isInterrupted, listRuns, liveRunKeys, markStopped, newRunKey, type RunRecord } from '../storage/run-store.ts';
 import { downloadBlob } from './export/download.ts';
+import { modelFileName } from './export/run-export.ts';
 import { WorkerHost } from './worker-host.ts';
 import { dataProblem, settingsProblem, weightsProblem, type StartFix, type StartProblem } from './run/start-problem.ts';
 import { showStartProblem } from './run/start-problem-store.ts';
@@ -61,7 +62,10 @@ function onMessage(msg: FromWorker): void {
   applyHeld();
   const lab = useLab.getState();
   if (msg.type === 'model-export') {
-    if (msg.bytes) downloadBlob(new Blob([msg.bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }), msg.fileName);
+    // Named like the run's CSVs (the worker only knows the run's key).
+    const record = lab.stored.records.find((r) => r.key === msg.runKey);
+    const fileName = record ? modelFileName(record, record.checkpointEpoch) : msg.fileName;
+    if (msg.bytes) downloadBlob(new Blob([msg.bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }), fileName);
     else lab.setExportError(msg.error);
     return;
   }
@@ -194,8 +198,11 @@ export function stopRun(): void {
     STOP_GRACE_MS,
     () => useLab.getState().run.id === id && useLab.getState().run.status === 'stopping',
     () => {
+      const key = useLab.getState().run.runKey;
       useLab.getState().markKilled(`the worker did not stop within ${STOP_GRACE_MS / 1000} s and was terminated`);
       restartWorker();
+      // The terminated worker left the record "running": the user stopped it, so it is "stopped", not "interrupted".
+      if (key) void markStopped(key).then(refreshStoredRuns, (e) => console.warn('[eac] could not mark the run stopped', e));
     },
   );
 }
