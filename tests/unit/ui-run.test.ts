@@ -78,8 +78,8 @@ test('weightsFor: the newest import of the backbone and width, or none', () => {
     importedAt,
   });
   const records = [
-    rec('old50', 'resnet50', 64, '2026-01-01T00:00:00Z'),
     rec('new50', 'resnet50', 64, '2026-02-01T00:00:00Z'),
+    rec('old50', 'resnet50', 64, '2026-01-01T00:00:00Z'),
     rec('narrow', 'resnet50', 32, '2026-03-01T00:00:00Z'),
     rec('r18', 'resnet18', 64, '2026-04-01T00:00:00Z'),
   ];
