@@ -10,6 +10,7 @@ import { distinctLabels, distinctNames } from '../../src/ui/run/run-names.ts';
 import { defaultRun } from '../../src/ui/classroom/classroom-store.ts';
 import { modelFileName } from '../../src/ui/export/run-export.ts';
 import { unlabelledText } from '../../src/ui/components/unlabelled-text.ts';
+import { coarseMapsWarning, mapSideFor } from '../../src/ui/attention/coarse-maps.ts';
 import { DEMO_SETTINGS, draftOf, OFFICIAL_SETTINGS, parseSettings } from '../../src/ui/settings.ts';
 
 test('weightsProblem: weights of another backbone or width refuse the run and offer theirs', () => {
@@ -129,4 +130,11 @@ test('unlabelledText: a sentence, singular or plural, listing the files shown', 
     '3 image files in Image/aligned/ are not named in any label file, so they are ignored: a.jpg, b.jpg and 1 more.',
   );
   assert.equal(unlabelledText(1200), '1,200 image files in Image/aligned/ are not named in any label file, so they are ignored.');
+});
+
+test('coarseMapsWarning: 1×1 maps at 32 px are named; 3×3 and up are fine', () => {
+  assert.deepEqual([32, 48, 64, 96, 224].map(mapSideFor), [1, 2, 2, 3, 7]);
+  assert.match(coarseMapsWarning(1, 1) ?? '', /are 1×1, a single cell/);
+  assert.match(coarseMapsWarning(2, 2) ?? '', /are 2×2, only a few cells/);
+  assert.equal(coarseMapsWarning(3, 3), null);
 });

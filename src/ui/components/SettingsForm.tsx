@@ -7,6 +7,7 @@ import { useData } from '../data-store.ts';
 import { chosenLabelFile, FIELDS, PRESETS, type FieldSpec, type PresetName } from '../settings.ts';
 import { useWeights } from '../weights-store.ts';
 import { activePreset, weightsFor } from '../run/preset-match.ts';
+import { coarseMapsWarning, mapSideFor } from '../attention/coarse-maps.ts';
 
 const PRESET_BUTTONS: { name: PresetName; label: string; title: string }[] = [
   { name: 'demo', label: 'Quick demo', title: 'a narrow ResNet-18 at 64 px: minutes, not hours' },
@@ -122,6 +123,9 @@ export function SettingsForm() {
   const labelFile = useData((s) => chosenLabelFile(s.selected));
   const running = isRunning(status);
   const active = useLab((s) => activePreset(s.draft));
+  const size = useLab((s) => Number(s.draft.size));
+  const side = Number.isInteger(size) && size >= 32 ? mapSideFor(size) : null;
+  const coarse = side !== null ? coarseMapsWarning(side, side) : null;
   const [applied, setApplied] = useState<{ name: PresetName; note: string | null } | null>(null);
   // The note on the weights holds while the form still matches the preset that wrote it.
   const presetNote = applied && applied.name === active ? applied.note : null;
@@ -168,6 +172,11 @@ export function SettingsForm() {
           </div>
         </fieldset>
       ))}
+      {coarse ? (
+        <p className="muted small att-coarse" data-testid="settings-coarse-maps">
+          {coarse}
+        </p>
+      ) : null}
       <AttentionPick disabled={running} />
       <div className="actions">
         <button type="submit" data-testid="train-form" disabled={running} title="the same as Train in the run bar above">
