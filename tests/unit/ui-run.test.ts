@@ -11,6 +11,7 @@ import { defaultRun } from '../../src/ui/classroom/classroom-store.ts';
 import { modelFileName } from '../../src/ui/export/run-export.ts';
 import { unlabelledText } from '../../src/ui/components/unlabelled-text.ts';
 import { coarseMapsWarning, mapSideFor } from '../../src/ui/attention/coarse-maps.ts';
+import { defaultEmbeddingCount, embeddingSeconds, ratesFromTraining } from '../../src/ui/classroom/embedding-estimate.ts';
 import { DEMO_SETTINGS, draftOf, OFFICIAL_SETTINGS, parseSettings } from '../../src/ui/settings.ts';
 
 test('weightsProblem: weights of another backbone or width refuse the run and offer theirs', () => {
@@ -137,4 +138,22 @@ test('coarseMapsWarning: 1×1 maps at 32 px are named; 3×3 and up are fine', ()
   assert.match(coarseMapsWarning(1, 1) ?? '', /are 1×1, a single cell/);
   assert.match(coarseMapsWarning(2, 2) ?? '', /are 2×2, only a few cells/);
   assert.equal(coarseMapsWarning(3, 3), null);
+});
+
+test('embedding estimate: from the run’s training speed, scaled by pixels; fewer images by default when slow', () => {
+  // 100 steps of batch 16 in 800 s: 0.5 s per training image → features at 1/12 s per image at 64 px.
+  const rates = ratesFromTraining({ steps: 100, seconds: 800 }, 16, 64);
+  assert.ok(rates);
+  assert.ok(Math.abs(rates.featureSecondsPerImage - 0.5 / 6) < 1e-12);
+  assert.ok(Math.abs(embeddingSeconds(1000, 64, rates) - 1000 * (0.5 / 6 + 0.005)) < 1e-9);
+  assert.ok(Math.abs(embeddingSeconds(100, 128, rates) - 100 * (4 * (0.5 / 6) + 0.005)) < 1e-9, 'four times the pixels');
+  assert.equal(ratesFromTraining(null, 16, 64), null);
+  assert.equal(ratesFromTraining({ steps: 0, seconds: 0 }, 16, 64), null);
+  assert.equal(defaultEmbeddingCount(1000, 64, null), 1000, 'no estimate: the usual 1,000');
+  assert.equal(defaultEmbeddingCount(1000, 64, rates, 90), 1000, '~88 s for 1,000 fits 90 s');
+  assert.equal(defaultEmbeddingCount(1000, 64, rates, 60), 600, '60 s: 600 images (in hundreds, rounded down)');
+  assert.equal(defaultEmbeddingCount(1000, 64, rates, 5), 200, 'never fewer than 200');
+  const fast = { featureSecondsPerImage: 0.001, pixels: 64 * 64, umapSecondsPerImage: 0.001 };
+  assert.equal(defaultEmbeddingCount(1000, 64, fast, 90), 1000);
+  assert.equal(defaultEmbeddingCount(1000, 64, { ...fast, featureSecondsPerImage: 0.15 }, 90), 500);
 });
