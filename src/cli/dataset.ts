@@ -83,7 +83,10 @@ export function summary(r: RafDbReport): string[] {
         3,
       )}`,
     );
-  if (r.unlabelledImages) lines.push(`  ${r.unlabelledImages} images in Image/aligned/ have no label (ignored)`);
+  if (r.unlabelledImages)
+    lines.push(
+      `  ${r.unlabelledImages} image${r.unlabelledImages === 1 ? '' : 's'} in Image/aligned/ named in no label file (ignored)${r.unlabelledSample?.length ? `: ${r.unlabelledSample.join(', ')}${r.unlabelledImages > r.unlabelledSample.length ? ', …' : ''}` : ''}`,
+    );
   return lines;
 }
 

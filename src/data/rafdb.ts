@@ -71,8 +71,13 @@ export interface RafDbReport {
   noise: NoiseMeasure | null;
   /** Files in Image/aligned/ no label names (not counting .DS_Store and such). */
   unlabelledImages: number;
+  /** The first of them by name (at most UNLABELLED_SAMPLE), to show; absent in reports stored before it existed. */
+  unlabelledSample?: string[];
   seconds: number;
 }
+
+/** How many unlabelled file names a report keeps to show (the count is exact). */
+const UNLABELLED_SAMPLE = 5;
 
 async function tryList(fs: FolderFs, dir: string): Promise<string[] | null> {
   try {
@@ -416,6 +421,7 @@ export async function readRafDb(fs: FolderFs, dir: string, opts: RafDbOptions = 
     return c;
   };
   badLines.sort((a, b) => (a.file === b.file ? a.line - b.line : a.file === cleanFile ? -1 : 1));
+  const unlabelled = [...imageFiles.keys()].filter((f) => !used.has(f));
   return {
     dataset: { name: noise ? `RAF-DB basic (${noise.file})` : 'RAF-DB basic', train, test },
     report: {
@@ -431,7 +437,8 @@ export async function readRafDb(fs: FolderFs, dir: string, opts: RafDbOptions = 
       resizedImages,
       badLines,
       noise,
-      unlabelledImages: [...imageFiles.keys()].filter((f) => !used.has(f)).length,
+      unlabelledImages: unlabelled.length,
+      unlabelledSample: unlabelled.sort().slice(0, UNLABELLED_SAMPLE),
       seconds: (performance.now() - t0) / 1000,
     },
   };

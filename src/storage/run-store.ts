@@ -135,6 +135,17 @@ export async function saveRun(record: RunRecord): Promise<void> {
   });
 }
 
+/**
+ * Records that a run was stopped by the user when its worker could not say so itself (it was
+ * terminated because the stop took too long): otherwise the run would read as interrupted later.
+ */
+export async function markStopped(key: string): Promise<void> {
+  await modify(key, 'stopped status', (old) => {
+    if (!old) throw new RunStoreError(`no stored run ${key} (deleted?)`);
+    return old.status === 'running' || old.status === 'paused' ? { ...old, status: 'stopped' } : old;
+  });
+}
+
 /** Adds (or replaces) one epoch's metrics as soon as they are measured, before the checkpoint is written. */
 export async function appendEpoch(key: string, metrics: EpochMetrics): Promise<RunRecord> {
   return modify(key, `metrics of epoch ${metrics.epoch}`, (old) => {

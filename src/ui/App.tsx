@@ -10,6 +10,7 @@ import { WeightsPanel } from './components/WeightsPanel.tsx';
 import { BackendPanel } from './components/BackendPanel.tsx';
 import { RunsPanel } from './components/RunsPanel.tsx';
 import { RunBanner } from './components/RunBanner.tsx';
+import { RunBar } from './components/RunBar.tsx';
 import { ProgressPanel } from './components/ProgressPanel.tsx';
 import { RunCharts } from './components/RunCharts.tsx';
 import { AttentionPanel } from './components/AttentionPanel.tsx';
@@ -57,6 +58,7 @@ export function App() {
       {view === 'classroom' ? <ClassroomView /> : null}
       {/* The lab stays mounted (hidden) in the other views: its run and charts keep updating. */}
       <main className="layout" hidden={view !== 'lab'}>
+        <RunBar />
         <div className="side">
           <DataPanel />
           <WeightsPanel />

@@ -8,10 +8,13 @@ import { attentionOptionsOf, configRequestOf, dataOptionsOf, parseAttentionPick,
 import { isRunning, useLab } from './store.ts';
 import { useData } from './data-store.ts';
 import { useWeights } from './weights-store.ts';
-import { isInterrupted, listRuns, liveRunKeys, newRunKey, type RunRecord } from '../storage/run-store.ts';
+import { isInterrupted, listRuns, liveRunKeys, markStopped, newRunKey, type RunRecord } from '../storage/run-store.ts';
 import { downloadBlob } from './export/download.ts';
+import { modelFileName } from './export/run-export.ts';
 import { WorkerHost } from './worker-host.ts';
 import { RenderClock } from './render-clock.ts';
+import { dataProblem, settingsProblem, weightsProblem, type StartFix, type StartProblem } from './run/start-problem.ts';
+import { showStartProblem } from './run/start-problem-store.ts';
 
 /** How long a stop may take before the worker is terminated (a step on a slow backend can be long). */
 const STOP_GRACE_MS = 30_000;
@@ -56,7 +59,10 @@ function onMessage(msg: FromWorker): void {
   renderClock.flushNow();
   const lab = useLab.getState();
   if (msg.type === 'model-export') {
-    if (msg.bytes) downloadBlob(new Blob([msg.bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }), msg.fileName);
+    // Named like the run's CSVs (the worker only knows the run's key).
+    const record = lab.stored.records.find((r) => r.key === msg.runKey);
+    const fileName = record ? modelFileName(record, record.checkpointEpoch) : msg.fileName;
+    if (msg.bytes) downloadBlob(new Blob([msg.bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }), fileName);
     else lab.setExportError(msg.error);
     return;
   }
@@ -79,29 +85,38 @@ function restartWorker(): void {
   host.ensure();
 }
 
-/** Validates the form and starts a run; returns false (and shows the errors) if the form is invalid. */
+/** Validates the form and starts a run; returns false (and shows why, with a fix where there is one) if it cannot start. */
 export function startRun(): boolean {
   const state = useLab.getState();
   if (isRunning(state.run.status)) return false;
+  const refuse = (problem: StartProblem | null): false => {
+    showStartProblem(problem);
+    return false;
+  };
   const parsed = parseSettings(state.draft);
   if (!parsed.settings) {
     state.setErrors(parsed.errors);
-    return false;
+    return refuse(settingsProblem(parsed.errors));
   }
   const settings = parsed.settings;
   const pick = parseAttentionPick(state.attentionPick);
   if (pick.error) {
     useLab.setState({ attentionPickError: pick.error });
-    return false;
+    return refuse({ message: `Attention samples: ${pick.error}.`, fix: null });
   }
   const weights = useWeights.getState();
   const record = weights.selected ? weights.selectedRecord : null;
-  if (record && (record.arch !== settings.arch || record.width !== settings.width)) {
+  const mismatch = weightsProblem(record, settings);
+  if (mismatch && record) {
     state.setErrors({
       arch: `the selected weights are a ${record.arch} of width ${record.width}: choose that backbone and width, or random init`,
     });
-    return false;
+    return refuse(mismatch);
   }
+  const data = useData.getState();
+  const noData = dataProblem(data.selected, data.datasets, data.datasetsStatus);
+  if (noData) return refuse(noData);
+  showStartProblem(null);
   const id = nextRunId++;
   const runKey = newRunKey();
   state.setNotice(null);
@@ -111,10 +126,28 @@ export function startRun(): boolean {
     runId: id,
     runKey,
     config: configRequestOf(settings),
-    data: dataOptionsOf(settings, useData.getState().selected),
+    data: dataOptionsOf(settings, data.selected),
     weights: weights.selected,
     attention: attentionOptionsOf(settings, pick.indices),
   });
+  return true;
+}
+
+/** Applies a start problem's one-click fix; true when the settings changed (the problem is gone). */
+export function applyStartFix(fix: StartFix): boolean {
+  const lab = useLab.getState();
+  if (fix.kind === 'backbone') {
+    lab.setDraft('arch', fix.arch);
+    lab.setDraft('width', String(fix.width));
+  } else if (fix.kind === 'demo-data') {
+    useData.getState().select({ kind: 'demo' });
+  } else {
+    const el = document.getElementById(`setting-${fix.key}`);
+    el?.scrollIntoView({ block: 'center' });
+    el?.focus();
+    return false;
+  }
+  showStartProblem(null);
   return true;
 }
 
@@ -162,8 +195,11 @@ export function stopRun(): void {
     STOP_GRACE_MS,
     () => useLab.getState().run.id === id && useLab.getState().run.status === 'stopping',
     () => {
+      const key = useLab.getState().run.runKey;
       useLab.getState().markKilled(`the worker did not stop within ${STOP_GRACE_MS / 1000} s and was terminated`);
       restartWorker();
+      // The terminated worker left the record "running": the user stopped it, so it is "stopped", not "interrupted".
+      if (key) void markStopped(key).then(refreshStoredRuns, (e) => console.warn('[eac] could not mark the run stopped', e));
     },
   );
 }

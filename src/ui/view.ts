@@ -4,7 +4,7 @@ import { useEffect, useState } from 'react';
 
 export type View = 'lab' | 'compare' | 'classroom';
 export const VIEWS: readonly { id: View; label: string }[] = [
-  { id: 'lab', label: 'Train' },
+  { id: 'lab', label: 'Lab' },
   { id: 'compare', label: 'Compare runs' },
   { id: 'classroom', label: 'Classroom' },
 ];

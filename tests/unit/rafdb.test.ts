@@ -136,6 +136,7 @@ test('the messy fixture: every defect is skipped and reported, the rest is kept'
     ],
   );
   assert.equal(report.unlabelledImages, 1); // train_09999; .DS_Store and Thumbs.db are not counted
+  assert.deepEqual(report.unlabelledSample, ['train_09999_aligned.jpg'], 'the report names the file');
   const dropped = new Set([...MESSY.missing, ...Object.keys(MESSY.unreadable)]);
   const expectTrain = Array.from({ length: MESSY.trainNames }, (_, i) => `train_${String(i + 1).padStart(5, '0')}.jpg`).filter(
     (n) => !dropped.has(n),

@@ -15,6 +15,7 @@ import {
   deleteRun,
   getRun,
   listRuns,
+  markStopped,
   renameRun,
   saveRun,
   storeImportedRuns,
@@ -192,6 +193,18 @@ test('rename and epochs of a missing run, and bad names, fail with clear errors'
   await assert.rejects(storeImportedRuns([r]), /already stored/, 'an import never overwrites a stored run');
   await deleteRun(r.key);
   assert.equal(await getRun(r.key), null);
+});
+
+test('markStopped: a run whose worker was terminated on Stop reads "stopped", not "interrupted"; a finished one is left as it is', async () => {
+  const r = run({ accs: [0.2] });
+  await saveRun({ ...r, status: 'running' });
+  await markStopped(r.key);
+  assert.equal((await getRun(r.key))?.status, 'stopped');
+  const done = run({ accs: [0.3] });
+  await saveRun({ ...done, status: 'done' });
+  await markStopped(done.key);
+  assert.equal((await getRun(done.key))?.status, 'done');
+  await assert.rejects(markStopped('no-such-run'), /no stored run/);
 });
 
 test('naive get-then-set loses a concurrent write (what update() prevents)', async () => {
@@ -378,13 +391,18 @@ test('wrong files are refused with a message that says what was expected', () =>
 test('table: each cell is the mean of the last 5 recorded test accuracies (mean over its runs), paper columns always there', () => {
   const accs = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7];
   const eac30 = run({ method: 'eac', noise: 0.3, accs, epochs: 10 });
-  const eac30b = run({ method: 'eac', noise: 0.3, accs: [0.5, 0.9], epochs: 2 });
+  // Planned for 10 epochs like eac30, stopped after 2: the same cell.
+  const eac30b = run({ method: 'eac', noise: 0.3, accs: [0.5, 0.9], epochs: 10 });
   const base0 = run({ method: 'baseline', noise: 0, accs: [0.4] });
   const base15 = run({ method: 'baseline', noise: 0.15, accs: [0.25, 0.35] });
   const empty = run({ method: 'baseline', noise: 0.1, accs: [] });
   const other = run({ method: 'eac', noise: 0.3, accs: [0.9], arch: 'resnet50' });
-  const tables = comparisonTables([eac30, eac30b, base0, base15, empty, other]);
-  assert.equal(tables.length, 2, 'another backbone gets its own table');
+  const short = run({ method: 'eac', noise: 0.3, accs: [0.2, 0.3], epochs: 2 });
+  const tables = comparisonTables([eac30, eac30b, base0, base15, empty, other, short]);
+  assert.equal(tables.length, 3, 'another backbone, and another number of planned epochs, get their own tables');
+  const shortTable = tables.find((t) => t.cells.eac[30]?.keys.includes(short.key));
+  assert.ok(shortTable && shortTable.cells.eac[30].runs === 1, 'a 2-epoch run is not merged with 10-epoch runs');
+  assert.match(shortTable.label, /2 epochs$/);
   const t = tables[0];
   assert.deepEqual(t.columns, [0, 10, 15, 20, 30]);
   const last5 = (0.3 + 0.4 + 0.5 + 0.6 + 0.7) / 5;
@@ -398,7 +416,7 @@ test('table: each cell is the mean of the last 5 recorded test accuracies (mean 
   assert.equal(cellEpochsText(t.cells.baseline[0]), '1/10 epochs');
   assert.ok(Math.abs(t.cells.baseline[15].mean - 0.3) < 1e-12);
   assert.equal(t.cells.baseline[10], undefined, 'a run without an epoch is not in the table');
-  assert.equal(tables[1].cells.eac[30].mean, 0.9);
+  assert.equal(tables.find((x) => x.label.includes('ResNet-50'))?.cells.eac[30].mean, 0.9);
 });
 
 test('noise rate of cached runs from a RAF-DB noise file, and the next comparison tab’s rate', () => {

@@ -332,6 +332,9 @@ test('exportFileStem and bytesText', () => {
   assert.match(stem, /^eac-resnet18-eac-seed7-\d{8}-\d{6}$/);
   assert.match(exportFileStem({ started: null, startedAt: null }, new Date()), /^eac-run-\d{8}-\d{6}$/);
   assert.equal(bytesText(512_000), '512 kB');
+  assert.equal(bytesText(400), '400 B', 'a small CSV is not “0 kB”');
+  assert.equal(bytesText(1_500), '1.5 kB');
+  assert.equal(bytesText(0), '0 B');
   assert.equal(bytesText(23_456_789), '23.5 MB');
   assert.equal(bytesText(1.2e9), '1.20 GB');
   assert.equal(bytesText(NaN), '–');

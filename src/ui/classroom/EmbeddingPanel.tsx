@@ -10,6 +10,10 @@ import { rgbToRgba } from '../attention/colormap.ts';
 import { useEmbedding, type EmbeddingProgress } from './embedding-store.ts';
 import { classColor } from './palette.ts';
 import { layoutPoints, nearestPoint } from './scatter-layout.ts';
+import { useClassroom } from './classroom-store.ts';
+import { defaultEmbeddingCount, embeddingSeconds, ratesFromTraining } from './embedding-estimate.ts';
+import { saveRates, savedRates } from './embedding-rates.ts';
+import { duration } from '../format.ts';
 import './classroom.css';
 
 const PLOT = 420;
@@ -132,7 +136,16 @@ function progressText(p: EmbeddingProgress): string {
 
 export function EmbeddingPanel({ runKey, trainCount, runName }: { runKey: string | null; trainCount?: number; runName?: string }) {
   const { status, progress, result, error, cancel, compute, runKey: computedFor } = useEmbedding();
-  const [count, setCount] = useState(1000);
+  // null: the default, fewer than 1,000 images when the estimate says they would take long.
+  const [chosenCount, setCount] = useState<number | null>(null);
+  const record = useClassroom((s) => (runKey ? (s.runs.find((r) => r.key === runKey) ?? null) : null));
+  const size = record?.request.config.size ?? 0;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the saved rates change when a result comes in
+  const rates = useMemo(
+    () => savedRates() ?? (record ? ratesFromTraining(record.summary, record.request.config.batchSize, size) : null),
+    [record, size, result],
+  );
+  const count = chosenCount ?? defaultEmbeddingCount(1000, size, rates);
   const [hover, setHover] = useState<{ i: number; x: number; y: number; plot: 0 | 1 } | null>(null);
   const shown = result && result.runKey === runKey ? result : null;
   const layout = useMemo(() => {
@@ -144,6 +157,10 @@ export function EmbeddingPanel({ runKey, trainCount, runName }: { runKey: string
   const max = Math.min(MAX_EMBED_SAMPLES, trainCount ?? MAX_EMBED_SAMPLES);
   const n = Math.max(3, Math.min(max, count));
   const running = status === 'running' && computedFor === runKey;
+  const estimate = rates && size ? embeddingSeconds(n, size, rates) : null;
+  useEffect(() => {
+    if (result && size && result.runKey === runKey) saveRates(result.labels.length, size, result.seconds);
+  }, [result, size, runKey]);
   const onHover = (plot: 0 | 1) => (i: number | null, at: { x: number; y: number } | null) =>
     setHover(i === null || !at ? null : { i, x: at.x, y: at.y, plot });
   const h = hover && shown ? hover.i : null;
@@ -181,6 +198,13 @@ export function EmbeddingPanel({ runKey, trainCount, runName }: { runKey: string
           <button type="button" onClick={() => cancel?.()} data-testid="embedding-cancel">
             Cancel
           </button>
+        ) : null}
+        {!running && !shown ? (
+          <span className="muted" data-testid="embedding-estimate">
+            {estimate !== null
+              ? `takes about ${duration(estimate)} on this machine`
+              : 'the first computation measures how long it takes here'}
+          </span>
         ) : null}
         {runName ? <span className="muted">{runName}</span> : null}
       </div>

@@ -2,6 +2,7 @@
 // method, noise rate, epoch and date so a teacher can tell baseline from EAC at a glance.
 import type { RunRecord } from '../../storage/run-store.ts';
 import { useClassroom, withCheckpoint } from './classroom-store.ts';
+import { distinctLabels } from '../run/run-names.ts';
 
 export function runLabel(r: RunRecord): string {
   const method = r.request.config.method === 'eac' ? 'EAC' : 'Baseline';
@@ -27,6 +28,7 @@ export function RunPicker() {
   const selectRun = useClassroom((s) => s.selectRun);
   const refresh = useClassroom((s) => s.refreshRuns);
   const usable = withCheckpoint(runs);
+  const labels = distinctLabels(usable, runLabel);
   return (
     <label className="cr-run-picker">
       <span>Model</span>
@@ -40,7 +42,7 @@ export function RunPicker() {
         {usable.length === 0 ? <option value="">no stored run with a checkpoint</option> : null}
         {usable.map((r) => (
           <option key={r.key} value={r.key}>
-            {runLabel(r)}
+            {labels.get(r.key)}
           </option>
         ))}
       </select>

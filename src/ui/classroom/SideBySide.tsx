@@ -8,6 +8,7 @@ import { ImageCanvas } from './ImageCanvas.tsx';
 import { useClassroom, withCheckpoint, type Slot, type SlotState } from './classroom-store.ts';
 import { formatNumber, walkthroughLayers } from './overlays.ts';
 import { runLabel } from './RunPicker.tsx';
+import { distinctLabels } from '../run/run-names.ts';
 
 const SIZE = 190;
 
@@ -17,6 +18,8 @@ function Row({ slot, state, runs }: { slot: Slot; state: SlotState; runs: RunRec
   const w = state.answer?.result ?? null;
   const layers = useMemo(() => (w ? walkthroughLayers(w, mapClass) : null), [w, mapClass]);
   const rec = runs.find((r) => r.key === state.runKey);
+  const usable = withCheckpoint(runs);
+  const labels = distinctLabels(usable, runLabel);
   return (
     <div className="cr-sbs-row" data-testid={`cr-sbs-${slot}`}>
       <div className="cr-sbs-head">
@@ -26,9 +29,9 @@ function Row({ slot, state, runs }: { slot: Slot; state: SlotState; runs: RunRec
           aria-label={`run ${slot === 'a' ? 'A' : 'B'}`}
           data-testid={`cr-sbs-run-${slot}`}
         >
-          {withCheckpoint(runs).map((r) => (
+          {usable.map((r) => (
             <option key={r.key} value={r.key}>
-              {runLabel(r)}
+              {labels.get(r.key)}
             </option>
           ))}
         </select>

@@ -54,6 +54,11 @@ export interface ClassroomState {
 /** Runs the classroom can show: those with a checkpoint. */
 export const withCheckpoint = (runs: RunRecord[]): RunRecord[] => runs.filter((r) => r.checkpointEpoch !== null);
 
+/** The run the classroom opens on: the newest EAC run (what the lessons are about), else the newest run. Runs come newest first. */
+export function defaultRun<T extends { request: { config: { method: string } } }>(usable: readonly T[]): T | null {
+  return usable.find((r) => r.request.config.method === 'eac') ?? usable[0] ?? null;
+}
+
 /** A second run for the side-by-side: another method if there is one (baseline vs EAC), else another run. */
 export function partnerRun(runs: RunRecord[], key: string | null): string | null {
   const usable = withCheckpoint(runs).filter((r) => r.key !== key);
@@ -147,7 +152,7 @@ export const useClassroom = create<ClassroomState>()((set, get) => {
       const s = get();
       const usable = withCheckpoint(runs);
       if (!s.a.runKey || !usable.some((r) => r.key === s.a.runKey)) {
-        get().selectRun('a', usable[0]?.key ?? null); // newest first
+        get().selectRun('a', defaultRun(usable)?.key ?? null);
       }
       if (s.compare && (!s.b.runKey || !usable.some((r) => r.key === s.b.runKey))) get().selectRun('b', partnerRun(runs, get().a.runKey));
       // A run still training has written a newer checkpoint: show its current model.

@@ -8,13 +8,24 @@ import { ChartFrame } from '../components/ChartFrame.tsx';
 import { GRID_PROPS, PERCENT_TOOLTIP, PERCENT_Y_AXIS, dotsFor, epochAxisProps } from '../components/epoch-axis.tsx';
 import { methodOf, METRICS, noiseRateOf, overlayRows, type Metric } from './compare-data.ts';
 import { useRunColor } from './compare-store.ts';
+import { distinctLabels } from '../run/run-names.ts';
 
 /** The run's name, with its method and noise (worker-given names do not say the noise). */
 export function runLabel(r: RunRecord): string {
   return `${r.name} (${methodOf(r) === 'eac' ? 'EAC' : 'baseline'}, ${Math.round(noiseRateOf(r) * 100)}% noise)`;
 }
 
-function OverlayChart({ metric, runs, last }: { metric: Metric; runs: readonly RunRecord[]; last: number }) {
+function OverlayChart({
+  metric,
+  runs,
+  labels,
+  last,
+}: {
+  metric: Metric;
+  runs: readonly RunRecord[];
+  labels: Map<string, string>;
+  last: number;
+}) {
   const shown = metric.noisyOnly ? runs.filter((r) => r.epochs.some((e) => e.memorisation.flipped > 0)) : runs;
   const memorised = metric.id === 'memorised';
   const rows = useMemo(
@@ -49,7 +60,7 @@ function OverlayChart({ metric, runs, last }: { metric: Metric; runs: readonly R
               key={r.key}
               type="linear"
               dataKey={`s${i}`}
-              name={runLabel(r)}
+              name={labels.get(r.key) ?? runLabel(r)}
               stroke={runColor(r.key)}
               strokeWidth={2}
               dot={dotsFor(r.epochs.length, runColor(r.key))}
@@ -63,7 +74,7 @@ function OverlayChart({ metric, runs, last }: { metric: Metric; runs: readonly R
                   key={`c-${r.key}`}
                   type="linear"
                   dataKey={`c${i}`}
-                  name={`${runLabel(r)}, true label`}
+                  name={`${labels.get(r.key) ?? runLabel(r)}, true label`}
                   stroke={runColor(r.key)}
                   strokeDasharray="5 4"
                   strokeWidth={1.5}
@@ -81,6 +92,7 @@ function OverlayChart({ metric, runs, last }: { metric: Metric; runs: readonly R
 
 export function CompareCharts({ runs }: { runs: readonly RunRecord[] }) {
   const runColor = useRunColor();
+  const labels = useMemo(() => distinctLabels(runs, runLabel), [runs]);
   // The epochs recorded so far (not the planned ones: a long run just started would squash the rest).
   const last = Math.max(2, ...runs.map((r) => (r.epochs.length ? r.epochs[r.epochs.length - 1].epoch : 0)));
   return (
@@ -89,13 +101,13 @@ export function CompareCharts({ runs }: { runs: readonly RunRecord[] }) {
         {runs.map((r) => (
           <li key={r.key} data-run={r.key}>
             <span className="swatch" style={{ borderColor: runColor(r.key) }} aria-hidden="true" />
-            <span data-legend-color={runColor(r.key)}>{runLabel(r)}</span>
+            <span data-legend-color={runColor(r.key)}>{labels.get(r.key) ?? runLabel(r)}</span>
           </li>
         ))}
       </ul>
       <div className="chart-pair">
         {METRICS.map((m) => (
-          <OverlayChart key={m.id} metric={m} runs={runs} last={last} />
+          <OverlayChart key={m.id} metric={m} runs={runs} labels={labels} last={last} />
         ))}
       </div>
     </section>

@@ -10,6 +10,7 @@ import { importFiles, remove, rename, useCompare, useRunColor } from './compare-
 import { methodOf, noiseRateOf } from './compare-data.ts';
 import { runsCsv, runsJson, runsJsonText } from './run-files.ts';
 import { openStoredRun } from './open-run.ts';
+import { distinctNames } from '../run/run-names.ts';
 
 const pct = (x: number | null) => (x === null ? '–' : `${(x * 100).toFixed(1)}%`);
 
@@ -21,7 +22,19 @@ export function runState(r: RunRecord, live: Set<string>, thisTab: string | null
   return { id: r.status, text: r.status };
 }
 
-function HistoryRow({ r, live, thisTab, hidden }: { r: RunRecord; live: Set<string>; thisTab: string | null; hidden: boolean }) {
+function HistoryRow({
+  r,
+  name,
+  live,
+  thisTab,
+  hidden,
+}: {
+  r: RunRecord;
+  name: string;
+  live: Set<string>;
+  thisTab: string | null;
+  hidden: boolean;
+}) {
   const [editing, setEditing] = useState<string | null>(null);
   const [opening, setOpening] = useState(false);
   const toggle = useCompare((s) => s.toggle);
@@ -53,7 +66,7 @@ function HistoryRow({ r, live, thisTab, hidden }: { r: RunRecord; live: Set<stri
       <div className="history-main">
         {editing === null ? (
           <b className="history-name" title={r.key}>
-            {r.name}
+            {name}
           </b>
         ) : (
           <form
@@ -148,6 +161,7 @@ export function RunHistory() {
     e.target.value = '';
     if (files.length) void importFiles(files.map((f) => ({ name: f.name, text: () => f.text() })));
   };
+  const names = distinctNames(records);
   return (
     <section className="panel history" aria-label="Run history" data-testid="run-history">
       <div className="history-head">
@@ -208,7 +222,7 @@ export function RunHistory() {
       ) : (
         <ul className="history-list">
           {records.map((r) => (
-            <HistoryRow key={r.key} r={r} live={live} thisTab={thisTab} hidden={hidden.includes(r.key)} />
+            <HistoryRow key={r.key} r={r} name={names.get(r.key) ?? r.name} live={live} thisTab={thisTab} hidden={hidden.includes(r.key)} />
           ))}
         </ul>
       )}

@@ -94,15 +94,19 @@ export function noiseColumn(rate: number): number {
   return Math.round(rate * 100);
 }
 
-/** Runs compare in one table only if they share data, backbone and input size. */
+/**
+ * Runs compare in one table only if they share data, backbone, input size and planned epochs (a
+ * 2-epoch and a 3-epoch run's last-5 means are not the same figure; runs stopped early stay with
+ * their plan, the cell says how far each got).
+ */
 export function setupOf(r: RunRecord): { id: string; label: string } {
   const c = r.request.config;
   const d = r.request.data;
   const data = d.kind === 'demo' ? `demo faces ${d.trainCount}/${d.testCount}` : d.name;
   const dataId = d.kind === 'demo' ? `demo:${d.seed}:${d.trainCount}:${d.testCount}` : `cached:${d.key}`;
   return {
-    id: `${dataId}|${c.arch}|${c.width}|${c.size}`,
-    label: `${data} · ${c.arch === 'resnet50' ? 'ResNet-50' : 'ResNet-18'} width ${c.width} · ${c.size} px`,
+    id: `${dataId}|${c.arch}|${c.width}|${c.size}|${c.epochs}`,
+    label: `${data} · ${c.arch === 'resnet50' ? 'ResNet-50' : 'ResNet-18'} width ${c.width} · ${c.size} px · ${c.epochs} epoch${c.epochs === 1 ? '' : 's'}`,
   };
 }
 

@@ -12,6 +12,7 @@ import { mapToRgba, rgbToRgba, sharedRange, viridis } from '../attention/colorma
 import { downloadBlob } from '../export/download.ts';
 import { TurnQueue } from '../turn-queue.ts';
 import '../attention/attention.css';
+import { coarseMapsWarning } from '../attention/coarse-maps.ts';
 
 const TILE = 96;
 /** Canvas painting in turns of up to 6 ms, each its own task. */
@@ -212,6 +213,7 @@ export function AttentionPanel() {
   // Follow the newest frame unless the user scrubbed back.
   const epoch = chosen !== null && epochs.includes(chosen) ? chosen : (epochs[epochs.length - 1] ?? null);
   const frame = frames.find((f) => f.epoch === epoch) ?? null;
+  const coarse = coarseMapsWarning(views.mapHeight, views.mapWidth);
   const mean = frame ? frame.samples.reduce((s, m) => s + m.consistency, 0) / frame.samples.length : null;
   return (
     <section className="panel attention" aria-label="Attention panel" data-testid="attention-panel" ref={panelRef}>
@@ -263,6 +265,11 @@ export function AttentionPanel() {
         </button>
       </div>
       <Legend />
+      {coarse ? (
+        <p className="att-coarse" role="note" data-testid="attention-coarse">
+          {coarse}
+        </p>
+      ) : null}
       <div className="att-grid">
         {views.samples.map((s) => (
           <SampleCard

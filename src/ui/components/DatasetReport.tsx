@@ -3,6 +3,7 @@
 // folded away.
 import type { ReactNode } from 'react';
 import type { CachedDatasetInfo } from '../../storage/dataset-cache.ts';
+import { unlabelledText } from './unlabelled-text.ts';
 
 const LIST_LIMIT = 200;
 
@@ -93,8 +94,7 @@ export function DatasetReport({ info }: { info: CachedDatasetInfo }) {
       </Group>
       {r.unlabelledImages > 0 && (
         <p className="muted small" data-testid="unlabelled">
-          {r.unlabelledImages.toLocaleString('en-US')} image file{r.unlabelledImages === 1 ? '' : 's'} in Image/aligned/ no label names
-          (ignored).
+          {unlabelledText(r.unlabelledImages, r.unlabelledSample)}
         </p>
       )}
     </div>

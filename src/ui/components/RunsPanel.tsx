@@ -7,6 +7,7 @@ import { deleteRun, type RunRecord } from '../../storage/run-store.ts';
 import { meanOfLast } from '../../engine/metrics.ts';
 import { listenRuns } from '../../storage/run-channel.ts';
 import { resumeLabel } from '../checkpoint-text.ts';
+import { distinctNames } from '../run/run-names.ts';
 
 function statusOf(r: RunRecord, live: Set<string>, current: string | null): string {
   if (r.key === current) return 'this tab';
@@ -48,6 +49,7 @@ export function RunsPanel() {
 const RunList = memo(function RunList({ stored, current, busy }: { stored: LabState['stored']; current: string | null; busy: boolean }) {
   const live = new Set(stored.live);
   const resumable = new Set(resumableRuns(stored.records, stored.live, busy ? current : null).map((r) => r.key));
+  const names = distinctNames(stored.records);
   return stored.records.length === 0 ? (
     <p className="muted">
       Every run is stored here with a checkpoint after each epoch and every two minutes within one, so a reload or a crash loses at most two
@@ -60,7 +62,7 @@ const RunList = memo(function RunList({ stored, current, busy }: { stored: LabSt
         return (
           <li key={r.key} data-testid="stored-run" data-status={status} data-checkpoint={r.checkpointEpoch ?? ''}>
             <div className="run-line">
-              <b title={r.key}>{r.name}</b>
+              <b title={r.key}>{names.get(r.key) ?? r.name}</b>
               <span className={`run-state run-state-${status.replace(/\s+/g, '-')}`}>{status}</span>
             </div>
             <div className="run-line muted">

@@ -1,10 +1,52 @@
-// The run settings (each explained in one line, official defaults one click away) and the run
-// controls: Train, Pause / Continue, Stop.
-import type { ChangeEvent, FormEvent } from 'react';
+// The run settings (each explained in one line, official defaults one click away). Enter in a
+// field starts a run; the run controls themselves are in the run bar (RunBar.tsx).
+import { useState, type ChangeEvent, type FormEvent } from 'react';
 import { isRunning, useLab } from '../store.ts';
-import { setPaused, startRun, stopRun } from '../runner.ts';
+import { startRun } from '../runner.ts';
 import { useData } from '../data-store.ts';
-import { chosenLabelFile, FIELDS, type FieldSpec } from '../settings.ts';
+import { chosenLabelFile, FIELDS, PRESETS, type FieldSpec, type PresetName } from '../settings.ts';
+import { useWeights } from '../weights-store.ts';
+import { activePreset, weightsFor } from '../run/preset-match.ts';
+import { coarseMapsWarning, mapSideFor } from '../attention/coarse-maps.ts';
+
+const PRESET_BUTTONS: { name: PresetName; label: string; title: string }[] = [
+  { name: 'demo', label: 'Quick demo', title: 'a narrow ResNet-18 at 64 px: minutes, not hours' },
+  {
+    name: 'noise',
+    label: 'EAC vs baseline',
+    title:
+      'the measured demo: at 20% noise EAC ends ~8 points above the baseline (ResNet-18 width 16, 48 px, 10 epochs); run it as EAC and as Baseline, then compare',
+  },
+  {
+    name: 'official',
+    label: 'Official recipe',
+    title:
+      'the official code’s recipe: ResNet-50, 224 px, 60 epochs, batch 32, λ 5; starts from imported ResNet-50 weights when there are some',
+  },
+];
+
+const PRESET_LABEL = Object.fromEntries(PRESET_BUTTONS.map((b) => [b.name, b.label])) as Record<PresetName, string>;
+
+/** Applies a preset and picks the weights it needs: the newest fitting import, or random init. Returns what it did to the weights. */
+function applyPresetWithWeights(name: PresetName, applyPreset: (n: PresetName) => void): string | null {
+  applyPreset(name);
+  const { arch, width } = PRESETS[name];
+  const weights = useWeights.getState();
+  const current = weights.selectedRecord;
+  if (current && current.arch === arch && current.width === width) return `Starts from the imported weights “${current.name}”.`;
+  const fit = name === 'official' ? weightsFor(weights.records, arch, width) : null;
+  if (fit) {
+    weights.select(fit.key);
+    return `Starts from the imported weights “${fit.name}” (ResNet-50 width 64).`;
+  }
+  if (current) {
+    weights.select(null);
+    return `Random init: the selected weights “${current.name}” do not fit this preset’s backbone.`;
+  }
+  return name === 'official'
+    ? 'No imported ResNet-50 weights: the run starts from random init (import the official ones in step 2 to fine-tune as the paper does).'
+    : null;
+}
 
 const GROUPS: { id: FieldSpec['group']; title: string }[] = [
   { id: 'model', title: 'Backbone' },
@@ -76,12 +118,17 @@ function AttentionPick({ disabled }: { disabled: boolean }) {
 
 export function SettingsForm() {
   const status = useLab((s) => s.run.status);
-  const paused = useLab((s) => s.run.paused);
-  const backendStatus = useLab((s) => s.backend.status);
   const applyPreset = useLab((s) => s.applyPreset);
   const dataKind = useData((s) => s.selected.kind);
   const labelFile = useData((s) => chosenLabelFile(s.selected));
   const running = isRunning(status);
+  const active = useLab((s) => activePreset(s.draft));
+  const size = useLab((s) => Number(s.draft.size));
+  const side = Number.isInteger(size) && size >= 32 ? mapSideFor(size) : null;
+  const coarse = side !== null ? coarseMapsWarning(side, side) : null;
+  const [applied, setApplied] = useState<{ name: PresetName; note: string | null } | null>(null);
+  // The note on the weights holds while the form still matches the preset that wrote it.
+  const presetNote = applied && applied.name === active ? applied.note : null;
   const onSubmit = (e: FormEvent) => {
     e.preventDefault();
     startRun();
@@ -91,34 +138,25 @@ export function SettingsForm() {
       <h2>3 · Run settings</h2>
       <div className="presets">
         <span className="muted">Presets:</span>
-        <button
-          type="button"
-          disabled={running}
-          onClick={() => applyPreset('demo')}
-          data-testid="preset-demo"
-          title="a narrow ResNet-18 at 64 px: minutes, not hours"
-        >
-          Quick demo
-        </button>
-        <button
-          type="button"
-          disabled={running}
-          onClick={() => applyPreset('noise')}
-          data-testid="preset-noise"
-          title="the measured demo: at 20% noise EAC ends ~8 points above the baseline (ResNet-18 width 16, 48 px, 10 epochs); run it as EAC and as Baseline, then compare"
-        >
-          EAC vs baseline
-        </button>
-        <button
-          type="button"
-          disabled={running}
-          onClick={() => applyPreset('official')}
-          data-testid="preset-official"
-          title="the official code's recipe: ResNet-50, 224 px, 60 epochs, batch 32, λ 5"
-        >
-          Official recipe
-        </button>
+        {PRESET_BUTTONS.map((b) => (
+          <button
+            key={b.name}
+            type="button"
+            disabled={running}
+            className={active === b.name ? 'preset-active' : ''}
+            aria-pressed={active === b.name}
+            onClick={() => setApplied({ name: b.name, note: applyPresetWithWeights(b.name, applyPreset) })}
+            data-testid={`preset-${b.name}`}
+            title={b.title}
+          >
+            {b.label}
+          </button>
+        ))}
       </div>
+      <p className="muted preset-state" data-testid="preset-state" data-preset={active ?? 'custom'}>
+        {active ? `Settings: the ${PRESET_LABEL[active]} preset.` : 'Settings: custom (edited).'}
+        {presetNote ? <> {presetNote}</> : null}
+      </p>
       {GROUPS.filter((g) => g.id !== 'demo' || dataKind === 'demo').map((g) => (
         <fieldset key={g.id} className="group">
           <legend>{g.title}</legend>
@@ -134,16 +172,15 @@ export function SettingsForm() {
           </div>
         </fieldset>
       ))}
+      {coarse ? (
+        <p className="muted small att-coarse" data-testid="settings-coarse-maps">
+          {coarse}
+        </p>
+      ) : null}
       <AttentionPick disabled={running} />
       <div className="actions">
-        <button type="submit" className="primary" data-testid="train" disabled={running || backendStatus === 'failed'}>
-          Train
-        </button>
-        <button type="button" data-testid="pause" disabled={!running || status === 'stopping'} onClick={() => setPaused(!paused)}>
-          {paused ? 'Continue' : 'Pause'}
-        </button>
-        <button type="button" data-testid="stop" disabled={!running || status === 'stopping'} onClick={() => stopRun()}>
-          {status === 'stopping' ? 'Stopping…' : 'Stop'}
+        <button type="submit" data-testid="train-form" disabled={running} title="the same as Train in the run bar above">
+          Train with these settings
         </button>
       </div>
     </form>

@@ -170,9 +170,21 @@ export function runJsonText(doc: RunJson): string {
 
 /** A file name stem like `eac-resnet18-eac-seed0-20240101-120000` (no characters any OS rejects). */
 export function exportFileStem(run: Pick<RunExportInput, 'started' | 'startedAt'>, now: Date): string {
-  const c = run.started?.config;
-  const t = new Date(run.startedAt ?? now.getTime());
+  return stemOf(run.started?.config ?? null, new Date(run.startedAt ?? now.getTime()));
+}
+
+function stemOf(c: Pick<StartedMessage['config'], 'arch' | 'method' | 'seed'> | null, t: Date): string {
   const p = (x: number) => String(x).padStart(2, '0');
   const stamp = `${t.getFullYear()}${p(t.getMonth() + 1)}${p(t.getDate())}-${p(t.getHours())}${p(t.getMinutes())}${p(t.getSeconds())}`;
   return c ? `eac-${c.arch}-${c.method}-seed${c.seed}-${stamp}` : `eac-run-${stamp}`;
+}
+
+/** A stored run's model download, named like its CSVs: `eac-resnet18-eac-seed0-20240101-120000-epoch3.safetensors`. */
+export function modelFileName(
+  run: { request: { config: Pick<StartedMessage['config'], 'arch' | 'method' | 'seed'> }; createdAt: string },
+  epoch: number | null,
+): string {
+  const t = new Date(run.createdAt);
+  const stem = stemOf(run.request.config, Number.isNaN(t.getTime()) ? new Date(0) : t);
+  return `${stem}${epoch !== null ? `-epoch${epoch}` : ''}.safetensors`;
 }

@@ -1,0 +1,151 @@
+// The run bar: Train, Pause and Stop with the run's status, epoch and step, ETA and the labels it
+// trains on, kept in view at the top of the lab (sticky) so the action and its feedback are
+// always on one screen. It also shows why a Train click could not start (focused, with a
+// one-click fix) and, after a reload, offers to resume an interrupted run.
+import { useEffect, useRef } from 'react';
+import { isRunning, useLab } from '../store.ts';
+import { applyStartFix, resumableRuns, resumeRun, setPaused, startRun, stopRun } from '../runner.ts';
+import { useData } from '../data-store.ts';
+import { dataOptionsOf, parseSettings } from '../settings.ts';
+import { duration } from '../format.ts';
+import { labelsText } from '../run/labels-text.ts';
+import { useStartProblem } from '../run/start-problem-store.ts';
+import { resumeLabel } from '../checkpoint-text.ts';
+import { isInterrupted } from '../../storage/run-store.ts';
+
+const STATUS_TEXT: Partial<Record<string, string>> = {
+  idle: 'Not started',
+  starting: 'Starting…',
+  data: 'Preparing the data…',
+  training: 'Training',
+  evaluating: 'Evaluating…',
+  stopping: 'Stopping…',
+  done: 'Finished',
+  stopped: 'Stopped',
+  error: 'Failed',
+};
+
+function RunFigures() {
+  const run = useLab((s) => s.run);
+  const p = run.progress;
+  const finished = !isRunning(run.status);
+  let figures = '';
+  let fraction = run.status === 'done' ? 1 : 0;
+  if (p?.phase === 'data') {
+    figures = `${p.detail}: ${p.done} / ${p.total}`;
+    fraction = p.total > 0 ? p.done / p.total : 0;
+  } else if (p) {
+    figures = `epoch ${p.epoch} / ${p.epochs} · step ${p.step} / ${p.totalSteps}${finished ? '' : ` · ETA ${duration(p.etaSeconds)}`}`;
+    if (run.status !== 'done') fraction = p.totalSteps > 0 ? p.step / p.totalSteps : 0;
+  }
+  const status = run.paused && isRunning(run.status) ? 'Paused' : (STATUS_TEXT[run.status] ?? run.status);
+  return (
+    <div className="runbar-figures">
+      <span className={`runbar-status status-${run.status}`} data-testid="runbar-status">
+        {status}
+      </span>
+      <span className="runbar-numbers" data-testid="runbar-figures">
+        {figures}
+      </span>
+      <div className="bar runbar-bar" aria-hidden="true">
+        <div className="bar-fill" style={{ width: `${(fraction * 100).toFixed(1)}%` }} />
+      </div>
+    </div>
+  );
+}
+
+function LabelsLine() {
+  const started = useLab((s) => s.run.started);
+  const draft = useLab((s) => s.draft);
+  const selected = useData((s) => s.selected);
+  let text: string;
+  if (started) text = labelsText(started.data, started.flippedLabels, started.trainCount);
+  else {
+    const parsed = parseSettings(draft);
+    text = parsed.settings ? labelsText(dataOptionsOf(parsed.settings, selected)) : '';
+  }
+  return text ? (
+    <p className="runbar-labels muted" data-testid="runbar-labels">
+      {started ? 'Trains on' : 'Will train on'} {text}
+    </p>
+  ) : null;
+}
+
+function StartProblemAlert() {
+  const { problem, seq } = useStartProblem();
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    // Each refused click (seq) moves the focus here again, even with the same problem.
+    if (!problem || !ref.current || seq === 0) return;
+    ref.current.scrollIntoView({ block: 'nearest' });
+    ref.current.focus();
+  }, [problem, seq]);
+  if (!problem) return null;
+  return (
+    <div className="banner banner-error runbar-alert" role="alert" tabIndex={-1} ref={ref} data-testid="start-problem">
+      <b>Cannot start:</b> <span data-testid="start-problem-text">{problem.message}</span>
+      {problem.fix ? (
+        <button type="button" className="fix" data-testid="start-problem-fix" onClick={() => applyStartFix(problem.fix!)}>
+          {problem.fix.label}
+        </button>
+      ) : null}
+    </div>
+  );
+}
+
+/** After a reload or a crash: the newest interrupted run of this browser, one click from going on. */
+function ResumeOffer() {
+  const stored = useLab((s) => s.stored);
+  const status = useLab((s) => s.run.status);
+  const viewing = useLab((s) => s.viewing);
+  if (status !== 'idle' || viewing) return null;
+  const live = new Set(stored.live);
+  // The store lists the newest first.
+  const offer = resumableRuns(stored.records, stored.live, null).find((r) => isInterrupted(r, live));
+  if (!offer) return null;
+  return (
+    <div className="banner banner-info runbar-resume" data-testid="resume-offer">
+      <span>
+        <b>{offer.name}</b> was interrupted at epoch {offer.epochs.length} of {offer.request.config.epochs} (a reload or a crash).
+      </span>
+      <button type="button" className="fix" data-testid="resume-offer-button" onClick={() => resumeRun(offer.key)}>
+        {resumeLabel(offer.checkpointEpoch!, offer.checkpointStep, offer.checkpointPartial)}
+      </button>
+    </div>
+  );
+}
+
+export function RunBar() {
+  const status = useLab((s) => s.run.status);
+  const paused = useLab((s) => s.run.paused);
+  const backendStatus = useLab((s) => s.backend.status);
+  const running = isRunning(status);
+  return (
+    <section className="runbar" aria-label="Run">
+      <div className="runbar-row">
+        <div className="runbar-actions">
+          <button
+            type="button"
+            className="primary"
+            data-testid="train"
+            disabled={running || backendStatus === 'failed'}
+            onClick={() => startRun()}
+            title="start a run with the settings on the left"
+          >
+            Train
+          </button>
+          <button type="button" data-testid="pause" disabled={!running || status === 'stopping'} onClick={() => setPaused(!paused)}>
+            {paused ? 'Continue' : 'Pause'}
+          </button>
+          <button type="button" data-testid="stop" disabled={!running || status === 'stopping'} onClick={() => stopRun()}>
+            {status === 'stopping' ? 'Stopping…' : 'Stop'}
+          </button>
+        </div>
+        <RunFigures />
+      </div>
+      <LabelsLine />
+      <StartProblemAlert />
+      <ResumeOffer />
+    </section>
+  );
+}

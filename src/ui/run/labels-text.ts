@@ -1,0 +1,17 @@
+// One line saying which labels a run trains on: the run bar shows it before and during a run, so a
+// chosen label file is never mistaken for synthetic noise (issue 16). Pure.
+import type { DataOptions } from '../../engine/run-request.ts';
+
+const pctText = (x: number) => `${Math.round(x * 1000) / 10}%`;
+
+export function labelsText(data: DataOptions, flipped: number | null = null, trainCount: number | null = null): string {
+  const noise =
+    data.noiseRate > 0
+      ? flipped !== null && trainCount
+        ? `${flipped} labels flipped at random (${pctText(flipped / trainCount)}, seed ${data.noiseSeed})`
+        : `${pctText(data.noiseRate)} of labels flipped at random (seed ${data.noiseSeed})`
+      : null;
+  if (data.kind === 'demo') return `demo faces (${data.trainCount} train / ${data.testCount} test), ${noise ?? 'clean labels'}`;
+  const labels = data.labelFile ? `labels of ${data.labelFile} as they are` : 'the clean labels';
+  return `${data.name}, ${labels}${noise ? ` + ${noise}` : ''}`;
+}
