@@ -12,6 +12,10 @@ import { RunDataLoader } from '../src/worker/train/run-data.ts';
 import { errorText } from '../src/worker/train/run-errors.ts';
 import { RunSession } from '../src/worker/train/run-session.ts';
 import { exportStoredModel } from '../src/worker/train/model-export.ts';
+import { probeBackends, type Started } from '../src/worker/train/backend-probe.ts';
+import { benchmarkSteps } from '../src/engine/bench.ts';
+import { loadProbe, saveProbe } from '../src/storage/probe-cache.ts';
+import type { BackendName, ProbeReport, ProbeShape } from '../src/worker/protocol.ts';
 
 interface WorkerScope {
   postMessage(message: FromWorker, transfer?: Transferable[]): void;
@@ -38,8 +42,37 @@ function announce(sel: BackendSelection): void {
   });
 }
 
+/** Starts `name` alone for the probe (TensorFlow.js stays on it). */
+async function startAlone(name: BackendName): Promise<Started> {
+  try {
+    const sel = await selectBackend([name]);
+    return { name, ok: true, adapter: sel.adapter };
+  } catch (e) {
+    const detail = e instanceof NoBackendError ? (e.attempts.at(-1)?.detail ?? e.message) : errorText(e);
+    return { name, ok: false, detail };
+  }
+}
+
+/** The probe's timed steps: the engine's benchmark (random inputs, each step read back) on the current backend. */
+async function timeSteps(shape: ProbeShape, steps: number, after: (ms: number, warmup: boolean) => void): Promise<number[]> {
+  const r = await benchmarkSteps({ ...shape, steps, warmup: 1 }, (_i, warmup, ms) => after(ms, warmup));
+  return r.stepMs;
+}
+
+function probe(shape: ProbeShape, onProgress: (index: number, total: number, name: BackendName) => void): Promise<ProbeReport> {
+  return probeBackends(shape, {
+    start: startAlone,
+    time: timeSteps,
+    now: () => performance.now(),
+    load: async (key) => (await loadProbe(key)) as ProbeReport | null,
+    save: (report) => saveProbe(report.key, report),
+    onProgress,
+  });
+}
+
 const backends = new BackendChoice({
   select: selectBackend,
+  probe,
   announce,
   none: (e) =>
     post({ type: 'error', runId: null, message: e instanceof NoBackendError ? e.message : `backend selection failed: ${errorText(e)}` }),
@@ -79,6 +112,9 @@ scope.onmessage = (ev) => {
       break;
     case 'lose-device':
       webgpuDevice()?.destroy();
+      break;
+    case 'prefer-backend':
+      if (!active) void backends.prefer(msg.preference);
       break;
   }
 };

@@ -31,6 +31,16 @@ export interface RunRecord {
   imported?: { file: string; format: string; at: string; fingerprint: string };
   /** The measured share of flipped training labels, when the run's source reported it (imports). */
   labelNoise?: number | null;
+  /** The backend the run trained on, what the user asked for ('auto' or a backend), and why (absent on older records). */
+  backend?: RunBackend;
+}
+
+export interface RunBackend {
+  name: string;
+  preference: string;
+  reason: string;
+  /** The probe's line when 'auto' measured the backends (or read them from this device's cache). */
+  probe: string | null;
 }
 
 export interface AttentionHistory {

@@ -3,7 +3,7 @@
 // messages. Components call these functions; they never touch the worker themselves. When the
 // GPU device is lost, the worker (and its TensorFlow.js) is replaced and the run resumed from its
 // last checkpoint. The worker's lifecycle (start, errors, terminate, kill timer) is a WorkerHost.
-import type { FromWorker, ToWorker } from '../worker/protocol.ts';
+import type { BackendPreference, FromWorker, ToWorker } from '../worker/protocol.ts';
 import { attentionOptionsOf, configRequestOf, dataOptionsOf, parseAttentionPick, parseSettings } from './settings.ts';
 import { isRunning, useLab } from './store.ts';
 import { useData } from './data-store.ts';
@@ -72,9 +72,18 @@ function onMessage(msg: FromWorker): void {
   if (msg.type === 'checkpoint' || msg.type === 'done' || msg.type === 'error' || msg.type === 'started') void refreshStoredRuns();
 }
 
-/** Starts the worker (it picks its backend at once). Safe to call repeatedly. */
+/** Starts the worker (it picks its backend at once: the one the user named, if any). Safe to call repeatedly. */
 export function ensureWorker(): Worker {
-  return host.ensure();
+  const w = host.ensure();
+  const pref = useLab.getState().backendPref;
+  if (pref !== 'auto') send({ type: 'prefer-backend', preference: pref });
+  return w;
+}
+
+/** The user's backend choice: a named backend is started now (between runs); 'auto' probes at the next Train. */
+export function setBackendPreference(pref: BackendPreference): void {
+  useLab.getState().setBackendPref(pref);
+  if (pref !== 'auto') send({ type: 'prefer-backend', preference: pref });
 }
 
 /** Replaces the worker: a fresh TensorFlow.js and backend (after a lost device or a hung stop). */
@@ -82,7 +91,7 @@ function restartWorker(): void {
   renderClock.flushNow();
   host.drop();
   useLab.getState().resetBackend();
-  host.ensure();
+  ensureWorker();
 }
 
 /** Validates the form and starts a run; returns false (and shows why, with a fix where there is one) if it cannot start. */
@@ -129,6 +138,7 @@ export function startRun(): boolean {
     data: dataOptionsOf(settings, data.selected),
     weights: weights.selected,
     attention: attentionOptionsOf(settings, pick.indices),
+    backend: state.backendPref,
   });
   return true;
 }

@@ -6,6 +6,7 @@ import type { Method } from '../engine/config.ts';
 import type { Arch } from '../engine/resnet.ts';
 import type { ErasingMode } from '../engine/augment.ts';
 import type { AttentionOptions, ConfigRequest, DataOptions } from '../engine/run-request.ts';
+import type { ProbeReport } from '../worker/protocol.ts';
 
 export interface Settings {
   arch: Arch;
@@ -234,6 +235,37 @@ export const NOISE_DEMO_SETTINGS: Settings = {
   testCount: 400,
   attentionCount: 8,
 };
+
+/** The Quick demo's first epoch (training) should end within this at the probed speed: a minute with the test pass and start-up. */
+export const DEMO_EPOCH_SECONDS = 40;
+/** Fewer training images than this teach the demo model nothing to watch. */
+const DEMO_MIN_TRAIN = 64;
+
+/** The probed speed of the chosen backend on the Quick demo's model (batch aside), or null if the probe timed another model. */
+export function demoImagesPerSecond(report: ProbeReport | null): number | null {
+  if (!report) return null;
+  const { shape } = report;
+  const d = DEMO_SETTINGS;
+  if (shape.arch !== d.arch || shape.width !== d.width || shape.size !== d.size || shape.method !== d.method) return null;
+  return report.entries.find((e) => e.name === report.chosen && e.outcome === 'measured')?.imagesPerSecond ?? null;
+}
+
+/**
+ * The Quick demo sized for this machine: as many training images (up to the preset's) as the
+ * probed backend trains in DEMO_EPOCH_SECONDS, a whole number of batches, with a smaller batch
+ * when that leaves few steps, and a test split a third of that. Unknown speed: the preset as is.
+ */
+export function sizedDemoSettings(imagesPerSecond: number | null): Settings {
+  const d = DEMO_SETTINGS;
+  if (imagesPerSecond === null || !Number.isFinite(imagesPerSecond) || imagesPerSecond <= 0) return d;
+  const budget = Math.max(DEMO_MIN_TRAIN, Math.floor(imagesPerSecond * DEMO_EPOCH_SECONDS));
+  if (budget >= d.trainCount) return d;
+  // At least 8 steps per epoch, so the loss chart shows a trend in the first epoch.
+  const batchSize = Math.max(4, Math.min(d.batchSize, 2 ** Math.floor(Math.log2(budget / 8))));
+  const trainCount = Math.floor(budget / batchSize) * batchSize;
+  const testCount = Math.max(32, Math.min(d.testCount, Math.round(trainCount / 3)));
+  return { ...d, batchSize, trainCount, testCount };
+}
 
 export const PRESETS = { demo: DEMO_SETTINGS, noise: NOISE_DEMO_SETTINGS, official: OFFICIAL_SETTINGS } as const;
 export type PresetName = keyof typeof PRESETS;

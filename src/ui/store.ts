@@ -5,13 +5,25 @@ import { useDeferredValue } from 'react';
 import { create } from 'zustand';
 import type { EpochMetrics, RunSummary, StepLog } from '../engine/run-types.ts';
 import type { AttentionFrame, AttentionViews } from '../engine/attention.ts';
-import type { BackendAttempt, BackendName, ErrorKind, FromWorker, ProgressMessage, StartedMessage } from '../worker/protocol.ts';
+import type {
+  BackendAttempt,
+  BackendName,
+  BackendPreference,
+  ErrorKind,
+  FirstStepMessage,
+  FromWorker,
+  ProbeReport,
+  ProgressMessage,
+  StartedMessage,
+} from '../worker/protocol.ts';
 import type { RunRecord } from '../storage/run-store.ts';
 import {
   DEFAULT_SETTINGS,
+  demoImagesPerSecond,
   draftOf,
   PRESETS,
   settingsOfRun,
+  sizedDemoSettings,
   type PresetName,
   type Settings,
   type SettingsDraft,
@@ -54,6 +66,8 @@ export interface RunState {
   checkpointStep: number | null;
   checkpointPartial: boolean;
   attention: { views: AttentionViews | null; frames: AttentionFrame[] };
+  /** What the run does before its first step (starting the backend, probing, compiling), until its first step is in. */
+  firstStep?: Omit<FirstStepMessage, 'type' | 'runId'> | null;
 }
 
 /** The runs in the run store, and which of them a worker (in any tab) is training now. */
@@ -66,6 +80,11 @@ export interface LabState {
   draft: SettingsDraft;
   errors: SettingsErrors;
   backend: BackendState;
+  /** The backend the user asked for (Backend panel, ?backend=); 'auto': the probe's fastest. */
+  backendPref: BackendPreference;
+  setBackendPref: (pref: BackendPreference) => void;
+  /** The last probe's report (images/s per backend for the model shape of the run that probed). */
+  probe: ProbeReport | null;
   run: RunState;
   /** A problem not tied to a run (no backend, worker crashed). */
   workerError: string | null;
@@ -121,6 +140,7 @@ const emptyRun = (id = 0): RunState => ({
   checkpointStep: null,
   checkpointPartial: false,
   attention: { views: null, frames: [] },
+  firstStep: null,
 });
 
 const pendingBackend: BackendState = { status: 'pending', name: null, adapter: null, reason: null, attempts: [], versions: {} };
@@ -134,7 +154,7 @@ const sameIfEmpty = <T>(next: T[], prev: T[]): T[] => (next.length === 0 && prev
 
 /** The run after one worker message (pure; exported for tests). */
 export function reduceRun(run: RunState, msg: FromWorker): RunState {
-  if (msg.type === 'backend' || msg.type === 'model-export' || msg.runId !== run.id || run.id === 0) return run;
+  if (msg.type === 'backend' || msg.type === 'model-export' || msg.type === 'probe' || msg.runId !== run.id || run.id === 0) return run;
   const stopping = run.status === 'stopping';
   switch (msg.type) {
     case 'started': {
@@ -178,8 +198,12 @@ export function reduceRun(run: RunState, msg: FromWorker): RunState {
             : 'training';
       return { ...run, status, progress: msg };
     }
+    case 'first-step': {
+      const { type: _t, runId: _r, ...firstStep } = msg;
+      return { ...run, firstStep };
+    }
     case 'step':
-      return { ...run, steps: run.steps.concat(msg.points), holding: false };
+      return { ...run, steps: run.steps.concat(msg.points), holding: false, firstStep: null };
     case 'epoch':
       return { ...run, epochs: run.epochs.concat([msg.metrics]), status: stopping ? 'stopping' : 'training' };
     case 'done':
@@ -210,6 +234,7 @@ function applyMessage(s: LabState, msg: FromWorker): Partial<LabState> {
       },
     };
   }
+  if (msg.type === 'probe') return { probe: msg.report };
   if (msg.type === 'error' && msg.runId === null) {
     return { workerError: msg.message, backend: { ...s.backend, status: s.backend.status === 'pending' ? 'failed' : s.backend.status } };
   }
@@ -242,6 +267,9 @@ export const useLab = create<LabState>()((set, get) => ({
   draft: draftOf(DEFAULT_SETTINGS),
   errors: {},
   backend: pendingBackend,
+  backendPref: 'auto',
+  setBackendPref: (backendPref) => set({ backendPref }),
+  probe: null,
   run: emptyRun(),
   workerError: null,
   stored: { records: [], live: [] },
@@ -253,7 +281,9 @@ export const useLab = create<LabState>()((set, get) => ({
   attentionPick: '',
   attentionPickError: null,
   setAttentionPick: (attentionPick) => set({ attentionPick, attentionPickError: null }),
-  applyPreset: (name) => set({ draft: draftOf(PRESETS[name]), errors: {} }),
+  // The Quick demo is sized to the speed the last probe measured on its model (settings.ts).
+  applyPreset: (name) =>
+    set((s) => ({ draft: draftOf(name === 'demo' ? sizedDemoSettings(demoImagesPerSecond(s.probe)) : PRESETS[name]), errors: {} })),
   setDraft: (key, value) => set((s) => ({ draft: { ...s.draft, [key]: value }, errors: { ...s.errors, [key]: undefined } })),
   setErrors: (errors) => set({ errors }),
   beginRun: (id, settings, runKey) =>

@@ -4,8 +4,10 @@
 // when absent) and the pretrained weights (?weights=<weights cache key>; random init when absent).
 // A URL without any of these leaves the browser's remembered data and weights choices alone. On
 // load the form is filled from the URL (bad values are skipped and reported); every change of the
-// form rewrites the URL with history.replaceState (no reload, no history entries).
+// form rewrites the URL with history.replaceState (no reload, no history entries). The backend
+// (?backend=wasm; 'auto' when absent) is the user's choice of TensorFlow.js backend.
 import { DEFAULT_SETTINGS, draftOf, FIELDS, parseSettings, type SettingKey, type SettingsDraft } from './settings.ts';
+import { BACKEND_PREFERENCES, isBackendPreference, type BackendPreference } from '../worker/protocol.ts';
 
 /** Query names: the settings' own names, except a shorter one for the noise rate. */
 const PARAM_OF: Partial<Record<SettingKey, string>> = { noiseRate: 'noise' };
@@ -13,6 +15,7 @@ export const paramOf = (k: SettingKey): string => PARAM_OF[k] ?? k;
 const DATA = 'data';
 const LABELS = 'labels';
 const WEIGHTS = 'weights';
+const BACKEND = 'backend';
 
 /** The data part of a link: the demo, or a cached dataset by key (its name comes from the cache). */
 export type UrlData = { kind: 'demo' } | { kind: 'cached'; key: string; labelFile: string | null };
@@ -22,6 +25,8 @@ export interface UrlState {
   data: UrlData;
   /** A weights cache key; null: random init. */
   weights: string | null;
+  /** The backend to train on; 'auto' (absent from the URL): the probe's fastest. */
+  backend?: BackendPreference;
 }
 
 export interface DecodedUrlState extends UrlState {
@@ -52,6 +57,7 @@ export function encodeUrlState(s: UrlState): URLSearchParams {
     if (s.data.labelFile) q.set(LABELS, s.data.labelFile);
   }
   if (s.weights) q.set(WEIGHTS, s.weights);
+  if (s.backend && s.backend !== 'auto') q.set(BACKEND, s.backend);
   return q;
 }
 
@@ -79,14 +85,24 @@ export function decodeUrlState(search: string): DecodedUrlState {
   }
   const weights = q.get(WEIGHTS);
   if (weights !== null) present = true;
-  return { draft, data, weights: weights && weights !== 'none' ? weights : null, present, problems };
+  const backend = parseBackendParam(q.get(BACKEND));
+  if (backend.problem) problems.push(backend.problem);
+  return { draft, data, weights: weights && weights !== 'none' ? weights : null, backend: backend.value, present, problems };
+}
+
+/** ?backend=: a backend's name or auto (any case); anything else is reported and read as auto. */
+export function parseBackendParam(v: string | null): { value: BackendPreference; problem: string | null } {
+  if (v === null || v.trim() === '') return { value: 'auto', problem: null };
+  const name = v.trim().toLowerCase();
+  if (isBackendPreference(name)) return { value: name, problem: null };
+  return { value: 'auto', problem: `backend=${v} (backend must be one of ${BACKEND_PREFERENCES.join(', ')}; auto is used)` };
 }
 
 /** The page's URL with this lab state in its query (other parameters and the hash kept). */
 export function urlWithState(href: string, s: UrlState): string {
   const url = new URL(href);
   const keep = new URLSearchParams();
-  const ours = new Set<string>([...FIELDS.map((f) => paramOf(f.key)), DATA, LABELS, WEIGHTS]);
+  const ours = new Set<string>([...FIELDS.map((f) => paramOf(f.key)), DATA, LABELS, WEIGHTS, BACKEND]);
   for (const [k, v] of url.searchParams) if (!ours.has(k)) keep.append(k, v);
   for (const [k, v] of encodeUrlState(s)) keep.append(k, v);
   const query = keep.toString();

@@ -23,6 +23,7 @@ export function currentUrlState(): UrlState {
     draft: useLab.getState().draft,
     data: pending.data ?? dataOf(useData.getState().selected),
     weights: pending.weights !== undefined ? pending.weights : (useWeights.getState().selected?.key ?? null),
+    backend: useLab.getState().backendPref,
   };
 }
 
@@ -113,6 +114,7 @@ export function installUrlState(): void {
   installed = true;
   const url = decodeUrlState(location.search);
   problems.push(...url.problems);
+  if (url.backend) useLab.getState().setBackendPref(url.backend);
   if (url.present) {
     const { setDraft } = useLab.getState();
     for (const [k, v] of Object.entries(url.draft)) setDraft(k as keyof typeof url.draft, v as string);
@@ -121,7 +123,7 @@ export function installUrlState(): void {
   }
   report();
   useLab.subscribe((s, prev) => {
-    if (s.draft !== prev.draft) writeUrl();
+    if (s.draft !== prev.draft || s.backendPref !== prev.backendPref) writeUrl();
   });
   useData.subscribe((s, prev) => {
     if (s.selected !== prev.selected) writeUrl();

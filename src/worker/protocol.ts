@@ -1,6 +1,7 @@
 // The one message protocol between the page and the training worker (workers/train.worker.ts).
 // Every message is a plain, structured-cloneable object tagged by `type`; both sides switch on it.
-import type { TrainConfig } from '../engine/config.ts';
+import type { Method, TrainConfig } from '../engine/config.ts';
+import type { Arch } from '../engine/resnet-layout.ts';
 import type { Progress } from '../engine/progress.ts';
 import type { AttentionOptions, ConfigRequest, DataOptions, WeightsChoice } from '../engine/run-request.ts';
 import type { EpochMetrics, RunSummary, StepLog } from '../engine/run-types.ts';
@@ -22,6 +23,14 @@ export const BACKEND_LABELS: Record<BackendName, string> = {
   cpu: 'CPU (plain JavaScript)',
 };
 
+/** What the user asks for: 'auto' (measure, then the fastest) or one backend by name. */
+export type BackendPreference = 'auto' | BackendName;
+export const BACKEND_PREFERENCES: readonly BackendPreference[] = ['auto', ...BACKEND_ORDER];
+
+export function isBackendPreference(v: unknown): v is BackendPreference {
+  return typeof v === 'string' && (BACKEND_PREFERENCES as readonly string[]).includes(v);
+}
+
 // ---------------------------------------------------------------------------------------------
 // page → worker
 
@@ -38,6 +47,14 @@ export interface StartMessage {
   weights?: WeightsChoice | null;
   /** The attention panel's samples: chosen indices of the training split, or `count` drawn from `seed`. */
   attention?: AttentionOptions;
+  /** Which backend to train on; absent: 'auto' (src/worker/train/backend-probe.ts). */
+  backend?: BackendPreference;
+}
+
+/** The user's backend choice (the Backend panel, ?backend=): a named backend is started at once. */
+export interface PreferBackendMessage {
+  type: 'prefer-backend';
+  preference: BackendPreference;
 }
 
 /** Continues the stored run `runKey` from its last checkpoint: configuration, data and weights come from the store. */
@@ -73,7 +90,14 @@ export interface LoseDeviceMessage {
   type: 'lose-device';
 }
 
-export type ToWorker = StartMessage | ResumeMessage | StopMessage | PauseMessage | ExportModelMessage | LoseDeviceMessage;
+export type ToWorker =
+  | StartMessage
+  | ResumeMessage
+  | StopMessage
+  | PauseMessage
+  | ExportModelMessage
+  | LoseDeviceMessage
+  | PreferBackendMessage;
 
 // ---------------------------------------------------------------------------------------------
 // worker → page
@@ -209,8 +233,72 @@ export interface ModelExportMessage {
   error: string | null;
 }
 
+/**
+ * What a run does before its first step, which can take long (a probe, a GPU compiling its
+ * kernels): 'backend' starting the backend, 'probe' timing backend `index` of `total`,
+ * 'first-step' compiling kernels and taking the first step. The page shows it with the time spent.
+ */
+export interface FirstStepMessage {
+  type: 'first-step';
+  runId: number;
+  phase: 'backend' | 'probe' | 'first-step';
+  /** The backend being started, probed or trained on. */
+  backend?: BackendName;
+  index?: number;
+  total?: number;
+  /** When the phase began (Date.now() in the worker: the page's clock too). */
+  at: number;
+}
+
+/** How one backend fared in the probe. */
+export interface ProbeEntry {
+  name: BackendName;
+  adapter: string | null;
+  /** A GPU emulated on the CPU (SwiftShader, llvmpipe, a fallback adapter). */
+  software: boolean;
+  outcome: 'measured' | 'abandoned' | 'skipped' | 'failed' | 'unavailable';
+  imagesPerSecond: number | null;
+  /** The first step (kernel compilation included), and the median of the timed ones. */
+  warmupMs: number | null;
+  msPerStep: number | null;
+  /** Why it was skipped, abandoned or failed. */
+  detail: string;
+}
+
+/** The model shape a probe timed: a probe holds for this shape only. */
+export interface ProbeShape {
+  arch: Arch;
+  width: number;
+  size: number;
+  batchSize: number;
+  method: Method;
+}
+
+export interface ProbeReport {
+  /** The cache key: the device's adapters and backends, and the shape. */
+  key: string;
+  shape: ProbeShape;
+  entries: ProbeEntry[];
+  chosen: BackendName;
+  /** One line for people, e.g. "WebAssembly (WASM): 6.7 img/s; WebGPU …: not probed (…) — WebAssembly (WASM) chosen". */
+  summary: string;
+  /** Total time the probe took when it ran. */
+  ms: number;
+  /** Read from this device's probe cache instead of measured now. */
+  cached: boolean;
+  at: string;
+}
+
+export interface ProbeMessage {
+  type: 'probe';
+  runId: number;
+  report: ProbeReport;
+}
+
 export type FromWorker =
   | BackendMessage
+  | FirstStepMessage
+  | ProbeMessage
   | StartedMessage
   | ProgressMessage
   | StepMessage

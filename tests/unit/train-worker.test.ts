@@ -12,7 +12,7 @@ import { noiseReport, symmetricNoise } from '../../src/data/noise.ts';
 import { DatasetCacheError } from '../../src/storage/datasets/errors.ts';
 import { getRun, loadCheckpoint } from '../../src/storage/run-store.ts';
 import { closeRunChannel } from '../../src/storage/run-channel.ts';
-import type { FromWorker, StartMessage } from '../../src/worker/protocol.ts';
+import type { FromWorker, ProbeReport, StartMessage } from '../../src/worker/protocol.ts';
 import type { BackendSelection } from '../../src/worker/backend.ts';
 import { BackendChoice } from '../../src/worker/train/backend-fallback.ts';
 import { GpuFault } from '../../src/worker/train/gpu-faults.ts';
@@ -74,7 +74,7 @@ test(
     const ref = start(2);
     await new RunSession(ref.runId, ref, deps(whole)).run();
     const types = whole.map((m) => m.type);
-    assert.equal(types[0], 'progress'); // the data phase
+    assert.deepEqual(types.slice(0, 2), ['first-step', 'progress']); // starting the backend, then the data phase
     assert.ok(types.indexOf('started') < types.indexOf('step'), types.join(','));
     assert.deepEqual(
       ofType(whole, 'epoch').map((m) => m.metrics.epoch),
@@ -128,6 +128,62 @@ test(
       uninterrupted.map((e) => [e.epoch, e.loss, e.testAcc, e.trainAccNoisy]),
     );
     assert.equal((await getRun(msg.runKey))?.status, 'done');
+  },
+);
+
+test(
+  'before its first step a run posts its phases (backend, probe i/N, first step); the backend asked for and why go into its record',
+  runLogic,
+  async () => {
+    const probed: FromWorker[] = [];
+    const report: ProbeReport = {
+      key: 'fake',
+      shape: { arch: 'resnet18', width: 2, size: 32, batchSize: 8, method: 'eac' },
+      entries: [],
+      chosen: 'wasm',
+      summary: 'WebAssembly (WASM): 6.7 img/s — WebAssembly (WASM) chosen',
+      ms: 1,
+      cached: false,
+      at: '2026-01-01T00:00:00Z',
+    };
+    const shapes: unknown[] = [];
+    const backends = new BackendChoice({
+      select: async (order) => selection(order[0] === 'webgpu' ? 'cpu' : order[0]),
+      announce: () => undefined,
+      none: () => undefined,
+      probe: async (shape, onProgress) => {
+        shapes.push(shape);
+        onProgress(1, 2, 'webgpu');
+        onProgress(2, 2, 'wasm');
+        return report;
+      },
+    });
+    const auto = { ...start(1), data: { ...start(1).data, trainCount: 8 } };
+    await new RunSession(auto.runId, auto, deps(probed, { backends })).run();
+    const phases = probed.flatMap((m) =>
+      m.type === 'first-step' ? [`${m.phase}${m.index ? ` ${m.index}/${m.total}` : ''}${m.backend ? ` ${m.backend}` : ''}`] : [],
+    );
+    assert.deepEqual(phases, ['backend', 'probe 1/2 webgpu', 'probe 2/2 wasm', 'first-step wasm']);
+    assert.deepEqual(shapes, [report.shape], 'the probe times the run’s own model and batch');
+    const types = probed.map((m) => m.type);
+    assert.ok(types.indexOf('probe') < types.indexOf('started'), types.join(','));
+    assert.ok(types.lastIndexOf('first-step') < types.indexOf('step'), 'the first-step phase comes before the first step');
+    assert.deepEqual((await getRun(auto.runKey))?.backend, {
+      name: 'wasm',
+      preference: 'auto',
+      reason: `Auto: ${report.summary}.`,
+      probe: report.summary,
+    });
+
+    const forced: FromWorker[] = [];
+    const cpu = { ...auto, runId: 500, runKey: 'test-run-forced', backend: 'cpu' as const };
+    await new RunSession(cpu.runId, cpu, deps(forced, { backends })).run();
+    assert.equal(ofType(forced, 'probe').length, 0, 'a named backend is not probed');
+    const record = await getRun(cpu.runKey);
+    assert.equal(record?.backend?.name, 'cpu');
+    assert.equal(record?.backend?.preference, 'cpu');
+    assert.match(record?.backend?.reason ?? '', /^CPU \(plain JavaScript\), as chosen in the Backend setting/);
+    assert.equal(shapes.length, 1);
   },
 );
 

@@ -1,12 +1,37 @@
-// Which TensorFlow.js backend the worker runs on, on which adapter, and why.
-import { BACKEND_LABELS } from '../../worker/protocol.ts';
-import { useLab } from '../store.ts';
+// Which TensorFlow.js backend the worker runs on, on which adapter, and why; the user's choice of
+// backend (Auto: the probe's fastest, or one by name), with each backend's probed speed.
+import type { ChangeEvent } from 'react';
+import {
+  BACKEND_LABELS,
+  BACKEND_PREFERENCES,
+  isBackendPreference,
+  type BackendPreference,
+  type ProbeReport,
+} from '../../worker/protocol.ts';
+import { PROBE_RULE } from '../../worker/train/backend-probe.ts';
+import { isRunning, useLab } from '../store.ts';
+import { setBackendPreference } from '../runner.ts';
+
+/** An option's text: the backend and, when the last probe measured it, its speed on that model. */
+export function preferenceLabel(pref: BackendPreference, probe: ProbeReport | null): string {
+  if (pref === 'auto') return probe ? `Auto (probe): ${BACKEND_LABELS[probe.chosen]}` : 'Auto (probe)';
+  const e = probe?.entries.find((x) => x.name === pref);
+  if (!e) return BACKEND_LABELS[pref];
+  if (e.outcome === 'measured' && e.imagesPerSecond !== null) return `${BACKEND_LABELS[pref]} · ${e.imagesPerSecond.toFixed(1)} img/s`;
+  return `${BACKEND_LABELS[pref]} · ${e.outcome === 'unavailable' ? 'unavailable' : 'not measured'}`;
+}
 
 export function BackendPanel() {
   const backend = useLab((s) => s.backend);
   const workerError = useLab((s) => s.workerError);
+  const pref = useLab((s) => s.backendPref);
+  const probe = useLab((s) => s.probe);
+  const running = useLab((s) => isRunning(s.run.status));
   const label = backend.name ? BACKEND_LABELS[backend.name] : backend.status === 'failed' ? 'none' : 'choosing…';
   const fallback = backend.name !== null && backend.name !== 'webgpu';
+  const onChange = (e: ChangeEvent<HTMLSelectElement>) => {
+    if (isBackendPreference(e.target.value)) setBackendPreference(e.target.value);
+  };
   return (
     <section className="panel backend" aria-label="Backend">
       <h2>Backend</h2>
@@ -28,6 +53,26 @@ export function BackendPanel() {
       {backend.reason && (
         <p className="reason" data-testid="backend-reason">
           {backend.reason}
+        </p>
+      )}
+      <div className="field backend-choice">
+        <label htmlFor="backend-pref">Train on</label>
+        <select id="backend-pref" data-testid="backend-pref" value={pref} disabled={running} onChange={onChange}>
+          {BACKEND_PREFERENCES.map((p) => (
+            <option key={p} value={p}>
+              {preferenceLabel(p, probe)}
+            </option>
+          ))}
+        </select>
+        <small>
+          {pref === 'auto' ? PROBE_RULE : 'Not measured: this backend is used (or the next one that starts, with the reason above).'}
+          {pref === 'auto' && ' Also ?backend=wasm (webgpu, webgl, cpu) in the address.'}
+        </small>
+      </div>
+      {probe && (
+        <p className="muted probe" data-testid="backend-probe" data-chosen={probe.chosen} data-cached={String(probe.cached)}>
+          Probe ({probe.shape.arch} width {probe.shape.width}, {probe.shape.size} px, batch {probe.shape.batchSize}
+          {probe.cached ? ', remembered for this device' : `, ${(probe.ms / 1000).toFixed(1)} s`}): {probe.summary}
         </p>
       )}
       {workerError && (

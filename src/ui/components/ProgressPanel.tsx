@@ -5,6 +5,7 @@ import { isRunning, useLab } from '../store.ts';
 import { BACKEND_LABELS } from '../../worker/protocol.ts';
 import { duration, pct, sci } from '../format.ts';
 import { bytesText } from '../charts/units.ts';
+import { FirstStepStatus } from './FirstStepStatus.tsx';
 import '../charts.css';
 
 /** Unknown statuses (added later) fall back to the status name itself. */
@@ -85,6 +86,7 @@ export function ProgressPanel() {
       <p className={`status status-${run.status}`} data-testid="run-status" data-status={run.status}>
         {paused ? 'Paused' : (STATUS_TEXT[run.status] ?? run.status)}
       </p>
+      <FirstStepStatus />
       <div className="bar" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(fraction * 100)}>
         <div className="bar-fill" style={{ width: `${(fraction * 100).toFixed(1)}%` }} />
       </div>

@@ -1,8 +1,19 @@
 // Which backend the training worker runs on, and the move to the next one when a GPU backend
-// turns out unable to run the engine (a shader that does not compile): chosen once when the
-// worker starts, replaced only by a fallback. Backend selection itself (src/worker/backend.ts)
-// is passed in, so this logic runs in Node tests with a fake.
-import { BACKEND_ORDER, backendsAfter, type BackendAttempt, type BackendName } from '../protocol.ts';
+// turns out unable to run the engine (a shader that does not compile): the standard order's
+// first when the worker starts, then what the user asks for (a named backend, or 'auto': the
+// probe's fastest, backend-probe.ts) when a run starts, replaced only by a fallback. Backend
+// selection itself (src/worker/backend.ts) and the probe are passed in, so this logic runs in
+// Node tests with fakes.
+import {
+  BACKEND_LABELS,
+  BACKEND_ORDER,
+  backendsAfter,
+  type BackendAttempt,
+  type BackendName,
+  type BackendPreference,
+  type ProbeReport,
+  type ProbeShape,
+} from '../protocol.ts';
 import type { BackendSelection } from '../backend.ts';
 import { errorKind, errorText } from './run-errors.ts';
 
@@ -12,6 +23,20 @@ export interface BackendChoiceDeps {
   announce(sel: BackendSelection): void;
   /** None could start (or selection threw): tell the page why. */
   none(error: unknown): void;
+  /** Times the backends on `shape` (or reads this device's cached result); absent: 'auto' keeps the standard order. */
+  probe?(shape: ProbeShape, onProgress: (index: number, total: number, name: BackendName) => void): Promise<ProbeReport>;
+}
+
+/** `name` first, then the others in the standard order (where a forced backend falls back to). */
+export function orderWithFirst(name: BackendName): BackendName[] {
+  return [name, ...BACKEND_ORDER.filter((n) => n !== name)];
+}
+
+/** Why a backend the user named runs, or why another does instead. */
+export function forcedReason(asked: BackendName, sel: BackendSelection): string {
+  if (sel.name === asked) return `${BACKEND_LABELS[asked]}, as chosen in the Backend setting (not measured against the others).`;
+  const why = sel.attempts.find((a) => a.name === asked && !a.ok)?.detail ?? 'it did not start';
+  return `${BACKEND_LABELS[asked]} was chosen in the Backend setting but is unavailable (${why}). Using ${BACKEND_LABELS[sel.name]} instead.`;
 }
 
 export class BackendChoice {
@@ -24,6 +49,42 @@ export class BackendChoice {
   /** The backend in use (null: none could start). */
   get(): Promise<BackendSelection | null> {
     return this.current;
+  }
+
+  /** Starts the backend the user named (not 'auto', which waits for a run's probe); keeps the current one if it is that. */
+  async prefer(pref: BackendPreference): Promise<BackendSelection | null> {
+    const now = await this.current;
+    if (pref === 'auto' || now?.name === pref) return now;
+    this.current = this.start(orderWithFirst(pref), [], (sel) => forcedReason(pref, sel));
+    return this.current;
+  }
+
+  /**
+   * The backend a run trains on: the one the user named, or for 'auto' the probe's fastest for
+   * the run's model shape (with the probe's report; a failed probe keeps the current backend).
+   */
+  async settle(
+    pref: BackendPreference,
+    shape: ProbeShape,
+    onProgress: (index: number, total: number, name: BackendName) => void,
+  ): Promise<{ sel: BackendSelection | null; report: ProbeReport | null }> {
+    if (pref !== 'auto') return { sel: await this.prefer(pref), report: null };
+    const before = await this.current;
+    if (!this.deps.probe) return { sel: before, report: null };
+    let report: ProbeReport;
+    try {
+      report = await this.deps.probe(shape, onProgress);
+    } catch (e) {
+      console.warn('[eac] the backend probe failed; keeping the current backend', e);
+      // The probe may have left TensorFlow.js on another backend: start the current one again.
+      this.current = this.start(before ? orderWithFirst(before.name) : BACKEND_ORDER, [], before ? () => before.reason : undefined);
+      return { sel: await this.current, report: null };
+    }
+    const remembered = report.cached ? ` (measured on this device on ${report.at.slice(0, 10)}; choose a backend to override)` : '';
+    this.current = this.start(orderWithFirst(report.chosen), [], (sel) =>
+      sel.name === report.chosen ? `Auto: ${report.summary}${remembered}.` : forcedReason(report.chosen, sel),
+    );
+    return { sel: await this.current, report };
   }
 
   /**
@@ -42,9 +103,14 @@ export class BackendChoice {
     return this.current;
   }
 
-  private start(order: readonly BackendName[], earlier: readonly BackendAttempt[]): Promise<BackendSelection | null> {
+  private start(
+    order: readonly BackendName[],
+    earlier: readonly BackendAttempt[],
+    reason?: (sel: BackendSelection) => string,
+  ): Promise<BackendSelection | null> {
     return this.deps.select(order, earlier).then(
-      (sel) => {
+      (found) => {
+        const sel = reason ? { ...found, reason: reason(found) } : found;
         this.deps.announce(sel);
         return sel;
       },

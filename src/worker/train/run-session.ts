@@ -25,10 +25,18 @@ import {
   saveCheckpoint,
   saveRun,
   type AttentionHistory,
+  type RunBackend,
   type RunRecord,
 } from '../../storage/run-store.ts';
 import { announceRun } from '../../storage/run-channel.ts';
-import { STEP_MESSAGE_INTERVAL_MS, type BeginMessage, type FromWorker } from '../protocol.ts';
+import {
+  isBackendPreference,
+  STEP_MESSAGE_INTERVAL_MS,
+  type BackendPreference,
+  type BeginMessage,
+  type FromWorker,
+  type ProbeShape,
+} from '../protocol.ts';
 import type { BackendChoice } from './backend-fallback.ts';
 import type { GpuFault } from './gpu-faults.ts';
 import { labelsHash, pretrainedModel, type RunDataLoader } from './run-data.ts';
@@ -55,6 +63,15 @@ interface Beginning {
   record: RunRecord | null;
   ckpt: TrainCheckpoint | null;
   history: AttentionHistory | null;
+  /** The backend the user asked for (a resumed run: what it was started with). */
+  backend: BackendPreference;
+}
+
+const preferenceOf = (v: unknown): BackendPreference => (isBackendPreference(v) ? v : 'auto');
+
+/** What the probe times: the run's own model and batch. */
+export function probeShapeOf(config: RunRequest['config']): ProbeShape {
+  return { arch: config.arch, width: config.width, size: config.size, batchSize: config.batchSize, method: config.method };
 }
 
 async function beginning(msg: BeginMessage): Promise<Beginning> {
@@ -63,12 +80,24 @@ async function beginning(msg: BeginMessage): Promise<Beginning> {
     if (!record) throw new TrainError('config', `cannot resume: no stored run ${msg.runKey}`);
     const ckpt = await loadCheckpoint(msg.runKey);
     if (!ckpt) throw new TrainError('config', 'cannot resume: the run has no checkpoint yet (it stopped before its first epoch ended)');
-    return { request: record.request, record, ckpt, history: await loadAttention(msg.runKey) };
+    return {
+      request: record.request,
+      record,
+      ckpt,
+      history: await loadAttention(msg.runKey),
+      backend: preferenceOf(record.backend?.preference),
+    };
   }
   const config = { ...defaultTrainConfig(msg.config.arch), ...msg.config };
   validateTrainConfig(config);
   const attention = msg.attention ?? { count: 8, seed: config.seed };
-  return { request: { config, data: msg.data, weights: msg.weights ?? null, attention }, record: null, ckpt: null, history: null };
+  return {
+    request: { config, data: msg.data, weights: msg.weights ?? null, attention },
+    record: null,
+    ckpt: null,
+    history: null,
+    backend: preferenceOf(msg.backend),
+  };
 }
 
 function memoryNow(): { bytes: number; tensors: number; gpuBytes: number | null } {
@@ -172,10 +201,18 @@ export class RunSession {
   private async trainWithFallback(): Promise<RunResult> {
     const { runId } = this;
     const { signal } = this.controller;
+    this.deps.post({ type: 'first-step', runId, phase: 'backend', at: Date.now() });
     let sel = await this.deps.backends.get();
     if (!sel) throw new Error('no TensorFlow.js backend is available (see the backend panel)');
     const begin = await beginning(this.msg);
     const { request, ckpt } = begin;
+    const settled = await this.deps.backends.settle(begin.backend, probeShapeOf(request.config), (index, total, backend) =>
+      this.deps.post({ type: 'first-step', runId, phase: 'probe', index, total, backend, at: Date.now() }),
+    );
+    if (settled.report) this.deps.post({ type: 'probe', runId, report: settled.report });
+    if (!settled.sel) throw new Error('no TensorFlow.js backend is available (see the backend panel)');
+    sel = settled.sel;
+    signal.throwIfAborted();
     const postData = throttle(STEP_MESSAGE_INTERVAL_MS);
     const loadStart = performance.now();
     const { dataset, flipped } = await this.deps.data.load(request.data, (done, total, detail) => {
@@ -184,7 +221,12 @@ export class RunSession {
     });
     signal.throwIfAborted();
     const hash = await labelsHash(dataset.train.labels);
-    this.record = await this.storeStart(begin, dataset);
+    this.record = await this.storeStart(begin, dataset, {
+      name: sel.name,
+      preference: begin.backend,
+      reason: sel.reason,
+      probe: settled.report?.summary ?? null,
+    });
     const attentionIdx = attentionSamples(request, dataset);
     let history = begin.history;
     for (;;) {
@@ -206,6 +248,7 @@ export class RunSession {
         this.deps.post({ type: 'attention-views', runId, views: history.views });
         for (const frame of history.frames) this.deps.post({ type: 'attention', runId, frame });
       }
+      this.deps.post({ type: 'first-step', runId, phase: 'first-step', backend: sel.name, at: Date.now() });
       this.pending = [];
       this.testAccs = ckpt?.epochs.map((e) => e.testAcc) ?? [];
       this.steps = ckpt?.step ?? 0;
@@ -229,6 +272,9 @@ export class RunSession {
         console.warn(`[eac] the ${sel.name} backend failed while training; falling back`, e);
         sel = await this.deps.backends.fallBack(sel, e);
         if (!sel) throw e;
+        const backend = { name: sel.name, preference: begin.backend, reason: sel.reason, probe: settled.report?.summary ?? null };
+        this.record = { ...this.record, backend };
+        await saveRun(this.record);
       } finally {
         history = attention.history;
         attention.dispose();
@@ -237,11 +283,11 @@ export class RunSession {
   }
 
   /** The run's record as it starts: a resumed run's record marked running again, or a new one. */
-  private async storeStart(begin: Beginning, dataset: Dataset): Promise<RunRecord> {
+  private async storeStart(begin: Beginning, dataset: Dataset, backend: RunBackend): Promise<RunRecord> {
     const { config } = begin.request;
     const now = new Date().toISOString();
     const record: RunRecord = begin.record
-      ? { ...begin.record, status: 'running', error: null }
+      ? { ...begin.record, status: 'running', error: null, backend }
       : {
           key: this.msg.runKey,
           name: `${config.method === 'eac' ? 'EAC' : 'Baseline'} ${config.arch} · ${dataset.name}`,
@@ -253,6 +299,7 @@ export class RunSession {
           checkpointEpoch: null,
           summary: null,
           error: null,
+          backend,
         };
     await saveRun(record);
     announceRun({ type: 'run-started', key: this.msg.runKey });
