@@ -2,6 +2,7 @@
 // first; without a WebGPU adapter, WebGL; then WebAssembly; then plain-JavaScript CPU. Each
 // attempt is recorded with the reason it failed, so the page can say which backend runs and why.
 import { tf } from '../engine/tf.ts';
+import { withTimeout } from './with-timeout.ts';
 import { BACKEND_LABELS, BACKEND_ORDER, type BackendAttempt, type BackendName } from './protocol.ts';
 // The WASM binaries are bundled by Vite and served from the app's own origin (no CDN).
 import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
@@ -46,7 +47,10 @@ interface GpuLike {
   requestAdapter(options?: { powerPreference?: string }): Promise<GpuAdapterLike | null>;
 }
 
-type Probe = { ok: true; adapter: string | null } | { ok: false; detail: string };
+type Probe = { ok: true; adapter: string | null; threads?: number } | { ok: false; detail: string };
+
+/** Longer than any healthy start (WebGPU's device, WASM's module and threads: seconds). */
+const START_TIMEOUT_MS = 90_000;
 
 function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
@@ -146,17 +150,32 @@ async function tryBackend(name: BackendName): Promise<Probe> {
     if (!p.ok) return p;
     adapter = p.adapter;
   }
+  let threads: number | undefined;
   try {
     await registerBackend(name);
-    const ok = await tf.setBackend(name);
+    const ok = await withTimeout(tf.setBackend(name), START_TIMEOUT_MS, 'starting it');
     if (!ok || tf.getBackend() !== name) return { ok: false, detail: 'TensorFlow.js could not initialise it (see the console)' };
     await tf.ready();
-    const bad = await smokeTest();
+    const bad = await withTimeout(smokeTest(), START_TIMEOUT_MS, 'a test computation');
     if (bad) return { ok: false, detail: bad };
+    if (name === 'wasm') threads = (await import('@tensorflow/tfjs-backend-wasm')).getThreadsCount();
   } catch (e) {
     return { ok: false, detail: `failed to start: ${errorText(e)}` };
   }
-  return { ok: true, adapter };
+  return { ok: true, adapter, threads };
+}
+
+/**
+ * How many threads WASM computes on, and why not more. tfjs-wasm's threaded module sizes its pool
+ * at half the logical cores the browser reports (one per physical core on most x86 machines), 1
+ * to 8; it loads only in a cross-origin isolated page.
+ */
+function threadsText(threads: number): string {
+  const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
+  if (!isolated)
+    return ' It computes on 1 thread: the page is not cross-origin isolated (the server sends no COOP/COEP headers; see README), so WebAssembly threads are off.';
+  const cores = typeof navigator !== 'undefined' ? navigator.hardwareConcurrency : 0;
+  return ` It computes on ${threads} ${threads === 1 ? 'thread' : 'threads'} (TensorFlow.js uses half of the ${cores} logical cores, 1 to 8).`;
 }
 
 /**
@@ -174,7 +193,8 @@ export async function selectBackend(
     if (r.ok) {
       attempts.push({ name, ok: true, detail: r.adapter ? `running on ${r.adapter}` : 'running' });
       if (name === 'wasm' || name === 'cpu') makeReadsYield();
-      return { name, adapter: r.adapter, reason: explain(name, attempts, r.adapter), attempts };
+      const reason = explain(name, attempts, r.adapter) + (r.threads !== undefined ? threadsText(r.threads) : '');
+      return { name, adapter: r.adapter, reason, attempts };
     }
     attempts.push({ name, ok: false, detail: r.detail });
   }

@@ -178,6 +178,16 @@ test('built app with neither WebGPU nor WebGL: WebAssembly, its binaries served 
     console.log(`# backend: ${backend.label} | ${backend.reason}`);
     assert.equal(backend.name, 'wasm');
     assert.match(backend.reason, /WebGPU unavailable: .*WebGL unavailable: .*Using WebAssembly/);
+    // Cross-origin isolated (COOP/COEP from the server): WASM loads its threaded module, whose pool
+    // is half the logical cores, 1 to 8 (1 on a 2-core machine).
+    const cores = await page.evaluate(() => (globalThis.crossOriginIsolated ? navigator.hardwareConcurrency : 0));
+    assert.ok(cores >= 1, 'the page is cross-origin isolated');
+    const threads = Math.min(Math.max(Math.floor(cores / 2), 1), 8);
+    assert.match(backend.reason, new RegExp(`computes on ${threads} threads? \\(TensorFlow.js uses half of the ${cores} logical cores`));
+    assert.ok(
+      wasmRequests.some((u) => u.includes('threaded-simd')),
+      wasmRequests.join(', '),
+    );
     assert.ok(wasmRequests.length >= 1 && wasmRequests.every((u) => u.startsWith(served.url)), wasmRequests.join(', '));
 
     await fillSmallRun(page);
