@@ -11,6 +11,7 @@ import { gpuSettled, watchGpu, type GpuDeviceLike } from '../src/worker/train/gp
 import { RunDataLoader } from '../src/worker/train/run-data.ts';
 import { errorText } from '../src/worker/train/run-errors.ts';
 import { RunSession } from '../src/worker/train/run-session.ts';
+import { currentDeviceMemory } from '../src/worker/device-memory.ts';
 import { exportStoredModel } from '../src/worker/train/model-export.ts';
 import { probeBackends, type Started } from '../src/worker/train/backend-probe.ts';
 import { benchmarkSteps } from '../src/engine/bench.ts';
@@ -39,6 +40,7 @@ function announce(sel: BackendSelection): void {
     reason: sel.reason,
     attempts: sel.attempts,
     versions: { tfjs: tf.version_core },
+    memory: currentDeviceMemory(sel.name),
   });
 }
 

@@ -13,7 +13,7 @@ import { downloadBlob } from './export/download.ts';
 import { modelFileName } from './export/run-export.ts';
 import { WorkerHost } from './worker-host.ts';
 import { RenderClock } from './render-clock.ts';
-import { dataProblem, settingsProblem, weightsProblem, type StartFix, type StartProblem } from './run/start-problem.ts';
+import { dataProblem, memoryProblem, settingsProblem, weightsProblem, type StartFix, type StartProblem } from './run/start-problem.ts';
 import { showStartProblem } from './run/start-problem-store.ts';
 
 /** How long a stop may take before the worker is terminated (a step on a slow backend can be long). */
@@ -67,6 +67,9 @@ function onMessage(msg: FromWorker): void {
     return;
   }
   if ((msg.type === 'done' || msg.type === 'error') && msg.runId === lab.run.id) host.cancelKill();
+  // Refused before it started (the step does not fit the device): shown where Train is, with the batch that fits.
+  if (msg.type === 'error' && msg.runId === lab.run.id && msg.fitBatch !== undefined)
+    showStartProblem(memoryProblem(msg.message, msg.fitBatch));
   lab.receive(msg);
   if (msg.type === 'error' && msg.runId === lab.run.id && msg.kind === 'device-lost') recoverFromDeviceLoss();
   if (msg.type === 'checkpoint' || msg.type === 'done' || msg.type === 'error' || msg.type === 'started') void refreshStoredRuns();
@@ -151,6 +154,8 @@ export function applyStartFix(fix: StartFix): boolean {
     lab.setDraft('width', String(fix.width));
   } else if (fix.kind === 'demo-data') {
     useData.getState().select({ kind: 'demo' });
+  } else if (fix.kind === 'batch') {
+    lab.setDraft('batchSize', String(fix.batchSize));
   } else {
     const el = document.getElementById(`setting-${fix.key}`);
     el?.scrollIntoView({ block: 'center' });

@@ -1,6 +1,7 @@
 // The lab's state (zustand), kept apart from the components: the settings form, the backend the
 // worker chose, and the current run (progress, step losses, per-epoch metrics). Worker messages
 // come in through `receive`, which ignores anything about a run other than the current one.
+import type { DeviceMemory } from '../engine/memory-fit.ts';
 import { useDeferredValue } from 'react';
 import { create } from 'zustand';
 import type { EpochMetrics, RunSummary, StepLog } from '../engine/run-types.ts';
@@ -39,6 +40,8 @@ export interface BackendState {
   reason: string | null;
   attempts: BackendAttempt[];
   versions: Record<string, string>;
+  /** What a step may hold on it (src/engine/memory-fit.ts); null: not known. */
+  memory: DeviceMemory | null;
 }
 
 export interface RunState {
@@ -143,7 +146,15 @@ const emptyRun = (id = 0): RunState => ({
   firstStep: null,
 });
 
-const pendingBackend: BackendState = { status: 'pending', name: null, adapter: null, reason: null, attempts: [], versions: {} };
+const pendingBackend: BackendState = {
+  status: 'pending',
+  name: null,
+  adapter: null,
+  reason: null,
+  attempts: [],
+  versions: {},
+  memory: null,
+};
 
 export function isRunning(status: RunStatus): boolean {
   return status === 'starting' || status === 'data' || status === 'training' || status === 'evaluating' || status === 'stopping';
@@ -231,6 +242,7 @@ function applyMessage(s: LabState, msg: FromWorker): Partial<LabState> {
         reason: msg.reason,
         attempts: msg.attempts,
         versions: msg.versions,
+        memory: msg.memory,
       },
     };
   }

@@ -1,5 +1,6 @@
 // The one message protocol between the page and the training worker (workers/train.worker.ts).
 // Every message is a plain, structured-cloneable object tagged by `type`; both sides switch on it.
+import type { DeviceMemory } from '../engine/memory-fit.ts';
 import type { Method, TrainConfig } from '../engine/config.ts';
 import type { Arch } from '../engine/resnet-layout.ts';
 import type { Progress } from '../engine/progress.ts';
@@ -119,6 +120,8 @@ export interface BackendMessage {
   attempts: BackendAttempt[];
   /** Library versions, for exports (e.g. {"tfjs": "4.22.0"}). */
   versions: Record<string, string>;
+  /** What a step may hold on this backend (null: not known); the page checks a run against it before it starts. */
+  memory: DeviceMemory | null;
 }
 
 /** A run was accepted: its full configuration (defaults filled in) and its data. */
@@ -190,6 +193,8 @@ export interface ErrorMessage {
   kind?: ErrorKind;
   /** The epoch of the last good checkpoint the run can resume from (null: none). */
   checkpointEpoch?: number | null;
+  /** A step too large for the device: the largest batch size that fits (null: none). */
+  fitBatch?: number | null;
 }
 
 /** The attention panel's fixed inputs, sent once per run. */

@@ -120,6 +120,7 @@ test('messages about another run are ignored; the backend message updates the ba
     reason: 'WebGPU unavailable: x. Using WebAssembly',
     attempts: [],
     versions: { tfjs: '4.22.0' },
+    memory: null,
   });
   assert.equal(useLab.getState().backend.name, 'wasm');
   assert.equal(useLab.getState().backend.versions.tfjs, '4.22.0');

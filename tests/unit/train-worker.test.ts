@@ -195,6 +195,23 @@ test('a resume without a stored run, or a second run while one trains, fails as 
   assert.match(err.message, /^cannot resume: no stored run no-such-run/);
 });
 
+test('a step too large for the device is refused before the data load, with the batch size that fits', async () => {
+  const messages: FromWorker[] = [];
+  const msg = start(1);
+  msg.config = { ...msg.config, arch: 'resnet50', width: 64, size: 224, batchSize: 64 };
+  const onWasm = new BackendChoice({ select: async () => selection('wasm'), announce: () => undefined, none: () => undefined });
+  await new RunSession(msg.runId, msg, deps(messages, { backends: onWasm })).run();
+  const [err] = ofType(messages, 'error');
+  assert.ok(err, messages.map((m) => m.type).join(','));
+  assert.equal(err.kind, 'out-of-memory');
+  assert.ok(err.fitBatch && err.fitBatch >= 1 && err.fitBatch < 64, String(err.fitBatch));
+  assert.match(
+    err.message,
+    /ResNet-50 width 64 at 224 px, batch 64 \(EAC\) needs about [\d.]+ GiB, more than the wasm backend's 4 GiB heap: batch \d+ fits$/,
+  );
+  assert.equal(ofType(messages, 'started').length, 0, 'nothing was loaded or started');
+});
+
 test('the backend choice falls back past a GPU backend that failed while training, and says why', async () => {
   const calls: string[][] = [];
   const announced: string[] = [];

@@ -8,7 +8,8 @@ import type { DataSelection } from '../data-store.ts';
 export type StartFix =
   | { kind: 'backbone'; arch: Arch; width: number; label: string }
   | { kind: 'demo-data'; label: string }
-  | { kind: 'field'; key: keyof Settings; label: string };
+  | { kind: 'field'; key: keyof Settings; label: string }
+  | { kind: 'batch'; batchSize: number; label: string };
 
 export interface StartProblem {
   message: string;
@@ -55,4 +56,10 @@ export function dataProblem(
   if (datasetsStatus === 'unavailable' || !datasets.some((d) => d.key === selected.key))
     return { message: `The dataset “${selected.name}” is not in this browser’s cache any more.`, fix };
   return null;
+}
+
+/** The worker refused a step too large for the device: its reason, and the batch size that fits. */
+export function memoryProblem(message: string, fitBatch: number | null | undefined): StartProblem {
+  const fix: StartFix | null = fitBatch ? { kind: 'batch', batchSize: fitBatch, label: `Use batch size ${fitBatch}` } : null;
+  return { message: `Not started: ${message}.`, fix };
 }

@@ -25,7 +25,7 @@ export function errorKind(e: unknown): ErrorKind {
 /** The one-line message of a failed run, with the way out where there is one. */
 export function failureMessage(e: unknown, kind: ErrorKind, lastGoodEpoch: number | null): string {
   let message = errorText(e);
-  if (kind === 'out-of-memory' && !(e instanceof GpuFault))
+  if (kind === 'out-of-memory' && !(e instanceof GpuFault) && !(e instanceof TrainError))
     message = `out of memory on this backend (${message.split('\n')[0].slice(0, 160)}): lower the batch size or the input size`;
   if (kind === 'nan' && lastGoodEpoch !== null) message += `; the last good checkpoint (epoch ${lastGoodEpoch}) is kept`;
   return message;

@@ -3,6 +3,9 @@
 // a checkpoint after every epoch), and end as done, stopped or failed, with the record saying so.
 // A GPU backend that cannot run the engine is replaced by the next backend and the run restarts.
 // Everything it talks to is passed in (RunSessionDeps), so it runs in Node tests.
+import { assertStepFits } from '../../engine/memory-fit.ts';
+import { StepTooLargeError } from '../../engine/errors.ts';
+import { currentDeviceMemory } from '../device-memory.ts';
 import { tf } from '../../engine/tf.ts';
 import { train } from '../../engine/trainer.ts';
 import { defaultTrainConfig, validateTrainConfig } from '../../engine/config.ts';
@@ -195,7 +198,8 @@ export class RunSession {
     // A lost device leaves the run resumable: its record stays 'running' until resumed.
     if (this.record && kind !== 'device-lost') await saveRun({ ...this.record, status: 'error', error: message }).catch(() => undefined);
     announceRun({ type: 'run-done', key: this.msg.runKey, status: kind === 'device-lost' ? 'interrupted' : 'error' });
-    this.deps.post({ type: 'error', runId: this.runId, message, kind, checkpointEpoch: lastGood });
+    const fitBatch = reason instanceof StepTooLargeError ? reason.fitBatch : undefined;
+    this.deps.post({ type: 'error', runId: this.runId, message, kind, checkpointEpoch: lastGood, fitBatch });
   }
 
   private async trainWithFallback(): Promise<RunResult> {
@@ -213,6 +217,9 @@ export class RunSession {
     if (!settled.sel) throw new Error('no TensorFlow.js backend is available (see the backend panel)');
     sel = settled.sel;
     signal.throwIfAborted();
+    // Before the data load: a step the device cannot hold is refused now, with the batch that fits.
+    const { arch, width, size, batchSize, method } = request.config;
+    assertStepFits({ arch, width, size, batchSize, method }, currentDeviceMemory(sel.name));
     const postData = throttle(STEP_MESSAGE_INTERVAL_MS);
     const loadStart = performance.now();
     const { dataset, flipped } = await this.deps.data.load(request.data, (done, total, detail) => {
