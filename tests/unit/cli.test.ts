@@ -128,6 +128,29 @@ test('backend out-of-memory failures are explained with what to do', async () =>
     /^out of memory on this backend .*: lower --batch-size or --size$/,
   );
   assert.equal(explainError('--lr must be a number > 0, got "abc"'), '--lr must be a number > 0, got "abc"');
+  // With the step's shape: at batch 1 a smaller batch cannot help, so the advice is the size or width.
+  const { withOomAdvice } = await import('../../src/cli/memory.ts');
+  const oom = new Error('Failed to allocate 123 bytes');
+  const at = (batchSize: number) => (withOomAdvice(oom, { batchSize, size: 112, width: 32 }) as Error).message;
+  assert.equal(
+    at(16),
+    'out of memory on this backend (Failed to allocate 123 bytes): lower --batch-size (now 16; try 8) or --size (now 112)',
+  );
+  assert.equal(
+    at(1),
+    'out of memory on this backend (Failed to allocate 123 bytes): not even a batch of 1 fits: lower --size (now 112) or --width (now 32)',
+  );
+  assert.equal(explainError(at(1)), at(1), 'explained once');
+  // Refused up front when not even a batch of 1 fits: the advice pairs batch 1 with a size or width that fits.
+  const { memoryRefusal } = await import('../../src/cli/memory.ts');
+  const huge = { arch: 'resnet50', width: 64, size: 448, batchSize: 4096, method: 'eac' } as const;
+  const refusal = memoryRefusal(huge, 'wasm') ?? '';
+  const m = /not even a batch of 1 fits; use --batch-size 1 --size (\d+), or --batch-size 1 --width (\d+)/.exec(refusal);
+  assert.ok(m, refusal);
+  assert.equal(memoryRefusal({ ...huge, batchSize: 1, size: Number(m[1]) }, 'wasm'), null, 'the suggested size fits');
+  assert.equal(memoryRefusal({ ...huge, batchSize: 1, width: Number(m[2]) }, 'wasm'), null, 'the suggested width fits');
+  const other = new Error('no such file');
+  assert.equal(withOomAdvice(other, { batchSize: 1, size: 32, width: 1 }), other);
 });
 
 test('eac train stops at Ctrl-C on the wasm backend: the current step ends, the run reports cancelled', async () => {
