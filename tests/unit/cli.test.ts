@@ -121,6 +121,28 @@ test('bad input: a one-line reason and a non-zero exit code', () => {
   }
 });
 
+test('eval progress: images done, img/s and ETA on stderr, every 2 s and at the end', async () => {
+  const { evalProgressLine, evalProgressReporter } = await import('../../src/cli/eval-progress.ts');
+  assert.equal(evalProgressLine(500, 2000, 10), 'eval: 500/2000 images, 50.0 img/s, ETA 30s');
+  assert.equal(evalProgressLine(2000, 2000, 40), 'eval: 2000/2000 images, 50.0 img/s, ETA 0s');
+  assert.equal(evalProgressLine(0, 2000, 0), 'eval: 0/2000 images, ETA ?');
+  let t = 0;
+  const lines: string[] = [];
+  const report = evalProgressReporter(
+    (l) => lines.push(l),
+    () => t,
+  );
+  for (let done = 100; done <= 1000; done += 100) {
+    t += 500;
+    report(done, 1000);
+  }
+  assert.deepEqual(lines, [
+    'eval: 400/1000 images, 200.0 img/s, ETA 3s',
+    'eval: 800/1000 images, 200.0 img/s, ETA 1s',
+    'eval: 1000/1000 images, 200.0 img/s, ETA 0s',
+  ]);
+});
+
 test('backend out-of-memory failures are explained with what to do', async () => {
   const { explainError } = await import('../../src/cli/main.ts');
   assert.match(
