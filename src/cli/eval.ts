@@ -6,6 +6,7 @@ import { BACKENDS, setupBackend } from './node-backends.ts';
 import { ARCHS, disposeModel, modelFromValues } from '../engine/resnet.ts';
 import { ImagePipeline, PIPELINE_DEFAULTS } from '../engine/augment.ts';
 import { predict, report } from '../engine/evaluate.ts';
+import { evalProgressReporter } from './eval-progress.ts';
 import { loadSafetensorsWeights } from '../weights/load.ts';
 
 export const EVAL_HELP = `eac eval (--demo | --data DIR) --weights FILE [--arch resnet18|resnet50] [--size N]
@@ -56,7 +57,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
   );
   const model = modelFromValues(weights.spec, weights.values);
   const pipeline = new ImagePipeline({ ...PIPELINE_DEFAULTS, size });
-  const p = await predict(model, pipeline, dataset.test, batchSize);
+  const p = await predict(model, pipeline, dataset.test, batchSize, undefined, evalProgressReporter(progress));
   pipeline.dispose();
   disposeModel(model);
   const r = report(p.preds, dataset.test.cleanLabels, p.numClasses);

@@ -6,6 +6,7 @@ import { benchCommand, BENCH_HELP } from './bench.ts';
 import { weightsCommand, WEIGHTS_HELP } from './weights.ts';
 import { datasetCommand, DATASET_HELP } from './dataset.ts';
 import { UsageError } from './args.ts';
+import { isOutOfMemory, OOM_PREFIX, oomAdvice, type OomShape } from './memory.ts';
 
 const HELP = `eac: the EAC lab's engine on the command line
 
@@ -20,11 +21,13 @@ ${WEIGHTS_HELP}
 ${DATASET_HELP}
 `;
 
-/** Backend failures that mean "out of memory" say so, with what to do about it. */
-export function explainError(msg: string): string {
-  if (/^Aborted\(/.test(msg) || /out of memory|OOM|Failed to allocate|memory access out of bounds/i.test(msg))
-    return `out of memory on this backend (${msg}): lower --batch-size or --size`;
-  return msg;
+/**
+ * Backend failures that mean "out of memory" say so, with what to do about it: with the step's
+ * shape known (eac train), advice that fits it (at batch 1, a smaller batch cannot help).
+ */
+export function explainError(msg: string, shape: OomShape | null = null): string {
+  if (msg.startsWith(OOM_PREFIX) || !isOutOfMemory(msg)) return msg;
+  return `${OOM_PREFIX} (${msg}): ${oomAdvice(shape)}`;
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -86,6 +86,21 @@ function largest(lo: number, hi: number, fits: (x: number) => boolean): number |
 
 const gib = (b: number) => `${(b / 2 ** 30).toFixed(1)} GiB`;
 
+/**
+ * When not even one image per batch fits, lowering --batch-size alone cannot help: the size or
+ * the width must come down with it (each at batch 1, the largest that fits).
+ */
+function batchOneAdvice(s: StepShape, fits: (o: Partial<StepShape>) => boolean): string {
+  const size = largest(32, s.size, (z) => fits({ batchSize: 1, size: z }));
+  const width = largest(1, s.width, (w) => fits({ batchSize: 1, width: w }));
+  const combos = [size !== null ? `--batch-size 1 --size ${size}` : null, width !== null ? `--batch-size 1 --width ${width}` : null].filter(
+    Boolean,
+  );
+  return combos.length
+    ? `not even a batch of 1 fits; use ${combos.join(', or ')}`
+    : 'not even a batch of 1 at 32px and width 1 fits this backend';
+}
+
 /** Null when the step fits the backend (or its capacity is unknown); else the one-line reason with the flags to lower. */
 export function memoryRefusal(s: StepShape, backend: BackendName): string | null {
   const cap = backendCapacity(backend);
@@ -100,9 +115,32 @@ export function memoryRefusal(s: StepShape, backend: BackendName): string | null
     size !== null ? `--size ${size}` : null,
     s.arch === 'resnet50' && fits({ arch: 'resnet18' }) ? '--arch resnet18' : null,
   ].filter(Boolean);
-  const lower = options.length ? `lower one: ${options.join(', or ')}` : 'lower --batch-size, --size and --width';
+  const lower = options.length ? `lower one: ${options.join(', or ')}` : batchOneAdvice(s, fits);
   const cpu = backendCapacity('cpu');
   const others = [backend === 'wasm' && cpu && need <= cpu.bytes ? 'cpu' : null, 'webgpu'].filter(Boolean);
   const other = ` (or use --backend ${others.join(' or ')})`;
   return `a training step of ${s.arch} width ${s.width} at ${s.size}px, batch ${s.batchSize} (${s.method}) needs about ${gib(need)}, more than ${cap.what}: ${lower}${other}`;
+}
+
+export const OOM_PREFIX = 'out of memory on this backend';
+
+export type OomShape = Pick<StepShape, 'batchSize' | 'size' | 'width'>;
+
+/** What to lower after the backend ran out of memory mid-run; the shape unknown, the usual two flags. */
+export function oomAdvice(shape: OomShape | null): string {
+  if (!shape) return 'lower --batch-size or --size';
+  if (shape.batchSize > 1)
+    return `lower --batch-size (now ${shape.batchSize}; try ${Math.floor(shape.batchSize / 2)}) or --size (now ${shape.size})`;
+  return `not even a batch of 1 fits: lower --size (now ${shape.size}) or --width (now ${shape.width})`;
+}
+
+/** Backend messages that mean the memory ran out (wasm aborts, WebGPU allocation failures). */
+export function isOutOfMemory(msg: string): boolean {
+  return /^Aborted\(/.test(msg) || /out of memory|OOM|Failed to allocate|memory access out of bounds/i.test(msg);
+}
+
+/** The error a run's out-of-memory failure becomes: the backend's words, then advice for this shape. */
+export function withOomAdvice(e: unknown, shape: OomShape): unknown {
+  const msg = (e as Error)?.message?.split('\n')[0] ?? String(e);
+  return isOutOfMemory(msg) && !msg.startsWith(OOM_PREFIX) ? new Error(`${OOM_PREFIX} (${msg}): ${oomAdvice(shape)}`) : e;
 }

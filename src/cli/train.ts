@@ -6,7 +6,7 @@ import { loadDataset, type DataChoice } from './data.ts';
 import { checkRafDbFolder } from './dataset.ts';
 import { checkDistinct, checkWritable, emitJson, formatSeconds, progress, writeFileAtomic } from './output.ts';
 import { BACKENDS, setupBackend, type BackendName } from './node-backends.ts';
-import { memoryRefusal } from './memory.ts';
+import { memoryRefusal, withOomAdvice } from './memory.ts';
 import { datasetFingerprint, encodeCheckpoint, readCheckpointFile, type CliRun } from './checkpoint-file.ts';
 import { defaultTrainConfig, type TrainConfig } from '../engine/config.ts';
 import { ARCHS, modelFromValues, type Model } from '../engine/resnet.ts';
@@ -355,6 +355,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
           `epoch ${e.epoch}: loss ${e.loss.toFixed(4)} train acc ${(e.trainAccNoisy * 100).toFixed(2)}% (clean ${(e.trainAccClean * 100).toFixed(2)}%) test acc ${(e.testAcc * 100).toFixed(2)}% lr ${e.lr.toExponential(3)} ${e.seconds.toFixed(1)}s`,
         ),
     });
+  } catch (e) {
+    throw withOomAdvice(e, config);
   } finally {
     process.off('SIGINT', onSigint);
   }

@@ -18,6 +18,8 @@ export async function predict(
   split: Split,
   batchSize: number,
   signal?: AbortSignal,
+  /** After each batch: images predicted so far, of all (long test sets show progress). */
+  onProgress?: (done: number, total: number) => void,
 ): Promise<Predictions> {
   const n = split.labels.length;
   const k = model.spec.config.numClasses;
@@ -39,6 +41,7 @@ export async function predict(
       for (let c = 1; c < k; c++) if (values[i * k + c] > values[i * k + best]) best = c;
       preds[start + i] = best;
     }
+    onProgress?.(start + count, n);
   }
   return { preds, logits, numClasses: k };
 }

@@ -56,8 +56,9 @@ export function App() {
       </header>
       {view === 'compare' ? <ComparisonView /> : null}
       {view === 'classroom' ? <ClassroomView /> : null}
-      {/* The lab stays mounted (hidden) in the other views: its run and charts keep updating. */}
-      <main className="layout" hidden={view !== 'lab'}>
+      {/* The lab stays mounted in the other views (its run and charts keep updating), laid out but
+          invisible and inert: hidden with display:none, its charts would measure 0×0 and recharts warn. */}
+      <main className={`layout${view === 'lab' ? '' : ' offstage'}`} inert={view !== 'lab'} aria-hidden={view !== 'lab' || undefined}>
         <RunBar />
         <div className="side">
           <DataPanel />

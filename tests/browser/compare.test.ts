@@ -213,6 +213,12 @@ test('comparison across two tabs: live runs, rename while training, closing a ta
     assert.equal(await b.getByTestId('stored-run-view').count(), 0);
 
     assert.deepEqual([...watchA.foreign, ...watchB.foreign], [], 'no request leaves the app origin');
+    // The lab stays laid out (invisible) behind the other views: its charts never measure 0×0.
+    assert.deepEqual(
+      watchB.log.filter((l) => /width\(0\) and height\(0\)/.test(l)),
+      [],
+      'no recharts zero-size warnings',
+    );
     assert.deepEqual(
       [...watchA.consoleErrors, ...watchB.consoleErrors].filter((e) => !/Failed to load resource/.test(e)),
       [],

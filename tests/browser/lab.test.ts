@@ -2,7 +2,10 @@
 // run whose charts receive points and whose attention panel draws real images and maps; pause
 // holds the loop and continue lets it go on; a reload mid-run leaves the run interrupted in the
 // run store, and one click resumes it from its last epoch checkpoint to the end. Main-thread long
-// tasks (Long Tasks API) during training are recorded in artifacts/lab-longtasks.json.
+// tasks (Long Tasks API) during training are recorded in artifacts/lab-longtasks.json. At
+// 1366×768 the run bar (Train and the run's figures) stays in view wherever the page is scrolled,
+// before and during the run, and after the reload the resume offer is in the run bar. Screenshots
+// of the first screen, the run in progress and the resume offer: docs/screenshots/lab-*.png.
 //
 //   node --import tsx --test tests/browser/lab.test.ts
 import { test, before, after } from 'node:test';
@@ -26,6 +29,21 @@ const SMALL = {
 };
 const STEPS = 6;
 const LONG = 300_000;
+const VIEW = { width: 1366, height: 768 };
+const DOCS = path.join(ROOT, 'docs/screenshots');
+
+/** Asserts that each element lies wholly inside the viewport. */
+async function assertInView(page: Page, testIds: string[], when: string): Promise<void> {
+  for (const id of testIds) {
+    const box = await page.getByTestId(id).first().boundingBox();
+    assert.ok(
+      box && box.x >= 0 && box.y >= 0 && box.x + box.width <= VIEW.width && box.y + box.height <= VIEW.height,
+      `${id} in view ${when}: ${JSON.stringify(box)}`,
+    );
+  }
+}
+
+const scrollToBottom = (page: Page) => page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
 
 let served: Served;
 before(async () => {
@@ -64,18 +82,32 @@ async function canvasSpread(page: Page, testId: string): Promise<number[]> {
 test('lab on WebGPU: charts, attention panel, pause/continue, reload and resume from the checkpoint', { timeout: 900_000 }, async () => {
   const browser = await launchChromium({ webgpu: true });
   try {
-    const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+    const context = await browser.newContext({ viewport: VIEW });
     const page = await context.newPage();
     const watch = watchPage(page, served.url);
     await recordLongTasks(page);
     await page.goto(served.url);
     await waitFor(page, `document.querySelector('[data-testid="backend-name"]')?.getAttribute('data-backend') === 'webgpu'`, 60_000);
+    await assertInView(page, ['train', 'runbar-status'], 'on the first screen');
+    await page.screenshot({ path: path.join(DOCS, 'lab-first-screen.png') });
     for (const [key, value] of Object.entries(SMALL)) await page.getByTestId(`setting-${key}`).fill(value);
+    // Filling the last settings scrolled the page: Train is still in view.
+    await assertInView(page, ['train', 'runbar-status'], 'after filling in the settings');
     const trainStart = await pageNow(page);
     await page.getByTestId('train').click();
 
     // Pause once the first step is in: the loop holds, and nothing moves until Continue.
     await waitFor(page, `Number(document.querySelector('[data-testid="loss-chart"]')?.getAttribute('data-points')) >= 1`);
+    // The run's figures and its controls in view together, at the top and at the bottom of the page.
+    await assertInView(page, ['train', 'pause', 'stop', 'runbar-status', 'runbar-figures', 'runbar-labels'], 'during the run');
+    assert.match((await page.getByTestId('runbar-figures').textContent()) ?? '', /^epoch \d \/ 3 · step \d \/ 6/);
+    assert.match(
+      (await page.getByTestId('runbar-labels').textContent()) ?? '',
+      /^Trains on demo faces \(32 train \/ 16 test\), \d+ labels flipped/,
+    );
+    await scrollToBottom(page);
+    await assertInView(page, ['pause', 'stop', 'runbar-status', 'runbar-figures'], 'during the run, scrolled to the bottom');
+    await page.evaluate(() => window.scrollTo(0, 0));
     await page.getByTestId('pause').click();
     await waitFor(page, `document.querySelector('[data-testid="run-paused"]')?.getAttribute('data-holding') === 'true'`);
     const held = await points(page);
@@ -112,6 +144,9 @@ test('lab on WebGPU: charts, attention panel, pause/continue, reload and resume 
     assert.equal(flippedCards, 2, 'half of the attention samples have flipped labels');
     assert.ok((await points(page)) >= 2, 'the loss chart has the first epoch’s steps');
     await page.screenshot({ path: screenshotPath('lab-running.png'), fullPage: true });
+    await page.getByTestId('attention-panel').scrollIntoViewIfNeeded();
+    await assertInView(page, ['pause', 'runbar-figures'], 'with the attention panel in view');
+    await page.screenshot({ path: path.join(DOCS, 'lab-run-in-progress.png') });
     const longTasks = await longTasksBetween(page, trainStart);
     mkdirSync(path.join(ROOT, 'artifacts'), { recursive: true });
     writeFileSync(
@@ -128,8 +163,16 @@ test('lab on WebGPU: charts, attention panel, pause/continue, reload and resume 
     const resume = page.getByTestId('resume-run');
     // At the epoch-1 checkpoint, or at a later one taken within epoch 2 (every 120 s).
     assert.match((await resume.textContent()) ?? '', /^Resume from (epoch [12]|step \d+ \(epoch 2\))$/);
+    // The same offer in the run bar, in view on the first screen, while the status says "Not started".
+    const offer = page.getByTestId('resume-offer-button');
+    await offer.waitFor({ timeout: 30_000 });
+    assert.equal(await offer.textContent(), await resume.textContent());
+    assert.match((await page.getByTestId('resume-offer').textContent()) ?? '', /was interrupted at epoch \d of 3/);
+    await assertInView(page, ['resume-offer-button', 'train'], 'after the reload');
     await waitFor(page, `document.querySelector('[data-testid="backend-name"]')?.getAttribute('data-backend') === 'webgpu'`, 60_000);
-    await resume.click();
+    await page.screenshot({ path: path.join(DOCS, 'lab-resume-offer.png') });
+    await offer.click();
+    assert.equal(await page.getByTestId('resume-offer').count(), 0, 'the offer goes once the run resumes');
     await page.getByTestId('run-resumed').waitFor({ timeout: LONG });
     await waitFor(
       page,

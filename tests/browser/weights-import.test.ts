@@ -1,7 +1,10 @@
 // The weights panel of the built app in headless Chromium: import a safetensors and a Python-2
 // pickle through the file input, see the import end and the entries listed, reload and find them
 // again (IndexedDB), rename, import the same file again (a cache hit) and by drag and drop, cancel
-// an import, refuse a hostile pickle (the reader's message, nothing stored), delete.
+// an import, refuse a hostile pickle (the reader's message, nothing stored), delete. At 1366×768:
+// Train with weights that do not fit the backbone focuses the reason next to Train, and its
+// one-click fix switches to the weights' backbone and width; a preset that the selected weights
+// do not fit says so. Screenshot: docs/screenshots/lab-weights-mismatch.png.
 //
 //   node --import tsx --test tests/browser/weights-import.test.ts
 import { test, before, after } from 'node:test';
@@ -100,7 +103,7 @@ async function importFile(page: Page, name: string): Promise<string> {
 test('weights panel: import, list, reload, rename, cache hit, drop, cancel, refusal, delete', { timeout: 300_000 }, async () => {
   const browser = await launchChromium({ webgpu: false });
   try {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
     const watch = watchPage(page, served.url);
     await page.goto(served.url);
     await listReady(page);
@@ -137,6 +140,38 @@ test('weights panel: import, list, reload, rename, cache hit, drop, cancel, refu
     assert.deepEqual((await entryNames(page)).sort(), [PKL, SAFE].sort());
     const pklKey = (await page.locator(`[data-testid="weights-entry"][data-name="${PKL}"]`).getAttribute('data-key'))!;
     assert.deepEqual(await idbKeys(page), [`meta:${pklKey}`, `meta:${safeKey}`, `tensors:${pklKey}`, `tensors:${safeKey}`].sort());
+
+    // 2b. Train with the ResNet-50 (width 4) selected and the demo's ResNet-18 width 8 set: refused
+    // next to Train, the reason focused and in view, and its fix sets the weights' backbone.
+    await page.getByTestId('weights-list').scrollIntoViewIfNeeded();
+    await page.getByTestId('train').click();
+    const problem = page.getByTestId('start-problem');
+    await problem.waitFor({ timeout: T });
+    assert.equal(await problem.getAttribute('role'), 'alert');
+    assert.match((await problem.textContent()) ?? '', /are a ResNet-50 width 4; the settings ask for a ResNet-18 width 8/);
+    assert.equal(
+      await page.evaluate(() => document.activeElement?.getAttribute('data-testid')),
+      'start-problem',
+      'the reason has the focus',
+    );
+    const box = await problem.boundingBox();
+    assert.ok(box && box.y >= 0 && box.y + box.height <= 768, `the reason is in view: ${JSON.stringify(box)}`);
+    assert.equal(await page.getByTestId('run-status').getAttribute('data-status'), 'idle', 'no run started');
+    await page.screenshot({ path: path.join(ROOT, 'docs/screenshots/lab-weights-mismatch.png') });
+    const fix = page.getByTestId('start-problem-fix');
+    assert.equal(await fix.textContent(), 'Switch to ResNet-50 width 4');
+    await fix.click();
+    assert.equal(await page.getByTestId('setting-arch').inputValue(), 'resnet50');
+    assert.equal(await page.getByTestId('setting-width').inputValue(), '4');
+    assert.equal(await page.getByTestId('start-problem').count(), 0, 'the problem is gone with its cause');
+    assert.equal(await page.getByTestId('preset-state').getAttribute('data-preset'), 'custom');
+    // A preset these weights do not fit (the official recipe is width 64) says so and falls back to random init.
+    await page.getByTestId('preset-official').click();
+    assert.equal(await page.getByTestId('preset-state').getAttribute('data-preset'), 'official');
+    assert.match((await page.getByTestId('preset-state').textContent()) ?? '', /do not fit this preset’s backbone/);
+    assert.ok(await page.getByTestId('weights-random').isChecked());
+    await page.getByTestId('preset-demo').click();
+    await page.locator(`[data-testid="weights-entry"][data-key="${pklKey}"]`).getByTestId('weights-select').check();
 
     // 3. Reload: both listed again from IndexedDB, the last selection kept.
     await page.reload();

@@ -121,6 +121,28 @@ test('bad input: a one-line reason and a non-zero exit code', () => {
   }
 });
 
+test('eval progress: images done, img/s and ETA on stderr, every 2 s and at the end', async () => {
+  const { evalProgressLine, evalProgressReporter } = await import('../../src/cli/eval-progress.ts');
+  assert.equal(evalProgressLine(500, 2000, 10), 'eval: 500/2000 images, 50.0 img/s, ETA 30s');
+  assert.equal(evalProgressLine(2000, 2000, 40), 'eval: 2000/2000 images, 50.0 img/s, ETA 0s');
+  assert.equal(evalProgressLine(0, 2000, 0), 'eval: 0/2000 images, ETA ?');
+  let t = 0;
+  const lines: string[] = [];
+  const report = evalProgressReporter(
+    (l) => lines.push(l),
+    () => t,
+  );
+  for (let done = 100; done <= 1000; done += 100) {
+    t += 500;
+    report(done, 1000);
+  }
+  assert.deepEqual(lines, [
+    'eval: 400/1000 images, 200.0 img/s, ETA 3s',
+    'eval: 800/1000 images, 200.0 img/s, ETA 1s',
+    'eval: 1000/1000 images, 200.0 img/s, ETA 0s',
+  ]);
+});
+
 test('backend out-of-memory failures are explained with what to do', async () => {
   const { explainError } = await import('../../src/cli/main.ts');
   assert.match(
@@ -128,6 +150,29 @@ test('backend out-of-memory failures are explained with what to do', async () =>
     /^out of memory on this backend .*: lower --batch-size or --size$/,
   );
   assert.equal(explainError('--lr must be a number > 0, got "abc"'), '--lr must be a number > 0, got "abc"');
+  // With the step's shape: at batch 1 a smaller batch cannot help, so the advice is the size or width.
+  const { withOomAdvice } = await import('../../src/cli/memory.ts');
+  const oom = new Error('Failed to allocate 123 bytes');
+  const at = (batchSize: number) => (withOomAdvice(oom, { batchSize, size: 112, width: 32 }) as Error).message;
+  assert.equal(
+    at(16),
+    'out of memory on this backend (Failed to allocate 123 bytes): lower --batch-size (now 16; try 8) or --size (now 112)',
+  );
+  assert.equal(
+    at(1),
+    'out of memory on this backend (Failed to allocate 123 bytes): not even a batch of 1 fits: lower --size (now 112) or --width (now 32)',
+  );
+  assert.equal(explainError(at(1)), at(1), 'explained once');
+  // Refused up front when not even a batch of 1 fits: the advice pairs batch 1 with a size or width that fits.
+  const { memoryRefusal } = await import('../../src/cli/memory.ts');
+  const huge = { arch: 'resnet50', width: 64, size: 448, batchSize: 4096, method: 'eac' } as const;
+  const refusal = memoryRefusal(huge, 'wasm') ?? '';
+  const m = /not even a batch of 1 fits; use --batch-size 1 --size (\d+), or --batch-size 1 --width (\d+)/.exec(refusal);
+  assert.ok(m, refusal);
+  assert.equal(memoryRefusal({ ...huge, batchSize: 1, size: Number(m[1]) }, 'wasm'), null, 'the suggested size fits');
+  assert.equal(memoryRefusal({ ...huge, batchSize: 1, width: Number(m[2]) }, 'wasm'), null, 'the suggested width fits');
+  const other = new Error('no such file');
+  assert.equal(withOomAdvice(other, { batchSize: 1, size: 32, width: 1 }), other);
 });
 
 test('eac train stops at Ctrl-C on the wasm backend: the current step ends, the run reports cancelled', async () => {

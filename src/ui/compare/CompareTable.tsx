@@ -59,11 +59,12 @@ function Table({ t }: { t: ComparisonTable }) {
 export function CompareTable({ records }: { records: readonly RunRecord[] }) {
   const tables = useMemo(() => comparisonTables(records), [records]);
   return (
-    <section className="panel" aria-label="Comparison table">
+    <section className="panel compare-table-panel" aria-label="Comparison table">
       <h2>Mean test accuracy of the last 5 epochs</h2>
       <p className="muted">
-        As in the paper’s table: one row per method, one column per label-noise rate; runs with different data, backbone or input size get
-        their own table. “paper” is the RAF-DB ResNet-50 reference (face-pretrained, 60 epochs at 224 px), not a target for the demo faces.
+        As in the paper’s table: one row per method, one column per label-noise rate; runs with different data, backbone, input size or
+        number of epochs get their own table. “paper” is the RAF-DB ResNet-50 reference (face-pretrained, 60 epochs at 224 px), not a target
+        for the demo faces.
       </p>
       {tables.length === 0 ? (
         <p className="placeholder muted">The table fills in as runs finish their first epoch.</p>
