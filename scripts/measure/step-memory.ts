@@ -1,6 +1,7 @@
-// Calibrates src/cli/memory.ts: the wasm heap after one EAC training step (wasm memory only grows,
-// so this is the step's peak, rounded up by the heap's growth steps), against the model's count of
-// conv-output elements, each shape in a fresh process. Prints bytes per activation per shape.
+// Checks src/engine/memory-fit.ts (the lab's and the CLI's memory check): the wasm heap after one
+// EAC training step (wasm memory only grows, so this is the step's peak, rounded up by the heap's
+// growth steps), against the need the check computes, each shape in a fresh process. A ratio
+// above 1 would let through a step that does not fit.
 //   node --import tsx scripts/measure/step-memory.ts
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -19,13 +20,12 @@ if (process.argv[2] === '--one') {
   const { setupBackend } = await import('../../src/cli/node-backends.ts');
   const { tf } = await import('../../src/engine/tf.ts');
   const { benchmarkSteps } = await import('../../src/engine/bench.ts');
-  const { activationsPerImage, parameterCount } = await import('../../src/cli/memory.ts');
+  const { stepNeed } = await import('../../src/engine/memory-fit.ts');
   await setupBackend('wasm');
   const heap = () => (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.buffer.byteLength;
   const before = heap();
   await benchmarkSteps({ arch, width, size, batchSize, steps: 1, warmup: 0, method: 'eac' });
-  const acts = 2 * batchSize * activationsPerImage(arch, width, size);
-  const perAct = (heap() - before - parameterCount(arch, width) * 24) / acts;
+  const need = stepNeed({ arch, width, size, batchSize, method: 'eac' }, 'cpu').needBytes;
   console.log(
     JSON.stringify({
       arch,
@@ -34,8 +34,8 @@ if (process.argv[2] === '--one') {
       batchSize,
       heapBefore: before,
       heapAfter: heap(),
-      activations: acts,
-      bytesPerActivation: +perAct.toFixed(1),
+      needBytes: need,
+      heapOverNeed: +(heap() / need).toFixed(3),
     }),
   );
 } else {

@@ -2,8 +2,9 @@
 // allocated, against what the backend can hold: a configuration that cannot fit is refused up
 // front with the flags to lower, instead of failing after the dataset is loaded and the model built.
 import os from 'node:os';
-import { describeResNet, type Arch } from '../engine/resnet-layout.ts';
+import type { Arch } from '../engine/resnet-layout.ts';
 import type { Method } from '../engine/config.ts';
+import { stepNeed } from '../engine/memory-fit.ts';
 import type { BackendName } from './node-backends.ts';
 
 export interface StepShape {
@@ -14,56 +15,12 @@ export interface StepShape {
   method: Method;
 }
 
-/** Output elements of every conv of the network for one image at `size` px (what the backward pass keeps). */
-export function activationsPerImage(arch: Arch, width: number, size: number): number {
-  const spec = describeResNet({ arch, width, numClasses: 7 });
-  const out = (h: number, k: number, s: number, p: number) => Math.floor((h + 2 * p - k) / s) + 1;
-  let h = out(size, spec.stem.k, spec.stem.stride, spec.stem.pad);
-  let total = spec.stem.cout * h * h;
-  h = spec.pool.ceil
-    ? Math.ceil((h + 2 * spec.pool.pad - spec.pool.k) / spec.pool.stride) + 1
-    : out(h, spec.pool.k, spec.pool.stride, spec.pool.pad);
-  for (const b of spec.blocks) {
-    let hb = h;
-    for (const { conv } of b.convs) {
-      hb = out(hb, conv.k, conv.stride, conv.pad);
-      total += conv.cout * hb * hb;
-    }
-    if (b.downsample) total += b.downsample.conv.cout * hb * hb;
-    h = hb;
-  }
-  return total;
-}
-
-export function parameterCount(arch: Arch, width: number): number {
-  const spec = describeResNet({ arch, width, numClasses: 7 });
-  let n = spec.stem.k * spec.stem.k * spec.stem.cin * spec.stem.cout;
-  for (const b of spec.blocks)
-    for (const { conv } of [...b.convs, ...(b.downsample ? [b.downsample] : [])])
-      n += conv.k * conv.k * conv.cin * conv.cout + 4 * conv.cout;
-  return n + spec.featureChannels * 7 + 7;
-}
-
 /**
- * Bytes of backend memory per conv-output element in one pass: the float32 output, the BatchNorm
- * and ReLU outputs the backward pass keeps, their gradients, im2col buffers (ResNet-18's 3×3 convs
- * need more) and the allocator's slack. Measured on the wasm backend with
- * scripts/measure/step-memory.ts (peak heap over one step: resnet18 181-187, resnet50 95-102),
- * taken a little low so that a configuration that fits is never refused.
+ * The step's peak, from the explicit engine's plan (src/engine/memory-fit.ts, the lab's check
+ * too); the wasm and cpu backends plan filter gradients as CPUs do.
  */
-export const BYTES_PER_ACTIVATION: Record<Arch, number> = { resnet18: 170, resnet50: 90 };
-/** Parameters, gradients, Adam's two moments and update temporaries. */
-const BYTES_PER_PARAMETER = 24;
-/** The runtime, the pipeline's buffers and the evaluation batch. */
-const BASE_BYTES = 64 * 2 ** 20;
-
 export function stepBytes(s: StepShape): number {
-  const passes = s.method === 'eac' ? 2 : 1;
-  return (
-    BASE_BYTES +
-    parameterCount(s.arch, s.width) * BYTES_PER_PARAMETER +
-    passes * s.batchSize * activationsPerImage(s.arch, s.width, s.size) * BYTES_PER_ACTIVATION[s.arch]
-  );
+  return stepNeed(s, 'cpu').needBytes;
 }
 
 /** What a backend can hold: wasm's heap is 32-bit (4 GiB); cpu keeps tensors in the process's memory (calibrated on wasm only, so all of it). null: unknown (WebGPU). */

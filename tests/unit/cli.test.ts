@@ -165,7 +165,7 @@ test('backend out-of-memory failures are explained with what to do', async () =>
   assert.equal(explainError(at(1)), at(1), 'explained once');
   // Refused up front when not even a batch of 1 fits: the advice pairs batch 1 with a size or width that fits.
   const { memoryRefusal } = await import('../../src/cli/memory.ts');
-  const huge = { arch: 'resnet50', width: 64, size: 448, batchSize: 4096, method: 'eac' } as const;
+  const huge = { arch: 'resnet50', width: 64, size: 2048, batchSize: 4096, method: 'eac' } as const;
   const refusal = memoryRefusal(huge, 'wasm') ?? '';
   const m = /not even a batch of 1 fits; use --batch-size 1 --size (\d+), or --batch-size 1 --width (\d+)/.exec(refusal);
   assert.ok(m, refusal);
