@@ -267,6 +267,15 @@ export function sizedDemoSettings(imagesPerSecond: number | null): Settings {
   return { ...d, batchSize, trainCount, testCount };
 }
 
+/** Says what sizedDemoSettings changed and why (null: nothing changed). */
+export function demoSizedNotice(sized: Settings, imagesPerSecond: number | null, backendLabel: string): string | null {
+  if (sized === DEMO_SETTINGS || imagesPerSecond === null) return null;
+  return (
+    `Quick demo sized for this device: ${backendLabel} trains its model at ${imagesPerSecond.toFixed(1)} images/s, so ` +
+    `${sized.trainCount} training images in batches of ${sized.batchSize} (first epoch about ${Math.round(sized.trainCount / imagesPerSecond)} s).`
+  );
+}
+
 export const PRESETS = { demo: DEMO_SETTINGS, noise: NOISE_DEMO_SETTINGS, official: OFFICIAL_SETTINGS } as const;
 export type PresetName = keyof typeof PRESETS;
 

@@ -18,7 +18,14 @@ import { BackendChoice, forcedReason } from '../../src/worker/train/backend-fall
 import type { BackendSelection } from '../../src/worker/backend.ts';
 import type { BackendName, ProbeEntry, ProbeReport, ProbeShape } from '../../src/worker/protocol.ts';
 import { decodeUrlState, encodeUrlState, parseBackendParam } from '../../src/ui/url-state.ts';
-import { DEMO_EPOCH_SECONDS, DEMO_SETTINGS, demoImagesPerSecond, draftOf, sizedDemoSettings } from '../../src/ui/settings.ts';
+import {
+  DEMO_EPOCH_SECONDS,
+  DEMO_SETTINGS,
+  demoImagesPerSecond,
+  demoSizedNotice,
+  draftOf,
+  sizedDemoSettings,
+} from '../../src/ui/settings.ts';
 import { firstStepText, secondsText } from '../../src/ui/components/FirstStepStatus.tsx';
 
 const SWIFTSHADER = 'google swiftshader (software fallback adapter)';
@@ -213,6 +220,20 @@ test('probe budget: no backend starts after the budget is spent; a failure is an
   assert.equal(r2.chosen, 'wasm');
 });
 
+test('an idle probe interrupted by a run: it stops between two steps and caches nothing', async () => {
+  const dev = fakeDevice([up('webgpu', 'nvidia ampere'), down('webgl'), up('wasm'), up('cpu')], { webgpu: 50, wasm: 2000 });
+  const ctl = new AbortController();
+  const time = dev.time;
+  dev.time = (shape, steps, after) =>
+    time(shape, steps, (ms, warmup) => {
+      if (warmup) ctl.abort(new Error('a run starts'));
+      after(ms, warmup);
+    });
+  await assert.rejects(probeBackends(SHAPE, dev, ctl.signal), /a run starts/);
+  assert.equal(dev.now(), 50, 'only the warm-up step ran');
+  assert.equal(dev.saved.length, 0);
+});
+
 const selection = (name: BackendName, attempts: BackendSelection['attempts'] = []): BackendSelection => ({
   name,
   adapter: null,
@@ -319,6 +340,11 @@ test('Quick demo sized from the probe: its first epoch within the target at the 
   assert.equal(demoImagesPerSecond(report(6.7, { ...SHAPE, batchSize: 32 })), 6.7, 'the batch aside');
   assert.equal(demoImagesPerSecond(report(6.7, { ...SHAPE, width: 64 })), null, 'another model says nothing of the demo');
   assert.equal(demoImagesPerSecond(null), null);
+  assert.equal(
+    demoSizedNotice(sizedDemoSettings(6.7), 6.7, 'WebAssembly (WASM)'),
+    'Quick demo sized for this device: WebAssembly (WASM) trains its model at 6.7 images/s, so 256 training images in batches of 16 (first epoch about 38 s).',
+  );
+  assert.equal(demoSizedNotice(sizedDemoSettings(500), 500, 'WebGPU'), null, 'unchanged: nothing to say');
 });
 
 test('first-step line: the phase in words', () => {

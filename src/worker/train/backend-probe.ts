@@ -126,8 +126,12 @@ export interface ProbeDeps {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-/** Starts the backends, then returns this device's cached report for `shape`, or probes and caches a new one. */
-export async function probeBackends(shape: ProbeShape, deps: ProbeDeps): Promise<ProbeReport> {
+/**
+ * Starts the backends, then returns this device's cached report for `shape`, or probes and caches
+ * a new one. `signal` interrupts it between two steps (a run starts while an idle probe runs):
+ * it then throws the signal's reason and caches nothing.
+ */
+export async function probeBackends(shape: ProbeShape, deps: ProbeDeps, signal?: AbortSignal): Promise<ProbeReport> {
   const t0 = deps.now();
   const started: Started[] = [];
   for (const name of BACKEND_ORDER) started.push(await deps.start(name));
@@ -142,6 +146,7 @@ export async function probeBackends(shape: ProbeShape, deps: ProbeDeps): Promise
       entries.push({ ...base, outcome: 'skipped', detail: `not measured: the probe's ${PROBE_BUDGET_MS / 1000} s were spent` });
       continue;
     }
+    signal?.throwIfAborted();
     deps.onProgress(i + 1, probe.length, name);
     let warmupMs: number | null = null;
     const limit = abandonAfterMs(best);
@@ -149,6 +154,7 @@ export async function probeBackends(shape: ProbeShape, deps: ProbeDeps): Promise
       const s = await deps.start(name);
       if (!s.ok) throw new Error(s.detail);
       const ms = await deps.time(shape, PROBE_STEPS, (stepMs, warmup) => {
+        signal?.throwIfAborted();
         if (!warmup) return;
         warmupMs = stepMs;
         if (stepMs > limit)
@@ -167,12 +173,14 @@ export async function probeBackends(shape: ProbeShape, deps: ProbeDeps): Promise
         detail: '',
       });
     } catch (e) {
+      if (signal?.aborted) throw e;
       const abandoned = e instanceof ProbeAbandoned;
       const detail = abandoned ? e.message : `failed: ${(e instanceof Error ? e.message : String(e)).split('\n')[0].slice(0, 160)}`;
       entries.push({ ...base, warmupMs, outcome: abandoned ? 'abandoned' : 'failed', detail });
     }
   }
   entries.sort((a, b) => BACKEND_ORDER.indexOf(a.name) - BACKEND_ORDER.indexOf(b.name));
+  signal?.throwIfAborted();
   const firstUp = started.find((s) => s.ok)?.name ?? null;
   const chosen = chooseFastest(entries) ?? firstUp;
   if (!chosen) throw new Error('no TensorFlow.js backend could start');
