@@ -91,6 +91,10 @@ async function measure(page: Page, label: string, open: () => Promise<unknown>):
   await page.waitForTimeout(1500);
   await page.getByTestId('progress-speed').scrollIntoViewIfNeeded();
   await shot(page, `${label}-running.png`);
+  if (await page.getByTestId('backend-name').count()) {
+    await page.getByTestId('backend-name').scrollIntoViewIfNeeded();
+    await shot(page, `${label}-backend.png`);
+  }
   return {
     openToFirstPointS: (t1 - t0) / 1000,
     clickToFirstPointS: (t1 - tClick) / 1000,

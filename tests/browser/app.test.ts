@@ -122,7 +122,7 @@ test('built app on a software WebGPU adapter (1366×768): Auto probes and trains
     assert.match(probeText, /WebGPU on .*: not measured: a software GPU/);
     assert.match((await page.getByTestId('backend-reason').textContent()) ?? '', /^Auto: .* — WebAssembly \(WASM\) chosen/);
     assert.match(
-      await page.locator('[data-testid="backend-pref"] option[value="wasm"]').innerText(),
+      (await page.locator('[data-testid="backend-pref"] option[value="wasm"]').textContent()) ?? '',
       /WebAssembly \(WASM\) · [\d.]+ img\/s/,
     );
 
