@@ -320,10 +320,15 @@ test('Quick demo sized from the probe: its first epoch within the target at the 
   for (const ips of [0.2, 1, 3, 6.7, 12]) {
     const s = sizedDemoSettings(ips);
     assert.equal(s.trainCount % s.batchSize, 0, `${ips}: whole batches`);
-    assert.ok(s.trainCount / s.batchSize >= 8, `${ips}: at least 8 steps`);
+    assert.ok(s.trainCount / s.batchSize >= 4, `${ips}: at least 4 steps`);
     assert.ok(s.trainCount <= DEMO_SETTINGS.trainCount);
-    if (ips * DEMO_EPOCH_SECONDS >= 64) assert.ok(s.trainCount / ips <= DEMO_EPOCH_SECONDS, `${ips}: ${s.trainCount / ips} s`);
-    assert.deepEqual({ ...s, trainCount: 0, testCount: 0, batchSize: 0 }, { ...DEMO_SETTINGS, trainCount: 0, testCount: 0, batchSize: 0 });
+    if (ips * DEMO_EPOCH_SECONDS >= 4 * DEMO_SETTINGS.batchSize)
+      assert.ok(s.trainCount / ips <= DEMO_EPOCH_SECONDS, `${ips}: ${s.trainCount / ips} s`);
+    assert.deepEqual(
+      { ...s, trainCount: 0, testCount: 0 },
+      { ...DEMO_SETTINGS, trainCount: 0, testCount: 0 },
+      'the probed model and batch kept',
+    );
     assert.deepEqual(sizedDemoSettings(ips), s, 'deterministic');
   }
   assert.deepEqual(
@@ -333,7 +338,7 @@ test('Quick demo sized from the probe: its first epoch within the target at the 
     }),
     [
       [16, 256, 85],
-      [8, 64, 32],
+      [16, 64, 32],
     ],
   );
   assert.equal(demoImagesPerSecond(report(6.7)), 6.7);
@@ -342,7 +347,7 @@ test('Quick demo sized from the probe: its first epoch within the target at the 
   assert.equal(demoImagesPerSecond(null), null);
   assert.equal(
     demoSizedNotice(sizedDemoSettings(6.7), 6.7, 'WebAssembly (WASM)'),
-    'Quick demo sized for this device: WebAssembly (WASM) trains its model at 6.7 images/s, so 256 training images in batches of 16 (first epoch about 38 s).',
+    'Quick demo sized for this device: WebAssembly (WASM) trains its model at 6.7 images/s, so 256 training images (first epoch about 38 s).',
   );
   assert.equal(demoSizedNotice(sizedDemoSettings(500), 500, 'WebGPU'), null, 'unchanged: nothing to say');
 });
