@@ -157,7 +157,7 @@ test('probe on a software fallback adapter: WASM is timed alone and chosen; the 
   assert.equal(wasm.imagesPerSecond, (16 * 1000) / 2400);
   assert.match(
     r.summary,
-    /^WebAssembly \(WASM\): 6\.7 img\/s; WebGPU on google swiftshader \(software fallback adapter\): not measured: a software GPU/,
+    /^WebAssembly \(WASM\): 6\.7 img\/s; WebGPU on SwiftShader \(software\): not measured \(a software GPU: slower than WebAssembly on the same CPU\); WebGL on SwiftShader/,
   );
   assert.match(r.summary, / — WebAssembly \(WASM\) chosen$/);
   assert.equal(dev.saved.length, 1);

@@ -39,6 +39,22 @@ export function isSoftwareAdapter(description: string | null): boolean {
   return description !== null && SOFTWARE_ADAPTER.test(description);
 }
 
+const SOFTWARE_NAMES: Record<string, string> = {
+  swiftshader: 'SwiftShader',
+  llvmpipe: 'llvmpipe',
+  softpipe: 'softpipe',
+  lavapipe: 'lavapipe',
+};
+
+/** An adapter's name short enough for a sentence: a software GPU by its name, others cut at 48 characters. */
+export function shortAdapter(adapter: string): string {
+  if (isSoftwareAdapter(adapter)) {
+    const m = /swiftshader|llvmpipe|softpipe|lavapipe/i.exec(adapter);
+    return `${m ? SOFTWARE_NAMES[m[0].toLowerCase()] : 'a software adapter'} (software)`;
+  }
+  return adapter.length > 48 ? `${adapter.slice(0, 47)}…` : adapter;
+}
+
 /** One backend as started for the probe: its adapter, or why it did not start. */
 export type Started = { name: BackendName; ok: true; adapter: string | null } | { name: BackendName; ok: false; detail: string };
 
@@ -66,8 +82,8 @@ export function planProbe(started: readonly Started[]): { probe: { name: Backend
   for (const s of started) {
     if (!s.ok) entries.push(entry(s.name, null, 'unavailable', s.detail));
     else if (wasm && isSoftwareAdapter(s.adapter))
-      entries.push(entry(s.name, s.adapter, 'skipped', 'not measured: a software GPU, slower than WebAssembly on the same CPU'));
-    else if (wasm && s.name === 'cpu') entries.push(entry(s.name, s.adapter, 'skipped', 'not measured: always slower than WebAssembly'));
+      entries.push(entry(s.name, s.adapter, 'skipped', 'not measured (a software GPU: slower than WebAssembly on the same CPU)'));
+    else if (wasm && s.name === 'cpu') entries.push(entry(s.name, s.adapter, 'skipped', 'not measured (always slower than WebAssembly)'));
     else probe.push({ name: s.name, adapter: s.adapter });
   }
   return { probe, entries };
@@ -94,7 +110,7 @@ function rate(ips: number): string {
 
 /** One entry for people: "WebGPU on <adapter>: 0.20 img/s" or "…: not measured (why)". */
 export function entryText(e: ProbeEntry): string {
-  const on = e.adapter && (e.name === 'webgpu' || e.name === 'webgl') ? ` on ${e.adapter}` : '';
+  const on = e.adapter && (e.name === 'webgpu' || e.name === 'webgl') ? ` on ${shortAdapter(e.adapter)}` : '';
   const what = e.outcome === 'measured' && e.imagesPerSecond !== null ? `${rate(e.imagesPerSecond)} img/s` : e.detail;
   return `${BACKEND_LABELS[e.name]}${on}: ${what}`;
 }
@@ -143,7 +159,7 @@ export async function probeBackends(shape: ProbeShape, deps: ProbeDeps, signal?:
   for (const [i, { name, adapter }] of probe.entries()) {
     const base = { name, adapter, software: isSoftwareAdapter(adapter), imagesPerSecond: null, warmupMs: null, msPerStep: null };
     if (i > 0 && deps.now() - t0 > PROBE_BUDGET_MS) {
-      entries.push({ ...base, outcome: 'skipped', detail: `not measured: the probe's ${PROBE_BUDGET_MS / 1000} s were spent` });
+      entries.push({ ...base, outcome: 'skipped', detail: `not measured (the probe's ${PROBE_BUDGET_MS / 1000} s were spent)` });
       continue;
     }
     signal?.throwIfAborted();
