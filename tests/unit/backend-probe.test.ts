@@ -152,6 +152,7 @@ test('probe on a software fallback adapter: WASM is timed alone and chosen; the 
   assert.equal(r.chosen, 'wasm');
   assert.deepEqual(dev.timed, ['wasm'], 'the software GPU is never timed');
   assert.deepEqual(dev.progress, ['1/1 wasm']);
+  assert.equal(dev.now(), 2 * 2400, 'the only candidate: a warm-up and one timed step');
   assert.equal(r.cached, false);
   const wasm = r.entries.find((e) => e.name === 'wasm')!;
   assert.equal(wasm.imagesPerSecond, (16 * 1000) / 2400);
@@ -175,6 +176,7 @@ test('probe with a hardware GPU: both timed, the faster wins; a backend far slow
   const r = await probeBackends(SHAPE, fast);
   assert.equal(r.chosen, 'webgpu');
   assert.deepEqual(fast.progress, ['1/2 webgpu', '2/2 wasm']);
+  assert.equal(fast.now(), 3 * 50 + 3 * 2000, 'two candidates: a warm-up and 2 timed steps each');
   const wasm = r.entries.find((e) => e.name === 'wasm')!;
   assert.equal(wasm.outcome, 'measured', '2000 ms is under 10 × 50 + 3000');
 

@@ -10,7 +10,8 @@
 //    software adapter's first step alone (kernel compilation) took ~98 s here, where WebAssembly
 //    trained at 30× its speed. Probing them would cost more than the whole demo run.
 // 3. The others are probed in the standard order (GPU first): one warm-up step, then
-//    PROBE_STEPS timed steps, at the run's own arch, width, size, batch and method. A backend
+//    PROBE_STEPS timed steps (one when it is the only one: nothing to compare, only the speed to
+//    show), at the run's own arch, width, size, batch and method. A backend
 //    whose warm-up step took longer than ABANDON_FACTOR × the best step so far plus
 //    COMPILE_ALLOWANCE_MS is abandoned (it cannot win); after PROBE_BUDGET_MS of probing no
 //    further backend is started.
@@ -27,7 +28,7 @@ export const PROBE_BUDGET_MS = 45_000;
 export const TIE_MARGIN = 0.1;
 
 export const PROBE_RULE =
-  'Auto measures one warm-up and 2 training steps of your model on each backend and picks the most images/s; ' +
+  'Auto times one warm-up and 2 training steps of your model on each backend and picks the most images/s; ' +
   'GPUs emulated in software (SwiftShader, llvmpipe, fallback adapters) and the CPU backend are not measured when WebAssembly runs, ' +
   'since they use the same CPU more slowly. The result is remembered for this device and model shape.';
 
@@ -156,6 +157,7 @@ export async function probeBackends(shape: ProbeShape, deps: ProbeDeps, signal?:
   if (cached && started.some((s) => s.ok && s.name === cached.chosen)) return { ...cached, cached: true };
   const { probe, entries } = planProbe(started);
   let best: number | null = null;
+  const steps = probe.length === 1 ? 1 : PROBE_STEPS;
   for (const [i, { name, adapter }] of probe.entries()) {
     const base = { name, adapter, software: isSoftwareAdapter(adapter), imagesPerSecond: null, warmupMs: null, msPerStep: null };
     if (i > 0 && deps.now() - t0 > PROBE_BUDGET_MS) {
@@ -169,7 +171,7 @@ export async function probeBackends(shape: ProbeShape, deps: ProbeDeps, signal?:
     try {
       const s = await deps.start(name);
       if (!s.ok) throw new Error(s.detail);
-      const ms = await deps.time(shape, PROBE_STEPS, (stepMs, warmup) => {
+      const ms = await deps.time(shape, steps, (stepMs, warmup) => {
         signal?.throwIfAborted();
         if (!warmup) return;
         warmupMs = stepMs;
