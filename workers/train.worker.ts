@@ -61,15 +61,38 @@ async function timeSteps(shape: ProbeShape, steps: number, after: (ms: number, w
   return r.stepMs;
 }
 
-function probe(shape: ProbeShape, onProgress: (index: number, total: number, name: BackendName) => void): Promise<ProbeReport> {
-  return probeBackends(shape, {
-    start: startAlone,
-    time: timeSteps,
-    now: () => performance.now(),
-    load: async (key) => (await loadProbe(key)) as ProbeReport | null,
-    save: (report) => saveProbe(report.key, report),
-    onProgress,
-  });
+function probe(
+  shape: ProbeShape,
+  onProgress: (index: number, total: number, name: BackendName) => void,
+  signal?: AbortSignal,
+): Promise<ProbeReport> {
+  return probeBackends(
+    shape,
+    {
+      start: startAlone,
+      time: timeSteps,
+      now: () => performance.now(),
+      load: async (key) => (await loadProbe(key)) as ProbeReport | null,
+      save: (report) => saveProbe(report.key, report),
+      onProgress,
+    },
+    signal,
+  );
+}
+
+/** The probe of an idle worker (after the page loads): a run's start interrupts it between two steps. */
+let idleProbe: AbortController | null = null;
+
+function probeWhileIdle(shape: ProbeShape): void {
+  if (active) return;
+  idleProbe?.abort();
+  const ctl = new AbortController();
+  idleProbe = ctl;
+  void backends
+    .settle('auto', shape, () => undefined, ctl.signal)
+    .then(({ report }) => {
+      if (report && !ctl.signal.aborted) post({ type: 'probe', runId: null, report });
+    });
 }
 
 const backends = new BackendChoice({
@@ -99,8 +122,13 @@ async function begin(msg: Extract<ToWorker, { type: 'start' | 'resume' }>): Prom
 scope.onmessage = (ev) => {
   const msg = ev.data;
   switch (msg.type) {
+    case 'probe-backends':
+      probeWhileIdle(msg.shape);
+      break;
     case 'start':
     case 'resume':
+      idleProbe?.abort();
+      idleProbe = null;
       void begin(msg);
       break;
     case 'stop':
@@ -116,7 +144,12 @@ scope.onmessage = (ev) => {
       webgpuDevice()?.destroy();
       break;
     case 'prefer-backend':
-      if (!active) void backends.prefer(msg.preference);
+      if (active) break;
+      if (msg.preference !== 'auto') {
+        idleProbe?.abort();
+        idleProbe = null;
+      }
+      void backends.prefer(msg.preference);
       break;
   }
 };

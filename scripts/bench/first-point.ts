@@ -5,10 +5,13 @@
 // and each first-step phase shown (with when it appeared). A benchmark, not a test.
 //
 //   node --import tsx scripts/bench/first-point.ts [--root DIR] [--runs N] [--query 'backend=wasm'] [--reload] [--shots DIR]
+//     [--wait-probe] [--epoch]
 //
 // --root: the checkout to build and serve (default this one; e.g. a `git worktree` of an older
 // commit, to measure "before"). --reload: after the first point, reload the page and measure again
 // in the same profile (the probe cache is warm). --shots: save 1366×768 screenshots there.
+// --wait-probe: click Train only once the idle probe has reported (a user who reads the page
+// first; the Quick demo is then sized to it). --epoch: also wait for the first epoch's row.
 import path from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { build, preview } from 'vite';
@@ -25,11 +28,18 @@ const runs = Number(opt('runs', '1'));
 const query = opt('query', '');
 const shots = opt('shots', '');
 const reload = args.includes('--reload');
+const waitProbe = args.includes('--wait-probe');
+const epoch = args.includes('--epoch');
 const TIMEOUT = 30 * 60_000;
 
 interface Measure {
   openToFirstPointS: number;
   clickToFirstPointS: number;
+  /** Page open → the first epoch's row (--epoch). */
+  openToFirstEpochS: number | null;
+  /** The Quick demo as trained (sized by the probe or not). */
+  demo: string;
+  notice: string | null;
   backend: string;
   reason: string;
   probe: string | null;
@@ -62,7 +72,14 @@ async function measure(page: Page, label: string, open: () => Promise<unknown>):
     timeout: TIMEOUT,
     polling: 100,
   });
+  if (waitProbe)
+    await page.waitForFunction(() => document.querySelector('[data-testid="backend-probe"]') !== null, null, {
+      timeout: TIMEOUT,
+      polling: 250,
+    });
   await shot(page, `${label}-first-screen.png`);
+  const notice = (await page.getByTestId('run-notice').count()) ? await page.getByTestId('run-notice').textContent() : null;
+  const demo = `batch ${await page.getByTestId('setting-batchSize').inputValue()}, ${await page.getByTestId('setting-trainCount').inputValue()} train / ${await page.getByTestId('setting-testCount').inputValue()} test images`;
   const tClick = Date.now();
   await train.click();
   const phases: Measure['phases'] = [];
@@ -89,11 +106,26 @@ async function measure(page: Page, label: string, open: () => Promise<unknown>):
   const text = async (id: string) =>
     (await page.getByTestId(id).count()) ? ((await page.getByTestId(id).first().textContent()) ?? '') : '';
   await page.waitForTimeout(1500);
+  let openToFirstEpochS: number | null = null;
+  if (epoch) {
+    await page.waitForFunction(() => document.querySelector('[data-testid="epoch-row"]') !== null, null, {
+      timeout: TIMEOUT,
+      polling: 250,
+    });
+    openToFirstEpochS = (Date.now() - t0) / 1000;
+  }
   await page.getByTestId('progress-speed').scrollIntoViewIfNeeded();
   await shot(page, `${label}-running.png`);
+  if (await page.getByTestId('backend-name').count()) {
+    await page.getByTestId('backend-name').scrollIntoViewIfNeeded();
+    await shot(page, `${label}-backend.png`);
+  }
   return {
     openToFirstPointS: (t1 - t0) / 1000,
     clickToFirstPointS: (t1 - tClick) / 1000,
+    openToFirstEpochS,
+    demo,
+    notice,
     backend: (await page.getByTestId('backend-name').getAttribute('data-backend')) ?? '',
     reason: await text('backend-reason'),
     probe: (await text('backend-probe')) || null,

@@ -4,7 +4,19 @@
 // GPU device is lost, the worker (and its TensorFlow.js) is replaced and the run resumed from its
 // last checkpoint. The worker's lifecycle (start, errors, terminate, kill timer) is a WorkerHost.
 import type { BackendPreference, FromWorker, ToWorker } from '../worker/protocol.ts';
-import { attentionOptionsOf, configRequestOf, dataOptionsOf, parseAttentionPick, parseSettings } from './settings.ts';
+import {
+  attentionOptionsOf,
+  configRequestOf,
+  dataOptionsOf,
+  DEFAULT_SETTINGS,
+  demoImagesPerSecond,
+  demoSizedNotice,
+  draftOf,
+  parseAttentionPick,
+  parseSettings,
+  sizedDemoSettings,
+} from './settings.ts';
+import { BACKEND_LABELS, type ProbeReport } from '../worker/protocol.ts';
 import { isRunning, useLab } from './store.ts';
 import { useData } from './data-store.ts';
 import { useWeights } from './weights-store.ts';
@@ -71,8 +83,42 @@ function onMessage(msg: FromWorker): void {
   if (msg.type === 'error' && msg.runId === lab.run.id && msg.fitBatch !== undefined)
     showStartProblem(memoryProblem(msg.message, msg.fitBatch));
   lab.receive(msg);
+  if (msg.type === 'probe' && msg.runId === null) sizeDemoToProbe(msg.report);
   if (msg.type === 'error' && msg.runId === lab.run.id && msg.kind === 'device-lost') recoverFromDeviceLoss();
   if (msg.type === 'checkpoint' || msg.type === 'done' || msg.type === 'error' || msg.type === 'started') void refreshStoredRuns();
+}
+
+let probedWhileIdle = false;
+
+/**
+ * Once the worker's first backend is up and the choice is Auto, the worker probes the form's model
+ * while the user reads the page: Train then finds the result cached (a Train during the probe
+ * interrupts it).
+ */
+function probeWhileIdle(): void {
+  const s = useLab.getState();
+  if (probedWhileIdle || s.backendPref !== 'auto' || s.backend.status !== 'ready' || isRunning(s.run.status)) return;
+  const parsed = parseSettings(s.draft);
+  if (!parsed.settings) return;
+  probedWhileIdle = true;
+  const { arch, width, size, batchSize, method } = parsed.settings;
+  send({ type: 'probe-backends', shape: { arch, width, size, batchSize, method } });
+}
+useLab.subscribe((s, prev) => {
+  if (s.backend.status !== prev.backend.status) probeWhileIdle();
+});
+
+/** The untouched Quick demo on the demo faces, before any run: sized to the speed the probe measured. */
+function sizeDemoToProbe(report: ProbeReport): void {
+  const lab = useLab.getState();
+  const untouched = (Object.keys(lab.draft) as (keyof typeof lab.draft)[]).every((k) => lab.draft[k] === draftOf(DEFAULT_SETTINGS)[k]);
+  if (!untouched || lab.run.status !== 'idle' || useData.getState().selected.kind !== 'demo') return;
+  const ips = demoImagesPerSecond(report);
+  const sized = sizedDemoSettings(ips);
+  const notice = demoSizedNotice(sized, ips, BACKEND_LABELS[report.chosen]);
+  if (!notice) return;
+  useLab.setState({ draft: draftOf(sized) });
+  lab.setNotice(notice);
 }
 
 /** Starts the worker (it picks its backend at once: the one the user named, if any). Safe to call repeatedly. */

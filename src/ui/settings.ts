@@ -238,8 +238,8 @@ export const NOISE_DEMO_SETTINGS: Settings = {
 
 /** The Quick demo's first epoch (training) should end within this at the probed speed: a minute with the test pass and start-up. */
 export const DEMO_EPOCH_SECONDS = 40;
-/** Fewer training images than this teach the demo model nothing to watch. */
-const DEMO_MIN_TRAIN = 64;
+/** Fewer steps per epoch than this show no trend in the loss chart. */
+const DEMO_MIN_STEPS = 4;
 
 /** The probed speed of the chosen backend on the Quick demo's model (batch aside), or null if the probe timed another model. */
 export function demoImagesPerSecond(report: ProbeReport | null): number | null {
@@ -252,19 +252,27 @@ export function demoImagesPerSecond(report: ProbeReport | null): number | null {
 
 /**
  * The Quick demo sized for this machine: as many training images (up to the preset's) as the
- * probed backend trains in DEMO_EPOCH_SECONDS, a whole number of batches, with a smaller batch
- * when that leaves few steps, and a test split a third of that. Unknown speed: the preset as is.
+ * probed backend trains in DEMO_EPOCH_SECONDS, a whole number of batches (at least 4), and a test
+ * split a third of that. The batch stays the preset's: the probe timed that model and batch, so
+ * the run finds the probe cached. Unknown speed: the preset as is.
  */
 export function sizedDemoSettings(imagesPerSecond: number | null): Settings {
   const d = DEMO_SETTINGS;
   if (imagesPerSecond === null || !Number.isFinite(imagesPerSecond) || imagesPerSecond <= 0) return d;
-  const budget = Math.max(DEMO_MIN_TRAIN, Math.floor(imagesPerSecond * DEMO_EPOCH_SECONDS));
+  const budget = Math.floor(imagesPerSecond * DEMO_EPOCH_SECONDS);
   if (budget >= d.trainCount) return d;
-  // At least 8 steps per epoch, so the loss chart shows a trend in the first epoch.
-  const batchSize = Math.max(4, Math.min(d.batchSize, 2 ** Math.floor(Math.log2(budget / 8))));
-  const trainCount = Math.floor(budget / batchSize) * batchSize;
+  const trainCount = Math.max(DEMO_MIN_STEPS, Math.floor(budget / d.batchSize)) * d.batchSize;
   const testCount = Math.max(32, Math.min(d.testCount, Math.round(trainCount / 3)));
-  return { ...d, batchSize, trainCount, testCount };
+  return { ...d, trainCount, testCount };
+}
+
+/** Says what sizedDemoSettings changed and why (null: nothing changed). */
+export function demoSizedNotice(sized: Settings, imagesPerSecond: number | null, backendLabel: string): string | null {
+  if (sized === DEMO_SETTINGS || imagesPerSecond === null) return null;
+  return (
+    `Quick demo sized for this device: ${backendLabel} trains its model at ${imagesPerSecond.toFixed(1)} images/s, so ` +
+    `${sized.trainCount} training images (first epoch about ${Math.round(sized.trainCount / imagesPerSecond)} s).`
+  );
 }
 
 export const PRESETS = { demo: DEMO_SETTINGS, noise: NOISE_DEMO_SETTINGS, official: OFFICIAL_SETTINGS } as const;

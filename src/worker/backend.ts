@@ -207,7 +207,7 @@ function explain(name: BackendName, attempts: BackendAttempt[], adapter: string 
   if (failed.length === 0) {
     if (name !== 'webgpu') return `${label} was requested and is available.`;
     return /fallback adapter/.test(adapter ?? '')
-      ? 'WebGPU is available, the first choice, but only through a software adapter (the GPU is emulated on the CPU): expect slow training.'
+      ? 'WebGPU is available, but only through a software adapter (the GPU is emulated on the CPU, slowly): on Auto, training measures WebAssembly and uses it instead.'
       : 'WebGPU is available: training runs on the GPU through WebGPU, the first choice.';
   }
   const why = failed.map((a) => `${BACKEND_LABELS[a.name]} unavailable: ${a.detail}`).join('; ');

@@ -91,7 +91,14 @@ export interface LoseDeviceMessage {
   type: 'lose-device';
 }
 
+/** Probes the backends for `shape` while no run trains (after the page loads), so that Train finds the result cached. */
+export interface ProbeBackendsMessage {
+  type: 'probe-backends';
+  shape: ProbeShape;
+}
+
 export type ToWorker =
+  | ProbeBackendsMessage
   | StartMessage
   | ResumeMessage
   | StopMessage
@@ -296,7 +303,8 @@ export interface ProbeReport {
 
 export interface ProbeMessage {
   type: 'probe';
-  runId: number;
+  /** null: the probe of an idle worker (ProbeBackendsMessage). */
+  runId: number | null;
   report: ProbeReport;
 }
 

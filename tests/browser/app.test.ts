@@ -1,6 +1,7 @@
 // The built app (vite build + vite preview) in headless Chromium: a tiny demo run set up through
-// the form, on WebGPU (SwiftShader when there is no GPU), and again with WebGPU turned off, where
-// the page must name its fallback backend and still train.
+// the form with the backend on Auto, where a software WebGPU adapter (SwiftShader, no GPU) loses
+// to WebAssembly in the probe, then ?backend=cpu; and again with WebGPU turned off, where the page
+// must name its fallback backend and still train. (Training on WebGPU: tests/browser/lab.test.ts.)
 //
 //   node --import tsx --test tests/browser/app.test.ts
 import { test, before, after } from 'node:test';
@@ -68,10 +69,12 @@ async function runError(page: Page): Promise<string | null> {
   return (await page.getByTestId('run-error').count()) ? await page.getByTestId('run-error').textContent() : null;
 }
 
-test('built app on WebGPU: backend label, a demo run through the form, chart points, epoch row', { timeout: 360_000 }, async () => {
+test('built app on a software WebGPU adapter (1366×768): Auto probes and trains on WebAssembly; ?backend=cpu forces CPU', {
+  timeout: 360_000,
+}, async () => {
   const browser = await launchChromium({ webgpu: true });
   try {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
     const watch = watchPage(page, served.url);
     await page.goto(served.url);
     assert.equal(await page.title(), 'EAC lab');
@@ -80,9 +83,20 @@ test('built app on WebGPU: backend label, a demo run through the form, chart poi
     console.log(`# backend: ${backend.label} | ${backend.adapter ?? 'no adapter'} | ${backend.reason}`);
     assert.equal(backend.name, 'webgpu');
     assert.match(backend.label, /WebGPU/);
-    assert.match(backend.adapter ?? '', /GPU adapter: \S/);
+    // This test needs what a machine without a GPU has: WebGPU on a software (fallback) adapter.
+    assert.match(backend.adapter ?? '', /GPU adapter: .*(swiftshader|fallback)/i);
+    assert.equal(await page.getByTestId('backend-pref').inputValue(), 'auto');
     await page.screenshot({ path: screenshotPath('app-first-screen.png'), fullPage: true });
 
+    // Every first-step phase the progress panel shows, in order.
+    await page.evaluate(() => {
+      const seen: string[] = [];
+      (window as unknown as { __phases: string[] }).__phases = seen;
+      new MutationObserver(() => {
+        const p = document.querySelector('[data-testid="first-step"]')?.getAttribute('data-phase');
+        if (p && seen.at(-1) !== p) seen.push(p);
+      }).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-phase'] });
+    });
     await fillSmallRun(page);
     const t0 = Date.now();
     await page.getByTestId('train').click();
@@ -90,11 +104,28 @@ test('built app on WebGPU: backend label, a demo run through the form, chart poi
       timeout: RUN_TIMEOUT_MS,
       polling: 200,
     });
-    await page.screenshot({ path: screenshotPath('app-webgpu-running.png'), fullPage: true });
+    await page.screenshot({ path: screenshotPath('app-auto-running.png'), fullPage: true });
     const status = await waitForEnd(page);
-    console.log(`# WebGPU run: ${status} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    console.log(`# Auto run: ${status} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     assert.equal(status, 'done', `run ended as ${status}: ${await runError(page)}`);
-    await page.screenshot({ path: screenshotPath('app-webgpu-finished.png'), fullPage: true });
+    const phases = await page.evaluate(() => (window as unknown as { __phases: string[] }).__phases);
+    assert.deepEqual(
+      phases.filter((p, i) => phases.indexOf(p) === i),
+      ['backend', 'probe', 'first-step'],
+    );
+    assert.equal(await page.getByTestId('backend-name').getAttribute('data-backend'), 'wasm', 'the probe picked WebAssembly');
+    const probe = page.getByTestId('backend-probe');
+    assert.equal(await probe.getAttribute('data-chosen'), 'wasm');
+    const probeText = (await probe.textContent()) ?? '';
+    console.log(`# ${probeText}`);
+    assert.match(probeText, /WebAssembly \(WASM\) [\d.]+ img\/s/);
+    const reason = (await page.getByTestId('backend-reason').textContent()) ?? '';
+    assert.match(reason, /^Auto: WebAssembly \(WASM\): [\d.]+ img\/s; .* — WebAssembly \(WASM\) chosen/);
+    assert.match(reason, /WebGPU on (SwiftShader|a software adapter) \(software\): not measured \(a software GPU/);
+    assert.match(
+      (await page.locator('[data-testid="backend-pref"] option[value="wasm"]').textContent()) ?? '',
+      /WebAssembly \(WASM\) · [\d.]+ img\/s/,
+    );
 
     assert.equal(await chartPoints(page), STEPS, 'one chart point per training step');
     const vertices = await drawnVertices(page);
@@ -105,6 +136,18 @@ test('built app on WebGPU: backend label, a demo run through the form, chart poi
     assert.equal(row[0], '1');
     assert.match(row[4], /^\d+\.\d%$/, 'test accuracy shown');
     assert.match((await page.getByTestId('run-config').textContent()) ?? '', /width 4 at 32 px/);
+
+    // ?backend=cpu: the worker starts on CPU at once, and the choice shows in the panel.
+    await page.goto(`${served.url}?backend=cpu`);
+    await page.waitForFunction(() => document.querySelector('[data-testid="backend-name"]')?.getAttribute('data-backend') === 'cpu', null, {
+      timeout: 60_000,
+    });
+    assert.equal(await page.getByTestId('backend-pref').inputValue(), 'cpu');
+    assert.match(
+      (await page.getByTestId('backend-reason').textContent()) ?? '',
+      /^CPU \(plain JavaScript\), as chosen in the Backend setting/,
+    );
+    assert.match(page.url(), /[?&]backend=cpu\b/, 'the choice stays in the address');
     assert.deepEqual(watch.foreign, [], 'no request leaves the app origin');
     assert.deepEqual(watch.consoleErrors, []);
   } finally {

@@ -86,7 +86,8 @@ test('lab on WebGPU: charts, attention panel, pause/continue, reload and resume 
     const page = await context.newPage();
     const watch = watchPage(page, served.url);
     await recordLongTasks(page);
-    await page.goto(served.url);
+    // WebGPU by name: on a software adapter, Auto would choose WebAssembly.
+    await page.goto(`${served.url}?backend=webgpu`);
     await waitFor(page, `document.querySelector('[data-testid="backend-name"]')?.getAttribute('data-backend') === 'webgpu'`, 60_000);
     await assertInView(page, ['train', 'runbar-status'], 'on the first screen');
     await page.screenshot({ path: path.join(DOCS, 'lab-first-screen.png') });
@@ -202,7 +203,7 @@ test('lab on WebGPU: a lost GPU device restarts the worker and resumes from the 
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     const watch = watchPage(page, served.url);
-    await page.goto(`${served.url}?debug`);
+    await page.goto(`${served.url}?debug&backend=webgpu`);
     await waitFor(page, `document.querySelector('[data-testid="backend-name"]')?.getAttribute('data-backend') === 'webgpu'`, 60_000);
     for (const [key, value] of Object.entries({ ...SMALL, epochs: '2' })) await page.getByTestId(`setting-${key}`).fill(value);
     await page.getByTestId('train').click();

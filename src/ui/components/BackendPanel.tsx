@@ -71,8 +71,14 @@ export function BackendPanel() {
       </div>
       {probe && (
         <p className="muted probe" data-testid="backend-probe" data-chosen={probe.chosen} data-cached={String(probe.cached)}>
-          Probe ({probe.shape.arch} width {probe.shape.width}, {probe.shape.size} px, batch {probe.shape.batchSize}
-          {probe.cached ? ', remembered for this device' : `, ${(probe.ms / 1000).toFixed(1)} s`}): {probe.summary}
+          Measured on {probe.shape.arch === 'resnet18' ? 'ResNet-18' : 'ResNet-50'} width {probe.shape.width}, {probe.shape.size} px, batch{' '}
+          {probe.shape.batchSize}
+          {probe.cached ? ' (remembered for this device)' : ` in ${(probe.ms / 1000).toFixed(1)} s`}:{' '}
+          {probe.entries
+            .filter((e) => e.outcome === 'measured' && e.imagesPerSecond !== null)
+            .map((e) => `${BACKEND_LABELS[e.name]} ${e.imagesPerSecond!.toFixed(1)} img/s`)
+            .join(', ') || 'nothing measured'}
+          .
         </p>
       )}
       {workerError && (

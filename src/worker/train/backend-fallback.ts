@@ -24,7 +24,11 @@ export interface BackendChoiceDeps {
   /** None could start (or selection threw): tell the page why. */
   none(error: unknown): void;
   /** Times the backends on `shape` (or reads this device's cached result); absent: 'auto' keeps the standard order. */
-  probe?(shape: ProbeShape, onProgress: (index: number, total: number, name: BackendName) => void): Promise<ProbeReport>;
+  probe?(
+    shape: ProbeShape,
+    onProgress: (index: number, total: number, name: BackendName) => void,
+    signal?: AbortSignal,
+  ): Promise<ProbeReport>;
 }
 
 /** `name` first, then the others in the standard order (where a forced backend falls back to). */
@@ -41,6 +45,8 @@ export function forcedReason(asked: BackendName, sel: BackendSelection): string 
 
 export class BackendChoice {
   private current: Promise<BackendSelection | null>;
+  /** Settles one at a time: two probes would switch TensorFlow.js's backend under each other. */
+  private settling: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly deps: BackendChoiceDeps) {
     this.current = this.start(BACKEND_ORDER, []);
@@ -52,7 +58,13 @@ export class BackendChoice {
   }
 
   /** Starts the backend the user named (not 'auto', which waits for a run's probe); keeps the current one if it is that. */
-  async prefer(pref: BackendPreference): Promise<BackendSelection | null> {
+  prefer(pref: BackendPreference): Promise<BackendSelection | null> {
+    const next = this.settling.then(() => this.preferNow(pref));
+    this.settling = next.catch(() => undefined);
+    return next;
+  }
+
+  private async preferNow(pref: BackendPreference): Promise<BackendSelection | null> {
     const now = await this.current;
     if (pref === 'auto' || now?.name === pref) return now;
     this.current = this.start(orderWithFirst(pref), [], (sel) => forcedReason(pref, sel));
@@ -63,19 +75,31 @@ export class BackendChoice {
    * The backend a run trains on: the one the user named, or for 'auto' the probe's fastest for
    * the run's model shape (with the probe's report; a failed probe keeps the current backend).
    */
-  async settle(
+  settle(
     pref: BackendPreference,
     shape: ProbeShape,
     onProgress: (index: number, total: number, name: BackendName) => void,
+    signal?: AbortSignal,
   ): Promise<{ sel: BackendSelection | null; report: ProbeReport | null }> {
-    if (pref !== 'auto') return { sel: await this.prefer(pref), report: null };
+    const next = this.settling.then(() => this.settleNow(pref, shape, onProgress, signal));
+    this.settling = next.catch(() => undefined);
+    return next;
+  }
+
+  private async settleNow(
+    pref: BackendPreference,
+    shape: ProbeShape,
+    onProgress: (index: number, total: number, name: BackendName) => void,
+    signal?: AbortSignal,
+  ): Promise<{ sel: BackendSelection | null; report: ProbeReport | null }> {
+    if (pref !== 'auto') return { sel: await this.preferNow(pref), report: null };
     const before = await this.current;
     if (!this.deps.probe) return { sel: before, report: null };
     let report: ProbeReport;
     try {
-      report = await this.deps.probe(shape, onProgress);
+      report = await this.deps.probe(shape, onProgress, signal);
     } catch (e) {
-      console.warn('[eac] the backend probe failed; keeping the current backend', e);
+      if (!signal?.aborted) console.warn('[eac] the backend probe failed; keeping the current backend', e);
       // The probe may have left TensorFlow.js on another backend: start the current one again.
       this.current = this.start(before ? orderWithFirst(before.name) : BACKEND_ORDER, [], before ? () => before.reason : undefined);
       return { sel: await this.current, report: null };

@@ -10,7 +10,8 @@
 //    software adapter's first step alone (kernel compilation) took ~98 s here, where WebAssembly
 //    trained at 30× its speed. Probing them would cost more than the whole demo run.
 // 3. The others are probed in the standard order (GPU first): one warm-up step, then
-//    PROBE_STEPS timed steps, at the run's own arch, width, size, batch and method. A backend
+//    PROBE_STEPS timed steps (one when it is the only one: nothing to compare, only the speed to
+//    show), at the run's own arch, width, size, batch and method. A backend
 //    whose warm-up step took longer than ABANDON_FACTOR × the best step so far plus
 //    COMPILE_ALLOWANCE_MS is abandoned (it cannot win); after PROBE_BUDGET_MS of probing no
 //    further backend is started.
@@ -27,7 +28,7 @@ export const PROBE_BUDGET_MS = 45_000;
 export const TIE_MARGIN = 0.1;
 
 export const PROBE_RULE =
-  'Auto measures one warm-up and 2 training steps of your model on each backend and picks the most images/s; ' +
+  'Auto times one warm-up and 2 training steps of your model on each backend and picks the most images/s; ' +
   'GPUs emulated in software (SwiftShader, llvmpipe, fallback adapters) and the CPU backend are not measured when WebAssembly runs, ' +
   'since they use the same CPU more slowly. The result is remembered for this device and model shape.';
 
@@ -37,6 +38,22 @@ const SOFTWARE_ADAPTER = /swiftshader|llvmpipe|softpipe|lavapipe|software (fallb
 /** Whether a GPU adapter (WebGPU) or renderer (WebGL) description names a software GPU. */
 export function isSoftwareAdapter(description: string | null): boolean {
   return description !== null && SOFTWARE_ADAPTER.test(description);
+}
+
+const SOFTWARE_NAMES: Record<string, string> = {
+  swiftshader: 'SwiftShader',
+  llvmpipe: 'llvmpipe',
+  softpipe: 'softpipe',
+  lavapipe: 'lavapipe',
+};
+
+/** An adapter's name short enough for a sentence: a software GPU by its name, others cut at 48 characters. */
+export function shortAdapter(adapter: string): string {
+  if (isSoftwareAdapter(adapter)) {
+    const m = /swiftshader|llvmpipe|softpipe|lavapipe/i.exec(adapter);
+    return `${m ? SOFTWARE_NAMES[m[0].toLowerCase()] : 'a software adapter'} (software)`;
+  }
+  return adapter.length > 48 ? `${adapter.slice(0, 47)}…` : adapter;
 }
 
 /** One backend as started for the probe: its adapter, or why it did not start. */
@@ -66,8 +83,8 @@ export function planProbe(started: readonly Started[]): { probe: { name: Backend
   for (const s of started) {
     if (!s.ok) entries.push(entry(s.name, null, 'unavailable', s.detail));
     else if (wasm && isSoftwareAdapter(s.adapter))
-      entries.push(entry(s.name, s.adapter, 'skipped', 'not measured: a software GPU, slower than WebAssembly on the same CPU'));
-    else if (wasm && s.name === 'cpu') entries.push(entry(s.name, s.adapter, 'skipped', 'not measured: always slower than WebAssembly'));
+      entries.push(entry(s.name, s.adapter, 'skipped', 'not measured (a software GPU: slower than WebAssembly on the same CPU)'));
+    else if (wasm && s.name === 'cpu') entries.push(entry(s.name, s.adapter, 'skipped', 'not measured (always slower than WebAssembly)'));
     else probe.push({ name: s.name, adapter: s.adapter });
   }
   return { probe, entries };
@@ -94,7 +111,7 @@ function rate(ips: number): string {
 
 /** One entry for people: "WebGPU on <adapter>: 0.20 img/s" or "…: not measured (why)". */
 export function entryText(e: ProbeEntry): string {
-  const on = e.adapter && (e.name === 'webgpu' || e.name === 'webgl') ? ` on ${e.adapter}` : '';
+  const on = e.adapter && (e.name === 'webgpu' || e.name === 'webgl') ? ` on ${shortAdapter(e.adapter)}` : '';
   const what = e.outcome === 'measured' && e.imagesPerSecond !== null ? `${rate(e.imagesPerSecond)} img/s` : e.detail;
   return `${BACKEND_LABELS[e.name]}${on}: ${what}`;
 }
@@ -126,8 +143,12 @@ export interface ProbeDeps {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-/** Starts the backends, then returns this device's cached report for `shape`, or probes and caches a new one. */
-export async function probeBackends(shape: ProbeShape, deps: ProbeDeps): Promise<ProbeReport> {
+/**
+ * Starts the backends, then returns this device's cached report for `shape`, or probes and caches
+ * a new one. `signal` interrupts it between two steps (a run starts while an idle probe runs):
+ * it then throws the signal's reason and caches nothing.
+ */
+export async function probeBackends(shape: ProbeShape, deps: ProbeDeps, signal?: AbortSignal): Promise<ProbeReport> {
   const t0 = deps.now();
   const started: Started[] = [];
   for (const name of BACKEND_ORDER) started.push(await deps.start(name));
@@ -136,19 +157,22 @@ export async function probeBackends(shape: ProbeShape, deps: ProbeDeps): Promise
   if (cached && started.some((s) => s.ok && s.name === cached.chosen)) return { ...cached, cached: true };
   const { probe, entries } = planProbe(started);
   let best: number | null = null;
+  const steps = probe.length === 1 ? 1 : PROBE_STEPS;
   for (const [i, { name, adapter }] of probe.entries()) {
     const base = { name, adapter, software: isSoftwareAdapter(adapter), imagesPerSecond: null, warmupMs: null, msPerStep: null };
     if (i > 0 && deps.now() - t0 > PROBE_BUDGET_MS) {
-      entries.push({ ...base, outcome: 'skipped', detail: `not measured: the probe's ${PROBE_BUDGET_MS / 1000} s were spent` });
+      entries.push({ ...base, outcome: 'skipped', detail: `not measured (the probe's ${PROBE_BUDGET_MS / 1000} s were spent)` });
       continue;
     }
+    signal?.throwIfAborted();
     deps.onProgress(i + 1, probe.length, name);
     let warmupMs: number | null = null;
     const limit = abandonAfterMs(best);
     try {
       const s = await deps.start(name);
       if (!s.ok) throw new Error(s.detail);
-      const ms = await deps.time(shape, PROBE_STEPS, (stepMs, warmup) => {
+      const ms = await deps.time(shape, steps, (stepMs, warmup) => {
+        signal?.throwIfAborted();
         if (!warmup) return;
         warmupMs = stepMs;
         if (stepMs > limit)
@@ -167,12 +191,14 @@ export async function probeBackends(shape: ProbeShape, deps: ProbeDeps): Promise
         detail: '',
       });
     } catch (e) {
+      if (signal?.aborted) throw e;
       const abandoned = e instanceof ProbeAbandoned;
       const detail = abandoned ? e.message : `failed: ${(e instanceof Error ? e.message : String(e)).split('\n')[0].slice(0, 160)}`;
       entries.push({ ...base, warmupMs, outcome: abandoned ? 'abandoned' : 'failed', detail });
     }
   }
   entries.sort((a, b) => BACKEND_ORDER.indexOf(a.name) - BACKEND_ORDER.indexOf(b.name));
+  signal?.throwIfAborted();
   const firstUp = started.find((s) => s.ok)?.name ?? null;
   const chosen = chooseFastest(entries) ?? firstUp;
   if (!chosen) throw new Error('no TensorFlow.js backend could start');
