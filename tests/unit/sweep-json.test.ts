@@ -62,6 +62,8 @@ test('round trip: every cell state, the order and the pause come back equal', ()
   const text = sweepJsonText(s);
   assert.deepEqual(parseSweepJson(text), s);
   assert.equal(sweepJsonText(parseSweepJson(text)), text);
+  const withWeights = createSweep({ ...spec, weights: { key: '/data/resnet50_ft_weight.pkl', name: 'resnet50_ft_weight.pkl' } }, s);
+  assert.deepEqual(parseSweepJson(sweepJsonText(withWeights)), withWeights);
   const moved = reduceSweep(s, { type: 'reorder', order: [...s.order].reverse() });
   assert.deepEqual(parseSweepJson(sweepJsonText(moved)).order, [...s.order].reverse());
 });

@@ -2,7 +2,7 @@
 // with a stable id (a file name in the CLI's out dir, a key in the lab's store) and a readable name.
 // Pure and tfjs-free: the page imports it.
 import type { Method, TrainConfig } from '../config.ts';
-import type { ConfigRequest, DataOptions } from '../run-request.ts';
+import type { ConfigRequest, DataOptions, WeightsChoice } from '../run-request.ts';
 import { SweepError } from './errors.ts';
 
 export const SWEEP_METHODS: readonly Method[] = ['baseline', 'eac'];
@@ -36,6 +36,8 @@ export interface SweepSpec {
   config: ConfigRequest;
   /** The data every cell shares; each cell sets its own `noiseRate` and `noiseSeed`. */
   data: SweepData;
+  /** Pretrained weights every cell starts from (the CLI: key = the file's absolute path); absent or null: random init. */
+  weights?: WeightsChoice | null;
 }
 
 export interface SweepCell {

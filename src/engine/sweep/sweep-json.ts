@@ -67,7 +67,7 @@ export function readSweep(doc: unknown, label = 'sweep'): SweepState {
 }
 
 export function readSpec(v: unknown, where: string): SweepSpec {
-  const o = obj(v, where, { required: ['methods', 'noiseRates', 'seeds', 'config', 'data'] });
+  const o = obj(v, where, { required: ['methods', 'noiseRates', 'seeds', 'config', 'data'], optional: ['weights'] });
   const methods = arr(o.methods, `${where}.methods`, SWEEP_METHODS.length).map((m, i) => oneOf(m, `${where}.methods[${i}]`, SWEEP_METHODS));
   const noiseRates = arr(o.noiseRates, `${where}.noiseRates`, SWEEP_LIMITS.noiseRates).map((r, i) =>
     num(r, `${where}.noiseRates[${i}]`, (x) => x >= 0 && x < 1, 'a rate in [0, 1)'),
@@ -77,6 +77,10 @@ export function readSpec(v: unknown, where: string): SweepSpec {
   for (const k of AXIS_FIELDS)
     if (Object.hasOwn(config, k)) fail(`${where}.config`, `${k} is one of the sweep's axes, not a shared setting`);
   const spec: SweepSpec = { methods, noiseRates, seeds, config, data: readData(o.data, `${where}.data`) };
+  if (o.weights !== undefined && o.weights !== null) {
+    const w = obj(o.weights, `${where}.weights`, { required: ['key', 'name'] });
+    spec.weights = { key: str(w.key, `${where}.weights.key`, 4096, LINE), name: str(w.name, `${where}.weights.name`, 200, LINE) };
+  } else if (o.weights === null) spec.weights = null;
   try {
     checkSpecAxes(spec);
   } catch (e) {
