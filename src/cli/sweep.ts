@@ -4,7 +4,7 @@
 // rerun resumes where Ctrl-C or a crash stopped it. `--import` joins runs made elsewhere.
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { int, parse, UsageError, type Flags } from './args.ts';
+import { int, parseWithPositionals, UsageError, type Flags } from './args.ts';
 import { formatSeconds, progress, writeFileAtomic } from './output.ts';
 import { readRegularFile } from './read-file.ts';
 import { TRAIN_OPTIONS } from './train.ts';
@@ -69,8 +69,8 @@ const OPTIONS = {
   ...OWN_OPTIONS,
 } as const;
 
-/** Most bytes an imported run JSON may have (a long run with --log-steps: some MB). */
-const IMPORT_MAX_BYTES = 512 << 20;
+/** Most bytes an imported run JSON may have (a 60-epoch run with --log-steps is ~3 MB; JSON.parse needs several times the text). */
+const IMPORT_MAX_BYTES = 64 << 20;
 
 /** The sweep in DIR, or a new one from the flags; a rerun with other settings is refused. */
 function openSweep(dir: string, v: Flags): SweepState {
@@ -253,7 +253,10 @@ async function runSweep(dir: string, start: SweepState, run: RunChoices, jobs: n
 
 export async function sweepCommand(argv: string[]): Promise<number> {
   if (argv[0] === '--child') return childMain(argv.slice(1));
-  const v = parse(argv, OPTIONS);
+  // `--import a.json b.json` (a shell glob): the files after the first come as positionals.
+  const { values: v, positionals } = parseWithPositionals(argv, OPTIONS);
+  const imports = (v.import as unknown as string[] | undefined)?.concat(positionals);
+  if (positionals.length && !imports) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
   if (v.help) {
     process.stdout.write(SWEEP_HELP + '\n');
     return 0;
@@ -267,7 +270,6 @@ export async function sweepCommand(argv: string[]): Promise<number> {
     let state = openSweep(dir, v);
     // Whatever ran when the last sweep process stopped is not running now.
     state = reduceSweep(state, { type: 'reloaded' });
-    const imports = (v as Record<string, unknown>).import as string[] | undefined;
     if (imports) {
       const r = importRuns(dir, state, imports);
       saveSweep(dir, r.state);

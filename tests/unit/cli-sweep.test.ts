@@ -76,6 +76,7 @@ test('eac sweep refuses bad flags with one line', async () => {
     [['--out', path.join(tmp, 'nothing-here')], /no sweep there yet/],
     [['--jobs', '0', ...tiny, '--out', tmp], /--jobs must be an integer in \[1, 64\]/],
     [['--out', fixture], /not a folder/],
+    [[...tiny, 'stray', '--out', tmp], /unexpected argument "stray"/],
   ];
   for (const [args, why] of cases) {
     const r = await sweep(...args);
@@ -125,6 +126,12 @@ test('eac sweep --import: a run made elsewhere fills its cell and the table', as
   const again = await sweep('--import', fixture, '--out', dir);
   assert.equal(again.status, 1);
   assert.match(again.stderr, /refused .*: eac-noise0\.25-seed0 already has a result/);
+  const hostile = path.join(dir, 'not-json.json');
+  writeFileSync(hostile, '{"config": ');
+  const bad = await sweep('--import', '/dev/zero', hostile, '--out', dir);
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /refused \/dev\/zero: not a regular file \(a character device\)\n/);
+  assert.match(bad.stderr, /refused .*not-json\.json: not JSON/);
 });
 
 test("a sweep of the lab's cached dataset is not trained by eac", async () => {
