@@ -1,6 +1,7 @@
 // The `eac` command line: the lab's engine, headless. Results as JSON on stdout (--json) or in a
 // file (--out); progress on stderr; a non-zero exit code with a one-line reason on any error.
 import { trainCommand, TRAIN_HELP } from './train.ts';
+import { sweepCommand, SWEEP_HELP } from './sweep.ts';
 import { evalCommand, EVAL_HELP } from './eval.ts';
 import { benchCommand, BENCH_HELP } from './bench.ts';
 import { weightsCommand, WEIGHTS_HELP } from './weights.ts';
@@ -11,6 +12,8 @@ import { isOutOfMemory, OOM_PREFIX, oomAdvice, type OomShape } from './memory.ts
 const HELP = `eac: the EAC lab's engine on the command line
 
 ${TRAIN_HELP}
+
+${SWEEP_HELP}
 
 ${EVAL_HELP}
 
@@ -36,6 +39,8 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'train':
         return await trainCommand(rest);
+      case 'sweep':
+        return await sweepCommand(rest);
       case 'eval':
         return await evalCommand(rest);
       case 'bench':

@@ -11,7 +11,7 @@ import { datasetFingerprint, encodeCheckpoint, readCheckpointFile, type CliRun }
 import { defaultTrainConfig, type TrainConfig } from '../engine/config.ts';
 import { ARCHS, modelFromValues, type Model } from '../engine/resnet.ts';
 import { train } from '../engine/trainer.ts';
-import type { RunResult } from '../engine/run-types.ts';
+import type { RunResult, TrainProgress } from '../engine/run-types.ts';
 import type { TrainCheckpoint } from '../engine/checkpoint.ts';
 import { exportModelSafetensors } from '../weights/export.ts';
 import { loadWeights } from '../weights/load.ts';
@@ -49,7 +49,7 @@ export const TRAIN_HELP = `eac train [options]
                              settings and outputs; --json, --out, --save, --checkpoint*, --backend may change)
 A run stopped by Ctrl-C writes what it did (model, JSON, checkpoint) and exits with status 130.`;
 
-const OPTIONS = {
+export const TRAIN_OPTIONS = {
   demo: { type: 'boolean' },
   data: { type: 'string' },
   labels: { type: 'string' },
@@ -83,6 +83,8 @@ const OPTIONS = {
   resume: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
+
+const OPTIONS = TRAIN_OPTIONS;
 
 /** What a resumed run may change: where results go and what computes them, never what is computed. */
 const RESUME_MAY_CHANGE = new Set([
@@ -139,10 +141,11 @@ function checkpointChoice(v: Flags, fallback: CliRun['every'] | null, fallbackFi
   return { file: path.resolve(file), every };
 }
 
-function planFromFlags(v: Flags): RunPlan {
+/** The run's configuration from the flags, over the defaults of its architecture (eac sweep shares it). */
+export function configFromFlags(v: Flags): TrainConfig {
   const arch = choice(v, 'arch', ARCHS, 'resnet50');
   const d = defaultTrainConfig(arch);
-  const config: TrainConfig = {
+  return {
     ...d,
     width: int(v, 'width', d.width, RANGES.width),
     method: choice(v, 'method', ['eac', 'baseline'] as const, d.method),
@@ -159,6 +162,10 @@ function planFromFlags(v: Flags): RunPlan {
     erasing: choice(v, 'erasing', ['independent', 'mirrored'] as const, d.erasing),
     shuffle: !v['no-shuffle'],
   };
+}
+
+function planFromFlags(v: Flags): RunPlan {
+  const config = configFromFlags(v);
   const labels = v.labels as string | undefined;
   return {
     config,
@@ -276,7 +283,17 @@ function cliRun(p: RunPlan, datasetSha256: string): CliRun {
   };
 }
 
-export async function trainCommand(argv: string[]): Promise<number> {
+/** What `eac sweep` watches of a run it starts (a run of its own has none of these). */
+export interface TrainHooks {
+  /** Stops the run as Ctrl-C does; given, the run leaves SIGINT to the caller. */
+  signal?: AbortSignal;
+  /** Every step; given, it replaces the run's own progress line. */
+  onStep?: (p: TrainProgress) => void;
+  /** After each checkpoint file is written. */
+  onCheckpoint?: (c: { step: number; epoch: number }) => void;
+}
+
+export async function trainCommand(argv: string[], hooks: TrainHooks = {}): Promise<number> {
   const v = parse(argv, OPTIONS);
   if (v.help) {
     process.stdout.write(TRAIN_HELP + '\n');
@@ -313,7 +330,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
     progress('interrupted: finishing the current step, then stopping');
     controller.abort();
   };
-  process.once('SIGINT', onSigint);
+  if (hooks.signal) hooks.signal.addEventListener('abort', () => controller.abort(), { once: true });
+  else process.once('SIGINT', onSigint);
   let lastPrint = 0;
   let savedModel: Map<string, Float32Array> | null = null;
   const run = cliRun(plan, sha);
@@ -340,9 +358,11 @@ export async function trainCommand(argv: string[]): Promise<number> {
             progress(
               `checkpoint: step ${c.step} (${where}) written to ${ckptFile} (${(bytes.length / 1e6).toFixed(1)} MB, ${((performance.now() - t0) / 1000).toFixed(1)}s)`,
             );
+            hooks.onCheckpoint?.({ step: c.step, epoch: c.epoch });
           }
         : undefined,
       onStep: (p) => {
+        if (hooks.onStep) return hooks.onStep(p);
         const t = performance.now();
         if (t - lastPrint < 2000 && p.step !== p.totalSteps) return;
         lastPrint = t;

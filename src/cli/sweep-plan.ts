@@ -1,0 +1,245 @@
+// `eac sweep`'s flags as a sweep spec, the flag a resumed sweep differs in, and each cell's
+// `eac train` arguments (a new run, or a resumed one from the cell's checkpoint file).
+import path from 'node:path';
+import { choice, int, num, RANGES, UsageError, type Flags } from './args.ts';
+import { configFromFlags } from './train.ts';
+import { BACKENDS, type BackendName } from './node-backends.ts';
+import type { TrainConfig } from '../engine/config.ts';
+import { AXIS_FIELDS, SWEEP_METHODS, checkSpecAxes, type SweepCell, type SweepSpec } from '../engine/sweep/index.ts';
+
+/** The paper's noise rates, when --noise is not given. */
+export const DEFAULT_NOISE = [0, 0.1, 0.2, 0.3];
+/** The demo dataset's size when --demo-train / --demo-test are not given (src/data/demo.ts). */
+const DEMO_DEFAULT = { train: 3000, test: 1000 };
+
+/** A comma-separated flag, each item read by `item` (which names the flag in its errors). */
+function list<T>(v: Flags, flag: string, fallback: T[], item: (one: Flags) => T): T[] {
+  const raw = v[flag];
+  if (raw === undefined) return fallback;
+  if (typeof raw !== 'string' || raw.trim() === '') throw new UsageError(`--${flag} needs a comma-separated list`);
+  const parts = raw.split(',').map((s) => s.trim());
+  if (parts.length > 64) throw new UsageError(`--${flag}: at most 64 values, got ${parts.length}`);
+  return parts.map((p) => item({ [flag]: p }));
+}
+
+/** Flags that define what a sweep computes: a rerun that gives any of them must give the same. */
+export const SPEC_FLAGS = [
+  'methods',
+  'noise',
+  'seeds',
+  'demo',
+  'data',
+  'labels',
+  'demo-train',
+  'demo-test',
+  'weights',
+  'arch',
+  'width',
+  'lam',
+  'epochs',
+  'max-steps',
+  'batch-size',
+  'lr',
+  'weight-decay',
+  'gamma',
+  'size',
+  'augment',
+  'erasing',
+  'no-shuffle',
+] as const;
+
+export function specFromFlags(v: Flags): SweepSpec {
+  const methods = list(v, 'methods', [...SWEEP_METHODS], (o) => choice(o, 'methods', SWEEP_METHODS, 'eac'));
+  const noiseRates = list(v, 'noise', DEFAULT_NOISE, (o) => num(o, 'noise', 0, (x) => x >= 0 && x < 1, 'rates in [0, 1)'));
+  const seeds = list(v, 'seeds', [0], (o) => int(o, 'seeds', 0, RANGES.seed));
+  const full = configFromFlags(v);
+  const config: Partial<TrainConfig> = { ...full };
+  for (const k of AXIS_FIELDS) delete config[k];
+  if (v.demo && v.data) throw new UsageError('give either --demo or --data, not both');
+  if (!v.demo && !v.data) throw new UsageError('no dataset: give --demo (the built-in dataset) or --data DIR (a RAF-DB folder)');
+  if (v.labels !== undefined && !v.data) throw new UsageError('--labels: label files come with RAF-DB folders (give --data DIR)');
+  const spec: SweepSpec = {
+    methods,
+    noiseRates,
+    seeds,
+    config: { ...config, arch: full.arch },
+    data: v.demo
+      ? {
+          kind: 'demo',
+          seed: 0,
+          trainCount: int(v, 'demo-train', DEMO_DEFAULT.train, RANGES.demoCount),
+          testCount: int(v, 'demo-test', DEMO_DEFAULT.test, RANGES.demoCount),
+          noiseRate: 0,
+          noiseSeed: 0,
+        }
+      : {
+          kind: 'folder',
+          dir: path.resolve(v.data as string),
+          labelFile: (v.labels as string | undefined) ?? null,
+          noiseRate: 0,
+          noiseSeed: 0,
+        },
+    weights: v.weights === undefined ? null : { key: path.resolve(v.weights as string), name: path.basename(v.weights as string) },
+  };
+  try {
+    checkSpecAxes(spec);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  return spec;
+}
+
+const CONFIG_FLAG: Record<keyof TrainConfig, string> = {
+  arch: '--arch',
+  width: '--width',
+  method: '--methods',
+  lam: '--lam',
+  epochs: '--epochs',
+  maxSteps: '--max-steps',
+  batchSize: '--batch-size',
+  lr: '--lr',
+  weightDecay: '--weight-decay',
+  gamma: '--gamma',
+  size: '--size',
+  seed: '--seeds',
+  augment: '--augment',
+  erasing: '--erasing',
+  shuffle: '--no-shuffle',
+  evalBatchSize: 'the evaluation batch size',
+};
+
+const DATA_KIND = {
+  demo: 'the demo dataset (--demo)',
+  folder: 'a RAF-DB folder (--data)',
+  cached: "a dataset of the lab's cache",
+} as const;
+
+const text = (x: unknown) => (x === undefined ? 'unset' : Array.isArray(x) ? x.join(',') : x === null ? 'none' : String(x));
+
+/** The first setting in which `asked` differs from the sweep `stored`, as "--flag: a (the sweep) vs b (asked)"; null when equal. */
+export function specDifference(stored: SweepSpec, asked: SweepSpec): string | null {
+  const diff = (flag: string, a: unknown, b: unknown) =>
+    JSON.stringify(a ?? null) === JSON.stringify(b ?? null) ? null : `${flag} is ${text(b)}, the sweep's is ${text(a)}`;
+  const found =
+    diff('--methods', stored.methods, asked.methods) ??
+    diff('--noise', stored.noiseRates, asked.noiseRates) ??
+    diff('--seeds', stored.seeds, asked.seeds) ??
+    diff('the dataset', DATA_KIND[stored.data.kind], DATA_KIND[asked.data.kind]) ??
+    diff('--data', stored.data.kind === 'folder' && stored.data.dir, asked.data.kind === 'folder' && asked.data.dir) ??
+    diff('--labels', 'labelFile' in stored.data && stored.data.labelFile, 'labelFile' in asked.data && asked.data.labelFile) ??
+    diff('--demo-train', stored.data.kind === 'demo' && stored.data.trainCount, asked.data.kind === 'demo' && asked.data.trainCount) ??
+    diff('--demo-test', stored.data.kind === 'demo' && stored.data.testCount, asked.data.kind === 'demo' && asked.data.testCount) ??
+    diff('--weights', stored.weights?.key, asked.weights?.key);
+  if (found) return found;
+  const keys = new Set([...Object.keys(stored.config), ...Object.keys(asked.config)]) as Set<keyof TrainConfig>;
+  for (const k of keys) {
+    // No flag sets it: a sweep made in the lab may differ there, and eac train would run its own default.
+    if (k === 'evalBatchSize') continue;
+    const d = diff(CONFIG_FLAG[k] ?? k, stored.config[k], asked.config[k]);
+    if (d) return d;
+  }
+  return null;
+}
+
+/** The flags that make `spec` (for a rerun: the flags it gives are laid over these). */
+export function specFlags(spec: SweepSpec): Flags {
+  const c = spec.config;
+  const f: Flags = {
+    methods: spec.methods.join(','),
+    noise: spec.noiseRates.join(','),
+    seeds: spec.seeds.join(','),
+  };
+  const set = (flag: string, value: unknown) => {
+    if (value !== undefined && value !== null) f[flag] = String(value);
+  };
+  if (spec.data.kind === 'demo') {
+    f.demo = true;
+    set('demo-train', spec.data.trainCount);
+    set('demo-test', spec.data.testCount);
+  } else if (spec.data.kind === 'folder') {
+    set('data', spec.data.dir);
+    set('labels', spec.data.labelFile);
+  }
+  set('weights', spec.weights?.key);
+  set('arch', c.arch);
+  set('width', c.width);
+  set('lam', c.lam);
+  set('epochs', c.epochs);
+  set('max-steps', c.maxSteps);
+  set('batch-size', c.batchSize);
+  set('lr', c.lr);
+  set('weight-decay', c.weightDecay);
+  set('gamma', c.gamma);
+  set('size', c.size);
+  set('augment', c.augment);
+  set('erasing', c.erasing);
+  if (c.shuffle === false) f['no-shuffle'] = true;
+  return f;
+}
+
+/** The settings a rerun asks for: the sweep's own, with the settings flags it gives instead. */
+export function rerunFlags(stored: SweepSpec, given: Flags): Flags {
+  const base = specFlags(stored);
+  // A dataset given on the rerun replaces the sweep's, not joins it.
+  if (given.demo) for (const k of ['data', 'labels']) delete base[k];
+  if (given.data !== undefined) for (const k of ['demo', 'demo-train', 'demo-test']) delete base[k];
+  const f: Flags = { ...base };
+  for (const k of SPEC_FLAGS) if (given[k] !== undefined) f[k] = given[k];
+  return f;
+}
+
+/** Where a cell's files live in the out dir. */
+export function cellFiles(dir: string, cellId: string): { run: string; checkpoint: string } {
+  return { run: path.join(dir, `${cellId}.json`), checkpoint: path.join(dir, `${cellId}.ckpt`) };
+}
+
+/** What the cells' runs may do differently from the sweep's first run: how they compute and checkpoint. */
+export interface RunChoices {
+  backend: BackendName;
+  logSteps: boolean;
+  every: string[];
+}
+
+export function runChoices(v: Flags): RunChoices {
+  const every: string[] = [];
+  for (const f of ['checkpoint-every-s', 'checkpoint-every-steps']) if (v[f] !== undefined) every.push(`--${f}`, String(v[f]));
+  return { backend: choice(v, 'backend', BACKENDS, 'wasm'), logSteps: !!v['log-steps'], every };
+}
+
+/** `eac train` arguments for a cell: a new run writing its JSON and checkpoint into the out dir. */
+export function newRunArgs(spec: SweepSpec, cell: SweepCell, dir: string, run: RunChoices): string[] {
+  const c = spec.config;
+  const files = cellFiles(dir, cell.id);
+  const a: string[] = [];
+  const flag = (name: string, value: unknown) => value !== undefined && value !== null && a.push(`--${name}`, String(value));
+  if (spec.data.kind === 'demo') a.push('--demo', '--demo-train', String(spec.data.trainCount), '--demo-test', String(spec.data.testCount));
+  else if (spec.data.kind === 'folder') {
+    a.push('--data', spec.data.dir);
+    flag('labels', spec.data.labelFile);
+  } else throw new UsageError('a sweep of the lab’s cached dataset runs in the lab, not in eac');
+  if (cell.noiseRate > 0) flag('noise', cell.noiseRate);
+  flag('weights', spec.weights?.key);
+  flag('arch', c.arch);
+  flag('width', c.width);
+  flag('method', cell.method);
+  flag('seed', cell.seed);
+  flag('lam', c.lam);
+  flag('epochs', c.epochs);
+  flag('max-steps', c.maxSteps);
+  flag('batch-size', c.batchSize);
+  flag('lr', c.lr);
+  flag('weight-decay', c.weightDecay);
+  flag('gamma', c.gamma);
+  flag('size', c.size);
+  flag('augment', c.augment);
+  flag('erasing', c.erasing);
+  if (c.shuffle === false) a.push('--no-shuffle');
+  a.push('--backend', run.backend, '--out', files.run, '--checkpoint', files.checkpoint, ...run.every);
+  if (run.logSteps) a.push('--log-steps');
+  return a;
+}
+
+/** `eac train` arguments that continue a cell's run from its checkpoint file. */
+export function resumeRunArgs(cell: SweepCell, dir: string, run: RunChoices): string[] {
+  return ['--resume', cellFiles(dir, cell.id).checkpoint, '--backend', run.backend, ...run.every];
+}

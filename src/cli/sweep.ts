@@ -1,0 +1,287 @@
+// `eac sweep`: the paper's table headless. A grid of `eac train` runs (methods × noise rates ×
+// seeds) queued in an out dir, one after another or in --jobs child processes; the queue, each
+// run's JSON and checkpoint, and the table are files there, updated as cells finish, so that a
+// rerun resumes where Ctrl-C or a crash stopped it. `--import` joins runs made elsewhere.
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { int, parseWithPositionals, UsageError, type Flags } from './args.ts';
+import { formatSeconds, progress, writeFileAtomic } from './output.ts';
+import { readRegularFile } from './read-file.ts';
+import { TRAIN_OPTIONS } from './train.ts';
+import { ensureOutDir, loadSweep, lockOutDir, saveSweep, SWEEP_FILE, TABLE_FILES } from './sweep-dir.ts';
+import {
+  cellFiles,
+  newRunArgs,
+  rerunFlags,
+  resumeRunArgs,
+  runChoices,
+  SPEC_FLAGS,
+  specDifference,
+  specFromFlags,
+  type RunChoices,
+} from './sweep-plan.ts';
+import { childMain, runCellHere, runCellInChild, type CellEnd, type StepInfo } from './sweep-runner.ts';
+import {
+  createSweep,
+  formatNoise,
+  importRun,
+  matchRun,
+  methodLabel,
+  nextCell,
+  reduceSweep,
+  runFromTrainJson,
+  sweepCounts,
+  sweepEta,
+  sweepTable,
+  tableMarkdown,
+  type NextCell,
+  type SweepEvent,
+  type SweepState,
+} from '../engine/sweep/index.ts';
+
+export const SWEEP_HELP = `eac sweep [options] --out DIR
+  The paper's table: an eac train run per method × noise rate × seed, queued in DIR.
+  --methods LIST             baseline,eac (default both)
+  --noise LIST               label-noise rates, e.g. 0,0.1,0.2,0.3 (the default)
+  --seeds LIST               training seeds, e.g. 0,1,2 (default 0); each cell's noise is drawn with its seed
+  --demo | --data DIR, and eac train's settings: --labels --demo-train --demo-test --weights --arch --width
+    --lam --epochs --max-steps --batch-size --lr --weight-decay --gamma --size --augment --erasing --no-shuffle
+  --backend, --log-steps, --checkpoint-every-s S, --checkpoint-every-steps N   as eac train (may change on a rerun)
+  --jobs N                   run N cells at once, each in its own process (default 1: one after another, here)
+  --out DIR                  the sweep's folder: sweep.json (the queue), CELL.json (each run, as eac train --out),
+                             CELL.ckpt (each run's checkpoint), table.md, table.csv, table.tex (updated as cells finish)
+  --import RUN.json...       join runs made elsewhere by eac train --out (matched to their cell by method, noise and
+                             seed; refused if a shared setting differs); trains nothing
+Run it again with the same --out to resume: finished cells are skipped and the interrupted one continues
+from its checkpoint; with no settings flags it takes the sweep's own, and settings that differ are refused.
+Ctrl-C stops after the current step, keeps every checkpoint, and exits with status 130.`;
+
+const OWN_OPTIONS = {
+  methods: { type: 'string' },
+  seeds: { type: 'string' },
+  jobs: { type: 'string' },
+  import: { type: 'string', multiple: true },
+} as const;
+/** eac train's flags that a sweep sets per cell or fixes itself. */
+const NOT_FOR_SWEEPS = ['method', 'seed', 'json', 'save', 'checkpoint', 'resume'] as const;
+const OPTIONS = {
+  ...Object.fromEntries(Object.entries(TRAIN_OPTIONS).filter(([k]) => !(NOT_FOR_SWEEPS as readonly string[]).includes(k))),
+  ...OWN_OPTIONS,
+} as const;
+
+/** Most bytes an imported run JSON may have (a 60-epoch run with --log-steps is ~3 MB; JSON.parse needs several times the text). */
+const IMPORT_MAX_BYTES = 64 << 20;
+
+/** The sweep in DIR, or a new one from the flags; a rerun with other settings is refused. */
+function openSweep(dir: string, v: Flags): SweepState {
+  const stored = loadSweep(dir);
+  const gaveSpec = SPEC_FLAGS.some((f) => v[f] !== undefined);
+  if (!stored) {
+    if (!gaveSpec) throw new UsageError(`--out ${dir}: no sweep there yet; give its settings (--demo or --data, --methods, --noise, ...)`);
+    const spec = specFromFlags(v);
+    const createdAt = Date.now();
+    return createSweep(spec, {
+      id: `sweep-${createdAt.toString(36)}`,
+      name: `${spec.methods.map(methodLabel).join(' vs ')} at noise ${spec.noiseRates.map(formatNoise).join(', ')}`,
+      createdAt,
+    });
+  }
+  if (gaveSpec) {
+    const diff = specDifference(stored.spec, specFromFlags(rerunFlags(stored.spec, v)));
+    if (diff)
+      throw new UsageError(
+        `${path.join(dir, SWEEP_FILE)} is a different sweep: ${diff} (rerun with its settings, or none, or another --out)`,
+      );
+  }
+  return stored;
+}
+
+function importRuns(dir: string, state: SweepState, files: string[]): { state: SweepState; refused: number } {
+  let refused = 0;
+  for (const file of files) {
+    try {
+      const bytes = readRegularFile(file, {
+        checkSize(size) {
+          if (size > IMPORT_MAX_BYTES) throw new Error(`${size} bytes, more than a run file can have`);
+        },
+        notRegular: (m) => new Error(m),
+      });
+      const text = new TextDecoder().decode(bytes);
+      const run = runFromTrainJson(JSON.parse(text), path.basename(file));
+      const id = matchRun(state, run);
+      const next = importRun(state, run, { runId: id, at: Date.now() });
+      // The out dir keeps every run of its table, as if it had trained them.
+      const dest = cellFiles(dir, id).run;
+      if (path.resolve(file) !== dest) writeFileAtomic(dest, bytes);
+      state = next;
+      progress(`imported ${file} as ${id}`);
+    } catch (e) {
+      refused++;
+      const why = e instanceof SyntaxError ? `not JSON (${e.message.split('\n')[0]})` : (e as Error).message.split('\n')[0];
+      progress(`refused ${file}: ${why}`);
+    }
+  }
+  return { state, refused };
+}
+
+/** A finished cell's summary, from the run JSON it wrote. */
+function readResult(dir: string, cellId: string): SweepEvent {
+  const file = cellFiles(dir, cellId).run;
+  try {
+    const run = runFromTrainJson(JSON.parse(readFileSync(file, 'utf8')), path.basename(file));
+    return { type: 'finish', cellId, summary: run.summary, at: Date.now() };
+  } catch (e) {
+    return { type: 'fail', cellId, reason: `its run JSON ${file} cannot be read: ${(e as Error).message}` };
+  }
+}
+
+const pct = (x: number | null) => (x === null ? 'n/a' : `${(x * 100).toFixed(2)}%`);
+
+async function runSweep(dir: string, start: SweepState, run: RunChoices, jobs: number): Promise<number> {
+  let state = start;
+  const total = state.order.length;
+  const dispatch = (e: SweepEvent, save = true) => {
+    state = reduceSweep(state, e);
+    if (save) saveSweep(dir, state);
+  };
+  const controller = new AbortController();
+  let stoppedBy: NodeJS.Signals | null = null;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (!stoppedBy) progress(`interrupted (${sig}): stopping the running cells after their current step, keeping their checkpoints`);
+    stoppedBy ??= sig;
+    controller.abort();
+  };
+  const onInt = () => onSignal('SIGINT');
+  const onTerm = () => onSignal('SIGTERM');
+  process.on('SIGINT', onInt);
+  process.on('SIGTERM', onTerm);
+
+  const sweepLine = () => {
+    const n = sweepCounts(state);
+    return `sweep ${n.done}/${total} done${n.failed ? `, ${n.failed} failed` : ''}, ETA ${formatSeconds(sweepEta(state, jobs))}`;
+  };
+  const label = (id: string, name: string) => `cell ${state.order.indexOf(id) + 1}/${total} ${name}`;
+
+  const launch = async ({ cell, resume }: NextCell): Promise<void> => {
+    const files = cellFiles(dir, cell.id);
+    let resuming = resume !== null;
+    if (resume && !existsSync(files.checkpoint)) {
+      progress(`${label(cell.id, cell.name)}: its checkpoint ${files.checkpoint} is gone; starting it again from scratch`);
+      dispatch({ type: 'fail', cellId: cell.id, reason: 'checkpoint file missing' }, false);
+      dispatch({ type: 'requeue', cellId: cell.id }, false);
+      resuming = false;
+    }
+    dispatch({ type: 'start', cellId: cell.id, runId: cell.id, at: Date.now() });
+    progress(
+      `${label(cell.id, cell.name)}: ${resuming ? `resuming from ${path.basename(files.checkpoint)} (step ${resume!.checkpoint.step})` : 'starting'} | ${sweepLine()}`,
+    );
+    let lastPrint = 0;
+    const watch = {
+      onStep: (s: StepInfo) => {
+        if (s.seconds !== null)
+          dispatch({ type: 'progress', cellId: cell.id, step: s.step, totalSteps: s.totalSteps, seconds: s.seconds }, false);
+        const t = performance.now();
+        if (t - lastPrint < 2000 && s.step !== s.totalSteps) return;
+        lastPrint = t;
+        progress(
+          `${label(cell.id, cell.name)}: epoch ${s.epoch}/${s.epochs} step ${s.stepInEpoch}/${s.stepsPerEpoch} loss ${s.loss.toFixed(4)} | ${sweepLine()}`,
+        );
+      },
+      onCheckpoint: (c: { step: number; epoch: number }) => dispatch({ type: 'checkpoint', cellId: cell.id, ...c, at: Date.now() }),
+    };
+    let end: CellEnd;
+    try {
+      const args = resuming ? resumeRunArgs(cell, dir, run) : newRunArgs(state.spec, cell, dir, run);
+      end =
+        jobs === 1
+          ? await runCellHere(args, controller.signal, watch)
+          : await runCellInChild(args, controller.signal, watch, (l) => progress(`[${cell.id}] ${l}`));
+    } catch (e) {
+      end = { kind: 'failed', reason: (e as Error).message };
+    }
+    if (end.kind === 'finished') {
+      dispatch(readResult(dir, cell.id));
+      // A finished run's checkpoint is of no more use, and a real one is hundreds of MB.
+      if (state.cells[cell.id].status === 'done') rmSync(files.checkpoint, { force: true });
+    } else if (end.kind === 'interrupted') dispatch({ type: 'interrupt', cellId: cell.id });
+    else dispatch({ type: 'fail', cellId: cell.id, reason: end.reason });
+    const c = state.cells[cell.id];
+    const how =
+      c.status === 'done'
+        ? `done, test accuracy (mean of last 5 epochs) ${pct(c.summary.testAccLast5)} in ${formatSeconds(c.summary.seconds)}`
+        : c.status === 'failed'
+          ? `failed: ${c.reason}`
+          : c.status === 'resumable'
+            ? `stopped at step ${c.checkpoint.step}, resumable`
+            : 'stopped before its first checkpoint';
+    progress(`${label(cell.id, cell.name)}: ${how} | ${sweepLine()}`);
+  };
+
+  const active = new Set<Promise<void>>();
+  try {
+    saveSweep(dir, state);
+    for (;;) {
+      while (!controller.signal.aborted && active.size < jobs) {
+        const next = nextCell(state);
+        if (!next) break;
+        const p: Promise<void> = launch(next).finally(() => active.delete(p));
+        active.add(p);
+      }
+      if (active.size === 0) break;
+      await Promise.race(active);
+    }
+  } finally {
+    process.off('SIGINT', onInt);
+    process.off('SIGTERM', onTerm);
+  }
+  saveSweep(dir, state);
+  const n = sweepCounts(state);
+  if (stoppedBy) {
+    progress(`sweep stopped: ${n.done}/${total} cells done; rerun with --out ${dir} to resume`);
+    return stoppedBy === 'SIGTERM' ? 143 : 130;
+  }
+  process.stdout.write(tableMarkdown(sweepTable(state)));
+  progress(
+    `sweep finished: ${n.done}/${total} cells done${n.failed ? `, ${n.failed} failed` : ''}${n.skipped + n.cancelled ? `, ${n.skipped + n.cancelled} skipped` : ''}; ${Object.values(
+      TABLE_FILES,
+    )
+      .map((f) => path.join(dir, f))
+      .join(', ')}`,
+  );
+  return n.failed ? 1 : 0;
+}
+
+export async function sweepCommand(argv: string[]): Promise<number> {
+  if (argv[0] === '--child') return childMain(argv.slice(1));
+  // `--import a.json b.json` (a shell glob): the files after the first come as positionals.
+  const { values: v, positionals } = parseWithPositionals(argv, OPTIONS);
+  const imports = (v.import as unknown as string[] | undefined)?.concat(positionals);
+  if (positionals.length && !imports) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
+  if (v.help) {
+    process.stdout.write(SWEEP_HELP + '\n');
+    return 0;
+  }
+  if (v.out === undefined) throw new UsageError('--out DIR is required (the sweep’s folder)');
+  const jobs = int(v, 'jobs', 1, { min: 1, max: 64 });
+  const run = runChoices(v);
+  const dir = ensureOutDir(v.out as string);
+  const release = lockOutDir(dir);
+  try {
+    let state = openSweep(dir, v);
+    // Whatever ran when the last sweep process stopped is not running now.
+    state = reduceSweep(state, { type: 'reloaded' });
+    if (imports) {
+      const r = importRuns(dir, state, imports);
+      saveSweep(dir, r.state);
+      process.stdout.write(tableMarkdown(sweepTable(r.state)));
+      return r.refused ? 1 : 0;
+    }
+    if (state.spec.data.kind === 'cached')
+      throw new UsageError(
+        `${path.join(dir, SWEEP_FILE)} trains on a dataset of the lab's cache: run it in the lab (runs join it with --import)`,
+      );
+    return await runSweep(dir, state, run, jobs);
+  } finally {
+    release();
+  }
+}

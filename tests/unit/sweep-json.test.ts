@@ -1,0 +1,177 @@
+// The sweep file (src/engine/sweep/sweep-json.ts): a round trip keeps every state, and the strict
+// reader refuses broken or hostile input with a one-line error; a run made elsewhere
+// (src/engine/sweep/merge.ts, `eac train --out` JSON) joins its cell or is refused with the reason.
+//
+//   node --import tsx --test tests/unit/sweep-json.test.ts
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import {
+  createSweep,
+  importRun,
+  parseSweepJson,
+  reduceSweep,
+  runFromTrainJson,
+  sweepJsonText,
+  sweepTable,
+  SweepError,
+  type SweepSpec,
+  type SweepState,
+} from '../../src/engine/sweep/index.ts';
+
+const spec: SweepSpec = {
+  methods: ['baseline', 'eac'],
+  noiseRates: [0, 0.25],
+  seeds: [0, 1],
+  config: { arch: 'resnet18', width: 2, size: 32, batchSize: 8, epochs: 6 },
+  data: { kind: 'demo', seed: 0, trainCount: 16, testCount: 8, noiseRate: 0, noiseSeed: 0 },
+};
+const summary = {
+  testAccLast5: 0.5,
+  finalTestAcc: 0.5,
+  bestTestAcc: 0.625,
+  epochs: 6,
+  steps: 12,
+  seconds: 3.5,
+  stoppedBy: 'completed' as const,
+};
+
+/** A sweep with a cell in every state. */
+function everyState(): SweepState {
+  let s = createSweep(spec, { id: 'demo-sweep', name: 'Demo sweep, 2 × 2', createdAt: 1_700_000_000_000 });
+  const ev = (e: Parameters<typeof reduceSweep>[1]) => (s = reduceSweep(s, e));
+  ev({ type: 'start', cellId: 'baseline-noise0-seed0', runId: 'run-a', at: 1 });
+  ev({ type: 'finish', cellId: 'baseline-noise0-seed0', summary, at: 2 });
+  ev({ type: 'start', cellId: 'baseline-noise0.25-seed0', runId: 'run-b', at: 3 });
+  ev({ type: 'checkpoint', cellId: 'baseline-noise0.25-seed0', step: 4, epoch: 2, at: 4 });
+  ev({ type: 'progress', cellId: 'baseline-noise0.25-seed0', step: 5, totalSteps: 12, seconds: 1.25 });
+  ev({ type: 'start', cellId: 'eac-noise0-seed0', runId: 'run-c', at: 5 });
+  ev({ type: 'checkpoint', cellId: 'eac-noise0-seed0', step: 2, epoch: 1, at: 6 });
+  ev({ type: 'interrupt', cellId: 'eac-noise0-seed0' });
+  ev({ type: 'fail', cellId: 'eac-noise0.25-seed0', reason: 'dataset missing' });
+  ev({ type: 'skip', cellId: 'baseline-noise0-seed1' });
+  ev({ type: 'cancel', cellId: 'baseline-noise0.25-seed1' });
+  ev({ type: 'pause' });
+  return s;
+}
+
+test('round trip: every cell state, the order and the pause come back equal', () => {
+  const s = everyState();
+  const statuses = new Set(Object.values(s.cells).map((c) => c.status));
+  assert.deepEqual([...statuses].sort(), ['cancelled', 'done', 'failed', 'pending', 'resumable', 'running', 'skipped']);
+  const text = sweepJsonText(s);
+  assert.deepEqual(parseSweepJson(text), s);
+  assert.equal(sweepJsonText(parseSweepJson(text)), text);
+  const withWeights = createSweep({ ...spec, weights: { key: '/data/resnet50_ft_weight.pkl', name: 'resnet50_ft_weight.pkl' } }, s);
+  assert.deepEqual(parseSweepJson(sweepJsonText(withWeights)), withWeights);
+  const moved = reduceSweep(s, { type: 'reorder', order: [...s.order].reverse() });
+  assert.deepEqual(parseSweepJson(sweepJsonText(moved)).order, [...s.order].reverse());
+});
+
+test('the reader refuses broken and hostile input with one line naming the field', () => {
+  const good = JSON.parse(sweepJsonText(everyState()));
+  // biome-ignore lint/suspicious/noExplicitAny: a parsed sweep file, edited field by field into broken ones
+  const cases: [string, (d: any) => unknown, RegExp][] = [
+    ['not JSON', () => '{"format": "eac-sweep",', /not JSON/],
+    ['another format', (d) => ({ ...d, format: 'eac-lab-run' }), /not a sweep/],
+    ['a newer version', (d) => ({ ...d, version: 2 }), /sweep version 2 is not supported/],
+    ['an extra field', (d) => ({ ...d, extra: 1 }), /unknown field "extra"/],
+    ['a missing cell', (d) => ({ ...d, cells: { ...d.cells, 'eac-noise0-seed1': undefined } }), /cells: missing field eac-noise0-seed1/],
+    ['a cell not in the grid', (d) => ({ ...d, cells: { ...d.cells, 'eac-noise0.5-seed0': { status: 'pending' } } }), /unknown field/],
+    ['an order with a duplicate', (d) => ({ ...d, order: [...d.order.slice(1), d.order[1]] }), /listed twice/],
+    ['an order missing a cell', (d) => ({ ...d, order: d.order.slice(1) }), /is missing/],
+    ['a path in the id', (d) => ({ ...d, id: '../../etc' }), /sweep\.id: expected a valid name/],
+    ['a huge method list', (d) => ({ ...d, spec: { ...d.spec, methods: Array(1e6).fill('eac') } }), /methods: at most 2 entries/],
+    ['a noise rate of 1', (d) => ({ ...d, spec: { ...d.spec, noiseRates: [0, 1] } }), /noiseRates\[1\]: expected a rate in \[0, 1\)/],
+    [
+      'a seed set in the shared config',
+      (d) => ({ ...d, spec: { ...d.spec, config: { ...d.spec.config, seed: 3 } } }),
+      /seed is one of the sweep's axes/,
+    ],
+    [
+      'a bad learning rate',
+      (d) => ({ ...d, spec: { ...d.spec, config: { ...d.spec.config, lr: -1 } } }),
+      /spec\.config\.lr: expected a number > 0/,
+    ],
+    ['an unknown status', (d) => ({ ...d, cells: { ...d.cells, 'eac-noise0-seed1': { status: 'exploded' } } }), /status: expected one of/],
+    [
+      'a multi-line failure reason',
+      (d) => ({ ...d, cells: { ...d.cells, 'eac-noise0.25-seed0': { status: 'failed', runId: null, reason: 'a\nb' } } }),
+      /reason: expected a valid name/,
+    ],
+    [
+      'an accuracy above 1',
+      (d) => ({
+        ...d,
+        cells: { ...d.cells, 'baseline-noise0-seed0': { ...d.cells['baseline-noise0-seed0'], summary: { ...summary, testAccLast5: 7 } } },
+      }),
+      /summary\.testAccLast5: expected an accuracy in \[0, 1\]/,
+    ],
+    ['an array', () => '[]', /expected an object, got an array/],
+    ['a huge text', () => ' '.repeat((8 << 20) + 1), /more than a sweep can have/],
+  ];
+  for (const [what, make, why] of cases) {
+    const made = make(structuredClone(good));
+    const text = typeof made === 'string' ? made : JSON.stringify(made);
+    assert.throws(
+      () => parseSweepJson(text),
+      (e: Error) => e instanceof SweepError && why.test(e.message) && !e.message.includes('\n'),
+      what,
+    );
+  }
+});
+
+const trainOut = JSON.parse(readFileSync(new URL('../fixtures/runs/eac-train-out.json', import.meta.url), 'utf8'));
+
+test('a run of `eac train --out` joins its cell by method, noise and seed', () => {
+  const run = runFromTrainJson(trainOut);
+  assert.deepEqual([run.config.method, run.noiseRate, run.config.seed], ['eac', 0.25, 0]);
+  const s = importRun(createSweep(spec, { id: 's', name: 's', createdAt: 0 }), run, { runId: 'eac-train-out.json', at: 9 });
+  const c = s.cells['eac-noise0.25-seed0'];
+  assert.equal(c.status, 'done');
+  assert.equal(c.status === 'done' && c.imported, true);
+  assert.deepEqual(c.status === 'done' && c.summary, trainOut.summary);
+  assert.deepEqual(sweepTable(s).rows[1].cells[1].values, [trainOut.summary.testAccLast5]);
+  assert.throws(() => importRun(s, run, { runId: 'again', at: 10 }), /eac-noise0\.25-seed0 already has a result/);
+});
+
+test('a run that does not fit is refused with the reason', () => {
+  // The shared settings in full, as `eac sweep` stores them: every field is then compared.
+  const { method: _m, seed: _s, ...shared } = trainOut.config;
+  const base = createSweep({ ...spec, config: shared }, { id: 's', name: 's', createdAt: 0 });
+  // biome-ignore lint/suspicious/noExplicitAny: a parsed run file, edited field by field
+  const tryRun = (edit: (d: any) => void) => {
+    const d = structuredClone(trainOut);
+    edit(d);
+    return () => importRun(base, runFromTrainJson(d), { runId: 'x', at: 0 });
+  };
+  assert.throws(
+    tryRun((d) => (d.config.lr = 1e-3)),
+    (e: Error) => e instanceof SweepError && e.message === "the run's lr is 0.001, the sweep's 0.0002",
+  );
+  assert.throws(
+    tryRun((d) => (d.config.batchSize = 4)),
+    /^SweepError: the run's batchSize is 4, the sweep's 8$/,
+  );
+  assert.throws(
+    tryRun((d) => (d.noise.rate = 0.3)),
+    /^SweepError: the sweep has no cell EAC, noise 30%, seed 0$/,
+  );
+  assert.throws(
+    tryRun((d) => (d.data.train = 32)),
+    /the run's demo dataset has 32 train \/ 8 test images, the sweep's 16 \/ 8/,
+  );
+  assert.throws(
+    tryRun((d) => (d.data.kind = 'raf-db')),
+    /the run trained on a RAF-DB folder, the sweep on demo/,
+  );
+  assert.throws(
+    tryRun((d) => (d.summary.testAccLast5 = 0.9)),
+    /its summary \(0\.9\) is not the mean of its last 5 epochs \(0\.1\)/,
+  );
+  assert.throws(
+    tryRun((d) => (d.summary.stoppedBy = 'cancelled')),
+    /the run was cancelled before its end/,
+  );
+  assert.throws(() => runFromTrainJson({ ...trainOut, config: { ...trainOut.config, extra: 1 } }), /run\.config: unknown field "extra"/);
+});
