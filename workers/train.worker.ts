@@ -12,6 +12,7 @@ import { RunDataLoader } from '../src/worker/train/run-data.ts';
 import { errorText } from '../src/worker/train/run-errors.ts';
 import { RunSession } from '../src/worker/train/run-session.ts';
 import { currentDeviceMemory } from '../src/worker/device-memory.ts';
+import { assertStepFits } from '../src/engine/memory-fit.ts';
 import { exportStoredModel } from '../src/worker/train/model-export.ts';
 import { probeBackends, type Started } from '../src/worker/train/backend-probe.ts';
 import { benchmarkSteps } from '../src/engine/bench.ts';
@@ -57,6 +58,9 @@ async function startAlone(name: BackendName): Promise<Started> {
 
 /** The probe's timed steps: the engine's benchmark (random inputs, each step read back) on the current backend. */
 async function timeSteps(shape: ProbeShape, steps: number, after: (ms: number, warmup: boolean) => void): Promise<number[]> {
+  // A step this backend cannot hold is not tried (on wasm it would abort the module): the probe
+  // records why, and the run is refused with the batch size that fits.
+  assertStepFits(shape, currentDeviceMemory(tf.getBackend() as BackendName));
   const r = await benchmarkSteps({ ...shape, steps, warmup: 1 }, (_i, warmup, ms) => after(ms, warmup));
   return r.stepMs;
 }

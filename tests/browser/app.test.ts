@@ -256,6 +256,20 @@ test('built app with neither WebGPU nor WebGL: WebAssembly, its binaries served 
     console.log(`# stop answered in ${stopSeconds.toFixed(1)} s after ${await chartPoints(page)} steps`);
     assert.equal(stopped, 'stopped', `run ended as ${stopped}: ${await runError(page)}`);
     assert.ok((await chartPoints(page)) < 20 * STEPS);
+
+    // The paper's recipe does not fit the wasm heap: refused before any data is loaded, in the run
+    // bar, with the batch size that fits one click away.
+    await page.getByTestId('preset-official').click();
+    await page.getByTestId('train').click();
+    await page.getByTestId('start-problem').waitFor({ timeout: RUN_TIMEOUT_MS });
+    const problem = (await page.getByTestId('start-problem-text').textContent()) ?? '';
+    const fits =
+      /ResNet-50 width 64 at 224 px, batch 32 \(EAC\) needs about [\d.]+ GiB, more than the wasm backend's 4 GiB heap: batch (\d+) fits\.$/.exec(
+        problem,
+      );
+    assert.ok(fits, problem);
+    await page.getByTestId('start-problem-fix').click();
+    assert.equal(await page.getByTestId('setting-batchSize').inputValue(), fits[1]);
     assert.deepEqual(watch.foreign, [], 'no request leaves the app origin');
     assert.deepEqual(watch.consoleErrors, []);
   } finally {

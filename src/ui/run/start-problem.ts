@@ -61,5 +61,5 @@ export function dataProblem(
 /** The worker refused a step too large for the device: its reason, and the batch size that fits. */
 export function memoryProblem(message: string, fitBatch: number | null | undefined): StartProblem {
   const fix: StartFix | null = fitBatch ? { kind: 'batch', batchSize: fitBatch, label: `Use batch size ${fitBatch}` } : null;
-  return { message: `Not started: ${message}.`, fix };
+  return { message: `${message.charAt(0).toUpperCase()}${message.slice(1)}.`, fix };
 }
