@@ -4,6 +4,8 @@
 // GPU device is lost, the worker (and its TensorFlow.js) is replaced and the run resumed from its
 // last checkpoint. The worker's lifecycle (start, errors, terminate, kill timer) is a WorkerHost.
 import type { FromWorker, ToWorker } from '../worker/protocol.ts';
+import type { AttentionOptions, ConfigRequest, DataOptions, WeightsChoice } from '../engine/run-request.ts';
+import type { Settings } from './settings.ts';
 import { attentionOptionsOf, configRequestOf, dataOptionsOf, parseAttentionPick, parseSettings } from './settings.ts';
 import { isRunning, useLab } from './store.ts';
 import { useData } from './data-store.ts';
@@ -119,6 +121,23 @@ export function startRun(): boolean {
     attention: attentionOptionsOf(settings, pick.indices),
   });
   return true;
+}
+
+/**
+ * Starts a run asked for by the caller rather than the form (a sweep's cell); returns its run key,
+ * or null while a run trains. The request is the worker's to check, as a resumed run's is.
+ */
+export function startRequestedRun(
+  request: { config: ConfigRequest; data: DataOptions; weights: WeightsChoice | null; attention: AttentionOptions },
+  settings: Settings,
+): string | null {
+  const state = useLab.getState();
+  if (isRunning(state.run.status)) return null;
+  const id = nextRunId++;
+  const runKey = newRunKey();
+  state.beginRun(id, settings, runKey);
+  send({ type: 'start', runId: id, runKey, ...request });
+  return runKey;
 }
 
 /** Continues a stored run from its last checkpoint (after a reload, a crash or a lost device). */
