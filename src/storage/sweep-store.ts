@@ -4,7 +4,7 @@
 // only through the queue's reducer, in one transaction per change, so a reload or a crash finds
 // it consistent. Records are checked on the way out: one that does not read back as a sweep is
 // reported and left out, never acted on.
-import { createStore, del, get, getMany, keys, set, update, type UseStore } from 'idb-keyval';
+import { createStore, del, get, getMany, keys, update, type UseStore } from 'idb-keyval';
 import type { WeightsChoice } from '../engine/run-request.ts';
 import { readSweep, SWEEP_JSON_FORMAT, type SweepState } from '../engine/sweep/index.ts';
 
@@ -119,11 +119,6 @@ export async function listSweeps(): Promise<{ sweeps: SweepRecord[]; problems: s
 
 export async function deleteSweep(id: string): Promise<void> {
   await del(recordKey(id), sweeps());
-}
-
-/** Tests: writes a raw value under a sweep's key (a corrupted or foreign record). */
-export async function putRawSweep(id: string, value: unknown): Promise<void> {
-  await set(recordKey(id), value, sweeps());
 }
 
 /** The Web Lock a tab holds while it drives a sweep (so a second tab or a reload does not run it twice). */

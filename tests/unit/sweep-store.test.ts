@@ -7,7 +7,8 @@ import 'fake-indexeddb/auto';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSweep, reduceSweep, type SweepSpec } from '../../src/engine/sweep/index.ts';
-import { addSweep, deleteSweep, getSweep, listSweeps, putRawSweep, SweepStoreError, updateSweep } from '../../src/storage/sweep-store.ts';
+import { createStore, set } from 'idb-keyval';
+import { addSweep, deleteSweep, getSweep, listSweeps, SweepStoreError, updateSweep } from '../../src/storage/sweep-store.ts';
 
 const spec: SweepSpec = {
   methods: ['baseline', 'eac'],
@@ -17,6 +18,8 @@ const spec: SweepSpec = {
   data: { kind: 'demo', seed: 0, trainCount: 32, testCount: 16, noiseRate: 0, noiseSeed: 0 },
 };
 const sweep = (id: string, createdAt = 1) => createSweep(spec, { id, name: `sweep ${id}`, createdAt });
+/** Writes a raw value under a sweep's key, as a corrupted or foreign record would be. */
+const putRaw = (id: string, value: unknown) => set(`sweep:${id}`, value, createStore('eac-sweeps', 'sweeps'));
 const summary = {
   testAccLast5: 0.5,
   finalTestAcc: 0.5,
@@ -75,8 +78,8 @@ test('concurrent changes of one queue all land (one transaction each)', async ()
 
 test('a stored record that is not a sweep is left out with a one-line reason', async () => {
   await addSweep({ state: sweep('good'), weights: null, attentionCount: 0, updatedAt: 0 });
-  await putRawSweep('junk', { state: { ...sweep('junk'), order: ['nope'] }, weights: null, attentionCount: 0 });
-  await putRawSweep('text', 'hello');
+  await putRaw('junk', { state: { ...sweep('junk'), order: ['nope'] }, weights: null, attentionCount: 0 });
+  await putRaw('text', 'hello');
   const { sweeps, problems } = await listSweeps();
   assert.deepEqual(
     sweeps.map((r) => r.state.id),

@@ -28,7 +28,7 @@ function cellDetail(c: CellState): string {
   return '';
 }
 
-export function SweepQueue({ state, driven }: { state: SweepState; driven: boolean }) {
+export function SweepQueue({ state, driven, inCompare = false }: { state: SweepState; driven: boolean; inCompare?: boolean }) {
   const cells = sweepCells(state);
   const n = sweepCounts(state);
   const finished = sweepFinished(state);
@@ -58,9 +58,11 @@ export function SweepQueue({ state, driven }: { state: SweepState; driven: boole
             </button>
           </>
         ) : null}
-        <a href="#compare" className="sweep-link">
-          Table and curves →
-        </a>
+        {inCompare ? null : (
+          <a href="#compare" className="sweep-link">
+            Table and curves →
+          </a>
+        )}
       </div>
       <ol className="sweep-cells">
         {cells.map((c, i) => {
@@ -140,10 +142,8 @@ export function SweepPanel() {
     if (typeof sds === 'string') return setFormError(`seeds: ${sds}`);
     setFormError(await startSweep({ methods, noiseRates: rates, seeds: sds, name }));
   };
-  const cells =
-    methods.length *
-    (Array.isArray(parseList(noise, 'noise')) ? (parseList(noise, 'noise') as number[]).length : 0) *
-    (Array.isArray(parseList(seeds, 'seed')) ? (parseList(seeds, 'seed') as number[]).length : 0);
+  const count = (v: number[] | string) => (typeof v === 'string' ? 0 : v.length);
+  const cells = methods.length * count(parseList(noise, 'noise')) * count(parseList(seeds, 'seed'));
   return (
     <section className="panel sweep" aria-label="Sweep" data-testid="sweep-panel">
       <h2>Sweep</h2>

@@ -3,7 +3,7 @@
 // Markdown, LaTeX; the whole sweep as JSON) and the import of a sweep file or of a run that joins
 // one of its cells. Shown only where this browser has a sweep.
 import { useEffect, useMemo, useState } from 'react';
-import { formatNoise, methodLabel, sweepTable, type SweepState } from '../../engine/sweep/index.ts';
+import { formatNoise, methodLabel, sweepFinished, sweepTable, type SweepState } from '../../engine/sweep/index.ts';
 import type { RunRecord } from '../../storage/run-store.ts';
 import { CompareCharts } from '../compare/CompareCharts.tsx';
 import { useCompare } from '../compare/compare-store.ts';
@@ -178,9 +178,10 @@ export function SweepTableView() {
           {importMsg.text}
         </p>
       ) : null}
-      <details className="sweep-queue-details">
+      {/* Open while the sweep runs: its queue is what changes. */}
+      <details className="sweep-queue-details" open={!sweepFinished(state)}>
         <summary>Queue</summary>
-        <SweepQueue state={state} driven={state.id === drivenId} />
+        <SweepQueue state={state} driven={state.id === drivenId} inCompare />
       </details>
       {runs.length ? <CompareCharts runs={runs} /> : <p className="muted">The curves of the sweep's runs show here as they train.</p>}
     </section>
