@@ -6,6 +6,7 @@ import { useEffect } from 'react';
 import { ensureWorker } from './runner.ts';
 import { DataPanel } from './components/DataPanel.tsx';
 import { SettingsForm } from './components/SettingsForm.tsx';
+import { SweepPanel } from './sweep/SweepPanel.tsx';
 import { WeightsPanel } from './components/WeightsPanel.tsx';
 import { BackendPanel } from './components/BackendPanel.tsx';
 import { RunsPanel } from './components/RunsPanel.tsx';
@@ -64,6 +65,7 @@ export function App() {
           <DataPanel />
           <WeightsPanel />
           <SettingsForm />
+          <SweepPanel />
           <BackendPanel />
           <RunsPanel />
           <section className="panel" aria-label="Share these settings">

@@ -17,6 +17,8 @@ import {
   sizedDemoSettings,
 } from './settings.ts';
 import { BACKEND_LABELS, type ProbeReport } from '../worker/protocol.ts';
+import type { AttentionOptions, ConfigRequest, DataOptions, WeightsChoice } from '../engine/run-request.ts';
+import type { Settings } from './settings.ts';
 import { isRunning, useLab } from './store.ts';
 import { useData } from './data-store.ts';
 import { useWeights } from './weights-store.ts';
@@ -210,6 +212,23 @@ export function applyStartFix(fix: StartFix): boolean {
   }
   showStartProblem(null);
   return true;
+}
+
+/**
+ * Starts a run asked for by the caller rather than the form (a sweep's cell); returns its run key,
+ * or null while a run trains. The request is the worker's to check, as a resumed run's is.
+ */
+export function startRequestedRun(
+  request: { config: ConfigRequest; data: DataOptions; weights: WeightsChoice | null; attention: AttentionOptions },
+  settings: Settings,
+): string | null {
+  const state = useLab.getState();
+  if (isRunning(state.run.status)) return null;
+  const id = nextRunId++;
+  const runKey = newRunKey();
+  state.beginRun(id, settings, runKey);
+  send({ type: 'start', runId: id, runKey, ...request, backend: state.backendPref });
+  return runKey;
 }
 
 /** Continues a stored run from its last checkpoint (after a reload, a crash or a lost device). */

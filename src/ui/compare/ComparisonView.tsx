@@ -9,6 +9,7 @@ import { CompareCharts } from './CompareCharts.tsx';
 import { RunHistory } from './RunHistory.tsx';
 import { NewTabPanel } from './NewTabPanel.tsx';
 import { StoredRunView } from './StoredRunView.tsx';
+import { SweepTableView } from '../sweep/SweepTableView.tsx';
 import './compare.css';
 
 export function ComparisonView() {
@@ -33,6 +34,7 @@ export function ComparisonView() {
         </p>
       ) : null}
       <StoredRunView />
+      <SweepTableView />
       <CompareTable records={records} />
       <CompareCharts runs={shown} />
       <RunHistory />

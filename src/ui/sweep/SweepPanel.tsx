@@ -1,0 +1,189 @@
+// The lab's "Sweep" panel: pick methods × noise rates × seeds over the run settings above, start
+// the queue, and steer it (pause, skip, reorder, requeue, cancel) while this tab trains its cells
+// one after another. The table and exports are in the comparison view (SweepTableView.tsx).
+import { useEffect, useState } from 'react';
+import type { Method } from '../../engine/config.ts';
+import { moveCell, sweepCells, sweepCounts, sweepEta, sweepFinished, type CellState, type SweepState } from '../../engine/sweep/index.ts';
+import { duration } from '../format.ts';
+import { loadSweeps, startSweep, sweepAction, useSweeps } from './sweep-driver.ts';
+import { parseList } from './sweep-form.ts';
+import './sweep.css';
+
+const STATUS_TEXT: Record<CellState['status'], string> = {
+  pending: 'queued',
+  running: 'training',
+  resumable: 'interrupted',
+  done: 'done',
+  failed: 'failed',
+  skipped: 'skipped',
+  cancelled: 'cancelled',
+};
+
+function cellDetail(c: CellState): string {
+  if (c.status === 'done') return c.summary.testAccLast5 === null ? 'no test accuracy' : `${(c.summary.testAccLast5 * 100).toFixed(1)}%`;
+  if (c.status === 'failed') return c.reason;
+  if ((c.status === 'running' || c.status === 'resumable') && c.progress && c.progress.totalSteps > 0)
+    return `${Math.round((100 * c.progress.step) / c.progress.totalSteps)}%${c.checkpoint ? ` · checkpoint epoch ${c.checkpoint.epoch}` : ''}`;
+  if (c.status === 'resumable') return `from epoch ${c.checkpoint.epoch}`;
+  return '';
+}
+
+export function SweepQueue({ state, driven, inCompare = false }: { state: SweepState; driven: boolean; inCompare?: boolean }) {
+  const cells = sweepCells(state);
+  const n = sweepCounts(state);
+  const finished = sweepFinished(state);
+  const eta = sweepEta(state);
+  const act = (e: Parameters<typeof sweepAction>[1]) => void sweepAction(state.id, e);
+  return (
+    <div className="sweep-queue" data-testid="sweep-queue" data-sweep={state.id} data-finished={finished} data-paused={state.paused}>
+      <p className="sweep-summary" data-testid="sweep-summary">
+        <b>{state.name}</b>: {n.done} of {n.total} done
+        {n.failed ? `, ${n.failed} failed` : ''}
+        {n.skipped ? `, ${n.skipped} skipped` : ''}
+        {n.cancelled ? `, ${n.cancelled} cancelled` : ''}
+        {finished ? ' · finished' : state.paused ? ' · paused' : ''}
+        {!finished ? (
+          <span data-testid="sweep-eta"> · {eta === null ? 'ETA after the first steps' : `about ${duration(eta)} left`}</span>
+        ) : null}
+      </p>
+      {!driven && !finished ? <p className="muted">Another tab (or nobody: an imported sweep) drives this sweep.</p> : null}
+      <div className="sweep-actions">
+        {!finished ? (
+          <>
+            <button type="button" data-testid="sweep-pause" onClick={() => act({ type: state.paused ? 'resume' : 'pause' })}>
+              {state.paused ? 'Resume sweep' : 'Pause sweep'}
+            </button>
+            <button type="button" data-testid="sweep-cancel" onClick={() => act({ type: 'cancel' })}>
+              Cancel sweep
+            </button>
+          </>
+        ) : null}
+        {inCompare ? null : (
+          <a href="#compare" className="sweep-link">
+            Table and curves →
+          </a>
+        )}
+      </div>
+      <ol className="sweep-cells">
+        {cells.map((c, i) => {
+          const s = c.state;
+          const open = s.status === 'pending' || s.status === 'running' || s.status === 'resumable';
+          return (
+            <li
+              key={c.id}
+              className={`sweep-cell status-${s.status}`}
+              data-testid="sweep-cell"
+              data-cell={c.id}
+              data-status={s.status}
+              data-checkpoint={s.status === 'running' || s.status === 'resumable' ? (s.checkpoint?.epoch ?? '') : ''}
+            >
+              <span className="sweep-cell-name">{c.name}</span>
+              <span className="sweep-cell-status">
+                {STATUS_TEXT[s.status]} <small className="muted">{cellDetail(s)}</small>
+              </span>
+              <span className="sweep-cell-actions">
+                <button
+                  type="button"
+                  aria-label={`Move ${c.name} up`}
+                  disabled={i === 0}
+                  onClick={() => act({ type: 'reorder', order: moveCell(state.order, c.id, i - 1) })}
+                >
+                  ↑
+                </button>
+                <button
+                  type="button"
+                  aria-label={`Move ${c.name} down`}
+                  disabled={i === cells.length - 1}
+                  onClick={() => act({ type: 'reorder', order: moveCell(state.order, c.id, i + 1) })}
+                >
+                  ↓
+                </button>
+                {open ? (
+                  <button type="button" data-testid="sweep-skip" onClick={() => act({ type: 'skip', cellId: c.id })}>
+                    Skip
+                  </button>
+                ) : s.status !== 'done' ? (
+                  <button type="button" data-testid="sweep-requeue" onClick={() => act({ type: 'requeue', cellId: c.id })}>
+                    Requeue
+                  </button>
+                ) : null}
+              </span>
+            </li>
+          );
+        })}
+      </ol>
+    </div>
+  );
+}
+
+export function SweepPanel() {
+  const sweeps = useSweeps((s) => s.sweeps);
+  const drivenId = useSweeps((s) => s.drivenId);
+  const error = useSweeps((s) => s.error);
+  const [methods, setMethods] = useState<Method[]>(['baseline', 'eac']);
+  const [noise, setNoise] = useState('0, 0.1, 0.2, 0.3');
+  const [seeds, setSeeds] = useState('0');
+  const [name, setName] = useState('');
+  const [formError, setFormError] = useState<string | null>(null);
+  useEffect(() => {
+    void loadSweeps();
+  }, []);
+  const shown = sweeps.find((r) => r.state.id === drivenId) ?? sweeps[0] ?? null;
+  const busy = !!shown && shown.state.id === drivenId && !sweepFinished(shown.state) && !shown.state.paused;
+  const toggle = (m: Method) =>
+    setMethods((ms) =>
+      ms.includes(m) ? ms.filter((x) => x !== m) : (['baseline', 'eac'] as Method[]).filter((x) => x === m || ms.includes(x)),
+    );
+  const start = async () => {
+    const rates = parseList(noise, 'noise');
+    const sds = parseList(seeds, 'seed');
+    if (!methods.length) return setFormError('pick at least one method');
+    if (typeof rates === 'string') return setFormError(`noise rates: ${rates}`);
+    if (typeof sds === 'string') return setFormError(`seeds: ${sds}`);
+    setFormError(await startSweep({ methods, noiseRates: rates, seeds: sds, name }));
+  };
+  const count = (v: number[] | string) => (typeof v === 'string' ? 0 : v.length);
+  const cells = methods.length * count(parseList(noise, 'noise')) * count(parseList(seeds, 'seed'));
+  return (
+    <section className="panel sweep" aria-label="Sweep" data-testid="sweep-panel">
+      <h2>Sweep</h2>
+      <p className="hint">
+        The paper's table in one go: every method × noise rate × seed, with the run settings above, trained one after another in this tab. A
+        reload resumes the sweep at the last checkpoint.
+      </p>
+      <fieldset className="sweep-form" disabled={busy}>
+        <div className="sweep-methods">
+          {(['baseline', 'eac'] as Method[]).map((m) => (
+            <label key={m}>
+              <input type="checkbox" checked={methods.includes(m)} onChange={() => toggle(m)} data-testid={`sweep-method-${m}`} />{' '}
+              {m === 'eac' ? 'EAC' : 'Baseline'}
+            </label>
+          ))}
+        </div>
+        <label>
+          Noise rates <input value={noise} onChange={(e) => setNoise(e.target.value)} data-testid="sweep-noise" />
+        </label>
+        <label>
+          Seeds <input value={seeds} onChange={(e) => setSeeds(e.target.value)} data-testid="sweep-seeds" />
+        </label>
+        <label>
+          Name <input value={name} placeholder="optional" onChange={(e) => setName(e.target.value)} data-testid="sweep-name" />
+        </label>
+        <button type="button" className="primary" onClick={() => void start()} data-testid="sweep-start">
+          Start sweep ({cells} runs)
+        </button>
+      </fieldset>
+      {formError ? (
+        <p className="error" role="alert" data-testid="sweep-error">
+          {formError}
+        </p>
+      ) : null}
+      {error ? (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      ) : null}
+      {shown ? <SweepQueue state={shown.state} driven={shown.state.id === drivenId} /> : null}
+    </section>
+  );
+}

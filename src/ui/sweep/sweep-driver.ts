@@ -1,0 +1,323 @@
+// The lab's sweep driver: trains a sweep's cells one after another in this tab. It follows the
+// lab store's current run, turns its changes into queue events (sweep-decisions.ts), keeps the
+// queue in IndexedDB (src/storage/sweep-store.ts) one transaction per change, and starts the next
+// cell or resumes an interrupted one through runner.ts. A Web Lock per sweep makes one tab its
+// driver: a reload releases it, and the next page load takes it over and resumes the sweep at the
+// interrupted run's last checkpoint.
+import { create } from 'zustand';
+import {
+  createSweep,
+  reduceSweep,
+  sweepCells,
+  sweepFinished,
+  type SweepEvent,
+  type SweepSpec,
+  type SweepState,
+} from '../../engine/sweep/index.ts';
+import type { Method } from '../../engine/config.ts';
+import { renameRun, newRunKey } from '../../storage/run-store.ts';
+import { addSweep, listSweeps, sweepLockName, updateSweep, type SweepRecord } from '../../storage/sweep-store.ts';
+import { resumeRun, startRequestedRun, stopRun, refreshStoredRuns } from '../runner.ts';
+import { configRequestOf, dataOptionsOf, parseSettings } from '../settings.ts';
+import { useData } from '../data-store.ts';
+import { useLab, type RunState } from '../store.ts';
+import { useWeights } from '../weights-store.ts';
+import { cannotRunHere, decide, eventsOf, settingsOfCell } from './sweep-decisions.ts';
+
+/** Progress is kept at most this often (the ETA needs no more; each write is an IndexedDB transaction). */
+const PROGRESS_MS = 2000;
+
+export interface SweepsState {
+  /** Every stored sweep, newest first. */
+  sweeps: SweepRecord[];
+  /** The sweep this tab drives (null: none). */
+  drivenId: string | null;
+  /** Stored sweeps that could not be read, one line each. */
+  problems: string[];
+  /** The last sweep action that failed, one line. */
+  error: string | null;
+  loaded: boolean;
+}
+
+export const useSweeps = create<SweepsState>()(() => ({ sweeps: [], drivenId: null, problems: [], error: null, loaded: false }));
+
+const setError = (error: string | null) => useSweeps.setState({ error });
+const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+function putRecord(rec: SweepRecord): void {
+  useSweeps.setState((s) => {
+    const i = s.sweeps.findIndex((r) => r.state.id === rec.state.id);
+    const sweeps = i < 0 ? [rec, ...s.sweeps] : s.sweeps.map((r, j) => (j === i ? rec : r));
+    return { sweeps };
+  });
+}
+
+interface Driving {
+  id: string;
+  record: SweepRecord;
+  release: () => void;
+  /** Run keys this tab started for the sweep → their cells (to stop a run whose cell was skipped). */
+  runKeys: Map<string, string>;
+  /** Training seconds the running cell had before this attempt. */
+  base: number;
+  lastProgress: number;
+  renamed: Set<string>;
+  writes: Promise<void>;
+  pendingWrites: number;
+  unsubscribe: () => void;
+}
+
+let driving: Driving | null = null;
+let kickPending = false;
+
+/** Applies queue events to the driven sweep: at once in memory, then in IndexedDB in order. */
+function dispatch(d: Driving, events: SweepEvent[]): void {
+  if (!events.length) return;
+  const state = events.reduce(reduceSweep, d.record.state);
+  if (state === d.record.state) return;
+  d.record = { ...d.record, state, updatedAt: Date.now() };
+  putRecord(d.record);
+  d.pendingWrites++;
+  d.writes = d.writes
+    .then(async () => {
+      const stored = await updateSweep(d.id, (s) => events.reduce(reduceSweep, s));
+      // The stored queue also holds other tabs' changes (an imported run): adopt it when nothing of ours is in flight.
+      if (d.pendingWrites === 1 && driving === d) {
+        d.record = stored;
+        putRecord(stored);
+      }
+    })
+    .catch((e) => setError(`the sweep's queue could not be saved: ${message(e)}`))
+    .finally(() => d.pendingWrites--);
+  kick();
+}
+
+/** Decides the next action soon (not inside a store update: the runner sets the store itself). */
+function kick(): void {
+  if (kickPending) return;
+  kickPending = true;
+  setTimeout(() => {
+    kickPending = false;
+    act();
+  }, 0);
+}
+
+function act(): void {
+  const d = driving;
+  if (!d) return;
+  const state = d.record.state;
+  const action = decide(state, useLab.getState().run, d.runKeys);
+  const now = Date.now();
+  if (action.type === 'stop') stopRun();
+  else if (action.type === 'start') {
+    const key = startRequestedRun(
+      {
+        config: action.config,
+        data: action.data,
+        weights: d.record.weights,
+        attention: { count: d.record.attentionCount, seed: action.cell.seed },
+      },
+      settingsOfCell(state, action.cell, d.record.attentionCount),
+    );
+    if (!key) return;
+    d.runKeys.set(key, action.cell.id);
+    d.base = 0;
+    dispatch(d, [{ type: 'start', cellId: action.cell.id, runId: key, at: now }]);
+  } else if (action.type === 'resume') {
+    const c = state.cells[action.cell.id];
+    if (!resumeRun(action.runKey)) return;
+    d.runKeys.set(action.runKey, action.cell.id);
+    d.base = c.status === 'resumable' ? (c.progress?.seconds ?? 0) : 0;
+    dispatch(d, [{ type: 'start', cellId: action.cell.id, runId: action.runKey, at: now }]);
+  }
+}
+
+function onRun(d: Driving, run: RunState, prev: RunState): void {
+  const now = Date.now();
+  let events = eventsOf(d.record.state, prev, run, now, d.base);
+  // Progress alone is kept every PROGRESS_MS; anything else at once.
+  if (events.every((e) => e.type === 'progress')) {
+    if (now - d.lastProgress < PROGRESS_MS) events = [];
+  }
+  if (events.some((e) => e.type === 'progress')) d.lastProgress = now;
+  dispatch(d, events);
+  const key = run.runKey;
+  if (key && run.started && !prev.started && d.runKeys.has(key) && !d.renamed.has(key)) {
+    d.renamed.add(key);
+    const cell = d.record.state.cells[d.runKeys.get(key)!] ? d.runKeys.get(key)! : null;
+    const name = cell ? `${d.record.state.name} · ${cellNameOf(d.record.state, cell)}` : null;
+    if (name)
+      renameRun(key, name)
+        .then(() => refreshStoredRuns())
+        .catch(() => {});
+  }
+  if (run.status !== prev.status) kick();
+}
+
+function cellNameOf(state: SweepState, id: string): string {
+  return sweepCells(state).find((c) => c.id === id)?.name ?? id;
+}
+
+/** Takes the sweep's lock if no other tab holds it; resolves to its release, or null. */
+async function takeLock(id: string): Promise<(() => void) | null> {
+  const locks = (globalThis.navigator as Navigator | undefined)?.locks;
+  if (!locks) return () => {};
+  return new Promise((resolve) => {
+    void locks.request(sweepLockName(id), { ifAvailable: true }, (lock) => {
+      if (!lock) {
+        resolve(null);
+        return undefined;
+      }
+      return new Promise<void>((release) => resolve(release));
+    });
+  });
+}
+
+async function drive(record: SweepRecord): Promise<boolean> {
+  if (driving?.id === record.state.id) return true;
+  if (cannotRunHere(record.state) || sweepFinished(record.state)) return false;
+  const release = await takeLock(record.state.id);
+  if (!release) return false;
+  stopDriving();
+  const d: Driving = {
+    id: record.state.id,
+    record,
+    release,
+    runKeys: new Map(),
+    base: 0,
+    lastProgress: 0,
+    renamed: new Set(),
+    writes: Promise.resolve(),
+    pendingWrites: 0,
+    unsubscribe: () => {},
+  };
+  driving = d;
+  useSweeps.setState({ drivenId: d.id });
+  // Holding the lock, no other tab trains this sweep: a run it marks running died with its page.
+  dispatch(d, [{ type: 'reloaded' }]);
+  d.unsubscribe = useLab.subscribe((s, p) => {
+    if (s.run !== p.run && driving === d) onRun(d, s.run, p.run);
+  });
+  kick();
+  return true;
+}
+
+function stopDriving(): void {
+  if (!driving) return;
+  driving.unsubscribe();
+  driving.release();
+  driving = null;
+  useSweeps.setState({ drivenId: null });
+}
+
+/** Reads the stored sweeps and, if one is unfinished and no other tab drives it, drives it. */
+export async function loadSweeps(): Promise<void> {
+  try {
+    const { sweeps, problems } = await listSweeps();
+    // The driven sweep's memory is newer than its stored copy while writes are in flight.
+    const merged = sweeps.map((r) => (driving && r.state.id === driving.id ? driving.record : r));
+    useSweeps.setState({ sweeps: merged, problems, loaded: true });
+    if (!driving) {
+      const runnable = (r: SweepRecord) => !sweepFinished(r.state) && !cannotRunHere(r.state);
+      const open = sweeps.find((r) => runnable(r) && !r.state.paused) ?? sweeps.find(runnable);
+      if (open) await drive(open);
+    }
+  } catch (e) {
+    useSweeps.setState({ loaded: true, error: `could not read the stored sweeps: ${message(e)}` });
+  }
+}
+
+export interface SweepForm {
+  methods: Method[];
+  noiseRates: number[];
+  seeds: number[];
+  name: string;
+}
+
+/** Starts a sweep of the form's settings over the given axes; returns a one-line error, or null. */
+export async function startSweep(form: SweepForm): Promise<string | null> {
+  const lab = useLab.getState();
+  if (driving && !sweepFinished(driving.record.state) && !driving.record.state.paused)
+    return 'a sweep is already running in this tab: cancel it or let it finish first';
+  const parsed = parseSettings(lab.draft);
+  if (!parsed.settings) {
+    lab.setErrors(parsed.errors);
+    return 'fix the run settings first (they are marked in the form)';
+  }
+  const settings = parsed.settings;
+  const selection = useData.getState().selected;
+  if (selection.kind === 'cached' && selection.labelFile)
+    return `a sweep sets each cell's noise rate: choose the clean labels instead of ${selection.labelFile}`;
+  const weights = useWeights.getState();
+  const w = weights.selected ? weights.selectedRecord : null;
+  if (w && (w.arch !== settings.arch || w.width !== settings.width))
+    return `the selected weights are a ${w.arch} of width ${w.width}: choose that backbone and width, or random init`;
+  const { method: _m, seed: _s, ...config } = configRequestOf(settings);
+  const spec: SweepSpec = {
+    methods: form.methods,
+    noiseRates: form.noiseRates,
+    seeds: form.seeds,
+    config,
+    data: dataOptionsOf(settings, selection),
+  };
+  const createdAt = Date.now();
+  let state: SweepState;
+  try {
+    state = createSweep(spec, {
+      id: `sweep-${newRunKey(createdAt)}`,
+      name: form.name.trim() || `Sweep ${new Date(createdAt).toISOString().slice(0, 16).replace('T', ' ')}`,
+      createdAt,
+    });
+  } catch (e) {
+    return message(e);
+  }
+  try {
+    const rec = await addSweep({ state, weights: weights.selected, attentionCount: settings.attentionCount, updatedAt: createdAt });
+    putRecord(rec);
+    setError(null);
+    if (!(await drive(rec))) return 'the sweep is stored, but another tab drives it';
+    return null;
+  } catch (e) {
+    return message(e);
+  }
+}
+
+/** A queue event from the user (pause, skip, reorder…): on the driven sweep, or straight to the store. */
+export async function sweepAction(id: string, event: SweepEvent): Promise<void> {
+  if (driving?.id === id) {
+    dispatch(driving, [event]);
+    return;
+  }
+  try {
+    const rec = await updateSweep(id, (s) => reduceSweep(s, event));
+    putRecord(rec);
+    if (!driving && !sweepFinished(rec.state)) await drive(rec);
+  } catch (e) {
+    setError(message(e));
+  }
+}
+
+/** Stores a sweep read from a file (its cells as they were; open ones wait for a driver). */
+export async function addImportedSweep(state: SweepState): Promise<void> {
+  const rec = await addSweep({ state: reduceSweep(state, { type: 'pause' }), weights: null, attentionCount: 0, updatedAt: Date.now() });
+  putRecord(rec);
+}
+
+/** Replaces a stored sweep's queue with `next` (an imported run joined a cell). */
+export async function replaceSweepState(id: string, fn: (s: SweepState) => SweepState): Promise<void> {
+  if (driving?.id === id) {
+    const next = fn(driving.record.state);
+    // Through the reducer's own import event, so the stored copy takes the same change.
+    const changed = next.order.filter((c) => next.cells[c] !== driving!.record.state.cells[c]);
+    dispatch(
+      driving,
+      changed.flatMap((c): SweepEvent[] => {
+        const cell = next.cells[c];
+        return cell.status === 'done' ? [{ type: 'import', cellId: c, runId: cell.runId, summary: cell.summary, at: cell.finishedAt }] : [];
+      }),
+    );
+    return;
+  }
+  const rec = await updateSweep(id, fn);
+  putRecord(rec);
+}
