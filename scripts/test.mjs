@@ -44,7 +44,8 @@ const suites = [
   // The golden checks on WebGPU run in Chromium (tests/browser/golden-webgpu.test.ts): not again here.
   want('webgpu') && {
     name: 'webgpu backend (Dawn in Node)',
-    files: backendSensitive.filter((f) => !f.endsWith('golden.test.ts')),
+    // The fused WGSL kernels (src/engine/fused) exist on WebGPU only: checked against the stock ops here.
+    files: [...backendSensitive.filter((f) => !f.endsWith('golden.test.ts')), 'tests/unit/fused-kernels.test.ts'],
     env: { EAC_TEST_BACKEND: 'webgpu', ...webgpuEnv },
   },
   want('browser') &&

@@ -6,6 +6,7 @@ import os from 'node:os';
 import { tf } from '../engine/tf.ts';
 import { planGpu } from './plan-device.ts';
 import { setDefaultStepEngine, type StepEngine } from '../engine/step.ts';
+import { setFusedKernels } from '../engine/fused/kernels.ts';
 
 export type BackendName = 'cpu' | 'wasm' | 'webgpu';
 export const BACKENDS: readonly BackendName[] = ['cpu', 'wasm', 'webgpu'];
@@ -67,6 +68,9 @@ export async function setupBackend(name: BackendName, options: { nullAdapter?: b
   // backward replaced), for every test and CLI command of this process.
   const engine = process.env.EAC_STEP_ENGINE;
   if (engine) setDefaultStepEngine(engine as StepEngine);
+  // EAC_FUSED_KERNELS=0: WebGPU runs the stock tfjs ops instead of the fused WGSL kernels (the
+  // reference they replaced), for comparisons.
+  if (process.env.EAC_FUSED_KERNELS === '0') setFusedKernels(false);
   const ok = await tf.setBackend(name);
   if (!ok) throw new Error(`backend ${name} failed to initialise`);
   await tf.ready();

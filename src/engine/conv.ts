@@ -13,6 +13,7 @@
 import { tf } from './tf.ts';
 import type { Tensor, Tensor2D, Tensor4D } from './tf.ts';
 import { stridedPadNeeded, stridedView } from './strided.ts';
+import { fusedConvPatches, fusedKernelsActive, fusedSumLeading } from './fused/kernels.ts';
 
 /** How the filter gradient of one convolution is computed. */
 export type FilterGradFormulation =
@@ -60,6 +61,11 @@ export interface FilterGradOptions {
   minChunk?: number;
   /** GPU split cap on the [S, M, N] partial sums, in bytes. */
   partialBudgetBytes?: number;
+  /**
+   * Patches are read in place by one kernel per batch chunk (WebGPU's fused path: no pad, slices
+   * or concatenation). Defaults to whether the fused kernels are active.
+   */
+  patchKernel?: boolean;
 }
 
 export const FILTER_GRAD_DEFAULTS = {
@@ -224,6 +230,11 @@ export function filterGradPlan(shape: ConvShape, options: FilterGradOptions = {}
   } else if (is1x1) {
     formulation = 'matmul-1x1-strided';
     reason = `a 1×1 stride-${r.s} conv reads one pixel per ${r.s}×${r.s} block: one strided slice of X (1/${r.s * r.s} of it), then X_s^T·dY`;
+  } else if (options.patchKernel) {
+    // Written and read once, the patches move what per-tap's tap copies move, and dY is read
+    // once instead of once per tap; one gather + one matmul per chunk instead of a pair per tap.
+    formulation = 'im2col';
+    reason = `patches read in place by one kernel per chunk (${imChunks} chunk(s) of ${batchChunk} image(s) ≤ ${mb(budget)}): dY read once, not ${T} times`;
   } else if (traffic.im2col < traffic.perTap) {
     formulation = 'im2col';
     reason =
@@ -268,8 +279,9 @@ export function filterGradPlan(shape: ConvShape, options: FilterGradOptions = {}
       chunks = imChunks;
       matmuls = imChunks;
       k = chunk * r.ho * r.wo;
-      bytesEstimate = traffic.im2col;
-      peakTempBytes = 2 * k * m * F32 + traffic.pad / 2; // slices + patches alive together
+      bytesEstimate = options.patchKernel ? (2 * T * K * r.cin + K * r.cout) * F32 : traffic.im2col;
+      // slices + patches alive together, or the patches alone when a kernel reads them in place
+      peakTempBytes = options.patchKernel ? k * m * F32 : 2 * k * m * F32 + traffic.pad / 2;
       break;
   }
   const n = r.cout;
@@ -331,7 +343,7 @@ function splitMatmulTN(a: Tensor2D, b: Tensor2D, S: number): Tensor2D {
       ]);
     }
     const partials = tf.matMul(tf.reshape(ap, [S, kp / S, m]), tf.reshape(bp, [S, kp / S, n]), true, false);
-    return tf.sum(partials, 0) as Tensor2D;
+    return (fusedKernelsActive() ? tf.reshape(fusedSumLeading(partials), [m, n]) : tf.sum(partials, 0)) as Tensor2D;
   });
 }
 
@@ -356,6 +368,57 @@ function padForTaps(x: Tensor4D, r: Resolved): Tensor4D {
   ]);
 }
 
+/** Where a filter gradient reads its taps: slices of the padded input, or x in place through the patch kernel (WebGPU). */
+interface TapReader {
+  /** Input rows hit by tap (i, j) for output pixels of a batch range: [nb, Ho, Wo, Cin]. */
+  tap: (i: number, j: number, b0: number, nb: number) => Tensor4D;
+  /** All taps of a batch range, columns (i, j, c): [nb, Ho, Wo, kh·kw·Cin]; null where built from taps. */
+  patches: ((b0: number, nb: number) => Tensor4D) | null;
+  dispose: () => void;
+}
+
+function tapReader(x: Tensor4D, r: Resolved): TapReader {
+  if (fusedKernelsActive()) {
+    const read = (b0: number, nb: number, i0: number, j0: number, tapRows: number, tapCols: number) =>
+      fusedConvPatches(x, { b0, batch: nb, i0, j0, tapRows, tapCols, stride: r.s, pad: r.p, outHeight: r.ho, outWidth: r.wo });
+    return {
+      tap: (i, j, b0, nb) =>
+        r.s === 1 && b0 === 0 && nb === r.n && i === r.p && j === r.p && r.ho === r.h && r.wo === r.w ? x : read(b0, nb, i, j, 1, 1),
+      patches: (b0, nb) => read(b0, nb, 0, 0, r.kh, r.kw),
+      dispose: () => {},
+    };
+  }
+  const xp = padForTaps(x, r);
+  return {
+    tap: (i, j, b0, nb) => tapSlice(xp, i, j, r, b0, nb),
+    patches: null,
+    dispose: () => {
+      if (xp !== x) xp.dispose();
+    },
+  };
+}
+
+/**
+ * Patches [nb, Ho, Wo, kh·kw·Cin] from tap slices, columns ordered (i, j, c) = the HWIO filter's
+ * flattening, built one kernel row at a time so that only one row's slices are alive (peak ≈ 2×
+ * the patches, not 3×; WebGPU concatenates ≤ 7 inputs per shader anyway).
+ */
+function patchesByRows(reader: TapReader, r: Resolved, b0: number, nb: number): Tensor4D {
+  const rows: Tensor4D[] = [];
+  for (let i = 0; i < r.kh; i++) {
+    rows.push(
+      tf.tidy(() => {
+        const slices: Tensor4D[] = [];
+        for (let j = 0; j < r.kw; j++) slices.push(reader.tap(i, j, b0, nb));
+        return slices.length === 1 ? slices[0] : tf.concat(slices, 3);
+      }),
+    );
+  }
+  const patches = rows.length === 1 ? rows[0] : tf.concat(rows, 3);
+  if (rows.length > 1) rows.forEach((t) => t.dispose());
+  return patches;
+}
+
 function filterGradient(x: Tensor4D, dy: Tensor4D, r: Resolved, plan: FilterGradPlan, opts: FilterGradOptions): Tensor4D {
   const K = r.n * r.ho * r.wo;
   const dy2 = (): Tensor2D => tf.reshape(dy, [K, r.cout]);
@@ -363,51 +426,40 @@ function filterGradient(x: Tensor4D, dy: Tensor4D, r: Resolved, plan: FilterGrad
     case 'matmul-1x1':
       return tf.tidy(() => tf.reshape(splitMatmulTN(tf.reshape(x, [K, r.cin]), dy2(), plan.splitK), [1, 1, r.cin, r.cout]));
     case 'matmul-1x1-strided':
-      return tf.tidy(() => {
-        const xs = tapSlice(padForTaps(x, r), 0, 0, r, 0, r.n);
-        return tf.reshape(splitMatmulTN(tf.reshape(xs, [K, r.cin]), dy2(), plan.splitK), [1, 1, r.cin, r.cout]);
+      return tf.tidy((): Tensor4D => {
+        const reader = tapReader(x, r);
+        const xs = reader.tap(0, 0, 0, r.n);
+        const g: Tensor4D = tf.reshape(splitMatmulTN(tf.reshape(xs, [K, r.cin]), dy2(), plan.splitK), [1, 1, r.cin, r.cout]);
+        reader.dispose();
+        return g;
       });
     case 'per-tap': {
-      const xp = padForTaps(x, r);
+      const reader = tapReader(x, r);
       const dyK = dy2();
       const taps: Tensor2D[] = [];
       try {
         for (let i = 0; i < r.kh; i++) {
           for (let j = 0; j < r.kw; j++) {
             // One tap at a time: its slice is released before the next one is cut.
-            taps.push(tf.tidy(() => splitMatmulTN(tf.reshape(tapSlice(xp, i, j, r, 0, r.n), [K, r.cin]), dyK, plan.splitK)));
+            taps.push(tf.tidy(() => splitMatmulTN(tf.reshape(reader.tap(i, j, 0, r.n), [K, r.cin]), dyK, plan.splitK)));
           }
         }
         return tf.tidy(() => tf.reshape(tf.stack(taps), [r.kh, r.kw, r.cin, r.cout]));
       } finally {
         for (const t of taps) t.dispose();
         dyK.dispose();
-        if (xp !== x) xp.dispose();
+        reader.dispose();
       }
     }
     case 'im2col': {
-      const xp = padForTaps(x, r);
+      const reader = tapReader(x, r);
       const M = r.kh * r.kw * r.cin;
       let acc: Tensor2D | null = null;
       try {
         for (let b0 = 0; b0 < r.n; b0 += plan.batchChunk) {
           const nb = Math.min(plan.batchChunk, r.n - b0);
           const part = tf.tidy(() => {
-            // Patches [nb, Ho, Wo, kh·kw·Cin], columns ordered (i, j, c) = the HWIO filter's
-            // flattening, built one kernel row at a time so that only one row's slices are alive
-            // (peak ≈ 2× the patches, not 3×; WebGPU concatenates ≤ 7 inputs per shader anyway).
-            const rows: Tensor4D[] = [];
-            for (let i = 0; i < r.kh; i++) {
-              rows.push(
-                tf.tidy(() => {
-                  const slices: Tensor4D[] = [];
-                  for (let j = 0; j < r.kw; j++) slices.push(tapSlice(xp, i, j, r, b0, nb));
-                  return slices.length === 1 ? slices[0] : tf.concat(slices, 3);
-                }),
-              );
-            }
-            const patches = rows.length === 1 ? rows[0] : tf.concat(rows, 3);
-            if (rows.length > 1) rows.forEach((t) => t.dispose());
+            const patches = reader.patches?.(b0, nb) ?? patchesByRows(reader, r, b0, nb);
             const kc = nb * r.ho * r.wo;
             const dyc = nb === r.n ? dy : tf.slice(dy, [b0, 0, 0, 0], [nb, r.ho, r.wo, r.cout]);
             const S = chooseSplit(kc, M, r.cout, {
@@ -428,7 +480,7 @@ function filterGradient(x: Tensor4D, dy: Tensor4D, r: Resolved, plan: FilterGrad
         return tf.reshape(acc as Tensor2D, [r.kh, r.kw, r.cin, r.cout]);
       } finally {
         acc?.dispose();
-        if (xp !== x) xp.dispose();
+        reader.dispose();
       }
     }
   }
@@ -463,8 +515,9 @@ export function conv2dFilterGrad(
   const r = resolve(shape);
   if (dy.shape.join() !== [n, r.ho, r.wo, cout].join()) throw new Error(`conv2dFilterGrad: dy ${dy.shape} ≠ [${[n, r.ho, r.wo, cout]}]`);
   const device = options.device ?? deviceOfBackend();
-  const plan = filterGradPlan(shape, { ...options, device });
-  return filterGradient(x, dy, r, plan, { ...options, device });
+  const patchKernel = options.patchKernel ?? fusedKernelsActive();
+  const plan = filterGradPlan(shape, { ...options, device, patchKernel });
+  return filterGradient(x, dy, r, plan, { ...options, device, patchKernel });
 }
 
 /** [n, h, w, c] → [n, (h−1)·s+1, (w−1)·s+1, c] with s−1 zeros between entries (rank-4 ops only). */

@@ -2,6 +2,7 @@
 // gradients exist on every tfjs backend (cpu, wasm, webgl, webgpu).
 import { tf, type Tensor, type Tensor2D, type Tensor4D, type Variable } from './tf.ts';
 import { stridedView } from './strided.ts';
+import { fusedKernelsActive, fusedRunningStat } from './fused/kernels.ts';
 
 export const BN_EPS = 1e-5;
 export const BN_MOMENTUM = 0.1;
@@ -45,14 +46,46 @@ export function batchNorm(x: Tensor4D, p: BatchNormParams, training: boolean, re
 
 /**
  * PyTorch's running-statistics update: running = (1−m)·running + m·batch, with the UNBIASED
- * batch variance (count/(count−1)) for running_var.
+ * batch variance (count/(count−1)) for running_var; several batches (the passes of a step) are
+ * applied in order.
  */
-export function updateRunningStats(p: BatchNormParams, s: BatchStats, momentum = BN_MOMENTUM): void {
-  tf.tidy(() => {
-    const unbiased = s.count > 1 ? tf.mul(s.variance, s.count / (s.count - 1)) : s.variance;
-    p.runningMean.assign(tf.add(tf.mul(p.runningMean, 1 - momentum), tf.mul(s.mean, momentum)));
-    p.runningVar.assign(tf.add(tf.mul(p.runningVar, 1 - momentum), tf.mul(unbiased, momentum)));
-  });
+export function updateRunningStats(p: BatchNormParams, stats: BatchStats | BatchStats[], momentum = BN_MOMENTUM): void {
+  const list = Array.isArray(stats) ? stats : [stats];
+  const correction = (s: BatchStats) => (s.count > 1 ? s.count / (s.count - 1) : 1);
+  if (fusedKernelsActive()) {
+    // One pass per statistic for two batches instead of four kernels per batch (same formula and rounding order).
+    for (let i = 0; i < list.length; ) {
+      const n = i + 1 < list.length && list[i + 1].count === list[i].count ? 2 : 1;
+      const group = list.slice(i, i + n);
+      tf.tidy(() => {
+        p.runningMean.assign(
+          fusedRunningStat(
+            p.runningMean,
+            group.map((s) => s.mean),
+            momentum,
+            1,
+          ),
+        );
+        p.runningVar.assign(
+          fusedRunningStat(
+            p.runningVar,
+            group.map((s) => s.variance),
+            momentum,
+            correction(group[0]),
+          ),
+        );
+      });
+      i += n;
+    }
+    return;
+  }
+  for (const s of list) {
+    tf.tidy(() => {
+      const unbiased = s.count > 1 ? tf.mul(s.variance, correction(s)) : s.variance;
+      p.runningMean.assign(tf.add(tf.mul(p.runningMean, 1 - momentum), tf.mul(s.mean, momentum)));
+      p.runningVar.assign(tf.add(tf.mul(p.runningVar, 1 - momentum), tf.mul(unbiased, momentum)));
+    });
+  }
 }
 
 /** Output length of PyTorch's MaxPool2d along one axis. */

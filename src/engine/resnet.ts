@@ -109,10 +109,16 @@ export function forward(model: Model, x: Tensor4D, training: boolean, record: Ba
 
 /** Applies recorded training-mode batch statistics to the running averages, then frees them. */
 export function applyBatchStats(model: Model, record: BatchStats[]): void {
+  // Per layer, its batches in record order (pass 1, then pass 2): one update call per layer.
+  const byLayer = new Map<string, BatchStats[]>();
   for (const s of record) {
-    updateRunningStats(bnParams(model, s.name), s);
-    s.mean.dispose();
-    s.variance.dispose();
+    const list = byLayer.get(s.name);
+    if (list) list.push(s);
+    else byLayer.set(s.name, [s]);
+  }
+  for (const [name, list] of byLayer) {
+    updateRunningStats(bnParams(model, name), list);
+    for (const s of list) tf.dispose([s.mean, s.variance]);
   }
   record.length = 0;
 }

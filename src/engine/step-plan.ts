@@ -65,7 +65,8 @@ export function stepMemoryPlan(spec: ResNetSpec, batch: number, size: number, me
         stride: c.stride,
         pad: c.pad,
       },
-      { device },
+      // GPU-class: WebGPU's patch kernel (the plan of what runs there; WebGL's per-tap slices are not planned).
+      { device, patchKernel: device === 'gpu' },
     );
     // BN backward: dy plus five activation-sized temporaries; then dy', the filter gradient's
     // temporaries and the input gradient (with a dilated copy of dy' for strided convs).

@@ -4,6 +4,7 @@
 // needs several times that), and the kernel count within its allowance.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { setupBackend, type BackendName } from '../../src/cli/node-backends.ts';
 import { tf, type Tensor4D } from '../../src/engine/tf.ts';
 import { createModel, disposeModel, type Arch } from '../../src/engine/resnet.ts';
@@ -73,3 +74,36 @@ test(`the tape-recorded step breaks both budgets (what the explicit engine remov
   assert.ok(stepPeak(reading) > 2 * plan.stepPeakBytes, `tape peak ${mb(stepPeak(reading))} vs budget ${mb(plan.stepPeakBytes)}`);
   assert.ok(reading.kernels > stepKernelBudget(spec, 'eac'), `tape kernels ${reading.kernels}`);
 });
+
+// WebGPU dispatches of the real step (batch 32), encoded on Dawn's Null adapter (`eac bench
+// --plan`, nothing executes, no GPU needed): the fused kernels' counts, so that any kernel that
+// comes back unfused fails here. Unfused (EAC_FUSED_KERNELS=0) the same steps take 7,393 and 3,650.
+const DISPATCHES = [
+  { arch: 'resnet50', size: 224, bound: 1992 },
+  { arch: 'resnet18', size: 112, bound: 880 },
+] as const;
+for (const { arch, size, bound } of DISPATCHES) {
+  test(`${arch} ${size} px batch-32 EAC step on WebGPU: at most ${bound} dispatches (Dawn Null adapter)`, () => {
+    const bin = new URL('../../bin/eac.js', import.meta.url).pathname;
+    const args = [
+      'bench',
+      '--arch',
+      arch,
+      '--size',
+      String(size),
+      '--batch-size',
+      '32',
+      '--plan',
+      '--steps',
+      '1',
+      '--warmup',
+      '0',
+      '--json',
+    ];
+    const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    assert.equal(r.status, 0, r.stderr);
+    const { dispatches } = JSON.parse(r.stdout).median;
+    console.log(`# ${arch} ${size} px batch 32: ${dispatches} dispatches (bound ${bound})`);
+    assert.ok(dispatches <= bound, `${dispatches} dispatches > ${bound}`);
+  });
+}

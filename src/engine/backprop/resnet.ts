@@ -8,17 +8,18 @@ import { conv2dFilterGrad, conv2dInputGrad } from '../conv.ts';
 import { maxPool, type BatchNormParams, type BatchStats } from '../layers.ts';
 import type { Model } from '../resnet.ts';
 import type { ConvSpec } from '../resnet-layout.ts';
-import { bnBackward, bnForward, type BnSaved } from './batchnorm.ts';
+import { fusedKernelsActive } from '../fused/kernels.ts';
+import { addBnParamGrads, addMaskedGradient, bnReluBackward, bnReluForward, disposeBnReluSaved, type BnReluSaved } from './bn-relu.ts';
 import { maxPoolBackward } from './maxpool.ts';
 import { reluBackward } from './relu.ts';
 import type { GradAccumulator } from './grads.ts';
 
-/** conv → BatchNorm: the conv's input is borrowed (its producer frees it), x − μ and 1/σ are owned. */
+/** conv → BatchNorm (→ ReLU): the conv's input is borrowed (its producer frees it), the BN's saved state is owned. */
 interface ConvBnSaved {
   conv: ConvSpec;
   bn: string;
   input: Tensor4D;
-  bnSaved: BnSaved;
+  bnSaved: BnReluSaved;
 }
 
 interface BlockSaved {
@@ -33,6 +34,8 @@ interface BlockSaved {
 }
 
 export interface PassSaved {
+  /** Whether the pass ran the fused WebGPU kernels (its backward must too). */
+  fused: boolean;
   stem: ConvBnSaved;
   /** The stem ReLU's output: max pool's input. */
   stemOut: Tensor4D;
@@ -67,20 +70,31 @@ const explicitPad = (pad: number) =>
         [0, 0],
       ] as [[number, number], [number, number], [number, number], [number, number]]);
 
-function convBnForward(model: Model, x: Tensor4D, conv: ConvSpec, bn: string, record: BatchStats[]): { y: Tensor4D; saved: ConvBnSaved } {
-  const z = tf.conv2d(x, weight(model, conv), conv.stride, explicitPad(conv.pad));
-  const [n, h, w] = z.shape;
-  const f = bnForward(z, bnParams(model, bn));
-  z.dispose();
-  record.push({ name: bn, mean: f.mean, variance: f.variance, count: n * h * w });
-  return { y: f.y, saved: { conv, bn, input: x, bnSaved: f.saved } };
+interface ConvBnOut {
+  y: Tensor4D;
+  saved: ConvBnSaved;
+  stats: BatchStats;
 }
 
-const relu = (x: Tensor4D): Tensor4D => {
-  const y = tf.relu(x) as Tensor4D;
-  x.dispose();
-  return y;
-};
+/** conv → BN [+ residual] [→ ReLU]; the batch statistics are returned for the caller to record in layer order. */
+function convBnForward(
+  model: Model,
+  x: Tensor4D,
+  conv: ConvSpec,
+  bn: string,
+  fused: boolean,
+  relu: boolean,
+  residual: Tensor4D | null,
+): ConvBnOut {
+  const z = tf.conv2d(x, weight(model, conv), conv.stride, explicitPad(conv.pad));
+  const [n, h, w] = z.shape;
+  const f = bnReluForward(z, bnParams(model, bn), fused, relu, residual);
+  return {
+    y: f.y,
+    saved: { conv, bn, input: x, bnSaved: f.saved },
+    stats: { name: bn, mean: f.mean, variance: f.variance, count: n * h * w },
+  };
+}
 
 /**
  * One training-mode pass; BatchNorm's batch statistics are appended to `record` in layer order.
@@ -88,47 +102,57 @@ const relu = (x: Tensor4D): Tensor4D => {
  */
 export function forwardPass(model: Model, x: Tensor4D, record: BatchStats[]): TrainForward {
   const { spec } = model;
-  const stem = convBnForward(model, x, spec.stem, 'bn1', record);
-  const stemOut = relu(stem.y);
+  const fused = fusedKernelsActive();
+  const stem = convBnForward(model, x, spec.stem, 'bn1', fused, true, null);
+  record.push(stem.stats);
+  const stemOut = stem.y;
   const pooled = maxPool(stemOut, spec.pool.k, spec.pool.stride, spec.pool.pad, spec.pool.ceil);
   let h = pooled;
   const blocks: BlockSaved[] = [];
   for (const block of spec.blocks) {
     const units: ConvBnSaved[] = [];
     const reluOuts: Tensor4D[] = [];
+    const last = block.convs.length - 1;
     let out = h;
-    block.convs.forEach(({ conv, bn }, i) => {
-      const u = convBnForward(model, out, conv, bn, record);
+    for (let i = 0; i < last; i++) {
+      const { conv, bn } = block.convs[i];
+      const u = convBnForward(model, out, conv, bn, fused, true, null);
+      record.push(u.stats);
       units.push(u.saved);
       out = u.y;
-      if (i < block.convs.length - 1) {
-        out = relu(out);
-        reluOuts.push(out);
-      }
-    });
-    let downsample: ConvBnSaved | null = null;
-    let residual = h;
-    if (block.downsample) {
-      const d = convBnForward(model, h, block.downsample.conv, block.downsample.bn, record);
-      downsample = d.saved;
-      residual = d.y;
+      reluOuts.push(out);
     }
-    const sum = tf.add(out, residual) as Tensor4D;
-    out.dispose();
-    if (residual !== h) residual.dispose();
-    const output = relu(sum);
-    blocks.push({ input: h, units, reluOuts, downsample, output });
-    h = output;
+    // The shortcut first, so that the last unit adds it and applies the ReLU in the same pass;
+    // its statistics are still recorded after the main path's (the tape's layer order).
+    const d = block.downsample ? convBnForward(model, h, block.downsample.conv, block.downsample.bn, fused, false, null) : null;
+    const u = convBnForward(model, out, block.convs[last].conv, block.convs[last].bn, fused, true, d ? d.y : h);
+    record.push(u.stats);
+    units.push(u.saved);
+    if (d) {
+      record.push(d.stats);
+      d.y.dispose();
+    }
+    blocks.push({ input: h, units, reluOuts, downsample: d ? d.saved : null, output: u.y });
+    h = u.y;
   }
-  return { features: h, saved: { stem: stem.saved, stemOut, pooled, blocks } };
+  return { features: h, saved: { fused, stem: stem.saved, stemOut, pooled, blocks } };
 }
 
-/** dL/d(conv input) (null for the image) after adding the conv's and BN's parameter gradients. */
-function convBnBackward(model: Model, dy: Tensor4D, s: ConvBnSaved, grads: GradAccumulator, inputGradient: boolean): Tensor4D | null {
+/**
+ * dL/d(conv input) (null for the image) after adding the conv's and BN's parameter gradients;
+ * `reluOut` masks dy on the fused path (the ReLU after the BN), null where dy is already masked.
+ */
+function convBnBackward(
+  model: Model,
+  dy: Tensor4D,
+  reluOut: Tensor4D | null,
+  s: ConvBnSaved,
+  grads: GradAccumulator,
+  inputGradient: boolean,
+): Tensor4D | null {
   const p = bnParams(model, s.bn);
-  const b = bnBackward(dy, s.bnSaved, p.gamma);
-  grads.add(`${s.bn}.weight`, b.dGamma);
-  grads.add(`${s.bn}.bias`, b.dBeta);
+  const b = bnReluBackward(dy, reluOut, s.bnSaved, p.gamma);
+  addBnParamGrads(grads, s.bn, b.params);
   const w = weight(model, s.conv);
   const dw = conv2dFilterGrad(s.input, b.dx, w.shape, s.conv.stride, s.conv.pad);
   grads.add(`${s.conv.name}.weight`, dw);
@@ -146,51 +170,79 @@ const sumInto = (a: Tensor4D, b: Tensor4D): Tensor4D => {
 
 /**
  * The backward of one pass from dL/d(features); frees every tensor the pass saved (including
- * the features) and `dFeatures`.
+ * the features) and `dFeatures`. The stock-op path materialises each ReLU's masked gradient once
+ * and frees the ReLU's output before the BN backward (as before the fused kernels); the fused
+ * path hands the ReLU outputs to the BN backward as masks instead.
  */
 export function backwardPass(model: Model, saved: PassSaved, dFeatures: Tensor4D, grads: GradAccumulator): void {
-  const { spec } = model;
+  const { spec, fused } = { spec: model.spec, fused: saved.fused };
   let dh = dFeatures;
   for (let bi = saved.blocks.length - 1; bi >= 0; bi--) {
     const b = saved.blocks[bi];
-    const dSum = reluBackward(dh, b.output);
-    dh.dispose();
-    b.output.dispose();
+    // dL/d(main + residual): masked here on the stock path, inside the BN kernels when fused.
+    const dSum = fused ? dh : reluBackward(dh, b.output);
+    const sumMask = fused ? b.output : null;
+    if (!fused) {
+      dh.dispose();
+      b.output.dispose();
+    }
     // Main path, last unit first.
     let d = dSum;
+    let mask = sumMask;
     for (let ui = b.units.length - 1; ui >= 0; ui--) {
-      const dIn = convBnBackward(model, d, b.units[ui], grads, true)!;
+      const dIn = convBnBackward(model, d, mask, b.units[ui], grads, true)!;
       if (d !== dSum) d.dispose();
+      if (mask && mask !== sumMask) mask.dispose();
       d = dIn;
+      mask = null;
       if (ui > 0) {
         const r = b.reluOuts[ui - 1];
-        const dr = reluBackward(d, r);
-        d.dispose();
-        r.dispose();
-        d = dr;
+        if (fused) mask = r;
+        else {
+          const dr = reluBackward(d, r);
+          d.dispose();
+          r.dispose();
+          d = dr;
+        }
       }
     }
-    const dResidual = b.downsample ? convBnBackward(model, dSum, b.downsample, grads, true)! : dSum;
-    if (dResidual !== dSum) dSum.dispose();
-    dh = sumInto(d, dResidual);
+    if (b.downsample) {
+      const dResidual = convBnBackward(model, dSum, sumMask, b.downsample, grads, true)!;
+      dSum.dispose();
+      dh = sumInto(d, dResidual);
+    } else if (fused) {
+      dh = addMaskedGradient(d, dSum, b.output, true);
+      d.dispose();
+      dSum.dispose();
+    } else {
+      dh = sumInto(d, dSum);
+    }
+    if (fused) b.output.dispose();
   }
   const dStemOut = maxPoolBackward(dh, saved.stemOut, saved.pooled, spec.pool);
   dh.dispose();
   saved.pooled.dispose();
-  const dStem = reluBackward(dStemOut, saved.stemOut);
-  dStemOut.dispose();
-  saved.stemOut.dispose();
   // The image needs no gradient.
-  convBnBackward(model, dStem, saved.stem, grads, false);
-  dStem.dispose();
+  if (fused) {
+    convBnBackward(model, dStemOut, saved.stemOut, saved.stem, grads, false);
+    dStemOut.dispose();
+    saved.stemOut.dispose();
+  } else {
+    const dStem = reluBackward(dStemOut, saved.stemOut);
+    dStemOut.dispose();
+    saved.stemOut.dispose();
+    convBnBackward(model, dStem, null, saved.stem, grads, false);
+    dStem.dispose();
+  }
 }
 
 /** Frees a pass's saved tensors without a backward (error paths). */
 export function disposePass(saved: PassSaved): void {
-  const t: Tensor[] = [saved.stem.bnSaved.centered, saved.stem.bnSaved.invStd, saved.stemOut, saved.pooled];
+  disposeBnReluSaved(saved.stem.bnSaved);
+  const t: Tensor[] = [saved.stemOut, saved.pooled];
   for (const b of saved.blocks) {
-    for (const u of b.units) t.push(u.bnSaved.centered, u.bnSaved.invStd);
-    if (b.downsample) t.push(b.downsample.bnSaved.centered, b.downsample.bnSaved.invStd);
+    for (const u of b.units) disposeBnReluSaved(u.bnSaved);
+    if (b.downsample) disposeBnReluSaved(b.downsample.bnSaved);
     t.push(...b.reluOuts, b.output);
   }
   for (const x of t) if (!x.isDisposed) x.dispose();
