@@ -2,18 +2,10 @@
 // allocated, against what the backend can hold: a configuration that cannot fit is refused up
 // front with the flags to lower, instead of failing after the dataset is loaded and the model built.
 import os from 'node:os';
-import type { Arch } from '../engine/resnet-layout.ts';
-import type { Method } from '../engine/config.ts';
-import { stepNeed } from '../engine/memory-fit.ts';
+import { stepNeed, type StepShape } from '../engine/memory-fit.ts';
 import type { BackendName } from './node-backends.ts';
 
-export interface StepShape {
-  arch: Arch;
-  width: number;
-  size: number;
-  batchSize: number;
-  method: Method;
-}
+export type { StepShape };
 
 /**
  * The step's peak, from the explicit engine's plan (src/engine/memory-fit.ts, the lab's check
