@@ -7,6 +7,7 @@ import { checkRafDbFolder } from './dataset.ts';
 import { checkDistinct, checkWritable, emitJson, formatSeconds, progress, writeFileAtomic } from './output.ts';
 import { BACKENDS, setupBackend, type BackendName } from './node-backends.ts';
 import { memoryRefusal, withOomAdvice } from './memory.ts';
+import { evalProgressReporter } from './eval-progress.ts';
 import { datasetFingerprint, encodeCheckpoint, readCheckpointFile, type CliRun } from './checkpoint-file.ts';
 import { defaultTrainConfig, type TrainConfig } from '../engine/config.ts';
 import { ARCHS, modelFromValues, type Model } from '../engine/resnet.ts';
@@ -333,6 +334,8 @@ export async function trainCommand(argv: string[], hooks: TrainHooks = {}): Prom
   if (hooks.signal) hooks.signal.addEventListener('abort', () => controller.abort(), { once: true });
   else process.once('SIGINT', onSigint);
   let lastPrint = 0;
+  let evalEpoch = -1;
+  let evalReport: ((done: number, total: number) => void) | null = null;
   let savedModel: Map<string, Float32Array> | null = null;
   const run = cliRun(plan, sha);
   const ckptFile = plan.checkpoint?.file;
@@ -369,6 +372,15 @@ export async function trainCommand(argv: string[], hooks: TrainHooks = {}): Prom
         progress(
           `epoch ${p.epoch}/${p.epochs} step ${p.stepInEpoch}/${p.stepsPerEpoch} loss ${p.last.loss.toFixed(4)} (ce ${p.last.ce.toFixed(4)}, cons ${p.last.consistency.toFixed(4)}) ${p.imagesPerSecond.toFixed(1)} img/s ETA ${formatSeconds(p.etaSeconds)}`,
         );
+      },
+      // A long test set's evaluation at each epoch's end shows progress (a short one stays quiet).
+      onEvalProgress: (epoch, done, total) => {
+        if (hooks.onStep) return;
+        if (evalEpoch !== epoch) {
+          evalEpoch = epoch;
+          evalReport = evalProgressReporter((line) => progress(`epoch ${epoch} ${line}`), undefined, 2000, true);
+        }
+        evalReport?.(done, total);
       },
       onEpoch: (e) =>
         progress(

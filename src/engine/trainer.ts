@@ -29,6 +29,8 @@ export interface TrainOptions {
   logSteps?: boolean;
   signal?: AbortSignal;
   onStep?: (p: TrainProgress) => void;
+  /** After each evaluation batch at an epoch's end: test images predicted so far, of all. */
+  onEvalProgress?: (epoch: number, done: number, total: number) => void;
   onEpoch?: (e: EpochMetrics) => void;
   /** Receives the final parameters and buffers (engine layout) before the model is freed. */
   keepModel?: (values: Map<string, Float32Array>) => void;
@@ -260,7 +262,15 @@ export async function train(dataset: Dataset, config: TrainConfig, opts: TrainOp
       let testPred: Awaited<ReturnType<typeof predict>> | null = null;
       if (stoppedBy !== 'cancelled') {
         try {
-          testPred = await predict(model, pipeline, test, config.evalBatchSize, opts.signal);
+          const onEval = opts.onEvalProgress;
+          testPred = await predict(
+            model,
+            pipeline,
+            test,
+            config.evalBatchSize,
+            opts.signal,
+            onEval && ((done, total) => onEval(epoch, done, total)),
+          );
         } catch (err) {
           if (!opts.signal?.aborted) throw err;
           stoppedBy = 'cancelled';

@@ -141,6 +141,29 @@ test('eval progress: images done, img/s and ETA on stderr, every 2 s and at the 
     'eval: 800/1000 images, 200.0 img/s, ETA 1s',
     'eval: 1000/1000 images, 200.0 img/s, ETA 0s',
   ]);
+  // Quiet (each epoch of eac train): an evaluation over within 2 s writes nothing; a long one does.
+  const quietLines: string[] = [];
+  t = 0;
+  const quick = evalProgressReporter(
+    (l) => quietLines.push(l),
+    () => t,
+    2000,
+    true,
+  );
+  t = 1500;
+  quick(1000, 1000);
+  assert.deepEqual(quietLines, []);
+  const slow = evalProgressReporter(
+    (l) => quietLines.push(l),
+    () => t,
+    2000,
+    true,
+  );
+  t += 2500;
+  slow(500, 1000);
+  t += 2500;
+  slow(1000, 1000);
+  assert.deepEqual(quietLines, ['eval: 500/1000 images, 200.0 img/s, ETA 3s', 'eval: 1000/1000 images, 200.0 img/s, ETA 0s']);
 });
 
 test('backend out-of-memory failures are explained with what to do', async () => {
