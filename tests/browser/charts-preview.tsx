@@ -4,6 +4,7 @@
 // batches every 200 ms, as from the worker, and long tasks are recorded).
 import { createRoot } from 'react-dom/client';
 import { useLab, type LabState } from '../../src/ui/store.ts';
+import { renderClock } from '../../src/ui/runner.ts';
 import { ProgressPanel } from '../../src/ui/components/ProgressPanel.tsx';
 import { RunCharts } from '../../src/ui/components/RunCharts.tsx';
 import { ExportPanel } from '../../src/ui/components/ExportPanel.tsx';
@@ -162,6 +163,8 @@ const api: PreviewApi = {
           const eps = ep > s.run.epochs.length ? s.run.epochs.concat([epochAt(ep, config)]) : s.run.epochs;
           return { run: { ...s.run, steps: allSteps, epochs: eps } };
         });
+        // As the runner does with each step message: the render clock's tick and chart beat follow.
+        renderClock.held();
         if (++sent >= batches) {
           clearInterval(timer);
           resolve();

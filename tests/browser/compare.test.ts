@@ -137,13 +137,18 @@ test('comparison across two tabs: live runs, rename while training, closing a ta
     // The table: B's cell is the mean of its last 5 recorded test accuracies.
     const last5 = recB.epochs.slice(-5).map((e) => e.testAcc);
     const want = last5.reduce((s, x) => s + x, 0) / last5.length;
-    await waitFor(b, `document.querySelector('[data-testid="cell-baseline-0"]')?.getAttribute('data-runs') === '1'`);
-    const cell = b.getByTestId('cell-baseline-0');
+    // Runs with different planned epoch counts (A was cut short) get tables of their own: B's cell is
+    // the one that holds a run.
+    await waitFor(b, `!!document.querySelector('[data-testid="cell-baseline-0"][data-runs="1"]')`);
+    const cell = b.locator('[data-testid="cell-baseline-0"][data-runs="1"]');
     assert.equal(Number(await cell.getAttribute('data-mean')), want);
     assert.match((await cell.textContent()) ?? '', new RegExp(`${(want * 100).toFixed(1)}%6/6 epochs`));
     const finalA = await storedRecord(b, keyA);
     const accA = finalA.epochs.slice(-5).map((e) => e.testAcc);
-    assert.equal(Number(await b.getByTestId('cell-eac-30').getAttribute('data-mean')), accA.reduce((s, x) => s + x, 0) / accA.length);
+    assert.equal(
+      Number(await b.locator('[data-testid="cell-eac-30"][data-runs="1"]').getAttribute('data-mean')),
+      accA.reduce((s, x) => s + x, 0) / accA.length,
+    );
 
     // The channel carried A's epochs (from A's worker), B's start and end, and the rename.
     const announced = await b.evaluate(() => (window as unknown as { __announced: { type: string; key?: string }[] }).__announced);

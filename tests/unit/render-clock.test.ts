@@ -19,6 +19,7 @@ function fakeClock() {
       return id;
     },
     cancel: (id) => timers.delete(id as number),
+    now: () => now,
   });
   const advance = (ms: number) => {
     const end = now + ms;
@@ -53,28 +54,39 @@ test('held messages are applied once per tick, however many arrive', () => {
   assert.equal(f.timers(), 0);
 });
 
-test('charts beat on every CHART_EVERY_TICKS-th tick; an urgent flush is off the beat', () => {
+test('charts beat at most once per CHART_EVERY_TICKS ticks while steps stream; an urgent flush is off the beat', () => {
   const f = fakeClock();
   let beats = 0;
   const unsubscribe = f.clock.subscribe(() => beats++);
-  const ticks = 3 * CHART_EVERY_TICKS;
-  for (let i = 0; i < ticks; i++) {
+  const chartMs = CHART_EVERY_TICKS * RENDER_TICK_MS;
+  // Twelve ticks of streaming (3 s): the first tick beats at once, then one beat per second.
+  for (let i = 0; i < 3 * CHART_EVERY_TICKS; i++) {
     f.clock.held();
     f.advance(RENDER_TICK_MS);
   }
-  assert.equal(f.flushes(), ticks);
+  assert.equal(f.flushes(), 3 * CHART_EVERY_TICKS);
   assert.equal(beats, 3);
-  assert.equal(f.clock.chartBeat(), 3);
+  f.advance(chartMs);
+  assert.equal(beats, 4, 'the steps of the last ticks are drawn within a second after they stop');
   f.clock.held();
   f.clock.flushNow();
-  assert.equal(f.flushes(), ticks + 1);
   assert.equal(f.timers(), 0, 'the held tick is cancelled: its messages were applied');
-  assert.equal(f.clock.chartBeat(), 3);
-  unsubscribe();
-  for (let i = 0; i < CHART_EVERY_TICKS; i++) {
-    f.clock.held();
-    f.advance(RENDER_TICK_MS);
-  }
-  assert.equal(beats, 3, 'an unsubscribed chart hears no more beats');
   assert.equal(f.clock.chartBeat(), 4);
+  unsubscribe();
+  f.clock.held();
+  f.advance(chartMs);
+  assert.equal(beats, 4, 'an unsubscribed chart hears no more beats');
+  assert.equal(f.clock.chartBeat(), 5);
+});
+
+test('a slow run (one step message every 5 s): each step is drawn at its own tick, not four steps later', () => {
+  const f = fakeClock();
+  let beats = 0;
+  f.clock.subscribe(() => beats++);
+  for (let i = 0; i < 3; i++) {
+    f.clock.held();
+    f.advance(5000);
+  }
+  assert.equal(f.flushes(), 3);
+  assert.equal(beats, 3);
 });
