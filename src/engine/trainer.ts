@@ -7,7 +7,7 @@ import { createModel, describeResNet, disposeModel, modelFromValues, readValues,
 import { checkpointMismatch, partialMismatch, CHECKPOINT_VERSION, type EpochProgress, type TrainCheckpoint } from './checkpoint.ts';
 import { Adam, ADAM_DEFAULTS, exponentialLr } from './optim.ts';
 import { ImagePipeline, PIPELINE_DEFAULTS, planViews } from './augment.ts';
-import { trainStep } from './step.ts';
+import { encodeStep, readStep, type EncodedStep } from './step.ts';
 import { predict, report } from './evaluate.ts';
 import { accuracy, memorisation } from './metrics.ts';
 import {
@@ -47,6 +47,10 @@ export interface TrainOptions {
   checkpointEvery?: { steps?: number; seconds?: number };
   /** Awaited before every step: a pause holds the run here, between two steps. */
   gate?: () => Promise<void>;
+  /** Whether a pause is asked for: the step in flight is read first, so the paused run shows it. */
+  paused?: () => boolean;
+  /** Encode each step before reading the previous one back (default true; false: one step at a time). */
+  pipelined?: boolean;
   /**
    * Looks at the model between epochs without changing it (e.g. attention maps): called with
    * epoch 0 before the first step of a fresh run, then after each epoch's evaluation.
@@ -56,6 +60,13 @@ export interface TrainOptions {
 
 export function stepsPerEpoch(trainSize: number, batchSize: number): number {
   return Math.ceil(trainSize / batchSize); // the last partial batch is kept
+}
+
+/** A step encoded but not yet read back: its batch position and size. */
+interface InFlight {
+  encoded: EncodedStep;
+  s: number;
+  size: number;
 }
 
 /** Copies the images of `indices` out of a split (uint8 NHWC). */
@@ -180,10 +191,10 @@ export async function train(dataset: Dataset, config: TrainConfig, opts: TrainOp
     });
     lastCheckpointAt = now();
   };
-  const dueWithinEpoch = (): boolean =>
+  const dueWithinEpoch = (at: number): boolean =>
     !!every &&
-    step > lastCheckpointStep &&
-    ((every.steps !== undefined && step % every.steps === 0) ||
+    at > lastCheckpointStep &&
+    ((every.steps !== undefined && at % every.steps === 0) ||
       (every.seconds !== undefined && now() - lastCheckpointAt >= every.seconds * 1000));
 
   try {
@@ -211,33 +222,23 @@ export async function train(dataset: Dataset, config: TrainConfig, opts: TrainOp
             seenPreds: [],
             start: now(),
           };
-      for (let s = e.position; s < perEpoch; s++) {
-        if (opts.gate) await opts.gate();
-        await letEventsIn();
-        if (opts.signal?.aborted) {
-          stoppedBy = 'cancelled';
-          break;
-        }
-        if (step >= totalSteps) {
-          stoppedBy = 'max-steps';
-          break;
-        }
-        const idx = e.order.subarray(s * config.batchSize, Math.min(n, (s + 1) * config.batchSize));
-        const labels = Int32Array.from(idx, (i) => split.labels[i]);
-        const plan = planViews(dataRng, gatherImages(split, idx), idx.length, split.height, split.width, pipeline.cfg);
-        const { x1, x2 } = pipeline.buildViews(plan, config.method === 'eac');
-        const r = await trainStep(model, optimizer, { x1, x2, labels }, config.method, config.lam);
-        x1.dispose();
-        x2?.dispose();
+      // Pipelined by one step: step s is encoded (on WebGPU: queued for the GPU) before step
+      // s − 1's numbers are read back, so the GPU is not idle while JavaScript encodes the next
+      // step. The order of the work is unchanged, so the numbers are too. Whatever must see a
+      // settled state (a checkpoint, a pause, a stop, the epoch's end) first reads the pending step.
+      let inFlight: InFlight | null = null;
+      const finish = async (p: InFlight): Promise<void> => {
+        const r = await readStep(p.encoded);
+        // The NaN check stops the run at the step that produced it (the next one may be queued).
         if (!Number.isFinite(r.loss))
           throw new TrainError('nan', `the loss became ${r.loss} at step ${step + 1} (epoch ${epoch}); lower the learning rate`);
         step++;
-        e.position = s + 1;
-        imagesSeen += idx.length;
+        e.position = p.s + 1;
+        imagesSeen += p.size;
         e.loss += r.loss;
         e.ce += r.ce;
         e.consistency += r.consistency;
-        for (let i = 0; i < idx.length; i++) e.seenPreds.push(r.preds[i]);
+        for (let i = 0; i < p.size; i++) e.seenPreds.push(r.preds[i]);
         const log: StepLog = { step, epoch, loss: r.loss, ce: r.ce, consistency: r.consistency };
         if (opts.logSteps) steps.push(log);
         const elapsed = (now() - runStart) / 1000;
@@ -246,15 +247,57 @@ export async function train(dataset: Dataset, config: TrainConfig, opts: TrainOp
           epoch,
           epochs: config.epochs,
           step,
-          stepInEpoch: s + 1,
+          stepInEpoch: p.s + 1,
           stepsPerEpoch: perEpoch,
           totalSteps,
           imagesPerSecond: ips,
           etaSeconds: step > 0 ? (elapsed / step) * (totalSteps - step) : null,
           last: log,
         });
-        // The epoch's last step is followed by its evaluation and epoch checkpoint anyway.
-        if (s + 1 < perEpoch && step < totalSteps && dueWithinEpoch()) await checkpoint(epoch - 1, e);
+      };
+      const settle = async (): Promise<void> => {
+        const p = inFlight;
+        inFlight = null;
+        if (p) await finish(p);
+      };
+      try {
+        for (let s = e.position; s < perEpoch; s++) {
+          if (opts.signal?.aborted || opts.paused?.()) await settle();
+          if (opts.gate) await opts.gate();
+          await letEventsIn();
+          if (opts.signal?.aborted) {
+            await settle();
+            stoppedBy = 'cancelled';
+            break;
+          }
+          if (step + (inFlight ? 1 : 0) >= totalSteps) {
+            stoppedBy = 'max-steps';
+            break;
+          }
+          const idx = e.order.subarray(s * config.batchSize, Math.min(n, (s + 1) * config.batchSize));
+          const labels = Int32Array.from(idx, (i) => split.labels[i]);
+          const plan = planViews(dataRng, gatherImages(split, idx), idx.length, split.height, split.width, pipeline.cfg);
+          const { x1, x2 } = pipeline.buildViews(plan, config.method === 'eac');
+          const encoded = encodeStep(model, optimizer, { x1, x2, labels }, config.method, config.lam);
+          x1.dispose();
+          x2?.dispose();
+          const previous = inFlight;
+          inFlight = { encoded, s, size: idx.length };
+          if (previous) await finish(previous);
+          if (opts.pipelined === false) await settle();
+          // The epoch's last step is followed by its evaluation and epoch checkpoint anyway.
+          const atStep = step + (inFlight ? 1 : 0);
+          if (s + 1 < perEpoch && atStep < totalSteps && dueWithinEpoch(atStep)) {
+            await settle();
+            await checkpoint(epoch - 1, e);
+          }
+        }
+        await settle();
+        // A stop asked for while the epoch's last steps were read back: the epoch is not evaluated.
+        if (opts.signal?.aborted && stoppedBy === 'completed') stoppedBy = 'cancelled';
+      } finally {
+        // A step left queued by an error (a NaN read back, a lost device) is let go.
+        (inFlight as InFlight | null)?.encoded.packed.dispose();
       }
       if (e.position === 0) break;
       // A cancelled epoch is not evaluated (the user asked to stop now); its steps are reported.

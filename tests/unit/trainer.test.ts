@@ -112,6 +112,8 @@ test('max-steps stops mid-epoch and still evaluates; cancellation stops the run'
     r.epochs.map((e) => e.steps),
     [3, 1],
   );
+  // Steps are pipelined: when step 2 is reported, step 3 is already queued, so the run stops
+  // after it (the stop comes after the step in flight, never in the middle of one).
   const controller = new AbortController();
   const c = await train(dataset, tinyConfig({ epochs: 5 }), {
     signal: controller.signal,
@@ -119,7 +121,7 @@ test('max-steps stops mid-epoch and still evaluates; cancellation stops the run'
       if (p.step === 2) controller.abort();
     },
   });
-  assert.equal(c.summary.steps, 2);
+  assert.equal(c.summary.steps, 3);
   assert.equal(c.summary.stoppedBy, 'cancelled');
   assert.equal(c.epochs.length, 0);
 });
@@ -227,7 +229,8 @@ test('a run checkpointed within an epoch, cancelled there and resumed, ends bit-
   };
   for (const c of checkpoints.filter((c) => c.partial)) await finish(c);
 
-  // Cancelled at step 4 (within epoch 2): the run reports the unfinished epoch and checkpoints where it stopped.
+  // Cancelled when step 4 is reported (within epoch 2), so after step 5, the step in flight: the
+  // run reports the unfinished epoch and checkpoints where it stopped.
   const controller = new AbortController();
   const stopped: TrainCheckpoint[] = [];
   const cancelled = await train(dataset, config, {
@@ -242,15 +245,49 @@ test('a run checkpointed within an epoch, cancelled there and resumed, ends bit-
     },
   });
   assert.equal(cancelled.summary.stoppedBy, 'cancelled');
-  assert.equal(cancelled.summary.steps, 4);
-  assert.deepEqual(cancelled.unfinishedEpoch && [cancelled.unfinishedEpoch.epoch, cancelled.unfinishedEpoch.steps], [2, 1]);
-  assert.equal(cancelled.unfinishedEpoch!.loss, straight.steps[3].loss);
+  assert.equal(cancelled.summary.steps, 5);
+  assert.deepEqual(cancelled.unfinishedEpoch && [cancelled.unfinishedEpoch.epoch, cancelled.unfinishedEpoch.steps], [2, 2]);
+  assert.equal(cancelled.unfinishedEpoch!.loss, (straight.steps[3].loss + straight.steps[4].loss) / 2);
   const last = stopped[stopped.length - 1];
-  assert.deepEqual([last.step, last.epoch, last.partial?.position], [4, 1, 1]);
+  assert.deepEqual([last.step, last.epoch, last.partial?.position], [5, 1, 2]);
   await finish(last);
 
   // A position that does not fit the training split is refused, not trained on.
   const bad = structuredClone(last);
   bad.partial!.order[0] = bad.partial!.order[1];
   await assert.rejects(train(dataset, config, { resume: bad }), /cannot resume: .*not a permutation/);
+});
+
+test('pipelined steps (each read one step late) give the run of one step at a time, and stop at the NaN step', runLogic, async () => {
+  // The same run, pipelined (the default) and step by step: identical steps, epochs and weights.
+  const kept: Map<string, Float32Array>[] = [];
+  const piped = await train(dataset, tinyConfig({ seed: 5 }), { logSteps: true, keepModel: (v) => void kept.push(v) });
+  const stepwise = await train(dataset, tinyConfig({ seed: 5 }), { logSteps: true, pipelined: false, keepModel: (v) => void kept.push(v) });
+  assert.deepEqual(piped.steps, stepwise.steps);
+  assert.deepEqual(
+    piped.epochs,
+    stepwise.epochs.map((e, i) => ({ ...e, seconds: piped.epochs[i].seconds, imagesPerSecond: piped.epochs[i].imagesPerSecond })),
+  );
+  for (const [name, v] of kept[0]) assert.deepEqual(v, kept[1].get(name), name);
+
+  // A learning rate that makes the weights overflow (Adam steps by about lr): both stop
+  // at the same step, having reported the
+  // steps before it and no step after it, though the pipelined run had queued the next one.
+  const blowUp = tinyConfig({ seed: 5, lr: 1e38, epochs: 3 });
+  const stop = async (pipelined: boolean) => {
+    const seen: number[] = [];
+    const err = await train(dataset, blowUp, { pipelined, onStep: (p) => void seen.push(p.step) }).then(
+      () => null,
+      (e: Error) => e,
+    );
+    return { message: err?.message ?? 'no error', seen };
+  };
+  const [a, b] = [await stop(true), await stop(false)];
+  assert.match(a.message, /^the loss became (NaN|-?Infinity) at step (\d+)/);
+  assert.deepEqual(a, b);
+  const nanStep = Number(/at step (\d+)/.exec(a.message)![1]);
+  assert.deepEqual(
+    a.seen,
+    Array.from({ length: nanStep - 1 }, (_, i) => i + 1),
+  );
 });

@@ -267,6 +267,7 @@ export class RunSession {
           logSteps: true,
           signal,
           gate: () => this.gate(),
+          paused: () => this.paused,
           inspect: (m, pipeline, epoch) => attention.measure(m, pipeline, epoch),
           onCheckpoint: (c) => this.onCheckpoint(c, attention.history),
           checkpointEvery: this.deps.checkpointEvery ?? CHECKPOINT_EVERY,
