@@ -16,6 +16,8 @@ export interface SweepRecord {
   attentionCount: number;
   /** ms since 1970. */
   updatedAt: number;
+  /** Spread over open tabs: every open lab tab may train one of its cells at a time. Absent: off. */
+  spread?: boolean;
 }
 
 export class SweepStoreError extends Error {
@@ -38,7 +40,13 @@ export function checkRecord(v: unknown, label: string): SweepRecord | string {
     const weights = r.weights ?? null;
     if (weights !== null && (typeof weights.key !== 'string' || typeof weights.name !== 'string')) return `${label}: bad weights choice`;
     const count = Number.isInteger(r.attentionCount) && r.attentionCount! >= 0 && r.attentionCount! <= 16 ? r.attentionCount! : 0;
-    return { state, weights, attentionCount: count, updatedAt: typeof r.updatedAt === 'number' ? r.updatedAt : state.createdAt };
+    return {
+      state,
+      weights,
+      attentionCount: count,
+      updatedAt: typeof r.updatedAt === 'number' ? r.updatedAt : state.createdAt,
+      spread: r.spread === true,
+    };
   } catch (e) {
     return e instanceof Error ? e.message : String(e);
   }
@@ -83,6 +91,25 @@ export async function updateSweep(id: string, fn: (state: SweepState) => SweepSt
         if (!old) throw new SweepStoreError(`no stored sweep ${id} (deleted in another tab?)`);
         const state = fn(old.state);
         out = state === old.state ? old : { ...old, state, updatedAt: Date.now() };
+        return out;
+      },
+      sweeps(),
+    );
+  } catch (e) {
+    throw wrap(`sweep ${id}`, e);
+  }
+  return out!;
+}
+
+/** Turns spreading a stored sweep over open tabs on or off (its queue unchanged). */
+export async function setSweepSpread(id: string, spread: boolean): Promise<SweepRecord> {
+  let out: SweepRecord | undefined;
+  try {
+    await update(
+      recordKey(id),
+      (old: SweepRecord | undefined) => {
+        if (!old) throw new SweepStoreError(`no stored sweep ${id} (deleted in another tab?)`);
+        out = { ...old, spread, updatedAt: Date.now() };
         return out;
       },
       sweeps(),

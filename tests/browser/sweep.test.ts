@@ -5,6 +5,8 @@
 // restarted); the sweep finishes; the comparison view's table equals the stored runs' last-5
 // means; the CSV, Markdown, LaTeX and JSON exports parse, the JSON re-imports, and a bad file gets
 // a one-line error. Screenshots: docs/screenshots/sweep-running.png, sweep-finished.png.
+// Then the same sweep spread over two tabs of one browser: two cells train at once, one tab
+// closes mid-cell, and the other resumes that cell from its checkpoint and finishes the sweep.
 //
 //   node --import tsx --test tests/browser/sweep.test.ts
 import { test, before, after } from 'node:test';
@@ -173,5 +175,71 @@ test('a 2×2 sweep of tiny runs survives a reload, fills the table with the stor
   } finally {
     await browser.close();
     mark('browser closed');
+  }
+});
+
+test('a 2×2 sweep spread over two tabs trains two cells at once; a closed tab’s cell resumes in the other', {
+  timeout: 300_000,
+}, async (t) => {
+  const t0 = Date.now();
+  const mark = (what: string) => t.diagnostic(`${what}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  const browser = await launchChromium({ webgpu: false, webgl: false });
+  try {
+    const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
+    const [a, b] = [await context.newPage(), await context.newPage()];
+    const watch = watchPage(a, served.url);
+    for (const p of [a, b]) {
+      await p.goto(`${served.url}?${TINY}`);
+      await waitFor(p, `document.querySelector('[data-testid="backend-name"]')?.getAttribute('data-backend') === 'wasm'`, 120_000);
+    }
+    mark('two tabs ready');
+    await a.getByTestId('sweep-noise').fill('0, 0.3');
+    await a.getByTestId('sweep-seeds').fill('0');
+    await a.getByTestId('sweep-name').fill('spread 2x2');
+    await a.getByTestId('sweep-start').click();
+    const id = await sweepId(a);
+    // The choice is stored first, then shown: click and wait rather than check().
+    await a.getByTestId('sweep-spread').click();
+    await waitFor(a, `document.querySelector('[data-testid="sweep-spread"]')?.checked === true`, 10_000);
+    // Tab b joins on its next poll: two cells train at once, each under its tab's cell lock.
+    const stored = async () => (await idbGet<{ state: SweepState }>(a, 'eac-sweeps', `sweep:${id}`)).state;
+    await waitFor(a, `document.querySelector('[data-testid="sweep-tabs"]')?.getAttribute('data-tabs') === '2'`, 60_000);
+    mark('two tabs training');
+    // Both running cells past a checkpoint, then tab b closes mid-cell.
+    let running: [string, string][] = [];
+    for (let i = 0; i < 600; i++) {
+      const s = await stored();
+      const open = s.order.filter((c) => s.cells[c].status === 'running');
+      running = open.flatMap((c) => {
+        const cell = s.cells[c];
+        return cell.status === 'running' && cell.checkpoint ? [[c, cell.runId] as [string, string]] : [];
+      });
+      if (open.length === 2 && running.length === 2) break;
+      await a.waitForTimeout(100);
+    }
+    assert.equal(running.length, 2, 'two cells ran at once, both past a checkpoint');
+    await b.close();
+    mark('tab b closed');
+    await waitFor(a, `document.querySelector('[data-testid="sweep-queue"]')?.getAttribute('data-finished') === 'true'`, 120_000);
+    let s = await stored();
+    for (let i = 0; i < 100 && s.order.some((c) => s.cells[c].status !== 'done'); i++) {
+      await a.waitForTimeout(100);
+      s = await stored();
+    }
+    assert.deepEqual(
+      s.order.map((c) => s.cells[c].status),
+      ['done', 'done', 'done', 'done'],
+    );
+    // Both cells that were training (tab b's among them) finished under their own run keys: resumed, not restarted.
+    for (const [c, runId] of running) {
+      const cell = s.cells[c];
+      assert.equal(cell.status === 'done' && cell.runId, runId, `${c} resumed from its checkpoint`);
+    }
+    mark('sweep finished');
+    assert.deepEqual(watch.foreign, []);
+    assert.deepEqual(watch.consoleErrors, []);
+    await context.close();
+  } finally {
+    await browser.close();
   }
 });

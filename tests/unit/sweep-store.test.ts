@@ -8,7 +8,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSweep, reduceSweep, type SweepSpec } from '../../src/engine/sweep/index.ts';
 import { createStore, set } from 'idb-keyval';
-import { addSweep, deleteSweep, getSweep, listSweeps, SweepStoreError, updateSweep } from '../../src/storage/sweep-store.ts';
+import {
+  addSweep,
+  deleteSweep,
+  getSweep,
+  listSweeps,
+  setSweepSpread,
+  SweepStoreError,
+  updateSweep,
+} from '../../src/storage/sweep-store.ts';
 
 const spec: SweepSpec = {
   methods: ['baseline', 'eac'],
@@ -36,6 +44,10 @@ test('a sweep is stored, read back, listed newest first, deleted; its id only on
   const a = await getSweep('a');
   assert.deepEqual(a?.state, sweep('a', 1));
   assert.equal(a?.attentionCount, 2);
+  assert.equal(a?.spread, false, 'spread over tabs is off by default');
+  await setSweepSpread('a', true);
+  assert.equal((await getSweep('a'))?.spread, true);
+  assert.deepEqual((await getSweep('a'))?.state, sweep('a', 1), 'the queue is unchanged');
   assert.deepEqual(
     (await listSweeps()).sweeps.map((r) => r.state.id),
     ['b', 'a'],

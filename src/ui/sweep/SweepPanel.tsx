@@ -1,13 +1,17 @@
 // The lab's "Sweep" panel: pick methods × noise rates × seeds over the run settings above, start
 // the queue, and steer it (pause, skip, reorder, requeue, cancel) while this tab trains its cells
-// one after another. The table and exports are in the comparison view (SweepTableView.tsx).
+// one after another, or spread over the open lab tabs when the user asks. The table and exports are in
+// the comparison view (SweepTableView.tsx).
 import { useEffect, useState } from 'react';
 import type { Method } from '../../engine/config.ts';
 import { moveCell, sweepCells, sweepCounts, sweepEta, sweepFinished, type CellState, type SweepState } from '../../engine/sweep/index.ts';
 import { duration } from '../format.ts';
-import { loadSweeps, startSweep, sweepAction, useSweeps } from './sweep-driver.ts';
+import { loadSweeps, pollSweeps, setSpread, startSweep, sweepAction, useSweeps } from './sweep-driver.ts';
 import { parseList } from './sweep-form.ts';
 import './sweep.css';
+
+/** How often the panel re-reads the sweeps (other tabs' cells, a spread sweep to join, tabs training). */
+const POLL_MS = 2000;
 
 const STATUS_TEXT: Record<CellState['status'], string> = {
   pending: 'queued',
@@ -28,11 +32,22 @@ function cellDetail(c: CellState): string {
   return '';
 }
 
-export function SweepQueue({ state, driven, inCompare = false }: { state: SweepState; driven: boolean; inCompare?: boolean }) {
+export function SweepQueue({
+  state,
+  driven,
+  inCompare = false,
+  tabs = null,
+}: {
+  state: SweepState;
+  driven: boolean;
+  inCompare?: boolean;
+  /** Tabs training this sweep: a sweep spread over tabs; null: one tab trains it. */
+  tabs?: number | null;
+}) {
   const cells = sweepCells(state);
   const n = sweepCounts(state);
   const finished = sweepFinished(state);
-  const eta = sweepEta(state);
+  const eta = sweepEta(state, Math.max(1, tabs ?? 1));
   const act = (e: Parameters<typeof sweepAction>[1]) => void sweepAction(state.id, e);
   return (
     <div className="sweep-queue" data-testid="sweep-queue" data-sweep={state.id} data-finished={finished} data-paused={state.paused}>
@@ -45,8 +60,16 @@ export function SweepQueue({ state, driven, inCompare = false }: { state: SweepS
         {!finished ? (
           <span data-testid="sweep-eta"> · {eta === null ? 'ETA after the first steps' : `about ${duration(eta)} left`}</span>
         ) : null}
+        {tabs !== null && !finished ? (
+          <span data-testid="sweep-tabs" data-tabs={tabs}>
+            {' '}
+            · {tabs} {tabs === 1 ? 'tab' : 'tabs'} training
+          </span>
+        ) : null}
       </p>
-      {!driven && !finished ? <p className="muted">Another tab (or nobody: an imported sweep) drives this sweep.</p> : null}
+      {!driven && !finished && tabs === null ? (
+        <p className="muted">Another tab (or nobody: an imported sweep) drives this sweep.</p>
+      ) : null}
       <div className="sweep-actions">
         {!finished ? (
           <>
@@ -120,6 +143,7 @@ export function SweepPanel() {
   const sweeps = useSweeps((s) => s.sweeps);
   const drivenId = useSweeps((s) => s.drivenId);
   const error = useSweeps((s) => s.error);
+  const tabs = useSweeps((s) => s.tabs);
   const [methods, setMethods] = useState<Method[]>(['baseline', 'eac']);
   const [noise, setNoise] = useState('0, 0.1, 0.2, 0.3');
   const [seeds, setSeeds] = useState('0');
@@ -127,6 +151,8 @@ export function SweepPanel() {
   const [formError, setFormError] = useState<string | null>(null);
   useEffect(() => {
     void loadSweeps();
+    const t = setInterval(() => void pollSweeps(), POLL_MS);
+    return () => clearInterval(t);
   }, []);
   const shown = sweeps.find((r) => r.state.id === drivenId) ?? sweeps[0] ?? null;
   const busy = !!shown && shown.state.id === drivenId && !sweepFinished(shown.state) && !shown.state.paused;
@@ -148,8 +174,8 @@ export function SweepPanel() {
     <section className="panel sweep" aria-label="Sweep" data-testid="sweep-panel">
       <h2>Sweep</h2>
       <p className="hint">
-        The paper's table in one go: every method × noise rate × seed, with the run settings above, trained one after another in this tab. A
-        reload resumes the sweep at the last checkpoint.
+        The paper's table in one go: every method × noise rate × seed, with the run settings above, trained one after another in this tab
+        (or, spread over open tabs, one cell per tab at a time). A reload resumes the sweep at the last checkpoint.
       </p>
       <fieldset className="sweep-form" disabled={busy}>
         <div className="sweep-methods">
@@ -183,7 +209,18 @@ export function SweepPanel() {
           {error}
         </p>
       ) : null}
-      {shown ? <SweepQueue state={shown.state} driven={shown.state.id === drivenId} /> : null}
+      {shown && !sweepFinished(shown.state) ? (
+        <label className="sweep-spread">
+          <input
+            type="checkbox"
+            checked={shown.spread === true}
+            onChange={(e) => void setSpread(shown.state.id, e.target.checked)}
+            data-testid="sweep-spread"
+          />{' '}
+          Spread over open tabs: every lab tab open here that is not training a run of its own trains one of its cells at a time
+        </label>
+      ) : null}
+      {shown ? <SweepQueue state={shown.state} driven={shown.state.id === drivenId} tabs={shown.spread ? tabs : null} /> : null}
     </section>
   );
 }
