@@ -1,12 +1,14 @@
 // The ingest worker: reads a RAF-DB folder the page hands over (FileSystemHandles or Files with
 // paths), decodes every JPEG with libjpeg-turbo (src/data/jpeg.ts) through the same reader as
-// `eac` (src/data/rafdb.ts), and stores the result in the dataset cache, so the page never blocks
+// `eac` (src/data/rafdb.ts), in a pool of decoder workers (workers/jpeg-decode.worker.ts, one per
+// core but this one's, src/worker/decode-pool.ts), and stores the result in the dataset cache, so the page never blocks
 // and the training worker loads it by key. A folder already cached (same names and sizes) is
 // answered from its listing alone. Talks only through src/worker/ingest-protocol.ts.
 import wasmUrl from '@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm?url';
 import { folderFsOf } from '../src/data/browser-folder.ts';
 import { initJpegDecoder } from '../src/data/jpeg.ts';
 import { RafDbError, readRafDb } from '../src/data/rafdb.ts';
+import { DecodePool, decodePoolSize, type DecodeWorkerLike } from '../src/worker/decode-pool.ts';
 import { getCachedDatasetInfo, storeDataset, sweepIncomplete } from '../src/storage/dataset-cache.ts';
 import { DatasetCacheError, DatasetCacheQuotaError } from '../src/storage/datasets/errors.ts';
 import { datasetKey, folderListing, readLabelTexts } from '../src/storage/datasets/folder-key.ts';
@@ -26,10 +28,10 @@ interface WorkerScope {
 const scope = self as unknown as WorkerScope;
 const post = (m: FromIngestWorker): void => scope.postMessage(m);
 
-let decoder: Promise<void> | null = null;
+let decoder: Promise<WebAssembly.Module> | null = null;
 
-/** Compiles mozjpeg_dec.wasm once (streaming where the server sends application/wasm). */
-function decoderReady(): Promise<void> {
+/** Compiles mozjpeg_dec.wasm once (streaming where the server sends application/wasm); the pool's workers get the module. */
+function decoderReady(): Promise<WebAssembly.Module> {
   decoder ??= (async () => {
     let module: WebAssembly.Module;
     try {
@@ -40,11 +42,19 @@ function decoderReady(): Promise<void> {
       module = await WebAssembly.compile(await res.arrayBuffer());
     }
     await initJpegDecoder(module);
+    return module;
   })();
   decoder.catch(() => {
     decoder = null;
   });
   return decoder;
+}
+
+/** One decoder worker, given the compiled decoder first. */
+function startDecoder(module: WebAssembly.Module): DecodeWorkerLike {
+  const w = new Worker(new URL('./jpeg-decode.worker.ts', import.meta.url), { type: 'module', name: 'eac-jpeg-decode' });
+  w.postMessage({ type: 'init', module });
+  return w as unknown as DecodeWorkerLike;
 }
 
 let active: { id: number; controller: AbortController } | null = null;
@@ -60,6 +70,7 @@ async function ingest(msg: IngestMessage): Promise<void> {
   const controller = new AbortController();
   const { signal } = controller;
   active = { id, controller };
+  let pool: DecodePool | null = null;
   const t0 = performance.now();
   const due = throttle(INGEST_PROGRESS_INTERVAL_MS);
   const progress = (phase: IngestPhase, p: Progress, force = false) => {
@@ -88,12 +99,21 @@ async function ingest(msg: IngestMessage): Promise<void> {
       return;
     }
     await sweepIncomplete().catch(() => []);
-    await decoderReady();
+    const module = await decoderReady();
     if (signal.aborted) throw signal.reason;
     const tDecode = performance.now();
+    pool = new DecodePool(() => startDecoder(module), decodePoolSize(navigator.hardwareConcurrency));
+    const stopPool = () => pool?.close(signal.reason);
+    signal.addEventListener('abort', stopPool, { once: true });
     const { dataset, report } = await readRafDb(fs, listing.root, {
       signal,
       onProgress: (p) => progress('decoding', p),
+      decode: (bytes) => (pool as DecodePool).decode(bytes),
+      concurrency: pool.size * 2,
+    }).finally(() => {
+      signal.removeEventListener('abort', stopPool);
+      pool?.close();
+      pool = null;
     });
     const labelTexts = await readLabelTexts(fs, listing.emoLabel);
     const tStore = performance.now();
@@ -122,6 +142,8 @@ async function ingest(msg: IngestMessage): Promise<void> {
     else if (e instanceof RafDbError || e instanceof DatasetCacheError) post({ type: 'error', id, message: e.message });
     else post({ type: 'error', id, message: `reading the folder failed: ${e instanceof Error ? e.message : String(e)}` });
   } finally {
+    pool?.close();
+    pool = null;
     active = null;
   }
 }

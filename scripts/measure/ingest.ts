@@ -1,7 +1,10 @@
 // Ingest throughput on a full-size RAF-DB-shaped folder, in Node and in Chromium, each against the
 // time to only read the bytes of the same files, in one run; writes docs/ingest-throughput.md.
 //
-//   nice node --import tsx scripts/measure/ingest.ts [--dir .tmp/rafdb-full] [--out docs/ingest-throughput.md] [--no-chromium]
+//   nice node --import tsx scripts/measure/ingest.ts [--dir .tmp/rafdb-full] [--out docs/ingest-throughput.md] [--no-chromium] [--before FILE]
+//
+// --before FILE: a page this script wrote before a change (e.g. on main's build, with --out); its
+// Chromium ingest rows are shown beside this run's.
 //
 // The folder (generated once under .tmp/, not committed): RAF-DB basic's 12,271 train + 3,068 test
 // names with its per-class counts, each a 100×100 4:2:0 JPEG (quality 90) of a demo face, named
@@ -20,6 +23,7 @@ import { nodeFolderFs } from '../../src/cli/dataset.ts';
 import { demoFaceParams, renderDemoFace } from '../../src/data/demo.ts';
 import { initJpegDecoderNode } from '../../src/data/jpeg-node.ts';
 import { readRafDb } from '../../src/data/rafdb.ts';
+import { decodePoolSize } from '../../src/worker/decode-pool.ts';
 import { Rng } from '../../src/engine/rng.ts';
 import { freePort, launchChromium } from '../../tests/browser/harness.ts';
 import { encodeJpeg } from '../../tools/fixtures/make-rafdb-fixture.ts';
@@ -27,7 +31,7 @@ import type { IngestResult, LoadResult, ReadResult } from './ingest-page/page.ts
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const { values: args } = parseArgs({
-  options: { dir: { type: 'string' }, out: { type: 'string' }, 'no-chromium': { type: 'boolean' } },
+  options: { dir: { type: 'string' }, out: { type: 'string' }, 'no-chromium': { type: 'boolean' }, before: { type: 'string' } },
 });
 const DIR = path.resolve(args.dir ?? path.join(ROOT, '.tmp/rafdb-full'));
 const OUT = path.resolve(args.out ?? path.join(ROOT, 'docs/ingest-throughput.md'));
@@ -220,6 +224,32 @@ const f2 = (x: number) => x.toFixed(2);
 const mb = (b: number) => (b / 1e6).toFixed(1);
 const rate = (n: number, s: number) => (n / s).toFixed(0);
 
+/** The seconds of the row `| where | what… | seconds |` of a page this script wrote, or null. */
+function rowSeconds(page: string, where: string, what: string): number | null {
+  const row = page.split('\n').find((l) => l.startsWith(`| ${where} | ${what}`));
+  const cell = row?.split('|')[3]?.trim();
+  return cell ? Number(cell) : null;
+}
+
+/** A table of the Chromium ingest before (an earlier page, `--before`) and now. */
+function beforeAndAfter(page: string, fi: { decoding: number; total: number }, fh: { decoding: number; total: number }): string[] {
+  const rows: [string, string, string, number][] = [
+    ['Files', 'Chromium, Files', 'ingest worker: read + decode', fi.decoding],
+    ['Files', 'Chromium, Files', 'ingest worker: whole ingest', fi.total],
+    ['handles', 'Chromium, handles', 'ingest worker: read + decode', fh.decoding],
+    ['handles', 'Chromium, handles', 'ingest worker: whole ingest', fh.total],
+  ];
+  const out = ['', `Before and after (the before column: \`${args.before}\`, an earlier run of this script):`, ''];
+  out.push('| Chromium | what | before s | before images/s | now s | now images/s |', '| --- | --- | ---: | ---: | ---: | ---: |');
+  for (const [kind, where, what, now] of rows) {
+    const was = rowSeconds(page, where, what);
+    out.push(
+      `| ${kind} | ${what} | ${was === null ? '?' : f2(was)} | ${was === null ? '?' : rate(TOTAL, was)} | ${f2(now)} | ${rate(TOTAL, now)} |`,
+    );
+  }
+  return out;
+}
+
 async function main(): Promise<void> {
   const loadBefore = loadavg()[0];
   const gen = await generate();
@@ -318,7 +348,10 @@ async function main(): Promise<void> {
     lines.push(
       `  read + decode takes ${f2(fi.decoding)} s where reading takes ${f2(c.readFiles16.seconds)} s (Files, 16 in flight). Both decode with the same`,
     );
-    lines.push("  WebAssembly libjpeg-turbo, one image at a time on one thread (the worker; Node's main thread).");
+    lines.push(
+      `  WebAssembly libjpeg-turbo: Node one image at a time on its main thread; the ingest worker in a pool of ${decodePoolSize(cpus().length)} decoder worker(s)`,
+    );
+    lines.push(`  (\`hardwareConcurrency\` − 1, at least 1, at most 8: ${cpus().length} cores here), results taken in file order.`);
     lines.push(
       `- A File read in Chromium is a round trip to the browser process (${f2((1000 * c.readFiles.seconds) / (TOTAL + 1))} ms each one at a time here), so the`,
     );
@@ -337,6 +370,7 @@ async function main(): Promise<void> {
     lines.push(
       `  ${f1(c.ingestFiles.done.info.bytes / 1e6 / fi.storing)} MB/s. Loading it back after a reload (what the training worker does) takes ${f2(c.load.seconds)} s, against ${f2(fi.total)} s to ingest.`,
     );
+    if (args.before) lines.push(...beforeAndAfter(readFileSync(args.before, 'utf8'), fi, fh));
     lines.push('');
     lines.push(
       `Not in the table: handing ${TOTAL + 1} files to the input through DevTools took ${f1(c.handover)} s (the test harness's cost, not the lab's).`,

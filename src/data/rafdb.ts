@@ -14,7 +14,7 @@ import {
   MAX_LABEL_FILE_BYTES,
   type FolderFs,
 } from './folder.ts';
-import { decodeJpeg, JpegError } from './jpeg.ts';
+import { decodeJpeg, JpegError, type DecodedImage } from './jpeg.ts';
 import {
   applyTrainingLabels,
   CLEAN_LABEL_FILE,
@@ -48,6 +48,13 @@ export interface RafDbOptions {
   labels?: string;
   onProgress?: (p: RafDbProgress) => void;
   signal?: AbortSignal;
+  /**
+   * Decodes one JPEG's bytes (it may take ownership of them); throws JpegError for a file to skip.
+   * Default: decodeJpeg in this thread. A pool of decoder workers passes its own.
+   */
+  decode?: (bytes: Uint8Array) => Promise<DecodedImage>;
+  /** Decodes in flight at once (with an async `decode`); results are still taken in file order. Default 1. */
+  concurrency?: number;
 }
 
 export interface RafDbReport {
@@ -246,6 +253,9 @@ export function resizeRgbPillow(src: Uint8Array, inH: number, inW: number, outH:
   return cur === src ? src.slice() : cur;
 }
 
+/** The default decoder: libjpeg-turbo in this thread. */
+const inThreadDecode = async (bytes: Uint8Array): Promise<DecodedImage> => decodeJpeg(bytes);
+
 function abortError(signal: AbortSignal): unknown {
   return signal.reason ?? new DOMException('reading the dataset was cancelled', 'AbortError');
 }
@@ -260,6 +270,10 @@ export async function readRafDb(fs: FolderFs, dir: string, opts: RafDbOptions = 
   const t0 = performance.now();
   const { signal, onProgress } = opts;
   if (signal?.aborted) throw abortError(signal);
+  const decode = opts.decode ?? inThreadDecode;
+  // Files read (and decoding) ahead of the one taken: enough to keep every decoder busy, and a
+  // bound on the bytes and pixels held at once.
+  const ahead = Math.max(READ_AHEAD, 2 * Math.max(1, Math.floor(opts.concurrency ?? 1)));
   const where = await locateRafDb(fs, dir);
   const emoEntries = (await tryList(fs, where.emoLabel)) ?? [];
   const cleanEntry = findEntry(emoEntries, CLEAN_LABEL_FILE, false);
@@ -341,20 +355,28 @@ export async function readRafDb(fs: FolderFs, dir: string, opts: RafDbOptions = 
       }
       images.set(rgb, at);
     };
-    const reads = new Map<number, Promise<Uint8Array>>();
+    // Each file is read then decoded as soon as it enters the window; with an async decoder
+    // (a worker pool) several decode at once, and results are still taken in file order below.
+    const reads = new Map<number, Promise<DecodedImage>>();
+    const readAndDecode = (f: string) =>
+      fs.read(joinPath(where.aligned, f), MAX_IMAGE_FILE_BYTES).then((bytes) => {
+        // A read that lands after a cancel is not decoded (the pool may already be gone).
+        if (signal?.aborted) throw abortError(signal);
+        return decode(bytes);
+      });
     const startRead = (j: number) => {
       const f = j < entries.length ? files[j] : null;
-      if (!f || reads.has(j)) return;
-      const p = fs.read(joinPath(where.aligned, f), MAX_IMAGE_FILE_BYTES);
+      if (!f || reads.has(j) || signal?.aborted) return;
+      const p = readAndDecode(f);
       p.catch(() => undefined); // awaited (and reported) in order below
       reads.set(j, p);
     };
-    for (let j = 0; j < READ_AHEAD; j++) startRead(j);
+    for (let j = 0; j < ahead; j++) startRead(j);
     for (let i = 0; i < entries.length; i++) {
       if (signal?.aborted) throw abortError(signal);
       const e = entries[i];
       const file = files[i];
-      startRead(i + READ_AHEAD);
+      startRead(i + ahead);
       done++;
       if (!file) {
         missingImages.push(e.name);
@@ -364,10 +386,9 @@ export async function readRafDb(fs: FolderFs, dir: string, opts: RafDbOptions = 
       used.add(file);
       let reason: string | null = null;
       try {
-        const pending = reads.get(i) ?? fs.read(joinPath(where.aligned, file), MAX_IMAGE_FILE_BYTES);
+        const pending = reads.get(i) ?? readAndDecode(file);
         reads.delete(i);
-        const bytes = await pending;
-        const img = decodeJpeg(bytes);
+        const img = await pending;
         let rgb = img.rgb;
         if (img.width !== S || img.height !== S) {
           rgb = resizeRgbPillow(img.rgb, img.height, img.width, S, S);
