@@ -63,7 +63,8 @@ export async function readValues(model: Model): Promise<Map<string, Float32Array
   return out;
 }
 
-function bnParams(model: Model, name: string): BatchNormParams {
+/** A BatchNorm layer's parameters and running statistics, by the layer's name. */
+export function bnParams(model: Model, name: string): BatchNormParams {
   const get = (k: string) => {
     const v = model.vars.get(`${name}.${k}`);
     if (!v) throw new Error(`missing ${name}.${k}`);

@@ -5,8 +5,8 @@
 // is the saved activations of the passes plus one layer's temporaries.
 import { tf, type Tensor, type Tensor4D } from '../tf.ts';
 import { conv2dFilterGrad, conv2dInputGrad } from '../conv.ts';
-import { maxPool, type BatchNormParams, type BatchStats } from '../layers.ts';
-import type { Model } from '../resnet.ts';
+import { maxPool, type BatchStats } from '../layers.ts';
+import { bnParams, type Model } from '../resnet.ts';
 import type { ConvSpec } from '../resnet-layout.ts';
 import { fusedKernelsActive } from '../fused/kernels.ts';
 import { addBnParamGrads, addMaskedGradient, bnReluBackward, bnReluForward, disposeBnReluSaved, type BnReluSaved } from './bn-relu.ts';
@@ -48,15 +48,6 @@ export interface TrainForward {
   /** The last feature map (the last block's output: also held by `saved`, do not free it). */
   features: Tensor4D;
   saved: PassSaved;
-}
-
-function bnParams(model: Model, name: string): BatchNormParams {
-  const get = (k: string) => {
-    const v = model.vars.get(`${name}.${k}`);
-    if (!v) throw new Error(`missing ${name}.${k}`);
-    return v;
-  };
-  return { gamma: get('weight'), beta: get('bias'), runningMean: get('running_mean'), runningVar: get('running_var') };
 }
 
 const weight = (model: Model, c: ConvSpec) => model.vars.get(`${c.name}.weight`) as unknown as Tensor4D;
