@@ -77,20 +77,15 @@ export async function addSweep(record: SweepRecord): Promise<SweepRecord> {
   return next!;
 }
 
-/**
- * Changes a stored sweep's queue in one transaction (read, reduce, write): a change made
- * meanwhile (another tab importing a run into it) is never undone. `fn` returning its argument
- * writes nothing. Returns the stored record after the change.
- */
-export async function updateSweep(id: string, fn: (state: SweepState) => SweepState): Promise<SweepRecord> {
+/** Replaces a stored sweep's record in one transaction (read, change, write); returns what was stored. */
+async function changeRecord(id: string, fn: (old: SweepRecord) => SweepRecord): Promise<SweepRecord> {
   let out: SweepRecord | undefined;
   try {
     await update(
       recordKey(id),
       (old: SweepRecord | undefined) => {
         if (!old) throw new SweepStoreError(`no stored sweep ${id} (deleted in another tab?)`);
-        const state = fn(old.state);
-        out = state === old.state ? old : { ...old, state, updatedAt: Date.now() };
+        out = fn(old);
         return out;
       },
       sweeps(),
@@ -101,23 +96,21 @@ export async function updateSweep(id: string, fn: (state: SweepState) => SweepSt
   return out!;
 }
 
+/**
+ * Changes a stored sweep's queue in one transaction (read, reduce, write): a change made
+ * meanwhile (another tab importing a run into it) is never undone. `fn` returning its argument
+ * writes nothing. Returns the stored record after the change.
+ */
+export function updateSweep(id: string, fn: (state: SweepState) => SweepState): Promise<SweepRecord> {
+  return changeRecord(id, (old) => {
+    const state = fn(old.state);
+    return state === old.state ? old : { ...old, state, updatedAt: Date.now() };
+  });
+}
+
 /** Turns spreading a stored sweep over open tabs on or off (its queue unchanged). */
-export async function setSweepSpread(id: string, spread: boolean): Promise<SweepRecord> {
-  let out: SweepRecord | undefined;
-  try {
-    await update(
-      recordKey(id),
-      (old: SweepRecord | undefined) => {
-        if (!old) throw new SweepStoreError(`no stored sweep ${id} (deleted in another tab?)`);
-        out = { ...old, spread, updatedAt: Date.now() };
-        return out;
-      },
-      sweeps(),
-    );
-  } catch (e) {
-    throw wrap(`sweep ${id}`, e);
-  }
-  return out!;
+export function setSweepSpread(id: string, spread: boolean): Promise<SweepRecord> {
+  return changeRecord(id, (old) => ({ ...old, spread, updatedAt: Date.now() }));
 }
 
 export async function getSweep(id: string): Promise<SweepRecord | null> {
