@@ -2,7 +2,7 @@
 // allocated, against what the backend can hold: a configuration that cannot fit is refused up
 // front with the flags to lower, instead of failing after the dataset is loaded and the model built.
 import os from 'node:os';
-import { stepNeed, type StepShape } from '../engine/memory-fit.ts';
+import { largestFitting, stepNeed, type StepShape } from '../engine/memory-fit.ts';
 import type { BackendName } from './node-backends.ts';
 
 export type { StepShape };
@@ -22,17 +22,6 @@ export function backendCapacity(backend: BackendName): { bytes: number; what: st
   return null;
 }
 
-/** The largest value in [lo, hi] for which `fits` holds (fits is monotone decreasing), or null. */
-function largest(lo: number, hi: number, fits: (x: number) => boolean): number | null {
-  if (!fits(lo)) return null;
-  while (lo < hi) {
-    const mid = Math.ceil((lo + hi) / 2);
-    if (fits(mid)) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
-}
-
 const gib = (b: number) => `${(b / 2 ** 30).toFixed(1)} GiB`;
 
 /**
@@ -40,8 +29,8 @@ const gib = (b: number) => `${(b / 2 ** 30).toFixed(1)} GiB`;
  * the width must come down with it (each at batch 1, the largest that fits).
  */
 function batchOneAdvice(s: StepShape, fits: (o: Partial<StepShape>) => boolean): string {
-  const size = largest(32, s.size, (z) => fits({ batchSize: 1, size: z }));
-  const width = largest(1, s.width, (w) => fits({ batchSize: 1, width: w }));
+  const size = largestFitting(32, s.size, (z) => fits({ batchSize: 1, size: z }));
+  const width = largestFitting(1, s.width, (w) => fits({ batchSize: 1, width: w }));
   const combos = [size !== null ? `--batch-size 1 --size ${size}` : null, width !== null ? `--batch-size 1 --width ${width}` : null].filter(
     Boolean,
   );
@@ -57,8 +46,8 @@ export function memoryRefusal(s: StepShape, backend: BackendName): string | null
   const need = stepBytes(s);
   if (need <= cap.bytes) return null;
   const fits = (o: Partial<StepShape>) => stepBytes({ ...s, ...o }) <= cap.bytes;
-  const batch = largest(1, s.batchSize, (b) => fits({ batchSize: b }));
-  const size = largest(32, s.size, (z) => fits({ size: z }));
+  const batch = largestFitting(1, s.batchSize, (b) => fits({ batchSize: b }));
+  const size = largestFitting(32, s.size, (z) => fits({ size: z }));
   const options = [
     batch !== null ? `--batch-size ${batch}` : null,
     size !== null ? `--size ${size}` : null,

@@ -65,19 +65,24 @@ function whyNot(s: StepShape, mem: DeviceMemory): string | null {
   return null;
 }
 
+/** The largest value in [lo, hi] for which `fits` holds (fits is monotone decreasing), or null; by bisection. */
+export function largestFitting(lo: number, hi: number, fits: (x: number) => boolean): number | null {
+  if (!fits(lo)) return null;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (fits(mid)) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
 export function memoryFit(s: StepShape, mem: DeviceMemory): MemoryFit {
   const { needBytes, largestBufferBytes } = stepNeed(s, mem.device);
   const reason = whyNot(s, mem);
   if (reason === null) return { needBytes, largestBufferBytes, fits: true, reason: null, largestBatch: s.batchSize };
-  // The need grows with the batch: the largest batch that fits, by bisection.
-  let lo = 0;
-  let hi = s.batchSize - 1;
-  while (lo < hi) {
-    const mid = Math.ceil((lo + hi) / 2);
-    if (whyNot({ ...s, batchSize: mid }, mem) === null) lo = mid;
-    else hi = mid - 1;
-  }
-  return { needBytes, largestBufferBytes, fits: false, reason, largestBatch: lo >= 1 ? lo : null };
+  // The need grows with the batch: the largest smaller batch that fits.
+  const largestBatch = largestFitting(1, s.batchSize - 1, (b) => whyNot({ ...s, batchSize: b }, mem) === null);
+  return { needBytes, largestBufferBytes, fits: false, reason, largestBatch };
 }
 
 const ARCH_TEXT: Record<Arch, string> = { resnet18: 'ResNet-18', resnet50: 'ResNet-50' };
