@@ -36,7 +36,8 @@ const suites = [
   // Run-logic tests (a model trained for a few steps) run here only: wasm is several times faster than cpu.
   want('wasm') && {
     name: 'wasm backend',
-    files: [...backendSensitive, 'tests/unit/train-worker.test.ts', 'tests/unit/cli-sweep.test.ts'],
+    // backprop: the max pool's row gathers (src/engine/gather-windows.ts) exist on wasm only.
+    files: [...backendSensitive, 'tests/unit/backprop.test.ts', 'tests/unit/train-worker.test.ts', 'tests/unit/cli-sweep.test.ts'],
     env: { EAC_TEST_BACKEND: 'wasm' },
   },
   // SwiftShader emulates the GPU on the CPU: here only what depends on kernels (trainer.test.ts

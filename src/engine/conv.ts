@@ -14,6 +14,16 @@ import { tf } from './tf.ts';
 import type { Tensor, Tensor2D, Tensor4D } from './tf.ts';
 import { stridedPadNeeded, stridedView } from './strided.ts';
 import { fusedConvPatches, fusedKernelsActive, fusedSumLeading } from './fused/kernels.ts';
+import {
+  gatherRows,
+  gatherRowsTransposed,
+  gatherWindowsActive,
+  patchRowIndex,
+  pixelRows,
+  scatterRowIndices,
+  tapRowIndices,
+  type WindowGeometry,
+} from './gather-windows.ts';
 
 /** How the filter gradient of one convolution is computed. */
 export type FilterGradFormulation =
@@ -324,7 +334,13 @@ function mb(bytes: number): string {
  * transposeA than on a transposed copy (only the plain layout reaches XNNPACK).
  */
 function splitMatmulTN(a: Tensor2D, b: Tensor2D, S: number): Tensor2D {
-  if (S <= 1) return deviceOfBackend() === 'cpu' ? tf.tidy(() => tf.matMul(tf.transpose(a), b)) : tf.matMul(a, b, true, false);
+  if (S <= 1) {
+    if (deviceOfBackend() !== 'cpu') return tf.matMul(a, b, true, false);
+    // Transpose the narrower operand: (b^T·a)^T when a is the wider (im2col patches: m = kh·kw·Cin).
+    const [, m] = a.shape;
+    const n = b.shape[1];
+    return tf.tidy((): Tensor2D => (m > n ? (tf.transpose(tf.matMul(tf.transpose(b), a)) as Tensor2D) : tf.matMul(tf.transpose(a), b)));
+  }
   return tf.tidy(() => {
     const [k, m] = a.shape;
     const n = b.shape[1];
@@ -374,10 +390,38 @@ interface TapReader {
   tap: (i: number, j: number, b0: number, nb: number) => Tensor4D;
   /** All taps of a batch range, columns (i, j, c): [nb, Ho, Wo, kh·kw·Cin]; null where built from taps. */
   patches: ((b0: number, nb: number) => Tensor4D) | null;
+  /** The same patches transposed, [kh·kw·Cin, nb·Ho·Wo], built directly (wasm); null elsewhere. */
+  patchesT: ((b0: number, nb: number) => Tensor2D) | null;
   dispose: () => void;
 }
 
+/** Taps and patches as row gathers of x (wasm: see gather-windows.ts), one batch range at a time. */
+function gatherTapReader(x: Tensor4D, r: Resolved): TapReader {
+  let rows: { b0: number; nb: number; t: Tensor2D } | null = null;
+  const rowsFor = (b0: number, nb: number): Tensor2D => {
+    if (rows && rows.b0 === b0 && rows.nb === nb) return rows.t;
+    rows?.t.dispose();
+    const t = tf.tidy(() => pixelRows(nb === r.n ? x : tf.slice(x, [b0, 0, 0, 0], [nb, r.h, r.w, r.cin])));
+    rows = { b0, nb, t: tf.keep(t) };
+    return t;
+  };
+  const geometry = (nb: number): WindowGeometry => ({ n: nb, h: r.h, w: r.w, kh: r.kh, kw: r.kw, s: r.s, pad: r.p, oh: r.ho, ow: r.wo });
+  return {
+    tap: (i, j, b0, nb) =>
+      r.s === 1 && b0 === 0 && nb === r.n && i === r.p && j === r.p && r.ho === r.h && r.wo === r.w
+        ? x
+        : tf.reshape(gatherRows(rowsFor(b0, nb), tapRowIndices(geometry(nb))[i * r.kw + j]), [nb, r.ho, r.wo, r.cin]),
+    patches: (b0, nb) => tf.reshape(gatherRows(rowsFor(b0, nb), patchRowIndex(geometry(nb))), [nb, r.ho, r.wo, r.kh * r.kw * r.cin]),
+    patchesT: (b0, nb) => gatherRowsTransposed(rowsFor(b0, nb), patchRowIndex(geometry(nb)), r.kh * r.kw),
+    dispose: () => {
+      rows?.t.dispose();
+      rows = null;
+    },
+  };
+}
+
 function tapReader(x: Tensor4D, r: Resolved): TapReader {
+  if (gatherWindowsActive()) return gatherTapReader(x, r);
   if (fusedKernelsActive()) {
     const read = (b0: number, nb: number, i0: number, j0: number, tapRows: number, tapCols: number) =>
       fusedConvPatches(x, { b0, batch: nb, i0, j0, tapRows, tapCols, stride: r.s, pad: r.p, outHeight: r.ho, outWidth: r.wo });
@@ -385,6 +429,7 @@ function tapReader(x: Tensor4D, r: Resolved): TapReader {
       tap: (i, j, b0, nb) =>
         r.s === 1 && b0 === 0 && nb === r.n && i === r.p && j === r.p && r.ho === r.h && r.wo === r.w ? x : read(b0, nb, i, j, 1, 1),
       patches: (b0, nb) => read(b0, nb, 0, 0, r.kh, r.kw),
+      patchesT: null,
       dispose: () => {},
     };
   }
@@ -392,6 +437,7 @@ function tapReader(x: Tensor4D, r: Resolved): TapReader {
   return {
     tap: (i, j, b0, nb) => tapSlice(xp, i, j, r, b0, nb),
     patches: null,
+    patchesT: null,
     dispose: () => {
       if (xp !== x) xp.dispose();
     },
@@ -458,8 +504,7 @@ function filterGradient(x: Tensor4D, dy: Tensor4D, r: Resolved, plan: FilterGrad
       try {
         for (let b0 = 0; b0 < r.n; b0 += plan.batchChunk) {
           const nb = Math.min(plan.batchChunk, r.n - b0);
-          const part = tf.tidy(() => {
-            const patches = reader.patches?.(b0, nb) ?? patchesByRows(reader, r, b0, nb);
+          const part = tf.tidy((): Tensor2D => {
             const kc = nb * r.ho * r.wo;
             const dyc = nb === r.n ? dy : tf.slice(dy, [b0, 0, 0, 0], [nb, r.ho, r.wo, r.cout]);
             const S = chooseSplit(kc, M, r.cout, {
@@ -467,6 +512,9 @@ function filterGradient(x: Tensor4D, dy: Tensor4D, r: Resolved, plan: FilterGrad
               device: plan.device,
               splitK: opts.splitK ?? (nb === plan.batchChunk ? plan.splitK : undefined),
             });
+            // wasm: patches^T built directly, so dW = patches^T·dY is a plain matmul.
+            if (S <= 1 && reader.patchesT) return tf.matMul(reader.patchesT(b0, nb), tf.reshape(dyc, [kc, r.cout]) as Tensor2D);
+            const patches = reader.patches?.(b0, nb) ?? patchesByRows(reader, r, b0, nb);
             return splitMatmulTN(tf.reshape(patches, [kc, M]), tf.reshape(dyc, [kc, r.cout]), S);
           });
           if (acc === null) acc = part;
@@ -515,7 +563,8 @@ export function conv2dFilterGrad(
   const r = resolve(shape);
   if (dy.shape.join() !== [n, r.ho, r.wo, cout].join()) throw new Error(`conv2dFilterGrad: dy ${dy.shape} ≠ [${[n, r.ho, r.wo, cout]}]`);
   const device = options.device ?? deviceOfBackend();
-  const patchKernel = options.patchKernel ?? fusedKernelsActive();
+  // Patches read in place (WebGPU's kernel) or gathered by rows (wasm) make im2col the k×k formulation.
+  const patchKernel = options.patchKernel ?? (fusedKernelsActive() || gatherWindowsActive());
   const plan = filterGradPlan(shape, { ...options, device, patchKernel });
   return filterGradient(x, dy, r, plan, { ...options, device, patchKernel });
 }
@@ -546,6 +595,16 @@ function dilate(d: Tensor4D, s: number): Tensor4D {
   });
 }
 
+/** Rows in reverse order: a row gather on wasm (its Reverse copies element by element in JavaScript). */
+function reverseRows(m: Tensor2D): Tensor2D {
+  if (!gatherWindowsActive()) return tf.reverse(m, 0);
+  const rows = m.shape[0];
+  return gatherRows(
+    m,
+    Int32Array.from({ length: rows }, (_, i) => rows - 1 - i),
+  );
+}
+
 /**
  * The input gradient as a forward convolution: dX = conv2d(dilate(dY, s), rot180(W) with in/out
  * swapped), padded k−1−p before and whatever reaches the input size after. CPU-class backends
@@ -558,7 +617,7 @@ function inputGradViaConv(dy: Tensor4D, w: Tensor4D, xShape: number[], s: number
   return tf.tidy(() => {
     // rot180 over the taps (as a 2-D reverse: cheaper than a rank-4 one on WASM), then in/out swapped.
     const [, , cin, cout] = w.shape;
-    const rot = kh * kw === 1 ? w : tf.reshape(tf.reverse(tf.reshape(w, [kh * kw, cin * cout]), 0), [kh, kw, cin, cout]);
+    const rot = kh * kw === 1 ? w : tf.reshape(reverseRows(tf.reshape(w, [kh * kw, cin * cout])), [kh, kw, cin, cout]);
     const wr = tf.transpose(rot, [0, 1, 3, 2]) as Tensor4D; // [kh, kw, cout, cin]
     if (kh === 1 && kw === 1 && p === 0) {
       const z = tf.conv2d(dy, wr, 1, 'valid');
@@ -586,10 +645,32 @@ function inputGradViaConv(dy: Tensor4D, w: Tensor4D, xShape: number[], s: number
   });
 }
 
+/**
+ * A strided convolution's input gradient on wasm: the patch gradients dY·W^T (one matmul), then
+ * each input pixel sums the patch rows that read it (col2im as row gathers). The forward-conv
+ * form would convolve a dilated dY whose entries are (s²−1)/s² zeros: 4× the multiply-adds at
+ * stride 2, and a dilation built from slices.
+ */
+function inputGradByPatches(dy: Tensor4D, w: Tensor4D, xShape: number[], s: number, p: number): Tensor4D {
+  const [kh, kw, cin, cout] = w.shape;
+  const [n, ho, wo] = dy.shape;
+  const [, h, wd] = xShape;
+  const slots = scatterRowIndices({ n, h, w: wd, kh, kw, s, pad: p, oh: ho, ow: wo }, 'patch-major');
+  return tf.tidy(() => {
+    // W^T as a copy: wasm's matmul with transposeB takes a slow path (~10× on these shapes).
+    const dPatches = tf.matMul(tf.reshape(dy, [n * ho * wo, cout]), tf.transpose(tf.reshape(w, [kh * kw * cin, cout])));
+    const rows = tf.reshape(dPatches, [n * ho * wo * kh * kw, cin]) as Tensor2D;
+    let acc = gatherRows(rows, slots[0]);
+    for (let m = 1; m < slots.length; m++) acc = tf.add(acc, gatherRows(rows, slots[m]));
+    return tf.reshape(acc, [n, h, wd, cin]) as Tensor4D;
+  });
+}
+
 /** The input gradient: tfjs's Conv2DBackpropInput on GPUs (matmul-based there), a forward conv on CPU-class backends. */
 export function conv2dInputGrad(dy: Tensor4D, w: Tensor4D, xShape: number[], stride: number, pad: number): Tensor4D {
-  return deviceOfBackend() === 'gpu'
-    ? tf.conv2dTranspose(dy, w, xShape as [number, number, number, number], stride, explicitPad(pad))
+  if (deviceOfBackend() === 'gpu') return tf.conv2dTranspose(dy, w, xShape as [number, number, number, number], stride, explicitPad(pad));
+  return stride > 1 && gatherWindowsActive()
+    ? inputGradByPatches(dy, w, xShape, stride, pad)
     : inputGradViaConv(dy, w, xShape, stride, pad);
 }
 

@@ -65,8 +65,8 @@ export function stepMemoryPlan(spec: ResNetSpec, batch: number, size: number, me
         stride: c.stride,
         pad: c.pad,
       },
-      // GPU-class: WebGPU's patch kernel (the plan of what runs there; WebGL's per-tap slices are not planned).
-      { device, patchKernel: device === 'gpu' },
+      // Patches read in place (WebGPU's kernel) or gathered by rows (wasm); WebGL's per-tap slices are not planned.
+      { device, patchKernel: true },
     );
     // BN backward: dy plus five activation-sized temporaries; then dy', the filter gradient's
     // temporaries and the input gradient (with a dilated copy of dy' for strided convs).

@@ -3,7 +3,8 @@
 // anyway: it is the stem ReLU's output, which ReLU's backward needs next) and routes each output's
 // gradient to the FIRST maximal tap in row-major window order, as PyTorch and the tape do.
 import { tf, type Tensor4D } from '../tf.ts';
-import { padForPool } from '../layers.ts';
+import { maxPool, padForPool } from '../layers.ts';
+import { gatherRows, gatherWindowsActive, pixelRows, scatterRowIndices, tapRowIndices } from '../gather-windows.ts';
 import { stridedView } from '../strided.ts';
 
 export interface PoolGeometry {
@@ -13,8 +14,18 @@ export interface PoolGeometry {
   ceil: boolean;
 }
 
+/**
+ * The pool's forward in the explicit step: on wasm XNNPACK's max pool (a maximum is exact, and
+ * the backward below routes ties itself), elsewhere the window views of layers.ts.
+ */
+export function maxPoolForward(x: Tensor4D, g: PoolGeometry): Tensor4D {
+  if (gatherWindowsActive() && !g.ceil) return tf.maxPool(x, g.k, g.stride, g.pad);
+  return maxPool(x, g.k, g.stride, g.pad, g.ceil);
+}
+
 /** dX of y = maxPool(x): x and y are read, not freed. Temporaries are freed tap by tap. */
 export function maxPoolBackward(dy: Tensor4D, x: Tensor4D, y: Tensor4D, g: PoolGeometry): Tensor4D {
+  if (gatherWindowsActive()) return maxPoolBackwardByRows(dy, x, y, g);
   const { k, stride: s, pad } = g;
   const [n, h, w, c] = x.shape;
   const { xp, oh, ow } = padForPool(x, k, s, pad, g.ceil);
@@ -85,4 +96,37 @@ function cropOrPad(full: Tensor4D, pad: number, h: number, w: number): Tensor4D 
       [0, 0],
     ]);
   return out;
+}
+
+/**
+ * The same routing with row gathers (wasm): each tap's window rows are gathered from x (−∞ in
+ * the padding), the first maximal tap takes the gradient as above, and every input pixel sums
+ * what its taps took, in tap order, by gathering from the taps' stacked rows.
+ */
+function maxPoolBackwardByRows(dy: Tensor4D, x: Tensor4D, y: Tensor4D, g: PoolGeometry): Tensor4D {
+  const [n, h, w, c] = x.shape;
+  const [, oh, ow] = y.shape;
+  const geometry = { n, h, w, kh: g.k, kw: g.k, s: g.stride, pad: g.pad, oh, ow };
+  const taps = tapRowIndices(geometry);
+  const scatter = scatterRowIndices(geometry);
+  return tf.tidy(() => {
+    const rows = pixelRows(x);
+    const y2 = tf.reshape(y, [n * oh * ow, c]);
+    let remaining = tf.reshape(dy, [n * oh * ow, c]) as tf.Tensor2D;
+    const taken: tf.Tensor2D[] = [];
+    taps.forEach((index, t) => {
+      if (t === taps.length - 1) {
+        taken.push(remaining);
+        return;
+      }
+      const take = tf.mul(remaining, tf.cast(tf.equal(gatherRows(rows, index, -Infinity), y2), 'float32')) as tf.Tensor2D;
+      taken.push(take);
+      remaining = tf.sub(remaining, take);
+    });
+    const stacked = tf.concat(taken, 0) as tf.Tensor2D;
+    taken.forEach((t) => t.dispose());
+    let acc = gatherRows(stacked, scatter[0]);
+    for (let m = 1; m < scatter.length; m++) acc = tf.add(acc, gatherRows(stacked, scatter[m]));
+    return tf.reshape(acc, [n, h, w, c]) as Tensor4D;
+  });
 }

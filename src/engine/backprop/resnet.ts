@@ -5,12 +5,12 @@
 // is the saved activations of the passes plus one layer's temporaries.
 import { tf, type Tensor, type Tensor4D } from '../tf.ts';
 import { conv2dFilterGrad, conv2dInputGrad } from '../conv.ts';
-import { maxPool, type BatchStats } from '../layers.ts';
+import type { BatchStats } from '../layers.ts';
 import { bnParams, type Model } from '../resnet.ts';
 import type { ConvSpec } from '../resnet-layout.ts';
 import { fusedKernelsActive } from '../fused/kernels.ts';
 import { addBnParamGrads, addMaskedGradient, bnReluBackward, bnReluForward, disposeBnReluSaved, type BnReluSaved } from './bn-relu.ts';
-import { maxPoolBackward } from './maxpool.ts';
+import { maxPoolBackward, maxPoolForward } from './maxpool.ts';
 import { reluBackward } from './relu.ts';
 import type { GradAccumulator } from './grads.ts';
 
@@ -97,7 +97,7 @@ export function forwardPass(model: Model, x: Tensor4D, record: BatchStats[]): Tr
   const stem = convBnForward(model, x, spec.stem, 'bn1', fused, true, null);
   record.push(stem.stats);
   const stemOut = stem.y;
-  const pooled = maxPool(stemOut, spec.pool.k, spec.pool.stride, spec.pool.pad, spec.pool.ceil);
+  const pooled = maxPoolForward(stemOut, spec.pool);
   let h = pooled;
   const blocks: BlockSaved[] = [];
   for (const block of spec.blocks) {
