@@ -32,6 +32,8 @@ import { progressAt, throttle, type Progress } from '../engine/progress.ts';
 export const RAFDB_SIZE = 100;
 /** Image files read ahead of the one being decoded. */
 const READ_AHEAD = 16;
+/** Images a split's pixel array is first sized for (590 MB at 100×100): past it, it doubles. */
+const INITIAL_IMAGES = 20_000;
 
 export class RafDbError extends Error {
   constructor(message: string) {
@@ -342,10 +344,12 @@ export async function readRafDb(fs: FolderFs, dir: string, opts: RafDbOptions = 
     // Reads run ahead of decoding: a file read is a round trip (a browser File, a directory
     // handle, a disk) that would otherwise sit idle between two decodes.
     const files = entries.map((e) => fileFor(e.name));
-    // Room for the images decoded, grown by doubling up to the number of files found: a label
-    // file's line count (or a folder of junk files) does not size it.
+    // Room for the image files found (a label file's line count does not size it), allocated
+    // once up to INITIAL_IMAGES (RAF-DB's 15,339 fit): growing by doubling writes every pixel
+    // again into fresh pages, and first touches of fresh memory cost as much as the copies
+    // (3.6 s of 10 s for RAF-DB in a VM). A folder of more files than that grows by doubling.
     const found = files.reduce((n, f) => n + (f ? 1 : 0), 0);
-    let images = new Uint8Array(Math.min(found, 1024) * pixels);
+    let images = new Uint8Array(Math.min(found, INITIAL_IMAGES) * pixels);
     const keep = (rgb: Uint8Array) => {
       const at = names.length * pixels;
       if (at + pixels > images.length) {

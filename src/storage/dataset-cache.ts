@@ -197,17 +197,28 @@ export async function storeDataset(input: StoreInput, opts: StoreOptions = {}): 
     const jobs = (['train', 'test'] as const).flatMap((splitName) =>
       Array.from({ length: info.chunks[splitName] }, (_, c) => ({ splitName, split: splitName === 'train' ? train : test, c })),
     );
+    // Full chunks are copied into buffers reused from write to write (put clones its value, so a
+    // buffer is free once its write is done): fresh 30 MB slices would touch the whole dataset's
+    // size of new pages again. Not a view: that would structured-clone the whole split's buffer.
+    const spare: Uint8Array[] = [];
     await runLimited(jobs.length, CHUNKS_IN_FLIGHT, async (j) => {
       checkCancel();
       const { splitName, split, c } = jobs[j];
       const n = split.names.length;
-      // slice, not subarray: a view would structured-clone the whole split's buffer.
-      const chunk = split.images.slice(c * chunkImages * per, Math.min(n, (c + 1) * chunkImages) * per);
-      await db()('readwrite', (s) => {
-        s.put(chunk, chunkKey(key, splitName, c));
-        s.put({ updatedAt: Date.now() }, pendingKey(key));
-        return promisifyRequest(s.transaction);
-      });
+      const from = c * chunkImages * per;
+      const to = Math.min(n, (c + 1) * chunkImages) * per;
+      const full = to - from === chunkImages * per;
+      const chunk = full ? (spare.pop() ?? new Uint8Array(chunkImages * per)) : split.images.slice(from, to);
+      if (full) chunk.set(split.images.subarray(from, to));
+      try {
+        await db()('readwrite', (s) => {
+          s.put(chunk, chunkKey(key, splitName, c));
+          s.put({ updatedAt: Date.now() }, pendingKey(key));
+          return promisifyRequest(s.transaction);
+        });
+      } finally {
+        if (full) spare.push(chunk);
+      }
       doneBytes += chunk.length;
       progress();
     });
