@@ -148,7 +148,7 @@ function gatherRowsKernel(args: { inputs: tf.NamedTensorInfoMap; backend: unknow
 }
 
 export const GATHER_ROWS_T = 'EacGatherRowsTransposed';
-/** Output columns per block: 64 rows of C channels stay in cache while their columns are written. */
+/** Output columns per block: their 64 source rows of C channels stay in cache. */
 const BLOCK = 64;
 
 /**
@@ -166,14 +166,22 @@ function gatherRowsTransposedKernel(args: { inputs: tf.NamedTensorInfoMap; backe
   const xv = backend.typedArrayFromHeap(x);
   const ov = backend.typedArrayFromHeap(out);
   for (let i = 0; i < index.length; i++) if (index[i] >= rows) throw new Error(`${GATHER_ROWS_T}: row ${index[i]} of ${rows}`);
+  // Output rows are written contiguously, a block of columns at a time; the block's source rows
+  // (their offsets found once per tap) stay in cache across the C output rows.
+  const base = new Int32Array(BLOCK);
   for (let o0 = 0; o0 < P; o0 += BLOCK) {
-    const o1 = Math.min(P, o0 + BLOCK);
+    const m = Math.min(P, o0 + BLOCK) - o0;
     for (let t = 0; t < groups; t++) {
-      for (let o = o0; o < o1; o++) {
-        const r = index[o * groups + t];
-        let dst = t * c * P + o;
-        if (r < 0) for (let k = 0; k < c; k++, dst += P) ov[dst] = 0;
-        else for (let k = 0, src = r * c; k < c; k++, dst += P) ov[dst] = xv[src + k];
+      for (let u = 0; u < m; u++) {
+        const r = index[(o0 + u) * groups + t];
+        base[u] = r < 0 ? -1 : r * c;
+      }
+      for (let k = 0; k < c; k++) {
+        let dst = (t * c + k) * P + o0;
+        for (let u = 0; u < m; u++, dst++) {
+          const b = base[u];
+          ov[dst] = b < 0 ? 0 : xv[b + k];
+        }
       }
     }
   }
