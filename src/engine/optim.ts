@@ -1,6 +1,7 @@
 // Adam exactly as torch.optim.Adam with weight_decay: L2 coupled into the gradient BEFORE the
 // moments (not AdamW), on every parameter; and the per-epoch ExponentialLR schedule.
-import { tf, type Tensor, type Variable } from './tf.ts';
+import { tf, type Tensor, type Tensor1D, type Variable } from './tf.ts';
+import { fusedAdam, fusedKernelsActive } from './fused/kernels.ts';
 
 export interface AdamConfig {
   lr: number;
@@ -91,14 +92,38 @@ export class Adam {
       this.params.forEach((p, i) => tf.tidy(() => p.assign(update(p, grads[i], this.m[i], this.v[i]))));
       return;
     }
-    const flat = (ts: Tensor[]) => tf.concat(ts.map((t) => tf.reshape(t, [-1])));
-    const updated = tf.tidy(() => update(flat(this.params), flat(grads), this.m[0], this.v[0]));
+    const flat = (ts: Tensor[]) => tf.concat(ts.map((t) => tf.reshape(t, [-1]))) as Tensor1D;
+    const updated = tf.tidy(() =>
+      fusedKernelsActive()
+        ? this.fusedUpdate(flat(this.params), flat(grads))
+        : update(flat(this.params), flat(grads), this.m[0], this.v[0]),
+    );
     let offset = 0;
     this.params.forEach((p, i) => {
       tf.tidy(() => p.assign(tf.reshape(tf.slice(updated, [offset], [this.sizes[i]]), p.shape)));
       offset += this.sizes[i];
     });
     updated.dispose();
+  }
+
+  /**
+   * The flat update as one WebGPU program (fused/programs.ts: the same arithmetic in the same
+   * order) writing [p'; m'; v'] packed; the moments are cut back out of it. Returns p'.
+   */
+  private fusedUpdate(p: Tensor1D, g: Tensor1D): Tensor1D {
+    const { beta1, beta2, weightDecay, eps, lr } = this.config;
+    const n = p.size;
+    const packed = fusedAdam(p, g, this.m[0] as unknown as Tensor1D, this.v[0] as unknown as Tensor1D, {
+      weightDecay,
+      beta1,
+      beta2,
+      eps,
+      bc2Sqrt: Math.sqrt(1 - Math.pow(beta2, this.step)),
+      stepSize: lr / (1 - Math.pow(beta1, this.step)),
+    });
+    this.m[0].assign(tf.slice(packed, [n], [n]));
+    this.v[0].assign(tf.slice(packed, [2 * n], [n]));
+    return tf.slice(packed, [0], [n]);
   }
 
   async getState(): Promise<AdamState> {

@@ -13,6 +13,7 @@ import { fusedKernelsActive, setFusedKernels } from '../../src/engine/fused/kern
 import { createModel, disposeModel } from '../../src/engine/resnet.ts';
 import { computeGradients } from '../../src/engine/step.ts';
 import { Rng } from '../../src/engine/rng.ts';
+import { Adam, ADAM_DEFAULTS } from '../../src/engine/optim.ts';
 
 const backend = (process.env.EAC_TEST_BACKEND ?? 'cpu') as BackendName;
 const skip = backend !== 'webgpu' ? 'the fused kernels run on WebGPU only (EAC_TEST_BACKEND=webgpu)' : false;
@@ -180,4 +181,47 @@ test('gradient rows packed by one kernel: both passes summed packed, split once 
   assert.deepEqual(Array.from(await c.data()), [7]);
   tf.dispose([w, b, c]);
   assert.equal(tf.memory().numTensors, before, 'nothing left behind');
+});
+
+test(`Adam as one program: fused = the stock ops' flat update over 3 steps, weight decay on and off (${backend})`, { skip }, async () => {
+  for (const weightDecay of [1e-4, 0]) {
+    // Three parameters of odd sizes (more values than a workgroup's 128 in one of them).
+    const shapes = [[3, 3, 2, 5], [7], [131]];
+    // In a tidy: the initial values are freed, the variables kept.
+    const make = () => tf.tidy(() => shapes.map((s, k) => tf.variable(randomTensor(s, 40 + k) as Tensor)));
+    const grads = [1, 2, 3].map((t) => shapes.map((s, k) => randomTensor(s, 100 * t + k, -1, 1)));
+    const run = async (fused: boolean) => {
+      setFusedKernels(fused);
+      const params = make();
+      const initial = (await params[2].data()) as Float32Array;
+      const opt = new Adam(params, { ...ADAM_DEFAULTS, lr: 1e-3, weightDecay }, 'flat');
+      for (const g of grads) opt.apply(g);
+      const moved = ((await params[2].data()) as Float32Array).every((v, i) => v !== initial[i]);
+      const state = await opt.getState();
+      const values = await Promise.all(params.map(async (p) => (await p.data()) as Float32Array));
+      opt.dispose();
+      tf.dispose(params);
+      setFusedKernels(true);
+      return { values, state, moved };
+    };
+    const before = tf.memory().numTensors;
+    const stock = await run(false);
+    const fused = await run(true);
+    assert.equal(tf.memory().numTensors, before, 'nothing left behind');
+    const close = (a: Float32Array[], b: Float32Array[], what: string) =>
+      a.forEach((x, k) =>
+        x.forEach((v, i) =>
+          assert.ok(
+            Math.abs(v - b[k][i]) <= 1e-6 * Math.max(1, Math.abs(b[k][i])),
+            `${what}[${k}][${i}]: ${v} vs ${b[k][i]} (wd ${weightDecay})`,
+          ),
+        ),
+      );
+    close(fused.values, stock.values, 'parameter');
+    close(fused.state.m, stock.state.m, 'm');
+    close(fused.state.v, stock.state.v, 'v');
+    // Every value moved (a kernel that copied p through would fail here, not only above).
+    assert.ok(fused.moved && stock.moved, 'the steps moved every parameter value');
+    grads.flat().forEach((t) => t.dispose());
+  }
 });

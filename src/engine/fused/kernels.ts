@@ -4,6 +4,7 @@
 // `fusedKernelsActive()` — on cpu, wasm and webgl the callers keep the stock-op formulas.
 import { tf, type Tensor, type Tensor1D, type Tensor2D, type Tensor4D } from '../tf.ts';
 import {
+  adamProgram,
   addMaskedProgram,
   bnApplyProgram,
   bnGradInputProgram,
@@ -90,6 +91,15 @@ register('EacConvPatches', ['x'], (_, a) => ({
   uniforms: int(a.b0 as number, a.i0 as number, a.j0 as number, a.tapCols as number, a.stride as number, a.pad as number),
 }));
 
+register('EacAdam', ['p', 'g', 'm', 'v'], (ins, a) => ({
+  program: adamProgram(ins[0].shape[0], !!a.decay),
+  uniforms: [
+    ...int(ins[0].shape[0]),
+    ...float(a.wd as number, a.b1 as number, 1 - (a.b1 as number), a.b2 as number, 1 - (a.b2 as number)),
+    ...float(a.bc2Sqrt as number, a.eps as number, a.stepSize as number),
+  ],
+}));
+
 const run = <T extends Tensor>(name: string, inputs: Record<string, Tensor | null>, attrs: Attrs = {}): T => {
   const named: Record<string, Tensor> = {};
   for (const [k, v] of Object.entries(inputs)) if (v) named[k] = v;
@@ -165,4 +175,31 @@ export interface PatchRequest {
 /** Convolution patches of x (NHWC) read in place: [batch, outHeight, outWidth, tapRows·tapCols·C], zeros outside x. */
 export function fusedConvPatches(x: Tensor4D, q: PatchRequest): Tensor4D {
   return run('EacConvPatches', { x }, { ...q, channels: x.shape[3] });
+}
+
+export interface AdamStep {
+  weightDecay: number;
+  beta1: number;
+  beta2: number;
+  /** √(1 − β2^t) and lr / (1 − β1^t): the bias corrections of step t. */
+  bc2Sqrt: number;
+  stepSize: number;
+  eps: number;
+}
+
+/** One Adam step of flat vectors p, g, m, v ([n] each) in one pass: [p'; m'; v'] as one [3n] vector. */
+export function fusedAdam(p: Tensor1D, g: Tensor1D, m: Tensor1D, v: Tensor1D, s: AdamStep): Tensor1D {
+  return run(
+    'EacAdam',
+    { p, g, m, v },
+    {
+      decay: s.weightDecay !== 0,
+      wd: s.weightDecay,
+      b1: s.beta1,
+      b2: s.beta2,
+      bc2Sqrt: s.bc2Sqrt,
+      eps: s.eps,
+      stepSize: s.stepSize,
+    },
+  );
 }

@@ -282,3 +282,34 @@ export function convPatchesProgram(outShape: number[]): WebGpuProgram {
     'b0 : i32, i0 : i32, j0 : i32, tapCols : i32, stride : i32, pad : i32,',
   );
 }
+
+/**
+ * Adam over all parameters at once (torch.optim.Adam, weight decay coupled into the gradient, its
+ * order of operations and rounding, as the unfused ops in optim.ts): one thread per parameter
+ * value writes [p'; m'; v'] packed in one output of 3·n, since a program has one output.
+ */
+export function adamProgram(n: number, weightDecay: boolean): WebGpuProgram {
+  const wg = 128;
+  return {
+    variableNames: ['p', 'g', 'm', 'v'],
+    outputShape: [3 * n],
+    shaderKey: `eac_adam_${weightDecay}`,
+    dispatchLayout: { x: [0] },
+    dispatch: [Math.ceil(n / wg), 1, 1],
+    workgroupSize: [wg, 1, 1],
+    uniforms: 'n : i32, wd : f32, b1 : f32, oneMinusB1 : f32, b2 : f32, oneMinusB2 : f32, bc2Sqrt : f32, eps : f32, stepSize : f32,',
+    getUserCode: () => `
+    fn main(index : i32) {
+      if (index < uniforms.n) {
+        let pv = p[index];
+        let gr = ${weightDecay ? 'g[index] + pv * uniforms.wd' : 'g[index]'};
+        let mn = m[index] * uniforms.b1 + gr * uniforms.oneMinusB1;
+        let vn = v[index] * uniforms.b2 + (gr * gr) * uniforms.oneMinusB2;
+        let denom = sqrt(vn) / uniforms.bc2Sqrt + uniforms.eps;
+        setOutputAtIndex(index, pv - (mn / denom) * uniforms.stepSize);
+        setOutputAtIndex(uniforms.n + index, mn);
+        setOutputAtIndex(2 * uniforms.n + index, vn);
+      }
+    }`,
+  };
+}
