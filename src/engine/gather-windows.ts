@@ -124,15 +124,21 @@ interface HeapBackend {
 /** Below this many channels a row is copied by a loop: a memmove call costs more than its bytes. */
 const LOOP_BELOW = 16;
 
-function gatherRowsKernel(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
+type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
+
+/** The input x [rows, c] and a new output of `outShape`, both as views on the wasm heap. */
+function heapInOut(args: KernelArgs, outShape: (rows: number, c: number) => number[]) {
   const x = args.inputs.x as tf.TensorInfo;
-  const { index, fill } = args.attrs as unknown as { index: Int32Array; fill: number };
   const backend = args.backend as HeapBackend;
   const [rows, c] = x.shape;
-  const out = backend.makeOutput([index.length, c], 'float32');
+  const out = backend.makeOutput(outShape(rows, c), 'float32');
   // Views after makeOutput: growing the heap replaces its buffer.
-  const xv = backend.typedArrayFromHeap(x);
-  const ov = backend.typedArrayFromHeap(out);
+  return { out, rows, c, xv: backend.typedArrayFromHeap(x), ov: backend.typedArrayFromHeap(out) };
+}
+
+function gatherRowsKernel(args: KernelArgs): tf.TensorInfo {
+  const { index, fill } = args.attrs as unknown as { index: Int32Array; fill: number };
+  const { out, rows, c, xv, ov } = heapInOut(args, (_, c) => [index.length, c]);
   const heap = new Float32Array(ov.buffer);
   const xBase = xv.byteOffset / 4;
   const oBase = ov.byteOffset / 4;
@@ -156,15 +162,10 @@ const BLOCK = 64;
  * holds P groups of G rows: im2col patches laid out for the filter gradient's matmul
  * (patches^T·dY, whose larger operand then needs no packing pass), without a transpose.
  */
-function gatherRowsTransposedKernel(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
-  const x = args.inputs.x as tf.TensorInfo;
+function gatherRowsTransposedKernel(args: KernelArgs): tf.TensorInfo {
   const { index, groups } = args.attrs as unknown as { index: Int32Array; groups: number };
-  const backend = args.backend as HeapBackend;
-  const [rows, c] = x.shape;
   const P = index.length / groups;
-  const out = backend.makeOutput([groups * c, P], 'float32');
-  const xv = backend.typedArrayFromHeap(x);
-  const ov = backend.typedArrayFromHeap(out);
+  const { out, rows, c, xv, ov } = heapInOut(args, (_, c) => [groups * c, P]);
   for (let i = 0; i < index.length; i++) if (index[i] >= rows) throw new Error(`${GATHER_ROWS_T}: row ${index[i]} of ${rows}`);
   // Output rows are written contiguously, a block of columns at a time; the block's source rows
   // (their offsets found once per tap) stay in cache across the C output rows.
