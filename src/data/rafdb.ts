@@ -32,6 +32,8 @@ import { progressAt, throttle, type Progress } from '../engine/progress.ts';
 export const RAFDB_SIZE = 100;
 /** Image files read ahead of the one being decoded. */
 const READ_AHEAD = 16;
+/** Files per joined read where the folder offers readMany (two batches are read ahead). */
+const READ_BATCH = 64;
 /** Images a split's pixel array is first sized for (590 MB at 100×100): past it, it doubles. */
 const INITIAL_IMAGES = 20_000;
 
@@ -275,7 +277,7 @@ export async function readRafDb(fs: FolderFs, dir: string, opts: RafDbOptions = 
   const decode = opts.decode ?? inThreadDecode;
   // Files read (and decoding) ahead of the one taken: enough to keep every decoder busy, and a
   // bound on the bytes and pixels held at once.
-  const ahead = Math.max(READ_AHEAD, 2 * Math.max(1, Math.floor(opts.concurrency ?? 1)));
+  const ahead = Math.max(fs.readMany ? 2 * READ_BATCH : READ_AHEAD, 2 * Math.max(1, Math.floor(opts.concurrency ?? 1)));
   const where = await locateRafDb(fs, dir);
   const emoEntries = (await tryList(fs, where.emoLabel)) ?? [];
   const cleanEntry = findEntry(emoEntries, CLEAN_LABEL_FILE, false);
@@ -361,9 +363,31 @@ export async function readRafDb(fs: FolderFs, dir: string, opts: RafDbOptions = 
     };
     // Each file is read then decoded as soon as it enters the window; with an async decoder
     // (a worker pool) several decode at once, and results are still taken in file order below.
+    // Where the folder reads several files more cheaply than one at a time (a browser's Files),
+    // the window is read in batches of READ_BATCH.
     const reads = new Map<number, Promise<DecodedImage>>();
-    const readAndDecode = (f: string) =>
-      fs.read(joinPath(where.aligned, f), MAX_IMAGE_FILE_BYTES).then((bytes) => {
+    const batches = new Map<number, Promise<Array<Uint8Array | Error>>>();
+    const bytesOf = (j: number): Promise<Uint8Array> => {
+      const f = files[j] as string;
+      if (!fs.readMany) return fs.read(joinPath(where.aligned, f), MAX_IMAGE_FILE_BYTES);
+      const b = Math.floor(j / READ_BATCH);
+      let batch = batches.get(b);
+      if (!batch) {
+        const members = files.slice(b * READ_BATCH, (b + 1) * READ_BATCH).flatMap((g) => (g ? [joinPath(where.aligned, g)] : []));
+        batch = fs.readMany(members, MAX_IMAGE_FILE_BYTES);
+        batches.set(b, batch);
+      }
+      // This file's place among its batch's files that exist.
+      let k = 0;
+      for (let i = b * READ_BATCH; i < j; i++) if (files[i]) k++;
+      return batch.then((all) => {
+        const r = all[k];
+        if (r instanceof Error) throw r;
+        return r;
+      });
+    };
+    const readAndDecode = (j: number) =>
+      bytesOf(j).then((bytes) => {
         // A read that lands after a cancel is not decoded (the pool may already be gone).
         if (signal?.aborted) throw abortError(signal);
         return decode(bytes);
@@ -371,7 +395,7 @@ export async function readRafDb(fs: FolderFs, dir: string, opts: RafDbOptions = 
     const startRead = (j: number) => {
       const f = j < entries.length ? files[j] : null;
       if (!f || reads.has(j) || signal?.aborted) return;
-      const p = readAndDecode(f);
+      const p = readAndDecode(j);
       p.catch(() => undefined); // awaited (and reported) in order below
       reads.set(j, p);
     };
@@ -390,8 +414,10 @@ export async function readRafDb(fs: FolderFs, dir: string, opts: RafDbOptions = 
       used.add(file);
       let reason: string | null = null;
       try {
-        const pending = reads.get(i) ?? readAndDecode(file);
+        const pending = reads.get(i) ?? readAndDecode(i);
         reads.delete(i);
+        // The batch's bytes are held by its files' reads from here on, not by the batch.
+        if ((i + 1) % READ_BATCH === 0) batches.delete(Math.floor(i / READ_BATCH));
         const img = await pending;
         let rgb = img.rgb;
         if (img.width !== S || img.height !== S) {

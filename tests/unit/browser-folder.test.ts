@@ -24,6 +24,7 @@ import {
 import { initJpegDecoderNode } from '../../src/data/jpeg-node.ts';
 import { readRafDb } from '../../src/data/rafdb.ts';
 import { nodeFolderFs } from '../../src/cli/dataset.ts';
+import { FileRefusedError } from '../../src/data/folder.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const FX = path.join(ROOT, 'tests/fixtures/rafdb');
@@ -227,4 +228,37 @@ test('readDrop: handles first, then the entries walk, then the plain file list',
   const flat = new File(['x'], 'a.txt');
   const f = await readDrop(fakeDrop([{ entry: null }], [flat]));
   assert.deepEqual(f.kind === 'files' && f.files.map((x) => x.path), ['a.txt']);
+});
+
+test('readMany: joined reads give each file its own bytes; an oversized file is refused alone; a failed join falls back to single reads', async () => {
+  const bytes = (n: number, seed: number) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 255);
+  const a = bytes(300, 1);
+  const b = bytes(0, 2);
+  const c = bytes(4097, 3);
+  const files: RelativeFile[] = [
+    { path: 'd/a.jpg', file: new File([a], 'a.jpg') },
+    { path: 'd/b.jpg', file: new File([b], 'b.jpg') },
+    { path: 'd/big.jpg', file: new File([bytes(5000, 4)], 'big.jpg') },
+    { path: 'd/c.jpg', file: new File([c], 'c.jpg') },
+  ];
+  const fs = fileListFs(files);
+  const got = await fs.readMany!(['d/a.jpg', 'd/b.jpg', 'd/big.jpg', 'd/missing.jpg', 'd/c.jpg'], 4500);
+  assert.deepEqual(got[0], a);
+  assert.deepEqual(got[1], b);
+  assert.ok(got[2] instanceof FileRefusedError, `oversized: ${String(got[2])}`);
+  assert.match(String(got[3]), /no such file/);
+  assert.deepEqual(got[4], c);
+  // Each file owns its buffer (a decoder pool transfers it).
+  assert.equal((got[4] as Uint8Array).buffer.byteLength, c.length);
+
+  // Stand-ins that are not Blobs cannot be joined: each is read alone, with the same results.
+  let reads = 0;
+  const fake = (data: Uint8Array) => ({ size: data.length, arrayBuffer: async () => (reads++, data.slice().buffer) });
+  const fakes = fileListFs([
+    { path: 'x/1', file: fake(a) },
+    { path: 'x/2', file: fake(c) },
+  ]);
+  const back = await fakes.readMany!(['x/1', 'x/2'], 1 << 20);
+  assert.deepEqual(back, [a, c]);
+  assert.equal(reads, 2);
 });
