@@ -20,6 +20,10 @@ import { parseSweepJson, TABLE_CSV_HEADER, type SweepState } from '../../src/eng
 
 /** ResNet-18 width 4 at 32 px, 32/16 demo images, batch 16: 2 steps an epoch, 2 epochs (last-5 = both), one attention sample. */
 const TINY = 'width=4&size=32&trainCount=32&testCount=16&batchSize=16&attentionCount=1&epochs=2';
+// Spread over two tabs: cells long enough (a checkpoint each epoch, 10 epochs) that both tabs'
+// cells are seen training past a checkpoint at once; with 2 epochs a fast backend finished a
+// cell before the other tab's had passed its first.
+const TINY_LONG = TINY.replace('epochs=2', 'epochs=10');
 const LONG = 300_000;
 const SHOTS = path.join(ROOT, 'docs/screenshots');
 
@@ -189,7 +193,7 @@ test('a 2Ã—2 sweep spread over two tabs trains two cells at once; a closed tabâ€
     const [a, b] = [await context.newPage(), await context.newPage()];
     const watch = watchPage(a, served.url);
     for (const p of [a, b]) {
-      await p.goto(`${served.url}?${TINY}`);
+      await p.goto(`${served.url}?${TINY_LONG}`);
       await waitFor(p, `document.querySelector('[data-testid="backend-name"]')?.getAttribute('data-backend') === 'wasm'`, 120_000);
     }
     mark('two tabs ready');
