@@ -395,28 +395,22 @@ interface TapReader {
   dispose: () => void;
 }
 
-/** Taps and patches as row gathers of x (wasm: see gather-windows.ts), one batch range at a time. */
+/**
+ * Taps and patches as row gathers of x read in place (wasm: see gather-windows.ts); a batch
+ * range starts b0·h·w rows in, so one index serves every chunk of the same size.
+ */
 function gatherTapReader(x: Tensor4D, r: Resolved): TapReader {
-  let rows: { b0: number; nb: number; t: Tensor2D } | null = null;
-  const rowsFor = (b0: number, nb: number): Tensor2D => {
-    if (rows && rows.b0 === b0 && rows.nb === nb) return rows.t;
-    rows?.t.dispose();
-    const t = tf.tidy(() => pixelRows(nb === r.n ? x : tf.slice(x, [b0, 0, 0, 0], [nb, r.h, r.w, r.cin])));
-    rows = { b0, nb, t: tf.keep(t) };
-    return t;
-  };
+  const rows = pixelRows(x);
   const geometry = (nb: number): WindowGeometry => ({ n: nb, h: r.h, w: r.w, kh: r.kh, kw: r.kw, s: r.s, pad: r.p, oh: r.ho, ow: r.wo });
+  const first = (b0: number) => b0 * r.h * r.w;
   return {
     tap: (i, j, b0, nb) =>
       r.s === 1 && b0 === 0 && nb === r.n && i === r.p && j === r.p && r.ho === r.h && r.wo === r.w
         ? x
-        : tf.reshape(gatherRows(rowsFor(b0, nb), tapRowIndices(geometry(nb))[i * r.kw + j]), [nb, r.ho, r.wo, r.cin]),
-    patches: (b0, nb) => tf.reshape(gatherRows(rowsFor(b0, nb), patchRowIndex(geometry(nb))), [nb, r.ho, r.wo, r.kh * r.kw * r.cin]),
-    patchesT: (b0, nb) => gatherRowsTransposed(rowsFor(b0, nb), patchRowIndex(geometry(nb)), r.kh * r.kw),
-    dispose: () => {
-      rows?.t.dispose();
-      rows = null;
-    },
+        : tf.reshape(gatherRows(rows, tapRowIndices(geometry(nb))[i * r.kw + j], 0, first(b0)), [nb, r.ho, r.wo, r.cin]),
+    patches: (b0, nb) => tf.reshape(gatherRows(rows, patchRowIndex(geometry(nb)), 0, first(b0)), [nb, r.ho, r.wo, r.kh * r.kw * r.cin]),
+    patchesT: (b0, nb) => gatherRowsTransposed(rows, patchRowIndex(geometry(nb)), r.kh * r.kw, first(b0)),
+    dispose: () => rows.dispose(),
   };
 }
 

@@ -137,15 +137,16 @@ function heapInOut(args: KernelArgs, outShape: (rows: number, c: number) => numb
 }
 
 function gatherRowsKernel(args: KernelArgs): tf.TensorInfo {
-  const { index, fill } = args.attrs as unknown as { index: Int32Array; fill: number };
+  const { index, fill, offset } = args.attrs as unknown as { index: Int32Array; fill: number; offset: number };
   const { out, rows, c, xv, ov } = heapInOut(args, (_, c) => [index.length, c]);
   const heap = new Float32Array(ov.buffer);
   const xBase = xv.byteOffset / 4;
   const oBase = ov.byteOffset / 4;
   for (let o = 0; o < index.length; o++) {
-    const r = index[o];
+    const i = index[o];
+    const r = i + offset;
     const dst = oBase + o * c;
-    if (r < 0) heap.fill(fill, dst, dst + c);
+    if (i < 0) heap.fill(fill, dst, dst + c);
     else if (r >= rows) throw new Error(`${GATHER_ROWS}: row ${r} of ${rows}`);
     else if (c >= LOOP_BELOW) heap.copyWithin(dst, xBase + r * c, xBase + (r + 1) * c);
     else for (let k = 0, src = xBase + r * c; k < c; k++) heap[dst + k] = heap[src + k];
@@ -163,10 +164,11 @@ const BLOCK = 64;
  * (patches^T·dY, whose larger operand then needs no packing pass), without a transpose.
  */
 function gatherRowsTransposedKernel(args: KernelArgs): tf.TensorInfo {
-  const { index, groups } = args.attrs as unknown as { index: Int32Array; groups: number };
+  const { index, groups, offset } = args.attrs as unknown as { index: Int32Array; groups: number; offset: number };
   const P = index.length / groups;
   const { out, rows, c, xv, ov } = heapInOut(args, (_, c) => [groups * c, P]);
-  for (let i = 0; i < index.length; i++) if (index[i] >= rows) throw new Error(`${GATHER_ROWS_T}: row ${index[i]} of ${rows}`);
+  for (let i = 0; i < index.length; i++)
+    if (index[i] + offset >= rows) throw new Error(`${GATHER_ROWS_T}: row ${index[i] + offset} of ${rows}`);
   // Output rows are written contiguously, a block of columns at a time; the block's source rows
   // (their offsets found once per tap) stay in cache across the C output rows.
   const base = new Int32Array(BLOCK);
@@ -175,7 +177,7 @@ function gatherRowsTransposedKernel(args: KernelArgs): tf.TensorInfo {
     for (let t = 0; t < groups; t++) {
       for (let u = 0; u < m; u++) {
         const r = index[(o0 + u) * groups + t];
-        base[u] = r < 0 ? -1 : r * c;
+        base[u] = r < 0 ? -1 : (r + offset) * c;
       }
       for (let k = 0; k < c; k++) {
         let dst = (t * c + k) * P + o0;
@@ -197,16 +199,19 @@ function register(): void {
   registered = true;
 }
 
-/** gatherRows(rows, index) as [P, groups·c], transposed: [groups·c, P] (row −1: zeros); wasm only. */
-export function gatherRowsTransposed(rows: Tensor2D, index: Int32Array, groups: number): Tensor2D {
+/** gatherRows(rows, index, 0, offset) as [P, groups·c], transposed: [groups·c, P] (row −1: zeros); wasm only. */
+export function gatherRowsTransposed(rows: Tensor2D, index: Int32Array, groups: number, offset = 0): Tensor2D {
   register();
-  return tf.engine().runKernel(GATHER_ROWS_T, { x: rows }, { index, groups } as unknown as tf.NamedAttrMap) as Tensor2D;
+  return tf.engine().runKernel(GATHER_ROWS_T, { x: rows }, { index, groups, offset } as unknown as tf.NamedAttrMap) as Tensor2D;
 }
 
-/** rows[index] as [index.length, c] (row −1: `fill`); wasm only. */
-export function gatherRows(rows: Tensor2D, index: Int32Array, fill = 0): Tensor2D {
+/**
+ * rows[offset + index] as [index.length, c] (index −1: `fill`); wasm only. The offset lets one
+ * index serve every batch chunk of a map, read in place.
+ */
+export function gatherRows(rows: Tensor2D, index: Int32Array, fill = 0, offset = 0): Tensor2D {
   register();
-  return tf.engine().runKernel(GATHER_ROWS, { x: rows }, { index, fill } as unknown as tf.NamedAttrMap) as Tensor2D;
+  return tf.engine().runKernel(GATHER_ROWS, { x: rows }, { index, fill, offset } as unknown as tf.NamedAttrMap) as Tensor2D;
 }
 
 /** x [n, h, w, c] as pixel rows [n·h·w, c] (a view: no copy). */
