@@ -5,7 +5,7 @@
 //   node --import tsx --test tests/unit/sweep-claims.test.ts
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createSweep, reduceSweep, sweepEta, type SweepEvent, type SweepSpec, type SweepState } from '../../src/engine/sweep/index.ts';
+import { reduceSweep, sweepEta, type SweepEvent, type SweepState } from '../../src/engine/sweep/index.ts';
 import {
   claimedAction,
   claimNext,
@@ -16,18 +16,12 @@ import {
   takeoverEvents,
   type ClaimPorts,
 } from '../../src/ui/sweep/sweep-claims.ts';
+import { freshTinySweep } from './tiny-sweep.ts';
 
-const spec: SweepSpec = {
-  methods: ['baseline', 'eac'],
-  noiseRates: [0, 0.3],
-  seeds: [0],
-  config: { arch: 'resnet18', width: 4, size: 32, epochs: 4, batchSize: 16, lr: 0.001 },
-  data: { kind: 'demo', seed: 0, trainCount: 32, testCount: 16, noiseRate: 0, noiseSeed: 0 },
-};
 const ORDER = ['baseline-noise0-seed0', 'baseline-noise0.3-seed0', 'eac-noise0-seed0', 'eac-noise0.3-seed0'];
 
 /** One origin: a queue in a store, and the Web Locks held by its tabs (name → tab). */
-function origin(state: SweepState = createSweep(spec, { id: 's1', name: 'tiny', createdAt: 0 })) {
+function origin(state: SweepState = freshTinySweep()) {
   const o = { state, locks: new Map<string, string>() };
   const tab = (name: string): ClaimPorts & { dies(): void } => ({
     held: async () => [...o.locks.keys()],
@@ -108,7 +102,7 @@ test('a cell closed meanwhile is given back and the next is claimed; nothing whi
 });
 
 test('the ETA divides the work left over the tabs training', () => {
-  let s = createSweep(spec, { id: 's1', name: 'tiny', createdAt: 0 });
+  let s = freshTinySweep();
   s = reduceSweep(s, { type: 'start', cellId: ORDER[0], runId: 'r', at: 0 });
   s = reduceSweep(s, { type: 'progress', cellId: ORDER[0], step: 4, totalSteps: 8, seconds: 10 });
   assert.equal(sweepEta(s, 1), 70);
@@ -116,7 +110,7 @@ test('the ETA divides the work left over the tabs training', () => {
 });
 
 test('a tab taking a sweep over interrupts only the running cells no live tab holds', () => {
-  let s = createSweep(spec, { id: 's1', name: 'tiny', createdAt: 0 });
+  let s = freshTinySweep();
   s = [0, 1].reduce((x, i) => reduceSweep(x, { type: 'start', cellId: ORDER[i], runId: `r${i}`, at: 0 }), s);
   assert.deepEqual(takeoverEvents(s, new Set()), [{ type: 'reloaded' }]);
   const after = takeoverEvents(s, new Set([ORDER[1]])).reduce(reduceSweep, s);

@@ -14,22 +14,15 @@ import {
   sweepJsonText,
   sweepTable,
   type SweepEvent,
-  type SweepSpec,
   type SweepState,
 } from '../../src/engine/sweep/index.ts';
 import type { RunSummary } from '../../src/engine/run-types.ts';
 import { cellOfRun, decide, eventsOf, settingsOfCell, type LabRun } from '../../src/ui/sweep/sweep-decisions.ts';
 import { readSweepFile, sweepExport } from '../../src/ui/sweep/sweep-files.ts';
 import { parseList } from '../../src/ui/sweep/sweep-form.ts';
+import { freshTinySweep, TINY_SWEEP } from './tiny-sweep.ts';
 
-const spec: SweepSpec = {
-  methods: ['baseline', 'eac'],
-  noiseRates: [0, 0.3],
-  seeds: [0],
-  config: { arch: 'resnet18', width: 4, size: 32, epochs: 4, batchSize: 16, lr: 0.001 },
-  data: { kind: 'demo', seed: 0, trainCount: 32, testCount: 16, noiseRate: 0, noiseSeed: 0 },
-};
-const fresh = () => createSweep(spec, { id: 's1', name: 'tiny', createdAt: 0 });
+const fresh = freshTinySweep;
 const apply = (s: SweepState, events: SweepEvent[]) => events.reduce(reduceSweep, s);
 const summary = (acc: number, stoppedBy: RunSummary['stoppedBy'] = 'completed'): RunSummary => ({
   testAccLast5: acc,
@@ -70,7 +63,7 @@ test('a fresh sweep starts its first cell with the cell’s method, seed and noi
   assert.equal(a.type, 'start');
   if (a.type !== 'start') return;
   assert.equal(a.cell.id, 'baseline-noise0-seed0');
-  assert.deepEqual(a.config, { ...spec.config, method: 'baseline', seed: 0 });
+  assert.deepEqual(a.config, { ...TINY_SWEEP.config, method: 'baseline', seed: 0 });
   assert.equal(a.data.noiseRate, 0);
   const s = settingsOfCell(fresh(), { ...a.cell, id: 'eac-noise0.3-seed0', method: 'eac', noiseRate: 0.3 }, 2);
   assert.equal(s.method, 'eac');
