@@ -57,6 +57,21 @@ function idbGet<T>(page: Page, db: string, key: string): Promise<T> {
 
 const sweepId = (page: Page) => page.getByTestId('sweep-queue').getAttribute('data-sweep') as Promise<string>;
 
+/** Opens the lab with these settings and waits for its backend: WebAssembly (no GPU in these tests). */
+async function openOnWasm(page: Page, query: string): Promise<void> {
+  await page.goto(`${served.url}?${query}`);
+  await waitFor(page, `document.querySelector('[data-testid="backend-name"]')?.getAttribute('data-backend') === 'wasm'`, 120_000);
+}
+
+/** Starts a sweep of noise 0 and 0.3, seed 0, under `name`; returns its id. */
+async function startSweep(page: Page, name: string): Promise<string> {
+  await page.getByTestId('sweep-noise').fill('0, 0.3');
+  await page.getByTestId('sweep-seeds').fill('0');
+  await page.getByTestId('sweep-name').fill(name);
+  await page.getByTestId('sweep-start').click();
+  return sweepId(page);
+}
+
 test('a 2×2 sweep of tiny runs survives a reload, fills the table with the stored last-5 means, exports and re-imports', {
   timeout: 600_000,
 }, async (t) => {
@@ -67,15 +82,10 @@ test('a 2×2 sweep of tiny runs survives a reload, fills the table with the stor
     const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, acceptDownloads: true });
     const page = await context.newPage();
     const watch = watchPage(page, served.url);
-    await page.goto(`${served.url}?${TINY}`);
-    await waitFor(page, `document.querySelector('[data-testid="backend-name"]')?.getAttribute('data-backend') === 'wasm'`, 120_000);
+    await openOnWasm(page, TINY);
 
     mark('backend ready');
-    await page.getByTestId('sweep-noise').fill('0, 0.3');
-    await page.getByTestId('sweep-seeds').fill('0');
-    await page.getByTestId('sweep-name').fill('tiny 2x2');
-    await page.getByTestId('sweep-start').click();
-    const id = await sweepId(page);
+    const id = await startSweep(page, 'tiny 2x2');
 
     // The second cell trains past its first checkpoint: reload there.
     const second = 'baseline-noise0.3-seed0';
@@ -192,16 +202,9 @@ test('a 2×2 sweep spread over two tabs trains two cells at once; a closed tab�
     const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
     const [a, b] = [await context.newPage(), await context.newPage()];
     const watch = watchPage(a, served.url);
-    for (const p of [a, b]) {
-      await p.goto(`${served.url}?${TINY_LONG}`);
-      await waitFor(p, `document.querySelector('[data-testid="backend-name"]')?.getAttribute('data-backend') === 'wasm'`, 120_000);
-    }
+    for (const p of [a, b]) await openOnWasm(p, TINY_LONG);
     mark('two tabs ready');
-    await a.getByTestId('sweep-noise').fill('0, 0.3');
-    await a.getByTestId('sweep-seeds').fill('0');
-    await a.getByTestId('sweep-name').fill('spread 2x2');
-    await a.getByTestId('sweep-start').click();
-    const id = await sweepId(a);
+    const id = await startSweep(a, 'spread 2x2');
     // The choice is stored first, then shown: click and wait rather than check().
     await a.getByTestId('sweep-spread').click();
     await waitFor(a, `document.querySelector('[data-testid="sweep-spread"]')?.checked === true`, 10_000);
