@@ -14,7 +14,7 @@ import {
   MAX_LABEL_FILE_BYTES,
   type FolderFs,
 } from './folder.ts';
-import { decodeJpeg, JpegError, type DecodedImage } from './jpeg.ts';
+import { copyRgb, decodeJpegRgba, JpegError, type DecodedImage, type DecodedRgba } from './jpeg.ts';
 import {
   applyTrainingLabels,
   CLEAN_LABEL_FILE,
@@ -54,7 +54,8 @@ export interface RafDbOptions {
   signal?: AbortSignal;
   /**
    * Decodes one JPEG's bytes (it may take ownership of them); throws JpegError for a file to skip.
-   * Default: decodeJpeg in this thread. A pool of decoder workers passes its own.
+   * Default: libjpeg-turbo in this thread, each image when its turn comes, straight into the
+   * split's pixels. A pool of decoder workers passes its own, and decodes ahead.
    */
   decode?: (bytes: Uint8Array) => Promise<DecodedImage>;
   /** Decodes in flight at once (with an async `decode`); results are still taken in file order. Default 1. */
@@ -257,9 +258,6 @@ export function resizeRgbPillow(src: Uint8Array, inH: number, inW: number, outH:
   return cur === src ? src.slice() : cur;
 }
 
-/** The default decoder: libjpeg-turbo in this thread. */
-const inThreadDecode = async (bytes: Uint8Array): Promise<DecodedImage> => decodeJpeg(bytes);
-
 function abortError(signal: AbortSignal): unknown {
   return signal.reason ?? new DOMException('reading the dataset was cancelled', 'AbortError');
 }
@@ -274,7 +272,7 @@ export async function readRafDb(fs: FolderFs, dir: string, opts: RafDbOptions = 
   const t0 = performance.now();
   const { signal, onProgress } = opts;
   if (signal?.aborted) throw abortError(signal);
-  const decode = opts.decode ?? inThreadDecode;
+  const decodeAhead = opts.decode;
   // Files read (and decoding) ahead of the one taken: enough to keep every decoder busy, and a
   // bound on the bytes and pixels held at once.
   const ahead = Math.max(fs.readMany ? 2 * READ_BATCH : READ_AHEAD, 2 * Math.max(1, Math.floor(opts.concurrency ?? 1)));
@@ -352,20 +350,37 @@ export async function readRafDb(fs: FolderFs, dir: string, opts: RafDbOptions = 
     // (3.6 s of 10 s for RAF-DB in a VM). A folder of more files than that grows by doubling.
     const found = files.reduce((n, f) => n + (f ? 1 : 0), 0);
     let images = new Uint8Array(Math.min(found, INITIAL_IMAGES) * pixels);
-    const keep = (rgb: Uint8Array) => {
+    /** Where the next kept image goes (growing the array when it is full). */
+    const nextSlot = (): number => {
       const at = names.length * pixels;
       if (at + pixels > images.length) {
         const grown = new Uint8Array(Math.min(found, Math.max(1, 2 * (images.length / pixels))) * pixels);
         grown.set(images);
         images = grown;
       }
-      images.set(rgb, at);
+      return at;
+    };
+    /** Puts a decoded image in the next slot (resized to S×S where it is not); false if resized. */
+    const keep = (img: DecodedImage | DecodedRgba): boolean => {
+      const at = nextSlot();
+      const native = img.width === S && img.height === S;
+      if ('rgba' in img && native) {
+        copyRgb(img.rgba, images, at);
+        return true;
+      }
+      let rgb: Uint8Array;
+      if ('rgba' in img) {
+        rgb = new Uint8Array(img.width * img.height * 3);
+        copyRgb(img.rgba, rgb);
+      } else rgb = img.rgb;
+      images.set(native ? rgb : resizeRgbPillow(rgb, img.height, img.width, S, S), at);
+      return native;
     };
     // Each file is read then decoded as soon as it enters the window; with an async decoder
     // (a worker pool) several decode at once, and results are still taken in file order below.
     // Where the folder reads several files more cheaply than one at a time (a browser's Files),
     // the window is read in batches of READ_BATCH.
-    const reads = new Map<number, Promise<DecodedImage>>();
+    const reads = new Map<number, Promise<DecodedImage | Uint8Array>>();
     const batches = new Map<number, Promise<Array<Uint8Array | Error>>>();
     const bytesOf = (j: number): Promise<Uint8Array> => {
       const f = files[j] as string;
@@ -386,11 +401,13 @@ export async function readRafDb(fs: FolderFs, dir: string, opts: RafDbOptions = 
         return r;
       });
     };
-    const readAndDecode = (j: number) =>
-      bytesOf(j).then((bytes) => {
+    const readAndDecode = (j: number): Promise<DecodedImage | Uint8Array> =>
+      bytesOf(j).then<DecodedImage | Uint8Array>((bytes) => {
         // A read that lands after a cancel is not decoded (the pool may already be gone).
         if (signal?.aborted) throw abortError(signal);
-        return decode(bytes);
+        // Without a pool the bytes wait their turn: the decoder's output lives only until its
+        // next decode, and one thread gains nothing from decoding early.
+        return decodeAhead ? decodeAhead(bytes) : bytes;
       });
     const startRead = (j: number) => {
       const f = j < entries.length ? files[j] : null;
@@ -418,13 +435,8 @@ export async function readRafDb(fs: FolderFs, dir: string, opts: RafDbOptions = 
         reads.delete(i);
         // The batch's bytes are held by its files' reads from here on, not by the batch.
         if ((i + 1) % READ_BATCH === 0) batches.delete(Math.floor(i / READ_BATCH));
-        const img = await pending;
-        let rgb = img.rgb;
-        if (img.width !== S || img.height !== S) {
-          rgb = resizeRgbPillow(img.rgb, img.height, img.width, S, S);
-          resizedImages.push(e.name);
-        }
-        keep(rgb);
+        const got = await pending;
+        if (!keep(got instanceof Uint8Array ? decodeJpegRgba(got) : got)) resizedImages.push(e.name);
         names.push(e.name);
         keptLabels.push(labels[i]);
         keptClean.push(e.label);

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { initJpegDecoderNode } from '../../src/data/jpeg-node.ts';
-import { decodeJpeg, JpegError } from '../../src/data/jpeg.ts';
+import { decodeJpeg, decodeJpegRgba, JpegError } from '../../src/data/jpeg.ts';
 import { parseLabelText, splitEntries } from '../../src/data/labels.ts';
 import { memoryFs } from '../../src/data/folder.ts';
 import { RafDbError, readRafDb, resizeRgbPillow } from '../../src/data/rafdb.ts';
@@ -362,4 +362,20 @@ test('eac train --data <fixture> runs (and --labels with a noisy file)', () => {
   const bad = eac('train', '--data', path.join(FX, 'no-aligned'), '--backend', 'cpu');
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /^eac train: error: --data: .*no Image\/aligned\//);
+});
+
+test('decodeJpegRgba: a view into the decoder heap, no copy (valid until the next decode); the globals are left as they were', () => {
+  const bytes = new Uint8Array(readFileSync(path.join(CLEAN_BASIC, 'Image/aligned/train_00001_aligned.jpg')));
+  const first = decodeJpegRgba(bytes);
+  assert.equal(first.rgba.length, 100 * 100 * 4);
+  assert.ok(first.rgba.buffer.byteLength > first.rgba.length, 'the RGBA is a view of the WebAssembly heap, not a copy');
+  const rgba = Uint8Array.from(first.rgba);
+  assert.equal(globalThis.Uint8ClampedArray.name, 'Uint8ClampedArray');
+  assert.ok(new Uint8ClampedArray([300])[0] === 255, 'Uint8ClampedArray is the real one again');
+  // decodeJpeg copies the same pixels out as RGB.
+  const { rgb } = decodeJpeg(bytes);
+  for (let p = 0; p < 100 * 100; p++) {
+    assert.equal(rgb[3 * p], rgba[4 * p]);
+    assert.equal(rgb[3 * p + 2], rgba[4 * p + 2]);
+  }
 });
