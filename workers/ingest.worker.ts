@@ -1,7 +1,8 @@
 // The ingest worker: reads a RAF-DB folder the page hands over (FileSystemHandles or Files with
 // paths), decodes every JPEG with libjpeg-turbo (src/data/jpeg.ts) through the same reader as
-// `eac` (src/data/rafdb.ts), in a pool of decoder workers (workers/jpeg-decode.worker.ts, one per
-// core but this one's, src/worker/decode-pool.ts), and stores the result in the dataset cache, so the page never blocks
+// `eac` (src/data/rafdb.ts), itself or, on a machine of 4 cores or more, in a pool of decoder
+// workers (workers/jpeg-decode.worker.ts, src/worker/decode-pool.ts), and stores the result in the
+// dataset cache (pixels in an OPFS file where it can), so the page never blocks
 // and the training worker loads it by key. A folder already cached (same names and sizes) is
 // answered from its listing alone. Talks only through src/worker/ingest-protocol.ts.
 import wasmUrl from '@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm?url';
@@ -102,14 +103,15 @@ async function ingest(msg: IngestMessage): Promise<void> {
     const module = await decoderReady();
     if (signal.aborted) throw signal.reason;
     const tDecode = performance.now();
-    pool = new DecodePool(() => startDecoder(module), decodePoolSize(navigator.hardwareConcurrency));
+    const decoders = decodePoolSize(navigator.hardwareConcurrency);
+    const decodePool = decoders > 0 ? new DecodePool(() => startDecoder(module), decoders) : null;
+    pool = decodePool;
     const stopPool = () => pool?.close(signal.reason);
     signal.addEventListener('abort', stopPool, { once: true });
     const { dataset, report } = await readRafDb(fs, listing.root, {
       signal,
       onProgress: (p) => progress('decoding', p),
-      decode: (bytes) => (pool as DecodePool).decode(bytes),
-      concurrency: pool.size * 2,
+      ...(decodePool ? { decode: (bytes: Uint8Array) => decodePool.decode(bytes), concurrency: decodePool.size * 2 } : {}),
     }).finally(() => {
       signal.removeEventListener('abort', stopPool);
       pool?.close();

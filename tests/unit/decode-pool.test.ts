@@ -169,6 +169,6 @@ test('closing the pool rejects what is pending with the reason; a crashed worker
   assert.ok(workers[1].terminated);
 });
 
-test('the pool size: cores - 1, at least 1, at most 8', () => {
-  assert.deepEqual([undefined, 1, 2, 3, 8, 9, 64].map(decodePoolSize), [1, 1, 1, 2, 7, 8, 8]);
+test('the pool size: none below 4 cores (the ingest worker decodes), else cores - 2, at most 8', () => {
+  assert.deepEqual([undefined, 1, 2, 3, 4, 8, 10, 64].map(decodePoolSize), [0, 0, 0, 0, 2, 6, 8, 8]);
 });
