@@ -5,7 +5,7 @@ import { createServer as createNetServer } from 'node:net';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { build, createServer, preview, type InlineConfig } from 'vite';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -32,6 +32,15 @@ export async function launchChromium(opts: { webgpu: boolean; webgl?: boolean })
     ...(opts.webgl === false ? ['--use-gl=disabled'] : []),
   ];
   return chromium.launch({ executablePath: CHROMIUM, args });
+}
+
+/**
+ * launchChromium's browser with a profile on disk in `userDataDir`, as a user's Chrome has: storage
+ * (IndexedDB, OPFS) lives in files there, where a plain launch's context keeps it in memory.
+ */
+export async function launchChromiumWithProfile(userDataDir: string, opts: { webgpu: boolean }): Promise<BrowserContext> {
+  const args = [...BASE_ARGS, ...(opts.webgpu ? ['--enable-unsafe-webgpu'] : ['--disable-webgpu'])];
+  return chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, args });
 }
 
 export async function freePort(): Promise<number> {

@@ -24,6 +24,7 @@ import {
   type CachedDatasetInfo,
 } from '../../src/storage/dataset-cache.ts';
 import { configureDatasetCache } from '../../src/storage/datasets/idb-layout.ts';
+import type { PixelFiles } from '../../src/storage/datasets/pixel-files.ts';
 import { DatasetCacheError, DatasetCacheQuotaError } from '../../src/storage/datasets/errors.ts';
 import { datasetKey, folderListing, readLabelTexts } from '../../src/storage/datasets/folder-key.ts';
 import { createSha256, sha256Hex } from '../../src/storage/sha256.ts';
@@ -41,7 +42,7 @@ before(async () => {
 beforeEach(() => {
   // A fresh database per test.
   raw = createStore(`eac-datasets-test-${++dbCount}`, 'datasets');
-  configureDatasetCache({ store: raw, estimate: null });
+  configureDatasetCache({ store: raw, estimate: null, pixelFiles: null });
 });
 
 function filesOnDisk(dir: string, prefix = path.basename(dir)): RelativeFile[] {
@@ -276,4 +277,142 @@ test('a damaged entry (a chunk gone) is reported, not loaded', async () => {
   await assert.rejects(loadCachedDataset(key, null), /damaged \(train chunk 1\): delete it and choose the folder again/);
   const info = (await getCachedDatasetInfo(key)) as CachedDatasetInfo;
   assert.equal(info.key, key);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Pixels in files (OPFS in the browser's workers), here files in memory with the same contract.
+
+interface MemoryFiles extends PixelFiles {
+  files: Map<string, { bytes: Uint8Array; lastModified: number }>;
+}
+
+/** PixelFiles in memory; `failAtWrite`: the n-th write (1-based) throws the browser's quota error. */
+function memoryPixelFiles(failAtWrite = 0): MemoryFiles {
+  const files = new Map<string, { bytes: Uint8Array; lastModified: number }>();
+  let writes = 0;
+  return {
+    files,
+    writable: true,
+    async create(name) {
+      const f = { bytes: new Uint8Array(0), lastModified: Date.now() };
+      files.set(name, f);
+      return {
+        write(bytes, at) {
+          if (++writes === failAtWrite) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+          if (at + bytes.length > f.bytes.length) {
+            const grown = new Uint8Array(at + bytes.length);
+            grown.set(f.bytes);
+            f.bytes = grown;
+          }
+          f.bytes.set(bytes, at);
+          f.lastModified = Date.now();
+        },
+        close() {},
+      };
+    },
+    async size(name) {
+      return files.get(name)?.bytes.length ?? null;
+    },
+    async read(name, ranges, onRead) {
+      const f = files.get(name);
+      if (!f) throw new DOMException('not found', 'NotFoundError');
+      for (const r of ranges) {
+        const part = f.bytes.subarray(r.at, r.at + r.into.length);
+        if (part.length !== r.into.length) throw new Error('short read');
+        r.into.set(part);
+        onRead?.(part.length);
+      }
+    },
+    async remove(name) {
+      files.delete(name);
+    },
+    async list() {
+      return [...files].map(([name, f]) => ({ name, lastModified: f.lastModified }));
+    },
+  };
+}
+
+test('pixel files: store → load is byte-exact; the pixels are one file of train then test, no IndexedDB chunk', async () => {
+  const mem = memoryPixelFiles();
+  configureDatasetCache({ pixelFiles: mem });
+  try {
+    const { key, info, read } = await ingest(path.join(FX, 'clean'), { chunkImages: 8 });
+    assert.ok(info.pixelFile?.startsWith(`${key}.`), info.pixelFile);
+    assert.deepEqual([...mem.files.keys()], [info.pixelFile]);
+    const bytes = mem.files.get(info.pixelFile!)!.bytes;
+    assert.ok(Buffer.from(bytes).equals(Buffer.concat([read.dataset.train.images, read.dataset.test.images])));
+    assert.deepEqual(
+      (await keys(raw)).map(String).filter((k) => k.startsWith('chunk/')),
+      [],
+    );
+    const seen: number[] = [];
+    const loaded = await loadCachedDataset(key, null, (p) => seen.push(p.done));
+    assert.deepEqual(loaded.dataset, read.dataset);
+    assert.equal(seen.at(-1), bytes.length);
+    assert.ok(seen.length >= 6, `${seen.length} progress reports`);
+    // Stored again: the old file goes; deleted: the file goes.
+    const again = await ingest(path.join(FX, 'clean'), { chunkImages: 8 });
+    assert.deepEqual([...mem.files.keys()], [again.info.pixelFile]);
+    await deleteCachedDataset(key);
+    assert.equal(mem.files.size, 0);
+    assert.deepEqual(await keys(raw), []);
+  } finally {
+    configureDatasetCache({ pixelFiles: null });
+  }
+});
+
+test('pixel files: a quota error mid-file or a cancel leaves no file and no record', async () => {
+  const mem = memoryPixelFiles(3);
+  configureDatasetCache({ pixelFiles: mem, estimate: async () => ({ usage: 0, quota: 1e12 }) });
+  try {
+    await assert.rejects(
+      ingest(path.join(FX, 'clean'), { chunkImages: 5 }),
+      (e: unknown) => e instanceof DatasetCacheQuotaError && /needs about 1\.3 MB/.test(e.message),
+    );
+    assert.equal(mem.files.size, 0);
+    assert.deepEqual(await keys(raw), []);
+    const controller = new AbortController();
+    await assert.rejects(
+      ingest(path.join(FX, 'clean'), {
+        chunkImages: 5,
+        signal: controller.signal,
+        onProgress: (p) => {
+          if (p.done > 0) controller.abort(new DOMException('cancelled', 'AbortError'));
+        },
+      }),
+      { name: 'AbortError' },
+    );
+    assert.equal(mem.files.size, 0);
+    assert.deepEqual(await keys(raw), []);
+  } finally {
+    configureDatasetCache({ pixelFiles: null });
+  }
+});
+
+test('pixel files: the sweep removes a dead write’s file, keeps a live write’s and complete datasets’; a damaged file is reported', async () => {
+  const mem = memoryPixelFiles();
+  configureDatasetCache({ pixelFiles: mem });
+  try {
+    const { key, info } = await ingest(path.join(FX, 'clean'));
+    const now = Date.now() + 10 * 60_000;
+    const old = now - 10 * 60_000;
+    mem.files.set('rafdb-dead.x.rgb', { bytes: new Uint8Array(3), lastModified: old });
+    mem.files.set('rafdb-busy.y.rgb', { bytes: new Uint8Array(3), lastModified: old });
+    await set('pending/rafdb-busy', { updatedAt: now - 1000, pixelFile: 'rafdb-busy.y.rgb' }, raw);
+    mem.files.set('rafdb-new.z.rgb', { bytes: new Uint8Array(3), lastModified: now - 1000 });
+    mem.files.get(info.pixelFile!)!.lastModified = old;
+    assert.deepEqual(await sweepIncomplete(now), ['rafdb-dead']);
+    assert.deepEqual([...mem.files.keys()].sort(), [info.pixelFile, 'rafdb-busy.y.rgb', 'rafdb-new.z.rgb'].sort());
+
+    const f = mem.files.get(info.pixelFile!)!;
+    f.bytes = f.bytes.slice(0, f.bytes.length - 1);
+    await assert.rejects(
+      loadCachedDataset(key, null),
+      /damaged \(its pixel file has \d+ bytes, not \d+\): delete it and choose the folder again/,
+    );
+    mem.files.delete(info.pixelFile!);
+    await assert.rejects(loadCachedDataset(key, null), /damaged \(its pixel file is gone\)/);
+  } finally {
+    configureDatasetCache({ pixelFiles: null });
+  }
 });

@@ -3,6 +3,7 @@
 // The layout itself is described in dataset-cache.ts.
 import { createStore, promisifyRequest, type UseStore } from 'idb-keyval';
 import { DatasetCacheQuotaError } from './errors.ts';
+import { opfsPixelFiles, type PixelFiles } from './pixel-files.ts';
 
 export interface StorageEstimateLike {
   usage?: number;
@@ -11,16 +12,32 @@ export interface StorageEstimateLike {
 
 let store: UseStore | null = null;
 let estimateFn: (() => Promise<StorageEstimateLike>) | null = null;
+/** undefined: not looked up yet (OPFS where this context has it). */
+let files: PixelFiles | null | undefined;
 
 export function db(): UseStore {
   store ??= createStore('eac-datasets', 'datasets');
   return store;
 }
 
-/** Replaces the IndexedDB store and the storage estimate (tests: fake-indexeddb, a small quota). */
-export function configureDatasetCache(opts: { store?: UseStore | null; estimate?: (() => Promise<StorageEstimateLike>) | null }): void {
+/** Where new datasets' pixels go: files (OPFS) where this context writes them, else null (IndexedDB chunks). */
+export function pixelFiles(): PixelFiles | null {
+  if (files === undefined) files = opfsPixelFiles();
+  return files;
+}
+
+/**
+ * Replaces the IndexedDB store, the storage estimate and the pixel files (tests: fake-indexeddb, a
+ * small quota, files in memory; `pixelFiles: null` keeps pixels in IndexedDB chunks).
+ */
+export function configureDatasetCache(opts: {
+  store?: UseStore | null;
+  estimate?: (() => Promise<StorageEstimateLike>) | null;
+  pixelFiles?: PixelFiles | null;
+}): void {
   if (opts.store !== undefined) store = opts.store;
   if (opts.estimate !== undefined) estimateFn = opts.estimate;
+  if (opts.pixelFiles !== undefined) files = opts.pixelFiles;
 }
 
 export async function estimate(): Promise<StorageEstimateLike | null> {
