@@ -25,17 +25,28 @@ import { initJpegDecoderNode } from '../../src/data/jpeg-node.ts';
 import { readRafDb } from '../../src/data/rafdb.ts';
 import { decodePoolSize } from '../../src/worker/decode-pool.ts';
 import { Rng } from '../../src/engine/rng.ts';
-import { freePort, launchChromium } from '../../tests/browser/harness.ts';
+import { freePort, launchChromium, launchChromiumWithProfile } from '../../tests/browser/harness.ts';
 import { encodeJpeg } from '../../tools/fixtures/make-rafdb-fixture.ts';
 import type { IngestResult, LoadResult, ReadResult } from './ingest-page/page.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const { values: args } = parseArgs({
-  options: { dir: { type: 'string' }, out: { type: 'string' }, 'no-chromium': { type: 'boolean' }, before: { type: 'string' } },
+  options: {
+    dir: { type: 'string' },
+    out: { type: 'string' },
+    'no-chromium': { type: 'boolean' },
+    before: { type: 'string' },
+    // incognito: storage in memory (a plain Playwright context); default: a profile on disk, as a user's
+    profile: { type: 'string', default: 'disk' },
+    // the Files ingest, the cache answer and the load only; prints, writes no page
+    quick: { type: 'boolean' },
+  },
 });
 const DIR = path.resolve(args.dir ?? path.join(ROOT, '.tmp/rafdb-full'));
 const OUT = path.resolve(args.out ?? path.join(ROOT, 'docs/ingest-throughput.md'));
 const BASIC = path.join(DIR, 'basic');
+if (args.profile !== 'disk' && args.profile !== 'incognito') throw new Error(`--profile disk|incognito, not ${args.profile}`);
+const ON_DISK = args.profile === 'disk';
 
 /** RAF-DB basic's per-class counts (Surprise, Fear, Disgust, Happiness, Sadness, Anger, Neutral). */
 const TRAIN_COUNTS = [1290, 281, 717, 4772, 1982, 705, 2524];
@@ -123,14 +134,14 @@ async function nodeReadOnly(files: string[], inFlight: number): Promise<{ second
 interface ChromiumNumbers {
   version: string;
   handover: number;
-  readFiles: ReadResult;
-  readFiles16: ReadResult;
+  readFiles?: ReadResult;
+  readFiles16?: ReadResult;
   ingestFiles: IngestResult;
   again: IngestResult;
   load: LoadResult;
-  readHandles: ReadResult;
-  readHandles16: ReadResult;
-  ingestHandles: IngestResult;
+  readHandles?: ReadResult;
+  readHandles16?: ReadResult;
+  ingestHandles?: IngestResult;
 }
 
 async function chromium(): Promise<ChromiumNumbers> {
@@ -154,9 +165,13 @@ async function chromium(): Promise<ChromiumNumbers> {
     build: { outDir },
     preview: { host: '127.0.0.1', port, strictPort: true, open: false },
   });
-  const browser = await launchChromium({ webgpu: false });
+  const profileDir = path.join(ROOT, '.tmp/ingest-bench-profile');
+  rmSync(profileDir, { recursive: true, force: true });
+  const context = ON_DISK
+    ? await launchChromiumWithProfile(profileDir, { webgpu: false })
+    : await (await launchChromium({ webgpu: false })).newContext();
   try {
-    const page = await browser.newPage();
+    const page = await context.newPage();
     page.on('console', (m) => say(`[page] ${m.text()}`));
     page.on('pageerror', (e) => say(`[page error] ${e.message}`));
     const url = `http://127.0.0.1:${port}/scripts/measure/ingest-page/index.html`;
@@ -167,12 +182,16 @@ async function chromium(): Promise<ChromiumNumbers> {
     await page.locator('#dir').setInputFiles(BASIC);
     await page.waitForFunction((n) => window.__bench!.fileCount() === n, TOTAL + 1, { timeout: 600_000, polling: 500 });
     const handover = secs(t0);
-    say('reading the bytes only (Files, in a worker) …');
-    const readFiles = await page.evaluate(() => window.__bench!.readFiles(1));
-    const readFiles16 = await page.evaluate(() => window.__bench!.readFiles(16));
-    say(
-      `  ${readFiles.files} files in ${readFiles.seconds.toFixed(2)} s (one at a time), ${readFiles16.seconds.toFixed(2)} s (16 in flight)`,
-    );
+    let readFiles: ReadResult | undefined;
+    let readFiles16: ReadResult | undefined;
+    if (!args.quick) {
+      say('reading the bytes only (Files, in a worker) …');
+      readFiles = await page.evaluate(() => window.__bench!.readFiles(1));
+      readFiles16 = await page.evaluate(() => window.__bench!.readFiles(16));
+      say(
+        `  ${readFiles.files} files in ${readFiles.seconds.toFixed(2)} s (one at a time), ${readFiles16.seconds.toFixed(2)} s (16 in flight)`,
+      );
+    }
     say('full ingest through the ingest worker (Files) …');
     const ingestFiles = await page.evaluate(() => window.__bench!.ingestFiles());
     say(`  ${JSON.stringify(ingestFiles.done.timings)}`);
@@ -184,6 +203,11 @@ async function chromium(): Promise<ChromiumNumbers> {
     await page.waitForFunction(() => !!window.__bench);
     const load = await page.evaluate((k) => window.__bench!.load(k), key);
     say(`  ${load.seconds.toFixed(2)} s`);
+    const version = context.browser()?.version() ?? 'unknown';
+    if (args.quick) {
+      await page.evaluate((k) => window.__bench!.remove(k), key);
+      return { version, handover, ingestFiles, again, load };
+    }
     // The drop path: FileSystemHandles. Delete the entry so the folder is decoded again.
     await page.evaluate((k) => window.__bench!.remove(k), key);
     say('dropping the folder (FileSystemHandles) …');
@@ -202,7 +226,7 @@ async function chromium(): Promise<ChromiumNumbers> {
     say(`  ${JSON.stringify(ingestHandles.done.timings)}`);
     await page.evaluate((k) => window.__bench!.remove(k), key);
     return {
-      version: browser.version(),
+      version,
       handover,
       readFiles,
       readFiles16,
@@ -214,7 +238,9 @@ async function chromium(): Promise<ChromiumNumbers> {
       ingestHandles,
     };
   } finally {
-    await browser.close();
+    const browser = context.browser();
+    await context.close();
+    await browser?.close();
     await new Promise<void>((resolve) => server.httpServer.close(() => resolve()));
   }
 }
@@ -272,6 +298,7 @@ async function main(): Promise<void> {
   say(`Node: readRafDb ${f2(nodeDecode)} s, ${rate(TOTAL, nodeDecode)} images/s`);
 
   const c = args['no-chromium'] ? null : await chromium();
+  if (args.quick) return;
 
   const loadAfter = loadavg()[0];
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
@@ -296,6 +323,11 @@ async function main(): Promise<void> {
     `label file format; demo faces encoded at quality 90, 4:2:0), ${mb(info.bytes)} MB of JPEG, ${f1(info.seconds)} s to generate. Decoded: ${mb(TOTAL * 30000)} MB of RGB.`,
   );
   lines.push('Files were in the OS page cache (read once before timing): "read only" is reading the bytes, not the disk.');
+  lines.push(
+    ON_DISK
+      ? "Chromium ran with a profile on disk, as a user's browser does: IndexedDB's files are written to the disk (the profile is new, so the cache starts empty)."
+      : 'Chromium ran in a plain Playwright context (`--profile incognito`): storage is kept in memory, which is slower here than on disk.',
+  );
   lines.push('');
   lines.push('| where | what | seconds | images/s |');
   lines.push('| --- | --- | ---: | ---: |');
@@ -308,14 +340,15 @@ async function main(): Promise<void> {
   lines.push(
     `| Node | \`readRafDb\` (read + decode + checks; what \`eac dataset inspect\` and \`eac train --data\` do) | ${f2(nodeDecode)} | ${rate(TOTAL, nodeDecode)} |`,
   );
-  if (c) {
+  if (c?.readFiles && c.readFiles16 && c.readHandles && c.readHandles16 && c.ingestHandles) {
+    const { readFiles, readFiles16, readHandles, readHandles16 } = c;
     const fi = c.ingestFiles.done.timings;
     const fh = c.ingestHandles.done.timings;
     lines.push(
-      `| Chromium, Files (\`<input webkitdirectory>\`, entries walk) | read only, in a worker, one after the other | ${f2(c.readFiles.seconds)} | ${rate(TOTAL, c.readFiles.seconds)} |`,
+      `| Chromium, Files (\`<input webkitdirectory>\`, entries walk) | read only, in a worker, one after the other | ${f2(readFiles.seconds)} | ${rate(TOTAL, readFiles.seconds)} |`,
     );
     lines.push(
-      `| Chromium, Files | read only, in a worker, 16 in flight | ${f2(c.readFiles16.seconds)} | ${rate(TOTAL, c.readFiles16.seconds)} |`,
+      `| Chromium, Files | read only, in a worker, 16 in flight | ${f2(readFiles16.seconds)} | ${rate(TOTAL, readFiles16.seconds)} |`,
     );
     lines.push(`| Chromium, Files | ingest worker: listing + cache key | ${f2(fi.listing)} | |`);
     lines.push(`| Chromium, Files | ingest worker: read + decode (\`readRafDb\`) | ${f2(fi.decoding)} | ${rate(TOTAL, fi.decoding)} |`);
@@ -326,10 +359,10 @@ async function main(): Promise<void> {
       `| Chromium, Files | ingest worker: whole ingest (page's clock: ${f2(c.ingestFiles.wallSeconds)} s) | ${f2(fi.total)} | ${rate(TOTAL, fi.total)} |`,
     );
     lines.push(
-      `| Chromium, handles (folder drop, \`getAsFileSystemHandle\`) | read only, in a worker, one after the other | ${f2(c.readHandles.seconds)} | ${rate(TOTAL, c.readHandles.seconds)} |`,
+      `| Chromium, handles (folder drop, \`getAsFileSystemHandle\`) | read only, in a worker, one after the other | ${f2(readHandles.seconds)} | ${rate(TOTAL, readHandles.seconds)} |`,
     );
     lines.push(
-      `| Chromium, handles | read only, in a worker, 16 in flight | ${f2(c.readHandles16.seconds)} | ${rate(TOTAL, c.readHandles16.seconds)} |`,
+      `| Chromium, handles | read only, in a worker, 16 in flight | ${f2(readHandles16.seconds)} | ${rate(TOTAL, readHandles16.seconds)} |`,
     );
     lines.push(`| Chromium, handles | ingest worker: listing + cache key (one \`getFile()\` per file) | ${f2(fh.listing)} | |`);
     lines.push(`| Chromium, handles | ingest worker: read + decode | ${f2(fh.decoding)} | ${rate(TOTAL, fh.decoding)} |`);
@@ -346,14 +379,14 @@ async function main(): Promise<void> {
       `- Decoding is the cost: Node's reader takes ${f2(nodeDecode)} s where reading the same bytes takes ${f2(nodeRead16.seconds)} s; Chromium's`,
     );
     lines.push(
-      `  read + decode takes ${f2(fi.decoding)} s where reading takes ${f2(c.readFiles16.seconds)} s (Files, 16 in flight). Both decode with the same`,
+      `  read + decode takes ${f2(fi.decoding)} s where reading takes ${f2(readFiles16.seconds)} s (Files, 16 in flight). Both decode with the same`,
     );
     lines.push(
       `  WebAssembly libjpeg-turbo: Node one image at a time on its main thread; the ingest worker in a pool of ${decodePoolSize(cpus().length)} decoder worker(s)`,
     );
     lines.push(`  (\`hardwareConcurrency\` − 1, at least 1, at most 8: ${cpus().length} cores here), results taken in file order.`);
     lines.push(
-      `- A File read in Chromium is a round trip to the browser process (${f2((1000 * c.readFiles.seconds) / (TOTAL + 1))} ms each one at a time here), so the`,
+      `- A File read in Chromium is a round trip to the browser process (${f2((1000 * readFiles.seconds) / (TOTAL + 1))} ms each one at a time here), so the`,
     );
     lines.push(
       `  reader keeps 16 reads in flight ahead of the decoder (\`READ_AHEAD\` in src/data/rafdb.ts) and reading overlaps decoding.`,
@@ -362,7 +395,7 @@ async function main(): Promise<void> {
       `- A folder drop gives FileSystemHandles: every file costs a \`getFile()\` for the cache key (${f2(fh.listing)} s of listing, paid again`,
     );
     lines.push(
-      `  when the same folder is dropped again) and its reads are slower than an input's Files (${f2(c.readHandles16.seconds)} s vs ${f2(c.readFiles16.seconds)} s).`,
+      `  when the same folder is dropped again) and its reads are slower than an input's Files (${f2(readHandles16.seconds)} s vs ${f2(readFiles16.seconds)} s).`,
     );
     lines.push(
       `- Storing writes ${mb(c.ingestFiles.done.info.bytes)} MB in chunks of ${c.ingestFiles.done.info.chunkImages} images (${mb(c.ingestFiles.done.info.chunkImages * 30000)} MB, 3 writes in flight):`,
