@@ -8,9 +8,9 @@
 import wasmUrl from '@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm?url';
 import { folderFsOf } from '../src/data/browser-folder.ts';
 import { initJpegDecoder } from '../src/data/jpeg.ts';
-import { RafDbError, readRafDb } from '../src/data/rafdb.ts';
+import { RAFDB_SIZE, RafDbError, readRafDb } from '../src/data/rafdb.ts';
 import { DecodePool, decodePoolSize, type DecodeWorkerLike } from '../src/worker/decode-pool.ts';
-import { getCachedDatasetInfo, storeDataset, sweepIncomplete } from '../src/storage/dataset-cache.ts';
+import { beginDatasetWrite, getCachedDatasetInfo, sweepIncomplete, type DatasetWrite } from '../src/storage/dataset-cache.ts';
 import { DatasetCacheError, DatasetCacheQuotaError } from '../src/storage/datasets/errors.ts';
 import { datasetKey, folderListing, readLabelTexts } from '../src/storage/datasets/folder-key.ts';
 import {
@@ -72,6 +72,7 @@ async function ingest(msg: IngestMessage): Promise<void> {
   const { signal } = controller;
   active = { id, controller };
   let pool: DecodePool | null = null;
+  let write: DatasetWrite | null = null;
   const t0 = performance.now();
   const due = throttle(INGEST_PROGRESS_INTERVAL_MS);
   const progress = (phase: IngestPhase, p: Progress, force = false) => {
@@ -103,6 +104,17 @@ async function ingest(msg: IngestMessage): Promise<void> {
     const module = await decoderReady();
     if (signal.aborted) throw signal.reason;
     const tDecode = performance.now();
+    // The pixels go to the cache as they are decoded, a chunk at a time: the worker never holds
+    // the whole dataset, and the writes overlap the reads. The quota is checked against the
+    // image files found (names and labels are a few bytes more each).
+    const imageFiles = listing.entries.length;
+    write = await beginDatasetWrite({
+      key,
+      height: RAFDB_SIZE,
+      width: RAFDB_SIZE,
+      expectedBytes: imageFiles * (RAFDB_SIZE * RAFDB_SIZE * 3 + 64),
+      signal,
+    });
     const decoders = decodePoolSize(navigator.hardwareConcurrency);
     const decodePool = decoders > 0 ? new DecodePool(() => startDecoder(module), decoders) : null;
     pool = decodePool;
@@ -111,6 +123,7 @@ async function ingest(msg: IngestMessage): Promise<void> {
     const { dataset, report } = await readRafDb(fs, listing.root, {
       signal,
       onProgress: (p) => progress('decoding', p),
+      sink: write.sink,
       ...(decodePool ? { decode: (bytes: Uint8Array) => decodePool.decode(bytes), concurrency: decodePool.size * 2 } : {}),
     }).finally(() => {
       signal.removeEventListener('abort', stopPool);
@@ -119,10 +132,9 @@ async function ingest(msg: IngestMessage): Promise<void> {
     });
     const labelTexts = await readLabelTexts(fs, listing.emoLabel);
     const tStore = performance.now();
-    const info = await storeDataset(
-      { key, dataset, report, labelTexts, source: msg.source.name },
-      { signal, onProgress: (p) => progress('storing', p) },
-    );
+    progress('storing', progressAt(0, 1, 'storing the dataset', tStore, tStore), true);
+    const info = await write.finish({ dataset, report, labelTexts, source: msg.source.name });
+    write = null;
     const tEnd = performance.now();
     post({
       type: 'done',
@@ -138,6 +150,7 @@ async function ingest(msg: IngestMessage): Promise<void> {
       },
     });
   } catch (e) {
+    await write?.abort();
     if (isAbort(e, signal)) post({ type: 'cancelled', id });
     else if (e instanceof DatasetCacheQuotaError)
       post({ type: 'error', id, message: e.message, quota: { neededBytes: e.neededBytes, availableBytes: e.availableBytes } });

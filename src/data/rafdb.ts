@@ -60,6 +60,19 @@ export interface RafDbOptions {
   decode?: (bytes: Uint8Array) => Promise<DecodedImage>;
   /** Decodes in flight at once (with an async `decode`); results are still taken in file order. Default 1. */
   concurrency?: number;
+  /**
+   * Takes the kept images as they come instead of holding them: `write` gets `chunkImages` of a
+   * split's images at a time (a split's last chunk may be shorter) and must be done with the
+   * bytes when its promise settles (the buffer is reused). The returned splits' `images` are then
+   * empty. The ingest worker streams them into the dataset cache this way.
+   */
+  sink?: ImageSink;
+}
+
+export interface ImageSink {
+  chunkImages: number;
+  /** `images` holds the split's kept images `first`, `first + 1`, …, S·S·3 bytes each. */
+  write(split: 'train' | 'test', images: Uint8Array, first: number): Promise<void>;
 }
 
 export interface RafDbReport {
@@ -335,7 +348,8 @@ export async function readRafDb(fs: FolderFs, dir: string, opts: RafDbOptions = 
     if (onProgress && due(force)) onProgress(progressAt(done, total, 'decoding images', tStart, performance.now()));
   };
 
-  const readSplit = async (entries: LabelEntry[], labels: Int32Array): Promise<Split> => {
+  const sink = opts.sink;
+  const readSplit = async (splitName: 'train' | 'test', entries: LabelEntry[], labels: Int32Array): Promise<Split> => {
     const S = RAFDB_SIZE;
     const pixels = S * S * 3;
     const names: string[] = [];
@@ -349,9 +363,12 @@ export async function readRafDb(fs: FolderFs, dir: string, opts: RafDbOptions = 
     // again into fresh pages, and first touches of fresh memory cost as much as the copies
     // (3.6 s of 10 s for RAF-DB in a VM). A folder of more files than that grows by doubling.
     const found = files.reduce((n, f) => n + (f ? 1 : 0), 0);
-    let images = new Uint8Array(Math.min(found, INITIAL_IMAGES) * pixels);
+    // With a sink, one chunk's room, written out and reused whenever it is full.
+    const chunk = sink ? Math.max(1, Math.floor(sink.chunkImages)) : 0;
+    let images = new Uint8Array((sink ? Math.min(found, chunk) : Math.min(found, INITIAL_IMAGES)) * pixels);
     /** Where the next kept image goes (growing the array when it is full). */
     const nextSlot = (): number => {
+      if (sink) return (names.length % chunk) * pixels;
       const at = names.length * pixels;
       if (at + pixels > images.length) {
         const grown = new Uint8Array(Math.min(found, Math.max(1, 2 * (images.length / pixels))) * pixels);
@@ -450,12 +467,16 @@ export async function readRafDb(fs: FolderFs, dir: string, opts: RafDbOptions = 
       if (reason !== null) {
         unreadableImages.push(e.name);
         unreadableReasons[e.name] = reason;
+      } else if (sink && names.length % chunk === 0) {
+        await sink.write(splitName, images, names.length - chunk);
       }
       report(false);
     }
+    const rest = sink ? names.length % chunk : 0;
+    if (sink && rest > 0) await sink.write(splitName, images.subarray(0, rest * pixels), names.length - rest);
     return {
       names,
-      images: images.length === names.length * pixels ? images : images.slice(0, names.length * pixels),
+      images: sink ? new Uint8Array(0) : images.length === names.length * pixels ? images : images.slice(0, names.length * pixels),
       height: S,
       width: S,
       labels: Int32Array.from(keptLabels),
@@ -463,8 +484,9 @@ export async function readRafDb(fs: FolderFs, dir: string, opts: RafDbOptions = 
     };
   };
 
-  const train = await readSplit(split.train, trainLabels);
+  const train = await readSplit('train', split.train, trainLabels);
   const test = await readSplit(
+    'test',
     split.test,
     Int32Array.from(split.test, (e) => e.label),
   );

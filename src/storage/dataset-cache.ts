@@ -18,6 +18,7 @@ import { promisifyRequest } from 'idb-keyval';
 import { applyTrainingLabels, CLEAN_LABEL_FILE, parseLabelText, splitEntries, type NoiseMeasure } from '../data/labels.ts';
 import type { RafDbReport } from '../data/rafdb.ts';
 import type { Dataset, Split } from '../engine/dataset.ts';
+import type { ImageSink } from '../data/rafdb.ts';
 import { DatasetCacheError } from './datasets/errors.ts';
 import { CACHE_FORMAT } from './datasets/folder-key.ts';
 import {
@@ -35,11 +36,10 @@ import {
   putValue,
   quotaError,
 } from './datasets/idb-layout.ts';
-import type { PixelFiles } from './datasets/pixel-files.ts';
 import { runLimited } from './datasets/limited.ts';
 import { progressAt, type Progress } from '../engine/progress.ts';
 
-/** Chunk writes (or reads) in flight at once: IndexedDB overlaps them; more only holds more memory. */
+/** IndexedDB chunk reads in flight at once: IndexedDB overlaps them; more only holds more memory. */
 const CHUNKS_IN_FLIGHT = 3;
 export const DEFAULT_CHUNK_IMAGES = 1000;
 /** A write whose marker has not moved for this long is dead (its tab was closed). */
@@ -107,9 +107,6 @@ interface PendingRecord {
 const newPixelFileName = (key: string) => `${key}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}.rgb`;
 const keyOfPixelFile = (name: string) => name.slice(0, name.indexOf('.'));
 
-/** Gives other tasks (a cancel message) a turn between two synchronous writes. */
-const yieldTurn = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
-
 /** Removes every record of `key` and its pixel files (every file named for the key: a dead write's too). */
 async function removeDataset(key: string): Promise<void> {
   await deleteAll(key);
@@ -171,163 +168,188 @@ function displayName(ds: Dataset): string {
   return `${ds.name} (${n.toLocaleString('en-US')} images)`;
 }
 
-/**
- * Stores a decoded dataset under `key`. All or nothing: on a quota error, a cancel or any other
- * failure every record written so far is deleted before the error is thrown.
- */
-export async function storeDataset(input: StoreInput, opts: StoreOptions = {}): Promise<CachedDatasetInfo> {
-  const { key, dataset, report, labelTexts, source } = input;
-  const chunkImages = Math.max(1, Math.floor(opts.chunkImages ?? DEFAULT_CHUNK_IMAGES));
+/** Bytes of a dataset other than its pixels: names, labels, label texts (an estimate of what IndexedDB keeps). */
+function otherBytesOf(dataset: Dataset, labelTexts: Record<string, string>): number {
   const { train, test } = dataset;
-  if (train.height !== test.height || train.width !== test.width) throw new DatasetCacheError('train and test images differ in size');
-  const cleanLabelFile = cleanFileOf(labelTexts);
-  const labelFiles = labelFileInfos(labelTexts);
-  const imageBytes = train.images.length + test.images.length;
-  const otherBytes =
+  return (
     Object.values(labelTexts).reduce((s, t) => s + textBytes(t), 0) +
     [...train.names, ...test.names].reduce((s, n) => s + textBytes(n) + 8, 0) +
-    (train.names.length + test.names.length) * 4;
-  const bytes = imageBytes + otherBytes;
+    (train.names.length + test.names.length) * 4
+  );
+}
 
-  const est = await estimate();
-  if (est?.quota !== undefined && est.usage !== undefined && est.quota - est.usage < bytes * 1.05) throw await quotaError(bytes);
+export interface WriteOptions extends StoreOptions {
+  key: string;
+  height: number;
+  width: number;
+  /** Bytes the finished dataset will need, about (checked against the quota before writing). */
+  expectedBytes: number;
+}
 
-  const info: CachedDatasetInfo = {
-    format: CACHE_FORMAT,
-    key,
-    name: displayName(dataset),
-    datasetName: dataset.name,
-    source,
-    createdAt: Date.now(),
-    bytes,
-    train: train.names.length,
-    test: test.names.length,
-    height: train.height,
-    width: train.width,
-    chunkImages,
-    chunks: { train: Math.ceil(train.names.length / chunkImages), test: Math.ceil(test.names.length / chunkImages) },
-    cleanLabelFile,
-    labelFiles,
-    report,
-  };
-  const index: IndexRecord = {
-    trainNames: train.names,
-    testNames: test.names,
-    trainClean: train.cleanLabels,
-    testClean: test.cleanLabels,
-    labelTexts,
-  };
-
-  const t0 = performance.now();
-  let doneBytes = 0;
-  const progress = () => opts.onProgress?.(progressAt(doneBytes, bytes, 'storing the dataset', t0, performance.now()));
-  const checkCancel = () => {
-    if (opts.signal?.aborted) throw opts.signal.reason ?? new DOMException('storing the dataset was cancelled', 'AbortError');
-  };
-  try {
-    checkCancel();
-    // Replaces whatever an earlier, dead write of the same key left.
-    await removeDataset(key);
-    const files = pixelFiles();
-    if (files?.writable) {
-      info.pixelFile = newPixelFileName(key);
-      await putValue(pendingKey(key), { updatedAt: Date.now(), pixelFile: info.pixelFile } satisfies PendingRecord);
-      progress();
-      await writePixelFile(files, info.pixelFile, [train.images, test.images], chunkImages * train.height * train.width * 3, (n) => {
-        checkCancel();
-        doneBytes += n;
-        progress();
-      });
-    } else {
-      await putValue(pendingKey(key), { updatedAt: Date.now() } satisfies PendingRecord);
-      progress();
-      await writeChunks(key, info, dataset, chunkImages, checkCancel, (n) => {
-        doneBytes += n;
-        progress();
-      });
-    }
-    checkCancel();
-    await db()('readwrite', (s) => {
-      s.put(index, indexKey(key));
-      s.put(info, metaKey(key));
-      s.delete(pendingKey(key));
-      return promisifyRequest(s.transaction);
-    });
-    doneBytes = bytes;
-    progress();
-    return info;
-  } catch (e) {
-    await removeDataset(key).catch(() => undefined);
-    if (isQuotaError(e)) throw await quotaError(bytes, e);
-    throw e;
-  }
+/** A dataset being written: images streamed in, then `finish`, or `abort`. */
+export interface DatasetWrite {
+  /** Takes the images in order, train then test, `chunkImages` at a time (readRafDb's `sink`). */
+  sink: ImageSink;
+  /** Writes the index and the meta, after which the dataset is listed; the dataset's images may be empty (streamed). */
+  finish(input: Omit<StoreInput, 'key'>): Promise<CachedDatasetInfo>;
+  /** Removes everything written so far (after a failure or a cancel). */
+  abort(): Promise<void>;
 }
 
 /**
- * Writes the splits' images one after the other into a new pixel file, `step` bytes per write;
- * `after` runs after each (it may throw to stop). The file is closed, written or not.
+ * Starts writing a dataset under `key`, replacing what an earlier write of the key left. All or
+ * nothing: the dataset is listed only once `finish` has written its meta; a write that is
+ * aborted, or dies with its tab, leaves nothing listed (and `sweepIncomplete` removes the rest).
+ * Pixels go to one OPFS file where this context writes files, else to IndexedDB chunks.
  */
-async function writePixelFile(
-  files: PixelFiles,
-  name: string,
-  splits: Uint8Array[],
-  step: number,
-  after: (bytes: number) => void,
-): Promise<void> {
-  const writer = await files.create(name);
-  try {
-    let from = 0;
-    for (const images of splits) {
-      for (const { at, part } of fileRanges(images, from, step)) {
-        writer.write(part, at);
-        after(part.length);
-        await yieldTurn();
-      }
-      from += images.length;
+export async function beginDatasetWrite(opts: WriteOptions): Promise<DatasetWrite> {
+  const { key, signal } = opts;
+  const chunkImages = Math.max(1, Math.floor(opts.chunkImages ?? DEFAULT_CHUNK_IMAGES));
+  const per = opts.height * opts.width * 3;
+  const needed = opts.expectedBytes;
+  const checkCancel = () => {
+    if (signal?.aborted) throw signal.reason ?? new DOMException('storing the dataset was cancelled', 'AbortError');
+  };
+  const fail = async (e: unknown): Promise<never> => {
+    throw isQuotaError(e) ? await quotaError(needed, e) : e;
+  };
+  checkCancel();
+  const est = await estimate();
+  if (est?.quota !== undefined && est.usage !== undefined && est.quota - est.usage < needed * 1.05) throw await quotaError(needed);
+
+  await removeDataset(key);
+  const files = pixelFiles();
+  const pixelFile = files?.writable ? newPixelFileName(key) : undefined;
+  await putValue(pendingKey(key), { updatedAt: Date.now(), pixelFile } satisfies PendingRecord).catch(fail);
+  const writer = pixelFile && files ? await files.create(pixelFile).catch(fail) : null;
+  let open = writer !== null;
+  const closeFile = () => {
+    if (open) {
+      open = false;
+      writer?.close();
     }
-  } finally {
-    writer.close();
-  }
+  };
+  const written = { train: 0, test: 0 };
+  const t0 = performance.now();
+  let doneBytes = 0;
+
+  const sink: ImageSink = {
+    chunkImages,
+    async write(split, images, first) {
+      checkCancel();
+      const n = images.length / per;
+      if (first !== written[split] || (split === 'train' && written.test > 0) || first % chunkImages !== 0 || n > chunkImages)
+        throw new DatasetCacheError(`dataset write out of order: ${split} images ${first}..${first + n - 1} after ${written[split]}`);
+      try {
+        if (writer) {
+          writer.write(images, (split === 'train' ? first : written.train + first) * per);
+          // A turn for other tasks (a cancel message) between two synchronous writes.
+          await new Promise<void>((resolve) => setTimeout(resolve, 0));
+        } else {
+          await db()('readwrite', (s) => {
+            s.put(images, chunkKey(key, split, first / chunkImages));
+            s.put({ updatedAt: Date.now() } satisfies PendingRecord, pendingKey(key));
+            return promisifyRequest(s.transaction);
+          });
+        }
+      } catch (e) {
+        await fail(e);
+      }
+      written[split] = first + n;
+      doneBytes += images.length;
+      opts.onProgress?.(progressAt(doneBytes, needed, 'storing the dataset', t0, performance.now()));
+    },
+  };
+
+  return {
+    sink,
+    async finish({ dataset, report, labelTexts, source }) {
+      checkCancel();
+      const { train, test } = dataset;
+      if (written.train !== train.names.length || written.test !== test.names.length)
+        throw new DatasetCacheError(
+          `dataset write incomplete: ${written.train} + ${written.test} images written for ${train.names.length} + ${test.names.length}`,
+        );
+      closeFile();
+      const info: CachedDatasetInfo = {
+        format: CACHE_FORMAT,
+        key,
+        name: displayName(dataset),
+        datasetName: dataset.name,
+        source,
+        createdAt: Date.now(),
+        bytes: (train.names.length + test.names.length) * per + otherBytesOf(dataset, labelTexts),
+        train: train.names.length,
+        test: test.names.length,
+        height: opts.height,
+        width: opts.width,
+        chunkImages,
+        chunks: { train: Math.ceil(train.names.length / chunkImages), test: Math.ceil(test.names.length / chunkImages) },
+        ...(pixelFile ? { pixelFile } : {}),
+        cleanLabelFile: cleanFileOf(labelTexts),
+        labelFiles: labelFileInfos(labelTexts),
+        report,
+      };
+      const index: IndexRecord = {
+        trainNames: train.names,
+        testNames: test.names,
+        trainClean: train.cleanLabels,
+        testClean: test.cleanLabels,
+        labelTexts,
+      };
+      await db()('readwrite', (s) => {
+        s.put(index, indexKey(key));
+        s.put(info, metaKey(key));
+        s.delete(pendingKey(key));
+        return promisifyRequest(s.transaction);
+      }).catch(fail);
+      opts.onProgress?.(progressAt(needed, needed, 'storing the dataset', t0, performance.now()));
+      return info;
+    },
+    async abort() {
+      try {
+        closeFile();
+      } catch {
+        // closing a failed file may fail too; it is removed below
+      }
+      await removeDataset(key).catch(() => undefined);
+    },
+  };
 }
 
-/** Writes the splits' images as IndexedDB chunks of `chunkImages` images, CHUNKS_IN_FLIGHT at once. */
-async function writeChunks(
-  key: string,
-  info: CachedDatasetInfo,
-  dataset: Dataset,
-  chunkImages: number,
-  checkCancel: () => void,
-  after: (bytes: number) => void,
-): Promise<void> {
+/**
+ * Stores a decoded dataset (its images held in memory) under `key`, `chunkImages` images a write.
+ * All or nothing: on a quota error, a cancel or any other failure every record written so far is
+ * deleted before the error is thrown.
+ */
+export async function storeDataset(input: StoreInput, opts: StoreOptions = {}): Promise<CachedDatasetInfo> {
+  const { key, dataset, labelTexts } = input;
   const { train, test } = dataset;
-  const per = train.height * train.width * 3;
-  const jobs = (['train', 'test'] as const).flatMap((splitName) =>
-    Array.from({ length: info.chunks[splitName] }, (_, c) => ({ splitName, split: splitName === 'train' ? train : test, c })),
-  );
-  // Full chunks are copied into buffers reused from write to write (put clones its value, so a
-  // buffer is free once its write is done): fresh 30 MB slices would touch the whole dataset's
-  // size of new pages again. Not a view: that would structured-clone the whole split's buffer.
-  const spare: Uint8Array[] = [];
-  await runLimited(jobs.length, CHUNKS_IN_FLIGHT, async (j) => {
-    checkCancel();
-    const { splitName, split, c } = jobs[j];
-    const n = split.names.length;
-    const from = c * chunkImages * per;
-    const to = Math.min(n, (c + 1) * chunkImages) * per;
-    const full = to - from === chunkImages * per;
-    const chunk = full ? (spare.pop() ?? new Uint8Array(chunkImages * per)) : split.images.slice(from, to);
-    if (full) chunk.set(split.images.subarray(from, to));
-    try {
-      await db()('readwrite', (s) => {
-        s.put(chunk, chunkKey(key, splitName, c));
-        s.put({ updatedAt: Date.now() }, pendingKey(key));
-        return promisifyRequest(s.transaction);
-      });
-    } finally {
-      if (full) spare.push(chunk);
-    }
-    after(chunk.length);
+  if (train.height !== test.height || train.width !== test.width) throw new DatasetCacheError('train and test images differ in size');
+  cleanFileOf(labelTexts);
+  const write = await beginDatasetWrite({
+    ...opts,
+    key,
+    height: train.height,
+    width: train.width,
+    expectedBytes: train.images.length + test.images.length + otherBytesOf(dataset, labelTexts),
   });
+  try {
+    const step = write.sink.chunkImages * train.height * train.width * 3;
+    for (const [name, split] of [
+      ['train', train],
+      ['test', test],
+    ] as const) {
+      for (let o = 0; o < split.images.length; o += step) {
+        // A copy, not a view: IndexedDB would clone the whole split's buffer behind a view.
+        await write.sink.write(name, split.images.slice(o, Math.min(split.images.length, o + step)), o / (train.height * train.width * 3));
+      }
+    }
+    return await write.finish(input);
+  } catch (e) {
+    await write.abort();
+    throw e;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

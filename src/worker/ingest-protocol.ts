@@ -40,9 +40,12 @@ export interface IngestProgressMessage extends Progress {
 }
 
 /** Seconds each phase took (0 for a phase that did not run). */
+/** Seconds of each phase. */
 export interface IngestTimings {
   listing: number;
+  /** Reading and decoding the images, each chunk's pixels written to the cache as it fills. */
   decoding: number;
+  /** The rest of the cache's write: label texts, the index and the meta. */
   storing: number;
   total: number;
 }

@@ -15,6 +15,7 @@ import { fileListFs, type RelativeFile } from '../../src/data/browser-folder.ts'
 import { initJpegDecoderNode } from '../../src/data/jpeg-node.ts';
 import { readRafDb } from '../../src/data/rafdb.ts';
 import {
+  beginDatasetWrite,
   deleteCachedDataset,
   getCachedDatasetInfo,
   listCachedDatasets,
@@ -414,5 +415,47 @@ test('pixel files: the sweep removes a dead writeâ€™s file, keeps a live writeâ€
     await assert.rejects(loadCachedDataset(key, null), /damaged \(its pixel file is gone\)/);
   } finally {
     configureDatasetCache({ pixelFiles: null });
+  }
+});
+
+test('streamed: readRafDb hands each chunk to the cache as it fills; loaded back = readRafDb in memory (IndexedDB chunks and files)', async () => {
+  const dir = path.join(FX, 'messy');
+  const inMemory = await readRafDb(fileListFs(filesOnDisk(dir)), '');
+  for (const files of [null, memoryPixelFiles()]) {
+    configureDatasetCache({ pixelFiles: files });
+    try {
+      const fs = fileListFs(filesOnDisk(dir));
+      const listing = await folderListing(fs);
+      const key = await datasetKey(listing.entries);
+      const write = await beginDatasetWrite({
+        key,
+        height: 100,
+        width: 100,
+        expectedBytes: listing.entries.length * 30064,
+        chunkImages: 4,
+      });
+      const firsts: string[] = [];
+      const sink = write.sink;
+      const streamed = await readRafDb(fs, listing.root, {
+        sink: {
+          chunkImages: sink.chunkImages,
+          write: (split, images, first) => (firsts.push(`${split}${first}`), sink.write(split, images, first)),
+        },
+      });
+      assert.equal(streamed.dataset.train.images.length, 0, 'the reader keeps no pixels');
+      assert.deepEqual(firsts, ['train0', 'train4', 'train8', 'train12', 'train16', 'test0', 'test4']);
+      // Misuse is refused: a chunk out of order, a finish that does not match what was written.
+      await assert.rejects(sink.write('train', new Uint8Array(30000), 0), /out of order/);
+      const labelTexts = await readLabelTexts(fs, listing.emoLabel);
+      const short = { ...streamed.dataset, test: { ...streamed.dataset.test, names: streamed.dataset.test.names.slice(1) } };
+      await assert.rejects(write.finish({ dataset: short, report: streamed.report, labelTexts, source: 'messy' }), /write incomplete/);
+      const info = await write.finish({ dataset: streamed.dataset, report: streamed.report, labelTexts, source: 'messy' });
+      assert.equal(Boolean(info.pixelFile), files !== null);
+      const loaded = await loadCachedDataset(key, null);
+      assert.deepEqual(loaded.dataset, inMemory.dataset);
+      await deleteCachedDataset(key);
+    } finally {
+      configureDatasetCache({ pixelFiles: null });
+    }
   }
 });
