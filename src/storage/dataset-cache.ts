@@ -36,6 +36,7 @@ import {
   putValue,
   quotaError,
 } from './datasets/idb-layout.ts';
+import type { PixelFileWriter } from './datasets/pixel-files.ts';
 import { runLimited } from './datasets/limited.ts';
 import { progressAt, type Progress } from '../engine/progress.ts';
 
@@ -221,7 +222,15 @@ export async function beginDatasetWrite(opts: WriteOptions): Promise<DatasetWrit
   const files = pixelFiles();
   const pixelFile = files?.writable ? newPixelFileName(key) : undefined;
   await putValue(pendingKey(key), { updatedAt: Date.now(), pixelFile } satisfies PendingRecord).catch(fail);
-  const writer = pixelFile && files ? await files.create(pixelFile).catch(fail) : null;
+  let writer: PixelFileWriter | null = null;
+  if (pixelFile && files) {
+    try {
+      writer = await files.create(pixelFile);
+    } catch (e) {
+      await removeDataset(key).catch(() => undefined);
+      await fail(e);
+    }
+  }
   let open = writer !== null;
   const closeFile = () => {
     if (open) {
@@ -243,8 +252,8 @@ export async function beginDatasetWrite(opts: WriteOptions): Promise<DatasetWrit
       try {
         if (writer) {
           writer.write(images, (split === 'train' ? first : written.train + first) * per);
-          // A turn for other tasks (a cancel message) between two synchronous writes.
-          await new Promise<void>((resolve) => setTimeout(resolve, 0));
+          // The marker moves with the write, so other tabs' sweeps know it is alive.
+          await putValue(pendingKey(key), { updatedAt: Date.now(), pixelFile } satisfies PendingRecord);
         } else {
           await db()('readwrite', (s) => {
             s.put(images, chunkKey(key, split, first / chunkImages));

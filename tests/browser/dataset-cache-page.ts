@@ -1,13 +1,13 @@
 // The dataset-cache page (tests/browser/dataset-cache.html on the Vite dev server). A module
 // worker (this file) reads the files named in the URL (?files=, below tests/fixtures/rafdb/) as the
-// ingest worker does, stores them in the dataset cache, which writes the pixels to an OPFS file
-// there, and loads them back; the page then lists and deletes the dataset from the main thread,
+// ingest worker does, streaming the pixels into the dataset cache (an OPFS file there) as it
+// reads, and loads them back; the page then lists and deletes the dataset from the main thread,
 // where OPFS files can be removed but not written. Results land on `window.__cache`.
 import wasmUrl from '@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm?url';
 import { fileListFs, type RelativeFile } from '../../src/data/browser-folder.ts';
 import { initJpegDecoder } from '../../src/data/jpeg.ts';
 import { readRafDb } from '../../src/data/rafdb.ts';
-import { deleteCachedDataset, listCachedDatasets, loadCachedDataset, storeDataset } from '../../src/storage/dataset-cache.ts';
+import { beginDatasetWrite, deleteCachedDataset, listCachedDatasets, loadCachedDataset } from '../../src/storage/dataset-cache.ts';
 import { pixelFiles } from '../../src/storage/datasets/idb-layout.ts';
 import { datasetKey, folderListing, readLabelTexts } from '../../src/storage/datasets/folder-key.ts';
 
@@ -66,7 +66,10 @@ async function inWorker(files: { path: string; bytes: Uint8Array }[]): Promise<W
   const key = await datasetKey(listing.entries);
   const read = await readRafDb(fs, listing.root);
   const labelTexts = await readLabelTexts(fs, listing.emoLabel);
-  const info = await storeDataset({ key, dataset: read.dataset, report: read.report, labelTexts, source: 'clean' }, { chunkImages: 8 });
+  // As the ingest worker stores: each chunk of 8 images written as the reader fills it.
+  const write = await beginDatasetWrite({ key, height: 100, width: 100, expectedBytes: listing.entries.length * 30064, chunkImages: 8 });
+  const streamed = await readRafDb(fs, listing.root, { sink: write.sink });
+  const info = await write.finish({ dataset: streamed.dataset, report: streamed.report, labelTexts, source: 'clean' });
   const filesAfterStore = await fileNames();
   let progressReports = 0;
   const loaded = await loadCachedDataset(key, null, () => progressReports++);
