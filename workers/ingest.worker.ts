@@ -132,7 +132,7 @@ async function ingest(msg: IngestMessage): Promise<void> {
     });
     const labelTexts = await readLabelTexts(fs, listing.emoLabel);
     const tStore = performance.now();
-    progress('storing', progressAt(0, 1, 'storing the dataset', tStore, tStore), true);
+    progress('storing', progressAt(0, 0, "saving the dataset's index", tStore, tStore), true);
     const info = await write.finish({ dataset, report, labelTexts, source: msg.source.name });
     write = null;
     const tEnd = performance.now();

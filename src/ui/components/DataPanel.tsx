@@ -37,6 +37,8 @@ function progressLine(ing: IngestState): string {
     case 'decoding':
       return `Decoding images: ${n(ing.done)} / ${n(ing.total)} · ${(ing.perSecond ?? 0).toFixed(0)} images/s · ETA ${duration(ing.etaSeconds)}`;
     case 'storing':
+      // The ingest worker writes the pixels while it decodes; what is left is the index and labels.
+      if (ing.total === 0) return "Saving the dataset's index and labels…";
       return `Storing in the browser's dataset cache: ${mb(ing.done)} / ${mb(ing.total)} · ${((ing.perSecond ?? 0) / 1e6).toFixed(0)} MB/s · ETA ${duration(ing.etaSeconds)}`;
     default:
       return 'Starting…';
@@ -80,7 +82,7 @@ function IngestOutcome({ ing }: { ing: IngestState }) {
     <p className="ingest-done small" data-testid="ingest-done" data-from-cache={String(ing.result.fromCache)}>
       {ing.result.fromCache
         ? `${ing.source}: already in the dataset cache (same files and sizes), not read again.`
-        : `${ing.source}: read, decoded and cached in ${secs(t.total)} (decoding ${secs(t.decoding)}, storing ${secs(t.storing)}).`}
+        : `${ing.source}: read, decoded and cached in ${secs(t.total)} (decoding, pixels cached as they came: ${secs(t.decoding)}; index and labels: ${secs(t.storing)}).`}
       {ing.unopened.length > 0 && ` ${n(ing.unopened.length)} files could not be opened and count as missing.`}
     </p>
   );
