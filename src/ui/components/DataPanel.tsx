@@ -82,7 +82,7 @@ function IngestOutcome({ ing }: { ing: IngestState }) {
     <p className="ingest-done small" data-testid="ingest-done" data-from-cache={String(ing.result.fromCache)}>
       {ing.result.fromCache
         ? `${ing.source}: already in the dataset cache (same files and sizes), not read again.`
-        : `${ing.source}: read, decoded and cached in ${secs(t.total)} (decoding, pixels cached as they came: ${secs(t.decoding)}; index and labels: ${secs(t.storing)}).`}
+        : `${ing.source}: read, decoded and cached in ${secs(t.total)} (${secs(t.decoding)} of it reading and decoding).`}
       {ing.unopened.length > 0 && ` ${n(ing.unopened.length)} files could not be opened and count as missing.`}
     </p>
   );
