@@ -18,6 +18,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import type { Page } from 'playwright-core';
 import { build, preview } from 'vite';
 import { nodeFolderFs } from '../../src/cli/dataset.ts';
 import { demoFaceParams, renderDemoFace } from '../../src/data/demo.ts';
@@ -144,6 +145,16 @@ interface ChromiumNumbers {
   ingestHandles?: IngestResult;
 }
 
+/** Drops the folder on the page's zone as a user's drag would (FileSystemHandles). */
+async function dropFolder(page: Page): Promise<void> {
+  const box = (await page.locator('#zone').boundingBox())!;
+  const cdp = await page.context().newCDPSession(page);
+  const data = { items: [], files: [BASIC], dragOperationsMask: 1 };
+  for (const type of ['dragEnter', 'dragOver', 'drop'] as const)
+    await cdp.send('Input.dispatchDragEvent', { type, x: box.x + 50, y: box.y + 50, data });
+  await page.waitForFunction(() => window.__bench!.dropped() === 1);
+}
+
 async function chromium(): Promise<ChromiumNumbers> {
   const outDir = path.join(ROOT, '.tmp/dist-ingest-bench');
   say('building scripts/measure/ingest-page …');
@@ -206,12 +217,7 @@ async function chromium(): Promise<ChromiumNumbers> {
     const version = context.browser()?.version() ?? 'unknown';
     if (args.quick) {
       await page.evaluate((k) => window.__bench!.remove(k), key);
-      const box = (await page.locator('#zone').boundingBox())!;
-      const cdp = await page.context().newCDPSession(page);
-      const data = { items: [], files: [BASIC], dragOperationsMask: 1 };
-      for (const type of ['dragEnter', 'dragOver', 'drop'] as const)
-        await cdp.send('Input.dispatchDragEvent', { type, x: box.x + 50, y: box.y + 50, data });
-      await page.waitForFunction(() => window.__bench!.dropped() === 1);
+      await dropFolder(page);
       const ih = await page.evaluate(() => window.__bench!.ingestHandles());
       say(`  handles: ${JSON.stringify(ih.done.timings)}`);
       await page.evaluate((k) => window.__bench!.remove(k), ih.done.key);
@@ -220,12 +226,7 @@ async function chromium(): Promise<ChromiumNumbers> {
     // The drop path: FileSystemHandles. Delete the entry so the folder is decoded again.
     await page.evaluate((k) => window.__bench!.remove(k), key);
     say('dropping the folder (FileSystemHandles) …');
-    const box = (await page.locator('#zone').boundingBox())!;
-    const cdp = await page.context().newCDPSession(page);
-    const data = { items: [], files: [BASIC], dragOperationsMask: 1 };
-    for (const type of ['dragEnter', 'dragOver', 'drop'] as const)
-      await cdp.send('Input.dispatchDragEvent', { type, x: box.x + 50, y: box.y + 50, data });
-    await page.waitForFunction(() => window.__bench!.dropped() === 1);
+    await dropFolder(page);
     say('reading the bytes only (handles, in a worker) …');
     const readHandles = await page.evaluate(() => window.__bench!.readHandles(1));
     const readHandles16 = await page.evaluate(() => window.__bench!.readHandles(16));
