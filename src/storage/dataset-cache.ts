@@ -43,6 +43,8 @@ import { progressAt, type Progress } from '../engine/progress.ts';
 /** IndexedDB chunk reads in flight at once: IndexedDB overlaps them; more only holds more memory. */
 const CHUNKS_IN_FLIGHT = 3;
 export const DEFAULT_CHUNK_IMAGES = 1000;
+/** How often a write into a pixel file moves its marker: well inside STALE_WRITE_MS. */
+const MARKER_REFRESH_MS = 20_000;
 /** A write whose marker has not moved for this long is dead (its tab was closed). */
 const STALE_WRITE_MS = 5 * 60_000;
 
@@ -239,6 +241,7 @@ export async function beginDatasetWrite(opts: WriteOptions): Promise<DatasetWrit
     }
   };
   const written = { train: 0, test: 0 };
+  let markedAt = Date.now();
   const t0 = performance.now();
   let doneBytes = 0;
 
@@ -252,8 +255,12 @@ export async function beginDatasetWrite(opts: WriteOptions): Promise<DatasetWrit
       try {
         if (writer) {
           writer.write(images, (split === 'train' ? first : written.train + first) * per);
-          // The marker moves with the write, so other tabs' sweeps know it is alive.
-          await putValue(pendingKey(key), { updatedAt: Date.now(), pixelFile } satisfies PendingRecord);
+          // The marker moves with the write (other tabs' sweeps must see it alive), though not
+          // at every chunk: a transaction each would cost more than the write.
+          if (Date.now() - markedAt > MARKER_REFRESH_MS) {
+            markedAt = Date.now();
+            await putValue(pendingKey(key), { updatedAt: markedAt, pixelFile } satisfies PendingRecord);
+          } else await new Promise<void>((resolve) => setTimeout(resolve, 0)); // a turn for a cancel message
         } else {
           await db()('readwrite', (s) => {
             s.put(images, chunkKey(key, split, first / chunkImages));
