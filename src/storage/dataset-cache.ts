@@ -115,7 +115,8 @@ async function removeDataset(key: string): Promise<void> {
   await deleteAll(key);
   const files = pixelFiles();
   if (!files) return;
-  for (const f of await files.list()) if (keyOfPixelFile(f.name) === key) await files.remove(f.name);
+  // A file a worker is still reading cannot be removed now; no meta names it, so the sweep will.
+  for (const f of await files.list()) if (keyOfPixelFile(f.name) === key) await files.remove(f.name).catch(() => undefined);
 }
 
 /** One split's bytes as the pixel file's ranges of at most `step` bytes each. */
