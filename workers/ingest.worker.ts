@@ -106,13 +106,12 @@ async function ingest(msg: IngestMessage): Promise<void> {
     const tDecode = performance.now();
     // The pixels go to the cache as they are decoded, a chunk at a time: the worker never holds
     // the whole dataset, and the writes overlap the reads. The quota is checked against the
-    // image files found (names and labels are a few bytes more each).
-    const imageFiles = listing.entries.length;
+    // files listed (images, and a few label files), each with a few bytes of name and labels.
     write = await beginDatasetWrite({
       key,
       height: RAFDB_SIZE,
       width: RAFDB_SIZE,
-      expectedBytes: imageFiles * (RAFDB_SIZE * RAFDB_SIZE * 3 + 64),
+      expectedBytes: listing.entries.length * (RAFDB_SIZE * RAFDB_SIZE * 3 + 64),
       signal,
     });
     const decoders = decodePoolSize(navigator.hardwareConcurrency);

@@ -195,10 +195,15 @@ export function copyRgb(rgba: Uint8Array | Uint8ClampedArray, out: Uint8Array, a
   }
 }
 
+/** The RGB of a decoded image, in an array of its own. */
+export function rgbOf(img: DecodedRgba): Uint8Array {
+  const rgb = new Uint8Array(img.width * img.height * 3);
+  copyRgb(img.rgba, rgb);
+  return rgb;
+}
+
 /** Decodes a JPEG to RGB at its native size, in an array of its own; throws as decodeJpegRgba does. */
 export function decodeJpeg(bytes: Uint8Array): DecodedImage {
-  const { width, height, rgba } = decodeJpegRgba(bytes);
-  const rgb = new Uint8Array(width * height * 3);
-  copyRgb(rgba, rgb);
-  return { width, height, rgb };
+  const img = decodeJpegRgba(bytes);
+  return { width: img.width, height: img.height, rgb: rgbOf(img) };
 }

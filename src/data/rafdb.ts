@@ -14,7 +14,7 @@ import {
   MAX_LABEL_FILE_BYTES,
   type FolderFs,
 } from './folder.ts';
-import { copyRgb, decodeJpegRgba, JpegError, type DecodedImage, type DecodedRgba } from './jpeg.ts';
+import { copyRgb, decodeJpegRgba, JpegError, rgbOf, type DecodedImage, type DecodedRgba } from './jpeg.ts';
 import {
   applyTrainingLabels,
   CLEAN_LABEL_FILE,
@@ -380,18 +380,14 @@ export async function readRafDb(fs: FolderFs, dir: string, opts: RafDbOptions = 
     /** Puts a decoded image in the next slot (resized to S×S where it is not); false if resized. */
     const keep = (img: DecodedImage | DecodedRgba): boolean => {
       const at = nextSlot();
-      const native = img.width === S && img.height === S;
-      if ('rgba' in img && native) {
-        copyRgb(img.rgba, images, at);
+      if (img.width === S && img.height === S) {
+        if ('rgba' in img) copyRgb(img.rgba, images, at);
+        else images.set(img.rgb, at);
         return true;
       }
-      let rgb: Uint8Array;
-      if ('rgba' in img) {
-        rgb = new Uint8Array(img.width * img.height * 3);
-        copyRgb(img.rgba, rgb);
-      } else rgb = img.rgb;
-      images.set(native ? rgb : resizeRgbPillow(rgb, img.height, img.width, S, S), at);
-      return native;
+      const rgb = 'rgba' in img ? rgbOf(img) : img.rgb;
+      images.set(resizeRgbPillow(rgb, img.height, img.width, S, S), at);
+      return false;
     };
     // Each file is read then decoded as soon as it enters the window; with an async decoder
     // (a worker pool) several decode at once, and results are still taken in file order below.

@@ -111,7 +111,7 @@ const newPixelFileName = (key: string) => `${key}.${Date.now().toString(36)}${Ma
 const keyOfPixelFile = (name: string) => name.slice(0, name.indexOf('.'));
 
 /** Removes every record of `key` and its pixel files (every file named for the key: a dead write's too). */
-async function removeDataset(key: string): Promise<void> {
+export async function deleteCachedDataset(key: string): Promise<void> {
   await deleteAll(key);
   const files = pixelFiles();
   if (!files) return;
@@ -221,7 +221,7 @@ export async function beginDatasetWrite(opts: WriteOptions): Promise<DatasetWrit
   const est = await estimate();
   if (est?.quota !== undefined && est.usage !== undefined && est.quota - est.usage < needed * 1.05) throw await quotaError(needed);
 
-  await removeDataset(key);
+  await deleteCachedDataset(key);
   const files = pixelFiles();
   const pixelFile = files?.writable ? newPixelFileName(key) : undefined;
   await putValue(pendingKey(key), { updatedAt: Date.now(), pixelFile } satisfies PendingRecord).catch(fail);
@@ -230,7 +230,7 @@ export async function beginDatasetWrite(opts: WriteOptions): Promise<DatasetWrit
     try {
       writer = await files.create(pixelFile);
     } catch (e) {
-      await removeDataset(key).catch(() => undefined);
+      await deleteCachedDataset(key).catch(() => undefined);
       await fail(e);
     }
   }
@@ -329,7 +329,7 @@ export async function beginDatasetWrite(opts: WriteOptions): Promise<DatasetWrit
       } catch {
         // closing a failed file may fail too; it is removed below
       }
-      await removeDataset(key).catch(() => undefined);
+      await deleteCachedDataset(key).catch(() => undefined);
     },
   };
 }
@@ -352,14 +352,15 @@ export async function storeDataset(input: StoreInput, opts: StoreOptions = {}): 
     expectedBytes: train.images.length + test.images.length + otherBytesOf(dataset, labelTexts),
   });
   try {
-    const step = write.sink.chunkImages * train.height * train.width * 3;
+    const per = train.height * train.width * 3;
+    const step = write.sink.chunkImages * per;
     for (const [name, split] of [
       ['train', train],
       ['test', test],
     ] as const) {
       for (let o = 0; o < split.images.length; o += step) {
         // A copy, not a view: IndexedDB would clone the whole split's buffer behind a view.
-        await write.sink.write(name, split.images.slice(o, Math.min(split.images.length, o + step)), o / (train.height * train.width * 3));
+        await write.sink.write(name, split.images.slice(o, o + step), o / per);
       }
     }
     return await write.finish(input);
@@ -372,9 +373,12 @@ export async function storeDataset(input: StoreInput, opts: StoreOptions = {}): 
 // ---------------------------------------------------------------------------------------------
 // reading
 
+/** Every meta record, of any cache format. */
+const allMeta = () => db()('readonly', (s) => promisifyRequest(s.getAll(prefixRange('meta/')) as IDBRequest<CachedDatasetInfo[]>));
+
 /** Every complete cached dataset, newest first. */
 export async function listCachedDatasets(): Promise<CachedDatasetInfo[]> {
-  const all = await db()('readonly', (s) => promisifyRequest(s.getAll(prefixRange('meta/')) as IDBRequest<CachedDatasetInfo[]>));
+  const all = await allMeta();
   return all.filter((m) => m.format === CACHE_FORMAT).sort((a, b) => b.createdAt - a.createdAt);
 }
 
@@ -382,16 +386,6 @@ export async function listCachedDatasets(): Promise<CachedDatasetInfo[]> {
 export async function getCachedDatasetInfo(key: string): Promise<CachedDatasetInfo | null> {
   const m = await getValue<CachedDatasetInfo>(metaKey(key));
   return m && m.format === CACHE_FORMAT ? m : null;
-}
-
-export async function deleteCachedDataset(key: string): Promise<void> {
-  const meta = await getValue<CachedDatasetInfo>(metaKey(key));
-  await deleteAll(key);
-  // A file another worker still reads cannot be removed now: the sweep removes it later.
-  if (meta?.pixelFile)
-    await pixelFiles()
-      ?.remove(meta.pixelFile)
-      .catch(() => undefined);
 }
 
 /**
@@ -418,8 +412,7 @@ export async function sweepIncomplete(now = Date.now()): Promise<string[]> {
   const files = pixelFiles();
   if (files) {
     const named = new Set<string>();
-    for (const m of await db()('readonly', (s) => promisifyRequest(s.getAll(prefixRange('meta/')) as IDBRequest<CachedDatasetInfo[]>)))
-      if (m.pixelFile) named.add(m.pixelFile);
+    for (const m of await allMeta()) if (m.pixelFile) named.add(m.pixelFile);
     for (const f of await files.list()) {
       if (named.has(f.name) || now - f.lastModified < STALE_WRITE_MS) continue;
       const key = keyOfPixelFile(f.name);

@@ -40,7 +40,6 @@ export interface IngestProgressMessage extends Progress {
 }
 
 /** Seconds each phase took (0 for a phase that did not run). */
-/** Seconds of each phase. */
 export interface IngestTimings {
   listing: number;
   /** Reading and decoding the images, each chunk's pixels written to the cache as it fills. */

@@ -26,12 +26,15 @@ const BASE_ARGS = [
  * `webgl: false` turns WebGL off too.
  */
 export async function launchChromium(opts: { webgpu: boolean; webgl?: boolean }): Promise<Browser> {
-  const args = [
+  return chromium.launch({ executablePath: CHROMIUM, args: chromiumArgs(opts) });
+}
+
+function chromiumArgs(opts: { webgpu: boolean; webgl?: boolean }): string[] {
+  return [
     ...BASE_ARGS,
     ...(opts.webgpu ? ['--enable-unsafe-webgpu'] : ['--disable-webgpu']),
     ...(opts.webgl === false ? ['--use-gl=disabled'] : []),
   ];
-  return chromium.launch({ executablePath: CHROMIUM, args });
 }
 
 /**
@@ -39,8 +42,7 @@ export async function launchChromium(opts: { webgpu: boolean; webgl?: boolean })
  * (IndexedDB, OPFS) lives in files there, where a plain launch's context keeps it in memory.
  */
 export async function launchChromiumWithProfile(userDataDir: string, opts: { webgpu: boolean }): Promise<BrowserContext> {
-  const args = [...BASE_ARGS, ...(opts.webgpu ? ['--enable-unsafe-webgpu'] : ['--disable-webgpu'])];
-  return chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, args });
+  return chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, args: chromiumArgs(opts) });
 }
 
 export async function freePort(): Promise<number> {

@@ -38,8 +38,7 @@ function progressLine(ing: IngestState): string {
       return `Decoding images: ${n(ing.done)} / ${n(ing.total)} · ${(ing.perSecond ?? 0).toFixed(0)} images/s · ETA ${duration(ing.etaSeconds)}`;
     case 'storing':
       // The ingest worker writes the pixels while it decodes; what is left is the index and labels.
-      if (ing.total === 0) return "Saving the dataset's index and labels…";
-      return `Storing in the browser's dataset cache: ${mb(ing.done)} / ${mb(ing.total)} · ${((ing.perSecond ?? 0) / 1e6).toFixed(0)} MB/s · ETA ${duration(ing.etaSeconds)}`;
+      return "Saving the dataset's index and labels…";
     default:
       return 'Starting…';
   }
