@@ -46,7 +46,12 @@ const suites = [
   want('webgpu') && {
     name: 'webgpu backend (Dawn in Node)',
     // The fused WGSL kernels (src/engine/fused) exist on WebGPU only: checked against the stock ops here.
-    files: [...backendSensitive.filter((f) => !f.endsWith('golden.test.ts')), 'tests/unit/fused-kernels.test.ts'],
+    // The step program (src/engine/step-program) replays recorded steps on WebGPU only: replayed against tfjs's ops here.
+    files: [
+      ...backendSensitive.filter((f) => !f.endsWith('golden.test.ts')),
+      'tests/unit/fused-kernels.test.ts',
+      'tests/unit/step-program.test.ts',
+    ],
     env: { EAC_TEST_BACKEND: 'webgpu', ...webgpuEnv },
   },
   want('browser') &&

@@ -1,6 +1,7 @@
 // The benchmark page: reads its parameters from the URL, runs `benchmarkSteps` in a worker and
 // shows (and exposes on window.__benchResult, for scripts/bench/browser.ts) the result.
 import type { BenchRequest, BenchReply } from '../worker/bench-protocol.ts';
+import type { StepCost } from '../engine/bench.ts';
 
 const params = new URLSearchParams(location.search);
 const num = (k: string, d: number) => (params.has(k) ? Number(params.get(k)) : d);
@@ -13,7 +14,22 @@ const request: BenchRequest = {
   warmup: num('warmup', 1),
   method: params.get('method') === 'baseline' ? 'baseline' : 'eac',
   backend: (params.get('backend') as BenchRequest['backend']) ?? 'webgpu',
+  // replay=0: every WebGPU step through tfjs's ops (the step program's baseline).
+  replay: params.get('replay') !== '0',
 };
+
+/** JavaScript time and what the step asked of WebGPU: the step program's figures. */
+function describeCost(c: StepCost): string {
+  const g = c.gpu;
+  const parts = [`${c.replayed ? 'replayed, ' : ''}JavaScript ${c.encodeMs.toFixed(1)} ms`];
+  if (c.dispatches !== null) parts.push(`${c.dispatches} dispatches`);
+  if (g)
+    parts.push(
+      `${g.passes} passes, ${g.submits} submits, ${g.bindGroups} bind groups, ${g.pipelines} pipelines, ${g.uniformWrites} uniform writes`,
+    );
+  if (c.deviceBytes !== null) parts.push(`device buffers ${(c.deviceBytes / 2 ** 20).toFixed(1)} MiB`);
+  return parts.join(', ');
+}
 
 const log = document.getElementById('log')!;
 const lines: string[] = [`request: ${JSON.stringify(request)}`];
@@ -27,9 +43,18 @@ const worker = new Worker(new URL('../../workers/bench.worker.ts', import.meta.u
 worker.onmessage = (e: MessageEvent<BenchReply>) => {
   const m = e.data;
   if (m.type === 'backend') show(`backend: ${m.name}${m.adapter ? ` (${m.adapter})` : ''}: ${m.reason}`);
-  else if (m.type === 'step') show(`${m.warmup ? 'warm-up' : 'step'} ${m.index}: ${m.ms.toFixed(1)} ms (loss ${m.loss.toFixed(4)})`);
+  else if (m.type === 'step')
+    show(`${m.warmup ? 'warm-up' : 'step'} ${m.index}: ${m.ms.toFixed(1)} ms, ${describeCost(m.cost)} (loss ${m.loss.toFixed(4)})`);
   else if (m.type === 'done') {
-    show(`median ${m.result.msPerStep.toFixed(1)} ms/step, ${m.result.imagesPerSecond.toFixed(2)} images/s`);
+    show(
+      `median ${m.result.msPerStep.toFixed(1)} ms/step, ${m.result.imagesPerSecond.toFixed(2)} images/s; ${describeCost(m.result.median)}`,
+    );
+    const p = m.result.program;
+    show(
+      p.plannedBytes !== null
+        ? `step program: ${p.replayed} replayed, ${p.opSteps} through tfjs; plan ${(p.plannedBytes / 2 ** 20).toFixed(1)} MiB in ${p.buffers} buffers (live peak ${((p.liveBytes ?? 0) / 2 ** 20).toFixed(1)} MiB)`
+        : `step program: not replayed (${p.notReplayed ?? 'the third step is the first replayed'})`,
+    );
     (window as unknown as { __benchResult: unknown }).__benchResult = m.result;
   } else {
     show(`error: ${m.message}`);

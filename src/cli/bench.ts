@@ -12,22 +12,30 @@ import { STEP_ENGINES, defaultStepEngine } from '../engine/step.ts';
 import { stepMemoryPlan } from '../engine/step-plan.ts';
 
 export const BENCH_HELP = `eac bench [--arch resnet18|resnet50] [--width N] [--size N] [--batch-size N]
-          [--backend cpu|wasm|webgpu] [--plan] [--engine explicit|tape] [--steps N] [--warmup N]
-          [--method eac|baseline] [--json] [--out FILE]
+          [--backend cpu|wasm|webgpu] [--plan] [--no-replay] [--gpu-profile] [--engine explicit|tape]
+          [--steps N] [--warmup N] [--method eac|baseline] [--json] [--out FILE]
   --plan    WebGPU on Dawn's Null adapter: dispatches, read-backs, peak bytes and encode time
             without executing anything (any size, no GPU needed)
+  --no-replay  WebGPU: every step through tfjs's ops (default: the first steps are recorded,
+            then replayed from the step program), for comparison
+  --gpu-profile  WebGPU with timestamp queries: one more replayed step, each dispatch timed on
+            the GPU, summed per kernel class (conv forward, gradients, BatchNorm, Adam, …)
   --engine  the step's backward: explicit (default) or tape (tfjs autodiff, for comparison)`;
 
 const gib = (b: number) => (b >= 2 ** 30 ? `${(b / 2 ** 30).toFixed(2)} GiB` : `${(b / 2 ** 20).toFixed(1)} MiB`);
 
 function describeCost(c: StepCost): string {
+  const g = c.gpu;
   return [
     `${c.ms.toFixed(1)} ms`,
-    `encode ${c.encodeMs.toFixed(1)} ms`,
-    `${c.kernels} kernels`,
+    `${c.replayed ? 'replayed, ' : ''}JavaScript ${c.encodeMs.toFixed(1)} ms`,
+    c.replayed ? null : `${c.kernels} kernels`,
     c.dispatches === null ? null : `${c.dispatches} dispatches`,
+    g &&
+      `${g.passes} passes, ${g.submits} submits, ${g.bindGroups} bind groups, ${g.pipelines} pipelines, ${g.buffers} buffers made, ${g.uniformWrites} uniform writes`,
     `${c.readBacks} read-back${c.readBacks === 1 ? '' : 's'}`,
-    `peak ${gib(c.peakBytes)} (step ${gib(c.stepPeakBytes)})`,
+    c.replayed ? null : `peak ${gib(c.peakBytes)} (step ${gib(c.stepPeakBytes)})`,
+    c.deviceBytes === null ? null : `device buffers ${gib(c.deviceBytes)}`,
   ]
     .filter(Boolean)
     .join(', ');
@@ -44,6 +52,8 @@ export async function benchCommand(argv: string[]): Promise<number> {
     warmup: { type: 'string' },
     method: { type: 'string' },
     plan: { type: 'boolean' },
+    'no-replay': { type: 'boolean' },
+    'gpu-profile': { type: 'boolean' },
     engine: { type: 'string' },
     json: { type: 'boolean' },
     out: { type: 'string' },
@@ -81,14 +91,37 @@ export async function benchCommand(argv: string[]): Promise<number> {
     `bench: planned peak (explicit backward) ${gib(memory.totalPeakBytes)}: state ${gib(memory.stateBytes)}, saved ${gib(memory.passes * memory.savedBytesPerPass)}, one layer ${gib(memory.layerTempBytes)}`,
   );
 
-  const r = await benchmarkSteps({ arch, width, size, batchSize, steps, warmup, method, engine }, (i, warm, _ms, loss, cost) =>
-    progress(`${warm ? 'warm-up' : 'step'} ${i}: ${describeCost(cost)}${plan ? '' : ` (loss ${loss.toFixed(4)})`}`),
+  const replay = !v['no-replay'];
+  const gpuProfile = !!v['gpu-profile'];
+  const r = await benchmarkSteps(
+    { arch, width, size, batchSize, steps, warmup, method, engine, replay, gpuProfile },
+    (i, warm, _ms, loss, cost) =>
+      progress(`${warm ? 'warm-up' : 'step'} ${i}: ${describeCost(cost)}${plan ? '' : ` (loss ${loss.toFixed(4)})`}`),
   );
   const result = { ...r, backend: backend.backend, adapter: backend.adapter, plan, memoryPlan: memory };
   emitJson(result, { json: !!v.json, out: v.out as string | undefined });
   if (!v.json) {
     progress(`median: ${describeCost(r.median)}`);
+    const p = r.program;
+    if (p.mode === 'replay' && p.plannedBytes !== null)
+      progress(
+        `step program: ${p.replayed} replayed, ${p.opSteps} through tfjs; plan ${gib(p.plannedBytes)} in ${p.buffers} buffers (live peak ${gib(p.liveBytes!)}); most device memory held ${gib(r.peakDeviceBytes ?? 0)}`,
+      );
+    else if (backend.backend === 'webgpu')
+      progress(`step program: not replayed (${p.notReplayed ?? 'too few steps: the third step is the first replayed'})`);
     if (!plan) progress(`median ${result.msPerStep.toFixed(1)} ms/step, ${result.imagesPerSecond.toFixed(2)} images/s`);
+    const g = r.gpuTimes;
+    if (g && 'unavailable' in g) progress(`GPU profile: none (${g.unavailable})`);
+    else if (g) {
+      progress(
+        `GPU time of one replayed step, a compute pass per dispatch${plan ? ' (Null adapter: nothing ran, times are meaningless)' : ''}:`,
+      );
+      for (const c of g.byClass)
+        progress(
+          `  ${c.kernelClass.padEnd(50)} ${c.ms.toFixed(2).padStart(10)} ms ${((100 * c.ms) / g.totalMs).toFixed(1).padStart(5)}%  (${c.dispatches} dispatches)`,
+        );
+      progress(`  ${'all'.padEnd(50)} ${g.totalMs.toFixed(2).padStart(10)} ms`);
+    }
   }
   return 0;
 }

@@ -6,6 +6,8 @@
 
 /** Buffers above this are allocated at this size (uploads mapped at creation write into a throwaway JS buffer). */
 const CAP = 256;
+/** GPUBufferUsage.UNIFORM. */
+const UNIFORM = 0x40;
 
 type Buffer = { size: number };
 type Encoder = { copyBufferToBuffer: (src: Buffer, so: number, dst: Buffer, d: number, size: number) => void };
@@ -21,7 +23,8 @@ function patchDevice(device: Device): void {
   const realSize = (b: Buffer) => real.get(b) ?? b.size;
   const createBuffer = device.createBuffer.bind(device);
   device.createBuffer = (d) => {
-    if (d.size <= CAP) return createBuffer(d);
+    // Uniform buffers stay whole: the step program binds ranges of one at offsets.
+    if (d.size <= CAP || d.usage & UNIFORM) return createBuffer(d);
     const b = createBuffer({ ...d, size: CAP });
     if (d.mappedAtCreation) {
       // tfjs fills the whole mapped range before unmapping: hand it a full-size scratch buffer.

@@ -175,7 +175,8 @@ async function runSweep(dir: string, start: SweepState, run: RunChoices, jobs: n
     progress(
       `${label(cell.id, cell.name)}: ${resuming ? `resuming from ${path.basename(files.checkpoint)} (step ${resume!.checkpoint.step})` : 'starting'} | ${sweepLine()}`,
     );
-    let lastPrint = 0;
+    // The first step of each cell is always shown, then one line every 2 s.
+    let lastPrint = -Infinity;
     const watch = {
       onStep: (s: StepInfo) => {
         if (s.seconds !== null)

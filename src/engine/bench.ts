@@ -6,7 +6,10 @@
 import { tf, type Tensor4D } from './tf.ts';
 import { createModel, disposeModel, type Arch } from './resnet.ts';
 import { Adam, ADAM_DEFAULTS } from './optim.ts';
-import { defaultStepEngine, encodeStep, readStep, type StepEngine } from './step.ts';
+import { defaultStepEngine, readStep, type StepEngine } from './step.ts';
+import { StepProgram, type StepProgramReport } from './step-program/step-program.ts';
+import { countGpuCalls, type GpuCallCounts } from './gpu-counters.ts';
+import { timeByClass, type ClassTime } from './step-program/kernel-classes.ts';
 import { meter } from './meter.ts';
 import { Rng } from './rng.ts';
 import type { Method } from './config.ts';
@@ -21,6 +24,10 @@ export interface BenchOptions {
   method: Method;
   /** Defaults to the step engine in use (explicit unless EAC_STEP_ENGINE says otherwise). */
   engine?: StepEngine;
+  /** WebGPU: replay recorded steps (default true); false runs every step through tfjs's ops. */
+  replay?: boolean;
+  /** WebGPU with timestamp queries: after the timed steps, one more step profiled per dispatch. */
+  gpuProfile?: boolean;
 }
 
 /** What one step cost. */
@@ -36,6 +43,12 @@ export interface StepCost {
   peakBytes: number;
   /** The same, less what was alive when the step started. */
   stepPeakBytes: number;
+  /** Whether the step was replayed from the step program (WebGPU). */
+  replayed: boolean;
+  /** WebGPU calls the step made: bind groups, pipelines and buffers created, writes, passes, submits (null elsewhere). */
+  gpu: GpuCallCounts | null;
+  /** WebGPU: bytes of device buffers held after the step (tfjs's pool and the step program's buffers). */
+  deviceBytes: number | null;
 }
 
 export interface BenchResult extends BenchOptions {
@@ -49,6 +62,12 @@ export interface BenchResult extends BenchOptions {
   costs: StepCost[];
   /** Medians of the timed steps' costs. */
   median: StepCost;
+  /** The step program: replayed or not (and why), its plan's bytes and counts. */
+  program: StepProgramReport;
+  /** The largest `deviceBytes` over all steps, warm-up included (null off WebGPU). */
+  peakDeviceBytes: number | null;
+  /** GPU time per kernel class of one replayed step (`gpuProfile`), or why there is none. */
+  gpuTimes: { byClass: ClassTime[]; totalMs: number } | { unavailable: string } | null;
 }
 
 function medianOf(xs: number[]): number {
@@ -67,29 +86,51 @@ export async function benchmarkSteps(
   const x2 = tf.reverse(x1, 2) as Tensor4D;
   const labels = Int32Array.from({ length: o.batchSize }, (_, i) => i % 7);
   const costs: StepCost[] = [];
+  const program = new StepProgram(model, opt, o.method, 5, { replay: o.replay !== false, engine });
+  let peakDeviceBytes: number | null = null;
+  let gpuTimes: BenchResult['gpuTimes'] = null;
   try {
     for (let i = 0; i < o.warmup + o.steps; i++) {
+      const replays = program.report.replayed;
       const t0 = performance.now();
       let encodeMs = 0;
-      const { result: r, reading } = await meter(async () => {
-        const e = encodeStep(model, opt, { x1, x2, labels }, o.method, 5, engine);
-        encodeMs = performance.now() - t0;
-        return readStep(e);
-      });
+      const {
+        result: { result: r, reading },
+        counts,
+      } = await countGpuCalls(() =>
+        meter(async () => {
+          const e = program.encode({ x1, x2, labels });
+          encodeMs = performance.now() - t0;
+          return readStep(e);
+        }),
+      );
+      const replayed = program.report.replayed > replays;
+      const deviceBytes = program.deviceBytes();
+      if (deviceBytes !== null) peakDeviceBytes = Math.max(peakDeviceBytes ?? 0, deviceBytes);
       const cost: StepCost = {
         ms: performance.now() - t0,
         encodeMs,
         kernels: reading.kernels,
-        dispatches: reading.dispatches,
+        dispatches: replayed ? program.report.counts!.dispatches : reading.dispatches,
         readBacks: reading.readBacks,
         peakBytes: reading.peakBytes,
         stepPeakBytes: reading.peakBytes - reading.startBytes,
+        replayed,
+        gpu: counts,
+        deviceBytes,
       };
       const warm = i < o.warmup;
       if (!warm) costs.push(cost);
       onStep?.(warm ? i + 1 : i - o.warmup + 1, warm, cost.ms, r.loss, cost);
     }
+    if (o.gpuProfile) {
+      const profile = await program.profile({ x1, x2, labels });
+      gpuTimes = profile
+        ? { byClass: timeByClass(profile), totalMs: profile.reduce((a, p) => a + p.ns, 0) / 1e6 }
+        : { unavailable: program.report.plans === 0 ? 'no step was replayed' : 'the device has no timestamp queries' };
+    }
   } finally {
+    program.dispose();
     tf.dispose([x1, x2]);
     opt.dispose();
     disposeModel(model);
@@ -113,6 +154,17 @@ export async function benchmarkSteps(
       readBacks: med((c) => c.readBacks),
       peakBytes: med((c) => c.peakBytes),
       stepPeakBytes: med((c) => c.stepPeakBytes),
+      replayed: costs.length > 0 && costs.every((c) => c.replayed),
+      gpu: costs[0]?.gpu ? medianCounts(costs.map((c) => c.gpu!)) : null,
+      deviceBytes: costs[0]?.deviceBytes === null ? null : med((c) => c.deviceBytes ?? 0),
     },
+    program: { ...program.report },
+    peakDeviceBytes,
+    gpuTimes,
   };
+}
+
+function medianCounts(cs: GpuCallCounts[]): GpuCallCounts {
+  const keys = Object.keys(cs[0]) as (keyof GpuCallCounts)[];
+  return Object.fromEntries(keys.map((k) => [k, medianOf(cs.map((c) => c[k]))])) as unknown as GpuCallCounts;
 }

@@ -13,6 +13,12 @@ export interface AdamConfig {
 
 export const ADAM_DEFAULTS: Omit<AdamConfig, 'lr'> = { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 1e-4 };
 
+/** Step t's bias corrections: √(1 − β2^t) and lr / (1 − β1^t). */
+export interface AdamScalars {
+  bc2Sqrt: number;
+  stepSize: number;
+}
+
 /** Serializable optimiser state, for checkpoints. */
 export interface AdamState {
   step: number;
@@ -67,16 +73,33 @@ export class Adam {
     this.config.lr = value;
   }
 
-  /** One update; `grads[i]` is the gradient of `params[i]`. Does not dispose the gradients. */
-  apply(grads: Tensor[]): void {
+  /**
+   * Counts a step and returns its bias corrections, as PyTorch computes them (in double precision):
+   * √(1 − β2^t) and lr / (1 − β1^t).
+   */
+  nextStep(): AdamScalars {
+    this.step += 1;
+    const { beta1, beta2, lr } = this.config;
+    return { bc2Sqrt: Math.sqrt(1 - Math.pow(beta2, this.step)), stepSize: lr / (1 - Math.pow(beta1, this.step)) };
+  }
+
+  /** Whether `apply` reads the step's scalars from a tensor (the fused WebGPU update) rather than from JavaScript numbers. */
+  get scalarsOnDevice(): boolean {
+    return this.layout === 'flat' && fusedKernelsActive();
+  }
+
+  /**
+   * One update; `grads[i]` is the gradient of `params[i]`. Does not dispose the gradients.
+   * `scalars` are step t's (from `nextStep`); where `scalarsOnDevice`, `onDevice` may hold them as
+   * a float32 tensor [bc2Sqrt, stepSize] (the step program feeds it per step).
+   */
+  apply(grads: Tensor[], scalars: AdamScalars = this.nextStep(), onDevice: Tensor1D | null = null): void {
     if (grads.length !== this.params.length) throw new Error(`Adam: ${grads.length} gradients for ${this.params.length} parameters`);
     grads.forEach((g, i) => {
       if (g.size !== this.sizes[i]) throw new Error(`Adam: gradient ${i} has ${g.size} values, its parameter ${this.sizes[i]}`);
     });
-    this.step += 1;
     const { beta1, beta2, weightDecay } = this.config;
-    const bc1 = 1 - Math.pow(beta1, this.step);
-    const bc2Sqrt = Math.sqrt(1 - Math.pow(beta2, this.step));
+    const { bc2Sqrt, stepSize } = scalars;
     // PyTorch's order of operations, element by element; returns the new parameter values.
     const update = (p: Tensor, g0: Tensor, mVar: Variable, vVar: Variable): Tensor => {
       const g = weightDecay !== 0 ? tf.add(g0, tf.mul(p, weightDecay)) : g0;
@@ -85,7 +108,7 @@ export class Adam {
       const denom = tf.add(tf.div(tf.sqrt(v), bc2Sqrt), this.config.eps);
       mVar.assign(m);
       vVar.assign(v);
-      return tf.sub(p, tf.mul(tf.div(m, denom), this.config.lr / bc1));
+      return tf.sub(p, tf.mul(tf.div(m, denom), stepSize));
     };
     if (this.layout === 'per-parameter') {
       // One tidy per parameter: its temporaries are freed before the next one's are made.
@@ -94,8 +117,8 @@ export class Adam {
     }
     const flat = (ts: Tensor[]) => tf.concat(ts.map((t) => tf.reshape(t, [-1]))) as Tensor1D;
     const updated = tf.tidy(() =>
-      fusedKernelsActive()
-        ? this.fusedUpdate(flat(this.params), flat(grads))
+      this.scalarsOnDevice
+        ? this.fusedUpdate(flat(this.params), flat(grads), onDevice ?? tf.tensor1d([bc2Sqrt, stepSize]))
         : update(flat(this.params), flat(grads), this.m[0], this.v[0]),
     );
     let offset = 0;
@@ -106,20 +129,23 @@ export class Adam {
     updated.dispose();
   }
 
+  /** The moments' variables (state a step program keeps in place). */
+  stateVariables(): Variable[] {
+    return [...this.m, ...this.v];
+  }
+
   /**
    * The flat update as one WebGPU program (fused/programs.ts: the same arithmetic in the same
    * order) writing [p'; m'; v'] packed; the moments are cut back out of it. Returns p'.
    */
-  private fusedUpdate(p: Tensor1D, g: Tensor1D): Tensor1D {
-    const { beta1, beta2, weightDecay, eps, lr } = this.config;
+  private fusedUpdate(p: Tensor1D, g: Tensor1D, scalars: Tensor1D): Tensor1D {
+    const { beta1, beta2, weightDecay, eps } = this.config;
     const n = p.size;
-    const packed = fusedAdam(p, g, this.m[0] as unknown as Tensor1D, this.v[0] as unknown as Tensor1D, {
+    const packed = fusedAdam(p, g, this.m[0] as unknown as Tensor1D, this.v[0] as unknown as Tensor1D, scalars, {
       weightDecay,
       beta1,
       beta2,
       eps,
-      bc2Sqrt: Math.sqrt(1 - Math.pow(beta2, this.step)),
-      stepSize: lr / (1 - Math.pow(beta1, this.step)),
     });
     this.m[0].assign(tf.slice(packed, [n], [n]));
     this.v[0].assign(tf.slice(packed, [2 * n], [n]));

@@ -55,7 +55,20 @@ export interface RunResult {
 /** What a cancelled epoch measured before it stopped: its steps are in the model, so they are reported. */
 export type UnfinishedEpoch = Pick<EpochMetrics, 'epoch' | 'steps' | 'loss' | 'ce' | 'consistency' | 'trainAccNoisy' | 'trainAccClean'>;
 
+/** Where a step's time goes, over the epoch so far (the Backend panel shows it). */
+export interface StepTiming {
+  stepsPerSecond: number;
+  /** Wall milliseconds per step, and the JavaScript part of it (encoding the step, or replaying the step program). */
+  stepMs: number;
+  javascriptMs: number;
+  /** How the last step was taken: replayed from the step program (WebGPU), or through tfjs's ops. */
+  how: 'replayed' | 'ops';
+  /** Why steps are not replayed (null while they are, or are about to be). */
+  notReplayed: string | null;
+}
+
 export interface TrainProgress {
+  timing?: StepTiming;
   epoch: number;
   epochs: number;
   step: number; // optimiser steps so far (whole run)

@@ -5,7 +5,7 @@ import { tf, type Scalar, type Tensor, type Tensor1D, type Tensor2D, type Tensor
 import { applyBatchStats, forward, type Model } from './resnet.ts';
 import { attentionMaps, consistencyLoss, crossEntropy } from './loss.ts';
 import type { BatchStats } from './layers.ts';
-import type { Adam } from './optim.ts';
+import type { Adam, AdamScalars } from './optim.ts';
 import type { Method } from './config.ts';
 import { backwardPass, disposePass, forwardPass, type TrainForward } from './backprop/resnet.ts';
 import { eacHead } from './backprop/eac-head.ts';
@@ -16,6 +16,8 @@ export interface StepInputs {
   /** View 2; unused (may be null) for the baseline. */
   x2: Tensor4D | null;
   labels: Int32Array;
+  /** The same labels already made a tensor (int32), as the step program feeds them; else made from `labels`. */
+  labelsTensor?: Tensor1D;
 }
 
 /** Gradients and loss parts of one step, before any update. The caller owns every tensor. */
@@ -72,7 +74,8 @@ function computeGradientsExplicit(model: Model, inputs: StepInputs, method: Meth
     if (method === 'eac') passes.push(forwardPass(model, inputs.x2!, batchStats));
     const [p1, p2] = passes;
     const fcWeight = model.vars.get('fc.weight') as unknown as Tensor2D;
-    const head = eacHead(p1.features, p2?.features ?? null, fcWeight, model.vars.get('fc.bias') as Tensor, inputs.labels, lam);
+    const labels = inputs.labelsTensor ?? inputs.labels;
+    const head = eacHead(p1.features, p2?.features ?? null, fcWeight, model.vars.get('fc.bias') as Tensor, labels, lam);
     grads.add('fc.weight', head.dFcWeight);
     grads.add('fc.bias', head.dFcBias);
     if (p2) {
@@ -158,12 +161,57 @@ export function encodeStep(
   lam: number,
   engine: StepEngine = defaultStepEngine(),
 ): EncodedStep {
+  const feeds = stepFeeds(optimizer, inputs.labels);
+  try {
+    const packed = stepBody(model, optimizer, { ...inputs, labelsTensor: feeds.labels }, feeds, method, lam, engine);
+    return { packed, batch: inputs.labels.length };
+  } finally {
+    tf.dispose([feeds.labels, ...(feeds.adam ? [feeds.adam] : [])]);
+  }
+}
+
+/** What a step reads besides its views and the state: the labels, and Adam's step scalars. */
+export interface StepFeeds {
+  labels: Tensor1D;
+  scalars: AdamScalars;
+  /** The scalars as a float32 tensor where Adam reads them on the device (else null). */
+  adam: Tensor1D | null;
+}
+
+/** Counts Adam's step and makes the step's feeds (the caller disposes the tensors). */
+export function stepFeeds(optimizer: Adam, labels: Int32Array): StepFeeds {
+  const scalars = optimizer.nextStep();
+  return {
+    labels: tf.tensor1d(labels, 'int32'),
+    scalars,
+    adam: optimizer.scalarsOnDevice ? tf.tensor1d(adamScalarValues(scalars)) : null,
+  };
+}
+
+/** Adam's step scalars as the float32 values the device reads: [√(1 − β2^t), lr / (1 − β1^t)]. */
+export function adamScalarValues(s: AdamScalars): Float32Array {
+  return Float32Array.of(s.bc2Sqrt, s.stepSize);
+}
+
+/**
+ * The step itself, from its inputs and feeds to its packed result: everything a step program
+ * records and replays. Returns [loss, ce, consistency, argmax per sample…].
+ */
+export function stepBody(
+  model: Model,
+  optimizer: Adam,
+  inputs: StepInputs,
+  feeds: StepFeeds,
+  method: Method,
+  lam: number,
+  engine: StepEngine = defaultStepEngine(),
+): Tensor {
   const g = computeGradients(model, inputs, method, lam, engine);
   const packed = tf.tidy(() => tf.concat([tf.stack([g.loss, g.ce, g.consistency]), tf.cast(tf.argMax(g.logits1, 1), 'float32')]));
-  optimizer.apply(g.grads);
+  optimizer.apply(g.grads, feeds.scalars, feeds.adam);
   applyBatchStats(model, g.batchStats);
   tf.dispose([g.loss, g.ce, g.consistency, g.logits1, ...g.grads]);
-  return { packed, batch: inputs.labels.length };
+  return packed;
 }
 
 /** Reads an encoded step's few numbers back and frees them. */

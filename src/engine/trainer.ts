@@ -7,7 +7,8 @@ import { createModel, describeResNet, disposeModel, modelFromValues, readValues,
 import { checkpointMismatch, partialMismatch, CHECKPOINT_VERSION, type EpochProgress, type TrainCheckpoint } from './checkpoint.ts';
 import { Adam, ADAM_DEFAULTS, exponentialLr } from './optim.ts';
 import { ImagePipeline, PIPELINE_DEFAULTS, planViews } from './augment.ts';
-import { encodeStep, readStep, type EncodedStep } from './step.ts';
+import { readStep, type EncodedStep } from './step.ts';
+import { StepProgram } from './step-program/step-program.ts';
 import { predict, report } from './evaluate.ts';
 import { accuracy, memorisation } from './metrics.ts';
 import {
@@ -157,6 +158,8 @@ export async function train(dataset: Dataset, config: TrainConfig, opts: TrainOp
   const optimizer = new Adam(model.trainable, { ...ADAM_DEFAULTS, lr: config.lr, weightDecay: config.weightDecay });
   if (resume) optimizer.setState(resume.optimizer);
   const pipeline = new ImagePipeline({ ...PIPELINE_DEFAULTS, size: config.size, augment: config.augment, erasing: config.erasing });
+  // On WebGPU, steps after the first two of an epoch replay a recorded program (step-program/).
+  const program = new StepProgram(model, optimizer, config.method, config.lam);
   if (n === 0) throw new TrainError('data', 'the training split is empty');
   const perEpoch = stepsPerEpoch(n, config.batchSize);
   const totalSteps = Math.min(perEpoch * config.epochs, config.maxSteps ?? Infinity);
@@ -227,6 +230,10 @@ export async function train(dataset: Dataset, config: TrainConfig, opts: TrainOp
       // step. The order of the work is unchanged, so the numbers are too. Whatever must see a
       // settled state (a checkpoint, a pause, a stop, the epoch's end) first reads the pending step.
       let inFlight: InFlight | null = null;
+      // JavaScript time of this epoch's steps (encode or replay), and the epoch's steps so far.
+      let javascriptMs = 0;
+      let timedSteps = 0;
+      const epochStart = performance.now();
       const finish = async (p: InFlight): Promise<void> => {
         const r = await readStep(p.encoded);
         // The NaN check stops the run at the step that produced it (the next one may be queued).
@@ -243,7 +250,15 @@ export async function train(dataset: Dataset, config: TrainConfig, opts: TrainOp
         if (opts.logSteps) steps.push(log);
         const elapsed = (now() - runStart) / 1000;
         const ips = imagesSeen / Math.max(elapsed, 1e-9);
+        const wall = performance.now() - epochStart;
         opts.onStep?.({
+          timing: {
+            stepsPerSecond: (1000 * timedSteps) / Math.max(wall, 1e-9),
+            stepMs: wall / Math.max(timedSteps, 1),
+            javascriptMs: javascriptMs / Math.max(timedSteps, 1),
+            how: program.report.lastReplayed ? 'replayed' : 'ops',
+            notReplayed: program.report.notReplayed,
+          },
           epoch,
           epochs: config.epochs,
           step,
@@ -278,7 +293,10 @@ export async function train(dataset: Dataset, config: TrainConfig, opts: TrainOp
           const labels = Int32Array.from(idx, (i) => split.labels[i]);
           const plan = planViews(dataRng, gatherImages(split, idx), idx.length, split.height, split.width, pipeline.cfg);
           const { x1, x2 } = pipeline.buildViews(plan, config.method === 'eac');
-          const encoded = encodeStep(model, optimizer, { x1, x2, labels }, config.method, config.lam);
+          const t0 = performance.now();
+          const encoded = program.encode({ x1, x2, labels });
+          javascriptMs += performance.now() - t0;
+          timedSteps++;
           x1.dispose();
           x2?.dispose();
           const previous = inFlight;
@@ -299,6 +317,8 @@ export async function train(dataset: Dataset, config: TrainConfig, opts: TrainOp
         // A step left queued by an error (a NaN read back, a lost device) is let go.
         (inFlight as InFlight | null)?.encoded.packed.dispose();
       }
+      // The evaluation and what follows run through tfjs: the plan's buffers go first.
+      program.release();
       if (e.position === 0) break;
       // A cancelled epoch is not evaluated (the user asked to stop now); its steps are reported.
       const trainSeconds = (now() - e.start) / 1000;
@@ -351,6 +371,7 @@ export async function train(dataset: Dataset, config: TrainConfig, opts: TrainOp
     }
     if (opts.keepModel) opts.keepModel(await readValues(model));
   } finally {
+    program.dispose();
     optimizer.dispose();
     pipeline.dispose();
     if (ownsModel) disposeModel(model);

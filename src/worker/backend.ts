@@ -156,6 +156,9 @@ async function tryBackend(name: BackendName): Promise<Probe> {
     const ok = await withTimeout(tf.setBackend(name), START_TIMEOUT_MS, 'starting it');
     if (!ok || tf.getBackend() !== name) return { ok: false, detail: 'TensorFlow.js could not initialise it (see the console)' };
     await tf.ready();
+    // tfjs-webgpu otherwise runs ops on tiny tensors on the CPU: read-backs mid-step, and labels
+    // computed on the CPU that a recorded step program could not replay (as in Node's setup).
+    if (name === 'webgpu') tf.env().set('WEBGPU_CPU_FORWARD', false);
     const bad = await withTimeout(smokeTest(), START_TIMEOUT_MS, 'a test computation');
     if (bad) return { ok: false, detail: bad };
     if (name === 'wasm') threads = (await import('@tensorflow/tfjs-backend-wasm')).getThreadsCount();

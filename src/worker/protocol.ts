@@ -5,7 +5,7 @@ import type { Method, TrainConfig } from '../engine/config.ts';
 import type { Arch } from '../engine/resnet-layout.ts';
 import type { Progress } from '../engine/progress.ts';
 import type { AttentionOptions, ConfigRequest, DataOptions, WeightsChoice } from '../engine/run-request.ts';
-import type { EpochMetrics, RunSummary, StepLog } from '../engine/run-types.ts';
+import type { EpochMetrics, RunSummary, StepLog, StepTiming } from '../engine/run-types.ts';
 import type { AttentionFrame, AttentionViews } from '../engine/attention.ts';
 
 /** The tfjs backends the lab can run on, in the order it tries them. */
@@ -165,6 +165,8 @@ export type ProgressMessage =
       totalSteps: number;
       imagesPerSecond: number;
       etaSeconds: number | null;
+      /** Steps per second and the JavaScript part of a step (the Backend panel). */
+      timing?: StepTiming;
       /** Tensor memory of the backend (bytes on the GPU where the backend reports them). */
       memory?: { bytes: number; tensors: number; gpuBytes: number | null };
       paused?: boolean;

@@ -78,6 +78,8 @@ test(`the tape-recorded step breaks both budgets (what the explicit engine remov
 // WebGPU dispatches of the real step (batch 32), encoded on Dawn's Null adapter (`eac bench
 // --plan`, nothing executes, no GPU needed): the fused kernels' counts, so that any kernel that
 // comes back unfused fails here (Adam included). Unfused (EAC_FUSED_KERNELS=0) the same steps take 7,393 and 3,650.
+// Two steps are recorded, the timed third is replayed from the step program: it must create no
+// bind group, pipeline or buffer, write no uniforms, and encode one compute pass.
 const DISPATCHES = [
   { arch: 'resnet50', size: 224, bound: 1981 },
   { arch: 'resnet18', size: 112, bound: 869 },
@@ -97,13 +99,20 @@ for (const { arch, size, bound } of DISPATCHES) {
       '--steps',
       '1',
       '--warmup',
-      '0',
+      '2',
       '--json',
     ];
     const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
     assert.equal(r.status, 0, r.stderr);
-    const { dispatches } = JSON.parse(r.stdout).median;
-    console.log(`# ${arch} ${size} px batch 32: ${dispatches} dispatches (bound ${bound})`);
+    const { median, program } = JSON.parse(r.stdout);
+    const { dispatches, gpu } = median;
+    console.log(`# ${arch} ${size} px batch 32: ${dispatches} dispatches (bound ${bound}), replayed: ${JSON.stringify(gpu)}`);
     assert.ok(dispatches <= bound, `${dispatches} dispatches > ${bound}`);
+    assert.equal(median.replayed, true, `the third step is replayed (${program.notReplayed})`);
+    assert.deepEqual(
+      { bindGroups: gpu.bindGroups, pipelines: gpu.pipelines, buffers: gpu.buffers, uniformWrites: gpu.uniformWrites, passes: gpu.passes },
+      { bindGroups: 0, pipelines: 0, buffers: 0, uniformWrites: 0, passes: 1 },
+    );
+    assert.ok(program.plannedBytes >= program.liveBytes, 'a plan holds at least the live peak');
   });
 }

@@ -39,11 +39,11 @@ function mapsBackward(dhm: Tensor4D, w: Tensor2D, c: number): Tensor4D {
  * Loss parts and the gradients of the head. `f2` null: the cross-entropy baseline (consistency 0).
  * Reads f1/f2, frees nothing of the caller's.
  */
-export function eacHead(f1: Tensor4D, f2: Tensor4D | null, w: Tensor2D, b: Tensor, labels: Int32Array, lam: number): HeadResult {
+export function eacHead(f1: Tensor4D, f2: Tensor4D | null, w: Tensor2D, b: Tensor, labels: Int32Array | Tensor1D, lam: number): HeadResult {
   return tidyObject((): HeadResult => {
     const [n, h, wd, c] = f1.shape;
     const k = w.shape[1];
-    const labelsT = tf.tensor1d(labels, 'int32');
+    const labelsT = labels instanceof Int32Array ? tf.tensor1d(labels, 'int32') : labels;
     const pooled = globalAvgPool(f1);
     const logits1 = linear(pooled, w, b);
     const ce = crossEntropy(logits1, labelsT);

@@ -91,12 +91,12 @@ register('EacConvPatches', ['x'], (_, a) => ({
   uniforms: int(a.b0 as number, a.i0 as number, a.j0 as number, a.tapCols as number, a.stride as number, a.pad as number),
 }));
 
-register('EacAdam', ['p', 'g', 'm', 'v'], (ins, a) => ({
+register('EacAdam', ['p', 'g', 'm', 'v', 'scalars'], (ins, a) => ({
   program: adamProgram(ins[0].shape[0], !!a.decay),
   uniforms: [
     ...int(ins[0].shape[0]),
     ...float(a.wd as number, a.b1 as number, 1 - (a.b1 as number), a.b2 as number, 1 - (a.b2 as number)),
-    ...float(a.bc2Sqrt as number, a.eps as number, a.stepSize as number),
+    ...float(a.eps as number),
   ],
 }));
 
@@ -177,29 +177,18 @@ export function fusedConvPatches(x: Tensor4D, q: PatchRequest): Tensor4D {
   return run('EacConvPatches', { x }, { ...q, channels: x.shape[3] });
 }
 
-export interface AdamStep {
+export interface AdamConstants {
   weightDecay: number;
   beta1: number;
   beta2: number;
-  /** √(1 − β2^t) and lr / (1 − β1^t): the bias corrections of step t. */
-  bc2Sqrt: number;
-  stepSize: number;
   eps: number;
 }
 
-/** One Adam step of flat vectors p, g, m, v ([n] each) in one pass: [p'; m'; v'] as one [3n] vector. */
-export function fusedAdam(p: Tensor1D, g: Tensor1D, m: Tensor1D, v: Tensor1D, s: AdamStep): Tensor1D {
-  return run(
-    'EacAdam',
-    { p, g, m, v },
-    {
-      decay: s.weightDecay !== 0,
-      wd: s.weightDecay,
-      b1: s.beta1,
-      b2: s.beta2,
-      bc2Sqrt: s.bc2Sqrt,
-      eps: s.eps,
-      stepSize: s.stepSize,
-    },
-  );
+/**
+ * One Adam step of flat vectors p, g, m, v ([n] each) in one pass: [p'; m'; v'] as one [3n] vector.
+ * `scalars` = [√(1 − β2^t), lr / (1 − β1^t)], step t's bias corrections: a tensor, not uniforms,
+ * so that a replayed step program only writes them (its uniforms are fixed once).
+ */
+export function fusedAdam(p: Tensor1D, g: Tensor1D, m: Tensor1D, v: Tensor1D, scalars: Tensor1D, c: AdamConstants): Tensor1D {
+  return run('EacAdam', { p, g, m, v, scalars }, { decay: c.weightDecay !== 0, wd: c.weightDecay, b1: c.beta1, b2: c.beta2, eps: c.eps });
 }

@@ -291,13 +291,13 @@ export function convPatchesProgram(outShape: number[]): WebGpuProgram {
 export function adamProgram(n: number, weightDecay: boolean): WebGpuProgram {
   const wg = 128;
   return {
-    variableNames: ['p', 'g', 'm', 'v'],
+    variableNames: ['p', 'g', 'm', 'v', 'scalars'],
     outputShape: [3 * n],
     shaderKey: `eac_adam_${weightDecay}`,
     dispatchLayout: { x: [0] },
     dispatch: [Math.ceil(n / wg), 1, 1],
     workgroupSize: [wg, 1, 1],
-    uniforms: 'n : i32, wd : f32, b1 : f32, oneMinusB1 : f32, b2 : f32, oneMinusB2 : f32, bc2Sqrt : f32, eps : f32, stepSize : f32,',
+    uniforms: 'n : i32, wd : f32, b1 : f32, oneMinusB1 : f32, b2 : f32, oneMinusB2 : f32, eps : f32,',
     getUserCode: () => `
     fn main(index : i32) {
       if (index < uniforms.n) {
@@ -305,8 +305,8 @@ export function adamProgram(n: number, weightDecay: boolean): WebGpuProgram {
         let gr = ${weightDecay ? 'g[index] + pv * uniforms.wd' : 'g[index]'};
         let mn = m[index] * uniforms.b1 + gr * uniforms.oneMinusB1;
         let vn = v[index] * uniforms.b2 + (gr * gr) * uniforms.oneMinusB2;
-        let denom = sqrt(vn) / uniforms.bc2Sqrt + uniforms.eps;
-        setOutputAtIndex(index, pv - (mn / denom) * uniforms.stepSize);
+        let denom = sqrt(vn) / scalars[0] + uniforms.eps;
+        setOutputAtIndex(index, pv - (mn / denom) * scalars[1]);
         setOutputAtIndex(uniforms.n + index, mn);
         setOutputAtIndex(2 * uniforms.n + index, vn);
       }

@@ -9,6 +9,7 @@ import {
   type ProbeReport,
 } from '../../worker/protocol.ts';
 import { PROBE_RULE } from '../../worker/train/backend-probe.ts';
+import type { StepTiming } from '../../engine/run-types.ts';
 import { isRunning, useLab } from '../store.ts';
 import { setBackendPreference } from '../runner.ts';
 
@@ -21,7 +22,26 @@ export function preferenceLabel(pref: BackendPreference, probe: ProbeReport | nu
   return `${BACKEND_LABELS[pref]} · ${e.outcome === 'unavailable' ? 'unavailable' : 'not measured'}`;
 }
 
+/** Where a training step's time goes: steps/s, and the JavaScript part of a step. */
+export function timingText(t: StepTiming): string {
+  const how =
+    t.how === 'replayed'
+      ? 'the step program replayed (recorded once, no per-step tfjs work)'
+      : t.notReplayed
+        ? `each step through TensorFlow.js's ops (${t.notReplayed})`
+        : "each step through TensorFlow.js's ops (the step program is recorded first)";
+  const rest = Math.max(0, t.stepMs - t.javascriptMs);
+  return (
+    `${t.stepsPerSecond.toFixed(t.stepsPerSecond < 10 ? 2 : 1)} steps/s: ${fmtMs(t.stepMs)} a step, of which JavaScript ${fmtMs(t.javascriptMs)} ` +
+    `and the device ${fmtMs(rest)} (computing and the read-back; GPU time itself is not measured here), ${how}.`
+  );
+}
+
+const fmtMs = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms < 10 ? ms.toFixed(1) : Math.round(ms)} ms`);
+
 export function BackendPanel() {
+  const progress = useLab((s) => s.run.progress);
+  const timing = progress && progress.phase !== 'data' ? (progress.timing ?? null) : null;
   const backend = useLab((s) => s.backend);
   const workerError = useLab((s) => s.workerError);
   const pref = useLab((s) => s.backendPref);
@@ -50,6 +70,11 @@ export function BackendPanel() {
           </span>
         )}
       </p>
+      {running && timing && (
+        <p className="muted timing" data-testid="backend-timing" data-how={timing.how}>
+          {timingText(timing)}
+        </p>
+      )}
       {backend.reason && (
         <p className="reason" data-testid="backend-reason">
           {backend.reason}

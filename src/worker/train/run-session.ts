@@ -348,6 +348,7 @@ export class RunSession {
       totalSteps: p.totalSteps,
       imagesPerSecond: p.imagesPerSecond,
       etaSeconds: p.etaSeconds,
+      timing: p.timing,
       memory: memoryNow(),
       paused: this.paused,
     });
