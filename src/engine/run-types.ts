@@ -58,11 +58,13 @@ export type UnfinishedEpoch = Pick<EpochMetrics, 'epoch' | 'steps' | 'loss' | 'c
 /** Where a step's time goes, over the epoch so far (the Backend panel shows it). */
 export interface StepTiming {
   stepsPerSecond: number;
-  /** Wall milliseconds per step, and the JavaScript part of it (encoding the step, or replaying the step program). */
+  /** Wall milliseconds per step over the epoch, and the JavaScript part of a step (encoding it, or replaying the step program; a moving average). */
   stepMs: number;
   javascriptMs: number;
   /** How the last step was taken: replayed from the step program (WebGPU), or through tfjs's ops. */
   how: 'replayed' | 'ops';
+  /** A GPU backend: encoding and computing are apart (on wasm and cpu a step computes while it is encoded). */
+  gpu: boolean;
   /** Why steps are not replayed (null while they are, or are about to be). */
   notReplayed: string | null;
 }

@@ -3,6 +3,7 @@
 // Pure engine code: no DOM, runs in a browser worker and in Node. Never uses
 // requestAnimationFrame/tf.nextFrame, so training continues in background tabs.
 import { Rng } from './rng.ts';
+import { tf } from './tf.ts';
 import { createModel, describeResNet, disposeModel, modelFromValues, readValues, type Model } from './resnet.ts';
 import { checkpointMismatch, partialMismatch, CHECKPOINT_VERSION, type EpochProgress, type TrainCheckpoint } from './checkpoint.ts';
 import { Adam, ADAM_DEFAULTS, exponentialLr } from './optim.ts';
@@ -160,6 +161,7 @@ export async function train(dataset: Dataset, config: TrainConfig, opts: TrainOp
   const pipeline = new ImagePipeline({ ...PIPELINE_DEFAULTS, size: config.size, augment: config.augment, erasing: config.erasing });
   // On WebGPU, steps after the first two of an epoch replay a recorded program (step-program/).
   const program = new StepProgram(model, optimizer, config.method, config.lam);
+  const onGpu = ['webgpu', 'webgl'].includes(tf.getBackend());
   if (n === 0) throw new TrainError('data', 'the training split is empty');
   const perEpoch = stepsPerEpoch(n, config.batchSize);
   const totalSteps = Math.min(perEpoch * config.epochs, config.maxSteps ?? Infinity);
@@ -230,8 +232,9 @@ export async function train(dataset: Dataset, config: TrainConfig, opts: TrainOp
       // step. The order of the work is unchanged, so the numbers are too. Whatever must see a
       // settled state (a checkpoint, a pause, a stop, the epoch's end) first reads the pending step.
       let inFlight: InFlight | null = null;
-      // JavaScript time of this epoch's steps (encode or replay), and the epoch's steps so far.
-      let javascriptMs = 0;
+      // JavaScript time of a step (encode or replay: a moving average, so that the first, recorded
+      // steps fade), and the epoch's steps so far.
+      let javascriptMs: number | null = null;
       let timedSteps = 0;
       const epochStart = performance.now();
       const finish = async (p: InFlight): Promise<void> => {
@@ -255,8 +258,9 @@ export async function train(dataset: Dataset, config: TrainConfig, opts: TrainOp
           timing: {
             stepsPerSecond: (1000 * timedSteps) / Math.max(wall, 1e-9),
             stepMs: wall / Math.max(timedSteps, 1),
-            javascriptMs: javascriptMs / Math.max(timedSteps, 1),
+            javascriptMs: javascriptMs ?? 0,
             how: program.report.lastReplayed ? 'replayed' : 'ops',
+            gpu: onGpu,
             notReplayed: program.report.notReplayed,
           },
           epoch,
@@ -295,7 +299,8 @@ export async function train(dataset: Dataset, config: TrainConfig, opts: TrainOp
           const { x1, x2 } = pipeline.buildViews(plan, config.method === 'eac');
           const t0 = performance.now();
           const encoded = program.encode({ x1, x2, labels });
-          javascriptMs += performance.now() - t0;
+          const js = performance.now() - t0;
+          javascriptMs = javascriptMs === null ? js : 0.7 * javascriptMs + 0.3 * js;
           timedSteps++;
           x1.dispose();
           x2?.dispose();

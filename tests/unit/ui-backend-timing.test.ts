@@ -5,19 +5,20 @@ import assert from 'node:assert/strict';
 import { timingText } from '../../src/ui/components/BackendPanel.tsx';
 
 test('the timing line splits a step into JavaScript and the device', () => {
-  const text = timingText({ stepsPerSecond: 2.5, stepMs: 400, javascriptMs: 7.25, how: 'replayed', notReplayed: null });
-  assert.match(text, /^2\.50 steps\/s: 400 ms a step, of which JavaScript 7\.3 ms and the device 393 ms/);
-  assert.match(text, /step program replayed/);
+  const [speed, how] = timingText({ stepsPerSecond: 2.5, stepMs: 400, javascriptMs: 7.25, how: 'replayed', notReplayed: null, gpu: true });
+  assert.match(speed, /^2\.50 steps\/s · 400 ms a step: JavaScript 7\.3 ms, the device 393 ms/);
+  assert.match(how, /^Steps are replayed from the step program/);
 });
 
 test('the timing line says why steps are not replayed', () => {
-  const text = timingText({
+  const [speed, how] = timingText({
     stepsPerSecond: 12,
     stepMs: 83,
     javascriptMs: 80,
     how: 'ops',
     notReplayed: 'steps are replayed on WebGPU only (this is wasm)',
+    gpu: false,
   });
-  assert.match(text, /^12\.0 steps\/s: 83 ms a step, of which JavaScript 80 ms and the device 3\.0 ms/);
-  assert.match(text, /through TensorFlow\.js's ops \(steps are replayed on WebGPU only \(this is wasm\)\)/);
+  assert.equal(speed, '12.0 steps/s · 83 ms a step (this backend computes while JavaScript encodes the step: no split).');
+  assert.equal(how, "Each step runs through TensorFlow.js's ops: steps are replayed on WebGPU only (this is wasm).");
 });

@@ -22,19 +22,20 @@ export function preferenceLabel(pref: BackendPreference, probe: ProbeReport | nu
   return `${BACKEND_LABELS[pref]} · ${e.outcome === 'unavailable' ? 'unavailable' : 'not measured'}`;
 }
 
-/** Where a training step's time goes: steps/s, and the JavaScript part of a step. */
-export function timingText(t: StepTiming): string {
+/** Where a training step's time goes: steps/s and the JavaScript part of a step; then how steps are taken. */
+export function timingText(t: StepTiming): [string, string] {
+  const rest = Math.max(0, t.stepMs - t.javascriptMs);
+  const rate = `${t.stepsPerSecond.toFixed(t.stepsPerSecond < 10 ? 2 : 1)} steps/s · ${fmtMs(t.stepMs)} a step`;
+  const speed = t.gpu
+    ? `${rate}: JavaScript ${fmtMs(t.javascriptMs)}, the device ${fmtMs(rest)} (computing and the read-back; GPU time itself is not measured).`
+    : `${rate} (this backend computes while JavaScript encodes the step: no split).`;
   const how =
     t.how === 'replayed'
-      ? 'the step program replayed (recorded once, no per-step tfjs work)'
+      ? 'Steps are replayed from the step program: recorded once, no TensorFlow.js work per step.'
       : t.notReplayed
-        ? `each step through TensorFlow.js's ops (${t.notReplayed})`
-        : "each step through TensorFlow.js's ops (the step program is recorded first)";
-  const rest = Math.max(0, t.stepMs - t.javascriptMs);
-  return (
-    `${t.stepsPerSecond.toFixed(t.stepsPerSecond < 10 ? 2 : 1)} steps/s: ${fmtMs(t.stepMs)} a step, of which JavaScript ${fmtMs(t.javascriptMs)} ` +
-    `and the device ${fmtMs(rest)} (computing and the read-back; GPU time itself is not measured here), ${how}.`
-  );
+        ? `Each step runs through TensorFlow.js's ops: ${t.notReplayed}.`
+        : "Each step runs through TensorFlow.js's ops while the step program is recorded.";
+  return [speed, how];
 }
 
 const fmtMs = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms < 10 ? ms.toFixed(1) : Math.round(ms)} ms`);
@@ -72,7 +73,9 @@ export function BackendPanel() {
       </p>
       {running && timing && (
         <p className="muted timing" data-testid="backend-timing" data-how={timing.how}>
-          {timingText(timing)}
+          {timingText(timing)[0]}
+          <br />
+          {timingText(timing)[1]}
         </p>
       )}
       {backend.reason && (
