@@ -2,6 +2,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { readRegularFile } from './read-file.ts';
 import { weightFileSizeRefusal } from '../weights/tensor.ts';
+import { CONFIG_LIMITS } from '../engine/config.ts';
 
 export class UsageError extends Error {}
 
@@ -69,12 +70,13 @@ export interface IntRange {
 }
 
 /** The ranges of the integer flags the commands share (the upper bounds keep a typo from asking for terabytes). */
+const range = ([min, max]: readonly [number, number]) => ({ min, max });
 export const RANGES = {
-  width: { min: 1, max: 1024 },
-  size: { min: 32, max: 2048 },
-  batchSize: { min: 1, max: 4096 },
-  epochs: { min: 1, max: 100_000 },
-  steps: { min: 1, max: 2 ** 31 - 1 },
+  width: range(CONFIG_LIMITS.width),
+  size: range(CONFIG_LIMITS.size),
+  batchSize: range(CONFIG_LIMITS.batchSize),
+  epochs: range(CONFIG_LIMITS.epochs),
+  steps: range(CONFIG_LIMITS.steps),
   seed: { min: 0, max: SEED_MAX },
   demoCount: { min: 1, max: 20_000 },
 } as const satisfies Record<string, IntRange>;

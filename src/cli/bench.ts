@@ -8,19 +8,17 @@ import { checkWritable, emitJson, progress } from './output.ts';
 import { BACKENDS, setupBackend } from './node-backends.ts';
 import { ARCHS, describeResNet } from '../engine/resnet.ts';
 import { benchmarkSteps, type StepCost } from '../engine/bench.ts';
-import { STEP_ENGINES, defaultStepEngine } from '../engine/step.ts';
 import { stepMemoryPlan } from '../engine/step-plan.ts';
 
 export const BENCH_HELP = `eac bench [--arch resnet18|resnet50] [--width N] [--size N] [--batch-size N]
-          [--backend cpu|wasm|webgpu] [--plan] [--no-replay] [--gpu-profile] [--engine explicit|tape]
+          [--backend cpu|wasm|webgpu] [--plan] [--no-replay] [--gpu-profile]
           [--steps N] [--warmup N] [--method eac|baseline] [--json] [--out FILE]
   --plan    WebGPU on Dawn's Null adapter: dispatches, read-backs, peak bytes and encode time
             without executing anything (any size, no GPU needed)
   --no-replay  WebGPU: every step through tfjs's ops (default: the first steps are recorded,
             then replayed from the step program), for comparison
   --gpu-profile  WebGPU with timestamp queries: one more replayed step, each dispatch timed on
-            the GPU, summed per kernel class (conv forward, gradients, BatchNorm, Adam, …)
-  --engine  the step's backward: explicit (default) or tape (tfjs autodiff, for comparison)`;
+            the GPU, summed per kernel class (conv forward, gradients, BatchNorm, Adam, …)`;
 
 const gib = (b: number) => (b >= 2 ** 30 ? `${(b / 2 ** 30).toFixed(2)} GiB` : `${(b / 2 ** 20).toFixed(1)} MiB`);
 
@@ -54,7 +52,6 @@ export async function benchCommand(argv: string[]): Promise<number> {
     plan: { type: 'boolean' },
     'no-replay': { type: 'boolean' },
     'gpu-profile': { type: 'boolean' },
-    engine: { type: 'string' },
     json: { type: 'boolean' },
     out: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
@@ -72,13 +69,12 @@ export async function benchCommand(argv: string[]): Promise<number> {
   const steps = int(v, 'steps', plan ? 1 : 5, { min: 1, max: 100_000 });
   const warmup = int(v, 'warmup', 1, { min: 0, max: 100_000 });
   const method = choice(v, 'method', ['eac', 'baseline'] as const, 'eac');
-  const engine = choice(v, 'engine', STEP_ENGINES, defaultStepEngine());
   const backendName = plan ? 'webgpu' : choice(v, 'backend', BACKENDS, 'wasm');
   if (plan && v.backend !== undefined && v.backend !== 'webgpu')
     progress(`bench: --plan runs WebGPU on Dawn's Null adapter; --backend ${String(v.backend)} ignored`);
   const backend = await setupBackend(backendName, { nullAdapter: plan });
   progress(
-    `bench: ${arch} width ${width}, ${size}px, batch ${batchSize}, ${method}, ${engine} backward, backend ${backend.backend}${plan ? ' (Dawn Null adapter: nothing executes)' : backend.adapter ? ` (${backend.adapter})` : ''}`,
+    `bench: ${arch} width ${width}, ${size}px, batch ${batchSize}, ${method}, backend ${backend.backend}${plan ? ' (Dawn Null adapter: nothing executes)' : backend.adapter ? ` (${backend.adapter})` : ''}`,
   );
   const memory = stepMemoryPlan(
     describeResNet({ arch, width, numClasses: 7 }),
@@ -93,10 +89,8 @@ export async function benchCommand(argv: string[]): Promise<number> {
 
   const replay = !v['no-replay'];
   const gpuProfile = !!v['gpu-profile'];
-  const r = await benchmarkSteps(
-    { arch, width, size, batchSize, steps, warmup, method, engine, replay, gpuProfile },
-    (i, warm, _ms, loss, cost) =>
-      progress(`${warm ? 'warm-up' : 'step'} ${i}: ${describeCost(cost)}${plan ? '' : ` (loss ${loss.toFixed(4)})`}`),
+  const r = await benchmarkSteps({ arch, width, size, batchSize, steps, warmup, method, replay, gpuProfile }, (i, warm, _ms, loss, cost) =>
+    progress(`${warm ? 'warm-up' : 'step'} ${i}: ${describeCost(cost)}${plan ? '' : ` (loss ${loss.toFixed(4)})`}`),
   );
   const result = { ...r, backend: backend.backend, adapter: backend.adapter, plan, memoryPlan: memory };
   emitJson(result, { json: !!v.json, out: v.out as string | undefined });

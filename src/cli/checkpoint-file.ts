@@ -5,6 +5,8 @@
 // round-trip exactly (JSON keeps every finite double; NaN, ±Infinity and -0 are spelled out).
 // Reading trusts nothing: regular files only, sizes capped, every offset and shape checked.
 import { readRegularFile } from './read-file.ts';
+import { printable } from './output.ts';
+import { parseBoundedJson } from './bounded-json.ts';
 import { createHash } from 'node:crypto';
 import { CHECKPOINT_VERSION, type EpochProgress, type TrainCheckpoint } from '../engine/checkpoint.ts';
 import { describeResNet, listParams } from '../engine/resnet-layout.ts';
@@ -12,8 +14,21 @@ import { validateTrainConfig } from '../engine/config.ts';
 import type { Dataset } from '../engine/dataset.ts';
 
 const MAGIC = 'EACCKPT\n';
-/** Metrics of thousands of epochs and steps fit easily; a header beyond this is not a checkpoint. */
-const MAX_HEADER_BYTES = 256 * 2 ** 20;
+/** A name from the file, cut for a message (escaped with the rest of it). */
+const trim = (s: string) => (s.length > 100 ? `${s.slice(0, 100)}…` : s);
+/**
+ * Every step of 60 epochs of a 300,000-image dataset (--log-steps) is ~50 MB of header: a header
+ * beyond this is not a checkpoint. Parsed in well under a second.
+ */
+const MAX_HEADER_BYTES = 64 * 2 ** 20;
+/** A ResNet-50 checkpoint has ~650 arrays. */
+const MAX_ARRAYS = 4096;
+/**
+ * The header nests 5 levels deep, and holds an object per logged step and epoch: beyond these it
+ * is not a checkpoint (checked on the bytes, before anything is parsed).
+ */
+const MAX_DEPTH = 16;
+const HEADER_BOUNDS = { maxDepth: MAX_DEPTH, maxContainers: 2_000_000 };
 /** A ResNet-50 checkpoint (weights and both Adam moments) is about 0.3 GB; leave room for wider nets. */
 export const MAX_CHECKPOINT_BYTES = 2 * 2 ** 30 - 1;
 
@@ -58,14 +73,26 @@ export function datasetFingerprint(d: Dataset): string {
 
 const replacer = (_k: string, v: unknown) =>
   typeof v === 'number' && (!Number.isFinite(v) || Object.is(v, -0)) ? { $float: Object.is(v, -0) ? '-0' : String(v) } : v;
-const reviver = (_k: string, v: unknown) => {
-  if (v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 1 && Object.hasOwn(v, '$float')) {
+/**
+ * The replacer's spelled-out floats back to numbers, in place (a walk, not JSON.parse's reviver:
+ * that costs a call per value, ~25 s for a 40 MB header); refuses nesting deeper than MAX_DEPTH.
+ */
+function restoreFloats(v: unknown, depth = 0): unknown {
+  if (!v || typeof v !== 'object') return v;
+  if (depth > MAX_DEPTH) throw new CheckpointFileError(`not a valid eac checkpoint: its header nests deeper than ${MAX_DEPTH} levels`);
+  if (!Array.isArray(v) && Object.hasOwn(v, '$float') && Object.keys(v).length === 1) {
     const f = (v as { $float: unknown }).$float;
     if (f === '-0') return -0;
     if (f === 'NaN' || f === 'Infinity' || f === '-Infinity') return Number(f);
+    return v;
+  }
+  const o = v as Record<string, unknown>;
+  for (const k of Object.keys(o)) {
+    const x = o[k];
+    if (x && typeof x === 'object') o[k] = restoreFloats(x, depth + 1);
   }
   return v;
-};
+}
 
 export function encodeCheckpoint(c: TrainCheckpoint, run: CliRun): Uint8Array {
   const arrays: ArrayRef[] = [];
@@ -136,18 +163,20 @@ export function readCheckpointFile(file: string): { checkpoint: TrainCheckpoint;
 }
 
 export function decodeCheckpoint(bytes: Uint8Array): { checkpoint: TrainCheckpoint; run: CliRun } {
-  const bad = (why: string) => new CheckpointFileError(`not a valid eac checkpoint: ${why}`);
+  // Whatever of the file a reason quotes is escaped: one line, no terminal control.
+  const bad = (why: string) => new CheckpointFileError(`not a valid eac checkpoint: ${printable(why, 400)}`);
   if (bytes.length < 12 || new TextDecoder().decode(bytes.subarray(0, 8)) !== MAGIC)
     throw bad('it does not start with the checkpoint signature');
   const hlen = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(8, true);
   if (hlen > MAX_HEADER_BYTES || 12 + hlen > bytes.length)
     throw bad(`its header claims ${hlen} bytes, the file has ${bytes.length - 12} after the signature`);
-  let header: { format?: unknown; run?: CliRun; checkpoint?: Record<string, unknown>; arrays?: unknown };
-  try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(12, 12 + hlen)), reviver);
-  } catch (e) {
-    throw bad(`its header is not JSON (${String((e as Error).message).slice(0, 200)})`);
-  }
+  const header = parseBoundedJson(bytes.subarray(12, 12 + hlen), HEADER_BOUNDS, (why) => bad(`its header: ${why}`)) as {
+    format?: unknown;
+    run?: CliRun;
+    checkpoint?: Record<string, unknown>;
+    arrays?: unknown;
+  };
+  restoreFloats(header);
   if (!header || typeof header !== 'object' || header.format !== 'eac-train-checkpoint')
     throw bad('its header is not an eac training checkpoint');
   const h = header.checkpoint;
@@ -155,7 +184,10 @@ export function decodeCheckpoint(bytes: Uint8Array): { checkpoint: TrainCheckpoi
   if (!h || typeof h !== 'object' || !run || typeof run !== 'object' || !Array.isArray(header.arrays))
     throw bad('its header lacks the checkpoint or run settings');
   const data = bytes.subarray(12 + hlen);
-  const arrays = new Map<string, Float32Array | Int32Array>();
+  // Entries inside the payload, apart from each other, each read at most once (`take` copies it
+  // then): the arrays can add up to no more than the file.
+  const refs = new Map<string, ArrayRef>();
+  if ((header.arrays as unknown[]).length > MAX_ARRAYS) throw bad(`its header lists more than ${MAX_ARRAYS} arrays`);
   for (const r of header.arrays as ArrayRef[]) {
     if (
       !r ||
@@ -167,15 +199,23 @@ export function decodeCheckpoint(bytes: Uint8Array): { checkpoint: TrainCheckpoi
       r.length < 0
     )
       throw bad('an array entry of its header is malformed');
-    if (r.offset + 4 * r.length > data.length) throw bad(`array ${r.name.slice(0, 100)} runs past the end of the file (truncated?)`);
-    if (arrays.has(r.name)) throw bad(`array ${r.name.slice(0, 100)} appears twice`);
-    const copy = data.slice(r.offset, r.offset + 4 * r.length);
-    arrays.set(r.name, r.dtype === 'f32' ? new Float32Array(copy.buffer) : new Int32Array(copy.buffer));
+    if (r.offset + 4 * r.length > data.length) throw bad(`array ${trim(r.name)} runs past the end of the file (truncated?)`);
+    if (refs.has(r.name)) throw bad(`array ${trim(r.name)} appears twice`);
+    refs.set(r.name, r);
   }
+  const byOffset = [...refs.values()].sort((a, b) => a.offset - b.offset);
+  for (let i = 1; i < byOffset.length; i++) {
+    const [a, b] = [byOffset[i - 1], byOffset[i]];
+    if (a.offset + 4 * a.length > b.offset) throw bad(`arrays ${trim(a.name)} and ${trim(b.name)} overlap`);
+  }
+  const taken = new Set<string>();
   const take = <T extends Float32Array | Int32Array>(name: string, kind: 'f32' | 'i32'): T => {
-    const a = arrays.get(name);
-    if (!a || (kind === 'f32') !== a instanceof Float32Array) throw bad(`it lacks the ${kind} array ${name}`);
-    return a as T;
+    const r = refs.get(name);
+    if (!r || r.dtype !== kind) throw bad(`it lacks the ${kind} array ${name}`);
+    if (taken.has(name)) throw bad(`array ${name} is read twice`);
+    taken.add(name);
+    const copy = data.slice(r.offset, r.offset + 4 * r.length);
+    return (kind === 'f32' ? new Float32Array(copy.buffer) : new Int32Array(copy.buffer)) as T;
   };
 
   const config = h.config as TrainCheckpoint['config'];
@@ -191,6 +231,7 @@ export function decodeCheckpoint(bytes: Uint8Array): { checkpoint: TrainCheckpoi
     const expected = p.shape.reduce((a, b) => a * b, 1);
     if (v.length !== expected) throw bad(`${p.name} has ${v.length} values, the ${config.arch} width ${config.width} needs ${expected}`);
     for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) throw bad(`${p.name} holds a non-finite value`);
+    if (p.name.endsWith('running_var') && v.some((x) => x < 0)) throw bad(`${p.name} holds a negative variance`);
     values.set(p.name, v);
   }
   const opt = h.optimizer as { step: number; lr: number; count: number } | undefined;
@@ -203,6 +244,9 @@ export function decodeCheckpoint(bytes: Uint8Array): { checkpoint: TrainCheckpoi
   const moment = (kind: 'm' | 'v', i: number) => {
     const a = take<Float32Array>(`adam.${kind}/${i}`, 'f32');
     if (a.length !== trainable[i]) throw bad(`Adam ${kind} ${i} has ${a.length} values, its parameter ${trainable[i]}`);
+    for (let j = 0; j < a.length; j++)
+      if (!Number.isFinite(a[j]) || (kind === 'v' && a[j] < 0))
+        throw bad(`Adam ${kind} ${i} holds ${kind === 'v' ? 'a negative or non-finite second moment' : 'a non-finite value'}`);
     return a;
   };
   const m = trainable.map((_, i) => moment('m', i));
@@ -213,6 +257,10 @@ export function decodeCheckpoint(bytes: Uint8Array): { checkpoint: TrainCheckpoi
   };
   const num = (x: unknown, what: string) => {
     if (typeof x !== 'number' || Number.isNaN(x)) throw bad(`${what} is not a number`);
+    return x;
+  };
+  const finite = (x: unknown, what: string) => {
+    if (typeof x !== 'number' || !Number.isFinite(x)) throw bad(`${what} is not a finite number`);
     return x;
   };
   const rng = h.rng as TrainCheckpoint['rng'];
@@ -227,8 +275,15 @@ export function decodeCheckpoint(bytes: Uint8Array): { checkpoint: TrainCheckpoi
   if (!Array.isArray(h.epochs) || !Array.isArray(h.steps)) throw bad('its metrics are malformed');
   // The metrics so far go into the run's results as they are: each must at least be an epoch's.
   h.epochs.forEach((e: Record<string, unknown> | null, i: number) => {
-    if (!e || e.epoch !== i + 1 || typeof e.testAcc !== 'number' || typeof e.loss !== 'number' || !Number.isSafeInteger(e.steps))
-      throw bad(`its metrics of epoch ${i + 1} are malformed`);
+    if (!e || e.epoch !== i + 1 || !Number.isSafeInteger(e.steps)) throw bad(`its metrics of epoch ${i + 1} are malformed`);
+    for (const k of ['loss', 'ce', 'consistency', 'trainAccNoisy', 'trainAccClean', 'testAcc', 'lr', 'seconds'])
+      if (e[k] !== undefined) finite(e[k], `epoch ${i + 1}'s ${k}`);
+    for (const k of ['trainAccNoisy', 'trainAccClean', 'testAcc', 'memorisation'])
+      if (typeof e[k] === 'number' && ((e[k] as number) < 0 || (e[k] as number) > 1)) throw bad(`epoch ${i + 1}'s ${k} is not in [0, 1]`);
+  });
+  h.steps.forEach((s: Record<string, unknown> | null, i: number) => {
+    if (!s || !Number.isSafeInteger(s.step) || !Number.isSafeInteger(s.epoch) || typeof s.loss !== 'number')
+      throw bad(`its step log entry ${i + 1} is malformed`);
   });
   if (h.epochs.length !== h.epoch) throw bad(`it has metrics of ${h.epochs.length} epochs, but ${String(h.epoch).slice(0, 20)} completed`);
   let partial: EpochProgress | null = null;
@@ -246,7 +301,11 @@ export function decodeCheckpoint(bytes: Uint8Array): { checkpoint: TrainCheckpoi
   }
   if (h.version !== 1 && h.version !== CHECKPOINT_VERSION)
     throw bad(`checkpoint version ${String(h.version).slice(0, 20)} (expected ${CHECKPOINT_VERSION})`);
-  if (typeof run.datasetSha256 !== 'string' || !run.data || typeof run.backend !== 'string') throw bad('its run settings are malformed');
+  if (typeof run.datasetSha256 !== 'string' || !run.data || typeof run.data !== 'object' || typeof run.backend !== 'string')
+    throw bad('its run settings are malformed');
+  checkRun(run, bad);
+  if (opt.step !== h.step) throw bad(`its optimiser took ${String(opt.step).slice(0, 20)} steps, the run ${String(h.step).slice(0, 20)}`);
+  if (!(Number.isFinite(opt.lr) && opt.lr > 0)) throw bad('the optimiser learning rate is not a positive number');
   const checkpoint: TrainCheckpoint = {
     version: h.version,
     config,
@@ -258,8 +317,35 @@ export function decodeCheckpoint(bytes: Uint8Array): { checkpoint: TrainCheckpoi
     epochs: h.epochs as TrainCheckpoint['epochs'],
     steps: h.steps as TrainCheckpoint['steps'],
     imagesSeen: int(h.imagesSeen, 'the images seen'),
-    seconds: num(h.seconds, 'the training time'),
+    seconds: finite(h.seconds, 'the training time'),
     partial,
   };
+  const unused = [...refs.keys()].find((k) => !taken.has(k));
+  if (unused !== undefined) throw bad(`array ${trim(unused)} is not part of a checkpoint`);
   return { checkpoint, run };
+}
+
+/** The run settings stored beside the checkpoint, by the rules of the flags they came from. */
+function checkRun(run: CliRun, bad: (why: string) => Error): void {
+  const d = run.data;
+  const count = (x: unknown, what: string) => {
+    if (x !== null && (!Number.isSafeInteger(x) || (x as number) < 1 || (x as number) > 20_000))
+      throw bad(`its ${what} is not an integer in [1, 20000]`);
+  };
+  count(d.demoTrain, 'demo training count');
+  count(d.demoTest, 'demo test count');
+  if (d.noise !== null && !(typeof d.noise === 'number' && d.noise >= 0 && d.noise < 1)) throw bad('its noise rate is not in [0, 1)');
+  for (const [k, x] of [
+    ['data folder', d.dataDir],
+    ['label file', d.labels],
+    ['JSON output', run.out],
+    ['model output', run.save],
+  ] as const)
+    if (x !== null && (typeof x !== 'string' || x.length > 4096)) throw bad(`its ${k} is not a path`);
+  const every = run.every;
+  if (!every || typeof every !== 'object') throw bad('its checkpoint cadence is malformed');
+  if (every.steps !== undefined && !(Number.isSafeInteger(every.steps) && every.steps >= 1 && every.steps <= 2 ** 31 - 1))
+    throw bad('its checkpoint cadence in steps is not a positive integer');
+  if (every.seconds !== undefined && !(Number.isFinite(every.seconds) && every.seconds > 0 && every.seconds <= 1e9))
+    throw bad('its checkpoint cadence in seconds is not a positive number');
 }

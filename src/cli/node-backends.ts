@@ -5,7 +5,6 @@ import path from 'node:path';
 import os from 'node:os';
 import { tf } from '../engine/tf.ts';
 import { planGpu } from './plan-device.ts';
-import { setDefaultStepEngine, type StepEngine } from '../engine/step.ts';
 import { setFusedKernels } from '../engine/fused/kernels.ts';
 
 export type BackendName = 'cpu' | 'wasm' | 'webgpu';
@@ -64,10 +63,6 @@ export async function setupBackend(name: BackendName, options: { nullAdapter?: b
     adapter = [info?.vendor, info?.architecture, info?.description].filter(Boolean).join(' ') || 'unknown adapter';
     await import('@tensorflow/tfjs-backend-webgpu');
   }
-  // EAC_STEP_ENGINE=tape runs the step on tfjs's autodiff tape (the reference the explicit
-  // backward replaced), for every test and CLI command of this process.
-  const engine = process.env.EAC_STEP_ENGINE;
-  if (engine) setDefaultStepEngine(engine as StepEngine);
   // EAC_FUSED_KERNELS=0: WebGPU runs the stock tfjs ops instead of the fused WGSL kernels (the
   // reference they replaced), for comparisons.
   if (process.env.EAC_FUSED_KERNELS === '0') setFusedKernels(false);

@@ -85,3 +85,12 @@ export function formatSeconds(s: number | null): string {
   if (s < 3600) return `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`;
   return `${Math.floor(s / 3600)}h${String(Math.round((s % 3600) / 60)).padStart(2, '0')}m`;
 }
+
+/**
+ * Text that came from a file, for a message or a terminal: control characters escaped as \uXXXX (a
+ * path in a checkpoint must not set the terminal's title or clear its screen), cut to `max` characters.
+ */
+export function printable(s: string, max = 200): string {
+  const cut = s.length > max ? `${s.slice(0, max)}…` : s;
+  return cut.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}

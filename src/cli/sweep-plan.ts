@@ -239,7 +239,11 @@ export function newRunArgs(spec: SweepSpec, cell: SweepCell, dir: string, run: R
   return a;
 }
 
-/** `eac train` arguments that continue a cell's run from its checkpoint file. */
+/**
+ * `eac train` arguments that continue a cell's run from its checkpoint file, writing its JSON where
+ * the sweep reads it (never where the checkpoint file says).
+ */
 export function resumeRunArgs(cell: SweepCell, dir: string, run: RunChoices): string[] {
-  return ['--resume', cellFiles(dir, cell.id).checkpoint, '--backend', run.backend, ...run.every];
+  const files = cellFiles(dir, cell.id);
+  return ['--resume', files.checkpoint, '--out', files.run, '--backend', run.backend, ...run.every];
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { choice, int, num, parse, RANGES, readFileBytes, UsageError, type Flags } from './args.ts';
 import { loadDataset, type DataChoice } from './data.ts';
 import { checkRafDbFolder } from './dataset.ts';
-import { checkDistinct, checkWritable, emitJson, formatSeconds, progress, writeFileAtomic } from './output.ts';
+import { checkDistinct, checkWritable, emitJson, formatSeconds, printable, progress, writeFileAtomic } from './output.ts';
 import { BACKENDS, setupBackend, type BackendName } from './node-backends.ts';
 import { memoryRefusal, withOomAdvice } from './memory.ts';
 import { evalProgressReporter } from './eval-progress.ts';
@@ -46,8 +46,11 @@ export const TRAIN_HELP = `eac train [options]
   --checkpoint FILE          keep the run's whole state in FILE: after every epoch, every
                              --checkpoint-every-s S seconds (default 300) or --checkpoint-every-steps N
                              steps within an epoch, and where Ctrl-C stops it
-  --resume FILE              continue the run of a checkpoint exactly where it stopped (its data,
-                             settings and outputs; --json, --out, --save, --checkpoint*, --backend may change)
+  --resume FILE              continue the run of a checkpoint exactly where it stopped (its data and
+                             settings; --json, --out, --save, --checkpoint*, --backend may change).
+                             It writes its JSON and model where --out and --save say, else beside
+                             FILE (NAME.json, NAME.safetensors) if the run wrote them; never to
+                             paths stored in FILE
 A run stopped by Ctrl-C writes what it did (model, JSON, checkpoint) and exits with status 130.`;
 
 export const TRAIN_OPTIONS = {
@@ -217,8 +220,7 @@ function planFromCheckpoint(v: Flags, file: string): RunPlan {
       demoTest: d.demoTest ?? undefined,
     },
     backend: choice(v, 'backend', BACKENDS, choice({ backend: run.backend }, 'backend', BACKENDS, 'wasm')),
-    out: (v.out as string | undefined) ?? run.out ?? undefined,
-    save: (v.save as string | undefined) ?? run.save ?? undefined,
+    ...resumedOutputs(v, file, run),
     json: !!v.json || run.json,
     logSteps: run.logSteps,
     // A resumed run keeps checkpointing into the file it resumed from, at the same cadence.
@@ -228,6 +230,26 @@ function planFromCheckpoint(v: Flags, file: string): RunPlan {
     explicitWidth: true,
     explicitLr: true,
   };
+}
+
+/**
+ * Where a resumed run writes its JSON and model: where the command line says, else beside its
+ * checkpoint (NAME.json, NAME.safetensors) where the run wrote them. The paths stored in the
+ * checkpoint are never used: a checkpoint from elsewhere must not choose what is overwritten.
+ */
+export function resumedOutputs(v: Flags, file: string, run: Pick<CliRun, 'out' | 'save'>): { out?: string; save?: string } {
+  const base = path.join(path.dirname(file), path.parse(file).name);
+  const out = (v.out as string | undefined) ?? (run.out ? `${base}.json` : undefined);
+  const save = (v.save as string | undefined) ?? (run.save ? `${base}.safetensors` : undefined);
+  for (const [flag, chosen, stored] of [
+    ['out', out, run.out],
+    ['save', save, run.save],
+  ] as const)
+    if (chosen && stored && path.resolve(chosen) !== path.resolve(stored))
+      progress(
+        `--resume: the ${flag === 'out' ? 'JSON' : 'model'} goes to ${chosen} (the checkpoint's run wrote ${printable(stored)}; --${flag} chooses)`,
+      );
+  return { out, save };
 }
 
 /** Output paths are proven writable before the dataset is read or a step is taken. */

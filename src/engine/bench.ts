@@ -6,7 +6,7 @@
 import { tf, type Tensor4D } from './tf.ts';
 import { createModel, disposeModel, type Arch } from './resnet.ts';
 import { Adam, ADAM_DEFAULTS } from './optim.ts';
-import { defaultStepEngine, readStep, type StepEngine } from './step.ts';
+import { readStep } from './step.ts';
 import { StepProgram, type StepProgramReport } from './step-program/step-program.ts';
 import { countGpuCalls, type GpuCallCounts } from './gpu-counters.ts';
 import { timeByClass, type ClassTime } from './step-program/kernel-classes.ts';
@@ -22,8 +22,6 @@ export interface BenchOptions {
   steps: number;
   warmup: number;
   method: Method;
-  /** Defaults to the step engine in use (explicit unless EAC_STEP_ENGINE says otherwise). */
-  engine?: StepEngine;
   /** WebGPU: replay recorded steps (default true); false runs every step through tfjs's ops. */
   replay?: boolean;
   /** WebGPU with timestamp queries: after the timed steps, one more step profiled per dispatch. */
@@ -52,7 +50,6 @@ export interface StepCost {
 }
 
 export interface BenchResult extends BenchOptions {
-  engine: StepEngine;
   /** Median over the timed steps. */
   msPerStep: number;
   meanMsPerStep: number;
@@ -79,14 +76,13 @@ export async function benchmarkSteps(
   o: BenchOptions,
   onStep?: (i: number, warmup: boolean, ms: number, loss: number, cost: StepCost) => void,
 ): Promise<BenchResult> {
-  const engine = o.engine ?? defaultStepEngine();
   const model = createModel({ arch: o.arch, width: o.width, numClasses: 7 }, new Rng(0));
   const opt = new Adam(model.trainable, { ...ADAM_DEFAULTS, lr: 1e-4 });
   const x1 = tf.randomNormal([o.batchSize, o.size, o.size, 3], 0, 1, 'float32', 1) as Tensor4D;
   const x2 = tf.reverse(x1, 2) as Tensor4D;
   const labels = Int32Array.from({ length: o.batchSize }, (_, i) => i % 7);
   const costs: StepCost[] = [];
-  const program = new StepProgram(model, opt, o.method, 5, { replay: o.replay !== false, engine });
+  const program = new StepProgram(model, opt, o.method, 5, { replay: o.replay !== false });
   let peakDeviceBytes: number | null = null;
   let gpuTimes: BenchResult['gpuTimes'] = null;
   try {
@@ -140,7 +136,6 @@ export async function benchmarkSteps(
   const med = (f: (c: StepCost) => number) => medianOf(costs.map(f));
   return {
     ...o,
-    engine,
     msPerStep,
     meanMsPerStep: times.reduce((a, b) => a + b, 0) / times.length,
     imagesPerSecond: (o.batchSize * 1000) / msPerStep,

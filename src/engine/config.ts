@@ -52,21 +52,34 @@ export function defaultTrainConfig(arch: Arch = 'resnet50'): TrainConfig {
 }
 
 /** Throws a one-line reason for any value the engine cannot run with. */
+/**
+ * The ranges a run's settings must lie in, wherever they come from (the form, flags, a checkpoint
+ * or a link): what the flags accept (src/cli/args.ts) is these.
+ */
+export const CONFIG_LIMITS = {
+  width: [1, 1024],
+  size: [32, 2048],
+  batchSize: [1, 4096],
+  epochs: [1, 100_000],
+  steps: [1, 2 ** 31 - 1],
+} as const;
+
 export function validateTrainConfig(c: TrainConfig): void {
   const bad = (msg: string): never => {
     throw new TrainError('config', `invalid configuration: ${msg}`);
   };
   if (c.arch !== 'resnet50' && c.arch !== 'resnet18') bad(`arch must be resnet50 or resnet18, got ${String(c.arch)}`);
   if (c.method !== 'eac' && c.method !== 'baseline') bad(`method must be eac or baseline, got ${String(c.method)}`);
-  const posInt = (name: string, v: number) => (!Number.isInteger(v) || v < 1) && bad(`${name} must be a positive integer, got ${v}`);
-  posInt('width', c.width);
-  posInt('epochs', c.epochs);
-  posInt('batch size', c.batchSize);
-  posInt('eval batch size', c.evalBatchSize);
-  if (c.maxSteps !== null) posInt('max steps', c.maxSteps);
-  if (!Number.isInteger(c.size) || c.size < 32) bad(`size must be an integer ≥ 32, got ${c.size}`);
+  const intIn = (name: string, v: number, [lo, hi]: readonly [number, number]) =>
+    (!Number.isInteger(v) || v < lo || v > hi) && bad(`${name} must be an integer in [${lo}, ${hi}], got ${v}`);
+  intIn('width', c.width, CONFIG_LIMITS.width);
+  intIn('epochs', c.epochs, CONFIG_LIMITS.epochs);
+  intIn('batch size', c.batchSize, CONFIG_LIMITS.batchSize);
+  intIn('eval batch size', c.evalBatchSize, CONFIG_LIMITS.batchSize);
+  if (c.maxSteps !== null) intIn('max steps', c.maxSteps, CONFIG_LIMITS.steps);
+  intIn('size', c.size, CONFIG_LIMITS.size);
   if (!(c.lr > 0) || !Number.isFinite(c.lr)) bad(`learning rate must be > 0, got ${c.lr}`);
-  if (!(c.weightDecay >= 0)) bad(`weight decay must be ≥ 0, got ${c.weightDecay}`);
+  if (!(c.weightDecay >= 0) || !Number.isFinite(c.weightDecay)) bad(`weight decay must be ≥ 0 and finite, got ${c.weightDecay}`);
   if (!(c.gamma > 0 && c.gamma <= 1)) bad(`gamma must be in (0, 1], got ${c.gamma}`);
   if (!(c.lam >= 0) || !Number.isFinite(c.lam)) bad(`lambda must be ≥ 0, got ${c.lam}`);
   // The generators are seeded from 32 bits: a larger seed would alias a smaller one.

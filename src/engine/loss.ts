@@ -1,6 +1,7 @@
-// The EAC objective: cross-entropy on view 1 plus λ times the consistency between view 1's
-// attention maps and view 2's maps mirrored back.
-import { tf, type Scalar, type Tensor, type Tensor1D, type Tensor2D, type Tensor4D } from './tf.ts';
+// The EAC objective's parts: cross-entropy on view 1, and the class attention maps whose
+// consistency (view 1's against view 2's mirrored back) it adds with weight λ. The step computes
+// the loss and its gradient in backprop/eac-head.ts from these.
+import { tf, type Scalar, type Tensor1D, type Tensor2D, type Tensor4D } from './tf.ts';
 import { detach } from './layers.ts';
 
 /**
@@ -26,25 +27,4 @@ export function crossEntropy(logits: Tensor2D, labels: Tensor1D): Scalar {
   const k = logits.shape[1];
   const oneHot = tf.oneHot(tf.cast(labels, 'int32') as Tensor1D, k);
   return tf.neg(tf.mean(tf.sum(tf.mul(oneHot, tf.logSoftmax(logits)), 1))) as Scalar;
-}
-
-/** MSE over all N·h·w·K elements between view 1's maps and view 2's maps mirrored back. */
-export function consistencyLoss(hm1: Tensor4D, hm2: Tensor4D): Scalar {
-  return tf.mean(tf.square(tf.sub(hm1, flipWidth(hm2)))) as Scalar;
-}
-
-export interface LossParts {
-  loss: Scalar;
-  ce: Scalar;
-  consistency: Scalar;
-}
-
-export function eacLoss(logits1: Tensor2D, labels: Tensor1D, hm1: Tensor4D, hm2: Tensor4D, lam: number): LossParts {
-  const ce = crossEntropy(logits1, labels);
-  const consistency = consistencyLoss(hm1, hm2);
-  return { loss: tf.add(ce, tf.mul(consistency, lam)) as Scalar, ce, consistency };
-}
-
-export function argmax(logits: Tensor): Tensor {
-  return tf.argMax(logits, 1);
 }

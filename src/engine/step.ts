@@ -2,8 +2,7 @@
 // it: two separate training-mode passes, loss, backward, Adam step; BatchNorm running statistics
 // move once per pass.
 import { tf, type Scalar, type Tensor, type Tensor1D, type Tensor2D, type Tensor4D } from './tf.ts';
-import { applyBatchStats, forward, type Model } from './resnet.ts';
-import { attentionMaps, consistencyLoss, crossEntropy } from './loss.ts';
+import { applyBatchStats, type Model } from './resnet.ts';
 import type { BatchStats } from './layers.ts';
 import type { Adam, AdamScalars } from './optim.ts';
 import type { Method } from './config.ts';
@@ -33,37 +32,11 @@ export interface StepGradients {
 }
 
 /**
- * How the gradients are computed: 'explicit' walks the layers' own backward functions (each frees
- * what it saved as soon as it is used); 'tape' records the step on tfjs's autodiff tape (kept as
- * a reference; it holds every saved tensor and intermediate gradient until the backward ends).
+ * Gradients and loss parts of one step, from the layers' own backward functions (each frees what it
+ * saved as soon as it is used). The autodiff tape this replaced is a test reference now
+ * (tests/reference/tape-step.ts).
  */
-export type StepEngine = 'explicit' | 'tape';
-export const STEP_ENGINES: readonly StepEngine[] = ['explicit', 'tape'];
-
-let defaultEngine: StepEngine = 'explicit';
-
-/** The engine used when none is passed (the Node host sets it from EAC_STEP_ENGINE). */
-export function defaultStepEngine(): StepEngine {
-  return defaultEngine;
-}
-
-export function setDefaultStepEngine(engine: StepEngine): void {
-  if (!STEP_ENGINES.includes(engine))
-    throw new Error(`step engine must be ${STEP_ENGINES.join(' or ')}, got ${JSON.stringify(String(engine).slice(0, 40))}`);
-  defaultEngine = engine;
-}
-
-export function computeGradients(
-  model: Model,
-  inputs: StepInputs,
-  method: Method,
-  lam: number,
-  engine: StepEngine = defaultStepEngine(),
-): StepGradients {
-  return engine === 'tape' ? computeGradientsTape(model, inputs, method, lam) : computeGradientsExplicit(model, inputs, method, lam);
-}
-
-function computeGradientsExplicit(model: Model, inputs: StepInputs, method: Method, lam: number): StepGradients {
+export function computeGradients(model: Model, inputs: StepInputs, method: Method, lam: number): StepGradients {
   if (method === 'eac' && !inputs.x2) throw new Error('EAC needs view 2');
   const batchStats: BatchStats[] = [];
   const grads = new GradAccumulator();
@@ -100,41 +73,6 @@ function computeGradientsExplicit(model: Model, inputs: StepInputs, method: Meth
   }
 }
 
-function computeGradientsTape(model: Model, inputs: StepInputs, method: Method, lam: number): StepGradients {
-  const batchStats: BatchStats[] = [];
-  let ce: Scalar | null = null;
-  let consistency: Scalar | null = null;
-  let logits1: Tensor2D | null = null;
-  const labels = tf.tensor1d(inputs.labels, 'int32') as Tensor1D;
-  const fcWeight = model.vars.get('fc.weight') as unknown as Tensor2D;
-  const { value, grads } = tf.variableGrads(() => {
-    const o1 = forward(model, inputs.x1, true, batchStats);
-    const ceT = crossEntropy(o1.logits, labels);
-    let loss: Scalar = ceT;
-    let cons: Scalar;
-    if (method === 'eac') {
-      if (!inputs.x2) throw new Error('EAC needs view 2');
-      // Two separate passes (not one concatenated batch): BatchNorm statistics per view.
-      const o2 = forward(model, inputs.x2, true, batchStats);
-      cons = consistencyLoss(attentionMaps(o1.features, fcWeight), attentionMaps(o2.features, fcWeight));
-      loss = tf.add(ceT, tf.mul(cons, lam)) as Scalar;
-    } else {
-      cons = tf.scalar(0);
-    }
-    ce = tf.keep(ceT);
-    consistency = tf.keep(cons);
-    logits1 = tf.keep(o1.logits);
-    return loss;
-  }, model.trainable);
-  labels.dispose();
-  const ordered = model.trainable.map((v, i) => {
-    const g = grads[v.name];
-    if (!g) throw new Error(`no gradient for ${model.trainableNames[i]}`);
-    return g;
-  });
-  return { loss: value, ce: ce!, consistency: consistency!, logits1: logits1!, grads: ordered, batchStats };
-}
-
 export interface StepResult {
   loss: number;
   ce: number;
@@ -153,17 +91,10 @@ export interface EncodedStep {
  * computeGradients → Adam update → running statistics, with nothing read back: on WebGPU this
  * only encodes the work. The caller reads the result with `readStep`.
  */
-export function encodeStep(
-  model: Model,
-  optimizer: Adam,
-  inputs: StepInputs,
-  method: Method,
-  lam: number,
-  engine: StepEngine = defaultStepEngine(),
-): EncodedStep {
+export function encodeStep(model: Model, optimizer: Adam, inputs: StepInputs, method: Method, lam: number): EncodedStep {
   const feeds = stepFeeds(optimizer, inputs.labels);
   try {
-    const packed = stepBody(model, optimizer, { ...inputs, labelsTensor: feeds.labels }, feeds, method, lam, engine);
+    const packed = stepBody(model, optimizer, { ...inputs, labelsTensor: feeds.labels }, feeds, method, lam);
     return { packed, batch: inputs.labels.length };
   } finally {
     tf.dispose([feeds.labels, ...(feeds.adam ? [feeds.adam] : [])]);
@@ -197,16 +128,8 @@ export function adamScalarValues(s: AdamScalars): Float32Array {
  * The step itself, from its inputs and feeds to its packed result: everything a step program
  * records and replays. Returns [loss, ce, consistency, argmax per sample…].
  */
-export function stepBody(
-  model: Model,
-  optimizer: Adam,
-  inputs: StepInputs,
-  feeds: StepFeeds,
-  method: Method,
-  lam: number,
-  engine: StepEngine = defaultStepEngine(),
-): Tensor {
-  const g = computeGradients(model, inputs, method, lam, engine);
+export function stepBody(model: Model, optimizer: Adam, inputs: StepInputs, feeds: StepFeeds, method: Method, lam: number): Tensor {
+  const g = computeGradients(model, inputs, method, lam);
   const packed = tf.tidy(() => tf.concat([tf.stack([g.loss, g.ce, g.consistency]), tf.cast(tf.argMax(g.logits1, 1), 'float32')]));
   optimizer.apply(g.grads, feeds.scalars, feeds.adam);
   applyBatchStats(model, g.batchStats);

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -394,18 +394,34 @@ test('eac train killed (SIGKILL) mid-epoch and resumed from its checkpoint ends 
   clearTimeout(guard);
   assert.equal(child.signalCode, 'SIGKILL', stderr);
 
+  // A checkpoint never chooses what is overwritten: the paths stored in it (here edited to point
+  // at two files of the user's) are not used; with no --out/--save the resumed run writes beside
+  // the checkpoint.
+  const whole0 = readFileSync(ckpt);
+  const victims = [path.join(tmp, 'victims.json'), path.join(tmp, 'victims.safetensors')];
+  for (const v of victims) writeFileSync(v, 'keep me');
+  const planted = Buffer.from(whole0.toString('latin1').replaceAll('resumed.', 'victims.'), 'latin1');
+  assert.equal(planted.length, whole0.length);
+  writeFileSync(ckpt, planted);
   const resumed = eac('train', '--resume', ckpt);
   assert.equal(resumed.status, 0, resumed.stderr);
+  for (const v of victims) assert.equal(readFileSync(v, 'utf8'), 'keep me', `${v} untouched`);
+  assert.match(
+    resumed.stderr,
+    /--resume: the model goes to .*run\.safetensors \(the checkpoint's run wrote .*victims\.safetensors; --save chooses\)/,
+  );
   const at = Number(/resuming from .*: step (\d+)/.exec(resumed.stderr)![1]);
   assert.ok(at >= 2 && at < 12, `resumed before the end (step ${at})`);
   const sha = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
-  assert.equal(sha(model), sha(straightModel));
+  assert.equal(sha(path.join(tmp, 'run.safetensors')), sha(straightModel));
+  assert.ok(!existsSync(model), 'nothing written where the killed run would have');
   const timeless = (o: { epochs: object[]; summary: object }) => ({
     ...o,
     epochs: o.epochs.map((e) => ({ ...e, seconds: 0, imagesPerSecond: 0 })),
     summary: { ...o.summary, seconds: 0 },
   });
-  assert.deepEqual(timeless(JSON.parse(readFileSync(outFile, 'utf8'))), timeless(JSON.parse(straight.stdout)));
+  assert.deepEqual(timeless(JSON.parse(readFileSync(path.join(tmp, 'run.json'), 'utf8'))), timeless(JSON.parse(straight.stdout)));
+  assert.ok(!existsSync(outFile));
 
   // Settings that would change the run are refused; a damaged checkpoint is named, not trained on.
   refusedUpFront(['train', '--resume', ckpt, '--lr', '0.1'], /--resume continues the run with the settings it was started with: drop --lr/);

@@ -144,7 +144,7 @@ test(`whole EAC step (ResNet-18 layout, odd 21 px input, batch 3): fused gradien
   const x2 = tf.reverse(x1, 2) as Tensor4D;
   const inputs = { x1, x2, labels: Int32Array.from([0, 3, 6]) };
   assert.ok(fusedKernelsActive());
-  const { fused, ops } = bothPaths(() => computeGradients(model, inputs, 'eac', 5, 'explicit'));
+  const { fused, ops } = bothPaths(() => computeGradients(model, inputs, 'eac', 5));
   assert.ok((await maxRelDiff(fused.loss, ops.loss)) < 1e-5, 'loss');
   for (let i = 0; i < model.trainable.length; i++) {
     const d = await maxRelDiff(fused.grads[i], ops.grads[i]);

@@ -8,7 +8,8 @@ import { spawnSync } from 'node:child_process';
 import { setupBackend, type BackendName } from '../../src/cli/node-backends.ts';
 import { tf, type Tensor4D } from '../../src/engine/tf.ts';
 import { createModel, disposeModel, type Arch } from '../../src/engine/resnet.ts';
-import { computeGradients, type StepEngine, type StepGradients } from '../../src/engine/step.ts';
+import { computeGradients, type StepGradients } from '../../src/engine/step.ts';
+import { tapeGradients } from '../reference/tape-step.ts';
 import { meter, type MeterReading } from '../../src/engine/meter.ts';
 import { stepKernelBudget, stepMemoryPlan } from '../../src/engine/step-plan.ts';
 import { Rng } from '../../src/engine/rng.ts';
@@ -22,13 +23,16 @@ before(async () => {
 const free = (g: StepGradients) =>
   tf.dispose([g.loss, g.ce, g.consistency, g.logits1, ...g.grads, ...g.batchStats.flatMap((s) => [s.mean, s.variance])]);
 
-async function meteredStep(arch: Arch, method: Method, engine: StepEngine, batch: number, size: number) {
+/** The explicit step, or the tape's (the reference it replaced). */
+type Engine = 'explicit' | 'tape';
+
+async function meteredStep(arch: Arch, method: Method, engine: Engine, batch: number, size: number) {
   const model = createModel({ arch, width: 8, numClasses: 7 }, new Rng(3));
   const x1 = tf.randomNormal([batch, size, size, 3], 0, 1, 'float32', 4) as Tensor4D;
   const x2 = tf.reverse(x1, 2) as Tensor4D;
   const labels = Int32Array.from({ length: batch }, (_, i) => i % 7);
   const { result, reading } = await meter(() =>
-    computeGradients(model, { x1, x2: method === 'eac' ? x2 : null, labels }, method, 5, engine),
+    (engine === 'tape' ? tapeGradients : computeGradients)(model, { x1, x2: method === 'eac' ? x2 : null, labels }, method, 5),
   );
   free(result);
   const spec = model.spec;

@@ -12,16 +12,7 @@ import { tf, type Tensor, type Variable } from '../tf.ts';
 import type { Model } from '../resnet.ts';
 import type { Adam } from '../optim.ts';
 import type { Method } from '../config.ts';
-import {
-  adamScalarValues,
-  defaultStepEngine,
-  encodeStep,
-  stepBody,
-  stepFeeds,
-  type EncodedStep,
-  type StepEngine,
-  type StepInputs,
-} from '../step.ts';
+import { adamScalarValues, encodeStep, stepBody, stepFeeds, type EncodedStep, type StepInputs } from '../step.ts';
 import { captureStep, webgpuBackend, type Recording } from './capture.ts';
 import { StepReplay, type ReplayCounts, type StepRoles } from './replay.ts';
 
@@ -49,13 +40,10 @@ export interface StepProgramReport {
 export interface StepProgramOptions {
   /** Replay recorded steps on WebGPU (default true); false runs every step through tfjs's ops. */
   replay?: boolean;
-  /** The backward of steps through tfjs's ops (default: the process's); replay records the explicit one only. */
-  engine?: StepEngine;
 }
 
 export class StepProgram {
   readonly mode: StepMode;
-  private readonly engine: StepEngine;
   private replay: StepReplay | null = null;
   private replayBatch = -1;
   /** The last recording's signature per batch size: a recording that matches it is planned. */
@@ -71,21 +59,13 @@ export class StepProgram {
     options: StepProgramOptions = {},
   ) {
     const webgpu = tf.getBackend() === 'webgpu';
-    this.engine = options.engine ?? defaultStepEngine();
-    // Replay needs every per-step number to reach the device as a tensor: Adam's fused update does,
-    // and the explicit backward takes the labels as one (the tape makes its own).
-    this.mode = webgpu && options.replay !== false && optimizer.scalarsOnDevice && this.engine === 'explicit' ? 'replay' : 'ops';
+    // Replay needs every per-step number to reach the device as a tensor: Adam's fused update does.
+    this.mode = webgpu && options.replay !== false && optimizer.scalarsOnDevice ? 'replay' : 'ops';
     this.state = [...model.vars.values(), ...optimizer.stateVariables()];
     this.report = {
       mode: this.mode,
       notReplayed:
-        this.mode === 'replay'
-          ? null
-          : !webgpu
-            ? `steps are replayed on WebGPU only (this is ${tf.getBackend()})`
-            : this.engine !== 'explicit'
-              ? `the ${this.engine} backward is not replayed`
-              : 'turned off',
+        this.mode === 'replay' ? null : !webgpu ? `steps are replayed on WebGPU only (this is ${tf.getBackend()})` : 'turned off',
       replayed: 0,
       opSteps: 0,
       lastReplayed: false,
@@ -103,7 +83,7 @@ export class StepProgram {
     this.report.lastReplayed = false;
     if (this.mode === 'ops' || this.report.notReplayed) {
       this.report.opSteps++;
-      return encodeStep(this.model, this.optimizer, inputs, this.method, this.lam, this.engine);
+      return encodeStep(this.model, this.optimizer, inputs, this.method, this.lam);
     }
     if (this.replay && this.replayBatch === batch) return this.replayStep(inputs);
     this.release();

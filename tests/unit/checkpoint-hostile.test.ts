@@ -1,0 +1,259 @@
+// `eac train --resume` reads checkpoint files, which may come from anyone: the reader refuses, in
+// one line naming the field, arrays that alias or overlap, unused or surplus arrays, headers too
+// large or too deep, and numbers the flags would refuse or a run cannot continue from (non-finite
+// weights or moments, negative variances or second moments). A property test flips random bytes
+// and header fields of a real checkpoint: every case is read or refused with a CheckpointFileError,
+// none crashes or hangs.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { CheckpointFileError, decodeCheckpoint, encodeCheckpoint, type CliRun } from '../../src/cli/checkpoint-file.ts';
+import { jsonBoundsExceeded } from '../../src/cli/bounded-json.ts';
+import { describeResNet, listParams } from '../../src/engine/resnet-layout.ts';
+import { defaultTrainConfig } from '../../src/engine/config.ts';
+import { CHECKPOINT_VERSION, type TrainCheckpoint } from '../../src/engine/checkpoint.ts';
+import { Rng } from '../../src/engine/rng.ts';
+
+// biome-ignore lint/suspicious/noExplicitAny: the tests edit a parsed header freely
+type Header = Record<string, any>;
+
+const config = { ...defaultTrainConfig('resnet18'), width: 2, size: 32, batchSize: 8, epochs: 3 };
+
+function checkpoint(): { c: TrainCheckpoint; run: CliRun } {
+  const rng = new Rng(1);
+  const params = listParams(describeResNet({ arch: 'resnet18', width: 2, numClasses: 7 }));
+  const values = new Map(
+    params.map((p) => [p.name, Float32Array.from({ length: p.shape.reduce((a, b) => a * b, 1) }, () => rng.uniformRange(0.1, 1))]),
+  );
+  const trainable = params.filter((p) => p.trainable).map((p) => p.shape.reduce((a, b) => a * b, 1));
+  const c: TrainCheckpoint = {
+    version: CHECKPOINT_VERSION,
+    config,
+    epoch: 1,
+    step: 2,
+    values,
+    optimizer: {
+      step: 2,
+      lr: 2e-4,
+      m: trainable.map((n) => new Float32Array(n).fill(0.01)),
+      v: trainable.map((n) => new Float32Array(n).fill(0.001)),
+    },
+    rng: { words: [1, 2, 3, 4], spare: null },
+    epochs: [
+      {
+        epoch: 1,
+        steps: 2,
+        loss: 2,
+        ce: 1.5,
+        consistency: 0.1,
+        trainAccNoisy: 0.5,
+        trainAccClean: 0.5,
+        memorisation: 0,
+        testAcc: 0.25,
+        test: { accuracy: 0.25 } as never,
+        lr: 2e-4,
+        seconds: 1,
+        imagesSeen: 16,
+      } as never,
+    ],
+    steps: [],
+    imagesSeen: 16,
+    seconds: 1,
+    partial: null,
+  };
+  const run: CliRun = {
+    data: { demo: true, dataDir: null, labels: null, noise: 0.2, demoTrain: 16, demoTest: 8 },
+    backend: 'wasm',
+    out: '/tmp/run.json',
+    save: null,
+    json: false,
+    logSteps: false,
+    every: { seconds: 300 },
+    datasetSha256: 'ab'.repeat(32),
+  };
+  return { c, run };
+}
+
+/** The file with its header edited (the arrays' bytes kept; offsets are relative to the payload). */
+function withHeader(bytes: Uint8Array, edit: (h: Header) => void): Uint8Array {
+  const hlen = new DataView(bytes.buffer, bytes.byteOffset).getUint32(8, true);
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + hlen)));
+  edit(header);
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const payload = bytes.subarray(12 + hlen);
+  const out = new Uint8Array(12 + json.length + payload.length);
+  out.set(bytes.subarray(0, 8));
+  new DataView(out.buffer).setUint32(8, json.length, true);
+  out.set(json, 12);
+  out.set(payload, 12 + json.length);
+  return out;
+}
+
+const refused = (bytes: Uint8Array, why: RegExp) =>
+  assert.throws(
+    () => decodeCheckpoint(bytes),
+    (e: unknown) => e instanceof CheckpointFileError && why.test(e.message),
+  );
+
+test('a well-formed checkpoint reads back', () => {
+  const { c, run } = checkpoint();
+  const back = decodeCheckpoint(encodeCheckpoint(c, run));
+  assert.equal(back.checkpoint.step, 2);
+  assert.deepEqual(back.checkpoint.values.get('conv1.weight'), c.values.get('conv1.weight'));
+});
+
+test('arrays that alias, overlap, repeat or are not part of a checkpoint are refused', () => {
+  const { c, run } = checkpoint();
+  const good = encodeCheckpoint(c, run);
+  refused(
+    withHeader(good, (h) => {
+      h.arrays[1].offset = h.arrays[0].offset;
+    }),
+    /overlap/,
+  );
+  // 3,000 entries pointing at the same bytes (the 825 KB file of 4,000 such entries took 2.26 GB).
+  refused(
+    withHeader(good, (h) => {
+      const first = h.arrays[0];
+      for (let i = 0; i < 3000; i++) h.arrays.push({ ...first, name: `alias/${i}` });
+    }),
+    /overlap/,
+  );
+  refused(
+    withHeader(good, (h) => {
+      for (let i = 0; i < 5000; i++) h.arrays.push({ name: `x/${i}`, dtype: 'f32', offset: 0, length: 0 });
+    }),
+    /more than 4096 arrays/,
+  );
+  // An extra array in a region of its own: not part of a checkpoint.
+  const extra = withHeader(good, (h) => {
+    const end = Math.max(...h.arrays.map((a: { offset: number; length: number }) => a.offset + 4 * a.length));
+    h.arrays.push({ name: 'junk', dtype: 'f32', offset: end, length: 1 });
+  });
+  const padded = new Uint8Array(extra.length + 4);
+  padded.set(extra);
+  refused(padded, /array junk is not part of a checkpoint/);
+});
+
+test('headers too large or too deep are refused without being parsed', () => {
+  const { c, run } = checkpoint();
+  const good = encodeCheckpoint(c, run);
+  const huge = good.slice();
+  new DataView(huge.buffer).setUint32(8, 100 * 2 ** 20, true);
+  refused(huge, /its header claims 104857600 bytes/);
+  let deep: unknown = 1;
+  for (let i = 0; i < 40; i++) deep = [deep];
+  refused(
+    withHeader(good, (h) => {
+      h.checkpoint.steps = [deep];
+    }),
+    /nests deeper than 16 levels/,
+  );
+});
+
+test('numbers a run cannot continue from are refused, each named', () => {
+  const cases: [string, (h: Header) => void, RegExp][] = [
+    ['weight decay ∞', (h) => (h.checkpoint.config.weightDecay = { $float: 'Infinity' }), /weight decay must be ≥ 0 and finite/],
+    ['1e15 epochs', (h) => (h.checkpoint.config.epochs = 1e15), /epochs must be an integer in \[1, 100000\]/],
+    ['width 1e6', (h) => (h.checkpoint.config.width = 1e6), /width must be an integer in \[1, 1024\]/],
+    ['demo count 1e9', (h) => (h.run.data.demoTrain = 1e9), /demo training count is not an integer in \[1, 20000\]/],
+    ['demo count −5', (h) => (h.run.data.demoTest = -5), /demo test count/],
+    ['noise 3', (h) => (h.run.data.noise = 3), /noise rate is not in \[0, 1\)/],
+    ['cadence −5 steps', (h) => (h.run.every = { steps: -5 }), /cadence in steps/],
+    ['optimiser steps ≠ run steps', (h) => (h.checkpoint.optimizer.step = 99), /its optimiser took 99 steps, the run 2/],
+    ['NaN learning rate', (h) => (h.checkpoint.optimizer.lr = { $float: 'NaN' }), /learning rate is not a number|not a positive number/],
+    ['test accuracy 7', (h) => (h.checkpoint.epochs[0].testAcc = 7), /testAcc is not in \[0, 1\]/],
+    ['training time ∞', (h) => (h.checkpoint.seconds = { $float: 'Infinity' }), /training time is not a finite number/],
+    ['a path of control bytes', (h) => (h.run.out = 1234), /JSON output is not a path/],
+  ];
+  const { c, run } = checkpoint();
+  const good = encodeCheckpoint(c, run);
+  for (const [what, edit, why] of cases) {
+    assert.throws(
+      () => decodeCheckpoint(withHeader(good, edit)),
+      (e: unknown) => e instanceof CheckpointFileError && why.test(e.message),
+      what,
+    );
+  }
+});
+
+test('non-finite moments, negative second moments and negative running variances are refused', () => {
+  const make = (edit: (c: TrainCheckpoint) => void) => {
+    const { c, run } = checkpoint();
+    edit(c);
+    return encodeCheckpoint(c, run);
+  };
+  refused(
+    make((c) => (c.optimizer.m[3][0] = Number.NaN)),
+    /Adam m 3 holds a non-finite value/,
+  );
+  refused(
+    make((c) => (c.optimizer.v[0][5] = -1)),
+    /Adam v 0 holds a negative or non-finite second moment/,
+  );
+  refused(
+    make((c) => (c.values.get('bn1.running_var')![0] = -0.5)),
+    /bn1\.running_var holds a negative variance/,
+  );
+});
+
+test('random damage: every flipped byte or header field is read or refused, never a crash', () => {
+  const { c, run } = checkpoint();
+  const good = encodeCheckpoint(c, run);
+  const hlen = new DataView(good.buffer).getUint32(8, true);
+  const rng = new Rng(42);
+  let accepted = 0;
+  let refusedCount = 0;
+  const tryOne = (bytes: Uint8Array) => {
+    try {
+      decodeCheckpoint(bytes);
+      accepted++;
+    } catch (e) {
+      assert.ok(e instanceof CheckpointFileError, `not a CheckpointFileError: ${(e as Error).stack}`);
+      assert.ok(!/[\u0000-\u001f\u007f-\u009f]/.test(e.message), `control characters in ${JSON.stringify(e.message)}`);
+      refusedCount++;
+    }
+  };
+  for (let i = 0; i < 400; i++) {
+    const b = good.slice();
+    // Mostly the header (where the structure is), sometimes the arrays.
+    const at = rng.uniform() < 0.8 ? 8 + rng.int(0, hlen + 3) : rng.int(0, b.length - 1);
+    b[at] = rng.int(0, 255);
+    tryOne(b);
+  }
+  const junk = [null, -1, 0, 1e308, 2 ** 53, 'x\u001b]0;owned\u0007', [], {}, [[[[]]]], { $float: 'NaN' }, true];
+  const fields: ((h: Header, v: unknown) => void)[] = [
+    (h, v) => (h.checkpoint.step = v),
+    (h, v) => (h.checkpoint.epoch = v),
+    (h, v) => (h.checkpoint.config.batchSize = v),
+    (h, v) => (h.checkpoint.config.size = v),
+    (h, v) => (h.checkpoint.rng.words[0] = v),
+    (h, v) => (h.checkpoint.partial = v),
+    (h, v) => (h.checkpoint.epochs[0].loss = v),
+    (h, v) => (h.run.data = v),
+    (h, v) => (h.run.every = v),
+    (h, v) => (h.arrays[rng.int(0, 20)].length = v),
+    (h, v) => (h.arrays[rng.int(0, 20)].name = v),
+    (h, v) => (h.arrays = v),
+  ];
+  for (let i = 0; i < 300; i++) {
+    const field = fields[rng.int(0, fields.length - 1)];
+    const value = junk[rng.int(0, junk.length - 1)];
+    tryOne(withHeader(good, (h) => field(h, structuredClone(value))));
+  }
+  console.log(`# 700 damaged checkpoints: ${accepted} read, ${refusedCount} refused`);
+  assert.equal(accepted + refusedCount, 700);
+  assert.ok(refusedCount > 300);
+});
+
+test('JSON bounds are checked on the bytes: depth and containers, brackets in strings not counted', () => {
+  const enc = (s: string) => new TextEncoder().encode(s);
+  assert.equal(jsonBoundsExceeded(enc('{"a":"[[[[\\"[[","b":[1,2]}'), { maxDepth: 2, maxContainers: 2 }), null);
+  assert.match(jsonBoundsExceeded(enc('[[[1]]]'), { maxDepth: 2, maxContainers: 10 }) ?? '', /deeper than 2 levels/);
+  assert.match(jsonBoundsExceeded(enc('[{},{},{}]'), { maxDepth: 5, maxContainers: 3 }) ?? '', /more than 3 objects and arrays/);
+  // A checkpoint header of 2.1 million empty objects (the 40 MB of `{}` took 25.7 s and 1.34 GB).
+  const { c, run } = checkpoint();
+  const many = withHeader(encodeCheckpoint(c, run), (h) => {
+    h.checkpoint.steps = Array.from({ length: 2_100_000 }, () => ({}));
+  });
+  refused(many, /its header: it holds more than 2000000 objects and arrays/);
+});
