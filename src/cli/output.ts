@@ -1,5 +1,5 @@
 // Where the CLI's results go: JSON on stdout (--json) and/or a file (--out); progress on stderr.
-import { closeSync, fsyncSync, openSync, renameSync, type Stats, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, realpathSync, renameSync, type Stats, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from './args.ts';
 
@@ -51,16 +51,35 @@ export function checkWritable(flag: string, file: string): void {
     throw fail(`its folder ${dir} does not exist (${(e as NodeJS.ErrnoException).code ?? 'unreadable'})`);
   }
   if (!dirStat.isDirectory()) throw fail(`${dir} is not a folder`);
+  const special = systemFolder(dir);
+  if (special) throw fail(`${special} is the system's, not a place for results`);
   const existing = statSync(file, { throwIfNoEntry: false });
   if (existing?.isDirectory()) throw fail('is a folder');
   if (existing && !existing.isFile()) throw fail('is not a regular file');
+  // The real write makes a temp file beside the target and renames it over (writeFileAtomic):
+  // proven the same way, in the folder, whether or not the file exists.
   const probe = path.join(dir, `.${path.basename(file)}.${process.pid}.probe`);
   try {
-    closeSync(openSync(existing ? file : probe, existing ? 'r+' : 'wx'));
-    if (!existing) unlinkSync(probe);
+    closeSync(openSync(probe, 'wx'));
+    unlinkSync(probe);
   } catch (e) {
-    throw fail(`cannot be written (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw fail(`cannot be written: its folder refuses a new file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
+}
+
+/** /proc, /sys or /dev where `dir` (resolved, symlinks followed as far as they exist) lies in one; else null. */
+export function systemFolder(dir: string): string | null {
+  let real = path.resolve(dir);
+  for (let p = real; ; p = path.dirname(p)) {
+    try {
+      real = path.join(realpathSync(p), path.relative(p, real));
+      break;
+    } catch {
+      if (p === path.dirname(p)) break;
+    }
+  }
+  const top = real.split(path.sep)[1];
+  return ['proc', 'sys', 'dev'].includes(top) ? `/${top}` : null;
 }
 
 /** Refuses two output flags naming the same file (one would silently overwrite the other). */

@@ -19,6 +19,7 @@ export function fileKind(st: Stats): string {
   if (st.isBlockDevice()) return 'a block device';
   if (st.isFIFO()) return 'a FIFO';
   if (st.isSocket()) return 'a socket';
+  if (st.isSymbolicLink()) return 'a symbolic link';
   return 'not a plain file';
 }
 

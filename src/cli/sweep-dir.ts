@@ -1,10 +1,10 @@
 // `eac sweep`'s out dir: sweep.json (the queue), a run JSON and a checkpoint per cell, the table
 // in three formats, and a lock so that two sweeps never write one dir at once.
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, lstatSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from './args.ts';
-import { writeFileAtomic } from './output.ts';
-import { readRegularFile } from './read-file.ts';
+import { systemFolder, writeFileAtomic } from './output.ts';
+import { fileKind, readRegularFile } from './read-file.ts';
 import {
   parseSweepJson,
   sweepJsonText,
@@ -23,6 +23,9 @@ const LOCK_FILE = '.sweep.lock';
 /** The out dir, created if missing; a path that is not a folder is a UsageError. */
 export function ensureOutDir(dir: string): string {
   const abs = path.resolve(dir);
+  // mkdir -p under /proc never returns.
+  const special = systemFolder(abs);
+  if (special) throw new UsageError(`--out ${dir}: ${special} is the system's, not a place for results`);
   const st = statSync(abs, { throwIfNoEntry: false });
   if (st && !st.isDirectory()) throw new UsageError(`--out ${dir}: not a folder`);
   if (!st) {
@@ -88,6 +91,10 @@ export function lockOutDir(dir: string): () => void {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST')
         throw new UsageError(`--out ${dir}: cannot write in it (${(e as NodeJS.ErrnoException).code})`);
+      // A planted lock may be a FIFO, a device or a link to one: only a small regular file is read.
+      const st = lstatSync(file);
+      if (!st.isFile()) throw new UsageError(`--out ${dir}: its lock ${LOCK_FILE} is ${fileKind(st)}, not a lock eac wrote`);
+      if (st.size > 64) throw new UsageError(`--out ${dir}: its lock ${LOCK_FILE} has ${st.size} bytes, not a lock eac wrote`);
       const pid = Number(readFileSync(file, 'utf8').slice(0, 20));
       if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid))
         throw new UsageError(`--out ${dir}: another eac sweep (pid ${pid}) is running in it`);

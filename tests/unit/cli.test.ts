@@ -1,9 +1,9 @@
 // The `eac` command end to end: JSON shapes, saving and re-evaluating a model, errors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -435,4 +435,25 @@ test('eac train killed (SIGKILL) mid-epoch and resumed from its checkpoint ends 
   );
   writeFileSync(cut, 'PK\x03\x04 not a checkpoint');
   refusedUpFront(['train', '--resume', cut], /not a valid eac checkpoint: it does not start with the checkpoint signature/);
+});
+
+test('outputs under /proc, /sys or /dev are refused up front; a planted .sweep.lock that is not a lock is refused', () => {
+  refusedUpFront(
+    ['train', '--demo', '--out', '/proc/self/x.json'],
+    /--out \/proc\/self\/x\.json: \/proc is the system's, not a place for results/,
+  );
+  refusedUpFront(['train', '--demo', '--save', '/sys/kernel/x.safetensors'], /--save .*: \/sys is the system's/);
+  refusedUpFront(['sweep', '--demo', '--out', '/proc/eac-sweep'], /--out \/proc\/eac-sweep: \/proc is the system's/);
+  // A lock planted as a link to /dev/zero (it grew past 4 GB) and as a FIFO (it hung).
+  for (const [name, plant] of [
+    ['link', (f: string) => symlinkSync('/dev/zero', f)],
+    ['fifo', (f: string) => execFileSync('mkfifo', [f])],
+  ] as const) {
+    const dir = path.join(tmp, `locked-${name}`);
+    mkdirSync(dir);
+    plant(path.join(dir, '.sweep.lock'));
+    const r = spawnSync(process.execPath, [bin, 'sweep', '--demo', '--out', dir], { encoding: 'utf8', timeout: 30_000 });
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /its lock \.sweep\.lock is (a symbolic link|a FIFO), not a lock eac wrote/);
+  }
 });
