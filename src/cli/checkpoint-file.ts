@@ -6,7 +6,7 @@
 // Reading trusts nothing: regular files only, sizes capped, every offset and shape checked.
 import { readRegularFile } from './read-file.ts';
 import { printable } from './output.ts';
-import { parseBoundedJson } from './bounded-json.ts';
+import { jsonBoundsExceeded, parseBoundedJson } from '../engine/bounded-json.ts';
 import { createHash } from 'node:crypto';
 import { CHECKPOINT_VERSION, type EpochProgress, type TrainCheckpoint } from '../engine/checkpoint.ts';
 import { describeResNet, listParams } from '../engine/resnet-layout.ts';
@@ -170,7 +170,17 @@ export function decodeCheckpoint(bytes: Uint8Array): { checkpoint: TrainCheckpoi
   const hlen = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(8, true);
   if (hlen > MAX_HEADER_BYTES || 12 + hlen > bytes.length)
     throw bad(`its header claims ${hlen} bytes, the file has ${bytes.length - 12} after the signature`);
-  const header = parseBoundedJson(bytes.subarray(12, 12 + hlen), HEADER_BOUNDS, (why) => bad(`its header: ${why}`)) as {
+  const headerBytes = bytes.subarray(12, 12 + hlen);
+  // Bounded on the bytes before even decoding them.
+  const over = jsonBoundsExceeded(headerBytes, HEADER_BOUNDS);
+  if (over) throw bad(`its header: ${over}`);
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(headerBytes);
+  } catch {
+    throw bad('its header is not UTF-8');
+  }
+  const header = parseBoundedJson(text, HEADER_BOUNDS, (why) => bad(`its header is ${why}`)) as {
     format?: unknown;
     run?: CliRun;
     checkpoint?: Record<string, unknown>;

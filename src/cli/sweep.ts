@@ -2,11 +2,12 @@
 // seeds) queued in an out dir, one after another or in --jobs child processes; the queue, each
 // run's JSON and checkpoint, and the table are files there, updated as cells finish, so that a
 // rerun resumes where Ctrl-C or a crash stopped it. `--import` joins runs made elsewhere.
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { int, parseWithPositionals, UsageError, type Flags } from './args.ts';
 import { formatSeconds, progress, writeFileAtomic } from './output.ts';
 import { readRegularFile } from './read-file.ts';
+import { parseBoundedJson, RUN_FILE_BOUNDS } from '../engine/bounded-json.ts';
 import { TRAIN_OPTIONS } from './train.ts';
 import { ensureOutDir, loadSweep, lockOutDir, saveSweep, SWEEP_FILE, TABLE_FILES } from './sweep-dir.ts';
 import {
@@ -96,18 +97,29 @@ function openSweep(dir: string, v: Flags): SweepState {
   return stored;
 }
 
+/** A run JSON of `eac train --out`, read as untrusted input: a regular file, its size and its nesting bounded. */
+function readRunJson(file: string): { bytes: Uint8Array; run: ReturnType<typeof runFromTrainJson> } {
+  const bytes = readRegularFile(file, {
+    checkSize(size) {
+      if (size > IMPORT_MAX_BYTES) throw new Error(`${size} bytes, more than a run file can have`);
+    },
+    notRegular: (m) => new Error(m),
+  });
+  const text = new TextDecoder().decode(bytes);
+  return {
+    bytes,
+    run: runFromTrainJson(
+      parseBoundedJson(text, RUN_FILE_BOUNDS, (why) => new Error(why)),
+      path.basename(file),
+    ),
+  };
+}
+
 function importRuns(dir: string, state: SweepState, files: string[]): { state: SweepState; refused: number } {
   let refused = 0;
   for (const file of files) {
     try {
-      const bytes = readRegularFile(file, {
-        checkSize(size) {
-          if (size > IMPORT_MAX_BYTES) throw new Error(`${size} bytes, more than a run file can have`);
-        },
-        notRegular: (m) => new Error(m),
-      });
-      const text = new TextDecoder().decode(bytes);
-      const run = runFromTrainJson(JSON.parse(text), path.basename(file));
+      const { bytes, run } = readRunJson(file);
       const id = matchRun(state, run);
       const next = importRun(state, run, { runId: id, at: Date.now() });
       // The out dir keeps every run of its table, as if it had trained them.
@@ -128,7 +140,7 @@ function importRuns(dir: string, state: SweepState, files: string[]): { state: S
 function readResult(dir: string, cellId: string): SweepEvent {
   const file = cellFiles(dir, cellId).run;
   try {
-    const run = runFromTrainJson(JSON.parse(readFileSync(file, 'utf8')), path.basename(file));
+    const { run } = readRunJson(file);
     return { type: 'finish', cellId, summary: run.summary, at: Date.now() };
   } catch (e) {
     return { type: 'fail', cellId, reason: `its run JSON ${file} cannot be read: ${(e as Error).message}` };

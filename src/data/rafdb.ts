@@ -121,6 +121,12 @@ const findEntry = (entries: string[], name: string, dir: boolean): string | null
  * Finds the folder holding EmoLabel/ and Image/: `dir` itself, or below it (RAF-DB's root with
  * basic/, or its parent), breadth first, preferring basic/ and never compound/.
  */
+/**
+ * Folders listed at most while looking for RAF-DB below the given one (breadth first, basic/ first):
+ * a parent of 100,000 subfolders, or `/`, is given up on in a second instead of walked for minutes.
+ */
+export const MAX_DISCOVERY_FOLDERS = 2000;
+
 export async function locateRafDb(fs: FolderFs, dir: string): Promise<{ root: string; emoLabel: string; aligned: string }> {
   const top = await tryList(fs, dir);
   // '' is the browser's virtual root (what was dropped or chosen).
@@ -128,6 +134,7 @@ export async function locateRafDb(fs: FolderFs, dir: string): Promise<{ root: st
   if (!top) throw new RafDbError(`${shown(dir)} is not a readable folder`);
   let level: { path: string; entries: string[] }[] = [{ path: dir, entries: top }];
   let emoOnly: string | null = null;
+  let listed = 0;
   for (let depth = 0; depth <= 3 && level.length; depth++) {
     for (const { path, entries } of level) {
       const emo = findEntry(entries, 'EmoLabel', true);
@@ -149,6 +156,10 @@ export async function locateRafDb(fs: FolderFs, dir: string): Promise<{ root: st
         .filter((e) => isDirEntry(e) && !isStrayFile(e) && !/^(compound|EmoLabel|Image|__MACOSX)\/$/i.test(e))
         .sort((a, b) => Number(/^basic\/$/i.test(b)) - Number(/^basic\/$/i.test(a)));
       for (const s of subdirs) {
+        if (++listed > MAX_DISCOVERY_FOLDERS)
+          throw new RafDbError(
+            `looked in ${MAX_DISCOVERY_FOLDERS} folders below ${shown(dir)} without finding RAF-DB's EmoLabel/: give the RAF-DB folder itself, or basic/`,
+          );
         const p = joinPath(path, entryName(s));
         const list = await tryList(fs, p);
         if (list) next.push({ path: p, entries: list });

@@ -3,11 +3,12 @@
 // large or too deep, and numbers the flags would refuse or a run cannot continue from (non-finite
 // weights or moments, negative variances or second moments). A property test flips random bytes
 // and header fields of a real checkpoint: every case is read or refused with a CheckpointFileError,
-// none crashes or hangs.
+// none crashes or hangs. Sweep files are bounded the same way before they are parsed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CheckpointFileError, decodeCheckpoint, encodeCheckpoint, type CliRun } from '../../src/cli/checkpoint-file.ts';
-import { jsonBoundsExceeded } from '../../src/cli/bounded-json.ts';
+import { jsonBoundsExceeded } from '../../src/engine/bounded-json.ts';
+import { parseSweepJson } from '../../src/engine/sweep/sweep-json.ts';
 import { describeResNet, listParams } from '../../src/engine/resnet-layout.ts';
 import { defaultTrainConfig } from '../../src/engine/config.ts';
 import { CHECKPOINT_VERSION, type TrainCheckpoint } from '../../src/engine/checkpoint.ts';
@@ -256,4 +257,12 @@ test('JSON bounds are checked on the bytes: depth and containers, brackets in st
     h.checkpoint.steps = Array.from({ length: 2_100_000 }, () => ({}));
   });
   refused(many, /its header: it holds more than 2000000 objects and arrays/);
+});
+
+test('a sweep file of 2 million empty objects or 40 levels of brackets is refused before parsing', () => {
+  assert.throws(
+    () => parseSweepJson(`{"x":[${'{},'.repeat(2_000_001)}{}]}`, 'sweep.json'),
+    /sweep\.json: it holds more than 2000000 objects and arrays/,
+  );
+  assert.throws(() => parseSweepJson(`${'['.repeat(40)}${']'.repeat(40)}`, 'sweep.json'), /sweep\.json: it nests deeper than 32 levels/);
 });

@@ -6,7 +6,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +14,7 @@ import { initJpegDecoderNode } from '../../src/data/jpeg-node.ts';
 import { decodeJpeg, decodeJpegRgba, JpegError } from '../../src/data/jpeg.ts';
 import { parseLabelText, splitEntries } from '../../src/data/labels.ts';
 import { memoryFs } from '../../src/data/folder.ts';
-import { RafDbError, readRafDb, resizeRgbPillow } from '../../src/data/rafdb.ts';
+import { MAX_DISCOVERY_FOLDERS, RafDbError, readRafDb, resizeRgbPillow } from '../../src/data/rafdb.ts';
 import { nodeFolderFs } from '../../src/cli/dataset.ts';
 import { setupBackend } from '../../src/cli/node-backends.ts';
 import { PillowResizer } from '../../src/engine/resize.ts';
@@ -378,4 +378,13 @@ test('decodeJpegRgba: a view into the decoder heap, no copy (valid until the nex
     assert.equal(rgb[3 * p], rgba[4 * p]);
     assert.equal(rgb[3 * p + 2], rgba[4 * p + 2]);
   }
+});
+
+test('looking for RAF-DB below a folder of thousands of subfolders gives up after a bounded number, saying so', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'eac-many-'));
+  for (let i = 0; i < MAX_DISCOVERY_FOLDERS + 500; i++) mkdirSync(path.join(dir, `d${i}`));
+  await assert.rejects(
+    readRafDb(nodeFolderFs, dir),
+    (e: unknown) => e instanceof RafDbError && /looked in 2000 folders below .* without finding RAF-DB's EmoLabel\//.test(e.message),
+  );
 });

@@ -3,6 +3,7 @@
 // exactly the spec's, the order a permutation of it, every cell state well-formed.
 import type { ConfigRequest, DataOptions } from '../run-request.ts';
 import { SweepError } from './errors.ts';
+import { jsonBoundsExceeded, RUN_FILE_BOUNDS } from '../bounded-json.ts';
 import { oneLine, REASON_MAX } from './reducer.ts';
 import { AXIS_FIELDS, checkSpecAxes, expandGrid, SWEEP_LIMITS, SWEEP_METHODS, type SweepData, type SweepSpec } from './spec.ts';
 import { SWEEP_STATE_VERSION, type CellState, type CheckpointMark, type CellProgress, type SweepState } from './state.ts';
@@ -25,6 +26,8 @@ export function parseSweepJson(text: string, label = 'sweep'): SweepState {
   if (typeof text !== 'string') throw new SweepError(`${label}: not text`);
   if (text.length > SWEEP_JSON_MAX_CHARS)
     throw new SweepError(`${label}: ${text.length} characters, more than a sweep can have (${SWEEP_JSON_MAX_CHARS})`);
+  const over = jsonBoundsExceeded(text, RUN_FILE_BOUNDS);
+  if (over) throw new SweepError(`${label}: ${over}, more than a sweep has`);
   let doc: unknown;
   try {
     doc = JSON.parse(text);

@@ -9,13 +9,19 @@ export interface JsonBounds {
   maxContainers: number;
 }
 
-/** Why the JSON text in `bytes` exceeds the bounds (null: within them; it may still not be JSON). */
-export function jsonBoundsExceeded(bytes: Uint8Array, b: JsonBounds): string | null {
+/** Bounds for the run and sweep files we write: they nest a few levels, with an object per step. */
+export const RUN_FILE_BOUNDS: JsonBounds = { maxDepth: 32, maxContainers: 2_000_000 };
+
+/** Why the JSON text (UTF-8 bytes, or a string) exceeds the bounds (null: within them; it may still not be JSON). */
+export function jsonBoundsExceeded(text: Uint8Array | string, b: JsonBounds): string | null {
   let depth = 0;
   let containers = 0;
   let inString = false;
-  for (let i = 0; i < bytes.length; i++) {
-    const c = bytes[i];
+  const bytes = typeof text === 'string' ? null : text;
+  const n = bytes ? bytes.length : (text as string).length;
+  for (let i = 0; i < n; i++) {
+    // The structural characters are ASCII: code units of a string compare as bytes do.
+    const c = bytes ? bytes[i] : (text as string).charCodeAt(i);
     if (inString) {
       if (c === 0x5c)
         i++; // a backslash escapes the next byte
@@ -31,13 +37,13 @@ export function jsonBoundsExceeded(bytes: Uint8Array, b: JsonBounds): string | n
   return null;
 }
 
-/** JSON.parse of UTF-8 bytes within the bounds; throws `fail(reason)` otherwise. */
-export function parseBoundedJson(bytes: Uint8Array, b: JsonBounds, fail: (why: string) => Error): unknown {
-  const over = jsonBoundsExceeded(bytes, b);
+/** JSON.parse of text within the bounds; throws `fail(reason)` otherwise. */
+export function parseBoundedJson(text: string, b: JsonBounds, fail: (why: string) => Error): unknown {
+  const over = jsonBoundsExceeded(text, b);
   if (over) throw fail(over);
   try {
-    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+    return JSON.parse(text);
   } catch (e) {
-    throw fail(`it is not JSON (${String((e as Error).message).slice(0, 200)})`);
+    throw fail(`not JSON (${String((e as Error).message).slice(0, 200)})`);
   }
 }
