@@ -2,7 +2,7 @@
 // and only up to a size, so that /dev/zero or a FIFO (which would grow without end or block
 // forever) is refused at once. One set of rules for weight files, checkpoints and dataset folders;
 // each caller brings its own size rule and error class.
-import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 
 export interface RegularFileRules {
@@ -10,6 +10,8 @@ export interface RegularFileRules {
   checkSize(size: number): void;
   /** The caller's error for a path that is not a regular file. */
   notRegular(message: string): Error;
+  /** Refuse a symbolic link (files of a folder we wrote are never links: one could lead out of it). */
+  noLinks?: boolean;
 }
 
 /** What a path that is not a regular file is, for the error. */
@@ -36,8 +38,8 @@ const changed = (got: number, size: number) => `the file changed size while it w
 
 /** The bytes of a regular file as a Uint8Array over a buffer of exactly its size (readers keep views of it). */
 export function readRegularFile(file: string, rules: RegularFileRules): Uint8Array {
-  check(statSync(file), rules);
-  const fd = openSync(file, OPEN_FLAGS);
+  check(rules.noLinks ? lstatSync(file) : statSync(file), rules);
+  const fd = openSync(file, OPEN_FLAGS | (rules.noLinks ? (constants.O_NOFOLLOW ?? 0) : 0));
   try {
     const st = fstatSync(fd);
     check(st, rules);

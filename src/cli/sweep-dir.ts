@@ -47,6 +47,7 @@ export function loadSweep(dir: string): SweepState | null {
       if (size > SWEEP_JSON_MAX_CHARS) throw new UsageError(`${file}: ${size} bytes, more than a sweep file can have`);
     },
     notRegular: (m) => new UsageError(`${file}: ${m}`),
+    noLinks: true,
   });
   try {
     return parseSweepJson(new TextDecoder().decode(bytes), file);

@@ -97,13 +97,17 @@ function openSweep(dir: string, v: Flags): SweepState {
   return stored;
 }
 
-/** A run JSON of `eac train --out`, read as untrusted input: a regular file, its size and its nesting bounded. */
-function readRunJson(file: string): { bytes: Uint8Array; run: ReturnType<typeof runFromTrainJson> } {
+/**
+ * A run JSON of `eac train --out`, read as untrusted input: a regular file (in the sweep's own
+ * folder, never a link), its size and its nesting bounded.
+ */
+function readRunJson(file: string, noLinks = false): { bytes: Uint8Array; run: ReturnType<typeof runFromTrainJson> } {
   const bytes = readRegularFile(file, {
     checkSize(size) {
       if (size > IMPORT_MAX_BYTES) throw new Error(`${size} bytes, more than a run file can have`);
     },
     notRegular: (m) => new Error(m),
+    noLinks,
   });
   const text = new TextDecoder().decode(bytes);
   return {
@@ -140,7 +144,7 @@ function importRuns(dir: string, state: SweepState, files: string[]): { state: S
 function readResult(dir: string, cellId: string): SweepEvent {
   const file = cellFiles(dir, cellId).run;
   try {
-    const { run } = readRunJson(file);
+    const { run } = readRunJson(file, true);
     return { type: 'finish', cellId, summary: run.summary, at: Date.now() };
   } catch (e) {
     return { type: 'fail', cellId, reason: `its run JSON ${file} cannot be read: ${(e as Error).message}` };

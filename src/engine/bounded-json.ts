@@ -37,6 +37,19 @@ export function jsonBoundsExceeded(text: Uint8Array | string, b: JsonBounds): st
   return null;
 }
 
+/**
+ * JSON.parse's complaint without the text it quotes (a file linked to /etc/passwd must not show its
+ * first bytes), cut to one short line.
+ */
+export function jsonErrorText(e: unknown): string {
+  const m = String(e instanceof Error ? e.message : e).split('\n')[0];
+  // Everything from the first quote to the last is the file's text, whatever quotes it holds.
+  return m
+    .replace(/".*"(?:\.\.\.)?/, '…')
+    .replace(/'[^']*'/g, '…')
+    .slice(0, 200);
+}
+
 /** JSON.parse of text within the bounds; throws `fail(reason)` otherwise. */
 export function parseBoundedJson(text: string, b: JsonBounds, fail: (why: string) => Error): unknown {
   const over = jsonBoundsExceeded(text, b);
@@ -44,6 +57,6 @@ export function parseBoundedJson(text: string, b: JsonBounds, fail: (why: string
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw fail(`not JSON (${String((e as Error).message).slice(0, 200)})`);
+    throw fail(`not JSON (${jsonErrorText(e)})`);
   }
 }

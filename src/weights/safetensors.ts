@@ -2,6 +2,7 @@
 // shape and byte range, then the raw little-endian data. Data only: nothing in it can execute.
 import { halfToFloat } from './half.ts';
 import { quote } from './tensor.ts';
+import { jsonBoundsExceeded } from '../engine/bounded-json.ts';
 
 export type SafeDType = 'F32' | 'F64' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U64' | 'U32' | 'U16' | 'U8' | 'BOOL';
 
@@ -30,6 +31,12 @@ const ITEM_SIZE = new Map<string, number>([
 ]);
 /** Headers beyond this are refused (real files have a few hundred kB at most). */
 const MAX_HEADER_BYTES = 100 * 1024 * 1024;
+/**
+ * A ResNet-50 has 320 tensors, the largest published checkpoints a few thousand: more is not a
+ * model (a million zero-size tensors cost 1.1 GB to list). Each entry is 3 JSON containers.
+ */
+export const MAX_SAFETENSORS_TENSORS = 100_000;
+const HEADER_BOUNDS = { maxDepth: 8, maxContainers: 3 * MAX_SAFETENSORS_TENSORS + 2 };
 
 export class SafetensorsError extends Error {}
 
@@ -42,6 +49,8 @@ export function readSafetensors(buffer: Uint8Array): { tensors: Map<string, Safe
   const headerLen = Number(view.getBigUint64(0, true));
   if (headerLen > MAX_HEADER_BYTES) fail(`header length ${headerLen} is too large`);
   if (8 + headerLen > buffer.length) fail(`header length ${headerLen} runs past the end of the file (${buffer.length} bytes: truncated?)`);
+  const over = jsonBoundsExceeded(buffer.subarray(8, 8 + headerLen), HEADER_BOUNDS);
+  if (over) fail(`its header ${over.replace(/^it /, '')} (more than ${MAX_SAFETENSORS_TENSORS} tensors, or nested too deep)`);
   let header: unknown;
   try {
     header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(buffer.subarray(8, 8 + headerLen)));

@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CheckpointFileError, decodeCheckpoint, encodeCheckpoint, type CliRun } from '../../src/cli/checkpoint-file.ts';
-import { jsonBoundsExceeded } from '../../src/engine/bounded-json.ts';
+import { jsonBoundsExceeded, jsonErrorText } from '../../src/engine/bounded-json.ts';
 import { parseSweepJson } from '../../src/engine/sweep/sweep-json.ts';
 import { describeResNet, listParams } from '../../src/engine/resnet-layout.ts';
 import { defaultTrainConfig } from '../../src/engine/config.ts';
@@ -265,4 +265,17 @@ test('a sweep file of 2 million empty objects or 40 levels of brackets is refuse
     /sweep\.json: it holds more than 2000000 objects and arrays/,
   );
   assert.throws(() => parseSweepJson(`${'['.repeat(40)}${']'.repeat(40)}`, 'sweep.json'), /sweep\.json: it nests deeper than 32 levels/);
+});
+
+test("JSON.parse's complaints lose the text they quote", () => {
+  for (const text of ['root:x:0:0:root:/root:/bin/bash', '{"secret": x', '["a\\u001b]0;t\\u0007"']) {
+    let message = '';
+    try {
+      JSON.parse(text);
+    } catch (e) {
+      message = jsonErrorText(e);
+    }
+    assert.ok(message.length > 0, text);
+    assert.doesNotMatch(message, /root|secret|\u001b/, message);
+  }
 });

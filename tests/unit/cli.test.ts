@@ -457,3 +457,42 @@ test('outputs under /proc, /sys or /dev are refused up front; a planted .sweep.l
     assert.match(r.stderr, /its lock \.sweep\.lock is (a symbolic link|a FIFO), not a lock eac wrote/);
   }
 });
+
+test("a sweep folder's files are never links, and no refusal quotes a file's bytes", () => {
+  const dir = path.join(tmp, 'linked-sweep');
+  mkdirSync(dir);
+  symlinkSync('/etc/passwd', path.join(dir, 'sweep.json'));
+  const r = eac('sweep', '--out', dir);
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /sweep\.json: not a regular file \(a symbolic link\)/);
+  // Imported by name, a link is followed (the user named it), but its text is never quoted.
+  const link = path.join(tmp, 'passwd-link.json');
+  symlinkSync('/etc/passwd', link);
+  const other = path.join(tmp, 'import-sweep');
+  const imp = eac(
+    'sweep',
+    '--demo',
+    '--demo-train',
+    '16',
+    '--demo-test',
+    '8',
+    '--width',
+    '2',
+    '--size',
+    '32',
+    '--epochs',
+    '1',
+    '--out',
+    other,
+    '--import',
+    link,
+    '--max-steps',
+    '1',
+    '--methods',
+    'baseline',
+    '--noise',
+    '0',
+  );
+  assert.match(imp.stderr, /refused .*passwd-link\.json: not JSON \(Unexpected token …, … is not valid JSON\)/);
+  for (const out of [r.stderr, imp.stderr]) assert.doesNotMatch(out, /root:/);
+});

@@ -14,6 +14,7 @@ import { inspectWeights } from '../../src/weights/inspect.ts';
 import { unpickle } from '../../src/weights/pickle.ts';
 import { initialValue, listParams } from '../../src/engine/resnet.ts';
 import { Rng } from '../../src/engine/rng.ts';
+import { MAX_SAFETENSORS_TENSORS, readSafetensors } from '../../src/weights/safetensors.ts';
 
 const dir = new URL('../fixtures/weights/', import.meta.url).pathname;
 const bytesOf = (name: string) => new Uint8Array(readFileSync(dir + name));
@@ -465,4 +466,14 @@ test('eac weights inspect --json; refusals exit non-zero with one line', () => {
   const u = eac('weights', 'inspect');
   assert.equal(u.status, 2);
   assert.match(u.stderr, /FILE is required/);
+});
+
+test('a safetensors header of 200,000 zero-size tensors is refused before it is parsed', () => {
+  const h: Record<string, unknown> = {};
+  for (let i = 0; i < 2 * MAX_SAFETENSORS_TENSORS; i++) h[`t${i}`] = { dtype: 'F32', shape: [0], data_offsets: [0, 0] };
+  const json = new TextEncoder().encode(JSON.stringify(h));
+  const buf = new Uint8Array(8 + json.length);
+  new DataView(buf.buffer).setBigUint64(0, BigInt(json.length), true);
+  buf.set(json, 8);
+  assert.throws(() => readSafetensors(buf), /its header holds more than 300002 objects and arrays \(more than 100000 tensors/);
 });

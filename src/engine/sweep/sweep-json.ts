@@ -3,7 +3,7 @@
 // exactly the spec's, the order a permutation of it, every cell state well-formed.
 import type { ConfigRequest, DataOptions } from '../run-request.ts';
 import { SweepError } from './errors.ts';
-import { jsonBoundsExceeded, RUN_FILE_BOUNDS } from '../bounded-json.ts';
+import { jsonBoundsExceeded, jsonErrorText, RUN_FILE_BOUNDS } from '../bounded-json.ts';
 import { oneLine, REASON_MAX } from './reducer.ts';
 import { AXIS_FIELDS, checkSpecAxes, expandGrid, SWEEP_LIMITS, SWEEP_METHODS, type SweepData, type SweepSpec } from './spec.ts';
 import { SWEEP_STATE_VERSION, type CellState, type CheckpointMark, type CellProgress, type SweepState } from './state.ts';
@@ -32,7 +32,7 @@ export function parseSweepJson(text: string, label = 'sweep'): SweepState {
   try {
     doc = JSON.parse(text);
   } catch (e) {
-    throw new SweepError(`${label}: not JSON (${oneLine((e as Error).message)})`);
+    throw new SweepError(`${label}: not JSON (${oneLine(jsonErrorText(e))})`);
   }
   return readSweep(doc, label);
 }
