@@ -10,6 +10,7 @@ import { memoryRefusal, withOomAdvice } from './memory.ts';
 import { evalProgressReporter } from './eval-progress.ts';
 import { datasetFingerprint, encodeCheckpoint, readCheckpointFile, type CliRun } from './checkpoint-file.ts';
 import { defaultTrainConfig, type TrainConfig } from '../engine/config.ts';
+import { coarseMapsWarning, mapSideFor } from '../engine/coarse-maps.ts';
 import { ARCHS, modelFromValues, type Model } from '../engine/resnet.ts';
 import { train } from '../engine/trainer.ts';
 import type { RunResult, TrainProgress } from '../engine/run-types.ts';
@@ -342,6 +343,10 @@ export async function trainCommand(argv: string[], hooks: TrainHooks = {}): Prom
   progress(
     `backend ${backend.backend}${backend.adapter ? ` (${backend.adapter})` : ''}; ${config.arch} width ${config.width} at ${config.size}px, ${config.method}, batch ${config.batchSize}`,
   );
+  // As the page does: with maps of 2×2 cells or fewer, EAC's consistency says little about where the network looks.
+  const side = mapSideFor(config.size);
+  const coarse = config.method === 'eac' ? coarseMapsWarning(side, side) : null;
+  if (coarse) progress(`note: ${coarse} (EAC then mostly asks the two views' class scores to agree.)`);
   if (plan.resume) {
     const c = plan.resume.checkpoint;
     progress(

@@ -50,6 +50,8 @@ test('eac train --json: config, epochs, steps (before each update), summary; --s
     path.join(tmp, 'run.json'),
   );
   assert.equal(r.status, 0, r.stderr);
+  // As the page does, the CLI says when EAC's attention maps are too coarse to say where the network looks.
+  assert.match(r.stderr, /note: At this input size the attention maps are 1×1, a single cell/);
   const out = JSON.parse(r.stdout);
   assert.deepEqual(JSON.parse(readFileSync(path.join(tmp, 'run.json'), 'utf8')), out);
   assert.equal(out.config.arch, 'resnet18');

@@ -10,7 +10,7 @@ import { distinctLabels, distinctNames } from '../../src/ui/run/run-names.ts';
 import { defaultRun } from '../../src/ui/classroom/classroom-store.ts';
 import { modelFileName } from '../../src/ui/export/run-export.ts';
 import { unlabelledText } from '../../src/ui/components/unlabelled-text.ts';
-import { coarseMapsWarning, mapSideFor } from '../../src/ui/attention/coarse-maps.ts';
+import { coarseMapsWarning, mapSideFor } from '../../src/engine/coarse-maps.ts';
 import { defaultEmbeddingCount, embeddingSeconds, ratesFromTraining } from '../../src/ui/classroom/embedding-estimate.ts';
 import { DEMO_SETTINGS, draftOf, OFFICIAL_SETTINGS, parseSettings } from '../../src/ui/settings.ts';
 

@@ -12,7 +12,7 @@ import { mapToRgba, rgbToRgba, sharedRange, viridis } from '../attention/colorma
 import { downloadBlob } from '../export/download.ts';
 import { TurnQueue } from '../turn-queue.ts';
 import '../attention/attention.css';
-import { coarseMapsWarning } from '../attention/coarse-maps.ts';
+import { coarseMapsWarning } from '../../engine/coarse-maps.ts';
 
 const TILE = 96;
 /** Canvas painting in turns of up to 6 ms, each its own task. */

@@ -7,7 +7,7 @@ import { useData } from '../data-store.ts';
 import { chosenLabelFile, FIELDS, PRESETS, type FieldSpec, type PresetName } from '../settings.ts';
 import { useWeights } from '../weights-store.ts';
 import { activePreset, weightsFor } from '../run/preset-match.ts';
-import { coarseMapsWarning, mapSideFor } from '../attention/coarse-maps.ts';
+import { coarseMapsWarning, mapSideFor } from '../../engine/coarse-maps.ts';
 
 const PRESET_BUTTONS: { name: PresetName; label: string; title: string }[] = [
   { name: 'demo', label: 'Quick demo', title: 'a narrow ResNet-18 at 64 px: minutes, not hours' },
