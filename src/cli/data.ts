@@ -46,7 +46,7 @@ export async function loadDataset(
     dataset = r.dataset;
     noise = r.report;
     progress(
-      `label noise: ${noise.changed} of ${dataset.train.labels.length} training labels flipped (${(noise.actualRate * 100).toFixed(2)}%, seed ${choice.seed})`,
+      `label noise: ${noise.changed} of ${dataset.train.labels.length} training labels flipped (${(noise.actualRate * 100).toFixed(2)}% of the ${(noise.rate * 100).toFixed(4).replace(/\.?0+$/, '')}% asked: each label moves to another class with that chance, seed ${choice.seed})`,
     );
   }
   const source: Record<string, unknown> = {

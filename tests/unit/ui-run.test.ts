@@ -51,7 +51,7 @@ test('labelsText: a label file is named as trained on as it is; synthetic noise 
   );
   assert.equal(
     labelsText({ kind: 'demo', seed: 0, trainCount: 600, testCount: 200, noiseRate: 0.2, noiseSeed: 3 }, 118, 600),
-    'demo faces (600 train / 200 test), 118 labels flipped at random (19.7%, seed 3)',
+    'demo faces (600 train / 200 test), 118 labels flipped at random (19.7% of the 20% asked: each label flips with that chance, seed 3)',
   );
   const raf = { kind: 'cached' as const, key: 'k', name: 'RAF-DB basic', labelFile: 'noise02.txt', noiseRate: 0, noiseSeed: 0 };
   assert.equal(labelsText(raf), 'RAF-DB basic, labels of noise02.txt as they are');

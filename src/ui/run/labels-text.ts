@@ -8,7 +8,7 @@ export function labelsText(data: DataOptions, flipped: number | null = null, tra
   const noise =
     data.noiseRate > 0
       ? flipped !== null && trainCount
-        ? `${flipped} labels flipped at random (${pctText(flipped / trainCount)}, seed ${data.noiseSeed})`
+        ? `${flipped} labels flipped at random (${pctText(flipped / trainCount)} of the ${pctText(data.noiseRate)} asked: each label flips with that chance, seed ${data.noiseSeed})`
         : `${pctText(data.noiseRate)} of labels flipped at random (seed ${data.noiseSeed})`
       : null;
   if (data.kind === 'demo') return `demo faces (${data.trainCount} train / ${data.testCount} test), ${noise ?? 'clean labels'}`;
