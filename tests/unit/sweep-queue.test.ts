@@ -19,6 +19,7 @@ import {
   type SweepState,
 } from '../../src/engine/sweep/index.ts';
 import type { RunSummary } from '../../src/engine/run-types.ts';
+import { oneLine } from '../../src/engine/sweep/reducer.ts';
 
 const spec: SweepSpec = {
   methods: ['baseline', 'eac'],
@@ -134,6 +135,8 @@ test('skip, cancel one, cancel all, requeue, fail', () => {
   s = apply(s, { type: 'start', cellId: 'eac-noise0.2-seed0', runId: 'r4', at: 1 });
   s = apply(s, { type: 'fail', cellId: 'eac-noise0.2-seed0', reason: 'out of memory\n  at stack frame' });
   assert.deepEqual(s.cells['eac-noise0.2-seed0'], { status: 'failed', runId: 'r4', reason: 'out of memory' });
+  // A reason quoting a file's path keeps no terminal control characters.
+  assert.equal(oneLine('cannot read /tmp/x\u001b]0;owned\u0007.json'), 'cannot read /tmp/x\\u001b]0;owned\\u0007.json');
   assert.ok(sweepFinished(s));
   assert.equal(nextCell(s), null);
   s = apply(s, { type: 'requeue', cellId: 'eac-noise0.2-seed0' }, { type: 'requeue', cellId: 'baseline-noise0-seed0' });

@@ -34,7 +34,13 @@ export type SweepEvent =
 export const REASON_MAX = 300;
 
 export function oneLine(reason: string): string {
-  const line = String(reason).split(/\r?\n/)[0].trim() || 'unknown error';
+  // Control characters (a path in a file may hold ESC or BEL) are escaped: a stored reason is
+  // shown in terminals and pages, and must not drive them.
+  const line =
+    String(reason)
+      .split(/\r?\n/)[0]
+      .trim()
+      .replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) || 'unknown error';
   return line.length > REASON_MAX ? line.slice(0, REASON_MAX - 1) + '…' : line;
 }
 
