@@ -360,7 +360,8 @@ export async function trainCommand(argv: string[], hooks: TrainHooks = {}): Prom
   };
   if (hooks.signal) hooks.signal.addEventListener('abort', () => controller.abort(), { once: true });
   else process.once('SIGINT', onSigint);
-  let lastPrint = 0;
+  // The first step is always shown (then one line every 2 s), however soon after start-up it comes.
+  let lastPrint = -Infinity;
   let evalEpoch = -1;
   let evalReport: ((done: number, total: number) => void) | null = null;
   let savedModel: Map<string, Float32Array> | null = null;

@@ -203,11 +203,13 @@ test('backend out-of-memory failures are explained with what to do', async () =>
 test('eac train stops at Ctrl-C on the wasm backend: the current step ends, the run reports cancelled', async () => {
   // On CPU backends the loop must still let the signal in (src/engine/trainer.ts letEventsIn).
   const saved = path.join(tmp, 'cancelled.safetensors');
+  // 80 steps an epoch: Ctrl-C, sent at the first step's line, lands inside the first epoch (with
+  // 8, it could land at an epoch's start, which leaves no unfinished epoch to report).
   const args = [
     'train',
     '--demo',
     '--demo-train',
-    '64',
+    '640',
     '--demo-test',
     '8',
     '--arch',
