@@ -5,8 +5,9 @@
 // round-trip exactly (JSON keeps every finite double; NaN, ±Infinity and -0 are spelled out).
 // Reading trusts nothing: regular files only, sizes capped, every offset and shape checked.
 import { readRegularFile } from './read-file.ts';
+import { RANGES } from './args.ts';
 import { printable } from './output.ts';
-import { jsonBoundsExceeded, parseBoundedJson } from '../engine/bounded-json.ts';
+import { jsonBoundsExceeded, jsonErrorText } from '../engine/bounded-json.ts';
 import { createHash } from 'node:crypto';
 import { CHECKPOINT_VERSION, type EpochProgress, type TrainCheckpoint } from '../engine/checkpoint.ts';
 import { describeResNet, listParams } from '../engine/resnet-layout.ts';
@@ -75,11 +76,11 @@ const replacer = (_k: string, v: unknown) =>
   typeof v === 'number' && (!Number.isFinite(v) || Object.is(v, -0)) ? { $float: Object.is(v, -0) ? '-0' : String(v) } : v;
 /**
  * The replacer's spelled-out floats back to numbers, in place (a walk, not JSON.parse's reviver:
- * that costs a call per value, ~25 s for a 40 MB header); refuses nesting deeper than MAX_DEPTH.
+ * that costs a call per value, ~25 s for a 40 MB header). Its recursion is bounded by the header's
+ * depth, checked on the bytes before parsing.
  */
-function restoreFloats(v: unknown, depth = 0): unknown {
+function restoreFloats(v: unknown): unknown {
   if (!v || typeof v !== 'object') return v;
-  if (depth > MAX_DEPTH) throw new CheckpointFileError(`not a valid eac checkpoint: its header nests deeper than ${MAX_DEPTH} levels`);
   if (!Array.isArray(v) && Object.hasOwn(v, '$float') && Object.keys(v).length === 1) {
     const f = (v as { $float: unknown }).$float;
     if (f === '-0') return -0;
@@ -89,7 +90,7 @@ function restoreFloats(v: unknown, depth = 0): unknown {
   const o = v as Record<string, unknown>;
   for (const k of Object.keys(o)) {
     const x = o[k];
-    if (x && typeof x === 'object') o[k] = restoreFloats(x, depth + 1);
+    if (x && typeof x === 'object') o[k] = restoreFloats(x);
   }
   return v;
 }
@@ -180,12 +181,12 @@ export function decodeCheckpoint(bytes: Uint8Array): { checkpoint: TrainCheckpoi
   } catch {
     throw bad('its header is not UTF-8');
   }
-  const header = parseBoundedJson(text, HEADER_BOUNDS, (why) => bad(`its header is ${why}`)) as {
-    format?: unknown;
-    run?: CliRun;
-    checkpoint?: Record<string, unknown>;
-    arrays?: unknown;
-  };
+  let header: { format?: unknown; run?: CliRun; checkpoint?: Record<string, unknown>; arrays?: unknown };
+  try {
+    header = JSON.parse(text);
+  } catch (e) {
+    throw bad(`its header is not JSON (${jsonErrorText(e)})`);
+  }
   restoreFloats(header);
   if (!header || typeof header !== 'object' || header.format !== 'eac-train-checkpoint')
     throw bad('its header is not an eac training checkpoint');
@@ -338,9 +339,10 @@ export function decodeCheckpoint(bytes: Uint8Array): { checkpoint: TrainCheckpoi
 /** The run settings stored beside the checkpoint, by the rules of the flags they came from. */
 function checkRun(run: CliRun, bad: (why: string) => Error): void {
   const d = run.data;
+  const { min, max } = RANGES.demoCount;
   const count = (x: unknown, what: string) => {
-    if (x !== null && (!Number.isSafeInteger(x) || (x as number) < 1 || (x as number) > 20_000))
-      throw bad(`its ${what} is not an integer in [1, 20000]`);
+    if (x !== null && (!Number.isSafeInteger(x) || (x as number) < min || (x as number) > max))
+      throw bad(`its ${what} is not an integer in [${min}, ${max}]`);
   };
   count(d.demoTrain, 'demo training count');
   count(d.demoTest, 'demo test count');
@@ -354,7 +356,10 @@ function checkRun(run: CliRun, bad: (why: string) => Error): void {
     if (x !== null && (typeof x !== 'string' || x.length > 4096)) throw bad(`its ${k} is not a path`);
   const every = run.every;
   if (!every || typeof every !== 'object') throw bad('its checkpoint cadence is malformed');
-  if (every.steps !== undefined && !(Number.isSafeInteger(every.steps) && every.steps >= 1 && every.steps <= 2 ** 31 - 1))
+  if (
+    every.steps !== undefined &&
+    !(Number.isSafeInteger(every.steps) && every.steps >= RANGES.steps.min && every.steps <= RANGES.steps.max)
+  )
     throw bad('its checkpoint cadence in steps is not a positive integer');
   if (every.seconds !== undefined && !(Number.isFinite(every.seconds) && every.seconds > 0 && every.seconds <= 1e9))
     throw bad('its checkpoint cadence in seconds is not a positive number');

@@ -2,6 +2,7 @@
 import { closeSync, fsyncSync, openSync, realpathSync, renameSync, type Stats, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from './args.ts';
+import { escapeControls } from '../engine/bounded-json.ts';
 
 export function emitJson(result: unknown, opts: { json: boolean; out?: string }): void {
   const text = JSON.stringify(result, null, 2) + '\n';
@@ -110,6 +111,5 @@ export function formatSeconds(s: number | null): string {
  * path in a checkpoint must not set the terminal's title or clear its screen), cut to `max` characters.
  */
 export function printable(s: string, max = 200): string {
-  const cut = s.length > max ? `${s.slice(0, max)}…` : s;
-  return cut.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return escapeControls(s.length > max ? `${s.slice(0, max)}…` : s);
 }

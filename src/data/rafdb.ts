@@ -118,15 +118,15 @@ const findEntry = (entries: string[], name: string, dir: boolean): string | null
   null;
 
 /**
- * Finds the folder holding EmoLabel/ and Image/: `dir` itself, or below it (RAF-DB's root with
- * basic/, or its parent), breadth first, preferring basic/ and never compound/.
- */
-/**
  * Folders listed at most while looking for RAF-DB below the given one (breadth first, basic/ first):
  * a parent of 100,000 subfolders, or `/`, is given up on in a second instead of walked for minutes.
  */
 export const MAX_DISCOVERY_FOLDERS = 2000;
 
+/**
+ * Finds the folder holding EmoLabel/ and Image/: `dir` itself, or below it (RAF-DB's root with
+ * basic/, or its parent), breadth first, preferring basic/ and never compound/.
+ */
 export async function locateRafDb(fs: FolderFs, dir: string): Promise<{ root: string; emoLabel: string; aligned: string }> {
   const top = await tryList(fs, dir);
   // '' is the browser's virtual root (what was dropped or chosen).

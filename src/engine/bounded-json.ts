@@ -38,6 +38,14 @@ export function jsonBoundsExceeded(text: Uint8Array | string, b: JsonBounds): st
 }
 
 /**
+ * Text from a file with its control characters (C0, DEL, C1) escaped as \uXXXX: a path in a file
+ * may hold ESC or BEL, and a message quoting it must not drive a terminal.
+ */
+export function escapeControls(s: string): string {
+  return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/**
  * JSON.parse's complaint without the text it quotes (a file linked to /etc/passwd must not show its
  * first bytes), cut to one short line.
  */

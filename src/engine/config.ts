@@ -51,7 +51,6 @@ export function defaultTrainConfig(arch: Arch = 'resnet50'): TrainConfig {
   };
 }
 
-/** Throws a one-line reason for any value the engine cannot run with. */
 /**
  * The ranges a run's settings must lie in, wherever they come from (the form, flags, a checkpoint
  * or a link): what the flags accept (src/cli/args.ts) is these.
@@ -64,6 +63,7 @@ export const CONFIG_LIMITS = {
   steps: [1, 2 ** 31 - 1],
 } as const;
 
+/** Throws a one-line reason for any value the engine cannot run with. */
 export function validateTrainConfig(c: TrainConfig): void {
   const bad = (msg: string): never => {
     throw new TrainError('config', `invalid configuration: ${msg}`);

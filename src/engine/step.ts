@@ -97,7 +97,7 @@ export function encodeStep(model: Model, optimizer: Adam, inputs: StepInputs, me
     const packed = stepBody(model, optimizer, { ...inputs, labelsTensor: feeds.labels }, feeds, method, lam);
     return { packed, batch: inputs.labels.length };
   } finally {
-    tf.dispose([feeds.labels, ...(feeds.adam ? [feeds.adam] : [])]);
+    disposeFeeds(feeds);
   }
 }
 
@@ -117,6 +117,10 @@ export function stepFeeds(optimizer: Adam, labels: Int32Array): StepFeeds {
     scalars,
     adam: optimizer.scalarsOnDevice ? tf.tensor1d(adamScalarValues(scalars)) : null,
   };
+}
+
+export function disposeFeeds(feeds: StepFeeds): void {
+  tf.dispose([feeds.labels, ...(feeds.adam ? [feeds.adam] : [])]);
 }
 
 /** Adam's step scalars as the float32 values the device reads: [√(1 − β2^t), lr / (1 − β1^t)]. */

@@ -50,7 +50,7 @@ export function webgpuBackend(): WebGpuBackendInternals {
   return tf.backend() as unknown as WebGpuBackendInternals;
 }
 
-/** Runs `step` on the WebGPU backend and records it. `external` are tensors that exist already and are read by the step. */
+/** Runs `step` on the WebGPU backend and records it (tensors it reads that existed before are marked `external`). */
 export function captureStep<T>(step: () => T): { result: T; recording: Recording } {
   const backend = webgpuBackend();
   const ids = new WeakMap<object, number>();

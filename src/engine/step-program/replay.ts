@@ -111,7 +111,8 @@ export class StepReplay {
     const device = backend.device;
     this.buffers = this.plan.slots.map((s) => device.createBuffer({ size: Math.max(4, s.bytes), usage: STORAGE }));
     const buf = (id: number) => this.buffers[this.plan.slotOf.get(id)!];
-    for (const v of rec.values) if (v.upload && !isFeed(roles, v.id)) device.queue.writeBuffer(buf(v.id), 0, v.upload);
+    // The step's constants (uploads that are not feeds: `exclusive` in the plan), written once.
+    for (const v of values) if (v.exclusive) device.queue.writeBuffer(buf(v.id), 0, rec.values[v.id].upload!);
     // Every dispatch's uniforms, at the device's offset alignment, in one buffer written once.
     const align = device.limits.minUniformBufferOffsetAlignment;
     const offsets: number[] = [];
@@ -322,11 +323,6 @@ export class StepReplay {
     this.backend.endComputePassEncoder();
     this.backend.submitQueue();
   }
-}
-
-function isFeed(roles: StepRoles, id: number): boolean {
-  for (const v of roles.uploadFeeds.values()) if (v === id) return true;
-  return false;
 }
 
 /** Destroys the buffers tfjs keeps for reuse (its pool after a step it ran itself: as large as the step). */

@@ -12,7 +12,7 @@ import { tf, type Tensor, type Variable } from '../tf.ts';
 import type { Model } from '../resnet.ts';
 import type { Adam } from '../optim.ts';
 import type { Method } from '../config.ts';
-import { adamScalarValues, encodeStep, stepBody, stepFeeds, type EncodedStep, type StepInputs } from '../step.ts';
+import { adamScalarValues, disposeFeeds, encodeStep, stepBody, stepFeeds, type EncodedStep, type StepInputs } from '../step.ts';
 import { captureStep, webgpuBackend, type Recording } from './capture.ts';
 import { StepReplay, type ReplayCounts, type StepRoles } from './replay.ts';
 
@@ -156,7 +156,7 @@ export class StepProgram {
         stepBody(this.model, this.optimizer, { ...inputs, labelsTensor: feeds.labels }, feeds, this.method, this.lam),
       ));
     } finally {
-      tf.dispose([feeds.labels, ...(feeds.adam ? [feeds.adam] : [])]);
+      disposeFeeds(feeds);
     }
     this.report.opSteps++;
     const roles: StepRoles = {

@@ -5,6 +5,7 @@
 import type { RunSummary } from '../run-types.ts';
 import type { CellState, CheckpointMark, CellProgress, SweepState } from './state.ts';
 import { expandGrid, type SweepCell } from './spec.ts';
+import { escapeControls } from '../bounded-json.ts';
 
 export type SweepEvent =
   /** A cell's run starts (or, for a resumable cell, continues from its checkpoint). */
@@ -34,13 +35,8 @@ export type SweepEvent =
 export const REASON_MAX = 300;
 
 export function oneLine(reason: string): string {
-  // Control characters (a path in a file may hold ESC or BEL) are escaped: a stored reason is
-  // shown in terminals and pages, and must not drive them.
-  const line =
-    String(reason)
-      .split(/\r?\n/)[0]
-      .trim()
-      .replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) || 'unknown error';
+  // A stored reason is shown in terminals and pages: control characters from a file are escaped.
+  const line = escapeControls(String(reason).split(/\r?\n/)[0].trim()) || 'unknown error';
   return line.length > REASON_MAX ? line.slice(0, REASON_MAX - 1) + '…' : line;
 }
 
