@@ -28,6 +28,7 @@ mkdirSync(webgpuEnv.XDG_RUNTIME_DIR, { recursive: true, mode: 0o700 });
 const backendSensitive = [
   'tests/unit/conv.test.ts',
   'tests/unit/golden.test.ts',
+  'tests/unit/kernel-table.test.ts',
   'tests/unit/pipeline.test.ts',
   'tests/unit/trainer.test.ts',
 ];

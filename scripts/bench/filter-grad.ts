@@ -15,6 +15,7 @@ import { tf } from '../../src/engine/tf.ts';
 import type { Tensor, Tensor4D } from '../../src/engine/tf.ts';
 import { setupBackend, BACKENDS, type BackendName } from '../../src/cli/node-backends.ts';
 import { conv2d, conv2dFilterGrad, filterGradPlan, type ConvShape } from '../../src/engine/conv.ts';
+import { kernelsFor } from '../../src/engine/kernel-table.ts';
 
 interface Args {
   backend: BackendName;
@@ -237,10 +238,11 @@ async function main(): Promise<void> {
             [0, 0],
           ] as [[number, number], [number, number], [number, number], [number, number]]);
     const stockConv = (a: Tensor, b: Tensor): Tensor => tf.sum(tf.mul(tf.conv2d(a as Tensor4D, b as Tensor4D, s.stride, padding), g));
-    const oursConv = (a: Tensor, b: Tensor): Tensor => tf.sum(tf.mul(conv2d(a as Tensor4D, b as Tensor4D, s.stride, s.pad), g));
+    const oursConv = (a: Tensor, b: Tensor): Tensor =>
+      tf.sum(tf.mul(conv2d(a as Tensor4D, b as Tensor4D, s.stride, s.pad, kernelsFor(tf.getBackend())), g));
     const macs = p.stockThreads * p.stockLoop;
     const runStock = hasStock && macs <= args.stockMaxMacs;
-    const ours = await timeIt(() => [conv2dFilterGrad(x, g as Tensor4D, w.shape, s.stride, s.pad)], args.reps);
+    const ours = await timeIt(() => [conv2dFilterGrad(x, g as Tensor4D, w.shape, s.stride, s.pad, kernelsFor(tf.getBackend()))], args.reps);
     let stockMs = 'n/a';
     let speedup = '';
     let err = '';

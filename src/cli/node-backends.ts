@@ -5,7 +5,6 @@ import path from 'node:path';
 import os from 'node:os';
 import { tf } from '../engine/tf.ts';
 import { planGpu } from './plan-device.ts';
-import { setFusedKernels } from '../engine/fused/kernels.ts';
 
 export type BackendName = 'cpu' | 'wasm' | 'webgpu';
 export const BACKENDS: readonly BackendName[] = ['cpu', 'wasm', 'webgpu'];
@@ -63,9 +62,6 @@ export async function setupBackend(name: BackendName, options: { nullAdapter?: b
     adapter = [info?.vendor, info?.architecture, info?.description].filter(Boolean).join(' ') || 'unknown adapter';
     await import('@tensorflow/tfjs-backend-webgpu');
   }
-  // EAC_FUSED_KERNELS=0: WebGPU runs the stock tfjs ops instead of the fused WGSL kernels (the
-  // reference they replaced), for comparisons.
-  if (process.env.EAC_FUSED_KERNELS === '0') setFusedKernels(false);
   const ok = await tf.setBackend(name);
   if (!ok) throw new Error(`backend ${name} failed to initialise`);
   await tf.ready();

@@ -6,6 +6,7 @@
 import { tf, type Tensor4D } from './tf.ts';
 import { createModel, disposeModel, type Arch } from './resnet.ts';
 import { Adam, ADAM_DEFAULTS } from './optim.ts';
+import { kernelsFor } from './kernel-table.ts';
 import { readStep } from './step.ts';
 import { StepProgram, type StepProgramReport } from './step-program/step-program.ts';
 import { countGpuCalls, type GpuCallCounts } from './gpu-counters.ts';
@@ -77,12 +78,13 @@ export async function benchmarkSteps(
   onStep?: (i: number, warmup: boolean, ms: number, loss: number, cost: StepCost) => void,
 ): Promise<BenchResult> {
   const model = createModel({ arch: o.arch, width: o.width, numClasses: 7 }, new Rng(0));
-  const opt = new Adam(model.trainable, { ...ADAM_DEFAULTS, lr: 1e-4 });
+  const kernels = kernelsFor(tf.getBackend());
+  const opt = new Adam(model.trainable, { ...ADAM_DEFAULTS, lr: 1e-4 }, kernels.adam);
   const x1 = tf.randomNormal([o.batchSize, o.size, o.size, 3], 0, 1, 'float32', 1) as Tensor4D;
   const x2 = tf.reverse(x1, 2) as Tensor4D;
   const labels = Int32Array.from({ length: o.batchSize }, (_, i) => i % 7);
   const costs: StepCost[] = [];
-  const program = new StepProgram(model, opt, o.method, 5, { replay: o.replay !== false });
+  const program = new StepProgram(model, opt, o.method, 5, kernels, { replay: o.replay !== false });
   let peakDeviceBytes: number | null = null;
   let gpuTimes: BenchResult['gpuTimes'] = null;
   try {

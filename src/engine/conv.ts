@@ -13,11 +13,11 @@
 import { tf } from './tf.ts';
 import type { Tensor, Tensor2D, Tensor4D } from './tf.ts';
 import { stridedPadNeeded, stridedView } from './strided.ts';
-import { fusedConvPatches, fusedKernelsActive, fusedSumLeading } from './fused/kernels.ts';
+import { fusedConvPatches, fusedSumLeading } from './fused/kernels.ts';
+import type { Kernels } from './kernel-table.ts';
 import {
   gatherRows,
   gatherRowsTransposed,
-  gatherWindowsActive,
   patchRowIndex,
   pixelRows,
   scatterRowIndices,
@@ -55,7 +55,7 @@ export interface ConvShape {
 }
 
 export interface FilterGradOptions {
-  /** Defaults to the class of the active backend (webgpu/webgl → 'gpu', else 'cpu'). */
+  /** Defaults to the kernel row's class ('gpu-matmuls' → 'gpu', else 'cpu'). */
   device?: DeviceClass;
   /** Force a formulation (tests, benchmarks). The 1×1 ones require a 1×1 pad-0 conv. */
   formulation?: FilterGradFormulation;
@@ -73,7 +73,8 @@ export interface FilterGradOptions {
   partialBudgetBytes?: number;
   /**
    * Patches are read in place by one kernel per batch chunk (WebGPU's fused path: no pad, slices
-   * or concatenation). Defaults to whether the fused kernels are active.
+   * or concatenation), or gathered by rows (wasm). Defaults to whether the kernel row's window
+   * reads are either.
    */
   patchKernel?: boolean;
 }
@@ -154,11 +155,6 @@ export function chooseSplit(k: number, m: number, n: number, options: FilterGrad
     }
   }
   return best || want;
-}
-
-function deviceOfBackend(): DeviceClass {
-  const name = tf.getBackend();
-  return name === 'webgpu' || name === 'webgl' ? 'gpu' : 'cpu';
 }
 
 interface Resolved {
@@ -333,9 +329,9 @@ function mb(bytes: number): string {
  * split, cpu-class backends get an explicit transpose first: WASM's matmul is ~10× slower with
  * transposeA than on a transposed copy (only the plain layout reaches XNNPACK).
  */
-function splitMatmulTN(a: Tensor2D, b: Tensor2D, S: number): Tensor2D {
+function splitMatmulTN(a: Tensor2D, b: Tensor2D, S: number, kernels: Kernels): Tensor2D {
   if (S <= 1) {
-    if (deviceOfBackend() !== 'cpu') return tf.matMul(a, b, true, false);
+    if (kernels.filterGrad === 'gpu-matmuls') return tf.matMul(a, b, true, false);
     // Transpose the narrower operand: (b^T·a)^T when a is the wider (im2col patches: m = kh·kw·Cin).
     const [, m] = a.shape;
     const n = b.shape[1];
@@ -359,7 +355,7 @@ function splitMatmulTN(a: Tensor2D, b: Tensor2D, S: number): Tensor2D {
       ]);
     }
     const partials = tf.matMul(tf.reshape(ap, [S, kp / S, m]), tf.reshape(bp, [S, kp / S, n]), true, false);
-    return (fusedKernelsActive() ? tf.reshape(fusedSumLeading(partials), [m, n]) : tf.sum(partials, 0)) as Tensor2D;
+    return (kernels.splitKSum === 'fused-sum' ? tf.reshape(fusedSumLeading(partials), [m, n]) : tf.sum(partials, 0)) as Tensor2D;
   });
 }
 
@@ -414,9 +410,9 @@ function gatherTapReader(x: Tensor4D, r: Resolved): TapReader {
   };
 }
 
-function tapReader(x: Tensor4D, r: Resolved): TapReader {
-  if (gatherWindowsActive()) return gatherTapReader(x, r);
-  if (fusedKernelsActive()) {
+function tapReader(x: Tensor4D, r: Resolved, k: Kernels): TapReader {
+  if (k.windowReads === 'row-gathers') return gatherTapReader(x, r);
+  if (k.windowReads === 'patch-kernel') {
     const read = (b0: number, nb: number, i0: number, j0: number, tapRows: number, tapCols: number) =>
       fusedConvPatches(x, { b0, batch: nb, i0, j0, tapRows, tapCols, stride: r.s, pad: r.p, outHeight: r.ho, outWidth: r.wo });
     return {
@@ -459,29 +455,29 @@ function patchesByRows(reader: TapReader, r: Resolved, b0: number, nb: number): 
   return patches;
 }
 
-function filterGradient(x: Tensor4D, dy: Tensor4D, r: Resolved, plan: FilterGradPlan, opts: FilterGradOptions): Tensor4D {
+function filterGradient(x: Tensor4D, dy: Tensor4D, r: Resolved, plan: FilterGradPlan, opts: FilterGradOptions, k: Kernels): Tensor4D {
   const K = r.n * r.ho * r.wo;
   const dy2 = (): Tensor2D => tf.reshape(dy, [K, r.cout]);
   switch (plan.formulation) {
     case 'matmul-1x1':
-      return tf.tidy(() => tf.reshape(splitMatmulTN(tf.reshape(x, [K, r.cin]), dy2(), plan.splitK), [1, 1, r.cin, r.cout]));
+      return tf.tidy(() => tf.reshape(splitMatmulTN(tf.reshape(x, [K, r.cin]), dy2(), plan.splitK, k), [1, 1, r.cin, r.cout]));
     case 'matmul-1x1-strided':
       return tf.tidy((): Tensor4D => {
-        const reader = tapReader(x, r);
+        const reader = tapReader(x, r, k);
         const xs = reader.tap(0, 0, 0, r.n);
-        const g: Tensor4D = tf.reshape(splitMatmulTN(tf.reshape(xs, [K, r.cin]), dy2(), plan.splitK), [1, 1, r.cin, r.cout]);
+        const g: Tensor4D = tf.reshape(splitMatmulTN(tf.reshape(xs, [K, r.cin]), dy2(), plan.splitK, k), [1, 1, r.cin, r.cout]);
         reader.dispose();
         return g;
       });
     case 'per-tap': {
-      const reader = tapReader(x, r);
+      const reader = tapReader(x, r, k);
       const dyK = dy2();
       const taps: Tensor2D[] = [];
       try {
         for (let i = 0; i < r.kh; i++) {
           for (let j = 0; j < r.kw; j++) {
             // One tap at a time: its slice is released before the next one is cut.
-            taps.push(tf.tidy(() => splitMatmulTN(tf.reshape(reader.tap(i, j, 0, r.n), [K, r.cin]), dyK, plan.splitK)));
+            taps.push(tf.tidy(() => splitMatmulTN(tf.reshape(reader.tap(i, j, 0, r.n), [K, r.cin]), dyK, plan.splitK, k)));
           }
         }
         return tf.tidy(() => tf.reshape(tf.stack(taps), [r.kh, r.kw, r.cin, r.cout]));
@@ -492,7 +488,7 @@ function filterGradient(x: Tensor4D, dy: Tensor4D, r: Resolved, plan: FilterGrad
       }
     }
     case 'im2col': {
-      const reader = tapReader(x, r);
+      const reader = tapReader(x, r, k);
       const M = r.kh * r.kw * r.cin;
       let acc: Tensor2D | null = null;
       try {
@@ -509,7 +505,7 @@ function filterGradient(x: Tensor4D, dy: Tensor4D, r: Resolved, plan: FilterGrad
             // wasm: patches^T built directly, so dW = patches^T·dY is a plain matmul.
             if (S <= 1 && reader.patchesT) return tf.matMul(reader.patchesT(b0, nb), tf.reshape(dyc, [kc, r.cout]) as Tensor2D);
             const patches = reader.patches?.(b0, nb) ?? patchesByRows(reader, r, b0, nb);
-            return splitMatmulTN(tf.reshape(patches, [kc, M]), tf.reshape(dyc, [kc, r.cout]), S);
+            return splitMatmulTN(tf.reshape(patches, [kc, M]), tf.reshape(dyc, [kc, r.cout]), S, k);
           });
           if (acc === null) acc = part;
           else {
@@ -538,6 +534,7 @@ export function conv2dFilterGrad(
   filterShape: [number, number, number, number],
   stride: number,
   pad: number,
+  kernels: Kernels,
   options: FilterGradOptions = {},
 ): Tensor4D {
   const [n, h, wd, cin] = x.shape;
@@ -556,11 +553,11 @@ export function conv2dFilterGrad(
   };
   const r = resolve(shape);
   if (dy.shape.join() !== [n, r.ho, r.wo, cout].join()) throw new Error(`conv2dFilterGrad: dy ${dy.shape} ≠ [${[n, r.ho, r.wo, cout]}]`);
-  const device = options.device ?? deviceOfBackend();
+  const device = options.device ?? (kernels.filterGrad === 'gpu-matmuls' ? 'gpu' : 'cpu');
   // Patches read in place (WebGPU's kernel) or gathered by rows (wasm) make im2col the k×k formulation.
-  const patchKernel = options.patchKernel ?? (fusedKernelsActive() || gatherWindowsActive());
+  const patchKernel = options.patchKernel ?? kernels.windowReads !== 'slices';
   const plan = filterGradPlan(shape, { ...options, device, patchKernel });
-  return filterGradient(x, dy, r, plan, { ...options, device, patchKernel });
+  return filterGradient(x, dy, r, plan, { ...options, device, patchKernel }, kernels);
 }
 
 /** [n, h, w, c] → [n, (h−1)·s+1, (w−1)·s+1, c] with s−1 zeros between entries (rank-4 ops only). */
@@ -590,8 +587,8 @@ function dilate(d: Tensor4D, s: number): Tensor4D {
 }
 
 /** Rows in reverse order: a row gather on wasm (its Reverse copies element by element in JavaScript). */
-function reverseRows(m: Tensor2D): Tensor2D {
-  if (!gatherWindowsActive()) return tf.reverse(m, 0);
+function reverseRows(m: Tensor2D, k: Kernels): Tensor2D {
+  if (k.reverseRows === 'tf-reverse') return tf.reverse(m, 0);
   const rows = m.shape[0];
   return gatherRows(
     m,
@@ -605,13 +602,13 @@ function reverseRows(m: Tensor2D): Tensor2D {
  * run forward convolutions far faster than Conv2DBackpropInput (WASM: XNNPACK vs a plain loop,
  * ~8× on ResNet 3×3 layers). A 1×1 conv commutes with the dilation, so it runs undilated.
  */
-function inputGradViaConv(dy: Tensor4D, w: Tensor4D, xShape: number[], s: number, p: number): Tensor4D {
+function inputGradViaConv(dy: Tensor4D, w: Tensor4D, xShape: number[], s: number, p: number, k: Kernels): Tensor4D {
   const [kh, kw] = w.shape;
   const [, h, wd] = xShape;
   return tf.tidy(() => {
     // rot180 over the taps (as a 2-D reverse: cheaper than a rank-4 one on WASM), then in/out swapped.
     const [, , cin, cout] = w.shape;
-    const rot = kh * kw === 1 ? w : tf.reshape(reverseRows(tf.reshape(w, [kh * kw, cin * cout])), [kh, kw, cin, cout]);
+    const rot = kh * kw === 1 ? w : tf.reshape(reverseRows(tf.reshape(w, [kh * kw, cin * cout]), k), [kh, kw, cin, cout]);
     const wr = tf.transpose(rot, [0, 1, 3, 2]) as Tensor4D; // [kh, kw, cout, cin]
     if (kh === 1 && kw === 1 && p === 0) {
       const z = tf.conv2d(dy, wr, 1, 'valid');
@@ -660,12 +657,17 @@ function inputGradByPatches(dy: Tensor4D, w: Tensor4D, xShape: number[], s: numb
   });
 }
 
-/** The input gradient: tfjs's Conv2DBackpropInput on GPUs (matmul-based there), a forward conv on CPU-class backends. */
-export function conv2dInputGrad(dy: Tensor4D, w: Tensor4D, xShape: number[], stride: number, pad: number): Tensor4D {
-  if (deviceOfBackend() === 'gpu') return tf.conv2dTranspose(dy, w, xShape as [number, number, number, number], stride, explicitPad(pad));
-  return stride > 1 && gatherWindowsActive()
-    ? inputGradByPatches(dy, w, xShape, stride, pad)
-    : inputGradViaConv(dy, w, xShape, stride, pad);
+/** The input gradient, as the kernel row says: Conv2DBackpropInput (GPUs), a forward conv, or patches scattered back (wasm, strided). */
+export function conv2dInputGrad(dy: Tensor4D, w: Tensor4D, xShape: number[], stride: number, pad: number, kernels: Kernels): Tensor4D {
+  switch (kernels.inputGrad) {
+    case 'conv2d-transpose':
+      return tf.conv2dTranspose(dy, w, xShape as [number, number, number, number], stride, explicitPad(pad));
+    case 'patch-scatter':
+      if (stride > 1) return inputGradByPatches(dy, w, xShape, stride, pad);
+      return inputGradViaConv(dy, w, xShape, stride, pad, kernels);
+    case 'forward-conv':
+      return inputGradViaConv(dy, w, xShape, stride, pad, kernels);
+  }
 }
 
 function explicitPad(pad: number): 'valid' | [[number, number], [number, number], [number, number], [number, number]] {
@@ -685,7 +687,7 @@ function explicitPad(pad: number): 'valid' | [[number, number], [number, number]
  * `stride`, no dilation, no bias. Its gradient uses `conv2dInputGrad` for x and the
  * formulation of `filterGradPlan` for w (never the Conv2DBackpropFilter kernel).
  */
-export function conv2d(x: Tensor4D, w: Tensor4D, stride: number, pad: number, options: FilterGradOptions = {}): Tensor4D {
+export function conv2d(x: Tensor4D, w: Tensor4D, stride: number, pad: number, kernels: Kernels, options: FilterGradOptions = {}): Tensor4D {
   if (x.rank !== 4 || w.rank !== 4) throw new Error(`conv2d: expected x NHWC and w HWIO, got ${x.shape} and ${w.shape}`);
   if (x.shape[3] !== w.shape[2]) throw new Error(`conv2d: x has ${x.shape[3]} channels, w expects ${w.shape[2]}`);
   if (!(Number.isInteger(stride) && stride >= 1 && Number.isInteger(pad) && pad >= 0))
@@ -700,8 +702,8 @@ export function conv2d(x: Tensor4D, w: Tensor4D, stride: number, pad: number, op
       const [xs, ws] = saved as Tensor4D[];
       const dy4 = dy as Tensor4D;
       // The network's input image needs no gradient (the stem conv passes inputGradient: false).
-      const dx = options.inputGradient === false ? tf.zerosLike(xs) : conv2dInputGrad(dy4, ws, xs.shape, stride, pad);
-      const dw = conv2dFilterGrad(xs, dy4, ws.shape, stride, pad, options);
+      const dx = options.inputGradient === false ? tf.zerosLike(xs) : conv2dInputGrad(dy4, ws, xs.shape, stride, pad, kernels);
+      const dw = conv2dFilterGrad(xs, dy4, ws.shape, stride, pad, kernels, options);
       return [dx, dw];
     };
     return { value, gradFunc };

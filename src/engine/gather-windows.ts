@@ -23,11 +23,6 @@ export interface WindowGeometry {
   ow: number;
 }
 
-/** Whether window reads gather rows (wasm) rather than slice (every other backend). */
-export function gatherWindowsActive(): boolean {
-  return tf.getBackend() === 'wasm';
-}
-
 // ---------------------------------------------------------------------------------------------
 // Indices (plain memory, not tensors: a cache that nothing in tf.memory() sees)
 

@@ -2,7 +2,8 @@
 // gradients exist on every tfjs backend (cpu, wasm, webgl, webgpu).
 import { tf, type Tensor, type Tensor2D, type Tensor4D, type Variable } from './tf.ts';
 import { stridedView } from './strided.ts';
-import { fusedKernelsActive, fusedRunningStat } from './fused/kernels.ts';
+import { fusedRunningStat } from './fused/kernels.ts';
+import type { Kernels } from './kernel-table.ts';
 
 export const BN_EPS = 1e-5;
 export const BN_MOMENTUM = 0.1;
@@ -49,10 +50,15 @@ export function batchNorm(x: Tensor4D, p: BatchNormParams, training: boolean, re
  * batch variance (count/(count−1)) for running_var; several batches (the passes of a step) are
  * applied in order.
  */
-export function updateRunningStats(p: BatchNormParams, stats: BatchStats | BatchStats[], momentum = BN_MOMENTUM): void {
+export function updateRunningStats(
+  p: BatchNormParams,
+  stats: BatchStats | BatchStats[],
+  impl: Kernels['runningStats'],
+  momentum = BN_MOMENTUM,
+): void {
   const list = Array.isArray(stats) ? stats : [stats];
   const correction = (s: BatchStats) => (s.count > 1 ? s.count / (s.count - 1) : 1);
-  if (fusedKernelsActive()) {
+  if (impl === 'fused') {
     // One pass per statistic for two batches instead of four kernels per batch (same formula and rounding order).
     for (let i = 0; i < list.length; ) {
       const n = i + 1 < list.length && list[i + 1].count === list[i].count ? 2 : 1;

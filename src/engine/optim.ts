@@ -1,7 +1,8 @@
 // Adam exactly as torch.optim.Adam with weight_decay: L2 coupled into the gradient BEFORE the
 // moments (not AdamW), on every parameter; and the per-epoch ExponentialLR schedule.
 import { tf, type Tensor, type Tensor1D, type Variable } from './tf.ts';
-import { fusedAdam, fusedKernelsActive } from './fused/kernels.ts';
+import { fusedAdam } from './fused/kernels.ts';
+import type { Kernels } from './kernel-table.ts';
 
 export interface AdamConfig {
   lr: number;
@@ -28,23 +29,22 @@ export interface AdamState {
 }
 
 /**
- * 'flat': both moments of ALL parameters as one vector each (parameters back to back in list
- * order); parameters and gradients are concatenated, updated with one kernel per operation
- * (torch.optim.Adam's foreach path), or by one fused program on WebGPU, and sliced back: ≈ 15 + P
- * (fused: 3 + P) dispatches instead of 15·P (P = 161 for ResNet-50). 'per-parameter': the same arithmetic one parameter at a time, which CPU-class
- * backends run faster (WASM's Slice of a long vector costs ~100 ms for ResNet-18's 11 M values).
- * Both give bit-identical results.
+ * How the moments are laid out. 'flat': both moments of ALL parameters as one vector each
+ * (parameters back to back in list order); parameters and gradients are concatenated, updated with
+ * one kernel per operation (torch.optim.Adam's foreach path), or by one fused program on WebGPU,
+ * and sliced back: ≈ 15 + P (fused: 3 + P) dispatches instead of 15·P (P = 161 for ResNet-50).
+ * 'per-parameter': the same arithmetic one parameter at a time, which CPU-class backends run
+ * faster (WASM's Slice of a long vector costs ~100 ms for ResNet-18's 11 M values). The kernel
+ * table's `adam` row picks one per backend ('fused-flat' and 'flat-ops' are flat); all give
+ * bit-identical results.
  */
 export type AdamLayout = 'flat' | 'per-parameter';
-
-function defaultLayout(): AdamLayout {
-  const b = tf.getBackend();
-  return b === 'webgpu' || b === 'webgl' ? 'flat' : 'per-parameter';
-}
+export type AdamImpl = Kernels['adam'];
 
 export class Adam {
   readonly config: AdamConfig;
   readonly layout: AdamLayout;
+  readonly impl: AdamImpl;
   /** Number of steps taken (PyTorch's per-parameter `step`, identical for all here). */
   step = 0;
   /** The moments: one flat vector each ('flat') or one per parameter ('per-parameter'). */
@@ -55,9 +55,11 @@ export class Adam {
   constructor(
     private readonly params: Variable[],
     config: AdamConfig,
-    layout: AdamLayout = defaultLayout(),
+    impl: AdamImpl,
   ) {
     this.config = { ...config };
+    this.impl = impl;
+    const layout: AdamLayout = impl === 'per-parameter' ? 'per-parameter' : 'flat';
     this.layout = layout;
     this.sizes = params.map((p) => p.size);
     const shapes = layout === 'flat' ? [[this.sizes.reduce((a, b) => a + b, 0)]] : params.map((p) => p.shape);
@@ -85,7 +87,7 @@ export class Adam {
 
   /** Whether `apply` reads the step's scalars from a tensor (the fused WebGPU update) rather than from JavaScript numbers. */
   get scalarsOnDevice(): boolean {
-    return this.layout === 'flat' && fusedKernelsActive();
+    return this.impl === 'fused-flat';
   }
 
   /**

@@ -2,10 +2,10 @@
 // torchvision's layout, NHWC, with parameters named by their PyTorch state_dict keys so that
 // weight files, golden fixtures and exports map one to one.
 import { tf, type Tensor, type Tensor2D, type Tensor4D, type Variable } from './tf.ts';
-import { conv2d } from './conv.ts';
 import { batchNorm, globalAvgPool, linear, maxPool, updateRunningStats, type BatchNormParams, type BatchStats } from './layers.ts';
 import { describeResNet, initialValue, listParams, type ConvSpec, type ModelConfig, type ResNetSpec } from './resnet-layout.ts';
 import type { Rng } from './rng.ts';
+import type { Kernels } from './kernel-table.ts';
 
 export { ARCHS, defaultModelConfig, describeResNet, initialValue, listParams } from './resnet-layout.ts';
 export type { Arch, BlockSpec, ConvSpec, ModelConfig, ParamInfo, ResNetSpec } from './resnet-layout.ts';
@@ -81,15 +81,42 @@ export interface ForwardOutput {
   logits: Tensor2D;
 }
 
+/** One convolution of the forward: x, its weight, its spec, and whether x needs a gradient (not the image). */
+export type ConvFn = (x: Tensor4D, w: Tensor4D, c: ConvSpec, inputGradient: boolean) => Tensor4D;
+
+/** tfjs's Conv2D with PyTorch's symmetric padding: the forward of evaluation, which takes no gradient. */
+export const plainConv: ConvFn = (x, w, c) =>
+  tf.conv2d(
+    x,
+    w,
+    c.stride,
+    c.pad === 0
+      ? 'valid'
+      : [
+          [0, 0],
+          [c.pad, c.pad],
+          [c.pad, c.pad],
+          [0, 0],
+        ],
+  );
+
 /**
  * One forward pass. In training mode BatchNorm uses batch statistics and appends them to `record`
- * (apply them afterwards with `applyBatchStats`, in pass order, as PyTorch updates them).
+ * (apply them afterwards with `applyBatchStats`, in pass order, as PyTorch updates them). Training
+ * steps run the explicit passes of backprop/resnet.ts; a tape over this forward (the tests'
+ * reference) passes a `conv` with a gradient on every backend (conv.ts's conv2d).
  */
-export function forward(model: Model, x: Tensor4D, training: boolean, record: BatchStats[] | null = null): ForwardOutput {
+export function forward(
+  model: Model,
+  x: Tensor4D,
+  training: boolean,
+  record: BatchStats[] | null = null,
+  conv: ConvFn = plainConv,
+): ForwardOutput {
   const { spec } = model;
   const w = (c: ConvSpec) => model.vars.get(`${c.name}.weight`) as unknown as Tensor4D;
   const convBn = (h: Tensor4D, c: ConvSpec, bn: string, inputGradient = true) =>
-    batchNorm(conv2d(h, w(c), c.stride, c.pad, { inputGradient }), bnParams(model, bn), training, record, bn);
+    batchNorm(conv(h, w(c), c, inputGradient), bnParams(model, bn), training, record, bn);
 
   // The image itself needs no gradient: the stem skips its (large) input-gradient convolution.
   let h = tf.relu(convBn(x, spec.stem, 'bn1', false)) as Tensor4D;
@@ -109,7 +136,7 @@ export function forward(model: Model, x: Tensor4D, training: boolean, record: Ba
 }
 
 /** Applies recorded training-mode batch statistics to the running averages, then frees them. */
-export function applyBatchStats(model: Model, record: BatchStats[]): void {
+export function applyBatchStats(model: Model, record: BatchStats[], impl: Kernels['runningStats']): void {
   // Per layer, its batches in record order (pass 1, then pass 2): one update call per layer.
   const byLayer = new Map<string, BatchStats[]>();
   for (const s of record) {
@@ -118,7 +145,7 @@ export function applyBatchStats(model: Model, record: BatchStats[]): void {
     else byLayer.set(s.name, [s]);
   }
   for (const [name, list] of byLayer) {
-    updateRunningStats(bnParams(model, name), list);
+    updateRunningStats(bnParams(model, name), list, impl);
     for (const s of list) tf.dispose([s.mean, s.variance]);
   }
   record.length = 0;

@@ -6,6 +6,7 @@ import { applyBatchStats, type Model } from './resnet.ts';
 import type { BatchStats } from './layers.ts';
 import type { Adam, AdamScalars } from './optim.ts';
 import type { Method } from './config.ts';
+import type { Kernels } from './kernel-table.ts';
 import { backwardPass, disposePass, forwardPass, type TrainForward } from './backprop/resnet.ts';
 import { eacHead } from './backprop/eac-head.ts';
 import { GradAccumulator } from './backprop/grads.ts';
@@ -36,15 +37,15 @@ export interface StepGradients {
  * saved as soon as it is used). The autodiff tape this replaced is a test reference now
  * (tests/reference/tape-step.ts).
  */
-export function computeGradients(model: Model, inputs: StepInputs, method: Method, lam: number): StepGradients {
+export function computeGradients(model: Model, inputs: StepInputs, method: Method, lam: number, kernels: Kernels): StepGradients {
   if (method === 'eac' && !inputs.x2) throw new Error('EAC needs view 2');
   const batchStats: BatchStats[] = [];
   const grads = new GradAccumulator();
   const passes: TrainForward[] = [];
   try {
     // Two separate passes (not one concatenated batch): BatchNorm statistics per view.
-    passes.push(forwardPass(model, inputs.x1, batchStats));
-    if (method === 'eac') passes.push(forwardPass(model, inputs.x2!, batchStats));
+    passes.push(forwardPass(model, inputs.x1, batchStats, kernels));
+    if (method === 'eac') passes.push(forwardPass(model, inputs.x2!, batchStats, kernels));
     const [p1, p2] = passes;
     const fcWeight = model.vars.get('fc.weight') as unknown as Tensor2D;
     const labels = inputs.labelsTensor ?? inputs.labels;
@@ -91,10 +92,10 @@ export interface EncodedStep {
  * computeGradients → Adam update → running statistics, with nothing read back: on WebGPU this
  * only encodes the work. The caller reads the result with `readStep`.
  */
-export function encodeStep(model: Model, optimizer: Adam, inputs: StepInputs, method: Method, lam: number): EncodedStep {
+export function encodeStep(model: Model, optimizer: Adam, inputs: StepInputs, method: Method, lam: number, kernels: Kernels): EncodedStep {
   const feeds = stepFeeds(optimizer, inputs.labels);
   try {
-    const packed = stepBody(model, optimizer, { ...inputs, labelsTensor: feeds.labels }, feeds, method, lam);
+    const packed = stepBody(model, optimizer, { ...inputs, labelsTensor: feeds.labels }, feeds, method, lam, kernels);
     return { packed, batch: inputs.labels.length };
   } finally {
     disposeFeeds(feeds);
@@ -132,11 +133,19 @@ export function adamScalarValues(s: AdamScalars): Float32Array {
  * The step itself, from its inputs and feeds to its packed result: everything a step program
  * records and replays. Returns [loss, ce, consistency, argmax per sample…].
  */
-export function stepBody(model: Model, optimizer: Adam, inputs: StepInputs, feeds: StepFeeds, method: Method, lam: number): Tensor {
-  const g = computeGradients(model, inputs, method, lam);
+export function stepBody(
+  model: Model,
+  optimizer: Adam,
+  inputs: StepInputs,
+  feeds: StepFeeds,
+  method: Method,
+  lam: number,
+  kernels: Kernels,
+): Tensor {
+  const g = computeGradients(model, inputs, method, lam, kernels);
   const packed = tf.tidy(() => tf.concat([tf.stack([g.loss, g.ce, g.consistency]), tf.cast(tf.argMax(g.logits1, 1), 'float32')]));
   optimizer.apply(g.grads, feeds.scalars, feeds.adam);
-  applyBatchStats(model, g.batchStats);
+  applyBatchStats(model, g.batchStats, kernels.runningStats);
   tf.dispose([g.loss, g.ce, g.consistency, g.logits1, ...g.grads]);
   return packed;
 }
@@ -149,6 +158,13 @@ export async function readStep(e: EncodedStep): Promise<StepResult> {
 }
 
 /** computeGradients → Adam update → running statistics; reads back only a few numbers. */
-export async function trainStep(model: Model, optimizer: Adam, inputs: StepInputs, method: Method, lam: number): Promise<StepResult> {
-  return readStep(encodeStep(model, optimizer, inputs, method, lam));
+export async function trainStep(
+  model: Model,
+  optimizer: Adam,
+  inputs: StepInputs,
+  method: Method,
+  lam: number,
+  kernels: Kernels,
+): Promise<StepResult> {
+  return readStep(encodeStep(model, optimizer, inputs, method, lam, kernels));
 }

@@ -7,6 +7,7 @@ import { tf } from './tf.ts';
 import { createModel, describeResNet, disposeModel, modelFromValues, readValues, type Model } from './resnet.ts';
 import { checkpointMismatch, partialMismatch, CHECKPOINT_VERSION, type EpochProgress, type TrainCheckpoint } from './checkpoint.ts';
 import { Adam, ADAM_DEFAULTS, exponentialLr } from './optim.ts';
+import { kernelsFor } from './kernel-table.ts';
 import { ImagePipeline, PIPELINE_DEFAULTS, planViews } from './augment.ts';
 import { readStep, type EncodedStep } from './step.ts';
 import { StepProgram } from './step-program/step-program.ts';
@@ -156,11 +157,13 @@ export async function train(dataset: Dataset, config: TrainConfig, opts: TrainOp
   const ownsModel = !opts.model;
   const modelConfig = { arch: config.arch, width: config.width, numClasses: NUM_CLASSES };
   const model = resume ? modelFromValues(describeResNet(modelConfig), resume.values) : (opts.model ?? createModel(modelConfig, modelRng));
-  const optimizer = new Adam(model.trainable, { ...ADAM_DEFAULTS, lr: config.lr, weightDecay: config.weightDecay });
+  // Which implementation of each layer runs here: decided once, for the whole run (kernel-table.ts).
+  const kernels = kernelsFor(tf.getBackend());
+  const optimizer = new Adam(model.trainable, { ...ADAM_DEFAULTS, lr: config.lr, weightDecay: config.weightDecay }, kernels.adam);
   if (resume) optimizer.setState(resume.optimizer);
   const pipeline = new ImagePipeline({ ...PIPELINE_DEFAULTS, size: config.size, augment: config.augment, erasing: config.erasing });
   // On WebGPU, steps after the first two of an epoch replay a recorded program (step-program/).
-  const program = new StepProgram(model, optimizer, config.method, config.lam);
+  const program = new StepProgram(model, optimizer, config.method, config.lam, kernels);
   const onGpu = ['webgpu', 'webgl'].includes(tf.getBackend());
   if (n === 0) throw new TrainError('data', 'the training split is empty');
   const perEpoch = stepsPerEpoch(n, config.batchSize);

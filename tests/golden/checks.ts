@@ -14,6 +14,7 @@ import {
 import { attentionMaps } from '../../src/engine/loss.ts';
 import { computeGradients } from '../../src/engine/step.ts';
 import { Adam } from '../../src/engine/optim.ts';
+import { kernelsFor } from '../../src/engine/kernel-table.ts';
 import { readSafetensors, toFloat32, type SafeTensor } from '../../src/weights/safetensors.ts';
 import { engineToTorch, nchwToNhwc, torchToEngine } from '../../src/weights/torch-layout.ts';
 
@@ -144,6 +145,7 @@ async function torchValue(model: Model, name: string): Promise<Float32Array> {
 export async function runGoldenChecks(g: Golden): Promise<CheckResult[]> {
   const tensorsBefore = tf.memory().numTensors;
   const results: CheckResult[] = [];
+  const kernels = kernelsFor(tf.getBackend());
   const check = (name: string, actual: ArrayLike<number>, expected: ArrayLike<number>, floor: number, fixtureName: string) => {
     const relErr = relError(actual, expected);
     const torchErr = g.meta.torchF32RelError?.[fixtureName];
@@ -188,7 +190,7 @@ export async function runGoldenChecks(g: Golden): Promise<CheckResult[]> {
     check(`${arch} train maps (view 2)`, await values(hm2), g.nhwc('train.hm2'), TOL.forward, 'train.hm2');
     tf.dispose([o1.features, o1.pooled, o1.logits, o2.features, o2.pooled, o2.logits, hm1, hm2]);
 
-    const sg = computeGradients(model, { x1, x2, labels }, 'eac', g.meta.lam);
+    const sg = computeGradients(model, { x1, x2, labels }, 'eac', g.meta.lam, kernels);
     check(`${arch} loss`, await values(sg.loss), g.get('train.loss'), TOL.loss, 'train.loss');
     check(`${arch} loss: cross-entropy part`, await values(sg.ce), g.get('train.ce'), TOL.loss, 'train.ce');
     check(`${arch} loss: consistency part`, await values(sg.consistency), g.get('train.consistency'), TOL.loss, 'train.consistency');
@@ -198,7 +200,7 @@ export async function runGoldenChecks(g: Golden): Promise<CheckResult[]> {
       const grad = engineToTorch(name, await values(sg.grads[i]), v.shape).data;
       check(`${arch} gradient ${name}`, grad, g.get(`grad.${name}`), TOL.grad, `grad.${name}`);
     }
-    applyBatchStats(model, sg.batchStats);
+    applyBatchStats(model, sg.batchStats, kernels.runningStats);
     for (const b of g.meta.buffers)
       check(
         `${arch} BN buffer after one step's two passes: ${b}`,
@@ -215,7 +217,7 @@ export async function runGoldenChecks(g: Golden): Promise<CheckResult[]> {
   {
     const model = g.model();
     const x1 = g.input('input.x1');
-    const sg = computeGradients(model, { x1, x2: null, labels: g.labels('input.labels') }, 'baseline', g.meta.lam);
+    const sg = computeGradients(model, { x1, x2: null, labels: g.labels('input.labels') }, 'baseline', g.meta.lam, kernels);
     check(`${arch} baseline cross-entropy`, await values(sg.ce), g.get('baseline.ce'), TOL.loss, 'baseline.ce');
     for (let i = 0; i < model.trainable.length; i++) {
       const name = model.trainableNames[i];
@@ -228,26 +230,30 @@ export async function runGoldenChecks(g: Golden): Promise<CheckResult[]> {
       );
     }
     tf.dispose([sg.loss, sg.ce, sg.consistency, sg.logits1, ...sg.grads, x1]);
-    applyBatchStats(model, sg.batchStats);
+    applyBatchStats(model, sg.batchStats, kernels.runningStats);
     disposeModel(model);
   }
 
   // 6. Two full EAC steps with Adam (coupled weight decay): parameters and running statistics.
   {
     const model = g.model();
-    const opt = new Adam(model.trainable, {
-      lr: g.meta.lr,
-      beta1: g.meta.betas[0],
-      beta2: g.meta.betas[1],
-      eps: g.meta.eps,
-      weightDecay: g.meta.weightDecay,
-    });
+    const opt = new Adam(
+      model.trainable,
+      {
+        lr: g.meta.lr,
+        beta1: g.meta.betas[0],
+        beta2: g.meta.betas[1],
+        eps: g.meta.eps,
+        weightDecay: g.meta.weightDecay,
+      },
+      kernels.adam,
+    );
     for (const prefix of ['input', 'input2']) {
       const x1 = g.input(`${prefix}.x1`);
       const x2 = g.input(`${prefix}.x2`);
-      const sg = computeGradients(model, { x1, x2, labels: g.labels(`${prefix}.labels`) }, 'eac', g.meta.lam);
+      const sg = computeGradients(model, { x1, x2, labels: g.labels(`${prefix}.labels`) }, 'eac', g.meta.lam, kernels);
       opt.apply(sg.grads);
-      applyBatchStats(model, sg.batchStats);
+      applyBatchStats(model, sg.batchStats, kernels.runningStats);
       tf.dispose([sg.loss, sg.ce, sg.consistency, sg.logits1, ...sg.grads, x1, x2]);
     }
     for (const name of model.trainableNames) {

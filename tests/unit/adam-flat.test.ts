@@ -6,7 +6,7 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { setupBackend, type BackendName } from '../../src/cli/node-backends.ts';
 import { tf, type Tensor, type Variable } from '../../src/engine/tf.ts';
-import { Adam, type AdamLayout } from '../../src/engine/optim.ts';
+import { Adam, type AdamImpl } from '../../src/engine/optim.ts';
 import { meter } from '../../src/engine/meter.ts';
 import { Rng } from '../../src/engine/rng.ts';
 
@@ -47,7 +47,7 @@ function referenceStep(ps: Variable[], ms: Tensor[], vs: Tensor[], grads: Tensor
   });
 }
 
-for (const layout of ['flat', 'per-parameter'] as AdamLayout[])
+for (const layout of ['flat-ops', 'per-parameter'] as AdamImpl[])
   test(`${layout} Adam = the reference update, bit for bit, over three steps (${backend})`, async () => {
     const rng = new Rng(9);
     const init = shapes.map((s) => random(s, rng));
@@ -77,7 +77,7 @@ test(`flat Adam: the kernel count grows by one slice per parameter, not by the w
   const count = async (n: number) => {
     const ps = Array.from({ length: n }, (_, i) => tf.variable(tf.ones([i + 2])));
     const grads = ps.map((p) => tf.onesLike(p));
-    const opt = new Adam(ps, config, 'flat');
+    const opt = new Adam(ps, config, 'flat-ops');
     const { reading } = await meter(() => opt.apply(grads));
     opt.dispose();
     tf.dispose([...ps, ...grads]);
@@ -90,7 +90,7 @@ test(`flat Adam: the kernel count grows by one slice per parameter, not by the w
   assert.ok(k10 <= 4 * 10 + 20, `${k10} kernels for 10 parameters`);
 });
 
-for (const layout of ['flat', 'per-parameter'] as AdamLayout[])
+for (const layout of ['flat-ops', 'per-parameter'] as AdamImpl[])
   test(`${layout} Adam: a state for other parameters is refused (${backend})`, () => {
     const p = tf.variable(tf.zeros([3]));
     const opt = new Adam([p], config, layout);
@@ -106,7 +106,7 @@ test(`a flat Adam's checkpoint resumes in a per-parameter Adam identically (${ba
   const rng = new Rng(4);
   const init = shapes.map((s) => random(s, rng));
   const a = init.map((t) => tf.variable(t.clone()));
-  const optA = new Adam(a, config, 'flat');
+  const optA = new Adam(a, config, 'flat-ops');
   const g1 = shapes.map((s) => random(s, rng));
   optA.apply(g1);
   const b = await Promise.all(a.map(async (p) => tf.variable(tf.tensor(await p.data(), p.shape))));

@@ -4,6 +4,7 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { setupBackend, type BackendName } from '../../src/cli/node-backends.ts';
 import { tf, type Tensor, type Tensor1D, type Tensor4D } from '../../src/engine/tf.ts';
+import { kernelsFor } from '../../src/engine/kernel-table.ts';
 import { batchNorm, maxPool, type BatchNormParams } from '../../src/engine/layers.ts';
 import { maxPoolBackward, maxPoolForward } from '../../src/engine/backprop/maxpool.ts';
 import { bnBackward, bnForward } from '../../src/engine/backprop/batchnorm.ts';
@@ -52,12 +53,12 @@ for (const g of geometries) {
       const before = tf.memory().numTensors;
       const x = randomTensor([2, h, w, 3], h * 31 + w, 3) as Tensor4D;
       // The explicit step's forward (XNNPACK's pool on wasm) gives the window views' maximum exactly.
-      const y = maxPoolForward(x, g);
+      const y = maxPoolForward(x, g, kernelsFor(tf.getBackend()).maxPool);
       const views = maxPool(x, g.k, g.stride, g.pad, g.ceil);
       assert.equal(await maxRelDiff(y, views), 0);
       views.dispose();
       const dy = randomTensor(y.shape, 7) as Tensor4D;
-      const ours = maxPoolBackward(dy, x, y, g);
+      const ours = maxPoolBackward(dy, x, y, g, kernelsFor(tf.getBackend()).maxPoolGrad);
       const tape = tf.grad((t: Tensor) => tf.sum(tf.mul(maxPool(t as Tensor4D, g.k, g.stride, g.pad, g.ceil), dy)))(x);
       // Overlapping windows sum in another order (rounding only); a tie routed to another tap
       // would move a whole dy value (an error of order 1).
@@ -112,7 +113,7 @@ for (const arch of ['resnet18', 'resnet50'] as const) {
       const x2 = tf.reverse(x1, 2) as Tensor4D;
       const inputs = { x1, x2: method === 'eac' ? x2 : null, labels: Int32Array.from([0, 3, 6]) };
       const before = tf.memory().numTensors;
-      const ours = computeGradients(model, inputs, method, 5);
+      const ours = computeGradients(model, inputs, method, 5, kernelsFor(tf.getBackend()));
       const tape = tapeGradients(model, inputs, method, 5);
       for (const part of ['loss', 'ce', 'consistency', 'logits1'] as const) {
         assert.ok((await maxRelDiff(ours[part], tape[part])) <= 1e-6, part);

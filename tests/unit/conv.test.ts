@@ -20,6 +20,10 @@ import {
   type FilterGradFormulation,
   type FilterGradOptions,
 } from '../../src/engine/conv.ts';
+import { kernelsFor } from '../../src/engine/kernel-table.ts';
+
+/** The active backend's kernel row (the tests switch backends, so it is looked up per call). */
+const K = () => kernelsFor(tf.getBackend());
 
 const BACKEND = (process.env.EAC_TEST_BACKEND ?? 'cpu') as BackendName;
 const TOL = 1e-4;
@@ -229,7 +233,7 @@ for (const c of CASES) {
         opts: { formulation: 'im2col', im2colBudgetBytes: ((2 * reductionOf(c)) / c.n) * c.k * c.k * c.cin * 4 },
       });
     for (const v of variants) {
-      const got = await run(d, (x, w) => conv2d(x, w, c.s, c.p, v.opts));
+      const got = await run(d, (x, w) => conv2d(x, w, c.s, c.p, K(), v.opts));
       const where = `${c.name} [${v.label}]`;
       assertClose(got.y, ref.y, `${where} forward`);
       assertClose(got.dx, ref.dx, `${where} dx`);
@@ -248,7 +252,7 @@ test(`GPU auto plan splits a prime reduction with zero padding and stays exact (
   await tf.setBackend('cpu');
   const ref = await run(d, refConv(c));
   await tf.setBackend(BACKEND);
-  const got = await run(d, (x, w) => conv2d(x, w, c.s, c.p, { device: 'gpu' }));
+  const got = await run(d, (x, w) => conv2d(x, w, c.s, c.p, K(), { device: 'gpu' }));
   assertClose(got.y, ref.y, 'prime K forward');
   assertClose(got.dx, ref.dx, 'prime K dx');
   assertClose(got.dw, ref.dw, 'prime K dw');
@@ -264,8 +268,8 @@ test(`filter gradient never runs Conv2DBackpropFilter (${BACKEND})`, async () =>
     await assert.rejects(run(d, refConv(c)));
     for (const cc of CASES) {
       const dd = DATA.get(cc.name)!;
-      for (const formulation of formulationsFor(cc)) await run(dd, (x, w) => conv2d(x, w, cc.s, cc.p, { formulation, splitK: 3 }));
-      await run(dd, (x, w) => conv2d(x, w, cc.s, cc.p, { device: 'gpu' }));
+      for (const formulation of formulationsFor(cc)) await run(dd, (x, w) => conv2d(x, w, cc.s, cc.p, K(), { formulation, splitK: 3 }));
+      await run(dd, (x, w) => conv2d(x, w, cc.s, cc.p, K(), { device: 'gpu' }));
     }
   } finally {
     if (kernel) tf.registerKernel(kernel);
@@ -282,10 +286,10 @@ test(`no tensor leak: forward, grads, valueAndGrads (${BACKEND})`, () => {
     for (const formulation of formulationsFor(c)) variants.push({ formulation, splitK: 3, im2colBudgetBytes: 1 });
     for (const opts of variants) {
       const before = tf.memory().numTensors;
-      const y = conv2d(x, w, c.s, c.p, opts);
+      const y = conv2d(x, w, c.s, c.p, K(), opts);
       y.dispose();
       assert.equal(tf.memory().numTensors, before, `${c.name} forward ${JSON.stringify(opts)}`);
-      const loss = (a: Tensor, b: Tensor): Tensor => tf.sum(tf.mul(conv2d(a as Tensor4D, b as Tensor4D, c.s, c.p, opts), g));
+      const loss = (a: Tensor, b: Tensor): Tensor => tf.sum(tf.mul(conv2d(a as Tensor4D, b as Tensor4D, c.s, c.p, K(), opts), g));
       const grads = tf.grads(loss)([x, w]);
       grads.forEach((t) => t.dispose());
       assert.equal(tf.memory().numTensors, before, `${c.name} grads ${JSON.stringify(opts)}`);

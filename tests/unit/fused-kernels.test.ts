@@ -2,14 +2,15 @@
 // and backward, on odd shapes (N=3, C=5, H=7, W=5: no dimension a multiple of a workgroup size),
 // and a whole EAC step fused vs unfused. Run with EAC_TEST_BACKEND=webgpu (the webgpu suite); on
 // other backends the fused path does not exist and the tests say so.
-import { test, before, after } from 'node:test';
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { setupBackend, type BackendName } from '../../src/cli/node-backends.ts';
 import { tf, type Tensor, type Tensor1D, type Tensor4D } from '../../src/engine/tf.ts';
 import { updateRunningStats, type BatchNormParams } from '../../src/engine/layers.ts';
 import { addBnParamGrads, addMaskedGradient, bnReluBackward, bnReluForward } from '../../src/engine/backprop/bn-relu.ts';
 import { GradAccumulator } from '../../src/engine/backprop/grads.ts';
-import { fusedKernelsActive, setFusedKernels } from '../../src/engine/fused/kernels.ts';
+import { kernelsFor, type Kernels } from '../../src/engine/kernel-table.ts';
+import { stockOpsRow } from '../reference/stock-kernels.ts';
 import { createModel, disposeModel } from '../../src/engine/resnet.ts';
 import { computeGradients } from '../../src/engine/step.ts';
 import { Rng } from '../../src/engine/rng.ts';
@@ -20,7 +21,6 @@ const skip = backend !== 'webgpu' ? 'the fused kernels run on WebGPU only (EAC_T
 before(async () => {
   await setupBackend(backend);
 });
-after(() => setFusedKernels(true));
 
 function randomTensor(shape: number[], seed: number, lo = -2, hi = 2): Tensor {
   const rng = new Rng(seed);
@@ -59,15 +59,10 @@ function bnParams(c: number, seed: number): BatchNormParams {
   }));
 }
 
-/** Runs `f` on the fused path and on the stock ops; returns both results. */
-function bothPaths<T>(f: (fused: boolean) => T): { fused: T; ops: T } {
-  const fused = f(true);
-  setFusedKernels(false);
-  try {
-    return { fused, ops: f(false) };
-  } finally {
-    setFusedKernels(true);
-  }
+/** Runs `f` with WebGPU's kernel row (fused) and with the stock-op row; returns both results. */
+function bothPaths<T>(f: (kernels: Kernels) => T): { fused: T; ops: T } {
+  const fused = f(kernelsFor('webgpu'));
+  return { fused, ops: f(stockOpsRow('webgpu')) };
 }
 
 for (const [relu, residual, shape] of [
@@ -86,8 +81,9 @@ for (const [relu, residual, shape] of [
     const x = tf.tidy(() => tf.add(tf.mul(randomTensor(shape, 5), 3), 10)) as Tensor4D;
     const res = randomTensor(shape, 6) as Tensor4D;
     const dy = randomTensor(shape, 7) as Tensor4D;
-    const run = (fused: boolean) => {
-      const f = bnReluForward(tf.clone(x), p, fused, relu, residual ? res : null);
+    const run = (k: Kernels) => {
+      const fused = k.bnRelu === 'fused';
+      const f = bnReluForward(tf.clone(x), p, k.bnRelu, relu, residual ? res : null);
       assert.equal(f.saved.kind, fused ? 'fused' : 'ops');
       const g = bnReluBackward(dy, relu ? f.y : null, f.saved, p.gamma);
       assert.equal('packed' in g.params, fused, 'the fused reduction writes [dβ; dγ] as one tensor');
@@ -114,14 +110,14 @@ for (const [relu, residual, shape] of [
 
 test(`residual input gradient a + dy·[y > 0]: fused = stock ops (${backend})`, { skip }, async () => {
   const [a, dy, y] = [1, 2, 3].map((s) => randomTensor(SHAPE, s) as Tensor4D);
-  const { fused, ops } = bothPaths((f) => addMaskedGradient(a, dy, y, f));
+  const { fused, ops } = bothPaths((k) => addMaskedGradient(a, dy, y, k.bnRelu));
   assert.equal(await maxRelDiff(fused, ops), 0);
   tf.dispose([a, dy, y, fused, ops]);
 });
 
 test(`running statistics of two passes: fused update = PyTorch's formula on stock ops (${backend})`, { skip }, async () => {
   const c = SHAPE[3];
-  const { fused, ops } = bothPaths(() => {
+  const { fused, ops } = bothPaths((k) => {
     const p = bnParams(c, 11);
     // Two passes' statistics (an EAC step): the fused kernel applies both in one pass.
     const stats = [15, 25].map((seed) => ({
@@ -130,7 +126,7 @@ test(`running statistics of two passes: fused update = PyTorch's formula on stoc
       variance: randomTensor([c], seed + 1, 0, 3),
       count: 3 * 7 * 5,
     }));
-    updateRunningStats(p, stats);
+    updateRunningStats(p, stats, k.runningStats);
     tf.dispose([...stats.flatMap((s) => [s.mean, s.variance]), p.gamma, p.beta]);
     return [p.runningMean, p.runningVar];
   });
@@ -143,8 +139,8 @@ test(`whole EAC step (ResNet-18 layout, odd 21 px input, batch 3): fused gradien
   const x1 = randomTensor([3, 21, 21, 3], 21) as Tensor4D;
   const x2 = tf.reverse(x1, 2) as Tensor4D;
   const inputs = { x1, x2, labels: Int32Array.from([0, 3, 6]) };
-  assert.ok(fusedKernelsActive());
-  const { fused, ops } = bothPaths(() => computeGradients(model, inputs, 'eac', 5));
+  assert.equal(kernelsFor(tf.getBackend()).bnRelu, 'fused', 'WebGPU runs the fused kernels');
+  const { fused, ops } = bothPaths((k) => computeGradients(model, inputs, 'eac', 5, k));
   assert.ok((await maxRelDiff(fused.loss, ops.loss)) < 1e-5, 'loss');
   for (let i = 0; i < model.trainable.length; i++) {
     const d = await maxRelDiff(fused.grads[i], ops.grads[i]);
@@ -191,17 +187,15 @@ test(`Adam as one program: fused = the stock ops' flat update over 3 steps, weig
     const make = () => tf.tidy(() => shapes.map((s, k) => tf.variable(randomTensor(s, 40 + k) as Tensor)));
     const grads = [1, 2, 3].map((t) => shapes.map((s, k) => randomTensor(s, 100 * t + k, -1, 1)));
     const run = async (fused: boolean) => {
-      setFusedKernels(fused);
       const params = make();
       const initial = (await params[2].data()) as Float32Array;
-      const opt = new Adam(params, { ...ADAM_DEFAULTS, lr: 1e-3, weightDecay }, 'flat');
+      const opt = new Adam(params, { ...ADAM_DEFAULTS, lr: 1e-3, weightDecay }, fused ? 'fused-flat' : 'flat-ops');
       for (const g of grads) opt.apply(g);
       const moved = ((await params[2].data()) as Float32Array).every((v, i) => v !== initial[i]);
       const state = await opt.getState();
       const values = await Promise.all(params.map(async (p) => (await p.data()) as Float32Array));
       opt.dispose();
       tf.dispose(params);
-      setFusedKernels(true);
       return { values, state, moved };
     };
     const before = tf.memory().numTensors;

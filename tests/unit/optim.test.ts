@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import '@tensorflow/tfjs-backend-cpu';
 import { tf } from '../../src/engine/tf.ts';
+import { kernelsFor } from '../../src/engine/kernel-table.ts';
 import { Adam, exponentialLr } from '../../src/engine/optim.ts';
 import { readSafetensors, toFloat32 } from '../../src/weights/safetensors.ts';
 
@@ -16,7 +17,11 @@ test('Adam (coupled L2 weight decay) matches torch.optim.Adam over 3 steps', asy
   await tf.setBackend('cpu');
   const names: string[] = meta.names;
   const params = names.map((n) => tf.variable(tf.tensor(get(`param.${n}`), meta.shapes[n])));
-  const opt = new Adam(params, { lr: meta.lr, beta1: meta.betas[0], beta2: meta.betas[1], eps: meta.eps, weightDecay: meta.weightDecay });
+  const opt = new Adam(
+    params,
+    { lr: meta.lr, beta1: meta.betas[0], beta2: meta.betas[1], eps: meta.eps, weightDecay: meta.weightDecay },
+    kernelsFor(tf.getBackend()).adam,
+  );
   for (let step = 1; step <= meta.steps; step++) {
     const grads = names.map((n) => tf.tensor(get(`grad${step}.${n}`), meta.shapes[n]));
     opt.apply(grads);
@@ -33,7 +38,11 @@ test('Adam (coupled L2 weight decay) matches torch.optim.Adam over 3 steps', asy
   }
   // Without weight decay the update differs: the fixture's decay term is actually exercised.
   const p = tf.variable(tf.tensor(get(`param.w`), meta.shapes.w));
-  const noDecay = new Adam([p], { lr: meta.lr, beta1: meta.betas[0], beta2: meta.betas[1], eps: meta.eps, weightDecay: 0 });
+  const noDecay = new Adam(
+    [p],
+    { lr: meta.lr, beta1: meta.betas[0], beta2: meta.betas[1], eps: meta.eps, weightDecay: 0 },
+    kernelsFor(tf.getBackend()).adam,
+  );
   noDecay.apply([tf.tensor(get('grad1.w'), meta.shapes.w)]);
   const v = await p.data();
   const e = get('step1.w');
@@ -46,11 +55,11 @@ test('Adam state round-trips (checkpoint) and continues identically', async () =
   await tf.setBackend('cpu');
   const mk = () => tf.variable(tf.tensor([0.5, -1, 2]));
   const a = mk();
-  const optA = new Adam([a], { lr: 0.1, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01 });
+  const optA = new Adam([a], { lr: 0.1, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01 }, kernelsFor(tf.getBackend()).adam);
   optA.apply([tf.tensor([0.1, 0.2, -0.3])]);
   const state = await optA.getState();
   const b = tf.variable(tf.tensor(await a.data()));
-  const optB = new Adam([b], { lr: 0.5, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01 });
+  const optB = new Adam([b], { lr: 0.5, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01 }, kernelsFor(tf.getBackend()).adam);
   optB.setState(state);
   optA.apply([tf.tensor([0.3, -0.1, 0.2])]);
   optB.apply([tf.tensor([0.3, -0.1, 0.2])]);

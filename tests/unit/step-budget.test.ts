@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { setupBackend, type BackendName } from '../../src/cli/node-backends.ts';
 import { tf, type Tensor4D } from '../../src/engine/tf.ts';
+import { kernelsFor } from '../../src/engine/kernel-table.ts';
 import { createModel, disposeModel, type Arch } from '../../src/engine/resnet.ts';
 import { computeGradients, type StepGradients } from '../../src/engine/step.ts';
 import { tapeGradients } from '../reference/tape-step.ts';
@@ -32,7 +33,9 @@ async function meteredStep(arch: Arch, method: Method, engine: Engine, batch: nu
   const x2 = tf.reverse(x1, 2) as Tensor4D;
   const labels = Int32Array.from({ length: batch }, (_, i) => i % 7);
   const { result, reading } = await meter(() =>
-    (engine === 'tape' ? tapeGradients : computeGradients)(model, { x1, x2: method === 'eac' ? x2 : null, labels }, method, 5),
+    engine === 'tape'
+      ? tapeGradients(model, { x1, x2: method === 'eac' ? x2 : null, labels }, method, 5)
+      : computeGradients(model, { x1, x2: method === 'eac' ? x2 : null, labels }, method, 5, kernelsFor(tf.getBackend())),
   );
   free(result);
   const spec = model.spec;
@@ -81,7 +84,7 @@ test(`the tape-recorded step breaks both budgets (what the explicit engine remov
 
 // WebGPU dispatches of the real step (batch 32), encoded on Dawn's Null adapter (`eac bench
 // --plan`, nothing executes, no GPU needed): the fused kernels' counts, so that any kernel that
-// comes back unfused fails here (Adam included). Unfused (EAC_FUSED_KERNELS=0) the same steps take 7,393 and 3,650.
+// comes back unfused fails here (Adam included). Unfused (the stock-op row, before the fused kernels) the same steps took 7,393 and 3,650.
 // Two steps are recorded, the timed third is replayed from the step program: it must create no
 // bind group, pipeline or buffer, write no uniforms, and encode one compute pass.
 const DISPATCHES = [

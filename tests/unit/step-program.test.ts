@@ -7,6 +7,7 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { setupBackend, type BackendName } from '../../src/cli/node-backends.ts';
 import { tf, type Tensor4D } from '../../src/engine/tf.ts';
+import { kernelsFor } from '../../src/engine/kernel-table.ts';
 import { createModel, disposeModel, readValues, type Arch } from '../../src/engine/resnet.ts';
 import { Adam, ADAM_DEFAULTS } from '../../src/engine/optim.ts';
 import { readStep, type StepResult } from '../../src/engine/step.ts';
@@ -38,8 +39,9 @@ const SET_STATE_AT = 7;
 
 async function run(arch: Arch, width: number, method: Method, replay: boolean): Promise<RunOutcome> {
   const model = createModel({ arch, width, numClasses: 7 }, new Rng(0));
-  const opt = new Adam(model.trainable, { ...ADAM_DEFAULTS, lr: 1e-2 });
-  const program = new StepProgram(model, opt, method, 5, { replay });
+  const kernels = kernelsFor(tf.getBackend());
+  const opt = new Adam(model.trainable, { ...ADAM_DEFAULTS, lr: 1e-2 }, kernels.adam);
+  const program = new StepProgram(model, opt, method, 5, kernels, { replay });
   const steps: StepResult[] = [];
   try {
     for (let s = 0; s < SIZES.length; s++) {
@@ -163,8 +165,9 @@ test('a pinned pair live at once (read and written by one dispatch) is refused',
 
 test('a profiled replayed step times every dispatch on the GPU, and every program has a kernel class', gpu, async () => {
   const model = createModel({ arch: 'resnet18', width: 4, numClasses: 7 }, new Rng(0));
-  const opt = new Adam(model.trainable, { ...ADAM_DEFAULTS, lr: 1e-2 });
-  const program = new StepProgram(model, opt, 'eac', 5);
+  const kernels = kernelsFor(tf.getBackend());
+  const opt = new Adam(model.trainable, { ...ADAM_DEFAULTS, lr: 1e-2 }, kernels.adam);
+  const program = new StepProgram(model, opt, 'eac', 5, kernels);
   const x1 = tf.randomNormal([2, 32, 32, 3], 0, 1, 'float32', 5) as Tensor4D;
   const x2 = tf.reverse(x1, 2) as Tensor4D;
   const labels = Int32Array.from([1, 4]);

@@ -4,6 +4,7 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { setupBackend, type BackendName } from '../../src/cli/node-backends.ts';
 import { tf } from '../../src/engine/tf.ts';
+import { kernelsFor } from '../../src/engine/kernel-table.ts';
 import { createModel, disposeModel } from '../../src/engine/resnet.ts';
 import { Adam, ADAM_DEFAULTS } from '../../src/engine/optim.ts';
 import { ImagePipeline, PIPELINE_DEFAULTS, planViews } from '../../src/engine/augment.ts';
@@ -33,7 +34,7 @@ function tinyConfig(over: Partial<TrainConfig> = {}): TrainConfig {
 for (const arch of ['resnet18', 'resnet50'] as const) {
   test(`no tensor leak: tensor count and bytes stay flat across EAC steps (${arch}, ${backend})`, async () => {
     const model = createModel({ arch, width: 2, numClasses: 7 }, new Rng(0));
-    const opt = new Adam(model.trainable, { ...ADAM_DEFAULTS, lr: 1e-3 });
+    const opt = new Adam(model.trainable, { ...ADAM_DEFAULTS, lr: 1e-3 }, kernelsFor(tf.getBackend()).adam);
     const pipe = new ImagePipeline({ ...PIPELINE_DEFAULTS, size: 40 });
     const rng = new Rng(1);
     const idx = Int32Array.from({ length: 6 }, (_, i) => i);
@@ -42,7 +43,7 @@ for (const arch of ['resnet18', 'resnet50'] as const) {
     for (let step = 0; step < 4; step++) {
       const plan = planViews(rng, gatherImages(dataset.train, idx), idx.length, 100, 100, pipe.cfg);
       const { x1, x2 } = pipe.buildViews(plan);
-      await trainStep(model, opt, { x1, x2, labels }, 'eac', 5);
+      await trainStep(model, opt, { x1, x2, labels }, 'eac', 5, kernelsFor(tf.getBackend()));
       tf.dispose([x1, x2!]);
       const m = tf.memory() as ReturnType<typeof tf.memory> & { numBytesInGPU?: number };
       // WebGPU also reports the bytes of its GPU buffers in use.

@@ -1,10 +1,11 @@
 // Training BatchNorm followed (optionally) by a residual add and a ReLU, forward and backward, on
-// one of two paths chosen once per pass by fusedKernelsActive(): the fused WGSL kernels on WebGPU
+// one of two paths, the kernel table's `bnRelu` (../kernel-table.ts): the fused WGSL kernels on WebGPU
 // (../fused/), or the stock ops of batchnorm.ts/relu.ts (cpu, wasm, webgl), whose values the
 // golden tests pin. The fused forward keeps the BN input and the batch statistics; the stock one
 // keeps x − μ and 1/σ. Either way the backward frees what the forward kept for it.
 import { tf, type Tensor, type Tensor1D, type Tensor2D, type Tensor4D } from '../tf.ts';
 import type { BatchNormParams } from '../layers.ts';
+import type { Kernels } from '../kernel-table.ts';
 import { fusedAddMasked, fusedBnApply, fusedBnBackward, fusedBnStats } from '../fused/kernels.ts';
 import { bnBackward, bnForward, type BnSaved } from './batchnorm.ts';
 import type { GradAccumulator } from './grads.ts';
@@ -24,8 +25,14 @@ export interface BnReluForward {
 }
 
 /** [relu](batchNorm(x) [+ residual]). Takes ownership of x; the residual is only read. */
-export function bnReluForward(x: Tensor4D, p: BatchNormParams, fused: boolean, relu: boolean, residual: Tensor4D | null): BnReluForward {
-  if (fused) {
+export function bnReluForward(
+  x: Tensor4D,
+  p: BatchNormParams,
+  impl: Kernels['bnRelu'],
+  relu: boolean,
+  residual: Tensor4D | null,
+): BnReluForward {
+  if (impl === 'fused') {
     const s = fusedBnStats(x);
     const y = fusedBnApply(x, s, p.gamma, p.beta, relu, residual);
     return { y, saved: { kind: 'fused', x, ...s }, ...s };
@@ -78,8 +85,8 @@ export function addBnParamGrads(grads: GradAccumulator, bn: string, params: BnRe
 }
 
 /** a + dy·[y > 0] (a residual block's input gradient through the identity shortcut); only reads. */
-export function addMaskedGradient(a: Tensor4D, dy: Tensor4D, y: Tensor4D, fused: boolean): Tensor4D {
-  if (fused) return fusedAddMasked(a, dy, y);
+export function addMaskedGradient(a: Tensor4D, dy: Tensor4D, y: Tensor4D, impl: Kernels['bnRelu']): Tensor4D {
+  if (impl === 'fused') return fusedAddMasked(a, dy, y);
   return tf.tidy(() => tf.add(a, reluBackward(dy, y)) as Tensor4D);
 }
 

@@ -4,7 +4,8 @@
 // gradient to the FIRST maximal tap in row-major window order, as PyTorch and the tape do.
 import { tf, type Tensor4D } from '../tf.ts';
 import { maxPool, padForPool } from '../layers.ts';
-import { gatherRows, gatherWindowsActive, pixelRows, scatterRowIndices, tapRowIndices } from '../gather-windows.ts';
+import type { Kernels } from '../kernel-table.ts';
+import { gatherRows, pixelRows, scatterRowIndices, tapRowIndices } from '../gather-windows.ts';
 import { stridedView } from '../strided.ts';
 
 export interface PoolGeometry {
@@ -18,14 +19,14 @@ export interface PoolGeometry {
  * The pool's forward in the explicit step: on wasm XNNPACK's max pool (a maximum is exact, and
  * the backward below routes ties itself), elsewhere the window views of layers.ts.
  */
-export function maxPoolForward(x: Tensor4D, g: PoolGeometry): Tensor4D {
-  if (gatherWindowsActive() && !g.ceil) return tf.maxPool(x, g.k, g.stride, g.pad);
+export function maxPoolForward(x: Tensor4D, g: PoolGeometry, impl: Kernels['maxPool']): Tensor4D {
+  if (impl === 'xnnpack' && !g.ceil) return tf.maxPool(x, g.k, g.stride, g.pad);
   return maxPool(x, g.k, g.stride, g.pad, g.ceil);
 }
 
 /** dX of y = maxPool(x): x and y are read, not freed. Temporaries are freed tap by tap. */
-export function maxPoolBackward(dy: Tensor4D, x: Tensor4D, y: Tensor4D, g: PoolGeometry): Tensor4D {
-  if (gatherWindowsActive()) return maxPoolBackwardByRows(dy, x, y, g);
+export function maxPoolBackward(dy: Tensor4D, x: Tensor4D, y: Tensor4D, g: PoolGeometry, impl: Kernels['maxPoolGrad']): Tensor4D {
+  if (impl === 'row-gathers') return maxPoolBackwardByRows(dy, x, y, g);
   const { k, stride: s, pad } = g;
   const [n, h, w, c] = x.shape;
   const { xp, oh, ow } = padForPool(x, k, s, pad, g.ceil);

@@ -8,7 +8,7 @@ import { conv2dFilterGrad, conv2dInputGrad } from '../conv.ts';
 import type { BatchStats } from '../layers.ts';
 import { bnParams, type Model } from '../resnet.ts';
 import type { ConvSpec } from '../resnet-layout.ts';
-import { fusedKernelsActive } from '../fused/kernels.ts';
+import type { Kernels } from '../kernel-table.ts';
 import { addBnParamGrads, addMaskedGradient, bnReluBackward, bnReluForward, disposeBnReluSaved, type BnReluSaved } from './bn-relu.ts';
 import { maxPoolBackward, maxPoolForward } from './maxpool.ts';
 import { reluBackward } from './relu.ts';
@@ -34,8 +34,8 @@ interface BlockSaved {
 }
 
 export interface PassSaved {
-  /** Whether the pass ran the fused WebGPU kernels (its backward must too). */
-  fused: boolean;
+  /** The kernel row the pass ran with (its backward runs with it too). */
+  kernels: Kernels;
   stem: ConvBnSaved;
   /** The stem ReLU's output: max pool's input. */
   stemOut: Tensor4D;
@@ -73,13 +73,13 @@ function convBnForward(
   x: Tensor4D,
   conv: ConvSpec,
   bn: string,
-  fused: boolean,
+  k: Kernels,
   relu: boolean,
   residual: Tensor4D | null,
 ): ConvBnOut {
   const z = tf.conv2d(x, weight(model, conv), conv.stride, explicitPad(conv.pad));
   const [n, h, w] = z.shape;
-  const f = bnReluForward(z, bnParams(model, bn), fused, relu, residual);
+  const f = bnReluForward(z, bnParams(model, bn), k.bnRelu, relu, residual);
   return {
     y: f.y,
     saved: { conv, bn, input: x, bnSaved: f.saved },
@@ -91,13 +91,12 @@ function convBnForward(
  * One training-mode pass; BatchNorm's batch statistics are appended to `record` in layer order.
  * Everything returned is owned by `saved` (free it with backwardPass or disposePass).
  */
-export function forwardPass(model: Model, x: Tensor4D, record: BatchStats[]): TrainForward {
+export function forwardPass(model: Model, x: Tensor4D, record: BatchStats[], kernels: Kernels): TrainForward {
   const { spec } = model;
-  const fused = fusedKernelsActive();
-  const stem = convBnForward(model, x, spec.stem, 'bn1', fused, true, null);
+  const stem = convBnForward(model, x, spec.stem, 'bn1', kernels, true, null);
   record.push(stem.stats);
   const stemOut = stem.y;
-  const pooled = maxPoolForward(stemOut, spec.pool);
+  const pooled = maxPoolForward(stemOut, spec.pool, kernels.maxPool);
   let h = pooled;
   const blocks: BlockSaved[] = [];
   for (const block of spec.blocks) {
@@ -107,7 +106,7 @@ export function forwardPass(model: Model, x: Tensor4D, record: BatchStats[]): Tr
     let out = h;
     for (let i = 0; i < last; i++) {
       const { conv, bn } = block.convs[i];
-      const u = convBnForward(model, out, conv, bn, fused, true, null);
+      const u = convBnForward(model, out, conv, bn, kernels, true, null);
       record.push(u.stats);
       units.push(u.saved);
       out = u.y;
@@ -115,8 +114,8 @@ export function forwardPass(model: Model, x: Tensor4D, record: BatchStats[]): Tr
     }
     // The shortcut first, so that the last unit adds it and applies the ReLU in the same pass;
     // its statistics are still recorded after the main path's (the tape's layer order).
-    const d = block.downsample ? convBnForward(model, h, block.downsample.conv, block.downsample.bn, fused, false, null) : null;
-    const u = convBnForward(model, out, block.convs[last].conv, block.convs[last].bn, fused, true, d ? d.y : h);
+    const d = block.downsample ? convBnForward(model, h, block.downsample.conv, block.downsample.bn, kernels, false, null) : null;
+    const u = convBnForward(model, out, block.convs[last].conv, block.convs[last].bn, kernels, true, d ? d.y : h);
     record.push(u.stats);
     units.push(u.saved);
     if (d) {
@@ -126,7 +125,7 @@ export function forwardPass(model: Model, x: Tensor4D, record: BatchStats[]): Tr
     blocks.push({ input: h, units, reluOuts, downsample: d ? d.saved : null, output: u.y });
     h = u.y;
   }
-  return { features: h, saved: { fused, stem: stem.saved, stemOut, pooled, blocks } };
+  return { features: h, saved: { kernels, stem: stem.saved, stemOut, pooled, blocks } };
 }
 
 /**
@@ -140,14 +139,15 @@ function convBnBackward(
   s: ConvBnSaved,
   grads: GradAccumulator,
   inputGradient: boolean,
+  k: Kernels,
 ): Tensor4D | null {
   const p = bnParams(model, s.bn);
   const b = bnReluBackward(dy, reluOut, s.bnSaved, p.gamma);
   addBnParamGrads(grads, s.bn, b.params);
   const w = weight(model, s.conv);
-  const dw = conv2dFilterGrad(s.input, b.dx, w.shape, s.conv.stride, s.conv.pad);
+  const dw = conv2dFilterGrad(s.input, b.dx, w.shape, s.conv.stride, s.conv.pad, k);
   grads.add(`${s.conv.name}.weight`, dw);
-  const dx = inputGradient ? conv2dInputGrad(b.dx, w, s.input.shape, s.conv.stride, s.conv.pad) : null;
+  const dx = inputGradient ? conv2dInputGrad(b.dx, w, s.input.shape, s.conv.stride, s.conv.pad, k) : null;
   b.dx.dispose();
   return dx;
 }
@@ -166,7 +166,9 @@ const sumInto = (a: Tensor4D, b: Tensor4D): Tensor4D => {
  * path hands the ReLU outputs to the BN backward as masks instead.
  */
 export function backwardPass(model: Model, saved: PassSaved, dFeatures: Tensor4D, grads: GradAccumulator): void {
-  const { spec, fused } = { spec: model.spec, fused: saved.fused };
+  const { spec } = model;
+  const k = saved.kernels;
+  const fused = k.bnRelu === 'fused';
   let dh = dFeatures;
   for (let bi = saved.blocks.length - 1; bi >= 0; bi--) {
     const b = saved.blocks[bi];
@@ -181,7 +183,7 @@ export function backwardPass(model: Model, saved: PassSaved, dFeatures: Tensor4D
     let d = dSum;
     let mask = sumMask;
     for (let ui = b.units.length - 1; ui >= 0; ui--) {
-      const dIn = convBnBackward(model, d, mask, b.units[ui], grads, true)!;
+      const dIn = convBnBackward(model, d, mask, b.units[ui], grads, true, k)!;
       if (d !== dSum) d.dispose();
       if (mask && mask !== sumMask) mask.dispose();
       d = dIn;
@@ -198,11 +200,11 @@ export function backwardPass(model: Model, saved: PassSaved, dFeatures: Tensor4D
       }
     }
     if (b.downsample) {
-      const dResidual = convBnBackward(model, dSum, sumMask, b.downsample, grads, true)!;
+      const dResidual = convBnBackward(model, dSum, sumMask, b.downsample, grads, true, k)!;
       dSum.dispose();
       dh = sumInto(d, dResidual);
     } else if (fused) {
-      dh = addMaskedGradient(d, dSum, b.output, true);
+      dh = addMaskedGradient(d, dSum, b.output, 'fused');
       d.dispose();
       dSum.dispose();
     } else {
@@ -210,19 +212,19 @@ export function backwardPass(model: Model, saved: PassSaved, dFeatures: Tensor4D
     }
     if (fused) b.output.dispose();
   }
-  const dStemOut = maxPoolBackward(dh, saved.stemOut, saved.pooled, spec.pool);
+  const dStemOut = maxPoolBackward(dh, saved.stemOut, saved.pooled, spec.pool, k.maxPoolGrad);
   dh.dispose();
   saved.pooled.dispose();
   // The image needs no gradient.
   if (fused) {
-    convBnBackward(model, dStemOut, saved.stemOut, saved.stem, grads, false);
+    convBnBackward(model, dStemOut, saved.stemOut, saved.stem, grads, false, k);
     dStemOut.dispose();
     saved.stemOut.dispose();
   } else {
     const dStem = reluBackward(dStemOut, saved.stemOut);
     dStemOut.dispose();
     saved.stemOut.dispose();
-    convBnBackward(model, dStem, null, saved.stem, grads, false);
+    convBnBackward(model, dStem, null, saved.stem, grads, false, k);
     dStem.dispose();
   }
 }

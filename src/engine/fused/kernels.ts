@@ -1,7 +1,7 @@
 // The fused WGSL programs (programs.ts) as tfjs kernels of the 'webgpu' backend, so that they run
 // through the engine like any op (tidy scopes, memory accounting, the meter's kernel counts) and
-// share the backend's device and buffers. Which path a step takes is decided here, once:
-// `fusedKernelsActive()` — on cpu, wasm and webgl the callers keep the stock-op formulas.
+// share the backend's device and buffers. Which layers use them is the kernel table's choice
+// (../kernel-table.ts): WebGPU's row; the other backends keep the stock-op formulas.
 import { tf, type Tensor, type Tensor1D, type Tensor2D, type Tensor4D } from '../tf.ts';
 import {
   adamProgram,
@@ -26,17 +26,6 @@ interface WebGpuBackendLike {
 // One entry per scalar: the backend lays a multi-value entry out as a vector (8- or 16-byte aligned).
 const int = (...data: number[]): Uniform[] => data.map((d) => ({ type: 'int32', data: [d] }));
 const float = (...data: number[]): Uniform[] => data.map((d) => ({ type: 'float32', data: [d] }));
-
-/** Whether the fused WGSL kernels are used: on the WebGPU backend, unless turned off with setFusedKernels. */
-let enabled = true;
-export function fusedKernelsActive(): boolean {
-  return enabled && tf.getBackend() === 'webgpu';
-}
-
-/** Turns the fused kernels off (or back on) for this process: the unfused reference path, for tests and comparisons. */
-export function setFusedKernels(on: boolean): void {
-  enabled = on;
-}
 
 type Attrs = Record<string, number | boolean>;
 type Build = (inputs: TensorInfo[], attrs: Attrs) => { program: WebGpuProgram; uniforms: Uniform[] };

@@ -12,6 +12,7 @@ import { tf, type Tensor, type Variable } from '../tf.ts';
 import type { Model } from '../resnet.ts';
 import type { Adam } from '../optim.ts';
 import type { Method } from '../config.ts';
+import type { Kernels } from '../kernel-table.ts';
 import { adamScalarValues, disposeFeeds, encodeStep, stepBody, stepFeeds, type EncodedStep, type StepInputs } from '../step.ts';
 import { captureStep, webgpuBackend, type Recording } from './capture.ts';
 import { StepReplay, type ReplayCounts, type StepRoles } from './replay.ts';
@@ -56,6 +57,8 @@ export class StepProgram {
     private readonly optimizer: Adam,
     private readonly method: Method,
     private readonly lam: number,
+    /** The backend's kernel row, picked by the caller at plan time. */
+    private readonly kernels: Kernels,
     options: StepProgramOptions = {},
   ) {
     const webgpu = tf.getBackend() === 'webgpu';
@@ -83,7 +86,7 @@ export class StepProgram {
     this.report.lastReplayed = false;
     if (this.mode === 'ops' || this.report.notReplayed) {
       this.report.opSteps++;
-      return encodeStep(this.model, this.optimizer, inputs, this.method, this.lam);
+      return encodeStep(this.model, this.optimizer, inputs, this.method, this.lam, this.kernels);
     }
     if (this.replay && this.replayBatch === batch) return this.replayStep(inputs);
     this.release();
@@ -153,7 +156,7 @@ export class StepProgram {
     let recording: Recording;
     try {
       ({ result: packed, recording } = captureStep(() =>
-        stepBody(this.model, this.optimizer, { ...inputs, labelsTensor: feeds.labels }, feeds, this.method, this.lam),
+        stepBody(this.model, this.optimizer, { ...inputs, labelsTensor: feeds.labels }, feeds, this.method, this.lam, this.kernels),
       ));
     } finally {
       disposeFeeds(feeds);
