@@ -6,6 +6,7 @@ import { batchNorm, globalAvgPool, linear, maxPool, updateRunningStats, type Bat
 import { describeResNet, initialValue, listParams, type ConvSpec, type ModelConfig, type ResNetSpec } from './resnet-layout.ts';
 import type { Rng } from './rng.ts';
 import type { Kernels } from './kernel-table.ts';
+import { resnetGraph } from './resnet-graph.ts';
 
 export { ARCHS, defaultModelConfig, describeResNet, initialValue, listParams } from './resnet-layout.ts';
 export type { Arch, BlockSpec, ConvSpec, ModelConfig, ParamInfo, ResNetSpec } from './resnet-layout.ts';
@@ -113,23 +114,20 @@ export function forward(
   record: BatchStats[] | null = null,
   conv: ConvFn = plainConv,
 ): ForwardOutput {
-  const { spec } = model;
-  const w = (c: ConvSpec) => model.vars.get(`${c.name}.weight`) as unknown as Tensor4D;
-  const convBn = (h: Tensor4D, c: ConvSpec, bn: string, inputGradient = true) =>
-    batchNorm(conv(h, w(c), c, inputGradient), bnParams(model, bn), training, record, bn);
-
-  // The image itself needs no gradient: the stem skips its (large) input-gradient convolution.
-  let h = tf.relu(convBn(x, spec.stem, 'bn1', false)) as Tensor4D;
-  h = maxPool(h, spec.pool.k, spec.pool.stride, spec.pool.pad, spec.pool.ceil);
-  for (const block of spec.blocks) {
-    let out = h;
-    block.convs.forEach(({ conv, bn }, i) => {
-      out = convBn(out, conv, bn);
-      if (i < block.convs.length - 1) out = tf.relu(out) as Tensor4D;
-    });
-    const residual = block.downsample ? convBn(h, block.downsample.conv, block.downsample.bn) : h;
-    h = tf.relu(tf.add(out, residual)) as Tensor4D;
+  const graph = resnetGraph(model.spec);
+  const acts: Tensor4D[] = [x];
+  for (const l of graph.layers) {
+    const input = acts[l.input];
+    if (l.kind === 'max-pool') {
+      acts[l.output] = maxPool(input, l.pool.k, l.pool.stride, l.pool.pad, l.pool.ceil);
+      continue;
+    }
+    const w = model.vars.get(`${l.conv.name}.weight`) as unknown as Tensor4D;
+    let y = batchNorm(conv(input, w, l.conv, l.inputGradient), bnParams(model, l.bn), training, record, l.bn);
+    if (l.residual !== null) y = tf.add(y, acts[l.residual]) as Tensor4D;
+    acts[l.output] = l.relu ? (tf.relu(y) as Tensor4D) : y;
   }
+  const h = acts[graph.features];
   const pooled = globalAvgPool(h);
   const logits = linear(pooled, model.vars.get('fc.weight') as unknown as Tensor2D, model.vars.get('fc.bias') as Tensor);
   return { features: h, pooled, logits };

@@ -5,6 +5,7 @@
 import { filterGradPlan, type DeviceClass } from './conv.ts';
 import { poolOutSize } from './layers.ts';
 import { listParams, type ConvSpec, type ResNetSpec } from './resnet-layout.ts';
+import { resnetGraph, type PassGraph } from './resnet-graph.ts';
 import type { Method } from './config.ts';
 
 const F32 = 4;
@@ -41,19 +42,42 @@ const convOut = (a: Act, c: ConvSpec): Act => ({
   c: c.cout,
 });
 
+/** Every activation's height, width and channels for an input of size × size. */
+function activationShapes(graph: PassGraph, size: number): Act[] {
+  const acts: Act[] = [{ h: size, w: size, c: 3 }];
+  for (const l of graph.layers) {
+    const a = acts[l.input];
+    if (l.kind === 'conv-bn') acts[l.output] = convOut(a, l.conv);
+    else {
+      const p = l.pool;
+      acts[l.output] = { h: poolOutSize(a.h, p.k, p.stride, p.pad, p.ceil), w: poolOutSize(a.w, p.k, p.stride, p.pad, p.ceil), c: a.c };
+    }
+  }
+  return acts;
+}
+
 export function stepMemoryPlan(spec: ResNetSpec, batch: number, size: number, method: Method, device: DeviceClass = 'gpu'): StepMemoryPlan {
   const bytes = (a: Act) => batch * a.h * a.w * a.c * F32;
+  const graph = resnetGraph(spec);
+  const acts = activationShapes(graph, size);
   let saved = 0;
   let largest = 0;
   let layerTemp = 0;
-  const note = (a: Act) => {
-    largest = Math.max(largest, bytes(a));
-  };
-  // conv → BN: BN keeps x − μ (the conv output's size) and three per-channel vectors.
-  const convBn = (input: Act, c: ConvSpec, inputGradient: boolean, carry: number): Act => {
-    const out = convOut(input, c);
-    saved += bytes(out) + 3 * c.cout * F32;
-    note(out);
+  for (const l of graph.layers) {
+    const input = acts[l.input];
+    const out = acts[l.output];
+    if (l.kind === 'max-pool') {
+      saved += bytes(out); // the pool's output: the first block's input
+      // Max pool backward: the padded input, the phase grids and the interleaved result (each about
+      // the pool input's size), plus a few pool-output-sized tensors per tap.
+      layerTemp = Math.max(layerTemp, 4 * bytes(input) + 6 * bytes(out));
+      continue;
+    }
+    const c = l.conv;
+    // conv → BN: BN keeps x − μ (the conv output's size) and three per-channel vectors; a ReLU's
+    // output is kept too (its mask, and the next conv's input).
+    saved += bytes(out) + 3 * c.cout * F32 + (l.relu ? bytes(out) : 0);
+    largest = Math.max(largest, bytes(out));
     const filter = filterGradPlan(
       {
         batch,
@@ -68,36 +92,12 @@ export function stepMemoryPlan(spec: ResNetSpec, batch: number, size: number, me
       // Patches read in place (WebGPU's kernel) or gathered by rows (wasm); WebGL's per-tap slices are not planned.
       { device, patchKernel: true },
     );
+    // While a block's layers run backward, the block keeps its output's gradient and its input's.
+    const carry = l.blockOutput === null ? 0 : 2 * bytes(acts[l.blockOutput]);
     // BN backward: dy plus five activation-sized temporaries; then dy', the filter gradient's
     // temporaries and the input gradient (with a dilated copy of dy' for strided convs).
-    const inputGrad = inputGradient ? bytes(input) + (c.stride > 1 ? 2 * c.stride * c.stride * bytes(out) : 0) : 0;
+    const inputGrad = l.inputGradient ? bytes(input) + (c.stride > 1 ? 2 * c.stride * c.stride * bytes(out) : 0) : 0;
     layerTemp = Math.max(layerTemp, carry + 6 * bytes(out) + Math.max(filter.peakTempBytes, inputGrad) + bytes(input));
-    return out;
-  };
-  const stemOut = convBn({ h: size, w: size, c: 3 }, spec.stem, false, 0);
-  const p = spec.pool;
-  const pooled: Act = {
-    h: poolOutSize(stemOut.h, p.k, p.stride, p.pad, p.ceil),
-    w: poolOutSize(stemOut.w, p.k, p.stride, p.pad, p.ceil),
-    c: stemOut.c,
-  };
-  saved += bytes(stemOut) + bytes(pooled); // the stem ReLU's output (pool input) and the pool's output
-  // Max pool backward: the padded input, the phase grids and the interleaved result (each about
-  // the pool input's size), plus a few pool-output-sized tensors per tap.
-  layerTemp = Math.max(layerTemp, 4 * bytes(stemOut) + 6 * bytes(pooled));
-  let h = pooled;
-  for (const block of spec.blocks) {
-    let out = h;
-    const outAct = convOut(convOut(h, block.convs[0].conv), block.convs[block.convs.length - 1].conv);
-    // While the main path's backward runs, the block keeps dSum and the block input's gradient.
-    const carry = 2 * bytes({ ...outAct, c: block.convs[block.convs.length - 1].conv.cout });
-    block.convs.forEach(({ conv }, i) => {
-      out = convBn(out, conv, true, carry);
-      if (i < block.convs.length - 1) saved += bytes(out); // ReLU output (the next conv's input)
-    });
-    if (block.downsample) convBn(h, block.downsample.conv, true, carry);
-    saved += bytes(out); // the block's output after the residual ReLU
-    h = out;
   }
   const params = listParams(spec);
   const size4 = (s: number[]) => s.reduce((a, b) => a * b, 1) * F32;
@@ -128,11 +128,9 @@ export function stepMemoryPlan(spec: ResNetSpec, batch: number, size: number, me
  * (BatchNorm as composite ops, every op's gradient separately) needs about 25% more.
  */
 export function stepKernelBudget(spec: ResNetSpec, method: Method): number {
-  const convs: ConvSpec[] = [spec.stem];
-  for (const b of spec.blocks) {
-    for (const { conv } of b.convs) convs.push(conv);
-    if (b.downsample) convs.push(b.downsample.conv);
-  }
-  const perPass = convs.reduce((a, c) => a + 30 + 7 * c.k * c.k, 0) + 20 * spec.blocks.length + 100;
+  const layers = resnetGraph(spec).layers;
+  const convs = layers.flatMap((l) => (l.kind === 'conv-bn' ? [l.conv] : []));
+  const blocks = new Set(layers.flatMap((l) => (l.kind === 'conv-bn' && l.blockOutput !== null ? [l.blockOutput] : []))).size;
+  const perPass = convs.reduce((a, c) => a + 30 + 7 * c.k * c.k, 0) + 20 * blocks + 100;
   return (method === 'eac' ? 2 : 1) * perPass + 100;
 }
