@@ -29,6 +29,7 @@ const backendSensitive = [
   'tests/unit/conv.test.ts',
   'tests/unit/golden.test.ts',
   'tests/unit/kernel-table.test.ts',
+  'tests/unit/recompute.test.ts',
   'tests/unit/pipeline.test.ts',
   'tests/unit/trainer.test.ts',
 ];

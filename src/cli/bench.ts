@@ -11,12 +11,14 @@ import { benchmarkSteps, type StepCost } from '../engine/bench.ts';
 import { stepMemoryPlan } from '../engine/step-plan.ts';
 
 export const BENCH_HELP = `eac bench [--arch resnet18|resnet50] [--width N] [--size N] [--batch-size N]
-          [--backend cpu|wasm|webgpu] [--plan] [--no-replay] [--gpu-profile]
+          [--backend cpu|wasm|webgpu] [--plan] [--no-replay] [--gpu-profile] [--recompute]
           [--steps N] [--warmup N] [--method eac|baseline] [--json] [--out FILE]
   --plan    WebGPU on Dawn's Null adapter: dispatches, read-backs, peak bytes and encode time
             without executing anything (any size, no GPU needed)
   --no-replay  WebGPU: every step through tfjs's ops (default: the first steps are recorded,
             then replayed from the step program), for comparison
+  --recompute  EAC: recompute pass 1's forward after pass 2's backward (one pass's activations
+            alive at a time: about half the memory, about a sixth more work, the same results)
   --gpu-profile  WebGPU with timestamp queries: one more replayed step, each dispatch timed on
             the GPU, summed per kernel class (conv forward, gradients, BatchNorm, Adam, …)`;
 
@@ -52,6 +54,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
     plan: { type: 'boolean' },
     'no-replay': { type: 'boolean' },
     'gpu-profile': { type: 'boolean' },
+    recompute: { type: 'boolean' },
     json: { type: 'boolean' },
     out: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
@@ -82,15 +85,19 @@ export async function benchCommand(argv: string[]): Promise<number> {
     size,
     method,
     backendName === 'webgpu' ? 'gpu' : 'cpu',
+    !!v.recompute,
   );
   progress(
-    `bench: planned peak (explicit backward) ${gib(memory.totalPeakBytes)}: state ${gib(memory.stateBytes)}, saved ${gib(memory.passes * memory.savedBytesPerPass)}, one layer ${gib(memory.layerTempBytes)}`,
+    `bench: planned peak (explicit backward) ${gib(memory.totalPeakBytes)}: state ${gib(memory.stateBytes)}, saved ${gib(memory.keptPasses * memory.savedBytesPerPass)}${memory.keptPasses < memory.passes ? ' (pass 1 recomputed)' : ''}, one layer ${gib(memory.layerTempBytes)}`,
   );
 
   const replay = !v['no-replay'];
   const gpuProfile = !!v['gpu-profile'];
-  const r = await benchmarkSteps({ arch, width, size, batchSize, steps, warmup, method, replay, gpuProfile }, (i, warm, _ms, loss, cost) =>
-    progress(`${warm ? 'warm-up' : 'step'} ${i}: ${describeCost(cost)}${plan ? '' : ` (loss ${loss.toFixed(4)})`}`),
+  const recomputePass1 = !!v.recompute;
+  const r = await benchmarkSteps(
+    { arch, width, size, batchSize, steps, warmup, method, replay, gpuProfile, recomputePass1 },
+    (i, warm, _ms, loss, cost) =>
+      progress(`${warm ? 'warm-up' : 'step'} ${i}: ${describeCost(cost)}${plan ? '' : ` (loss ${loss.toFixed(4)})`}`),
   );
   const result = { ...r, backend: backend.backend, adapter: backend.adapter, plan, memoryPlan: memory };
   emitJson(result, { json: !!v.json, out: v.out as string | undefined });

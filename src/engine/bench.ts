@@ -25,6 +25,8 @@ export interface BenchOptions {
   method: Method;
   /** WebGPU: replay recorded steps (default true); false runs every step through tfjs's ops. */
   replay?: boolean;
+  /** EAC: recompute pass 1's forward (step.ts StepMemoryOptions). */
+  recomputePass1?: boolean;
   /** WebGPU with timestamp queries: after the timed steps, one more step profiled per dispatch. */
   gpuProfile?: boolean;
 }
@@ -84,7 +86,10 @@ export async function benchmarkSteps(
   const x2 = tf.reverse(x1, 2) as Tensor4D;
   const labels = Int32Array.from({ length: o.batchSize }, (_, i) => i % 7);
   const costs: StepCost[] = [];
-  const program = new StepProgram(model, opt, o.method, 5, kernels, { replay: o.replay !== false });
+  const program = new StepProgram(model, opt, o.method, 5, kernels, {
+    replay: o.replay !== false,
+    memory: { recomputePass1: o.recomputePass1 },
+  });
   let peakDeviceBytes: number | null = null;
   let gpuTimes: BenchResult['gpuTimes'] = null;
   try {

@@ -14,6 +14,8 @@ export interface StepMemoryPlan {
   /** Saved for the backward by one training pass (activations and per-channel vectors). */
   savedBytesPerPass: number;
   passes: number;
+  /** Passes whose saved activations are alive at once: 1 where pass 1 is recomputed (step.ts), else `passes`. */
+  keptPasses: number;
   /** The largest single activation of a pass. */
   largestActivationBytes: number;
   /** Upper estimate of one layer's backward temporaries (the largest over the layers). */
@@ -56,7 +58,14 @@ function activationShapes(graph: PassGraph, size: number): Act[] {
   return acts;
 }
 
-export function stepMemoryPlan(spec: ResNetSpec, batch: number, size: number, method: Method, device: DeviceClass = 'gpu'): StepMemoryPlan {
+export function stepMemoryPlan(
+  spec: ResNetSpec,
+  batch: number,
+  size: number,
+  method: Method,
+  device: DeviceClass = 'gpu',
+  recomputePass1 = false,
+): StepMemoryPlan {
   const bytes = (a: Act) => batch * a.h * a.w * a.c * F32;
   const graph = resnetGraph(spec);
   const acts = activationShapes(graph, size);
@@ -106,10 +115,15 @@ export function stepMemoryPlan(spec: ResNetSpec, batch: number, size: number, me
   const passes = method === 'eac' ? 2 : 1;
   const inputBytes = 2 * batch * size * size * 3 * F32;
   const stateBytes = 3 * paramBytes + bufferBytes;
-  const stepPeakBytes = passes * saved + paramBytes + layerTemp;
+  // Recomputing pass 1: its features wait (for the head) while pass 2's activations are kept, then
+  // pass 1's activations are kept again once pass 2's are freed.
+  const keptPasses = recomputePass1 && passes === 2 ? 1 : passes;
+  const waiting = keptPasses < passes ? bytes(acts[graph.features]) : 0;
+  const stepPeakBytes = keptPasses * saved + waiting + paramBytes + layerTemp;
   return {
     savedBytesPerPass: saved,
     passes,
+    keptPasses,
     largestActivationBytes: largest,
     layerTempBytes: layerTemp,
     paramBytes,

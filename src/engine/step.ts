@@ -32,19 +32,38 @@ export interface StepGradients {
   batchStats: BatchStats[];
 }
 
+/** How a step spends memory: decided once per run, at plan time (the results are the same bit for bit). */
+export interface StepMemoryOptions {
+  /**
+   * EAC only: run pass 1's forward without keeping anything for its backward, and again, keeping,
+   * after pass 2's backward. Only one pass's saved activations are ever alive (about half the
+   * step's peak) for one more forward (about a sixth more work).
+   */
+  recomputePass1?: boolean;
+}
+
 /**
  * Gradients and loss parts of one step, from the layers' own backward functions (each frees what it
  * saved as soon as it is used). The autodiff tape this replaced is a test reference now
  * (tests/reference/tape-step.ts).
  */
-export function computeGradients(model: Model, inputs: StepInputs, method: Method, lam: number, kernels: Kernels): StepGradients {
+export function computeGradients(
+  model: Model,
+  inputs: StepInputs,
+  method: Method,
+  lam: number,
+  kernels: Kernels,
+  memory: StepMemoryOptions = {},
+): StepGradients {
   if (method === 'eac' && !inputs.x2) throw new Error('EAC needs view 2');
+  const recompute = method === 'eac' && memory.recomputePass1 === true;
   const batchStats: BatchStats[] = [];
+  const again: BatchStats[] = [];
   const grads = new GradAccumulator();
   const passes: TrainForward[] = [];
   try {
     // Two separate passes (not one concatenated batch): BatchNorm statistics per view.
-    passes.push(forwardPass(model, inputs.x1, batchStats, kernels));
+    passes.push(forwardPass(model, inputs.x1, batchStats, kernels, !recompute));
     if (method === 'eac') passes.push(forwardPass(model, inputs.x2!, batchStats, kernels));
     const [p1, p2] = passes;
     const fcWeight = model.vars.get('fc.weight') as unknown as Tensor2D;
@@ -56,8 +75,17 @@ export function computeGradients(model: Model, inputs: StepInputs, method: Metho
       passes.pop();
       backwardPass(model, p2.saved, head.dF2!, grads);
     }
-    passes.pop();
-    backwardPass(model, p1.saved, head.dF1, grads);
+    // The same pass again (same weights, same kernels: the same features bit for bit), now keeping
+    // what its backward needs; its batch statistics were recorded the first time (these ones the
+    // fused backward still reads, so they go after it).
+    if (recompute) {
+      passes.pop();
+      disposePass(p1.saved);
+      passes.push(forwardPass(model, inputs.x1, again, kernels));
+    }
+    const pass1 = passes.pop()!;
+    backwardPass(model, pass1.saved, head.dF1, grads);
+    tf.dispose(again.flatMap((s) => [s.mean, s.variance]));
     return {
       loss: head.loss,
       ce: head.ce,
@@ -69,7 +97,7 @@ export function computeGradients(model: Model, inputs: StepInputs, method: Metho
   } catch (e) {
     for (const p of passes) disposePass(p.saved);
     grads.dispose();
-    for (const s of batchStats) tf.dispose([s.mean, s.variance]);
+    for (const s of [...batchStats, ...again]) tf.dispose([s.mean, s.variance]);
     throw e;
   }
 }
@@ -92,10 +120,18 @@ export interface EncodedStep {
  * computeGradients → Adam update → running statistics, with nothing read back: on WebGPU this
  * only encodes the work. The caller reads the result with `readStep`.
  */
-export function encodeStep(model: Model, optimizer: Adam, inputs: StepInputs, method: Method, lam: number, kernels: Kernels): EncodedStep {
+export function encodeStep(
+  model: Model,
+  optimizer: Adam,
+  inputs: StepInputs,
+  method: Method,
+  lam: number,
+  kernels: Kernels,
+  memory: StepMemoryOptions = {},
+): EncodedStep {
   const feeds = stepFeeds(optimizer, inputs.labels);
   try {
-    const packed = stepBody(model, optimizer, { ...inputs, labelsTensor: feeds.labels }, feeds, method, lam, kernels);
+    const packed = stepBody(model, optimizer, { ...inputs, labelsTensor: feeds.labels }, feeds, method, lam, kernels, memory);
     return { packed, batch: inputs.labels.length };
   } finally {
     disposeFeeds(feeds);
@@ -141,8 +177,9 @@ export function stepBody(
   method: Method,
   lam: number,
   kernels: Kernels,
+  memory: StepMemoryOptions = {},
 ): Tensor {
-  const g = computeGradients(model, inputs, method, lam, kernels);
+  const g = computeGradients(model, inputs, method, lam, kernels, memory);
   const packed = tf.tidy(() => tf.concat([tf.stack([g.loss, g.ce, g.consistency]), tf.cast(tf.argMax(g.logits1, 1), 'float32')]));
   optimizer.apply(g.grads, feeds.scalars, feeds.adam);
   applyBatchStats(model, g.batchStats, kernels.runningStats);

@@ -55,6 +55,12 @@ export interface TrainOptions {
   /** Encode each step before reading the previous one back (default true; false: one step at a time). */
   pipelined?: boolean;
   /**
+   * EAC: recompute pass 1's forward after pass 2's backward, so one pass's activations are alive
+   * at a time (about half the step's memory, about a sixth more work; the same results bit for
+   * bit). Not part of the run's config: a way to run it, like the backend.
+   */
+  recomputePass1?: boolean;
+  /**
    * Looks at the model between epochs without changing it (e.g. attention maps): called with
    * epoch 0 before the first step of a fresh run, then after each epoch's evaluation.
    */
@@ -163,7 +169,9 @@ export async function train(dataset: Dataset, config: TrainConfig, opts: TrainOp
   if (resume) optimizer.setState(resume.optimizer);
   const pipeline = new ImagePipeline({ ...PIPELINE_DEFAULTS, size: config.size, augment: config.augment, erasing: config.erasing });
   // On WebGPU, steps after the first two of an epoch replay a recorded program (step-program/).
-  const program = new StepProgram(model, optimizer, config.method, config.lam, kernels);
+  const program = new StepProgram(model, optimizer, config.method, config.lam, kernels, {
+    memory: { recomputePass1: opts.recomputePass1 },
+  });
   const onGpu = ['webgpu', 'webgl'].includes(tf.getBackend());
   if (n === 0) throw new TrainError('data', 'the training split is empty');
   const perEpoch = stepsPerEpoch(n, config.batchSize);

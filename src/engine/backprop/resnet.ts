@@ -59,9 +59,11 @@ function readers(graph: PassGraph): number[] {
 
 /**
  * One training-mode pass; BatchNorm's batch statistics are appended to `record` in layer order.
- * Everything returned is owned by `saved` (free it with backwardPass or disposePass).
+ * Everything returned is owned by `saved` (free it with backwardPass or disposePass). With
+ * `keep` false nothing is kept for a backward: every activation but the features, and every
+ * BatchNorm state, is freed as soon as the pass is past it (a pass to be recomputed later).
  */
-export function forwardPass(model: Model, x: Tensor4D, record: BatchStats[], kernels: Kernels): TrainForward {
+export function forwardPass(model: Model, x: Tensor4D, record: BatchStats[], kernels: Kernels, keep = true): TrainForward {
   const graph = resnetGraph(model.spec);
   const acts: (Tensor4D | null)[] = new Array(graph.count).fill(null);
   const bn: (BnReluSaved | null)[] = new Array(graph.layers.length).fill(null);
@@ -79,7 +81,8 @@ export function forwardPass(model: Model, x: Tensor4D, record: BatchStats[], ker
         const residual = l.residual === null ? null : acts[l.residual]!;
         const f = bnReluForward(z, bnParams(model, l.bn), kernels.bnRelu, l.relu, residual);
         acts[l.output] = f.y;
-        bn[i] = f.saved;
+        if (keep) bn[i] = f.saved;
+        else disposeBnReluSaved(f.saved);
         record.push({ name: l.bn, mean: f.mean, variance: f.variance, count: n * h * w });
         if (l.residual !== null) release(l.residual);
       }
@@ -93,7 +96,7 @@ export function forwardPass(model: Model, x: Tensor4D, record: BatchStats[], ker
 
   // An activation the backward does not need (a shortcut's output) goes once its last reader has run.
   function release(a: number): void {
-    if (--left[a] === 0 && a !== 0 && !keptForBackward(graph, a)) {
+    if (--left[a] === 0 && a !== 0 && a !== graph.features && !(keep && keptForBackward(graph, a))) {
       acts[a]!.dispose();
       acts[a] = null;
     }

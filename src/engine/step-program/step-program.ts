@@ -13,7 +13,16 @@ import type { Model } from '../resnet.ts';
 import type { Adam } from '../optim.ts';
 import type { Method } from '../config.ts';
 import type { Kernels } from '../kernel-table.ts';
-import { adamScalarValues, disposeFeeds, encodeStep, stepBody, stepFeeds, type EncodedStep, type StepInputs } from '../step.ts';
+import {
+  adamScalarValues,
+  disposeFeeds,
+  encodeStep,
+  stepBody,
+  stepFeeds,
+  type EncodedStep,
+  type StepInputs,
+  type StepMemoryOptions,
+} from '../step.ts';
 import { captureStep, webgpuBackend, type Recording } from './capture.ts';
 import { StepReplay, type ReplayCounts, type StepRoles } from './replay.ts';
 
@@ -41,6 +50,8 @@ export interface StepProgramReport {
 export interface StepProgramOptions {
   /** Replay recorded steps on WebGPU (default true); false runs every step through tfjs's ops. */
   replay?: boolean;
+  /** How the step spends memory (step.ts): the same results, less memory for more work. */
+  memory?: StepMemoryOptions;
 }
 
 export class StepProgram {
@@ -50,6 +61,7 @@ export class StepProgram {
   /** The last recording's signature per batch size: a recording that matches it is planned. */
   private readonly signatures = new Map<number, string>();
   private readonly state: Variable[];
+  private readonly memory: StepMemoryOptions;
   readonly report: StepProgramReport;
 
   constructor(
@@ -64,6 +76,7 @@ export class StepProgram {
     const webgpu = tf.getBackend() === 'webgpu';
     // Replay needs every per-step number to reach the device as a tensor: Adam's fused update does.
     this.mode = webgpu && options.replay !== false && optimizer.scalarsOnDevice ? 'replay' : 'ops';
+    this.memory = options.memory ?? {};
     this.state = [...model.vars.values(), ...optimizer.stateVariables()];
     this.report = {
       mode: this.mode,
@@ -86,7 +99,7 @@ export class StepProgram {
     this.report.lastReplayed = false;
     if (this.mode === 'ops' || this.report.notReplayed) {
       this.report.opSteps++;
-      return encodeStep(this.model, this.optimizer, inputs, this.method, this.lam, this.kernels);
+      return encodeStep(this.model, this.optimizer, inputs, this.method, this.lam, this.kernels, this.memory);
     }
     if (this.replay && this.replayBatch === batch) return this.replayStep(inputs);
     this.release();
@@ -156,7 +169,16 @@ export class StepProgram {
     let recording: Recording;
     try {
       ({ result: packed, recording } = captureStep(() =>
-        stepBody(this.model, this.optimizer, { ...inputs, labelsTensor: feeds.labels }, feeds, this.method, this.lam, this.kernels),
+        stepBody(
+          this.model,
+          this.optimizer,
+          { ...inputs, labelsTensor: feeds.labels },
+          feeds,
+          this.method,
+          this.lam,
+          this.kernels,
+          this.memory,
+        ),
       ));
     } finally {
       disposeFeeds(feeds);
