@@ -11,7 +11,8 @@ import { jsonBoundsExceeded, jsonErrorText } from '../engine/bounded-json.ts';
 import { createHash } from 'node:crypto';
 import { CHECKPOINT_VERSION, type EpochProgress, type TrainCheckpoint } from '../engine/checkpoint.ts';
 import { describeResNet, listParams } from '../engine/resnet-layout.ts';
-import { validateTrainConfig } from '../engine/config.ts';
+import { checkpointSecondsOk, CONFIG_LIMITS, validateTrainConfig } from '../engine/config.ts';
+import { readEpochList, readStepLogs } from '../engine/run-check.ts';
 import type { Dataset } from '../engine/dataset.ts';
 
 const MAGIC = 'EACCKPT\n';
@@ -270,8 +271,8 @@ export function decodeCheckpoint(bytes: Uint8Array): { checkpoint: TrainCheckpoi
     if (typeof x !== 'number' || Number.isNaN(x)) throw bad(`${what} is not a number`);
     return x;
   };
-  const finite = (x: unknown, what: string) => {
-    if (typeof x !== 'number' || !Number.isFinite(x)) throw bad(`${what} is not a finite number`);
+  const nonNegative = (x: unknown, what: string) => {
+    if (typeof x !== 'number' || !Number.isFinite(x) || x < 0) throw bad(`${what} is not a finite number ≥ 0`);
     return x;
   };
   const rng = h.rng as TrainCheckpoint['rng'];
@@ -283,32 +284,31 @@ export function decodeCheckpoint(bytes: Uint8Array): { checkpoint: TrainCheckpoi
     !(rng.spare === null || typeof rng.spare === 'number')
   )
     throw bad('its random generator state is malformed');
-  if (!Array.isArray(h.epochs) || !Array.isArray(h.steps)) throw bad('its metrics are malformed');
-  // The metrics so far go into the run's results as they are: each must at least be an epoch's.
-  h.epochs.forEach((e: Record<string, unknown> | null, i: number) => {
-    if (!e || e.epoch !== i + 1 || !Number.isSafeInteger(e.steps)) throw bad(`its metrics of epoch ${i + 1} are malformed`);
-    for (const k of ['loss', 'ce', 'consistency', 'trainAccNoisy', 'trainAccClean', 'testAcc', 'lr', 'seconds'])
-      if (e[k] !== undefined) finite(e[k], `epoch ${i + 1}'s ${k}`);
-    for (const k of ['trainAccNoisy', 'trainAccClean', 'testAcc', 'memorisation'])
-      if (typeof e[k] === 'number' && ((e[k] as number) < 0 || (e[k] as number) > 1)) throw bad(`epoch ${i + 1}'s ${k} is not in [0, 1]`);
+  // The metrics so far go into the run's results as they are: each field by the run JSON's rules.
+  let epochs: TrainCheckpoint['epochs'];
+  let steps: TrainCheckpoint['steps'];
+  try {
+    epochs = readEpochList(h.epochs, 'epochs');
+    steps = readStepLogs(h.steps, 'steps');
+  } catch (e) {
+    throw bad(`its metrics: ${(e as Error).message}`);
+  }
+  epochs.forEach((e, i) => {
+    if (e.epoch !== i + 1) throw bad(`its metrics of epoch ${i + 1} are numbered ${e.epoch}`);
   });
-  h.steps.forEach((s: Record<string, unknown> | null, i: number) => {
-    if (!s || !Number.isSafeInteger(s.step) || !Number.isSafeInteger(s.epoch) || typeof s.loss !== 'number')
-      throw bad(`its step log entry ${i + 1} is malformed`);
-  });
-  if (h.epochs.length !== h.epoch) throw bad(`it has metrics of ${h.epochs.length} epochs, but ${String(h.epoch).slice(0, 20)} completed`);
+  if (epochs.length !== h.epoch) throw bad(`it has metrics of ${epochs.length} epochs, but ${String(h.epoch).slice(0, 20)} completed`);
   let partial: EpochProgress | null = null;
   if (h.partial) {
     const p = h.partial as Record<string, unknown>;
-    partial = {
-      order: take<Int32Array>('partial.order', 'i32'),
-      seenPreds: take<Int32Array>('partial.seenPreds', 'i32'),
+    // The figures first: a bad one is named even where the arrays are missing too.
+    const figures = {
       position: int(p.position, 'the epoch position'),
-      loss: num(p.loss, 'the epoch loss'),
-      ce: num(p.ce, 'the epoch ce'),
-      consistency: num(p.consistency, 'the epoch consistency'),
-      seconds: num(p.seconds, 'the epoch time'),
+      loss: nonNegative(p.loss, 'the epoch loss'),
+      ce: nonNegative(p.ce, 'the epoch ce'),
+      consistency: nonNegative(p.consistency, 'the epoch consistency'),
+      seconds: nonNegative(p.seconds, 'the epoch time'),
     };
+    partial = { order: take<Int32Array>('partial.order', 'i32'), seenPreds: take<Int32Array>('partial.seenPreds', 'i32'), ...figures };
   }
   if (h.version !== 1 && h.version !== CHECKPOINT_VERSION)
     throw bad(`checkpoint version ${String(h.version).slice(0, 20)} (expected ${CHECKPOINT_VERSION})`);
@@ -325,10 +325,10 @@ export function decodeCheckpoint(bytes: Uint8Array): { checkpoint: TrainCheckpoi
     values,
     optimizer: { step: int(opt.step, 'the optimiser step'), lr: num(opt.lr, 'the optimiser learning rate'), m, v },
     rng,
-    epochs: h.epochs as TrainCheckpoint['epochs'],
-    steps: h.steps as TrainCheckpoint['steps'],
+    epochs,
+    steps,
     imagesSeen: int(h.imagesSeen, 'the images seen'),
-    seconds: finite(h.seconds, 'the training time'),
+    seconds: nonNegative(h.seconds, 'the training time'),
     partial,
   };
   const unused = [...refs.keys()].find((k) => !taken.has(k));
@@ -346,7 +346,8 @@ function checkRun(run: CliRun, bad: (why: string) => Error): void {
   };
   count(d.demoTrain, 'demo training count');
   count(d.demoTest, 'demo test count');
-  if (d.noise !== null && !(typeof d.noise === 'number' && d.noise >= 0 && d.noise < 1)) throw bad('its noise rate is not in [0, 1)');
+  // As --noise: a rate in [0, 1].
+  if (d.noise !== null && !(typeof d.noise === 'number' && d.noise >= 0 && d.noise <= 1)) throw bad('its noise rate is not in [0, 1]');
   for (const [k, x] of [
     ['data folder', d.dataDir],
     ['label file', d.labels],
@@ -360,7 +361,9 @@ function checkRun(run: CliRun, bad: (why: string) => Error): void {
     every.steps !== undefined &&
     !(Number.isSafeInteger(every.steps) && every.steps >= RANGES.steps.min && every.steps <= RANGES.steps.max)
   )
-    throw bad('its checkpoint cadence in steps is not a positive integer');
-  if (every.seconds !== undefined && !(Number.isFinite(every.seconds) && every.seconds > 0 && every.seconds <= 1e9))
-    throw bad('its checkpoint cadence in seconds is not a positive number');
+    throw bad(
+      `its checkpoint cadence in steps is not an integer in [${RANGES.steps.min}, ${RANGES.steps.max}] (as --checkpoint-every-steps)`,
+    );
+  if (every.seconds !== undefined && !checkpointSecondsOk(every.seconds))
+    throw bad(`its checkpoint cadence in seconds is not in (0, ${CONFIG_LIMITS.checkpointSeconds[1]}] (as --checkpoint-every-s)`);
 }

@@ -9,7 +9,7 @@ import { BACKENDS, setupBackend, type BackendName } from './node-backends.ts';
 import { memoryRefusal, withOomAdvice } from './memory.ts';
 import { evalProgressReporter } from './eval-progress.ts';
 import { datasetFingerprint, encodeCheckpoint, readCheckpointFile, type CliRun } from './checkpoint-file.ts';
-import { defaultTrainConfig, type TrainConfig } from '../engine/config.ts';
+import { checkpointSecondsOk, CONFIG_LIMITS, defaultTrainConfig, type TrainConfig } from '../engine/config.ts';
 import { coarseMapsWarning, mapSideFor } from '../engine/coarse-maps.ts';
 import { ARCHS, modelFromValues, type Model } from '../engine/resnet.ts';
 import { train } from '../engine/trainer.ts';
@@ -132,7 +132,7 @@ function checkpointChoice(v: Flags, fallback: CliRun['every'] | null, fallbackFi
   const s =
     v['checkpoint-every-s'] === undefined
       ? undefined
-      : num(v, 'checkpoint-every-s', 0, (x) => x > 0 && x <= 1e7, 'a number of seconds in (0, 10000000]');
+      : num(v, 'checkpoint-every-s', 0, checkpointSecondsOk, `a number of seconds in (0, ${CONFIG_LIMITS.checkpointSeconds[1]}]`);
   const n = v['checkpoint-every-steps'] === undefined ? undefined : int(v, 'checkpoint-every-steps', 0, RANGES.steps);
   if (!file) {
     if (s !== undefined || n !== undefined)

@@ -61,7 +61,16 @@ export const CONFIG_LIMITS = {
   batchSize: [1, 4096],
   epochs: [1, 100_000],
   steps: [1, 2 ** 31 - 1],
+  seed: [0, 0xffffffff],
+  /** The demo dataset's training and test counts (--demo-train, --demo-test). */
+  demoCount: [1, 20_000],
+  /** Seconds between checkpoints within an epoch (--checkpoint-every-s): in (0, this]. */
+  checkpointSeconds: [0, 1e7],
 } as const;
+
+/** A checkpoint cadence in seconds, as --checkpoint-every-s accepts it. */
+export const checkpointSecondsOk = (x: unknown): boolean =>
+  typeof x === 'number' && Number.isFinite(x) && x > CONFIG_LIMITS.checkpointSeconds[0] && x <= CONFIG_LIMITS.checkpointSeconds[1];
 
 /** Throws a one-line reason for any value the engine cannot run with. */
 export function validateTrainConfig(c: TrainConfig): void {
