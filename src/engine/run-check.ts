@@ -45,14 +45,22 @@ export function readEvalReport(v: unknown, where: string): EvalReport {
   };
 }
 
+/**
+ * An epoch's mean loss. `diverged`: the lab's own records and exports may hold a diverged loss
+ * (NaN in IndexedDB, null in their JSON), read as NaN; a run JSON or a checkpoint may not (the
+ * trainer stops at a non-finite loss).
+ */
+const epochLoss = (v: unknown, where: string, diverged: boolean) =>
+  diverged && (v === null || Number.isNaN(v)) ? Number.NaN : loss(v, where);
+
 /** The figures an unfinished epoch and a whole one share. */
-function epochHead(o: Obj, where: string): UnfinishedEpoch {
+function epochHead(o: Obj, where: string, diverged = false): UnfinishedEpoch {
   return {
     epoch: int(o.epoch, `${where}.epoch`, 1, EPOCHS_MAX),
     steps: int(o.steps, `${where}.steps`, 0, STEPS_MAX),
-    loss: loss(o.loss, `${where}.loss`),
-    ce: loss(o.ce, `${where}.ce`),
-    consistency: loss(o.consistency, `${where}.consistency`),
+    loss: epochLoss(o.loss, `${where}.loss`, diverged),
+    ce: epochLoss(o.ce, `${where}.ce`, diverged),
+    consistency: epochLoss(o.consistency, `${where}.consistency`, diverged),
     trainAccNoisy: acc(o.trainAccNoisy, `${where}.trainAccNoisy`),
     trainAccClean: acc(o.trainAccClean, `${where}.trainAccClean`),
   };
@@ -74,11 +82,11 @@ const EPOCH_FIELDS = [
   'imagesPerSecond',
 ] as const;
 
-export function readEpochMetrics(v: unknown, where: string): EpochMetrics {
+export function readEpochMetrics(v: unknown, where: string, diverged = false): EpochMetrics {
   const o = fields(v, where, EPOCH_FIELDS);
   const m = fields(o.memorisation, `${where}.memorisation`, ['flipped', 'predictedNoisy', 'predictedClean']);
   return {
-    ...epochHead(o, where),
+    ...epochHead(o, where, diverged),
     memorisation: {
       flipped: count(m.flipped, `${where}.memorisation.flipped`),
       predictedNoisy: accOrNull(m.predictedNoisy, `${where}.memorisation.predictedNoisy`),
@@ -94,8 +102,8 @@ export function readEpochMetrics(v: unknown, where: string): EpochMetrics {
 }
 
 /** A run's epochs: at most the flags' epochs, numbered upwards. */
-export function readEpochList(v: unknown, where: string): EpochMetrics[] {
-  const epochs = arr(v, where, EPOCHS_MAX).map((e, i) => readEpochMetrics(e, `${where}[${i}]`));
+export function readEpochList(v: unknown, where: string, diverged = false): EpochMetrics[] {
+  const epochs = arr(v, where, EPOCHS_MAX).map((e, i) => readEpochMetrics(e, `${where}[${i}]`, diverged));
   for (let i = 1; i < epochs.length; i++)
     if (epochs[i].epoch <= epochs[i - 1].epoch) fail(`${where}[${i}].epoch`, `epoch ${epochs[i].epoch} after epoch ${epochs[i - 1].epoch}`);
   return epochs;
