@@ -5,6 +5,10 @@
 // and header fields of a real checkpoint: every case is read or refused with a CheckpointFileError,
 // none crashes or hangs. Sweep files are bounded the same way before they are parsed.
 import { test } from 'node:test';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import assert from 'node:assert/strict';
 import { CheckpointFileError, decodeCheckpoint, encodeCheckpoint, type CliRun } from '../../src/cli/checkpoint-file.ts';
 import { jsonBoundsExceeded, jsonErrorText } from '../../src/engine/bounded-json.ts';
@@ -302,5 +306,24 @@ test("JSON.parse's complaints lose the text they quote", () => {
     }
     assert.ok(message.length > 0, text);
     assert.doesNotMatch(message, /root|secret|\u001b/, message);
+  }
+});
+
+test('a newline or terminal control bytes in a stored path are escaped in the one-line refusal', () => {
+  const { c, run } = checkpoint();
+  const dir = mkdtempSync(path.join(tmpdir(), 'eac-ckpt-nl-'));
+  try {
+    const file = path.join(dir, 'nl.ckpt');
+    const bad = { ...run, data: { ...run.data, demo: false, dataDir: '/no such\nfolder\u001b]0;owned\u0007', noise: null } };
+    writeFileSync(file, encodeCheckpoint(c, bad));
+    const bin = new URL('../../bin/eac.js', import.meta.url).pathname;
+    const r = spawnSync(process.execPath, [bin, 'train', '--resume', file], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(r.status, 2, r.stderr);
+    const lines = r.stderr.trimEnd().split('\n');
+    const line = lines[lines.length - 1];
+    assert.equal(line, 'eac train: error: --data: /no such\\u000afolder\\u001b]0;owned\\u0007 is not a readable folder');
+    assert.ok(!/[\u0000-\u0009\u000b-\u001f]/.test(r.stderr), 'no control byte reaches the terminal');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
