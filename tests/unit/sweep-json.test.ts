@@ -107,6 +107,37 @@ test('the reader refuses broken and hostile input with one line naming the field
       }),
       /summary\.testAccLast5: expected an accuracy in \[0, 1\]/,
     ],
+    [
+      'epochs 1e15 in the shared config',
+      (d) => ({ ...d, spec: { ...d.spec, config: { ...d.spec.config, epochs: 1e15 } } }),
+      /^sweep\.spec\.config\.epochs: expected an integer in \[1, 100000\]/,
+    ],
+    [
+      'max steps 2^40 in the shared config',
+      (d) => ({ ...d, spec: { ...d.spec, config: { ...d.spec.config, maxSteps: 2 ** 40 } } }),
+      /^sweep\.spec\.config\.maxSteps: expected an integer in \[1, 2147483647\]/,
+    ],
+    [
+      'a demo of 1e9 images',
+      (d) => ({ ...d, spec: { ...d.spec, data: { ...d.spec.data, trainCount: 1e9 } } }),
+      /^sweep\.spec\.data\.trainCount: expected an integer in \[1, 20000\]/,
+    ],
+    [
+      'a checkpoint mark past the flags’ steps',
+      (d) => {
+        const id = Object.keys(d.cells).find((k) => d.cells[k].status === 'resumable')!;
+        return { ...d, cells: { ...d.cells, [id]: { ...d.cells[id], checkpoint: { ...d.cells[id].checkpoint, step: 2 ** 40 } } } };
+      },
+      /\.checkpoint\.step: expected an integer in \[0, 2147483647\]/,
+    ],
+    [
+      'a summary of 1e300 steps',
+      (d) => {
+        const id = Object.keys(d.cells).find((k) => d.cells[k].status === 'done')!;
+        return { ...d, cells: { ...d.cells, [id]: { ...d.cells[id], summary: { ...d.cells[id].summary, steps: 1e300 } } } };
+      },
+      /\.summary\.steps: expected an integer in \[0, 2147483647\]/,
+    ],
     ['an array', () => '[]', /expected an object, got an array/],
     ['a huge text', () => ' '.repeat((8 << 20) + 1), /more than a sweep can have/],
   ];

@@ -128,15 +128,20 @@ export function readDataOptions(v: unknown, where: string): SweepData {
 
 function readMark(v: unknown, where: string): CheckpointMark {
   const o = obj(v, where, { required: ['step', 'epoch', 'at'] });
-  return { step: int(o.step, `${where}.step`), epoch: int(o.epoch, `${where}.epoch`), at: int(o.at, `${where}.at`) };
+  return {
+    step: int(o.step, `${where}.step`, 0, CONFIG_LIMITS.steps[1]),
+    epoch: int(o.epoch, `${where}.epoch`, 0, CONFIG_LIMITS.epochs[1]),
+    at: int(o.at, `${where}.at`),
+  };
 }
 
 function readProgress(v: unknown, where: string): CellProgress | null {
   if (v === null) return null;
   const o = obj(v, where, { required: ['step', 'totalSteps', 'seconds'] });
   return {
-    step: int(o.step, `${where}.step`),
-    totalSteps: int(o.totalSteps, `${where}.totalSteps`),
+    step: int(o.step, `${where}.step`, 0, CONFIG_LIMITS.steps[1]),
+    // Epochs × steps per epoch: more than one run's --max-steps when the run has no cap.
+    totalSteps: int(o.totalSteps, `${where}.totalSteps`, 0, CONFIG_LIMITS.epochs[1] * CONFIG_LIMITS.steps[1]),
     seconds: num(o.seconds, `${where}.seconds`, (x) => x >= 0, 'a number ≥ 0'),
   };
 }
