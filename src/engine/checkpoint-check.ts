@@ -4,7 +4,7 @@
 // ≥ 0, every array the length the model needs. Any flaw is a one-line error naming the field.
 // Pure: no DOM, no Node.
 import { CHECKPOINT_VERSION, type EpochProgress, type TrainCheckpoint } from './checkpoint.ts';
-import { CONFIG_LIMITS } from './config.ts';
+import { CONFIG_LIMITS } from './limits.ts';
 import { describeResNet, listParams } from './resnet-layout.ts';
 import { IMAGES_MAX, readConfig, readEpochList, readStepLogs } from './run-check.ts';
 import { arr, fail, int, num } from './sweep/validate.ts';

@@ -4,7 +4,8 @@
 // of them, by the rules of the flags the values came from (CONFIG_LIMITS): every number finite and
 // in range, every field named in a one-line error (`run.epochs[3].testAcc: expected an accuracy in
 // [0, 1], got 1.5`). Pure: no DOM, no Node.
-import { CONFIG_LIMITS, type TrainConfig } from './config.ts';
+import type { TrainConfig } from './config.ts';
+import { CONFIG_LIMITS } from './limits.ts';
 import { NUM_CLASSES } from './dataset.ts';
 import type { EvalReport } from './evaluate.ts';
 import type { EpochMetrics, RunSummary, StepLog, UnfinishedEpoch } from './run-types.ts';

@@ -6,8 +6,8 @@
 import { readConfig, readEpochList, readSummary } from '../engine/run-check.ts';
 import { readDataOptions } from '../engine/sweep/sweep-json.ts';
 import { bool, fail, int, num, oneOf, str } from '../engine/sweep/validate.ts';
-import { CONFIG_LIMITS } from '../engine/config.ts';
-import type { RunBackend, RunRecord } from './run-store.ts';
+import { CONFIG_LIMITS } from '../engine/limits.ts';
+import type { RunBackend, RunRecord } from './run-record.ts';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);

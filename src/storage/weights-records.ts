@@ -12,7 +12,7 @@ import type { Arch } from '../engine/resnet.ts';
 import type { DetectedArch } from '../weights/keymap.ts';
 import type { WeightFormat } from '../weights/read.ts';
 import { sha256Hex } from './sha256.ts';
-import { CONFIG_LIMITS } from '../engine/config.ts';
+import { CONFIG_LIMITS } from '../engine/limits.ts';
 import { escapeControls } from '../engine/bounded-json.ts';
 
 export const WEIGHTS_DB_NAME = 'eac-weights';

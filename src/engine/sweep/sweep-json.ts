@@ -3,7 +3,7 @@
 // exactly the spec's, the order a permutation of it, every cell state well-formed.
 import type { ConfigRequest, DataOptions } from '../run-request.ts';
 import { SweepError } from './errors.ts';
-import { CONFIG_LIMITS } from '../config.ts';
+import { CONFIG_LIMITS } from '../limits.ts';
 import { jsonBoundsExceeded, jsonErrorText, RUN_FILE_BOUNDS } from '../bounded-json.ts';
 import { oneLine, REASON_MAX } from './reducer.ts';
 import { AXIS_FIELDS, checkSpecAxes, expandGrid, SWEEP_LIMITS, SWEEP_METHODS, type SweepData, type SweepSpec } from './spec.ts';

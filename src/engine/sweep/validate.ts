@@ -1,7 +1,8 @@
 // Strict readers for the sweep's JSON: every field checked for kind and range, unknown fields
 // refused, sizes capped. A file from disk or another machine is untrusted: any flaw is a one-line
 // SweepError that names the path of the bad field.
-import { CONFIG_LIMITS, type TrainConfig } from '../config.ts';
+import type { TrainConfig } from '../config.ts';
+import { CONFIG_LIMITS } from '../limits.ts';
 import type { RunSummary } from '../run-types.ts';
 import { SweepError } from './errors.ts';
 
