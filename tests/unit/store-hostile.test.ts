@@ -24,6 +24,9 @@ import { defaultTrainConfig } from '../../src/engine/config.ts';
 import { describeResNet, listParams } from '../../src/engine/resnet-layout.ts';
 import type { TrainCheckpoint } from '../../src/engine/checkpoint.ts';
 import type { EpochMetrics } from '../../src/engine/run-types.ts';
+import { Rng } from '../../src/engine/rng.ts';
+import { readRunRecord } from '../../src/storage/run-record-check.ts';
+import { SweepError } from '../../src/engine/sweep/errors.ts';
 
 const config = { ...defaultTrainConfig('resnet18'), width: 1, size: 32, batchSize: 8, epochs: 3 };
 
@@ -206,4 +209,51 @@ test('the Compare import: a damaged run of an all-runs file is skipped by name, 
     'all.json, run 2.epochs[0].trainAccClean: expected an accuracy in [0, 1], got 3',
     'all.json, run 3.request.config.width: expected an integer in [1, 1024], got 1000000',
   ]);
+});
+
+test('random damage to a stored run record: read or reported in one line, never a throw', () => {
+  const rng = new Rng(11);
+  const junk = [
+    undefined,
+    null,
+    -1,
+    0,
+    1e308,
+    Number.NaN,
+    Number.POSITIVE_INFINITY,
+    'x\u001b]0;t\u0007\n',
+    [],
+    {},
+    [[[]]],
+    true,
+    new Float32Array(3),
+  ];
+  const good = record('r', '2024-01-01T00:00:00Z');
+  const paths: (string | number)[][] = [];
+  const walk = (v: unknown, at: (string | number)[]) => {
+    if (at.length) paths.push(at);
+    if (v && typeof v === 'object')
+      for (const k of Object.keys(v)) walk((v as Record<string, unknown>)[k], [...at, Array.isArray(v) ? Number(k) : k]);
+  };
+  walk(good, []);
+  let read = 0;
+  let reported = 0;
+  for (let i = 0; i < 500; i++) {
+    const r = structuredClone(good) as unknown as Record<string | number, unknown>;
+    const p = paths[rng.int(0, paths.length - 1)];
+    let o = r;
+    for (const k of p.slice(0, -1)) o = o[k] as Record<string | number, unknown>;
+    o[p[p.length - 1]] = structuredClone(junk[rng.int(0, junk.length - 1)]);
+    try {
+      readRunRecord(r, 'stored run r');
+      read++;
+    } catch (e) {
+      // The reader's own one-line error, never a TypeError from a field it did not check.
+      assert.ok(e instanceof SweepError, (e as Error).stack);
+      assert.ok(!/[\u0000-\u001f\u007f-\u009f]/.test(e.message), JSON.stringify(e.message));
+      reported++;
+    }
+  }
+  console.log(`# 500 damaged run records: ${read} read, ${reported} reported`);
+  assert.ok(reported > 300);
 });

@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { Rng } from '../../src/engine/rng.ts';
 import {
   createSweep,
   importRun,
@@ -267,4 +268,61 @@ test('every number of a run JSON is range-checked by its flag’s rules, the fie
       what,
     );
   }
+});
+
+test('random damage to a real sweep.json and a real run JSON: read or refused in one line, never a crash', () => {
+  const rng = new Rng(7);
+  const junk = [null, -1, 0, 0.5, 1e308, 2 ** 53, Number.NaN, 'x\u001b]0;owned\u0007\n', [], {}, [[[[]]]], true];
+  const counts = { sweepRead: 0, sweepRefused: 0, runRead: 0, runRefused: 0 };
+  const check = (read: () => unknown, ok: 'sweepRead' | 'runRead', refused: 'sweepRefused' | 'runRefused') => {
+    try {
+      read();
+      counts[ok]++;
+    } catch (e) {
+      assert.ok(e instanceof SweepError, `not a SweepError: ${(e as Error).stack}`);
+      assert.ok(!/[\u0000-\u001f\u007f-\u009f]/.test(e.message), `control characters in ${JSON.stringify(e.message)}`);
+      counts[refused]++;
+    }
+  };
+  /** Every path to a value in a parsed document. */
+  const paths = (v: unknown, at: (string | number)[] = [], out: (string | number)[][] = []) => {
+    if (at.length) out.push(at);
+    if (v && typeof v === 'object')
+      for (const k of Object.keys(v)) paths((v as Record<string, unknown>)[k], [...at, Array.isArray(v) ? Number(k) : k], out);
+    return out;
+  };
+  const setAt = (doc: unknown, p: (string | number)[], value: unknown) => {
+    let o = doc as Record<string | number, unknown>;
+    for (const k of p.slice(0, -1)) o = o[k] as Record<string | number, unknown>;
+    o[p[p.length - 1]] = value;
+  };
+  const sweepText = sweepJsonText(everyState());
+  const runText = JSON.stringify(trainOut);
+  for (const [text, parse, ok, refused] of [
+    [sweepText, (t: string) => parseSweepJson(t), 'sweepRead', 'sweepRefused'],
+    [runText, (t: string) => runFromTrainJson(JSON.parse(t)), 'runRead', 'runRefused'],
+  ] as const) {
+    const all = paths(JSON.parse(text));
+    for (let i = 0; i < 300; i++) {
+      // A flipped byte (that may leave JSON, for the run file: that is the parser's, not ours).
+      const b = text.split('');
+      b[rng.int(0, b.length - 1)] = String.fromCharCode(rng.int(32, 126));
+      const flipped = b.join('');
+      let valid = true;
+      try {
+        JSON.parse(flipped);
+      } catch {
+        valid = false;
+      }
+      if (valid || text === sweepText) check(() => parse(flipped), ok, refused);
+      // A field set to junk, through the JSON text as a file would carry it.
+      const doc = JSON.parse(text);
+      setAt(doc, all[rng.int(0, all.length - 1)], structuredClone(junk[rng.int(0, junk.length - 1)]));
+      check(() => parse(JSON.stringify(doc)), ok, refused);
+    }
+  }
+  console.log(
+    `# sweep.json: ${counts.sweepRead} read, ${counts.sweepRefused} refused; run JSON: ${counts.runRead} read, ${counts.runRefused} refused`,
+  );
+  assert.ok(counts.sweepRefused > 200 && counts.runRefused > 200);
 });
