@@ -11,14 +11,14 @@ import { arr, fail, int, num } from './sweep/validate.ts';
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** A Float32Array of `n` values, all finite (and ≥ 0 where `nonNegative`). */
-function floats(v: unknown, where: string, n: number, nonNegative: boolean): Float32Array {
+/** A Float32Array of `n` values, all finite (and ≥ 0 where `negative` names what a negative one would be). */
+function floats(v: unknown, where: string, n: number, negative: string | null): Float32Array {
   if (!(v instanceof Float32Array)) fail(where, 'expected a Float32Array');
   if (v.length !== n) fail(where, `${v.length} values, the model needs ${n}`);
   for (let i = 0; i < v.length; i++) {
     const x = v[i];
     if (!Number.isFinite(x)) fail(where, `holds a non-finite value (${x} at index ${i})`);
-    if (nonNegative && x < 0) fail(where, `holds a negative value (${x} at index ${i})`);
+    if (negative && x < 0) fail(where, `holds ${negative} (${x} at index ${i})`);
   }
   return v;
 }
@@ -59,7 +59,7 @@ export function readCheckpointState(v: unknown, where = 'checkpoint'): TrainChec
         v.values.get(p.name),
         `${where}.values.${p.name}`,
         p.shape.reduce((a, b) => a * b, 1),
-        p.kind === 'bn.running_var',
+        p.kind === 'bn.running_var' ? 'a negative running variance' : null,
       ),
     );
   const opt = v.optimizer;
@@ -69,7 +69,7 @@ export function readCheckpointState(v: unknown, where = 'checkpoint'): TrainChec
     const list = arr(opt[k], `${where}.optimizer.${k}`, trainable.length);
     if (list.length !== trainable.length)
       fail(`${where}.optimizer.${k}`, `${list.length} moments, the model ${trainable.length} trainable parameters`);
-    return list.map((a, i) => floats(a, `${where}.optimizer.${k}[${i}]`, trainable[i], k === 'v'));
+    return list.map((a, i) => floats(a, `${where}.optimizer.${k}[${i}]`, trainable[i], k === 'v' ? 'a negative second moment' : null));
   };
   const step = int(v.step, `${where}.step`, 0, CONFIG_LIMITS.steps[1]);
   const rng = v.rng;
@@ -84,6 +84,7 @@ export function readCheckpointState(v: unknown, where = 'checkpoint'): TrainChec
   const epochs = readEpochList(v.epochs, `${where}.epochs`);
   const epoch = int(v.epoch, `${where}.epoch`, 0, CONFIG_LIMITS.epochs[1]);
   if (epochs.length !== epoch) fail(`${where}.epochs`, `metrics of ${epochs.length} epochs, but ${epoch} completed`);
+  epochs.forEach((e, i) => e.epoch !== i + 1 && fail(`${where}.epochs[${i}].epoch`, `${e.epoch}, expected ${i + 1}`));
   const optStep = int(opt.step, `${where}.optimizer.step`, 0, CONFIG_LIMITS.steps[1]);
   if (optStep !== step) fail(`${where}.optimizer.step`, `${optStep} steps, the run ${step}`);
   return {

@@ -164,9 +164,13 @@ test('headers too large or too deep are refused without being parsed', () => {
 
 test('numbers a run cannot continue from are refused, each named', () => {
   const cases: [string, (h: Header) => void, RegExp][] = [
-    ['weight decay ∞', (h) => (h.checkpoint.config.weightDecay = { $float: 'Infinity' }), /weight decay must be ≥ 0 and finite/],
-    ['1e15 epochs', (h) => (h.checkpoint.config.epochs = 1e15), /epochs must be an integer in \[1, 100000\]/],
-    ['width 1e6', (h) => (h.checkpoint.config.width = 1e6), /width must be an integer in \[1, 1024\]/],
+    [
+      'weight decay ∞',
+      (h) => (h.checkpoint.config.weightDecay = { $float: 'Infinity' }),
+      /^not a valid eac checkpoint: checkpoint\.config\.weightDecay: expected a number ≥ 0, got Infinity$/,
+    ],
+    ['1e15 epochs', (h) => (h.checkpoint.config.epochs = 1e15), /checkpoint\.config\.epochs: expected an integer in \[1, 100000\]/],
+    ['width 1e6', (h) => (h.checkpoint.config.width = 1e6), /checkpoint\.config\.width: expected an integer in \[1, 1024\]/],
     ['demo count 1e9', (h) => (h.run.data.demoTrain = 1e9), /demo training count is not an integer in \[1, 20000\]/],
     ['demo count −5', (h) => (h.run.data.demoTest = -5), /demo test count/],
     ['noise 3', (h) => (h.run.data.noise = 3), /noise rate is not in \[0, 1\]/],
@@ -184,15 +188,18 @@ test('numbers a run cannot continue from are refused, each named', () => {
     ['1e6 confusion rows', (h) => (h.checkpoint.epochs[0].test.confusion = Array(1e6).fill([])), /test\.confusion: at most 7 entries/],
     ['epoch 0.5', (h) => (h.checkpoint.epochs[0].epoch = 0.5), /epochs\[0\]\.epoch: expected an integer in \[1, 100000\]/],
     ['step log step −1', (h) => (h.checkpoint.steps = [{ step: -1, epoch: 1, loss: 1, ce: 1, consistency: 0 }]), /steps\[0\]\.step/],
+    ['optimiser steps ≠ run steps', (h) => (h.checkpoint.optimizer.step = 99), /checkpoint\.optimizer\.step: 99 steps, the run 2/],
     [
-      'partial loss −1',
-      (h) => (h.checkpoint.partial = { position: 1, loss: -1, ce: 0, consistency: 0, seconds: 0 }),
-      /epoch loss is not a finite number ≥ 0/,
+      'NaN learning rate',
+      (h) => (h.checkpoint.optimizer.lr = { $float: 'NaN' }),
+      /checkpoint\.optimizer\.lr: expected a number > 0, got NaN/,
     ],
-    ['optimiser steps ≠ run steps', (h) => (h.checkpoint.optimizer.step = 99), /its optimiser took 99 steps, the run 2/],
-    ['NaN learning rate', (h) => (h.checkpoint.optimizer.lr = { $float: 'NaN' }), /learning rate is not a number|not a positive number/],
     ['test accuracy 7', (h) => (h.checkpoint.epochs[0].testAcc = 7), /epochs\[0\]\.testAcc: expected an accuracy in \[0, 1\], got 7/],
-    ['training time ∞', (h) => (h.checkpoint.seconds = { $float: 'Infinity' }), /training time is not a finite number ≥ 0/],
+    [
+      'training time ∞',
+      (h) => (h.checkpoint.seconds = { $float: 'Infinity' }),
+      /checkpoint\.seconds: expected a finite number ≥ 0, got Infinity/,
+    ],
     ['a path of control bytes', (h) => (h.run.out = 1234), /JSON output is not a path/],
   ];
   const { c, run } = checkpoint();
@@ -214,15 +221,26 @@ test('non-finite moments, negative second moments and negative running variances
   };
   refused(
     make((c) => (c.optimizer.m[3][0] = Number.NaN)),
-    /Adam m 3 holds a non-finite value/,
+    /checkpoint\.optimizer\.m\[3\]: holds a non-finite value \(NaN at index 0\)/,
   );
   refused(
     make((c) => (c.optimizer.v[0][5] = -1)),
-    /Adam v 0 holds a negative or non-finite second moment/,
+    /checkpoint\.optimizer\.v\[0\]: holds a negative second moment \(-1 at index 5\)/,
+  );
+  // A checkpoint within an epoch, its sums edited: named before anything is resumed.
+  refused(
+    make((c) => {
+      c.partial = { order: new Int32Array([1, 0]), seenPreds: new Int32Array(0), position: 0, loss: -1, ce: 0, consistency: 0, seconds: 0 };
+    }),
+    /checkpoint\.partial\.loss: expected a finite number ≥ 0, got -1/,
+  );
+  refused(
+    make((c) => (c.epochs[0].epoch = 2)),
+    /checkpoint\.epochs\[0\]\.epoch: 2, expected 1/,
   );
   refused(
     make((c) => (c.values.get('bn1.running_var')![0] = -0.5)),
-    /bn1\.running_var holds a negative variance/,
+    /checkpoint\.values\.bn1\.running_var: holds a negative running variance \(-0\.5 at index 0\)/,
   );
 });
 
