@@ -173,7 +173,11 @@ test('a damaged stored checkpoint is refused in one line, never resumed from', a
       (c) => (c.values.get('conv1.weight')![3] = Number.NaN),
       /values\.conv1\.weight: holds a non-finite value \(NaN at index 3\)/,
     ],
-    ['a negative variance', (c) => (c.values.get('bn1.running_var')![0] = -0.5), /values\.bn1\.running_var: holds a negative running variance/],
+    [
+      'a negative variance',
+      (c) => (c.values.get('bn1.running_var')![0] = -0.5),
+      /values\.bn1\.running_var: holds a negative running variance/,
+    ],
     ['a negative second moment', (c) => (c.optimizer.v[2][0] = -1), /optimizer\.v\[2\]: holds a negative second moment/],
     ['a short moment', (c) => (c.optimizer.m[0] = new Float32Array(1)), /optimizer\.m\[0\]: 1 values, the model needs/],
     ['weights as a list', (c) => ((c as unknown as { values: unknown }).values = []), /\.values: expected a Map/],
