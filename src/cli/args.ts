@@ -77,8 +77,8 @@ export const RANGES = {
   batchSize: range(CONFIG_LIMITS.batchSize),
   epochs: range(CONFIG_LIMITS.epochs),
   steps: range(CONFIG_LIMITS.steps),
-  seed: { min: 0, max: SEED_MAX },
-  demoCount: { min: 1, max: 20_000 },
+  seed: range(CONFIG_LIMITS.seed),
+  demoCount: range(CONFIG_LIMITS.demoCount),
 } as const satisfies Record<string, IntRange>;
 
 const fmt = (x: number) => (x === SEED_MAX ? '4294967295 (2^32 - 1)' : String(x));

@@ -11,7 +11,9 @@ import { jsonBoundsExceeded, jsonErrorText } from '../engine/bounded-json.ts';
 import { createHash } from 'node:crypto';
 import { CHECKPOINT_VERSION, type EpochProgress, type TrainCheckpoint } from '../engine/checkpoint.ts';
 import { describeResNet, listParams } from '../engine/resnet-layout.ts';
-import { validateTrainConfig } from '../engine/config.ts';
+import { checkpointSecondsOk, CONFIG_LIMITS } from '../engine/config.ts';
+import { readConfig } from '../engine/run-check.ts';
+import { readCheckpointState } from '../engine/checkpoint-check.ts';
 import type { Dataset } from '../engine/dataset.ts';
 
 const MAGIC = 'EACCKPT\n';
@@ -229,108 +231,41 @@ export function decodeCheckpoint(bytes: Uint8Array): { checkpoint: TrainCheckpoi
     return (kind === 'f32' ? new Float32Array(copy.buffer) : new Int32Array(copy.buffer)) as T;
   };
 
-  const config = h.config as TrainCheckpoint['config'];
+  // The arrays the configuration's model has, then the whole state by the one reader the page's
+  // stored checkpoints go through too (src/engine/checkpoint-check.ts): every weight and moment
+  // finite, variances and second moments ≥ 0, lengths the model's, every figure by its flag's range.
+  let config: TrainCheckpoint['config'];
   try {
-    validateTrainConfig(config);
+    config = readConfig(h.config, 'checkpoint.config');
   } catch (e) {
     throw bad((e as Error).message);
   }
-  const spec = describeResNet({ arch: config.arch, width: config.width, numClasses: 7 });
-  const values = new Map<string, Float32Array>();
-  for (const p of listParams(spec)) {
-    const v = take<Float32Array>(`values/${p.name}`, 'f32');
-    const expected = p.shape.reduce((a, b) => a * b, 1);
-    if (v.length !== expected) throw bad(`${p.name} has ${v.length} values, the ${config.arch} width ${config.width} needs ${expected}`);
-    for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) throw bad(`${p.name} holds a non-finite value`);
-    if (p.name.endsWith('running_var') && v.some((x) => x < 0)) throw bad(`${p.name} holds a negative variance`);
-    values.set(p.name, v);
-  }
-  const opt = h.optimizer as { step: number; lr: number; count: number } | undefined;
+  const params = listParams(describeResNet({ arch: config.arch, width: config.width, numClasses: 7 }));
+  const opt = h.optimizer as { step: unknown; lr: unknown; count: unknown } | undefined;
   // Adam keeps one m and one v per trainable parameter, in the model's parameter order.
-  const trainable = listParams(spec)
-    .filter((p) => p.trainable)
-    .map((p) => p.shape.reduce((a, b) => a * b, 1));
-  if (!opt || opt.count !== trainable.length)
-    throw bad(`its optimiser state has ${String(opt?.count).slice(0, 20)} moments, the model ${trainable.length} trainable parameters`);
-  const moment = (kind: 'm' | 'v', i: number) => {
-    const a = take<Float32Array>(`adam.${kind}/${i}`, 'f32');
-    if (a.length !== trainable[i]) throw bad(`Adam ${kind} ${i} has ${a.length} values, its parameter ${trainable[i]}`);
-    for (let j = 0; j < a.length; j++)
-      if (!Number.isFinite(a[j]) || (kind === 'v' && a[j] < 0))
-        throw bad(`Adam ${kind} ${i} holds ${kind === 'v' ? 'a negative or non-finite second moment' : 'a non-finite value'}`);
-    return a;
-  };
-  const m = trainable.map((_, i) => moment('m', i));
-  const v = trainable.map((_, i) => moment('v', i));
-  const int = (x: unknown, what: string) => {
-    if (!Number.isSafeInteger(x) || (x as number) < 0) throw bad(`${what} is not a non-negative integer`);
-    return x as number;
-  };
-  const num = (x: unknown, what: string) => {
-    if (typeof x !== 'number' || Number.isNaN(x)) throw bad(`${what} is not a number`);
-    return x;
-  };
-  const finite = (x: unknown, what: string) => {
-    if (typeof x !== 'number' || !Number.isFinite(x)) throw bad(`${what} is not a finite number`);
-    return x;
-  };
-  const rng = h.rng as TrainCheckpoint['rng'];
-  if (
-    !rng ||
-    !Array.isArray(rng.words) ||
-    rng.words.length !== 4 ||
-    !rng.words.every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffffffff) ||
-    !(rng.spare === null || typeof rng.spare === 'number')
-  )
-    throw bad('its random generator state is malformed');
-  if (!Array.isArray(h.epochs) || !Array.isArray(h.steps)) throw bad('its metrics are malformed');
-  // The metrics so far go into the run's results as they are: each must at least be an epoch's.
-  h.epochs.forEach((e: Record<string, unknown> | null, i: number) => {
-    if (!e || e.epoch !== i + 1 || !Number.isSafeInteger(e.steps)) throw bad(`its metrics of epoch ${i + 1} are malformed`);
-    for (const k of ['loss', 'ce', 'consistency', 'trainAccNoisy', 'trainAccClean', 'testAcc', 'lr', 'seconds'])
-      if (e[k] !== undefined) finite(e[k], `epoch ${i + 1}'s ${k}`);
-    for (const k of ['trainAccNoisy', 'trainAccClean', 'testAcc', 'memorisation'])
-      if (typeof e[k] === 'number' && ((e[k] as number) < 0 || (e[k] as number) > 1)) throw bad(`epoch ${i + 1}'s ${k} is not in [0, 1]`);
-  });
-  h.steps.forEach((s: Record<string, unknown> | null, i: number) => {
-    if (!s || !Number.isSafeInteger(s.step) || !Number.isSafeInteger(s.epoch) || typeof s.loss !== 'number')
-      throw bad(`its step log entry ${i + 1} is malformed`);
-  });
-  if (h.epochs.length !== h.epoch) throw bad(`it has metrics of ${h.epochs.length} epochs, but ${String(h.epoch).slice(0, 20)} completed`);
-  let partial: EpochProgress | null = null;
-  if (h.partial) {
-    const p = h.partial as Record<string, unknown>;
-    partial = {
-      order: take<Int32Array>('partial.order', 'i32'),
-      seenPreds: take<Int32Array>('partial.seenPreds', 'i32'),
-      position: int(p.position, 'the epoch position'),
-      loss: num(p.loss, 'the epoch loss'),
-      ce: num(p.ce, 'the epoch ce'),
-      consistency: num(p.consistency, 'the epoch consistency'),
-      seconds: num(p.seconds, 'the epoch time'),
-    };
-  }
+  const trainable = params.filter((p) => p.trainable).length;
+  if (!opt || typeof opt !== 'object' || opt.count !== trainable)
+    throw bad(`its optimiser state has ${String(opt?.count).slice(0, 20)} moments, the model ${trainable} trainable parameters`);
+  const values = new Map(params.map((p) => [p.name, take<Float32Array>(`values/${p.name}`, 'f32')]));
+  const moments = (kind: 'm' | 'v') => Array.from({ length: trainable }, (_, i) => take<Float32Array>(`adam.${kind}/${i}`, 'f32'));
+  const m = moments('m');
+  const v = moments('v');
+  const p = h.partial as Record<string, unknown> | null | undefined;
+  const partial =
+    p && typeof p === 'object'
+      ? { ...p, order: take<Int32Array>('partial.order', 'i32'), seenPreds: take<Int32Array>('partial.seenPreds', 'i32') }
+      : p;
   if (h.version !== 1 && h.version !== CHECKPOINT_VERSION)
     throw bad(`checkpoint version ${String(h.version).slice(0, 20)} (expected ${CHECKPOINT_VERSION})`);
+  let checkpoint: TrainCheckpoint;
+  try {
+    checkpoint = readCheckpointState({ ...h, config, values, optimizer: { step: opt.step, lr: opt.lr, m, v }, partial }, 'checkpoint');
+  } catch (e) {
+    throw bad((e as Error).message);
+  }
   if (typeof run.datasetSha256 !== 'string' || !run.data || typeof run.data !== 'object' || typeof run.backend !== 'string')
     throw bad('its run settings are malformed');
   checkRun(run, bad);
-  if (opt.step !== h.step) throw bad(`its optimiser took ${String(opt.step).slice(0, 20)} steps, the run ${String(h.step).slice(0, 20)}`);
-  if (!(Number.isFinite(opt.lr) && opt.lr > 0)) throw bad('the optimiser learning rate is not a positive number');
-  const checkpoint: TrainCheckpoint = {
-    version: h.version,
-    config,
-    epoch: int(h.epoch, 'the epoch'),
-    step: int(h.step, 'the step'),
-    values,
-    optimizer: { step: int(opt.step, 'the optimiser step'), lr: num(opt.lr, 'the optimiser learning rate'), m, v },
-    rng,
-    epochs: h.epochs as TrainCheckpoint['epochs'],
-    steps: h.steps as TrainCheckpoint['steps'],
-    imagesSeen: int(h.imagesSeen, 'the images seen'),
-    seconds: finite(h.seconds, 'the training time'),
-    partial,
-  };
   const unused = [...refs.keys()].find((k) => !taken.has(k));
   if (unused !== undefined) throw bad(`array ${trim(unused)} is not part of a checkpoint`);
   return { checkpoint, run };
@@ -346,7 +281,8 @@ function checkRun(run: CliRun, bad: (why: string) => Error): void {
   };
   count(d.demoTrain, 'demo training count');
   count(d.demoTest, 'demo test count');
-  if (d.noise !== null && !(typeof d.noise === 'number' && d.noise >= 0 && d.noise < 1)) throw bad('its noise rate is not in [0, 1)');
+  // As --noise: a rate in [0, 1].
+  if (d.noise !== null && !(typeof d.noise === 'number' && d.noise >= 0 && d.noise <= 1)) throw bad('its noise rate is not in [0, 1]');
   for (const [k, x] of [
     ['data folder', d.dataDir],
     ['label file', d.labels],
@@ -360,7 +296,9 @@ function checkRun(run: CliRun, bad: (why: string) => Error): void {
     every.steps !== undefined &&
     !(Number.isSafeInteger(every.steps) && every.steps >= RANGES.steps.min && every.steps <= RANGES.steps.max)
   )
-    throw bad('its checkpoint cadence in steps is not a positive integer');
-  if (every.seconds !== undefined && !(Number.isFinite(every.seconds) && every.seconds > 0 && every.seconds <= 1e9))
-    throw bad('its checkpoint cadence in seconds is not a positive number');
+    throw bad(
+      `its checkpoint cadence in steps is not an integer in [${RANGES.steps.min}, ${RANGES.steps.max}] (as --checkpoint-every-steps)`,
+    );
+  if (every.seconds !== undefined && !checkpointSecondsOk(every.seconds))
+    throw bad(`its checkpoint cadence in seconds is not in (0, ${CONFIG_LIMITS.checkpointSeconds[1]}] (as --checkpoint-every-s)`);
 }

@@ -7,6 +7,7 @@ import { benchCommand, BENCH_HELP } from './bench.ts';
 import { weightsCommand, WEIGHTS_HELP } from './weights.ts';
 import { datasetCommand, DATASET_HELP } from './dataset.ts';
 import { UsageError } from './args.ts';
+import { printable } from './output.ts';
 import { isOutOfMemory, OOM_PREFIX, oomAdvice, type OomShape } from './memory.ts';
 
 const HELP = `eac: the EAC lab's engine on the command line
@@ -59,7 +60,10 @@ export async function main(argv: string[]): Promise<number> {
         throw new UsageError(`unknown command ${JSON.stringify(command)} (try: eac help)`);
     }
   } catch (e) {
-    const msg = explainError((e as Error).message?.split('\n')[0] ?? String(e));
+    // Our own refusals are one line by construction, but may quote a path from a file, which can
+    // hold a newline or terminal control bytes: escaped, not cut. Another error's first line is its reason.
+    const raw = (e as Error)?.message ?? String(e);
+    const msg = e instanceof UsageError ? printable(raw, 2000) : explainError(printable(raw.split('\n')[0], 2000));
     process.stderr.write(`eac ${command ?? ''}: error: ${msg}\n`);
     if (process.env.EAC_DEBUG) console.error(e);
     return e instanceof UsageError ? 2 : 1;

@@ -9,7 +9,7 @@ import { BACKENDS, setupBackend, type BackendName } from './node-backends.ts';
 import { memoryRefusal, withOomAdvice } from './memory.ts';
 import { evalProgressReporter } from './eval-progress.ts';
 import { datasetFingerprint, encodeCheckpoint, readCheckpointFile, type CliRun } from './checkpoint-file.ts';
-import { defaultTrainConfig, type TrainConfig } from '../engine/config.ts';
+import { checkpointSecondsOk, CONFIG_LIMITS, defaultTrainConfig, type TrainConfig } from '../engine/config.ts';
 import { coarseMapsWarning, mapSideFor } from '../engine/coarse-maps.ts';
 import { ARCHS, modelFromValues, type Model } from '../engine/resnet.ts';
 import { train } from '../engine/trainer.ts';
@@ -132,7 +132,7 @@ function checkpointChoice(v: Flags, fallback: CliRun['every'] | null, fallbackFi
   const s =
     v['checkpoint-every-s'] === undefined
       ? undefined
-      : num(v, 'checkpoint-every-s', 0, (x) => x > 0 && x <= 1e7, 'a number of seconds in (0, 10000000]');
+      : num(v, 'checkpoint-every-s', 0, checkpointSecondsOk, `a number of seconds in (0, ${CONFIG_LIMITS.checkpointSeconds[1]}]`);
   const n = v['checkpoint-every-steps'] === undefined ? undefined : int(v, 'checkpoint-every-steps', 0, RANGES.steps);
   if (!file) {
     if (s !== undefined || n !== undefined)
@@ -358,7 +358,9 @@ export async function trainCommand(argv: string[], hooks: TrainHooks = {}): Prom
     progress('interrupted: finishing the current step, then stopping');
     controller.abort();
   };
-  if (hooks.signal) hooks.signal.addEventListener('abort', () => controller.abort(), { once: true });
+  // A sweep's Ctrl-C may come while the data and backend were set up: the run then stops at once.
+  if (hooks.signal?.aborted) controller.abort();
+  else if (hooks.signal) hooks.signal.addEventListener('abort', () => controller.abort(), { once: true });
   else process.once('SIGINT', onSigint);
   // The first step is always shown (then one line every 2 s), however soon after start-up it comes.
   let lastPrint = -Infinity;
@@ -421,6 +423,15 @@ export async function trainCommand(argv: string[], hooks: TrainHooks = {}): Prom
     process.off('SIGINT', onSigint);
   }
   const { summary } = result;
+  // Stopped before its first step: nothing was trained, so nothing is written (a 0-step run JSON
+  // would read as a result, and a sweep would keep it as its cell's).
+  const untrained = summary.stoppedBy === 'cancelled' && summary.steps === 0;
+  if (untrained) {
+    progress(
+      `cancelled before the first step: nothing trained, nothing written${ckptFile && existsSync(ckptFile) ? `; continue with: eac train --resume ${printable(ckptFile)}` : ''}`,
+    );
+    return 130;
+  }
   if (plan.save && savedModel) {
     // The model's metadata says how far it trained, as the JSON does.
     const meta = { seed: String(config.seed), method: config.method, steps: String(summary.steps), stoppedBy: summary.stoppedBy };
@@ -432,7 +443,8 @@ export async function trainCommand(argv: string[], hooks: TrainHooks = {}): Prom
   if (summary.stoppedBy === 'cancelled') {
     const u = result.unfinishedEpoch;
     progress(
-      `cancelled after step ${summary.steps}${u ? ` (epoch ${u.epoch} unfinished: ${u.steps} steps, not evaluated; reported as unfinishedEpoch)` : ''}${ckptFile ? `; continue with: eac train --resume ${ckptFile}` : ''}`,
+      // Only a checkpoint that exists is named (one may not have been written yet).
+      `cancelled after step ${summary.steps}${u ? ` (epoch ${u.epoch} unfinished: ${u.steps} steps, not evaluated; reported as unfinishedEpoch)` : ''}${ckptFile && existsSync(ckptFile) ? `; continue with: eac train --resume ${printable(ckptFile)}` : ''}`,
     );
     return 130;
   }

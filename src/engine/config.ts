@@ -2,6 +2,7 @@
 import type { Arch } from './resnet.ts';
 import { PIPELINE_DEFAULTS, type AugmentMode, type ErasingMode } from './augment.ts';
 import { TrainError } from './errors.ts';
+import { CONFIG_LIMITS } from './limits.ts';
 
 export type Method = 'eac' | 'baseline';
 
@@ -51,17 +52,7 @@ export function defaultTrainConfig(arch: Arch = 'resnet50'): TrainConfig {
   };
 }
 
-/**
- * The ranges a run's settings must lie in, wherever they come from (the form, flags, a checkpoint
- * or a link): what the flags accept (src/cli/args.ts) is these.
- */
-export const CONFIG_LIMITS = {
-  width: [1, 1024],
-  size: [32, 2048],
-  batchSize: [1, 4096],
-  epochs: [1, 100_000],
-  steps: [1, 2 ** 31 - 1],
-} as const;
+export { CONFIG_LIMITS, checkpointSecondsOk } from './limits.ts';
 
 /** Throws a one-line reason for any value the engine cannot run with. */
 export function validateTrainConfig(c: TrainConfig): void {

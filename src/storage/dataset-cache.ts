@@ -20,6 +20,8 @@ import type { RafDbReport } from '../data/rafdb.ts';
 import type { Dataset, Split } from '../engine/dataset.ts';
 import type { ImageSink } from '../data/rafdb.ts';
 import { DatasetCacheError } from './datasets/errors.ts';
+import { datasetIndexProblem, datasetInfoProblem } from './datasets/info-check.ts';
+import { escapeControls } from '../engine/bounded-json.ts';
 import { CACHE_FORMAT } from './datasets/folder-key.ts';
 import {
   chunkKey,
@@ -378,14 +380,28 @@ const allMeta = () => db()('readonly', (s) => promisifyRequest(s.getAll(prefixRa
 
 /** Every complete cached dataset, newest first. */
 export async function listCachedDatasets(): Promise<CachedDatasetInfo[]> {
-  const all = await allMeta();
-  return all.filter((m) => m.format === CACHE_FORMAT).sort((a, b) => b.createdAt - a.createdAt);
+  const all = (await allMeta()) as unknown[];
+  const out: CachedDatasetInfo[] = [];
+  for (const m of all) {
+    if ((m as CachedDatasetInfo | null)?.format !== CACHE_FORMAT) continue;
+    // A damaged description is left out (and said), never offered to train on.
+    const why = datasetInfoProblem(m);
+    if (why) console.warn(`[eac] a cached dataset is left out: ${escapeControls(why)}`);
+    else out.push(m as CachedDatasetInfo);
+  }
+  return out.sort((a, b) => b.createdAt - a.createdAt);
 }
 
-/** A cached dataset's description, or null if the cache does not hold it. */
+/** A cached dataset's description, or null if the cache does not hold it; a damaged one is a DatasetCacheError. */
 export async function getCachedDatasetInfo(key: string): Promise<CachedDatasetInfo | null> {
   const m = await getValue<CachedDatasetInfo>(metaKey(key));
-  return m && m.format === CACHE_FORMAT ? m : null;
+  if (!m || m.format !== CACHE_FORMAT) return null;
+  const why = datasetInfoProblem(m);
+  if (why)
+    throw new DatasetCacheError(
+      `the dataset cache's entry ${escapeControls(key.slice(0, 100))} is damaged (${escapeControls(why)}): delete it and choose the folder again`,
+    );
+  return m;
 }
 
 /**
@@ -444,6 +460,11 @@ export async function loadCachedDataset(
   const index = await getValue<IndexRecord>(indexKey(key));
   if (!index)
     throw new DatasetCacheError(`the dataset cache's entry for ${meta.name} is incomplete: delete it and choose the folder again`);
+  const indexWhy = datasetIndexProblem(index, meta);
+  if (indexWhy)
+    throw new DatasetCacheError(
+      `the dataset cache's entry for ${escapeControls(meta.name)} is damaged (${indexWhy}): delete it and choose the folder again`,
+    );
 
   let trainLabels = index.trainClean.slice();
   let noise: NoiseMeasure | null = null;

@@ -5,43 +5,14 @@
 // after a reload, a crash or a lost GPU device. Works in a worker and in the page (no DOM).
 import { createStore, del, get, getMany, keys, set, update, type UseStore } from 'idb-keyval';
 import type { TrainCheckpoint } from '../engine/checkpoint.ts';
-import type { EpochMetrics, RunSummary } from '../engine/run-types.ts';
 import type { AttentionFrame, AttentionViews } from '../engine/attention.ts';
-import type { RunRequest } from '../engine/run-request.ts';
+import { readCheckpointState } from '../engine/checkpoint-check.ts';
+import { escapeControls } from '../engine/bounded-json.ts';
+import { checkRunRecord } from './run-record-check.ts';
+import type { RunRecord } from './run-record.ts';
+import type { EpochMetrics } from '../engine/run-types.ts';
 
-export type RunStatus = 'running' | 'paused' | 'done' | 'stopped' | 'error';
-
-export interface RunRecord {
-  key: string;
-  name: string;
-  createdAt: string;
-  updatedAt: string;
-  /** As last written by the worker; 'running'/'paused' with no worker holding the run's lock means interrupted. */
-  status: RunStatus;
-  request: RunRequest;
-  epochs: EpochMetrics[];
-  /** The epoch of the stored checkpoint (null: none yet): its last whole epoch. */
-  checkpointEpoch: number | null;
-  /** Its optimiser step, and whether it is within the next epoch (absent on records of older versions). */
-  checkpointStep?: number;
-  checkpointPartial?: boolean;
-  summary: RunSummary | null;
-  error: string | null;
-  /** Set on runs imported from a file (another machine, `eac train --out`): where from, and a fingerprint that spots re-imports. */
-  imported?: { file: string; format: string; at: string; fingerprint: string };
-  /** The measured share of flipped training labels, when the run's source reported it (imports). */
-  labelNoise?: number | null;
-  /** The backend the run trained on, what the user asked for ('auto' or a backend), and why (absent on older records). */
-  backend?: RunBackend;
-}
-
-export interface RunBackend {
-  name: string;
-  preference: string;
-  reason: string;
-  /** The probe's line when 'auto' measured the backends (or read them from this device's cache). */
-  probe: string | null;
-}
+export type { RunBackend, RunRecord, RunStatus } from './run-record.ts';
 
 export interface AttentionHistory {
   views: AttentionViews;
@@ -189,15 +160,48 @@ export async function storeImportedRuns(records: readonly RunRecord[]): Promise<
   return out;
 }
 
-export async function getRun(key: string): Promise<RunRecord | null> {
-  return ((await get(recordKey(key), runs())) as RunRecord | undefined) ?? null;
+/** The record stored under `key`, checked, or the one-line reason it is not one (a record may not claim another run's key). */
+function checkStoredRun(v: unknown, key: string): RunRecord | string {
+  const label = `stored run ${escapeControls(key.slice(0, 100))}`;
+  const r = checkRunRecord(v, label);
+  if (typeof r !== 'string' && r.key !== key)
+    return `${label}.key: ${JSON.stringify(r.key)}, stored under ${JSON.stringify(escapeControls(key.slice(0, 100)))}`;
+  return r;
 }
 
-/** Every stored run, newest first. */
-export async function listRuns(): Promise<RunRecord[]> {
+/** A stored run; a record that does not read back as one (damaged, or edited) is a one-line RunStoreError naming the field. */
+export async function getRun(key: string): Promise<RunRecord | null> {
+  const v = await get(recordKey(key), runs());
+  if (v === undefined) return null;
+  const r = checkStoredRun(v, key);
+  if (typeof r === 'string') throw new RunStoreError(r);
+  return r;
+}
+
+/**
+ * Every readable stored run, newest first, and a one-line reason for each record that is not one
+ * (it is left out, never acted on; the others all come).
+ */
+export async function readRuns(): Promise<{ runs: RunRecord[]; problems: string[] }> {
   const all = (await keys(runs())).filter((k): k is string => typeof k === 'string' && k.startsWith('run:'));
-  const records = (await getMany(all, runs())) as (RunRecord | undefined)[];
-  return records.filter((r): r is RunRecord => !!r).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  const values = await getMany(all, runs());
+  const out: RunRecord[] = [];
+  const problems: string[] = [];
+  values.forEach((v, i) => {
+    if (v === undefined) return;
+    const r = checkStoredRun(v, all[i].slice('run:'.length));
+    if (typeof r === 'string') problems.push(r);
+    else out.push(r);
+  });
+  out.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  return { runs: out, problems };
+}
+
+/** Every readable stored run, newest first (damaged records are left out, with a console warning). */
+export async function listRuns(): Promise<RunRecord[]> {
+  const { runs: out, problems } = await readRuns();
+  for (const p of problems) console.warn(`[eac] a stored run is left out: ${p}`);
+  return out;
 }
 
 export async function deleteRun(key: string): Promise<void> {
@@ -224,8 +228,15 @@ export async function saveCheckpoint(record: RunRecord, ckpt: TrainCheckpoint, a
   return next;
 }
 
+/** A run's stored checkpoint, every field checked: a damaged one is a one-line RunStoreError, never resumed from. */
 export async function loadCheckpoint(key: string): Promise<TrainCheckpoint | null> {
-  return ((await get(checkpointKey(key), runs())) as TrainCheckpoint | undefined) ?? null;
+  const v = await get(checkpointKey(key), runs());
+  if (v === undefined) return null;
+  try {
+    return readCheckpointState(v, `stored checkpoint of run ${escapeControls(key.slice(0, 100))}`);
+  } catch (e) {
+    throw new RunStoreError(e instanceof Error ? e.message : String(e));
+  }
 }
 
 export async function loadAttention(key: string): Promise<AttentionHistory | null> {

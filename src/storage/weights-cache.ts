@@ -22,6 +22,7 @@ import {
   TENSORS_LAYOUT,
   WeightsCacheError,
   weightsStore,
+  weightsRecordProblem,
   type WeightsRecord,
   type WeightsReportSummary,
 } from './weights-records.ts';
@@ -188,6 +189,12 @@ export async function loadCachedWeights(key: string, seed: number, store: UseSto
       `the cached weights ${short} are no longer in this browser's cache (deleted, or the browser evicted them); import the file again`,
       'missing',
     );
+  const recordWhy = weightsRecordProblem(meta);
+  if (recordWhy)
+    throw new WeightsCacheError(
+      `the cached weights ${short} are damaged (${recordWhy}); delete the entry and import the file again`,
+      'corrupt',
+    );
   const record = meta as WeightsRecord;
   if (!(blob instanceof Blob))
     throw new WeightsCacheError(
@@ -216,10 +223,14 @@ export async function loadCachedWeights(key: string, seed: number, store: UseSto
       throw corrupt(`${p.name} is ${t.dtype} [${t.shape.join(', ')}], expected F32 [${p.shape.join(', ')}]`);
     const n = t.bytes.byteLength / 4;
     // A view when aligned (always, as written by encodeTensorsBlob): no second copy of the weights.
-    values.set(
-      p.name,
-      t.bytes.byteOffset % 4 === 0 ? new Float32Array(t.bytes.buffer, t.bytes.byteOffset, n) : new Float32Array(t.bytes.slice().buffer),
-    );
+    const v =
+      t.bytes.byteOffset % 4 === 0 ? new Float32Array(t.bytes.buffer, t.bytes.byteOffset, n) : new Float32Array(t.bytes.slice().buffer);
+    // Checked at import (mapWeights), and again here: the cached bytes may have changed since.
+    for (let i = 0; i < v.length; i++) {
+      if (!Number.isFinite(v[i])) throw corrupt(`${p.name} holds a non-finite value (${v[i]} at index ${i})`);
+      if (p.kind === 'bn.running_var' && v[i] < 0) throw corrupt(`${p.name} holds a negative running variance (${v[i]} at index ${i})`);
+    }
+    values.set(p.name, v);
   }
   if (record.head === 'initialised') {
     const rng = new Rng(seed);

@@ -12,6 +12,8 @@ import type { Arch } from '../engine/resnet.ts';
 import type { DetectedArch } from '../weights/keymap.ts';
 import type { WeightFormat } from '../weights/read.ts';
 import { sha256Hex } from './sha256.ts';
+import { CONFIG_LIMITS } from '../engine/limits.ts';
+import { escapeControls } from '../engine/bounded-json.ts';
 
 export const WEIGHTS_DB_NAME = 'eac-weights';
 export const WEIGHTS_STORE_NAME = 'weights';
@@ -99,9 +101,42 @@ export async function hashBytes(bytes: Uint8Array): Promise<string> {
   return sha256Hex(bytes);
 }
 
+/**
+ * Why a stored value is not a weights record (null: it is one): every field a list, a run or the
+ * loader reads, checked (IndexedDB outlives the code that wrote it, and can be edited).
+ */
+export function weightsRecordProblem(v: unknown): string | null {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return 'not an object';
+  const r = v as Record<string, unknown>;
+  for (const k of ['key', 'name', 'sourceFile', 'layout', 'importedAt'])
+    if (typeof r[k] !== 'string' || (r[k] as string).length > 4096) return `${k} is not a string`;
+  for (const k of ['bytes', 'storedBytes']) if (!Number.isSafeInteger(r[k]) || (r[k] as number) < 0) return `${k} is not a count`;
+  if (r.format !== 'pickle' && r.format !== 'torch-zip' && r.format !== 'safetensors') return 'format is not a weight format';
+  if (r.arch !== 'resnet18' && r.arch !== 'resnet50') return 'arch is not resnet18 or resnet50';
+  const [lo, hi] = CONFIG_LIMITS.width;
+  if (!Number.isSafeInteger(r.width) || (r.width as number) < lo || (r.width as number) > hi)
+    return `width is not an integer in [${lo}, ${hi}]`;
+  if (
+    r.headClasses !== null &&
+    !(Number.isSafeInteger(r.headClasses) && (r.headClasses as number) >= 1 && (r.headClasses as number) <= 1e6)
+  )
+    return 'headClasses is not a class count';
+  if (r.head !== 'loaded' && r.head !== 'initialised') return 'head is not loaded or initialised';
+  if (typeof r.report !== 'object' || r.report === null) return 'report is not an object';
+  return null;
+}
+
+/** Every readable cached weights record, newest first; a damaged one is left out with a warning. */
 export async function listCachedWeights(store: UseStore = weightsStore()): Promise<WeightsRecord[]> {
   const metaKeys = (await keys(store)).filter((k): k is string => typeof k === 'string' && k.startsWith(META));
-  const records = (await getMany<WeightsRecord | undefined>(metaKeys, store)).filter((r): r is WeightsRecord => !!r);
+  const values = await getMany<unknown>(metaKeys, store);
+  const records: WeightsRecord[] = [];
+  values.forEach((v, i) => {
+    if (v === undefined) return;
+    const why = weightsRecordProblem(v);
+    if (why) console.warn(`[eac] cached weights ${escapeControls(metaKeys[i].slice(META.length, 80))} are left out: ${why}`);
+    else records.push(v as WeightsRecord);
+  });
   return records.sort((a, b) => b.importedAt.localeCompare(a.importedAt) || a.name.localeCompare(b.name));
 }
 
@@ -109,7 +144,7 @@ export async function listCachedWeights(store: UseStore = weightsStore()): Promi
 export async function findCachedWeights(hash: string, store: UseStore = weightsStore()): Promise<WeightsRecord | undefined> {
   const [meta, tensors] = await getMany<unknown>([META + hash, TENSORS + hash], store);
   if (!meta) return undefined;
-  if (!(tensors instanceof Blob)) {
+  if (!(tensors instanceof Blob) || weightsRecordProblem(meta)) {
     // Cannot happen through storeWeights (one transaction); heal it rather than offer a dead entry.
     await delMany([META + hash, TENSORS + hash], store).catch(() => undefined);
     return undefined;

@@ -5,6 +5,10 @@
 // and header fields of a real checkpoint: every case is read or refused with a CheckpointFileError,
 // none crashes or hangs. Sweep files are bounded the same way before they are parsed.
 import { test } from 'node:test';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import assert from 'node:assert/strict';
 import { CheckpointFileError, decodeCheckpoint, encodeCheckpoint, type CliRun } from '../../src/cli/checkpoint-file.ts';
 import { jsonBoundsExceeded, jsonErrorText } from '../../src/engine/bounded-json.ts';
@@ -48,13 +52,20 @@ function checkpoint(): { c: TrainCheckpoint; run: CliRun } {
         consistency: 0.1,
         trainAccNoisy: 0.5,
         trainAccClean: 0.5,
-        memorisation: 0,
+        memorisation: { flipped: 3, predictedNoisy: 0.5, predictedClean: null },
         testAcc: 0.25,
-        test: { accuracy: 0.25 } as never,
+        test: {
+          accuracy: 0.25,
+          perClassAccuracy: [0.25, null, 0, 0, 1, 0, 0],
+          confusion: [
+            [1, 0],
+            [0, 1],
+          ],
+        },
         lr: 2e-4,
         seconds: 1,
-        imagesSeen: 16,
-      } as never,
+        imagesPerSecond: 16,
+      },
     ],
     steps: [],
     imagesSeen: 16,
@@ -153,17 +164,42 @@ test('headers too large or too deep are refused without being parsed', () => {
 
 test('numbers a run cannot continue from are refused, each named', () => {
   const cases: [string, (h: Header) => void, RegExp][] = [
-    ['weight decay ∞', (h) => (h.checkpoint.config.weightDecay = { $float: 'Infinity' }), /weight decay must be ≥ 0 and finite/],
-    ['1e15 epochs', (h) => (h.checkpoint.config.epochs = 1e15), /epochs must be an integer in \[1, 100000\]/],
-    ['width 1e6', (h) => (h.checkpoint.config.width = 1e6), /width must be an integer in \[1, 1024\]/],
+    [
+      'weight decay ∞',
+      (h) => (h.checkpoint.config.weightDecay = { $float: 'Infinity' }),
+      /^not a valid eac checkpoint: checkpoint\.config\.weightDecay: expected a number ≥ 0, got Infinity$/,
+    ],
+    ['1e15 epochs', (h) => (h.checkpoint.config.epochs = 1e15), /checkpoint\.config\.epochs: expected an integer in \[1, 100000\]/],
+    ['width 1e6', (h) => (h.checkpoint.config.width = 1e6), /checkpoint\.config\.width: expected an integer in \[1, 1024\]/],
     ['demo count 1e9', (h) => (h.run.data.demoTrain = 1e9), /demo training count is not an integer in \[1, 20000\]/],
     ['demo count −5', (h) => (h.run.data.demoTest = -5), /demo test count/],
-    ['noise 3', (h) => (h.run.data.noise = 3), /noise rate is not in \[0, 1\)/],
+    ['noise 3', (h) => (h.run.data.noise = 3), /noise rate is not in \[0, 1\]/],
     ['cadence −5 steps', (h) => (h.run.every = { steps: -5 }), /cadence in steps/],
-    ['optimiser steps ≠ run steps', (h) => (h.checkpoint.optimizer.step = 99), /its optimiser took 99 steps, the run 2/],
-    ['NaN learning rate', (h) => (h.checkpoint.optimizer.lr = { $float: 'NaN' }), /learning rate is not a number|not a positive number/],
-    ['test accuracy 7', (h) => (h.checkpoint.epochs[0].testAcc = 7), /testAcc is not in \[0, 1\]/],
-    ['training time ∞', (h) => (h.checkpoint.seconds = { $float: 'Infinity' }), /training time is not a finite number/],
+    [
+      'cadence 1e8 seconds',
+      (h) => (h.run.every = { seconds: 1e8 }),
+      /cadence in seconds is not in \(0, 10000000\] \(as --checkpoint-every-s\)/,
+    ],
+    ['noise 1.5', (h) => (h.run.data.noise = 1.5), /noise rate is not in \[0, 1\]/],
+    ['loss −1', (h) => (h.checkpoint.epochs[0].loss = -1), /epochs\[0\]\.loss: expected a finite loss ≥ 0, got -1/],
+    ['loss NaN', (h) => (h.checkpoint.epochs[0].ce = { $float: 'NaN' }), /epochs\[0\]\.ce: expected a finite loss ≥ 0, got NaN/],
+    ['train accuracy 2', (h) => (h.checkpoint.epochs[0].trainAccClean = 2), /epochs\[0\]\.trainAccClean: expected an accuracy/],
+    ['per-class accuracy −1', (h) => (h.checkpoint.epochs[0].test.perClassAccuracy[1] = -1), /epochs\[0\]\.test\.perClassAccuracy\[1\]/],
+    ['1e6 confusion rows', (h) => (h.checkpoint.epochs[0].test.confusion = Array(1e6).fill([])), /test\.confusion: at most 7 entries/],
+    ['epoch 0.5', (h) => (h.checkpoint.epochs[0].epoch = 0.5), /epochs\[0\]\.epoch: expected an integer in \[1, 100000\]/],
+    ['step log step −1', (h) => (h.checkpoint.steps = [{ step: -1, epoch: 1, loss: 1, ce: 1, consistency: 0 }]), /steps\[0\]\.step/],
+    ['optimiser steps ≠ run steps', (h) => (h.checkpoint.optimizer.step = 99), /checkpoint\.optimizer\.step: 99 steps, the run 2/],
+    [
+      'NaN learning rate',
+      (h) => (h.checkpoint.optimizer.lr = { $float: 'NaN' }),
+      /checkpoint\.optimizer\.lr: expected a number > 0, got NaN/,
+    ],
+    ['test accuracy 7', (h) => (h.checkpoint.epochs[0].testAcc = 7), /epochs\[0\]\.testAcc: expected an accuracy in \[0, 1\], got 7/],
+    [
+      'training time ∞',
+      (h) => (h.checkpoint.seconds = { $float: 'Infinity' }),
+      /checkpoint\.seconds: expected a finite number ≥ 0, got Infinity/,
+    ],
     ['a path of control bytes', (h) => (h.run.out = 1234), /JSON output is not a path/],
   ];
   const { c, run } = checkpoint();
@@ -185,15 +221,26 @@ test('non-finite moments, negative second moments and negative running variances
   };
   refused(
     make((c) => (c.optimizer.m[3][0] = Number.NaN)),
-    /Adam m 3 holds a non-finite value/,
+    /checkpoint\.optimizer\.m\[3\]: holds a non-finite value \(NaN at index 0\)/,
   );
   refused(
     make((c) => (c.optimizer.v[0][5] = -1)),
-    /Adam v 0 holds a negative or non-finite second moment/,
+    /checkpoint\.optimizer\.v\[0\]: holds a negative second moment \(-1 at index 5\)/,
+  );
+  // A checkpoint within an epoch, its sums edited: named before anything is resumed.
+  refused(
+    make((c) => {
+      c.partial = { order: new Int32Array([1, 0]), seenPreds: new Int32Array(0), position: 0, loss: -1, ce: 0, consistency: 0, seconds: 0 };
+    }),
+    /checkpoint\.partial\.loss: expected a finite number ≥ 0, got -1/,
+  );
+  refused(
+    make((c) => (c.epochs[0].epoch = 2)),
+    /checkpoint\.epochs\[0\]\.epoch: 2, expected 1/,
   );
   refused(
     make((c) => (c.values.get('bn1.running_var')![0] = -0.5)),
-    /bn1\.running_var holds a negative variance/,
+    /checkpoint\.values\.bn1\.running_var: holds a negative running variance \(-0\.5 at index 0\)/,
   );
 });
 
@@ -277,5 +324,24 @@ test("JSON.parse's complaints lose the text they quote", () => {
     }
     assert.ok(message.length > 0, text);
     assert.doesNotMatch(message, /root|secret|\u001b/, message);
+  }
+});
+
+test('a newline or terminal control bytes in a stored path are escaped in the one-line refusal', () => {
+  const { c, run } = checkpoint();
+  const dir = mkdtempSync(path.join(tmpdir(), 'eac-ckpt-nl-'));
+  try {
+    const file = path.join(dir, 'nl.ckpt');
+    const bad = { ...run, data: { ...run.data, demo: false, dataDir: '/no such\nfolder\u001b]0;owned\u0007', noise: null } };
+    writeFileSync(file, encodeCheckpoint(c, bad));
+    const bin = new URL('../../bin/eac.js', import.meta.url).pathname;
+    const r = spawnSync(process.execPath, [bin, 'train', '--resume', file], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(r.status, 2, r.stderr);
+    const lines = r.stderr.trimEnd().split('\n');
+    const line = lines[lines.length - 1];
+    assert.equal(line, 'eac train: error: --data: /no such\\u000afolder\\u001b]0;owned\\u0007 is not a readable folder');
+    assert.ok(!/[\u0000-\u0009\u000b-\u001f]/.test(r.stderr), 'no control byte reaches the terminal');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -285,6 +285,50 @@ test('a damaged entry (a chunk gone) is reported, not loaded', async () => {
   assert.equal(info.key, key);
 });
 
+test('damaged descriptions and indexes are reported in one line, never sized into buffers; the good dataset stays listed', async () => {
+  const { key, info } = await ingest(path.join(FX, 'clean'), { chunkImages: 10 });
+  const put = (k: string, v: unknown) =>
+    raw('readwrite', (s) => {
+      s.put(v, k);
+      return new Promise<void>((resolve) => (s.transaction.oncomplete = () => resolve()));
+    });
+  const get = (k: string) =>
+    raw('readonly', (s) => new Promise<unknown>((resolve) => (s.get(k).onsuccess = (e) => resolve((e.target as IDBRequest).result))));
+  const index = await get(`index/${key}`);
+  const metas: [string, Record<string, unknown>, RegExp][] = [
+    ['bad-train', { ...info, key: 'bad-train', train: 1e12 }, /train is not an integer in \[0, 1000000\]/],
+    ['bad-side', { ...info, key: 'bad-side', height: -3 }, /height is not an integer in \[1, 2048\]/],
+    ['bad-chunks', { ...info, key: 'bad-chunks', chunks: { train: 1e9, test: 1 } }, /chunks\.train is 1000000000, its \d+ images need \d+/],
+    ['bad-name', { ...info, key: 'bad-name', name: 42 }, /name is not a string/],
+    ['huge-split', { ...info, key: 'huge-split', height: 2048, width: 2048, train: 200 }, /its train split would need 2516582400 bytes/],
+  ];
+  for (const [k, m, why] of metas) {
+    await put(`meta/${k}`, m);
+    await assert.rejects(
+      getCachedDatasetInfo(k),
+      (e: unknown) => e instanceof DatasetCacheError && why.test(e.message) && !e.message.includes('\n'),
+      k,
+    );
+    await assert.rejects(loadCachedDataset(k, null), (e: unknown) => e instanceof DatasetCacheError && why.test(e.message), k);
+  }
+  assert.deepEqual(
+    (await listCachedDatasets()).map((d) => d.key),
+    [key],
+  );
+  // An index that does not fit its description: names, labels out of range, a wrong type.
+  const indexes: [Record<string, unknown>, RegExp][] = [
+    [{ ...(index as object), trainNames: ['a'] }, /its train names are not \d+ names/],
+    [{ ...(index as object), testClean: new Int32Array(info.test).fill(9) }, /its test label 0 is 9, not a class in \[0, 6\]/],
+    [{ ...(index as object), trainClean: [1, 2, 3] }, /its train labels are not \d+ labels/],
+  ];
+  for (const [damaged, why] of indexes) {
+    await put(`index/${key}`, damaged);
+    await assert.rejects(loadCachedDataset(key, null), (e: unknown) => e instanceof DatasetCacheError && why.test(e.message));
+  }
+  await put(`index/${key}`, index);
+  assert.equal((await loadCachedDataset(key, null)).dataset.train.labels.length, info.train);
+});
+
 // ---------------------------------------------------------------------------------------------
 // Pixels in files (OPFS in the browser's workers), here files in memory with the same contract.
 

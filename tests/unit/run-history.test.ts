@@ -56,12 +56,16 @@ function epoch(n: number, testAcc: number, flipped = 3): EpochMetrics {
   return {
     epoch: n,
     steps: 2,
-    loss: 2 - n / 10,
-    ce: 1.9 - n / 10,
+    loss: Math.max(0.1, 2 - n / 10),
+    ce: Math.max(0.05, 1.9 - n / 10),
     consistency: 0.1,
     trainAccNoisy: 0.2 + n / 100,
     trainAccClean: 0.15 + n / 100,
-    memorisation: { flipped, predictedNoisy: flipped ? 0.1 * n : null, predictedClean: flipped ? 0.05 * n : null },
+    memorisation: {
+      flipped,
+      predictedNoisy: flipped ? Math.min(1, 0.1 * n) : null,
+      predictedClean: flipped ? Math.min(1, 0.05 * n) : null,
+    },
     testAcc,
     test: {
       accuracy: testAcc,
@@ -372,8 +376,27 @@ test('wrong files are refused with a message that says what was expected', () =>
   refuse('{"format": "eac-bench"}', /is a "eac-bench" file, not a run export/);
   refuse('{"format": "eac-lab-runs", "formatVersion": 9, "runs": []}', /version 9; this lab reads version 1/);
   const cli = JSON.parse(readFileSync(CLI_FIXTURE, 'utf8'));
-  refuse(JSON.stringify({ ...cli, config: { ...cli.config, arch: 'vgg' } }), /config\.arch must be resnet18 or resnet50, not "vgg"/);
-  refuse(JSON.stringify({ ...cli, epochs: [{ epoch: 1, testAcc: 7 }] }), /epoch 1 has no test accuracy between 0 and 1/);
+  refuse(
+    JSON.stringify({ ...cli, config: { ...cli.config, arch: 'vgg' } }),
+    /^f\.json\.config\.arch: expected one of resnet50, resnet18, got "vgg"$/,
+  );
+  refuse(
+    JSON.stringify({ ...cli, epochs: [{ ...cli.epochs[0], testAcc: 7 }] }),
+    /^f\.json\.epochs\[0\]\.testAcc: expected an accuracy in \[0, 1\], got 7$/,
+  );
+  // The same rules as eac sweep --import: every field, by its flag's range.
+  refuse(
+    JSON.stringify({ ...cli, config: { ...cli.config, epochs: 1e15 } }),
+    /^f\.json\.config\.epochs: expected an integer in \[1, 100000\]/,
+  );
+  refuse(JSON.stringify({ ...cli, data: { ...cli.data, train: 1e9 } }), /^f\.json\.data\.train: expected an integer in \[1, 20000\]/);
+  refuse(JSON.stringify({ ...cli, epochs: [{ ...cli.epochs[0], loss: -1 }] }), /^f\.json\.epochs\[0\]\.loss: expected a finite loss ≥ 0/);
+  refuse(`{"a":${'['.repeat(40)}`, /f\.json is refused: it nests deeper than 32 levels/);
+  // A file name with control characters is escaped in the message.
+  assert.throws(
+    () => parseRunsFile('x', 'a\u001b]0;t\u0007.json', key),
+    (e: unknown) => e instanceof RunFileError && e.message.startsWith('a\\u001b]0;t\\u0007.json is not JSON'),
+  );
   // In an all-runs file, a bad run is skipped and reported; the others come in.
   const good = run();
   const parsed = parseRunsFile(

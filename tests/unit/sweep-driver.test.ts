@@ -233,6 +233,11 @@ test('sweep files: a sweep re-imports, a train --out run joins its cell, bad fil
     (e: Error) => e.message.startsWith('x.json') && !e.message.includes('\n'),
   );
   assert.throws(() => readSweepFile('r.json', '{"config":{}}', null, 1), /open or start a sweep first/);
+  // Bounded before parsing; a name's control characters escaped; a run's fields range-checked.
+  assert.throws(
+    () => readSweepFile('deep\u001b.json', `{"a":${'['.repeat(40)}`, s, 1),
+    (e: Error) => e.message === 'deep\\u001b.json: it nests deeper than 32 levels (a sweep file or an eac train --out run was expected)',
+  );
   // The CLI's own run file joins a sweep with its settings (fixture: tests/fixtures/runs/eac-train-out.json).
   const text = readFileSync(new URL('../fixtures/runs/eac-train-out.json', import.meta.url), 'utf8');
   const doc = JSON.parse(text);
@@ -248,6 +253,11 @@ test('sweep files: a sweep re-imports, a train --out run joins its cell, bad fil
       data: { kind: 'demo', seed: 0, trainCount: doc.data.train, testCount: doc.data.test, noiseRate: 0, noiseSeed: 0 },
     },
     { id: 'own', name: 'own', createdAt: 0 },
+  );
+  const edited = { ...doc, epochs: doc.epochs.map((e: { loss: number }, i: number) => (i === 1 ? { ...e, loss: -2 } : e)) };
+  assert.throws(
+    () => readSweepFile('run.json', JSON.stringify(edited), own, 7),
+    (e: Error) => e.message === 'run.json.epochs[1].loss: expected a finite loss ≥ 0, got -2',
   );
   const joined = readSweepFile('run.json', text, own, 7);
   assert.equal(joined.kind, 'run');

@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { Rng } from '../../src/engine/rng.ts';
 import {
   createSweep,
   importRun,
@@ -107,6 +108,37 @@ test('the reader refuses broken and hostile input with one line naming the field
       }),
       /summary\.testAccLast5: expected an accuracy in \[0, 1\]/,
     ],
+    [
+      'epochs 1e15 in the shared config',
+      (d) => ({ ...d, spec: { ...d.spec, config: { ...d.spec.config, epochs: 1e15 } } }),
+      /^sweep\.spec\.config\.epochs: expected an integer in \[1, 100000\]/,
+    ],
+    [
+      'max steps 2^40 in the shared config',
+      (d) => ({ ...d, spec: { ...d.spec, config: { ...d.spec.config, maxSteps: 2 ** 40 } } }),
+      /^sweep\.spec\.config\.maxSteps: expected an integer in \[1, 2147483647\]/,
+    ],
+    [
+      'a demo of 1e9 images',
+      (d) => ({ ...d, spec: { ...d.spec, data: { ...d.spec.data, trainCount: 1e9 } } }),
+      /^sweep\.spec\.data\.trainCount: expected an integer in \[1, 20000\]/,
+    ],
+    [
+      'a checkpoint mark past the flags’ steps',
+      (d) => {
+        const id = Object.keys(d.cells).find((k) => d.cells[k].status === 'resumable')!;
+        return { ...d, cells: { ...d.cells, [id]: { ...d.cells[id], checkpoint: { ...d.cells[id].checkpoint, step: 2 ** 40 } } } };
+      },
+      /\.checkpoint\.step: expected an integer in \[0, 2147483647\]/,
+    ],
+    [
+      'a summary of 1e300 steps',
+      (d) => {
+        const id = Object.keys(d.cells).find((k) => d.cells[k].status === 'done')!;
+        return { ...d, cells: { ...d.cells, [id]: { ...d.cells[id], summary: { ...d.cells[id].summary, steps: 1e300 } } } };
+      },
+      /\.summary\.steps: expected an integer in \[0, 2147483647\]/,
+    ],
     ['an array', () => '[]', /expected an object, got an array/],
     ['a huge text', () => ' '.repeat((8 << 20) + 1), /more than a sweep can have/],
   ];
@@ -174,4 +206,123 @@ test('a run that does not fit is refused with the reason', () => {
     /the run was cancelled before its end/,
   );
   assert.throws(() => runFromTrainJson({ ...trainOut, config: { ...trainOut.config, extra: 1 } }), /run\.config: unknown field "extra"/);
+});
+
+test('every number of a run JSON is range-checked by its flag’s rules, the field named in one line', () => {
+  // biome-ignore lint/suspicious/noExplicitAny: a parsed run file, edited field by field
+  const cases: [string, (d: any) => void, RegExp][] = [
+    ['epochs 1e15', (d) => (d.config.epochs = 1e15), /^run\.config\.epochs: expected an integer in \[1, 100000\], got 1000000000000000$/],
+    ['max steps 2^40', (d) => (d.config.maxSteps = 2 ** 40), /^run\.config\.maxSteps: expected an integer in \[1, 2147483647\]/],
+    ['width 0', (d) => (d.config.width = 0), /^run\.config\.width: expected an integer in \[1, 1024\]/],
+    ['seed 2^32', (d) => (d.config.seed = 2 ** 32), /^run\.config\.seed: expected an integer in \[0, 4294967295\]/],
+    [
+      'a test accuracy of 1.5',
+      (d) => (d.epochs[2].testAcc = 1.5),
+      /^run\.epochs\[2\]\.testAcc: expected an accuracy in \[0, 1\], got 1\.5$/,
+    ],
+    ['a negative loss', (d) => (d.epochs[0].loss = -3), /^run\.epochs\[0\]\.loss: expected a finite loss ≥ 0, got -3$/],
+    ['a loss as text', (d) => (d.epochs[0].ce = 'NaN'), /^run\.epochs\[0\]\.ce: expected a finite loss ≥ 0, got "NaN"$/],
+    ['a train accuracy of −0.1', (d) => (d.epochs[1].trainAccNoisy = -0.1), /^run\.epochs\[1\]\.trainAccNoisy: expected an accuracy/],
+    ['a missing field', (d) => delete d.epochs[1].consistency, /^run\.epochs\[1\]: missing field consistency$/],
+    ['epoch 2.5', (d) => (d.epochs[1].epoch = 2.5), /^run\.epochs\[1\]\.epoch: expected an integer in \[1, 100000\]/],
+    ['epochs out of order', (d) => (d.epochs[1].epoch = 1), /^run\.epochs\[1\]\.epoch: epoch 1 after epoch 1$/],
+    ['1e6 per-class entries', (d) => (d.epochs[0].test.perClassAccuracy = Array(1e6).fill(0)), /perClassAccuracy: at most 7 entries/],
+    [
+      'a confusion count of −1',
+      (d) => (d.epochs[0].test.confusion[3][3] = -1),
+      /^run\.epochs\[0\]\.test\.confusion\[3\]\[3\]: expected an integer/,
+    ],
+    [
+      'a memorisation share of 2',
+      (d) => (d.epochs[0].memorisation.predictedNoisy = 2),
+      /memorisation\.predictedNoisy: expected an accuracy/,
+    ],
+    ['flipped −1', (d) => (d.epochs[0].memorisation.flipped = -1), /memorisation\.flipped: expected an integer/],
+    ['a negative learning rate', (d) => (d.epochs[0].lr = -1), /^run\.epochs\[0\]\.lr: expected a finite number ≥ 0/],
+    ['negative seconds', (d) => (d.epochs[0].seconds = -1), /^run\.epochs\[0\]\.seconds/],
+    ['images per second ∞ (a huge literal)', (d) => (d.epochs[0].imagesPerSecond = '1e999'), /imagesPerSecond/],
+    ['summary steps 1e300', (d) => (d.summary.steps = 1e300), /^run\.summary\.steps: expected an integer in \[0, 2147483647\]/],
+    ['summary epochs ≠ epochs', (d) => (d.summary.epochs = 5), /^run\.summary\.epochs: 5, but the run lists 6 evaluated epochs$/],
+    ['a demo of 1e9 images', (d) => (d.data.train = 1e9), /^run\.data\.train: expected an integer in \[1, 20000\]/],
+    ['a demo of −5 test images', (d) => (d.data.test = -5), /^run\.data\.test: expected an integer in \[1, 20000\]/],
+    ['noise rate 3', (d) => (d.noise.rate = 3), /^run\.noise\.rate: expected a rate in \[0, 1\], got 3$/],
+    ['noise seed −1', (d) => (d.noise.seed = -1), /^run\.noise\.seed: expected an integer/],
+    ['a noise transition of 1e6 rows', (d) => (d.noise.transition = Array(1e6).fill([])), /^run\.noise\.transition: at most 7 entries/],
+    [
+      'a step log entry with a NaN loss',
+      (d) => (d.steps = [{ step: 1, epoch: 1, loss: null, ce: 0, consistency: 0 }]),
+      /^run\.steps\[0\]\.loss/,
+    ],
+    ['an unfinished epoch of −2 steps', (d) => (d.unfinishedEpoch = { ...d.epochs[0], steps: -2 }), /^run\.unfinishedEpoch\.steps/],
+    ['a backend of 1e6 characters', (d) => (d.backend = 'x'.repeat(1e6)), /^run\.backend: expected a string of at most 400 characters/],
+  ];
+  assert.doesNotThrow(() => runFromTrainJson(structuredClone(trainOut)));
+  for (const [what, edit, why] of cases) {
+    const d = structuredClone(trainOut);
+    edit(d);
+    // As read from a file: through JSON text (a literal 1e999 is Infinity).
+    const doc = JSON.parse(JSON.stringify(d).replace('"1e999"', '1e999'));
+    assert.throws(
+      () => runFromTrainJson(doc),
+      (e: Error) => e instanceof SweepError && why.test(e.message) && !e.message.includes('\n'),
+      what,
+    );
+  }
+});
+
+test('random damage to a real sweep.json and a real run JSON: read or refused in one line, never a crash', () => {
+  const rng = new Rng(7);
+  const junk = [null, -1, 0, 0.5, 1e308, 2 ** 53, Number.NaN, 'x\u001b]0;owned\u0007\n', [], {}, [[[[]]]], true];
+  const counts = { sweepRead: 0, sweepRefused: 0, runRead: 0, runRefused: 0 };
+  const check = (read: () => unknown, ok: 'sweepRead' | 'runRead', refused: 'sweepRefused' | 'runRefused') => {
+    try {
+      read();
+      counts[ok]++;
+    } catch (e) {
+      assert.ok(e instanceof SweepError, `not a SweepError: ${(e as Error).stack}`);
+      assert.ok(!/[\u0000-\u001f\u007f-\u009f]/.test(e.message), `control characters in ${JSON.stringify(e.message)}`);
+      counts[refused]++;
+    }
+  };
+  /** Every path to a value in a parsed document. */
+  const paths = (v: unknown, at: (string | number)[] = [], out: (string | number)[][] = []) => {
+    if (at.length) out.push(at);
+    if (v && typeof v === 'object')
+      for (const k of Object.keys(v)) paths((v as Record<string, unknown>)[k], [...at, Array.isArray(v) ? Number(k) : k], out);
+    return out;
+  };
+  const setAt = (doc: unknown, p: (string | number)[], value: unknown) => {
+    let o = doc as Record<string | number, unknown>;
+    for (const k of p.slice(0, -1)) o = o[k] as Record<string | number, unknown>;
+    o[p[p.length - 1]] = value;
+  };
+  const sweepText = sweepJsonText(everyState());
+  const runText = JSON.stringify(trainOut);
+  for (const [text, parse, ok, refused] of [
+    [sweepText, (t: string) => parseSweepJson(t), 'sweepRead', 'sweepRefused'],
+    [runText, (t: string) => runFromTrainJson(JSON.parse(t)), 'runRead', 'runRefused'],
+  ] as const) {
+    const all = paths(JSON.parse(text));
+    for (let i = 0; i < 300; i++) {
+      // A flipped byte (that may leave JSON, for the run file: that is the parser's, not ours).
+      const b = text.split('');
+      b[rng.int(0, b.length - 1)] = String.fromCharCode(rng.int(32, 126));
+      const flipped = b.join('');
+      let valid = true;
+      try {
+        JSON.parse(flipped);
+      } catch {
+        valid = false;
+      }
+      if (valid || text === sweepText) check(() => parse(flipped), ok, refused);
+      // A field set to junk, through the JSON text as a file would carry it.
+      const doc = JSON.parse(text);
+      setAt(doc, all[rng.int(0, all.length - 1)], structuredClone(junk[rng.int(0, junk.length - 1)]));
+      check(() => parse(JSON.stringify(doc)), ok, refused);
+    }
+  }
+  console.log(
+    `# sweep.json: ${counts.sweepRead} read, ${counts.sweepRefused} refused; run JSON: ${counts.runRead} read, ${counts.runRefused} refused`,
+  );
+  assert.ok(counts.sweepRefused > 200 && counts.runRefused > 200);
 });

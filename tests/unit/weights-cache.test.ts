@@ -26,7 +26,8 @@ import {
 import { loadWeights } from '../../src/weights/load.ts';
 import { exportModelSafetensors } from '../../src/weights/export.ts';
 import { describeImportError, importWeightsFile, type ImportProgress } from '../../src/storage/weights-import.ts';
-import { set } from 'idb-keyval';
+import { get, set } from 'idb-keyval';
+import { readSafetensors } from '../../src/weights/safetensors.ts';
 
 const dir = new URL('../fixtures/weights/', import.meta.url).pathname;
 const SAFE = 'resnet18_w4_h7.safetensors';
@@ -419,4 +420,44 @@ test('the lab re-imports its own exports: a model exported with the official key
   assert.equal(r.report?.keyStyle, 'official-eac');
   const back = await loadCachedWeights(r.record.key, 5, store);
   assertSameValues(back.values, src.values, 'export → import → cache → load');
+});
+
+test('a damaged cached record is left out of the list and refused by the loader; a NaN in its tensors too', async () => {
+  const store = freshStore();
+  const good = await storeWeights(await inputOf(SAFE), { store });
+  const damaged: [string, Record<string, unknown>, RegExp][] = [
+    ['a'.repeat(64), { ...good, key: 'a'.repeat(64), width: 1e9 }, /width is not an integer in \[1, 1024\]/],
+    ['b'.repeat(64), { ...good, key: 'b'.repeat(64), importedAt: 7 }, /importedAt is not a string/],
+    ['c'.repeat(64), { ...good, key: 'c'.repeat(64), arch: 'vgg' }, /arch is not resnet18 or resnet50/],
+  ];
+  const blob = await get(`tensors:${good.key}`, store);
+  for (const [key, meta] of damaged) {
+    await set(`meta:${key}`, meta, store);
+    await set(`tensors:${key}`, blob, store);
+  }
+  assert.deepEqual(
+    (await listCachedWeights(store)).map((r) => r.key),
+    [good.key],
+  );
+  for (const [key, , why] of damaged)
+    await assert.rejects(
+      loadCachedWeights(key, 0, store),
+      (e: unknown) => e instanceof WeightsCacheError && e.kind === 'corrupt' && why.test(e.message),
+    );
+  // The tensors edited in place: a NaN weight, a negative running variance.
+  const bytes = new Uint8Array(await (blob as Blob).arrayBuffer());
+  for (const [name, value, why] of [
+    ['conv1.weight', Number.NaN, /conv1\.weight holds a non-finite value \(NaN at index 0\)/],
+    ['bn1.running_var', -1, /bn1\.running_var holds a negative running variance/],
+  ] as const) {
+    const copy = bytes.slice();
+    const t = readSafetensors(copy).tensors.get(name)!;
+    new DataView(t.bytes.buffer, t.bytes.byteOffset, 4).setFloat32(0, value, true);
+    await set(`tensors:${good.key}`, new Blob([copy]), store);
+    await assert.rejects(
+      loadCachedWeights(good.key, 0, store),
+      (e: unknown) => e instanceof WeightsCacheError && why.test(e.message),
+      name,
+    );
+  }
 });

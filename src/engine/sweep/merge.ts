@@ -7,7 +7,7 @@ import { SweepError } from './errors.ts';
 import { reduceSweep } from './reducer.ts';
 import { AXIS_FIELDS, cellId, cellName, expandGrid } from './spec.ts';
 import type { SweepState } from './state.ts';
-import { arr, configFields, num, obj, oneOf, runSummary } from './validate.ts';
+import { readTrainRunJson } from '../run-check.ts';
 
 /** What a sweep needs to know of a run, whichever tool made it. */
 export interface SweepRunInput {
@@ -17,39 +17,28 @@ export interface SweepRunInput {
   summary: RunSummary;
 }
 
-/** Most epochs a run file may list (the CLI caps --epochs at 100000). */
-const MAX_EPOCHS = 100_000;
-
 /**
- * The run of `eac train --out FILE` (src/cli/train.ts). Its summary is recomputed from its epochs'
- * test accuracies, the one way the project computes it (summarizeRun), so a hand-edited summary
- * cannot enter the table.
+ * The run of `eac train --out FILE` (src/cli/train.ts), every field checked by the flags' rules
+ * (readTrainRunJson). Its summary is recomputed from its epochs' test accuracies, the one way the
+ * project computes it (summarizeRun), so a hand-edited summary cannot enter the table.
  */
 export function runFromTrainJson(doc: unknown, label = 'run'): SweepRunInput {
-  const o = obj(doc, label, {
-    required: ['config', 'epochs', 'summary', 'data', 'noise'],
-    optional: ['steps', 'unfinishedEpoch', 'backend', 'adapter'],
-  });
-  const config = configFields(o.config, `${label}.config`, true) as TrainConfig;
-  const epochs = arr(o.epochs, `${label}.epochs`, MAX_EPOCHS);
-  const accs = epochs.map((e, i) => {
-    const where = `${label}.epochs[${i}]`;
-    if (typeof e !== 'object' || e === null) throw new SweepError(`${where}: expected an object`);
-    return num((e as { testAcc?: unknown }).testAcc, `${where}.testAcc`, (x) => x >= 0 && x <= 1, 'an accuracy in [0, 1]');
-  });
-  const given = runSummary(o.summary, `${label}.summary`);
-  const summary = summarizeRun(accs, given.steps, given.seconds, given.stoppedBy);
+  const run = readTrainRunJson(doc, label);
+  const given = run.summary;
+  const summary = summarizeRun(
+    run.epochs.map((e) => e.testAcc),
+    given.steps,
+    given.seconds,
+    given.stoppedBy,
+  );
   if (summary.testAccLast5 !== given.testAccLast5)
     throw new SweepError(`${label}: its summary (${given.testAccLast5}) is not the mean of its last 5 epochs (${summary.testAccLast5})`);
-  const d = o.data as Record<string, unknown> | null;
-  const kind = oneOf(d?.kind, `${label}.data.kind`, ['demo', 'raf-db'] as const);
-  const count = (k: string) => (typeof d?.[k] === 'number' ? (d[k] as number) : null);
-  let noiseRate = 0;
-  if (o.noise !== null) {
-    const n = o.noise as Record<string, unknown>;
-    noiseRate = num(typeof n === 'object' ? n.rate : undefined, `${label}.noise.rate`, (x) => x >= 0 && x <= 1, 'a rate in [0, 1]');
-  }
-  return { config, noiseRate, data: { kind, trainCount: count('train'), testCount: count('test') }, summary };
+  return {
+    config: run.config,
+    noiseRate: run.noise?.rate ?? 0,
+    data: { kind: run.data.kind, trainCount: run.data.train, testCount: run.data.test },
+    summary,
+  };
 }
 
 const show = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));

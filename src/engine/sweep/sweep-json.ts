@@ -3,6 +3,7 @@
 // exactly the spec's, the order a permutation of it, every cell state well-formed.
 import type { ConfigRequest, DataOptions } from '../run-request.ts';
 import { SweepError } from './errors.ts';
+import { CONFIG_LIMITS } from '../limits.ts';
 import { jsonBoundsExceeded, jsonErrorText, RUN_FILE_BOUNDS } from '../bounded-json.ts';
 import { oneLine, REASON_MAX } from './reducer.ts';
 import { AXIS_FIELDS, checkSpecAxes, expandGrid, SWEEP_LIMITS, SWEEP_METHODS, type SweepData, type SweepSpec } from './spec.ts';
@@ -79,7 +80,7 @@ export function readSpec(v: unknown, where: string): SweepSpec {
   const config = configFields(o.config, `${where}.config`, false) as ConfigRequest;
   for (const k of AXIS_FIELDS)
     if (Object.hasOwn(config, k)) fail(`${where}.config`, `${k} is one of the sweep's axes, not a shared setting`);
-  const spec: SweepSpec = { methods, noiseRates, seeds, config, data: readData(o.data, `${where}.data`) };
+  const spec: SweepSpec = { methods, noiseRates, seeds, config, data: readDataOptions(o.data, `${where}.data`) };
   if (o.weights !== undefined && o.weights !== null) {
     const w = obj(o.weights, `${where}.weights`, { required: ['key', 'name'] });
     spec.weights = { key: str(w.key, `${where}.weights.key`, 4096, LINE), name: str(w.name, `${where}.weights.name`, 200, LINE) };
@@ -92,7 +93,8 @@ export function readSpec(v: unknown, where: string): SweepSpec {
   return spec;
 }
 
-function readData(v: unknown, where: string): SweepData {
+/** Where a run's images come from (a sweep's, or a stored run's request): every field checked. */
+export function readDataOptions(v: unknown, where: string): SweepData {
   const kind = oneOf((v as { kind?: unknown } | null)?.kind, `${where}.kind`, ['demo', 'cached', 'folder'] as const);
   const rate = (o: Record<string, unknown>) => num(o.noiseRate, `${where}.noiseRate`, (x) => x >= 0 && x <= 1, 'a rate in [0, 1]');
   const nseed = (o: Record<string, unknown>) => int(o.noiseSeed, `${where}.noiseSeed`, 0, 0xffffffff);
@@ -102,8 +104,8 @@ function readData(v: unknown, where: string): SweepData {
     const d: DataOptions = {
       kind,
       seed: int(o.seed, `${where}.seed`, 0, 0xffffffff),
-      trainCount: int(o.trainCount, `${where}.trainCount`, 1, 20_000),
-      testCount: int(o.testCount, `${where}.testCount`, 1, 20_000),
+      trainCount: int(o.trainCount, `${where}.trainCount`, ...CONFIG_LIMITS.demoCount),
+      testCount: int(o.testCount, `${where}.testCount`, ...CONFIG_LIMITS.demoCount),
       noiseRate: rate(o),
       noiseSeed: nseed(o),
     };
@@ -126,15 +128,20 @@ function readData(v: unknown, where: string): SweepData {
 
 function readMark(v: unknown, where: string): CheckpointMark {
   const o = obj(v, where, { required: ['step', 'epoch', 'at'] });
-  return { step: int(o.step, `${where}.step`), epoch: int(o.epoch, `${where}.epoch`), at: int(o.at, `${where}.at`) };
+  return {
+    step: int(o.step, `${where}.step`, 0, CONFIG_LIMITS.steps[1]),
+    epoch: int(o.epoch, `${where}.epoch`, 0, CONFIG_LIMITS.epochs[1]),
+    at: int(o.at, `${where}.at`),
+  };
 }
 
 function readProgress(v: unknown, where: string): CellProgress | null {
   if (v === null) return null;
   const o = obj(v, where, { required: ['step', 'totalSteps', 'seconds'] });
   return {
-    step: int(o.step, `${where}.step`),
-    totalSteps: int(o.totalSteps, `${where}.totalSteps`),
+    step: int(o.step, `${where}.step`, 0, CONFIG_LIMITS.steps[1]),
+    // Epochs × steps per epoch: more than one run's --max-steps when the run has no cap.
+    totalSteps: int(o.totalSteps, `${where}.totalSteps`, 0, CONFIG_LIMITS.epochs[1] * CONFIG_LIMITS.steps[1]),
     seconds: num(o.seconds, `${where}.seconds`, (x) => x >= 0, 'a number ≥ 0'),
   };
 }

@@ -2,6 +2,7 @@
 // refused, sizes capped. A file from disk or another machine is untrusted: any flaw is a one-line
 // SweepError that names the path of the bad field.
 import type { TrainConfig } from '../config.ts';
+import { CONFIG_LIMITS } from '../limits.ts';
 import type { RunSummary } from '../run-types.ts';
 import { SweepError } from './errors.ts';
 
@@ -69,21 +70,21 @@ const nullable = <T>(v: unknown, read: (v: unknown) => T): T | null => (v === nu
 /** How each TrainConfig field is checked (a Record over its keys, so a new field cannot be forgotten). */
 const CONFIG_FIELDS: Record<keyof TrainConfig, (v: unknown, where: string) => unknown> = {
   arch: (v, w) => oneOf(v, w, ['resnet50', 'resnet18'] as const),
-  width: (v, w) => int(v, w, 1, 1024),
+  width: (v, w) => int(v, w, ...CONFIG_LIMITS.width),
   method: (v, w) => oneOf(v, w, ['eac', 'baseline'] as const),
   lam: (v, w) => num(v, w, (x) => x >= 0, 'a number ≥ 0'),
-  epochs: (v, w) => int(v, w, 1, 100_000),
-  maxSteps: (v, w) => nullable(v, (x) => int(x, w, 1)),
-  batchSize: (v, w) => int(v, w, 1, 4096),
+  epochs: (v, w) => int(v, w, ...CONFIG_LIMITS.epochs),
+  maxSteps: (v, w) => nullable(v, (x) => int(x, w, ...CONFIG_LIMITS.steps)),
+  batchSize: (v, w) => int(v, w, ...CONFIG_LIMITS.batchSize),
   lr: (v, w) => num(v, w, (x) => x > 0, 'a number > 0'),
   weightDecay: (v, w) => num(v, w, (x) => x >= 0, 'a number ≥ 0'),
   gamma: (v, w) => num(v, w, (x) => x > 0 && x <= 1, 'a number in (0, 1]'),
-  size: (v, w) => int(v, w, 32, 2048),
-  seed: (v, w) => int(v, w, 0, 0xffffffff),
+  size: (v, w) => int(v, w, ...CONFIG_LIMITS.size),
+  seed: (v, w) => int(v, w, ...CONFIG_LIMITS.seed),
   augment: (v, w) => oneOf(v, w, ['full', 'none'] as const),
   erasing: (v, w) => oneOf(v, w, ['independent', 'mirrored'] as const),
   shuffle: (v, w) => bool(v, w),
-  evalBatchSize: (v, w) => int(v, w, 1, 4096),
+  evalBatchSize: (v, w) => int(v, w, ...CONFIG_LIMITS.batchSize),
 };
 export const CONFIG_KEYS = Object.keys(CONFIG_FIELDS) as (keyof TrainConfig)[];
 
@@ -105,8 +106,8 @@ export function runSummary(v: unknown, where: string): RunSummary {
     testAccLast5: acc('testAccLast5'),
     finalTestAcc: acc('finalTestAcc'),
     bestTestAcc: acc('bestTestAcc'),
-    epochs: int(o.epochs, `${where}.epochs`),
-    steps: int(o.steps, `${where}.steps`),
+    epochs: int(o.epochs, `${where}.epochs`, 0, CONFIG_LIMITS.epochs[1]),
+    steps: int(o.steps, `${where}.steps`, 0, CONFIG_LIMITS.steps[1]),
     seconds: num(o.seconds, `${where}.seconds`, (x) => x >= 0, 'a number ≥ 0'),
     stoppedBy: oneOf(o.stoppedBy, `${where}.stoppedBy`, ['completed', 'max-steps', 'cancelled'] as const),
   };

@@ -152,6 +152,7 @@ export function RunHistory() {
   const hidden = useCompare((s) => s.hidden);
   const showOnly = useCompare((s) => s.showOnly);
   const message = useCompare((s) => s.message);
+  const problems = useCompare((s) => s.problems);
   const thisTab = useLab((s) => (isRunning(s.run.status) ? s.run.runKey : null));
   const fileInput = useRef<HTMLInputElement>(null);
   const live = new Set(liveKeys);
@@ -216,6 +217,19 @@ export function RunHistory() {
         >
           {message.text}
         </p>
+      ) : null}
+      {problems.length ? (
+        <div className="error" role="status" data-testid="history-problems">
+          <p>
+            {problems.length} stored {problems.length === 1 ? 'record does' : 'records do'} not read back as a run and{' '}
+            {problems.length === 1 ? 'is' : 'are'} left out (the others are shown):
+          </p>
+          <ul>
+            {problems.slice(0, 10).map((p) => (
+              <li key={p}>{p}</li>
+            ))}
+          </ul>
+        </div>
       ) : null}
       {records.length === 0 ? (
         <p className="placeholder muted">No runs yet: train one in the lab (here or in another tab), or import runs exported elsewhere.</p>

@@ -7,7 +7,7 @@ import { create } from 'zustand';
 import {
   deleteRun,
   getRun,
-  listRuns,
+  readRuns,
   liveRunKeys,
   newRunKey,
   renameRun,
@@ -27,9 +27,11 @@ export interface CompareState {
   error: string | null;
   /** Runs left out of the charts (new runs show up by default). */
   hidden: string[];
+  /** Stored records that do not read back as runs: one line each; they are left out, the others shown. */
+  problems: string[];
   /** What the last import, rename or delete did (or why it failed). */
   message: { kind: 'info' | 'error'; text: string } | null;
-  setRecords: (records: RunRecord[], live: string[]) => void;
+  setRecords: (records: RunRecord[], live: string[], problems?: string[]) => void;
   upsert: (record: RunRecord) => void;
   remove: (key: string) => void;
   setLive: (live: string[]) => void;
@@ -47,8 +49,9 @@ export const useCompare = create<CompareState>()((set) => ({
   status: 'loading',
   error: null,
   hidden: [],
+  problems: [],
   message: null,
-  setRecords: (records, live) => set({ records, live, status: 'ready', error: null }),
+  setRecords: (records, live, problems = []) => set({ records, live, problems, status: 'ready', error: null }),
   upsert: (record) =>
     set((s) => ({
       records: s.records
@@ -78,8 +81,8 @@ const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 /** Re-reads every record and which runs are alive. */
 export async function refreshAll(): Promise<void> {
   try {
-    const [records, live] = await Promise.all([listRuns(), liveRunKeys()]);
-    useCompare.getState().setRecords(records, [...live]);
+    const [{ runs, problems }, live] = await Promise.all([readRuns(), liveRunKeys()]);
+    useCompare.getState().setRecords(runs, [...live], problems);
   } catch (e) {
     useCompare.getState().failed(`the run store (IndexedDB) cannot be read: ${errorText(e)}`);
   }

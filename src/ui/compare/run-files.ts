@@ -11,6 +11,10 @@ import { meanOfLast } from '../../engine/metrics.ts';
 import { epochCsvHeader, toCsv, RUN_JSON_FORMAT, type CsvValue } from '../export/run-export.ts';
 import { CLASS_NAMES } from '../../engine/dataset.ts';
 import { hashString, methodOf, noiseRateOf } from './compare-data.ts';
+import { readConfig, readEpochList, readTrainRunJson } from '../../engine/run-check.ts';
+import { readDataOptions } from '../../engine/sweep/sweep-json.ts';
+import { escapeControls, parseBoundedJson, RUN_FILE_BOUNDS } from '../../engine/bounded-json.ts';
+import { readRunRecord } from '../../storage/run-record-check.ts';
 
 export const RUNS_JSON_FORMAT = 'eac-lab-runs';
 export const RUNS_JSON_FORMAT_VERSION = 1;
@@ -127,69 +131,18 @@ type Json = Record<string, unknown>;
 const isObj = (v: unknown): v is Json => !!v && typeof v === 'object' && !Array.isArray(v);
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
-function epochOf(v: unknown, i: number, where: string): EpochMetrics {
-  if (!isObj(v)) throw new RunFileError(`${where}: epoch ${i + 1} is not an object`);
-  const epoch = num(v.epoch);
-  const testAcc = num(v.testAcc);
-  if (epoch === null || epoch < 1) throw new RunFileError(`${where}: epoch ${i + 1} has no epoch number`);
-  if (testAcc === null || testAcc < 0 || testAcc > 1)
-    throw new RunFileError(`${where}: epoch ${epoch} has no test accuracy between 0 and 1`);
-  const mem = isObj(v.memorisation) ? v.memorisation : {};
-  const test = isObj(v.test) ? v.test : {};
-  // Losses of a diverged epoch were written as null (JSON has no NaN): read them back as NaN.
-  const f = (x: unknown) => num(x) ?? NaN;
-  return {
-    epoch,
-    steps: num(v.steps) ?? 0,
-    loss: f(v.loss),
-    ce: f(v.ce),
-    consistency: f(v.consistency),
-    trainAccNoisy: f(v.trainAccNoisy),
-    trainAccClean: f(v.trainAccClean),
-    memorisation: { flipped: num(mem.flipped) ?? 0, predictedNoisy: num(mem.predictedNoisy), predictedClean: num(mem.predictedClean) },
-    testAcc,
-    test: {
-      accuracy: num(test.accuracy) ?? testAcc,
-      perClassAccuracy: Array.isArray(test.perClassAccuracy) ? test.perClassAccuracy.map(num) : [],
-      confusion: Array.isArray(test.confusion)
-        ? (test.confusion as unknown[]).map((row) => (Array.isArray(row) ? row.map((x) => num(x) ?? 0) : []))
-        : [],
-    },
-    lr: f(v.lr),
-    seconds: num(v.seconds) ?? 0,
-    imagesPerSecond: num(v.imagesPerSecond) ?? 0,
-  };
+/** A field reader's one-line error (it names the field) as the import's. */
+function checked<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (e) {
+    throw new RunFileError(escapeControls(e instanceof Error ? e.message : String(e)));
+  }
 }
 
-function configOf(v: unknown, where: string): TrainConfig {
-  if (!isObj(v)) throw new RunFileError(`${where}: no training configuration ("config")`);
-  if (v.arch !== 'resnet18' && v.arch !== 'resnet50')
-    throw new RunFileError(`${where}: config.arch must be resnet18 or resnet50, not ${JSON.stringify(v.arch)}`);
-  if (v.method !== 'eac' && v.method !== 'baseline')
-    throw new RunFileError(`${where}: config.method must be eac or baseline, not ${JSON.stringify(v.method)}`);
-  const epochs = num(v.epochs);
-  if (epochs === null || epochs < 1) throw new RunFileError(`${where}: config.epochs is missing`);
-  const n = (k: string, d: number) => num(v[k]) ?? d;
-  return {
-    ...(v as object),
-    arch: v.arch,
-    method: v.method,
-    epochs,
-    width: n('width', 64),
-    lam: n('lam', 5),
-    batchSize: n('batchSize', 32),
-    lr: n('lr', 1e-4),
-    size: n('size', 224),
-    seed: n('seed', 0),
-    erasing: v.erasing === 'mirrored' ? 'mirrored' : 'independent',
-  } as TrainConfig;
-}
-
-function epochsOf(v: unknown, where: string): EpochMetrics[] {
-  if (!Array.isArray(v)) throw new RunFileError(`${where}: no per-epoch metrics ("epochs")`);
-  const epochs = v.map((e, i) => epochOf(e, i, where));
-  return epochs.sort((a, b) => a.epoch - b.epoch);
-}
+/** The lab's own exports: every field by the run JSON's rules; a diverged loss (null) reads as NaN. */
+const configOf = (v: unknown, where: string): TrainConfig => checked(() => readConfig(v, `${where}: config`));
+const epochsOf = (v: unknown, where: string): EpochMetrics[] => checked(() => readEpochList(v, `${where}: epochs`, true));
 
 function summaryOf(v: unknown, epochs: EpochMetrics[]): RunSummary {
   const s = isObj(v) ? v : {};
@@ -244,56 +197,37 @@ function record(
 }
 
 function dataOfLab(v: unknown, where: string): DataOptions {
-  if (!isObj(v) || (v.kind !== 'demo' && v.kind !== 'cached'))
-    throw new RunFileError(`${where}: no data description ("data" with kind demo or cached)`);
-  const rate = num(v.noiseRate) ?? 0;
-  const seed = num(v.noiseSeed) ?? 0;
-  if (v.kind === 'demo')
-    return {
-      kind: 'demo',
-      seed: num(v.seed) ?? 0,
-      trainCount: num(v.trainCount) ?? 0,
-      testCount: num(v.testCount) ?? 0,
-      noiseRate: rate,
-      noiseSeed: seed,
-    };
-  return {
-    kind: 'cached',
-    key: String(v.key ?? 'imported'),
-    name: String(v.name ?? 'RAF-DB'),
-    labelFile: typeof v.labelFile === 'string' ? v.labelFile : null,
-    noiseRate: rate,
-    noiseSeed: seed,
-  };
+  const d = checked(() => readDataOptions(v, `${where}: data`));
+  if (d.kind === 'folder') throw new RunFileError(`${where}: data: a folder is not a run's data`);
+  return d;
 }
 
-/** `eac train --out`: { config, epochs, steps, summary, data: {kind: 'demo'|'raf-db', …}, noise, backend }. */
+/** `eac train --out`: { config, epochs, steps, summary, data: {kind: 'demo'|'raf-db', …}, noise, backend }, read as `eac sweep --import` reads it. */
 function fromCli(doc: Json, file: string, now: Date, key: string): RunRecord {
-  const where = `${file} (eac train output)`;
-  const config = configOf(doc.config, where);
-  const epochs = epochsOf(doc.epochs, where);
-  const src = isObj(doc.data) ? doc.data : {};
-  const noise = isObj(doc.noise) ? doc.noise : null;
-  const rate = num(noise?.rate) ?? 0;
-  const seed = num(noise?.seed) ?? config.seed;
+  // Named as `eac sweep --import` names it: FILE.epochs[2].testAcc.
+  const run = checked(() => readTrainRunJson(doc, file));
+  const { config, epochs } = run;
+  const src = run.data;
+  const rate = run.noise?.rate ?? 0;
+  const seed = run.noise?.seed ?? config.seed;
   let data: DataOptions;
   let labelNoise: number | null = null;
   if (src.kind === 'raf-db') {
-    const labels = typeof src.labels === 'string' ? src.labels : null;
     // A noisy label file's measured rate (eac train refuses a seeded rate on top of one).
-    labelNoise = rate > 0 ? null : isObj(src.labelNoise) ? num(src.labelNoise.rate) : null;
+    labelNoise = rate > 0 ? null : src.labelNoiseRate;
+    const at = src.root ?? src.dir;
     data = {
       kind: 'cached',
-      key: `imported:${String(src.root ?? src.dir ?? 'raf-db')}`,
-      name: `RAF-DB (${String(src.root ?? src.dir ?? 'imported')})`,
-      labelFile: labels,
+      key: `imported:${at ?? 'raf-db'}`.slice(0, 200),
+      name: `RAF-DB (${at ?? 'imported'})`.slice(0, 200),
+      labelFile: src.labels,
       noiseRate: rate,
       noiseSeed: seed,
     };
   } else {
-    data = { kind: 'demo', seed: 0, trainCount: num(src.train) ?? 0, testCount: num(src.test) ?? 0, noiseRate: rate, noiseSeed: seed };
+    data = { kind: 'demo', seed: 0, trainCount: src.train, testCount: src.test, noiseRate: rate, noiseSeed: seed };
   }
-  return record({ config, data, epochs, summary: doc.summary, createdAt: now.toISOString(), labelNoise }, file, 'eac-train', now, key);
+  return record({ config, data, epochs, summary: run.summary, createdAt: now.toISOString(), labelNoise }, file, 'eac-train', now, key);
 }
 
 /** The lab's own single-run export (buildRunJson). */
@@ -317,23 +251,26 @@ function fromLabRun(doc: Json, file: string, now: Date, key: string): RunRecord 
 function fromStored(v: unknown, i: number, file: string, now: Date, key: string): RunRecord {
   const where = `${file}, run ${i + 1}`;
   if (!isObj(v) || !isObj(v.request)) throw new RunFileError(`${where}: not a stored run (no "request")`);
-  const config = configOf(v.request.config, where);
-  const data = dataOfLab(v.request.data, where);
-  const epochs = epochsOf(v.epochs, where);
-  const createdAt = typeof v.createdAt === 'string' ? v.createdAt : now.toISOString();
-  const labelNoise = num(v.labelNoise);
+  // JSON has no NaN: a diverged loss was written as null, which the store's reader takes as NaN.
+  const stored = checked(() => readRunRecord(v, where));
+  const { config, data } = stored.request;
+  const { epochs, createdAt } = stored;
+  const labelNoise = stored.labelNoise ?? null;
   const r = record(
-    { config, data, epochs, summary: v.summary, createdAt, labelNoise, status: v.status, error: v.error },
+    { config, data, epochs, summary: stored.summary, createdAt, labelNoise, status: stored.status, error: stored.error },
     file,
     RUNS_JSON_FORMAT,
     now,
     key,
-    typeof v.name === 'string' && v.name.trim() ? v.name.trim() : undefined,
+    stored.name.trim() || undefined,
   );
   // A run that was itself imported keeps its origin's fingerprint.
-  if (isObj(v.imported) && typeof v.imported.fingerprint === 'string') r.imported!.fingerprint = v.imported.fingerprint;
+  if (stored.imported) r.imported!.fingerprint = stored.imported.fingerprint;
   return r;
 }
+
+/** Characters an imported file may have (as `eac sweep --import`'s 64 MiB). */
+export const RUN_FILE_MAX_CHARS = 64 << 20;
 
 export interface ParsedRuns {
   records: RunRecord[];
@@ -347,14 +284,18 @@ export interface ParsedRuns {
  * stored run). Throws RunFileError for a file that is not a run export at all.
  */
 export function parseRunsFile(text: string, file: string, newKey: () => string, now = new Date()): ParsedRuns {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (e) {
-    throw new RunFileError(
-      `${file} is not JSON (${e instanceof Error ? e.message : String(e)}): expected the lab's run export or the output of eac train --out`,
-    );
-  }
+  file = escapeControls(file);
+  if (text.length > RUN_FILE_MAX_CHARS)
+    throw new RunFileError(`${file} has ${text.length} characters, more than a run export can (${RUN_FILE_MAX_CHARS})`);
+  // Depth and the count of objects and arrays bounded before JSON.parse builds anything.
+  const doc = parseBoundedJson(
+    text,
+    RUN_FILE_BOUNDS,
+    (why) =>
+      new RunFileError(
+        `${file} is ${why.startsWith('not JSON') ? why : `refused: ${why}`}: expected the lab's run export or the output of eac train --out`,
+      ),
+  );
   if (!isObj(doc)) throw new RunFileError(`${file}: expected a JSON object (the lab's run export or the output of eac train --out)`);
   if (doc.format === RUNS_JSON_FORMAT) {
     if (num(doc.formatVersion) !== RUNS_JSON_FORMAT_VERSION)

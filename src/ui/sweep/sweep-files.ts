@@ -15,10 +15,12 @@ import {
   type SweepState,
 } from '../../engine/sweep/index.ts';
 
+import { escapeControls, parseBoundedJson, RUN_FILE_BOUNDS } from '../../engine/bounded-json.ts';
+
 export type SweepFile = { kind: 'sweep'; state: SweepState } | { kind: 'run'; state: SweepState; cellId: string };
 
 /** Names a file the way the error lines do: short, one line. */
-const label = (name: string) => name.replace(/[\r\n]/g, ' ').slice(0, 80) || 'file';
+const label = (name: string) => escapeControls(name.slice(0, 80)) || 'file';
 
 /**
  * Reads one dropped or chosen file: a sweep file becomes a sweep of its own; a run file joins its
@@ -27,12 +29,12 @@ const label = (name: string) => name.replace(/[\r\n]/g, ' ').slice(0, 80) || 'fi
 export function readSweepFile(name: string, text: string, into: SweepState | null, at: number): SweepFile {
   const file = label(name);
   if (text.length > SWEEP_JSON_MAX_CHARS) throw new Error(`${file}: ${text.length} characters, more than a sweep or run file has`);
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch {
-    throw new Error(`${file}: not JSON (a sweep file or an eac train --out run was expected)`);
-  }
+  // Depth and the count of objects and arrays bounded before JSON.parse builds anything.
+  const doc = parseBoundedJson(
+    text,
+    RUN_FILE_BOUNDS,
+    (why) => new Error(`${file}: ${why.startsWith('not JSON') ? 'not JSON' : why} (a sweep file or an eac train --out run was expected)`),
+  );
   const format = (doc as { format?: unknown } | null)?.format;
   if (format === SWEEP_JSON_FORMAT) {
     try {
