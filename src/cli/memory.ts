@@ -39,6 +39,22 @@ function batchOneAdvice(s: StepShape, fits: (o: Partial<StepShape>) => boolean):
     : 'not even a batch of 1 at 32px and width 1 fits this backend';
 }
 
+/**
+ * Whether the step recomputes pass 1: as asked, or by itself where an EAC step fits the backend
+ * only that way (the same results, a sixth more work).
+ */
+export function chooseRecompute(s: StepShape, backend: BackendName): { recompute: boolean; because: string | null } {
+  const cap = backendCapacity(backend);
+  if (s.recompute || s.method !== 'eac' || !cap || stepBytes(s) <= cap.bytes)
+    return { recompute: !!s.recompute && s.method === 'eac', because: null };
+  const need = stepBytes({ ...s, recompute: true });
+  if (need > cap.bytes) return { recompute: false, because: null };
+  return {
+    recompute: true,
+    because: `the step needs about ${gib(stepBytes(s))}, more than ${cap.what}; recomputing pass 1 it needs ${gib(need)} (the same results, about a sixth more work)`,
+  };
+}
+
 /** Null when the step fits the backend (or its capacity is unknown); else the one-line reason with the flags to lower. */
 export function memoryRefusal(s: StepShape, backend: BackendName): string | null {
   const cap = backendCapacity(backend);
@@ -57,7 +73,8 @@ export function memoryRefusal(s: StepShape, backend: BackendName): string | null
   const cpu = backendCapacity('cpu');
   const others = [backend === 'wasm' && cpu && need <= cpu.bytes ? 'cpu' : null, 'webgpu'].filter(Boolean);
   const other = ` (or use --backend ${others.join(' or ')})`;
-  return `a training step of ${s.arch} width ${s.width} at ${s.size}px, batch ${s.batchSize} (${s.method}) needs about ${gib(need)}, more than ${cap.what}: ${lower}${other}`;
+  const how = s.recompute && s.method === 'eac' ? ', pass 1 recomputed,' : '';
+  return `a training step of ${s.arch} width ${s.width} at ${s.size}px, batch ${s.batchSize} (${s.method})${how} needs about ${gib(need)}, more than ${cap.what}: ${lower}${other}`;
 }
 
 export const OOM_PREFIX = 'out of memory on this backend';

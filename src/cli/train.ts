@@ -6,7 +6,7 @@ import { loadDataset, type DataChoice } from './data.ts';
 import { checkRafDbFolder } from './dataset.ts';
 import { checkDistinct, checkWritable, emitJson, formatSeconds, printable, progress, writeFileAtomic } from './output.ts';
 import { BACKENDS, setupBackend, type BackendName } from './node-backends.ts';
-import { memoryRefusal, withOomAdvice } from './memory.ts';
+import { chooseRecompute, memoryRefusal, withOomAdvice } from './memory.ts';
 import { evalProgressReporter } from './eval-progress.ts';
 import { datasetFingerprint, encodeCheckpoint, readCheckpointFile, type CliRun } from './checkpoint-file.ts';
 import { checkpointSecondsOk, CONFIG_LIMITS, defaultTrainConfig, type TrainConfig } from '../engine/config.ts';
@@ -39,6 +39,9 @@ export const TRAIN_HELP = `eac train [options]
   --erasing independent|mirrored
   --no-shuffle
   --backend cpu|wasm|webgpu  (default wasm)
+  --recompute                EAC: recompute pass 1's forward after pass 2's backward: one pass's
+                             activations alive at a time (about half the memory, a sixth more work,
+                             the same results bit for bit); chosen by itself when only it fits
   --demo-train N --demo-test N   demo dataset size (default 3000 / 1000)
   --json                     print the result JSON on stdout
   --out FILE                 write the result JSON to FILE
@@ -82,6 +85,7 @@ export const TRAIN_OPTIONS = {
   out: { type: 'string' },
   save: { type: 'string' },
   'log-steps': { type: 'boolean' },
+  recompute: { type: 'boolean' },
   checkpoint: { type: 'string' },
   'checkpoint-every-s': { type: 'string' },
   'checkpoint-every-steps': { type: 'string' },
@@ -101,6 +105,7 @@ const RESUME_MAY_CHANGE = new Set([
   'checkpoint-every-s',
   'checkpoint-every-steps',
   'backend',
+  'recompute',
   'help',
 ]);
 
@@ -116,6 +121,8 @@ interface RunPlan {
   save?: string;
   json: boolean;
   logSteps: boolean;
+  /** Recompute pass 1 (how the step runs, not what it computes: a resume may change it). */
+  recompute: boolean;
   checkpoint: { file: string; every: { steps?: number; seconds?: number } } | null;
   resume: { file: string; checkpoint: TrainCheckpoint; datasetSha256: string } | null;
   /** Flags the user gave for the model (a new run only). */
@@ -189,6 +196,7 @@ function planFromFlags(v: Flags): RunPlan {
     save: v.save as string | undefined,
     json: !!v.json,
     logSteps: !!v['log-steps'],
+    recompute: !!v.recompute,
     checkpoint: checkpointChoice(v, null, null),
     resume: null,
     weights: v.weights as string | undefined,
@@ -224,6 +232,7 @@ function planFromCheckpoint(v: Flags, file: string): RunPlan {
     ...resumedOutputs(v, file, run),
     json: !!v.json || run.json,
     logSteps: run.logSteps,
+    recompute: !!v.recompute,
     // A resumed run keeps checkpointing into the file it resumed from, at the same cadence.
     checkpoint: checkpointChoice(v, run.every, path.resolve(file)),
     resume: { file, checkpoint, datasetSha256: run.datasetSha256 },
@@ -331,8 +340,11 @@ export async function trainCommand(argv: string[], hooks: TrainHooks = {}): Prom
   checkOutputs(plan);
   if (plan.data.dataDir) await checkRafDbFolder(plan.data.dataDir, '--data');
   const loaded = plan.weights !== undefined ? loadInitialWeights(plan) : undefined;
-  const tooBig = memoryRefusal(config, plan.backend);
+  // An EAC step that fits only recomputing pass 1 does so by itself; what cannot fit even then is refused.
+  const memory = chooseRecompute({ ...config, recompute: plan.recompute }, plan.backend);
+  const tooBig = memoryRefusal({ ...config, recompute: config.method === 'eac' }, plan.backend);
   if (tooBig) throw new UsageError(tooBig);
+  if (memory.because) progress(`memory: ${memory.because}: pass 1 is recomputed`);
 
   const { dataset, noise, source } = await loadDataset(plan.data);
   const sha = datasetFingerprint(dataset);
@@ -375,6 +387,7 @@ export async function trainCommand(argv: string[], hooks: TrainHooks = {}): Prom
       model,
       resume: plan.resume?.checkpoint,
       logSteps: plan.logSteps,
+      recomputePass1: memory.recompute,
       signal: controller.signal,
       keepModel: plan.save
         ? (values) => {

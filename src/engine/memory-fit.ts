@@ -25,6 +25,8 @@ export interface StepShape {
   size: number;
   batchSize: number;
   method: Method;
+  /** EAC: pass 1 recomputed (step.ts): one pass's activations alive at a time. */
+  recompute?: boolean;
 }
 
 export interface MemoryFit {
@@ -51,7 +53,7 @@ const RUNTIME_BYTES = 64 * 2 ** 20;
 
 export function stepNeed(s: StepShape, device: 'gpu' | 'cpu'): { needBytes: number; largestBufferBytes: number } {
   const spec = describeResNet({ arch: s.arch, width: s.width, numClasses: 7 });
-  const plan = stepMemoryPlan(spec, s.batchSize, s.size, s.method, device);
+  const plan = stepMemoryPlan(spec, s.batchSize, s.size, s.method, device, s.recompute === true);
   return { needBytes: Math.ceil(plan.totalPeakBytes * HEADROOM) + RUNTIME_BYTES, largestBufferBytes: plan.largestActivationBytes };
 }
 

@@ -53,3 +53,28 @@ test('the refusal is one line naming the step, the device and the batch that fit
     );
   }
 });
+
+test('an EAC step that fits only recomputing pass 1 recomputes by itself, and says why; others are left as asked', async () => {
+  const { chooseRecompute, memoryRefusal } = await import('../../src/cli/memory.ts');
+  const recipe: StepShape = { arch: 'resnet50', width: 64, size: 224, batchSize: 24, method: 'eac' };
+  assert.ok(
+    stepNeed({ ...recipe, recompute: true }, 'cpu').needBytes < 0.7 * stepNeed(recipe, 'cpu').needBytes,
+    'recomputing plans far less',
+  );
+  const chosen = chooseRecompute(recipe, 'wasm');
+  assert.equal(chosen.recompute, true);
+  assert.match(chosen.because ?? '', /needs about 5\.4 GiB, more than the wasm backend's 4 GiB heap; recomputing pass 1 it needs 3\.4 GiB/);
+  // Fits as it is: nothing changes; the baseline has no pass 1 to recompute; asked for: kept.
+  assert.deepEqual(chooseRecompute({ ...recipe, arch: 'resnet18', size: 112 }, 'wasm'), { recompute: false, because: null });
+  assert.deepEqual(chooseRecompute({ ...recipe, method: 'baseline', batchSize: 64 }, 'wasm'), { recompute: false, because: null });
+  assert.deepEqual(chooseRecompute({ ...recipe, arch: 'resnet18', size: 112, recompute: true }, 'wasm'), {
+    recompute: true,
+    because: null,
+  });
+  // What fits not even recomputing is refused with a batch that fits recomputing.
+  const refusal = memoryRefusal({ ...recipe, batchSize: 64, recompute: true }, 'wasm') ?? '';
+  assert.match(
+    refusal,
+    /batch 64 \(eac\), pass 1 recomputed, needs about .* GiB, more than the wasm backend's 4 GiB heap: lower one: --batch-size 29/,
+  );
+});
