@@ -322,13 +322,14 @@ test('--out, --save and --checkpoint are checked before the first step (and befo
 test("defaults that cannot fit the backend are refused up front, with the flags to lower; README's first train example fits", async () => {
   refusedUpFront(
     ['train', '--demo'],
-    /^eac train: error: a training step of resnet50 width 64 at 224px, batch 32 \(eac\) needs about [\d.]+ GiB, more than the wasm backend's 4 GiB heap: lower one: --batch-size \d+, or --size \d+.*\(or use --backend (cpu or )?webgpu\)$/m,
+    /^eac train: error: a training step of resnet50 width 64 at 224px, batch 32 \(eac\), pass 1 recomputed, needs about [\d.]+ GiB, more than the wasm backend's 4 GiB heap: lower one: --batch-size \d+, or --size \d+.*\(or use --backend (cpu or )?webgpu\)$/m,
   );
   // The suggested batch size is one the estimate lets through.
   const { memoryRefusal } = await import('../../src/cli/memory.ts');
   const r = eac('train', '--demo');
   const batch = Number(/--batch-size (\d+)/.exec(r.stderr)![1]);
-  const shape = { arch: 'resnet50', width: 64, size: 224, method: 'eac' } as const;
+  // eac train plans an EAC step that fits only so with pass 1 recomputed.
+  const shape = { arch: 'resnet50', width: 64, size: 224, method: 'eac', recompute: true } as const;
   assert.equal(memoryRefusal({ ...shape, batchSize: batch }, 'wasm'), null);
   assert.notEqual(memoryRefusal({ ...shape, batchSize: batch + 1 }, 'wasm'), null);
   const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
