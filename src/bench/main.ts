@@ -16,6 +16,8 @@ const request: BenchRequest = {
   backend: (params.get('backend') as BenchRequest['backend']) ?? 'webgpu',
   // replay=0: every WebGPU step through tfjs's ops (the step program's baseline).
   replay: params.get('replay') !== '0',
+  // recompute=1: EAC's pass 1 recomputed (about half the memory, a sixth more work).
+  recomputePass1: params.get('recompute') === '1',
 };
 
 /** JavaScript time and what the step asked of WebGPU: the step program's figures. */
