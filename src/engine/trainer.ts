@@ -47,7 +47,7 @@ export interface TrainOptions {
    * is a multiple of `steps`, and/or once `seconds` have passed since the last checkpoint; and where
    * the run is cancelled, so that a stopped run resumes where it stopped.
    */
-  checkpointEvery?: { steps?: number; seconds?: number };
+  checkpointEvery?: CheckpointCadence;
   /** Awaited before every step: a pause holds the run here, between two steps. */
   gate?: () => Promise<void>;
   /** Whether a pause is asked for: the step in flight is read first, so the paused run shows it. */
@@ -65,6 +65,29 @@ export interface TrainOptions {
    * epoch 0 before the first step of a fresh run, then after each epoch's evaluation.
    */
   inspect?: (model: Model, pipeline: ImagePipeline, epoch: number) => Promise<void>;
+}
+
+/**
+ * When to checkpoint within an epoch: every `steps` steps, and/or once `seconds` have passed (the
+ * most time a crash can lose). With `costShare`, sooner where checkpoints are cheap: once the
+ * time since the last one is `1/costShare` times what that one took to write (so checkpoints
+ * cost about that share of the run), but never sooner than `minSeconds` (the first one then, to
+ * measure the cost).
+ */
+export interface CheckpointCadence {
+  steps?: number;
+  seconds?: number;
+  costShare?: number;
+  minSeconds?: number;
+}
+
+/** Whether a checkpoint is due by time: `elapsedMs` since the last one, which took `lastCostMs` to write (null: none yet). */
+export function checkpointDueByTime(every: CheckpointCadence, elapsedMs: number, lastCostMs: number | null): boolean {
+  const bound = every.seconds !== undefined ? every.seconds * 1000 : Number.POSITIVE_INFINITY;
+  if (elapsedMs >= bound) return true;
+  if (every.costShare === undefined || every.costShare <= 0) return false;
+  // Before the first checkpoint its cost is unknown: the first comes after minSeconds and measures it.
+  return elapsedMs >= Math.max((every.minSeconds ?? 1) * 1000, (lastCostMs ?? 0) / every.costShare);
 }
 
 export function stepsPerEpoch(trainSize: number, batchSize: number): number {
@@ -188,8 +211,11 @@ export async function train(dataset: Dataset, config: TrainConfig, opts: TrainOp
   const every = opts.onCheckpoint ? opts.checkpointEvery : undefined;
   let lastCheckpointStep = step;
   let lastCheckpointAt = now();
+  /** What the last checkpoint took to gather and write (the cadence's cost-based part). */
+  let lastCheckpointCostMs: number | null = null;
 
   const checkpoint = async (epoch: number, partial: EpochState | null): Promise<void> => {
+    const t0 = now();
     lastCheckpointStep = step;
     await opts.onCheckpoint!({
       version: CHECKPOINT_VERSION,
@@ -206,12 +232,12 @@ export async function train(dataset: Dataset, config: TrainConfig, opts: TrainOp
       partial: partial && epochProgress(partial, now()),
     });
     lastCheckpointAt = now();
+    lastCheckpointCostMs = lastCheckpointAt - t0;
   };
   const dueWithinEpoch = (at: number): boolean =>
     !!every &&
     at > lastCheckpointStep &&
-    ((every.steps !== undefined && at % every.steps === 0) ||
-      (every.seconds !== undefined && now() - lastCheckpointAt >= every.seconds * 1000));
+    ((every.steps !== undefined && at % every.steps === 0) || checkpointDueByTime(every, now() - lastCheckpointAt, lastCheckpointCostMs));
 
   try {
     if (!resume) await opts.inspect?.(model, pipeline, 0);
