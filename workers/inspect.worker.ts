@@ -25,7 +25,7 @@ import { computeWalkthrough } from '../src/engine/walkthrough.ts';
 import { chooseSubset, embed2d, pooledFeatures, thumbnails } from '../src/engine/embedding.ts';
 import { generateDemoDataset } from '../src/data/demo.ts';
 import { withSymmetricNoise } from '../src/data/noise.ts';
-import { NUM_CLASSES, type Dataset } from '../src/engine/dataset.ts';
+import { classesOf, type Dataset } from '../src/engine/dataset.ts';
 import { loadCachedDataset } from '../src/storage/dataset-cache.ts';
 import { getRun, loadCheckpoint } from '../src/storage/run-store.ts';
 import { progressAt, throttle } from '../src/engine/progress.ts';
@@ -146,7 +146,7 @@ async function acquireRun(runKey: string): Promise<LoadedRun> {
   const ckpt = await loadCheckpoint(runKey);
   if (!ckpt) throw new Error(`the checkpoint of the run “${record.name}” is missing from storage`);
   const { arch, width, size } = ckpt.config;
-  const model = modelFromValues(describeResNet({ arch, width, numClasses: NUM_CLASSES }), ckpt.values);
+  const model = modelFromValues(describeResNet({ arch, width, numClasses: classesOf(ckpt).length }), ckpt.values);
   const pipeline = new ImagePipeline({ ...PIPELINE_DEFAULTS, size, augment: ckpt.config.augment, erasing: ckpt.config.erasing });
   const run: LoadedRun = {
     runKey,

@@ -12,9 +12,10 @@ import { createHash } from 'node:crypto';
 import { CHECKPOINT_VERSION, type EpochProgress, type TrainCheckpoint } from '../engine/checkpoint.ts';
 import { describeResNet, listParams } from '../engine/resnet-layout.ts';
 import { checkpointSecondsOk, CONFIG_LIMITS } from '../engine/config.ts';
-import { readConfig } from '../engine/run-check.ts';
+import { readClasses, readConfig } from '../engine/run-check.ts';
 import { readCheckpointState } from '../engine/checkpoint-check.ts';
-import type { Dataset } from '../engine/dataset.ts';
+import { classesOf, type Dataset } from '../engine/dataset.ts';
+import type { NoiseKind } from '../data/noise.ts';
 
 const MAGIC = 'EACCKPT\n';
 /** A name from the file, cut for a message (escaped with the rest of it). */
@@ -44,6 +45,10 @@ export interface CliRun {
     noise: number | null;
     demoTrain: number | null;
     demoTest: number | null;
+    /** Absent in checkpoints made before these existed: symmetric, whole splits. */
+    noiseKind?: NoiseKind;
+    trainCount?: number | null;
+    testCount?: number | null;
   };
   backend: string;
   out: string | null;
@@ -122,6 +127,7 @@ export function encodeCheckpoint(c: TrainCheckpoint, run: CliRun): Uint8Array {
     checkpoint: {
       version: c.version,
       config: c.config,
+      classes: c.classes,
       epoch: c.epoch,
       step: c.step,
       rng: c.rng,
@@ -240,7 +246,13 @@ export function decodeCheckpoint(bytes: Uint8Array): { checkpoint: TrainCheckpoi
   } catch (e) {
     throw bad((e as Error).message);
   }
-  const params = listParams(describeResNet({ arch: config.arch, width: config.width, numClasses: 7 }));
+  let classes: string[] | undefined;
+  try {
+    classes = readClasses(h.classes, 'checkpoint.classes');
+  } catch (e) {
+    throw bad((e as Error).message);
+  }
+  const params = listParams(describeResNet({ arch: config.arch, width: config.width, numClasses: classesOf({ classes }).length }));
   const opt = h.optimizer as { step: unknown; lr: unknown; count: unknown } | undefined;
   // Adam keeps one m and one v per trainable parameter, in the model's parameter order.
   const trainable = params.filter((p) => p.trainable).length;
@@ -281,6 +293,10 @@ function checkRun(run: CliRun, bad: (why: string) => Error): void {
   };
   count(d.demoTrain, 'demo training count');
   count(d.demoTest, 'demo test count');
+  count(d.trainCount ?? null, 'training count');
+  count(d.testCount ?? null, 'test count');
+  if (d.noiseKind !== undefined && d.noiseKind !== 'symmetric' && d.noiseKind !== 'asymmetric')
+    throw bad('its noise kind is not symmetric or asymmetric');
   // As --noise: a rate in [0, 1].
   if (d.noise !== null && !(typeof d.noise === 'number' && d.noise >= 0 && d.noise <= 1)) throw bad('its noise rate is not in [0, 1]');
   for (const [k, x] of [

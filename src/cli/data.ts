@@ -1,9 +1,11 @@
 // How the CLI gets its dataset and label noise (shared by train and eval).
 import { generateDemoDataset } from '../data/demo.ts';
-import { withSymmetricNoise, type NoiseReport } from '../data/noise.ts';
+import { withNoise, type NoiseKind, type NoiseReport } from '../data/noise.ts';
+import { balancedSubset } from '../data/subset.ts';
 import type { Dataset } from '../engine/dataset.ts';
 import type { RafDbReport } from '../data/rafdb.ts';
-import { loadRafDbFolder } from './dataset.ts';
+import { loadDataFolder } from './dataset.ts';
+import type { ArrayDatasetReport } from '../data/formats/read-array-dataset.ts';
 import { UsageError } from './args.ts';
 import { progress } from './output.ts';
 
@@ -15,6 +17,10 @@ export interface DataChoice {
   seed: number;
   demoTrain?: number;
   demoTest?: number;
+  noiseKind?: NoiseKind;
+  /** A folder dataset's split sizes (balanced over classes); undefined: the whole split. */
+  trainCount?: number;
+  testCount?: number;
 }
 
 export async function loadDataset(
@@ -22,6 +28,7 @@ export async function loadDataset(
 ): Promise<{ dataset: Dataset; noise: NoiseReport | null; source: Record<string, unknown> }> {
   let dataset: Dataset;
   let rafdb: RafDbReport | null = null;
+  let array: ArrayDatasetReport | null = null;
   if (choice.demo) {
     if (choice.dataDir) throw new UsageError('give either --demo or --data, not both');
     const t0 = performance.now();
@@ -30,9 +37,14 @@ export async function loadDataset(
       `demo dataset: ${dataset.train.labels.length} train / ${dataset.test.labels.length} test images (${((performance.now() - t0) / 1000).toFixed(1)}s)`,
     );
   } else if (choice.dataDir) {
-    const r = await loadRafDbFolder(choice.dataDir, choice.labels, { flag: '--data' });
-    dataset = r.dataset;
-    rafdb = r.report;
+    const r = await loadDataFolder(choice.dataDir, choice.labels, '--data');
+    dataset = balancedSubset(r.dataset, choice.trainCount, choice.testCount);
+    rafdb = r.rafdb;
+    array = r.array;
+    if (choice.trainCount !== undefined || choice.testCount !== undefined)
+      progress(
+        `using ${dataset.train.labels.length.toLocaleString('en-US')} train / ${dataset.test.labels.length.toLocaleString('en-US')} test images (balanced over classes)`,
+      );
   } else {
     throw new UsageError('no dataset: give --demo (the built-in dataset) or --data DIR (a RAF-DB folder)');
   }
@@ -42,19 +54,21 @@ export async function loadDataset(
   if (choice.noise !== null && choice.noise > 0 && rafdb?.noise)
     throw new UsageError(`give either --noise or a noisy --labels file (${rafdb.noise.file}), not both`);
   if (choice.noise !== null && choice.noise > 0) {
-    const r = withSymmetricNoise(dataset, choice.noise, choice.seed);
+    const kind = choice.noiseKind ?? 'symmetric';
+    const r = withNoise(dataset, kind, choice.noise, choice.seed);
     dataset = r.dataset;
     noise = r.report;
     progress(
-      `label noise: ${noise.changed} of ${dataset.train.labels.length} training labels flipped (${(noise.actualRate * 100).toFixed(2)}% of the ${(noise.rate * 100).toFixed(4).replace(/\.?0+$/, '')}% asked: each label moves to another class with that chance, seed ${choice.seed})`,
+      `label noise: ${noise.changed} of ${dataset.train.labels.length} training labels flipped (${(noise.actualRate * 100).toFixed(2)}% of the ${(noise.rate * 100).toFixed(4).replace(/\.?0+$/, '')}% asked: each label moves with that chance to ${kind === 'symmetric' ? 'another class drawn alike' : 'its one fixed other class'}, seed ${choice.seed})`,
     );
   }
   const source: Record<string, unknown> = {
-    kind: choice.demo ? 'demo' : 'raf-db',
+    kind: choice.demo ? 'demo' : (array?.format ?? 'raf-db'),
     dir: choice.dataDir ?? null,
     train: dataset.train.labels.length,
     test: dataset.test.labels.length,
   };
+  if (array) source.root = array.root;
   if (rafdb) {
     source.root = rafdb.root;
     source.labels = rafdb.noise?.file ?? 'list_patition_label.txt';

@@ -11,11 +11,14 @@ import { MAX_LABEL_LINES } from '../data/labels.ts';
 import { locateRafDb, RafDbError, readRafDb, type RafDbReport } from '../data/rafdb.ts';
 import { throttle } from '../engine/progress.ts';
 import type { Dataset } from '../engine/dataset.ts';
+import { FileRefusedError } from '../data/folder.ts';
+import { DatasetFormatError, locateArrayDataset, readArrayDataset, type ArrayDatasetReport } from '../data/formats/read-array-dataset.ts';
 
 export { nodeFolderFs } from './node-folder-fs.ts';
 
 export const DATASET_HELP = `eac dataset inspect DIR [--labels FILE_OR_NAME] [--json] [--out FILE]
-  DIR: RAF-DB's basic/ folder, the RAF-DB folder above it, or its parent
+  DIR: RAF-DB's basic/ folder, the RAF-DB folder above it, or its parent; or a folder of IDX files
+       (MNIST, Fashion-MNIST; gzip or raw) or of CIFAR-10/100 binary batches (or its parent)
   --labels: a training label file in EmoLabel/ (e.g. noise01.txt) or a path; its noise is measured
   Reads only regular files inside DIR (links leading out are not followed); skips images over
   ${formatBytes(MAX_IMAGE_FILE_BYTES)} or ${MAX_JPEG_SIDE}×${MAX_JPEG_SIDE} pixels; refuses label files over ${formatBytes(MAX_LABEL_FILE_BYTES)} or ${MAX_LABEL_LINES.toLocaleString('en-US')} lines.`;
@@ -56,6 +59,59 @@ export async function checkRafDbFolder(dir: string, flag: string): Promise<void>
     if (e instanceof RafDbError) throw new UsageError(`${flag}: ${e.message}`);
     throw e;
   }
+}
+
+/** An IDX or CIFAR dataset in `dir` (or a folder below), else null; a folder that cannot be listed is RAF-DB's check's to name. */
+async function arrayDatasetIn(dir: string) {
+  try {
+    return await locateArrayDataset(nodeFolderFsWithin(dir), dir);
+  } catch {
+    return null;
+  }
+}
+
+/** Any dataset folder the lab reads: IDX (MNIST, Fashion-MNIST), CIFAR-10/100 binary, or RAF-DB. */
+export async function checkDataFolder(dir: string, flag: string): Promise<void> {
+  if (await arrayDatasetIn(dir)) return;
+  await checkRafDbFolder(dir, flag);
+}
+
+export interface LoadedFolder {
+  dataset: Dataset;
+  rafdb: RafDbReport | null;
+  array: ArrayDatasetReport | null;
+}
+
+/** Reads whichever dataset `dir` holds, with its report on stderr. */
+export async function loadDataFolder(dir: string, labels: string | undefined, flag: string): Promise<LoadedFolder> {
+  const found = await arrayDatasetIn(dir);
+  if (!found) {
+    const r = await loadRafDbFolder(dir, labels, { flag });
+    return { dataset: r.dataset, rafdb: r.report, array: null };
+  }
+  if (labels !== undefined) throw new UsageError(`--labels: ${found.format} datasets bring their own labels (use --noise for noise)`);
+  try {
+    const r = await readArrayDataset(nodeFolderFsWithin(dir), dir);
+    for (const line of arraySummary(r.report)) progress(line);
+    return { dataset: r.dataset, rafdb: null, array: r.report };
+  } catch (e) {
+    if (e instanceof DatasetFormatError || e instanceof FileRefusedError) throw new UsageError(`${flag}: ${e.message}`);
+    throw e;
+  }
+}
+
+export function arraySummary(r: ArrayDatasetReport): string[] {
+  const n = (xs: number[]) => xs.reduce((a, b) => a + b, 0).toLocaleString('en-US');
+  const perClass = (xs: number[]) =>
+    list(
+      r.classes.map((c, i) => `${c} ${xs[i].toLocaleString('en-US')}`),
+      12,
+    );
+  return [
+    `${r.title} (${r.format}) at ${r.root}: ${n(r.trainCounts)} train / ${n(r.testCounts)} test images of ${r.height}×${r.width}${r.grayscale ? ', grey (copied to RGB)' : ''}, ${r.classes.length} classes (${r.seconds.toFixed(1)}s)`,
+    `  train per class: ${perClass(r.trainCounts)}`,
+    `  test per class:  ${perClass(r.testCounts)}`,
+  ];
 }
 
 const list = (xs: string[], n = 5) => xs.slice(0, n).join(', ') + (xs.length > n ? `, … (${xs.length - n} more)` : '');
@@ -111,8 +167,29 @@ export async function datasetCommand(argv: string[]): Promise<number> {
     throw new UsageError(
       dirs.length ? `give one folder, got ${dirs.length}: ${dirs.join(' ')}` : 'give the RAF-DB folder: eac dataset inspect DIR',
     );
-  const { report } = await loadRafDbFolder(dirs[0], v.labels as string | undefined);
+  const loaded = await loadDataFolder(dirs[0], v.labels as string | undefined, 'DIR');
+  if (loaded.array) {
+    const a = loaded.array;
+    emitJson(
+      {
+        format: a.format,
+        title: a.title,
+        root: a.root,
+        classes: a.classes,
+        trainCounts: a.trainCounts,
+        testCounts: a.testCounts,
+        height: a.height,
+        width: a.width,
+        grayscale: a.grayscale,
+        files: a.files,
+      },
+      { json: !!v.json, out: v.out as string | undefined },
+    );
+    return 0;
+  }
+  const report = loaded.rafdb!;
   const out = {
+    format: 'raf-db',
     root: report.root,
     train: report.train,
     test: report.test,

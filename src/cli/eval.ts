@@ -7,7 +7,8 @@ import { ARCHS, disposeModel, modelFromValues } from '../engine/resnet.ts';
 import { ImagePipeline, PIPELINE_DEFAULTS } from '../engine/augment.ts';
 import { predict, report } from '../engine/evaluate.ts';
 import { evalProgressReporter } from './eval-progress.ts';
-import { loadSafetensorsWeights } from '../weights/load.ts';
+import { loadWeights } from '../weights/load.ts';
+import { classesOf } from '../engine/dataset.ts';
 
 export const EVAL_HELP = `eac eval (--demo | --data DIR) --weights FILE [--arch resnet18|resnet50] [--size N]
          [--batch-size N] [--backend cpu|wasm|webgpu] [--json] [--out FILE]`;
@@ -42,7 +43,6 @@ export async function evalCommand(argv: string[]): Promise<number> {
   } catch (e) {
     throw new UsageError(`--weights: cannot read ${v.weights}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  const weights = loadSafetensorsWeights(bytes, arch);
   const { dataset } = await loadDataset({
     demo: !!v.demo,
     dataDir: v.data as string | undefined,
@@ -51,6 +51,13 @@ export async function evalCommand(argv: string[]): Promise<number> {
     demoTrain: v['demo-train'] === undefined ? 1 : int(v, 'demo-train', 0, RANGES.demoCount),
     demoTest: v['demo-test'] === undefined ? undefined : int(v, 'demo-test', 0, RANGES.demoCount),
   });
+  const classes = classesOf(dataset);
+  const weights = loadWeights(bytes, { arch, numClasses: classes.length });
+  // A head of another size (or none) would be drawn at random: its accuracy would mean nothing.
+  if (weights.report.head !== 'loaded')
+    throw new UsageError(
+      `--weights: the model's head does not have the dataset's ${classes.length} classes (${weights.report.headClasses ?? 'no'} outputs): train on this dataset first`,
+    );
   const backend = await setupBackend(choice(v, 'backend', BACKENDS, 'wasm'));
   progress(
     `eval: ${weights.spec.config.arch} width ${weights.spec.config.width} at ${size}px on ${dataset.test.labels.length} test images, backend ${backend.backend}`,
@@ -68,7 +75,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
     logits: Array.from(p.logits.subarray(i * p.numClasses, (i + 1) * p.numClasses)),
   }));
   emitJson(
-    { accuracy: r.accuracy, perClassAccuracy: r.perClassAccuracy, confusion: r.confusion, samples },
+    { classes, accuracy: r.accuracy, perClassAccuracy: r.perClassAccuracy, confusion: r.confusion, samples },
     { json: !!v.json, out: v.out as string | undefined },
   );
   progress(`test accuracy ${(r.accuracy * 100).toFixed(2)}%`);

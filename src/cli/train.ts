@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { choice, int, num, parse, RANGES, readFileBytes, UsageError, type Flags } from './args.ts';
 import { loadDataset, type DataChoice } from './data.ts';
-import { checkRafDbFolder } from './dataset.ts';
+import { checkDataFolder } from './dataset.ts';
 import { checkDistinct, checkWritable, emitJson, formatSeconds, printable, progress, writeFileAtomic } from './output.ts';
 import { BACKENDS, setupBackend, type BackendName } from './node-backends.ts';
 import { chooseRecompute, memoryRefusal, withOomAdvice } from './memory.ts';
@@ -12,16 +12,26 @@ import { datasetFingerprint, encodeCheckpoint, readCheckpointFile, type CliRun }
 import { checkpointSecondsOk, CONFIG_LIMITS, defaultTrainConfig, type TrainConfig } from '../engine/config.ts';
 import { coarseMapsWarning, mapSideFor } from '../engine/coarse-maps.ts';
 import { ARCHS, modelFromValues, type Model } from '../engine/resnet.ts';
+import { withClassHead } from '../engine/resnet-layout.ts';
+import { classesOf } from '../engine/dataset.ts';
+import { Rng } from '../engine/rng.ts';
 import { train } from '../engine/trainer.ts';
 import type { RunResult, TrainProgress } from '../engine/run-types.ts';
 import type { TrainCheckpoint } from '../engine/checkpoint.ts';
 import { exportModelSafetensors } from '../weights/export.ts';
 import { loadWeights } from '../weights/load.ts';
+import { NOISE_KINDS } from '../data/noise.ts';
 
 export const TRAIN_HELP = `eac train [options]
-  --demo | --data DIR        the built-in demo dataset, or a RAF-DB folder
+  --demo | --data DIR        the built-in demo dataset, or a folder: RAF-DB, IDX files (MNIST,
+                             Fashion-MNIST) or CIFAR-10/100 binary batches (found by their files)
   --labels FILE_OR_NAME      training label file (RAF-DB)
-  --noise RATE               seeded symmetric label noise, e.g. 0.3
+  --noise RATE               seeded label noise, e.g. 0.3: each training label moves, with that
+                             chance, to another class (the rate flipped is reported)
+  --noise-kind symmetric|asymmetric  symmetric (default): to any other class alike; asymmetric:
+                             to one fixed class (CIFAR-10's truck→automobile, bird→airplane,
+                             deer→horse, cat↔dog; elsewhere class c → c + 1)
+  --train-count N --test-count N  use N images of a folder dataset's split, balanced over classes
   --arch resnet18|resnet50   backbone (default resnet50)
   --width N                  backbone width (default 64, the real network)
   --weights FILE             pretrained weights (default: random init)
@@ -62,6 +72,9 @@ export const TRAIN_OPTIONS = {
   data: { type: 'string' },
   labels: { type: 'string' },
   noise: { type: 'string' },
+  'noise-kind': { type: 'string' },
+  'train-count': { type: 'string' },
+  'test-count': { type: 'string' },
   arch: { type: 'string' },
   width: { type: 'string' },
   weights: { type: 'string' },
@@ -190,6 +203,9 @@ function planFromFlags(v: Flags): RunPlan {
       seed: config.seed,
       demoTrain: v['demo-train'] === undefined ? undefined : int(v, 'demo-train', 0, RANGES.demoCount),
       demoTest: v['demo-test'] === undefined ? undefined : int(v, 'demo-test', 0, RANGES.demoCount),
+      noiseKind: choice(v, 'noise-kind', NOISE_KINDS, 'symmetric'),
+      trainCount: v['train-count'] === undefined ? undefined : int(v, 'train-count', 0, RANGES.demoCount),
+      testCount: v['test-count'] === undefined ? undefined : int(v, 'test-count', 0, RANGES.demoCount),
     },
     backend: choice(v, 'backend', BACKENDS, 'wasm'),
     out: v.out as string | undefined,
@@ -227,6 +243,9 @@ function planFromCheckpoint(v: Flags, file: string): RunPlan {
       seed: checkpoint.config.seed,
       demoTrain: d.demoTrain ?? undefined,
       demoTest: d.demoTest ?? undefined,
+      noiseKind: d.noiseKind ?? 'symmetric',
+      trainCount: d.trainCount ?? undefined,
+      testCount: d.testCount ?? undefined,
     },
     backend: choice(v, 'backend', BACKENDS, choice({ backend: run.backend }, 'backend', BACKENDS, 'wasm')),
     ...resumedOutputs(v, file, run),
@@ -305,6 +324,9 @@ function cliRun(p: RunPlan, datasetSha256: string): CliRun {
       noise: d.noise,
       demoTrain: d.demoTrain ?? null,
       demoTest: d.demoTest ?? null,
+      noiseKind: d.noiseKind,
+      trainCount: d.trainCount ?? null,
+      testCount: d.testCount ?? null,
     },
     backend: p.backend,
     out: abs(p.out) ?? null,
@@ -338,7 +360,7 @@ export async function trainCommand(argv: string[], hooks: TrainHooks = {}): Prom
   if (!plan.data.demo && !plan.data.dataDir)
     throw new UsageError('no dataset: give --demo (the built-in dataset) or --data DIR (a RAF-DB folder)');
   checkOutputs(plan);
-  if (plan.data.dataDir) await checkRafDbFolder(plan.data.dataDir, '--data');
+  if (plan.data.dataDir) await checkDataFolder(plan.data.dataDir, '--data');
   const loaded = plan.weights !== undefined ? loadInitialWeights(plan) : undefined;
   // An EAC step that fits only recomputing pass 1 does so by itself; what cannot fit even then is refused.
   const memory = chooseRecompute({ ...config, recompute: plan.recompute }, plan.backend);
@@ -351,7 +373,9 @@ export async function trainCommand(argv: string[], hooks: TrainHooks = {}): Prom
   if (plan.resume && plan.resume.datasetSha256 !== sha)
     throw new UsageError(`--resume: the dataset is not the one the run trained on (its images or labels changed since the checkpoint)`);
   const backend = await setupBackend(plan.backend);
-  const model: Model | undefined = loaded && modelFromValues(loaded.spec, loaded.values);
+  const fitted = loaded && withClassHead(loaded.spec, loaded.values, classesOf(dataset).length, new Rng(config.seed));
+  if (fitted?.headRedrawn) progress(`the weights' head is drawn afresh for the dataset's ${classesOf(dataset).length} classes`);
+  const model: Model | undefined = fitted && modelFromValues(fitted.spec, fitted.values);
   progress(
     `backend ${backend.backend}${backend.adapter ? ` (${backend.adapter})` : ''}; ${config.arch} width ${config.width} at ${config.size}px, ${config.method}, batch ${config.batchSize}`,
   );
@@ -447,7 +471,13 @@ export async function trainCommand(argv: string[], hooks: TrainHooks = {}): Prom
   }
   if (plan.save && savedModel) {
     // The model's metadata says how far it trained, as the JSON does.
-    const meta = { seed: String(config.seed), method: config.method, steps: String(summary.steps), stoppedBy: summary.stoppedBy };
+    const meta = {
+      seed: String(config.seed),
+      method: config.method,
+      steps: String(summary.steps),
+      stoppedBy: summary.stoppedBy,
+      classes: JSON.stringify(classesOf(dataset)),
+    };
     writeFileAtomic(plan.save, exportModelSafetensors(config.arch, config.width, savedModel, meta));
     progress(`model saved to ${plan.save} (after step ${summary.steps}${summary.stoppedBy === 'cancelled' ? ', cancelled' : ''})`);
   }

@@ -6,7 +6,8 @@
 import { CHECKPOINT_VERSION, type EpochProgress, type TrainCheckpoint } from './checkpoint.ts';
 import { CONFIG_LIMITS } from './limits.ts';
 import { describeResNet, listParams } from './resnet-layout.ts';
-import { IMAGES_MAX, readConfig, readEpochList, readStepLogs } from './run-check.ts';
+import { classesOf } from './dataset.ts';
+import { IMAGES_MAX, readClasses, readConfig, readEpochList, readStepLogs } from './run-check.ts';
 import { arr, fail, int, num } from './sweep/validate.ts';
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -48,7 +49,8 @@ export function readCheckpointState(v: unknown, where = 'checkpoint'): TrainChec
   if (!isObj(v)) fail(where, 'expected an object');
   if (v.version !== 1 && v.version !== CHECKPOINT_VERSION) fail(`${where}.version`, `expected 1 or ${CHECKPOINT_VERSION}`);
   const config = readConfig(v.config, `${where}.config`);
-  const params = listParams(describeResNet({ arch: config.arch, width: config.width, numClasses: 7 }));
+  const classes = readClasses(v.classes, `${where}.classes`);
+  const params = listParams(describeResNet({ arch: config.arch, width: config.width, numClasses: classesOf({ classes }).length }));
   if (!(v.values instanceof Map)) fail(`${where}.values`, 'expected a Map');
   if (v.values.size !== params.length) fail(`${where}.values`, `${v.values.size} arrays, the model has ${params.length}`);
   const values = new Map<string, Float32Array>();
@@ -90,6 +92,7 @@ export function readCheckpointState(v: unknown, where = 'checkpoint'): TrainChec
   return {
     version: v.version,
     config,
+    ...(classes ? { classes } : {}),
     epoch,
     step,
     values,

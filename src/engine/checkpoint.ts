@@ -31,6 +31,8 @@ export interface EpochProgress {
 export interface TrainCheckpoint {
   version: 1 | typeof CHECKPOINT_VERSION;
   config: TrainConfig;
+  /** The dataset's class names (the head has one output each); absent: RAF-DB's seven. */
+  classes?: string[];
   /** Epochs completed (the run continues with epoch + 1). */
   epoch: number;
   /** Optimiser steps taken so far. */

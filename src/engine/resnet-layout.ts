@@ -120,6 +120,23 @@ export function listParams(spec: ResNetSpec): ParamInfo[] {
   return out;
 }
 
+/**
+ * Weights for a dataset of `numClasses` classes: the backbone as given, the head kept where it
+ * already has that many outputs, else drawn afresh (nn.Linear's init) for the new classes.
+ */
+export function withClassHead(
+  spec: ResNetSpec,
+  values: Map<string, Float32Array>,
+  numClasses: number,
+  rng: Rng,
+): { spec: ResNetSpec; values: Map<string, Float32Array>; headRedrawn: boolean } {
+  if (spec.config.numClasses === numClasses) return { spec, values, headRedrawn: false };
+  const next = describeResNet({ ...spec.config, numClasses });
+  const out = new Map(values);
+  for (const p of listParams(next)) if (p.kind === 'fc.weight' || p.kind === 'fc.bias') out.set(p.name, initialValue(p, rng));
+  return { spec: next, values: out, headRedrawn: true };
+}
+
 /** Initial values as the official code draws them (the backbone's own init, nn.Linear's head). */
 export function initialValue(p: ParamInfo, rng: Rng): Float32Array {
   const size = p.shape.reduce((a, b) => a * b, 1);

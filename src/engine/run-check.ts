@@ -6,7 +6,7 @@
 // [0, 1], got 1.5`). Pure: no DOM, no Node.
 import type { TrainConfig } from './config.ts';
 import { CONFIG_LIMITS } from './limits.ts';
-import { NUM_CLASSES } from './dataset.ts';
+import { classesProblem, MAX_CLASSES } from './dataset.ts';
 import type { EvalReport } from './evaluate.ts';
 import type { EpochMetrics, RunSummary, StepLog, UnfinishedEpoch } from './run-types.ts';
 import { arr, configFields, fail, int, num, obj, oneOf, runSummary, str, type Obj } from './sweep/validate.ts';
@@ -35,15 +35,29 @@ function fields(v: unknown, where: string, required: readonly string[]): Obj {
 
 export function readEvalReport(v: unknown, where: string): EvalReport {
   const o = fields(v, where, ['accuracy', 'perClassAccuracy', 'confusion']);
+  const perClassAccuracy = arr(o.perClassAccuracy, `${where}.perClassAccuracy`, MAX_CLASSES).map((x, i) =>
+    accOrNull(x, `${where}.perClassAccuracy[${i}]`),
+  );
   return {
     accuracy: acc(o.accuracy, `${where}.accuracy`),
-    perClassAccuracy: arr(o.perClassAccuracy, `${where}.perClassAccuracy`, NUM_CLASSES).map((x, i) =>
-      accOrNull(x, `${where}.perClassAccuracy[${i}]`),
-    ),
-    confusion: arr(o.confusion, `${where}.confusion`, NUM_CLASSES).map((row, i) =>
-      arr(row, `${where}.confusion[${i}]`, NUM_CLASSES).map((x, j) => count(x, `${where}.confusion[${i}][${j}]`)),
-    ),
+    perClassAccuracy,
+    confusion: countRows(o.confusion, `${where}.confusion`),
   };
+}
+
+/** Rows of counts, one per class at most (a matrix by class: confusion, label transitions). */
+function countRows(v: unknown, where: string): number[][] {
+  return arr(v, where, MAX_CLASSES).map((row, i) =>
+    arr(row, `${where}[${i}]`, MAX_CLASSES).map((x, j) => count(x, `${where}[${i}][${j}]`)),
+  );
+}
+
+/** A run's or checkpoint's class names: absent (RAF-DB's seven) or a valid list. */
+export function readClasses(v: unknown, where: string): string[] | undefined {
+  if (v === undefined || v === null) return undefined;
+  const why = classesProblem(v);
+  if (why) fail(where, why);
+  return v as string[];
 }
 
 /**
@@ -135,8 +149,12 @@ export const readConfig = (v: unknown, where: string): TrainConfig => configFiel
 export const readSummary = (v: unknown, where: string): RunSummary => runSummary(v, where);
 
 /** Where `eac train` took its images (src/cli/data.ts): the demo's counts by --demo-train/--demo-test's rules. */
+/** Where a run's images came from: the demo, a RAF-DB folder, or an array dataset's files. */
+export const DATA_KINDS = ['demo', 'raf-db', 'idx', 'cifar-10', 'cifar-100'] as const;
+export type DataKind = (typeof DATA_KINDS)[number];
+
 export interface TrainRunSource {
-  kind: 'demo' | 'raf-db';
+  kind: DataKind;
   train: number;
   test: number;
   dir: string | null;
@@ -150,7 +168,7 @@ const path = (v: unknown, where: string) => (v === null || v === undefined ? nul
 
 export function readTrainRunSource(v: unknown, where: string): TrainRunSource {
   const o = fields(v, where, ['kind', 'train', 'test']);
-  const kind = oneOf(o.kind, `${where}.kind`, ['demo', 'raf-db'] as const);
+  const kind = oneOf(o.kind, `${where}.kind`, DATA_KINDS);
   const [lo, hi] = kind === 'demo' ? CONFIG_LIMITS.demoCount : [1, IMAGES_MAX];
   for (const k of ['missingImages', 'unreadableImages', 'badLines']) if (o[k] !== undefined) count(o[k], `${where}.${k}`);
   let labelNoiseRate: number | null = null;
@@ -181,10 +199,7 @@ export interface TrainRunNoise {
 export function readTrainRunNoise(v: unknown, where: string): TrainRunNoise | null {
   if (v === null) return null;
   const o = fields(v, where, ['rate', 'seed', 'changed', 'actualRate']);
-  if (o.transition !== undefined)
-    arr(o.transition, `${where}.transition`, NUM_CLASSES).forEach((row, i) =>
-      arr(row, `${where}.transition[${i}]`, NUM_CLASSES).forEach((x, j) => count(x, `${where}.transition[${i}][${j}]`)),
-    );
+  if (o.transition !== undefined) countRows(o.transition, `${where}.transition`);
   return {
     rate: num(o.rate, `${where}.rate`, ACC, 'a rate in [0, 1]'),
     seed: int(o.seed, `${where}.seed`, ...CONFIG_LIMITS.seed),
@@ -203,12 +218,14 @@ export interface TrainRunJson {
   data: TrainRunSource;
   noise: TrainRunNoise | null;
   backend: string | null;
+  /** The dataset's class names; absent: RAF-DB's seven. */
+  classes?: string[];
 }
 
 export function readTrainRunJson(doc: unknown, label = 'run'): TrainRunJson {
   const o = obj(doc, label, {
     required: ['config', 'epochs', 'summary', 'data', 'noise'],
-    optional: ['steps', 'unfinishedEpoch', 'backend', 'adapter'],
+    optional: ['steps', 'unfinishedEpoch', 'backend', 'adapter', 'classes'],
   });
   const epochs = readEpochList(o.epochs, `${label}.epochs`);
   const summary = readSummary(o.summary, `${label}.summary`);
@@ -228,5 +245,6 @@ export function readTrainRunJson(doc: unknown, label = 'run'): TrainRunJson {
     data: readTrainRunSource(o.data, `${label}.data`),
     noise: readTrainRunNoise(o.noise, `${label}.noise`),
     backend: typeof o.backend === 'string' ? o.backend : null,
+    classes: readClasses(o.classes, `${label}.classes`),
   };
 }

@@ -45,6 +45,8 @@ export interface RunSummary {
 
 export interface RunResult {
   config: TrainConfig;
+  /** The dataset's class names; absent: RAF-DB's seven. */
+  classes?: string[];
   epochs: EpochMetrics[];
   steps: StepLog[];
   summary: RunSummary;

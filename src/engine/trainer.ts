@@ -24,7 +24,7 @@ import {
 } from './run-types.ts';
 import { validateTrainConfig, type TrainConfig } from './config.ts';
 import { TrainError } from './errors.ts';
-import { NUM_CLASSES, type Dataset, type Split } from './dataset.ts';
+import { classesOf, type Dataset, type Split } from './dataset.ts';
 
 export interface TrainOptions {
   /** Start from these weights (e.g. pretrained); default: a fresh model drawn from the seed. */
@@ -177,6 +177,11 @@ export async function train(dataset: Dataset, config: TrainConfig, opts: TrainOp
     const why = checkpointMismatch(resume, config) ?? (resume.partial ? partialMismatch(resume.partial, n, config.batchSize) : null);
     if (why) throw new TrainError('config', `cannot resume: ${why}`);
     if (opts.model) throw new TrainError('config', 'cannot resume: a checkpoint brings its own weights (drop the model option)');
+    if (classesOf(resume).join('\n') !== classesOf(dataset).join('\n'))
+      throw new TrainError(
+        'config',
+        `cannot resume: the checkpoint's ${classesOf(resume).length} classes are not the dataset's ${classesOf(dataset).length} (${classesOf(dataset).slice(0, 3).join(', ')}…)`,
+      );
   }
   const now = opts.now ?? (() => performance.now());
   const rng = new Rng(config.seed);
@@ -184,7 +189,13 @@ export async function train(dataset: Dataset, config: TrainConfig, opts: TrainOp
   const modelRng = rng.fork();
   const dataRng = resume ? Rng.fromState(resume.rng) : rng.fork();
   const ownsModel = !opts.model;
-  const modelConfig = { arch: config.arch, width: config.width, numClasses: NUM_CLASSES };
+  if (opts.model && opts.model.spec.config.numClasses !== classesOf(dataset).length)
+    throw new TrainError(
+      'config',
+      `invalid configuration: the model has ${opts.model.spec.config.numClasses} outputs, the dataset ${classesOf(dataset).length} classes`,
+    );
+  // The head has one output per class of the dataset.
+  const modelConfig = { arch: config.arch, width: config.width, numClasses: classesOf(dataset).length };
   const model = resume ? modelFromValues(describeResNet(modelConfig), resume.values) : (opts.model ?? createModel(modelConfig, modelRng));
   // Which implementation of each layer runs here: decided once, for the whole run (kernel-table.ts).
   const kernels = kernelsFor(tf.getBackend());
@@ -220,6 +231,7 @@ export async function train(dataset: Dataset, config: TrainConfig, opts: TrainOp
     await opts.onCheckpoint!({
       version: CHECKPOINT_VERSION,
       config,
+      ...(dataset.classes ? { classes: dataset.classes } : {}),
       epoch,
       step,
       values: await readValues(model),
@@ -424,5 +436,5 @@ export async function train(dataset: Dataset, config: TrainConfig, opts: TrainOp
     (now() - runStart) / 1000,
     stoppedBy,
   );
-  return { config, epochs, steps, summary, unfinishedEpoch };
+  return { config, ...(dataset.classes ? { classes: dataset.classes } : {}), epochs, steps, summary, unfinishedEpoch };
 }

@@ -1,6 +1,6 @@
 // Export of a model as safetensors with the key names of the official EAC `Model`
 // (features.0 = conv1, features.1 = bn1, features.4..7 = layer1..4, fc), PyTorch layouts (OIHW,
-// fc [7, C]), so the official code can `load_state_dict` it.
+// fc [K, C] for K classes), so the official code can `load_state_dict` it.
 import { writeSafetensors } from './safetensors.ts';
 import { describeResNet, listParams, type Arch } from '../engine/resnet-layout.ts';
 import { engineToTorch } from './torch-layout.ts';
@@ -21,7 +21,9 @@ export function exportModelSafetensors(
   values: Map<string, Float32Array>,
   metadata: Record<string, string> = {},
 ): Uint8Array {
-  const spec = describeResNet({ arch, width, numClasses: 7 });
+  // The head has as many outputs as the run's dataset had classes.
+  const numClasses = values.get('fc.bias')?.length ?? 7;
+  const spec = describeResNet({ arch, width, numClasses });
   const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
   for (const p of listParams(spec)) {
     const v = values.get(p.name);

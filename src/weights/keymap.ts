@@ -51,6 +51,8 @@ export interface MapOptions {
   fileName?: string;
   /** Seed of the head initialisation (default 0). */
   seed?: number;
+  /** The classes the head must have (default: RAF-DB's 7); a file's head of another size is dropped. */
+  numClasses?: number;
   /**
    * mapWeights only: the caller gives the tensors up. Each is deleted from the map as soon as it
    * has been converted, and the map is empty at the end (the dropped head and unexpected keys
@@ -181,7 +183,8 @@ function analyse(tensors: Map<string, WeightTensor>, opts: MapOptions): Analysis
     if (opts.arch && opts.arch !== detected) archReason = `--arch ${opts.arch}`;
   }
   if (opts.arch && opts.arch !== detected) notes.push(`the file looks like a ${detected}, but ${opts.arch} was asked for`);
-  const spec = describeResNet({ arch, width, numClasses: NUM_CLASSES });
+  const classes = opts.numClasses ?? NUM_CLASSES;
+  const spec = describeResNet({ arch, width, numClasses: classes });
   const params = listParams(spec);
   const known = new Set(params.map((p) => p.name));
   const missing: string[] = [];
@@ -190,12 +193,12 @@ function analyse(tensors: Map<string, WeightTensor>, opts: MapOptions): Analysis
   const fcB = byEngineKey.get('fc.bias');
   const headIn = fc && fc.length === 2 ? fc[1] : null;
   let head: KeyReport['head'] = 'initialised';
-  if (headClasses === NUM_CLASSES && fcB !== undefined) head = 'loaded';
-  if (headClasses !== null && headClasses !== NUM_CLASSES)
-    notes.push(`the file's ${headClasses}-way head (fc) is dropped; a ${NUM_CLASSES}-class head is initialised`);
-  else if (headClasses === null) notes.push(`the file has no head (fc): a ${NUM_CLASSES}-class head is initialised`);
+  if (headClasses === classes && fcB !== undefined) head = 'loaded';
+  if (headClasses !== null && headClasses !== classes)
+    notes.push(`the file's ${headClasses}-way head (fc) is dropped; a ${classes}-class head is initialised`);
+  else if (headClasses === null) notes.push(`the file has no head (fc): a ${classes}-class head is initialised`);
   if (headIn !== null && headIn !== spec.featureChannels)
-    mismatched.push({ name: fcW!, shape: fc!, expected: [headClasses ?? NUM_CLASSES, spec.featureChannels] });
+    mismatched.push({ name: fcW!, shape: fc!, expected: [headClasses ?? classes, spec.featureChannels] });
   for (const p of params) {
     if (p.kind === 'fc.weight' || p.kind === 'fc.bias') {
       if (head === 'loaded') {

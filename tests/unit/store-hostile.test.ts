@@ -93,7 +93,7 @@ test('damaged run records are reported by name and field and left out; the good 
     [
       'huge-confusion',
       (r) => ({ ...r, epochs: [{ ...epoch(1), test: { ...epoch(1).test, confusion: new Array(1e6).fill([]) } }] }),
-      /\.epochs\[0\]\.test\.confusion: at most 7 entries/,
+      /\.epochs\[0\]\.test\.confusion: at most 1000 entries/,
     ],
     ['no-request', ({ request: _r, ...rest }) => rest, /^stored run no-request: missing field request$/],
     ['no-created', ({ createdAt: _c, ...rest }) => rest, /^stored run no-created: missing field createdAt$/],

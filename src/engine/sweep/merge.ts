@@ -7,13 +7,13 @@ import { SweepError } from './errors.ts';
 import { reduceSweep } from './reducer.ts';
 import { AXIS_FIELDS, cellId, cellName, expandGrid } from './spec.ts';
 import type { SweepState } from './state.ts';
-import { readTrainRunJson } from '../run-check.ts';
+import { readTrainRunJson, type DataKind } from '../run-check.ts';
 
 /** What a sweep needs to know of a run, whichever tool made it. */
 export interface SweepRunInput {
   config: TrainConfig;
   noiseRate: number;
-  data: { kind: 'demo' | 'raf-db'; trainCount: number | null; testCount: number | null };
+  data: { kind: DataKind; trainCount: number | null; testCount: number | null };
   summary: RunSummary;
 }
 
@@ -51,6 +51,8 @@ export function matchRun(state: SweepState, run: SweepRunInput): string {
     if (run.config[k] !== want) throw new SweepError(`the run's ${k} is ${show(run.config[k])}, the sweep's ${show(want)}`);
   }
   const d = spec.data;
+  if (run.data.kind !== 'demo' && run.data.kind !== 'raf-db')
+    throw new SweepError(`the run trained on a ${run.data.kind} dataset; sweeps hold demo and RAF-DB runs`);
   const runKind = run.data.kind === 'demo' ? 'demo' : 'a RAF-DB folder';
   const sweepKind = d.kind === 'demo' ? 'demo' : 'a RAF-DB folder';
   if (runKind !== sweepKind) throw new SweepError(`the run trained on ${runKind}, the sweep on ${sweepKind}`);

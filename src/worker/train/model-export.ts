@@ -4,6 +4,7 @@ import { exportModelSafetensors } from '../../weights/export.ts';
 import { getRun, loadCheckpoint } from '../../storage/run-store.ts';
 import type { ModelExportMessage } from '../protocol.ts';
 import { errorText } from './run-errors.ts';
+import { classesOf } from '../../engine/dataset.ts';
 
 export async function exportStoredModel(runKey: string): Promise<ModelExportMessage> {
   const fileName = `eac-${runKey}.safetensors`;
@@ -11,7 +12,11 @@ export async function exportStoredModel(runKey: string): Promise<ModelExportMess
     const [record, ckpt] = await Promise.all([getRun(runKey), loadCheckpoint(runKey)]);
     if (!record || !ckpt) throw new Error('this run has no stored checkpoint to export yet (one is written at the end of every epoch)');
     const { arch, width } = ckpt.config;
-    const bytes = exportModelSafetensors(arch, width, ckpt.values, { epoch: String(ckpt.epoch), run: record.name });
+    const bytes = exportModelSafetensors(arch, width, ckpt.values, {
+      epoch: String(ckpt.epoch),
+      run: record.name,
+      classes: JSON.stringify(classesOf(ckpt)),
+    });
     return { type: 'model-export', runKey, fileName, bytes, error: null };
   } catch (e) {
     return { type: 'model-export', runKey, fileName, bytes: null, error: errorText(e) };

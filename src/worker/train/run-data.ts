@@ -3,6 +3,8 @@
 // and its pretrained weights. The last dataset stays loaded, so runs on the same data start at once.
 import { TrainError } from '../../engine/errors.ts';
 import { modelFromValues, type Model } from '../../engine/resnet.ts';
+import { withClassHead } from '../../engine/resnet-layout.ts';
+import { Rng } from '../../engine/rng.ts';
 import type { Dataset } from '../../engine/dataset.ts';
 import type { DataOptions, RunRequest } from '../../engine/run-request.ts';
 import { generateDemoDataset } from '../../data/demo.ts';
@@ -68,7 +70,7 @@ export async function labelsHash(labels: Int32Array): Promise<string> {
 }
 
 /** The run's pretrained weights as a model (undefined: random init); refuses weights of another shape. */
-export async function pretrainedModel(request: RunRequest): Promise<Model | undefined> {
+export async function pretrainedModel(request: RunRequest, numClasses: number): Promise<Model | undefined> {
   if (!request.weights) return undefined;
   const w = await loadCachedWeights(request.weights.key, request.config.seed);
   const { arch, width } = w.spec.config;
@@ -78,5 +80,7 @@ export async function pretrainedModel(request: RunRequest): Promise<Model | unde
       `invalid configuration: the weights "${request.weights.name}" are a ${arch} of width ${width}, the run asks for a ${request.config.arch} of width ${request.config.width}`,
     );
   }
-  return modelFromValues(w.spec, w.values);
+  // A head of another class count (RAF-DB's 7 for a 10-class dataset) is drawn afresh.
+  const fitted = withClassHead(w.spec, w.values, numClasses, new Rng(request.config.seed));
+  return modelFromValues(fitted.spec, fitted.values);
 }

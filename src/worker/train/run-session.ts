@@ -17,7 +17,7 @@ import type { TrainCheckpoint } from '../../engine/checkpoint.ts';
 import type { Model } from '../../engine/resnet.ts';
 import type { ImagePipeline } from '../../engine/augment.ts';
 import type { RunRequest } from '../../engine/run-request.ts';
-import type { Dataset } from '../../engine/dataset.ts';
+import { classesOf, type Dataset } from '../../engine/dataset.ts';
 import {
   appendEpoch,
   checkpointBytes,
@@ -262,7 +262,7 @@ export class RunSession {
       const attention = new AttentionPanelFeed(runId, dataset, attentionIdx, request.attention.seed, history, (m) => this.deps.post(m));
       try {
         return await train(dataset, request.config, {
-          model: ckpt ? undefined : await pretrainedModel(request),
+          model: ckpt ? undefined : await pretrainedModel(request, classesOf(dataset).length),
           resume: ckpt ?? undefined,
           logSteps: true,
           signal,

@@ -1,0 +1,209 @@
+// Datasets beyond RAF-DB: the IDX and CIFAR readers, class names carried from the files to the
+// head, the run JSON and the checkpoint, balanced subsets, and noise for any class count.
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { gzipSync } from 'fflate';
+import { setupBackend, type BackendName } from '../../src/cli/node-backends.ts';
+import { memoryFs } from '../../src/data/folder.ts';
+import { gunzipBounded } from '../../src/data/formats/gzip.ts';
+import { idxImagesRgb, parseIdx } from '../../src/data/formats/idx.ts';
+import { parseCifarBatch } from '../../src/data/formats/cifar.ts';
+import { readArrayDataset } from '../../src/data/formats/read-array-dataset.ts';
+import { balancedIndices, balancedSubset } from '../../src/data/subset.ts';
+import { asymmetricFlipMap, asymmetricNoise, withNoise } from '../../src/data/noise.ts';
+import { classesOf, type Dataset } from '../../src/engine/dataset.ts';
+import { describeResNet, withClassHead, listParams } from '../../src/engine/resnet-layout.ts';
+import { createModel } from '../../src/engine/resnet.ts';
+import { Rng } from '../../src/engine/rng.ts';
+import { readEvalReport, readClasses } from '../../src/engine/run-check.ts';
+import { readCheckpointState } from '../../src/engine/checkpoint-check.ts';
+import { train } from '../../src/engine/trainer.ts';
+import type { TrainCheckpoint } from '../../src/engine/checkpoint.ts';
+import { defaultTrainConfig } from '../../src/engine/config.ts';
+
+const backend = (process.env.EAC_TEST_BACKEND ?? 'cpu') as BackendName;
+before(async () => {
+  await setupBackend(backend);
+});
+
+function idxFile(dims: number[], values: ArrayLike<number>): Uint8Array {
+  const out = new Uint8Array(4 + 4 * dims.length + values.length);
+  out.set([0, 0, 0x08, dims.length]);
+  const v = new DataView(out.buffer);
+  dims.forEach((d, i) => v.setUint32(4 + 4 * i, d, false));
+  out.set(values, 4 + 4 * dims.length);
+  return out;
+}
+
+test('IDX: raw and gzip parse alike; grey images become RGB', () => {
+  const raw = idxFile([2, 2, 3], [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+  for (const file of [raw, gzipSync(raw)]) {
+    const a = parseIdx(file, 1 << 20);
+    assert.deepEqual(a.dims, [2, 2, 3]);
+    const img = idxImagesRgb(a);
+    assert.equal(img.count, 2);
+    assert.deepEqual([...img.rgb.subarray(9, 12)], [3, 3, 3], 'pixel 3 copied to R, G and B');
+  }
+});
+
+test('IDX: a header that lies, another type, or a bomb is refused in one line', () => {
+  assert.throws(() => parseIdx(idxFile([2, 2, 3], [1, 2, 3]), 1 << 20), /claims 2×2×3 = 12 values, the file holds 3/);
+  const floats = idxFile([1], [0]);
+  floats[2] = 0x0d;
+  assert.throws(() => parseIdx(floats, 1 << 20), /type 0xd, not unsigned bytes/);
+  assert.throws(() => parseIdx(new Uint8Array([1, 2, 3, 4]), 1 << 20), /not an IDX file/);
+  // 8 MiB of zeros gzip to ~8 kB: inflating is stopped at the cap.
+  const bomb = gzipSync(new Uint8Array(8 << 20));
+  assert.ok(bomb.length < 100_000);
+  assert.throws(() => gunzipBounded(bomb, 1 << 20), /inflates to more than 1 MiB/);
+  assert.throws(() => gunzipBounded(bomb.subarray(0, bomb.length - 20), 16 << 20), /gzip|ends early/);
+});
+
+test('CIFAR: planes become pixels; a torn batch or a foreign label is refused', () => {
+  const rec = new Uint8Array(1 + 3072);
+  rec[0] = 3;
+  rec[1] = 10; // red of pixel 0
+  rec[1 + 1024] = 20; // green of pixel 0
+  rec[1 + 2048] = 30; // blue of pixel 0
+  rec[1 + 1023] = 99; // red of the last pixel
+  const b = parseCifarBatch(rec, 1, 10);
+  assert.deepEqual([...b.labels], [3]);
+  assert.deepEqual([...b.rgb.subarray(0, 3)], [10, 20, 30]);
+  assert.equal(b.rgb[3 * 1023], 99);
+  assert.throws(() => parseCifarBatch(rec.subarray(0, 100), 1, 10), /not a whole number of 3073-byte CIFAR records/);
+  rec[0] = 12;
+  assert.throws(() => parseCifarBatch(rec, 1, 10), /label 12, not a class in \[0, 9\]/);
+});
+
+function fashionFolder(train: number[], test: number[]): Map<string, Uint8Array> {
+  const images = (n: number) =>
+    idxFile(
+      [n, 4, 4],
+      Uint8Array.from({ length: n * 16 }, (_, i) => i % 251),
+    );
+  return new Map([
+    ['data/fashion/train-images-idx3-ubyte.gz', gzipSync(images(train.length))],
+    ['data/fashion/train-labels-idx1-ubyte.gz', gzipSync(idxFile([train.length], train))],
+    ['data/fashion/t10k-images-idx3-ubyte', images(test.length)],
+    ['data/fashion/t10k-labels-idx1-ubyte', idxFile([test.length], test)],
+  ]);
+}
+
+test('a folder of IDX files (one level down) reads as a dataset with its classes', async () => {
+  const { dataset, report } = await readArrayDataset(memoryFs(fashionFolder([0, 9, 9, 3], [1, 2])), 'data');
+  assert.equal(report.format, 'idx');
+  assert.equal(report.root, 'data/fashion');
+  assert.equal(dataset.classes?.[0], 'T-shirt/top', 'Fashion-MNIST by its folder name');
+  assert.equal(dataset.classes?.length, 10);
+  assert.deepEqual(report.trainCounts, [1, 0, 0, 1, 0, 0, 0, 0, 0, 2]);
+  assert.deepEqual([dataset.train.height, dataset.train.width, dataset.train.images.length], [4, 4, 4 * 16 * 3]);
+  assert.ok(report.grayscale);
+  const files = fashionFolder([0, 1], [1, 2]);
+  files.set('data/fashion/t10k-labels-idx1-ubyte', idxFile([3], [1, 2, 3]));
+  await assert.rejects(readArrayDataset(memoryFs(files), 'data'), /2 test images but 3 labels/);
+});
+
+test('balanced subsets take each class in turn, in file order', () => {
+  const labels = Int32Array.from([0, 0, 0, 0, 1, 2, 2, 1]);
+  assert.deepEqual([...balancedIndices(labels, 3, 4)], [0, 1, 4, 5]);
+  assert.deepEqual([...balancedIndices(labels, 3, 6)], [0, 1, 4, 5, 6, 7]);
+  assert.equal(balancedIndices(labels, 3, 100).length, 8);
+});
+
+test('noise for K classes: symmetric never keeps the class; asymmetric follows its map', () => {
+  const names = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'];
+  const map = asymmetricFlipMap(names);
+  assert.deepEqual(map, [0, 1, 0, 5, 7, 3, 6, 7, 8, 1]);
+  assert.deepEqual(asymmetricFlipMap(['a', 'b', 'c']), [1, 2, 0]);
+  const clean = Int32Array.from({ length: 200 }, (_, i) => i % 10);
+  assert.deepEqual(
+    [...asymmetricNoise(clean, 1, 0, map)],
+    [...clean].map((c) => map[c]),
+  );
+  const ds: Dataset = {
+    name: 't',
+    classes: Array.from({ length: 12 }, (_, i) => `c${i}`),
+    train: { names: [], images: new Uint8Array(), height: 1, width: 1, labels: clean, cleanLabels: clean },
+    test: { names: [], images: new Uint8Array(), height: 1, width: 1, labels: clean, cleanLabels: clean },
+  };
+  const r = withNoise(
+    { ...ds, train: { ...ds.train, cleanLabels: Int32Array.from({ length: 2000 }, (_, i) => i % 12) } },
+    'symmetric',
+    1,
+    3,
+  );
+  assert.equal(r.report.changed, 2000, 'rate 1 moves every label');
+  assert.equal(r.report.transition.length, 12);
+  assert.ok(
+    r.dataset.train.labels.some((l) => l === 11),
+    'the last of 12 classes is reached',
+  );
+});
+
+test('a head for another class count is drawn afresh; the backbone is kept', () => {
+  const spec = describeResNet({ arch: 'resnet18', width: 2, numClasses: 7 });
+  const values = new Map(listParams(spec).map((p) => [p.name, new Float32Array(p.shape.reduce((a, b) => a * b, 1)).fill(1)]));
+  assert.equal(withClassHead(spec, values, 7, new Rng(0)).headRedrawn, false);
+  const ten = withClassHead(spec, values, 10, new Rng(0));
+  assert.equal(ten.spec.config.numClasses, 10);
+  assert.equal(ten.values.get('fc.bias')!.length, 10);
+  assert.equal(ten.values.get('conv1.weight'), values.get('conv1.weight'));
+});
+
+test("run files: metrics of more classes than RAF-DB's 7 read back; class lists are checked", () => {
+  const k = 10;
+  const r = readEvalReport(
+    { accuracy: 0.5, perClassAccuracy: new Array(k).fill(0.5), confusion: Array.from({ length: k }, () => new Array(k).fill(1)) },
+    'e',
+  );
+  assert.equal(r.confusion.length, k);
+  assert.equal(r.perClassAccuracy.length, k);
+  assert.equal(readClasses(undefined, 'c'), undefined);
+  assert.throws(() => readClasses(['a', 'a'], 'c'), /"a" is named twice/);
+  assert.throws(() => readClasses(['a'], 'c'), /1 classes, expected 2 to 1000/);
+});
+
+test('a 3-class dataset trains a 3-way head; run and checkpoint carry the classes; resume checks them', { timeout: 600_000 }, async () => {
+  const classes = ['cat', 'dog', 'fish'];
+  const n = 12;
+  const split = (count: number) => {
+    const labels = Int32Array.from({ length: count }, (_, i) => i % 3);
+    const images = Uint8Array.from({ length: count * 32 * 32 * 3 }, (_, i) => (i * 37 + Math.floor(i / 3072) * 80) % 256);
+    return {
+      names: labels.map((_, i) => i).reduce((a: string[], i) => [...a, `s${i}`], []),
+      images,
+      height: 32,
+      width: 32,
+      labels,
+      cleanLabels: new Int32Array(labels),
+    };
+  };
+  const ds: Dataset = { name: 'three', classes, train: split(n), test: split(6) };
+  const config = { ...defaultTrainConfig('resnet18'), width: 2, size: 32, batchSize: 6, epochs: 1, evalBatchSize: 6 };
+  let ckpt: TrainCheckpoint | null = null;
+  const result = await train(ds, config, {
+    onCheckpoint: (c) => {
+      ckpt = c;
+    },
+  });
+  assert.deepEqual(result.classes, classes);
+  assert.equal(result.epochs[0].test.perClassAccuracy.length, 3);
+  assert.ok(ckpt);
+  const c = ckpt as TrainCheckpoint;
+  assert.deepEqual(c.classes, classes);
+  assert.equal(c.values.get('fc.bias')!.length, 3);
+  // The checkpoint reads back as untrusted data with its classes' head.
+  assert.deepEqual(readCheckpointState(c).classes, classes);
+  assert.throws(() => readCheckpointState({ ...c, classes: undefined }), /values\.fc\.weight: \d+ values, the model needs/);
+  // Resuming on a dataset of other classes is refused; RAF-DB's default is not assumed.
+  await assert.rejects(
+    train({ ...ds, classes: ['a', 'b', 'c'] }, { ...config, epochs: 2 }, { resume: c }),
+    /checkpoint's 3 classes are not the dataset's/,
+  );
+  // A model of another head size is refused rather than trained.
+  await assert.rejects(
+    train(ds, config, { model: createModel({ arch: 'resnet18', width: 2, numClasses: 7 }, new Rng(0)) }),
+    /the model has 7 outputs, the dataset 3 classes/,
+  );
+  assert.deepEqual(classesOf({}).length, 7, 'no classes named: RAF-DB');
+});
