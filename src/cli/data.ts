@@ -5,7 +5,7 @@ import { balancedSubset } from '../data/subset.ts';
 import type { Dataset } from '../engine/dataset.ts';
 import type { RafDbReport } from '../data/rafdb.ts';
 import { loadDataFolder } from './dataset.ts';
-import type { ArrayDatasetReport } from '../data/formats/read-array-dataset.ts';
+import type { FolderDatasetReport } from './dataset.ts';
 import { UsageError } from './args.ts';
 import { progress } from './output.ts';
 
@@ -28,7 +28,7 @@ export async function loadDataset(
 ): Promise<{ dataset: Dataset; noise: NoiseReport | null; source: Record<string, unknown> }> {
   let dataset: Dataset;
   let rafdb: RafDbReport | null = null;
-  let array: ArrayDatasetReport | null = null;
+  let array: FolderDatasetReport | null = null;
   if (choice.demo) {
     if (choice.dataDir) throw new UsageError('give either --demo or --data, not both');
     const t0 = performance.now();

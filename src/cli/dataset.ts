@@ -13,6 +13,7 @@ import { throttle } from '../engine/progress.ts';
 import type { Dataset } from '../engine/dataset.ts';
 import { FileRefusedError } from '../data/folder.ts';
 import { DatasetFormatError, locateArrayDataset, readArrayDataset, type ArrayDatasetReport } from '../data/formats/read-array-dataset.ts';
+import { locateImageFolder, readImageFolder, TEST_FRACTION, type ImageFolderReport } from '../data/formats/image-folder.ts';
 
 export { nodeFolderFs } from './node-folder-fs.ts';
 
@@ -70,27 +71,69 @@ async function arrayDatasetIn(dir: string) {
   }
 }
 
-/** Any dataset folder the lab reads: IDX (MNIST, Fashion-MNIST), CIFAR-10/100 binary, or RAF-DB. */
+/** Class folders in `dir`, else null. */
+async function imageFolderIn(dir: string) {
+  try {
+    return await locateImageFolder(nodeFolderFsWithin(dir), dir);
+  } catch {
+    return null;
+  }
+}
+
+/** Which reader `dir` is for: array files first, then RAF-DB, then class folders; a one-line UsageError when none. */
+async function kindOf(dir: string, flag: string): Promise<'array' | 'raf-db' | 'image-folder'> {
+  if (await arrayDatasetIn(dir)) return 'array';
+  try {
+    await locateRafDb(nodeFolderFsWithin(dir), dir);
+    return 'raf-db';
+  } catch (e) {
+    if (!(e instanceof RafDbError)) throw e;
+    if (await imageFolderIn(dir)) return 'image-folder';
+    throw new UsageError(
+      `${flag}: ${e.message}; nor does it hold IDX or CIFAR files, or class folders (train/<class>/ or <class>/ of images)`,
+    );
+  }
+}
+
+/** Any dataset folder the lab reads: RAF-DB, IDX (MNIST, Fashion-MNIST), CIFAR-10/100 binary, or class folders. */
 export async function checkDataFolder(dir: string, flag: string): Promise<void> {
-  if (await arrayDatasetIn(dir)) return;
-  await checkRafDbFolder(dir, flag);
+  await kindOf(dir, flag);
 }
 
 export interface LoadedFolder {
   dataset: Dataset;
   rafdb: RafDbReport | null;
-  array: ArrayDatasetReport | null;
+  /** What an IDX, CIFAR or class-folder reader found. */
+  array: FolderDatasetReport | null;
 }
+
+export type FolderDatasetReport = Omit<ArrayDatasetReport, 'format'> & { format: ArrayDatasetReport['format'] | 'image-folder' };
 
 /** Reads whichever dataset `dir` holds, with its report on stderr. */
 export async function loadDataFolder(dir: string, labels: string | undefined, flag: string): Promise<LoadedFolder> {
-  const found = await arrayDatasetIn(dir);
-  if (!found) {
+  const kind = await kindOf(dir, flag);
+  if (kind === 'raf-db') {
     const r = await loadRafDbFolder(dir, labels, { flag });
     return { dataset: r.dataset, rafdb: r.report, array: null };
   }
-  if (labels !== undefined) throw new UsageError(`--labels: ${found.format} datasets bring their own labels (use --noise for noise)`);
+  if (labels !== undefined) throw new UsageError(`--labels: label files come with RAF-DB folders (use --noise for noise)`);
   try {
+    if (kind === 'image-folder') {
+      await initJpegDecoderNode();
+      const due = throttle(2000);
+      const r = await readImageFolder(nodeFolderFsWithin(dir), dir, {
+        onProgress: (p) => {
+          if (due(p.done === p.total))
+            progress(
+              `reading class folders: ${p.done}/${p.total} images, ${(p.perSecond ?? 0).toFixed(0)} img/s, ETA ${formatSeconds(p.etaSeconds)}`,
+            );
+        },
+      });
+      for (const line of folderSummary(r.report)) progress(line);
+      const { skipped, skippedCount, split, ...rest } = r.report;
+      return { dataset: r.dataset, rafdb: null, array: { ...rest, format: 'image-folder', grayscale: false, files: [] } };
+    }
+    // kind === 'array'
     const r = await readArrayDataset(nodeFolderFsWithin(dir), dir);
     for (const line of arraySummary(r.report)) progress(line);
     return { dataset: r.dataset, rafdb: null, array: r.report };
@@ -100,7 +143,14 @@ export async function loadDataFolder(dir: string, labels: string | undefined, fl
   }
 }
 
-export function arraySummary(r: ArrayDatasetReport): string[] {
+export function folderSummary(r: ImageFolderReport): string[] {
+  const lines = arraySummary({ ...r, grayscale: false, files: [] });
+  lines[0] += r.split === 'fraction' ? `; no test/ or val/ folder: ${TEST_FRACTION * 100}% of each class held out (seeded)` : '';
+  if (r.skippedCount) lines.push(`  skipped ${r.skippedCount} files: ${list(r.skipped, 5)}`);
+  return lines;
+}
+
+export function arraySummary(r: FolderDatasetReport): string[] {
   const n = (xs: number[]) => xs.reduce((a, b) => a + b, 0).toLocaleString('en-US');
   const perClass = (xs: number[]) =>
     list(

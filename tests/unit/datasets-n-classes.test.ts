@@ -207,3 +207,40 @@ test('a 3-class dataset trains a 3-way head; run and checkpoint carry the classe
   );
   assert.deepEqual(classesOf({}).length, 7, 'no classes named: RAF-DB');
 });
+
+test('class folders: names from the folders, a seeded test share, other files skipped and named', async () => {
+  const { readFileSync, readdirSync } = await import('node:fs');
+  const { initJpegDecoderNode } = await import('../../src/data/jpeg-node.ts');
+  const { readImageFolder, centreSquare } = await import('../../src/data/formats/image-folder.ts');
+  await initJpegDecoderNode();
+  const dir = 'tests/fixtures/rafdb/clean/RAF-DB/basic/Image/aligned';
+  const jpegs = readdirSync(dir)
+    .filter((f) => f.startsWith('train_'))
+    .sort()
+    .slice(0, 20);
+  const files = new Map<string, Uint8Array>();
+  jpegs.forEach((f, i) => files.set(`pics/${i % 2 ? 'smile' : 'frown'}/${f}`, readFileSync(`${dir}/${f}`)));
+  files.set('pics/smile/notes.png', new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+  files.set('pics/smile/readme.txt', new Uint8Array([1]));
+  const a = await readImageFolder(memoryFs(files), 'pics', { side: 32, seed: 1 });
+  assert.deepEqual(a.dataset.classes, ['frown', 'smile']);
+  assert.equal(a.report.split, 'fraction');
+  assert.deepEqual(a.report.testCounts, [2, 2], '20% of each class of 10 held out');
+  assert.deepEqual(a.report.trainCounts, [8, 8]);
+  assert.equal(a.dataset.train.images.length, 16 * 32 * 32 * 3);
+  assert.equal(a.report.skippedCount, 2);
+  assert.match(a.report.skipped.join('\n'), /smile\/notes\.png: not a JPEG \(a PNG file\)/);
+  const b = await readImageFolder(memoryFs(files), 'pics', { side: 32, seed: 1 });
+  assert.deepEqual(b.dataset.test.names, a.dataset.test.names, 'the same seed holds out the same images');
+  // train/ and val/ folders give the splits as they are.
+  const split = new Map([...files].map(([k, v]) => [k.replace('pics/', k.includes('_0001') ? 'pics/val/' : 'pics/train/'), v]));
+  const c = await readImageFolder(memoryFs(split), 'pics', { side: 32 });
+  assert.equal(c.report.split, 'folders');
+  assert.equal(c.dataset.test.names.length + c.dataset.train.names.length, 20);
+  // The centre square: a 2×4 image keeps columns 1 and 2.
+  const wide = Uint8Array.from({ length: 2 * 4 * 3 }, (_, i) => Math.floor(i / 3) % 4);
+  assert.deepEqual(
+    [...centreSquare(wide, 2, 4, 2)].filter((_, i) => i % 3 === 0),
+    [1, 2, 1, 2],
+  );
+});

@@ -1,0 +1,210 @@
+// Class folders, as torchvision's ImageFolder reads them: `train/<class>/*.jpg` with `test/` or
+// `val/` beside it, or one folder of `<class>/` folders split by a seeded fraction. The class names
+// are the folder names, sorted. Every image is cropped to its centre square and resized to one
+// side (Pillow's bilinear, as RAF-DB's odd-sized images are), so a split is one array. Files that
+// are not readable JPEGs are skipped and reported, never read past their cap.
+import type { Dataset, Split } from '../../engine/dataset.ts';
+import { MAX_CLASSES } from '../../engine/dataset.ts';
+import { progressAt, type Progress } from '../../engine/progress.ts';
+import { Rng } from '../../engine/rng.ts';
+import { entryName, FileRefusedError, isDirEntry, isStrayFile, joinPath, MAX_IMAGE_FILE_BYTES, type FolderFs } from '../folder.ts';
+import { decodeJpeg, JpegError } from '../jpeg.ts';
+import { resizeRgbPillow } from '../rafdb.ts';
+import { DatasetFormatError } from './read-array-dataset.ts';
+
+/** The side images are stored at (the training pipeline resizes from it to the run's input size). */
+export const IMAGE_FOLDER_SIDE = 112;
+/** Images read from one class folder dataset. */
+export const MAX_FOLDER_IMAGES = 200_000;
+/** Share of each class held out for testing when the folder has no test/ or val/ split. */
+export const TEST_FRACTION = 0.2;
+
+const IMAGE_EXT = /\.(jpe?g|png|gif|webp|bmp|tiff?)$/i;
+
+export interface ImageFolderLayout {
+  root: string;
+  /** Folder of the training classes, and of the test classes (null: split `train` by TEST_FRACTION). */
+  train: string;
+  test: string | null;
+  classes: string[];
+}
+
+export interface ImageFolderReport {
+  format: 'image-folder';
+  title: string;
+  root: string;
+  classes: string[];
+  trainCounts: number[];
+  testCounts: number[];
+  height: number;
+  width: number;
+  /** How the test split was made. */
+  split: 'folders' | 'fraction';
+  /** Files skipped, with why ("cat/x.png: not a JPEG (a PNG file)"). */
+  skipped: string[];
+  skippedCount: number;
+  seconds: number;
+}
+
+async function tryList(fs: FolderFs, dir: string): Promise<string[] | null> {
+  try {
+    return await fs.list(dir);
+  } catch {
+    return null;
+  }
+}
+
+const subfolders = (entries: string[]) => entries.filter((e) => isDirEntry(e) && !isStrayFile(e)).map(entryName);
+const findDir = (entries: string[], names: string[]) => subfolders(entries).find((e) => names.includes(e.toLowerCase())) ?? null;
+
+/** Class folders under `dir`: at least two folders, at least one holding an image file. */
+async function classFoldersIn(fs: FolderFs, dir: string): Promise<string[] | null> {
+  const entries = await tryList(fs, dir);
+  if (!entries) return null;
+  const classes = subfolders(entries).sort();
+  if (classes.length < 2) return null;
+  for (const c of classes.slice(0, 8)) {
+    const inner = await tryList(fs, joinPath(dir, c));
+    if (inner?.some((e) => !isDirEntry(e) && IMAGE_EXT.test(e))) return classes;
+  }
+  return null;
+}
+
+/** Finds class folders in `dir`; null when it does not look like one. */
+export async function locateImageFolder(fs: FolderFs, dir: string): Promise<ImageFolderLayout | null> {
+  const entries = await tryList(fs, dir);
+  if (!entries) return null;
+  const trainDir = findDir(entries, ['train', 'training']);
+  if (trainDir) {
+    const train = joinPath(dir, trainDir);
+    const classes = await classFoldersIn(fs, train);
+    if (!classes) return null;
+    const testDir = findDir(entries, ['test', 'val', 'valid', 'validation']);
+    return { root: dir, train, test: testDir ? joinPath(dir, testDir) : null, classes };
+  }
+  const classes = await classFoldersIn(fs, dir);
+  return classes ? { root: dir, train: dir, test: null, classes } : null;
+}
+
+interface Listed {
+  path: string;
+  label: number;
+}
+
+async function listClasses(fs: FolderFs, dir: string, classes: string[], skipped: string[]): Promise<Listed[]> {
+  const out: Listed[] = [];
+  for (const [label, c] of classes.entries()) {
+    const entries = (await tryList(fs, joinPath(dir, c))) ?? [];
+    for (const e of entries.sort()) {
+      if (isDirEntry(e) || isStrayFile(e)) continue;
+      if (!IMAGE_EXT.test(e)) {
+        skipped.push(`${c}/${e}: not an image file name`);
+        continue;
+      }
+      out.push({ path: joinPath(joinPath(dir, c), e), label });
+    }
+  }
+  return out;
+}
+
+/** The centre square of an RGB image, resized to side × side. */
+export function centreSquare(rgb: Uint8Array, h: number, w: number, side: number): Uint8Array {
+  const s = Math.min(h, w);
+  let sq = rgb;
+  if (h !== w) {
+    const top = Math.floor((h - s) / 2);
+    const left = Math.floor((w - s) / 2);
+    sq = new Uint8Array(s * s * 3);
+    for (let y = 0; y < s; y++) sq.set(rgb.subarray(((top + y) * w + left) * 3, ((top + y) * w + left + s) * 3), y * s * 3);
+  }
+  return s === side ? sq : resizeRgbPillow(sq, s, s, side, side);
+}
+
+export interface ImageFolderOptions {
+  side?: number;
+  /** Seeds the held-out test share when there is no test folder. */
+  seed?: number;
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+}
+
+/** Reads class folders (the JPEG decoder must be initialised); throws DatasetFormatError when `dir` holds none. */
+export async function readImageFolder(
+  fs: FolderFs,
+  dir: string,
+  opts: ImageFolderOptions = {},
+): Promise<{ dataset: Dataset; report: ImageFolderReport }> {
+  const t0 = performance.now();
+  const side = opts.side ?? IMAGE_FOLDER_SIDE;
+  const layout = await locateImageFolder(fs, dir);
+  if (!layout) throw new DatasetFormatError(`${dir}: no class folders (train/<class>/ or <class>/ folders of images)`);
+  const { classes } = layout;
+  if (classes.length > MAX_CLASSES) throw new DatasetFormatError(`${dir}: ${classes.length} class folders, at most ${MAX_CLASSES}`);
+  const skipped: string[] = [];
+  let train = await listClasses(fs, layout.train, classes, skipped);
+  let test = layout.test ? await listClasses(fs, layout.test, classes, skipped) : [];
+  if (!layout.test) {
+    // A seeded share of each class is held out, the same one on every machine.
+    const rng = new Rng(opts.seed ?? 0);
+    const held = new Set<Listed>();
+    for (let c = 0; c < classes.length; c++) {
+      const own = train.filter((t) => t.label === c);
+      const order = own.map((_, i) => i);
+      for (let i = order.length - 1; i > 0; i--) {
+        const j = rng.int(0, i);
+        [order[i], order[j]] = [order[j], order[i]];
+      }
+      for (const i of order.slice(0, Math.round(own.length * TEST_FRACTION))) held.add(own[i]);
+    }
+    test = train.filter((t) => held.has(t));
+    train = train.filter((t) => !held.has(t));
+  }
+  const total = train.length + test.length;
+  if (total > MAX_FOLDER_IMAGES) throw new DatasetFormatError(`${dir}: ${total} images, at most ${MAX_FOLDER_IMAGES}`);
+  let done = 0;
+  const per = side * side * 3;
+  const readSplit = async (list: Listed[], prefix: string): Promise<Split> => {
+    const images = new Uint8Array(list.length * per);
+    const names: string[] = [];
+    const labels: number[] = [];
+    for (const item of list) {
+      if (opts.signal?.aborted) throw opts.signal.reason ?? new DOMException('reading the dataset was cancelled', 'AbortError');
+      const rel = item.path.slice(layout.root.length).replace(/^\/+/, '');
+      try {
+        const img = decodeJpeg(await fs.read(item.path, MAX_IMAGE_FILE_BYTES));
+        images.set(centreSquare(img.rgb, img.height, img.width, side), names.length * per);
+        names.push(rel);
+        labels.push(item.label);
+      } catch (e) {
+        if (!(e instanceof JpegError || e instanceof FileRefusedError)) throw e;
+        skipped.push(`${rel}: ${e.reason}`);
+      }
+      done++;
+      if (done % 64 === 0 || done === total) opts.onProgress?.(progressAt(done, total, `reading ${prefix} images`, t0, performance.now()));
+    }
+    const l = Int32Array.from(labels);
+    return { names, images: images.subarray(0, names.length * per), height: side, width: side, labels: l, cleanLabels: new Int32Array(l) };
+  };
+  const trainSplit = await readSplit(train, 'train');
+  const testSplit = await readSplit(test, 'test');
+  if (trainSplit.names.length === 0) throw new DatasetFormatError(`${dir}: no readable training image (${skipped.length} skipped)`);
+  const counts = (s: Split) => classes.map((_, c) => s.cleanLabels.filter((l) => l === c).length);
+  const title = `class folders ${entryName(layout.root.split('/').filter(Boolean).pop() ?? layout.root)}`;
+  return {
+    dataset: { name: title, classes, train: trainSplit, test: testSplit },
+    report: {
+      format: 'image-folder',
+      title,
+      root: layout.root,
+      classes,
+      trainCounts: counts(trainSplit),
+      testCounts: counts(testSplit),
+      height: side,
+      width: side,
+      split: layout.test ? 'folders' : 'fraction',
+      skipped: skipped.slice(0, 20),
+      skippedCount: skipped.length,
+      seconds: (performance.now() - t0) / 1000,
+    },
+  };
+}
