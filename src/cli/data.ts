@@ -2,6 +2,11 @@
 import { generateDemoDataset } from '../data/demo.ts';
 import { withNoise, type NoiseKind, type NoiseReport } from '../data/noise.ts';
 import { balancedSubset } from '../data/subset.ts';
+import { withLabelFile } from '../data/label-files.ts';
+import { MAX_LABEL_FILE_BYTES, formatBytes } from '../data/folder.ts';
+import type { NoiseMeasure } from '../data/labels.ts';
+import { readRegularFile } from './read-file.ts';
+import path from 'node:path';
 import type { Dataset } from '../engine/dataset.ts';
 import type { RafDbReport } from '../data/rafdb.ts';
 import { loadDataFolder } from './dataset.ts';
@@ -23,12 +28,45 @@ export interface DataChoice {
   testCount?: number;
 }
 
+/** A `name label` file for a dataset other than RAF-DB: read bounded, applied to the training labels, reported. */
+function readLabelFileFor(ds: Dataset, file: string): { dataset: Dataset; noise: NoiseMeasure } {
+  let text: string;
+  try {
+    const bytes = readRegularFile(file, {
+      notRegular: (why) => new UsageError(`--labels: ${file}: ${why}`),
+      checkSize: (size) => {
+        if (size > MAX_LABEL_FILE_BYTES)
+          throw new UsageError(`--labels: ${file}: ${formatBytes(size)}, more than a label file's ${formatBytes(MAX_LABEL_FILE_BYTES)}`);
+      },
+    });
+    text = new TextDecoder().decode(bytes);
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new UsageError(`--labels: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  let r: ReturnType<typeof withLabelFile>;
+  try {
+    r = withLabelFile(ds, path.basename(file), text);
+  } catch (e) {
+    throw new UsageError(`--labels: ${file}: ${(e as Error).message}`);
+  }
+  if (r.noise.missing === ds.train.names.length)
+    throw new UsageError(
+      `--labels: ${file} labels none of the ${ds.train.names.length} training images (${r.badLines.length} bad lines${r.badLines[0] ? `, first: line ${r.badLines[0].line}: ${r.badLines[0].reason}` : ''})`,
+    );
+  progress(
+    `training labels from ${file}: ${r.noise.changed.toLocaleString('en-US')} changed (${(r.noise.rate * 100).toFixed(2)}%)${r.noise.missing ? `, ${r.noise.missing} images without a label there kept the clean one` : ''}${r.badLines.length ? `, ${r.badLines.length} bad lines skipped (first: line ${r.badLines[0].line}: ${r.badLines[0].reason})` : ''}`,
+  );
+  return { dataset: r.dataset, noise: r.noise };
+}
+
 export async function loadDataset(
   choice: DataChoice,
 ): Promise<{ dataset: Dataset; noise: NoiseReport | null; source: Record<string, unknown> }> {
   let dataset: Dataset;
   let rafdb: RafDbReport | null = null;
   let array: FolderDatasetReport | null = null;
+  let labelNoise: NoiseMeasure | null = null;
   if (choice.demo) {
     if (choice.dataDir) throw new UsageError('give either --demo or --data, not both');
     const t0 = performance.now();
@@ -38,7 +76,13 @@ export async function loadDataset(
     );
   } else if (choice.dataDir) {
     const r = await loadDataFolder(choice.dataDir, choice.labels, '--data');
-    dataset = balancedSubset(r.dataset, choice.trainCount, choice.testCount);
+    let full = r.dataset;
+    if (r.array && choice.labels !== undefined) {
+      const applied = readLabelFileFor(full, choice.labels);
+      full = applied.dataset;
+      labelNoise = applied.noise;
+    }
+    dataset = balancedSubset(full, choice.trainCount, choice.testCount);
     rafdb = r.rafdb;
     array = r.array;
     if (choice.trainCount !== undefined || choice.testCount !== undefined)
@@ -51,8 +95,9 @@ export async function loadDataset(
   if (choice.labels !== undefined && !choice.dataDir)
     throw new UsageError('--labels: label files come with RAF-DB folders (give --data DIR)');
   let noise: NoiseReport | null = null;
-  if (choice.noise !== null && choice.noise > 0 && rafdb?.noise)
-    throw new UsageError(`give either --noise or a noisy --labels file (${rafdb.noise.file}), not both`);
+  const fileNoise = rafdb?.noise ?? labelNoise;
+  if (choice.noise !== null && choice.noise > 0 && fileNoise)
+    throw new UsageError(`give either --noise or a noisy --labels file (${fileNoise.file}), not both`);
   if (choice.noise !== null && choice.noise > 0) {
     const kind = choice.noiseKind ?? 'symmetric';
     const r = withNoise(dataset, kind, choice.noise, choice.seed);
@@ -69,6 +114,10 @@ export async function loadDataset(
     test: dataset.test.labels.length,
   };
   if (array) source.root = array.root;
+  if (labelNoise) {
+    source.labels = labelNoise.file;
+    source.labelNoise = labelNoise;
+  }
   if (rafdb) {
     source.root = rafdb.root;
     source.labels = rafdb.noise?.file ?? 'list_patition_label.txt';

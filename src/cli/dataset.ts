@@ -17,7 +17,9 @@ import { locateImageFolder, readImageFolder, TEST_FRACTION, type ImageFolderRepo
 
 export { nodeFolderFs } from './node-folder-fs.ts';
 
-export const DATASET_HELP = `eac dataset inspect DIR [--labels FILE_OR_NAME] [--json] [--out FILE]
+export const DATASET_HELP = `eac dataset labels (--demo | DIR) --out FILE [--noise RATE] [--noise-kind K] [--seed N]
+  writes the training labels (noisy if asked) as a \`name label\` file for eac train --labels
+eac dataset inspect DIR [--labels FILE_OR_NAME] [--json] [--out FILE]
   DIR: RAF-DB's basic/ folder, the RAF-DB folder above it, or its parent; or a folder of IDX files
        (MNIST, Fashion-MNIST; gzip or raw) or of CIFAR-10/100 binary batches (or its parent)
   --labels: a training label file in EmoLabel/ (e.g. noise01.txt) or a path; its noise is measured
@@ -116,7 +118,6 @@ export async function loadDataFolder(dir: string, labels: string | undefined, fl
     const r = await loadRafDbFolder(dir, labels, { flag });
     return { dataset: r.dataset, rafdb: r.report, array: null };
   }
-  if (labels !== undefined) throw new UsageError(`--labels: label files come with RAF-DB folders (use --noise for noise)`);
   try {
     if (kind === 'image-folder') {
       await initJpegDecoderNode();

@@ -6,6 +6,7 @@ import { evalCommand, EVAL_HELP } from './eval.ts';
 import { benchCommand, BENCH_HELP } from './bench.ts';
 import { weightsCommand, WEIGHTS_HELP } from './weights.ts';
 import { datasetCommand, DATASET_HELP } from './dataset.ts';
+import { datasetLabelsCommand } from './dataset-labels.ts';
 import { UsageError } from './args.ts';
 import { printable } from './output.ts';
 import { isOutOfMemory, OOM_PREFIX, oomAdvice, type OomShape } from './memory.ts';
@@ -49,7 +50,8 @@ export async function main(argv: string[]): Promise<number> {
       case 'weights':
         return await weightsCommand(rest);
       case 'dataset':
-        return await datasetCommand(rest);
+        // `labels` writes a label file (it loads any dataset as training does); the rest inspect.
+        return rest[0] === 'labels' ? await datasetLabelsCommand(rest.slice(1)) : await datasetCommand(rest);
       case undefined:
       case 'help':
       case '--help':

@@ -100,7 +100,7 @@ export function splitOf(name: string): SplitName | null {
  * reported. Throws LabelFileError for a file of more than MAX_LABEL_LINES lines. Linear time: no
  * regular expression here can backtrack.
  */
-export function parseLabelText(text: string): ParsedLabels {
+export function parseLabelText(text: string, numClasses = NUM_CLASSES): ParsedLabels {
   const entries: LabelEntry[] = [];
   const badLines: BadLine[] = [];
   const seen = new Map<string, { line: number; name: string }>();
@@ -126,8 +126,8 @@ export function parseLabelText(text: string): ParsedLabels {
       continue;
     }
     const [name, labelText] = fields;
-    if (!/^[0-9]+$/.test(labelText) || Number(labelText) < 1 || Number(labelText) > NUM_CLASSES) {
-      badLines.push({ line, text, reason: `label ${quoteText(JSON.stringify(labelText))} is not an integer 1..${NUM_CLASSES}` });
+    if (!/^[0-9]+$/.test(labelText) || Number(labelText) < 1 || Number(labelText) > numClasses) {
+      badLines.push({ line, text, reason: `label ${quoteText(JSON.stringify(labelText))} is not an integer 1..${numClasses}` });
       continue;
     }
     if (/[\x00-\x1f\x7f]/.test(name)) {

@@ -244,3 +244,28 @@ test('class folders: names from the folders, a seeded test share, other files sk
     [1, 2, 1, 2],
   );
 });
+
+test('label files for any dataset: written as `name label`, read back as the same noisy labels', async () => {
+  const { labelFileText, withLabelFile } = await import('../../src/data/label-files.ts');
+  const clean = Int32Array.from({ length: 40 }, (_, i) => i % 10);
+  const split = {
+    names: Array.from(clean, (_, i) => `img_${i}`),
+    images: new Uint8Array(),
+    height: 1,
+    width: 1,
+    labels: clean,
+    cleanLabels: clean,
+  };
+  const ds: Dataset = { name: 'ten', classes: Array.from({ length: 10 }, (_, i) => `c${i}`), train: split, test: split };
+  const noisy = withNoise(ds, 'symmetric', 0.5, 7);
+  const text = labelFileText(noisy.dataset.train);
+  assert.match(text.split('\n')[9], /^img_9 \d+$/);
+  assert.ok(text.includes(' 10\n'), 'class 10 of 10 is written as 10 (labels from 1)');
+  const back = withLabelFile(ds, 'noisy.txt', `${text}img_99 3\nimg_1 11\n`);
+  assert.deepEqual([...back.dataset.train.labels], [...noisy.dataset.train.labels]);
+  assert.equal(back.noise.changed, noisy.report.changed);
+  assert.deepEqual(
+    back.badLines.map((b) => b.reason),
+    ['name img_99 is not a clean training sample', 'label "11" is not an integer 1..10'],
+  );
+});

@@ -169,7 +169,8 @@ export async function readImageFolder(
     const labels: number[] = [];
     for (const item of list) {
       if (opts.signal?.aborted) throw opts.signal.reason ?? new DOMException('reading the dataset was cancelled', 'AbortError');
-      const rel = item.path.slice(layout.root.length).replace(/^\/+/, '');
+      // Label files are `name label` lines: a name holds no white space.
+      const rel = item.path.slice(layout.root.length).replace(/^\/+/, '').replace(/\s/g, '_');
       try {
         const img = decodeJpeg(await fs.read(item.path, MAX_IMAGE_FILE_BYTES));
         images.set(centreSquare(img.rgb, img.height, img.width, side), names.length * per);
