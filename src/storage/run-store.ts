@@ -3,7 +3,8 @@
 // checkpoint (weights, optimiser, random stream: src/engine/checkpoint.ts) and its attention-panel
 // history. The training worker writes them; the page reads them to list runs and to resume one
 // after a reload, a crash or a lost GPU device. Works in a worker and in the page (no DOM).
-import { createStore, del, get, getMany, keys, set, update, type UseStore } from 'idb-keyval';
+import { createStore, del, delMany, get, getMany, keys, promisifyRequest, set, update, type UseStore } from 'idb-keyval';
+import { joinCheckpoint, MAX_PARTS, splitCheckpoint } from './checkpoint-parts.ts';
 import type { TrainCheckpoint } from '../engine/checkpoint.ts';
 import type { AttentionFrame, AttentionViews } from '../engine/attention.ts';
 import { readCheckpointState } from '../engine/checkpoint-check.ts';
@@ -32,6 +33,7 @@ const runs = (): UseStore => (store ??= createStore('eac-runs', 'runs'));
 const recordKey = (key: string) => `run:${key}`;
 const checkpointKey = (key: string) => `ckpt:${key}`;
 const attentionKey = (key: string) => `attn:${key}`;
+const partKey = (key: string, i: number) => `ckpt-part:${key}:${i}`;
 
 /** The Web Lock a worker holds while it trains a run (so other tabs and reloads can tell it is alive). */
 export const runLockName = (key: string) => `eac-run:${key}`;
@@ -204,7 +206,20 @@ export async function listRuns(): Promise<RunRecord[]> {
   return out;
 }
 
+/** The parts a stored checkpoint head names (none for a checkpoint stored whole, as before parts existed). */
+async function storedPartCount(key: string): Promise<number> {
+  const head = (await get(checkpointKey(key), runs())) as { parts?: unknown } | undefined;
+  const n = head?.parts;
+  return Number.isSafeInteger(n) && (n as number) > 0 ? Math.min(n as number, MAX_PARTS) : 0;
+}
+
 export async function deleteRun(key: string): Promise<void> {
+  const parts = await storedPartCount(key);
+  if (parts)
+    await delMany(
+      Array.from({ length: parts }, (_, i) => partKey(key, i)),
+      runs(),
+    );
   await del(checkpointKey(key), runs());
   await del(attentionKey(key), runs());
   await del(recordKey(key), runs());
@@ -215,7 +230,7 @@ export async function deleteRun(key: string): Promise<void> {
  * checkpoint does not fit, the previous one stays (one key is overwritten in one transaction).
  */
 export async function saveCheckpoint(record: RunRecord, ckpt: TrainCheckpoint, attention: AttentionHistory | null): Promise<RunRecord> {
-  await put(checkpointKey(record.key), ckpt, `checkpoint of epoch ${ckpt.epoch}`, checkpointBytes(ckpt));
+  await putCheckpoint(record.key, ckpt);
   if (attention) await put(attentionKey(record.key), attention, 'attention history', 0);
   const next: RunRecord = {
     ...record,
@@ -228,12 +243,49 @@ export async function saveCheckpoint(record: RunRecord, ckpt: TrainCheckpoint, a
   return next;
 }
 
+/** The checkpoint as a head and parts (checkpoint-parts.ts), in one transaction: a reader sees the old one or the new one. */
+async function putCheckpoint(key: string, ckpt: TrainCheckpoint): Promise<void> {
+  const what = `checkpoint of epoch ${ckpt.epoch}`;
+  const { head, parts } = splitCheckpoint(ckpt);
+  const stale = await storedPartCount(key);
+  try {
+    await runs()('readwrite', (s) => {
+      parts.forEach((p, i) => s.put(p, partKey(key, i)));
+      for (let i = parts.length; i < stale; i++) s.delete(partKey(key, i));
+      s.put(head, checkpointKey(key));
+      return promisifyRequest(s.transaction);
+    });
+  } catch (e) {
+    if (isQuotaError(e))
+      throw new RunStoreError(
+        `not enough storage to save the ${what}: it needs about ${(checkpointBytes(ckpt) / 1e6).toFixed(1)} MB${await storageLine()}; free space by deleting old runs, datasets or weights`,
+      );
+    throw new RunStoreError(`could not save the ${what}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
 /** A run's stored checkpoint, every field checked: a damaged one is a one-line RunStoreError, never resumed from. */
 export async function loadCheckpoint(key: string): Promise<TrainCheckpoint | null> {
-  const v = await get(checkpointKey(key), runs());
-  if (v === undefined) return null;
+  const head = await get(checkpointKey(key), runs());
+  if (head === undefined) return null;
+  const where = `stored checkpoint of run ${escapeControls(key.slice(0, 100))}`;
   try {
-    return readCheckpointState(v, `stored checkpoint of run ${escapeControls(key.slice(0, 100))}`);
+    let v: unknown = head;
+    const n = (head as { parts?: unknown } | null)?.parts;
+    if (n !== undefined) {
+      if (!Number.isSafeInteger(n) || (n as number) < 1 || (n as number) > MAX_PARTS)
+        throw new Error(`${where}: parts is not a count in [1, ${MAX_PARTS}]`);
+      const parts = await getMany(
+        Array.from({ length: n as number }, (_, i) => partKey(key, i)),
+        runs(),
+      );
+      try {
+        v = joinCheckpoint(head, parts);
+      } catch (e) {
+        throw new Error(`${where}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+    return readCheckpointState(v, where);
   } catch (e) {
     throw new RunStoreError(e instanceof Error ? e.message : String(e));
   }

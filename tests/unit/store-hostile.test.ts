@@ -27,6 +27,7 @@ import type { EpochMetrics } from '../../src/engine/run-types.ts';
 import { Rng } from '../../src/engine/rng.ts';
 import { readRunRecord } from '../../src/storage/run-record-check.ts';
 import { SweepError } from '../../src/engine/sweep/errors.ts';
+import { readCheckpointState } from '../../src/engine/checkpoint-check.ts';
 
 const config = { ...defaultTrainConfig('resnet18'), width: 1, size: 32, batchSize: 8, epochs: 3 };
 
@@ -260,4 +261,38 @@ test('random damage to a stored run record: read or reported in one line, never 
   }
   console.log(`# 500 damaged run records: ${read} read, ${reported} reported`);
   assert.ok(reported > 300);
+});
+
+test('a checkpoint is stored as parts of at most PART_BYTES; a lost or forged part is refused; delete removes them', async () => {
+  const { splitCheckpoint, joinCheckpoint, PART_BYTES } = await import('../../src/storage/checkpoint-parts.ts');
+  const { deleteRun } = await import('../../src/storage/run-store.ts');
+  const { keys, del } = await import('idb-keyval');
+  // Split small: every part holds at most the cap (or one array above it), and they join back whole.
+  const c = checkpoint();
+  const { head, parts } = splitCheckpoint(c, 4096);
+  assert.ok(parts.length > 3, `${parts.length} parts`);
+  for (const p of parts) {
+    const bytes = p.arrays.reduce((a, [, x]) => a + x.byteLength, 0);
+    assert.ok(bytes <= 4096 || p.arrays.length === 1, `a part of ${bytes} bytes`);
+  }
+  const back = readCheckpointState(joinCheckpoint(head, parts));
+  assert.deepEqual([...back.values.keys()], [...c.values.keys()]);
+  assert.deepEqual(back.optimizer.v[3], c.optimizer.v[3]);
+  assert.throws(() => joinCheckpoint(head, [...parts, parts[0]]), /repeats m\[0\]|values/);
+  // Through the store: parts under their own keys, each under PART_BYTES.
+  const r = record('parts-run', '2024-01-05T00:00:00Z');
+  await saveCheckpoint(r, checkpoint(), null);
+  const partKeys = (await keys(raw)).filter((k) => String(k).startsWith('ckpt-part:parts-run:'));
+  assert.ok(partKeys.length >= 1);
+  assert.ok(PART_BYTES <= 64 << 20);
+  assert.equal((await loadCheckpoint('parts-run'))?.step, 2);
+  await del(partKeys[0], raw);
+  await assert.rejects(loadCheckpoint('parts-run'), /stored checkpoint of run parts-run: part 0 is missing or malformed/);
+  await saveCheckpoint(r, checkpoint(), null);
+  await deleteRun('parts-run');
+  assert.deepEqual(
+    (await keys(raw)).filter((k) => String(k).includes('parts-run')),
+    [],
+    'no part is left behind',
+  );
 });
