@@ -121,3 +121,17 @@ export function screenshotPath(name: string): string {
   mkdirSync(SCREENSHOTS, { recursive: true });
   return path.join(SCREENSHOTS, name);
 }
+
+/** Where the screenshots the docs show are refreshed, on purpose: `npm run screenshots` sets it. */
+export const DOC_SCREENSHOTS_ENV = 'EAC_DOC_SCREENSHOTS';
+
+/**
+ * The path for a screenshot that docs/ shows: docs/screenshots/ when `npm run screenshots` asked
+ * for it (EAC_DOC_SCREENSHOTS=1), else the ignored artifacts/screenshots/docs/, so that a test run
+ * leaves the tracked files as they were.
+ */
+export function docScreenshotPath(name: string): string {
+  const dir = process.env[DOC_SCREENSHOTS_ENV] === '1' ? path.join(ROOT, 'docs/screenshots') : path.join(SCREENSHOTS, 'docs');
+  mkdirSync(dir, { recursive: true });
+  return path.join(dir, name);
+}
