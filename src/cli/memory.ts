@@ -4,6 +4,7 @@
 import os from 'node:os';
 import { largestFitting, stepNeed, type StepShape } from '../engine/memory-fit.ts';
 import type { BackendName } from './node-backends.ts';
+import { bytesText } from '../engine/format.ts';
 
 export type { StepShape };
 
@@ -22,7 +23,7 @@ export function backendCapacity(backend: BackendName): { bytes: number; what: st
   return null;
 }
 
-const gib = (b: number) => `${(b / 2 ** 30).toFixed(1)} GiB`;
+const gib = (b: number) => bytesText(b, 'binary');
 
 /**
  * When not even one image per batch fits, lowering --batch-size alone cannot help: the size or

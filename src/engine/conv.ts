@@ -24,6 +24,7 @@ import {
   tapRowIndices,
   type WindowGeometry,
 } from './gather-windows.ts';
+import { bytesText } from './format.ts';
 
 /** How the filter gradient of one convolution is computed. */
 export type FilterGradFormulation =
@@ -317,9 +318,7 @@ export function filterGradPlan(shape: ConvShape, options: FilterGradOptions = {}
   };
 }
 
-function mb(bytes: number): string {
-  return bytes >= 2 ** 20 ? `${(bytes / 2 ** 20).toFixed(1)} MB` : `${(bytes / 1024).toFixed(1)} KB`;
-}
+const mb = (bytes: number): string => bytesText(bytes, 'binary');
 
 // ---------------------------------------------------------------------------------------------
 // Kernels (all built from stock ops that are fast on cpu, wasm and webgpu)

@@ -276,7 +276,7 @@ export async function beginDatasetWrite(opts: WriteOptions): Promise<DatasetWrit
       }
       written[split] = first + n;
       doneBytes += images.length;
-      opts.onProgress?.(progressAt(doneBytes, needed, 'storing the dataset', t0, performance.now()));
+      opts.onProgress?.(progressAt(doneBytes, needed, 'storing the dataset', t0, performance.now(), 'bytes'));
     },
   };
 
@@ -322,7 +322,7 @@ export async function beginDatasetWrite(opts: WriteOptions): Promise<DatasetWrit
         s.delete(pendingKey(key));
         return promisifyRequest(s.transaction);
       }).catch(fail);
-      opts.onProgress?.(progressAt(needed, needed, 'storing the dataset', t0, performance.now()));
+      opts.onProgress?.(progressAt(needed, needed, 'storing the dataset', t0, performance.now(), 'bytes'));
       return info;
     },
     async abort() {
@@ -499,7 +499,7 @@ export async function loadCachedDataset(
         );
       images.set(chunk, at);
       doneBytes += chunk.length;
-      onProgress?.(progressAt(doneBytes, totalBytes, `reading ${meta.name}`, t0, performance.now()));
+      onProgress?.(progressAt(doneBytes, totalBytes, `reading ${meta.name}`, t0, performance.now(), 'bytes'));
     });
     return images;
   };
@@ -531,7 +531,7 @@ export async function loadCachedDataset(
     try {
       await files.read(meta.pixelFile, ranges, (n) => {
         doneBytes += n;
-        onProgress?.(progressAt(doneBytes, totalBytes, `reading ${meta.name}`, t0, performance.now()));
+        onProgress?.(progressAt(doneBytes, totalBytes, `reading ${meta.name}`, t0, performance.now(), 'bytes'));
       });
     } catch (e) {
       throw damaged(`reading its pixel file failed: ${e instanceof Error ? e.message : String(e)}`);

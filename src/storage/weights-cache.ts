@@ -26,10 +26,9 @@ import {
   type WeightsRecord,
   type WeightsReportSummary,
 } from './weights-records.ts';
+import { bytesText } from '../engine/format.ts';
 
 export * from './weights-records.ts';
-
-const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
 
 export interface CachedWeights {
   spec: ResNetSpec;
@@ -101,10 +100,10 @@ async function quotaError(name: string, needed: number): Promise<WeightsCacheErr
   const available = usage !== null && quota !== null ? Math.max(0, quota - usage) : null;
   const space =
     available !== null
-      ? `${mb(available)} MB are available (${mb(usage!)} MB of ${mb(quota!)} MB used)`
+      ? `${bytesText(available)} are available (${bytesText(usage!)} of ${bytesText(quota!)} used)`
       : 'the browser does not say how much is available';
   return new WeightsCacheError(
-    `not enough browser storage to cache "${name}": it needs ${mb(needed)} MB and ${space}. ` +
+    `not enough browser storage to cache "${name}": it needs ${bytesText(needed)} and ${space}. ` +
       'Delete cached weights or datasets you no longer need, or free disk space, then import again; the cache was left as it was.',
     'quota',
     needed,

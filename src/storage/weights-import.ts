@@ -14,6 +14,7 @@ import { createSha256, type Sha256 } from './sha256.ts';
 import { findCachedWeights, storeWeights, WeightsCacheError, weightsStore, type WeightsRecord } from './weights-cache.ts';
 import { STAGE_LABELS, type ImportErrorKind, type ImportStage } from './import-stages.ts';
 import { progressAt, throttle, type Progress } from '../engine/progress.ts';
+import { bytesText } from '../engine/format.ts';
 
 /** Bytes of the file read (and hashed) so far; past reading, the whole file with no rate. */
 export interface ImportProgress extends Progress {
@@ -36,8 +37,6 @@ export interface ImportOptions {
   progressIntervalMs?: number;
   store?: UseStore;
 }
-
-const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
 
 /** Lets queued messages (a cancel) in: stream reads can resolve back to back as microtasks. */
 const yieldToEvents = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
@@ -187,7 +186,7 @@ export function describeImportError(e: unknown, name: string, size: number): { k
   if (e instanceof RangeError && /allocat|memory|too large|Invalid typed array length|Array buffer/i.test(text)) {
     return {
       kind: 'memory',
-      message: `not enough memory to import ${name} (${mb(size)} MB): ${text}. Close other tabs, or use a machine with more memory.`,
+      message: `not enough memory to import ${name} (${bytesText(size)}): ${text}. Close other tabs, or use a machine with more memory.`,
     };
   }
   return { kind: 'internal', message: `import of ${name} failed: ${text}` };

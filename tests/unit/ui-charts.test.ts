@@ -6,7 +6,7 @@ import { emaSmooth } from '../../src/ui/charts/smoothing.ts';
 import { MinMaxBuckets, minMaxIndices } from '../../src/ui/charts/downsample.ts';
 import { LossSeriesBuilder, buildLossSeries, labelEvery } from '../../src/ui/charts/loss-series.ts';
 import { accuracyRows, isNoisyRun, lrScheduleRows, memorisationRows } from '../../src/ui/charts/epoch-series.ts';
-import { bytesText } from '../../src/ui/charts/units.ts';
+import { bytesText } from '../../src/engine/format.ts';
 import { maxOf, niceTicks } from '../../src/ui/charts/ticks.ts';
 import { linePath, nearestRow } from '../../src/ui/charts/plot-geometry.ts';
 import { TurnQueue } from '../../src/ui/turn-queue.ts';
@@ -336,7 +336,7 @@ test('exportFileStem and bytesText', () => {
   assert.equal(bytesText(1_500), '1.5 kB');
   assert.equal(bytesText(0), '0 B');
   assert.equal(bytesText(23_456_789), '23.5 MB');
-  assert.equal(bytesText(1.2e9), '1.20 GB');
+  assert.equal(bytesText(1.2e9), '1.2 GB');
   assert.equal(bytesText(NaN), '–');
 });
 

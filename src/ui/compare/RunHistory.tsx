@@ -11,6 +11,7 @@ import { methodOf, noiseRateOf } from './compare-data.ts';
 import { runsCsv, runsJson, runsJsonText } from './run-files.ts';
 import { openStoredRun } from './open-run.ts';
 import { distinctNames } from '../run/run-names.ts';
+import { dateText } from '../../engine/format.ts';
 
 const pct = (x: number | null) => (x === null ? '–' : `${(x * 100).toFixed(1)}%`);
 
@@ -110,7 +111,7 @@ function HistoryRow({
               ),
             )}
           </span>
-          <span>{new Date(r.createdAt).toLocaleString()}</span>
+          <span>{dateText(r.createdAt)}</span>
         </div>
       </div>
       <div className="history-actions">

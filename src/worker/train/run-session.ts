@@ -222,9 +222,9 @@ export class RunSession {
     assertStepFits({ arch, width, size, batchSize, method }, currentDeviceMemory(sel.name));
     const postData = throttle(STEP_MESSAGE_INTERVAL_MS);
     const loadStart = performance.now();
-    const { dataset, flipped } = await this.deps.data.load(request.data, (done, total, detail) => {
+    const { dataset, flipped } = await this.deps.data.load(request.data, (done, total, detail, unit) => {
       if (postData(done === 0 || done === total))
-        this.deps.post({ type: 'progress', runId, phase: 'data', ...progressAt(done, total, detail, loadStart, performance.now()) });
+        this.deps.post({ type: 'progress', runId, phase: 'data', ...progressAt(done, total, detail, loadStart, performance.now(), unit) });
     });
     signal.throwIfAborted();
     const hash = await labelsHash(dataset.train.labels);
