@@ -9,7 +9,7 @@
 // Every source is presented as one virtual root folder that holds the dropped or chosen items, so
 // paths look like `RAF-DB/basic/EmoLabel/list_patition_label.txt` whichever way they came.
 // No DOM types beyond what a worker has: the handle and entry shapes are declared structurally.
-import { checkFileSize, joinPath, type FolderFs } from './folder.ts';
+import { abortError, checkFileSize, joinPath, type FolderFs } from './folder.ts';
 
 /** A FolderFs that also knows file sizes without reading them (for the dataset cache's key). */
 export interface SizedFolderFs extends FolderFs {
@@ -71,10 +71,6 @@ const splitPath = (p: string): string[] =>
   norm(p)
     .split('/')
     .filter((s) => s !== '' && s !== '.');
-
-function abortError(signal: AbortSignal): unknown {
-  return signal.reason ?? new DOMException('cancelled', 'AbortError');
-}
 
 /**
  * A File's bytes, refused by its size before any is read: a huge file (a dropped disk image, a

@@ -35,6 +35,11 @@ export const MAX_IMAGE_FILE_BYTES = 4 << 20;
 /** RAF-DB's label file is 0.3 MB (15,339 lines); the label-line cap (labels.ts) binds long before this. */
 export const MAX_LABEL_FILE_BYTES = 16 << 20;
 
+/** What to throw when `signal` stopped the work: its reason, or an AbortError that says what was cancelled. */
+export function abortError(signal: AbortSignal, what = 'cancelled'): unknown {
+  return signal.reason ?? new DOMException(what, 'AbortError');
+}
+
 /** The refusal for a file over its cap (the same words in Node and in the page). */
 export function tooLargeError(size: number, maxBytes: number): FileRefusedError {
   return new FileRefusedError(`too large: ${bytesText(size, 'binary')} (the cap is ${bytesText(maxBytes, 'binary')})`);

@@ -669,7 +669,8 @@ export function conv2dInputGrad(dy: Tensor4D, w: Tensor4D, xShape: number[], str
   }
 }
 
-function explicitPad(pad: number): 'valid' | [[number, number], [number, number], [number, number], [number, number]] {
+/** Symmetric zero padding `pad` on H and W of an NHWC tensor, as tfjs takes it. */
+export function explicitPad(pad: number): 'valid' | [[number, number], [number, number], [number, number], [number, number]] {
   // 'valid' for pad 0 keeps WebGPU's direct 1×1 matmul path for the forward conv.
   return pad === 0
     ? 'valid'

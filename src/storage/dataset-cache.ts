@@ -41,6 +41,7 @@ import {
 import type { PixelFileWriter } from './datasets/pixel-files.ts';
 import { runLimited } from './datasets/limited.ts';
 import { progressAt, type Progress } from '../engine/progress.ts';
+import { abortError } from '../data/folder.ts';
 
 /** IndexedDB chunk reads in flight at once: IndexedDB overlaps them; more only holds more memory. */
 const CHUNKS_IN_FLIGHT = 3;
@@ -214,7 +215,7 @@ export async function beginDatasetWrite(opts: WriteOptions): Promise<DatasetWrit
   const per = opts.height * opts.width * 3;
   const needed = opts.expectedBytes;
   const checkCancel = () => {
-    if (signal?.aborted) throw signal.reason ?? new DOMException('storing the dataset was cancelled', 'AbortError');
+    if (signal?.aborted) throw abortError(signal, 'storing the dataset was cancelled');
   };
   const fail = async (e: unknown): Promise<never> => {
     throw isQuotaError(e) ? await quotaError(needed, e) : e;

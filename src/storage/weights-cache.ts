@@ -27,6 +27,7 @@ import {
   type WeightsReportSummary,
 } from './weights-records.ts';
 import { bytesText } from '../engine/format.ts';
+import { abortError } from '../data/folder.ts';
 
 export * from './weights-records.ts';
 
@@ -111,10 +112,6 @@ async function quotaError(name: string, needed: number): Promise<WeightsCacheErr
   );
 }
 
-function abortReason(signal: AbortSignal): unknown {
-  return signal.reason ?? new DOMException('cancelled', 'AbortError');
-}
-
 /**
  * Caches converted weights under their file's hash and returns the record. If that hash is
  * already cached the old record is returned untouched. Tensors and metadata go in one
@@ -127,7 +124,7 @@ export async function storeWeights(input: StoreWeightsInput, opts: StoreOptions 
   const { signal } = opts;
   const existing = await findCachedWeights(input.hash, store);
   if (existing) return existing;
-  if (signal?.aborted) throw abortReason(signal);
+  if (signal?.aborted) throw abortError(signal);
   const blob = encodeTensorsBlob(input.spec, input.values);
   const { report } = input;
   const record: WeightsRecord = {
@@ -165,7 +162,7 @@ export async function storeWeights(input: StoreWeightsInput, opts: StoreOptions 
   }
   if (signal?.aborted) {
     await undo();
-    throw abortReason(signal);
+    throw abortError(signal);
   }
   return record;
 }

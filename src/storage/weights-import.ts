@@ -15,6 +15,7 @@ import { findCachedWeights, storeWeights, WeightsCacheError, weightsStore, type 
 import { STAGE_LABELS, type ImportErrorKind, type ImportStage } from './import-stages.ts';
 import { progressAt, throttle, type Progress } from '../engine/progress.ts';
 import { bytesText } from '../engine/format.ts';
+import { abortError } from '../data/folder.ts';
 
 /** Bytes of the file read (and hashed) so far; past reading, the whole file with no rate. */
 export interface ImportProgress extends Progress {
@@ -42,7 +43,7 @@ export interface ImportOptions {
 const yieldToEvents = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
 function checkAbort(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw signal.reason ?? new DOMException('cancelled', 'AbortError');
+  if (signal?.aborted) throw abortError(signal);
 }
 
 /**
