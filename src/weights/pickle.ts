@@ -133,7 +133,6 @@ const WORK_FLOOR = 16 * 1024 * 1024;
 /** Strings and unicode longer than this are kept lazily. */
 const LAZY_UNICODE = 4096;
 
-export const NUMPY_MODULES = ['numpy.core.multiarray', 'numpy._core.multiarray', 'numpy.core.numeric', 'numpy._core.numeric', 'numpy'];
 /** Storage class → dtype. A Map: a name from a file ("constructor", "__proto__") finds only these. */
 export const TORCH_STORAGES: ReadonlyMap<string, string> = new Map([
   ['FloatStorage', 'float32'],
