@@ -20,7 +20,9 @@ if (unknown.length) {
 }
 const files = (asked.length ? asked : takers).map((n) => `tests/browser/${n}.test.ts`);
 const dist = path.join(root, '.tmp/browser-test-dist');
-const b = spawnSync('npx', ['vite', 'build', '--outDir', dist, '--emptyOutDir', '--logLevel', 'warn'], { stdio: 'inherit' });
+const b = spawnSync('npx', ['vite', 'build', '--mode', 'test', '--outDir', dist, '--emptyOutDir', '--logLevel', 'warn'], {
+  stdio: 'inherit',
+});
 if (b.status !== 0) process.exit(b.status ?? 1);
 const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...files], {
   stdio: 'inherit',

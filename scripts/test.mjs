@@ -98,7 +98,9 @@ for (const s of suites) {
   const t0 = Date.now();
   if (s.prebuild) {
     // One production build serves every browser test (tests/browser/harness.ts serveBuilt).
-    const b = spawnSync('npx', ['vite', 'build', '--outDir', s.prebuild, '--emptyOutDir', '--logLevel', 'warn'], { stdio: 'inherit' });
+    const b = spawnSync('npx', ['vite', 'build', '--mode', 'test', '--outDir', s.prebuild, '--emptyOutDir', '--logLevel', 'warn'], {
+      stdio: 'inherit',
+    });
     if (b.status !== 0) {
       failed++;
       failures.push(`${s.name} (vite build)`);

@@ -89,7 +89,9 @@ export async function serveDev(): Promise<Served> {
  */
 export async function serveBuilt(outDir = path.join(ROOT, '.tmp/browser-test-dist')): Promise<Served> {
   if (process.env.EAC_PREBUILT) outDir = process.env.EAC_PREBUILT;
-  else await build({ ...quiet, build: { outDir, emptyOutDir: true, rolldownOptions: { checks: { bundlerTimings: false } } } });
+  // Mode 'test': a production build that keeps the ?debug hooks (src/ui/debug-hooks.ts).
+  else
+    await build({ ...quiet, mode: 'test', build: { outDir, emptyOutDir: true, rolldownOptions: { checks: { bundlerTimings: false } } } });
   const port = await freePort();
   const server = await preview({ ...quiet, build: { outDir }, preview: { host: '127.0.0.1', port, strictPort: true, open: false } });
   return {
