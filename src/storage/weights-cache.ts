@@ -9,7 +9,7 @@ import { delMany, getMany, setMany, type UseStore } from 'idb-keyval';
 import { describeResNet, initialValue, listParams, type ResNetSpec } from '../engine/resnet-layout.ts';
 import { Rng } from '../engine/rng.ts';
 import { NUM_CLASSES } from '../engine/dataset.ts';
-import { readSafetensors } from '../weights/safetensors.ts';
+import { readSafetensors, safetensorsParts } from '../weights/safetensors.ts';
 import type { KeyReport } from '../weights/keymap.ts';
 import type { WeightFormat } from '../weights/read.ts';
 import {
@@ -60,11 +60,7 @@ export interface StoreOptions {
 
 /** The safetensors bytes of engine-layout values, as a Blob made of the arrays (no big concatenation). */
 export function encodeTensorsBlob(spec: ResNetSpec, values: Map<string, Float32Array>): Blob {
-  const header: Record<string, unknown> = {
-    __metadata__: { layout: TENSORS_LAYOUT, arch: spec.config.arch, width: String(spec.config.width) },
-  };
-  const parts: Float32Array[] = [];
-  let offset = 0;
+  const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
   for (const p of listParams(spec)) {
     const v = values.get(p.name);
     const count = p.shape.reduce((a, b) => a * b, 1);
@@ -73,17 +69,11 @@ export function encodeTensorsBlob(spec: ResNetSpec, values: Map<string, Float32A
         `cannot cache ${p.name}: ${v ? `${v.length} values` : 'no values'} for shape [${p.shape.join(', ')}]`,
         'input',
       );
-    header[p.name] = { dtype: 'F32', shape: p.shape, data_offsets: [offset, offset + 4 * count] };
-    parts.push(v);
-    offset += 4 * count;
+    tensors.set(p.name, { shape: p.shape, data: v });
   }
-  let json = JSON.stringify(header);
-  // Pad so the data starts 8-aligned: loading can then view the floats without copying them.
-  json += ' '.repeat((8 - ((8 + json.length) % 8)) % 8);
-  const headerBytes = new TextEncoder().encode(json);
-  const len = new Uint8Array(8);
-  new DataView(len.buffer).setBigUint64(0, BigInt(headerBytes.length), true);
-  return new Blob([len, headerBytes, ...(parts as Float32Array<ArrayBuffer>[])]);
+  const metadata = { layout: TENSORS_LAYOUT, arch: spec.config.arch, width: String(spec.config.width) };
+  const { head, arrays } = safetensorsParts(tensors, metadata);
+  return new Blob([head as Uint8Array<ArrayBuffer>, ...(arrays as Float32Array<ArrayBuffer>[])]);
 }
 
 function summarise(r: KeyReport): WeightsReportSummary {
