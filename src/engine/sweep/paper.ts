@@ -13,6 +13,9 @@ export interface PaperRow {
 
 export const PAPER_SOURCE = 'Zhang et al., ECCV 2022 (EAC), RAF-DB, face-pretrained backbone';
 
+/** The label-noise rates of the paper's table, in order. */
+export const PAPER_NOISE_RATES = [0, 0.1, 0.2, 0.3] as const;
+
 export const PAPER_RESULTS: readonly PaperRow[] = [
   {
     arch: 'resnet50',
