@@ -247,7 +247,7 @@ function planFromCheckpoint(v: Flags, file: string): RunPlan {
  * checkpoint (NAME.json, NAME.safetensors) where the run wrote them. The paths stored in the
  * checkpoint are never used: a checkpoint from elsewhere must not choose what is overwritten.
  */
-export function resumedOutputs(v: Flags, file: string, run: Pick<CliRun, 'out' | 'save'>): { out?: string; save?: string } {
+function resumedOutputs(v: Flags, file: string, run: Pick<CliRun, 'out' | 'save'>): { out?: string; save?: string } {
   const base = path.join(path.dirname(file), path.parse(file).name);
   const out = (v.out as string | undefined) ?? (run.out ? `${base}.json` : undefined);
   const save = (v.save as string | undefined) ?? (run.save ? `${base}.safetensors` : undefined);

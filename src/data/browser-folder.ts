@@ -18,7 +18,7 @@ export interface SizedFolderFs extends FolderFs {
 }
 
 /** What the reader needs of a File (or Blob). */
-export interface FileLike {
+interface FileLike {
   readonly size: number;
   arrayBuffer(): Promise<ArrayBuffer>;
 }
@@ -45,13 +45,13 @@ export interface DirectoryHandleLike {
 export type HandleLike = FileHandleLike | DirectoryHandleLike;
 
 // The older File and Directory Entries API (webkitGetAsEntry), callback-based.
-export interface FileEntryLike {
+interface FileEntryLike {
   readonly isFile: true;
   readonly isDirectory: false;
   readonly name: string;
   file(success: (f: File) => void, failure?: (e: unknown) => void): void;
 }
-export interface DirectoryReaderLike {
+interface DirectoryReaderLike {
   readEntries(success: (batch: EntryLike[]) => void, failure?: (e: unknown) => void): void;
 }
 export interface DirectoryEntryLike {
@@ -182,7 +182,7 @@ export function fileListFs<F extends FileLike>(files: readonly RelativeFile<F>[]
 }
 
 /** The relative path a File from an <input webkitdirectory> carries (its name when it has none). */
-export function relativePathOf(file: File): string {
+function relativePathOf(file: File): string {
   return (file as File & { webkitRelativePath?: string }).webkitRelativePath || file.name;
 }
 
@@ -288,7 +288,7 @@ const fileOfEntry = (entry: FileEntryLike): Promise<File> =>
     entry.file(resolve, (e) => reject(e instanceof Error ? e : new Error(`cannot open ${entry.name}: ${String(e)}`))),
   );
 
-export interface CollectProgress {
+interface CollectProgress {
   /** Files found so far. */
   files: number;
   /** Files that could not be opened (skipped; the reader reports them as missing). */

@@ -41,7 +41,7 @@ export function abortError(signal: AbortSignal, what = 'cancelled'): unknown {
 }
 
 /** The refusal for a file over its cap (the same words in Node and in the page). */
-export function tooLargeError(size: number, maxBytes: number): FileRefusedError {
+function tooLargeError(size: number, maxBytes: number): FileRefusedError {
   return new FileRefusedError(`too large: ${bytesText(size, 'binary')} (the cap is ${bytesText(maxBytes, 'binary')})`);
 }
 

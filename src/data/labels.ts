@@ -8,7 +8,7 @@ export const CLEAN_LABEL_FILE = 'list_patition_label.txt';
 /** RAF-DB basic's label file has 15,339 lines; a file with more than this is not a RAF-DB label file. */
 export const MAX_LABEL_LINES = 100_000;
 /** A label line is ~20 characters; a longer one is reported (quoted in part), never split or trimmed. */
-export const MAX_LABEL_LINE_CHARS = 1000;
+const MAX_LABEL_LINE_CHARS = 1000;
 /** Text from a file quoted in a report or an error is cut to this many characters. */
 export const QUOTE_CHARS = 200;
 
@@ -83,7 +83,7 @@ export interface ParsedLabels {
   badLines: BadLine[];
 }
 
-export type SplitName = 'train' | 'test';
+type SplitName = 'train' | 'test';
 
 /** train_/test_ by name prefix; null for anything else. */
 export function splitOf(name: string): SplitName | null {

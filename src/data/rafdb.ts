@@ -46,9 +46,9 @@ export class RafDbError extends Error {
 }
 
 /** Images decoded of all listed. */
-export type RafDbProgress = Progress;
+type RafDbProgress = Progress;
 
-export interface RafDbOptions {
+interface RafDbOptions {
   /** A training label file: a file name in EmoLabel/ (with or without .txt), or a path. Default: the clean file. */
   labels?: string;
   onProgress?: (p: RafDbProgress) => void;
@@ -284,7 +284,7 @@ export function resizeRgbPillow(src: Uint8Array, inH: number, inW: number, outH:
 }
 
 /** The image file expected for a label-file name: `train_00001.jpg` → `train_00001_aligned.jpg`. */
-export function alignedFileName(name: string): string {
+function alignedFileName(name: string): string {
   return name.replace(/\.[^.]*$/, '') + '_aligned.jpg';
 }
 

@@ -37,8 +37,6 @@ export type FilterGradFormulation =
   /** k×k: im2col patches [rows, kh·kw·Cin] (built in batch chunks), then one matmul with dY. */
   | 'im2col';
 
-export const FORMULATIONS: readonly FilterGradFormulation[] = ['matmul-1x1', 'matmul-1x1-strided', 'per-tap', 'im2col'];
-
 /** 'gpu': split the reduction for parallelism; 'cpu': no split (cpu/wasm gain nothing from it). */
 export type DeviceClass = 'gpu' | 'cpu';
 
@@ -80,7 +78,7 @@ export interface FilterGradOptions {
   patchKernel?: boolean;
 }
 
-export const FILTER_GRAD_DEFAULTS = {
+const FILTER_GRAD_DEFAULTS = {
   im2colBudgetBytes: 64 * 2 ** 20,
   targetWorkgroups: 1024,
   minChunk: 256,
@@ -88,7 +86,7 @@ export const FILTER_GRAD_DEFAULTS = {
   maxSplit: 4096,
 } as const;
 
-export interface FilterGradPlan {
+interface FilterGradPlan {
   formulation: FilterGradFormulation;
   reason: string;
   device: DeviceClass;

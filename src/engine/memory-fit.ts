@@ -30,7 +30,7 @@ export interface StepShape {
   recompute?: boolean;
 }
 
-export interface MemoryFit {
+interface MemoryFit {
   /** Everything the step holds at its peak (with headroom). */
   needBytes: number;
   /** Its largest single tensor. */

@@ -45,7 +45,7 @@ import { abortError } from '../data/folder.ts';
 
 /** IndexedDB chunk reads in flight at once: IndexedDB overlaps them; more only holds more memory. */
 const CHUNKS_IN_FLIGHT = 3;
-export const DEFAULT_CHUNK_IMAGES = 1000;
+const DEFAULT_CHUNK_IMAGES = 1000;
 /** How often a write into a pixel file moves its marker: well inside STALE_WRITE_MS. */
 const MARKER_REFRESH_MS = 20_000;
 /** A write whose marker has not moved for this long is dead (its tab was closed). */
@@ -101,7 +101,7 @@ interface IndexRecord {
 }
 
 /** Bytes written (storing) or read (loading) of all. */
-export type CacheProgress = Progress;
+type CacheProgress = Progress;
 
 /** A write in progress: when it last moved, and the pixel file it writes, if any. */
 interface PendingRecord {
@@ -132,7 +132,7 @@ function fileRanges(images: Uint8Array, from: number, step: number): { at: numbe
 // ---------------------------------------------------------------------------------------------
 // storing
 
-export interface StoreInput {
+interface StoreInput {
   key: string;
   /** Read with the clean labels (readRafDb without `labels`). */
   dataset: Dataset;
@@ -156,7 +156,7 @@ function cleanFileOf(texts: Record<string, string>): string {
 }
 
 /** Every label file as a training choice, measured against the clean file. */
-export function labelFileInfos(texts: Record<string, string>): LabelFileInfo[] {
+function labelFileInfos(texts: Record<string, string>): LabelFileInfo[] {
   const cleanFile = cleanFileOf(texts);
   const clean = splitEntries(parseLabelText(texts[cleanFile]));
   const out: LabelFileInfo[] = [{ file: cleanFile, noise: null, badLines: clean.badLines.length, usable: true }];
@@ -185,7 +185,7 @@ function otherBytesOf(dataset: Dataset, labelTexts: Record<string, string>): num
   );
 }
 
-export interface WriteOptions extends StoreOptions {
+interface WriteOptions extends StoreOptions {
   key: string;
   height: number;
   width: number;

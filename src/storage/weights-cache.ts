@@ -31,7 +31,7 @@ import { abortError } from '../data/folder.ts';
 
 export * from './weights-records.ts';
 
-export interface CachedWeights {
+interface CachedWeights {
   spec: ResNetSpec;
   /** Engine-layout values by engine key, complete for `spec`. */
   values: Map<string, Float32Array>;
@@ -59,7 +59,7 @@ export interface StoreOptions {
 }
 
 /** The safetensors bytes of engine-layout values, as a Blob made of the arrays (no big concatenation). */
-export function encodeTensorsBlob(spec: ResNetSpec, values: Map<string, Float32Array>): Blob {
+function encodeTensorsBlob(spec: ResNetSpec, values: Map<string, Float32Array>): Blob {
   const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
   for (const p of listParams(spec)) {
     const v = values.get(p.name);

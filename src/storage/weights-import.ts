@@ -22,7 +22,7 @@ export interface ImportProgress extends Progress {
   stage: ImportStage;
 }
 
-export interface ImportResult {
+interface ImportResult {
   record: WeightsRecord;
   cached: boolean;
   report: KeyReport | null;
@@ -30,7 +30,7 @@ export interface ImportResult {
   totalMs: number;
 }
 
-export interface ImportOptions {
+interface ImportOptions {
   arch?: Arch | null;
   signal?: AbortSignal;
   /** Called at each stage and, while reading, at most every `progressIntervalMs`. */
@@ -100,7 +100,7 @@ class ImportReadError extends Error {}
  * collection; TextDecoder does not). Without transfer (Node 20) the collector frees it later.
  * Every view of it reads as empty afterwards.
  */
-export function freeNow(buffer: ArrayBufferLike): void {
+function freeNow(buffer: ArrayBufferLike): void {
   const b = buffer as ArrayBuffer & { transfer?: (length: number) => ArrayBuffer; detached?: boolean };
   if (typeof b.transfer === 'function' && !b.detached && !(typeof SharedArrayBuffer !== 'undefined' && buffer instanceof SharedArrayBuffer))
     b.transfer(0);

@@ -13,7 +13,7 @@ import { articleFor, countText } from '../engine/format.ts';
 
 export type DetectedArch = 'resnet50-caffe' | 'resnet50-torchvision' | 'resnet18';
 /** The VGGFace2 ResNet-50's identity head. */
-export const VGGFACE2_CLASSES = 8631;
+const VGGFACE2_CLASSES = 8631;
 
 export interface Mismatch {
   /** The file's key. */
@@ -60,7 +60,7 @@ export interface MapOptions {
   release?: boolean;
 }
 
-export interface MappedWeights {
+interface MappedWeights {
   spec: ResNetSpec;
   /** Engine-layout values by engine key (complete: listParams(spec)). */
   values: Map<string, Float32Array>;

@@ -20,7 +20,7 @@ import { maxPoolBackward, maxPoolForward } from './maxpool.ts';
 import { reluBackward } from './relu.ts';
 import type { GradAccumulator } from './grads.ts';
 
-export interface PassSaved {
+interface PassSaved {
   /** The kernel row the pass ran with (its backward runs with it too). */
   kernels: Kernels;
   graph: PassGraph;

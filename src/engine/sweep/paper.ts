@@ -4,7 +4,7 @@
 import type { Method } from '../config.ts';
 import type { Arch } from '../resnet-layout.ts';
 
-export interface PaperRow {
+interface PaperRow {
   arch: Arch;
   method: Method;
   /** Noise rate → test accuracy in percent. */

@@ -13,13 +13,13 @@ export const CACHE_FORMAT = 1;
 /** A label file larger than this is not a RAF-DB label file (the real one is ~300 kB). */
 const MAX_LABEL_FILE_BYTES = 16 << 20;
 
-export interface ListingEntry {
+interface ListingEntry {
   /** Relative to the RAF-DB root, e.g. `EmoLabel/list_patition_label.txt`, `Image/aligned/train_00001_aligned.jpg`. */
   path: string;
   size: number;
 }
 
-export interface FolderListing {
+interface FolderListing {
   /** The folder holding EmoLabel/ and Image/aligned/ (as locateRafDb found it). */
   root: string;
   emoLabel: string;

@@ -6,7 +6,7 @@ import { DatasetCacheQuotaError } from './errors.ts';
 import { opfsPixelFiles, type PixelFiles } from './pixel-files.ts';
 import { bytesText } from '../../engine/format.ts';
 
-export interface StorageEstimateLike {
+interface StorageEstimateLike {
   usage?: number;
   quota?: number;
 }

@@ -3,7 +3,7 @@
 // "–"), a small note (epochs, n) and the paper's number beside it for reference.
 import type { ReactNode } from 'react';
 
-export interface PaperTableCell {
+interface PaperTableCell {
   /** The cell's figure; null: no run yet ("–"). */
   figure: ReactNode | null;
   note: ReactNode | null;
@@ -14,7 +14,7 @@ export interface PaperTableCell {
   data: Record<string, string | number>;
 }
 
-export interface PaperTableProps {
+interface PaperTableProps {
   caption: ReactNode;
   /** Noise columns: a key and its heading. */
   columns: { key: number; label: string }[];

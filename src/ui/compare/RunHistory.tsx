@@ -15,7 +15,7 @@ import { dateText } from '../../engine/format.ts';
 
 const pct = (x: number | null) => (x === null ? '–' : `${(x * 100).toFixed(1)}%`);
 
-export function runState(r: RunRecord, live: Set<string>, thisTab: string | null): { id: string; text: string } {
+function runState(r: RunRecord, live: Set<string>, thisTab: string | null): { id: string; text: string } {
   if (r.key === thisTab) return { id: 'this-tab', text: 'training in this tab' };
   if (live.has(r.key)) return { id: 'live', text: 'training in another tab' };
   if (r.status === 'running' || r.status === 'paused') return { id: 'interrupted', text: 'interrupted' };

@@ -100,7 +100,7 @@ export function noiseColumn(rate: number): number {
  * 2-epoch and a 3-epoch run's last-5 means are not the same figure; runs stopped early stay with
  * their plan, the cell says how far each got).
  */
-export function setupOf(r: RunRecord): { id: string; label: string } {
+function setupOf(r: RunRecord): { id: string; label: string } {
   const c = r.request.config;
   const d = r.request.data;
   const data = d.kind === 'demo' ? `demo faces ${d.trainCount}/${d.testCount}` : d.name;
@@ -127,7 +127,7 @@ export function paperFraction(method: MethodId, column: number): number | null {
   return p === null ? null : p / 100;
 }
 /** The paper's noise columns, in percent. */
-export const PAPER_COLUMNS = PAPER_NOISE_RATES.map((r) => Math.round(r * 100));
+const PAPER_COLUMNS = PAPER_NOISE_RATES.map((r) => Math.round(r * 100));
 
 export interface TableCell {
   /** Mean over the cell's runs of each run's last-5 mean. */

@@ -12,9 +12,9 @@ import { loadCachedWeights } from '../../storage/weights-cache.ts';
 import { countText } from '../../engine/format.ts';
 
 /** Reports the loading of a dataset: `done` of `total` (faces or bytes), and what is being done. */
-export type DataProgress = (done: number, total: number, detail: string, unit?: 'bytes') => void;
+type DataProgress = (done: number, total: number, detail: string, unit?: 'bytes') => void;
 
-export interface RunData {
+interface RunData {
   dataset: Dataset;
   /** Training labels that differ from the clean ones (the label file's noise plus any added). */
   flipped: number;
