@@ -174,7 +174,7 @@ export const FIELDS: readonly FieldSpec[] = [
   },
 ];
 
-/** The official recipe (../shared/docs/eac-recipe.md): ResNet-50 at 224 px, 60 epochs. */
+/** The official recipe (docs/eac-recipe.md): ResNet-50 at 224 px, 60 epochs. */
 export const OFFICIAL_SETTINGS: Settings = {
   arch: 'resnet50',
   width: 64,

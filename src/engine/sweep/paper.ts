@@ -1,4 +1,4 @@
-// The paper's numbers (../shared/docs/eac-recipe.md, "Reference results"): RAF-DB test accuracy in
+// The paper's numbers (docs/eac-recipe.md, "The paper's numbers"): RAF-DB test accuracy in
 // percent, mean of the last 5 epochs, with a face-pretrained backbone and the official noisy label
 // files. Shown beside a sweep's table as a reference, never as a target for the demo data.
 import type { Method } from '../config.ts';
