@@ -19,7 +19,7 @@ function stepBytes(s: StepShape): number {
 /** What a backend can hold: wasm's heap is 32-bit (4 GiB); cpu keeps tensors in the process's memory (calibrated on wasm only, so all of it). null: unknown (WebGPU). */
 function backendCapacity(backend: BackendName): { bytes: number; what: string } | null {
   if (backend === 'wasm') return { bytes: 4 * 2 ** 30, what: "the wasm backend's 4 GiB heap" };
-  if (backend === 'cpu') return { bytes: os.totalmem(), what: `this machine's ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB of memory` };
+  if (backend === 'cpu') return { bytes: os.totalmem(), what: `this machine's ${bytesText(os.totalmem(), 'binary')} of memory` };
   return null;
 }
 

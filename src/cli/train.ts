@@ -17,6 +17,7 @@ import type { RunResult, TrainProgress } from '../engine/run-types.ts';
 import type { TrainCheckpoint } from '../engine/checkpoint.ts';
 import { exportModelSafetensors } from '../weights/export.ts';
 import { loadWeights } from '../weights/load.ts';
+import { bytesText } from '../engine/format.ts';
 
 export const TRAIN_HELP = `eac train [options]
   --demo | --data DIR        the built-in demo dataset, or a RAF-DB folder
@@ -402,7 +403,7 @@ export async function trainCommand(argv: string[], hooks: TrainHooks = {}): Prom
             writeFileAtomic(ckptFile, bytes);
             const where = c.partial ? `epoch ${c.epoch + 1} step ${c.partial.position}` : `end of epoch ${c.epoch}`;
             progress(
-              `checkpoint: step ${c.step} (${where}) written to ${ckptFile} (${(bytes.length / 1e6).toFixed(1)} MB, ${((performance.now() - t0) / 1000).toFixed(1)}s)`,
+              `checkpoint: step ${c.step} (${where}) written to ${ckptFile} (${bytesText(bytes.length)}, ${((performance.now() - t0) / 1000).toFixed(1)}s)`,
             );
             hooks.onCheckpoint?.({ step: c.step, epoch: c.epoch });
           }

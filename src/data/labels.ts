@@ -2,6 +2,7 @@
 // paper's noise01.txt): one `name label` pair per line, labels 1..7 in the file, 0..6 in memory.
 // Pure: no Node or browser APIs, so the Node reader and the browser drop path share it.
 import { NUM_CLASSES } from '../engine/dataset.ts';
+import { countText } from '../engine/format.ts';
 
 /** The clean label file's real (misspelt) name. */
 export const CLEAN_LABEL_FILE = 'list_patition_label.txt';
@@ -31,7 +32,7 @@ export function quoteText(s: string): string {
     const c = cut.charCodeAt(i);
     out += c < 0x20 || c === 0x7f ? '\\x' + c.toString(16).padStart(2, '0') : cut[i];
   }
-  return s.length > QUOTE_CHARS ? `${out}… (${s.length.toLocaleString('en-US')} characters)` : out;
+  return s.length > QUOTE_CHARS ? `${out}… (${countText(s.length)} characters)` : out;
 }
 
 /**
@@ -53,7 +54,7 @@ export function checkLabelLineCount(text: string): void {
     if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) {
       if (++lines > MAX_LABEL_LINES)
         throw new LabelFileError(
-          `more than ${MAX_LABEL_LINES.toLocaleString('en-US')} lines: not a RAF-DB label file (RAF-DB basic lists 15,339 images)`,
+          `more than ${countText(MAX_LABEL_LINES)} lines: not a RAF-DB label file (RAF-DB basic lists 15,339 images)`,
         );
     }
   }
@@ -113,7 +114,7 @@ export function parseLabelText(text: string): ParsedLabels {
       badLines.push({
         line,
         text: quoteText(lines[i]),
-        reason: `line longer than ${MAX_LABEL_LINE_CHARS.toLocaleString('en-US')} characters (${lines[i].length.toLocaleString('en-US')})`,
+        reason: `line longer than ${countText(MAX_LABEL_LINE_CHARS)} characters (${countText(lines[i].length)})`,
       });
       continue;
     }

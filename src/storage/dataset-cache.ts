@@ -42,6 +42,7 @@ import type { PixelFileWriter } from './datasets/pixel-files.ts';
 import { runLimited } from './datasets/limited.ts';
 import { progressAt, type Progress } from '../engine/progress.ts';
 import { abortError } from '../data/folder.ts';
+import { countText } from '../engine/format.ts';
 
 /** IndexedDB chunk reads in flight at once: IndexedDB overlaps them; more only holds more memory. */
 const CHUNKS_IN_FLIGHT = 3;
@@ -172,7 +173,7 @@ const textBytes = (s: string) => s.length * 2;
 
 function displayName(ds: Dataset): string {
   const n = ds.train.names.length + ds.test.names.length;
-  return `${ds.name} (${n.toLocaleString('en-US')} images)`;
+  return `${ds.name} (${countText(n)} images)`;
 }
 
 /** Bytes of a dataset other than its pixels: names, labels, label texts (an estimate of what IndexedDB keeps). */
