@@ -5,6 +5,11 @@ import { articleFor, bytesOfText, bytesText, clockText, countText, dateText } fr
 import { progressFigures } from '../../src/engine/progress.ts';
 
 test('bytes: powers of 1000 for files and storage, of 1024 for memory and caps; one decimal, none when whole', () => {
+  assert.deepEqual(
+    [512_000, 400, 1_500, 0, 23_456_789, 1.2e9, NaN].map((b) => bytesText(b)),
+    ['512 kB', '400 B', '1.5 kB', '0 B', '23.5 MB', '1.2 GB', '–'],
+    'a small CSV is "400 B", not "0 kB"',
+  );
   assert.equal(bytesText(120_000_000), '120 MB');
   assert.equal(bytesText(460_170_000), '460.2 MB');
   assert.equal(bytesText(999_960), '1 MB', 'a rounding carries into the next unit');
