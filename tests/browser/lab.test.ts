@@ -208,7 +208,12 @@ test('lab on WebGPU: a lost GPU device restarts the worker and resumes from the 
     await page.getByTestId('train').click();
     await waitFor(page, `document.querySelector('[data-testid="stored-run"][data-checkpoint="1"]') !== null`);
     // What a driver reset does: the device is destroyed under the running worker.
-    await page.evaluate(() => (window as unknown as { eacDebug: { loseDevice(): void } }).eacDebug.loseDevice());
+    // The hook exists in test builds only (src/ui/debug-hooks.ts: `vite build --mode test`).
+    await page.evaluate(() => {
+      const hooks = (window as unknown as { eacDebug?: { loseDevice(): void } }).eacDebug;
+      if (!hooks) throw new Error('no window.eacDebug: build the app with `vite build --mode test`');
+      hooks.loseDevice();
+    });
     await page.getByTestId('run-notice').waitFor({ timeout: LONG });
     assert.match(
       (await page.getByTestId('run-notice').textContent()) ?? '',
