@@ -2,7 +2,9 @@
 // Runs every test: the type checks, the formatter and linter (biome), the unit tests on the cpu
 // backend, the backend-sensitive tests again on wasm and on WebGPU (Dawn in Node), and the browser
 // tests in headless Chromium.
-// Prints one closing line "tests: N passed, N failed" over all suites; exits non-zero on failure.
+// Prints one closing line "tests: N passed, N failed, N skipped (names…)" over all suites; exits
+// non-zero on failure. Browser tests write their screenshots to the ignored artifacts/ folder; the
+// ones docs/ shows are refreshed on purpose by `npm run screenshots` (scripts/screenshots.mjs).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -68,6 +70,7 @@ const suites = [
 let passed = 0;
 let failed = 0;
 const failures = [];
+const skippedNames = [];
 if (want('typecheck')) {
   process.stdout.write('\n=== typecheck (tsc --noEmit) ===\n');
   // The whole project, then the engine alone without the DOM or Node (tsconfig.engine.json).
@@ -95,7 +98,9 @@ for (const s of suites) {
   const t0 = Date.now();
   if (s.prebuild) {
     // One production build serves every browser test (tests/browser/harness.ts serveBuilt).
-    const b = spawnSync('npx', ['vite', 'build', '--outDir', s.prebuild, '--emptyOutDir', '--logLevel', 'warn'], { stdio: 'inherit' });
+    const b = spawnSync('npx', ['vite', 'build', '--mode', 'test', '--outDir', s.prebuild, '--emptyOutDir', '--logLevel', 'warn'], {
+      stdio: 'inherit',
+    });
     if (b.status !== 0) {
       failed++;
       failures.push(`${s.name} (vite build)`);
@@ -121,11 +126,29 @@ for (const s of suites) {
   };
   const p = count('pass');
   const f = count('fail') + (r.status !== 0 && count('fail') === 0 ? 1 : 0);
+  const skipped = skippedTests(out);
   passed += p;
   failed += f;
+  for (const name of skipped) skippedNames.push(`${name} [${s.name}]`);
   if (f) failures.push(s.name);
-  process.stdout.write(`\n--- ${s.name}: ${p} passed, ${f} failed (${((Date.now() - t0) / 1000).toFixed(0)}s)\n`);
+  process.stdout.write(
+    `\n--- ${s.name}: ${p} passed, ${f} failed, ${skipped.length} skipped (${((Date.now() - t0) / 1000).toFixed(0)}s)\n`,
+  );
 }
 if (failures.length) process.stdout.write(`\nfailed suites: ${failures.join(', ')}\n`);
-process.stdout.write(`\ntests: ${passed} passed, ${failed} failed\n`);
+const skippedList = skippedNames.length ? ` (${skippedNames.join('; ')})` : '';
+process.stdout.write(`\ntests: ${passed} passed, ${failed} failed, ${skippedNames.length} skipped${skippedList}\n`);
 process.exit(failed ? 1 : 0);
+
+/**
+ * The skipped tests in a spec reporter's output, each as "name: reason": node's spec reporter marks
+ * a skipped test with "﹣" and ends its line with "# reason" ("# SKIP" when none was given).
+ */
+function skippedTests(out) {
+  const names = [];
+  for (const raw of out.replace(/\x1b\[[0-9;]*m/g, '').split('\n')) {
+    const m = raw.match(/^\s*\uFE63 (.*?) \([\d.]+m?s\)(?: # (.*))?$/);
+    if (m) names.push(m[2] && m[2] !== 'SKIP' ? `${m[1]}: ${m[2]}` : m[1]);
+  }
+  return names;
+}

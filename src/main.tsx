@@ -3,11 +3,11 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './ui/App.tsx';
 import './ui/styles.css';
-import { loseDevice } from './ui/runner.ts';
 import { installUrlState } from './ui/url-sync.ts';
 
-// ?debug exposes what a teacher or a test needs to show recovery: a simulated GPU reset.
-if (new URLSearchParams(location.search).has('debug')) (window as unknown as { eacDebug: unknown }).eacDebug = { loseDevice };
+// ?debug hooks (a simulated GPU reset) exist in the dev server and test builds only: a production
+// build folds this condition to false and leaves the module out.
+if (import.meta.env.DEV || import.meta.env.MODE === 'test') void import('./ui/debug-hooks.ts').then((m) => m.installDebugHooks());
 
 // The run settings live in the URL too: a link (or its QR code) opens the lab with them ready.
 installUrlState();

@@ -2,6 +2,7 @@
 // shows (and exposes on window.__benchResult, for scripts/bench/browser.ts) the result.
 import type { BenchRequest, BenchReply } from '../worker/bench-protocol.ts';
 import type { StepCost } from '../engine/bench.ts';
+import { bytesText } from '../engine/format.ts';
 
 const params = new URLSearchParams(location.search);
 const num = (k: string, d: number) => (params.has(k) ? Number(params.get(k)) : d);
@@ -29,7 +30,7 @@ function describeCost(c: StepCost): string {
     parts.push(
       `${g.passes} passes, ${g.submits} submits, ${g.bindGroups} bind groups, ${g.pipelines} pipelines, ${g.uniformWrites} uniform writes`,
     );
-  if (c.deviceBytes !== null) parts.push(`device buffers ${(c.deviceBytes / 2 ** 20).toFixed(1)} MiB`);
+  if (c.deviceBytes !== null) parts.push(`device buffers ${bytesText(c.deviceBytes, 'binary')}`);
   return parts.join(', ');
 }
 
@@ -54,7 +55,7 @@ worker.onmessage = (e: MessageEvent<BenchReply>) => {
     const p = m.result.program;
     show(
       p.plannedBytes !== null
-        ? `step program: ${p.replayed} replayed, ${p.opSteps} through tfjs; plan ${(p.plannedBytes / 2 ** 20).toFixed(1)} MiB in ${p.buffers} buffers (live peak ${((p.liveBytes ?? 0) / 2 ** 20).toFixed(1)} MiB)`
+        ? `step program: ${p.replayed} replayed, ${p.opSteps} through tfjs; plan ${bytesText(p.plannedBytes, 'binary')} in ${p.buffers} buffers (live peak ${bytesText(p.liveBytes ?? 0, 'binary')})`
         : `step program: not replayed (${p.notReplayed ?? 'the third step is the first replayed'})`,
     );
     (window as unknown as { __benchResult: unknown }).__benchResult = m.result;

@@ -35,7 +35,7 @@ const NEGATIVE = /^-(\d|\.\d)/;
  * `--lr -1` as `--lr=-1`: parseArgs calls a value that starts with a dash "ambiguous", so the user
  * would never hear the flag's range; with the value attached, the range check answers instead.
  */
-export function attachNegativeValues(argv: readonly string[], options: NonNullable<ParseArgsConfig['options']>): string[] {
+function attachNegativeValues(argv: readonly string[], options: NonNullable<ParseArgsConfig['options']>): string[] {
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -62,9 +62,9 @@ const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const INTEGER = /^[+-]?\d+$/;
 
 /** The seeds a run accepts: the generator is seeded from 32 bits, so larger seeds would alias smaller ones. */
-export const SEED_MAX = 0xffffffff;
+const SEED_MAX = 0xffffffff;
 
-export interface IntRange {
+interface IntRange {
   min: number;
   max: number;
 }

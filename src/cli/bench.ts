@@ -9,6 +9,7 @@ import { BACKENDS, setupBackend } from './node-backends.ts';
 import { ARCHS, describeResNet } from '../engine/resnet.ts';
 import { benchmarkSteps, type StepCost } from '../engine/bench.ts';
 import { stepMemoryPlan } from '../engine/step-plan.ts';
+import { bytesText } from '../engine/format.ts';
 
 export const BENCH_HELP = `eac bench [--arch resnet18|resnet50] [--width N] [--size N] [--batch-size N]
           [--backend cpu|wasm|webgpu] [--plan] [--no-replay] [--gpu-profile] [--recompute]
@@ -22,7 +23,7 @@ export const BENCH_HELP = `eac bench [--arch resnet18|resnet50] [--width N] [--s
   --gpu-profile  WebGPU with timestamp queries: one more replayed step, each dispatch timed on
             the GPU, summed per kernel class (conv forward, gradients, BatchNorm, Adam, …)`;
 
-const gib = (b: number) => (b >= 2 ** 30 ? `${(b / 2 ** 30).toFixed(2)} GiB` : `${(b / 2 ** 20).toFixed(1)} MiB`);
+const gib = (b: number) => bytesText(b, 'binary');
 
 function describeCost(c: StepCost): string {
   const g = c.gpu;

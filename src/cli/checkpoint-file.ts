@@ -34,7 +34,7 @@ const MAX_ARRAYS = 4096;
 const MAX_DEPTH = 16;
 const HEADER_BOUNDS = { maxDepth: MAX_DEPTH, maxContainers: 2_000_000 };
 /** A ResNet-50 checkpoint (weights and both Adam moments) is about 0.3 GB; leave room for wider nets. */
-export const MAX_CHECKPOINT_BYTES = 2 * 2 ** 30 - 1;
+const MAX_CHECKPOINT_BYTES = 2 * 2 ** 30 - 1;
 
 /** The `eac train` settings a resumed run reuses (paths absolute, so it resumes from any folder). */
 export interface CliRun {

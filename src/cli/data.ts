@@ -1,9 +1,11 @@
 // How the CLI gets its dataset and label noise (shared by train and eval).
+import { countText } from '../engine/format.ts';
 import { generateDemoDataset } from '../data/demo.ts';
 import { withNoise, type NoiseKind, type NoiseReport } from '../data/noise.ts';
 import { balancedSubset } from '../data/subset.ts';
 import { withLabelFile } from '../data/label-files.ts';
-import { MAX_LABEL_FILE_BYTES, formatBytes } from '../data/folder.ts';
+import { MAX_LABEL_FILE_BYTES } from '../data/folder.ts';
+import { bytesText } from '../engine/format.ts';
 import type { NoiseMeasure } from '../data/labels.ts';
 import { readRegularFile } from './read-file.ts';
 import path from 'node:path';
@@ -36,7 +38,7 @@ function readLabelFileFor(ds: Dataset, file: string): { dataset: Dataset; noise:
       notRegular: (why) => new UsageError(`--labels: ${file}: ${why}`),
       checkSize: (size) => {
         if (size > MAX_LABEL_FILE_BYTES)
-          throw new UsageError(`--labels: ${file}: ${formatBytes(size)}, more than a label file's ${formatBytes(MAX_LABEL_FILE_BYTES)}`);
+          throw new UsageError(`--labels: ${file}: ${bytesText(size)}, more than a label file's ${bytesText(MAX_LABEL_FILE_BYTES)}`);
       },
     });
     text = new TextDecoder().decode(bytes);
@@ -55,7 +57,7 @@ function readLabelFileFor(ds: Dataset, file: string): { dataset: Dataset; noise:
       `--labels: ${file} labels none of the ${ds.train.names.length} training images (${r.badLines.length} bad lines${r.badLines[0] ? `, first: line ${r.badLines[0].line}: ${r.badLines[0].reason}` : ''})`,
     );
   progress(
-    `training labels from ${file}: ${r.noise.changed.toLocaleString('en-US')} changed (${(r.noise.rate * 100).toFixed(2)}%)${r.noise.missing ? `, ${r.noise.missing} images without a label there kept the clean one` : ''}${r.badLines.length ? `, ${r.badLines.length} bad lines skipped (first: line ${r.badLines[0].line}: ${r.badLines[0].reason})` : ''}`,
+    `training labels from ${file}: ${countText(r.noise.changed)} changed (${(r.noise.rate * 100).toFixed(2)}%)${r.noise.missing ? `, ${r.noise.missing} images without a label there kept the clean one` : ''}${r.badLines.length ? `, ${r.badLines.length} bad lines skipped (first: line ${r.badLines[0].line}: ${r.badLines[0].reason})` : ''}`,
   );
   return { dataset: r.dataset, noise: r.noise };
 }
@@ -87,7 +89,7 @@ export async function loadDataset(
     array = r.array;
     if (choice.trainCount !== undefined || choice.testCount !== undefined)
       progress(
-        `using ${dataset.train.labels.length.toLocaleString('en-US')} train / ${dataset.test.labels.length.toLocaleString('en-US')} test images (balanced over classes)`,
+        `using ${countText(dataset.train.labels.length)} train / ${countText(dataset.test.labels.length)} test images (balanced over classes)`,
       );
   } else {
     throw new UsageError('no dataset: give --demo (the built-in dataset) or --data DIR (a RAF-DB folder)');

@@ -1,6 +1,7 @@
 // `eac dataset labels`: writes a dataset's training labels, with seeded noise if asked, as a label
 // file in RAF-DB's `name label` format: a noisy label set to save, share, and train on again with
 // `eac train --labels FILE`, whatever the dataset.
+import { countText } from '../engine/format.ts';
 import { choice, int, num, parseWithPositionals, RANGES, UsageError } from './args.ts';
 import { loadDataset } from './data.ts';
 import { checkWritable, progress, writeFileAtomic } from './output.ts';
@@ -39,7 +40,7 @@ export async function datasetLabelsCommand(argv: string[]): Promise<number> {
   });
   writeFileAtomic(v.out as string, labelFileText(dataset.train));
   progress(
-    `wrote ${dataset.train.names.length.toLocaleString('en-US')} training labels to ${v.out}${noise ? ` (${noise.changed.toLocaleString('en-US')} flipped)` : ''}`,
+    `wrote ${countText(dataset.train.names.length)} training labels to ${v.out}${noise ? ` (${countText(noise.changed)} flipped)` : ''}`,
   );
   return 0;
 }

@@ -4,7 +4,8 @@
 import { parseWithPositionals, UsageError } from './args.ts';
 import { nodeFolderFsWithin } from './node-folder-fs.ts';
 import { emitJson, formatSeconds, progress } from './output.ts';
-import { formatBytes, MAX_IMAGE_FILE_BYTES, MAX_LABEL_FILE_BYTES } from '../data/folder.ts';
+import { MAX_IMAGE_FILE_BYTES, MAX_LABEL_FILE_BYTES } from '../data/folder.ts';
+import { bytesText, countText } from '../engine/format.ts';
 import { MAX_JPEG_SIDE } from '../data/jpeg.ts';
 import { initJpegDecoderNode } from '../data/jpeg-node.ts';
 import { MAX_LABEL_LINES } from '../data/labels.ts';
@@ -24,7 +25,7 @@ eac dataset inspect DIR [--labels FILE_OR_NAME] [--json] [--out FILE]
        (MNIST, Fashion-MNIST; gzip or raw) or of CIFAR-10/100 binary batches (or its parent)
   --labels: a training label file in EmoLabel/ (e.g. noise01.txt) or a path; its noise is measured
   Reads only regular files inside DIR (links leading out are not followed); skips images over
-  ${formatBytes(MAX_IMAGE_FILE_BYTES)} or ${MAX_JPEG_SIDE}×${MAX_JPEG_SIDE} pixels; refuses label files over ${formatBytes(MAX_LABEL_FILE_BYTES)} or ${MAX_LABEL_LINES.toLocaleString('en-US')} lines.`;
+  ${bytesText(MAX_IMAGE_FILE_BYTES, 'binary')} or ${MAX_JPEG_SIDE}×${MAX_JPEG_SIDE} pixels; refuses label files over ${bytesText(MAX_LABEL_FILE_BYTES, 'binary')} or ${countText(MAX_LABEL_LINES)} lines.`;
 
 /** Reads a RAF-DB folder with progress on stderr; errors become one-line UsageErrors. */
 export async function loadRafDbFolder(
@@ -43,7 +44,9 @@ export async function loadRafDbFolder(
       signal: opts.signal,
       onProgress: (p) => {
         if (!due(p.done === p.total)) return;
-        progress(`reading RAF-DB: ${p.done}/${p.total} images, ${(p.perSecond ?? 0).toFixed(0)} img/s, ETA ${formatSeconds(p.etaSeconds)}`);
+        progress(
+          `reading RAF-DB: ${countText(p.done)}/${countText(p.total)} images, ${(p.perSecond ?? 0).toFixed(0)} img/s, ETA ${formatSeconds(p.etaSeconds)}`,
+        );
       },
     });
     for (const line of summary(r.report)) progress(line);
@@ -152,10 +155,10 @@ export function folderSummary(r: ImageFolderReport): string[] {
 }
 
 export function arraySummary(r: FolderDatasetReport): string[] {
-  const n = (xs: number[]) => xs.reduce((a, b) => a + b, 0).toLocaleString('en-US');
+  const n = (xs: number[]) => countText(xs.reduce((a, b) => a + b, 0));
   const perClass = (xs: number[]) =>
     list(
-      r.classes.map((c, i) => `${c} ${xs[i].toLocaleString('en-US')}`),
+      r.classes.map((c, i) => `${c} ${countText(xs[i])}`),
       12,
     );
   return [

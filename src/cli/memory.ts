@@ -4,6 +4,7 @@
 import os from 'node:os';
 import { largestFitting, stepNeed, type StepShape } from '../engine/memory-fit.ts';
 import type { BackendName } from './node-backends.ts';
+import { bytesText } from '../engine/format.ts';
 
 export type { StepShape };
 
@@ -11,18 +12,18 @@ export type { StepShape };
  * The step's peak, from the explicit engine's plan (src/engine/memory-fit.ts, the lab's check
  * too); the wasm and cpu backends plan filter gradients as CPUs do.
  */
-export function stepBytes(s: StepShape): number {
+function stepBytes(s: StepShape): number {
   return stepNeed(s, 'cpu').needBytes;
 }
 
 /** What a backend can hold: wasm's heap is 32-bit (4 GiB); cpu keeps tensors in the process's memory (calibrated on wasm only, so all of it). null: unknown (WebGPU). */
-export function backendCapacity(backend: BackendName): { bytes: number; what: string } | null {
+function backendCapacity(backend: BackendName): { bytes: number; what: string } | null {
   if (backend === 'wasm') return { bytes: 4 * 2 ** 30, what: "the wasm backend's 4 GiB heap" };
-  if (backend === 'cpu') return { bytes: os.totalmem(), what: `this machine's ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB of memory` };
+  if (backend === 'cpu') return { bytes: os.totalmem(), what: `this machine's ${bytesText(os.totalmem(), 'binary')} of memory` };
   return null;
 }
 
-const gib = (b: number) => `${(b / 2 ** 30).toFixed(1)} GiB`;
+const gib = (b: number) => bytesText(b, 'binary');
 
 /**
  * When not even one image per batch fits, lowering --batch-size alone cannot help: the size or

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { checkFileSize, FileRefusedError, type FolderFs } from '../data/folder.ts';
 import { readRegularFileAsync } from './read-file.ts';
 
-export interface NodeFolderFsOptions {
+interface NodeFolderFsOptions {
   /** Paths outside `root` that may still be read (a label file the user named on the command line). */
   allow?: readonly string[];
 }

@@ -99,12 +99,8 @@ export function progress(line: string): void {
   process.stderr.write(line + '\n');
 }
 
-export function formatSeconds(s: number | null): string {
-  if (s === null || !Number.isFinite(s)) return '?';
-  if (s < 60) return `${s.toFixed(0)}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`;
-  return `${Math.floor(s / 3600)}h${String(Math.round((s % 3600) / 60)).padStart(2, '0')}m`;
-}
+/** Seconds as "45s", "3m00s", "1h02m" (src/engine/format.ts). */
+export { clockText as formatSeconds } from '../engine/format.ts';
 
 /**
  * Text that came from a file, for a message or a terminal: control characters escaped as \uXXXX (a

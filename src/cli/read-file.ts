@@ -5,7 +5,7 @@
 import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 
-export interface RegularFileRules {
+interface RegularFileRules {
   /** Throws (the caller's own error) when a regular file of `size` bytes is refused. */
   checkSize(size: number): void;
   /** The caller's error for a path that is not a regular file. */

@@ -8,7 +8,7 @@ import type { TrainConfig } from '../engine/config.ts';
 import { AXIS_FIELDS, SWEEP_METHODS, checkSpecAxes, type SweepCell, type SweepSpec } from '../engine/sweep/index.ts';
 
 /** The paper's noise rates, when --noise is not given. */
-export const DEFAULT_NOISE = [0, 0.1, 0.2, 0.3];
+const DEFAULT_NOISE = [0, 0.1, 0.2, 0.3];
 /** The demo dataset's size when --demo-train / --demo-test are not given (src/data/demo.ts). */
 const DEMO_DEFAULT = { train: 3000, test: 1000 };
 
@@ -142,7 +142,7 @@ export function specDifference(stored: SweepSpec, asked: SweepSpec): string | nu
 }
 
 /** The flags that make `spec` (for a rerun: the flags it gives are laid over these). */
-export function specFlags(spec: SweepSpec): Flags {
+function specFlags(spec: SweepSpec): Flags {
   const c = spec.config;
   const f: Flags = {
     methods: spec.methods.join(','),

@@ -21,6 +21,7 @@ import type { TrainCheckpoint } from '../engine/checkpoint.ts';
 import { exportModelSafetensors } from '../weights/export.ts';
 import { loadWeights } from '../weights/load.ts';
 import { NOISE_KINDS } from '../data/noise.ts';
+import { bytesText } from '../engine/format.ts';
 
 export const TRAIN_HELP = `eac train [options]
   --demo | --data DIR        the built-in demo dataset, or a folder: RAF-DB, IDX files (MNIST,
@@ -266,7 +267,7 @@ function planFromCheckpoint(v: Flags, file: string): RunPlan {
  * checkpoint (NAME.json, NAME.safetensors) where the run wrote them. The paths stored in the
  * checkpoint are never used: a checkpoint from elsewhere must not choose what is overwritten.
  */
-export function resumedOutputs(v: Flags, file: string, run: Pick<CliRun, 'out' | 'save'>): { out?: string; save?: string } {
+function resumedOutputs(v: Flags, file: string, run: Pick<CliRun, 'out' | 'save'>): { out?: string; save?: string } {
   const base = path.join(path.dirname(file), path.parse(file).name);
   const out = (v.out as string | undefined) ?? (run.out ? `${base}.json` : undefined);
   const save = (v.save as string | undefined) ?? (run.save ? `${base}.safetensors` : undefined);
@@ -426,7 +427,7 @@ export async function trainCommand(argv: string[], hooks: TrainHooks = {}): Prom
             writeFileAtomic(ckptFile, bytes);
             const where = c.partial ? `epoch ${c.epoch + 1} step ${c.partial.position}` : `end of epoch ${c.epoch}`;
             progress(
-              `checkpoint: step ${c.step} (${where}) written to ${ckptFile} (${(bytes.length / 1e6).toFixed(1)} MB, ${((performance.now() - t0) / 1000).toFixed(1)}s)`,
+              `checkpoint: step ${c.step} (${where}) written to ${ckptFile} (${bytesText(bytes.length)}, ${((performance.now() - t0) / 1000).toFixed(1)}s)`,
             );
             hooks.onCheckpoint?.({ step: c.step, epoch: c.epoch });
           }

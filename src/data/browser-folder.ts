@@ -9,7 +9,7 @@
 // Every source is presented as one virtual root folder that holds the dropped or chosen items, so
 // paths look like `RAF-DB/basic/EmoLabel/list_patition_label.txt` whichever way they came.
 // No DOM types beyond what a worker has: the handle and entry shapes are declared structurally.
-import { checkFileSize, joinPath, type FolderFs } from './folder.ts';
+import { abortError, checkFileSize, joinPath, type FolderFs } from './folder.ts';
 
 /** A FolderFs that also knows file sizes without reading them (for the dataset cache's key). */
 export interface SizedFolderFs extends FolderFs {
@@ -18,7 +18,7 @@ export interface SizedFolderFs extends FolderFs {
 }
 
 /** What the reader needs of a File (or Blob). */
-export interface FileLike {
+interface FileLike {
   readonly size: number;
   arrayBuffer(): Promise<ArrayBuffer>;
 }
@@ -45,13 +45,13 @@ export interface DirectoryHandleLike {
 export type HandleLike = FileHandleLike | DirectoryHandleLike;
 
 // The older File and Directory Entries API (webkitGetAsEntry), callback-based.
-export interface FileEntryLike {
+interface FileEntryLike {
   readonly isFile: true;
   readonly isDirectory: false;
   readonly name: string;
   file(success: (f: File) => void, failure?: (e: unknown) => void): void;
 }
-export interface DirectoryReaderLike {
+interface DirectoryReaderLike {
   readEntries(success: (batch: EntryLike[]) => void, failure?: (e: unknown) => void): void;
 }
 export interface DirectoryEntryLike {
@@ -71,10 +71,6 @@ const splitPath = (p: string): string[] =>
   norm(p)
     .split('/')
     .filter((s) => s !== '' && s !== '.');
-
-function abortError(signal: AbortSignal): unknown {
-  return signal.reason ?? new DOMException('cancelled', 'AbortError');
-}
 
 /**
  * A File's bytes, refused by its size before any is read: a huge file (a dropped disk image, a
@@ -186,7 +182,7 @@ export function fileListFs<F extends FileLike>(files: readonly RelativeFile<F>[]
 }
 
 /** The relative path a File from an <input webkitdirectory> carries (its name when it has none). */
-export function relativePathOf(file: File): string {
+function relativePathOf(file: File): string {
   return (file as File & { webkitRelativePath?: string }).webkitRelativePath || file.name;
 }
 
@@ -292,7 +288,7 @@ const fileOfEntry = (entry: FileEntryLike): Promise<File> =>
     entry.file(resolve, (e) => reject(e instanceof Error ? e : new Error(`cannot open ${entry.name}: ${String(e)}`))),
   );
 
-export interface CollectProgress {
+interface CollectProgress {
   /** Files found so far. */
   files: number;
   /** Files that could not be opened (skipped; the reader reports them as missing). */

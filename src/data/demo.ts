@@ -36,7 +36,7 @@ import { renderDemoFace } from './demo/draw-face.ts';
 export { RAFDB_TEST_COUNTS, RAFDB_TRAIN_COUNTS, proportionalCounts } from './demo/class-balance.ts';
 export { renderDemoFace } from './demo/draw-face.ts';
 
-export interface DemoOptions {
+interface DemoOptions {
   /** Seed of everything (labels and images). Default 0. */
   seed?: number;
   /** Default 3000. */

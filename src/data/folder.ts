@@ -4,6 +4,8 @@
 // A folder may come from a stranger: every read names a byte cap, and only regular files inside
 // the folder are read (a link to /dev/zero, a FIFO or /etc/passwd is refused, never read).
 
+import { bytesText } from '../engine/format.ts';
+
 export interface FolderFs {
   /** Entry names of a directory (not paths); sub-directories end with '/'. Rejects if `dir` is not a directory. */
   list(dir: string): Promise<string[]>;
@@ -33,21 +35,14 @@ export const MAX_IMAGE_FILE_BYTES = 4 << 20;
 /** RAF-DB's label file is 0.3 MB (15,339 lines); the label-line cap (labels.ts) binds long before this. */
 export const MAX_LABEL_FILE_BYTES = 16 << 20;
 
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} bytes`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n / 1024;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return `${v >= 10 || Number.isInteger(v) ? v.toFixed(0) : v.toFixed(1)} ${units[u]}`;
+/** What to throw when `signal` stopped the work: its reason, or an AbortError that says what was cancelled. */
+export function abortError(signal: AbortSignal, what = 'cancelled'): unknown {
+  return signal.reason ?? new DOMException(what, 'AbortError');
 }
 
 /** The refusal for a file over its cap (the same words in Node and in the page). */
-export function tooLargeError(size: number, maxBytes: number): FileRefusedError {
-  return new FileRefusedError(`too large: ${formatBytes(size)} (the cap is ${formatBytes(maxBytes)})`);
+function tooLargeError(size: number, maxBytes: number): FileRefusedError {
+  return new FileRefusedError(`too large: ${bytesText(size, 'binary')} (the cap is ${bytesText(maxBytes, 'binary')})`);
 }
 
 /** Throws unless `size` fits the cap. */

@@ -13,7 +13,7 @@ import { readJpegHeader, type JpegHeader } from './jpeg-header.ts';
 /** Widest and tallest image decoded: RAF-DB's aligned images are 100×100; 4096² is 48 MiB of RGB. */
 export const MAX_JPEG_SIDE = 4096;
 /** A progressive JPEG has about 10 scans; each one is a pass over the whole image. */
-export const MAX_JPEG_SCANS = 100;
+const MAX_JPEG_SCANS = 100;
 /** libjpeg prints only its first warning; errors come after. A few are kept. */
 const MAX_MESSAGES = 16;
 
@@ -128,7 +128,7 @@ export function jpegDecoderReady(): boolean {
 const hex = (b: Uint8Array, n: number) => Array.from(b.subarray(0, n), (x) => '0x' + x.toString(16).padStart(2, '0')).join(' ');
 
 /** What kind of file the bytes start like, for error messages. */
-export function sniffFormat(b: Uint8Array): string | null {
+function sniffFormat(b: Uint8Array): string | null {
   if (b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'jpeg';
   if (b.length >= 8 && b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47) return 'png';
   if (b.length >= 6 && b[0] === 0x47 && b[1] === 0x49 && b[2] === 0x46) return 'gif';

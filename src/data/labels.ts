@@ -2,13 +2,14 @@
 // paper's noise01.txt): one `name label` pair per line, labels 1..7 in the file, 0..6 in memory.
 // Pure: no Node or browser APIs, so the Node reader and the browser drop path share it.
 import { NUM_CLASSES } from '../engine/dataset.ts';
+import { countText } from '../engine/format.ts';
 
 /** The clean label file's real (misspelt) name. */
 export const CLEAN_LABEL_FILE = 'list_patition_label.txt';
 /** RAF-DB basic's label file has 15,339 lines; a file with more than this is not a RAF-DB label file. */
 export const MAX_LABEL_LINES = 100_000;
 /** A label line is ~20 characters; a longer one is reported (quoted in part), never split or trimmed. */
-export const MAX_LABEL_LINE_CHARS = 1000;
+const MAX_LABEL_LINE_CHARS = 1000;
 /** Text from a file quoted in a report or an error is cut to this many characters. */
 export const QUOTE_CHARS = 200;
 
@@ -31,7 +32,7 @@ export function quoteText(s: string): string {
     const c = cut.charCodeAt(i);
     out += c < 0x20 || c === 0x7f ? '\\x' + c.toString(16).padStart(2, '0') : cut[i];
   }
-  return s.length > QUOTE_CHARS ? `${out}… (${s.length.toLocaleString('en-US')} characters)` : out;
+  return s.length > QUOTE_CHARS ? `${out}… (${countText(s.length)} characters)` : out;
 }
 
 /**
@@ -53,7 +54,7 @@ export function checkLabelLineCount(text: string): void {
     if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) {
       if (++lines > MAX_LABEL_LINES)
         throw new LabelFileError(
-          `more than ${MAX_LABEL_LINES.toLocaleString('en-US')} lines: not a RAF-DB label file (RAF-DB basic lists 15,339 images)`,
+          `more than ${countText(MAX_LABEL_LINES)} lines: not a RAF-DB label file (RAF-DB basic lists 15,339 images)`,
         );
     }
   }
@@ -83,7 +84,7 @@ export interface ParsedLabels {
   badLines: BadLine[];
 }
 
-export type SplitName = 'train' | 'test';
+type SplitName = 'train' | 'test';
 
 /** train_/test_ by name prefix; null for anything else. */
 export function splitOf(name: string): SplitName | null {
@@ -113,7 +114,7 @@ export function parseLabelText(text: string, numClasses = NUM_CLASSES): ParsedLa
       badLines.push({
         line,
         text: quoteText(lines[i]),
-        reason: `line longer than ${MAX_LABEL_LINE_CHARS.toLocaleString('en-US')} characters (${lines[i].length.toLocaleString('en-US')})`,
+        reason: `line longer than ${countText(MAX_LABEL_LINE_CHARS)} characters (${countText(lines[i].length)})`,
       });
       continue;
     }

@@ -5,6 +5,7 @@
 // browser directory handles).
 import { pillowBilinearCoefficients } from '../engine/pillow-coefficients.ts';
 import {
+  abortError,
   entryName,
   FileRefusedError,
   isDirEntry,
@@ -45,9 +46,9 @@ export class RafDbError extends Error {
 }
 
 /** Images decoded of all listed. */
-export type RafDbProgress = Progress;
+type RafDbProgress = Progress;
 
-export interface RafDbOptions {
+interface RafDbOptions {
   /** A training label file: a file name in EmoLabel/ (with or without .txt), or a path. Default: the clean file. */
   labels?: string;
   onProgress?: (p: RafDbProgress) => void;
@@ -282,12 +283,8 @@ export function resizeRgbPillow(src: Uint8Array, inH: number, inW: number, outH:
   return cur === src ? src.slice() : cur;
 }
 
-function abortError(signal: AbortSignal): unknown {
-  return signal.reason ?? new DOMException('reading the dataset was cancelled', 'AbortError');
-}
-
 /** The image file expected for a label-file name: `train_00001.jpg` → `train_00001_aligned.jpg`. */
-export function alignedFileName(name: string): string {
+function alignedFileName(name: string): string {
   return name.replace(/\.[^.]*$/, '') + '_aligned.jpg';
 }
 
@@ -295,7 +292,7 @@ export function alignedFileName(name: string): string {
 export async function readRafDb(fs: FolderFs, dir: string, opts: RafDbOptions = {}): Promise<{ dataset: Dataset; report: RafDbReport }> {
   const t0 = performance.now();
   const { signal, onProgress } = opts;
-  if (signal?.aborted) throw abortError(signal);
+  if (signal?.aborted) throw abortError(signal, 'reading the dataset was cancelled');
   const decodeAhead = opts.decode;
   // Files read (and decoding) ahead of the one taken: enough to keep every decoder busy, and a
   // bound on the bytes and pixels held at once.
@@ -428,7 +425,7 @@ export async function readRafDb(fs: FolderFs, dir: string, opts: RafDbOptions = 
     const readAndDecode = (j: number): Promise<DecodedImage | Uint8Array> =>
       bytesOf(j).then<DecodedImage | Uint8Array>((bytes) => {
         // A read that lands after a cancel is not decoded (the pool may already be gone).
-        if (signal?.aborted) throw abortError(signal);
+        if (signal?.aborted) throw abortError(signal, 'reading the dataset was cancelled');
         // Without a pool the bytes wait their turn: the decoder's output lives only until its
         // next decode, and one thread gains nothing from decoding early.
         return decodeAhead ? decodeAhead(bytes) : bytes;
@@ -442,7 +439,7 @@ export async function readRafDb(fs: FolderFs, dir: string, opts: RafDbOptions = 
     };
     for (let j = 0; j < ahead; j++) startRead(j);
     for (let i = 0; i < entries.length; i++) {
-      if (signal?.aborted) throw abortError(signal);
+      if (signal?.aborted) throw abortError(signal, 'reading the dataset was cancelled');
       const e = entries[i];
       const file = files[i];
       startRead(i + ahead);
@@ -465,7 +462,7 @@ export async function readRafDb(fs: FolderFs, dir: string, opts: RafDbOptions = 
         keptLabels.push(labels[i]);
         keptClean.push(e.label);
       } catch (err) {
-        if (signal?.aborted) throw abortError(signal);
+        if (signal?.aborted) throw abortError(signal, 'reading the dataset was cancelled');
         reason =
           err instanceof JpegError || err instanceof FileRefusedError
             ? err.reason

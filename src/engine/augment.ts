@@ -12,7 +12,7 @@ import type { Rng } from './rng.ts';
 export type AugmentMode = 'full' | 'none';
 export type ErasingMode = 'independent' | 'mirrored';
 
-export interface PipelineConfig {
+interface PipelineConfig {
   /** Training/eval input size (square), 224 in the paper. */
   size: number;
   /** "none": no Gaussian noise and no erasing; view 2 is the exact mirror of view 1. */
@@ -38,7 +38,7 @@ export const PIPELINE_DEFAULTS: PipelineConfig = {
 };
 
 export const IMAGENET_MEAN = [0.485, 0.456, 0.406];
-export const IMAGENET_STD = [0.229, 0.224, 0.225];
+const IMAGENET_STD = [0.229, 0.224, 0.225];
 
 /** Normalised NHWC float32 → uint8 RGB (inverts ToTensor and Normalize): what a view looks like. */
 export function denormaliseToBytes(x: Float32Array): Uint8Array {
@@ -90,13 +90,13 @@ export function clipToUint8(v: number): number {
 }
 
 /** add_g: x + N(0, std²) per pixel and channel, clipped to [0, 255], truncated to uint8. */
-export function addGaussianNoise(src: Uint8Array, rng: Rng, std: number, out = new Uint8Array(src.length)): Uint8Array {
+function addGaussianNoise(src: Uint8Array, rng: Rng, std: number, out = new Uint8Array(src.length)): Uint8Array {
   for (let i = 0; i < src.length; i++) out[i] = clipToUint8(src[i] + std * rng.normal());
   return out;
 }
 
 /** The random part of one training batch, decided on the CPU (cheap, checkpointable via the Rng). */
-export interface ViewPlan {
+interface ViewPlan {
   n: number;
   height: number;
   width: number;

@@ -3,7 +3,7 @@
 // number of objects and arrays, so that 40 MB of `{}` or 20 MB of `[` is refused in milliseconds
 // instead of costing seconds and gigabytes.
 
-export interface JsonBounds {
+interface JsonBounds {
   maxDepth: number;
   /** Objects and arrays in the whole text. */
   maxContainers: number;

@@ -24,6 +24,7 @@ import {
   tapRowIndices,
   type WindowGeometry,
 } from './gather-windows.ts';
+import { bytesText } from './format.ts';
 
 /** How the filter gradient of one convolution is computed. */
 export type FilterGradFormulation =
@@ -35,8 +36,6 @@ export type FilterGradFormulation =
   | 'per-tap'
   /** k×k: im2col patches [rows, kh·kw·Cin] (built in batch chunks), then one matmul with dY. */
   | 'im2col';
-
-export const FORMULATIONS: readonly FilterGradFormulation[] = ['matmul-1x1', 'matmul-1x1-strided', 'per-tap', 'im2col'];
 
 /** 'gpu': split the reduction for parallelism; 'cpu': no split (cpu/wasm gain nothing from it). */
 export type DeviceClass = 'gpu' | 'cpu';
@@ -79,7 +78,7 @@ export interface FilterGradOptions {
   patchKernel?: boolean;
 }
 
-export const FILTER_GRAD_DEFAULTS = {
+const FILTER_GRAD_DEFAULTS = {
   im2colBudgetBytes: 64 * 2 ** 20,
   targetWorkgroups: 1024,
   minChunk: 256,
@@ -87,7 +86,7 @@ export const FILTER_GRAD_DEFAULTS = {
   maxSplit: 4096,
 } as const;
 
-export interface FilterGradPlan {
+interface FilterGradPlan {
   formulation: FilterGradFormulation;
   reason: string;
   device: DeviceClass;
@@ -317,9 +316,7 @@ export function filterGradPlan(shape: ConvShape, options: FilterGradOptions = {}
   };
 }
 
-function mb(bytes: number): string {
-  return bytes >= 2 ** 20 ? `${(bytes / 2 ** 20).toFixed(1)} MB` : `${(bytes / 1024).toFixed(1)} KB`;
-}
+const mb = (bytes: number): string => bytesText(bytes, 'binary');
 
 // ---------------------------------------------------------------------------------------------
 // Kernels (all built from stock ops that are fast on cpu, wasm and webgpu)
@@ -670,7 +667,8 @@ export function conv2dInputGrad(dy: Tensor4D, w: Tensor4D, xShape: number[], str
   }
 }
 
-function explicitPad(pad: number): 'valid' | [[number, number], [number, number], [number, number], [number, number]] {
+/** Symmetric zero padding `pad` on H and W of an NHWC tensor, as tfjs takes it. */
+export function explicitPad(pad: number): 'valid' | [[number, number], [number, number], [number, number], [number, number]] {
   // 'valid' for pad 0 keeps WebGPU's direct 1×1 matmul path for the forward conv.
   return pad === 0
     ? 'valid'

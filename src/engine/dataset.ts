@@ -49,7 +49,3 @@ export interface Dataset {
   train: Split;
   test: Split;
 }
-
-export function splitSize(split: Split): number {
-  return split.labels.length;
-}

@@ -13,7 +13,7 @@ import type { ImagePipeline } from './augment.ts';
 import { gatherImages } from './trainer.ts';
 import type { Split } from './dataset.ts';
 
-export interface EmbedOptions {
+interface EmbedOptions {
   seed?: number;
   /** Neighbours of each point's fuzzy neighbourhood (umap-js default 15; clamped below N). */
   nNeighbors?: number;
@@ -29,7 +29,7 @@ export interface EmbedOptions {
   yieldFn?: () => Promise<void>;
 }
 
-export interface Embedding2D {
+interface Embedding2D {
   /** N×2, row-major: x0, y0, x1, y1, … */
   coords: Float32Array;
   epochs: number;
@@ -89,7 +89,7 @@ export function chooseSubset(n: number, count: number, seed: number): Int32Array
   return perm.slice(0, count).sort();
 }
 
-export interface FeatureOptions {
+interface FeatureOptions {
   batchSize?: number;
   /** Called after every batch with (images done, images in all). */
   onProgress?: (done: number, total: number) => void;

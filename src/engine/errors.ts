@@ -2,7 +2,7 @@
 // them by class, never by their wording: a bad configuration or resume, unusable data, and a loss
 // that stopped being finite, a step too large for the device.
 
-export type TrainErrorKind = 'config' | 'data' | 'nan' | 'out-of-memory';
+type TrainErrorKind = 'config' | 'data' | 'nan' | 'out-of-memory';
 
 export class TrainError extends Error {
   constructor(

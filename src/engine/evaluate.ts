@@ -5,7 +5,7 @@ import { accuracy, confusionMatrix, perClassAccuracy } from './metrics.ts';
 import type { ImagePipeline } from './augment.ts';
 import type { Split } from './dataset.ts';
 
-export interface Predictions {
+interface Predictions {
   preds: Int32Array;
   /** N×K logits, row-major. */
   logits: Float32Array;

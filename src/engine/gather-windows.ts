@@ -109,7 +109,7 @@ export function scatterRowIndices(g: WindowGeometry, order: 'tap-major' | 'patch
 // ---------------------------------------------------------------------------------------------
 // The kernel
 
-export const GATHER_ROWS = 'EacGatherRows';
+const GATHER_ROWS = 'EacGatherRows';
 
 interface HeapBackend {
   makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
@@ -149,7 +149,7 @@ function gatherRowsKernel(args: KernelArgs): tf.TensorInfo {
   return out;
 }
 
-export const GATHER_ROWS_T = 'EacGatherRowsTransposed';
+const GATHER_ROWS_T = 'EacGatherRowsTransposed';
 /** Output columns per block: their 64 source rows of C channels stay in cache. */
 const BLOCK = 64;
 

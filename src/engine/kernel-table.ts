@@ -9,7 +9,7 @@
 // keep the plain stock-op formulas, whose values the golden tests pin.
 
 export const BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
-export type KernelBackend = (typeof BACKENDS)[number];
+type KernelBackend = (typeof BACKENDS)[number];
 
 /** What each implementation is, for people (docs/kernel-table.md). */
 export const IMPLEMENTATIONS = {
@@ -62,7 +62,7 @@ export const IMPLEMENTATIONS = {
 } as const;
 
 export type Layer = keyof typeof IMPLEMENTATIONS;
-export type Implementation<L extends Layer> = keyof (typeof IMPLEMENTATIONS)[L];
+type Implementation<L extends Layer> = keyof (typeof IMPLEMENTATIONS)[L];
 
 /** Layer × backend → implementation. */
 export const KERNEL_TABLE: { readonly [L in Layer]: { readonly [B in KernelBackend]: Implementation<L> } } = {
@@ -82,7 +82,7 @@ export const KERNEL_TABLE: { readonly [L in Layer]: { readonly [B in KernelBacke
 /** One backend's row: the implementation of every layer. */
 export type Kernels = { readonly backend: KernelBackend } & { readonly [L in Layer]: Implementation<L> };
 
-export function isKernelBackend(name: string): name is KernelBackend {
+function isKernelBackend(name: string): name is KernelBackend {
   return (BACKENDS as readonly string[]).includes(name);
 }
 

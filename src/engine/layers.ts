@@ -6,7 +6,7 @@ import { fusedRunningStat } from './fused/kernels.ts';
 import type { Kernels } from './kernel-table.ts';
 
 export const BN_EPS = 1e-5;
-export const BN_MOMENTUM = 0.1;
+const BN_MOMENTUM = 0.1;
 
 export interface BatchNormParams {
   gamma: Variable;

@@ -6,6 +6,7 @@ import type { Method } from './config.ts';
 import { describeResNet, type Arch } from './resnet-layout.ts';
 import { stepMemoryPlan } from './step-plan.ts';
 import { StepTooLargeError } from './errors.ts';
+import { bytesText } from './format.ts';
 
 /** What the device lets a step hold, as far as a program can know it. */
 export interface DeviceMemory {
@@ -29,7 +30,7 @@ export interface StepShape {
   recompute?: boolean;
 }
 
-export interface MemoryFit {
+interface MemoryFit {
   /** Everything the step holds at its peak (with headroom). */
   needBytes: number;
   /** Its largest single tensor. */
@@ -57,7 +58,7 @@ export function stepNeed(s: StepShape, device: 'gpu' | 'cpu'): { needBytes: numb
   return { needBytes: Math.ceil(plan.totalPeakBytes * HEADROOM) + RUNTIME_BYTES, largestBufferBytes: plan.largestActivationBytes };
 }
 
-const gib = (b: number) => (b >= 2 ** 30 ? `${(b / 2 ** 30).toFixed(1)} GiB` : `${Math.round(b / 2 ** 20)} MiB`);
+const gib = (b: number) => bytesText(b, 'binary');
 
 function whyNot(s: StepShape, mem: DeviceMemory): string | null {
   const { needBytes, largestBufferBytes } = stepNeed(s, mem.device);

@@ -4,7 +4,7 @@ import { tf, type Tensor, type Tensor1D, type Variable } from './tf.ts';
 import { fusedAdam } from './fused/kernels.ts';
 import type { Kernels } from './kernel-table.ts';
 
-export interface AdamConfig {
+interface AdamConfig {
   lr: number;
   beta1: number;
   beta2: number;
@@ -38,7 +38,7 @@ export interface AdamState {
  * table's `adam` row picks one per backend ('fused-flat' and 'flat-ops' are flat); all give
  * bit-identical results.
  */
-export type AdamLayout = 'flat' | 'per-parameter';
+type AdamLayout = 'flat' | 'per-parameter';
 export type AdamImpl = Kernels['adam'];
 
 export class Adam {

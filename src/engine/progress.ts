@@ -1,5 +1,6 @@
 // Progress of long work (reading a dataset, importing weights, drawing an embedding), the one shape
 // every worker posts and every store keeps, and the one throttle that decides when to post it.
+import { bytesOfText, countText } from './format.ts';
 
 export interface Progress {
   done: number;
@@ -10,13 +11,27 @@ export interface Progress {
   perSecond: number | null;
   /** Seconds left at the current rate (null: unknown). */
   etaSeconds: number | null;
+  /** 'bytes': `done` and `total` count bytes (shown as "120 MB / 460 MB"); absent: items. */
+  unit?: 'bytes';
 }
 
 /** A Progress at `done` of `total`, with the rate and ETA measured since `startedMs`. */
-export function progressAt(done: number, total: number, detail: string, startedMs: number, nowMs: number): Progress {
+export function progressAt(done: number, total: number, detail: string, startedMs: number, nowMs: number, unit?: 'bytes'): Progress {
   const seconds = (nowMs - startedMs) / 1000;
   const perSecond = seconds > 0 && done > 0 ? done / seconds : null;
-  return { done, total, detail, perSecond, etaSeconds: perSecond ? Math.max(0, total - done) / perSecond : null };
+  const p: Progress = { done, total, detail, perSecond, etaSeconds: perSecond ? Math.max(0, total - done) / perSecond : null };
+  if (unit) p.unit = unit;
+  return p;
+}
+
+/**
+ * A progress for people: "reading RAF-DB basic from the dataset cache: 120 MB / 460 MB",
+ * "drawing 480 + 120 demo faces: 1,200 / 1,500"; only the detail while the total is not known (0).
+ */
+export function progressFigures(p: Pick<Progress, 'done' | 'total' | 'detail' | 'unit'>): string {
+  if (!(p.total > 0)) return `${p.detail}…`;
+  const figures = p.unit === 'bytes' ? bytesOfText(p.done, p.total) : `${countText(p.done)} / ${countText(p.total)}`;
+  return `${p.detail}: ${figures}`;
 }
 
 /**

@@ -4,7 +4,7 @@
 // what a block is. No TensorFlow.js.
 import type { ConvSpec, ResNetSpec } from './resnet-layout.ts';
 
-export interface PoolSpec {
+interface PoolSpec {
   k: number;
   stride: number;
   pad: number;
@@ -28,14 +28,14 @@ export interface ConvBnLayer {
   blockOutput: number | null;
 }
 
-export interface MaxPoolLayer {
+interface MaxPoolLayer {
   kind: 'max-pool';
   pool: PoolSpec;
   input: number;
   output: number;
 }
 
-export type PassLayer = ConvBnLayer | MaxPoolLayer;
+type PassLayer = ConvBnLayer | MaxPoolLayer;
 
 export interface PassGraph {
   layers: PassLayer[];

@@ -74,7 +74,7 @@ export function bnParams(model: Model, name: string): BatchNormParams {
   return { gamma: get('weight'), beta: get('bias'), runningMean: get('running_mean'), runningVar: get('running_var') };
 }
 
-export interface ForwardOutput {
+interface ForwardOutput {
   /** The last feature map F (N×h×w×C), before pooling. */
   features: Tensor4D;
   /** Global average pool of F (N×C). */
@@ -86,7 +86,7 @@ export interface ForwardOutput {
 export type ConvFn = (x: Tensor4D, w: Tensor4D, c: ConvSpec, inputGradient: boolean) => Tensor4D;
 
 /** tfjs's Conv2D with PyTorch's symmetric padding: the forward of evaluation, which takes no gradient. */
-export const plainConv: ConvFn = (x, w, c) =>
+const plainConv: ConvFn = (x, w, c) =>
   tf.conv2d(
     x,
     w,

@@ -16,7 +16,7 @@ const STEPS_MAX = CONFIG_LIMITS.steps[1];
 /** Images in a dataset (RAF-DB has 15,339): a count beyond this is not one. */
 export const IMAGES_MAX = 2 ** 31 - 1;
 /** Logged steps a run may carry (--log-steps of the longest run the flags allow is far less in practice). */
-export const STEP_LOGS_MAX = 2_000_000;
+const STEP_LOGS_MAX = 2_000_000;
 
 const ACC = (x: number) => x >= 0 && x <= 1;
 const acc = (v: unknown, where: string) => num(v, where, ACC, 'an accuracy in [0, 1]');
@@ -97,7 +97,7 @@ const EPOCH_FIELDS = [
   'imagesPerSecond',
 ] as const;
 
-export function readEpochMetrics(v: unknown, where: string, diverged = false): EpochMetrics {
+function readEpochMetrics(v: unknown, where: string, diverged = false): EpochMetrics {
   const o = fields(v, where, EPOCH_FIELDS);
   const m = fields(o.memorisation, `${where}.memorisation`, ['flipped', 'predictedNoisy', 'predictedClean']);
   return {
@@ -124,13 +124,13 @@ export function readEpochList(v: unknown, where: string, diverged = false): Epoc
   return epochs;
 }
 
-export function readUnfinishedEpoch(v: unknown, where: string): UnfinishedEpoch | null {
+function readUnfinishedEpoch(v: unknown, where: string): UnfinishedEpoch | null {
   return v === null
     ? null
     : epochHead(fields(v, where, ['epoch', 'steps', 'loss', 'ce', 'consistency', 'trainAccNoisy', 'trainAccClean']), where);
 }
 
-export function readStepLog(v: unknown, where: string): StepLog {
+function readStepLog(v: unknown, where: string): StepLog {
   const o = fields(v, where, ['step', 'epoch', 'loss', 'ce', 'consistency']);
   return {
     step: int(o.step, `${where}.step`, 1, STEPS_MAX),
@@ -153,7 +153,7 @@ export const readSummary = (v: unknown, where: string): RunSummary => runSummary
 export const DATA_KINDS = ['demo', 'raf-db', 'idx', 'cifar-10', 'cifar-100', 'image-folder'] as const;
 export type DataKind = (typeof DATA_KINDS)[number];
 
-export interface TrainRunSource {
+interface TrainRunSource {
   kind: DataKind;
   train: number;
   test: number;
@@ -166,7 +166,7 @@ export interface TrainRunSource {
 
 const path = (v: unknown, where: string) => (v === null || v === undefined ? null : str(v, where, 4096));
 
-export function readTrainRunSource(v: unknown, where: string): TrainRunSource {
+function readTrainRunSource(v: unknown, where: string): TrainRunSource {
   const o = fields(v, where, ['kind', 'train', 'test']);
   const kind = oneOf(o.kind, `${where}.kind`, DATA_KINDS);
   const [lo, hi] = kind === 'demo' ? CONFIG_LIMITS.demoCount : [1, IMAGES_MAX];
@@ -189,14 +189,14 @@ export function readTrainRunSource(v: unknown, where: string): TrainRunSource {
 }
 
 /** The seeded label noise `eac train --noise` reports (src/data/noise.ts), by the flag's rules. */
-export interface TrainRunNoise {
+interface TrainRunNoise {
   rate: number;
   seed: number;
   changed: number;
   actualRate: number;
 }
 
-export function readTrainRunNoise(v: unknown, where: string): TrainRunNoise | null {
+function readTrainRunNoise(v: unknown, where: string): TrainRunNoise | null {
   if (v === null) return null;
   const o = fields(v, where, ['rate', 'seed', 'changed', 'actualRate']);
   if (o.transition !== undefined) countRows(o.transition, `${where}.transition`);
@@ -209,7 +209,7 @@ export function readTrainRunNoise(v: unknown, where: string): TrainRunNoise | nu
 }
 
 /** The run JSON of `eac train --out FILE` (src/cli/train.ts), every field checked. */
-export interface TrainRunJson {
+interface TrainRunJson {
   config: TrainConfig;
   epochs: EpochMetrics[];
   steps: StepLog[];

@@ -6,7 +6,7 @@ import type { TrainConfig } from './config.ts';
 import type { Arch } from './resnet-layout.ts';
 
 /** Where the training data comes from: the built-in demo dataset, or a folder already ingested into the dataset cache. */
-export interface DemoDataOptions {
+interface DemoDataOptions {
   kind: 'demo';
   /** Seed of the generated faces (labels and images). */
   seed: number;
@@ -20,7 +20,7 @@ export interface DemoDataOptions {
  * A RAF-DB folder the page ingested (decoded in workers/ingest.worker.ts) and stored in the
  * dataset cache (src/storage/dataset-cache.ts); the training worker reads it back by key.
  */
-export interface CachedDataOptions {
+interface CachedDataOptions {
   kind: 'cached';
   /** The dataset cache's key (derived from the folder's file names and sizes). */
   key: string;

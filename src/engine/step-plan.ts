@@ -10,7 +10,7 @@ import type { Method } from './config.ts';
 
 const F32 = 4;
 
-export interface StepMemoryPlan {
+interface StepMemoryPlan {
   /** Saved for the backward by one training pass (activations and per-channel vectors). */
   savedBytesPerPass: number;
   passes: number;

@@ -139,7 +139,7 @@ export function encodeStep(
 }
 
 /** What a step reads besides its views and the state: the labels, and Adam's step scalars. */
-export interface StepFeeds {
+interface StepFeeds {
   labels: Tensor1D;
   scalars: AdamScalars;
   /** The scalars as a float32 tensor where Adam reads them on the device (else null). */

@@ -74,7 +74,7 @@ export interface TrainOptions {
  * cost about that share of the run), but never sooner than `minSeconds` (the first one then, to
  * measure the cost).
  */
-export interface CheckpointCadence {
+interface CheckpointCadence {
   steps?: number;
   seconds?: number;
   costShare?: number;

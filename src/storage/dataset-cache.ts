@@ -41,10 +41,12 @@ import {
 import type { PixelFileWriter } from './datasets/pixel-files.ts';
 import { runLimited } from './datasets/limited.ts';
 import { progressAt, type Progress } from '../engine/progress.ts';
+import { abortError } from '../data/folder.ts';
+import { countText } from '../engine/format.ts';
 
 /** IndexedDB chunk reads in flight at once: IndexedDB overlaps them; more only holds more memory. */
 const CHUNKS_IN_FLIGHT = 3;
-export const DEFAULT_CHUNK_IMAGES = 1000;
+const DEFAULT_CHUNK_IMAGES = 1000;
 /** How often a write into a pixel file moves its marker: well inside STALE_WRITE_MS. */
 const MARKER_REFRESH_MS = 20_000;
 /** A write whose marker has not moved for this long is dead (its tab was closed). */
@@ -100,7 +102,7 @@ interface IndexRecord {
 }
 
 /** Bytes written (storing) or read (loading) of all. */
-export type CacheProgress = Progress;
+type CacheProgress = Progress;
 
 /** A write in progress: when it last moved, and the pixel file it writes, if any. */
 interface PendingRecord {
@@ -131,7 +133,7 @@ function fileRanges(images: Uint8Array, from: number, step: number): { at: numbe
 // ---------------------------------------------------------------------------------------------
 // storing
 
-export interface StoreInput {
+interface StoreInput {
   key: string;
   /** Read with the clean labels (readRafDb without `labels`). */
   dataset: Dataset;
@@ -155,7 +157,7 @@ function cleanFileOf(texts: Record<string, string>): string {
 }
 
 /** Every label file as a training choice, measured against the clean file. */
-export function labelFileInfos(texts: Record<string, string>): LabelFileInfo[] {
+function labelFileInfos(texts: Record<string, string>): LabelFileInfo[] {
   const cleanFile = cleanFileOf(texts);
   const clean = splitEntries(parseLabelText(texts[cleanFile]));
   const out: LabelFileInfo[] = [{ file: cleanFile, noise: null, badLines: clean.badLines.length, usable: true }];
@@ -171,7 +173,7 @@ const textBytes = (s: string) => s.length * 2;
 
 function displayName(ds: Dataset): string {
   const n = ds.train.names.length + ds.test.names.length;
-  return `${ds.name} (${n.toLocaleString('en-US')} images)`;
+  return `${ds.name} (${countText(n)} images)`;
 }
 
 /** Bytes of a dataset other than its pixels: names, labels, label texts (an estimate of what IndexedDB keeps). */
@@ -184,7 +186,7 @@ function otherBytesOf(dataset: Dataset, labelTexts: Record<string, string>): num
   );
 }
 
-export interface WriteOptions extends StoreOptions {
+interface WriteOptions extends StoreOptions {
   key: string;
   height: number;
   width: number;
@@ -214,7 +216,7 @@ export async function beginDatasetWrite(opts: WriteOptions): Promise<DatasetWrit
   const per = opts.height * opts.width * 3;
   const needed = opts.expectedBytes;
   const checkCancel = () => {
-    if (signal?.aborted) throw signal.reason ?? new DOMException('storing the dataset was cancelled', 'AbortError');
+    if (signal?.aborted) throw abortError(signal, 'storing the dataset was cancelled');
   };
   const fail = async (e: unknown): Promise<never> => {
     throw isQuotaError(e) ? await quotaError(needed, e) : e;
@@ -276,7 +278,7 @@ export async function beginDatasetWrite(opts: WriteOptions): Promise<DatasetWrit
       }
       written[split] = first + n;
       doneBytes += images.length;
-      opts.onProgress?.(progressAt(doneBytes, needed, 'storing the dataset', t0, performance.now()));
+      opts.onProgress?.(progressAt(doneBytes, needed, 'storing the dataset', t0, performance.now(), 'bytes'));
     },
   };
 
@@ -322,7 +324,7 @@ export async function beginDatasetWrite(opts: WriteOptions): Promise<DatasetWrit
         s.delete(pendingKey(key));
         return promisifyRequest(s.transaction);
       }).catch(fail);
-      opts.onProgress?.(progressAt(needed, needed, 'storing the dataset', t0, performance.now()));
+      opts.onProgress?.(progressAt(needed, needed, 'storing the dataset', t0, performance.now(), 'bytes'));
       return info;
     },
     async abort() {
@@ -499,7 +501,7 @@ export async function loadCachedDataset(
         );
       images.set(chunk, at);
       doneBytes += chunk.length;
-      onProgress?.(progressAt(doneBytes, totalBytes, `reading ${meta.name}`, t0, performance.now()));
+      onProgress?.(progressAt(doneBytes, totalBytes, `reading ${meta.name}`, t0, performance.now(), 'bytes'));
     });
     return images;
   };
@@ -531,7 +533,7 @@ export async function loadCachedDataset(
     try {
       await files.read(meta.pixelFile, ranges, (n) => {
         doneBytes += n;
-        onProgress?.(progressAt(doneBytes, totalBytes, `reading ${meta.name}`, t0, performance.now()));
+        onProgress?.(progressAt(doneBytes, totalBytes, `reading ${meta.name}`, t0, performance.now(), 'bytes'));
       });
     } catch (e) {
       throw damaged(`reading its pixel file failed: ${e instanceof Error ? e.message : String(e)}`);

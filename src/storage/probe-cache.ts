@@ -5,7 +5,7 @@
 import { createStore, get, set, type UseStore } from 'idb-keyval';
 
 /** Bumped when what a probe measures changes (its steps, or the engine's kernels): older results are ignored. */
-export const PROBE_CACHE_VERSION = 1;
+const PROBE_CACHE_VERSION = 1;
 
 let store: UseStore | null = null;
 const probes = (): UseStore => (store ??= createStore('eac-probe', 'probes'));

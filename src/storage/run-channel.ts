@@ -4,7 +4,7 @@
 // (src/storage/run-store.ts), which stays the one source of truth (a lost message costs at most
 // a poll interval). Works in a page and in a worker (no DOM).
 
-export const RUN_CHANNEL = 'eac-runs';
+const RUN_CHANNEL = 'eac-runs';
 
 export type RunAnnouncement =
   | { type: 'run-started'; key: string }
@@ -17,7 +17,7 @@ export type RunAnnouncement =
 const TYPES = new Set<RunAnnouncement['type']>(['run-started', 'run-epoch', 'run-done', 'run-deleted', 'run-renamed', 'run-imported']);
 
 /** Whether a message from the channel is one of ours (anything else on it is ignored). */
-export function isRunAnnouncement(m: unknown): m is RunAnnouncement {
+function isRunAnnouncement(m: unknown): m is RunAnnouncement {
   if (!m || typeof m !== 'object') return false;
   const a = m as { type?: unknown; key?: unknown; keys?: unknown };
   if (!TYPES.has(a.type as RunAnnouncement['type'])) return false;

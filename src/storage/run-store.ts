@@ -12,6 +12,7 @@ import { escapeControls } from '../engine/bounded-json.ts';
 import { checkRunRecord } from './run-record-check.ts';
 import type { RunRecord } from './run-record.ts';
 import type { EpochMetrics } from '../engine/run-types.ts';
+import { bytesText } from '../engine/format.ts';
 
 export type { RunBackend, RunRecord, RunStatus } from './run-record.ts';
 
@@ -68,8 +69,7 @@ function isQuotaError(e: unknown): boolean {
 async function storageLine(): Promise<string> {
   const est = await (globalThis.navigator as Navigator | undefined)?.storage?.estimate?.().catch(() => null);
   if (!est?.quota) return '';
-  const mb = (b: number) => (b / 1e6).toFixed(0);
-  return ` (the browser allows ${mb(est.quota)} MB for this site, ${mb(est.usage ?? 0)} MB in use)`;
+  return ` (the browser allows ${bytesText(est.quota)} for this site, ${bytesText(est.usage ?? 0)} in use)`;
 }
 
 async function put(key: string, value: unknown, what: string, bytes: number): Promise<void> {
@@ -78,7 +78,7 @@ async function put(key: string, value: unknown, what: string, bytes: number): Pr
   } catch (e) {
     if (isQuotaError(e)) {
       throw new RunStoreError(
-        `not enough storage to save the ${what}: it needs about ${(bytes / 1e6).toFixed(1)} MB${await storageLine()}; free space by deleting old runs, datasets or weights`,
+        `not enough storage to save the ${what}: it needs about ${bytesText(bytes)}${await storageLine()}; free space by deleting old runs, datasets or weights`,
       );
     }
     throw new RunStoreError(`could not save the ${what}: ${e instanceof Error ? e.message : String(e)}`);

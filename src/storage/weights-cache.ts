@@ -9,7 +9,7 @@ import { delMany, getMany, setMany, type UseStore } from 'idb-keyval';
 import { describeResNet, initialValue, listParams, type ResNetSpec } from '../engine/resnet-layout.ts';
 import { Rng } from '../engine/rng.ts';
 import { NUM_CLASSES } from '../engine/dataset.ts';
-import { readSafetensors } from '../weights/safetensors.ts';
+import { readSafetensors, safetensorsParts } from '../weights/safetensors.ts';
 import type { KeyReport } from '../weights/keymap.ts';
 import type { WeightFormat } from '../weights/read.ts';
 import {
@@ -26,12 +26,12 @@ import {
   type WeightsRecord,
   type WeightsReportSummary,
 } from './weights-records.ts';
+import { bytesText } from '../engine/format.ts';
+import { abortError } from '../data/folder.ts';
 
 export * from './weights-records.ts';
 
-const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
-
-export interface CachedWeights {
+interface CachedWeights {
   spec: ResNetSpec;
   /** Engine-layout values by engine key, complete for `spec`. */
   values: Map<string, Float32Array>;
@@ -59,12 +59,8 @@ export interface StoreOptions {
 }
 
 /** The safetensors bytes of engine-layout values, as a Blob made of the arrays (no big concatenation). */
-export function encodeTensorsBlob(spec: ResNetSpec, values: Map<string, Float32Array>): Blob {
-  const header: Record<string, unknown> = {
-    __metadata__: { layout: TENSORS_LAYOUT, arch: spec.config.arch, width: String(spec.config.width) },
-  };
-  const parts: Float32Array[] = [];
-  let offset = 0;
+function encodeTensorsBlob(spec: ResNetSpec, values: Map<string, Float32Array>): Blob {
+  const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
   for (const p of listParams(spec)) {
     const v = values.get(p.name);
     const count = p.shape.reduce((a, b) => a * b, 1);
@@ -73,17 +69,11 @@ export function encodeTensorsBlob(spec: ResNetSpec, values: Map<string, Float32A
         `cannot cache ${p.name}: ${v ? `${v.length} values` : 'no values'} for shape [${p.shape.join(', ')}]`,
         'input',
       );
-    header[p.name] = { dtype: 'F32', shape: p.shape, data_offsets: [offset, offset + 4 * count] };
-    parts.push(v);
-    offset += 4 * count;
+    tensors.set(p.name, { shape: p.shape, data: v });
   }
-  let json = JSON.stringify(header);
-  // Pad so the data starts 8-aligned: loading can then view the floats without copying them.
-  json += ' '.repeat((8 - ((8 + json.length) % 8)) % 8);
-  const headerBytes = new TextEncoder().encode(json);
-  const len = new Uint8Array(8);
-  new DataView(len.buffer).setBigUint64(0, BigInt(headerBytes.length), true);
-  return new Blob([len, headerBytes, ...(parts as Float32Array<ArrayBuffer>[])]);
+  const metadata = { layout: TENSORS_LAYOUT, arch: spec.config.arch, width: String(spec.config.width) };
+  const { head, arrays } = safetensorsParts(tensors, metadata);
+  return new Blob([head as Uint8Array<ArrayBuffer>, ...(arrays as Float32Array<ArrayBuffer>[])]);
 }
 
 function summarise(r: KeyReport): WeightsReportSummary {
@@ -101,19 +91,15 @@ async function quotaError(name: string, needed: number): Promise<WeightsCacheErr
   const available = usage !== null && quota !== null ? Math.max(0, quota - usage) : null;
   const space =
     available !== null
-      ? `${mb(available)} MB are available (${mb(usage!)} MB of ${mb(quota!)} MB used)`
+      ? `${bytesText(available)} are available (${bytesText(usage!)} of ${bytesText(quota!)} used)`
       : 'the browser does not say how much is available';
   return new WeightsCacheError(
-    `not enough browser storage to cache "${name}": it needs ${mb(needed)} MB and ${space}. ` +
+    `not enough browser storage to cache "${name}": it needs ${bytesText(needed)} and ${space}. ` +
       'Delete cached weights or datasets you no longer need, or free disk space, then import again; the cache was left as it was.',
     'quota',
     needed,
     available,
   );
-}
-
-function abortReason(signal: AbortSignal): unknown {
-  return signal.reason ?? new DOMException('cancelled', 'AbortError');
 }
 
 /**
@@ -128,7 +114,7 @@ export async function storeWeights(input: StoreWeightsInput, opts: StoreOptions 
   const { signal } = opts;
   const existing = await findCachedWeights(input.hash, store);
   if (existing) return existing;
-  if (signal?.aborted) throw abortReason(signal);
+  if (signal?.aborted) throw abortError(signal);
   const blob = encodeTensorsBlob(input.spec, input.values);
   const { report } = input;
   const record: WeightsRecord = {
@@ -166,7 +152,7 @@ export async function storeWeights(input: StoreWeightsInput, opts: StoreOptions 
   }
   if (signal?.aborted) {
     await undo();
-    throw abortReason(signal);
+    throw abortError(signal);
   }
   return record;
 }

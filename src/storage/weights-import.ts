@@ -14,13 +14,15 @@ import { createSha256, type Sha256 } from './sha256.ts';
 import { findCachedWeights, storeWeights, WeightsCacheError, weightsStore, type WeightsRecord } from './weights-cache.ts';
 import { STAGE_LABELS, type ImportErrorKind, type ImportStage } from './import-stages.ts';
 import { progressAt, throttle, type Progress } from '../engine/progress.ts';
+import { bytesText } from '../engine/format.ts';
+import { abortError } from '../data/folder.ts';
 
 /** Bytes of the file read (and hashed) so far; past reading, the whole file with no rate. */
 export interface ImportProgress extends Progress {
   stage: ImportStage;
 }
 
-export interface ImportResult {
+interface ImportResult {
   record: WeightsRecord;
   cached: boolean;
   report: KeyReport | null;
@@ -28,7 +30,7 @@ export interface ImportResult {
   totalMs: number;
 }
 
-export interface ImportOptions {
+interface ImportOptions {
   arch?: Arch | null;
   signal?: AbortSignal;
   /** Called at each stage and, while reading, at most every `progressIntervalMs`. */
@@ -37,13 +39,11 @@ export interface ImportOptions {
   store?: UseStore;
 }
 
-const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
-
 /** Lets queued messages (a cancel) in: stream reads can resolve back to back as microtasks. */
 const yieldToEvents = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
 function checkAbort(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw signal.reason ?? new DOMException('cancelled', 'AbortError');
+  if (signal?.aborted) throw abortError(signal);
 }
 
 /**
@@ -100,7 +100,7 @@ class ImportReadError extends Error {}
  * collection; TextDecoder does not). Without transfer (Node 20) the collector frees it later.
  * Every view of it reads as empty afterwards.
  */
-export function freeNow(buffer: ArrayBufferLike): void {
+function freeNow(buffer: ArrayBufferLike): void {
   const b = buffer as ArrayBuffer & { transfer?: (length: number) => ArrayBuffer; detached?: boolean };
   if (typeof b.transfer === 'function' && !b.detached && !(typeof SharedArrayBuffer !== 'undefined' && buffer instanceof SharedArrayBuffer))
     b.transfer(0);
@@ -187,7 +187,7 @@ export function describeImportError(e: unknown, name: string, size: number): { k
   if (e instanceof RangeError && /allocat|memory|too large|Invalid typed array length|Array buffer/i.test(text)) {
     return {
       kind: 'memory',
-      message: `not enough memory to import ${name} (${mb(size)} MB): ${text}. Close other tabs, or use a machine with more memory.`,
+      message: `not enough memory to import ${name} (${bytesText(size)}): ${text}. Close other tabs, or use a machine with more memory.`,
     };
   }
   return { kind: 'internal', message: `import of ${name} failed: ${text}` };

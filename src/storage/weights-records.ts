@@ -7,7 +7,7 @@
 // the file's bytes; two idb keys per import: `meta:<hash>` (a small WeightsRecord, listed without
 // touching the tensors) and `tensors:<hash>` (a Blob holding a safetensors file of the
 // engine-layout float32 values).
-import { createStore, delMany, get, getMany, keys, update, type UseStore } from 'idb-keyval';
+import { createStore, delMany, getMany, keys, update, type UseStore } from 'idb-keyval';
 import type { Arch } from '../engine/resnet.ts';
 import type { DetectedArch } from '../weights/keymap.ts';
 import type { WeightFormat } from '../weights/read.ts';
@@ -15,8 +15,8 @@ import { sha256Hex } from './sha256.ts';
 import { CONFIG_LIMITS } from '../engine/limits.ts';
 import { escapeControls } from '../engine/bounded-json.ts';
 
-export const WEIGHTS_DB_NAME = 'eac-weights';
-export const WEIGHTS_STORE_NAME = 'weights';
+const WEIGHTS_DB_NAME = 'eac-weights';
+const WEIGHTS_STORE_NAME = 'weights';
 export const META = 'meta:';
 export const TENSORS = 'tensors:';
 /** Marks the tensors blob's layout, so a future change of layout is detected instead of misread. */
@@ -56,7 +56,7 @@ export interface WeightsRecord {
   importedAt: string;
 }
 
-export type WeightsCacheErrorKind = 'quota' | 'missing' | 'corrupt' | 'storage' | 'input';
+type WeightsCacheErrorKind = 'quota' | 'missing' | 'corrupt' | 'storage' | 'input';
 
 export class WeightsCacheError extends Error {
   constructor(
@@ -250,9 +250,4 @@ export async function requestPersistentStorage(): Promise<{ persisted: boolean; 
       message: `persistent storage request failed: ${e instanceof Error ? e.message : String(e)}`,
     };
   }
-}
-
-/** The record alone (for the page's selection), or undefined. */
-export async function getCachedRecord(key: string, store: UseStore = weightsStore()): Promise<WeightsRecord | undefined> {
-  return get<WeightsRecord>(META + key, store);
 }

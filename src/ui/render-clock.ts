@@ -19,7 +19,7 @@ const CHART_MS = CHART_EVERY_TICKS * RENDER_TICK_MS;
 type Schedule = (run: () => void, ms: number) => unknown;
 type Cancel = (handle: unknown) => void;
 
-export interface RenderClockOptions {
+interface RenderClockOptions {
   /** Applies the held messages (the store update). */
   flush: () => void;
   schedule?: Schedule;

@@ -174,7 +174,7 @@ export const FIELDS: readonly FieldSpec[] = [
   },
 ];
 
-/** The official recipe (../shared/docs/eac-recipe.md): ResNet-50 at 224 px, 60 epochs. */
+/** The official recipe (docs/eac-recipe.md): ResNet-50 at 224 px, 60 epochs. */
 export const OFFICIAL_SETTINGS: Settings = {
   arch: 'resnet50',
   width: 64,
@@ -218,7 +218,7 @@ export const DEMO_SETTINGS: Settings = {
  * with method EAC and again with Baseline, then open Compare runs. λ 1, not the paper's 5: on
  * these small models and faces, 5 holds back the cross-entropy too long for 10 epochs.
  */
-export const NOISE_DEMO_SETTINGS: Settings = {
+const NOISE_DEMO_SETTINGS: Settings = {
   arch: 'resnet18',
   width: 16,
   method: 'eac',

@@ -8,7 +8,7 @@ type Schedule = (run: () => void, ms: number) => void;
 
 const pageHidden = () => typeof document !== 'undefined' && document.visibilityState === 'hidden';
 
-export interface TurnQueueOptions {
+interface TurnQueueOptions {
   /** The wait between turns, in ms. */
   gapMs: number;
   /** Jobs run in one turn until this much time has passed (0: one job per turn). */

@@ -11,7 +11,7 @@ import { BACKEND_PREFERENCES, isBackendPreference, type BackendPreference } from
 
 /** Query names: the settings' own names, except a shorter one for the noise rate. */
 const PARAM_OF: Partial<Record<SettingKey, string>> = { noiseRate: 'noise' };
-export const paramOf = (k: SettingKey): string => PARAM_OF[k] ?? k;
+const paramOf = (k: SettingKey): string => PARAM_OF[k] ?? k;
 const DATA = 'data';
 const LABELS = 'labels';
 const WEIGHTS = 'weights';
@@ -29,7 +29,7 @@ export interface UrlState {
   backend?: BackendPreference;
 }
 
-export interface DecodedUrlState extends UrlState {
+interface DecodedUrlState extends UrlState {
   /** Whether the URL carries lab state at all (else the page keeps what this browser remembers). */
   present: boolean;
   /** Parameters that were skipped, with why. */

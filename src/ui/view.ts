@@ -9,7 +9,7 @@ export const VIEWS: readonly { id: View; label: string }[] = [
   { id: 'classroom', label: 'Classroom' },
 ];
 
-export function viewOfHash(hash: string): View {
+function viewOfHash(hash: string): View {
   const h = hash.replace(/^#/, '').split('?')[0];
   return h === 'compare' || h === 'classroom' ? h : 'lab';
 }

@@ -15,7 +15,7 @@ export interface WorkerLike {
   terminate(): void;
 }
 
-export interface WorkerHostOptions<FromWorker, W extends WorkerLike = Worker> {
+interface WorkerHostOptions<FromWorker, W extends WorkerLike = Worker> {
   /** Creates the worker; called on first use and after each drop. */
   create: () => W;
   /** Names the worker in the messages: 'training' gives "the training worker failed: …". */

@@ -6,7 +6,7 @@ import { describeResNet, listParams, type Arch } from '../engine/resnet-layout.t
 import { engineToTorch } from './torch-layout.ts';
 
 /** Backbone key → official EAC model key. */
-export function officialKey(name: string): string {
+function officialKey(name: string): string {
   if (name.startsWith('fc.')) return name;
   if (name.startsWith('conv1.')) return 'features.0.' + name.slice('conv1.'.length);
   if (name.startsWith('bn1.')) return 'features.1.' + name.slice('bn1.'.length);

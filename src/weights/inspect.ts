@@ -4,7 +4,7 @@
 import { readWeightFile, tensorSize, tensorValues, type WeightFormat, type WeightTensor } from './read.ts';
 import { analyseWeights, type DetectedArch, type MapOptions, type Mismatch } from './keymap.ts';
 
-export interface TensorStats {
+interface TensorStats {
   name: string;
   shape: number[];
   dtype: string;
@@ -14,7 +14,7 @@ export interface TensorStats {
   max: number | null;
 }
 
-export interface InspectResult {
+interface InspectResult {
   format: WeightFormat;
   arch: DetectedArch | null;
   width: number | null;
@@ -36,7 +36,7 @@ export interface InspectResult {
 }
 
 /** Statistics of one tensor's values (decoded for this only: nothing is kept on the tensor). */
-export function tensorStats(name: string, t: WeightTensor): TensorStats {
+function tensorStats(name: string, t: WeightTensor): TensorStats {
   const data = tensorValues(t);
   const n = data.length;
   if (n === 0) return { name, shape: t.shape, dtype: t.dtype, mean: null, std: null, min: null, max: null };

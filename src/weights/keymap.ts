@@ -9,10 +9,11 @@ import { Rng } from '../engine/rng.ts';
 import { NUM_CLASSES } from '../engine/dataset.ts';
 import { layoutDiffers, torchToEngine } from './torch-layout.ts';
 import { clip, tensorToFloat32, type WeightTensor } from './tensor.ts';
+import { articleFor, countText } from '../engine/format.ts';
 
 export type DetectedArch = 'resnet50-caffe' | 'resnet50-torchvision' | 'resnet18';
 /** The VGGFace2 ResNet-50's identity head. */
-export const VGGFACE2_CLASSES = 8631;
+const VGGFACE2_CLASSES = 8631;
 
 export interface Mismatch {
   /** The file's key. */
@@ -61,7 +62,7 @@ export interface MapOptions {
   release?: boolean;
 }
 
-export interface MappedWeights {
+interface MappedWeights {
   spec: ResNetSpec;
   /** Engine-layout values by engine key (complete: listParams(spec)). */
   values: Map<string, Float32Array>;
@@ -166,7 +167,7 @@ function analyse(tensors: Map<string, WeightTensor>, opts: MapOptions): Analysis
       archReason = `layout given as ${opts.layout}`;
     } else if (headClasses === VGGFACE2_CLASSES) {
       detectedArch = 'resnet50-caffe';
-      archReason = `a ${VGGFACE2_CLASSES}-way VGGFace2 head`;
+      archReason = `${articleFor(VGGFACE2_CLASSES)} ${countText(VGGFACE2_CLASSES)}-way VGGFace2 head`;
     } else if (official) {
       detectedArch = 'resnet50-caffe';
       archReason = 'official EAC model keys (features.N.)';
@@ -175,7 +176,7 @@ function analyse(tensors: Map<string, WeightTensor>, opts: MapOptions): Analysis
       archReason = `the file name ${name}`;
     } else {
       detectedArch = 'resnet50-torchvision';
-      archReason = 'a ResNet-50 state_dict without an 8631-way VGGFace2 head (the keys and shapes of both layouts are the same)';
+      archReason = 'a ResNet-50 state_dict without an 8,631-way VGGFace2 head (the keys and shapes of both layouts are the same)';
       notes.push(
         "layout differs: the engine's ResNet-50 is the Caffe layout (stride on the first 1×1 conv of a block); torchvision puts it on the 3×3 conv. The weights load, but the network computes differently from the one they were trained in.",
       );
@@ -195,7 +196,7 @@ function analyse(tensors: Map<string, WeightTensor>, opts: MapOptions): Analysis
   let head: KeyReport['head'] = 'initialised';
   if (headClasses === classes && fcB !== undefined) head = 'loaded';
   if (headClasses !== null && headClasses !== classes)
-    notes.push(`the file's ${headClasses}-way head (fc) is dropped; a ${classes}-class head is initialised`);
+    notes.push(`the file's ${countText(headClasses)}-way head (fc) is dropped; a ${classes}-class head is initialised`);
   else if (headClasses === null) notes.push(`the file has no head (fc): a ${classes}-class head is initialised`);
   if (headIn !== null && headIn !== spec.featureChannels)
     mismatched.push({ name: fcW!, shape: fc!, expected: [headClasses ?? classes, spec.featureChannels] });

@@ -7,7 +7,7 @@ import type { Arch, ResNetSpec } from '../engine/resnet-layout.ts';
 
 export { backboneKey } from './keymap.ts';
 
-export interface LoadedWeights {
+interface LoadedWeights {
   spec: ResNetSpec;
   /** Engine-layout values by backbone key. */
   values: Map<string, Float32Array>;

@@ -6,10 +6,10 @@
 // a PickleError, never a hang or a crash. Pure TypeScript on a Uint8Array (browser worker + Node).
 import { halfToFloat } from './half.ts';
 
-export class PickleError extends Error {}
+class PickleError extends Error {}
 
 /** A Python 2 `str` (BINSTRING/SHORT_BINSTRING/STRING): raw bytes, text read as latin-1. */
-export class Str8 {
+class Str8 {
   constructor(readonly bytes: Uint8Array) {}
   text(): string {
     return latin1(this.bytes);
@@ -17,7 +17,7 @@ export class Str8 {
 }
 
 /** A long unicode string kept as its UTF-8 bytes until needed (array payloads in protocol 2). */
-export class LazyUnicode {
+class LazyUnicode {
   private cached: string | null = null;
   constructor(readonly utf8: Uint8Array) {}
   text(): string {
@@ -30,7 +30,7 @@ export class PyTuple {
   constructor(readonly items: PyValue[]) {}
 }
 
-export type DictKey = string | number | bigint | boolean | null;
+type DictKey = string | number | bigint | boolean | null;
 
 export class PyDict {
   readonly map = new Map<DictKey, PyValue>();
@@ -38,7 +38,7 @@ export class PyDict {
 }
 
 /** numpy dtype: kind f/i/u/b, item size in bytes, byte order '<' '>' '|'. */
-export class NpDType {
+class NpDType {
   constructor(
     public kind: string,
     public itemSize: number,
@@ -133,7 +133,6 @@ const WORK_FLOOR = 16 * 1024 * 1024;
 /** Strings and unicode longer than this are kept lazily. */
 const LAZY_UNICODE = 4096;
 
-export const NUMPY_MODULES = ['numpy.core.multiarray', 'numpy._core.multiarray', 'numpy.core.numeric', 'numpy._core.numeric', 'numpy'];
 /** Storage class → dtype. A Map: a name from a file ("constructor", "__proto__") finds only these. */
 export const TORCH_STORAGES: ReadonlyMap<string, string> = new Map([
   ['FloatStorage', 'float32'],
@@ -179,11 +178,11 @@ function whitelisted(module: string, name: string): boolean {
   return module === 'torch' && TORCH_STORAGES.has(name);
 }
 
-export function refusedMessage(full: string): string {
+function refusedMessage(full: string): string {
   return `refused: the pickle references ${full}, which is not a tensor or array constructor`;
 }
 
-export interface UnpickleOptions {
+interface UnpickleOptions {
   /** Resolves a persistent id (torch.save storages); without it a persistent id is an error. */
   persistentLoad?: (pid: PyValue) => PyValue;
 }
@@ -325,7 +324,7 @@ const NUMPY_NAMES = new Map([
 ]);
 
 /** numpy dtype from its descriptor string ('f4', '<f8', 'i8', 'b1', 'float32', …). */
-export function parseNpDType(desc: string): NpDType {
+function parseNpDType(desc: string): NpDType {
   let d = NUMPY_NAMES.get(desc) ?? desc;
   let order = '|';
   if ('<>|='.includes(d[0] ?? '')) {

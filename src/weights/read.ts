@@ -43,7 +43,7 @@ export interface WeightFile {
   path: string;
 }
 
-export function detectFormat(bytes: Uint8Array, fileName?: string): WeightFormat {
+function detectFormat(bytes: Uint8Array, fileName?: string): WeightFormat {
   if (bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04) return 'torch-zip';
   if (bytes.length >= 2 && bytes[0] === 0x80 && bytes[1] >= 2 && bytes[1] <= 5) return 'pickle';
   if (bytes.length >= 9 && bytes[8] === 0x7b) return 'safetensors';
@@ -99,7 +99,7 @@ const SAFE_DTYPES = new Map<SafeDType, WeightDType>([
 ]);
 
 /** Bytes a tensor takes once decoded (float16/bfloat16 widen to float32). */
-export function decodedBytes(dtype: WeightDType, count: number): number {
+function decodedBytes(dtype: WeightDType, count: number): number {
   return count * (dtype === 'float16' || dtype === 'bfloat16' ? 4 : ITEM_SIZE[dtype]);
 }
 

@@ -139,11 +139,16 @@ export function toFloat32(t: SafeTensor): Float32Array {
   return out;
 }
 
-/** Writes F32 tensors (in insertion order) as a safetensors file. */
-export function writeSafetensors(
+/**
+ * F32 tensors (in insertion order) as the parts of a safetensors file, not joined: the 8-byte
+ * header length and the header, then each tensor's own array (a Blob can be made of them without
+ * one big copy). The header is padded so the data start 8-aligned: a reader can view the floats
+ * in place.
+ */
+export function safetensorsParts(
   tensors: Map<string, { shape: number[]; data: Float32Array }>,
   metadata: Record<string, string> = {},
-): Uint8Array {
+): { head: Uint8Array; arrays: Float32Array[]; byteLength: number } {
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length) header.__metadata__ = metadata;
   let offset = 0;
@@ -156,16 +161,25 @@ export function writeSafetensors(
   let json = JSON.stringify(header);
   json += ' '.repeat((8 - ((8 + json.length) % 8)) % 8);
   const headerBytes = new TextEncoder().encode(json);
-  const out = new Uint8Array(8 + headerBytes.length + offset);
-  const view = new DataView(out.buffer);
-  view.setBigUint64(0, BigInt(headerBytes.length), true);
-  out.set(headerBytes, 8);
-  let pos = 8 + headerBytes.length;
-  for (const t of tensors.values()) {
-    const bytes = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+  const head = new Uint8Array(8 + headerBytes.length);
+  new DataView(head.buffer).setBigUint64(0, BigInt(headerBytes.length), true);
+  head.set(headerBytes, 8);
+  return { head, arrays: [...tensors.values()].map((t) => t.data), byteLength: head.length + offset };
+}
+
+/** Writes F32 tensors (in insertion order) as a safetensors file. */
+export function writeSafetensors(
+  tensors: Map<string, { shape: number[]; data: Float32Array }>,
+  metadata: Record<string, string> = {},
+): Uint8Array {
+  const { head, arrays, byteLength } = safetensorsParts(tensors, metadata);
+  const out = new Uint8Array(byteLength);
+  out.set(head, 0);
+  let pos = head.length;
+  for (const a of arrays) {
     // Float32Array memory is little-endian on every platform tfjs runs on.
-    out.set(bytes, pos);
-    pos += bytes.length;
+    out.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), pos);
+    pos += a.byteLength;
   }
   return out;
 }

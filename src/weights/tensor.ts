@@ -104,8 +104,8 @@ export class WeightFileError extends Error {}
  * to float32, and torch.save stores its storages uncompressed, so an honest file stays within
  * 2×; the margin covers deflated archives of real weights), plus a floor for tiny files.
  */
-export const DECODE_FACTOR = 8;
-export const DECODE_FLOOR_BYTES = 16 * 1024 * 1024;
+const DECODE_FACTOR = 8;
+const DECODE_FLOOR_BYTES = 16 * 1024 * 1024;
 
 export function decodeLimit(fileBytes: number): number {
   return DECODE_FACTOR * fileBytes + DECODE_FLOOR_BYTES;
@@ -119,7 +119,7 @@ export function decodeLimitText(fileBytes: number): string {
  * The largest weight file read (the VGGFace2 ResNet-50 pickle is 160 MB; a 2 GiB file does not
  * fit a browser tab's memory beside its decoded values anyway).
  */
-export const MAX_WEIGHT_FILE_BYTES = 2 * 1024 ** 3;
+const MAX_WEIGHT_FILE_BYTES = 2 * 1024 ** 3;
 
 /** Why a weight file of this size is not read, or null when it may be. */
 export function weightFileSizeRefusal(size: number): string | null {

@@ -2,7 +2,7 @@
 // Everything else (BatchNorm vectors, biases) is the same in both.
 
 /** OIHW (PyTorch) → HWIO (tfjs). */
-export function oihwToHwio(src: Float32Array, shape: number[]): { data: Float32Array; shape: number[] } {
+function oihwToHwio(src: Float32Array, shape: number[]): { data: Float32Array; shape: number[] } {
   const [o, i, h, w] = shape;
   const out = new Float32Array(src.length);
   for (let a = 0; a < o; a++)
@@ -12,7 +12,7 @@ export function oihwToHwio(src: Float32Array, shape: number[]): { data: Float32A
 }
 
 /** HWIO (tfjs) → OIHW (PyTorch). */
-export function hwioToOihw(src: Float32Array, shape: number[]): { data: Float32Array; shape: number[] } {
+function hwioToOihw(src: Float32Array, shape: number[]): { data: Float32Array; shape: number[] } {
   const [h, w, i, o] = shape;
   const out = new Float32Array(src.length);
   for (let y = 0; y < h; y++)
@@ -22,7 +22,7 @@ export function hwioToOihw(src: Float32Array, shape: number[]): { data: Float32A
 }
 
 /** Transposes a row-major [rows, cols] matrix. */
-export function transpose2d(src: Float32Array, rows: number, cols: number): Float32Array {
+function transpose2d(src: Float32Array, rows: number, cols: number): Float32Array {
   const out = new Float32Array(src.length);
   for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = src[r * cols + c];
   return out;

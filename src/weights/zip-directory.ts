@@ -5,7 +5,7 @@
 import { Inflate, inflateSync } from 'fflate';
 import { quote, WeightFileError } from './tensor.ts';
 
-export interface ZipEntry {
+interface ZipEntry {
   name: string;
   /** 0: stored, 8: deflated. */
   method: number;

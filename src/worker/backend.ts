@@ -9,7 +9,7 @@ import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.w
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 
-export const WASM_PATHS = {
+const WASM_PATHS = {
   'tfjs-backend-wasm.wasm': wasmPlainUrl,
   'tfjs-backend-wasm-simd.wasm': wasmSimdUrl,
   'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedSimdUrl,
@@ -57,7 +57,7 @@ function errorText(e: unknown): string {
 }
 
 /** Describes a WebGPU adapter, e.g. "google swiftshader (software fallback adapter)". */
-export async function describeAdapter(adapter: GpuAdapterLike): Promise<string> {
+async function describeAdapter(adapter: GpuAdapterLike): Promise<string> {
   let info = adapter.info;
   if (!info && typeof adapter.requestAdapterInfo === 'function') {
     try {

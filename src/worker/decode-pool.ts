@@ -15,10 +15,10 @@ export interface DecodeWorkerLike {
 /** Jobs queued at one worker: two, so it never idles for a round trip between them. */
 const PER_WORKER = 2;
 /** The most decoder workers: beyond this, reading the files is the bottleneck. */
-export const MAX_DECODE_WORKERS = 8;
+const MAX_DECODE_WORKERS = 8;
 
 /** Below this many logical cores the ingest worker decodes itself (`decodePoolSize` is 0). */
-export const MIN_POOL_CORES = 4;
+const MIN_POOL_CORES = 4;
 
 /**
  * Decoder workers for a machine with `cores` logical cores: one core left to the ingest worker and

@@ -17,7 +17,7 @@ export interface IngestMessage {
   source: FolderSource;
 }
 
-export interface CancelIngestMessage {
+interface CancelIngestMessage {
   type: 'cancel';
   id: number;
 }
@@ -33,7 +33,7 @@ export type ToIngestWorker = IngestMessage | CancelIngestMessage;
 export type IngestPhase = 'listing' | 'decoding' | 'storing';
 
 /** Progress of a phase: files while listing, images while decoding, bytes while storing. */
-export interface IngestProgressMessage extends Progress {
+interface IngestProgressMessage extends Progress {
   type: 'progress';
   id: number;
   phase: IngestPhase;
@@ -59,12 +59,12 @@ export interface IngestDoneMessage {
   timings: IngestTimings;
 }
 
-export interface IngestCancelledMessage {
+interface IngestCancelledMessage {
   type: 'cancelled';
   id: number;
 }
 
-export interface IngestErrorMessage {
+interface IngestErrorMessage {
   type: 'error';
   id: number;
   message: string;

@@ -11,7 +11,7 @@ import type { Progress } from '../engine/progress.ts';
 // page → worker
 
 /** Loads a stored run's checkpoint and dataset (cached in the worker) and describes them. */
-export interface OpenRequest {
+interface OpenRequest {
   type: 'open';
   requestId: number;
   runKey: string;
@@ -41,7 +41,7 @@ export interface FeaturesRequest {
 }
 
 /** Stops a features request between two batches or UMAP epochs. */
-export interface CancelRequest {
+interface CancelRequest {
   type: 'cancel';
   requestId: number;
 }
@@ -52,7 +52,7 @@ export type ToInspect = OpenRequest | WalkthroughRequest | FeaturesRequest | Can
 // worker → page
 
 /** Which backend the worker runs on (it picks its own, as the training worker does). */
-export interface InspectBackendMessage {
+interface InspectBackendMessage {
   type: 'backend';
   name: BackendName;
   reason: string;
@@ -70,13 +70,13 @@ export interface RunInfo {
   cleanLabels: Int32Array;
 }
 
-export interface OpenedMessage {
+interface OpenedMessage {
   type: 'opened';
   requestId: number;
   info: RunInfo;
 }
 
-export interface WalkthroughMessage {
+interface WalkthroughMessage {
   type: 'walkthrough';
   requestId: number;
   runKey: string;
@@ -115,19 +115,19 @@ export interface EmbeddingResult {
   seconds: { features: number; umap: number };
 }
 
-export interface FeaturesMessage {
+interface FeaturesMessage {
   type: 'features';
   requestId: number;
   result: EmbeddingResult;
 }
 
-export interface InspectErrorMessage {
+interface InspectErrorMessage {
   type: 'error';
   requestId: number | null;
   message: string;
 }
 
-export interface CancelledMessage {
+interface CancelledMessage {
   type: 'cancelled';
   requestId: number;
 }

@@ -5,13 +5,13 @@
 
 // ingest worker → decoder
 
-export interface DecodeInitMessage {
+interface DecodeInitMessage {
   type: 'init';
   /** The compiled mozjpeg_dec.wasm, compiled once by the ingest worker. */
   module: WebAssembly.Module;
 }
 
-export interface DecodeJobMessage {
+interface DecodeJobMessage {
   type: 'decode';
   id: number;
   bytes: Uint8Array;
@@ -21,7 +21,7 @@ export type ToDecodeWorker = DecodeInitMessage | DecodeJobMessage;
 
 // decoder → ingest worker
 
-export interface DecodedMessage {
+interface DecodedMessage {
   type: 'decoded';
   id: number;
   width: number;
@@ -29,7 +29,7 @@ export interface DecodedMessage {
   rgb: Uint8Array;
 }
 
-export interface DecodeFailedMessage {
+interface DecodeFailedMessage {
   type: 'failed';
   id: number;
   /** JpegError's reason (the file is skipped with it), or another error's message. */

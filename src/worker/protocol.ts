@@ -53,13 +53,13 @@ export interface StartMessage {
 }
 
 /** The user's backend choice (the Backend panel, ?backend=): a named backend is started at once. */
-export interface PreferBackendMessage {
+interface PreferBackendMessage {
   type: 'prefer-backend';
   preference: BackendPreference;
 }
 
 /** Continues the stored run `runKey` from its last checkpoint: configuration, data and weights come from the store. */
-export interface ResumeMessage {
+interface ResumeMessage {
   type: 'resume';
   runId: number;
   runKey: string;
@@ -68,31 +68,31 @@ export interface ResumeMessage {
 /** How a run begins: fresh, or from a stored checkpoint. */
 export type BeginMessage = StartMessage | ResumeMessage;
 
-export interface StopMessage {
+interface StopMessage {
   type: 'stop';
   runId: number;
 }
 
 /** Holds the run between two steps (`paused: true`) or lets it go on. */
-export interface PauseMessage {
+interface PauseMessage {
   type: 'pause';
   runId: number;
   paused: boolean;
 }
 
 /** Asks for the model of a stored run as safetensors with the official EAC key names. */
-export interface ExportModelMessage {
+interface ExportModelMessage {
   type: 'export-model';
   runKey: string;
 }
 
 /** Tests only: destroys the WebGPU device, as a driver reset would. */
-export interface LoseDeviceMessage {
+interface LoseDeviceMessage {
   type: 'lose-device';
 }
 
 /** Probes the backends for `shape` while no run trains (after the page loads), so that Train finds the result cached. */
-export interface ProbeBackendsMessage {
+interface ProbeBackendsMessage {
   type: 'probe-backends';
   shape: ProbeShape;
 }
@@ -117,7 +117,7 @@ export interface BackendAttempt {
   detail: string;
 }
 
-export interface BackendMessage {
+interface BackendMessage {
   type: 'backend';
   name: BackendName;
   /** The GPU adapter (WebGPU) or renderer (WebGL), when known. */
@@ -173,19 +173,19 @@ export type ProgressMessage =
     };
 
 /** Step losses, batched: the worker sends at most a few of these per second. */
-export interface StepMessage {
+interface StepMessage {
   type: 'step';
   runId: number;
   points: StepLog[];
 }
 
-export interface EpochMessage {
+interface EpochMessage {
   type: 'epoch';
   runId: number;
   metrics: EpochMetrics;
 }
 
-export interface DoneMessage {
+interface DoneMessage {
   type: 'done';
   runId: number;
   summary: RunSummary;
@@ -194,7 +194,7 @@ export interface DoneMessage {
 /** Why a run failed, so the page can offer the right way out. */
 export type ErrorKind = 'nan' | 'out-of-memory' | 'device-lost' | 'config' | 'data' | 'other';
 
-export interface ErrorMessage {
+interface ErrorMessage {
   type: 'error';
   /** null: not about a run (e.g. no backend could start). */
   runId: number | null;
@@ -207,20 +207,20 @@ export interface ErrorMessage {
 }
 
 /** The attention panel's fixed inputs, sent once per run. */
-export interface AttentionViewsMessage {
+interface AttentionViewsMessage {
   type: 'attention-views';
   runId: number;
   views: AttentionViews;
 }
 
 /** The maps of the panel's samples after an epoch (0: before training). */
-export interface AttentionMessage {
+interface AttentionMessage {
   type: 'attention';
   runId: number;
   frame: AttentionFrame;
 }
 
-export interface CheckpointMessage {
+interface CheckpointMessage {
   type: 'checkpoint';
   runId: number;
   /** The last whole epoch in it; a `partial` checkpoint is within the next one. */
@@ -231,7 +231,7 @@ export interface CheckpointMessage {
   bytes: number;
 }
 
-export interface PausedMessage {
+interface PausedMessage {
   type: 'paused';
   runId: number;
   paused: boolean;
@@ -303,7 +303,7 @@ export interface ProbeReport {
   at: string;
 }
 
-export interface ProbeMessage {
+interface ProbeMessage {
   type: 'probe';
   /** null: the probe of an idle worker (ProbeBackendsMessage). */
   runId: number | null;

@@ -20,7 +20,7 @@ export interface ImportWeightsMessage {
 }
 
 /** Stops the import at the next chunk or stage; nothing is stored. */
-export interface CancelImportMessage {
+interface CancelImportMessage {
   type: 'cancel';
   id: number;
 }
@@ -31,12 +31,12 @@ export type ToWeightsWorker = ImportWeightsMessage | CancelImportMessage;
 // worker → page
 
 /** Bytes read of the file while reading; past reading, the stage with no rate. */
-export interface ImportProgressMessage extends ImportProgress {
+interface ImportProgressMessage extends ImportProgress {
   type: 'progress';
   id: number;
 }
 
-export interface ImportDoneMessage {
+interface ImportDoneMessage {
   type: 'done';
   id: number;
   record: WeightsRecord;
@@ -51,12 +51,12 @@ export interface ImportDoneMessage {
   peakHeapBytes: number | null;
 }
 
-export interface ImportCancelledMessage {
+interface ImportCancelledMessage {
   type: 'cancelled';
   id: number;
 }
 
-export interface ImportErrorMessage {
+interface ImportErrorMessage {
   type: 'error';
   id: number;
   kind: ImportErrorKind;

@@ -116,6 +116,8 @@ test('classroom: walk-through, re-roll, side by side and the feature embedding',
     await waitFor(page, `document.querySelector('[data-testid="cr-label"]')?.classList.contains('noisy') === true`, 60_000);
     await page.waitForFunction(() => !document.querySelector('.cr-hint')?.textContent?.includes('updating'), null, { timeout: 60_000 });
     await page.screenshot({ path: screenshotPath('classroom-walkthrough.png'), fullPage: false });
+    // Where the models ran: the inspect worker's backend, as it reported it.
+    assert.match((await page.getByTestId('cr-backend').textContent()) ?? '', /^Models evaluated on (WebGPU|WebAssembly|WebGL|CPU)\b/);
     await page.keyboard.press('ArrowRight');
     assert.equal(await page.getByTestId('cr-stage').getAttribute('data-step'), '6');
     await assertDrawn(page, 'cr-diff');

@@ -89,7 +89,9 @@ export async function serveDev(): Promise<Served> {
  */
 export async function serveBuilt(outDir = path.join(ROOT, '.tmp/browser-test-dist')): Promise<Served> {
   if (process.env.EAC_PREBUILT) outDir = process.env.EAC_PREBUILT;
-  else await build({ ...quiet, build: { outDir, emptyOutDir: true, rolldownOptions: { checks: { bundlerTimings: false } } } });
+  // Mode 'test': a production build that keeps the ?debug hooks (src/ui/debug-hooks.ts).
+  else
+    await build({ ...quiet, mode: 'test', build: { outDir, emptyOutDir: true, rolldownOptions: { checks: { bundlerTimings: false } } } });
   const port = await freePort();
   const server = await preview({ ...quiet, build: { outDir }, preview: { host: '127.0.0.1', port, strictPort: true, open: false } });
   return {
@@ -120,4 +122,18 @@ export function watchPage(page: Page, origin: string): { foreign: string[]; cons
 export function screenshotPath(name: string): string {
   mkdirSync(SCREENSHOTS, { recursive: true });
   return path.join(SCREENSHOTS, name);
+}
+
+/** Where the screenshots the docs show are refreshed, on purpose: `npm run screenshots` sets it. */
+export const DOC_SCREENSHOTS_ENV = 'EAC_DOC_SCREENSHOTS';
+
+/**
+ * The path for a screenshot that docs/ shows: docs/screenshots/ when `npm run screenshots` asked
+ * for it (EAC_DOC_SCREENSHOTS=1), else the ignored artifacts/screenshots/docs/, so that a test run
+ * leaves the tracked files as they were.
+ */
+export function docScreenshotPath(name: string): string {
+  const dir = process.env[DOC_SCREENSHOTS_ENV] === '1' ? path.join(ROOT, 'docs/screenshots') : path.join(SCREENSHOTS, 'docs');
+  mkdirSync(dir, { recursive: true });
+  return path.join(dir, name);
 }

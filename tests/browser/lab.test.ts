@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { launchChromium, ROOT, screenshotPath, serveBuilt, watchPage, type Served } from './harness.ts';
+import { docScreenshotPath, launchChromium, ROOT, screenshotPath, serveBuilt, watchPage, type Served } from './harness.ts';
 import { longTasksBetween, pageNow, recordLongTasks } from './long-tasks.ts';
 
 /** ResNet-18 width 4 at 32 px, 32/16 images, batch 16: 2 steps per epoch, 3 epochs. */
@@ -30,7 +30,6 @@ const SMALL = {
 const STEPS = 6;
 const LONG = 300_000;
 const VIEW = { width: 1366, height: 768 };
-const DOCS = path.join(ROOT, 'docs/screenshots');
 
 /** Asserts that each element lies wholly inside the viewport. */
 async function assertInView(page: Page, testIds: string[], when: string): Promise<void> {
@@ -90,7 +89,7 @@ test('lab on WebGPU: charts, attention panel, pause/continue, reload and resume 
     await page.goto(`${served.url}?backend=webgpu`);
     await waitFor(page, `document.querySelector('[data-testid="backend-name"]')?.getAttribute('data-backend') === 'webgpu'`, 60_000);
     await assertInView(page, ['train', 'runbar-status'], 'on the first screen');
-    await page.screenshot({ path: path.join(DOCS, 'lab-first-screen.png') });
+    await page.screenshot({ path: docScreenshotPath('lab-first-screen.png') });
     for (const [key, value] of Object.entries(SMALL)) await page.getByTestId(`setting-${key}`).fill(value);
     // Filling the last settings scrolled the page: Train is still in view.
     await assertInView(page, ['train', 'runbar-status'], 'after filling in the settings');
@@ -147,7 +146,7 @@ test('lab on WebGPU: charts, attention panel, pause/continue, reload and resume 
     await page.screenshot({ path: screenshotPath('lab-running.png'), fullPage: true });
     await page.getByTestId('attention-panel').scrollIntoViewIfNeeded();
     await assertInView(page, ['pause', 'runbar-figures'], 'with the attention panel in view');
-    await page.screenshot({ path: path.join(DOCS, 'lab-run-in-progress.png') });
+    await page.screenshot({ path: docScreenshotPath('lab-run-in-progress.png') });
     const longTasks = await longTasksBetween(page, trainStart);
     mkdirSync(path.join(ROOT, 'artifacts'), { recursive: true });
     writeFileSync(
@@ -171,7 +170,7 @@ test('lab on WebGPU: charts, attention panel, pause/continue, reload and resume 
     assert.match((await page.getByTestId('resume-offer').textContent()) ?? '', /was interrupted at epoch \d of 3/);
     await assertInView(page, ['resume-offer-button', 'train'], 'after the reload');
     await waitFor(page, `document.querySelector('[data-testid="backend-name"]')?.getAttribute('data-backend') === 'webgpu'`, 60_000);
-    await page.screenshot({ path: path.join(DOCS, 'lab-resume-offer.png') });
+    await page.screenshot({ path: docScreenshotPath('lab-resume-offer.png') });
     await offer.click();
     assert.equal(await page.getByTestId('resume-offer').count(), 0, 'the offer goes once the run resumes');
     await page.getByTestId('run-resumed').waitFor({ timeout: LONG });
@@ -209,7 +208,12 @@ test('lab on WebGPU: a lost GPU device restarts the worker and resumes from the 
     await page.getByTestId('train').click();
     await waitFor(page, `document.querySelector('[data-testid="stored-run"][data-checkpoint="1"]') !== null`);
     // What a driver reset does: the device is destroyed under the running worker.
-    await page.evaluate(() => (window as unknown as { eacDebug: { loseDevice(): void } }).eacDebug.loseDevice());
+    // The hook exists in test builds only (src/ui/debug-hooks.ts: `vite build --mode test`).
+    await page.evaluate(() => {
+      const hooks = (window as unknown as { eacDebug?: { loseDevice(): void } }).eacDebug;
+      if (!hooks) throw new Error('no window.eacDebug: build the app with `vite build --mode test`');
+      hooks.loseDevice();
+    });
     await page.getByTestId('run-notice').waitFor({ timeout: LONG });
     assert.match(
       (await page.getByTestId('run-notice').textContent()) ?? '',

@@ -15,7 +15,7 @@ import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { launchChromium, ROOT, serveBuilt, watchPage, type Served } from './harness.ts';
+import { docScreenshotPath, launchChromium, ROOT, serveBuilt, watchPage, type Served } from './harness.ts';
 import { parseSweepJson, TABLE_CSV_HEADER, type SweepState } from '../../src/engine/sweep/index.ts';
 
 /** ResNet-18 width 4 at 32 px, 32/16 demo images, batch 16: 2 steps an epoch, 2 epochs (last-5 = both), one attention sample. */
@@ -25,7 +25,6 @@ const TINY = 'width=4&size=32&trainCount=32&testCount=16&batchSize=16&attentionC
 // cell before the other tab's had passed its first.
 const TINY_LONG = TINY.replace('epochs=2', 'epochs=10');
 const LONG = 300_000;
-const SHOTS = path.join(ROOT, 'docs/screenshots');
 
 let served: Served;
 before(async () => {
@@ -105,7 +104,7 @@ test('a 2×2 sweep of tiny runs survives a reload, fills the table with the stor
       `document.querySelectorAll('[data-testid="sweep-table"] td[data-n="1"]').length >= 2 && document.querySelector('[data-testid="sweep-view"] [data-status="running"]') || ${queue}?.getAttribute('data-finished') === 'true'`,
     );
     if ((await page.evaluate(`${queue}.getAttribute('data-finished')`)) !== 'true')
-      await page.screenshot({ path: path.join(SHOTS, 'sweep-running.png') });
+      await page.screenshot({ path: docScreenshotPath('sweep-running.png') });
     await waitFor(page, `document.querySelector('[data-testid="sweep-queue"]')?.getAttribute('data-finished') === 'true'`);
     mark('sweep finished');
     // The page shows the queue first, then writes it (one transaction per change): wait for the write.
@@ -148,7 +147,7 @@ test('a 2×2 sweep of tiny runs survives a reload, fills the table with the stor
       const shown = Number(await page.getByTestId(`sweep-cell-${method}-${noise}`).getAttribute('data-mean'));
       assert.ok(Math.abs(shown - want) < 1e-9, `${c}: table ${shown}, stored last-5 mean ${want}`);
     }
-    await page.screenshot({ path: path.join(SHOTS, 'sweep-finished.png') });
+    await page.screenshot({ path: docScreenshotPath('sweep-finished.png') });
 
     // Exports parse.
     const download = async (format: string) => {

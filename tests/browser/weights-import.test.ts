@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
-import { launchChromium, ROOT, screenshotPath, serveBuilt, watchPage, type Served } from './harness.ts';
+import { docScreenshotPath, launchChromium, ROOT, screenshotPath, serveBuilt, watchPage, type Served } from './harness.ts';
 
 const FIXTURES = path.join(ROOT, 'tests/fixtures/weights');
 const SAFE = 'resnet18_w4_h7.safetensors';
@@ -157,7 +157,7 @@ test('weights panel: import, list, reload, rename, cache hit, drop, cancel, refu
     const box = await problem.boundingBox();
     assert.ok(box && box.y >= 0 && box.y + box.height <= 768, `the reason is in view: ${JSON.stringify(box)}`);
     assert.equal(await page.getByTestId('run-status').getAttribute('data-status'), 'idle', 'no run started');
-    await page.screenshot({ path: path.join(ROOT, 'docs/screenshots/lab-weights-mismatch.png') });
+    await page.screenshot({ path: docScreenshotPath('lab-weights-mismatch.png') });
     const fix = page.getByTestId('start-problem-fix');
     assert.equal(await fix.textContent(), 'Switch to ResNet-50 width 4');
     await fix.click();

@@ -316,7 +316,10 @@ const R = (batch: number, hw: number, cin: number, cout: number, k: number, stri
   pad,
 });
 
-test('plan picks the expected formulation for ResNet-50 / ResNet-18 shapes', () => {
+test('plan picks the expected formulation for ResNet-50 / ResNet-18 shapes, as each backend plans it', () => {
+  // The third column is the plan where windows are read as strided slices (cpu, WebGL: the
+  // kernel table's windowReads 'slices'); WebGPU (patch kernel) and wasm (row gathers) read
+  // patches in place, which makes every k×k conv im2col (conv2dFilterGrad's patchKernel).
   const expect: Array<[string, ConvShape, FilterGradFormulation]> = [
     ['conv1 7x7 s2 3→64', R(32, 224, 3, 64, 7, 2, 3), 'im2col'],
     ['layer1 1x1 64→64', R(32, 56, 64, 64, 1, 1, 0), 'matmul-1x1'],
@@ -339,17 +342,21 @@ test('plan picks the expected formulation for ResNet-50 / ResNet-18 shapes', () 
     ['conv1 at 72 px', R(32, 72, 3, 64, 7, 2, 3), 'im2col'],
     ['layer3 1x1 s2 at 72 px (9→5)', R(32, 9, 512, 256, 1, 2, 0), 'matmul-1x1-strided'],
   ];
-  for (const [name, shape, formulation] of expect) {
-    const gpu = filterGradPlan(shape, { device: 'gpu' });
-    assert.equal(gpu.formulation, formulation, `${name}: ${gpu.reason}`);
+  for (const [name, shape, onSlices] of expect) {
+    const inPlace = shape.kernelHeight === 1 ? onSlices : 'im2col';
+    const gpu = filterGradPlan(shape, { device: 'gpu', patchKernel: true });
+    assert.equal(gpu.formulation, inPlace, `${name} on WebGPU: ${gpu.reason}`);
     // GPU: every matmul launches at least ~a thousand 64-thread workgroups, or is already big (S = 1).
     assert.ok(gpu.workgroups >= 512 || gpu.splitK === 1 || gpu.matmul.k / gpu.splitK < 2 * 256, `${name}: ${JSON.stringify(gpu)}`);
     assert.ok(gpu.parallelOutputs >= Math.min(gpu.stockThreads, 1 << 18), `${name}: parallel outputs ${gpu.parallelOutputs}`);
     // The split divides the reduction exactly for these shapes (no zero-padding copy of dY).
     assert.equal(gpu.paddedK, gpu.matmul.k, `${name}: S=${gpu.splitK} k=${gpu.matmul.k}`);
     assert.ok(gpu.peakTempBytes <= 192 * 2 ** 20, `${name}: peak ${gpu.peakTempBytes}`);
-    const cpu = filterGradPlan(shape, { device: 'cpu' });
-    assert.equal(cpu.formulation, formulation);
+    const wasm = filterGradPlan(shape, { device: 'cpu', patchKernel: true });
+    assert.equal(wasm.formulation, inPlace, `${name} on wasm: ${wasm.reason}`);
+    assert.equal(wasm.splitK, 1, `${name}: no split on wasm`);
+    const cpu = filterGradPlan(shape, { device: 'cpu', patchKernel: false });
+    assert.equal(cpu.formulation, onSlices, `${name} on cpu: ${cpu.reason}`);
     assert.equal(cpu.splitK, 1, `${name}: no split on cpu`);
   }
   // conv1: ~100× the stock kernel's 9408 threads of 401 408 serial steps each.

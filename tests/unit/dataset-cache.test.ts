@@ -203,7 +203,7 @@ test('quota: too little room → a clear message with MB needed and available, a
   configureDatasetCache({ estimate: async () => ({ usage: 9_500_000, quota: 10_000_000 }) });
   await assert.rejects(ingest(path.join(FX, 'clean')), (e: unknown) => {
     assert.ok(e instanceof DatasetCacheQuotaError, String(e));
-    assert.match(e.message, /needs about 1\.3 MB, but the browser allows about 0\.5 MB more for this site \(9\.5 MB used of 10 MB\)/);
+    assert.match(e.message, /needs about 1\.3 MB, but the browser allows about 500 kB more for this site \(9\.5 MB used of 10 MB\)/);
     assert.match(e.message, /nothing was stored/);
     assert.equal(e.availableBytes, 500_000);
     return true;

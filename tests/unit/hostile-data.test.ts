@@ -297,7 +297,7 @@ test('Node reads: regular files only, capped, confined to the folder when given 
   assert.equal((await within.read(img, MAX_IMAGE_FILE_BYTES)).length, readFileSync(img).length);
   await assert.rejects(
     within.read(img, 100),
-    (e: Error) => e instanceof FileRefusedError && /^too large: [0-9.]+ KiB \(the cap is 100 bytes\)$/.test(e.reason),
+    (e: Error) => e instanceof FileRefusedError && /^too large: [0-9.]+ KiB \(the cap is 100 B\)$/.test(e.reason),
   );
   await assert.rejects(
     within.read(path.join(dir, 'Image'), 100),

@@ -9,7 +9,6 @@ import 'fake-indexeddb/auto';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { get, set, createStore } from 'idb-keyval';
 import {
   appendEpoch,
   deleteRun,
@@ -209,23 +208,6 @@ test('markStopped: a run whose worker was terminated on Stop reads "stopped", no
   await markStopped(done.key);
   assert.equal((await getRun(done.key))?.status, 'done');
   await assert.rejects(markStopped('no-such-run'), /no stored run/);
-});
-
-test('naive get-then-set loses a concurrent write (what update() prevents)', async () => {
-  // The control: the same interleaving with separate transactions drops one of the two fields.
-  const store = createStore('naive-test', 'kv');
-  await set('r', { name: 'a', epochs: [] as number[] }, store);
-  const rename = async () => {
-    const v = (await get('r', store)) as { name: string; epochs: number[] };
-    await set('r', { ...v, name: 'b' }, store);
-  };
-  const append = async () => {
-    const v = (await get('r', store)) as { name: string; epochs: number[] };
-    await set('r', { ...v, epochs: [...v.epochs, 1] }, store);
-  };
-  await Promise.all([rename(), append()]);
-  const v = (await get('r', store)) as { name: string; epochs: number[] };
-  assert.ok(v.name !== 'b' || v.epochs.length !== 1, 'with separate transactions one write is lost');
 });
 
 test('run channel: announcements reach other listeners, foreign messages are ignored', async () => {

@@ -1,7 +1,8 @@
 // The lab's store (src/ui/store.ts) as the worker's messages drive it, and the message protocol's
 // shapes: a run's life (started → steps → epochs → attention → checkpoint → done), messages of
-// other runs ignored, pause/holding, a resumed run's history, errors with their kind, and that
-// every message survives a structured clone (what postMessage does).
+// other runs ignored, pause/holding, a resumed run's history, errors with their kind. That the
+// messages the worker builds survive postMessage's structured clone is checked on a real run
+// session's messages in train-worker.test.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { reduceRun, useLab, isRunning, type RunState } from '../../src/ui/store.ts';
@@ -89,11 +90,7 @@ test('a run through its messages: steps, epochs, attention frames in epoch order
   ];
   let run = fresh();
   assert.equal(run.status, 'starting');
-  for (const m of msgs) {
-    // Every message must survive postMessage's structured clone unchanged.
-    assert.deepEqual(structuredClone(m), m);
-    run = reduceRun(run, m);
-  }
+  for (const m of msgs) run = reduceRun(run, m);
   assert.equal(run.steps.length, 2);
   assert.deepEqual(
     run.epochs.map((e) => e.epoch),

@@ -19,6 +19,7 @@ import { GpuFault } from '../../src/worker/train/gpu-faults.ts';
 import { RunDataLoader } from '../../src/worker/train/run-data.ts';
 import { errorKind, failureMessage } from '../../src/worker/train/run-errors.ts';
 import { RunSession, type RunSessionDeps } from '../../src/worker/train/run-session.ts';
+import { reduceRun, useLab } from '../../src/ui/store.ts';
 
 const backend = (process.env.EAC_TEST_BACKEND ?? 'cpu') as NodeBackend;
 before(async () => {
@@ -97,6 +98,18 @@ test(
     assert.equal(record?.status, 'done');
     assert.equal(record?.checkpointEpoch, 2);
     assert.deepEqual(record?.summary, done[0].summary);
+    // postMessage structured-clones each message the session built: each must come through
+    // unchanged (no functions, no class instances), and the page's reducer takes them to a finished run.
+    for (const m of whole) assert.deepEqual(structuredClone(m), m, `a ${m.type} message survives postMessage`);
+    useLab.getState().beginRun(ref.runId, null, ref.runKey);
+    const page = whole.reduce(reduceRun, useLab.getState().run);
+    assert.equal(page.status, 'done');
+    assert.deepEqual(
+      page.epochs.map((e) => e.epoch),
+      [1, 2],
+    );
+    assert.equal(page.steps.length, 4);
+    assert.equal(page.checkpointEpoch, 2);
 
     // Checkpoints after every step: stopped at the first (within epoch 1), it resumes from step 1.
     const first: FromWorker[] = [];

@@ -6,7 +6,6 @@ import { emaSmooth } from '../../src/ui/charts/smoothing.ts';
 import { MinMaxBuckets, minMaxIndices } from '../../src/ui/charts/downsample.ts';
 import { LossSeriesBuilder, buildLossSeries, labelEvery } from '../../src/ui/charts/loss-series.ts';
 import { accuracyRows, isNoisyRun, lrScheduleRows, memorisationRows } from '../../src/ui/charts/epoch-series.ts';
-import { bytesText } from '../../src/ui/charts/units.ts';
 import { maxOf, niceTicks } from '../../src/ui/charts/ticks.ts';
 import { linePath, nearestRow } from '../../src/ui/charts/plot-geometry.ts';
 import { TurnQueue } from '../../src/ui/turn-queue.ts';
@@ -326,18 +325,11 @@ test('buildRunJson / runJsonText: configuration, data, seeds, versions, metrics;
   assert.deepEqual(JSON.parse(runJsonText(empty)).epochs, []);
 });
 
-test('exportFileStem and bytesText', () => {
+test('exportFileStem', () => {
   const run = runOf();
   const stem = exportFileStem(run, new Date());
   assert.match(stem, /^eac-resnet18-eac-seed7-\d{8}-\d{6}$/);
   assert.match(exportFileStem({ started: null, startedAt: null }, new Date()), /^eac-run-\d{8}-\d{6}$/);
-  assert.equal(bytesText(512_000), '512 kB');
-  assert.equal(bytesText(400), '400 B', 'a small CSV is not “0 kB”');
-  assert.equal(bytesText(1_500), '1.5 kB');
-  assert.equal(bytesText(0), '0 B');
-  assert.equal(bytesText(23_456_789), '23.5 MB');
-  assert.equal(bytesText(1.2e9), '1.20 GB');
-  assert.equal(bytesText(NaN), '–');
 });
 
 test('linePath: M then one L per drawable row, clamped to the plot; nearestRow: the row drawn nearest a pixel', () => {

@@ -10,6 +10,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createStore, keys, type UseStore } from 'idb-keyval';
+import { bytesText } from '../../src/engine/format.ts';
 import {
   deleteCachedWeights,
   findCachedWeights,
@@ -223,7 +224,7 @@ test('quota exceeded on the tensors write: a clear error naming the MB needed an
     assert.match(
       err.message,
       new RegExp(
-        `^not enough browser storage to cache "${PKL.replace(/\./g, '\\.')}": it needs ${(needed / 1e6).toFixed(1).replace('.', '\\.')} MB and 10\\.5 MB are available \\(50\\.0 MB of 60\\.5 MB used\\)\\.`,
+        `^not enough browser storage to cache "${PKL.replace(/\./g, '\\.')}": it needs ${bytesText(needed).replace('.', '\\.')} and 10\\.5 MB are available \\(50 MB of 60\\.5 MB used\\)\\.`,
       ),
     );
     assert.match(err.message, /the cache was left as it was/);
@@ -251,7 +252,7 @@ test('quota exceeded on the metadata write, after the tensors went in: the tenso
     (e: unknown) =>
       e instanceof WeightsCacheError &&
       e.kind === 'quota' &&
-      /it needs \d+\.\d MB and the browser does not say how much is available/.test(e.message),
+      /it needs [\d.]+ [kMG]B and the browser does not say how much is available/.test(e.message),
   );
   assert.deepEqual(
     (await keys(real)).map(String).filter((k) => k.includes(input.hash)),

@@ -1,6 +1,7 @@
 // Hostile and degenerate weight files (issue 14, defects 1-9): each is refused with its one-line
-// reason, read in a child process (weights-hostile.child.ts) under a 256 MB heap and a timeout,
-// whose time and peak RSS are bounded here, so a regression fails instead of hanging the suite.
+// reason, read in a child process (weights-hostile.child.ts) under a 256 MB heap, whose peak RSS is
+// bounded here. No timings are asserted (scripts/measure/hostile-weights.mjs measures them); a child
+// that runs past KILL_MS is killed and fails, so a regression cannot hang the suite.
 // The files come from tools/hostile/weights_fixtures.py (tests/fixtures/hostile/); inputs too
 // large to commit are built by the child from a size.
 import 'fake-indexeddb/auto';
@@ -21,8 +22,7 @@ const dir = new URL('../fixtures/hostile/', import.meta.url).pathname;
 const child = new URL('./weights-hostile.child.ts', import.meta.url).pathname;
 const bin = new URL('../../bin/eac.js', import.meta.url).pathname;
 
-/** Generous bounds: a fixed read takes milliseconds and a few MB; the defects took minutes and GBs. */
-const TIME_MS = 10_000;
+/** Generous bounds: a fixed read takes a few MB; the defects took GBs (or never ended: the kill). */
 const KILL_MS = 60_000;
 const RSS_MB = 400;
 
@@ -46,13 +46,12 @@ function inChild(mode: string, arg: string): Outcome {
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as Outcome;
 }
 
-/** Refused with a message matching `re`, one line of at most ~300 characters, within the bounds. */
+/** Refused with a message matching `re`, one line of at most ~300 characters, within the memory bound. */
 function refused(mode: string, arg: string, re: RegExp, rssMB = RSS_MB): Outcome {
   const o = inChild(mode, arg);
   assert.equal(o.ok, false, `${mode} ${arg}: accepted (${JSON.stringify(o).slice(0, 300)})`);
   assert.match(o.error!, re, `${mode} ${arg}`);
   assert.ok(!o.error!.includes('\n') && o.error!.length <= 400, `${mode} ${arg}: a ${o.error!.length}-character message`);
-  assert.ok(o.ms < TIME_MS, `${mode} ${arg}: ${o.ms.toFixed(0)} ms`);
   assert.ok(o.maxRssMB < rssMB, `${mode} ${arg}: peak RSS ${o.maxRssMB.toFixed(0)} MB`);
   return o;
 }
@@ -91,11 +90,10 @@ test('2: deflated storages that inflate to 1 GiB are refused before anything is 
 
 // ---------------------------------------------------------------- 3. many deflated storages
 
-test('3: 20,000 deflated storages are read in linear time', () => {
+test('3: 20,000 deflated storages are read, each inflated once, within the memory bound', () => {
   const o = inChild('gen-many', '20000');
   assert.equal(o.ok, true, o.error);
   assert.equal(o.values, 20000);
-  assert.ok(o.ms < TIME_MS, `${o.ms.toFixed(0)} ms`);
   assert.ok(o.maxRssMB < RSS_MB, `${o.maxRssMB.toFixed(0)} MB`);
 });
 

@@ -25,7 +25,7 @@ export interface EyeParams {
   gazeY: number;
 }
 
-export interface BrowParams {
+interface BrowParams {
   /** Inner end, outer end and Bézier control point (local units). */
   ix: number;
   iy: number;

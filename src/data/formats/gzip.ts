@@ -1,7 +1,7 @@
 // Gzip, bounded: a stranger's 30 kB file may claim (or inflate to) gigabytes, so the output is
 // counted as it comes and the inflation stopped at the cap.
 import { Gunzip } from 'fflate';
-import { formatBytes } from '../folder.ts';
+import { bytesText } from '../../engine/format.ts';
 
 export const isGzip = (b: Uint8Array): boolean => b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b;
 
@@ -13,7 +13,7 @@ export function gunzipBounded(bytes: Uint8Array, maxBytes: number): Uint8Array {
   let ended = false;
   const g = new Gunzip((chunk, final) => {
     total += chunk.length;
-    if (total > maxBytes) throw new Error(`it inflates to more than ${formatBytes(maxBytes)}`);
+    if (total > maxBytes) throw new Error(`it inflates to more than ${bytesText(maxBytes, 'binary')}`);
     chunks.push(chunk);
     if (final) ended = true;
   });

@@ -10,7 +10,7 @@ export interface BnSaved {
   invStd: Tensor1D;
 }
 
-export interface BnForward {
+interface BnForward {
   y: Tensor4D;
   saved: BnSaved;
   /** Biased batch statistics, for the running averages (the caller owns them). */
@@ -31,7 +31,7 @@ export function bnForward(x: Tensor4D, p: BatchNormParams): BnForward {
   });
 }
 
-export interface BnGrads {
+interface BnGrads {
   dx: Tensor4D;
   dGamma: Tensor1D;
   dBeta: Tensor1D;

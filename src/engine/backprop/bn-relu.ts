@@ -16,7 +16,7 @@ export type BnReluSaved =
   /** mean and variance are the batch statistics handed to the caller's record: borrowed, not freed here. */
   | { kind: 'fused'; x: Tensor4D; mean: Tensor1D; variance: Tensor1D };
 
-export interface BnReluForward {
+interface BnReluForward {
   y: Tensor4D;
   saved: BnReluSaved;
   /** Biased batch statistics, for the running averages (the caller owns them). */
@@ -53,7 +53,7 @@ export function bnReluForward(
   return { y, saved: { kind: 'ops', saved: f.saved }, mean: f.mean, variance: f.variance };
 }
 
-export interface BnReluGrads {
+interface BnReluGrads {
   dx: Tensor4D;
   /** [dβ; dγ]: one [2, C] tensor where one kernel writes both (fused), else the two vectors. */
   params: { packed: Tensor2D } | { dBeta: Tensor1D; dGamma: Tensor1D };

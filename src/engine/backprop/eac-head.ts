@@ -6,7 +6,7 @@ import { tf, type Scalar, type Tensor, type Tensor1D, type Tensor2D, type Tensor
 import { crossEntropy, flipWidth } from '../loss.ts';
 import { globalAvgPool, linear } from '../layers.ts';
 
-export interface HeadResult {
+interface HeadResult {
   loss: Scalar;
   ce: Scalar;
   consistency: Scalar;

@@ -8,7 +8,7 @@ import type { Kernels } from '../kernel-table.ts';
 import { gatherRows, pixelRows, scatterRowIndices, tapRowIndices } from '../gather-windows.ts';
 import { stridedView } from '../strided.ts';
 
-export interface PoolGeometry {
+interface PoolGeometry {
   k: number;
   stride: number;
   pad: number;

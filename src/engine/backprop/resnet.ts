@@ -10,7 +10,7 @@
 // fused row it is never made: the BatchNorm kernels and the residual add (a + dy·[y > 0]) read dy
 // and y directly, so a residual's gradient waits as an unmasked (dy, y) term until it is used.
 import { tf, type Tensor4D } from '../tf.ts';
-import { conv2dFilterGrad, conv2dInputGrad } from '../conv.ts';
+import { conv2dFilterGrad, conv2dInputGrad, explicitPad } from '../conv.ts';
 import type { BatchStats } from '../layers.ts';
 import { bnParams, type Model } from '../resnet.ts';
 import { resnetGraph, keptForBackward, type ConvBnLayer, type PassGraph } from '../resnet-graph.ts';
@@ -20,7 +20,7 @@ import { maxPoolBackward, maxPoolForward } from './maxpool.ts';
 import { reluBackward } from './relu.ts';
 import type { GradAccumulator } from './grads.ts';
 
-export interface PassSaved {
+interface PassSaved {
   /** The kernel row the pass ran with (its backward runs with it too). */
   kernels: Kernels;
   graph: PassGraph;
@@ -37,15 +37,6 @@ export interface TrainForward {
 }
 
 const weight = (model: Model, l: ConvBnLayer) => model.vars.get(`${l.conv.name}.weight`) as unknown as Tensor4D;
-const explicitPad = (pad: number) =>
-  pad === 0
-    ? ('valid' as const)
-    : ([
-        [0, 0],
-        [pad, pad],
-        [pad, pad],
-        [0, 0],
-      ] as [[number, number], [number, number], [number, number], [number, number]]);
 
 /** How many later layers read each activation in the forward (to free a shortcut's output after its add). */
 function readers(graph: PassGraph): number[] {

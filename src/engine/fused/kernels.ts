@@ -146,7 +146,7 @@ export function fusedSumLeading(x: Tensor): Tensor {
   return out;
 }
 
-export interface PatchRequest {
+interface PatchRequest {
   /** First image and number of images. */
   b0: number;
   batch: number;
@@ -166,7 +166,7 @@ export function fusedConvPatches(x: Tensor4D, q: PatchRequest): Tensor4D {
   return run('EacConvPatches', { x }, { ...q, channels: x.shape[3] });
 }
 
-export interface AdamConstants {
+interface AdamConstants {
   weightDecay: number;
   beta1: number;
   beta2: number;

@@ -23,7 +23,7 @@ export interface WebGpuProgram {
   getUserCode: () => string;
 }
 
-export const BN_EPS_WGSL = '1e-5';
+const BN_EPS_WGSL = '1e-5';
 const LANES = 16;
 
 /** Sums `term` (an f32 expression of row r and channel c) over the rows of each channel column. */

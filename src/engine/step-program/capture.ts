@@ -8,7 +8,7 @@
 import { tf } from '../tf.ts';
 import type { GpuPipeline, WebGpuBackendInternals } from './gpu-types.ts';
 
-export interface RecordedDispatch {
+interface RecordedDispatch {
   pipeline: GpuPipeline;
   /** The program's class or shader key: a kernel's name in reports. */
   name: string;
@@ -18,7 +18,7 @@ export interface RecordedDispatch {
   uniform: Uint8Array;
 }
 
-export interface RecordedValue {
+interface RecordedValue {
   id: number;
   bytes: number;
   shape: number[];

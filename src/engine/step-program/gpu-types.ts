@@ -15,12 +15,12 @@ export interface GpuBuffer {
   getMappedRange(): ArrayBuffer;
   unmap(): void;
 }
-export interface GpuQuerySet {
+interface GpuQuerySet {
   destroy(): void;
 }
 export type GpuPipeline = { getBindGroupLayout(index: number): unknown };
 export type GpuBindGroup = object;
-export interface GpuComputePass {
+interface GpuComputePass {
   setPipeline(p: GpuPipeline): void;
   setBindGroup(index: number, group: GpuBindGroup): void;
   dispatchWorkgroups(x: number, y?: number, z?: number): void;
@@ -34,7 +34,7 @@ export interface GpuCommandEncoder {
   copyBufferToBuffer(src: GpuBuffer, srcOffset: number, dst: GpuBuffer, dstOffset: number, size: number): void;
   finish(): unknown;
 }
-export interface GpuQueue {
+interface GpuQueue {
   writeBuffer(buffer: GpuBuffer, offset: number, data: ArrayBufferView | ArrayBuffer, dataOffset?: number, size?: number): void;
   submit(buffers: unknown[]): void;
 }
@@ -53,7 +53,7 @@ export interface GpuDevice {
 }
 
 /** tfjs-backend-webgpu's tensor record. */
-export interface TensorData {
+interface TensorData {
   dtype: string;
   shape: number[];
   values: ArrayLike<number> | null;
@@ -62,7 +62,7 @@ export interface TensorData {
   external?: boolean;
 }
 
-export interface WebGpuProgramLike {
+interface WebGpuProgramLike {
   pipeline: unknown;
   shaderKey: string;
   dispatch: number[];

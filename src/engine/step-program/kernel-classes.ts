@@ -1,7 +1,7 @@
 // The step's programs grouped by what they do, for GPU-time profiles (`eac bench --gpu-profile`).
 // By program name: tfjs's classes and the fused kernels' shader keys (src/engine/fused/).
 
-export const KERNEL_CLASSES = [
+const KERNEL_CLASSES = [
   'conv forward (k×k)',
   'conv input gradient (k×k)',
   'matmul (1×1 convs, filter gradients, head)',
@@ -11,7 +11,7 @@ export const KERNEL_CLASSES = [
   'data movement (slice, concat, pad, reverse)',
   'element-wise and small reductions',
 ] as const;
-export type KernelClass = (typeof KERNEL_CLASSES)[number];
+type KernelClass = (typeof KERNEL_CLASSES)[number];
 
 export function kernelClass(program: string): KernelClass {
   if (program.startsWith('Conv2DDerInput')) return 'conv input gradient (k×k)';

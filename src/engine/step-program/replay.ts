@@ -48,7 +48,7 @@ const STORAGE = BUFFER_USAGE.STORAGE | BUFFER_USAGE.COPY_SRC | BUFFER_USAGE.COPY
  * reads the old value and writes the new (the running statistics' update): then the new value has
  * a buffer of its own and is copied into the state's buffer after the pass (`copies`).
  */
-export function plannedValues(rec: Recording, roles: StepRoles): { values: PlannedValue[]; copies: [number, number][] } {
+function plannedValues(rec: Recording, roles: StepRoles): { values: PlannedValue[]; copies: [number, number][] } {
   const end = rec.dispatches.length;
   const feeds = new Set([...roles.tensorFeeds.values(), ...roles.uploadFeeds.values()]);
   const before = new Map<number, number>();
@@ -326,7 +326,7 @@ export class StepReplay {
 }
 
 /** Destroys the buffers tfjs keeps for reuse (its pool after a step it ran itself: as large as the step). */
-export function trimBufferPool(backend: WebGpuBackendInternals): number {
+function trimBufferPool(backend: WebGpuBackendInternals): number {
   const pool = backend.bufferManager;
   let freed = 0;
   for (const list of pool.freeBuffers.values()) {

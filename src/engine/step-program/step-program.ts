@@ -27,7 +27,7 @@ import { captureStep, webgpuBackend, type Recording } from './capture.ts';
 import { StepReplay, type ReplayCounts, type StepRoles } from './replay.ts';
 
 /** How steps are taken, decided once for the backend when the program is made. */
-export type StepMode = 'replay' | 'ops';
+type StepMode = 'replay' | 'ops';
 
 export interface StepProgramReport {
   mode: StepMode;
@@ -47,7 +47,7 @@ export interface StepProgramReport {
   counts: ReplayCounts | null;
 }
 
-export interface StepProgramOptions {
+interface StepProgramOptions {
   /** Replay recorded steps on WebGPU (default true); false runs every step through tfjs's ops. */
   replay?: boolean;
   /** How the step spends memory (step.ts): the same results, less memory for more work. */
@@ -231,7 +231,7 @@ export class StepProgram {
 }
 
 /** What two recordings must share to be one program: everything but the feeds' values, as a 64-bit hash. */
-export function signatureOf(rec: Recording, roles: StepRoles): string {
+function signatureOf(rec: Recording, roles: StepRoles): string {
   const h = new Hash();
   const feeds = new Set([...roles.tensorFeeds.values(), ...roles.uploadFeeds.values()]);
   const pipelineIds = new Map<unknown, number>();

@@ -10,7 +10,7 @@ import type { SweepState } from './state.ts';
 import { readTrainRunJson, type DataKind } from '../run-check.ts';
 
 /** What a sweep needs to know of a run, whichever tool made it. */
-export interface SweepRunInput {
+interface SweepRunInput {
   config: TrainConfig;
   noiseRate: number;
   data: { kind: DataKind; trainCount: number | null; testCount: number | null };

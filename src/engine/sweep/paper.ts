@@ -1,10 +1,10 @@
-// The paper's numbers (../shared/docs/eac-recipe.md, "Reference results"): RAF-DB test accuracy in
+// The paper's numbers (docs/eac-recipe.md, "The paper's numbers"): RAF-DB test accuracy in
 // percent, mean of the last 5 epochs, with a face-pretrained backbone and the official noisy label
 // files. Shown beside a sweep's table as a reference, never as a target for the demo data.
 import type { Method } from '../config.ts';
 import type { Arch } from '../resnet-layout.ts';
 
-export interface PaperRow {
+interface PaperRow {
   arch: Arch;
   method: Method;
   /** Noise rate → test accuracy in percent. */
@@ -12,6 +12,9 @@ export interface PaperRow {
 }
 
 export const PAPER_SOURCE = 'Zhang et al., ECCV 2022 (EAC), RAF-DB, face-pretrained backbone';
+
+/** The label-noise rates of the paper's table, in order. */
+export const PAPER_NOISE_RATES = [0, 0.1, 0.2, 0.3] as const;
 
 export const PAPER_RESULTS: readonly PaperRow[] = [
   {

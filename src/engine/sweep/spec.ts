@@ -11,7 +11,7 @@ export const SWEEP_METHODS: readonly Method[] = ['baseline', 'eac'];
 export const SWEEP_LIMITS = { methods: 2, noiseRates: 32, seeds: 64, cells: 1024 } as const;
 
 /** A RAF-DB folder on disk, by path: the CLI's `--data DIR` (the lab's folders are `cached`). */
-export interface FolderDataOptions {
+interface FolderDataOptions {
   kind: 'folder';
   dir: string;
   /** A training label file of EmoLabel/ by name; null: the clean labels. */

@@ -35,8 +35,8 @@ export type CellState =
   | { status: 'skipped' }
   | { status: 'cancelled' };
 
-export type CellStatus = CellState['status'];
-export const CELL_STATUSES: readonly CellStatus[] = ['pending', 'running', 'resumable', 'done', 'failed', 'skipped', 'cancelled'];
+type CellStatus = CellState['status'];
+const CELL_STATUSES: readonly CellStatus[] = ['pending', 'running', 'resumable', 'done', 'failed', 'skipped', 'cancelled'];
 
 export interface SweepState {
   version: typeof SWEEP_STATE_VERSION;
@@ -77,7 +77,7 @@ export function sweepCells(state: SweepState): (SweepCell & { state: CellState }
   return state.order.map((id) => ({ ...byId.get(id)!, state: state.cells[id] }));
 }
 
-export type SweepCounts = Record<CellStatus, number> & { total: number };
+type SweepCounts = Record<CellStatus, number> & { total: number };
 
 export function sweepCounts(state: SweepState): SweepCounts {
   const n = Object.fromEntries(CELL_STATUSES.map((s) => [s, 0])) as Record<CellStatus, number>;

@@ -70,7 +70,7 @@ export function readSweep(doc: unknown, label = 'sweep'): SweepState {
   };
 }
 
-export function readSpec(v: unknown, where: string): SweepSpec {
+function readSpec(v: unknown, where: string): SweepSpec {
   const o = obj(v, where, { required: ['methods', 'noiseRates', 'seeds', 'config', 'data'], optional: ['weights'] });
   const methods = arr(o.methods, `${where}.methods`, SWEEP_METHODS.length).map((m, i) => oneOf(m, `${where}.methods[${i}]`, SWEEP_METHODS));
   const noiseRates = arr(o.noiseRates, `${where}.noiseRates`, SWEEP_LIMITS.noiseRates).map((r, i) =>

@@ -22,7 +22,7 @@ export interface TableCell {
   paper: number | null;
 }
 
-export interface TableRow {
+interface TableRow {
   method: Method;
   cells: TableCell[];
 }
@@ -49,7 +49,7 @@ export function sampleStd(xs: readonly number[]): number | null {
  * The paper's architecture to compare a sweep of `arch` with: its own where the paper reports
  * every method of the sweep for it, else the paper's main table (ResNet-50).
  */
-export function paperArchFor(arch: Arch | undefined, methods: readonly Method[]): Arch {
+function paperArchFor(arch: Arch | undefined, methods: readonly Method[]): Arch {
   const hasAll = (a: Arch) => methods.every((m) => PAPER_RESULTS.some((r) => r.arch === a && r.method === m));
   return arch && hasAll(arch) ? arch : 'resnet50';
 }

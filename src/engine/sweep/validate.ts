@@ -86,7 +86,7 @@ const CONFIG_FIELDS: Record<keyof TrainConfig, (v: unknown, where: string) => un
   shuffle: (v, w) => bool(v, w),
   evalBatchSize: (v, w) => int(v, w, ...CONFIG_LIMITS.batchSize),
 };
-export const CONFIG_KEYS = Object.keys(CONFIG_FIELDS) as (keyof TrainConfig)[];
+const CONFIG_KEYS = Object.keys(CONFIG_FIELDS) as (keyof TrainConfig)[];
 
 /** A configuration's fields: all of them (`full`), or any subset with `arch` (a ConfigRequest). */
 export function configFields(v: unknown, where: string, full: boolean): Partial<TrainConfig> {

@@ -2,7 +2,7 @@
 // files and images, hashed; no pixel is read), so the same folder dropped again is found at once
 // and a folder whose files changed gets a new entry. Also the label texts stored with a dataset.
 import type { SizedFolderFs } from '../../data/browser-folder.ts';
-import { entryName, isDirEntry, isStrayFile, joinPath } from '../../data/folder.ts';
+import { abortError, entryName, isDirEntry, isStrayFile, joinPath } from '../../data/folder.ts';
 import { checkLabelLineCount } from '../../data/labels.ts';
 import { locateRafDb } from '../../data/rafdb.ts';
 import { sha256HexOfText } from '../sha256.ts';
@@ -13,13 +13,13 @@ export const CACHE_FORMAT = 1;
 /** A label file larger than this is not a RAF-DB label file (the real one is ~300 kB). */
 const MAX_LABEL_FILE_BYTES = 16 << 20;
 
-export interface ListingEntry {
+interface ListingEntry {
   /** Relative to the RAF-DB root, e.g. `EmoLabel/list_patition_label.txt`, `Image/aligned/train_00001_aligned.jpg`. */
   path: string;
   size: number;
 }
 
-export interface FolderListing {
+interface FolderListing {
   /** The folder holding EmoLabel/ and Image/aligned/ (as locateRafDb found it). */
   root: string;
   emoLabel: string;
@@ -50,7 +50,7 @@ export async function folderListing(
   let done = 0;
   onProgress?.(0, files.length);
   const sizes = await mapLimited(files, 64, async (p) => {
-    if (signal?.aborted) throw signal.reason ?? new DOMException('cancelled', 'AbortError');
+    if (signal?.aborted) throw abortError(signal);
     let size = -1; // unreadable: keyed as such, reported when the reader meets it
     try {
       size = await fs.size(p);

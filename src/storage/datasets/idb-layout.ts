@@ -4,8 +4,9 @@
 import { createStore, promisifyRequest, type UseStore } from 'idb-keyval';
 import { DatasetCacheQuotaError } from './errors.ts';
 import { opfsPixelFiles, type PixelFiles } from './pixel-files.ts';
+import { bytesText } from '../../engine/format.ts';
 
-export interface StorageEstimateLike {
+interface StorageEstimateLike {
   usage?: number;
   quota?: number;
 }
@@ -78,8 +79,6 @@ export async function deleteAll(key: string): Promise<void> {
   });
 }
 
-const MB = (b: number) => (b / 1e6).toFixed(b < 10e6 ? 1 : 0);
-
 export function isQuotaError(e: unknown): boolean {
   const name = (e as { name?: string } | null)?.name;
   return name === 'QuotaExceededError' || /quota/i.test(String((e as Error | null)?.message ?? ''));
@@ -91,10 +90,10 @@ export async function quotaError(needed: number, cause?: unknown): Promise<Datas
   const room =
     available === null
       ? 'the browser did not say how much is free'
-      : `the browser allows about ${MB(available)} MB more for this site (${MB(est!.usage!)} MB used of ${MB(est!.quota!)} MB)`;
+      : `the browser allows about ${bytesText(available)} more for this site (${bytesText(est!.usage!)} used of ${bytesText(est!.quota!)})`;
   const why = cause ? ` (${(cause as Error).message ?? String(cause)})` : '';
   return new DatasetCacheQuotaError(
-    `cannot cache the dataset: it needs about ${MB(needed)} MB, but ${room}${why}. Delete cached datasets you no longer need, or free disk space, then try again; nothing was stored.`,
+    `cannot cache the dataset: it needs about ${bytesText(needed)}, but ${room}${why}. Delete cached datasets you no longer need, or free disk space, then try again; nothing was stored.`,
     needed,
     available,
   );

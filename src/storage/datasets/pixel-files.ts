@@ -14,7 +14,7 @@ export interface PixelFileWriter {
 }
 
 /** One byte range of a file, read into `into` (into.length bytes from `at`). */
-export interface PixelRange {
+interface PixelRange {
   at: number;
   into: Uint8Array;
 }

@@ -2,14 +2,14 @@
 // Pure (no DOM, no React).
 import type { EpochMetrics } from '../../engine/run-types.ts';
 
-export interface AccuracyRow {
+interface AccuracyRow {
   epoch: number;
   trainNoisy: number;
   trainClean: number;
   test: number;
 }
 
-export interface MemorisationRow {
+interface MemorisationRow {
   epoch: number;
   /** Of the label-flipped training samples, the share predicted as their (wrong) training label… */
   noisy: number | null;
@@ -41,12 +41,7 @@ export function isNoisyRun(flippedLabels: number | null | undefined, epochs: rea
   return null;
 }
 
-/** Integer epoch ticks for short runs; recharts picks its own beyond a dozen epochs. */
-export function epochTicks(epochs: readonly { epoch: number }[], max = 12): number[] | undefined {
-  return epochs.length > 0 && epochs.length <= max ? epochs.map((e) => e.epoch) : undefined;
-}
-
-export interface LrScheduleRow {
+interface LrScheduleRow {
   epoch: number;
   /** The rate the schedule gives this epoch (ExponentialLR: lr0·γ^(epoch−1), by repeated multiplication as the engine does). */
   planned: number;

@@ -32,7 +32,7 @@ export interface LossSeries {
   total: number;
 }
 
-export interface LossSeriesOptions {
+interface LossSeriesOptions {
   smoothing: number;
   lam: number;
   /** Buckets of the min/max thinning: between this and twice this many (default LOSS_BUCKETS). */
@@ -40,7 +40,7 @@ export interface LossSeriesOptions {
 }
 
 /** 125–250 buckets × (min, max) × 3 series: at most 1502 drawn rows, whatever the run's length. */
-export const LOSS_BUCKETS = 125;
+const LOSS_BUCKETS = 125;
 
 class Column {
   data = new Float64Array(1024);

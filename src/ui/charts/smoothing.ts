@@ -3,7 +3,7 @@
 // Pure (no DOM): the charts and the unit tests share it.
 
 /** Clamps the slider's weight to [0, 0.999]; anything else (NaN) is 0 = no smoothing. */
-export function smoothingWeight(weight: number): number {
+function smoothingWeight(weight: number): number {
   return Number.isFinite(weight) ? Math.min(Math.max(weight, 0), 0.999) : 0;
 }
 

@@ -10,6 +10,7 @@ import { RunPicker } from './RunPicker.tsx';
 import { StepNav, WalkthroughStage } from './Walkthrough.tsx';
 import { SideBySide } from './SideBySide.tsx';
 import { EmbeddingPanel } from './EmbeddingPanel.tsx';
+import { InspectBackend } from './InspectBackend.tsx';
 import './classroom.css';
 
 const RUNS_POLL_MS = 4000;
@@ -152,6 +153,7 @@ export function ClassroomView() {
             </p>
           </>
         ) : null}
+        <InspectBackend />
       </div>
       <EmbeddingPanel runKey={a.runKey} trainCount={a.info?.labels.length} />
     </section>

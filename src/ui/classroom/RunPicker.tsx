@@ -3,6 +3,7 @@
 import type { RunRecord } from '../../storage/run-store.ts';
 import { useClassroom, withCheckpoint } from './classroom-store.ts';
 import { distinctLabels } from '../run/run-names.ts';
+import { dateText } from '../../engine/format.ts';
 
 export function runLabel(r: RunRecord): string {
   const method = r.request.config.method === 'eac' ? 'EAC' : 'Baseline';
@@ -12,13 +13,7 @@ export function runLabel(r: RunRecord): string {
       : r.request.data.kind === 'cached' && r.request.data.labelFile
         ? r.request.data.labelFile
         : 'clean labels';
-  const when = new Date(r.createdAt).toLocaleString(undefined, {
-    month: 'short',
-    day: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-    hour12: false,
-  });
+  const when = dateText(r.createdAt);
   return `${method} · ${noise} · epoch ${r.checkpointEpoch}/${r.request.config.epochs} · ${when}`;
 }
 

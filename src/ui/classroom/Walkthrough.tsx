@@ -9,7 +9,7 @@ import { useClassroom, STEPS } from './classroom-store.ts';
 import { formatNumber, walkthroughLayers } from './overlays.ts';
 import type { WalkthroughAnswer } from './inspect-client.ts';
 
-export const STEP_TITLES = [
+const STEP_TITLES = [
   'The image',
   'Random erasing',
   'The flip',

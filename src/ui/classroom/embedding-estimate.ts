@@ -16,8 +16,8 @@ export interface EmbeddingRates {
  * backward); the features are one forward pass. UMAP's own cost, never measured yet, is taken as
  * 5 ms per image (its 200–500 epochs over 15 neighbours each, in JavaScript).
  */
-export const FORWARDS_PER_TRAINING_IMAGE = 6;
-export const DEFAULT_UMAP_SECONDS_PER_IMAGE = 0.005;
+const FORWARDS_PER_TRAINING_IMAGE = 6;
+const DEFAULT_UMAP_SECONDS_PER_IMAGE = 0.005;
 
 /** Rates from a finished run's summary (images/s of training), or null when it has none. */
 export function ratesFromTraining(

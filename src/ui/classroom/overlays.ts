@@ -7,7 +7,7 @@ import { divergingToRgba, mapToRgba, sharedRange } from '../attention/colormap.t
 import type { Overlay } from './ImageCanvas.tsx';
 import type { MapClass } from './classroom-store.ts';
 
-export interface WalkthroughLayers {
+interface WalkthroughLayers {
   cls: number;
   /** On the image (translucent) and alone (opaque). */
   map1: Overlay;
@@ -22,7 +22,7 @@ export interface WalkthroughLayers {
   classConsistency: number;
 }
 
-export function classOf(w: Walkthrough, mapClass: MapClass): number {
+function classOf(w: Walkthrough, mapClass: MapClass): number {
   return mapClass === 'label' ? w.label : w.pred1;
 }
 

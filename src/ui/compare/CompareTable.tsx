@@ -3,56 +3,35 @@
 // with the epochs done, and the paper's RAF-DB ResNet-50 figure beside it for reference.
 import { useMemo } from 'react';
 import type { RunRecord } from '../../storage/run-store.ts';
-import { cellEpochsText, comparisonTables, METHODS, PAPER_RAFDB_RESNET50, type ComparisonTable } from './compare-data.ts';
+import { cellEpochsText, comparisonTables, METHODS, paperFraction, type ComparisonTable } from './compare-data.ts';
+import { PaperTable } from './PaperTable.tsx';
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 const colName = (c: number) => (c === 0 ? 'clean' : `${c}% noise`);
 
 function Table({ t }: { t: ComparisonTable }) {
   return (
-    <div className="table-wrap">
-      <table className="compare-table" data-testid="compare-table" data-setup={t.setup}>
-        <caption>{t.label}</caption>
-        <thead>
-          <tr>
-            <th scope="col">method</th>
-            {t.columns.map((c) => (
-              <th key={c} scope="col">
-                {colName(c)}
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {METHODS.map((m) => (
-            <tr key={m}>
-              <th scope="row">{m === 'eac' ? 'EAC' : 'Baseline'}</th>
-              {t.columns.map((c) => {
-                const cell = t.cells[m][c];
-                const paper = PAPER_RAFDB_RESNET50[m][c];
-                return (
-                  <td key={c} data-testid={`cell-${m}-${c}`} data-mean={cell?.mean ?? ''} data-runs={cell?.runs ?? 0}>
-                    {cell ? (
-                      <>
-                        <b>{pct(cell.mean)}</b>
-                        <small className="muted">{cellEpochsText(cell)}</small>
-                      </>
-                    ) : (
-                      <span className="muted">–</span>
-                    )}
-                    {paper !== undefined ? (
-                      <small className="paper" title="the paper's RAF-DB test accuracy, ResNet-50 (face-pretrained)">
-                        paper {(paper * 100).toFixed(2)}
-                      </small>
-                    ) : null}
-                  </td>
-                );
-              })}
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <PaperTable
+      caption={t.label}
+      testId="compare-table"
+      data={{ setup: t.setup }}
+      paperTitle="the paper's RAF-DB test accuracy, ResNet-50 (face-pretrained)"
+      columns={t.columns.map((c) => ({ key: c, label: colName(c) }))}
+      rows={METHODS.map((m) => ({
+        key: m,
+        label: m === 'eac' ? 'EAC' : 'Baseline',
+        cells: t.columns.map((c) => {
+          const cell = t.cells[m][c];
+          return {
+            figure: cell ? pct(cell.mean) : null,
+            note: cell ? cellEpochsText(cell) : null,
+            paper: paperFraction(m, c),
+            testId: `cell-${m}-${c}`,
+            data: { mean: cell?.mean ?? '', runs: cell?.runs ?? 0 },
+          };
+        }),
+      }))}
+    />
   );
 }
 

@@ -11,7 +11,7 @@ import { ShareLink } from './ShareLink.tsx';
 const NOISES = [0, 0.1, 0.2, 0.3, 0.4];
 
 /** The lab's URL (training view) with the current settings and this method and noise rate. */
-export function comparisonTabUrl(method: MethodId, noiseRate: number): string {
+function comparisonTabUrl(method: MethodId, noiseRate: number): string {
   const state = currentUrlState();
   const url = new URL(location.href);
   url.hash = '';

@@ -11,10 +11,11 @@ import { methodOf, noiseRateOf } from './compare-data.ts';
 import { runsCsv, runsJson, runsJsonText } from './run-files.ts';
 import { openStoredRun } from './open-run.ts';
 import { distinctNames } from '../run/run-names.ts';
+import { dateText } from '../../engine/format.ts';
 
 const pct = (x: number | null) => (x === null ? '–' : `${(x * 100).toFixed(1)}%`);
 
-export function runState(r: RunRecord, live: Set<string>, thisTab: string | null): { id: string; text: string } {
+function runState(r: RunRecord, live: Set<string>, thisTab: string | null): { id: string; text: string } {
   if (r.key === thisTab) return { id: 'this-tab', text: 'training in this tab' };
   if (live.has(r.key)) return { id: 'live', text: 'training in another tab' };
   if (r.status === 'running' || r.status === 'paused') return { id: 'interrupted', text: 'interrupted' };
@@ -110,7 +111,7 @@ function HistoryRow({
               ),
             )}
           </span>
-          <span>{new Date(r.createdAt).toLocaleString()}</span>
+          <span>{dateText(r.createdAt)}</span>
         </div>
       </div>
       <div className="history-actions">

@@ -9,7 +9,7 @@ import { currentUrlState } from '../url-sync.ts';
 import { urlWithState } from '../url-state.ts';
 
 /** The lab (no view hash) with the current settings. */
-export function useSettingsLink(): string {
+function useSettingsLink(): string {
   const draft = useLab((s) => s.draft);
   const data = useData((s) => s.selected);
   const weights = useWeights((s) => s.selected);
@@ -23,7 +23,7 @@ export function useSettingsLink(): string {
 }
 
 /** A GIF data URL of the link's QR code (medium error correction), or null if it is too long for one. */
-export function qrDataUrl(text: string, cell = 4): string | null {
+function qrDataUrl(text: string, cell = 4): string | null {
   try {
     const qr = qrcode(0, 'M');
     qr.addData(text, 'Byte');

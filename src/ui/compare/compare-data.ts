@@ -8,6 +8,7 @@ import type { StepLog } from '../../engine/run-types.ts';
 import { meanOfLast } from '../../engine/metrics.ts';
 import type { RunState } from '../store.ts';
 import { settingsOfRun } from '../settings.ts';
+import { PAPER_NOISE_RATES, paperAccuracy } from '../../engine/sweep/paper.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Colour
@@ -99,7 +100,7 @@ export function noiseColumn(rate: number): number {
  * 2-epoch and a 3-epoch run's last-5 means are not the same figure; runs stopped early stay with
  * their plan, the cell says how far each got).
  */
-export function setupOf(r: RunRecord): { id: string; label: string } {
+function setupOf(r: RunRecord): { id: string; label: string } {
   const c = r.request.config;
   const d = r.request.data;
   const data = d.kind === 'demo' ? `demo faces ${d.trainCount}/${d.testCount}` : d.name;
@@ -120,12 +121,13 @@ export function lastFiveMean(r: RunRecord): number | null {
 // ---------------------------------------------------------------------------------------------
 // The table
 
-/** RAF-DB test accuracy of ResNet-50 (face-pretrained) in the paper (../shared/docs/eac-recipe.md). */
-export const PAPER_RAFDB_RESNET50: Record<MethodId, Record<number, number>> = {
-  baseline: { 0: 0.8875, 10: 0.8344, 20: 0.7911, 30: 0.7167 },
-  eac: { 0: 0.9035, 10: 0.8862, 20: 0.8735, 30: 0.8527 },
-};
-export const PAPER_COLUMNS = [0, 10, 20, 30] as const;
+/** The paper's RAF-DB ResNet-50 (face-pretrained) test accuracy for a column (noise in percent), as a fraction. */
+export function paperFraction(method: MethodId, column: number): number | null {
+  const p = paperAccuracy('resnet50', method, column / 100);
+  return p === null ? null : p / 100;
+}
+/** The paper's noise columns, in percent. */
+const PAPER_COLUMNS = PAPER_NOISE_RATES.map((r) => Math.round(r * 100));
 
 export interface TableCell {
   /** Mean over the cell's runs of each run's last-5 mean. */
@@ -282,7 +284,7 @@ export function runStateOfRecord(r: RunRecord, steps: StepLog[], attention: Atte
 // The next comparison tab
 
 /** The noise rates the paper compares, in order. */
-export const NOISE_STEPS = [0, 0.1, 0.2, 0.3] as const;
+const NOISE_STEPS = PAPER_NOISE_RATES;
 
 /** The next of the paper's noise rates after `rate` (wrapping round), for a "next noise rate" tab. */
 export function nextNoiseRate(rate: number): number {

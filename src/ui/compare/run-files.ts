@@ -16,10 +16,10 @@ import { readDataOptions } from '../../engine/sweep/sweep-json.ts';
 import { escapeControls, parseBoundedJson, RUN_FILE_BOUNDS } from '../../engine/bounded-json.ts';
 import { readRunRecord } from '../../storage/run-record-check.ts';
 
-export const RUNS_JSON_FORMAT = 'eac-lab-runs';
-export const RUNS_JSON_FORMAT_VERSION = 1;
+const RUNS_JSON_FORMAT = 'eac-lab-runs';
+const RUNS_JSON_FORMAT_VERSION = 1;
 
-export interface RunsJson {
+interface RunsJson {
   format: typeof RUNS_JSON_FORMAT;
   formatVersion: number;
   exportedAt: string;
@@ -270,9 +270,9 @@ function fromStored(v: unknown, i: number, file: string, now: Date, key: string)
 }
 
 /** Characters an imported file may have (as `eac sweep --import`'s 64 MiB). */
-export const RUN_FILE_MAX_CHARS = 64 << 20;
+const RUN_FILE_MAX_CHARS = 64 << 20;
 
-export interface ParsedRuns {
+interface ParsedRuns {
   records: RunRecord[];
   /** Runs of the file that could not be read, with why (the others are still imported). */
   skipped: string[];

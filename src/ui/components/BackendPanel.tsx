@@ -14,7 +14,7 @@ import { isRunning, useLab } from '../store.ts';
 import { setBackendPreference } from '../runner.ts';
 
 /** An option's text: the backend and, when the last probe measured it, its speed on that model. */
-export function preferenceLabel(pref: BackendPreference, probe: ProbeReport | null): string {
+function preferenceLabel(pref: BackendPreference, probe: ProbeReport | null): string {
   if (pref === 'auto') return probe ? `Auto (probe): ${BACKEND_LABELS[probe.chosen]}` : 'Auto (probe)';
   const e = probe?.entries.find((x) => x.name === pref);
   if (!e) return BACKEND_LABELS[pref];

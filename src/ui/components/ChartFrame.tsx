@@ -15,7 +15,7 @@ export interface LegendItem {
   dashed?: boolean;
 }
 
-export interface ChartFrameProps {
+interface ChartFrameProps {
   title: string;
   /** data-testid of the chart box (which holds the recharts SVG). */
   testId: string;

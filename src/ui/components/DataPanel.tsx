@@ -16,13 +16,13 @@ import {
 } from '../data-client.ts';
 import { isIngesting, useData, type IngestState } from '../data-store.ts';
 import { duration, pct } from '../format.ts';
+import { bytesText, countText, dateText } from '../../engine/format.ts';
 import { DatasetReport } from './DatasetReport.tsx';
 import '../data.css';
 
-const n = (x: number) => x.toLocaleString('en-US');
+const n = countText;
 /** Short phases in tenths of a second; longer ones as "3 min 05 s". */
 const secs = (s: number) => (s < 10 ? `${s.toFixed(1)} s` : duration(s));
-const mb = (bytes: number) => `${(bytes / 1e6).toFixed(bytes < 10e6 ? 1 : 0)} MB`;
 
 const hasFiles = (e: { dataTransfer: DataTransfer | null }) => !!e.dataTransfer && Array.from(e.dataTransfer.types).includes('Files');
 
@@ -107,7 +107,7 @@ function CachedItem({ info, selected }: { info: CachedDatasetInfo; selected: boo
       <div className="cached-text">
         <strong>{info.name}</strong>
         <span className="muted small">
-          {info.source} · {mb(info.bytes)} · {new Date(info.createdAt).toLocaleString()}
+          {info.source} · {bytesText(info.bytes)} · {dateText(info.createdAt)}
         </span>
       </div>
       <div className="cached-actions">

@@ -4,6 +4,7 @@
 import type { ReactNode } from 'react';
 import type { CachedDatasetInfo } from '../../storage/dataset-cache.ts';
 import { unlabelledText } from './unlabelled-text.ts';
+import { countText } from '../../engine/format.ts';
 
 const LIST_LIMIT = 200;
 
@@ -12,7 +13,7 @@ function Group({ testId, title, count, children }: { testId: string; title: stri
   return (
     <details className="skip-group" data-testid={testId} data-count={count}>
       <summary>
-        {title}: <strong>{count.toLocaleString('en-US')}</strong>
+        {title}: <strong>{countText(count)}</strong>
       </summary>
       {children}
     </details>
@@ -25,7 +26,7 @@ function Items({ items, render }: { items: string[]; render?: (s: string) => Rea
       {items.slice(0, LIST_LIMIT).map((s) => (
         <li key={s}>{render ? render(s) : s}</li>
       ))}
-      {items.length > LIST_LIMIT && <li className="muted">… and {(items.length - LIST_LIMIT).toLocaleString('en-US')} more</li>}
+      {items.length > LIST_LIMIT && <li className="muted">… and {countText(items.length - LIST_LIMIT)} more</li>}
     </ul>
   );
 }
@@ -47,22 +48,22 @@ export function DatasetReport({ info }: { info: CachedDatasetInfo }) {
           {r.classes.map((c, i) => (
             <tr key={c}>
               <td>{c}</td>
-              <td data-testid={`count-train-${c}`}>{r.trainCounts[i].toLocaleString('en-US')}</td>
-              <td data-testid={`count-test-${c}`}>{r.testCounts[i].toLocaleString('en-US')}</td>
+              <td data-testid={`count-train-${c}`}>{countText(r.trainCounts[i])}</td>
+              <td data-testid={`count-test-${c}`}>{countText(r.testCounts[i])}</td>
             </tr>
           ))}
           <tr className="total">
             <td>All</td>
-            <td data-testid="report-train">{r.train.toLocaleString('en-US')}</td>
-            <td data-testid="report-test">{r.test.toLocaleString('en-US')}</td>
+            <td data-testid="report-train">{countText(r.train)}</td>
+            <td data-testid="report-test">{countText(r.test)}</td>
           </tr>
         </tbody>
       </table>
       <p className="skip-summary" data-testid="skip-summary">
         {skipped === 0 && r.badLines.length === 0
           ? 'Nothing skipped.'
-          : `Skipped: ${skipped.toLocaleString('en-US')} images, ${r.badLines.length.toLocaleString('en-US')} label lines.`}
-        {r.resizedImages.length > 0 && ` Resized to ${info.width}×${info.height}: ${r.resizedImages.length.toLocaleString('en-US')}.`}
+          : `Skipped: ${countText(skipped)} images, ${countText(r.badLines.length)} label lines.`}
+        {r.resizedImages.length > 0 && ` Resized to ${info.width}×${info.height}: ${countText(r.resizedImages.length)}.`}
       </p>
       <Group testId="skip-missing" title="No image for the name" count={r.missingImages.length}>
         <Items items={r.missingImages} />
@@ -84,9 +85,7 @@ export function DatasetReport({ info }: { info: CachedDatasetInfo }) {
               {b.file ?? info.cleanLabelFile}:{b.line} <code>{b.text || '(empty)'}</code>: <span className="reason-text">{b.reason}</span>
             </li>
           ))}
-          {r.badLines.length > LIST_LIMIT && (
-            <li className="muted">… and {(r.badLines.length - LIST_LIMIT).toLocaleString('en-US')} more</li>
-          )}
+          {r.badLines.length > LIST_LIMIT && <li className="muted">… and {countText(r.badLines.length - LIST_LIMIT)} more</li>}
         </ul>
       </Group>
       <Group testId="skip-resized" title={`Resized to ${info.width}×${info.height} (kept)`} count={r.resizedImages.length}>

@@ -6,7 +6,7 @@ import { buildRunJson, epochsCsv, exportFileStem, runJsonText, stepsCsv } from '
 import { downloadBlob } from '../export/download.ts';
 import { chartSections, chartsToPng } from '../export/chart-png.ts';
 import { mergeVersions } from '../export/versions.ts';
-import { bytesText } from '../charts/units.ts';
+import { bytesText } from '../../engine/format.ts';
 import '../charts.css';
 
 type Outcome = { ok: true; text: string } | { ok: false; text: string } | null;

@@ -15,7 +15,7 @@ import { AXIS_TICK, GRID_PROPS } from './epoch-axis.tsx';
 
 const COLORS = { loss: '#2563eb', ce: '#f97316', cons: '#059669' };
 /** TensorBoard's default. */
-export const DEFAULT_SMOOTHING = 0.6;
+const DEFAULT_SMOOTHING = 0.6;
 
 const fmt = (v: number) => (Number.isFinite(v) ? (Math.abs(v) >= 0.01 || v === 0 ? v.toFixed(4) : v.toExponential(2)) : String(v));
 

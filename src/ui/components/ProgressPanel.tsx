@@ -4,7 +4,8 @@
 import { isRunning, useLab } from '../store.ts';
 import { BACKEND_LABELS } from '../../worker/protocol.ts';
 import { duration, pct, sci } from '../format.ts';
-import { bytesText } from '../charts/units.ts';
+import { bytesText, countText } from '../../engine/format.ts';
+import { progressFigures } from '../../engine/progress.ts';
 import { FirstStepStatus } from './FirstStepStatus.tsx';
 import '../charts.css';
 
@@ -65,7 +66,7 @@ export function ProgressPanel() {
   let dataLine: string | null = null;
   if (p?.phase === 'data') {
     fraction = p.total > 0 ? p.done / p.total : 0;
-    dataLine = `${p.detail}: ${p.done} / ${p.total}`;
+    dataLine = progressFigures(p);
   } else if (p) {
     fraction = p.totalSteps > 0 ? p.step / p.totalSteps : 0;
     epoch = `${p.epoch} / ${p.epochs} (step ${p.stepInEpoch} / ${p.stepsPerEpoch})`;
@@ -94,8 +95,8 @@ export function ProgressPanel() {
         <p className="muted run-config" data-testid="run-config">
           {st.config.arch === 'resnet18' ? 'ResNet-18' : 'ResNet-50'} width {st.config.width} at {st.config.size} px ·{' '}
           {st.config.method === 'eac' ? `EAC (λ = ${st.config.lam})` : 'baseline'} · batch {st.config.batchSize} · lr {sci(st.config.lr, 0)}{' '}
-          · {st.trainCount} train / {st.testCount} test faces · {st.flippedLabels} training labels flipped (
-          {pct(st.flippedLabels / Math.max(1, st.trainCount))})
+          · {countText(st.trainCount)} train / {countText(st.testCount)} test faces · {countText(st.flippedLabels)} training labels flipped
+          ({pct(st.flippedLabels / Math.max(1, st.trainCount))})
         </p>
       )}
       <dl className="stats" data-testid="progress-stats">

@@ -8,6 +8,7 @@ import { applyStartFix, resumableRuns, resumeRun, setPaused, startRun, stopRun }
 import { useData } from '../data-store.ts';
 import { dataOptionsOf, parseSettings } from '../settings.ts';
 import { duration } from '../format.ts';
+import { progressFigures } from '../../engine/progress.ts';
 import { labelsText } from '../run/labels-text.ts';
 import { useStartProblem } from '../run/start-problem-store.ts';
 import { resumeLabel } from '../checkpoint-text.ts';
@@ -32,7 +33,7 @@ function RunFigures() {
   let figures = '';
   let fraction = run.status === 'done' ? 1 : 0;
   if (p?.phase === 'data') {
-    figures = `${p.detail}: ${p.done} / ${p.total}`;
+    figures = progressFigures(p);
     fraction = p.total > 0 ? p.done / p.total : 0;
   } else if (p) {
     figures = `epoch ${p.epoch} / ${p.epochs} · step ${p.step} / ${p.totalSteps}${finished ? '' : ` · ETA ${duration(p.etaSeconds)}`}`;

@@ -8,6 +8,7 @@ import { meanOfLast } from '../../engine/metrics.ts';
 import { listenRuns } from '../../storage/run-channel.ts';
 import { resumeLabel } from '../checkpoint-text.ts';
 import { distinctNames } from '../run/run-names.ts';
+import { dateText } from '../../engine/format.ts';
 
 function statusOf(r: RunRecord, live: Set<string>, current: string | null): string {
   if (r.key === current) return 'this tab';
@@ -17,8 +18,6 @@ function statusOf(r: RunRecord, live: Set<string>, current: string | null): stri
 }
 
 const pct = (x: number | null) => (x === null ? '–' : `${(x * 100).toFixed(1)}%`);
-// One formatter for every row: toLocaleString builds a new one per call.
-const DATE = new Intl.DateTimeFormat(undefined, { dateStyle: 'short', timeStyle: 'medium' });
 
 export function RunsPanel() {
   // The list is re-read at every checkpoint of a run: drawn in a non-blocking render (useLabDeferred).
@@ -66,7 +65,7 @@ const RunList = memo(function RunList({ stored, current, busy }: { stored: LabSt
               <span className={`run-state run-state-${status.replace(/\s+/g, '-')}`}>{status}</span>
             </div>
             <div className="run-line muted">
-              <span>{DATE.format(new Date(r.createdAt))}</span>
+              <span>{dateText(r.createdAt)}</span>
               <span>
                 epoch {r.epochs.length}/{r.request.config.epochs} · test (last 5){' '}
                 {pct(

@@ -17,16 +17,9 @@ import {
 } from '../weights-client.ts';
 import { duration } from '../format.ts';
 import '../weights.css';
+import { bytesText, countText, dateText } from '../../engine/format.ts';
 
 const ACCEPT = '.pkl,.pickle,.pth,.pt,.safetensors';
-
-/** Bytes as "512 kB", "23.4 MB", "1.20 GB" (powers of 1000, as browsers report downloads). */
-function bytesText(bytes: number | null | undefined): string {
-  if (bytes === null || bytes === undefined || !Number.isFinite(bytes) || bytes < 0) return '–';
-  if (bytes < 1e6) return `${Math.round(bytes / 1e3)} kB`;
-  if (bytes < 1e9) return `${(bytes / 1e6).toFixed(1)} MB`;
-  return `${(bytes / 1e9).toFixed(2)} GB`;
-}
 
 const LAYOUT_TEXT: Record<WeightsRecord['layout'], string> = {
   'resnet50-caffe': 'ResNet-50 (VGGFace2 Caffe layout)',
@@ -36,15 +29,8 @@ const LAYOUT_TEXT: Record<WeightsRecord['layout'], string> = {
 
 function headText(r: WeightsRecord): string {
   if (r.head === 'loaded') return '7-class head loaded';
-  if (r.headClasses !== null) return `${r.headClasses}-way head dropped, new 7-class head per run`;
+  if (r.headClasses !== null) return `${countText(r.headClasses)}-way head dropped, new 7-class head per run`;
   return 'no head: new 7-class head per run';
-}
-
-function dateText(iso: string): string {
-  const d = new Date(iso);
-  return Number.isNaN(d.getTime())
-    ? iso
-    : d.toLocaleString(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
 }
 
 /** Where the bar stands: reading is most of an import's wall time. */
@@ -69,10 +55,10 @@ function progressText(imp: ImportState): string {
   const parts = [STAGE_LABELS[imp.stage]];
   if (imp.stage === 'read') {
     parts.push(`${bytesText(imp.done)} / ${bytesText(imp.size)}`);
-    if (imp.perSecond) parts.push(`${(imp.perSecond / 1e6).toFixed(0)} MB/s`);
+    if (imp.perSecond) parts.push(`${bytesText(imp.perSecond)}/s`);
     if (imp.etaSeconds !== null) parts.push(`ETA ${duration(imp.etaSeconds)}`);
   } else if (imp.perSecond) {
-    parts.push(`read at ${(imp.perSecond / 1e6).toFixed(0)} MB/s`);
+    parts.push(`read at ${bytesText(imp.perSecond)}/s`);
   }
   return parts.join(' · ');
 }

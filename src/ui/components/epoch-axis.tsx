@@ -39,11 +39,11 @@ export function AXIS_TICK({ x, y, textAnchor, verticalAnchor, payload, index, ti
   );
 }
 
-export const percentTick = (v: number) => `${Math.round(v * 100)}%`;
+const percentTick = (v: number) => `${Math.round(v * 100)}%`;
 export const percentText = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? `${(v * 100).toFixed(1)}%` : '–');
 
 /** The epochs the run is configured for (0: no run). */
-export const selectPlannedEpochs = (s: LabState): number => s.run.started?.config.epochs ?? s.run.settings?.epochs ?? 0;
+const selectPlannedEpochs = (s: LabState): number => s.run.started?.config.epochs ?? s.run.settings?.epochs ?? 0;
 
 /** What the accuracy and memorisation charts draw from. */
 export interface EpochChartData {

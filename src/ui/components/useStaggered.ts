@@ -13,7 +13,7 @@ import { startTransition, useEffect, useRef, useState } from 'react';
 import { TurnQueue, type Job } from '../turn-queue.ts';
 
 /** Longer than a frame (16.7 ms at 60 Hz) plus the chart's own render slices. */
-export const STAGGER_MS = 80;
+const STAGGER_MS = 80;
 
 const charts = new TurnQueue({ gapMs: STAGGER_MS });
 

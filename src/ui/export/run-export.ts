@@ -24,7 +24,7 @@ export interface BackendInfo {
 }
 
 export const RUN_JSON_FORMAT = 'eac-lab-run';
-export const RUN_JSON_FORMAT_VERSION = 1;
+const RUN_JSON_FORMAT_VERSION = 1;
 
 // ---------------------------------------------------------------------------------------------
 // CSV (RFC 4180: comma-separated, CRLF line ends, fields quoted only when needed)
@@ -75,7 +75,7 @@ export function epochsCsv(epochs: readonly EpochMetrics[], classNames: readonly 
   return toCsv(epochCsvHeader(classNames), rows);
 }
 
-export const STEP_CSV_HEADER = ['step', 'epoch', 'loss', 'ce', 'consistency'] as const;
+const STEP_CSV_HEADER = ['step', 'epoch', 'loss', 'ce', 'consistency'] as const;
 
 /** One row per optimiser step; `consistency` is the unweighted term, as the engine logs it. */
 export function stepsCsv(steps: readonly StepLog[]): string {
@@ -88,7 +88,7 @@ export function stepsCsv(steps: readonly StepLog[]): string {
 // ---------------------------------------------------------------------------------------------
 // JSON
 
-export interface RunJson {
+interface RunJson {
   format: typeof RUN_JSON_FORMAT;
   formatVersion: number;
   exportedAt: string;

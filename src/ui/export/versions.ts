@@ -4,7 +4,7 @@
 import { version as appVersion } from '../../../package.json';
 import { version as tfjsCoreVersion } from '@tensorflow/tfjs-core/dist/version.js';
 
-export const PAGE_VERSIONS: Readonly<Record<string, string>> = {
+const PAGE_VERSIONS: Readonly<Record<string, string>> = {
   app: appVersion,
   'tfjs-core': tfjsCoreVersion,
 };

@@ -1,6 +1,7 @@
 // One line saying which labels a run trains on: the run bar shows it before and during a run, so a
 // chosen label file is never mistaken for synthetic noise (issue 16). Pure.
 import type { DataOptions } from '../../engine/run-request.ts';
+import { countText } from '../../engine/format.ts';
 
 const pctText = (x: number) => `${Math.round(x * 1000) / 10}%`;
 
@@ -11,7 +12,8 @@ export function labelsText(data: DataOptions, flipped: number | null = null, tra
         ? `${flipped} labels flipped at random (${pctText(flipped / trainCount)} of the ${pctText(data.noiseRate)} asked: each label flips with that chance, seed ${data.noiseSeed})`
         : `${pctText(data.noiseRate)} of labels flipped at random (seed ${data.noiseSeed})`
       : null;
-  if (data.kind === 'demo') return `demo faces (${data.trainCount} train / ${data.testCount} test), ${noise ?? 'clean labels'}`;
+  if (data.kind === 'demo')
+    return `demo faces (${countText(data.trainCount)} train / ${countText(data.testCount)} test), ${noise ?? 'clean labels'}`;
   const labels = data.labelFile ? `labels of ${data.labelFile} as they are` : 'the clean labels';
   return `${data.name}, ${labels}${noise ? ` + ${noise}` : ''}`;
 }

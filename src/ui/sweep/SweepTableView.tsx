@@ -11,6 +11,7 @@ import { downloadText } from '../export/download.ts';
 import { addImportedSweep, loadSweeps, replaceSweepState, useSweeps } from './sweep-driver.ts';
 import { readSweepFile, sweepExport, type TableFormat } from './sweep-files.ts';
 import { SweepQueue } from './SweepPanel.tsx';
+import { PaperTable } from '../compare/PaperTable.tsx';
 import './sweep.css';
 
 const pct = (x: number) => (x * 100).toFixed(2);
@@ -20,51 +21,24 @@ const POLL_MS = 3000;
 function SweepTable({ state }: { state: SweepState }) {
   const t = useMemo(() => sweepTable(state), [state]);
   return (
-    <div className="table-wrap">
-      <table className="compare-table sweep-table" data-testid="sweep-table">
-        <caption>
-          {state.name}: test accuracy (%), mean of the last 5 epochs
-          {state.spec.seeds.length > 1 ? `, mean ± std over ${state.spec.seeds.length} seeds` : ''}
-        </caption>
-        <thead>
-          <tr>
-            <th scope="col">method</th>
-            {t.noiseRates.map((r) => (
-              <th key={r} scope="col">
-                {r === 0 ? 'clean' : `${formatNoise(r)} noise`}
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {t.rows.map((row) => (
-            <tr key={row.method}>
-              <th scope="row">{methodLabel(row.method)}</th>
-              {row.cells.map((c) => (
-                <td key={c.noiseRate} data-testid={`sweep-cell-${row.method}-${c.noiseRate}`} data-mean={c.mean ?? ''} data-n={c.n}>
-                  {c.mean === null ? (
-                    <span className="muted">–</span>
-                  ) : (
-                    <b>
-                      {pct(c.mean)}
-                      {c.std !== null ? ` ± ${pct(c.std)}` : ''}
-                    </b>
-                  )}
-                  <small className="muted">
-                    n = {c.n}/{c.planned}
-                  </small>
-                  {c.paper !== null ? (
-                    <small className="paper" title={`the paper's RAF-DB test accuracy, ${t.paperArch}`}>
-                      paper {pct(c.paper)}
-                    </small>
-                  ) : null}
-                </td>
-              ))}
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <PaperTable
+      className="sweep-table"
+      testId="sweep-table"
+      caption={`${state.name}: test accuracy (%), mean of the last 5 epochs${state.spec.seeds.length > 1 ? `, mean ± std over ${state.spec.seeds.length} seeds` : ''}`}
+      paperTitle={`the paper's RAF-DB test accuracy, ${t.paperArch}`}
+      columns={t.noiseRates.map((r) => ({ key: r, label: r === 0 ? 'clean' : `${formatNoise(r)} noise` }))}
+      rows={t.rows.map((row) => ({
+        key: row.method,
+        label: methodLabel(row.method),
+        cells: row.cells.map((c) => ({
+          figure: c.mean === null ? null : `${pct(c.mean)}${c.std !== null ? ` ± ${pct(c.std)}` : ''}`,
+          note: `n = ${c.n}/${c.planned}`,
+          paper: c.paper,
+          testId: `sweep-cell-${row.method}-${c.noiseRate}`,
+          data: { mean: c.mean ?? '', n: c.n },
+        })),
+      }))}
+    />
   );
 }
 

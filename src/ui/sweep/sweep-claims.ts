@@ -44,7 +44,7 @@ export function claimOrder(state: SweepState, held: ReadonlySet<string>): string
  * tab is gone: it becomes resumable from its checkpoint, or pending without one). null: the cell
  * is no longer open (done, skipped… meanwhile): the tab releases the lock and tries the next.
  */
-export function claimEvents(state: SweepState, cellId: string): SweepEvent[] | null {
+function claimEvents(state: SweepState, cellId: string): SweepEvent[] | null {
   const c = Object.hasOwn(state.cells, cellId) ? state.cells[cellId] : undefined;
   if (!c || state.paused) return null;
   if (c.status === 'pending' || c.status === 'resumable') return [];
@@ -56,7 +56,7 @@ export function claimEvents(state: SweepState, cellId: string): SweepEvent[] | n
 export const spreadTabs = (sweepId: string, heldNames: Iterable<string>): number => heldCells(sweepId, heldNames).size;
 
 /** The claim applied to a stored queue: the queue after it, or null when the cell is not open. */
-export function applyClaim(state: SweepState, cellId: string): SweepState | null {
+function applyClaim(state: SweepState, cellId: string): SweepState | null {
   const events = claimEvents(state, cellId);
   return events ? events.reduce(reduceSweep, state) : null;
 }
@@ -82,7 +82,7 @@ export interface ClaimPorts {
   update(fn: (s: SweepState) => SweepState): Promise<SweepState>;
 }
 
-export interface Claim {
+interface Claim {
   cellId: string;
   release: () => void;
   /** The stored queue after the claim. */

@@ -27,6 +27,7 @@ import { isRunning, useLab, type RunState } from '../store.ts';
 import { useWeights } from '../weights-store.ts';
 import { cellLockName, claimedAction, claimNext, heldCells, spreadTabs, takeoverEvents } from './sweep-claims.ts';
 import { cannotRunHere, decide, eventsOf, settingsOfCell, type DriverAction } from './sweep-decisions.ts';
+import { dateText } from '../../engine/format.ts';
 
 /** Progress is kept at most this often (the ETA needs no more; each write is an IndexedDB transaction). */
 const PROGRESS_MS = 2000;
@@ -401,7 +402,7 @@ export async function startSweep(form: SweepForm): Promise<string | null> {
   try {
     state = createSweep(spec, {
       id: `sweep-${newRunKey(createdAt)}`,
-      name: form.name.trim() || `Sweep ${new Date(createdAt).toISOString().slice(0, 16).replace('T', ' ')}`,
+      name: form.name.trim() || `Sweep ${dateText(createdAt)}`,
       createdAt,
     });
   } catch (e) {

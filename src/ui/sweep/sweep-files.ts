@@ -17,7 +17,7 @@ import {
 
 import { escapeControls, parseBoundedJson, RUN_FILE_BOUNDS } from '../../engine/bounded-json.ts';
 
-export type SweepFile = { kind: 'sweep'; state: SweepState } | { kind: 'run'; state: SweepState; cellId: string };
+type SweepFile = { kind: 'sweep'; state: SweepState } | { kind: 'run'; state: SweepState; cellId: string };
 
 /** Names a file the way the error lines do: short, one line. */
 const label = (name: string) => escapeControls(name.slice(0, 80)) || 'file';

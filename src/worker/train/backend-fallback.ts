@@ -17,7 +17,7 @@ import {
 import type { BackendSelection } from '../backend.ts';
 import { errorKind, errorText } from './run-errors.ts';
 
-export interface BackendChoiceDeps {
+interface BackendChoiceDeps {
   select(order: readonly BackendName[], earlier: readonly BackendAttempt[]): Promise<BackendSelection>;
   /** A backend now runs: tell the page (and watch its GPU). */
   announce(sel: BackendSelection): void;
@@ -32,7 +32,7 @@ export interface BackendChoiceDeps {
 }
 
 /** `name` first, then the others in the standard order (where a forced backend falls back to). */
-export function orderWithFirst(name: BackendName): BackendName[] {
+function orderWithFirst(name: BackendName): BackendName[] {
   return [name, ...BACKEND_ORDER.filter((n) => n !== name)];
 }
 

@@ -21,11 +21,11 @@
 //    a reload does not probe again.
 import { BACKEND_LABELS, BACKEND_ORDER, type BackendName, type ProbeEntry, type ProbeReport, type ProbeShape } from '../protocol.ts';
 
-export const PROBE_STEPS = 2;
-export const ABANDON_FACTOR = 10;
-export const COMPILE_ALLOWANCE_MS = 3000;
+const PROBE_STEPS = 2;
+const ABANDON_FACTOR = 10;
+const COMPILE_ALLOWANCE_MS = 3000;
 export const PROBE_BUDGET_MS = 45_000;
-export const TIE_MARGIN = 0.1;
+const TIE_MARGIN = 0.1;
 
 export const PROBE_RULE =
   'Auto times one warm-up and 2 training steps of your model on each backend and picks the most images/s; ' +
@@ -48,7 +48,7 @@ const SOFTWARE_NAMES: Record<string, string> = {
 };
 
 /** An adapter's name short enough for a sentence: a software GPU by its name, others cut at 48 characters. */
-export function shortAdapter(adapter: string): string {
+function shortAdapter(adapter: string): string {
   if (isSoftwareAdapter(adapter)) {
     const m = /swiftshader|llvmpipe|softpipe|lavapipe/i.exec(adapter);
     return `${m ? SOFTWARE_NAMES[m[0].toLowerCase()] : 'a software adapter'} (software)`;
@@ -110,21 +110,21 @@ function rate(ips: number): string {
 }
 
 /** One entry for people: "WebGPU on <adapter>: 0.20 img/s" or "…: not measured (why)". */
-export function entryText(e: ProbeEntry): string {
+function entryText(e: ProbeEntry): string {
   const on = e.adapter && (e.name === 'webgpu' || e.name === 'webgl') ? ` on ${shortAdapter(e.adapter)}` : '';
   const what = e.outcome === 'measured' && e.imagesPerSecond !== null ? `${rate(e.imagesPerSecond)} img/s` : e.detail;
   return `${BACKEND_LABELS[e.name]}${on}: ${what}`;
 }
 
 /** The report's line for people: what each backend did, then the choice. */
-export function probeSummary(entries: readonly ProbeEntry[], chosen: BackendName): string {
+function probeSummary(entries: readonly ProbeEntry[], chosen: BackendName): string {
   const order = (e: ProbeEntry) => (e.outcome === 'measured' ? 0 : e.outcome === 'unavailable' ? 2 : 1);
   const shown = [...entries].sort((a, b) => order(a) - order(b) || (b.imagesPerSecond ?? 0) - (a.imagesPerSecond ?? 0));
   return `${shown.map(entryText).join('; ')} — ${BACKEND_LABELS[chosen]} chosen`;
 }
 
 /** Thrown from a step callback to end a backend's probe early. */
-export class ProbeAbandoned extends Error {}
+class ProbeAbandoned extends Error {}
 
 export interface ProbeDeps {
   /** Starts one backend alone (and leaves TensorFlow.js on it). */

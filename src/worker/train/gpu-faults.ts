@@ -2,7 +2,7 @@
 // sleep) or runs out of memory. Both arrive as events on the WebGPU device, not as exceptions of
 // the step that hit them, so they are turned into a GpuFault the run session stops with.
 
-export type GpuFaultKind = 'device-lost' | 'out-of-memory';
+type GpuFaultKind = 'device-lost' | 'out-of-memory';
 
 export class GpuFault extends Error {
   constructor(

@@ -11,11 +11,12 @@ import { generateDemoDataset } from '../../data/demo.ts';
 import { withSymmetricNoise } from '../../data/noise.ts';
 import { loadCachedDataset } from '../../storage/dataset-cache.ts';
 import { loadCachedWeights } from '../../storage/weights-cache.ts';
+import { countText } from '../../engine/format.ts';
 
 /** Reports the loading of a dataset: `done` of `total` (faces or bytes), and what is being done. */
-export type DataProgress = (done: number, total: number, detail: string) => void;
+type DataProgress = (done: number, total: number, detail: string, unit?: 'bytes') => void;
 
-export interface RunData {
+interface RunData {
   dataset: Dataset;
   /** Training labels that differ from the clean ones (the label file's noise plus any added). */
   flipped: number;
@@ -48,15 +49,15 @@ export class RunDataLoader {
     this.cached = null; // free the old images first
     let dataset: Dataset;
     if (opts.kind === 'demo') {
-      const detail = `drawing ${opts.trainCount} + ${opts.testCount} demo faces`;
+      const detail = `drawing ${countText(opts.trainCount)} + ${countText(opts.testCount)} demo faces`;
       progress(0, opts.trainCount + opts.testCount, detail);
       dataset = generateDemoDataset({ seed: opts.seed, trainCount: opts.trainCount, testCount: opts.testCount }, (d, t) =>
         progress(d, t, detail),
       );
     } else {
       const detail = `reading ${opts.name} from the dataset cache`;
-      progress(0, 1, detail);
-      dataset = (await loadCachedDataset(opts.key, opts.labelFile, (p) => progress(p.done, p.total, detail))).dataset;
+      progress(0, 0, detail); // the total is known once the cache has been opened
+      dataset = (await loadCachedDataset(opts.key, opts.labelFile, (p) => progress(p.done, p.total, detail, p.unit))).dataset;
     }
     this.cached = { key, dataset };
     return dataset;

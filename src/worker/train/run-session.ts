@@ -46,7 +46,7 @@ import { labelsHash, pretrainedModel, type RunDataLoader } from './run-data.ts';
 import { errorKind, errorText, failureMessage } from './run-errors.ts';
 
 /** How often a run also checkpoints within an epoch (and where it is stopped): a crash loses at most this much. */
-export const CHECKPOINT_EVERY = { seconds: 120 } as const;
+const CHECKPOINT_EVERY = { seconds: 120 } as const;
 
 export interface RunSessionDeps {
   post(m: FromWorker): void;
@@ -73,7 +73,7 @@ interface Beginning {
 const preferenceOf = (v: unknown): BackendPreference => (isBackendPreference(v) ? v : 'auto');
 
 /** What the probe times: the run's own model and batch. */
-export function probeShapeOf(config: RunRequest['config']): ProbeShape {
+function probeShapeOf(config: RunRequest['config']): ProbeShape {
   return { arch: config.arch, width: config.width, size: config.size, batchSize: config.batchSize, method: config.method };
 }
 
@@ -222,9 +222,9 @@ export class RunSession {
     assertStepFits({ arch, width, size, batchSize, method }, currentDeviceMemory(sel.name));
     const postData = throttle(STEP_MESSAGE_INTERVAL_MS);
     const loadStart = performance.now();
-    const { dataset, flipped } = await this.deps.data.load(request.data, (done, total, detail) => {
+    const { dataset, flipped } = await this.deps.data.load(request.data, (done, total, detail, unit) => {
       if (postData(done === 0 || done === total))
-        this.deps.post({ type: 'progress', runId, phase: 'data', ...progressAt(done, total, detail, loadStart, performance.now()) });
+        this.deps.post({ type: 'progress', runId, phase: 'data', ...progressAt(done, total, detail, loadStart, performance.now(), unit) });
     });
     signal.throwIfAborted();
     const hash = await labelsHash(dataset.train.labels);
