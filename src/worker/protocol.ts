@@ -137,6 +137,8 @@ export interface StartedMessage {
   runId: number;
   config: TrainConfig;
   data: DataOptions;
+  /** The pretrained weights the run started from (null: random init). */
+  weights: WeightsChoice | null;
   /** Training labels changed by the label noise. */
   flippedLabels: number;
   trainCount: number;

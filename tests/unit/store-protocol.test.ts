@@ -20,6 +20,7 @@ function started(runId: number, over: Partial<StartedMessage> = {}): StartedMess
     runId,
     config,
     data,
+    weights: null,
     flippedLabels: 9,
     trainCount: 32,
     testCount: 16,

@@ -6,9 +6,9 @@ import { useEffect, useRef } from 'react';
 import { isRunning, useLab } from '../store.ts';
 import { applyStartFix, resumableRuns, resumeRun, setPaused, startRun, stopRun } from '../runner.ts';
 import { useData } from '../data-store.ts';
-import { dataOptionsOf, parseSettings } from '../settings.ts';
 import { duration } from '../format.ts';
-import { labelsText } from '../run/labels-text.ts';
+import { runDescription } from '../run/run-description.ts';
+import { useWeights } from '../weights-store.ts';
 import { useStartProblem } from '../run/start-problem-store.ts';
 import { resumeLabel } from '../checkpoint-text.ts';
 import { isInterrupted } from '../../storage/run-store.ts';
@@ -55,20 +55,27 @@ function RunFigures() {
 }
 
 function LabelsLine() {
-  const started = useLab((s) => s.run.started);
+  // While a stored run is viewed, "last run" is still this tab's own.
+  const status = useLab((s) => (s.viewing ? s.viewing.saved : s.run).status);
+  const started = useLab((s) => (s.viewing ? s.viewing.saved : s.run).started);
   const draft = useLab((s) => s.draft);
   const selected = useData((s) => s.selected);
-  let text: string;
-  if (started) text = labelsText(started.data, started.flippedLabels, started.trainCount);
-  else {
-    const parsed = parseSettings(draft);
-    text = parsed.settings ? labelsText(dataOptionsOf(parsed.settings, selected)) : '';
-  }
-  return text ? (
-    <p className="runbar-labels muted" data-testid="runbar-labels">
-      {started ? 'Trains on' : 'Will train on'} {text}
-    </p>
-  ) : null;
+  const weights = useWeights((s) => s.selected);
+  const { now, last } = runDescription({ status, started, draft, selected, weights });
+  return (
+    <>
+      {now ? (
+        <p className="runbar-labels muted" data-testid="runbar-labels">
+          {now}
+        </p>
+      ) : null}
+      {last ? (
+        <p className="runbar-labels runbar-last muted" data-testid="runbar-last-run">
+          {last}
+        </p>
+      ) : null}
+    </>
+  );
 }
 
 function StartProblemAlert() {

@@ -243,6 +243,7 @@ export class RunSession {
         runId,
         config: request.config,
         data: request.data,
+        weights: request.weights,
         flippedLabels: flipped,
         trainCount: dataset.train.labels.length,
         testCount: dataset.test.labels.length,
