@@ -21,7 +21,8 @@ import { loadWeights } from '../weights/load.ts';
 export const TRAIN_HELP = `eac train [options]
   --demo | --data DIR        the built-in demo dataset, or a RAF-DB folder
   --labels FILE_OR_NAME      training label file (RAF-DB)
-  --noise RATE               seeded symmetric label noise, e.g. 0.3
+  --noise RATE               seeded symmetric label noise, e.g. 0.3: each training label moves to
+                             another class (uniformly) with that chance, so the share flipped varies
   --arch resnet18|resnet50   backbone (default resnet50)
   --width N                  backbone width (default 64, the real network)
   --weights FILE             pretrained weights (default: random init)

@@ -104,7 +104,7 @@ test('lab on WebGPU: charts, attention panel, pause/continue, reload and resume 
     assert.match((await page.getByTestId('runbar-figures').textContent()) ?? '', /^epoch \d \/ 3 · step \d \/ 6/);
     assert.match(
       (await page.getByTestId('runbar-labels').textContent()) ?? '',
-      /^Trains on demo faces \(32 train \/ 16 test\), \d+ labels flipped/,
+      /^Trains on demo faces \(32 train \/ 16 test\), \d+ of 32 labels flipped to another class/,
     );
     await scrollToBottom(page);
     await assertInView(page, ['pause', 'stop', 'runbar-status', 'runbar-figures'], 'during the run, scrolled to the bottom');

@@ -20,7 +20,7 @@ test('runDescription: before any run, what Train will do with the form, dataset 
   const d = runDescription({ status: 'idle', started: null, draft: demoDraft, selected: { kind: 'demo' }, weights: null });
   assert.equal(
     d.now,
-    'Train will train on demo faces (600 train / 200 test), 20% of labels flipped at random (seed 0); ResNet-18 width 8 at 64 px, EAC (λ 5), 2 epochs, batch 16, random init',
+    'Train will train on demo faces (600 train / 200 test), each label flipped to another class with a 20% chance (seed 0); ResNet-18 width 8 at 64 px, EAC (λ 5), 2 epochs, batch 16, random init',
   );
   assert.equal(d.last, null);
   const official = runDescription({
@@ -45,7 +45,7 @@ test('runDescription: after a demo run, a new dataset and label file show at onc
   assert.match(d.now ?? '', /^Train will train on RAF-DB basic, labels of noise02\.txt as they are; ResNet-50/);
   assert.match(
     d.last ?? '',
-    /^Last run trained on demo faces \(600 train \/ 200 test\), 118 labels flipped .*; ResNet-18 width 8 at 64 px/,
+    /^Last run trained on demo faces \(600 train \/ 200 test\), 118 of 600 labels flipped .*; ResNet-18 width 8 at 64 px/,
   );
   assert.match(
     runDescription({ status: 'stopped', started: demoRun, draft: demoDraft, selected: raf, weights: null }).last ?? '',
@@ -60,7 +60,7 @@ test('runDescription: after a demo run, a new dataset and label file show at onc
 
 test('runDescription: while a run trains, what it does (not the form being edited)', () => {
   const d = runDescription({ status: 'training', started: demoRun, draft: draftOf(OFFICIAL_SETTINGS), selected: raf, weights: null });
-  assert.match(d.now ?? '', /^Trains on demo faces \(600 train \/ 200 test\), 118 labels flipped/);
+  assert.match(d.now ?? '', /^Trains on demo faces \(600 train \/ 200 test\), 118 of 600 labels flipped/);
   assert.equal(d.last, null);
   const starting = runDescription({ status: 'starting', started: null, draft: demoDraft, selected: { kind: 'demo' }, weights: null });
   assert.match(starting.now ?? '', /^Trains on demo faces/);
