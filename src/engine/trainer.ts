@@ -48,6 +48,11 @@ export interface TrainOptions {
    * the run is cancelled, so that a stopped run resumes where it stopped.
    */
   checkpointEvery?: CheckpointCadence;
+  /**
+   * Whether a checkpoint is asked for now, whatever the cadence (e.g. the page is being hidden):
+   * read after each step (within epochs, with checkpointEvery set); true once per ask.
+   */
+  checkpointAsked?: () => boolean;
   /** Awaited before every step: a pause holds the run here, between two steps. */
   gate?: () => Promise<void>;
   /** Whether a pause is asked for: the step in flight is read first, so the paused run shows it. */
@@ -237,7 +242,9 @@ export async function train(dataset: Dataset, config: TrainConfig, opts: TrainOp
   const dueWithinEpoch = (at: number): boolean =>
     !!every &&
     at > lastCheckpointStep &&
-    ((every.steps !== undefined && at % every.steps === 0) || checkpointDueByTime(every, now() - lastCheckpointAt, lastCheckpointCostMs));
+    (opts.checkpointAsked?.() === true ||
+      (every.steps !== undefined && at % every.steps === 0) ||
+      checkpointDueByTime(every, now() - lastCheckpointAt, lastCheckpointCostMs));
 
   try {
     if (!resume) await opts.inspect?.(model, pipeline, 0);

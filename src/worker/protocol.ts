@@ -80,6 +80,12 @@ export interface PauseMessage {
   paused: boolean;
 }
 
+/** Checkpoints the run after its current step (the page is being hidden or unloaded: a reload loses nothing). */
+export interface CheckpointNowMessage {
+  type: 'checkpoint-now';
+  runId: number;
+}
+
 /** Asks for the model of a stored run as safetensors with the official EAC key names. */
 export interface ExportModelMessage {
   type: 'export-model';
@@ -103,6 +109,7 @@ export type ToWorker =
   | ResumeMessage
   | StopMessage
   | PauseMessage
+  | CheckpointNowMessage
   | ExportModelMessage
   | LoseDeviceMessage
   | PreferBackendMessage;

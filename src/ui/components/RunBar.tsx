@@ -10,7 +10,7 @@ import { duration } from '../format.ts';
 import { runDescription } from '../run/run-description.ts';
 import { useWeights } from '../weights-store.ts';
 import { useStartProblem } from '../run/start-problem-store.ts';
-import { resumeLabel } from '../checkpoint-text.ts';
+import { interruptedText, resumeLabel } from '../checkpoint-text.ts';
 import { isInterrupted } from '../../storage/run-store.ts';
 
 const STATUS_TEXT: Partial<Record<string, string>> = {
@@ -113,7 +113,9 @@ function ResumeOffer() {
   return (
     <div className="banner banner-info runbar-resume" data-testid="resume-offer">
       <span>
-        <b>{offer.name}</b> was interrupted at epoch {offer.epochs.length} of {offer.request.config.epochs} (a reload or a crash).
+        <b>{offer.name}</b>{' '}
+        {interruptedText(offer.checkpointEpoch!, offer.request.config.epochs, offer.checkpointStep, offer.checkpointPartial)} (a reload or a
+        crash).
       </span>
       <button type="button" className="fix" data-testid="resume-offer-button" onClick={() => resumeRun(offer.key)}>
         {resumeLabel(offer.checkpointEpoch!, offer.checkpointStep, offer.checkpointPartial)}
