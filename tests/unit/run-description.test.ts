@@ -20,7 +20,7 @@ test('runDescription: before any run, what Train will do with the form, dataset 
   const d = runDescription({ status: 'idle', started: null, draft: demoDraft, selected: { kind: 'demo' }, weights: null });
   assert.equal(
     d.now,
-    'Train will train on demo faces (600 train / 200 test), each label flipped to another class with a 20% chance (seed 0); ResNet-18 width 8 at 64 px, EAC (λ 5), 2 epochs, batch 16, random init',
+    'Train will use demo faces (600 train / 200 test), each label flipped to another class with a 20% chance (seed 0); ResNet-18 width 8 at 64 px, EAC (λ 5), 2 epochs, batch 16, random init',
   );
   assert.equal(d.last, null);
   const official = runDescription({
@@ -32,7 +32,7 @@ test('runDescription: before any run, what Train will do with the form, dataset 
   });
   assert.match(
     official.now ?? '',
-    /^Train will train on RAF-DB basic, labels of noise02\.txt as they are; ResNet-50 width 64 at 224 px, EAC \(λ 5\), 60 epochs, batch 32, from “resnet50_ft_weight\.pkl”$/,
+    /^Train will use RAF-DB basic, labels of noise02\.txt as they are; ResNet-50 width 64 at 224 px, EAC \(λ 5\), 60 epochs, batch 32, from “resnet50_ft_weight\.pkl”$/,
   );
   assert.equal(
     runDescription({ status: 'idle', started: null, draft: { ...demoDraft, width: 'x' }, selected: raf, weights: null }).now,
@@ -42,7 +42,7 @@ test('runDescription: before any run, what Train will do with the form, dataset 
 
 test('runDescription: after a demo run, a new dataset and label file show at once; the demo is the last run', () => {
   const d = runDescription({ status: 'done', started: demoRun, draft: draftOf(OFFICIAL_SETTINGS), selected: raf, weights: null });
-  assert.match(d.now ?? '', /^Train will train on RAF-DB basic, labels of noise02\.txt as they are; ResNet-50/);
+  assert.match(d.now ?? '', /^Train will use RAF-DB basic, labels of noise02\.txt as they are; ResNet-50/);
   assert.match(
     d.last ?? '',
     /^Last run trained on demo faces \(600 train \/ 200 test\), 118 of 600 labels flipped .*; ResNet-18 width 8 at 64 px/,
@@ -54,7 +54,7 @@ test('runDescription: after a demo run, a new dataset and label file show at onc
   // The reverse: after a RAF-DB run, picking the demo faces says so.
   const rafRun: StartedFacts = { ...demoRun, data: { ...raf, noiseRate: 0, noiseSeed: 0 }, flippedLabels: 0, trainCount: 12271 };
   const back = runDescription({ status: 'done', started: rafRun, draft: demoDraft, selected: { kind: 'demo' }, weights: null });
-  assert.match(back.now ?? '', /^Train will train on demo faces/);
+  assert.match(back.now ?? '', /^Train will use demo faces/);
   assert.match(back.last ?? '', /^Last run trained on RAF-DB basic, labels of noise02\.txt/);
 });
 

@@ -44,7 +44,12 @@ function RunFigures() {
       <span className={`runbar-status status-${run.status}`} data-testid="runbar-status">
         {status}
       </span>
-      <span className="runbar-numbers" data-testid="runbar-figures">
+      <span
+        className="runbar-numbers"
+        data-testid="runbar-figures"
+        data-step={p && p.phase !== 'data' ? p.step : ''}
+        data-checkpoint-step={run.checkpointStep ?? ''}
+      >
         {figures}
       </span>
       <div className="bar runbar-bar" aria-hidden="true">

@@ -74,7 +74,7 @@ export function runDescription(input: RunDescriptionInput): RunDescription {
   if (running(status)) return { now: planned && `Trains on ${planned}`, last: null };
   const ended = ENDED[status];
   return {
-    now: planned ? `Train will train on ${planned}` : null,
+    now: planned ? `Train will use ${planned}` : null,
     last: ended && startedText ? `${ended} ${startedText}` : null,
   };
 }
