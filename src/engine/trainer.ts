@@ -4,6 +4,7 @@
 // requestAnimationFrame/tf.nextFrame, so training continues in background tabs.
 import { Rng } from './rng.ts';
 import { tf } from './tf.ts';
+import { stepEtaSeconds, type RateStart } from './progress.ts';
 import { createModel, describeResNet, disposeModel, modelFromValues, readValues, type Model } from './resnet.ts';
 import { checkpointMismatch, partialMismatch, CHECKPOINT_VERSION, type EpochProgress, type TrainCheckpoint } from './checkpoint.ts';
 import { Adam, ADAM_DEFAULTS, exponentialLr } from './optim.ts';
@@ -214,6 +215,7 @@ export async function train(dataset: Dataset, config: TrainConfig, opts: TrainOp
   const runStart = now() - (resume ? resume.seconds * 1000 : 0);
   let imagesSeen = resume ? resume.imagesSeen : 0;
   const every = opts.onCheckpoint ? opts.checkpointEvery : undefined;
+  let etaStart: RateStart | null = null;
   let lastCheckpointStep = step;
   let lastCheckpointAt = now();
   /** What the last checkpoint took to gather and write (the cadence's cost-based part). */
@@ -293,6 +295,8 @@ export async function train(dataset: Dataset, config: TrainConfig, opts: TrainOp
         e.ce += r.ce;
         e.consistency += r.consistency;
         for (let i = 0; i < p.size; i++) e.seenPreds.push(r.preds[i]);
+        // The ETA is timed from this start's first step on (that step carries the compiling).
+        etaStart ??= { done: step, atMs: now() };
         const log: StepLog = { step, epoch, loss: r.loss, ce: r.ce, consistency: r.consistency };
         if (opts.logSteps) steps.push(log);
         const elapsed = (now() - runStart) / 1000;
@@ -314,7 +318,7 @@ export async function train(dataset: Dataset, config: TrainConfig, opts: TrainOp
           stepsPerEpoch: perEpoch,
           totalSteps,
           imagesPerSecond: ips,
-          etaSeconds: step > 0 ? (elapsed / step) * (totalSteps - step) : null,
+          etaSeconds: stepEtaSeconds(etaStart, step, totalSteps, now()),
           last: log,
         });
       };

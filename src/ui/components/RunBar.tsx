@@ -35,7 +35,7 @@ function RunFigures() {
     figures = `${p.detail}: ${p.done} / ${p.total}`;
     fraction = p.total > 0 ? p.done / p.total : 0;
   } else if (p) {
-    figures = `epoch ${p.epoch} / ${p.epochs} · step ${p.step} / ${p.totalSteps}${finished ? '' : ` · ETA ${duration(p.etaSeconds)}`}`;
+    figures = `epoch ${p.epoch} / ${p.epochs} · step ${p.step} / ${p.totalSteps}${finished ? '' : ` · ETA ${p.etaSeconds === null ? 'measuring…' : duration(p.etaSeconds)}`}`;
     if (run.status !== 'done') fraction = p.totalSteps > 0 ? p.step / p.totalSteps : 0;
   }
   const status = run.paused && isRunning(run.status) ? 'Paused' : (STATUS_TEXT[run.status] ?? run.status);
