@@ -127,6 +127,16 @@ test('classroom: walk-through, re-roll, side by side and the feature embedding',
     assert.equal(await page.getByTestId('cr-next').isDisabled(), true, 'the last step');
 
     // The feature picture: 48 points in each plot; hovering one shows its image.
+    // The count offered is the count used: the run's 48 images, not 1,000; its time is said to be a guess before any computation here.
+    await waitFor(page, `document.querySelector('[data-testid="embedding-count"]')?.value === '48'`, 60_000);
+    assert.match(
+      (await page.getByTestId('embedding-estimate').textContent()) ?? '',
+      /guessed from the run's training speed; the first computation measures it|the first computation measures how long it takes here/,
+    );
+    await page.setViewportSize({ width: 1366, height: 768 });
+    await page.getByTestId('embedding-panel').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(ROOT, 'docs/screenshots/classroom-embedding-count.png') });
+    await page.setViewportSize({ width: 1400, height: 1100 });
     await page.getByTestId('embedding-count').fill('48');
     await page.getByTestId('embedding-compute').click();
     await page.getByTestId('embedding-plot-noisy').waitFor({ timeout: LONG });
