@@ -1,6 +1,7 @@
 // The run bar says what Train will do now (issue 23 item 3): on WebAssembly, a tiny demo run; while
 // it trains the bar says what it trains on; once it is done, changing the form changes "Train will
-// use …" at once, and the finished run is named apart as "Last run trained on …". Screenshot:
+// use …" at once, and the finished run is named apart as "Last run trained on …"; at 1366 px the
+// progress panel's values (backend, adapter, memory) are shown in full, not cut off. Screenshot:
 // docs/screenshots/runbar-last-run.png.
 //
 //   node --import tsx --test tests/browser/runbar.test.ts
@@ -59,6 +60,11 @@ test('the run bar follows the form after a run, and names the last run apart', {
       last,
       /^Last run trained on demo faces \(32 train \/ 16 test\), \d+ of 32 labels flipped to another class .*ResNet-18 width 4 at 32 px/,
     );
+    // At 1366 px the progress panel's values show in full (they wrap): none is cut off.
+    const cut = await page.$$eval('.stat dd', (dds) =>
+      dds.filter((d) => d.scrollWidth > d.clientWidth + 1).map((d) => d.textContent ?? ''),
+    );
+    assert.deepEqual(cut, [], 'values cut off');
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: path.join(ROOT, 'docs/screenshots/runbar-last-run.png') });
     assert.deepEqual(watch.foreign, []);

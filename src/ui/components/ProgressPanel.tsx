@@ -47,7 +47,9 @@ function Stat({ label, value, testId, title }: { label: string; value: string; t
   return (
     <div className="stat" title={title}>
       <dt>{label}</dt>
-      <dd data-testid={testId}>{value}</dd>
+      <dd data-testid={testId} title={value}>
+        {value}
+      </dd>
     </div>
   );
 }
