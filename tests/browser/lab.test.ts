@@ -162,8 +162,8 @@ test('lab on WebGPU: charts, attention panel, pause/continue, reload and resume 
     await page.reload();
     await waitFor(page, `document.querySelector('[data-testid="stored-run"][data-status="interrupted"]') !== null`, 60_000);
     const resume = page.getByTestId('resume-run');
-    // At the epoch-1 checkpoint, or at a later one taken within epoch 2 (every 120 s).
-    assert.match((await resume.textContent()) ?? '', /^Resume from (epoch [12]|step \d+ \(epoch 2\))$/);
+    // At the epoch-1 checkpoint, or at a later one (within epochs they come as often as their cost allows).
+    assert.match((await resume.textContent()) ?? '', /^Resume from (epoch [12]|step \d+ \(epoch [23]\))$/);
     // The same offer in the run bar, in view on the first screen, while the status says "Not started".
     const offer = page.getByTestId('resume-offer-button');
     await offer.waitFor({ timeout: 30_000 });

@@ -149,6 +149,25 @@ test('the page asks for a checkpoint now (tab hidden): the run checkpoints after
   assert.deepEqual(ckpts[0].slice(0, 1).concat(ckpts[0].slice(2)), [0, true], 'within epoch 1');
   assert.ok((ckpts[0][1] as number) <= 2, `right after the step in flight: ${ckpts[0][1]}`);
   assert.deepEqual(ckpts[1], [1, 4, false]);
+
+  // A pause checkpoints too, as the run stops: a paused tab that is closed loses nothing.
+  const paused: FromWorker[] = [];
+  const msg2 = { ...start(1), data: { ...start(1).data, trainCount: 32 } };
+  let s2: RunSession | null = null;
+  let atPause = -1;
+  const post2 = (m: FromWorker) => {
+    paused.push(m);
+    if (m.type === 'step' && ofType(paused, 'step').length === 1) s2!.setPaused(true);
+    if (m.type === 'paused' && m.holding) {
+      atPause = ofType(paused, 'checkpoint').length;
+      // As the page answers: later, once the run holds.
+      setTimeout(() => s2!.setPaused(false), 0);
+    }
+  };
+  s2 = new RunSession(msg2.runId, msg2, deps(paused, { post: post2, checkpointEvery: { seconds: 3600 } }));
+  await s2.run();
+  assert.equal(atPause, 1, 'checkpointed before holding');
+  assert.equal(ofType(paused, 'checkpoint')[0].partial, true);
 });
 
 test(

@@ -156,6 +156,8 @@ export class RunSession {
   setPaused(paused: boolean): void {
     if (this.paused === paused) return;
     this.paused = paused;
+    // A paused run is checkpointed as it stops (a tab left paused, then closed, loses nothing).
+    if (paused) this.checkpointAsked = true;
     if (!paused) {
       this.release?.();
       this.release = null;
