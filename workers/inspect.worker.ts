@@ -28,7 +28,7 @@ import { withSymmetricNoise } from '../src/data/noise.ts';
 import { classesOf, type Dataset } from '../src/engine/dataset.ts';
 import { loadCachedDataset } from '../src/storage/dataset-cache.ts';
 import { getRun, loadCheckpoint } from '../src/storage/run-store.ts';
-import { progressAt, throttle } from '../src/engine/progress.ts';
+import { progressSince, throttle, type RateStart } from '../src/engine/progress.ts';
 
 interface WorkerScope {
   postMessage(message: FromInspect, transfer?: Transferable[]): void;
@@ -165,12 +165,14 @@ async function acquireRun(runKey: string): Promise<LoadedRun> {
   return run;
 }
 
+/** Posts a phase's progress; its rate and ETA leave the first batch (loading, compiling) out. */
 function progressReporter(requestId: number, phase: InspectPhase) {
   const due = throttle(PROGRESS_INTERVAL_MS);
-  const t0 = performance.now();
+  let start: RateStart | null = null;
   return (done: number, total: number, detail: string): void => {
-    if (due(done === 0 || done === total))
-      post({ type: 'progress', requestId, phase, ...progressAt(done, total, detail, t0, performance.now()) });
+    const now = performance.now();
+    if (done > 0) start ??= { done, atMs: now };
+    if (due(done === 0 || done === total)) post({ type: 'progress', requestId, phase, ...progressSince(start, done, total, detail, now) });
   };
 }
 

@@ -141,6 +141,9 @@ scope.onmessage = (ev) => {
     case 'pause':
       if (active?.runId === msg.runId) active.setPaused(msg.paused);
       break;
+    case 'checkpoint-now':
+      if (active?.runId === msg.runId) active.checkpointNow();
+      break;
     case 'export-model':
       void exportStoredModel(msg.runKey).then((m) => scope.postMessage(m, m.bytes ? [m.bytes.buffer] : []));
       break;

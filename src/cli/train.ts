@@ -28,7 +28,7 @@ export const TRAIN_HELP = `eac train [options]
                              Fashion-MNIST) or CIFAR-10/100 binary batches (found by their files)
   --labels FILE_OR_NAME      training label file (RAF-DB)
   --noise RATE               seeded label noise, e.g. 0.3: each training label moves, with that
-                             chance, to another class (the rate flipped is reported)
+                             chance, to another class (uniformly for symmetric noise): the share flipped varies and is reported
   --noise-kind symmetric|asymmetric  symmetric (default): to any other class alike; asymmetric:
                              to one fixed class (CIFAR-10's truck→automobile, bird→airplane,
                              deer→horse, cat↔dog; elsewhere class c → c + 1)

@@ -47,3 +47,32 @@ export function throttle(intervalMs: number, now: () => number = () => performan
     return true;
   };
 }
+
+/** Where a rate starts being measured: the first report after the warm-up (compiling, loading). */
+export interface RateStart {
+  done: number;
+  atMs: number;
+}
+
+/**
+ * A Progress whose rate and ETA leave the warm-up out: measured from `start`, the first report with
+ * some work done (the first batch or step carries the compiling and loading, often many times a
+ * steady one), and unknown (null: "measuring…") until `minUnits` more are done after it.
+ */
+export function progressSince(start: RateStart | null, done: number, total: number, detail: string, nowMs: number, minUnits = 1): Progress {
+  const units = start ? done - start.done : 0;
+  const seconds = start ? (nowMs - start.atMs) / 1000 : 0;
+  const perSecond = start && units >= minUnits && seconds > 0 ? units / seconds : null;
+  return { done, total, detail, perSecond, etaSeconds: perSecond ? Math.max(0, total - done) / perSecond : null };
+}
+
+/** Fewer steps than this after the first are too few to time a run (the first carries the compiling). */
+export const ETA_MIN_STEPS = 3;
+
+/**
+ * A run's ETA from its measured step time: the steps since `start` (the first step of this start or
+ * resume, which carries the compiling), at least ETA_MIN_STEPS of them, else null ("measuring…").
+ */
+export function stepEtaSeconds(start: RateStart | null, step: number, totalSteps: number, nowMs: number): number | null {
+  return progressSince(start, step, totalSteps, '', nowMs, ETA_MIN_STEPS).etaSeconds;
+}

@@ -4,6 +4,7 @@
 // requestAnimationFrame/tf.nextFrame, so training continues in background tabs.
 import { Rng } from './rng.ts';
 import { tf } from './tf.ts';
+import { stepEtaSeconds, type RateStart } from './progress.ts';
 import { createModel, describeResNet, disposeModel, modelFromValues, readValues, type Model } from './resnet.ts';
 import { checkpointMismatch, partialMismatch, CHECKPOINT_VERSION, type EpochProgress, type TrainCheckpoint } from './checkpoint.ts';
 import { Adam, ADAM_DEFAULTS, exponentialLr } from './optim.ts';
@@ -48,6 +49,11 @@ export interface TrainOptions {
    * the run is cancelled, so that a stopped run resumes where it stopped.
    */
   checkpointEvery?: CheckpointCadence;
+  /**
+   * Whether a checkpoint is asked for now, whatever the cadence (e.g. the page is being hidden):
+   * read after each step (within epochs, with checkpointEvery set); true once per ask.
+   */
+  checkpointAsked?: () => boolean;
   /** Awaited before every step: a pause holds the run here, between two steps. */
   gate?: () => Promise<void>;
   /** Whether a pause is asked for: the step in flight is read first, so the paused run shows it. */
@@ -74,7 +80,7 @@ export interface TrainOptions {
  * cost about that share of the run), but never sooner than `minSeconds` (the first one then, to
  * measure the cost).
  */
-interface CheckpointCadence {
+export interface CheckpointCadence {
   steps?: number;
   seconds?: number;
   costShare?: number;
@@ -220,6 +226,7 @@ export async function train(dataset: Dataset, config: TrainConfig, opts: TrainOp
   const runStart = now() - (resume ? resume.seconds * 1000 : 0);
   let imagesSeen = resume ? resume.imagesSeen : 0;
   const every = opts.onCheckpoint ? opts.checkpointEvery : undefined;
+  let etaStart: RateStart | null = null;
   let lastCheckpointStep = step;
   let lastCheckpointAt = now();
   /** What the last checkpoint took to gather and write (the cadence's cost-based part). */
@@ -249,7 +256,9 @@ export async function train(dataset: Dataset, config: TrainConfig, opts: TrainOp
   const dueWithinEpoch = (at: number): boolean =>
     !!every &&
     at > lastCheckpointStep &&
-    ((every.steps !== undefined && at % every.steps === 0) || checkpointDueByTime(every, now() - lastCheckpointAt, lastCheckpointCostMs));
+    (opts.checkpointAsked?.() === true ||
+      (every.steps !== undefined && at % every.steps === 0) ||
+      checkpointDueByTime(every, now() - lastCheckpointAt, lastCheckpointCostMs));
 
   try {
     if (!resume) await opts.inspect?.(model, pipeline, 0);
@@ -298,6 +307,8 @@ export async function train(dataset: Dataset, config: TrainConfig, opts: TrainOp
         e.ce += r.ce;
         e.consistency += r.consistency;
         for (let i = 0; i < p.size; i++) e.seenPreds.push(r.preds[i]);
+        // The ETA is timed from this start's first step on (that step carries the compiling).
+        etaStart ??= { done: step, atMs: now() };
         const log: StepLog = { step, epoch, loss: r.loss, ce: r.ce, consistency: r.consistency };
         if (opts.logSteps) steps.push(log);
         const elapsed = (now() - runStart) / 1000;
@@ -319,7 +330,7 @@ export async function train(dataset: Dataset, config: TrainConfig, opts: TrainOp
           stepsPerEpoch: perEpoch,
           totalSteps,
           imagesPerSecond: ips,
-          etaSeconds: step > 0 ? (elapsed / step) * (totalSteps - step) : null,
+          etaSeconds: stepEtaSeconds(etaStart, step, totalSteps, now()),
           last: log,
         });
       };

@@ -3,7 +3,7 @@
 // attention panel, per-epoch figures and exports. State lives in zustand stores (store.ts,
 // data-store.ts, weights-store.ts); the workers do the work.
 import { useEffect } from 'react';
-import { ensureWorker } from './runner.ts';
+import { checkpointOnHide, ensureWorker } from './runner.ts';
 import { DataPanel } from './components/DataPanel.tsx';
 import { SettingsForm } from './components/SettingsForm.tsx';
 import { SweepPanel } from './sweep/SweepPanel.tsx';
@@ -27,6 +27,8 @@ export function App() {
   useEffect(() => {
     ensureWorker();
   }, []);
+  // A tab hidden or unloaded mid-run checkpoints at once: a reload then resumes at the step reached.
+  useEffect(() => checkpointOnHide(), []);
   const [view, setView] = useView();
   return (
     <div className={`app view-${view}`}>

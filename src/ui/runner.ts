@@ -264,6 +264,30 @@ export function setPaused(paused: boolean): void {
   send({ type: 'pause', runId: run.id, paused });
 }
 
+/** Asks the worker to checkpoint the running run after its current step (the page is being hidden or unloaded). */
+export function checkpointNow(): void {
+  const { run } = useLab.getState();
+  if (!isRunning(run.status) || run.status === 'stopping' || run.paused) return;
+  send({ type: 'checkpoint-now', runId: run.id });
+}
+
+/**
+ * Checkpoints the running run when the tab is hidden or the page unloads (where the browser gives
+ * the worker the time: a hidden tab does, an unload mostly not; the cadence bounds the rest).
+ * Returns the function that removes the listeners.
+ */
+export function checkpointOnHide(): () => void {
+  const onHidden = () => {
+    if (document.visibilityState === 'hidden') checkpointNow();
+  };
+  document.addEventListener('visibilitychange', onHidden);
+  window.addEventListener('pagehide', checkpointNow);
+  return () => {
+    document.removeEventListener('visibilitychange', onHidden);
+    window.removeEventListener('pagehide', checkpointNow);
+  };
+}
+
 /** Asks the worker to stop after the current step; terminates it if it does not answer in time. */
 export function stopRun(): void {
   const state = useLab.getState();

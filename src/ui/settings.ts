@@ -103,7 +103,7 @@ export const FIELDS: readonly FieldSpec[] = [
   {
     key: 'noiseRate',
     label: 'Label noise rate',
-    hint: 'share of training labels moved to another class, seeded (0: none)',
+    hint: 'the chance that each training label moves to another class, seeded: the share flipped varies around it (0: none)',
     group: 'noise',
     rule: { kind: 'number', min: 0, max: 1, maxExclusive: true },
     step: '0.05',

@@ -80,6 +80,12 @@ interface PauseMessage {
   paused: boolean;
 }
 
+/** Checkpoints the run after its current step (the page is being hidden or unloaded: a reload loses nothing). */
+export interface CheckpointNowMessage {
+  type: 'checkpoint-now';
+  runId: number;
+}
+
 /** Asks for the model of a stored run as safetensors with the official EAC key names. */
 interface ExportModelMessage {
   type: 'export-model';
@@ -103,6 +109,7 @@ export type ToWorker =
   | ResumeMessage
   | StopMessage
   | PauseMessage
+  | CheckpointNowMessage
   | ExportModelMessage
   | LoseDeviceMessage
   | PreferBackendMessage;
@@ -137,6 +144,8 @@ export interface StartedMessage {
   runId: number;
   config: TrainConfig;
   data: DataOptions;
+  /** The pretrained weights the run started from (null: random init). */
+  weights: WeightsChoice | null;
   /** Training labels changed by the label noise. */
   flippedLabels: number;
   trainCount: number;

@@ -9,7 +9,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { launchChromium, ROOT, screenshotPath, serveBuilt, watchPage, type Served } from './harness.ts';
+import { docScreenshotPath, launchChromium, ROOT, screenshotPath, serveBuilt, watchPage, type Served } from './harness.ts';
 
 /** ResNet-18 width 4 at 112 px (4×4 attention maps), 48 training images with 30% flipped labels, one epoch. */
 const TINY = { width: '4', size: '112', trainCount: '48', testCount: '16', epochs: '1', batchSize: '16', noiseRate: '0.3' };
@@ -129,6 +129,16 @@ test('classroom: walk-through, re-roll, side by side and the feature embedding',
     assert.equal(await page.getByTestId('cr-next').isDisabled(), true, 'the last step');
 
     // The feature picture: 48 points in each plot; hovering one shows its image.
+    // The count offered is the count used: the run's 48 images, not 1,000; its time is said to be a guess before any computation here.
+    await waitFor(page, `document.querySelector('[data-testid="embedding-count"]')?.value === '48'`, 60_000);
+    assert.match(
+      (await page.getByTestId('embedding-estimate').textContent()) ?? '',
+      /guessed from the run's training speed; the first computation measures it|the first computation measures how long it takes here/,
+    );
+    await page.setViewportSize({ width: 1366, height: 768 });
+    await page.getByTestId('embedding-panel').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: docScreenshotPath('classroom-embedding-count.png') });
+    await page.setViewportSize({ width: 1400, height: 1100 });
     await page.getByTestId('embedding-count').fill('48');
     await page.getByTestId('embedding-compute').click();
     await page.getByTestId('embedding-plot-noisy').waitFor({ timeout: LONG });

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { launchChromium, ROOT, screenshotPath, serveBuilt, watchPage, type Served } from './harness.ts';
+import { docScreenshotPath, launchChromium, ROOT, screenshotPath, serveBuilt, watchPage, type Served } from './harness.ts';
 import { CLASS_NAMES } from '../../src/engine/dataset.ts';
 import { MESSY } from '../../tools/fixtures/make-rafdb-fixture.ts';
 
@@ -184,7 +184,23 @@ test('the Data step: directory input, folder drops (handles, entries), loose fil
     assert.equal(await page.locator('#setting-noiseRate-hint').textContent(), 'off: the run trains on noise01.txt as it is');
     const saved = JSON.parse((await page.evaluate(() => localStorage.getItem('eac-lab.data-selection')))!);
     assert.deepEqual(saved, { kind: 'cached', key: messyKey, name: 'RAF-DB basic (27 images)', labelFile: 'noise01.txt' });
+    // The run bar says at once what Train will use now: this folder and its label file (issue 23).
+    assert.match(
+      (await page.getByTestId('runbar-labels').textContent()) ?? '',
+      /^Train will use RAF-DB basic \(27 images\), labels of noise01\.txt as they are; ResNet-/,
+    );
+    // The label-file select keeps to its column, and its chosen line shows in full on hover.
+    const [sel, panel] = await Promise.all([page.getByTestId('label-file').boundingBox(), page.getByTestId('data-panel').boundingBox()]);
+    assert.ok(
+      sel && panel && sel.x + sel.width <= panel.x + panel.width,
+      `select ${JSON.stringify(sel)} in panel ${JSON.stringify(panel)}`,
+    );
+    assert.match((await page.getByTestId('label-file').getAttribute('title')) ?? '', /^noise01\.txt: /);
     await page.getByTestId('data-panel').screenshot({ path: screenshotPath('data-panel.png') });
+    await page.setViewportSize({ width: 1366, height: 768 });
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: docScreenshotPath('runbar-rafdb-labels.png') });
+    await page.setViewportSize({ width: 1280, height: 1000 });
 
     // A drop of loose files (no folder): a clear error, and the cached datasets are untouched.
     prev = await ingestId(page);

@@ -103,7 +103,7 @@ test('lab on WebGPU: charts, attention panel, pause/continue, reload and resume 
     assert.match((await page.getByTestId('runbar-figures').textContent()) ?? '', /^epoch \d \/ 3 · step \d \/ 6/);
     assert.match(
       (await page.getByTestId('runbar-labels').textContent()) ?? '',
-      /^Trains on demo faces \(32 train \/ 16 test\), \d+ labels flipped/,
+      /^Trains on demo faces \(32 train \/ 16 test\), \d+ of 32 labels flipped to another class/,
     );
     await scrollToBottom(page);
     await assertInView(page, ['pause', 'stop', 'runbar-status', 'runbar-figures'], 'during the run, scrolled to the bottom');
@@ -161,13 +161,16 @@ test('lab on WebGPU: charts, attention panel, pause/continue, reload and resume 
     await page.reload();
     await waitFor(page, `document.querySelector('[data-testid="stored-run"][data-status="interrupted"]') !== null`, 60_000);
     const resume = page.getByTestId('resume-run');
-    // At the epoch-1 checkpoint, or at a later one taken within epoch 2 (every 120 s).
-    assert.match((await resume.textContent()) ?? '', /^Resume from (epoch [12]|step \d+ \(epoch 2\))$/);
+    // At the epoch-1 checkpoint, or at a later one (within epochs they come as often as their cost allows).
+    assert.match((await resume.textContent()) ?? '', /^Resume from (epoch [12]|step \d+ \(epoch [23]\))$/);
     // The same offer in the run bar, in view on the first screen, while the status says "Not started".
     const offer = page.getByTestId('resume-offer-button');
     await offer.waitFor({ timeout: 30_000 });
     assert.equal(await offer.textContent(), await resume.textContent());
-    assert.match((await page.getByTestId('resume-offer').textContent()) ?? '', /was interrupted at epoch \d of 3/);
+    assert.match(
+      (await page.getByTestId('resume-offer').textContent()) ?? '',
+      /was interrupted (in epoch [23] of 3, at step \d+|after epoch [12] of 3)/,
+    );
     await assertInView(page, ['resume-offer-button', 'train'], 'after the reload');
     await waitFor(page, `document.querySelector('[data-testid="backend-name"]')?.getAttribute('data-backend') === 'webgpu'`, 60_000);
     await page.screenshot({ path: docScreenshotPath('lab-resume-offer.png') });

@@ -94,6 +94,13 @@ test('a 2×2 sweep of tiny runs survives a reload, fills the table with the stor
     const runKey = (before as { runId: string }).runId;
     mark('second cell past its first checkpoint');
     await page.reload();
+    // The sweep form shows the running sweep (its 4 runs), not the form's defaults (8 runs).
+    await page.getByTestId('sweep-queue').waitFor({ timeout: 60_000 });
+    await waitFor(page, `document.querySelector('[data-testid="sweep-form"]')?.getAttribute('data-showing') === 'running'`, 60_000);
+    assert.equal(await page.getByTestId('sweep-noise').inputValue(), '0, 0.3');
+    assert.equal(await page.getByTestId('sweep-start').textContent(), 'Sweep running (4 runs)');
+    await page.getByTestId('sweep-panel').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: docScreenshotPath('sweep-after-reload.png') });
 
     // The reloaded page resumes the same run from its checkpoint and finishes the sweep; the
     // comparison view shows the table filling meanwhile.
@@ -117,6 +124,25 @@ test('a 2×2 sweep of tiny runs survives a reload, fills the table with the stor
     assert.deepEqual(
       cells.map((c) => c.status),
       ['done', 'done', 'done', 'done'],
+    );
+    // One run per cell in the run store: no interrupted copy beside a "#2".
+    const runKeys = await page.evaluate(
+      () =>
+        new Promise<string[]>((resolve, reject) => {
+          const open = indexedDB.open('eac-runs');
+          open.onerror = () => reject(open.error);
+          open.onsuccess = () => {
+            const name = open.result.objectStoreNames[0];
+            const req = open.result.transaction(name).objectStore(name).getAllKeys();
+            req.onsuccess = () => resolve((req.result as string[]).filter((k) => /^run:/.test(String(k))));
+            req.onerror = () => reject(req.error);
+          };
+        }),
+    );
+    assert.deepEqual(
+      runKeys.map((k) => k.slice(4)).sort(),
+      cells.map((c) => (c as { runId: string }).runId).sort(),
+      'one stored run per cell',
     );
     const resumed = state.cells[second];
     assert.equal(

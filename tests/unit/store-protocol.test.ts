@@ -10,7 +10,7 @@ import type { FromWorker, StartedMessage } from '../../src/worker/protocol.ts';
 import { defaultTrainConfig } from '../../src/engine/config.ts';
 import type { EpochMetrics } from '../../src/engine/run-types.ts';
 import { chosenLabelFile, DEFAULT_SETTINGS, dataOptionsOf, PRESETS, parseSettings, type PresetName } from '../../src/ui/settings.ts';
-import { resumeLabel } from '../../src/ui/checkpoint-text.ts';
+import { interruptedText, resumeLabel } from '../../src/ui/checkpoint-text.ts';
 
 const config = { ...defaultTrainConfig('resnet18'), width: 4, size: 32, epochs: 3 };
 const data = { kind: 'demo' as const, seed: 0, trainCount: 32, testCount: 16, noiseRate: 0.3, noiseSeed: 0 };
@@ -21,6 +21,7 @@ function started(runId: number, over: Partial<StartedMessage> = {}): StartedMess
     runId,
     config,
     data,
+    weights: null,
     flippedLabels: 9,
     trainCount: 32,
     testCount: 16,
@@ -172,6 +173,10 @@ test('errors carry their kind and the last good checkpoint', () => {
   assert.equal(resumeLabel(run.checkpointEpoch!, run.checkpointStep, run.checkpointPartial), 'Resume from step 9 (epoch 3)');
   assert.equal(resumeLabel(2, 8, false), 'Resume from epoch 2');
   assert.equal(resumeLabel(2, undefined, undefined), 'Resume from epoch 2', 'a record of an older version');
+  // The resume offer counts epochs as its button does (issue 23: "epoch 0 of 2" beside "(epoch 1)").
+  assert.equal(interruptedText(0, 2, 324, true), 'was interrupted in epoch 1 of 2, at step 324');
+  assert.match(resumeLabel(0, 324, true), /\(epoch 1\)$/);
+  assert.equal(interruptedText(1, 2, 8, false), 'was interrupted after epoch 1 of 2');
   assert.match(run.error ?? '', /last good checkpoint \(epoch 2\)/);
 });
 

@@ -17,9 +17,9 @@ import {
   type SweepState,
 } from '../../src/engine/sweep/index.ts';
 import type { RunSummary } from '../../src/engine/run-types.ts';
-import { cellOfRun, decide, eventsOf, settingsOfCell, type LabRun } from '../../src/ui/sweep/sweep-decisions.ts';
+import { abandonedRuns, cellOfRun, decide, eventsOf, settingsOfCell, type LabRun } from '../../src/ui/sweep/sweep-decisions.ts';
 import { readSweepFile, sweepExport } from '../../src/ui/sweep/sweep-files.ts';
-import { parseList } from '../../src/ui/sweep/sweep-form.ts';
+import { formOfSweep, parseList } from '../../src/ui/sweep/sweep-form.ts';
 import { freshTinySweep, TINY_SWEEP } from './tiny-sweep.ts';
 
 const fresh = freshTinySweep;
@@ -273,4 +273,32 @@ test('the panel’s lists: rates as fractions or percents, seeds as whole number
   assert.equal(parseList('1', 'noise'), 'noise rates are from 0 to below 1 (or 0% to 99%), got 1');
   assert.equal(parseList('1.5', 'seed'), 'seeds are whole numbers from 0, got 1.5');
   assert.equal(parseList('', 'seed'), 'at least one seed');
+});
+
+test('a reload leaves one run per cell: a run that died before its first checkpoint is dropped, a checkpointed one resumed', () => {
+  let s = fresh();
+  const [a, b] = s.order;
+  s = apply(s, [
+    { type: 'start', cellId: a, runId: 'run-a', at: 1 },
+    { type: 'checkpoint', cellId: a, epoch: 0, step: 3, at: 2 },
+  ]);
+  const before = s;
+  // Cell a has a checkpoint: resumed under its own run, nothing dropped.
+  const reloaded = reduceSweep(before, { type: 'reloaded' });
+  assert.deepEqual(abandonedRuns(before, reloaded), []);
+  assert.equal(decide(reloaded, idle, new Map()).type, 'resume');
+  // Cell b died before any checkpoint: it starts afresh, and its dead run goes.
+  const bRunning = apply(fresh(), [{ type: 'start', cellId: b, runId: 'run-b', at: 1 }]);
+  assert.deepEqual(abandonedRuns(bRunning, reduceSweep(bRunning, { type: 'reloaded' })), ['run-b']);
+  assert.deepEqual(abandonedRuns(bRunning, bRunning), [], 'no change, nothing dropped');
+});
+
+test('the sweep form of a running sweep shows its axes, not the defaults', () => {
+  assert.deepEqual(formOfSweep(TINY_SWEEP, 'tiny'), { methods: ['baseline', 'eac'], noise: '0, 0.3', seeds: '0', name: 'tiny' });
+  const f = formOfSweep({ ...TINY_SWEEP, methods: ['eac'], noiseRates: [0.1, 0.2], seeds: [0, 1] }, 's');
+  assert.equal(
+    f.methods.length * (parseList(f.noise, 'noise') as number[]).length * (parseList(f.seeds, 'seed') as number[]).length,
+    4,
+    '4 runs, not 8',
+  );
 });

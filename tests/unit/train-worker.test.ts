@@ -18,7 +18,7 @@ import { BackendChoice } from '../../src/worker/train/backend-fallback.ts';
 import { GpuFault } from '../../src/worker/train/gpu-faults.ts';
 import { RunDataLoader } from '../../src/worker/train/run-data.ts';
 import { errorKind, failureMessage } from '../../src/worker/train/run-errors.ts';
-import { RunSession, type RunSessionDeps } from '../../src/worker/train/run-session.ts';
+import { CHECKPOINT_EVERY, RunSession, type RunSessionDeps } from '../../src/worker/train/run-session.ts';
 import { reduceRun, useLab } from '../../src/ui/store.ts';
 
 const backend = (process.env.EAC_TEST_BACKEND ?? 'cpu') as NodeBackend;
@@ -143,6 +143,45 @@ test(
     assert.equal((await getRun(msg.runKey))?.status, 'done');
   },
 );
+
+test('the page asks for a checkpoint now (tab hidden): the run checkpoints after its current step', runLogic, async () => {
+  // The default cadence follows a checkpoint's measured cost, bounded: 2% of the run, every 5 s to 120 s.
+  assert.deepEqual(CHECKPOINT_EVERY, { seconds: 120, costShare: 0.02, minSeconds: 5 });
+  const msgs: FromWorker[] = [];
+  const msg = { ...start(1), data: { ...start(1).data, trainCount: 32 } };
+  let session: RunSession | null = null;
+  const post = (m: FromWorker) => {
+    msgs.push(m);
+    if (m.type === 'started') session!.checkpointNow();
+  };
+  // No checkpoint by time within this run: only the one asked for, then the epoch's own.
+  session = new RunSession(msg.runId, msg, deps(msgs, { post, checkpointEvery: { seconds: 3600 } }));
+  await session.run();
+  const ckpts = ofType(msgs, 'checkpoint').map((m) => [m.epoch, m.step, m.partial]);
+  assert.equal(ckpts.length, 2, JSON.stringify(ckpts));
+  assert.deepEqual(ckpts[0].slice(0, 1).concat(ckpts[0].slice(2)), [0, true], 'within epoch 1');
+  assert.ok((ckpts[0][1] as number) <= 2, `right after the step in flight: ${ckpts[0][1]}`);
+  assert.deepEqual(ckpts[1], [1, 4, false]);
+
+  // A pause checkpoints too, as the run stops: a paused tab that is closed loses nothing.
+  const paused: FromWorker[] = [];
+  const msg2 = { ...start(1), data: { ...start(1).data, trainCount: 32 } };
+  let s2: RunSession | null = null;
+  let atPause = -1;
+  const post2 = (m: FromWorker) => {
+    paused.push(m);
+    if (m.type === 'step' && ofType(paused, 'step').length === 1) s2!.setPaused(true);
+    if (m.type === 'paused' && m.holding) {
+      atPause = ofType(paused, 'checkpoint').length;
+      // As the page answers: later, once the run holds.
+      setTimeout(() => s2!.setPaused(false), 0);
+    }
+  };
+  s2 = new RunSession(msg2.runId, msg2, deps(paused, { post: post2, checkpointEvery: { seconds: 3600 } }));
+  await s2.run();
+  assert.equal(atPause, 1, 'checkpointed before holding');
+  assert.equal(ofType(paused, 'checkpoint')[0].partial, true);
+});
 
 test(
   'before its first step a run posts its phases (backend, probe i/N, first step); the backend asked for and why go into its record',

@@ -259,6 +259,33 @@ test('a run checkpointed within an epoch, cancelled there and resumed, ends bit-
   await assert.rejects(train(dataset, config, { resume: bad }), /cannot resume: .*not a permutation/);
 });
 
+test('a checkpoint asked for (the page is hidden) comes after the current step, whatever the cadence', runLogic, async () => {
+  const config = tinyConfig({ epochs: 2 });
+  const at: [number, number | null][] = [];
+  let asks = 0;
+  await train(dataset, config, {
+    checkpointEvery: { seconds: 3600 },
+    // Asked once, when step 4 is reported (within epoch 2): the next due check, after step 5 is encoded, takes it.
+    checkpointAsked: () => {
+      const asked = asks === 1;
+      if (asked) asks = 2;
+      return asked;
+    },
+    onStep: (p) => {
+      if (p.step === 4 && asks === 0) asks = 1;
+    },
+    onCheckpoint: (c) => {
+      at.push([c.step, c.partial?.position ?? null]);
+    },
+  });
+  // The epochs' own checkpoints (steps 3 and 6), and the one asked for, within epoch 2.
+  assert.deepEqual(at, [
+    [3, null],
+    [5, 2],
+    [6, null],
+  ]);
+});
+
 test('pipelined steps (each read one step late) give the run of one step at a time, and stop at the NaN step', runLogic, async () => {
   // The same run, pipelined (the default) and step by step: identical steps, epochs and weights.
   const kept: Map<string, Float32Array>[] = [];

@@ -47,18 +47,18 @@ test('settingsProblem: the first invalid setting, how many more, and a fix that 
 test('labelsText: a label file is named as trained on as it is; synthetic noise says so', () => {
   assert.equal(
     labelsText({ kind: 'demo', seed: 0, trainCount: 600, testCount: 200, noiseRate: 0.2, noiseSeed: 0 }),
-    'demo faces (600 train / 200 test), 20% of labels flipped at random (seed 0)',
+    'demo faces (600 train / 200 test), each label flipped to another class with a 20% chance (seed 0)',
   );
   assert.equal(
     labelsText({ kind: 'demo', seed: 0, trainCount: 600, testCount: 200, noiseRate: 0.2, noiseSeed: 3 }, 118, 600),
-    'demo faces (600 train / 200 test), 118 labels flipped at random (19.7% of the 20% asked: each label flips with that chance, seed 3)',
+    'demo faces (600 train / 200 test), 118 of 600 labels flipped to another class (19.7%; each flips with the 20% chance asked, seed 3)',
   );
   const raf = { kind: 'cached' as const, key: 'k', name: 'RAF-DB basic', labelFile: 'noise02.txt', noiseRate: 0, noiseSeed: 0 };
   assert.equal(labelsText(raf), 'RAF-DB basic, labels of noise02.txt as they are');
   assert.equal(labelsText({ ...raf, labelFile: null }), 'RAF-DB basic, the clean labels');
   assert.equal(
     labelsText({ ...raf, noiseRate: 0.1 }),
-    'RAF-DB basic, labels of noise02.txt as they are + 10% of labels flipped at random (seed 0)',
+    'RAF-DB basic, labels of noise02.txt as they are + each label flipped to another class with a 10% chance (seed 0)',
   );
 });
 

@@ -11,7 +11,7 @@ import { useEmbedding, type EmbeddingProgress } from './embedding-store.ts';
 import { classColor } from './palette.ts';
 import { layoutPoints, nearestPoint } from './scatter-layout.ts';
 import { useClassroom } from './classroom-store.ts';
-import { defaultEmbeddingCount, embeddingSeconds, ratesFromTraining } from './embedding-estimate.ts';
+import { defaultEmbeddingCount, embeddingEstimateText, embeddingSeconds, ratesFromTraining } from './embedding-estimate.ts';
 import { saveRates, savedRates } from './embedding-rates.ts';
 import { duration } from '../format.ts';
 import './classroom.css';
@@ -126,7 +126,7 @@ function Legend() {
 }
 
 function progressText(p: EmbeddingProgress): string {
-  const eta = p.etaSeconds !== null && p.done < p.total ? ` · about ${Math.ceil(p.etaSeconds)} s left` : '';
+  const eta = p.done >= p.total ? '' : p.etaSeconds !== null ? ` · about ${duration(p.etaSeconds)} left` : ' · measuring the time left…';
   if (p.phase === 'data') return `Loading the run's data… ${p.total ? Math.round((p.done / p.total) * 100) : 0}%`;
   if (p.phase === 'features')
     return `Features: ${p.done} / ${p.total} images${p.perSecond ? ` · ${p.perSecond.toFixed(1)} images/s` : ''}${eta}`;
@@ -145,7 +145,9 @@ export function EmbeddingPanel({ runKey, trainCount, runName }: { runKey: string
     () => savedRates() ?? (record ? ratesFromTraining(record.summary, record.request.config.batchSize, size) : null),
     [record, size, result],
   );
-  const count = chosenCount ?? defaultEmbeddingCount(1000, size, rates);
+  const max = Math.min(MAX_EMBED_SAMPLES, trainCount ?? MAX_EMBED_SAMPLES);
+  // The default never offers more images than the run has: the count shown is the count used.
+  const count = chosenCount ?? Math.min(max, defaultEmbeddingCount(1000, size, rates));
   const [hover, setHover] = useState<{ i: number; x: number; y: number; plot: 0 | 1 } | null>(null);
   const shown = result && result.runKey === runKey ? result : null;
   const layout = useMemo(() => {
@@ -154,10 +156,11 @@ export function EmbeddingPanel({ runKey, trainCount, runName }: { runKey: string
     for (let i = 0; i < flipped.length; i++) flipped[i] = shown.labels[i] !== shown.cleanLabels[i] ? 1 : 0;
     return { points: layoutPoints(shown.coords, PLOT), flipped, nFlipped: flipped.reduce((a, b) => a + b, 0) };
   }, [shown]);
-  const max = Math.min(MAX_EMBED_SAMPLES, trainCount ?? MAX_EMBED_SAMPLES);
   const n = Math.max(3, Math.min(max, count));
   const running = status === 'running' && computedFor === runKey;
   const estimate = rates && size ? embeddingSeconds(n, size, rates) : null;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the saved rates change when a result comes in
+  const measured = useMemo(() => savedRates() !== null, [result]);
   useEffect(() => {
     if (result && size && result.runKey === runKey) saveRates(result.labels.length, size, result.seconds);
   }, [result, size, runKey]);
@@ -201,9 +204,7 @@ export function EmbeddingPanel({ runKey, trainCount, runName }: { runKey: string
         ) : null}
         {!running && !shown ? (
           <span className="muted" data-testid="embedding-estimate">
-            {estimate !== null
-              ? `takes about ${duration(estimate)} on this machine`
-              : 'the first computation measures how long it takes here'}
+            {embeddingEstimateText(n, count, estimate, measured, duration)}
           </span>
         ) : null}
         {runName ? <span className="muted">{runName}</span> : null}

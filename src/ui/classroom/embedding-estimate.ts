@@ -46,3 +46,22 @@ export function defaultEmbeddingCount(wanted: number, size: number, rates: Embed
   if (perImage * wanted <= budgetSeconds) return wanted;
   return Math.min(wanted, Math.max(200, Math.floor(budgetSeconds / perImage / 100) * 100));
 }
+
+/**
+ * What the panel says before a computation: the images it will really use (fewer than typed when
+ * the run has fewer) and how long they take, measured on this machine by the last computation, or
+ * only guessed from the run's training speed before any (start-up not included: said so).
+ */
+export function embeddingEstimateText(
+  used: number,
+  typed: number,
+  seconds: number | null,
+  measured: boolean,
+  fmt: (s: number) => string = (s) => `${Math.round(s)} s`,
+): string {
+  const capped = typed > used ? `${used} images (all the run has): ` : '';
+  if (seconds === null) return `${capped}the first computation measures how long it takes here`;
+  return measured
+    ? `${capped}takes about ${fmt(seconds)} on this machine (measured)`
+    : `${capped}at least ${fmt(seconds)} plus start-up, guessed from the run's training speed; the first computation measures it`;
+}

@@ -266,6 +266,7 @@ export function runStateOfRecord(r: RunRecord, steps: StepLog[], attention: Atte
     started: {
       config,
       data,
+      weights: r.request.weights ?? null,
       flippedLabels: last?.memorisation.flipped ?? 0,
       trainCount: data.kind === 'demo' ? data.trainCount : 0,
       testCount: data.kind === 'demo' ? data.testCount : testCount,

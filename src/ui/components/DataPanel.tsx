@@ -94,6 +94,12 @@ function labelChoiceText(l: LabelFileInfo, clean: boolean): string {
   return `${l.file}: ${pct(noise.rate)} noise (${n(noise.changed)} changed)`;
 }
 
+/** The chosen label file's full line (the select's hover text). */
+function labelFileTitle(files: LabelFileInfo[], chosen: string | null): string {
+  const i = chosen === null ? 0 : files.findIndex((l) => l.file === chosen);
+  return i < 0 ? '' : labelChoiceText(files[i], i === 0);
+}
+
 function CachedItem({ info, selected }: { info: CachedDatasetInfo; selected: boolean }) {
   const select = useData((s) => s.select);
   const [deleting, setDeleting] = useState(false);
@@ -263,6 +269,8 @@ export function DataPanel() {
               id="label-file"
               data-testid="label-file"
               value={selected.labelFile ?? ''}
+              // A native select cannot wrap: the chosen file's full line shows on hover.
+              title={labelFileTitle(current.labelFiles, selected.labelFile)}
               onChange={(e) => setLabelFile(e.target.value === '' ? null : e.target.value)}
             >
               {current.labelFiles.map((l, i) => (

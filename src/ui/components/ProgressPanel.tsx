@@ -48,7 +48,9 @@ function Stat({ label, value, testId, title }: { label: string; value: string; t
   return (
     <div className="stat" title={title}>
       <dt>{label}</dt>
-      <dd data-testid={testId}>{value}</dd>
+      <dd data-testid={testId} title={value}>
+        {value}
+      </dd>
     </div>
   );
 }
@@ -72,7 +74,7 @@ export function ProgressPanel() {
     epoch = `${p.epoch} / ${p.epochs} (step ${p.stepInEpoch} / ${p.stepsPerEpoch})`;
     step = `${p.step} / ${p.totalSteps}`;
     speed = `${p.imagesPerSecond.toFixed(1)} images/s`;
-    eta = finished ? '–' : duration(p.etaSeconds);
+    eta = finished ? '–' : p.etaSeconds === null ? 'measuring…' : duration(p.etaSeconds);
   }
   if (run.status === 'done') fraction = 1;
   const phase = p && !finished ? (PHASE_TEXT[p.phase] ?? p.phase) : '–';

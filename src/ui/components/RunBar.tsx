@@ -6,12 +6,12 @@ import { useEffect, useRef } from 'react';
 import { isRunning, useLab } from '../store.ts';
 import { applyStartFix, resumableRuns, resumeRun, setPaused, startRun, stopRun } from '../runner.ts';
 import { useData } from '../data-store.ts';
-import { dataOptionsOf, parseSettings } from '../settings.ts';
 import { duration } from '../format.ts';
 import { progressFigures } from '../../engine/progress.ts';
-import { labelsText } from '../run/labels-text.ts';
+import { runDescription } from '../run/run-description.ts';
+import { useWeights } from '../weights-store.ts';
 import { useStartProblem } from '../run/start-problem-store.ts';
-import { resumeLabel } from '../checkpoint-text.ts';
+import { interruptedText, resumeLabel } from '../checkpoint-text.ts';
 import { isInterrupted } from '../../storage/run-store.ts';
 
 const STATUS_TEXT: Partial<Record<string, string>> = {
@@ -36,7 +36,7 @@ function RunFigures() {
     figures = progressFigures(p);
     fraction = p.total > 0 ? p.done / p.total : 0;
   } else if (p) {
-    figures = `epoch ${p.epoch} / ${p.epochs} · step ${p.step} / ${p.totalSteps}${finished ? '' : ` · ETA ${duration(p.etaSeconds)}`}`;
+    figures = `epoch ${p.epoch} / ${p.epochs} · step ${p.step} / ${p.totalSteps}${finished ? '' : ` · ETA ${p.etaSeconds === null ? 'measuring…' : duration(p.etaSeconds)}`}`;
     if (run.status !== 'done') fraction = p.totalSteps > 0 ? p.step / p.totalSteps : 0;
   }
   const status = run.paused && isRunning(run.status) ? 'Paused' : (STATUS_TEXT[run.status] ?? run.status);
@@ -45,7 +45,12 @@ function RunFigures() {
       <span className={`runbar-status status-${run.status}`} data-testid="runbar-status">
         {status}
       </span>
-      <span className="runbar-numbers" data-testid="runbar-figures">
+      <span
+        className="runbar-numbers"
+        data-testid="runbar-figures"
+        data-step={p && p.phase !== 'data' ? p.step : ''}
+        data-checkpoint-step={run.checkpointStep ?? ''}
+      >
         {figures}
       </span>
       <div className="bar runbar-bar" aria-hidden="true">
@@ -56,20 +61,27 @@ function RunFigures() {
 }
 
 function LabelsLine() {
-  const started = useLab((s) => s.run.started);
+  // While a stored run is viewed, "last run" is still this tab's own.
+  const status = useLab((s) => (s.viewing ? s.viewing.saved : s.run).status);
+  const started = useLab((s) => (s.viewing ? s.viewing.saved : s.run).started);
   const draft = useLab((s) => s.draft);
   const selected = useData((s) => s.selected);
-  let text: string;
-  if (started) text = labelsText(started.data, started.flippedLabels, started.trainCount);
-  else {
-    const parsed = parseSettings(draft);
-    text = parsed.settings ? labelsText(dataOptionsOf(parsed.settings, selected)) : '';
-  }
-  return text ? (
-    <p className="runbar-labels muted" data-testid="runbar-labels">
-      {started ? 'Trains on' : 'Will train on'} {text}
-    </p>
-  ) : null;
+  const weights = useWeights((s) => s.selected);
+  const { now, last } = runDescription({ status, started, draft, selected, weights });
+  return (
+    <>
+      {now ? (
+        <p className="runbar-labels muted" data-testid="runbar-labels">
+          {now}
+        </p>
+      ) : null}
+      {last ? (
+        <p className="runbar-labels runbar-last muted" data-testid="runbar-last-run">
+          {last}
+        </p>
+      ) : null}
+    </>
+  );
 }
 
 function StartProblemAlert() {
@@ -107,7 +119,9 @@ function ResumeOffer() {
   return (
     <div className="banner banner-info runbar-resume" data-testid="resume-offer">
       <span>
-        <b>{offer.name}</b> was interrupted at epoch {offer.epochs.length} of {offer.request.config.epochs} (a reload or a crash).
+        <b>{offer.name}</b>{' '}
+        {interruptedText(offer.checkpointEpoch!, offer.request.config.epochs, offer.checkpointStep, offer.checkpointPartial)} (a reload or a
+        crash).
       </span>
       <button type="button" className="fix" data-testid="resume-offer-button" onClick={() => resumeRun(offer.key)}>
         {resumeLabel(offer.checkpointEpoch!, offer.checkpointStep, offer.checkpointPartial)}

@@ -51,8 +51,8 @@ const RunList = memo(function RunList({ stored, current, busy }: { stored: LabSt
   const names = distinctNames(stored.records);
   return stored.records.length === 0 ? (
     <p className="muted">
-      Every run is stored here with a checkpoint after each epoch and every two minutes within one, so a reload or a crash loses at most two
-      minutes of training.
+      Every run is stored here with a checkpoint after each epoch, every few seconds within one (as often as a checkpoint's measured cost
+      allows, at most two minutes apart) and when the tab is hidden, so a reload resumes at about the step it reached.
     </p>
   ) : (
     <ul className="runs-list">

@@ -9,8 +9,8 @@ export function labelsText(data: DataOptions, flipped: number | null = null, tra
   const noise =
     data.noiseRate > 0
       ? flipped !== null && trainCount
-        ? `${flipped} labels flipped at random (${pctText(flipped / trainCount)} of the ${pctText(data.noiseRate)} asked: each label flips with that chance, seed ${data.noiseSeed})`
-        : `${pctText(data.noiseRate)} of labels flipped at random (seed ${data.noiseSeed})`
+        ? `${flipped} of ${trainCount} labels flipped to another class (${pctText(flipped / trainCount)}; each flips with the ${pctText(data.noiseRate)} chance asked, seed ${data.noiseSeed})`
+        : `each label flipped to another class with a ${pctText(data.noiseRate)} chance (seed ${data.noiseSeed})`
       : null;
   if (data.kind === 'demo')
     return `demo faces (${countText(data.trainCount)} train / ${countText(data.testCount)} test), ${noise ?? 'clean labels'}`;

@@ -7,7 +7,7 @@ import type { Method } from '../../engine/config.ts';
 import { moveCell, sweepCells, sweepCounts, sweepEta, sweepFinished, type CellState, type SweepState } from '../../engine/sweep/index.ts';
 import { duration } from '../format.ts';
 import { loadSweeps, pollSweeps, setSpread, startSweep, sweepAction, useSweeps } from './sweep-driver.ts';
-import { parseList } from './sweep-form.ts';
+import { formOfSweep, parseList } from './sweep-form.ts';
 import './sweep.css';
 
 /** How often the panel re-reads the sweeps (other tabs' cells, a spread sweep to join, tabs training). */
@@ -156,6 +156,9 @@ export function SweepPanel() {
   }, []);
   const shown = sweeps.find((r) => r.state.id === drivenId) ?? sweeps[0] ?? null;
   const busy = !!shown && shown.state.id === drivenId && !sweepFinished(shown.state) && !shown.state.paused;
+  // While a sweep runs (after a reload too), the form shows that sweep, not its own defaults.
+  const running = !!shown && !sweepFinished(shown.state) && !shown.state.paused;
+  const fields = running ? formOfSweep(shown.state.spec, shown.state.name) : { methods, noise, seeds, name };
   const toggle = (m: Method) =>
     setMethods((ms) =>
       ms.includes(m) ? ms.filter((x) => x !== m) : (['baseline', 'eac'] as Method[]).filter((x) => x === m || ms.includes(x)),
@@ -169,7 +172,7 @@ export function SweepPanel() {
     setFormError(await startSweep({ methods, noiseRates: rates, seeds: sds, name }));
   };
   const count = (v: number[] | string) => (typeof v === 'string' ? 0 : v.length);
-  const cells = methods.length * count(parseList(noise, 'noise')) * count(parseList(seeds, 'seed'));
+  const cells = fields.methods.length * count(parseList(fields.noise, 'noise')) * count(parseList(fields.seeds, 'seed'));
   return (
     <section className="panel sweep" aria-label="Sweep" data-testid="sweep-panel">
       <h2>Sweep</h2>
@@ -177,26 +180,26 @@ export function SweepPanel() {
         The paper's table in one go: every method × noise rate × seed, with the run settings above, trained one after another in this tab
         (or, spread over open tabs, one cell per tab at a time). A reload resumes the sweep at the last checkpoint.
       </p>
-      <fieldset className="sweep-form" disabled={busy}>
+      <fieldset className="sweep-form" disabled={busy || running} data-testid="sweep-form" data-showing={running ? 'running' : 'new'}>
         <div className="sweep-methods">
           {(['baseline', 'eac'] as Method[]).map((m) => (
             <label key={m}>
-              <input type="checkbox" checked={methods.includes(m)} onChange={() => toggle(m)} data-testid={`sweep-method-${m}`} />{' '}
+              <input type="checkbox" checked={fields.methods.includes(m)} onChange={() => toggle(m)} data-testid={`sweep-method-${m}`} />{' '}
               {m === 'eac' ? 'EAC' : 'Baseline'}
             </label>
           ))}
         </div>
         <label>
-          Noise rates <input value={noise} onChange={(e) => setNoise(e.target.value)} data-testid="sweep-noise" />
+          Noise rates <input value={fields.noise} onChange={(e) => setNoise(e.target.value)} data-testid="sweep-noise" />
         </label>
         <label>
-          Seeds <input value={seeds} onChange={(e) => setSeeds(e.target.value)} data-testid="sweep-seeds" />
+          Seeds <input value={fields.seeds} onChange={(e) => setSeeds(e.target.value)} data-testid="sweep-seeds" />
         </label>
         <label>
-          Name <input value={name} placeholder="optional" onChange={(e) => setName(e.target.value)} data-testid="sweep-name" />
+          Name <input value={fields.name} placeholder="optional" onChange={(e) => setName(e.target.value)} data-testid="sweep-name" />
         </label>
         <button type="button" className="primary" onClick={() => void start()} data-testid="sweep-start">
-          Start sweep ({cells} runs)
+          {running ? `Sweep running (${cells} runs)` : `Start sweep (${cells} runs)`}
         </button>
       </fieldset>
       {formError ? (

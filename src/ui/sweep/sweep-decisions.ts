@@ -134,3 +134,17 @@ export function settingsOfCell(state: SweepState, cell: SweepCell, attentionCoun
     attentionCount,
   };
 }
+
+/**
+ * The runs a queue change abandons: a cell whose run died before its first checkpoint goes back to
+ * the queue and starts afresh under a new run, so the dead run (no checkpoint, no epoch) would only
+ * stay in the run list as an "interrupted" copy beside the new one (issue 23). Pure.
+ */
+export function abandonedRuns(before: SweepState, after: SweepState): string[] {
+  const out: string[] = [];
+  for (const id of after.order) {
+    const was = before.cells[id];
+    if (was?.status === 'running' && after.cells[id]?.status === 'pending') out.push(was.runId);
+  }
+  return out;
+}

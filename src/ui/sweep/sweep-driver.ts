@@ -18,7 +18,7 @@ import {
   type SweepState,
 } from '../../engine/sweep/index.ts';
 import type { Method } from '../../engine/config.ts';
-import { renameRun, newRunKey } from '../../storage/run-store.ts';
+import { deleteRun, renameRun, newRunKey } from '../../storage/run-store.ts';
 import { addSweep, getSweep, listSweeps, setSweepSpread, sweepLockName, updateSweep, type SweepRecord } from '../../storage/sweep-store.ts';
 import { resumeRun, startRequestedRun, stopRun, refreshStoredRuns } from '../runner.ts';
 import { configRequestOf, dataOptionsOf, parseSettings } from '../settings.ts';
@@ -26,7 +26,7 @@ import { useData } from '../data-store.ts';
 import { isRunning, useLab, type RunState } from '../store.ts';
 import { useWeights } from '../weights-store.ts';
 import { cellLockName, claimedAction, claimNext, heldCells, spreadTabs, takeoverEvents } from './sweep-claims.ts';
-import { cannotRunHere, decide, eventsOf, settingsOfCell, type DriverAction } from './sweep-decisions.ts';
+import { abandonedRuns, cannotRunHere, decide, eventsOf, settingsOfCell, type DriverAction } from './sweep-decisions.ts';
 import { dateText } from '../../engine/format.ts';
 
 /** Progress is kept at most this often (the ETA needs no more; each write is an IndexedDB transaction). */
@@ -89,6 +89,12 @@ function dispatch(d: Driving, events: SweepEvent[]): void {
   if (!events.length) return;
   const state = events.reduce(reduceSweep, d.record.state);
   if (state === d.record.state) return;
+  // One run per cell: a run that died before its first checkpoint is replaced, not kept beside its successor.
+  const dropped = abandonedRuns(d.record.state, state);
+  if (dropped.length)
+    void Promise.all(dropped.map((key) => deleteRun(key)))
+      .then(() => refreshStoredRuns())
+      .catch((e) => setError(`could not remove an interrupted run of the sweep: ${message(e)}`));
   d.record = { ...d.record, state, updatedAt: Date.now() };
   d.changes++;
   putRecord(d.record);

@@ -1,4 +1,6 @@
-// The Sweep panel's typed lists (noise rates, seeds), read as the user writes them. Pure.
+// The Sweep panel's typed lists (noise rates, seeds), read as the user writes them, and the form's
+// fields of a sweep that runs (shown instead of the defaults while it does). Pure.
+import type { Method } from '../../engine/config.ts';
 
 /** "0, 0.1, 20%" → [0, 0.1, 0.2]; a one-line error for anything else. */
 export function parseList(text: string, what: 'noise' | 'seed'): number[] | string {
@@ -14,4 +16,20 @@ export function parseList(text: string, what: 'noise' | 'seed'): number[] | stri
     out.push(Number(v.toFixed(6)));
   }
   return out;
+}
+
+/** The Sweep form's fields as text. */
+export interface SweepFormFields {
+  methods: Method[];
+  noise: string;
+  seeds: string;
+  name: string;
+}
+
+/** The form's fields of a stored sweep: a running sweep shows its own axes, not the form's defaults (issue 23). */
+export function formOfSweep(
+  spec: { methods: readonly Method[]; noiseRates: readonly number[]; seeds: readonly number[] },
+  name: string,
+): SweepFormFields {
+  return { methods: [...spec.methods], noise: spec.noiseRates.join(', '), seeds: spec.seeds.join(', '), name };
 }

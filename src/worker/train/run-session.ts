@@ -7,7 +7,7 @@ import { assertStepFits } from '../../engine/memory-fit.ts';
 import { StepTooLargeError } from '../../engine/errors.ts';
 import { currentDeviceMemory } from '../device-memory.ts';
 import { tf } from '../../engine/tf.ts';
-import { train } from '../../engine/trainer.ts';
+import { train, type CheckpointCadence } from '../../engine/trainer.ts';
 import { defaultTrainConfig, validateTrainConfig } from '../../engine/config.ts';
 import { TrainError } from '../../engine/errors.ts';
 import { AttentionProbe, chooseAttentionSamples } from '../../engine/attention.ts';
@@ -45,13 +45,17 @@ import type { GpuFault } from './gpu-faults.ts';
 import { labelsHash, pretrainedModel, type RunDataLoader } from './run-data.ts';
 import { errorKind, errorText, failureMessage } from './run-errors.ts';
 
-/** How often a run also checkpoints within an epoch (and where it is stopped): a crash loses at most this much. */
-const CHECKPOINT_EVERY = { seconds: 120 } as const;
+/**
+ * How often a run also checkpoints within an epoch (and where it is stopped): as soon as the time
+ * since the last checkpoint is 50× what that one took (checkpoints cost about 2% of the run), but
+ * not sooner than every 5 s, and at least every 120 s (the most a crash or a reload can lose).
+ */
+export const CHECKPOINT_EVERY: CheckpointCadence = { seconds: 120, costShare: 0.02, minSeconds: 5 };
 
 export interface RunSessionDeps {
   post(m: FromWorker): void;
   /** Within-epoch checkpoints (default CHECKPOINT_EVERY). */
-  checkpointEvery?: { steps?: number; seconds?: number };
+  checkpointEvery?: CheckpointCadence;
   backends: BackendChoice;
   data: Pick<RunDataLoader, 'load'>;
   /** Resolves once a pending GPU device loss (if any) has settled: a lost device also fails the step in flight. */
@@ -112,6 +116,8 @@ function memoryNow(): { bytes: number; tensors: number; gpuBytes: number | null 
 export class RunSession {
   readonly controller = new AbortController();
   private paused = false;
+  /** The page asked for a checkpoint after the current step (it is being hidden or unloaded). */
+  private checkpointAsked = false;
   /** Resolves the pause gate when the run is let go on. */
   private release: (() => void) | null = null;
   private gpuFault: GpuFault | null = null;
@@ -134,6 +140,11 @@ export class RunSession {
     this.release?.();
   }
 
+  /** Checkpoints after the current step, whatever the cadence (once per ask). */
+  checkpointNow(): void {
+    this.checkpointAsked = true;
+  }
+
   /** Stops the run with a GPU fault (the first one counts). */
   fault(f: GpuFault): void {
     if (this.gpuFault) return;
@@ -145,6 +156,8 @@ export class RunSession {
   setPaused(paused: boolean): void {
     if (this.paused === paused) return;
     this.paused = paused;
+    // A paused run is checkpointed as it stops (a tab left paused, then closed, loses nothing).
+    if (paused) this.checkpointAsked = true;
     if (!paused) {
       this.release?.();
       this.release = null;
@@ -243,6 +256,7 @@ export class RunSession {
         runId,
         config: request.config,
         data: request.data,
+        weights: request.weights,
         flippedLabels: flipped,
         trainCount: dataset.train.labels.length,
         testCount: dataset.test.labels.length,
@@ -271,6 +285,11 @@ export class RunSession {
           inspect: (m, pipeline, epoch) => attention.measure(m, pipeline, epoch),
           onCheckpoint: (c) => this.onCheckpoint(c, attention.history),
           checkpointEvery: this.deps.checkpointEvery ?? CHECKPOINT_EVERY,
+          checkpointAsked: () => {
+            const asked = this.checkpointAsked;
+            this.checkpointAsked = false;
+            return asked;
+          },
           onStep: (p) => this.onStep(p),
           onEpoch: (metrics) => this.onEpoch(metrics),
         });
