@@ -4,33 +4,18 @@
 // rerun resumes where Ctrl-C or a crash stopped it. `--import` joins runs made elsewhere.
 import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { int, parseWithPositionals, UsageError, type Flags } from './args.ts';
+import { int, parseWithPositionals, UsageError } from './args.ts';
 import { formatSeconds, progress, writeFileAtomic } from './output.ts';
-import { readRegularFile } from './read-file.ts';
-import { parseBoundedJson, RUN_FILE_BOUNDS } from '../engine/bounded-json.ts';
 import { TRAIN_OPTIONS } from './train.ts';
-import { ensureOutDir, loadSweep, lockOutDir, saveSweep, SWEEP_FILE, TABLE_FILES } from './sweep-dir.ts';
-import {
-  cellFiles,
-  newRunArgs,
-  rerunFlags,
-  resumeRunArgs,
-  runChoices,
-  SPEC_FLAGS,
-  specDifference,
-  specFromFlags,
-  type RunChoices,
-} from './sweep-plan.ts';
+import { openSweep, readResult, readRunJson } from './sweep-files.ts';
+import { ensureOutDir, lockOutDir, saveSweep, SWEEP_FILE, TABLE_FILES } from './sweep-dir.ts';
+import { cellFiles, newRunArgs, resumeRunArgs, runChoices, type RunChoices } from './sweep-plan.ts';
 import { childMain, runCellHere, runCellInChild, type CellEnd, type StepInfo } from './sweep-runner.ts';
 import {
-  createSweep,
-  formatNoise,
   importRun,
   matchRun,
-  methodLabel,
   nextCell,
   reduceSweep,
-  runFromTrainJson,
   sweepCounts,
   sweepEta,
   sweepTable,
@@ -70,55 +55,6 @@ const OPTIONS = {
   ...OWN_OPTIONS,
 } as const;
 
-/** Most bytes an imported run JSON may have (a 60-epoch run with --log-steps is ~3 MB; JSON.parse needs several times the text). */
-const IMPORT_MAX_BYTES = 64 << 20;
-
-/** The sweep in DIR, or a new one from the flags; a rerun with other settings is refused. */
-function openSweep(dir: string, v: Flags): SweepState {
-  const stored = loadSweep(dir);
-  const gaveSpec = SPEC_FLAGS.some((f) => v[f] !== undefined);
-  if (!stored) {
-    if (!gaveSpec) throw new UsageError(`--out ${dir}: no sweep there yet; give its settings (--demo or --data, --methods, --noise, ...)`);
-    const spec = specFromFlags(v);
-    const createdAt = Date.now();
-    return createSweep(spec, {
-      id: `sweep-${createdAt.toString(36)}`,
-      name: `${spec.methods.map(methodLabel).join(' vs ')} at noise ${spec.noiseRates.map(formatNoise).join(', ')}`,
-      createdAt,
-    });
-  }
-  if (gaveSpec) {
-    const diff = specDifference(stored.spec, specFromFlags(rerunFlags(stored.spec, v)));
-    if (diff)
-      throw new UsageError(
-        `${path.join(dir, SWEEP_FILE)} is a different sweep: ${diff} (rerun with its settings, or none, or another --out)`,
-      );
-  }
-  return stored;
-}
-
-/**
- * A run JSON of `eac train --out`, read as untrusted input: a regular file (in the sweep's own
- * folder, never a link), its size and its nesting bounded.
- */
-function readRunJson(file: string, noLinks = false): { bytes: Uint8Array; run: ReturnType<typeof runFromTrainJson> } {
-  const bytes = readRegularFile(file, {
-    checkSize(size) {
-      if (size > IMPORT_MAX_BYTES) throw new Error(`${size} bytes, more than a run file can have`);
-    },
-    notRegular: (m) => new Error(m),
-    noLinks,
-  });
-  const text = new TextDecoder().decode(bytes);
-  return {
-    bytes,
-    run: runFromTrainJson(
-      parseBoundedJson(text, RUN_FILE_BOUNDS, (why) => new Error(why)),
-      path.basename(file),
-    ),
-  };
-}
-
 function importRuns(dir: string, state: SweepState, files: string[]): { state: SweepState; refused: number } {
   let refused = 0;
   for (const file of files) {
@@ -138,17 +74,6 @@ function importRuns(dir: string, state: SweepState, files: string[]): { state: S
     }
   }
   return { state, refused };
-}
-
-/** A finished cell's summary, from the run JSON it wrote. */
-function readResult(dir: string, cellId: string): SweepEvent {
-  const file = cellFiles(dir, cellId).run;
-  try {
-    const { run } = readRunJson(file, true);
-    return { type: 'finish', cellId, summary: run.summary, at: Date.now() };
-  } catch (e) {
-    return { type: 'fail', cellId, reason: `its run JSON ${file} cannot be read: ${(e as Error).message}` };
-  }
 }
 
 const pct = (x: number | null) => (x === null ? 'n/a' : `${(x * 100).toFixed(2)}%`);
