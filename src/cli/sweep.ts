@@ -4,11 +4,12 @@
 // rerun resumes where Ctrl-C or a crash stopped it. `--import` joins runs made elsewhere.
 import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { int, parseWithPositionals, UsageError } from './args.ts';
+import { int, num, parseWithPositionals, UsageError } from './args.ts';
 import { formatSeconds, progress, writeFileAtomic } from './output.ts';
 import { TRAIN_OPTIONS } from './train.ts';
+import { cellCommand, liveClaims, statusText } from './sweep-cell.ts';
 import { openSweep, readResult, readRunJson } from './sweep-files.ts';
-import { ensureOutDir, lockOutDir, saveSweep, SWEEP_FILE, TABLE_FILES } from './sweep-dir.ts';
+import { ensureOutDir, loadSweep, lockOutDir, saveSweep, SWEEP_FILE, TABLE_FILES } from './sweep-dir.ts';
 import { cellFiles, newRunArgs, resumeRunArgs, runChoices, type RunChoices } from './sweep-plan.ts';
 import { childMain, runCellHere, runCellInChild, type CellEnd, type StepInfo } from './sweep-runner.ts';
 import {
@@ -38,6 +39,14 @@ export const SWEEP_HELP = `eac sweep [options] --out DIR
                              CELL.ckpt (each run's checkpoint), table.md, table.csv, table.tex (updated as cells finish)
   --import RUN.json...       join runs made elsewhere by eac train --out (matched to their cell by method, noise and
                              seed; refused if a shared setting differs); trains nothing
+  --cell K | --cell env      run cell K of the sweep in DIR (0-based, in sweep.json's order), or the cell of
+                             SLURM_ARRAY_TASK_ID / JOB_COMPLETION_INDEX; any number of such processes, on any
+                             machines sharing DIR, work one sweep: each claims its cell (claims/ in DIR), renews
+                             its lease while the cell runs, then takes over cells whose holder died; tables are
+                             rebuilt as each cell ends
+  --lease-s S                a claim's lease (default 60): a holder silent this long is taken over
+  --own-cell-only            with --cell: run that cell only, not the ones left without a holder
+  --status                   print DIR's queue: each cell's state, holder (host/pid), progress, ETA
 Run it again with the same --out to resume: finished cells are skipped and the interrupted one continues
 from its checkpoint; with no settings flags it takes the sweep's own, and settings that differ are refused.
 Ctrl-C stops after the current step, keeps every checkpoint, and exits with status 130.`;
@@ -47,6 +56,10 @@ const OWN_OPTIONS = {
   seeds: { type: 'string' },
   jobs: { type: 'string' },
   import: { type: 'string', multiple: true },
+  cell: { type: 'string' },
+  status: { type: 'boolean' },
+  'lease-s': { type: 'string' },
+  'own-cell-only': { type: 'boolean' },
 } as const;
 /** eac train's flags that a sweep sets per cell or fixes itself. */
 const NOT_FOR_SWEEPS = ['method', 'seed', 'json', 'save', 'checkpoint', 'resume'] as const;
@@ -206,10 +219,28 @@ export async function sweepCommand(argv: string[]): Promise<number> {
   if (v.out === undefined) throw new UsageError('--out DIR is required (the sweep’s folder)');
   const jobs = int(v, 'jobs', 1, { min: 1, max: 64 });
   const run = runChoices(v);
+  if (v.status) {
+    const stored = loadSweep(path.resolve(v.out as string));
+    if (!stored) throw new UsageError(`--out ${v.out}: no sweep there`);
+    process.stdout.write(statusText(path.resolve(v.out as string), stored, Date.now()));
+    return 0;
+  }
   const dir = ensureOutDir(v.out as string);
+  if (v.cell !== undefined) {
+    if (imports) throw new UsageError('--cell runs a cell; --import joins runs: give one of them');
+    if (v.jobs !== undefined) throw new UsageError('--cell runs one cell at a time: start more processes instead of --jobs');
+    const leaseMs = num(v, 'lease-s', 60, (x) => x >= 0.05 && x <= 86400, 'seconds in [0.05, 86400]') * 1000;
+    return await cellCommand(dir, v, run, { now: Date.now, leaseMs }, !v['own-cell-only']);
+  }
+  for (const f of ['lease-s', 'own-cell-only'] as const) if (v[f] !== undefined) throw new UsageError(`--${f} goes with --cell`);
   const release = lockOutDir(dir);
   try {
     let state = openSweep(dir, v);
+    const held = liveClaims(dir, state, Date.now());
+    if (held.length)
+      throw new UsageError(
+        `--out ${dir}: --cell processes are working it (${held[0].cell} by ${held[0].host}/${held[0].pid}${held.length > 1 ? `, and ${held.length - 1} more` : ''}); join them with --cell, or wait`,
+      );
     // Whatever ran when the last sweep process stopped is not running now.
     state = reduceSweep(state, { type: 'reloaded' });
     if (imports) {
