@@ -170,7 +170,7 @@ export async function workCell(ctx: CellRunContext, id: string, own: boolean): P
   const resuming = existsSync(files.checkpoint);
   const took = previous && previous.state === 'running' ? ` (taken over from ${who(previous)}, whose lease ended)` : '';
   progress(
-    `${label}: ${resuming ? `resuming from ${path.basename(files.checkpoint)}${previous?.checkpoint ? ` (step ${previous.checkpoint.step})` : ''}` : 'starting'}${took}; claim ${lease.record.gen} by ${who(lease.record)}`,
+    `${label}: ${resuming ? `resuming from ${path.basename(files.checkpoint)}` : 'starting'}${took}; claim ${lease.record.gen} by ${who(lease.record)}`,
   );
   const controller = new AbortController();
   const stopRun = () => controller.abort();
