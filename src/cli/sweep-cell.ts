@@ -37,7 +37,8 @@ export function cellIndex(flag: string, env: Record<string, string | undefined>,
     raw = env[name]!;
     from = `--cell env (${name}=${printable(raw, 40)})`;
   }
-  if (!/^\d{1,7}$/.test(raw)) throw new UsageError(`${from}: a cell index must be an integer ≥ 0, got ${JSON.stringify(printable(raw, 40))}`);
+  if (!/^\d{1,7}$/.test(raw))
+    throw new UsageError(`${from}: a cell index must be an integer ≥ 0, got ${JSON.stringify(printable(raw, 40))}`);
   const k = Number(raw);
   if (k >= cells) throw new UsageError(`${from}: the sweep has ${cells} cells (indices 0 to ${cells - 1}), no cell ${k}`);
   return k;
@@ -53,7 +54,8 @@ export function openSharedSweep(dir: string, v: Flags): SweepState {
     checkSameSweep(dir, stored, v);
     return stored;
   }
-  if (!givesSpec(v)) throw new UsageError(`--out ${dir}: no sweep there yet; give its settings (--demo or --data, --methods, --noise, ...)`);
+  if (!givesSpec(v))
+    throw new UsageError(`--out ${dir}: no sweep there yet; give its settings (--demo or --data, --methods, --noise, ...)`);
   const fresh = newSweep(v);
   const made = writeTempFile(dir, sweepJsonText(fresh));
   try {
@@ -80,7 +82,8 @@ export function cellFromFiles(dir: string, id: string, stored: CellState, now: n
     return { status: 'failed', runId: id, reason: e.type === 'fail' ? e.reason : 'no result' };
   }
   if (r?.state === 'failed') return { status: 'failed', runId: id, reason: r.reason ?? 'failed' };
-  if (r && leaseLive(r, now)) return { status: 'running', runId: id, startedAt: r.claimedAt, checkpoint: r.checkpoint, progress: r.progress };
+  if (r && leaseLive(r, now))
+    return { status: 'running', runId: id, startedAt: r.claimedAt, checkpoint: r.checkpoint, progress: r.progress };
   if (r?.checkpoint && existsSync(cellFiles(dir, id).checkpoint))
     return { status: 'resumable', runId: id, checkpoint: r.checkpoint, progress: r.progress };
   return stored.status === 'running' ? { status: 'pending' } : stored;
@@ -191,17 +194,22 @@ export async function workCell(ctx: CellRunContext, id: string, own: boolean): P
   let end: CellEnd;
   try {
     const args = resuming ? resumeRunArgs(cell, dir, ctx.run) : newRunArgs(state.spec, cell, dir, ctx.run);
-    end = await runCellInChild(args, controller.signal, {
-      onStep: (s: StepInfo) => {
-        lastProgress = s.seconds === null ? lastProgress : { step: s.step, totalSteps: s.totalSteps, seconds: s.seconds };
-        if (lease.due()) beat();
-        const t = performance.now();
-        if (t - lastPrint < 2000 && s.step !== s.totalSteps) return;
-        lastPrint = t;
-        progress(`${label}: epoch ${s.epoch}/${s.epochs} step ${s.stepInEpoch}/${s.stepsPerEpoch} loss ${s.loss.toFixed(4)}`);
+    end = await runCellInChild(
+      args,
+      controller.signal,
+      {
+        onStep: (s: StepInfo) => {
+          lastProgress = s.seconds === null ? lastProgress : { step: s.step, totalSteps: s.totalSteps, seconds: s.seconds };
+          if (lease.due()) beat();
+          const t = performance.now();
+          if (t - lastPrint < 2000 && s.step !== s.totalSteps) return;
+          lastPrint = t;
+          progress(`${label}: epoch ${s.epoch}/${s.epochs} step ${s.stepInEpoch}/${s.stepsPerEpoch} loss ${s.loss.toFixed(4)}`);
+        },
+        onCheckpoint: (c) => beat({ checkpoint: { ...c, at: claim.now() } }),
       },
-      onCheckpoint: (c) => beat({ checkpoint: { ...c, at: claim.now() } }),
-    }, (l) => progress(`[${id}] ${l}`));
+      (l) => progress(`[${id}] ${l}`),
+    );
   } catch (e) {
     end = { kind: 'failed', reason: (e as Error).message.split('\n')[0] };
   } finally {
@@ -322,16 +330,38 @@ export function statusText(dir: string, stored: SweepState, now: number): string
     const p = c.status === 'running' || c.status === 'resumable' ? c.progress : null;
     let what: string = c.status;
     if (c.status === 'running') what = `running, lease ${formatSeconds((r!.renewedAt + r!.leaseMs - now) / 1000)} left`;
-    else if (r?.state === 'running' && !leaseLive(r, now)) what = `${c.status}, holder gone (lease ended ${formatSeconds((now - r.renewedAt - r.leaseMs) / 1000)} ago)`;
+    else if (r?.state === 'running' && !leaseLive(r, now))
+      what = `${c.status}, holder gone (lease ended ${formatSeconds((now - r.renewedAt - r.leaseMs) / 1000)} ago)`;
     else if (c.status === 'resumable') what = `resumable from step ${c.checkpoint.step}`;
     else if (c.status === 'failed') what = `failed: ${c.reason}`;
     const prog =
-      c.status === 'done' ? `${c.summary.steps} steps` : p && p.totalSteps ? `${p.step}/${p.totalSteps} (${((p.step / p.totalSteps) * 100).toFixed(0)}%)` : '–';
-    const eta = c.status === 'done' ? '–' : p && p.step > 0 && c.status === 'running' ? formatSeconds((p.seconds / p.step) * (p.totalSteps - p.step)) : '?';
-    rows.push([String(i), grid.get(id)!.id, what, c.status === 'done' || c.status === 'running' || r?.state === 'running' ? holder : '–', prog, eta]);
+      c.status === 'done'
+        ? `${c.summary.steps} steps`
+        : p && p.totalSteps
+          ? `${p.step}/${p.totalSteps} (${((p.step / p.totalSteps) * 100).toFixed(0)}%)`
+          : '–';
+    const eta =
+      c.status === 'done'
+        ? '–'
+        : p && p.step > 0 && c.status === 'running'
+          ? formatSeconds((p.seconds / p.step) * (p.totalSteps - p.step))
+          : '?';
+    rows.push([
+      String(i),
+      grid.get(id)!.id,
+      what,
+      c.status === 'done' || c.status === 'running' || r?.state === 'running' ? holder : '–',
+      prog,
+      eta,
+    ]);
   }
   const widths = rows[0].map((_, j) => Math.max(...rows.map((r) => r[j].length)));
-  const lines = rows.map((r) => r.map((x, j) => x.padEnd(widths[j])).join('  ').trimEnd());
+  const lines = rows.map((r) =>
+    r
+      .map((x, j) => x.padEnd(widths[j]))
+      .join('  ')
+      .trimEnd(),
+  );
   const n = sweepCounts(state);
   const running = Math.max(1, n.running);
   const head = `${path.join(dir, SWEEP_FILE)}: ${n.total} cells, ${n.done} done, ${n.running} running, ${n.resumable} resumable, ${n.pending} pending${n.failed ? `, ${n.failed} failed` : ''}; ETA ${formatSeconds(sweepEta(state, running))} with ${running} at once`;

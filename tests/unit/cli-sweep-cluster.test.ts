@@ -74,7 +74,11 @@ test('three eac sweep --cell processes, one killed mid-cell: taken over, resumed
     assert.equal(count(all, new RegExp(`cell ${seed} ${id}: done`)), 1, `${id} finished once:\n${all}`);
   }
   // The killed cell: taken over once its lease ended, resumed from its checkpoint (not step 0).
-  assert.equal(count(all, /cell 1 EAC, noise 25%, seed 1: resuming from eac-noise0\.25-seed1\.ckpt \(taken over from [^)]+, whose lease ended\)/), 1, all);
+  assert.equal(
+    count(all, /cell 1 EAC, noise 25%, seed 1: resuming from eac-noise0\.25-seed1\.ckpt \(taken over from [^)]+, whose lease ended\)/),
+    1,
+    all,
+  );
   const at = Number(/\[eac-noise0\.25-seed1\] resuming from .*: step (\d+),/.exec(all)?.[1]);
   assert.ok(at >= 2 && at < 8, `resumed at step ${at}`);
   assert.ok(existsSync(path.join(dir, 'claims', 'eac-noise0.25-seed1.1.claim')), 'the second claim of the cell');

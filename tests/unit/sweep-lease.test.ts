@@ -9,15 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import {
-  CLAIM_FORMAT,
-  claimFile,
-  createClaim,
-  leaseLive,
-  topClaim,
-  tryClaim,
-  type ClaimRecord,
-} from '../../src/cli/sweep-claims.ts';
+import { CLAIM_FORMAT, claimFile, createClaim, leaseLive, topClaim, tryClaim, type ClaimRecord } from '../../src/cli/sweep-claims.ts';
 import { cellIndex } from '../../src/cli/sweep-cell.ts';
 import { writeFileAtomic } from '../../src/cli/output.ts';
 import { parseSweepJson } from '../../src/engine/sweep/index.ts';
@@ -136,7 +128,11 @@ test('--cell K and --cell env: the index from SLURM or Kubernetes, one clear lin
     ['7', {}, /^--cell: the sweep has 3 cells \(indices 0 to 2\), no cell 7$/],
     ['1.5', {}, /a cell index must be an integer/],
   ];
-  for (const [flag, env, why] of cases) assert.throws(() => cellIndex(flag, env, 3), (e: Error) => why.test(e.message) && !e.message.includes('\n'));
+  for (const [flag, env, why] of cases)
+    assert.throws(
+      () => cellIndex(flag, env, 3),
+      (e: Error) => why.test(e.message) && !e.message.includes('\n'),
+    );
 });
 
 test('a table write torn by a crash cannot be read: the reader sees the old file whole', () => {
