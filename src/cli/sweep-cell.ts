@@ -337,7 +337,7 @@ export function statusText(dir: string, stored: SweepState, now: number): string
     const prog =
       c.status === 'done'
         ? `${c.summary.steps} steps`
-        : p && p.totalSteps
+        : p?.totalSteps
           ? `${p.step}/${p.totalSteps} (${((p.step / p.totalSteps) * 100).toFixed(0)}%)`
           : '–';
     const eta =

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { int, num, parseWithPositionals, UsageError } from './args.ts';
 import { formatSeconds, progress, writeFileAtomic } from './output.ts';
 import { TRAIN_OPTIONS } from './train.ts';
-import { cellCommand, liveClaims, statusText } from './sweep-cell.ts';
+import { cellCommand, liveClaims, statusText, sweepFromFiles } from './sweep-cell.ts';
 import { openSweep, readResult, readRunJson } from './sweep-files.ts';
 import { ensureOutDir, loadSweep, lockOutDir, saveSweep, SWEEP_FILE, TABLE_FILES } from './sweep-dir.ts';
 import { cellFiles, newRunArgs, resumeRunArgs, runChoices, type RunChoices } from './sweep-plan.ts';
@@ -21,7 +21,11 @@ import {
   sweepEta,
   sweepTable,
   tableMarkdown,
+  pivotCsv,
+  pivotMarkdown,
+  pivotTable,
   type NextCell,
+  type TableAxis,
   type SweepEvent,
   type SweepState,
 } from '../engine/sweep/index.ts';
@@ -31,6 +35,9 @@ export const SWEEP_HELP = `eac sweep [options] --out DIR
   --methods LIST             baseline,eac (default both)
   --noise LIST               label-noise rates, e.g. 0,0.1,0.2,0.3 (the default)
   --seeds LIST               training seeds, e.g. 0,1,2 (default 0); each cell's noise is drawn with its seed
+  --lr, --lam, --arch, --width, --batch-size, --erasing   one value, or a comma-separated list: an axis of the
+                             grid (e.g. --lr 1e-4,2e-4 --lam 1,3: every cell at each lr × λ); table.* get a row
+                             per method × combination
   --demo | --data DIR, and eac train's settings: --labels --demo-train --demo-test --weights --arch --width
     --lam --epochs --max-steps --batch-size --lr --weight-decay --gamma --size --augment --erasing --no-shuffle
   --backend, --log-steps, --checkpoint-every-s S, --checkpoint-every-steps N   as eac train (may change on a rerun)
@@ -47,6 +54,9 @@ export const SWEEP_HELP = `eac sweep [options] --out DIR
   --lease-s S                a claim's lease (default 60): a holder silent this long is taken over
   --own-cell-only            with --cell: run that cell only, not the ones left without a holder
   --status                   print DIR's queue: each cell's state, holder (host/pid), progress, ETA
+  --pivot ROWS,COLS          print DIR's table by any two axes (method, noise, lr, lam, arch, width, batch-size,
+                             erasing), averaged over seeds; other axes with several values go into the rows;
+                             --csv: as CSV
 Run it again with the same --out to resume: finished cells are skipped and the interrupted one continues
 from its checkpoint; with no settings flags it takes the sweep's own, and settings that differ are refused.
 Ctrl-C stops after the current step, keeps every checkpoint, and exits with status 130.`;
@@ -60,6 +70,8 @@ const OWN_OPTIONS = {
   status: { type: 'boolean' },
   'lease-s': { type: 'string' },
   'own-cell-only': { type: 'boolean' },
+  pivot: { type: 'string' },
+  csv: { type: 'boolean' },
 } as const;
 /** eac train's flags that a sweep sets per cell or fixes itself. */
 const NOT_FOR_SWEEPS = ['method', 'seed', 'json', 'save', 'checkpoint', 'resume'] as const;
@@ -206,6 +218,31 @@ async function runSweep(dir: string, start: SweepState, run: RunChoices, jobs: n
   return n.failed ? 1 : 0;
 }
 
+const PIVOT_AXES: Record<string, TableAxis> = {
+  method: 'method',
+  methods: 'method',
+  noise: 'noise',
+  lr: 'lr',
+  lam: 'lam',
+  arch: 'arch',
+  width: 'width',
+  'batch-size': 'batchSize',
+  erasing: 'erasing',
+};
+
+/** `--pivot ROWS,COLS`: two different axes by their flags' names. */
+export function pivotAxes(flag: string): [TableAxis, TableAxis] {
+  const parts = flag.split(',').map((p) => p.trim());
+  const bad = parts.find((p) => !Object.hasOwn(PIVOT_AXES, p));
+  if (parts.length !== 2 || bad !== undefined)
+    throw new UsageError(
+      `--pivot needs two axes ROWS,COLS among ${Object.keys(PIVOT_AXES).join(', ')}, got ${JSON.stringify(flag.slice(0, 80))}`,
+    );
+  const [r, c] = [PIVOT_AXES[parts[0]], PIVOT_AXES[parts[1]]];
+  if (r === c) throw new UsageError(`--pivot needs two different axes, got ${parts[0]} twice`);
+  return [r, c];
+}
+
 export async function sweepCommand(argv: string[]): Promise<number> {
   if (argv[0] === '--child') return childMain(argv.slice(1));
   // `--import a.json b.json` (a shell glob): the files after the first come as positionals.
@@ -219,6 +256,15 @@ export async function sweepCommand(argv: string[]): Promise<number> {
   if (v.out === undefined) throw new UsageError('--out DIR is required (the sweep’s folder)');
   const jobs = int(v, 'jobs', 1, { min: 1, max: 64 });
   const run = runChoices(v);
+  if (v.pivot !== undefined) {
+    const abs = path.resolve(v.out as string);
+    const stored = loadSweep(abs);
+    if (!stored) throw new UsageError(`--out ${v.out}: no sweep there`);
+    const [rows, cols] = pivotAxes(v.pivot as string);
+    const t = pivotTable(sweepFromFiles(abs, stored, Date.now()), rows, cols);
+    process.stdout.write(v.csv ? pivotCsv(t) : pivotMarkdown(t));
+    return 0;
+  }
   if (v.status) {
     const stored = loadSweep(path.resolve(v.out as string));
     if (!stored) throw new UsageError(`--out ${v.out}: no sweep there`);

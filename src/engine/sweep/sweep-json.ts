@@ -6,9 +6,19 @@ import { SweepError } from './errors.ts';
 import { CONFIG_LIMITS } from '../limits.ts';
 import { jsonBoundsExceeded, jsonErrorText, RUN_FILE_BOUNDS } from '../bounded-json.ts';
 import { oneLine, REASON_MAX } from './reducer.ts';
-import { AXIS_FIELDS, checkSpecAxes, expandGrid, SWEEP_LIMITS, SWEEP_METHODS, type SweepData, type SweepSpec } from './spec.ts';
+import {
+  AXIS_FIELDS,
+  checkSpecAxes,
+  expandGrid,
+  HYPER_AXES,
+  SWEEP_LIMITS,
+  SWEEP_METHODS,
+  type SweepAxes,
+  type SweepData,
+  type SweepSpec,
+} from './spec.ts';
 import { SWEEP_STATE_VERSION, type CellState, type CheckpointMark, type CellProgress, type SweepState } from './state.ts';
-import { arr, bool, configFields, fail, int, num, obj, oneOf, runSummary, str } from './validate.ts';
+import { arr, bool, configField, configFields, fail, int, num, obj, oneOf, runSummary, str } from './validate.ts';
 
 export const SWEEP_JSON_FORMAT = 'eac-sweep';
 /** Far above a 1024-cell sweep (~1 kB a cell): a bigger file is not a sweep. */
@@ -71,7 +81,7 @@ export function readSweep(doc: unknown, label = 'sweep'): SweepState {
 }
 
 export function readSpec(v: unknown, where: string): SweepSpec {
-  const o = obj(v, where, { required: ['methods', 'noiseRates', 'seeds', 'config', 'data'], optional: ['weights'] });
+  const o = obj(v, where, { required: ['methods', 'noiseRates', 'seeds', 'config', 'data'], optional: ['weights', 'axes'] });
   const methods = arr(o.methods, `${where}.methods`, SWEEP_METHODS.length).map((m, i) => oneOf(m, `${where}.methods[${i}]`, SWEEP_METHODS));
   const noiseRates = arr(o.noiseRates, `${where}.noiseRates`, SWEEP_LIMITS.noiseRates).map((r, i) =>
     num(r, `${where}.noiseRates[${i}]`, (x) => x >= 0 && x < 1, 'a rate in [0, 1)'),
@@ -81,6 +91,17 @@ export function readSpec(v: unknown, where: string): SweepSpec {
   for (const k of AXIS_FIELDS)
     if (Object.hasOwn(config, k)) fail(`${where}.config`, `${k} is one of the sweep's axes, not a shared setting`);
   const spec: SweepSpec = { methods, noiseRates, seeds, config, data: readDataOptions(o.data, `${where}.data`) };
+  // Sweeps written before the axes existed have none: their grid is methods × noise rates × seeds.
+  if (o.axes !== undefined) {
+    const a = obj(o.axes, `${where}.axes`, { required: [], optional: HYPER_AXES });
+    const axes: SweepAxes = {};
+    for (const k of HYPER_AXES)
+      if (a[k] !== undefined)
+        (axes as Record<string, unknown[]>)[k] = arr(a[k], `${where}.axes.${k}`, SWEEP_LIMITS.axisValues).map((x, i) =>
+          configField(k, x, `${where}.axes.${k}[${i}]`),
+        );
+    spec.axes = axes;
+  }
   if (o.weights !== undefined && o.weights !== null) {
     const w = obj(o.weights, `${where}.weights`, { required: ['key', 'name'] });
     spec.weights = { key: str(w.key, `${where}.weights.key`, 4096, LINE), name: str(w.name, `${where}.weights.name`, 200, LINE) };

@@ -3,7 +3,7 @@
 // Markdown, LaTeX; the whole sweep as JSON) and the import of a sweep file or of a run that joins
 // one of its cells. Shown only where this browser has a sweep.
 import { useEffect, useMemo, useState } from 'react';
-import { formatNoise, methodLabel, sweepFinished, sweepTable, type SweepState } from '../../engine/sweep/index.ts';
+import { formatNoise, paramsId, rowLabel, sweepFinished, sweepTable, type SweepState } from '../../engine/sweep/index.ts';
 import type { RunRecord } from '../../storage/run-store.ts';
 import { CompareCharts } from '../compare/CompareCharts.tsx';
 import { useCompare } from '../compare/compare-store.ts';
@@ -38,10 +38,15 @@ function SweepTable({ state }: { state: SweepState }) {
         </thead>
         <tbody>
           {t.rows.map((row) => (
-            <tr key={row.method}>
-              <th scope="row">{methodLabel(row.method)}</th>
+            <tr key={rowLabel(row)}>
+              <th scope="row">{rowLabel(row)}</th>
               {row.cells.map((c) => (
-                <td key={c.noiseRate} data-testid={`sweep-cell-${row.method}-${c.noiseRate}`} data-mean={c.mean ?? ''} data-n={c.n}>
+                <td
+                  key={c.noiseRate}
+                  data-testid={`sweep-cell-${row.method}-${c.noiseRate}${paramsId(row.params)}`}
+                  data-mean={c.mean ?? ''}
+                  data-n={c.n}
+                >
                   {c.mean === null ? (
                     <span className="muted">–</span>
                   ) : (
