@@ -72,9 +72,15 @@ test('the grid is the product of methods, noise rates, seeds and every axis, eac
       [0.0002, 3],
     ],
   );
-  assert.ok(grid.slice(0, 8).every((c) => c.seed === 0), 'seed by seed, as before');
+  assert.ok(
+    grid.slice(0, 8).every((c) => c.seed === 0),
+    'seed by seed, as before',
+  );
   assert.deepEqual(cellConfig(spec, grid[3]), { arch: 'resnet18', width: 2, lr: 0.0002, lam: 3, method: 'baseline', seed: 0 });
-  const wide = { ...spec, axes: { arch: ['resnet18', 'resnet50'], width: [2, 4], batchSize: [8, 16], erasing: ['independent', 'mirrored'] } } as SweepSpec;
+  const wide = {
+    ...spec,
+    axes: { arch: ['resnet18', 'resnet50'], width: [2, 4], batchSize: [8, 16], erasing: ['independent', 'mirrored'] },
+  } as SweepSpec;
   assert.equal(expandGrid(wide).length, 2 * 2 * 16);
   assert.equal(expandGrid(wide)[15].id, 'baseline-noise0.2-seed0-resnet50-w4-bs16-erasing-mirrored');
   for (const [axes, why] of [
@@ -82,7 +88,10 @@ test('the grid is the product of methods, noise rates, seeds and every axis, eac
     [{ lr: [] }, /no values of lr/],
     [{ lam: [-1] }, /-1 is not a value of lam/],
     [{ arch: ['vgg'] }, /"vgg" is not a value of arch/],
-    [{ lr: Array.from({ length: 33 }, (_, i) => (i + 1) / 1e4), lam: Array.from({ length: 32 }, (_, i) => i) }, /at most 1024 cells, got 4224/],
+    [
+      { lr: Array.from({ length: 33 }, (_, i) => (i + 1) / 1e4), lam: Array.from({ length: 32 }, (_, i) => i) },
+      /at most 1024 cells, got 4224/,
+    ],
   ] as [SweepSpec['axes'], RegExp][])
     assert.throws(() => expandGrid({ ...spec, axes }), why);
 });
@@ -137,8 +146,14 @@ test('eac sweep: lists make axes, one value stays a shared setting, a rerun name
   const two = specFromFlags({ ...base, lr: '1e-4,2e-4', 'batch-size': '8,16', erasing: 'independent,mirrored' });
   assert.deepEqual(two.axes, { lr: [0.0001, 0.0002], batchSize: [8, 16], erasing: ['independent', 'mirrored'] });
   assert.equal(expandGrid(two).length, 8);
-  assert.equal(specDifference(two, specFromFlags({ ...base, lr: '1e-4,3e-4', 'batch-size': '8,16', erasing: 'independent,mirrored' })), "--lr is 0.0001,0.0003, the sweep's is 0.0001,0.0002");
-  assert.equal(specDifference(two, specFromFlags({ ...base, lr: '1e-4', 'batch-size': '8,16', erasing: 'independent,mirrored' })), "--lr is 0.0001, the sweep's is 0.0001,0.0002");
+  assert.equal(
+    specDifference(two, specFromFlags({ ...base, lr: '1e-4,3e-4', 'batch-size': '8,16', erasing: 'independent,mirrored' })),
+    "--lr is 0.0001,0.0003, the sweep's is 0.0001,0.0002",
+  );
+  assert.equal(
+    specDifference(two, specFromFlags({ ...base, lr: '1e-4', 'batch-size': '8,16', erasing: 'independent,mirrored' })),
+    "--lr is 0.0001, the sweep's is 0.0001,0.0002",
+  );
   assert.throws(() => specFromFlags({ ...base, lr: '1e-4,-1' }), /--lr must be/);
   assert.throws(() => specFromFlags({ ...base, arch: 'resnet18,vgg' }), /--arch must be one of/);
   assert.deepEqual(pivotAxes('lr,method'), ['lr', 'method']);
