@@ -1,7 +1,7 @@
 // The Sweep panel's axes, on the built app in headless Chromium on WASM: a tiny sweep of baseline
 // and EAC × two learning rates (lr typed as a list) trains its 4 cells, each at its own lr; the
 // comparison view's table has a row per method × lr, and its CSV export an lr column.
-// Screenshot: docs/screenshots/sweep-axes.png.
+// Screenshots: docs/screenshots/sweep-axes-form.png (the panel), sweep-axes.png (the table).
 //
 //   node --import tsx --test tests/browser/sweep-axes.test.ts
 import { test, before, after } from 'node:test';
@@ -42,7 +42,10 @@ test('a sweep over two learning rates from the panel: four cells, a row per meth
     await page.getByTestId('sweep-start').click();
     assert.equal(await page.getByTestId('sweep-error').textContent(), 'learning rates: x is not a number');
     await page.getByTestId('sweep-axis-lr').fill('1e-4, 1e-3');
+    assert.equal(await page.getByTestId('sweep-error').count(), 0, 'the error goes once the list is edited');
     assert.match((await page.getByTestId('sweep-start').textContent()) ?? '', /\(4 runs\)/);
+    await page.getByTestId('sweep-axis-lam').evaluate((e) => e.scrollIntoView({ block: 'center' }));
+    await page.screenshot({ path: path.join(ROOT, 'docs/screenshots/sweep-axes-form.png') });
     await page.getByTestId('sweep-start').click();
     await waitFor(page, `document.querySelector('[data-testid="sweep-queue"]')?.getAttribute('data-finished') === 'true'`);
     await page.getByTestId('view-compare').click();

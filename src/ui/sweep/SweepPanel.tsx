@@ -17,7 +17,7 @@ import {
 } from '../../engine/sweep/index.ts';
 import { duration } from '../format.ts';
 import { loadSweeps, pollSweeps, setSpread, startSweep, sweepAction, useSweeps } from './sweep-driver.ts';
-import { AXIS_NAMES, axesFromTexts, parseList, type AxisTexts } from './sweep-form.ts';
+import { axesFromTexts, parseList, type AxisTexts } from './sweep-form.ts';
 import './sweep.css';
 
 /** How often the panel re-reads the sweeps (other tabs' cells, a spread sweep to join, tabs training). */
@@ -149,6 +149,14 @@ export function SweepQueue({
   );
 }
 
+const AXIS_LABEL: Record<HyperAxis, string> = {
+  lr: 'Learning rates',
+  lam: 'λ values',
+  arch: 'Backbones',
+  width: 'Widths',
+  batchSize: 'Batch sizes',
+  erasing: 'Erasing modes',
+};
 const AXIS_PLACEHOLDER: Record<HyperAxis, string> = {
   lr: 'e.g. 1e-4, 2e-4',
   lam: 'e.g. 1, 3, 5',
@@ -224,11 +232,14 @@ export function SweepPanel() {
           </p>
           {HYPER_AXES.map((k) => (
             <label key={k}>
-              {AXIS_NAMES[k][0].toUpperCase() + AXIS_NAMES[k].slice(1)}{' '}
+              {AXIS_LABEL[k]}{' '}
               <input
                 value={axisTexts[k] ?? ''}
                 placeholder={AXIS_PLACEHOLDER[k]}
-                onChange={(e) => setAxisTexts((t) => ({ ...t, [k]: e.target.value }))}
+                onChange={(e) => {
+                  setFormError(null);
+                  setAxisTexts((t) => ({ ...t, [k]: e.target.value }));
+                }}
                 data-testid={`sweep-axis-${k}`}
               />
             </label>
