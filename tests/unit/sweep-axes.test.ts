@@ -28,6 +28,7 @@ import {
 } from '../../src/engine/sweep/index.ts';
 import { specDifference, specFromFlags } from '../../src/cli/sweep-plan.ts';
 import { pivotAxes, sweepCommand } from '../../src/cli/sweep.ts';
+import { axesFromTexts, parseAxisList } from '../../src/ui/sweep/sweep-form.ts';
 
 const spec: SweepSpec = {
   methods: ['baseline', 'eac'],
@@ -195,4 +196,15 @@ test('a sweep file written before the axes existed loads, reads back the same, a
     process.stdout.write = write;
   }
   assert.match(out.join(''), /\| noise \| Baseline \| EAC \|\n\| --- \| ---: \| ---: \|\n\| 0% \| 37\.50 ± 17\.68 \| 62\.50 \(n=1\/2\) \|/);
+});
+
+test("the Sweep panel's axis lists: two values or more make an axis, one replaces the setting, bad input is one line", () => {
+  assert.deepEqual(axesFromTexts({ lr: '1e-4, 2e-4', lam: '3', arch: 'ResNet-50 resnet18', erasing: '' }), {
+    axes: { lr: [0.0001, 0.0002], arch: ['resnet50', 'resnet18'] },
+    fixed: { lam: 3 },
+  });
+  assert.equal(axesFromTexts({ width: '4, 4.5' }), 'widths: 4.5 is not a whole number above 0');
+  assert.equal(axesFromTexts({ lr: '1e-4, 1e-4' }), 'learning rates: a value is listed twice');
+  assert.equal(axesFromTexts({ erasing: 'both' }), 'erasing modes: erasing is independent or mirrored, got both');
+  assert.equal(parseAxisList('0, -1', 'lam'), 'λ is 0 or more, got -1');
 });
