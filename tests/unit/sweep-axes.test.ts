@@ -84,6 +84,16 @@ test('the grid is the product of methods, noise rates, seeds and every axis, eac
   } as SweepSpec;
   assert.equal(expandGrid(wide).length, 2 * 2 * 16);
   assert.equal(expandGrid(wide)[15].id, 'baseline-noise0.2-seed0-resnet50-w4-bs16-erasing-mirrored');
+  // Every axis at once, with long values: its ids still make a sweep file that reads back.
+  const all = {
+    ...spec,
+    noiseRates: [0.123456],
+    seeds: [4294967295],
+    axes: { lr: [0.000123456789, 0.2], lam: [12.3456789], arch: ['resnet50'], width: [64], batchSize: [256], erasing: ['independent'] },
+  } as SweepSpec;
+  const long = createSweep(all, { id: 'long', name: 'long', createdAt: 0 });
+  assert.ok(long.order[0].length > 100, long.order[0]);
+  assert.deepEqual(parseSweepJson(sweepJsonText(long)), long);
   for (const [axes, why] of [
     [{ lr: [0.001, 0.001] }, /lr 0\.001 is listed twice/],
     [{ lr: [] }, /no values of lr/],

@@ -26,6 +26,8 @@ export const SWEEP_JSON_MAX_CHARS = 8 << 20;
 
 /** Ids name files in the CLI's out dir: no separators, no dot-only names. */
 const ID = /^(?!\.+$)[A-Za-z0-9._-]{1,100}$/;
+/** Cell ids: longer, with a value of every axis (file names of up to ~210 characters: below 255). */
+const CELL_ID = /^(?!\.+$)[A-Za-z0-9._-]{1,200}$/;
 const LINE = /^[^\r\n]*$/;
 
 export function sweepJsonText(state: SweepState): string {
@@ -56,7 +58,7 @@ export function readSweep(doc: unknown, label = 'sweep'): SweepState {
     fail(label, `sweep version ${JSON.stringify(o.version)} is not supported (this lab reads version ${SWEEP_STATE_VERSION})`);
   const spec = readSpec(o.spec, `${label}.spec`);
   const ids = expandGrid(spec).map((c) => c.id);
-  const order = arr(o.order, `${label}.order`, SWEEP_LIMITS.cells).map((v, i) => str(v, `${label}.order[${i}]`, 100, ID));
+  const order = arr(o.order, `${label}.order`, SWEEP_LIMITS.cells).map((v, i) => str(v, `${label}.order[${i}]`, 200, CELL_ID));
   const want = new Set(ids);
   const seen = new Set<string>();
   for (const id of order) {
