@@ -145,6 +145,11 @@ export async function workCell(ctx: CellRunContext, id: string, own: boolean): P
   let got: Extract<ReturnType<typeof tryClaim>, { kind: 'claimed' }> | null = null;
   while (!got) {
     if (ctx.signal.aborted) return 'interrupted';
+    // Done without a claim: by a one-process sweep of the folder, or joined with --import.
+    if (loadSweep(dir)?.cells[id]?.status === 'done') {
+      if (own) progress(`${label}: already done (${path.join(dir, SWEEP_FILE)} has its result)`);
+      return 'already-done';
+    }
     const c = tryClaim(dir, id, claim, own);
     if (c.kind === 'done') {
       if (own) progress(`${label}: already done (by ${who(c.by)})`);

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { CLAIM_FORMAT, claimFile, createClaim, leaseLive, topClaim, tryClaim, type ClaimRecord } from '../../src/cli/sweep-claims.ts';
 import { cellIndex } from '../../src/cli/sweep-cell.ts';
 import { writeFileAtomic } from '../../src/cli/output.ts';
+import { sweepCommand } from '../../src/cli/sweep.ts';
 import { parseSweepJson } from '../../src/engine/sweep/index.ts';
 
 const fresh = () => mkdtempSync(path.join(tmpdir(), 'eac-lease-'));
@@ -159,4 +160,31 @@ test('a table write torn by a crash cannot be read: the reader sees the old file
   assert.equal(existsSync(tmpSeen), false);
   // Had a reader met half a sweep file, it would refuse it, not read part of a queue.
   assert.throws(() => parseSweepJson(text.slice(0, text.length / 2), 'sweep.json'), /^SweepError: sweep\.json: not JSON/);
+});
+
+test('a cell done without a claim (a one-process sweep, --import) is not run again by --cell', async () => {
+  const dir = fresh();
+  const fixture = new URL('../fixtures/runs/eac-train-out.json', import.meta.url).pathname;
+  const tiny = ['--demo', '--demo-train', '16', '--demo-test', '8', '--arch', 'resnet18', '--width', '2', '--size', '32'];
+  const flags = [...tiny, '--batch-size', '8', '--epochs', '6', '--methods', 'eac', '--noise', '0.25'];
+  const err: string[] = [];
+  const write = process.stderr.write;
+  const out = process.stdout.write;
+  process.stderr.write = ((c: string) => (err.push(String(c)), true)) as typeof process.stderr.write;
+  process.stdout.write = (() => true) as typeof process.stdout.write;
+  try {
+    assert.equal(await sweepCommand([...flags, '--import', fixture, '--out', dir]), 0);
+    assert.equal(await sweepCommand(['--cell', '0', '--out', dir, '--backend', 'cpu']), 0);
+  } finally {
+    process.stderr.write = write;
+    process.stdout.write = out;
+  }
+  const log = err.join('');
+  assert.match(log, /cell 0 EAC, noise 25%, seed 0: already done/);
+  assert.doesNotMatch(log, /starting/);
+  assert.deepEqual(
+    readdirSync(path.join(dir, 'claims')).filter((f) => f.endsWith('.claim')),
+    [],
+    'nothing claimed',
+  );
 });
