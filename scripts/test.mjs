@@ -41,7 +41,13 @@ const suites = [
   want('wasm') && {
     name: 'wasm backend',
     // backprop: the max pool's row gathers (src/engine/gather-windows.ts) exist on wasm only.
-    files: [...backendSensitive, 'tests/unit/backprop.test.ts', 'tests/unit/train-worker.test.ts', 'tests/unit/cli-sweep.test.ts'],
+    files: [
+      ...backendSensitive,
+      'tests/unit/backprop.test.ts',
+      'tests/unit/train-worker.test.ts',
+      'tests/unit/cli-sweep.test.ts',
+      'tests/unit/cli-sweep-cluster.test.ts',
+    ],
     env: { EAC_TEST_BACKEND: 'wasm' },
   },
   // SwiftShader emulates the GPU on the CPU: here only what depends on kernels (trainer.test.ts

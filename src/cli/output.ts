@@ -1,5 +1,6 @@
 // Where the CLI's results go: JSON on stdout (--json) and/or a file (--out); progress on stderr.
 import { closeSync, fsyncSync, openSync, realpathSync, renameSync, type Stats, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { UsageError } from './args.ts';
 import { escapeControls } from '../engine/bounded-json.ts';
@@ -11,20 +12,35 @@ export function emitJson(result: unknown, opts: { json: boolean; out?: string })
 }
 
 /**
- * Writes through a temporary file and a rename, so that a crash or kill mid-write leaves the
- * previous file whole (a checkpoint must never be half a checkpoint).
+ * A new file in `dir` with `data`, on disk, under a name no other process (on this machine or
+ * another sharing the folder) can pick: `.eac-RANDOM.tmp`, created exclusively (never through a
+ * link planted under that name). Returns its path; the caller renames or links it.
  */
-export function writeFileAtomic(file: string, data: string | Uint8Array): void {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+export function writeTempFile(dir: string, data: string | Uint8Array, base = 'eac'): string {
+  const tmp = path.join(dir, `.${base}.${randomBytes(6).toString('hex')}.tmp`);
+  const fd = openSync(tmp, 'wx');
   try {
-    const fd = openSync(tmp, 'w');
-    try {
-      writeFileSync(fd, data);
-      // On disk before the rename: a power cut must not leave the new name on unwritten blocks.
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
+    writeFileSync(fd, data);
+    // On disk before the rename: a power cut must not leave the new name on unwritten blocks.
+    fsyncSync(fd);
+  } catch (e) {
+    closeSync(fd);
+    unlinkSync(tmp);
+    throw e;
+  }
+  closeSync(fd);
+  return tmp;
+}
+
+/**
+ * Replaces `file` whole: written to a temporary file, then renamed over it, so that a reader (or
+ * a kill at any moment) sees the old file or the new one, never part of one. `beforeRename` lets
+ * a test stop it there, as a crash would.
+ */
+export function writeFileAtomic(file: string, data: string | Uint8Array, hooks: { beforeRename?: (tmp: string) => void } = {}): void {
+  const tmp = writeTempFile(path.dirname(file), data, path.basename(file));
+  try {
+    hooks.beforeRename?.(tmp);
     renameSync(tmp, file);
   } catch (e) {
     try {

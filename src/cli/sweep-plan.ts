@@ -5,7 +5,17 @@ import { choice, int, num, RANGES, UsageError, type Flags } from './args.ts';
 import { configFromFlags } from './train.ts';
 import { BACKENDS, type BackendName } from './node-backends.ts';
 import type { TrainConfig } from '../engine/config.ts';
-import { AXIS_FIELDS, SWEEP_METHODS, checkSpecAxes, type SweepCell, type SweepSpec } from '../engine/sweep/index.ts';
+import {
+  AXIS_FIELDS,
+  HYPER_AXES,
+  SWEEP_LIMITS,
+  SWEEP_METHODS,
+  checkSpecAxes,
+  type HyperAxis,
+  type SweepAxes,
+  type SweepCell,
+  type SweepSpec,
+} from '../engine/sweep/index.ts';
 
 /** The paper's noise rates, when --noise is not given. */
 const DEFAULT_NOISE = [0, 0.1, 0.2, 0.3];
@@ -48,11 +58,48 @@ export const SPEC_FLAGS = [
   'no-shuffle',
 ] as const;
 
+/** The flag of each hyperparameter axis: a comma-separated list of values makes it an axis. */
+export const AXIS_FLAG: Record<HyperAxis, string> = {
+  lr: 'lr',
+  lam: 'lam',
+  arch: 'arch',
+  width: 'width',
+  batchSize: 'batch-size',
+  erasing: 'erasing',
+};
+
+/**
+ * The axes the flags list (--lr 1e-4,2e-4: two values) and the flags with each list cut to its
+ * first value (the shared configuration's, which each cell's own value replaces). Every value is
+ * read by eac train's own rule for its flag.
+ */
+export function axesFromFlags(v: Flags): { axes: SweepAxes; first: Flags } {
+  const first: Flags = { ...v };
+  const lists: [HyperAxis, string[]][] = [];
+  for (const k of HYPER_AXES) {
+    const f = AXIS_FLAG[k];
+    const raw = v[f];
+    if (typeof raw !== 'string' || !raw.includes(',')) continue;
+    const parts = raw.split(',').map((p) => p.trim());
+    if (parts.length > SWEEP_LIMITS.axisValues)
+      throw new UsageError(`--${f}: at most ${SWEEP_LIMITS.axisValues} values, got ${parts.length}`);
+    first[f] = parts[0];
+    lists.push([k, parts]);
+  }
+  const axes: SweepAxes = {};
+  for (const [k, parts] of lists) {
+    const values = parts.map((p) => configFromFlags({ ...first, [AXIS_FLAG[k]]: p })[k]);
+    (axes as Record<string, unknown[]>)[k] = values;
+  }
+  return { axes, first };
+}
+
 export function specFromFlags(v: Flags): SweepSpec {
   const methods = list(v, 'methods', [...SWEEP_METHODS], (o) => choice(o, 'methods', SWEEP_METHODS, 'eac'));
   const noiseRates = list(v, 'noise', DEFAULT_NOISE, (o) => num(o, 'noise', 0, (x) => x >= 0 && x < 1, 'rates in [0, 1)'));
   const seeds = list(v, 'seeds', [0], (o) => int(o, 'seeds', 0, RANGES.seed));
-  const full = configFromFlags(v);
+  const { axes, first } = axesFromFlags(v);
+  const full = configFromFlags(first);
   const config: Partial<TrainConfig> = { ...full };
   for (const k of AXIS_FIELDS) delete config[k];
   if (v.demo && v.data) throw new UsageError('give either --demo or --data, not both');
@@ -81,6 +128,7 @@ export function specFromFlags(v: Flags): SweepSpec {
         },
     weights: v.weights === undefined ? null : { key: path.resolve(v.weights as string), name: path.basename(v.weights as string) },
   };
+  if (Object.keys(axes).length) spec.axes = axes;
   try {
     checkSpecAxes(spec);
   } catch (e) {
@@ -129,7 +177,11 @@ export function specDifference(stored: SweepSpec, asked: SweepSpec): string | nu
     diff('--labels', 'labelFile' in stored.data && stored.data.labelFile, 'labelFile' in asked.data && asked.data.labelFile) ??
     diff('--demo-train', stored.data.kind === 'demo' && stored.data.trainCount, asked.data.kind === 'demo' && asked.data.trainCount) ??
     diff('--demo-test', stored.data.kind === 'demo' && stored.data.testCount, asked.data.kind === 'demo' && asked.data.testCount) ??
-    diff('--weights', stored.weights?.key, asked.weights?.key);
+    diff('--weights', stored.weights?.key, asked.weights?.key) ??
+    HYPER_AXES.map((k) => diff(`--${AXIS_FLAG[k]}`, stored.axes?.[k] ?? stored.config[k], asked.axes?.[k] ?? asked.config[k])).find(
+      (d) => d !== null,
+    ) ??
+    null;
   if (found) return found;
   const keys = new Set([...Object.keys(stored.config), ...Object.keys(asked.config)]) as Set<keyof TrainConfig>;
   for (const k of keys) {
@@ -174,6 +226,7 @@ function specFlags(spec: SweepSpec): Flags {
   set('augment', c.augment);
   set('erasing', c.erasing);
   if (c.shuffle === false) f['no-shuffle'] = true;
+  for (const k of HYPER_AXES) if (spec.axes?.[k]) f[AXIS_FLAG[k]] = (spec.axes[k] as unknown[]).join(',');
   return f;
 }
 
@@ -208,7 +261,7 @@ export function runChoices(v: Flags): RunChoices {
 
 /** `eac train` arguments for a cell: a new run writing its JSON and checkpoint into the out dir. */
 export function newRunArgs(spec: SweepSpec, cell: SweepCell, dir: string, run: RunChoices): string[] {
-  const c = spec.config;
+  const c = { ...spec.config, ...cell.params };
   const files = cellFiles(dir, cell.id);
   const a: string[] = [];
   const flag = (name: string, value: unknown) => value !== undefined && value !== null && a.push(`--${name}`, String(value));

@@ -84,8 +84,11 @@ export async function childMain(args: string[]): Promise<number> {
   const stop = () => controller.abort();
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  // The sweep that started it died (killed, its machine lost): stop as on Ctrl-C, keeping the
+  // checkpoint, so that the process taking the cell over never races a run nobody watches.
+  process.on('disconnect', stop);
   let lastSent = 0;
-  const send = (m: ChildMessage) => process.send?.(m);
+  const send = (m: ChildMessage) => process.connected && process.send?.(m);
   try {
     return await trainCommand(
       args,
@@ -105,6 +108,7 @@ export async function childMain(args: string[]): Promise<number> {
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
+    process.off('disconnect', stop);
   }
 }
 

@@ -4,38 +4,28 @@
 // rerun resumes where Ctrl-C or a crash stopped it. `--import` joins runs made elsewhere.
 import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { int, parseWithPositionals, UsageError, type Flags } from './args.ts';
+import { int, num, parseWithPositionals, UsageError } from './args.ts';
 import { formatSeconds, progress, writeFileAtomic } from './output.ts';
-import { readRegularFile } from './read-file.ts';
-import { parseBoundedJson, RUN_FILE_BOUNDS } from '../engine/bounded-json.ts';
 import { TRAIN_OPTIONS } from './train.ts';
+import { cellCommand, liveClaims, statusText, sweepFromFiles } from './sweep-cell.ts';
+import { openSweep, readResult, readRunJson } from './sweep-files.ts';
 import { ensureOutDir, loadSweep, lockOutDir, saveSweep, SWEEP_FILE, TABLE_FILES } from './sweep-dir.ts';
-import {
-  cellFiles,
-  newRunArgs,
-  rerunFlags,
-  resumeRunArgs,
-  runChoices,
-  SPEC_FLAGS,
-  specDifference,
-  specFromFlags,
-  type RunChoices,
-} from './sweep-plan.ts';
+import { cellFiles, newRunArgs, resumeRunArgs, runChoices, type RunChoices } from './sweep-plan.ts';
 import { childMain, runCellHere, runCellInChild, type CellEnd, type StepInfo } from './sweep-runner.ts';
 import {
-  createSweep,
-  formatNoise,
   importRun,
   matchRun,
-  methodLabel,
   nextCell,
   reduceSweep,
-  runFromTrainJson,
   sweepCounts,
   sweepEta,
   sweepTable,
   tableMarkdown,
+  pivotCsv,
+  pivotMarkdown,
+  pivotTable,
   type NextCell,
+  type TableAxis,
   type SweepEvent,
   type SweepState,
 } from '../engine/sweep/index.ts';
@@ -45,6 +35,9 @@ export const SWEEP_HELP = `eac sweep [options] --out DIR
   --methods LIST             baseline,eac (default both)
   --noise LIST               label-noise rates, e.g. 0,0.1,0.2,0.3 (the default)
   --seeds LIST               training seeds, e.g. 0,1,2 (default 0); each cell's noise is drawn with its seed
+  --lr, --lam, --arch, --width, --batch-size, --erasing   one value, or a comma-separated list: an axis of the
+                             grid (e.g. --lr 1e-4,2e-4 --lam 1,3: every cell at each lr × λ); table.* get a row
+                             per method × combination
   --demo | --data DIR, and eac train's settings: --labels --demo-train --demo-test --weights --arch --width
     --lam --epochs --max-steps --batch-size --lr --weight-decay --gamma --size --augment --erasing --no-shuffle
   --backend, --log-steps, --checkpoint-every-s S, --checkpoint-every-steps N   as eac train (may change on a rerun)
@@ -53,6 +46,17 @@ export const SWEEP_HELP = `eac sweep [options] --out DIR
                              CELL.ckpt (each run's checkpoint), table.md, table.csv, table.tex (updated as cells finish)
   --import RUN.json...       join runs made elsewhere by eac train --out (matched to their cell by method, noise and
                              seed; refused if a shared setting differs); trains nothing
+  --cell K | --cell env      run cell K of the sweep in DIR (0-based, in sweep.json's order), or the cell of
+                             SLURM_ARRAY_TASK_ID / JOB_COMPLETION_INDEX; any number of such processes, on any
+                             machines sharing DIR, work one sweep: each claims its cell (claims/ in DIR), renews
+                             its lease while the cell runs, then takes over cells whose holder died; tables are
+                             rebuilt as each cell ends
+  --lease-s S                a claim's lease (default 60): a holder silent this long is taken over
+  --own-cell-only            with --cell: run that cell only, not the ones left without a holder
+  --status                   print DIR's queue: each cell's state, holder (host/pid), progress, ETA
+  --pivot ROWS,COLS          print DIR's table by any two axes (method, noise, lr, lam, arch, width, batch-size,
+                             erasing), averaged over seeds; other axes with several values go into the rows;
+                             --csv: as CSV
 Run it again with the same --out to resume: finished cells are skipped and the interrupted one continues
 from its checkpoint; with no settings flags it takes the sweep's own, and settings that differ are refused.
 Ctrl-C stops after the current step, keeps every checkpoint, and exits with status 130.`;
@@ -62,6 +66,12 @@ const OWN_OPTIONS = {
   seeds: { type: 'string' },
   jobs: { type: 'string' },
   import: { type: 'string', multiple: true },
+  cell: { type: 'string' },
+  status: { type: 'boolean' },
+  'lease-s': { type: 'string' },
+  'own-cell-only': { type: 'boolean' },
+  pivot: { type: 'string' },
+  csv: { type: 'boolean' },
 } as const;
 /** eac train's flags that a sweep sets per cell or fixes itself. */
 const NOT_FOR_SWEEPS = ['method', 'seed', 'json', 'save', 'checkpoint', 'resume'] as const;
@@ -69,55 +79,6 @@ const OPTIONS = {
   ...Object.fromEntries(Object.entries(TRAIN_OPTIONS).filter(([k]) => !(NOT_FOR_SWEEPS as readonly string[]).includes(k))),
   ...OWN_OPTIONS,
 } as const;
-
-/** Most bytes an imported run JSON may have (a 60-epoch run with --log-steps is ~3 MB; JSON.parse needs several times the text). */
-const IMPORT_MAX_BYTES = 64 << 20;
-
-/** The sweep in DIR, or a new one from the flags; a rerun with other settings is refused. */
-function openSweep(dir: string, v: Flags): SweepState {
-  const stored = loadSweep(dir);
-  const gaveSpec = SPEC_FLAGS.some((f) => v[f] !== undefined);
-  if (!stored) {
-    if (!gaveSpec) throw new UsageError(`--out ${dir}: no sweep there yet; give its settings (--demo or --data, --methods, --noise, ...)`);
-    const spec = specFromFlags(v);
-    const createdAt = Date.now();
-    return createSweep(spec, {
-      id: `sweep-${createdAt.toString(36)}`,
-      name: `${spec.methods.map(methodLabel).join(' vs ')} at noise ${spec.noiseRates.map(formatNoise).join(', ')}`,
-      createdAt,
-    });
-  }
-  if (gaveSpec) {
-    const diff = specDifference(stored.spec, specFromFlags(rerunFlags(stored.spec, v)));
-    if (diff)
-      throw new UsageError(
-        `${path.join(dir, SWEEP_FILE)} is a different sweep: ${diff} (rerun with its settings, or none, or another --out)`,
-      );
-  }
-  return stored;
-}
-
-/**
- * A run JSON of `eac train --out`, read as untrusted input: a regular file (in the sweep's own
- * folder, never a link), its size and its nesting bounded.
- */
-function readRunJson(file: string, noLinks = false): { bytes: Uint8Array; run: ReturnType<typeof runFromTrainJson> } {
-  const bytes = readRegularFile(file, {
-    checkSize(size) {
-      if (size > IMPORT_MAX_BYTES) throw new Error(`${size} bytes, more than a run file can have`);
-    },
-    notRegular: (m) => new Error(m),
-    noLinks,
-  });
-  const text = new TextDecoder().decode(bytes);
-  return {
-    bytes,
-    run: runFromTrainJson(
-      parseBoundedJson(text, RUN_FILE_BOUNDS, (why) => new Error(why)),
-      path.basename(file),
-    ),
-  };
-}
 
 function importRuns(dir: string, state: SweepState, files: string[]): { state: SweepState; refused: number } {
   let refused = 0;
@@ -138,17 +99,6 @@ function importRuns(dir: string, state: SweepState, files: string[]): { state: S
     }
   }
   return { state, refused };
-}
-
-/** A finished cell's summary, from the run JSON it wrote. */
-function readResult(dir: string, cellId: string): SweepEvent {
-  const file = cellFiles(dir, cellId).run;
-  try {
-    const { run } = readRunJson(file, true);
-    return { type: 'finish', cellId, summary: run.summary, at: Date.now() };
-  } catch (e) {
-    return { type: 'fail', cellId, reason: `its run JSON ${file} cannot be read: ${(e as Error).message}` };
-  }
 }
 
 const pct = (x: number | null) => (x === null ? 'n/a' : `${(x * 100).toFixed(2)}%`);
@@ -268,6 +218,31 @@ async function runSweep(dir: string, start: SweepState, run: RunChoices, jobs: n
   return n.failed ? 1 : 0;
 }
 
+const PIVOT_AXES: Record<string, TableAxis> = {
+  method: 'method',
+  methods: 'method',
+  noise: 'noise',
+  lr: 'lr',
+  lam: 'lam',
+  arch: 'arch',
+  width: 'width',
+  'batch-size': 'batchSize',
+  erasing: 'erasing',
+};
+
+/** `--pivot ROWS,COLS`: two different axes by their flags' names. */
+export function pivotAxes(flag: string): [TableAxis, TableAxis] {
+  const parts = flag.split(',').map((p) => p.trim());
+  const bad = parts.find((p) => !Object.hasOwn(PIVOT_AXES, p));
+  if (parts.length !== 2 || bad !== undefined)
+    throw new UsageError(
+      `--pivot needs two axes ROWS,COLS among ${Object.keys(PIVOT_AXES).join(', ')}, got ${JSON.stringify(flag.slice(0, 80))}`,
+    );
+  const [r, c] = [PIVOT_AXES[parts[0]], PIVOT_AXES[parts[1]]];
+  if (r === c) throw new UsageError(`--pivot needs two different axes, got ${parts[0]} twice`);
+  return [r, c];
+}
+
 export async function sweepCommand(argv: string[]): Promise<number> {
   if (argv[0] === '--child') return childMain(argv.slice(1));
   // `--import a.json b.json` (a shell glob): the files after the first come as positionals.
@@ -281,10 +256,37 @@ export async function sweepCommand(argv: string[]): Promise<number> {
   if (v.out === undefined) throw new UsageError('--out DIR is required (the sweep’s folder)');
   const jobs = int(v, 'jobs', 1, { min: 1, max: 64 });
   const run = runChoices(v);
+  if (v.pivot !== undefined) {
+    const abs = path.resolve(v.out as string);
+    const stored = loadSweep(abs);
+    if (!stored) throw new UsageError(`--out ${v.out}: no sweep there`);
+    const [rows, cols] = pivotAxes(v.pivot as string);
+    const t = pivotTable(sweepFromFiles(abs, stored, Date.now()), rows, cols);
+    process.stdout.write(v.csv ? pivotCsv(t) : pivotMarkdown(t));
+    return 0;
+  }
+  if (v.status) {
+    const stored = loadSweep(path.resolve(v.out as string));
+    if (!stored) throw new UsageError(`--out ${v.out}: no sweep there`);
+    process.stdout.write(statusText(path.resolve(v.out as string), stored, Date.now()));
+    return 0;
+  }
   const dir = ensureOutDir(v.out as string);
+  if (v.cell !== undefined) {
+    if (imports) throw new UsageError('--cell runs a cell; --import joins runs: give one of them');
+    if (v.jobs !== undefined) throw new UsageError('--cell runs one cell at a time: start more processes instead of --jobs');
+    const leaseMs = num(v, 'lease-s', 60, (x) => x >= 0.05 && x <= 86400, 'seconds in [0.05, 86400]') * 1000;
+    return await cellCommand(dir, v, run, { now: Date.now, leaseMs }, !v['own-cell-only']);
+  }
+  for (const f of ['lease-s', 'own-cell-only'] as const) if (v[f] !== undefined) throw new UsageError(`--${f} goes with --cell`);
   const release = lockOutDir(dir);
   try {
     let state = openSweep(dir, v);
+    const held = liveClaims(dir, state, Date.now());
+    if (held.length)
+      throw new UsageError(
+        `--out ${dir}: --cell processes are working it (${held[0].cell} by ${held[0].host}/${held[0].pid}${held.length > 1 ? `, and ${held.length - 1} more` : ''}); join them with --cell, or wait`,
+      );
     // Whatever ran when the last sweep process stopped is not running now.
     state = reduceSweep(state, { type: 'reloaded' });
     if (imports) {

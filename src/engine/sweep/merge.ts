@@ -5,7 +5,7 @@ import type { TrainConfig } from '../config.ts';
 import { summarizeRun, type RunSummary } from '../run-types.ts';
 import { SweepError } from './errors.ts';
 import { reduceSweep } from './reducer.ts';
-import { AXIS_FIELDS, cellId, cellName, expandGrid } from './spec.ts';
+import { AXIS_FIELDS, cellId, cellName, expandGrid, specAxes, type CellParams } from './spec.ts';
 import type { SweepState } from './state.ts';
 import { readTrainRunJson, type DataKind } from '../run-check.ts';
 
@@ -46,8 +46,9 @@ const show = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
 /** The cell this run fills; a one-line SweepError if it belongs to no cell or differs in a shared setting. */
 export function matchRun(state: SweepState, run: SweepRunInput): string {
   const { spec } = state;
+  const axes = specAxes(spec);
   for (const [k, want] of Object.entries(spec.config) as [keyof TrainConfig, unknown][]) {
-    if (AXIS_FIELDS.includes(k)) continue;
+    if (AXIS_FIELDS.includes(k) || (axes as string[]).includes(k)) continue;
     if (run.config[k] !== want) throw new SweepError(`the run's ${k} is ${show(run.config[k])}, the sweep's ${show(want)}`);
   }
   const d = spec.data;
@@ -62,9 +63,10 @@ export function matchRun(state: SweepState, run: SweepRunInput): string {
         `the run's demo dataset has ${run.data.trainCount} train / ${run.data.testCount} test images, the sweep's ${d.trainCount} / ${d.testCount}`,
       );
   }
-  const id = cellId(run.config.method, run.noiseRate, run.config.seed);
+  const params: CellParams = Object.fromEntries(axes.map((k) => [k, run.config[k]]));
+  const id = cellId(run.config.method, run.noiseRate, run.config.seed, params);
   if (!expandGrid(spec).some((c) => c.id === id))
-    throw new SweepError(`the sweep has no cell ${cellName(run.config.method, run.noiseRate, run.config.seed)}`);
+    throw new SweepError(`the sweep has no cell ${cellName(run.config.method, run.noiseRate, run.config.seed, params)}`);
   return id;
 }
 

@@ -6,9 +6,19 @@ import { SweepError } from './errors.ts';
 import { CONFIG_LIMITS } from '../limits.ts';
 import { jsonBoundsExceeded, jsonErrorText, RUN_FILE_BOUNDS } from '../bounded-json.ts';
 import { oneLine, REASON_MAX } from './reducer.ts';
-import { AXIS_FIELDS, checkSpecAxes, expandGrid, SWEEP_LIMITS, SWEEP_METHODS, type SweepData, type SweepSpec } from './spec.ts';
+import {
+  AXIS_FIELDS,
+  checkSpecAxes,
+  expandGrid,
+  HYPER_AXES,
+  SWEEP_LIMITS,
+  SWEEP_METHODS,
+  type SweepAxes,
+  type SweepData,
+  type SweepSpec,
+} from './spec.ts';
 import { SWEEP_STATE_VERSION, type CellState, type CheckpointMark, type CellProgress, type SweepState } from './state.ts';
-import { arr, bool, configFields, fail, int, num, obj, oneOf, runSummary, str } from './validate.ts';
+import { arr, bool, configField, configFields, fail, int, num, obj, oneOf, runSummary, str } from './validate.ts';
 
 export const SWEEP_JSON_FORMAT = 'eac-sweep';
 /** Far above a 1024-cell sweep (~1 kB a cell): a bigger file is not a sweep. */
@@ -16,6 +26,8 @@ export const SWEEP_JSON_MAX_CHARS = 8 << 20;
 
 /** Ids name files in the CLI's out dir: no separators, no dot-only names. */
 const ID = /^(?!\.+$)[A-Za-z0-9._-]{1,100}$/;
+/** Cell ids: longer, with a value of every axis (file names of up to ~210 characters: below 255). */
+const CELL_ID = /^(?!\.+$)[A-Za-z0-9._-]{1,200}$/;
 const LINE = /^[^\r\n]*$/;
 
 export function sweepJsonText(state: SweepState): string {
@@ -46,7 +58,7 @@ export function readSweep(doc: unknown, label = 'sweep'): SweepState {
     fail(label, `sweep version ${JSON.stringify(o.version)} is not supported (this lab reads version ${SWEEP_STATE_VERSION})`);
   const spec = readSpec(o.spec, `${label}.spec`);
   const ids = expandGrid(spec).map((c) => c.id);
-  const order = arr(o.order, `${label}.order`, SWEEP_LIMITS.cells).map((v, i) => str(v, `${label}.order[${i}]`, 100, ID));
+  const order = arr(o.order, `${label}.order`, SWEEP_LIMITS.cells).map((v, i) => str(v, `${label}.order[${i}]`, 200, CELL_ID));
   const want = new Set(ids);
   const seen = new Set<string>();
   for (const id of order) {
@@ -70,8 +82,8 @@ export function readSweep(doc: unknown, label = 'sweep'): SweepState {
   };
 }
 
-function readSpec(v: unknown, where: string): SweepSpec {
-  const o = obj(v, where, { required: ['methods', 'noiseRates', 'seeds', 'config', 'data'], optional: ['weights'] });
+export function readSpec(v: unknown, where: string): SweepSpec {
+  const o = obj(v, where, { required: ['methods', 'noiseRates', 'seeds', 'config', 'data'], optional: ['weights', 'axes'] });
   const methods = arr(o.methods, `${where}.methods`, SWEEP_METHODS.length).map((m, i) => oneOf(m, `${where}.methods[${i}]`, SWEEP_METHODS));
   const noiseRates = arr(o.noiseRates, `${where}.noiseRates`, SWEEP_LIMITS.noiseRates).map((r, i) =>
     num(r, `${where}.noiseRates[${i}]`, (x) => x >= 0 && x < 1, 'a rate in [0, 1)'),
@@ -81,6 +93,17 @@ function readSpec(v: unknown, where: string): SweepSpec {
   for (const k of AXIS_FIELDS)
     if (Object.hasOwn(config, k)) fail(`${where}.config`, `${k} is one of the sweep's axes, not a shared setting`);
   const spec: SweepSpec = { methods, noiseRates, seeds, config, data: readDataOptions(o.data, `${where}.data`) };
+  // Sweeps written before the axes existed have none: their grid is methods × noise rates × seeds.
+  if (o.axes !== undefined) {
+    const a = obj(o.axes, `${where}.axes`, { required: [], optional: HYPER_AXES });
+    const axes: SweepAxes = {};
+    for (const k of HYPER_AXES)
+      if (a[k] !== undefined)
+        (axes as Record<string, unknown[]>)[k] = arr(a[k], `${where}.axes.${k}`, SWEEP_LIMITS.axisValues).map((x, i) =>
+          configField(k, x, `${where}.axes.${k}[${i}]`),
+        );
+    spec.axes = axes;
+  }
   if (o.weights !== undefined && o.weights !== null) {
     const w = obj(o.weights, `${where}.weights`, { required: ['key', 'name'] });
     spec.weights = { key: str(w.key, `${where}.weights.key`, 4096, LINE), name: str(w.name, `${where}.weights.name`, 200, LINE) };

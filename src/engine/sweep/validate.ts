@@ -86,7 +86,12 @@ const CONFIG_FIELDS: Record<keyof TrainConfig, (v: unknown, where: string) => un
   shuffle: (v, w) => bool(v, w),
   evalBatchSize: (v, w) => int(v, w, ...CONFIG_LIMITS.batchSize),
 };
-const CONFIG_KEYS = Object.keys(CONFIG_FIELDS) as (keyof TrainConfig)[];
+/** One configuration field's value, checked by the same rule as in a whole configuration. */
+export function configField<K extends keyof TrainConfig>(k: K, v: unknown, where: string): TrainConfig[K] {
+  return CONFIG_FIELDS[k](v, where) as TrainConfig[K];
+}
+
+export const CONFIG_KEYS = Object.keys(CONFIG_FIELDS) as (keyof TrainConfig)[];
 
 /** A configuration's fields: all of them (`full`), or any subset with `arch` (a ConfigRequest). */
 export function configFields(v: unknown, where: string, full: boolean): Partial<TrainConfig> {

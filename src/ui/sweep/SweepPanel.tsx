@@ -4,10 +4,20 @@
 // the comparison view (SweepTableView.tsx).
 import { useEffect, useState } from 'react';
 import type { Method } from '../../engine/config.ts';
-import { moveCell, sweepCells, sweepCounts, sweepEta, sweepFinished, type CellState, type SweepState } from '../../engine/sweep/index.ts';
+import {
+  HYPER_AXES,
+  moveCell,
+  sweepCells,
+  sweepCounts,
+  sweepEta,
+  sweepFinished,
+  type CellState,
+  type HyperAxis,
+  type SweepState,
+} from '../../engine/sweep/index.ts';
 import { duration } from '../format.ts';
 import { loadSweeps, pollSweeps, setSpread, startSweep, sweepAction, useSweeps } from './sweep-driver.ts';
-import { formOfSweep, parseList } from './sweep-form.ts';
+import { axesFromTexts, formOfSweep, parseList, type AxisTexts } from './sweep-form.ts';
 import './sweep.css';
 
 /** How often the panel re-reads the sweeps (other tabs' cells, a spread sweep to join, tabs training). */
@@ -139,6 +149,23 @@ export function SweepQueue({
   );
 }
 
+const AXIS_LABEL: Record<HyperAxis, string> = {
+  lr: 'Learning rates',
+  lam: 'λ values',
+  arch: 'Backbones',
+  width: 'Widths',
+  batchSize: 'Batch sizes',
+  erasing: 'Erasing modes',
+};
+const AXIS_PLACEHOLDER: Record<HyperAxis, string> = {
+  lr: 'e.g. 1e-4, 2e-4',
+  lam: 'e.g. 1, 3, 5',
+  arch: 'resnet18, resnet50',
+  width: 'e.g. 4, 8',
+  batchSize: 'e.g. 32, 64',
+  erasing: 'independent, mirrored',
+};
+
 export function SweepPanel() {
   const sweeps = useSweeps((s) => s.sweeps);
   const drivenId = useSweeps((s) => s.drivenId);
@@ -148,6 +175,7 @@ export function SweepPanel() {
   const [noise, setNoise] = useState('0, 0.1, 0.2, 0.3');
   const [seeds, setSeeds] = useState('0');
   const [name, setName] = useState('');
+  const [axisTexts, setAxisTexts] = useState<AxisTexts>({});
   const [formError, setFormError] = useState<string | null>(null);
   useEffect(() => {
     void loadSweeps();
@@ -158,7 +186,7 @@ export function SweepPanel() {
   const busy = !!shown && shown.state.id === drivenId && !sweepFinished(shown.state) && !shown.state.paused;
   // While a sweep runs (after a reload too), the form shows that sweep, not its own defaults.
   const running = !!shown && !sweepFinished(shown.state) && !shown.state.paused;
-  const fields = running ? formOfSweep(shown.state.spec, shown.state.name) : { methods, noise, seeds, name };
+  const fields = running ? formOfSweep(shown.state.spec, shown.state.name) : { methods, noise, seeds, name, axisTexts };
   const toggle = (m: Method) =>
     setMethods((ms) =>
       ms.includes(m) ? ms.filter((x) => x !== m) : (['baseline', 'eac'] as Method[]).filter((x) => x === m || ms.includes(x)),
@@ -169,10 +197,14 @@ export function SweepPanel() {
     if (!methods.length) return setFormError('pick at least one method');
     if (typeof rates === 'string') return setFormError(`noise rates: ${rates}`);
     if (typeof sds === 'string') return setFormError(`seeds: ${sds}`);
-    setFormError(await startSweep({ methods, noiseRates: rates, seeds: sds, name }));
+    const ax = axesFromTexts(axisTexts);
+    if (typeof ax === 'string') return setFormError(ax);
+    setFormError(await startSweep({ methods, noiseRates: rates, seeds: sds, name, axes: ax.axes, fixed: ax.fixed }));
   };
-  const count = (v: number[] | string) => (typeof v === 'string' ? 0 : v.length);
-  const cells = fields.methods.length * count(parseList(fields.noise, 'noise')) * count(parseList(fields.seeds, 'seed'));
+  const count = (v: unknown[] | string) => (typeof v === 'string' ? 0 : v.length);
+  const ax = axesFromTexts(fields.axisTexts);
+  const combos = typeof ax === 'string' ? 0 : Object.values(ax.axes).reduce((n, xs) => n * (xs as unknown[]).length, 1);
+  const cells = fields.methods.length * count(parseList(fields.noise, 'noise')) * count(parseList(fields.seeds, 'seed')) * combos;
   return (
     <section className="panel sweep" aria-label="Sweep" data-testid="sweep-panel">
       <h2>Sweep</h2>
@@ -195,6 +227,27 @@ export function SweepPanel() {
         <label>
           Seeds <input value={fields.seeds} onChange={(e) => setSeeds(e.target.value)} data-testid="sweep-seeds" />
         </label>
+        <details className="sweep-axes" data-testid="sweep-axes">
+          <summary>More axes: learning rate, λ, backbone, width, batch size, erasing</summary>
+          <p className="hint">
+            A list of two values or more is an axis of the grid (every cell at each value); one value replaces the run setting above; empty
+            keeps it.
+          </p>
+          {HYPER_AXES.map((k) => (
+            <label key={k}>
+              {AXIS_LABEL[k]}{' '}
+              <input
+                value={fields.axisTexts[k] ?? ''}
+                placeholder={AXIS_PLACEHOLDER[k]}
+                onChange={(e) => {
+                  setFormError(null);
+                  setAxisTexts((t) => ({ ...t, [k]: e.target.value }));
+                }}
+                data-testid={`sweep-axis-${k}`}
+              />
+            </label>
+          ))}
+        </details>
         <label>
           Name <input value={fields.name} placeholder="optional" onChange={(e) => setName(e.target.value)} data-testid="sweep-name" />
         </label>

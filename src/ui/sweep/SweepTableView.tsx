@@ -3,7 +3,7 @@
 // Markdown, LaTeX; the whole sweep as JSON) and the import of a sweep file or of a run that joins
 // one of its cells. Shown only where this browser has a sweep.
 import { useEffect, useMemo, useState } from 'react';
-import { formatNoise, methodLabel, sweepFinished, sweepTable, type SweepState } from '../../engine/sweep/index.ts';
+import { formatNoise, paramsId, rowLabel, sweepFinished, sweepTable, type SweepState } from '../../engine/sweep/index.ts';
 import type { RunRecord } from '../../storage/run-store.ts';
 import { CompareCharts } from '../compare/CompareCharts.tsx';
 import { useCompare } from '../compare/compare-store.ts';
@@ -28,13 +28,13 @@ function SweepTable({ state }: { state: SweepState }) {
       paperTitle={`the paper's RAF-DB test accuracy, ${t.paperArch}`}
       columns={t.noiseRates.map((r) => ({ key: r, label: r === 0 ? 'clean' : `${formatNoise(r)} noise` }))}
       rows={t.rows.map((row) => ({
-        key: row.method,
-        label: methodLabel(row.method),
+        key: rowLabel(row),
+        label: rowLabel(row),
         cells: row.cells.map((c) => ({
           figure: c.mean === null ? null : `${pct(c.mean)}${c.std !== null ? ` ± ${pct(c.std)}` : ''}`,
           note: `n = ${c.n}/${c.planned}`,
           paper: c.paper,
-          testId: `sweep-cell-${row.method}-${c.noiseRate}`,
+          testId: `sweep-cell-${row.method}-${c.noiseRate}${paramsId(row.params)}`,
           data: { mean: c.mean ?? '', n: c.n },
         })),
       }))}

@@ -14,6 +14,8 @@ import {
   sweepCells,
   sweepFinished,
   type SweepEvent,
+  type CellParams,
+  type SweepAxes,
   type SweepSpec,
   type SweepState,
 } from '../../engine/sweep/index.ts';
@@ -375,6 +377,9 @@ export interface SweepForm {
   noiseRates: number[];
   seeds: number[];
   name: string;
+  /** Hyperparameter axes (lists of two values or more) and single values over the run settings. */
+  axes?: SweepAxes;
+  fixed?: CellParams;
 }
 
 /** Starts a sweep of the form's settings over the given axes; returns a one-line error, or null. */
@@ -393,9 +398,12 @@ export async function startSweep(form: SweepForm): Promise<string | null> {
     return `a sweep sets each cell's noise rate: choose the clean labels instead of ${selection.labelFile}`;
   const weights = useWeights.getState();
   const w = weights.selected ? weights.selectedRecord : null;
-  if (w && (w.arch !== settings.arch || w.width !== settings.width))
+  if (w && (form.axes?.arch || form.axes?.width))
+    return 'pretrained weights fit one backbone and width: list one backbone and one width, or choose random init';
+  if (w && (w.arch !== (form.fixed?.arch ?? settings.arch) || w.width !== (form.fixed?.width ?? settings.width)))
     return `the selected weights are a ${w.arch} of width ${w.width}: choose that backbone and width, or random init`;
-  const { method: _m, seed: _s, ...config } = configRequestOf(settings);
+  const { method: _m, seed: _s, ...own } = configRequestOf(settings);
+  const config = { ...own, ...form.fixed };
   const spec: SweepSpec = {
     methods: form.methods,
     noiseRates: form.noiseRates,
@@ -403,6 +411,7 @@ export async function startSweep(form: SweepForm): Promise<string | null> {
     config,
     data: dataOptionsOf(settings, selection),
   };
+  if (form.axes && Object.keys(form.axes).length) spec.axes = form.axes;
   const createdAt = Date.now();
   let state: SweepState;
   try {
