@@ -294,7 +294,18 @@ test('a reload leaves one run per cell: a run that died before its first checkpo
 });
 
 test('the sweep form of a running sweep shows its axes, not the defaults', () => {
-  assert.deepEqual(formOfSweep(TINY_SWEEP, 'tiny'), { methods: ['baseline', 'eac'], noise: '0, 0.3', seeds: '0', name: 'tiny' });
+  assert.deepEqual(formOfSweep(TINY_SWEEP, 'tiny'), {
+    methods: ['baseline', 'eac'],
+    noise: '0, 0.3',
+    seeds: '0',
+    name: 'tiny',
+    axisTexts: {},
+  });
+  assert.deepEqual(
+    formOfSweep({ ...TINY_SWEEP, axes: { lr: [1e-4, 2e-4] } }, 'lr').axisTexts,
+    { lr: '0.0001, 0.0002' },
+    'its other axes too',
+  );
   const f = formOfSweep({ ...TINY_SWEEP, methods: ['eac'], noiseRates: [0.1, 0.2], seeds: [0, 1] }, 's');
   assert.equal(
     f.methods.length * (parseList(f.noise, 'noise') as number[]).length * (parseList(f.seeds, 'seed') as number[]).length,
