@@ -65,7 +65,19 @@ export async function computeFaceFrame(
   try {
     const [probs, probsMirror, hm1, hm2, consistency] = (await Promise.all(out.map((t) => t.data()))) as Float32Array[];
     const [, mapHeight, mapWidth, numClasses] = out[2].shape;
-    return { size, mapHeight, mapWidth, numClasses, box: erased, probs, pred: argmax(probs), probsMirror, hm1, hm2, consistency: consistency[0] };
+    return {
+      size,
+      mapHeight,
+      mapWidth,
+      numClasses,
+      box: erased,
+      probs,
+      pred: argmax(probs),
+      probsMirror,
+      hm1,
+      hm2,
+      consistency: consistency[0],
+    };
   } finally {
     tf.dispose(out);
   }

@@ -104,3 +104,15 @@ export class FpsMeter {
     this.done = [];
   }
 }
+
+/** The erased value in bytes: erasing zeroes the normalised input, i.e. paints the ImageNet mean. */
+export const ERASED_RGB = [124, 116, 104];
+
+/** A copy of a size×size RGB image with `box` painted as the model sees it erased (for drawing and saving). */
+export function eraseBytes(rgb: Uint8Array, size: number, box: Box | null): Uint8Array {
+  if (!box) return rgb;
+  const out = rgb.slice();
+  for (let y = Math.max(0, box.top); y < Math.min(size, box.top + box.h); y++)
+    for (let x = Math.max(0, box.left); x < Math.min(size, box.left + box.w); x++) out.set(ERASED_RGB, (y * size + x) * 3);
+  return out;
+}
