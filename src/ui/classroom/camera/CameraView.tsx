@@ -93,7 +93,7 @@ function FramePictures({ shown, prefix, display }: { shown: Shown; prefix: strin
 function Probabilities({ msg }: { msg: FrameMessage }) {
   const { probs, pred } = msg.result;
   return (
-    <div className="cam-probs" data-testid="cam-probs">
+    <div className="cam-probs" data-testid="cam-probs" data-probs={JSON.stringify([...probs].map((p) => Number(p.toFixed(4))))}>
       {CLASS_NAMES.map((name, k) => (
         <div key={name} className={`cam-prob ${k === pred ? 'top' : ''}`}>
           <span className="cam-prob-name">{name}</span>
@@ -361,7 +361,7 @@ export function CameraView() {
             Stop camera
           </button>
         ) : (
-          <button type="button" onClick={() => void startCamera()} disabled={cam === 'starting' || !runKey} data-testid="cam-start">
+          <button type="button" onClick={() => void startCamera()} disabled={cam === 'starting'} data-testid="cam-start">
             {cam === 'starting' ? 'Starting…' : 'Start camera'}
           </button>
         )}
