@@ -119,20 +119,11 @@ test('classroom camera: crop, prediction, maps, hand erasing, freeze, save, side
     await page.mouse.move(eraser.x + 110, eraser.y + 90, { steps: 5 });
     await page.mouse.move(eraser.x + 130, eraser.y + 120, { steps: 5 });
     await page.mouse.up();
-    await page.waitForFunction(
-      ([h1, h2]) => {
-        const hash = (id: string) => {
-          const c = document.querySelector(`[data-testid="${id}"]`) as HTMLCanvasElement;
-          const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
-          let h = 0;
-          for (let i = 0; i < d.length; i += 4) h = (Math.imul(h, 31) + d[i] + d[i + 1] * 7 + d[i + 2] * 13) | 0;
-          return h;
-        };
-        return hash('cam-map1') !== h1 && hash('cam-map2') !== h2;
-      },
-      [before1, before2],
-      { timeout: 60_000, polling: 250 },
-    );
+    // A string, not a function: tsx would wrap an inner named function in a helper the page lacks.
+    const hashOf = (id: string) =>
+      `(() => { const c = document.querySelector('[data-testid="${id}"]'); const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;` +
+      ' let h = 0; for (let i = 0; i < d.length; i += 4) h = (Math.imul(h, 31) + d[i] + d[i + 1] * 7 + d[i + 2] * 13) | 0; return h; })()';
+    await waitFor(page, `${hashOf('cam-map1')} !== ${before1} && ${hashOf('cam-map2')} !== ${before2}`, 60_000);
     assert.notEqual(await consistency(page), liveConsistency, 'the erased face has another consistency');
     await page.screenshot({ path: path.join(SHOTS, 'camera-erased.png') });
 
@@ -171,31 +162,45 @@ test('classroom camera: crop, prediction, maps, hand erasing, freeze, save, side
     const first = await page.getByTestId('cr-run').locator('option').nth(0).getAttribute('value');
     await page.getByTestId('cr-run').selectOption(first!);
     await page.getByTestId('cam-file').setInputFiles(clip.bmp);
-    await page.waitForFunction(
-      (live) => {
-        const p = JSON.parse(document.querySelector('[data-testid="cam-probs"]')?.getAttribute('data-probs') ?? '[]') as number[];
-        return p.length === 7 && p.every((x, k) => Math.abs(x - live[k]) < 0.03);
-      },
-      liveProbs,
-      { timeout: 60_000, polling: 250 },
-    ).catch(async () => assert.fail(`the file's probabilities ${JSON.stringify(await probs(page))} differ from the camera's ${JSON.stringify(liveProbs)}`));
+    await page
+      .waitForFunction(
+        (live) => {
+          const p = JSON.parse(document.querySelector('[data-testid="cam-probs"]')?.getAttribute('data-probs') ?? '[]') as number[];
+          return p.length === 7 && p.every((x, k) => Math.abs(x - live[k]) < 0.03);
+        },
+        liveProbs,
+        { timeout: 60_000, polling: 250 },
+      )
+      .catch(async () =>
+        assert.fail(`the file's probabilities ${JSON.stringify(await probs(page))} differ from the camera's ${JSON.stringify(liveProbs)}`),
+      );
 
     assert.deepEqual(watch.foreign, [], 'no request leaves the app origin');
-    assert.deepEqual(watch.consoleErrors.filter((e) => !/Failed to load resource/.test(e)), []);
+    assert.deepEqual(
+      watch.consoleErrors.filter((e) => !/Failed to load resource/.test(e)),
+      [],
+    );
   } finally {
     await browser.close();
   }
 });
 
 test('classroom camera: a denied camera and a missing camera each get their line; a file still works', { timeout: 300_000 }, async () => {
-  const withFake = await launchChromium({ webgpu: false, webgl: false, extraArgs: ['--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${clip.y4m}`] });
+  const withFake = await launchChromium({
+    webgpu: false,
+    webgl: false,
+    extraArgs: ['--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${clip.y4m}`],
+  });
   try {
     const page = await (await withFake.newContext()).newPage(); // no camera permission granted: the prompt is denied
     await page.goto(served.url);
     await openCamera(page);
     await page.getByTestId('cam-start').click();
     await page.getByTestId('cam-problem').waitFor({ timeout: 30_000 });
-    assert.match((await page.getByTestId('cam-problem').textContent()) ?? '', /^The camera was not allowed.*Choose an image file instead\.$/);
+    assert.match(
+      (await page.getByTestId('cam-problem').textContent()) ?? '',
+      /^The camera was not allowed.*Choose an image file instead\.$/,
+    );
   } finally {
     await withFake.close();
   }

@@ -22,7 +22,7 @@ import { rgbToRgba } from '../../attention/colormap.ts';
 
 const rgbToImageData = (rgb: Uint8Array, size: number) => new ImageData(rgbToRgba(rgb), size, size);
 
-const DISPLAY = 210;
+const DISPLAY = 170;
 /** A frame unanswered this long (the first one loads the model) means the worker is stuck. */
 const FRAME_TIMEOUT_MS = 60_000;
 const CAMERA_RETRY_MS = 3000;
@@ -160,7 +160,7 @@ export function CameraView() {
   const [still, setStill] = useState<{ rgb: Uint8Array; size: number; from: string } | null>(null);
   const [box, setBox] = useState<Box | null>(null);
   const [shown, setShown] = useState<Shown | null>(null);
-  const [stats, setStats] = useState({ fps: 0, latency: 0, dropped: 0 });
+  const [stats, setStats] = useState({ fps: 0, latency: 0, dropped: 0, frames: 0 });
   const [cards, setCards] = useState<Card[]>([]);
   const [guide, setGuide] = useState<{ left: number; top: number; side: number } | null>(null);
   const [drag, setDrag] = useState<{ x0: number; y0: number; x1: number; y1: number } | null>(null);
@@ -298,7 +298,7 @@ export function CameraView() {
     const now = performance.now();
     meter.add(now, now - shown.t0);
     const { fps, latency } = meter.read(now);
-    setStats({ fps, latency, dropped: gate.dropped });
+    setStats((st) => ({ fps, latency, dropped: gate.dropped, frames: st.frames + 1 }));
   }, [shown, meter, gate]);
 
   // The guide box's place on the video, once its size is known.
@@ -467,7 +467,13 @@ export function CameraView() {
             consistency <b>{formatNumber(r.consistency)}</b>{' '}
             <span className="muted">(mean squared difference of the two maps: the term EAC’s loss penalises)</span>
           </div>
-          <div className="muted" data-testid="cam-fps" data-fps={stats.fps.toFixed(2)} data-latency={stats.latency.toFixed(0)}>
+          <div
+            className="muted"
+            data-testid="cam-fps"
+            data-fps={stats.fps.toFixed(2)}
+            data-latency={stats.latency.toFixed(0)}
+            data-frames={stats.frames}
+          >
             {still ? 'still' : `${stats.fps.toFixed(1)} frames/s`} · {Math.round(stats.latency)} ms frame → maps · {stats.dropped} camera
             frames dropped · epoch {shown.msg.epoch} model
           </div>
@@ -476,27 +482,29 @@ export function CameraView() {
       {cards.length ? (
         <div className="cam-cards" data-testid="cam-cards">
           <h3>Side by side</h3>
-          {cards.map((c, i) => (
-            <div key={c.id} className="cr-sbs-row cam-card" data-testid={`cam-card-${i}`}>
-              <div className="cr-sbs-head">
-                <span>{c.runLabel}</span>
-                <button type="button" onClick={() => setCards((cs) => cs.filter((x) => x.id !== c.id))}>
-                  remove
-                </button>
-              </div>
-              <div className="cr-sbs-pictures">
-                <FramePictures shown={c} prefix={`cam-card-${i}`} display={150} />
-                <div className="cr-sbs-numbers">
-                  <div>
-                    predicts <b>{CLASS_NAMES[c.msg.result.pred]}</b> ({Math.round(c.msg.result.probs[c.msg.result.pred] * 100)}%)
-                  </div>
-                  <div className="cr-sbs-loss">
-                    consistency <b>{formatNumber(c.msg.result.consistency)}</b>
+          <div className="cam-cards-grid">
+            {cards.map((c, i) => (
+              <div key={c.id} className="cr-sbs-row cam-card" data-testid={`cam-card-${i}`}>
+                <div className="cr-sbs-head">
+                  <span>{c.runLabel}</span>
+                  <button type="button" onClick={() => setCards((cs) => cs.filter((x) => x.id !== c.id))}>
+                    remove
+                  </button>
+                </div>
+                <div className="cr-sbs-pictures">
+                  <FramePictures shown={c} prefix={`cam-card-${i}`} display={120} />
+                  <div className="cr-sbs-numbers">
+                    <div>
+                      predicts <b>{CLASS_NAMES[c.msg.result.pred]}</b> ({Math.round(c.msg.result.probs[c.msg.result.pred] * 100)}%)
+                    </div>
+                    <div className="cr-sbs-loss">
+                      consistency <b>{formatNumber(c.msg.result.consistency)}</b>
+                    </div>
                   </div>
                 </div>
               </div>
-            </div>
-          ))}
+            ))}
+          </div>
           <p className="muted">To compare two runs on the same face: freeze, add, choose the other model above, add again.</p>
         </div>
       ) : null}
