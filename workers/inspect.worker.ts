@@ -234,6 +234,8 @@ function bitmapRgb(bitmap: ImageBitmap, size: number): Uint8Array {
   const canvas = new OffscreenCanvas(size, size);
   const ctx = canvas.getContext('2d', { willReadFrequently: true });
   if (!ctx) throw new Error('the inspect worker has no 2-D canvas to read the camera frame');
+  ctx.imageSmoothingEnabled = true;
+  ctx.imageSmoothingQuality = 'high';
   ctx.drawImage(bitmap, 0, 0, size, size);
   const rgba = ctx.getImageData(0, 0, size, size).data;
   const rgb = new Uint8Array(size * size * 3);

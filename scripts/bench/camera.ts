@@ -43,10 +43,18 @@ try {
     null,
     { timeout: 0, polling: 1000 },
   );
+  const status = await page.getByTestId('run-status').getAttribute('data-status');
+  if (status !== 'done') throw new Error(`the run ended ${status}: ${await page.getByTestId('run-error').first().textContent()}`);
   await page.getByTestId('view-classroom').click();
   await page.getByTestId('cr-mode-camera').click();
   await page.getByTestId('cam-start').click();
-  await page.getByTestId('cam-pred').waitFor({ timeout: 300_000 });
+  await page
+    .getByTestId('cam-pred')
+    .waitFor({ timeout: 300_000 })
+    .catch(async (e) => {
+      const lines = await page.locator('.cr-error').allTextContents();
+      throw new Error(`no prediction: ${lines.join(' / ') || e}`);
+    });
   // Warm-up (the model's first frames compile and allocate), then the window.
   await page.waitForTimeout(5000);
   const count = () =>

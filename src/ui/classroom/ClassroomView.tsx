@@ -103,7 +103,11 @@ export function ClassroomView() {
   useEffect(() => {
     void refreshRuns();
     // Runs training in this or another tab write a checkpoint per epoch: pick them up.
-    const timer = setInterval(() => void refreshRuns(), RUNS_POLL_MS);
+    // Not under the camera: reading the run records is page-thread work between its frames (the
+    // model picker still refreshes the list when it gets focus).
+    const timer = setInterval(() => {
+      if (useClassroom.getState().mode !== 'camera') void refreshRuns();
+    }, RUNS_POLL_MS);
     return () => clearInterval(timer);
   }, [refreshRuns]);
 

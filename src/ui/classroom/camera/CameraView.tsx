@@ -256,12 +256,9 @@ export function CameraView() {
       next();
       if (video.readyState < 2 || !video.videoWidth || !gate.tryStart()) return;
       const t0 = performance.now();
-      const { size: s } = live.current;
       const c = guideCrop(video.videoWidth, video.videoHeight);
-      void evaluate(
-        () => createImageBitmap(video, c.sx, c.sy, c.side, c.side, { resizeWidth: s, resizeHeight: s, resizeQuality: 'high' }),
-        t0,
-      );
+      // The guide box only: the worker resizes it to the run's input size, off this thread.
+      void evaluate(() => createImageBitmap(video, c.sx, c.sy, c.side, c.side), t0);
     };
     next();
     return () => {
