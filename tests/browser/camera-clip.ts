@@ -5,11 +5,15 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { generateDemoDataset } from '../../src/data/demo.ts';
-import { guideCrop } from '../../src/ui/classroom/camera/camera-logic.ts';
 
 export const CLIP_W = 640;
 export const CLIP_H = 480;
 export const MAGENTA = [255, 0, 255];
+/**
+ * The guide box of a 640×480 frame (60% of the shorter side, centred), written out rather than
+ * taken from the app's guideCrop: a broken crop in the app must not move the clip's face with it.
+ */
+export const FACE_BOX = { sx: 176, sy: 96, side: 288 };
 
 /** BT.601 limited range, as Chromium's I420 → RGB conversion expects. */
 function yuv(r: number, g: number, b: number): [number, number, number] {
@@ -85,7 +89,7 @@ export function writeFaceClip(dir: string, index = 0): FaceClip {
   const face = ds.train.images.slice(index * fw * fh * 3, (index + 1) * fw * fh * 3);
   const frame = new Uint8Array(CLIP_W * CLIP_H * 3);
   for (let i = 0; i < frame.length; i += 3) frame.set(MAGENTA, i);
-  const c = guideCrop(CLIP_W, CLIP_H);
+  const c = FACE_BOX;
   for (let y = 0; y < c.side; y++)
     for (let x = 0; x < c.side; x++) {
       const s = (Math.floor((y * fh) / c.side) * fw + Math.floor((x * fw) / c.side)) * 3;

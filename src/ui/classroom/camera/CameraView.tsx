@@ -196,13 +196,14 @@ export function CameraView() {
         setCam('live');
         setCamLine(null);
         setStill(null);
+        meter.reset();
       } catch (e) {
         if (retry) return; // still lost: the timer tries again
         setCam('off');
         setCamLine(cameraProblem(e));
       }
     },
-    [stopStream],
+    [stopStream, meter],
   );
 
   // A lost camera (unplugged, taken by another app): one line, and a new try every few seconds.
