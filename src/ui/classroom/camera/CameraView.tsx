@@ -75,7 +75,7 @@ function FramePictures({ shown, prefix, display }: { shown: Shown; prefix: strin
         overlay={layers.map2}
         box={r.box}
         display={display}
-        caption="its mirror image’s, mirrored back"
+        caption="its mirror image’s map, mirrored back"
         testId={`${prefix}-map2`}
       />
       <ImageCanvas
