@@ -3,7 +3,8 @@
 // run store and the run's training data (the demo faces regenerated with the same options, or the
 // dataset cache) and keeps a few of each, then answers walk-through requests (one sample's views,
 // attention maps and consistency term) and feature requests (pooled features of many samples,
-// then a seeded UMAP embedding, with progress and Cancel). Talks only through
+// then a seeded UMAP embedding, with progress and Cancel), and camera frames (a face crop and a
+// hand-erased box: prediction, both maps and their consistency; nothing of a frame is kept). Talks only through
 // src/worker/inspect-protocol.ts.
 import { tf } from '../src/engine/tf.ts';
 import { macrotask, NoBackendError, selectBackend, type BackendSelection } from '../src/worker/backend.ts';
@@ -12,6 +13,7 @@ import {
   MAX_EMBED_SAMPLES,
   THUMB_SIZE,
   type FeaturesRequest,
+  type FrameRequest,
   type FromInspect,
   type InspectPhase,
   type RunInfo,
@@ -22,6 +24,7 @@ import { describeResNet, disposeModel, modelFromValues, type Model } from '../sr
 import { ImagePipeline, PIPELINE_DEFAULTS } from '../src/engine/augment.ts';
 import type { TrainConfig } from '../src/engine/config.ts';
 import { computeWalkthrough } from '../src/engine/walkthrough.ts';
+import { computeFaceFrame } from '../src/engine/face-frame.ts';
 import { chooseSubset, embed2d, pooledFeatures, thumbnails } from '../src/engine/embedding.ts';
 import { generateDemoDataset } from '../src/data/demo.ts';
 import { withSymmetricNoise } from '../src/data/noise.ts';
@@ -228,6 +231,46 @@ async function walkthrough(msg: WalkthroughRequest): Promise<void> {
   }
 }
 
+/** The bitmap's pixels at size×size, RGB (drawn scaled when the page sent another size). */
+function bitmapRgb(bitmap: ImageBitmap, size: number): Uint8Array {
+  const canvas = new OffscreenCanvas(size, size);
+  const ctx = canvas.getContext('2d', { willReadFrequently: true });
+  if (!ctx) throw new Error('the inspect worker has no 2-D canvas to read the camera frame');
+  ctx.imageSmoothingEnabled = true;
+  ctx.imageSmoothingQuality = 'high';
+  ctx.drawImage(bitmap, 0, 0, size, size);
+  const rgba = ctx.getImageData(0, 0, size, size).data;
+  const rgb = new Uint8Array(size * size * 3);
+  for (let i = 0, j = 0; i < rgba.length; i += 4, j += 3) {
+    rgb[j] = rgba[i];
+    rgb[j + 1] = rgba[i + 1];
+    rgb[j + 2] = rgba[i + 2];
+  }
+  return rgb;
+}
+
+/** A camera frame: never stored, dropped with the request's tensors once answered. */
+async function frame(msg: FrameRequest): Promise<void> {
+  const t0 = performance.now();
+  try {
+    const run = await acquireRun(msg.runKey);
+    try {
+      const size = run.config.size;
+      const crop = bitmapRgb(msg.bitmap, size);
+      const result = await computeFaceFrame(run.model, run.pipeline, crop, size, size, msg.box);
+      const buffers = [crop, result.probs, result.probsMirror, result.hm1, result.hm2].map((a) => a.buffer as ArrayBuffer);
+      post(
+        { type: 'frame', requestId: msg.requestId, runKey: msg.runKey, epoch: run.epoch, result, crop, workerMs: performance.now() - t0 },
+        buffers,
+      );
+    } finally {
+      release(run);
+    }
+  } finally {
+    msg.bitmap.close();
+  }
+}
+
 const controllers = new Map<number, AbortController>();
 
 async function features(msg: FeaturesRequest): Promise<void> {
@@ -301,6 +344,13 @@ scope.onmessage = (ev: MessageEvent<ToInspect>) => {
     controllers.get(msg.requestId)?.abort();
     return;
   }
-  const work = msg.type === 'open' ? open(msg.requestId, msg.runKey) : msg.type === 'walkthrough' ? walkthrough(msg) : features(msg);
+  const work =
+    msg.type === 'open'
+      ? open(msg.requestId, msg.runKey)
+      : msg.type === 'walkthrough'
+        ? walkthrough(msg)
+        : msg.type === 'frame'
+          ? frame(msg)
+          : features(msg);
   work.catch((e: unknown) => post({ type: 'error', requestId: msg.requestId, message: errorText(e) }));
 };

@@ -5,7 +5,7 @@
 // for a single sample, in eval mode (running BatchNorm statistics: a batch of one has no batch
 // statistics worth the name), without the Gaussian pixel noise, and with the erasing always
 // drawn (probability 1) so the class sees it. Pure engine code: no DOM.
-import { tf, type Tensor2D } from './tf.ts';
+import { tf, type Tensor2D, type Tensor4D } from './tf.ts';
 export { classMap as mapOfClass } from './maps.ts';
 import { Rng } from './rng.ts';
 import { forward, type Model } from './resnet.ts';
@@ -97,7 +97,23 @@ export function drawWalkthroughBoxes(size: number, opts: WalkthroughOptions): { 
   return { box1, box2: drawErasing(rng, size, size, cfg) };
 }
 
-function argmax(p: Float32Array): number {
+/**
+ * Both views through the model in eval mode: their softmax, their class attention maps (the
+ * loss's `attentionMaps`), view 2's mirrored back (`flipWidth`) and the consistency term EAC adds
+ * to its loss, mean over cells and classes of (hm1 − hm2)². Shared by the walk-through and the
+ * camera (src/engine/face-frame.ts). Call inside tf.tidy.
+ */
+export function twoViewMaps(model: Model, x1: Tensor4D, x2: Tensor4D, fcWeight: Tensor2D) {
+  const a = forward(model, x1, false);
+  const b = forward(model, x2, false);
+  const hm1 = attentionMaps(a.features, fcWeight);
+  const hm2Raw = attentionMaps(b.features, fcWeight);
+  const hm2 = flipWidth(hm2Raw);
+  const consistency = tf.mean(tf.square(tf.sub(hm1, hm2)));
+  return { probs1: tf.softmax(a.logits), probs2: tf.softmax(b.logits), hm1, hm2Raw, hm2, consistency };
+}
+
+export function argmax(p: Float32Array): number {
   let best = 0;
   for (let i = 1; i < p.length; i++) if (p[i] > p[best]) best = i;
   return best;
@@ -127,13 +143,8 @@ export async function computeWalkthrough(
     const x1 = erase(x0, [box1], size);
     // In mirrored mode view 2 is the mirror of the finished view 1; else the flipped image with its own box.
     const x2 = mirrored ? tf.reverse(x1, 2) : erase(pipeline.normalizeBytes(pixels, 1, split.height, split.width, true), [box2], size);
-    const a = forward(model, x1, false);
-    const b = forward(model, x2 as typeof x1, false);
-    const hm1 = attentionMaps(a.features, fcWeight);
-    const hm2Raw = attentionMaps(b.features, fcWeight);
-    const hm2 = flipWidth(hm2Raw);
-    const consistency = tf.mean(tf.square(tf.sub(hm1, hm2)));
-    return [x0, x1, x2, tf.softmax(a.logits), tf.softmax(b.logits), hm1, hm2Raw, hm2, consistency];
+    const v = twoViewMaps(model, x1, x2 as Tensor4D, fcWeight);
+    return [x0, x1, x2, v.probs1, v.probs2, v.hm1, v.hm2Raw, v.hm2, v.consistency];
   });
   try {
     const [image, view1, view2, probs1, probs2, hm1, hm2Raw, hm2, consistency] = (await Promise.all(

@@ -4,6 +4,8 @@
 // by `type`; every request carries a `requestId` chosen by the page, and every answer echoes it.
 import type { TrainConfig } from '../engine/config.ts';
 import type { Walkthrough } from '../engine/walkthrough.ts';
+import type { FaceFrame } from '../engine/face-frame.ts';
+import type { Box } from '../engine/augment.ts';
 import type { BackendName } from './protocol.ts';
 import type { Progress } from '../engine/progress.ts';
 
@@ -46,7 +48,20 @@ interface CancelRequest {
   requestId: number;
 }
 
-export type ToInspect = OpenRequest | WalkthroughRequest | FeaturesRequest | CancelRequest;
+/**
+ * One camera frame (or still) of the camera view: the face crop as an ImageBitmap (transferred,
+ * closed by the worker; resized to the run's input size if it is not already) and the box erased
+ * by hand, in input pixels. The page keeps at most one in flight.
+ */
+export interface FrameRequest {
+  type: 'frame';
+  requestId: number;
+  runKey: string;
+  bitmap: ImageBitmap;
+  box: Box | null;
+}
+
+export type ToInspect = OpenRequest | WalkthroughRequest | FeaturesRequest | CancelRequest | FrameRequest;
 
 // ---------------------------------------------------------------------------------------------
 // worker → page
@@ -84,6 +99,18 @@ interface WalkthroughMessage {
   /** λ of the run (the weight of the consistency term in its loss). */
   lam: number;
   result: Walkthrough;
+}
+
+export interface FrameMessage {
+  type: 'frame';
+  requestId: number;
+  runKey: string;
+  epoch: number;
+  result: FaceFrame;
+  /** size×size×3 RGB: the face as the model saw it (before erasing), to draw and to save. */
+  crop: Uint8Array;
+  /** Time in the worker (ms): reading the bitmap, then the model. */
+  workerMs: number;
 }
 
 export type InspectPhase = 'data' | 'features' | 'umap';
@@ -139,7 +166,8 @@ export type FromInspect =
   | InspectProgressMessage
   | FeaturesMessage
   | InspectErrorMessage
-  | CancelledMessage;
+  | CancelledMessage
+  | FrameMessage;
 
 /** Most samples a features request may ask for (UMAP in a worker stays interactive up to here). */
 export const MAX_EMBED_SAMPLES = 2000;

@@ -25,13 +25,15 @@ const BASE_ARGS = [
  * Headless Chromium with WebGPU (SwiftShader when there is no GPU), or with WebGPU turned off;
  * `webgl: false` turns WebGL off too.
  */
-export async function launchChromium(opts: { webgpu: boolean; webgl?: boolean }): Promise<Browser> {
+export async function launchChromium(opts: { webgpu: boolean; webgl?: boolean; extraArgs?: string[] }): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: chromiumArgs(opts) });
 }
 
-function chromiumArgs(opts: { webgpu: boolean; webgl?: boolean }): string[] {
+/** `extraArgs`: more switches, e.g. a fake camera (`--use-fake-device-for-media-stream`). */
+function chromiumArgs(opts: { webgpu: boolean; webgl?: boolean; extraArgs?: string[] }): string[] {
   return [
     ...BASE_ARGS,
+    ...(opts.extraArgs ?? []),
     ...(opts.webgpu ? ['--enable-unsafe-webgpu'] : ['--disable-webgpu']),
     ...(opts.webgl === false ? ['--use-gl=disabled'] : []),
   ];

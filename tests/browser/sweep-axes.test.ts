@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { launchChromium, ROOT, serveBuilt, watchPage, type Served } from './harness.ts';
+import { docScreenshotPath, launchChromium, ROOT, serveBuilt, watchPage, type Served } from './harness.ts';
 
 const TINY = 'width=4&size=32&trainCount=32&testCount=16&batchSize=16&attentionCount=1&epochs=2';
 const LONG = 300_000;
@@ -45,7 +45,7 @@ test('a sweep over two learning rates from the panel: four cells, a row per meth
     assert.equal(await page.getByTestId('sweep-error').count(), 0, 'the error goes once the list is edited');
     assert.match((await page.getByTestId('sweep-start').textContent()) ?? '', /\(4 runs\)/);
     await page.getByTestId('sweep-axis-lam').evaluate((e) => e.scrollIntoView({ block: 'center' }));
-    await page.screenshot({ path: path.join(ROOT, 'docs/screenshots/sweep-axes-form.png') });
+    await page.screenshot({ path: docScreenshotPath('sweep-axes-form.png') });
     await page.getByTestId('sweep-start').click();
     await waitFor(page, `document.querySelector('[data-testid="sweep-queue"]')?.getAttribute('data-finished') === 'true'`);
     await page.getByTestId('view-compare').click();
@@ -53,7 +53,7 @@ test('a sweep over two learning rates from the panel: four cells, a row per meth
     const rows = await page.locator('[data-testid="sweep-table"] tbody th').allTextContents();
     assert.deepEqual(rows, ['Baseline, lr 0.0001', 'Baseline, lr 0.001', 'EAC, lr 0.0001', 'EAC, lr 0.001']);
     assert.equal(await page.getByTestId('sweep-cell-eac-0-lr0.001').getAttribute('data-n'), '1');
-    await page.screenshot({ path: path.join(ROOT, 'docs/screenshots/sweep-axes.png') });
+    await page.screenshot({ path: docScreenshotPath('sweep-axes.png') });
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('sweep-export-csv').click()]);
     const csv = readFileSync((await download.path())!, 'utf8');
     assert.match(csv, /^method,noise_rate,lr,n,planned,/);

@@ -11,6 +11,7 @@ import { StepNav, WalkthroughStage } from './Walkthrough.tsx';
 import { SideBySide } from './SideBySide.tsx';
 import { EmbeddingPanel } from './EmbeddingPanel.tsx';
 import { InspectBackend } from './InspectBackend.tsx';
+import { CameraView } from './camera/CameraView.tsx';
 import './classroom.css';
 
 const RUNS_POLL_MS = 4000;
@@ -97,11 +98,17 @@ export function ClassroomView() {
   const a = useClassroom((s) => s.a);
   const compare = useClassroom((s) => s.compare);
   const notice = useClassroom((s) => s.notice);
+  const mode = useClassroom((s) => s.mode);
+  const setMode = useClassroom((s) => s.setMode);
 
   useEffect(() => {
     void refreshRuns();
     // Runs training in this or another tab write a checkpoint per epoch: pick them up.
-    const timer = setInterval(() => void refreshRuns(), RUNS_POLL_MS);
+    // Not under the camera: reading the run records is page-thread work between its frames (the
+    // model picker still refreshes the list when it gets focus).
+    const timer = setInterval(() => {
+      if (useClassroom.getState().mode !== 'camera') void refreshRuns();
+    }, RUNS_POLL_MS);
     return () => clearInterval(timer);
   }, [refreshRuns]);
 
@@ -109,6 +116,7 @@ export function ClassroomView() {
     const onKey = (e: KeyboardEvent) => {
       if (isTyping(e.target) || e.altKey || e.ctrlKey || e.metaKey) return;
       const s = useClassroom.getState();
+      if (s.mode === 'camera') return;
       const fwd = e.key === 'ArrowRight' || e.key === 'PageDown';
       const back = e.key === 'ArrowLeft' || e.key === 'PageUp';
       if (!fwd && !back) return;
@@ -122,10 +130,36 @@ export function ClassroomView() {
   }, []);
 
   const noRun = runsLoaded && !a.runKey;
+  const modes = (
+    // biome-ignore lint/a11y/useSemanticElements: a toggle-button group, as the maps' one
+    <div className="cr-toggle cr-modes" role="group" aria-label="Classroom mode">
+      <button
+        type="button"
+        className={mode === 'walkthrough' ? 'active' : ''}
+        onClick={() => setMode('walkthrough')}
+        data-testid="cr-mode-walkthrough"
+      >
+        Stored images
+      </button>
+      <button type="button" className={mode === 'camera' ? 'active' : ''} onClick={() => setMode('camera')} data-testid="cr-mode-camera">
+        Camera
+      </button>
+    </div>
+  );
+  if (mode === 'camera')
+    return (
+      <section className="classroom" aria-label="Classroom" data-testid="classroom">
+        <div className="panel cr-main">
+          <h2 className="cr-title">The camera: where the model looks on a face {modes}</h2>
+          {runsError ? <p className="cr-error">{runsError}</p> : null}
+          <CameraView />
+        </div>
+      </section>
+    );
   return (
     <section className="classroom" aria-label="Classroom" data-testid="classroom">
       <div className="panel cr-main">
-        <h2 className="cr-title">Attention erasing, explained</h2>
+        <h2 className="cr-title">Attention erasing, explained {modes}</h2>
         <SampleBar />
         {runsError ? <p className="cr-error">{runsError}</p> : null}
         {notice ? <p className="cr-notice">{notice}</p> : null}

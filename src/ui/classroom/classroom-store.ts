@@ -11,6 +11,8 @@ import { openRun, requestWalkthrough, type WalkthroughAnswer } from './inspect-c
 export const STEPS = 7;
 export type MapClass = 'label' | 'pred';
 export type Slot = 'a' | 'b';
+/** The walk-through of stored images, or the camera (src/ui/classroom/camera/). */
+export type ClassroomMode = 'walkthrough' | 'camera';
 
 export interface SlotState {
   runKey: string | null;
@@ -38,6 +40,7 @@ export interface ClassroomState {
   step: number;
   mapClass: MapClass;
   notice: string | null;
+  mode: ClassroomMode;
 
   refreshRuns(): Promise<void>;
   selectRun(slot: Slot, runKey: string | null): void;
@@ -49,6 +52,7 @@ export interface ClassroomState {
   setScale(scale: [number, number]): void;
   setStep(step: number): void;
   setMapClass(c: MapClass): void;
+  setMode(mode: ClassroomMode): void;
 }
 
 /** Runs the classroom can show: those with a checkpoint. */
@@ -88,7 +92,8 @@ export const useClassroom = create<ClassroomState>()((set, get) => {
 
   async function fetchSlot(slot: Slot): Promise<void> {
     const runKey = get()[slot].runKey;
-    if (!runKey) return;
+    // The camera keeps the inspect worker for its frames: walk-throughs wait for the mode's return.
+    if (!runKey || get().mode === 'camera') return;
     if (inFlight[slot]) {
       dirty[slot] = true;
       return;
@@ -139,6 +144,7 @@ export const useClassroom = create<ClassroomState>()((set, get) => {
     step: 1,
     mapClass: 'label',
     notice: null,
+    mode: 'walkthrough',
 
     async refreshRuns() {
       let runs: RunRecord[];
@@ -219,6 +225,12 @@ export const useClassroom = create<ClassroomState>()((set, get) => {
 
     setMapClass(mapClass) {
       set({ mapClass });
+    },
+
+    setMode(mode) {
+      if (get().mode === mode) return;
+      set({ mode });
+      if (mode === 'walkthrough') refetch();
     },
   };
 });

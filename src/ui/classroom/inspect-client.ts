@@ -1,9 +1,17 @@
 // The page's side of the inspect worker (workers/inspect.worker.ts), held by a WorkerHost (started
 // on first use): turns its answers into promises, one per request, with progress callbacks and
 // Cancel. The classroom store calls these; components never touch the worker.
-import type { EmbeddingResult, FromInspect, InspectProgressMessage, RunInfo, ToInspect } from '../../worker/inspect-protocol.ts';
+import type {
+  EmbeddingResult,
+  FrameMessage,
+  FromInspect,
+  InspectProgressMessage,
+  RunInfo,
+  ToInspect,
+} from '../../worker/inspect-protocol.ts';
 import type { BackendName } from '../../worker/protocol.ts';
 import type { Walkthrough } from '../../engine/walkthrough.ts';
+import type { Box } from '../../engine/augment.ts';
 import { WorkerHost } from '../worker-host.ts';
 
 export class CancelledError extends Error {
@@ -70,10 +78,11 @@ type Request = ToInspect extends infer T ? (T extends { requestId: number } ? Om
 function request(
   body: Exclude<Request, { type: 'cancel' }>,
   onProgress?: (p: InspectProgressMessage) => void,
+  transfer?: Transferable[],
 ): { id: number; done: Promise<FromInspect> } {
   const id = nextId++;
   const done = new Promise<FromInspect>((resolve, reject) => pending.set(id, { resolve, reject, onProgress }));
-  host.send({ ...body, requestId: id } as ToInspect);
+  host.send({ ...body, requestId: id } as ToInspect, transfer);
   return { id, done };
 }
 
@@ -117,4 +126,20 @@ export function requestEmbedding(
     }),
     cancel: () => host.sendIfRunning({ type: 'cancel', requestId: id }),
   };
+}
+
+/**
+ * Sends one face crop (transferred: the page's bitmap is gone afterwards) with the hand-erased box;
+ * the answer is the prediction, both maps and their consistency. The caller keeps one in flight.
+ */
+export async function requestFrame(runKey: string, bitmap: ImageBitmap, box: Box | null): Promise<FrameMessage> {
+  const m = await request({ type: 'frame', runKey, bitmap, box }, undefined, [bitmap]).done;
+  if (m.type !== 'frame') throw new Error(`unexpected answer ${m.type}`);
+  return m;
+}
+
+/** Ends the inspect worker (a frame it never answered): pending requests fail, the next request starts a fresh one. */
+export function restartInspect(reason: string): void {
+  host.drop();
+  failAll(reason);
 }

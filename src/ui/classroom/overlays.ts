@@ -27,11 +27,26 @@ function classOf(w: Walkthrough, mapClass: MapClass): number {
 }
 
 export function walkthroughLayers(w: Walkthrough, mapClass: MapClass): WalkthroughLayers {
-  const cls = classOf(w, mapClass);
-  const cells = w.mapHeight * w.mapWidth;
-  const m1 = mapOfClass(w.hm1, cells, w.numClasses, cls);
-  const m2 = mapOfClass(w.hm2, cells, w.numClasses, cls);
-  const m2Raw = mapOfClass(w.hm2Raw, cells, w.numClasses, cls);
+  const layers = mapLayers(w.hm1, w.hm2, w.mapHeight, w.mapWidth, w.numClasses, classOf(w, mapClass));
+  const m2Raw = mapOfClass(w.hm2Raw, w.mapHeight * w.mapWidth, w.numClasses, layers.cls);
+  return { ...layers, map2Raw: { rgba: mapToRgba(m2Raw, layers.range, 150), height: w.mapHeight, width: w.mapWidth } };
+}
+
+/**
+ * The layers of class `cls` from two h×w×K map arrays (view 1's, and view 2's mirrored back), on
+ * one shared scale: the walk-through's and the camera's.
+ */
+export function mapLayers(
+  hm1: Float32Array,
+  hm2: Float32Array,
+  mapHeight: number,
+  mapWidth: number,
+  numClasses: number,
+  cls: number,
+): Omit<WalkthroughLayers, 'map2Raw'> & { range: ReturnType<typeof sharedRange> } {
+  const cells = mapHeight * mapWidth;
+  const m1 = mapOfClass(hm1, cells, numClasses, cls);
+  const m2 = mapOfClass(hm2, cells, numClasses, cls);
   const range = sharedRange(m1, m2);
   const diff = new Float32Array(cells);
   let maxAbs = 0;
@@ -41,12 +56,12 @@ export function walkthroughLayers(w: Walkthrough, mapClass: MapClass): Walkthrou
     maxAbs = Math.max(maxAbs, Math.abs(diff[i]));
     sq += diff[i] * diff[i];
   }
-  const o = (rgba: Uint8ClampedArray): Overlay => ({ rgba, height: w.mapHeight, width: w.mapWidth });
+  const o = (rgba: Uint8ClampedArray): Overlay => ({ rgba, height: mapHeight, width: mapWidth });
   return {
     cls,
+    range,
     map1: o(mapToRgba(m1, range, 150)),
     map1Solid: o(mapToRgba(m1, range)),
-    map2Raw: o(mapToRgba(m2Raw, range, 150)),
     map2: o(mapToRgba(m2, range, 150)),
     map2Solid: o(mapToRgba(m2, range)),
     diff: o(divergingToRgba(diff, maxAbs)),
