@@ -8,6 +8,7 @@ import { joinCheckpoint, MAX_PARTS, splitCheckpoint } from './checkpoint-parts.t
 import type { TrainCheckpoint } from '../engine/checkpoint.ts';
 import type { AttentionFrame, AttentionViews } from '../engine/attention.ts';
 import { readCheckpointState } from '../engine/checkpoint-check.ts';
+import { readAttentionHistory } from '../engine/attention-check.ts';
 import { escapeControls } from '../engine/bounded-json.ts';
 import { checkRunRecord } from './run-record-check.ts';
 import type { RunRecord } from './run-record.ts';
@@ -291,8 +292,15 @@ export async function loadCheckpoint(key: string): Promise<TrainCheckpoint | nul
   }
 }
 
+/** A run's stored attention history, every field checked: a damaged one is a one-line RunStoreError, never drawn. */
 export async function loadAttention(key: string): Promise<AttentionHistory | null> {
-  return ((await get(attentionKey(key), runs())) as AttentionHistory | undefined) ?? null;
+  const v = await get(attentionKey(key), runs());
+  if (v === undefined) return null;
+  try {
+    return readAttentionHistory(v, `stored attention history of run ${escapeControls(key.slice(0, 100))}`);
+  } catch (e) {
+    throw new RunStoreError(e instanceof Error ? e.message : String(e));
+  }
 }
 
 /** Names of the runs some worker (in any tab) is training now, from the Web Locks they hold. */

@@ -296,3 +296,63 @@ test('a checkpoint is stored as parts of at most PART_BYTES; a lost or forged pa
     'no part is left behind',
   );
 });
+
+test('a damaged stored attention history is refused in one line, naming the field', async () => {
+  const { loadAttention } = await import('../../src/storage/run-store.ts');
+  const size = 32;
+  const sample = (i: number) => ({
+    index: i,
+    name: `train_${i}`,
+    label: 1,
+    cleanLabel: 2,
+    view1: new Uint8Array(size * size * 3),
+    view2: new Uint8Array(size * size * 3),
+    box1: { top: 1, left: 2, h: 3, w: 4 },
+    box2: null,
+  });
+  const maps = (i: number) => ({
+    index: i,
+    pred: 3,
+    probs: new Float32Array(7).fill(1 / 7),
+    hm1: new Float32Array(4 * 7),
+    hm2: new Float32Array(4 * 7),
+    consistency: 0.5,
+  });
+  const history = () => ({
+    views: { size, mapHeight: 2, mapWidth: 2, numClasses: 7, samples: [sample(0), sample(5)] },
+    frames: [
+      { epoch: 0, samples: [maps(0), maps(5)] },
+      { epoch: 1, samples: [maps(0), maps(5)] },
+    ],
+  });
+  const r = record('attn-run', '2024-01-06T00:00:00Z');
+  await saveCheckpoint(r, checkpoint(), history());
+  assert.equal((await loadAttention('attn-run'))?.frames.length, 2);
+  type H = ReturnType<typeof history>;
+  const cases: [string, (h: H) => void, RegExp][] = [
+    ['short maps', (h) => (h.frames[1].samples[0].hm1 = new Float32Array(3)), /frames\[1\]\.samples\[0\]\.hm1: 3 values, expected 28/],
+    [
+      'a NaN probability',
+      (h) => (h.frames[0].samples[1].probs[2] = Number.NaN),
+      /frames\[0\]\.samples\[1\]\.probs: holds a non-finite value at index 2/,
+    ],
+    [
+      'a box past the view',
+      (h) => (h.views.samples[0].box1 = { top: 30, left: 0, h: 4, w: 1 }),
+      /samples\[0\]\.box1: reaches past the 32-pixel view/,
+    ],
+    ['a 1e6-pixel view', (h) => (h.views.size = 1e6), /views\.size: expected an integer in \[\d+, 2048\]/],
+    ['a label beyond the classes', (h) => (h.views.samples[1].label = 9), /samples\[1\]\.label: expected an integer in \[0, 6\]/],
+    ['a frame missing a sample', (h) => h.frames[1].samples.pop(), /frames\[1\]\.samples: 1 samples, the views have 2/],
+  ];
+  for (const [what, damage, why] of cases) {
+    const h = history();
+    damage(h);
+    await set('attn:attn-run', h, raw);
+    await assert.rejects(
+      loadAttention('attn-run'),
+      (e: unknown) => e instanceof RunStoreError && why.test(e.message) && e.message.startsWith('stored attention history of run attn-run'),
+      what,
+    );
+  }
+});

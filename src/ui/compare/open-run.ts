@@ -9,8 +9,17 @@ import { runStateOfRecord } from './compare-data.ts';
 export async function openStoredRun(r: RunRecord): Promise<boolean> {
   try {
     // Imported runs have no checkpoint: their epochs only (no steps, no attention maps).
-    const [ckpt, attention] = r.checkpointEpoch === null ? [null, null] : await Promise.all([loadCheckpoint(r.key), loadAttention(r.key)]);
+    let damagedMaps: string | null = null;
+    const maps = () =>
+      loadAttention(r.key).catch((e: unknown) => {
+        damagedMaps = e instanceof Error ? e.message : String(e);
+        return null;
+      });
+    const [ckpt, attention] = r.checkpointEpoch === null ? [null, null] : await Promise.all([loadCheckpoint(r.key), maps()]);
     const ok = useLab.getState().viewStoredRun(runStateOfRecord(r, ckpt?.steps ?? [], attention), r.name);
+    // The run opens without its attention maps when they are damaged, and says so.
+    if (ok && damagedMaps)
+      useCompare.getState().setMessage({ kind: 'error', text: `"${r.name}" opened without its attention maps: ${damagedMaps}` });
     if (!ok)
       useCompare
         .getState()

@@ -91,7 +91,9 @@ async function beginning(msg: BeginMessage): Promise<Beginning> {
       request: record.request,
       record,
       ckpt,
-      history: await loadAttention(msg.runKey),
+      // A damaged attention history (checked on load) is not resumed: the panel's maps start again
+      // from this point; the checkpoint, which the run needs, was checked and loaded above.
+      history: await loadAttention(msg.runKey).catch(() => null),
       backend: preferenceOf(record.backend?.preference),
     };
   }
