@@ -170,7 +170,7 @@ test('a 3-class dataset trains a 3-way head; run and checkpoint carry the classe
     const labels = Int32Array.from({ length: count }, (_, i) => i % 3);
     const images = Uint8Array.from({ length: count * 32 * 32 * 3 }, (_, i) => (i * 37 + Math.floor(i / 3072) * 80) % 256);
     return {
-      names: labels.map((_, i) => i).reduce((a: string[], i) => [...a, `s${i}`], []),
+      names: Array.from(labels, (_, i) => `s${i}`),
       images,
       height: 32,
       width: 32,
