@@ -187,16 +187,6 @@ export function runFixes(asked: RunShape, trainCount: number, memory: DeviceMemo
 }
 
 /**
- * How long the first step may take before the run is stopped: ten times the estimate (at least a
- * minute, at most the fixed bound), or the fixed bound when nothing was measured.
- */
-export const FIRST_STEP_BOUND_MS = 5 * 60_000;
-export function firstStepBoundMs(estimateMs: number | null): number {
-  if (estimateMs === null || !Number.isFinite(estimateMs) || estimateMs <= 0) return FIRST_STEP_BOUND_MS;
-  return Math.min(FIRST_STEP_BOUND_MS, Math.max(60_000, 10 * estimateMs));
-}
-
-/**
  * What the probe times in place of a run that does not fit the backend, to estimate the fixes
  * from: the cheapest fix's model (ResNet-18 at the smallest fix size), at a small batch so that
  * it takes seconds.
