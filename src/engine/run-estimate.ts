@@ -8,6 +8,9 @@ import type { Method } from './config.ts';
 import { poolOutSize } from './layers.ts';
 import { memoryFit, type DeviceMemory } from './memory-fit.ts';
 import { describeResNet, type Arch } from './resnet-layout.ts';
+import { FIX_SIZES } from './run-limits.ts';
+
+export { FIX_SIZES, standInShape } from './run-limits.ts';
 
 /** The parts of a run its speed and time depend on. */
 export interface RunShape {
@@ -26,8 +29,6 @@ export const PAPER_RECIPE: Readonly<RunShape> = { arch: 'resnet50', width: 64, s
 export const SENSIBLE_RUN_SECONDS = 2 * 3600;
 /** Fewer epochs than this show no trend: a fix that must cut below it is not offered. */
 export const MIN_FIX_EPOCHS = 5;
-/** Input sizes a fix may step down to; 96 px keeps EAC's attention maps at 3×3, the smallest the lab does not warn about. */
-export const FIX_SIZES: readonly number[] = [224, 160, 112, 96];
 /** At most this many fixes are offered. */
 export const MAX_FIXES = 3;
 
@@ -184,19 +185,4 @@ export function runFixes(asked: RunShape, trainCount: number, memory: DeviceMemo
   const otherArch = pool.find((c) => c.shape.arch !== closest.shape.arch);
   const picked = [closest, otherArch, cheapestOf(pool)].filter((c, i, all): c is RunFix => !!c && all.indexOf(c) === i);
   return picked.sort((a, b) => pool.indexOf(a) - pool.indexOf(b)).slice(0, MAX_FIXES);
-}
-
-/**
- * What the probe times in place of a run that does not fit the backend, to estimate the fixes
- * from: the cheapest fix's model (ResNet-18 at the smallest fix size), at a small batch so that
- * it takes seconds.
- */
-export function standInShape(asked: Omit<RunShape, 'epochs'>): Omit<RunShape, 'epochs'> {
-  return {
-    arch: 'resnet18',
-    width: asked.width,
-    size: Math.min(asked.size, FIX_SIZES[FIX_SIZES.length - 1]),
-    batchSize: Math.min(asked.batchSize, 8),
-    method: asked.method,
-  };
 }

@@ -37,7 +37,7 @@ import {
   type StartProblem,
 } from './run/start-problem.ts';
 import { showStartProblem } from './run/start-problem-store.ts';
-import { firstStepBoundMs } from '../engine/first-step-bound.ts';
+import { firstStepBoundMs } from '../engine/run-limits.ts';
 import { duration } from './format.ts';
 import type { Arch } from '../engine/resnet-layout.ts';
 

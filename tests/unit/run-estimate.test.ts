@@ -15,7 +15,7 @@ import {
   standInShape,
   type MeasuredSpeed,
 } from '../../src/engine/run-estimate.ts';
-import { firstStepBoundMs, FIRST_STEP_BOUND_MS } from '../../src/engine/first-step-bound.ts';
+import { firstStepBoundMs, FIRST_STEP_BOUND_MS } from '../../src/engine/run-limits.ts';
 import { memoryFit, WASM_HEAP_BYTES, type DeviceMemory } from '../../src/engine/memory-fit.ts';
 
 const wasm: DeviceMemory = { what: "the wasm backend's 4 GiB heap", totalBytes: WASM_HEAP_BYTES, maxBufferBytes: null, device: 'cpu' };

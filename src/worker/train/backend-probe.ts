@@ -24,7 +24,7 @@
 //    the fixes are estimated from. When nothing was measured and what is left is a software GPU
 //    or the CPU backend, the report carries a refusal: Auto never trains there unless asked.
 import { StepTooLargeError } from '../../engine/errors.ts';
-import { standInShape } from '../../engine/run-estimate.ts';
+import { standInShape } from '../../engine/run-limits.ts';
 import { BACKEND_LABELS, BACKEND_ORDER, type BackendName, type ProbeEntry, type ProbeReport, type ProbeShape } from '../protocol.ts';
 
 export const PROBE_STEPS = 2;
