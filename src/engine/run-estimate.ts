@@ -97,16 +97,30 @@ export function estimateRun(shape: RunShape, trainCount: number, measured: Measu
   };
 }
 
-/** What a fix changes, by the lab's field names. */
-export type FixChanges = Partial<Pick<RunShape, 'arch' | 'size' | 'batchSize' | 'epochs'>>;
+/** What a fix changes, by the lab's field names (trainCount: the demo faces drawn). */
+export type FixChanges = Partial<Pick<RunShape, 'arch' | 'size' | 'batchSize' | 'epochs'>> & { trainCount?: number };
+
+/**
+ * Demo faces a fix trains on at most: they are drawn, not the paper's data, so fewer is no
+ * departure from the recipe; fewer images draw sooner and leave more epochs in the time.
+ */
+export const DEMO_FIX_IMAGES = 960;
+
+/** The training data a run's time depends on: how many images, and whether they are demo faces (a fix may draw fewer). */
+export interface RunData {
+  trainCount: number;
+  demo: boolean;
+}
 
 export interface RunFix extends RunTime {
   changes: FixChanges;
   shape: RunShape;
   /** How the fixed run differs from the paper's recipe: 'backbone', 'size', 'batch', 'epochs', 'width', 'method'. */
   differs: string[];
-  /** "ResNet-18 · 96 px · batch 32 · 10 epochs". */
+  /** "ResNet-18 · 96 px · batch 32 · 10 epochs" (and "· 960 demo faces" where it draws fewer). */
   label: string;
+  /** The training images it trains on. */
+  trainCount: number;
   /** Within SENSIBLE_RUN_SECONDS; false only when no fix is (each is then as short as MIN_FIX_EPOCHS allows). */
   sensible: boolean;
 }
@@ -144,9 +158,11 @@ export function sensibleTime(t: Pick<RunTime, 'runSeconds'>): boolean {
  * MIN_FIX_EPOCHS). Offered: the one closest to the asked run (the backbone kept before the size,
  * the size before the epochs), the closest with the other backbone, and the cheapest (the
  * quickest first step); at most MAX_FIXES, closest first. When none fits a sensible time, only
- * the cheapest, at MIN_FIX_EPOCHS, marked not sensible. Empty when nothing fits memory.
+ * the cheapest, at MIN_FIX_EPOCHS, marked not sensible. Empty when nothing fits memory. On demo
+ * faces, every fix draws at most DEMO_FIX_IMAGES.
  */
-export function runFixes(asked: RunShape, trainCount: number, memory: DeviceMemory, measured: MeasuredSpeed): RunFix[] {
+export function runFixes(asked: RunShape, data: RunData, memory: DeviceMemory, measured: MeasuredSpeed): RunFix[] {
+  const trainCount = data.demo ? Math.min(data.trainCount, DEMO_FIX_IMAGES) : data.trainCount;
   const archs: Arch[] = asked.arch === 'resnet50' ? ['resnet50', 'resnet18'] : [asked.arch];
   const sizes = [asked.size, ...FIX_SIZES.filter((s) => s < asked.size)];
   const fewest = Math.min(asked.epochs, MIN_FIX_EPOCHS);
@@ -166,16 +182,11 @@ export function runFixes(asked: RunShape, trainCount: number, memory: DeviceMemo
       if (size !== asked.size) changes.size = size;
       if (batchSize !== asked.batchSize) changes.batchSize = batchSize;
       if (epochs !== asked.epochs) changes.epochs = epochs;
+      if (trainCount !== data.trainCount) changes.trainCount = trainCount;
       if (Object.keys(changes).length === 0) continue;
       const time = estimateRun(shape, trainCount, measured);
-      candidates.push({
-        ...time,
-        changes,
-        shape,
-        differs: differsFromPaper(shape),
-        label: shapeLabel(shape),
-        sensible: sensibleTime(time),
-      });
+      const label = shapeLabel(shape) + (changes.trainCount !== undefined ? ` · ${trainCount} demo faces` : '');
+      candidates.push({ ...time, changes, shape, trainCount, differs: differsFromPaper(shape), label, sensible: sensibleTime(time) });
     }
   if (candidates.length === 0) return [];
   const cheapestOf = (xs: RunFix[]) => xs.reduce((a, b) => (b.firstStepSeconds < a.firstStepSeconds ? b : a));

@@ -311,6 +311,12 @@ export function applyStartFix(fix: StartFix): boolean {
     if (size !== undefined) lab.setDraft('size', String(size));
     if (batchSize !== undefined) lab.setDraft('batchSize', String(batchSize));
     if (epochs !== undefined) lab.setDraft('epochs', String(epochs));
+    if (fix.changes.trainCount !== undefined) {
+      // Fewer demo faces to train on, and a test split no larger than a third of them (at least 96).
+      const test = Math.min(Number(lab.draft.testCount) || Number.POSITIVE_INFINITY, Math.max(96, Math.round(fix.changes.trainCount / 3)));
+      lab.setDraft('trainCount', String(fix.changes.trainCount));
+      lab.setDraft('testCount', String(test));
+    }
     showStartProblem(null);
     nextFirstStepEstimateMs = fix.firstStepMs;
     startRun();

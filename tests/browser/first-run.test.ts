@@ -81,16 +81,19 @@ test('first real run without a GPU: Official recipe on Auto refused with fixes; 
     console.log(`# ${text}`);
     assert.match(text, /^Auto found no fast backend that can hold this run: /);
     assert.match(text, /WebAssembly \(WASM\) cannot hold it \(.*ResNet-50 width 64 at 224 px, batch 32 \(EAC\) needs about [\d.]+ GiB/);
-    assert.match(text, /WebGPU on SwiftShader \(software\) is a GPU emulated on the CPU/);
-    assert.match(text, /Measured here: WebAssembly \(WASM\) trains a ResNet-18 at 96 px at [\d.]+ images\/s, so the run as asked \(3000 training images\)/);
+    assert.match(text, /WebGPU and WebGL run on SwiftShader \(software\), a GPU emulated on the CPU/);
+    assert.match(
+      text,
+      /Measured here: WebAssembly \(WASM\) trains a ResNet-18 at 96 px at [\d.]+ images\/s, so the run as asked \(3000 training images\)/,
+    );
     assert.match((await problem.textContent()) ?? '', /Or use a GPU/);
     const fixes = page.getByTestId('run-fix');
     const n = await fixes.count();
-    assert.ok(n >= 2, `fixes: ${n}`);
+    assert.ok(n >= 1, `fixes: ${n}`);
     const fixTexts = await fixes.allTextContents();
     for (const f of fixTexts) {
       console.log(`# fix: ${f}`);
-      assert.match(f, /^Train ResNet-(18|50) · \d+ px · batch \d+ · \d+ epochs/);
+      assert.match(f, /^Train ResNet-(18|50) · \d+ px · batch \d+ · \d+ epochs · 960 demo faces/);
       assert.match(f, /differs from the paper: .*(input size|backbone|epochs|batch)/);
       assert.match(f, /about .+ per epoch, .+ in all/);
     }
@@ -100,7 +103,11 @@ test('first real run without a GPU: Official recipe on Auto refused with fixes; 
     assert.equal(await page.getByTestId('run-banner-error').count(), 0, 'no "Out of memory." or "The run failed." banner');
     assert.equal(await page.getByTestId('run-error').count(), 0, 'no copy in the progress panel');
     assert.equal(await page.getByText('Failed', { exact: true }).count(), 0);
-    assert.equal(await page.getByTestId('backend-name').getAttribute('data-backend'), 'webgpu', 'nothing switched to SwiftShader for a run');
+    assert.equal(
+      await page.getByTestId('backend-name').getAttribute('data-backend'),
+      'webgpu',
+      'nothing switched to SwiftShader for a run',
+    );
     const box = await problem.boundingBox();
     assert.ok(box && box.y >= 0 && box.y + box.height <= 768, `the refusal is in view: ${JSON.stringify(box)}`);
     await page.screenshot({ path: path.join(SHOTS, 'first-run-refusal.png') });
@@ -126,9 +133,13 @@ test('first real run without a GPU: Official recipe on Auto refused with fixes; 
     for (const [k, v] of Object.entries({ width: '64', size: '96', batchSize: '8', trainCount: '64', testCount: '32', epochs: '1' }))
       await page.getByTestId(`setting-${k}`).fill(v);
     await page.getByTestId('train').click();
-    await page.waitForFunction(() => document.querySelector('[data-testid="first-step"]')?.getAttribute('data-phase') === 'first-step', null, {
-      timeout: FIRST_STEP_TIMEOUT_MS,
-    });
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="first-step"]')?.getAttribute('data-phase') === 'first-step',
+      null,
+      {
+        timeout: FIRST_STEP_TIMEOUT_MS,
+      },
+    );
     assert.equal(await page.getByTestId('backend-name').getAttribute('data-backend'), 'webgpu');
     await page.waitForTimeout(5000);
     assert.equal(await chartPoints(page), 0, 'still in its first step');
@@ -154,7 +165,9 @@ test('first real run without a GPU: Official recipe on Auto refused with fixes; 
     const t5 = Date.now();
     await page.getByTestId('train').click();
     assert.equal(await waitForEnd(page, FIRST_STEP_TIMEOUT_MS), 'done');
-    console.log(`# after the reload a demo trained in ${seconds(t5)} s on ${await page.getByTestId('backend-name').getAttribute('data-backend')}`);
+    console.log(
+      `# after the reload a demo trained in ${seconds(t5)} s on ${await page.getByTestId('backend-name').getAttribute('data-backend')}`,
+    );
     assert.equal(await chartPoints(page), 3);
     assert.deepEqual(watch.foreign, []);
     assert.deepEqual(

@@ -394,13 +394,16 @@ test('rule 6: the recipe does not fit WASM and only SwiftShader is left: a stand
   assert.equal(r.chosen, 'webgpu');
   assert.match(r.refusal ?? '', /^Auto found no fast backend that can hold this run: /);
   assert.match(r.refusal ?? '', /WebAssembly \(WASM\) cannot hold it \(needs about 6\.9 GiB/);
-  assert.match(r.refusal ?? '', /WebGPU on SwiftShader \(software\) is a GPU emulated on the CPU/);
+  assert.match(
+    r.refusal ?? '',
+    /; WebGPU and WebGL run on SwiftShader \(software\), a GPU emulated on the CPU, far slower: used only when chosen under Train on; CPU \(plain JavaScript\) is slower still\.$/,
+  );
   assert.equal(dev.saved.length, 1, 'a refusal with a measured stand-in is remembered');
   assert.equal((await probeBackends(official, dev)).refusal, r.refusal);
 
   // The run as asked on WASM's stand-in speed, and fixes that fit the heap: demo faces, 3000 images.
   const config = { ...official, epochs: 60 } as Parameters<typeof refusalOf>[1];
-  const refusal = refusalOf(r, config, 3000)!;
+  const refusal = refusalOf(r, config, 3000, true)!;
   assert.equal(refusal.backend, 'wasm');
   assert.ok(refusal.asked.runSeconds > 24 * 3600, String(refusal.asked.runSeconds));
   assert.ok(refusal.fixes.length >= 1 && refusal.fixes.every((f) => f.sensible));

@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  DEMO_FIX_IMAGES,
   differsFromPaper,
   estimateRun,
   forwardMacs,
@@ -52,7 +53,7 @@ test('the run time counts whole batches, every epoch, and a first step at least 
 });
 
 test('the recipe on two cores: fixes that fit the wasm heap and two hours, closest first, each saying how it differs', () => {
-  const fixes = runFixes(PAPER_RECIPE, 3000, wasm, twoCores);
+  const fixes = runFixes(PAPER_RECIPE, { trainCount: 3000, demo: false }, wasm, twoCores);
   assert.ok(fixes.length >= 2 && fixes.length <= 3, JSON.stringify(fixes.map((f) => f.label)));
   for (const f of fixes) {
     assert.ok(memoryFit(f.shape, wasm).fits, f.label);
@@ -73,7 +74,7 @@ test('the recipe on two cores: fixes that fit the wasm heap and two hours, close
 
 test('a fast device keeps the recipe and changes only what memory needs: the batch', () => {
   const fast: MeasuredSpeed = { ...twoCores, imagesPerSecond: 4000 };
-  const fixes = runFixes(PAPER_RECIPE, 3000, wasm, fast);
+  const fixes = runFixes(PAPER_RECIPE, { trainCount: 3000, demo: false }, wasm, fast);
   assert.equal(fixes[0].shape.arch, 'resnet50');
   assert.equal(fixes[0].shape.size, 224);
   assert.equal(fixes[0].shape.epochs, 60);
@@ -82,15 +83,29 @@ test('a fast device keeps the recipe and changes only what memory needs: the bat
 });
 
 test('RAF-DB (12,271 faces) on two cores: nothing fits two hours, so only the cheapest is offered, marked so', () => {
-  const fixes = runFixes(PAPER_RECIPE, 12271, wasm, twoCores);
+  const fixes = runFixes(PAPER_RECIPE, { trainCount: 12271, demo: false }, wasm, twoCores);
   assert.equal(fixes.length, 1);
   assert.equal(fixes[0].sensible, false);
   assert.equal(fixes[0].label, `ResNet-18 · 96 px · batch 32 · ${MIN_FIX_EPOCHS} epochs`);
 });
 
+test('on demo faces a fix draws at most 960 of them: more epochs in the time, not a departure from the paper', () => {
+  const fixes = runFixes(PAPER_RECIPE, { trainCount: 3000, demo: true }, wasm, { ...twoCores, imagesPerSecond: 1.3 });
+  assert.ok(fixes.length >= 2, JSON.stringify(fixes.map((f) => f.label)));
+  for (const f of fixes) {
+    assert.equal(f.trainCount, DEMO_FIX_IMAGES);
+    assert.equal(f.changes.trainCount, DEMO_FIX_IMAGES);
+    assert.match(f.label, / · 960 demo faces$/);
+    assert.ok(f.sensible && !f.differs.includes('trainCount'), f.label);
+  }
+  // Fewer faces than that are kept as they are.
+  const small = runFixes(PAPER_RECIPE, { trainCount: 500, demo: true }, wasm, twoCores);
+  assert.ok(small.every((f) => f.trainCount === 500 && f.changes.trainCount === undefined));
+});
+
 test('nothing fits memory: no fix', () => {
   const tiny: DeviceMemory = { ...wasm, totalBytes: 2 ** 20 };
-  assert.deepEqual(runFixes(PAPER_RECIPE, 3000, tiny, twoCores), []);
+  assert.deepEqual(runFixes(PAPER_RECIPE, { trainCount: 3000, demo: false }, tiny, twoCores), []);
 });
 
 test('the stand-in the probe times is the cheapest fix model at a small batch', () => {

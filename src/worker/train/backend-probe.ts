@@ -260,17 +260,14 @@ export function refusalOf(entries: readonly ProbeEntry[], chosen: BackendName): 
   if (!entries.some((e) => e.outcome === 'too-large')) return null;
   const left = entries.find((e) => e.name === chosen);
   if (!left || !(left.software || left.name === 'cpu')) return null;
-  const why = (e: ProbeEntry): string => {
-    const on = e.adapter && (e.name === 'webgpu' || e.name === 'webgl') ? ` on ${shortAdapter(e.adapter)}` : '';
-    const what =
-      e.outcome === 'too-large'
-        ? e.detail
-        : e.software
-          ? 'is a GPU emulated on the CPU, far slower than WebAssembly: used only when chosen under Train on'
-          : e.name === 'cpu'
-            ? 'is always slower than WebAssembly'
-            : e.detail;
-    return `${BACKEND_LABELS[e.name]}${on} ${what}`;
-  };
-  return `Auto found no fast backend that can hold this run: ${entries.map(why).join('; ')}.`;
+  const parts = entries.filter((e) => e.outcome === 'too-large').map((e) => `${BACKEND_LABELS[e.name]} ${e.detail}`);
+  const software = entries.filter((e) => e.software && e.outcome !== 'unavailable');
+  if (software.length) {
+    const names = software.map((e) => BACKEND_LABELS[e.name]).join(' and ');
+    const adapters = [...new Set(software.map((e) => shortAdapter(e.adapter ?? '')))].join(', ');
+    const verb = software.length > 1 ? 'run' : 'runs';
+    parts.push(`${names} ${verb} on ${adapters}, a GPU emulated on the CPU, far slower: used only when chosen under Train on`);
+  }
+  if (entries.some((e) => e.name === 'cpu' && e.outcome !== 'unavailable')) parts.push('CPU (plain JavaScript) is slower still');
+  return `Auto found no fast backend that can hold this run: ${parts.join('; ')}.`;
 }

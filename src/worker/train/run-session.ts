@@ -125,7 +125,7 @@ export class RunRefusedError extends TrainError {
  * The refusal of a run Auto will not train (the probe's rule 6), with the time it would take on
  * the backend that refused it for memory and the fixes that fit; null when the probe has none.
  */
-export function refusalOf(report: ProbeReport, config: RunRequest['config'], trainCount: number): RunRefusal | null {
+export function refusalOf(report: ProbeReport, config: RunRequest['config'], trainCount: number, demoData: boolean): RunRefusal | null {
   if (!report.refusal) return null;
   const tooLarge = report.entries.find((e) => e.outcome === 'too-large' && e.reference);
   const speed = tooLarge?.reference;
@@ -145,7 +145,7 @@ export function refusalOf(report: ProbeReport, config: RunRequest['config'], tra
     speed,
     asked: estimateRun(asked, trainCount, speed),
     trainCount,
-    fixes: runFixes(asked, trainCount, memory, speed),
+    fixes: runFixes(asked, { trainCount, demo: demoData }, memory, speed),
   };
 }
 
@@ -274,7 +274,7 @@ export class RunSession {
     // Auto never trains on a software GPU: refused here, before any data is loaded, with fixes.
     if (begin.backend === 'auto' && settled.report?.refusal) {
       const trainCount = await trainCountOf(request.data);
-      const refusal = trainCount === null ? null : refusalOf(settled.report, request.config, trainCount);
+      const refusal = trainCount === null ? null : refusalOf(settled.report, request.config, trainCount, request.data.kind === 'demo');
       throw refusal ? new RunRefusedError(refusal) : new TrainError('config', settled.report.refusal);
     }
     sel = settled.sel;
