@@ -237,7 +237,7 @@ function restartWorker(): void {
 }
 
 /** Validates the form and starts a run; returns false (and shows why, with a fix where there is one) if it cannot start. */
-export function startRun(): boolean {
+export function startRun(opts: { backend?: BackendName; backendReason?: string } = {}): boolean {
   const state = useLab.getState();
   if (isRunning(state.run.status)) return false;
   const refuse = (problem: StartProblem | null): false => {
@@ -282,7 +282,8 @@ export function startRun(): boolean {
     data: dataOptionsOf(settings, data.selected),
     weights: weights.selected,
     attention: attentionOptionsOf(settings, pick.indices),
-    backend: state.backendPref,
+    backend: opts.backend ?? state.backendPref,
+    backendReason: opts.backendReason,
   });
   return true;
 }
@@ -319,7 +320,11 @@ export function applyStartFix(fix: StartFix): boolean {
     }
     showStartProblem(null);
     nextFirstStepEstimateMs = fix.firstStepMs;
-    startRun();
+    // On the backend the fix was estimated for (Auto measured it): no second probe.
+    startRun({
+      backend: fix.backend,
+      backendReason: `${BACKEND_LABELS[fix.backend]}: Auto refused the settings asked for (no fast backend could hold them) and this fix was estimated on it.`,
+    });
     return true;
   } else {
     const el = document.getElementById(`setting-${fix.key}`);

@@ -51,6 +51,8 @@ export interface StartMessage {
   attention?: AttentionOptions;
   /** Which backend to train on; absent: 'auto' (src/worker/train/backend-probe.ts). */
   backend?: BackendPreference;
+  /** Why that backend, where the page chose it (a fix of a refused run): kept in the run's record. */
+  backendReason?: string;
 }
 
 /** The user's backend choice (the Backend panel, ?backend=): a named backend is started at once. */

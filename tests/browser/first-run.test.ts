@@ -112,7 +112,18 @@ test('first real run without a GPU: Official recipe on Auto refused with fixes; 
     assert.ok(box && box.y >= 0 && box.y + box.height <= 768, `the refusal is in view: ${JSON.stringify(box)}`);
     await page.screenshot({ path: path.join(SHOTS, 'first-run-refusal.png') });
 
-    // 2. The cheapest fix (the last): one click, and the run's first step arrives.
+    // 2. The cheapest fix (the last): one click, and the run's first step arrives (its phases timed, for the log).
+    await page.evaluate(() => {
+      const seen: [string, number][] = [];
+      (window as unknown as { __phases: [string, number][] }).__phases = seen;
+      new MutationObserver(() => {
+        const p =
+          document.querySelector('[data-testid="first-step"]')?.getAttribute('data-phase') ??
+          document.querySelector('[data-testid="run-status"]')?.getAttribute('data-status') ??
+          '';
+        if (p && seen.at(-1)?.[0] !== p) seen.push([p, Date.now()]);
+      }).observe(document.body, { subtree: true, childList: true, attributes: true });
+    });
     const t1 = Date.now();
     await fixes.nth(n - 1).click();
     assert.equal(await page.getByTestId('start-problem').count(), 0);
@@ -120,6 +131,8 @@ test('first real run without a GPU: Official recipe on Auto refused with fixes; 
     assert.equal(await page.getByTestId('setting-size').inputValue(), '96');
     await waitForPoints(page, 1, FIRST_STEP_TIMEOUT_MS);
     console.log(`# fix click → first step ${seconds(t1)} s; Official recipe → Train → first step of the fix ${seconds(t0)} s`);
+    const phases = await page.evaluate(() => (window as unknown as { __phases: [string, number][] }).__phases);
+    console.log(`# phases after the click: ${phases.map(([p, at]) => `${p} ${((at - t1) / 1000).toFixed(1)} s`).join(', ')}`);
     assert.equal(await page.getByTestId('backend-name').getAttribute('data-backend'), 'wasm');
     await page.screenshot({ path: path.join(SHOTS, 'first-run-fix-running.png') });
     const tStop = Date.now();

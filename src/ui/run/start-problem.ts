@@ -5,7 +5,7 @@
 // the run: one click).
 import type { Arch } from '../../engine/resnet.ts';
 import type { FixChanges, RunFix } from '../../engine/run-estimate.ts';
-import { BACKEND_LABELS, type RunRefusal } from '../../worker/protocol.ts';
+import { BACKEND_LABELS, type BackendName, type RunRefusal } from '../../worker/protocol.ts';
 import { FIELDS, type Settings, type SettingsErrors } from '../settings.ts';
 import type { DataSelection } from '../data-store.ts';
 import { duration } from '../format.ts';
@@ -15,7 +15,16 @@ export type StartFix =
   | { kind: 'demo-data'; label: string }
   | { kind: 'field'; key: keyof Settings; label: string }
   | { kind: 'batch'; batchSize: number; label: string }
-  | { kind: 'run'; changes: FixChanges; label: string; differs: string; estimate: string; firstStepMs: number };
+  | {
+      kind: 'run';
+      changes: FixChanges;
+      label: string;
+      differs: string;
+      estimate: string;
+      firstStepMs: number;
+      /** The backend the estimate is for: the run trains there at once (no second probe). */
+      backend: BackendName;
+    };
 
 export interface StartProblem {
   message: string;
@@ -86,7 +95,7 @@ const DIFFERS_TEXT: Record<string, string> = {
 };
 
 /** One fix as a button: what it trains, how it differs from the paper's recipe, how long it takes. */
-export function runFixOf(fix: RunFix, randomInit: boolean): StartFix {
+export function runFixOf(fix: RunFix, randomInit: boolean, backend: BackendName): StartFix {
   const differs = [...fix.differs.map((d) => DIFFERS_TEXT[d] ?? d), ...(randomInit ? ['weights (random init)'] : [])];
   return {
     kind: 'run',
@@ -95,6 +104,7 @@ export function runFixOf(fix: RunFix, randomInit: boolean): StartFix {
     differs: differs.length ? `differs from the paper: ${differs.join(', ')}` : 'the paper’s recipe',
     estimate: `about ${duration(fix.epochSeconds)} per epoch, ${duration(fix.runSeconds)} in all${fix.sensible ? '' : ' (longer than 2 h: nothing shorter fits)'}`,
     firstStepMs: fix.firstStepSeconds * 1000,
+    backend,
   };
 }
 
@@ -112,7 +122,7 @@ export function refusalProblem(r: RunRefusal, randomInit: (arch: Arch) => boolea
     `${r.reason} Measured here: ${where} trains a ${ARCH_NAME[s.arch]} at ${s.size} px at ${r.speed.imagesPerSecond.toFixed(1)} images/s, ` +
     `so the run as asked (${r.trainCount} training images) would take about ${duration(r.asked.epochSeconds)} per epoch, ` +
     `${duration(r.asked.runSeconds)} in all, were it to fit.`;
-  const fixes = r.fixes.map((f) => runFixOf(f, randomInit(f.shape.arch)));
+  const fixes = r.fixes.map((f) => runFixOf(f, randomInit(f.shape.arch), r.backend));
   const notes = [
     fixes.length
       ? `Each fix trains on ${where} at once with the settings shown; the form keeps them.`

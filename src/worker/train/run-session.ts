@@ -278,6 +278,7 @@ export class RunSession {
       throw refusal ? new RunRefusedError(refusal) : new TrainError('config', settled.report.refusal);
     }
     sel = settled.sel;
+    if (this.msg.type === 'start' && this.msg.backendReason && sel.name === begin.backend) sel = { ...sel, reason: this.msg.backendReason };
     signal.throwIfAborted();
     // Before the data load: a step the device cannot hold is refused now, with the batch that fits.
     const { arch, width, size, batchSize, method } = request.config;
