@@ -29,6 +29,8 @@ export const PAPER_RECIPE: Readonly<RunShape> = { arch: 'resnet50', width: 64, s
 export const SENSIBLE_RUN_SECONDS = 2 * 3600;
 /** Fewer epochs than this show no trend: a fix that must cut below it is not offered. */
 export const MIN_FIX_EPOCHS = 5;
+/** The cheapest fix's first step should come within this: its batch is lowered (not below 8) until it does. */
+export const QUICK_FIRST_STEP_SECONDS = 30;
 /** At most this many fixes are offered. */
 export const MAX_FIXES = 3;
 
@@ -157,7 +159,8 @@ export function sensibleTime(t: Pick<RunTime, 'runSeconds'>): boolean {
  * fits (not above the asked one), and as many epochs as fit SENSIBLE_RUN_SECONDS (not below
  * MIN_FIX_EPOCHS). Offered: the one closest to the asked run (the backbone kept before the size,
  * the size before the epochs), the closest with the other backbone, and the cheapest (the
- * quickest first step); at most MAX_FIXES, closest first. When none fits a sensible time, only
+ * quickest first step, its batch lowered until that step is estimated within
+ * QUICK_FIRST_STEP_SECONDS); at most MAX_FIXES, closest first. When none fits a sensible time, only
  * the cheapest, at MIN_FIX_EPOCHS, marked not sensible. Empty when nothing fits memory. On demo
  * faces, every fix draws at most DEMO_FIX_IMAGES.
  */
@@ -168,32 +171,44 @@ export function runFixes(asked: RunShape, data: RunData, memory: DeviceMemory, m
   const fewest = Math.min(asked.epochs, MIN_FIX_EPOCHS);
   // In order of closeness: the asked backbone first, then larger sizes first.
   const candidates: RunFix[] = [];
+  const candidate = (arch: Arch, size: number, batchSize: number): RunFix | null => {
+    const base = { ...asked, arch, size, batchSize };
+    const oneEpoch = estimateRun({ ...base, epochs: 1 }, trainCount, measured);
+    const epochs = Math.max(fewest, Math.min(asked.epochs, Math.floor(SENSIBLE_RUN_SECONDS / oneEpoch.epochSeconds)));
+    const shape = { ...base, epochs };
+    const changes: FixChanges = {};
+    if (arch !== asked.arch) changes.arch = arch;
+    if (size !== asked.size) changes.size = size;
+    if (batchSize !== asked.batchSize) changes.batchSize = batchSize;
+    if (epochs !== asked.epochs) changes.epochs = epochs;
+    if (trainCount !== data.trainCount) changes.trainCount = trainCount;
+    if (Object.keys(changes).length === 0) return null;
+    const time = estimateRun(shape, trainCount, measured);
+    const label = shapeLabel(shape) + (changes.trainCount !== undefined ? ` · ${trainCount} demo faces` : '');
+    return { ...time, changes, shape, trainCount, differs: differsFromPaper(shape), label, sensible: sensibleTime(time) };
+  };
   for (const arch of archs)
     for (const size of sizes) {
-      const base = { ...asked, arch, size };
-      const fit = memoryFit(base, memory);
+      const fit = memoryFit({ ...asked, arch, size }, memory);
       if (fit.largestBatch === null) continue;
-      const batchSize = Math.min(asked.batchSize, fit.largestBatch);
-      const oneEpoch = estimateRun({ ...base, batchSize, epochs: 1 }, trainCount, measured);
-      const epochs = Math.max(fewest, Math.min(asked.epochs, Math.floor(SENSIBLE_RUN_SECONDS / oneEpoch.epochSeconds)));
-      const shape = { ...base, batchSize, epochs };
-      const changes: FixChanges = {};
-      if (arch !== asked.arch) changes.arch = arch;
-      if (size !== asked.size) changes.size = size;
-      if (batchSize !== asked.batchSize) changes.batchSize = batchSize;
-      if (epochs !== asked.epochs) changes.epochs = epochs;
-      if (trainCount !== data.trainCount) changes.trainCount = trainCount;
-      if (Object.keys(changes).length === 0) continue;
-      const time = estimateRun(shape, trainCount, measured);
-      const label = shapeLabel(shape) + (changes.trainCount !== undefined ? ` · ${trainCount} demo faces` : '');
-      candidates.push({ ...time, changes, shape, trainCount, differs: differsFromPaper(shape), label, sensible: sensibleTime(time) });
+      const c = candidate(arch, size, Math.min(asked.batchSize, fit.largestBatch));
+      if (c) candidates.push(c);
     }
   if (candidates.length === 0) return [];
   const cheapestOf = (xs: RunFix[]) => xs.reduce((a, b) => (b.firstStepSeconds < a.firstStepSeconds ? b : a));
   const pool = candidates.filter((c) => c.sensible);
-  if (pool.length === 0) return [cheapestOf(candidates)];
+  if (pool.length === 0) return [quick(cheapestOf(candidates))];
   const closest = pool[0];
   const otherArch = pool.find((c) => c.shape.arch !== closest.shape.arch);
   const picked = [closest, otherArch, cheapestOf(pool)].filter((c, i, all): c is RunFix => !!c && all.indexOf(c) === i);
-  return picked.sort((a, b) => pool.indexOf(a) - pool.indexOf(b)).slice(0, MAX_FIXES);
+  const out = picked.sort((a, b) => pool.indexOf(a) - pool.indexOf(b)).slice(0, MAX_FIXES);
+  out[out.length - 1] = quick(out[out.length - 1]);
+  return out;
+
+  /** The cheapest fix with a batch small enough for its first step to come within QUICK_FIRST_STEP_SECONDS (not below 8). */
+  function quick(c: RunFix): RunFix {
+    if (c.firstStepSeconds <= QUICK_FIRST_STEP_SECONDS || c.shape.batchSize <= 8) return c;
+    const batch = Math.max(8, Math.floor((c.shape.batchSize * QUICK_FIRST_STEP_SECONDS) / c.firstStepSeconds / 8) * 8);
+    return candidate(c.shape.arch, c.shape.size, batch) ?? c;
+  }
 }

@@ -408,6 +408,16 @@ test('rule 6: the recipe does not fit WASM and only SwiftShader is left: a stand
   assert.ok(refusal.asked.runSeconds > 24 * 3600, String(refusal.asked.runSeconds));
   assert.ok(refusal.fixes.length >= 1 && refusal.fixes.every((f) => f.sensible));
 
+  // Neither WebGPU nor WebGL: WASM alone cannot hold it; refused too (not a bare memory error).
+  const wasmOnly = fakeDevice([down('webgpu'), down('webgl'), up('wasm'), up('cpu')], { wasm: 2000 });
+  wasmOnly.time = dev.time;
+  const alone = await probeBackends(official, wasmOnly);
+  assert.equal(alone.chosen, 'wasm');
+  assert.match(
+    alone.refusal ?? '',
+    /^Auto found no fast backend that can hold this run: WebAssembly \(WASM\) cannot hold it .*; CPU \(plain JavaScript\) is slower still\.$/,
+  );
+
   // A hardware GPU that is measured, or WASM holding the run: no refusal.
   const gpu = fakeDevice([up('webgpu', 'nvidia ampere'), down('webgl'), up('wasm'), up('cpu')], { webgpu: 50, wasm: 2000 });
   assert.equal((await probeBackends(official, gpu)).refusal, null);

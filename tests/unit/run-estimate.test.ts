@@ -9,6 +9,7 @@ import {
   forwardMacs,
   MIN_FIX_EPOCHS,
   PAPER_RECIPE,
+  QUICK_FIRST_STEP_SECONDS,
   runFixes,
   scaledSpeed,
   SENSIBLE_RUN_SECONDS,
@@ -101,6 +102,17 @@ test('on demo faces a fix draws at most 960 of them: more epochs in the time, no
   // Fewer faces than that are kept as they are.
   const small = runFixes(PAPER_RECIPE, { trainCount: 500, demo: true }, wasm, twoCores);
   assert.ok(small.every((f) => f.trainCount === 500 && f.changes.trainCount === undefined));
+});
+
+test('a loaded machine: the cheapest fix lowers its batch so that its first step comes within 30 s', () => {
+  const slow: MeasuredSpeed = { ...twoCores, imagesPerSecond: 0.9, warmupMs: 40_000 };
+  const fixes = runFixes(PAPER_RECIPE, { trainCount: 3000, demo: true }, wasm, slow);
+  const last = fixes[fixes.length - 1];
+  assert.ok(last.firstStepSeconds <= QUICK_FIRST_STEP_SECONDS, `${last.label}: ${last.firstStepSeconds}`);
+  assert.ok(last.shape.batchSize < 32 && last.shape.batchSize >= 8 && last.shape.batchSize % 8 === 0, last.label);
+  assert.ok(last.differs.includes('batch'));
+  assert.equal(last.changes.batchSize, last.shape.batchSize);
+  assert.ok(last.sensible, last.label);
 });
 
 test('nothing fits memory: no fix', () => {

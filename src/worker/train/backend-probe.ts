@@ -21,8 +21,9 @@
 //    a reload does not probe again.
 // 6. A backend that cannot hold the run's step (WebAssembly's 4 GiB heap) is 'too-large'; it
 //    times a stand-in instead (the cheapest fix's model, src/engine/run-estimate.ts), whose speed
-//    the fixes are estimated from. When nothing was measured and what is left is a software GPU
-//    or the CPU backend, the report carries a refusal: Auto never trains there unless asked.
+//    the fixes are estimated from. When nothing was measured and what is left is a software GPU,
+//    the CPU backend or the one too small, the report carries a refusal: Auto never trains a run
+//    there unless asked, and the run bar offers the fixes instead.
 import { StepTooLargeError } from '../../engine/errors.ts';
 import { standInShape } from '../../engine/run-limits.ts';
 import { BACKEND_LABELS, BACKEND_ORDER, type BackendName, type ProbeEntry, type ProbeReport, type ProbeShape } from '../protocol.ts';
@@ -253,13 +254,14 @@ async function timeStandIn(shape: ProbeShape, deps: ProbeDeps, signal?: AbortSig
 
 /**
  * Rule 6: why Auto refuses the run (null: it does not). Only when no backend was measured, a fast
- * one was too small for the step, and `chosen` (what is left) is a software GPU or the CPU backend.
+ * one was too small for the step, and `chosen` (what is left) is that one, a software GPU or the
+ * CPU backend.
  */
 export function refusalOf(entries: readonly ProbeEntry[], chosen: BackendName): string | null {
   if (entries.some((e) => e.outcome === 'measured')) return null;
   if (!entries.some((e) => e.outcome === 'too-large')) return null;
   const left = entries.find((e) => e.name === chosen);
-  if (!left || !(left.software || left.name === 'cpu')) return null;
+  if (!left || !(left.software || left.name === 'cpu' || left.outcome === 'too-large')) return null;
   const parts = entries.filter((e) => e.outcome === 'too-large').map((e) => `${BACKEND_LABELS[e.name]} ${e.detail}`);
   const software = entries.filter((e) => e.software && e.outcome !== 'unavailable');
   if (software.length) {
