@@ -103,11 +103,7 @@ test('first real run without a GPU: Official recipe on Auto refused with fixes; 
     assert.equal(await page.getByTestId('run-banner-error').count(), 0, 'no "Out of memory." or "The run failed." banner');
     assert.equal(await page.getByTestId('run-error').count(), 0, 'no copy in the progress panel');
     assert.equal(await page.getByText('Failed', { exact: true }).count(), 0);
-    assert.equal(
-      await page.getByTestId('backend-name').getAttribute('data-backend'),
-      'webgpu',
-      'nothing switched to SwiftShader for a run',
-    );
+    assert.equal(await page.getByTestId('first-step').count(), 0, 'no first step is being taken anywhere');
     const box = await problem.boundingBox();
     assert.ok(box && box.y >= 0 && box.y + box.height <= 768, `the refusal is in view: ${JSON.stringify(box)}`);
     await page.screenshot({ path: path.join(SHOTS, 'first-run-refusal.png') });
@@ -158,7 +154,8 @@ test('first real run without a GPU: Official recipe on Auto refused with fixes; 
     assert.equal(await chartPoints(page), 0, 'still in its first step');
     const t2 = Date.now();
     await page.getByTestId('stop').click();
-    const stopped = await waitForEnd(page, 60_000);
+    // Within 20 s, under the 30 s a stop after the first step may wait for its step: the first step is not waited for.
+    const stopped = await waitForEnd(page, 20_000);
     console.log(`# stop during the first WebGPU step: ${stopped} in ${seconds(t2)} s`);
     assert.equal(stopped, 'stopped');
     // The page answers, and a fresh worker is up.
