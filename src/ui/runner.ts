@@ -37,6 +37,7 @@ import {
   type StartProblem,
 } from './run/start-problem.ts';
 import { showStartProblem } from './run/start-problem-store.ts';
+import { weightsFor } from './run/preset-match.ts';
 import { firstStepBoundMs } from '../engine/run-limits.ts';
 import { duration } from './format.ts';
 import type { Arch } from '../engine/resnet-layout.ts';
@@ -120,17 +121,17 @@ function onMessage(msg: FromWorker): void {
 
 /** The problem a run refused before it started shows in the run bar. */
 function notStartedProblem(msg: Extract<FromWorker, { type: 'error' }>): StartProblem {
-  if (msg.refusal) return refusalProblem(msg.refusal, (arch) => weightsFor(arch) === null);
+  if (msg.refusal) return refusalProblem(msg.refusal, (arch) => weightsForArch(arch) === null);
   if (msg.fitBatch !== undefined) return memoryProblem(msg.message, msg.fitBatch);
   return { message: `${msg.message.charAt(0).toUpperCase()}${msg.message.slice(1)}.`, fix: null };
 }
 
-/** The imported weights a run with `arch` would use: the selected ones if they fit, else any that do (null: random init). */
-function weightsFor(arch: Arch): string | null {
+/** The imported weights a run with `arch` would use: the selected ones if they fit, else the newest that do (null: random init). */
+function weightsForArch(arch: Arch): string | null {
   const w = useWeights.getState();
   const width = Number(useLab.getState().draft.width);
   if (w.selectedRecord && w.selectedRecord.arch === arch && w.selectedRecord.width === width) return w.selectedRecord.key;
-  return w.records.find((r) => r.arch === arch && r.width === width)?.key ?? null;
+  return weightsFor(w.records, arch, width)?.key ?? null;
 }
 
 /** The run stopped before its first step on WebGPU: its worker is replaced once the run has ended. */
@@ -307,7 +308,7 @@ export function applyStartFix(fix: StartFix): boolean {
     const { arch, size, batchSize, epochs } = fix.changes;
     if (arch !== undefined) {
       lab.setDraft('arch', arch);
-      useWeights.getState().select(weightsFor(arch));
+      useWeights.getState().select(weightsForArch(arch));
     }
     if (size !== undefined) lab.setDraft('size', String(size));
     if (batchSize !== undefined) lab.setDraft('batchSize', String(batchSize));
