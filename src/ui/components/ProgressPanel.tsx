@@ -139,7 +139,8 @@ export function ProgressPanel() {
           )}
         </p>
       )}
-      {run.error && !run.notStarted && (
+      {/* A failure is said once: in the run bar (not started) or the banner above; here only a stop's reason. */}
+      {run.error && run.status !== 'error' && (
         <p className="error" role="alert" data-testid="run-error">
           {run.error}
         </p>
