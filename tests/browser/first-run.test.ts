@@ -8,6 +8,7 @@
 // 2. One click on the cheapest fix starts a run, whose first step arrives.
 // 3. Train on WebGPU (SwiftShader, asked for), Stop while its first step compiles: the worker is
 //    replaced at once, and the page stays usable: a reload works and a demo trains.
+// 4. WebAssembly named under Train on: the recipe refused for memory, with the batch that fits.
 //
 //   npx vite build --outDir .tmp/browser-test-dist --emptyOutDir --logLevel warn && \
 //   EAC_PREBUILT=$PWD/.tmp/browser-test-dist node --import tsx --test tests/browser/first-run.test.ts
@@ -179,6 +180,17 @@ test('first real run without a GPU: Official recipe on Auto refused with fixes; 
       `# after the reload a demo trained in ${seconds(t5)} s on ${await page.getByTestId('backend-name').getAttribute('data-backend')}`,
     );
     assert.equal(await chartPoints(page), 3);
+
+    // WebAssembly named under Train on: the recipe is refused for memory alone, in the run bar
+    // only, with the batch that fits one click from training.
+    await page.getByTestId('backend-pref').selectOption('wasm');
+    await page.getByTestId('preset-official').click();
+    await page.getByTestId('train').click();
+    await page.getByTestId('start-problem-fix').waitFor({ timeout: REFUSAL_TIMEOUT_MS });
+    assert.match((await page.getByTestId('start-problem-fix').textContent()) ?? '', /^Train with batch size \d+$/);
+    assert.equal(await page.getByTestId('run-status').textContent(), 'Not started');
+    assert.equal(await page.getByTestId('run-banner-error').count(), 0);
+    await page.screenshot({ path: path.join(SHOTS, 'lab-memory-guidance.png') });
     assert.deepEqual(watch.foreign, []);
     assert.deepEqual(
       watch.consoleErrors.filter((e) => !/device (was )?lost|destroyed/i.test(e)),
