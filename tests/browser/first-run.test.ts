@@ -168,7 +168,9 @@ test('first real run without a GPU: Official recipe on Auto refused with fixes; 
     const t4 = Date.now();
     await page.reload();
     await backendReady(page);
-    console.log(`# reload → backend ready in ${seconds(t4)} s`);
+    console.log(
+      `# reload → backend ready in ${seconds(t4)} s: ${await page.getByTestId('backend-name').getAttribute('data-backend')} (${await page.getByTestId('backend-reason').textContent()})`,
+    );
     await page.getByTestId('backend-pref').selectOption('auto');
     await page.getByTestId('preset-demo').click();
     for (const [k, v] of Object.entries({ width: '4', size: '32', trainCount: '48', testCount: '16', batchSize: '16', epochs: '1' }))
