@@ -32,8 +32,11 @@ after(async () => {
 });
 
 async function backendReady(page: Page): Promise<string> {
+  // Polled on a timer, not on animation frames: a GPU process still compiling for a stopped run
+  // delays the page's paint, not its logic (measured apart below).
   await page.waitForFunction(() => !!document.querySelector('[data-testid="backend-name"]')?.getAttribute('data-backend'), null, {
     timeout: 60_000,
+    polling: 250,
   });
   return (await page.getByTestId('backend-name').getAttribute('data-backend')) ?? '';
 }
@@ -171,6 +174,9 @@ test('first real run without a GPU: Official recipe on Auto refused with fixes; 
     console.log(
       `# reload → backend ready in ${seconds(t4)} s: ${await page.getByTestId('backend-name').getAttribute('data-backend')} (${await page.getByTestId('backend-reason').textContent()})`,
     );
+    // Chromium paints again once its GPU process has compiled what the stopped step had sent.
+    await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(resolve)));
+    console.log(`# the page painted again ${seconds(t2)} s after Stop`);
     await page.getByTestId('backend-pref').selectOption('auto');
     await page.getByTestId('preset-demo').click();
     for (const [k, v] of Object.entries({ width: '4', size: '32', trainCount: '48', testCount: '16', batchSize: '16', epochs: '1' }))
