@@ -38,7 +38,7 @@ import {
 } from './run/start-problem.ts';
 import { showStartProblem } from './run/start-problem-store.ts';
 import { weightsFor } from './run/preset-match.ts';
-import { firstStepBoundMs } from '../engine/run-limits.ts';
+import { FirstStepWatch, firstStepEstimateMs } from './run/first-step-watch.ts';
 import { duration } from './format.ts';
 import type { Arch } from '../engine/resnet-layout.ts';
 
@@ -107,7 +107,7 @@ function onMessage(msg: FromWorker): void {
   // device, …): shown where Train is, and only there, with the fixes.
   if (msg.type === 'error' && msg.runId === lab.run.id && msg.notStarted) showStartProblem(notStartedProblem(msg));
   if (msg.type === 'first-step' && msg.runId === lab.run.id && msg.phase === 'first-step')
-    firstStepWatch.arm(msg.runId, msg.backend ?? null);
+    firstStepWatch.arm(msg.runId, firstStepEstimateMs(fixFirstStepMs, lab.probe, lab.run.settings, msg.backend ?? null));
   lab.receive(msg);
   // A stop before the first step on WebGPU lost the worker's device: a fresh worker for the next run.
   if (ended && replaceAfterStop === msg.runId) {
@@ -144,43 +144,23 @@ let nextFirstStepEstimateMs: number | null = null;
  * worker's "first step" phase is stopped with a reason (a GPU emulated in software can compile
  * for many minutes), its worker terminated and replaced.
  */
-const firstStepWatch = {
-  timer: null as ReturnType<typeof setTimeout> | null,
-  estimateMs: null as number | null,
-  arm(runId: number, backend: BackendName | null): void {
-    this.clear();
-    const lab = useLab.getState();
-    const probe = lab.probe;
-    const s = lab.run.settings;
-    const sameShape =
-      probe &&
-      s &&
-      probe.shape.arch === s.arch &&
-      probe.shape.width === s.width &&
-      probe.shape.size === s.size &&
-      probe.shape.batchSize === s.batchSize;
-    const warmup = sameShape ? (probe.entries.find((e) => e.name === backend && e.outcome === 'measured')?.warmupMs ?? null) : null;
-    const boundMs = firstStepBoundMs(this.estimateMs ?? warmup);
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      const run = useLab.getState().run;
-      if (run.id !== runId || !isRunning(run.status) || run.steps.length > 0) return;
-      const on = backend
-        ? ` on ${BACKEND_LABELS[backend]}${useLab.getState().backend.adapter ? ` (${useLab.getState().backend.adapter})` : ''}`
-        : '';
-      showStartProblem({
-        title: 'Stopped:',
-        message: `The first step did not come within ${duration(boundMs / 1000)}${on}, so the run was stopped and its worker replaced. Choose a smaller model or input size, or another backend under Train on.`,
-        fix: null,
-      });
-      stopRun(`no first step within ${duration(boundMs / 1000)}`);
-    }, boundMs);
+const firstStepWatch = new FirstStepWatch({
+  setTimer: (fn, ms) => setTimeout(fn, ms),
+  clearTimer: (t) => clearTimeout(t as ReturnType<typeof setTimeout>),
+  onTimeout: (runId, boundMs) => {
+    const { run, backend } = useLab.getState();
+    if (run.id !== runId || !isRunning(run.status) || run.steps.length > 0) return;
+    const on = backend.name ? ` on ${BACKEND_LABELS[backend.name]}${backend.adapter ? ` (${backend.adapter})` : ''}` : '';
+    showStartProblem({
+      title: 'Stopped:',
+      message: `The first step did not come within ${duration(boundMs / 1000)}${on}, so the run was stopped and its worker replaced. Choose a smaller model or input size, or another backend under Train on.`,
+      fix: null,
+    });
+    stopRun(`no first step within ${duration(boundMs / 1000)}`);
   },
-  clear(): void {
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.timer = null;
-  },
-};
+});
+/** The first step's estimate of the run just started from a fix (null: none). */
+let fixFirstStepMs: number | null = null;
 
 let probedWhileIdle = false;
 
@@ -273,7 +253,7 @@ export function startRun(opts: { backend?: BackendName; backendReason?: string }
   const runKey = newRunKey();
   state.setNotice(null);
   state.beginRun(id, settings, runKey);
-  firstStepWatch.estimateMs = nextFirstStepEstimateMs;
+  fixFirstStepMs = nextFirstStepEstimateMs;
   nextFirstStepEstimateMs = null;
   send({
     type: 'start',
