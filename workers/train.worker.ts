@@ -136,7 +136,11 @@ scope.onmessage = (ev) => {
       void begin(msg);
       break;
     case 'stop':
-      if (active?.runId === msg.runId) active.stop();
+      if (active?.runId !== msg.runId) break;
+      active.stop();
+      // Before its first step a GPU may be compiling for minutes: lose the device, so that no more
+      // work reaches the GPU and the step in flight fails now (the page replaces this worker).
+      if (!active.stepped) webgpuDevice()?.destroy();
       break;
     case 'pause':
       if (active?.runId === msg.runId) active.setPaused(msg.paused);

@@ -16,7 +16,7 @@ import {
   parseSettings,
   sizedDemoSettings,
 } from './settings.ts';
-import { BACKEND_LABELS, type ProbeReport } from '../worker/protocol.ts';
+import { BACKEND_LABELS, type BackendName, type ProbeReport } from '../worker/protocol.ts';
 import type { AttentionOptions, ConfigRequest, DataOptions, WeightsChoice } from '../engine/run-request.ts';
 import type { Settings } from './settings.ts';
 import { isRunning, useLab } from './store.ts';
@@ -27,11 +27,28 @@ import { downloadBlob } from './export/download.ts';
 import { modelFileName } from './export/run-export.ts';
 import { WorkerHost } from './worker-host.ts';
 import { RenderClock } from './render-clock.ts';
-import { dataProblem, memoryProblem, settingsProblem, weightsProblem, type StartFix, type StartProblem } from './run/start-problem.ts';
+import {
+  dataProblem,
+  memoryProblem,
+  refusalProblem,
+  settingsProblem,
+  weightsProblem,
+  type StartFix,
+  type StartProblem,
+} from './run/start-problem.ts';
 import { showStartProblem } from './run/start-problem-store.ts';
+import { weightsFor } from './run/preset-match.ts';
+import { FirstStepWatch, firstStepEstimateMs } from './run/first-step-watch.ts';
+import { duration } from './format.ts';
+import type { Arch } from '../engine/resnet-layout.ts';
 
 /** How long a stop may take before the worker is terminated (a step on a slow backend can be long). */
 const STOP_GRACE_MS = 30_000;
+/**
+ * Before the first step, a stop does not wait for a step to end: the worker is told (it loses its
+ * GPU device, so that nothing more reaches the GPU), then terminated after this grace and replaced.
+ */
+const FIRST_STEP_STOP_GRACE_MS = 3_000;
 /** Automatic resumes after lost GPU devices, per run, before asking the user. */
 const MAX_AUTO_RESUMES = 2;
 
@@ -66,6 +83,7 @@ export const renderClock = new RenderClock({ flush: applyHeld });
 
 function onMessage(msg: FromWorker): void {
   if (msg.type === 'step' || msg.type === 'progress') {
+    if (msg.type === 'step') firstStepWatch.clear();
     held.push(msg);
     renderClock.held();
     return;
@@ -80,15 +98,69 @@ function onMessage(msg: FromWorker): void {
     else lab.setExportError(msg.error);
     return;
   }
-  if ((msg.type === 'done' || msg.type === 'error') && msg.runId === lab.run.id) host.cancelKill();
-  // Refused before it started (the step does not fit the device): shown where Train is, with the batch that fits.
-  if (msg.type === 'error' && msg.runId === lab.run.id && msg.fitBatch !== undefined)
-    showStartProblem(memoryProblem(msg.message, msg.fitBatch));
+  const ended = (msg.type === 'done' || msg.type === 'error') && msg.runId === lab.run.id;
+  if (ended) {
+    host.cancelKill();
+    firstStepWatch.clear();
+  }
+  // Refused before it started (Auto found no fast backend that holds it, the step does not fit the
+  // device, …): shown where Train is, and only there, with the fixes.
+  if (msg.type === 'error' && msg.runId === lab.run.id && msg.notStarted) showStartProblem(notStartedProblem(msg));
+  if (msg.type === 'first-step' && msg.runId === lab.run.id && msg.phase === 'first-step')
+    firstStepWatch.arm(msg.runId, firstStepEstimateMs(fixFirstStepMs, lab.probe, lab.run.settings, msg.backend ?? null));
   lab.receive(msg);
+  // A stop before the first step on WebGPU lost the worker's device: a fresh worker for the next run.
+  if (ended && replaceAfterStop === msg.runId) {
+    replaceAfterStop = null;
+    restartWorker();
+  }
   if (msg.type === 'probe' && msg.runId === null) sizeDemoToProbe(msg.report);
   if (msg.type === 'error' && msg.runId === lab.run.id && msg.kind === 'device-lost') recoverFromDeviceLoss();
   if (msg.type === 'checkpoint' || msg.type === 'done' || msg.type === 'error' || msg.type === 'started') void refreshStoredRuns();
 }
+
+/** The problem a run refused before it started shows in the run bar. */
+function notStartedProblem(msg: Extract<FromWorker, { type: 'error' }>): StartProblem {
+  if (msg.refusal) return refusalProblem(msg.refusal, (arch) => weightsForArch(arch) === null);
+  if (msg.fitBatch !== undefined) return memoryProblem(msg.message, msg.fitBatch);
+  return { message: `${msg.message.charAt(0).toUpperCase()}${msg.message.slice(1)}.`, fix: null };
+}
+
+/** The imported weights a run with `arch` would use: the selected ones if they fit, else the newest that do (null: random init). */
+function weightsForArch(arch: Arch): string | null {
+  const w = useWeights.getState();
+  const width = Number(useLab.getState().draft.width);
+  if (w.selectedRecord && w.selectedRecord.arch === arch && w.selectedRecord.width === width) return w.selectedRecord.key;
+  return weightsFor(w.records, arch, width)?.key ?? null;
+}
+
+/** The run stopped before its first step on WebGPU: its worker is replaced once the run has ended. */
+let replaceAfterStop: number | null = null;
+/** The first step's estimate (ms) for the next run, when a fix started it; else the probe's warm-up or nothing. */
+let nextFirstStepEstimateMs: number | null = null;
+
+/**
+ * The first step's watchdog: a run whose first step does not come within firstStepBoundMs of the
+ * worker's "first step" phase is stopped with a reason (a GPU emulated in software can compile
+ * for many minutes), its worker terminated and replaced.
+ */
+const firstStepWatch = new FirstStepWatch({
+  setTimer: (fn, ms) => setTimeout(fn, ms),
+  clearTimer: (t) => clearTimeout(t as ReturnType<typeof setTimeout>),
+  onTimeout: (runId, boundMs) => {
+    const { run, backend } = useLab.getState();
+    if (run.id !== runId || !isRunning(run.status) || run.steps.length > 0) return;
+    const on = backend.name ? ` on ${BACKEND_LABELS[backend.name]}${backend.adapter ? ` (${backend.adapter})` : ''}` : '';
+    showStartProblem({
+      title: 'Stopped:',
+      message: `The first step did not come within ${duration(boundMs / 1000)}${on}, so the run was stopped and its worker replaced. Choose a smaller model or input size, or another backend under Train on.`,
+      fix: null,
+    });
+    stopRun(`no first step within ${duration(boundMs / 1000)}`);
+  },
+});
+/** The first step's estimate of the run just started from a fix (null: none). */
+let fixFirstStepMs: number | null = null;
 
 let probedWhileIdle = false;
 
@@ -146,7 +218,7 @@ function restartWorker(): void {
 }
 
 /** Validates the form and starts a run; returns false (and shows why, with a fix where there is one) if it cannot start. */
-export function startRun(): boolean {
+export function startRun(opts: { backend?: BackendName; backendReason?: string } = {}): boolean {
   const state = useLab.getState();
   if (isRunning(state.run.status)) return false;
   const refuse = (problem: StartProblem | null): false => {
@@ -181,6 +253,8 @@ export function startRun(): boolean {
   const runKey = newRunKey();
   state.setNotice(null);
   state.beginRun(id, settings, runKey);
+  fixFirstStepMs = nextFirstStepEstimateMs;
+  nextFirstStepEstimateMs = null;
   send({
     type: 'start',
     runId: id,
@@ -189,7 +263,8 @@ export function startRun(): boolean {
     data: dataOptionsOf(settings, data.selected),
     weights: weights.selected,
     attention: attentionOptionsOf(settings, pick.indices),
-    backend: state.backendPref,
+    backend: opts.backend ?? state.backendPref,
+    backendReason: opts.backendReason,
   });
   return true;
 }
@@ -203,7 +278,35 @@ export function applyStartFix(fix: StartFix): boolean {
   } else if (fix.kind === 'demo-data') {
     useData.getState().select({ kind: 'demo' });
   } else if (fix.kind === 'batch') {
+    // One click: the batch that fits, and the run starts.
     lab.setDraft('batchSize', String(fix.batchSize));
+    showStartProblem(null);
+    startRun();
+    return true;
+  } else if (fix.kind === 'run') {
+    // One click: the fix's settings in the form (and weights that fit its backbone), and the run starts.
+    const { arch, size, batchSize, epochs } = fix.changes;
+    if (arch !== undefined) {
+      lab.setDraft('arch', arch);
+      useWeights.getState().select(weightsForArch(arch));
+    }
+    if (size !== undefined) lab.setDraft('size', String(size));
+    if (batchSize !== undefined) lab.setDraft('batchSize', String(batchSize));
+    if (epochs !== undefined) lab.setDraft('epochs', String(epochs));
+    if (fix.changes.trainCount !== undefined) {
+      // Fewer demo faces to train on, and a test split no larger than a third of them (at least 96).
+      const test = Math.min(Number(lab.draft.testCount) || Number.POSITIVE_INFINITY, Math.max(96, Math.round(fix.changes.trainCount / 3)));
+      lab.setDraft('trainCount', String(fix.changes.trainCount));
+      lab.setDraft('testCount', String(test));
+    }
+    showStartProblem(null);
+    nextFirstStepEstimateMs = fix.firstStepMs;
+    // On the backend the fix was estimated for (Auto measured it): no second probe.
+    startRun({
+      backend: fix.backend,
+      backendReason: `${BACKEND_LABELS[fix.backend]}: Auto refused the settings asked for (no fast backend could hold them) and this fix was estimated on it.`,
+    });
+    return true;
   } else {
     const el = document.getElementById(`setting-${fix.key}`);
     el?.scrollIntoView({ block: 'center' });
@@ -288,19 +391,28 @@ export function checkpointOnHide(): () => void {
   };
 }
 
-/** Asks the worker to stop after the current step; terminates it if it does not answer in time. */
-export function stopRun(): void {
+/**
+ * Asks the worker to stop after the current step; terminates it if it does not answer in time.
+ * Before the first step the wait is short (FIRST_STEP_STOP_GRACE_MS), and a WebGPU worker is
+ * replaced in any case (it loses its device to stop). `why`: the lab stopped it (the watchdog).
+ */
+export function stopRun(why?: string): void {
   const state = useLab.getState();
   if (!isRunning(state.run.status) || state.run.status === 'stopping') return;
   const id = state.run.id;
+  const beforeFirstStep = state.run.steps.length === 0;
+  const grace = beforeFirstStep ? FIRST_STEP_STOP_GRACE_MS : STOP_GRACE_MS;
+  if (beforeFirstStep && state.backend.name === 'webgpu') replaceAfterStop = id;
+  firstStepWatch.clear();
   state.markStopping();
   send({ type: 'stop', runId: id });
   host.killAfter(
-    STOP_GRACE_MS,
+    grace,
     () => useLab.getState().run.id === id && useLab.getState().run.status === 'stopping',
     () => {
       const key = useLab.getState().run.runKey;
-      useLab.getState().markKilled(`the worker did not stop within ${STOP_GRACE_MS / 1000} s and was terminated`);
+      replaceAfterStop = null;
+      useLab.getState().markKilled(why ?? `the worker did not stop within ${duration(grace / 1000)} and was terminated`);
       restartWorker();
       // The terminated worker left the record "running": the user stopped it, so it is "stopped", not "interrupted".
       if (key) void markStopped(key).then(refreshStoredRuns, (e) => console.warn('[eac] could not mark the run stopped', e));

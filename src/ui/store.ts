@@ -71,6 +71,8 @@ export interface RunState {
   attention: { views: AttentionViews | null; frames: AttentionFrame[] };
   /** What the run does before its first step (starting the backend, probing, compiling), until its first step is in. */
   firstStep?: Omit<FirstStepMessage, 'type' | 'runId'> | null;
+  /** Refused or failed before anything was trained: "Not started", its reason in the run bar only. */
+  notStarted?: boolean;
 }
 
 /** The runs in the run store, and which of them a worker (in any tab) is training now. */
@@ -227,6 +229,8 @@ export function reduceRun(run: RunState, msg: FromWorker): RunState {
         status: 'error',
         paused: false,
         checkpointEpoch: msg.checkpointEpoch ?? run.checkpointEpoch,
+        notStarted: msg.notStarted === true,
+        firstStep: null,
       };
   }
 }
@@ -302,7 +306,7 @@ export const useLab = create<LabState>()((set, get) => ({
     set({ run: { ...emptyRun(id), status: 'starting', settings, startedAt: Date.now(), runKey }, errors: {}, viewing: null }),
   markPaused: (paused) => set((s) => (isRunning(s.run.status) ? { run: { ...s.run, paused, holding: paused && s.run.holding } } : {})),
   markStopping: () => set((s) => (isRunning(s.run.status) ? { run: { ...s.run, status: 'stopping' } } : {})),
-  markKilled: (message) => set((s) => ({ run: { ...s.run, status: 'stopped', error: message } })),
+  markKilled: (message) => set((s) => ({ run: { ...s.run, status: 'stopped', error: message, firstStep: null } })),
   resetBackend: () => set({ backend: pendingBackend, workerError: null }),
   receive: (msg) => set((s) => withMessage(s, msg)),
   receiveAll: (msgs) => set((s) => msgs.reduce(withMessage, s)),

@@ -2,7 +2,7 @@
 // first; without a WebGPU adapter, WebGL; then WebAssembly; then plain-JavaScript CPU. Each
 // attempt is recorded with the reason it failed, so the page can say which backend runs and why.
 import { tf } from '../engine/tf.ts';
-import { withTimeout } from './with-timeout.ts';
+import { TimeoutError, withTimeout } from './with-timeout.ts';
 import { BACKEND_LABELS, BACKEND_ORDER, type BackendAttempt, type BackendName } from './protocol.ts';
 // The WASM binaries are bundled by Vite and served from the app's own origin (no CDN).
 import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
@@ -85,10 +85,21 @@ async function probeWebGPU(): Promise<Probe> {
           : 'navigator.gpu missing (this browser has no WebGPU, or it is turned off)',
     };
   }
+  if (gpuUnresponsive) return { ok: false, detail: GPU_BUSY };
   let adapter: GpuAdapterLike | null;
   try {
-    adapter = await nav.gpu.requestAdapter({ powerPreference: 'high-performance' });
+    adapter = await withTimeout(
+      nav.gpu.requestAdapter({ powerPreference: 'high-performance' }),
+      ADAPTER_TIMEOUT_MS,
+      'the GPU adapter request',
+    );
   } catch (e) {
+    // A GPU process still busy (e.g. compiling for a run stopped in its first step on a software
+    // GPU) answers no request: not WebGL either, whose context creation would block this worker.
+    if (e instanceof TimeoutError) {
+      gpuUnresponsive = true;
+      return { ok: false, detail: GPU_BUSY };
+    }
     return { ok: false, detail: `navigator.gpu.requestAdapter() failed: ${errorText(e)}` };
   }
   if (!adapter)
@@ -96,7 +107,14 @@ async function probeWebGPU(): Promise<Probe> {
   return { ok: true, adapter: await describeAdapter(adapter) };
 }
 
+/** How long a GPU adapter request may take before the GPU counts as unresponsive. */
+const ADAPTER_TIMEOUT_MS = 15_000;
+const GPU_BUSY = `the GPU did not answer within ${ADAPTER_TIMEOUT_MS / 1000} s (busy, e.g. still compiling for a run stopped in its first step): skipped`;
+/** Set once the GPU did not answer: this worker then starts no GPU backend. */
+let gpuUnresponsive = false;
+
 function probeWebGL(): Probe {
+  if (gpuUnresponsive) return { ok: false, detail: GPU_BUSY };
   let canvas: OffscreenCanvas | HTMLCanvasElement;
   if (typeof OffscreenCanvas !== 'undefined') canvas = new OffscreenCanvas(1, 1);
   else if (typeof document !== 'undefined') canvas = document.createElement('canvas');

@@ -10,7 +10,7 @@ interface LimitsLike {
   maxStorageBufferBindingSize?: number;
 }
 
-function deviceMemoryOf(name: BackendName, limits: LimitsLike | null): DeviceMemory | null {
+export function deviceMemoryOf(name: BackendName, limits: LimitsLike | null): DeviceMemory | null {
   if (name === 'wasm') return { what: "the wasm backend's 4 GiB heap", totalBytes: WASM_HEAP_BYTES, maxBufferBytes: null, device: 'cpu' };
   if (name !== 'webgpu' || !limits) return null;
   const caps = [limits.maxBufferSize, limits.maxStorageBufferBindingSize].filter((n): n is number => typeof n === 'number' && n > 0);

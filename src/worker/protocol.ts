@@ -7,6 +7,7 @@ import type { Progress } from '../engine/progress.ts';
 import type { AttentionOptions, ConfigRequest, DataOptions, WeightsChoice } from '../engine/run-request.ts';
 import type { EpochMetrics, RunSummary, StepLog, StepTiming } from '../engine/run-types.ts';
 import type { AttentionFrame, AttentionViews } from '../engine/attention.ts';
+import type { MeasuredSpeed, RunFix, RunTime } from '../engine/run-estimate.ts';
 
 /** The tfjs backends the lab can run on, in the order it tries them. */
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
@@ -50,6 +51,8 @@ export interface StartMessage {
   attention?: AttentionOptions;
   /** Which backend to train on; absent: 'auto' (src/worker/train/backend-probe.ts). */
   backend?: BackendPreference;
+  /** Why that backend, where the page chose it (a fix of a refused run): kept in the run's record. */
+  backendReason?: string;
 }
 
 /** The user's backend choice (the Backend panel, ?backend=): a named backend is started at once. */
@@ -213,6 +216,23 @@ interface ErrorMessage {
   checkpointEpoch?: number | null;
   /** A step too large for the device: the largest batch size that fits (null: none). */
   fitBatch?: number | null;
+  /** The run was refused or failed before it started (nothing was trained or stored). */
+  notStarted?: boolean;
+  /** Auto found no fast backend that fits the run: why, what it would take, and the fixes. */
+  refusal?: RunRefusal;
+}
+
+/** Why Auto would not train a run (src/engine/run-estimate.ts), for the run bar. */
+export interface RunRefusal {
+  /** How the choice was made: each backend and why it is out. */
+  reason: string;
+  /** The backend the estimates are for, and its measured speed (on the probe's stand-in model). */
+  backend: BackendName;
+  speed: MeasuredSpeed;
+  /** The run as asked on that backend, were it to fit. */
+  asked: RunTime;
+  trainCount: number;
+  fixes: RunFix[];
 }
 
 /** The attention panel's fixed inputs, sent once per run. */
@@ -279,13 +299,15 @@ export interface ProbeEntry {
   adapter: string | null;
   /** A GPU emulated on the CPU (SwiftShader, llvmpipe, a fallback adapter). */
   software: boolean;
-  outcome: 'measured' | 'abandoned' | 'skipped' | 'failed' | 'unavailable';
+  outcome: 'measured' | 'abandoned' | 'skipped' | 'failed' | 'unavailable' | 'too-large';
   imagesPerSecond: number | null;
   /** The first step (kernel compilation included), and the median of the timed ones. */
   warmupMs: number | null;
   msPerStep: number | null;
   /** Why it was skipped, abandoned or failed. */
   detail: string;
+  /** 'too-large': the speed of the stand-in model timed instead (run-estimate.ts standInShape); null: not timed. */
+  reference?: MeasuredSpeed | null;
 }
 
 /** The model shape a probe timed: a probe holds for this shape only. */
@@ -310,6 +332,12 @@ export interface ProbeReport {
   /** Read from this device's probe cache instead of measured now. */
   cached: boolean;
   at: string;
+  /**
+   * No backend that trains at a useful speed can hold the run (the fast one refused it for
+   * memory; what is left is a software GPU or plain JavaScript): why, in a sentence. Auto then
+   * refuses the run rather than train on `chosen`. Absent: `chosen` is fine.
+   */
+  refusal?: string | null;
 }
 
 interface ProbeMessage {

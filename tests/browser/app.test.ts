@@ -257,19 +257,26 @@ test('built app with neither WebGPU nor WebGL: WebAssembly, its binaries served 
     assert.equal(stopped, 'stopped', `run ended as ${stopped}: ${await runError(page)}`);
     assert.ok((await chartPoints(page)) < 20 * STEPS);
 
-    // The paper's recipe does not fit the wasm heap: refused before any data is loaded, in the run
-    // bar, with the batch size that fits one click away.
+    // The paper's recipe does not fit the wasm heap: Auto refuses it before any data is loaded, in
+    // the run bar only ("Not started"), with fixes that fit the heap and a sensible time; one click
+    // on a fix starts it (stopped here before its first step).
     await page.getByTestId('preset-official').click();
     await page.getByTestId('train').click();
     await page.getByTestId('start-problem').waitFor({ timeout: RUN_TIMEOUT_MS });
     const problem = (await page.getByTestId('start-problem-text').textContent()) ?? '';
-    const fits =
-      /ResNet-50 width 64 at 224 px, batch 32 \(EAC\) needs about [\d.]+ GiB, more than the wasm backend's 4 GiB heap: batch (\d+) fits\.$/.exec(
-        problem,
-      );
-    assert.ok(fits, problem);
-    await page.getByTestId('start-problem-fix').click();
-    assert.equal(await page.getByTestId('setting-batchSize').inputValue(), fits[1]);
+    assert.match(
+      problem,
+      /^Auto found no fast backend that can hold this run: WebAssembly \(WASM\) cannot hold it \(a training step of ResNet-50 width 64 at 224 px, batch 32 \(EAC\) needs about [\d.]+ GiB, more than the wasm backend's 4 GiB heap: batch \d+ fits\)/,
+    );
+    assert.equal(await page.getByTestId('run-status').textContent(), 'Not started');
+    assert.equal(await page.getByTestId('run-banner-error').count(), 0);
+    const fixes = page.getByTestId('run-fix');
+    assert.ok((await fixes.count()) >= 1);
+    await fixes.last().click();
+    assert.equal(await page.getByTestId('setting-arch').inputValue(), 'resnet18');
+    assert.notEqual(await page.getByTestId('run-status').getAttribute('data-status'), 'idle', 'the fix started a run');
+    await page.getByTestId('stop').click();
+    assert.equal(await waitForEnd(page), 'stopped');
     assert.deepEqual(watch.foreign, [], 'no request leaves the app origin');
     assert.deepEqual(watch.consoleErrors, []);
   } finally {

@@ -364,3 +364,65 @@ test('first-step line: the phase in words', () => {
   assert.equal(secondsText(98_400), '1 min 38 s');
   assert.equal(secondsText(7_900), '7 s');
 });
+
+test('rule 6: the recipe does not fit WASM and only SwiftShader is left: a stand-in is timed, Auto refuses, says why, caches it', async () => {
+  const { StepTooLargeError } = await import('../../src/engine/errors.ts');
+  const { refusalOf } = await import('../../src/worker/train/run-session.ts');
+  const official: ProbeShape = { arch: 'resnet50', width: 64, size: 224, batchSize: 32, method: 'eac' };
+  const dev = fakeDevice([up('webgpu', SWIFTSHADER), up('webgl', 'SwiftShader'), up('wasm'), up('cpu')], { webgpu: 80_000, wasm: 2000 });
+  const shapes: ProbeShape[] = [];
+  const time = dev.time;
+  dev.time = async (shape, steps, after) => {
+    shapes.push(shape);
+    if (shape.arch === 'resnet50') throw new StepTooLargeError('needs about 6.9 GiB, more than the 4 GiB heap: batch 17 fits', 17);
+    return time(shape, steps, after);
+  };
+  const r = await probeBackends(official, dev);
+  assert.deepEqual(dev.timed, ['wasm'], 'the software GPU is never timed, not even now');
+  assert.deepEqual(
+    shapes.map((s) => `${s.arch}/${s.size}/${s.batchSize}`),
+    ['resnet50/224/32', 'resnet18/96/8'],
+    'the run first, then the stand-in',
+  );
+  const wasm = r.entries.find((e) => e.name === 'wasm')!;
+  assert.equal(wasm.outcome, 'too-large');
+  assert.deepEqual(wasm.reference, {
+    shape: { ...official, arch: 'resnet18', size: 96, batchSize: 8 },
+    imagesPerSecond: 4,
+    warmupMs: 2000,
+  });
+  assert.equal(r.chosen, 'webgpu');
+  assert.match(r.refusal ?? '', /^Auto found no fast backend that can hold this run: /);
+  assert.match(r.refusal ?? '', /WebAssembly \(WASM\) cannot hold it \(needs about 6\.9 GiB/);
+  assert.match(
+    r.refusal ?? '',
+    /; WebGPU and WebGL run on SwiftShader \(software\), a GPU emulated on the CPU, far slower: used only when chosen under Train on; CPU \(plain JavaScript\) is slower still\.$/,
+  );
+  assert.equal(dev.saved.length, 1, 'a refusal with a measured stand-in is remembered');
+  assert.equal((await probeBackends(official, dev)).refusal, r.refusal);
+
+  // The run as asked on WASM's stand-in speed, and fixes that fit the heap: demo faces, 3000 images.
+  const config = { ...official, epochs: 60 } as Parameters<typeof refusalOf>[1];
+  const refusal = refusalOf(r, config, 3000, true)!;
+  assert.equal(refusal.backend, 'wasm');
+  assert.ok(refusal.asked.runSeconds > 24 * 3600, String(refusal.asked.runSeconds));
+  assert.ok(refusal.fixes.length >= 1 && refusal.fixes.every((f) => f.sensible));
+
+  // Neither WebGPU nor WebGL: WASM alone cannot hold it; refused too (not a bare memory error).
+  const wasmOnly = fakeDevice([down('webgpu'), down('webgl'), up('wasm'), up('cpu')], { wasm: 2000 });
+  wasmOnly.time = dev.time;
+  const alone = await probeBackends(official, wasmOnly);
+  assert.equal(alone.chosen, 'wasm');
+  assert.match(
+    alone.refusal ?? '',
+    /^Auto found no fast backend that can hold this run: WebAssembly \(WASM\) cannot hold it .*; CPU \(plain JavaScript\) is slower still\.$/,
+  );
+
+  // A hardware GPU that is measured, or WASM holding the run: no refusal.
+  const gpu = fakeDevice([up('webgpu', 'nvidia ampere'), down('webgl'), up('wasm'), up('cpu')], { webgpu: 50, wasm: 2000 });
+  assert.equal((await probeBackends(official, gpu)).refusal, null);
+  assert.equal(
+    (await probeBackends(SHAPE, fakeDevice([up('webgpu', SWIFTSHADER), down('webgl'), up('wasm'), down('cpu')], { wasm: 2000 }))).refusal,
+    null,
+  );
+});

@@ -262,6 +262,63 @@ test('a step too large for the device is refused before the data load, with the 
     /ResNet-50 width 64 at 224 px, batch 64 \(EAC\) needs about [\d.]+ GiB, more than the wasm backend's 4 GiB heap: batch \d+ fits$/,
   );
   assert.equal(ofType(messages, 'started').length, 0, 'nothing was loaded or started');
+  assert.equal(err.notStarted, true, 'the page shows "not started", not "failed"');
+});
+
+test('Auto with no fast backend that holds the run: refused before the data load, with the estimate and fixes', async () => {
+  const messages: FromWorker[] = [];
+  const msg = { ...start(60), backend: 'auto' as const };
+  msg.config = { ...msg.config, arch: 'resnet50', width: 64, size: 224, batchSize: 32, epochs: 60 };
+  msg.data = { kind: 'demo', seed: 0, trainCount: 3000, testCount: 1000, noiseRate: 0.1, noiseSeed: 0 };
+  const entry = (name: 'webgpu' | 'wasm', over: Partial<ProbeReport['entries'][number]>): ProbeReport['entries'][number] => ({
+    name,
+    adapter: null,
+    software: false,
+    outcome: 'skipped',
+    imagesPerSecond: null,
+    warmupMs: null,
+    msPerStep: null,
+    detail: '',
+    ...over,
+  });
+  const report: ProbeReport = {
+    key: 'fake',
+    shape: { arch: 'resnet50', width: 64, size: 224, batchSize: 32, method: 'eac' },
+    entries: [
+      entry('webgpu', { adapter: 'google swiftshader', software: true }),
+      entry('wasm', {
+        outcome: 'too-large',
+        detail: 'cannot hold it',
+        reference: { shape: { arch: 'resnet18', width: 64, size: 96, batchSize: 8, method: 'eac' }, imagesPerSecond: 4, warmupMs: 2500 },
+      }),
+    ],
+    chosen: 'webgpu',
+    summary: '',
+    ms: 1,
+    cached: false,
+    at: '2026-01-01T00:00:00Z',
+    refusal: 'Auto found no fast backend that can hold this run: …',
+  };
+  const backends = new BackendChoice({
+    select: async (order) => selection(order[0] === 'webgpu' ? 'cpu' : order[0]),
+    announce: () => undefined,
+    none: () => undefined,
+    probe: async () => report,
+  });
+  let loads = 0;
+  const data = { load: async () => (loads++, Promise.reject(new Error('not loaded'))) };
+  await new RunSession(msg.runId, msg, deps(messages, { backends, data })).run();
+  const [err] = ofType(messages, 'error');
+  assert.ok(err?.refusal, JSON.stringify(err));
+  assert.equal(err.notStarted, true);
+  assert.equal(err.kind, 'config');
+  assert.equal(err.message, report.refusal);
+  assert.equal(err.refusal.backend, 'wasm');
+  assert.equal(err.refusal.trainCount, 3000);
+  assert.ok(err.refusal.fixes.length >= 1 && err.refusal.fixes.every((f) => f.runSeconds <= 2 * 3600));
+  assert.equal(loads, 0, 'no data was loaded');
+  assert.equal(ofType(messages, 'started').length, 0);
+  assert.equal(await getRun(msg.runKey), null, 'nothing was stored');
 });
 
 test('the backend choice falls back past a GPU backend that failed while training, and says why', async () => {

@@ -3,7 +3,9 @@
 // names, the classroom's default run, the model download's name and the unlabelled-files line.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { dataProblem, settingsProblem, weightsProblem } from '../../src/ui/run/start-problem.ts';
+import { dataProblem, memoryProblem, refusalProblem, settingsProblem, weightsProblem } from '../../src/ui/run/start-problem.ts';
+import { estimateRun, PAPER_RECIPE, runFixes } from '../../src/engine/run-estimate.ts';
+import { WASM_HEAP_BYTES } from '../../src/engine/memory-fit.ts';
 import { labelsText } from '../../src/ui/run/labels-text.ts';
 import { activePreset, weightsFor } from '../../src/ui/run/preset-match.ts';
 import { distinctLabels, distinctNames } from '../../src/ui/run/run-names.ts';
@@ -156,4 +158,50 @@ test('embedding estimate: from the run’s training speed, scaled by pixels; few
   const fast = { featureSecondsPerImage: 0.001, pixels: 64 * 64, umapSecondsPerImage: 0.001 };
   assert.equal(defaultEmbeddingCount(1000, 64, fast, 90), 1000);
   assert.equal(defaultEmbeddingCount(1000, 64, { ...fast, featureSecondsPerImage: 0.15 }, 90), 500);
+});
+
+test('refusalProblem: how Auto chose, the run as asked at the measured speed, fixes that say what they change, a GPU', () => {
+  const speed = {
+    shape: { arch: 'resnet18' as const, width: 64, size: 96, batchSize: 8, method: 'eac' as const },
+    imagesPerSecond: 1.5,
+    warmupMs: 9000,
+  };
+  const wasm = { what: "the wasm backend's 4 GiB heap", totalBytes: WASM_HEAP_BYTES, maxBufferBytes: null, device: 'cpu' as const };
+  const fixes = runFixes(PAPER_RECIPE, { trainCount: 3000, demo: true }, wasm, speed);
+  const p = refusalProblem(
+    {
+      reason: 'Auto found no fast backend that can hold this run: ….',
+      backend: 'wasm',
+      speed,
+      asked: estimateRun(PAPER_RECIPE, 3000, speed),
+      trainCount: 3000,
+      fixes,
+    },
+    (arch) => arch === 'resnet18',
+  );
+  assert.equal(p.title, 'Not started:');
+  assert.equal(p.fix, null);
+  assert.match(
+    p.message,
+    /^Auto found no fast backend that can hold this run: …\. Measured here: WebAssembly \(WASM\) trains a ResNet-18 at 96 px at 1\.5 images\/s, so the run as asked \(3000 training images\) would take about \d+ h \d+ min per epoch, \d+ h \d+ min in all, were it to fit\.$/,
+  );
+  assert.equal(p.fixes?.length, fixes.length);
+  for (const [i, f] of (p.fixes ?? []).entries()) {
+    assert.equal(f.kind, 'run');
+    if (f.kind !== 'run') continue;
+    assert.equal(f.label, `Train ${fixes[i].label}`);
+    assert.equal(f.backend, 'wasm', 'trains where it was estimated, without a second probe');
+    assert.deepEqual(f.changes, fixes[i].changes);
+    assert.match(f.differs, /^differs from the paper: /);
+    // ResNet-18 fixes train from random init here (no ResNet-18 weights); ResNet-50 ones keep theirs.
+    assert.equal(f.differs.includes('weights (random init)'), fixes[i].shape.arch === 'resnet18', f.differs);
+    assert.match(f.estimate, /^about .+ per epoch, .+ in all$/);
+  }
+  assert.match(p.notes?.join(' ') ?? '', /Or use a GPU: .*choose WebGPU under Train on/);
+});
+
+test('memoryProblem: the batch that fits is a button that trains', () => {
+  const p = memoryProblem('a training step … needs about 7.1 GiB …: batch 17 fits', 17);
+  assert.deepEqual(p.fix, { kind: 'batch', batchSize: 17, label: 'Train with batch size 17' });
+  assert.equal(memoryProblem('not even batch 1 fits', null).fix, null);
 });

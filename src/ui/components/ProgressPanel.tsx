@@ -86,8 +86,13 @@ export function ProgressPanel() {
   return (
     <section className="panel progress" aria-label="Progress">
       <h2>Progress</h2>
-      <p className={`status status-${run.status}`} data-testid="run-status" data-status={run.status}>
-        {paused ? 'Paused' : (STATUS_TEXT[run.status] ?? run.status)}
+      <p
+        className={`status status-${run.notStarted ? 'idle' : run.status}`}
+        data-testid="run-status"
+        data-status={run.status}
+        data-not-started={run.notStarted ? 'true' : undefined}
+      >
+        {run.notStarted ? 'Not started' : paused ? 'Paused' : (STATUS_TEXT[run.status] ?? run.status)}
       </p>
       <FirstStepStatus />
       <div className="bar" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(fraction * 100)}>
@@ -137,7 +142,8 @@ export function ProgressPanel() {
           )}
         </p>
       )}
-      {run.error && (
+      {/* A failure is said once: in the run bar (not started) or the banner above; here only a stop's reason. */}
+      {run.error && run.status !== 'error' && (
         <p className="error" role="alert" data-testid="run-error">
           {run.error}
         </p>

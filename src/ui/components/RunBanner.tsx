@@ -20,6 +20,8 @@ export function RunBanner() {
 }
 
 function RunState({ run }: { run: ReturnType<typeof useLab.getState>['run'] }) {
+  // A run refused before it started says why in the run bar only.
+  if (run.status === 'error' && run.notStarted) return null;
   if (run.status === 'error') {
     const canResume = run.runKey !== null && run.checkpointEpoch !== null && run.errorKind === 'device-lost';
     return (

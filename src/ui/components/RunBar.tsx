@@ -39,10 +39,10 @@ function RunFigures() {
     figures = `epoch ${p.epoch} / ${p.epochs} · step ${p.step} / ${p.totalSteps}${finished ? '' : ` · ETA ${p.etaSeconds === null ? 'measuring…' : duration(p.etaSeconds)}`}`;
     if (run.status !== 'done') fraction = p.totalSteps > 0 ? p.step / p.totalSteps : 0;
   }
-  const status = run.paused && isRunning(run.status) ? 'Paused' : (STATUS_TEXT[run.status] ?? run.status);
+  const status = run.notStarted ? 'Not started' : run.paused && isRunning(run.status) ? 'Paused' : (STATUS_TEXT[run.status] ?? run.status);
   return (
     <div className="runbar-figures">
-      <span className={`runbar-status status-${run.status}`} data-testid="runbar-status">
+      <span className={`runbar-status status-${run.notStarted ? 'idle' : run.status}`} data-testid="runbar-status">
         {status}
       </span>
       <span
@@ -96,12 +96,31 @@ function StartProblemAlert() {
   if (!problem) return null;
   return (
     <div className="banner banner-error runbar-alert" role="alert" tabIndex={-1} ref={ref} data-testid="start-problem">
-      <b>Cannot start:</b> <span data-testid="start-problem-text">{problem.message}</span>
+      <b>{problem.title ?? 'Cannot start:'}</b> <span data-testid="start-problem-text">{problem.message}</span>
       {problem.fix ? (
         <button type="button" className="fix" data-testid="start-problem-fix" onClick={() => applyStartFix(problem.fix!)}>
           {problem.fix.label}
         </button>
       ) : null}
+      {problem.fixes?.length ? (
+        <div className="runbar-fixes" data-testid="start-problem-fixes">
+          {problem.fixes.map((f) => (
+            <button type="button" className="fix runbar-fix" key={f.label} data-testid="run-fix" onClick={() => applyStartFix(f)}>
+              <span className="runbar-fix-label">{f.label}</span>
+              {f.kind === 'run' ? (
+                <span className="runbar-fix-detail">
+                  {f.differs} · {f.estimate}
+                </span>
+              ) : null}
+            </button>
+          ))}
+        </div>
+      ) : null}
+      {problem.notes?.map((n) => (
+        <p className="runbar-note" key={n}>
+          {n}
+        </p>
+      ))}
     </div>
   );
 }

@@ -1,19 +1,40 @@
 // Why a Train click cannot start a run, in one sentence, with the one-click fix where there is
-// one (the weights' own backbone and width; the demo faces when the chosen dataset is gone).
-// Pure: the run bar shows the problem, runner.ts applies the fix.
+// one (the weights' own backbone and width; the demo faces when the chosen dataset is gone; the
+// batch that fits; for a run Auto refuses, the settings that fit the device and a sensible time).
+// Pure: the run bar shows the problem, runner.ts applies the fix (a batch or run fix also starts
+// the run: one click).
 import type { Arch } from '../../engine/resnet.ts';
+import type { FixChanges, RunFix } from '../../engine/run-estimate.ts';
+import { BACKEND_LABELS, type BackendName, type RunRefusal } from '../../worker/protocol.ts';
 import { FIELDS, type Settings, type SettingsErrors } from '../settings.ts';
 import type { DataSelection } from '../data-store.ts';
+import { duration } from '../format.ts';
 
 export type StartFix =
   | { kind: 'backbone'; arch: Arch; width: number; label: string }
   | { kind: 'demo-data'; label: string }
   | { kind: 'field'; key: keyof Settings; label: string }
-  | { kind: 'batch'; batchSize: number; label: string };
+  | { kind: 'batch'; batchSize: number; label: string }
+  | {
+      kind: 'run';
+      changes: FixChanges;
+      label: string;
+      differs: string;
+      estimate: string;
+      firstStepMs: number;
+      /** The backend the estimate is for: the run trains there at once (no second probe). */
+      backend: BackendName;
+    };
 
 export interface StartProblem {
   message: string;
   fix: StartFix | null;
+  /** More fixes, each its own button (a refused run's). */
+  fixes?: StartFix[];
+  /** Lines under the fixes (what else to do). */
+  notes?: string[];
+  /** The heading; default "Cannot start:". */
+  title?: string;
 }
 
 const ARCH_TEXT: Record<Arch, string> = { resnet18: 'ResNet-18', resnet50: 'ResNet-50' };
@@ -60,6 +81,53 @@ export function dataProblem(
 
 /** The worker refused a step too large for the device: its reason, and the batch size that fits. */
 export function memoryProblem(message: string, fitBatch: number | null | undefined): StartProblem {
-  const fix: StartFix | null = fitBatch ? { kind: 'batch', batchSize: fitBatch, label: `Use batch size ${fitBatch}` } : null;
+  const fix: StartFix | null = fitBatch ? { kind: 'batch', batchSize: fitBatch, label: `Train with batch size ${fitBatch}` } : null;
   return { message: `${message.charAt(0).toUpperCase()}${message.slice(1)}.`, fix };
+}
+
+const DIFFERS_TEXT: Record<string, string> = {
+  backbone: 'backbone',
+  width: 'width',
+  size: 'input size',
+  batch: 'batch',
+  epochs: 'epochs',
+  method: 'method',
+};
+
+/** One fix as a button: what it trains, how it differs from the paper's recipe, how long it takes. */
+export function runFixOf(fix: RunFix, randomInit: boolean, backend: BackendName): StartFix {
+  const differs = [...fix.differs.map((d) => DIFFERS_TEXT[d] ?? d), ...(randomInit ? ['weights (random init)'] : [])];
+  return {
+    kind: 'run',
+    changes: fix.changes,
+    label: `Train ${fix.label}`,
+    differs: differs.length ? `differs from the paper: ${differs.join(', ')}` : 'the paper’s recipe',
+    estimate: `about ${duration(fix.epochSeconds)} per epoch, ${duration(fix.runSeconds)} in all${fix.sensible ? '' : ' (longer than 2 h: nothing shorter fits)'}`,
+    firstStepMs: fix.firstStepSeconds * 1000,
+    backend,
+  };
+}
+
+const ARCH_NAME: Record<Arch, string> = { resnet18: 'ResNet-18', resnet50: 'ResNet-50' };
+
+/**
+ * Auto refused the run (no fast backend can hold it): how the choice was made, what the run as
+ * asked would take at the measured speed, the fixes, and the other ways out. `randomInit(arch)`:
+ * whether a fix with that backbone trains from random init (no imported weights fit it).
+ */
+export function refusalProblem(r: RunRefusal, randomInit: (arch: Arch) => boolean): StartProblem {
+  const s = r.speed.shape;
+  const where = BACKEND_LABELS[r.backend];
+  const message =
+    `${r.reason} Measured here: ${where} trains a ${ARCH_NAME[s.arch]} at ${s.size} px at ${r.speed.imagesPerSecond.toFixed(1)} images/s, ` +
+    `so the run as asked (${r.trainCount} training images) would take about ${duration(r.asked.epochSeconds)} per epoch, ` +
+    `${duration(r.asked.runSeconds)} in all, were it to fit.`;
+  const fixes = r.fixes.map((f) => runFixOf(f, randomInit(f.shape.arch), r.backend));
+  const notes = [
+    fixes.length
+      ? `Each fix trains on ${where} at once with the settings shown; the form keeps them.`
+      : `No smaller setting fits ${where}.`,
+    'Or use a GPU: on a machine with one, Auto picks WebGPU and the recipe runs as the paper’s. To train on the software GPU anyway, choose WebGPU under Train on (Backend panel).',
+  ];
+  return { message, fix: null, fixes, notes, title: 'Not started:' };
 }

@@ -104,6 +104,11 @@ export class BackendChoice {
       this.current = this.start(before ? orderWithFirst(before.name) : BACKEND_ORDER, [], before ? () => before.reason : undefined);
       return { sel: await this.current, report: null };
     }
+    if (report.refusal) {
+      // Auto refuses the run (rule 6): the backend stays what it was, nothing switches to a software GPU.
+      this.current = this.start(before ? orderWithFirst(before.name) : BACKEND_ORDER, [], before ? () => before.reason : undefined);
+      return { sel: await this.current, report };
+    }
     const remembered = report.cached ? ` (measured on this device on ${report.at.slice(0, 10)}; choose a backend to override)` : '';
     this.current = this.start(orderWithFirst(report.chosen), [], (sel) =>
       sel.name === report.chosen ? `Auto: ${report.summary}${remembered}.` : forcedReason(report.chosen, sel),

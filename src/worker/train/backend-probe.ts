@@ -19,6 +19,13 @@
 //    standard order does (a GPU frees the CPU for the page).
 // 5. The report is cached under the adapters, the backends that started and the model shape, so
 //    a reload does not probe again.
+// 6. A backend that cannot hold the run's step (WebAssembly's 4 GiB heap) is 'too-large'; it
+//    times a stand-in instead (the cheapest fix's model, src/engine/run-estimate.ts), whose speed
+//    the fixes are estimated from. When nothing was measured and what is left is a software GPU,
+//    the CPU backend or the one too small, the report carries a refusal: Auto never trains a run
+//    there unless asked, and the run bar offers the fixes instead.
+import { StepTooLargeError } from '../../engine/errors.ts';
+import { standInShape } from '../../engine/run-limits.ts';
 import { BACKEND_LABELS, BACKEND_ORDER, type BackendName, type ProbeEntry, type ProbeReport, type ProbeShape } from '../protocol.ts';
 
 const PROBE_STEPS = 2;
@@ -30,7 +37,7 @@ const TIE_MARGIN = 0.1;
 export const PROBE_RULE =
   'Auto times one warm-up and 2 training steps of your model on each backend and picks the most images/s; ' +
   'GPUs emulated in software (SwiftShader, llvmpipe, fallback adapters) and the CPU backend are not measured when WebAssembly runs, ' +
-  'since they use the same CPU more slowly. The result is remembered for this device and model shape.';
+  'since they use the same CPU more slowly, and are never trained on unless chosen here. The result is remembered for this device and model shape.';
 
 /** Adapter names of GPUs emulated on the CPU (WebGPU's fallback adapters, ANGLE's and Mesa's software renderers). */
 const SOFTWARE_ADAPTER = /swiftshader|llvmpipe|softpipe|lavapipe|software (fallback )?adapter|microsoft basic render|software rasterizer/i;
@@ -192,6 +199,15 @@ export async function probeBackends(shape: ProbeShape, deps: ProbeDeps, signal?:
       });
     } catch (e) {
       if (signal?.aborted) throw e;
+      if (e instanceof StepTooLargeError) {
+        entries.push({
+          ...base,
+          outcome: 'too-large',
+          detail: `cannot hold it (${e.message})`,
+          reference: await timeStandIn(shape, deps, signal),
+        });
+        continue;
+      }
       const abandoned = e instanceof ProbeAbandoned;
       const detail = abandoned ? e.message : `failed: ${(e instanceof Error ? e.message : String(e)).split('\n')[0].slice(0, 160)}`;
       entries.push({ ...base, warmupMs, outcome: abandoned ? 'abandoned' : 'failed', detail });
@@ -202,6 +218,7 @@ export async function probeBackends(shape: ProbeShape, deps: ProbeDeps, signal?:
   const firstUp = started.find((s) => s.ok)?.name ?? null;
   const chosen = chooseFastest(entries) ?? firstUp;
   if (!chosen) throw new Error('no TensorFlow.js backend could start');
+  const refusal = refusalOf(entries, chosen);
   const report: ProbeReport = {
     key,
     shape,
@@ -211,8 +228,48 @@ export async function probeBackends(shape: ProbeShape, deps: ProbeDeps, signal?:
     ms: deps.now() - t0,
     cached: false,
     at: new Date().toISOString(),
+    refusal,
   };
-  // Only a measured choice is worth remembering: a probe where nothing ran says nothing of the device.
-  if (chooseFastest(entries)) await deps.save(report).catch(() => undefined);
+  // Only a measured choice (or a refusal with a measured stand-in) is worth remembering: a probe
+  // where nothing ran says nothing of the device.
+  if (chooseFastest(entries) || (refusal && entries.some((e) => e.reference))) await deps.save(report).catch(() => undefined);
   return report;
+}
+
+/** The stand-in's speed on the current backend (1 warm-up + 1 step); null if it failed. */
+async function timeStandIn(shape: ProbeShape, deps: ProbeDeps, signal?: AbortSignal): Promise<ProbeEntry['reference']> {
+  const standIn = standInShape(shape);
+  let warmupMs: number | null = null;
+  try {
+    const ms = await deps.time(standIn, 1, (stepMs, warmup) => {
+      signal?.throwIfAborted();
+      if (warmup) warmupMs = stepMs;
+    });
+    return { shape: standIn, imagesPerSecond: (standIn.batchSize * 1000) / median(ms), warmupMs };
+  } catch (e) {
+    if (signal?.aborted) throw e;
+    return null;
+  }
+}
+
+/**
+ * Rule 6: why Auto refuses the run (null: it does not). Only when no backend was measured, a fast
+ * one was too small for the step, and `chosen` (what is left) is that one, a software GPU or the
+ * CPU backend.
+ */
+export function refusalOf(entries: readonly ProbeEntry[], chosen: BackendName): string | null {
+  if (entries.some((e) => e.outcome === 'measured')) return null;
+  if (!entries.some((e) => e.outcome === 'too-large')) return null;
+  const left = entries.find((e) => e.name === chosen);
+  if (!left || !(left.software || left.name === 'cpu' || left.outcome === 'too-large')) return null;
+  const parts = entries.filter((e) => e.outcome === 'too-large').map((e) => `${BACKEND_LABELS[e.name]} ${e.detail}`);
+  const software = entries.filter((e) => e.software && e.outcome !== 'unavailable');
+  if (software.length) {
+    const names = software.map((e) => BACKEND_LABELS[e.name]).join(' and ');
+    const adapters = [...new Set(software.map((e) => shortAdapter(e.adapter ?? '')))].join(', ');
+    const verb = software.length > 1 ? 'run' : 'runs';
+    parts.push(`${names} ${verb} on ${adapters}, a GPU emulated on the CPU, far slower: used only when chosen under Train on`);
+  }
+  if (entries.some((e) => e.name === 'cpu' && e.outcome !== 'unavailable')) parts.push('CPU (plain JavaScript) is slower still');
+  return `Auto found no fast backend that can hold this run: ${parts.join('; ')}.`;
 }

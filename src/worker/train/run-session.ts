@@ -4,6 +4,9 @@
 // A GPU backend that cannot run the engine is replaced by the next backend and the run restarts.
 // Everything it talks to is passed in (RunSessionDeps), so it runs in Node tests.
 import { assertStepFits } from '../../engine/memory-fit.ts';
+import { estimateRun, runFixes } from '../../engine/run-estimate.ts';
+import { getCachedDatasetInfo } from '../../storage/dataset-cache.ts';
+import { deviceMemoryOf } from '../device-memory.ts';
 import { StepTooLargeError } from '../../engine/errors.ts';
 import { currentDeviceMemory } from '../device-memory.ts';
 import { tf } from '../../engine/tf.ts';
@@ -38,7 +41,9 @@ import {
   type BackendPreference,
   type BeginMessage,
   type FromWorker,
+  type ProbeReport,
   type ProbeShape,
+  type RunRefusal,
 } from '../protocol.ts';
 import type { BackendChoice } from './backend-fallback.ts';
 import type { GpuFault } from './gpu-faults.ts';
@@ -114,6 +119,48 @@ function memoryNow(): { bytes: number; tensors: number; gpuBytes: number | null 
   return { bytes: m.numBytes, tensors: m.numTensors, gpuBytes: m.numBytesInGPU ?? null };
 }
 
+/** Auto refused the run before it started (no fast backend can hold it): the run bar shows why, with fixes. */
+export class RunRefusedError extends TrainError {
+  constructor(readonly refusal: RunRefusal) {
+    super('config', refusal.reason);
+    this.name = 'RunRefusedError';
+  }
+}
+
+/**
+ * The refusal of a run Auto will not train (the probe's rule 6), with the time it would take on
+ * the backend that refused it for memory and the fixes that fit; null when the probe has none.
+ */
+export function refusalOf(report: ProbeReport, config: RunRequest['config'], trainCount: number, demoData: boolean): RunRefusal | null {
+  if (!report.refusal) return null;
+  const tooLarge = report.entries.find((e) => e.outcome === 'too-large' && e.reference);
+  const speed = tooLarge?.reference;
+  const memory = tooLarge ? deviceMemoryOf(tooLarge.name, null) : null;
+  if (!tooLarge || !speed || !memory) return null;
+  const asked = {
+    arch: config.arch,
+    width: config.width,
+    size: config.size,
+    batchSize: config.batchSize,
+    method: config.method,
+    epochs: config.epochs,
+  };
+  return {
+    reason: report.refusal,
+    backend: tooLarge.name,
+    speed,
+    asked: estimateRun(asked, trainCount, speed),
+    trainCount,
+    fixes: runFixes(asked, { trainCount, demo: demoData }, memory, speed),
+  };
+}
+
+/** The training images a run's data options give, without loading them (null: unknown). */
+async function trainCountOf(data: RunRequest['data']): Promise<number | null> {
+  if (data.kind === 'demo') return data.trainCount;
+  return (await getCachedDatasetInfo(data.key).catch(() => null))?.train ?? null;
+}
+
 /** One run: its state while it trains, and the handlers the trainer calls. */
 export class RunSession {
   readonly controller = new AbortController();
@@ -129,6 +176,7 @@ export class RunSession {
   private readonly postNow = throttle(STEP_MESSAGE_INTERVAL_MS);
   private testAccs: number[] = [];
   private steps = 0;
+  private stepsTaken = 0;
   private readonly started = performance.now();
 
   constructor(
@@ -147,9 +195,14 @@ export class RunSession {
     this.checkpointAsked = true;
   }
 
-  /** Stops the run with a GPU fault (the first one counts). */
+  /** Whether a training step has ended in this session (a stop before it may have to lose the GPU device). */
+  get stepped(): boolean {
+    return this.stepsTaken > 0;
+  }
+
+  /** Stops the run with a GPU fault (the first one counts; none after a stop: a stop may destroy the device). */
   fault(f: GpuFault): void {
-    if (this.gpuFault) return;
+    if (this.gpuFault || this.controller.signal.aborted) return;
     this.gpuFault = f;
     this.release?.();
     this.controller.abort(f);
@@ -178,7 +231,7 @@ export class RunSession {
       });
     } catch (e) {
       this.flush();
-      this.deps.post({ type: 'error', runId: this.runId, message: errorText(e), kind: errorKind(e) });
+      this.deps.post({ type: 'error', runId: this.runId, message: errorText(e), kind: errorKind(e), notStarted: this.record === null });
     }
   }
 
@@ -214,7 +267,10 @@ export class RunSession {
     if (this.record && kind !== 'device-lost') await saveRun({ ...this.record, status: 'error', error: message }).catch(() => undefined);
     announceRun({ type: 'run-done', key: this.msg.runKey, status: kind === 'device-lost' ? 'interrupted' : 'error' });
     const fitBatch = reason instanceof StepTooLargeError ? reason.fitBatch : undefined;
-    this.deps.post({ type: 'error', runId: this.runId, message, kind, checkpointEpoch: lastGood, fitBatch });
+    const refusal = reason instanceof RunRefusedError ? reason.refusal : undefined;
+    // No record yet: nothing was trained or stored, the run never started.
+    const notStarted = this.record === null;
+    this.deps.post({ type: 'error', runId: this.runId, message, kind, checkpointEpoch: lastGood, fitBatch, notStarted, refusal });
   }
 
   private async trainWithFallback(): Promise<RunResult> {
@@ -230,7 +286,14 @@ export class RunSession {
     );
     if (settled.report) this.deps.post({ type: 'probe', runId, report: settled.report });
     if (!settled.sel) throw new Error('no TensorFlow.js backend is available (see the backend panel)');
+    // Auto never trains on a software GPU: refused here, before any data is loaded, with fixes.
+    if (begin.backend === 'auto' && settled.report?.refusal) {
+      const trainCount = await trainCountOf(request.data);
+      const refusal = trainCount === null ? null : refusalOf(settled.report, request.config, trainCount, request.data.kind === 'demo');
+      throw refusal ? new RunRefusedError(refusal) : new TrainError('config', settled.report.refusal);
+    }
     sel = settled.sel;
+    if (this.msg.type === 'start' && this.msg.backendReason && sel.name === begin.backend) sel = { ...sel, reason: this.msg.backendReason };
     signal.throwIfAborted();
     // Before the data load: a step the device cannot hold is refused now, with the batch that fits.
     const { arch, width, size, batchSize, method } = request.config;
@@ -353,6 +416,7 @@ export class RunSession {
 
   private onStep(p: TrainProgress): void {
     this.steps = p.step;
+    this.stepsTaken++;
     this.pending.push(p.last);
     const endOfEpoch = p.stepInEpoch === p.stepsPerEpoch || p.step === p.totalSteps;
     if (!this.postNow(endOfEpoch)) return;
