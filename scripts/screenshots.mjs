@@ -11,7 +11,18 @@ import path from 'node:path';
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 process.chdir(root);
 // The browser tests that write a doc screenshot through docScreenshotPath (tests/browser/harness.ts).
-const takers = ['camera', 'classroom', 'first-run', 'folder-ingest', 'lab', 'resume-step', 'runbar', 'sweep', 'sweep-axes', 'weights-import'];
+const takers = [
+  'camera',
+  'classroom',
+  'first-run',
+  'folder-ingest',
+  'lab',
+  'resume-step',
+  'runbar',
+  'sweep',
+  'sweep-axes',
+  'weights-import',
+];
 const asked = process.argv.slice(2);
 const unknown = asked.filter((n) => !takers.includes(n));
 if (unknown.length) {

@@ -14,9 +14,8 @@
 //   EAC_PREBUILT=$PWD/.tmp/browser-test-dist node --import tsx --test tests/browser/first-run.test.ts
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { docScreenshotPath, launchChromium, ROOT, serveBuilt, watchPage, type Served } from './harness.ts';
+import { docScreenshotPath, launchChromium, serveBuilt, watchPage, type Served } from './harness.ts';
 
 /** Generous bounds for a loaded 2-core machine; the measured times are printed. */
 const REFUSAL_TIMEOUT_MS = 120_000;

@@ -9,7 +9,7 @@ import { gunzipBounded } from '../../src/data/formats/gzip.ts';
 import { idxImagesRgb, parseIdx } from '../../src/data/formats/idx.ts';
 import { parseCifarBatch } from '../../src/data/formats/cifar.ts';
 import { readArrayDataset } from '../../src/data/formats/read-array-dataset.ts';
-import { balancedIndices, balancedSubset } from '../../src/data/subset.ts';
+import { balancedIndices } from '../../src/data/subset.ts';
 import { asymmetricFlipMap, asymmetricNoise, withNoise } from '../../src/data/noise.ts';
 import { classesOf, type Dataset } from '../../src/engine/dataset.ts';
 import { describeResNet, withClassHead, listParams } from '../../src/engine/resnet-layout.ts';
