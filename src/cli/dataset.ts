@@ -94,6 +94,16 @@ async function kindOf(dir: string, flag: string): Promise<'array' | 'raf-db' | '
   } catch (e) {
     if (!(e instanceof RafDbError)) throw e;
     if (await imageFolderIn(dir)) return 'image-folder';
+    // A folder that cannot be read is said as such; one that can is named for every format tried.
+    if (
+      !(await nodeFolderFsWithin(dir)
+        .list(dir)
+        .then(
+          () => true,
+          () => false,
+        ))
+    )
+      throw new UsageError(`${flag}: ${e.message}`);
     throw new UsageError(
       `${flag}: ${e.message}; nor does it hold IDX or CIFAR files, or class folders (train/<class>/ or <class>/ of images)`,
     );

@@ -7,8 +7,9 @@ import { ARCHS, disposeModel, modelFromValues } from '../engine/resnet.ts';
 import { ImagePipeline, PIPELINE_DEFAULTS } from '../engine/augment.ts';
 import { predict, report } from '../engine/evaluate.ts';
 import { evalProgressReporter } from './eval-progress.ts';
-import { loadWeights } from '../weights/load.ts';
-import { classesOf } from '../engine/dataset.ts';
+import { readWeightFile } from '../weights/read.ts';
+import { analyseWeights, mapWeights } from '../weights/keymap.ts';
+import { classesOf, NUM_CLASSES } from '../engine/dataset.ts';
 
 export const EVAL_HELP = `eac eval (--demo | --data DIR) --weights FILE [--arch resnet18|resnet50] [--size N]
          [--batch-size N] [--backend cpu|wasm|webgpu] [--json] [--out FILE]`;
@@ -43,6 +44,11 @@ export async function evalCommand(argv: string[]): Promise<number> {
   } catch (e) {
     throw new UsageError(`--weights: cannot read ${v.weights}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
+  // The weights are read and checked before the dataset: a broken file is refused at once. The
+  // model's head says how many classes it has (RAF-DB's 7 where it has none).
+  const file = readWeightFile(bytes);
+  const headClasses = analyseWeights(file.tensors, { arch }).headClasses;
+  const weights = mapWeights(file.tensors, { arch, numClasses: headClasses ?? NUM_CLASSES, release: true });
   const { dataset } = await loadDataset({
     demo: !!v.demo,
     dataDir: v.data as string | undefined,
@@ -52,9 +58,8 @@ export async function evalCommand(argv: string[]): Promise<number> {
     demoTest: v['demo-test'] === undefined ? undefined : int(v, 'demo-test', 0, RANGES.demoCount),
   });
   const classes = classesOf(dataset);
-  const weights = loadWeights(bytes, { arch, numClasses: classes.length });
   // A head of another size (or none) would be drawn at random: its accuracy would mean nothing.
-  if (weights.report.head !== 'loaded')
+  if (weights.report.head !== 'loaded' || weights.spec.config.numClasses !== classes.length)
     throw new UsageError(
       `--weights: the model's head does not have the dataset's ${classes.length} classes (${weights.report.headClasses ?? 'no'} outputs): train on this dataset first`,
     );
