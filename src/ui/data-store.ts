@@ -90,6 +90,12 @@ const idleIngest: IngestState = {
   unopened: [],
 };
 
+/** The cached dataset the selection names (undefined: the demo, or not listed yet). */
+export function selectedInfo(s: Pick<DataState, 'selected' | 'datasets'>): CachedDatasetInfo | undefined {
+  const sel = s.selected;
+  return sel.kind === 'cached' ? s.datasets.find((d) => d.key === sel.key) : undefined;
+}
+
 export function isIngesting(status: IngestStatus): boolean {
   return status === 'collecting' || status === 'running' || status === 'cancelling';
 }
