@@ -190,7 +190,8 @@ async function ingest(msg: IngestMessage): Promise<void> {
     if (isAbort(e, signal)) post({ type: 'cancelled', id });
     else if (e instanceof DatasetCacheQuotaError)
       post({ type: 'error', id, message: e.message, quota: { neededBytes: e.neededBytes, availableBytes: e.availableBytes } });
-    else if (e instanceof RafDbError || e instanceof DatasetCacheError || e instanceof DatasetFormatError) post({ type: 'error', id, message: e.message });
+    else if (e instanceof RafDbError || e instanceof DatasetCacheError || e instanceof DatasetFormatError)
+      post({ type: 'error', id, message: e.message });
     else post({ type: 'error', id, message: `reading the folder failed: ${e instanceof Error ? e.message : String(e)}` });
   } finally {
     pool?.close();

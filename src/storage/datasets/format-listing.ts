@@ -12,6 +12,8 @@ import { mapLimited } from './limited.ts';
 
 /** Files listed in class folders before giving up (the reader's own cap is 200,000 images). */
 const MAX_LISTED_FILES = 250_000;
+/** Folders looked into for a dataset below the one given. */
+const MAX_FOLDERS_LOOKED_IN = 64;
 
 export type DatasetLocation =
   | { kind: 'rafdb'; listing: FolderListing }
@@ -53,6 +55,27 @@ async function filesIn(fs: SizedFolderFs, dir: string): Promise<string[]> {
   }
 }
 
+/** `dir` and the folders below it, `depth` levels down, breadth first (at most MAX_FOLDERS_LOOKED_IN). */
+async function foldersDown(fs: SizedFolderFs, dir: string, depth: number): Promise<string[]> {
+  const out = [dir];
+  let level = [dir];
+  for (let d = 0; d < depth && out.length < MAX_FOLDERS_LOOKED_IN; d++) {
+    const next: string[] = [];
+    for (const p of level) {
+      let entries: string[];
+      try {
+        entries = await fs.list(p);
+      } catch {
+        continue;
+      }
+      for (const e of entries) if (isDirEntry(e) && !isStrayFile(e)) next.push(joinPath(p, entryName(e)));
+    }
+    level = next.slice(0, MAX_FOLDERS_LOOKED_IN - out.length);
+    out.push(...level);
+  }
+  return out;
+}
+
 /**
  * The dataset in `dir`: RAF-DB, an array dataset or class folders. When none is found, RAF-DB's own
  * reason (e.g. EmoLabel/ without Image/aligned/) is the one line thrown, with the other formats named.
@@ -65,12 +88,19 @@ export async function locateDataset(fs: SizedFolderFs, dir = '', opts: ListOptio
     if (!(e instanceof RafDbError)) throw e;
     rafdbWhy = e;
   }
-  const array = await locateArrayDataset(fs, dir);
+  // The page's root holds what was dropped: the dataset may be that folder or one or two below it.
+  let array = null;
+  let layout = null;
+  for (const d of await foldersDown(fs, dir, 1)) {
+    array = await locateArrayDataset(fs, d);
+    if (array) break;
+    layout = await locateImageFolder(fs, d);
+    if (layout) break;
+  }
   if (array) {
     const files = array.entries.filter((e) => !isDirEntry(e) && !isStrayFile(e)).map((e) => joinPath(array.root, e));
     return { kind: 'array', format: array.format, root: array.root, entries: await sized(fs, array.root, files, opts) };
   }
-  const layout = await locateImageFolder(fs, dir);
   if (layout) {
     const files: string[] = [];
     for (const split of [layout.train, layout.test]) {

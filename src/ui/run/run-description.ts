@@ -69,11 +69,13 @@ const running = (s: RunStatus) => s === 'starting' || s === 'data' || s === 'tra
 export function runDescription(input: RunDescriptionInput): RunDescription {
   const { status, started } = input;
   const startedText =
-    started && `${labelsText(started.data, started.flippedLabels, started.trainCount, started.classes ?? null)}; ${modelText(started.config, started.weights)}`;
+    started &&
+    `${labelsText(started.data, started.flippedLabels, started.trainCount, started.classes ?? null)}; ${modelText(started.config, started.weights)}`;
   if (running(status) && startedText) return { now: `Trains on ${startedText}`, last: null };
   const parsed = parseSettings(input.draft);
   const planned =
-    parsed.settings && `${labelsText(dataOptionsOf(parsed.settings, input.selected), null, null, input.selectedClasses ?? null)}; ${modelText(parsed.settings, input.weights)}`;
+    parsed.settings &&
+    `${labelsText(dataOptionsOf(parsed.settings, input.selected), null, null, input.selectedClasses ?? null)}; ${modelText(parsed.settings, input.weights)}`;
   // Starting, before the worker's answer: what Train was pressed with.
   if (running(status)) return { now: planned && `Trains on ${planned}`, last: null };
   const ended = ENDED[status];
