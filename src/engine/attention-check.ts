@@ -43,7 +43,10 @@ function box(v: unknown, where: string, size: number): Box | null {
 
 export function readAttentionHistory(v: unknown, where = 'attention history'): { views: AttentionViews; frames: AttentionFrame[] } {
   const o = obj(v, where, { required: ['views', 'frames'] });
-  const vo = obj(o.views, `${where}.views`, { required: ['size', 'mapHeight', 'mapWidth', 'numClasses', 'samples'] });
+  const vo = obj(o.views, `${where}.views`, {
+    required: ['size', 'mapHeight', 'mapWidth', 'numClasses', 'samples'],
+    optional: ['classes'],
+  });
   const size = int(vo.size, `${where}.views.size`, ...CONFIG_LIMITS.size);
   const mapHeight = int(vo.mapHeight, `${where}.views.mapHeight`, 1, 64);
   const mapWidth = int(vo.mapWidth, `${where}.views.mapWidth`, 1, 64);
