@@ -47,7 +47,10 @@ function idxFile(dims: number[], values: ArrayLike<number>): Uint8Array {
 function idxFolder(dir: string, train: number, test: number, gz = true): RelativeFile[] {
   const files: RelativeFile[] = [];
   const add = (name: string, bytes: Uint8Array) =>
-    files.push({ path: `${dir}/${name}${gz ? '.gz' : ''}`, file: new File([gz ? gzipSync(bytes) : bytes], name) });
+    files.push({
+      path: `${dir}/${name}${gz ? '.gz' : ''}`,
+      file: new File([(gz ? gzipSync(bytes) : bytes) as Uint8Array<ArrayBuffer>], name),
+    });
   for (const [prefix, n] of [
     ['train', train],
     ['t10k', test],
