@@ -10,7 +10,8 @@
 import wasmUrl from '@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm?url';
 import { folderFsOf } from '../src/data/browser-folder.ts';
 import { initJpegDecoder } from '../src/data/jpeg.ts';
-import { RAFDB_SIZE, RafDbError, readRafDb } from '../src/data/rafdb.ts';
+import { RAFDB_SIZE, RafDbError, readRafDb, type RafDbReport } from '../src/data/rafdb.ts';
+import type { Dataset } from '../src/engine/dataset.ts';
 import { DecodePool, decodePoolSize, type DecodeWorkerLike } from '../src/worker/decode-pool.ts';
 import {
   beginDatasetWrite,
@@ -225,7 +226,7 @@ async function ingestOtherFormat(
   progress: (phase: IngestPhase, p: Progress, force?: boolean) => void,
 ): Promise<{ info: CachedDatasetInfo; tStore: number }> {
   const t0 = performance.now();
-  let read;
+  let read: { dataset: Dataset; report: RafDbReport };
   if (location.kind === 'array') {
     const total = location.entries.length;
     let done = 0;

@@ -9,7 +9,7 @@ import { gunzipBounded } from '../../src/data/formats/gzip.ts';
 import { idxImagesRgb, parseIdx } from '../../src/data/formats/idx.ts';
 import { parseCifarBatch } from '../../src/data/formats/cifar.ts';
 import { readArrayDataset } from '../../src/data/formats/read-array-dataset.ts';
-import { balancedIndices, balancedSubset } from '../../src/data/subset.ts';
+import { balancedIndices } from '../../src/data/subset.ts';
 import { asymmetricFlipMap, asymmetricNoise, withNoise } from '../../src/data/noise.ts';
 import { classesOf, type Dataset } from '../../src/engine/dataset.ts';
 import { describeResNet, withClassHead, listParams } from '../../src/engine/resnet-layout.ts';
@@ -170,7 +170,7 @@ test('a 3-class dataset trains a 3-way head; run and checkpoint carry the classe
     const labels = Int32Array.from({ length: count }, (_, i) => i % 3);
     const images = Uint8Array.from({ length: count * 32 * 32 * 3 }, (_, i) => (i * 37 + Math.floor(i / 3072) * 80) % 256);
     return {
-      names: labels.map((_, i) => i).reduce((a: string[], i) => [...a, `s${i}`], []),
+      names: Array.from(labels, (_, i) => `s${i}`),
       images,
       height: 32,
       width: 32,
