@@ -36,8 +36,11 @@ function progressLine(ing: IngestState): string {
     case 'listing':
       return ing.total ? `Listing files: ${n(ing.done)} / ${n(ing.total)}` : 'Looking for the dataset in the folder…';
     case 'decoding':
+      if (ing.detail === 'reading files') return `Reading the dataset's files: ${n(ing.done)} / ${n(ing.total)}`;
       return `Decoding images: ${n(ing.done)} / ${n(ing.total)} · ${(ing.perSecond ?? 0).toFixed(0)} images/s · ETA ${duration(ing.etaSeconds)}`;
     case 'storing':
+      if (ing.detail === 'storing the dataset' && ing.total > 0)
+        return `Storing the dataset: ${bytesText(ing.done)} / ${bytesText(ing.total)}`;
       // The ingest worker writes the pixels while it decodes; what is left is the index and labels.
       return "Saving the dataset's index and labels…";
     default:
