@@ -1,7 +1,8 @@
 // A dataset beyond RAF-DB on the built app in headless Chromium (issue 25): a generated
 // Fashion-MNIST-like IDX folder (200 train / 50 test images, 28×28, 10 classes; gzip and raw files)
 // given through the folder input, listed with its ten class names and counts, trained for one
-// short epoch on WebAssembly, and its class names in the attention panel and the run bar.
+// short epoch on WebAssembly, and its class names in the attention panel, the run bar and the
+// classroom.
 //
 //   node --import tsx --test tests/browser/datasets-page.test.ts
 import { test, before, after } from 'node:test';
@@ -125,6 +126,11 @@ test('a Fashion-MNIST IDX folder: listed with its 10 classes, trained for an epo
       window.scrollTo(0, Math.max(0, top));
     });
     await page.screenshot({ path: docScreenshotPath('datasets-fashion-mnist.png') });
+    // The classroom shows the run's checkpoint on a training image with its Fashion-MNIST names.
+    await page.getByTestId('view-classroom').click();
+    await page.getByTestId('cr-stage').waitFor({ timeout: LONG });
+    await page.getByTestId('cr-label').waitFor({ timeout: LONG });
+    assert.match((await page.getByTestId('cr-label').textContent()) ?? '', named, 'the classroom names Fashion-MNIST classes');
     assert.deepEqual(watch.foreign, [], 'no request leaves the page’s origin');
     assert.deepEqual(watch.consoleErrors, []);
   } finally {
