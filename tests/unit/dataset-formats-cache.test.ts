@@ -19,7 +19,7 @@ import { RafDbError } from '../../src/data/rafdb.ts';
 import { getCachedDatasetInfo, listCachedDatasets, loadCachedDataset, storeDataset } from '../../src/storage/dataset-cache.ts';
 import { configureDatasetCache } from '../../src/storage/datasets/idb-layout.ts';
 import { datasetKey } from '../../src/storage/datasets/folder-key.ts';
-import { locateDataset, reportOfFormat } from '../../src/storage/datasets/format-listing.ts';
+import { imageFolderSizeProblem, locateDataset, reportOfFormat } from '../../src/storage/datasets/format-listing.ts';
 import { datasetIndexProblem, datasetInfoProblem } from '../../src/storage/datasets/info-check.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -218,4 +218,12 @@ test('info checks: classes must be 2..1000 distinct names; the index labels are 
   assert.equal(datasetIndexProblem(index(9), { train: 1, test: 0, numClasses: 10 }), null);
   assert.equal(datasetIndexProblem(index(9), { train: 1, test: 0, numClasses: 7 }), 'its train label 0 is 9, not a class in [0, 6]');
   assert.match(datasetIndexProblem(index(10), { train: 1, test: 0, numClasses: 10 }) ?? '', /not a class in \[0, 9\]/);
+});
+
+test('class folders too large for the cache are refused on their listing, in one line', () => {
+  assert.equal(imageFolderSizeProblem(57_000), null);
+  assert.equal(
+    imageFolderSizeProblem(200_000),
+    '200,000 image files at 112×112 px would need 7.5 GB, more than the dataset cache holds (57,065 images)',
+  );
 });

@@ -4,7 +4,9 @@
 // pixel is read. Also the reading's report in the shape the data panel shows.
 import type { SizedFolderFs } from '../../data/browser-folder.ts';
 import { abortError, entryName, isDirEntry, isStrayFile, joinPath } from '../../data/folder.ts';
-import { locateImageFolder, type ImageFolderReport } from '../../data/formats/image-folder.ts';
+import { IMAGE_FOLDER_SIDE, locateImageFolder, type ImageFolderReport } from '../../data/formats/image-folder.ts';
+import { bytesText, countText } from '../../engine/format.ts';
+import { CACHED_SPLIT_BYTES_MAX } from './info-check.ts';
 import { locateArrayDataset, type ArrayDatasetReport, type ArrayFormat } from '../../data/formats/read-array-dataset.ts';
 import { RafDbError, type RafDbReport } from '../../data/rafdb.ts';
 import { folderListing, type FolderListing, type ListingEntry } from './folder-key.ts';
@@ -112,9 +114,22 @@ export async function locateDataset(fs: SizedFolderFs, dir = '', opts: ListOptio
         if (opts.signal?.aborted) throw abortError(opts.signal);
       }
     }
+    const tooBig = imageFolderSizeProblem(files.length);
+    if (tooBig) throw new RafDbError(`${entryName(layout.root) || 'the given folder'}: ${tooBig}`);
     return { kind: 'image-folder', root: layout.root, entries: await sized(fs, layout.root, files, opts) };
   }
   throw new RafDbError(`${rafdbWhy.message} (nor IDX or CIFAR binary files, nor class folders of JPEGs)`);
+}
+
+/**
+ * Why class folders cannot be cached (null: they can): their images at the stored side must fit
+ * the cache's bytes per split, checked on the listing before a pixel is decoded.
+ */
+export function imageFolderSizeProblem(files: number, side = IMAGE_FOLDER_SIDE): string | null {
+  const bytes = files * side * side * 3;
+  if (bytes <= CACHED_SPLIT_BYTES_MAX) return null;
+  const most = Math.floor(CACHED_SPLIT_BYTES_MAX / (side * side * 3));
+  return `${countText(files)} image files at ${side}×${side} px would need ${bytesText(bytes)}, more than the dataset cache holds (${countText(most)} images)`;
 }
 
 /** The data panel's report (RAF-DB's shape) of an array dataset or class folders: counts per class, and what was skipped. */

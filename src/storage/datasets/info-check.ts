@@ -9,7 +9,7 @@ const CACHED_IMAGES_MAX = 1_000_000;
 /** Side of a cached image (the ingest resizes to the input size, at most the flags' 2048). */
 const CACHED_SIDE_MAX = 2048;
 /** Pixel bytes of one split: what one typed array can hold in every browser. */
-const CACHED_SPLIT_BYTES_MAX = 2 ** 31 - 1;
+export const CACHED_SPLIT_BYTES_MAX = 2 ** 31 - 1;
 
 const intIn = (v: unknown, lo: number, hi: number) => Number.isSafeInteger(v) && (v as number) >= lo && (v as number) <= hi;
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
