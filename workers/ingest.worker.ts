@@ -1,5 +1,7 @@
-// The ingest worker: reads a RAF-DB folder the page hands over (FileSystemHandles or Files with
-// paths), decodes every JPEG with libjpeg-turbo (src/data/jpeg.ts) through the same reader as
+// The ingest worker: reads a dataset folder the page hands over (FileSystemHandles or Files with
+// paths): RAF-DB, or IDX / CIFAR binary files or class folders of JPEGs (src/data/formats, found
+// by src/storage/datasets/format-listing.ts, stored with their class names and no label files).
+// For RAF-DB it decodes every JPEG with libjpeg-turbo (src/data/jpeg.ts) through the same reader as
 // `eac` (src/data/rafdb.ts), itself or, on a machine of 4 cores or more, in a pool of decoder
 // workers (workers/jpeg-decode.worker.ts, src/worker/decode-pool.ts), and stores the result in the
 // dataset cache (pixels in an OPFS file where it can), so the page never blocks
@@ -8,11 +10,24 @@
 import wasmUrl from '@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm?url';
 import { folderFsOf } from '../src/data/browser-folder.ts';
 import { initJpegDecoder } from '../src/data/jpeg.ts';
-import { RAFDB_SIZE, RafDbError, readRafDb } from '../src/data/rafdb.ts';
+import { RAFDB_SIZE, RafDbError, readRafDb, type RafDbReport } from '../src/data/rafdb.ts';
+import type { Dataset } from '../src/engine/dataset.ts';
 import { DecodePool, decodePoolSize, type DecodeWorkerLike } from '../src/worker/decode-pool.ts';
-import { beginDatasetWrite, getCachedDatasetInfo, sweepIncomplete, type DatasetWrite } from '../src/storage/dataset-cache.ts';
+import {
+  beginDatasetWrite,
+  getCachedDatasetInfo,
+  storeDataset,
+  sweepIncomplete,
+  type CachedDatasetInfo,
+  type DatasetWrite,
+} from '../src/storage/dataset-cache.ts';
 import { DatasetCacheError, DatasetCacheQuotaError } from '../src/storage/datasets/errors.ts';
-import { datasetKey, folderListing, readLabelTexts } from '../src/storage/datasets/folder-key.ts';
+import { datasetKey, readLabelTexts } from '../src/storage/datasets/folder-key.ts';
+import { locateDataset, reportOfFormat, type DatasetLocation } from '../src/storage/datasets/format-listing.ts';
+import type { SizedFolderFs } from '../src/data/browser-folder.ts';
+import { abortError } from '../src/data/folder.ts';
+import { readImageFolder } from '../src/data/formats/image-folder.ts';
+import { DatasetFormatError, readArrayDataset } from '../src/data/formats/read-array-dataset.ts';
 import {
   INGEST_PROGRESS_INTERVAL_MS,
   type FromIngestWorker,
@@ -81,11 +96,14 @@ async function ingest(msg: IngestMessage): Promise<void> {
   try {
     const fs = folderFsOf(msg.source);
     progress('listing', progressAt(0, 0, 'listing files', t0, t0), true);
-    const listing = await folderListing(fs, '', {
+    const location = await locateDataset(fs, '', {
       signal,
       onProgress: (done, total) => progress('listing', progressAt(done, total, 'listing files', t0, performance.now())),
     });
-    const key = await datasetKey(listing.entries);
+    const key =
+      location.kind === 'rafdb'
+        ? await datasetKey(location.listing.entries)
+        : await datasetKey(location.entries, location.kind === 'array' ? location.format : 'folders');
     const tListed = performance.now();
     const known = await getCachedDatasetInfo(key);
     if (known) {
@@ -101,6 +119,26 @@ async function ingest(msg: IngestMessage): Promise<void> {
       return;
     }
     await sweepIncomplete().catch(() => []);
+    if (location.kind !== 'rafdb') {
+      const tDecode = performance.now();
+      const info = await ingestOtherFormat(fs, location, key, msg.source.name, signal, progress);
+      const tEnd = performance.now();
+      post({
+        type: 'done',
+        id,
+        key,
+        fromCache: false,
+        info: info.info,
+        timings: {
+          listing: (tListed - t0) / 1000,
+          decoding: (info.tStore - tDecode) / 1000,
+          storing: (tEnd - info.tStore) / 1000,
+          total: (tEnd - t0) / 1000,
+        },
+      });
+      return;
+    }
+    const listing = location.listing;
     const module = await decoderReady();
     if (signal.aborted) throw signal.reason;
     const tDecode = performance.now();
@@ -153,13 +191,62 @@ async function ingest(msg: IngestMessage): Promise<void> {
     if (isAbort(e, signal)) post({ type: 'cancelled', id });
     else if (e instanceof DatasetCacheQuotaError)
       post({ type: 'error', id, message: e.message, quota: { neededBytes: e.neededBytes, availableBytes: e.availableBytes } });
-    else if (e instanceof RafDbError || e instanceof DatasetCacheError) post({ type: 'error', id, message: e.message });
+    else if (e instanceof RafDbError || e instanceof DatasetCacheError || e instanceof DatasetFormatError)
+      post({ type: 'error', id, message: e.message });
     else post({ type: 'error', id, message: `reading the folder failed: ${e instanceof Error ? e.message : String(e)}` });
   } finally {
     pool?.close();
     pool = null;
     active = null;
   }
+}
+
+/** A folder whose reads report each file read and stop at a cancel (the array readers read whole files). */
+function watchedFs(fs: SizedFolderFs, signal: AbortSignal, onRead: () => void): SizedFolderFs {
+  return {
+    list: (dir) => fs.list(dir),
+    size: (path) => fs.size(path),
+    async read(path, maxBytes) {
+      if (signal.aborted) throw abortError(signal, 'reading the folder was cancelled');
+      const bytes = await fs.read(path, maxBytes);
+      if (signal.aborted) throw abortError(signal, 'reading the folder was cancelled');
+      onRead();
+      return bytes;
+    },
+  };
+}
+
+/** Reads an IDX, CIFAR or class-folder dataset whole and stores it (with its classes, no label files). */
+async function ingestOtherFormat(
+  fs: SizedFolderFs,
+  location: Exclude<DatasetLocation, { kind: 'rafdb' }>,
+  key: string,
+  source: string,
+  signal: AbortSignal,
+  progress: (phase: IngestPhase, p: Progress, force?: boolean) => void,
+): Promise<{ info: CachedDatasetInfo; tStore: number }> {
+  const t0 = performance.now();
+  let read: { dataset: Dataset; report: RafDbReport };
+  if (location.kind === 'array') {
+    const total = location.entries.length;
+    let done = 0;
+    progress('decoding', progressAt(0, total, 'reading files', t0, t0), true);
+    const watched = watchedFs(fs, signal, () => progress('decoding', progressAt(++done, total, 'reading files', t0, performance.now())));
+    const r = await readArrayDataset(watched, location.root);
+    read = { dataset: r.dataset, report: reportOfFormat(r.report) };
+  } else {
+    await decoderReady();
+    const r = await readImageFolder(fs, location.root, { signal, onProgress: (p) => progress('decoding', p) });
+    read = { dataset: r.dataset, report: reportOfFormat(r.report) };
+  }
+  if (signal.aborted) throw abortError(signal, 'reading the folder was cancelled');
+  const tStore = performance.now();
+  progress('storing', progressAt(0, 0, 'storing the dataset', tStore, tStore), true);
+  const info = await storeDataset(
+    { key, dataset: read.dataset, report: read.report, labelTexts: {}, source },
+    { signal, onProgress: (p) => progress('storing', p) },
+  );
+  return { info, tStore };
 }
 
 scope.onmessage = (ev) => {

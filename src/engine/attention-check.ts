@@ -5,7 +5,7 @@
 import type { AttentionFrame, AttentionMaps, AttentionSample, AttentionViews } from './attention.ts';
 import type { Box } from './augment.ts';
 import { CONFIG_LIMITS } from './limits.ts';
-import { MAX_CLASSES } from './dataset.ts';
+import { classesProblem, MAX_CLASSES } from './dataset.ts';
 import { arr, fail, int, num, obj, str } from './sweep/validate.ts';
 
 /** Samples the panel follows (the lab picks 8 to 32). */
@@ -43,12 +43,22 @@ function box(v: unknown, where: string, size: number): Box | null {
 
 export function readAttentionHistory(v: unknown, where = 'attention history'): { views: AttentionViews; frames: AttentionFrame[] } {
   const o = obj(v, where, { required: ['views', 'frames'] });
-  const vo = obj(o.views, `${where}.views`, { required: ['size', 'mapHeight', 'mapWidth', 'numClasses', 'samples'] });
+  const vo = obj(o.views, `${where}.views`, {
+    required: ['size', 'mapHeight', 'mapWidth', 'numClasses', 'samples'],
+    optional: ['classes'],
+  });
   const size = int(vo.size, `${where}.views.size`, ...CONFIG_LIMITS.size);
   const mapHeight = int(vo.mapHeight, `${where}.views.mapHeight`, 1, 64);
   const mapWidth = int(vo.mapWidth, `${where}.views.mapWidth`, 1, 64);
   const numClasses = int(vo.numClasses, `${where}.views.numClasses`, 2, MAX_CLASSES);
   if (mapHeight * mapWidth > CELLS_MAX) fail(`${where}.views`, `${mapHeight}×${mapWidth} cells, at most ${CELLS_MAX}`);
+  let classes: string[] | undefined;
+  if (vo.classes !== undefined) {
+    const why = classesProblem(vo.classes);
+    if (why) fail(`${where}.views.classes`, why);
+    classes = vo.classes as string[];
+    if (classes.length !== numClasses) fail(`${where}.views.classes`, `${classes.length} names for ${numClasses} classes`);
+  }
   const label = (x: unknown, w: string) => int(x, w, 0, numClasses - 1);
   const samples: AttentionSample[] = arr(vo.samples, `${where}.views.samples`, SAMPLES_MAX).map((s, i) => {
     const at = `${where}.views.samples[${i}]`;
@@ -86,5 +96,5 @@ export function readAttentionHistory(v: unknown, where = 'attention history'): {
       }),
     };
   });
-  return { views: { size, mapHeight, mapWidth, numClasses, samples }, frames };
+  return { views: { size, mapHeight, mapWidth, numClasses, ...(classes ? { classes } : {}), samples }, frames };
 }

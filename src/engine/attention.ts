@@ -35,6 +35,8 @@ export interface AttentionViews {
   mapHeight: number;
   mapWidth: number;
   numClasses: number;
+  /** The dataset's class names (numClasses of them); absent: RAF-DB's seven (and histories stored before it). */
+  classes?: string[];
   samples: AttentionSample[];
 }
 
@@ -92,7 +94,14 @@ export class AttentionProbe {
   }
 
   /** Draws the views of `indices` (seeded, independent of the training stream). */
-  static async create(model: Model, pipeline: ImagePipeline, split: Split, indices: number[], seed: number): Promise<AttentionProbe> {
+  static async create(
+    model: Model,
+    pipeline: ImagePipeline,
+    split: Split,
+    indices: number[],
+    seed: number,
+    classes?: string[],
+  ): Promise<AttentionProbe> {
     if (indices.length === 0) throw new Error('the attention panel needs at least one sample');
     for (const i of indices)
       if (!(i >= 0 && i < split.labels.length)) throw new Error(`attention sample ${i} is not in the training split`);
@@ -116,7 +125,15 @@ export class AttentionProbe {
       box1: plan.box1[i],
       box2: plan.box2[i],
     }));
-    return new AttentionProbe(x1, x2!, { size, mapHeight, mapWidth, numClasses: model.spec.config.numClasses, samples });
+    const numClasses = model.spec.config.numClasses;
+    return new AttentionProbe(x1, x2!, {
+      size,
+      mapHeight,
+      mapWidth,
+      numClasses,
+      ...(classes && classes.length === numClasses ? { classes } : {}),
+      samples,
+    });
   }
 
   /** The current model's maps of the fixed views. */

@@ -17,7 +17,7 @@
 import { promisifyRequest } from 'idb-keyval';
 import { applyTrainingLabels, CLEAN_LABEL_FILE, parseLabelText, splitEntries, type NoiseMeasure } from '../data/labels.ts';
 import type { RafDbReport } from '../data/rafdb.ts';
-import type { Dataset, Split } from '../engine/dataset.ts';
+import { NUM_CLASSES, type Dataset, type Split } from '../engine/dataset.ts';
 import type { ImageSink } from '../data/rafdb.ts';
 import { DatasetCacheError } from './datasets/errors.ts';
 import { datasetIndexProblem, datasetInfoProblem } from './datasets/info-check.ts';
@@ -83,10 +83,13 @@ export interface CachedDatasetInfo {
   /** Images per write (and, without a pixel file, per IndexedDB chunk). */
   chunkImages: number;
   chunks: { train: number; test: number };
+  /** The dataset's class names (IDX, CIFAR, class folders); absent: RAF-DB's seven (records stored before it). */
+  classes?: string[];
   /** The OPFS file holding the pixels (train, then test); absent: IndexedDB chunks. */
   pixelFile?: string;
+  /** RAF-DB's clean label file; '' for a dataset of another format (it has no label files). */
   cleanLabelFile: string;
-  /** Every label file of EmoLabel/, the clean one first. */
+  /** Every label file of EmoLabel/, the clean one first; empty for a dataset of another format. */
   labelFiles: LabelFileInfo[];
   /** What reading the folder skipped and why. */
   report: RafDbReport;
@@ -138,7 +141,7 @@ interface StoreInput {
   /** Read with the clean labels (readRafDb without `labels`). */
   dataset: Dataset;
   report: RafDbReport;
-  /** From readLabelTexts; must hold the clean file. */
+  /** From readLabelTexts; must hold the clean file. Empty for a dataset with `classes` (not RAF-DB): it keeps no label files. */
   labelTexts: Record<string, string>;
   /** The dropped or chosen folder's name. */
   source: string;
@@ -291,6 +294,8 @@ export async function beginDatasetWrite(opts: WriteOptions): Promise<DatasetWrit
         throw new DatasetCacheError(
           `dataset write incomplete: ${written.train} + ${written.test} images written for ${train.names.length} + ${test.names.length}`,
         );
+      const labelled = !dataset.classes;
+      if (!labelled && Object.keys(labelTexts).length > 0) throw new DatasetCacheError('label files are kept for RAF-DB only');
       closeFile();
       const info: CachedDatasetInfo = {
         format: CACHE_FORMAT,
@@ -306,9 +311,10 @@ export async function beginDatasetWrite(opts: WriteOptions): Promise<DatasetWrit
         width: opts.width,
         chunkImages,
         chunks: { train: Math.ceil(train.names.length / chunkImages), test: Math.ceil(test.names.length / chunkImages) },
+        ...(dataset.classes ? { classes: dataset.classes } : {}),
         ...(pixelFile ? { pixelFile } : {}),
-        cleanLabelFile: cleanFileOf(labelTexts),
-        labelFiles: labelFileInfos(labelTexts),
+        cleanLabelFile: labelled ? cleanFileOf(labelTexts) : '',
+        labelFiles: labelled ? labelFileInfos(labelTexts) : [],
         report,
       };
       const index: IndexRecord = {
@@ -347,7 +353,7 @@ export async function storeDataset(input: StoreInput, opts: StoreOptions = {}): 
   const { key, dataset, labelTexts } = input;
   const { train, test } = dataset;
   if (train.height !== test.height || train.width !== test.width) throw new DatasetCacheError('train and test images differ in size');
-  cleanFileOf(labelTexts);
+  if (!dataset.classes) cleanFileOf(labelTexts);
   const write = await beginDatasetWrite({
     ...opts,
     key,
@@ -457,12 +463,12 @@ export async function loadCachedDataset(
   const meta = await getCachedDatasetInfo(key);
   if (!meta)
     throw new DatasetCacheError(
-      `the dataset ${key} is not in the dataset cache (deleted, or the browser cleared site data): choose the RAF-DB folder again`,
+      `the dataset ${key} is not in the dataset cache (deleted, or the browser cleared site data): choose its folder again`,
     );
   const index = await getValue<IndexRecord>(indexKey(key));
   if (!index)
     throw new DatasetCacheError(`the dataset cache's entry for ${meta.name} is incomplete: delete it and choose the folder again`);
-  const indexWhy = datasetIndexProblem(index, meta);
+  const indexWhy = datasetIndexProblem(index, { ...meta, numClasses: meta.classes?.length ?? NUM_CLASSES });
   if (indexWhy)
     throw new DatasetCacheError(
       `the dataset cache's entry for ${escapeControls(meta.name)} is damaged (${indexWhy}): delete it and choose the folder again`,
@@ -545,6 +551,7 @@ export async function loadCachedDataset(
   return {
     dataset: {
       name: noise ? `${meta.datasetName} (${noise.file})` : meta.datasetName,
+      ...(meta.classes ? { classes: meta.classes } : {}),
       train: splitOf(index.trainNames, trainImages, trainLabels, index.trainClean.slice()),
       test: splitOf(index.testNames, testImages, index.testClean.slice(), index.testClean.slice()),
     },

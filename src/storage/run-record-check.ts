@@ -7,6 +7,7 @@ import { readConfig, readEpochList, readSummary } from '../engine/run-check.ts';
 import { readDataOptions } from '../engine/sweep/sweep-json.ts';
 import { bool, fail, int, num, oneOf, str } from '../engine/sweep/validate.ts';
 import { CONFIG_LIMITS } from '../engine/limits.ts';
+import { classesProblem } from '../engine/dataset.ts';
 import type { RunBackend, RunRecord } from './run-record.ts';
 
 type Obj = Record<string, unknown>;
@@ -90,6 +91,11 @@ export function readRunRecord(v: unknown, where: string): RunRecord {
   if (o.labelNoise !== undefined)
     r.labelNoise = o.labelNoise === null ? null : num(o.labelNoise, `${where}.labelNoise`, (x) => x >= 0 && x <= 1, 'a rate in [0, 1]');
   if (o.backend !== undefined) r.backend = readBackend(o.backend, `${where}.backend`);
+  if (o.classes !== undefined) {
+    const why = classesProblem(o.classes);
+    if (why) fail(`${where}.classes`, why);
+    r.classes = [...(o.classes as string[])];
+  }
   if (o.imported !== undefined) {
     const m = object(o.imported, `${where}.imported`, ['file', 'format', 'at', 'fingerprint']);
     r.imported = {

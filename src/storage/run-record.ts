@@ -25,6 +25,8 @@ export interface RunRecord {
   imported?: { file: string; format: string; at: string; fingerprint: string };
   /** The measured share of flipped training labels, when the run's source reported it (imports). */
   labelNoise?: number | null;
+  /** The dataset's class names (absent: RAF-DB's seven, and records of older versions). */
+  classes?: string[];
   /** The backend the run trained on, what the user asked for ('auto' or a backend), and why (absent on older records). */
   backend?: RunBackend;
 }

@@ -22,6 +22,8 @@ export interface IngestState {
   total: number;
   perSecond: number | null;
   etaSeconds: number | null;
+  /** The worker's words for what the phase does ("reading files" for IDX and CIFAR files). */
+  detail?: string;
   error: string | null;
   /** The finished ingest: its key, whether the cache already held it, how long each phase took. */
   result: { key: string; fromCache: boolean; timings: IngestTimings } | null;
@@ -90,6 +92,12 @@ const idleIngest: IngestState = {
   unopened: [],
 };
 
+/** The cached dataset the selection names (undefined: the demo, or not listed yet). */
+export function selectedInfo(s: Pick<DataState, 'selected' | 'datasets'>): CachedDatasetInfo | undefined {
+  const sel = s.selected;
+  return sel.kind === 'cached' ? s.datasets.find((d) => d.key === sel.key) : undefined;
+}
+
 export function isIngesting(status: IngestStatus): boolean {
   return status === 'collecting' || status === 'running' || status === 'cancelling';
 }
@@ -142,7 +150,15 @@ export const useData = create<DataState>((set, get) => ({
       case 'progress':
         if (ing.status === 'cancelling')
           set({
-            ingest: { ...ing, phase: msg.phase, done: msg.done, total: msg.total, perSecond: msg.perSecond, etaSeconds: msg.etaSeconds },
+            ingest: {
+              ...ing,
+              phase: msg.phase,
+              done: msg.done,
+              total: msg.total,
+              perSecond: msg.perSecond,
+              etaSeconds: msg.etaSeconds,
+              detail: msg.detail,
+            },
           });
         else
           set({
@@ -154,6 +170,7 @@ export const useData = create<DataState>((set, get) => ({
               total: msg.total,
               perSecond: msg.perSecond,
               etaSeconds: msg.etaSeconds,
+              detail: msg.detail,
             },
           });
         break;

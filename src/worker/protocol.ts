@@ -160,6 +160,8 @@ export interface StartedMessage {
   history: { epochs: EpochMetrics[]; steps: StepLog[] };
   /** Hash of the training labels (label file and noise applied), for exports. */
   labelsHash: string;
+  /** The dataset's class names; absent: RAF-DB's seven. */
+  classes?: string[];
 }
 
 export type ProgressMessage =

@@ -97,6 +97,7 @@ test('damaged run records are reported by name and field and left out; the good 
       /\.epochs\[0\]\.test\.confusion: at most 1000 entries/,
     ],
     ['no-request', ({ request: _r, ...rest }) => rest, /^stored run no-request: missing field request$/],
+    ['one-class', (r) => ({ ...r, classes: ['only'] }), /^stored run one-class\.classes: 1 classes, expected 2 to 1000$/],
     ['no-created', ({ createdAt: _c, ...rest }) => rest, /^stored run no-created: missing field createdAt$/],
     [
       'epochs-1e15',
@@ -136,6 +137,9 @@ test('damaged run records are reported by name and field and left out; the good 
   // A damaged record asked for by key is a one-line error, not a crash later.
   await assert.rejects(getRun('nan-acc'), (e: unknown) => e instanceof RunStoreError && /testAcc: expected an accuracy/.test(e.message));
   assert.equal((await getRun('good-a'))?.key, 'good-a');
+  const named = { ...record('named', '2024-01-03T00:00:00Z'), classes: ['T-shirt/top', 'Trouser'] };
+  assert.deepEqual(readRunRecord(named, 'stored run named').classes, ['T-shirt/top', 'Trouser'], "a run's class names are kept");
+  assert.equal(readRunRecord(record('old', '2024-01-03T00:00:00Z'), 'stored run old').classes, undefined);
 });
 
 function checkpoint(): TrainCheckpoint {
@@ -328,6 +332,10 @@ test('a damaged stored attention history is refused in one line, naming the fiel
   const r = record('attn-run', '2024-01-06T00:00:00Z');
   await saveCheckpoint(r, checkpoint(), history());
   assert.equal((await loadAttention('attn-run'))?.frames.length, 2);
+  const named = history();
+  Object.assign(named.views, { classes: ['a', 'b', 'c', 'd', 'e', 'f', 'g'] });
+  await set('attn:attn-run', named, raw);
+  assert.deepEqual((await loadAttention('attn-run'))?.views.classes, ['a', 'b', 'c', 'd', 'e', 'f', 'g'], 'class names kept');
   type H = ReturnType<typeof history>;
   const cases: [string, (h: H) => void, RegExp][] = [
     ['short maps', (h) => (h.frames[1].samples[0].hm1 = new Float32Array(3)), /frames\[1\]\.samples\[0\]\.hm1: 3 values, expected 28/],
@@ -344,6 +352,11 @@ test('a damaged stored attention history is refused in one line, naming the fiel
     ['a 1e6-pixel view', (h) => (h.views.size = 1e6), /views\.size: expected an integer in \[\d+, 2048\]/],
     ['a label beyond the classes', (h) => (h.views.samples[1].label = 9), /samples\[1\]\.label: expected an integer in \[0, 6\]/],
     ['a frame missing a sample', (h) => h.frames[1].samples.pop(), /frames\[1\]\.samples: 1 samples, the views have 2/],
+    [
+      'class names not matching the class count',
+      (h) => Object.assign(h.views, { classes: ['a', 'b'] }),
+      /views\.classes: 2 names for 7 classes/,
+    ],
   ];
   for (const [what, damage, why] of cases) {
     const h = history();

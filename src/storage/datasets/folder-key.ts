@@ -13,13 +13,13 @@ export const CACHE_FORMAT = 1;
 /** A label file larger than this is not a RAF-DB label file (the real one is ~300 kB). */
 const MAX_LABEL_FILE_BYTES = 16 << 20;
 
-interface ListingEntry {
+export interface ListingEntry {
   /** Relative to the RAF-DB root, e.g. `EmoLabel/list_patition_label.txt`, `Image/aligned/train_00001_aligned.jpg`. */
   path: string;
   size: number;
 }
 
-interface FolderListing {
+export interface FolderListing {
   /** The folder holding EmoLabel/ and Image/aligned/ (as locateRafDb found it). */
   root: string;
   emoLabel: string;
@@ -65,11 +65,13 @@ export async function folderListing(
   return { ...where, entries };
 }
 
-/** The cache key of a listing: a hash of its sorted paths and sizes (and the cache format). */
-export async function datasetKey(entries: readonly ListingEntry[]): Promise<string> {
+/** The cache key of a listing: a hash of its sorted paths and sizes (and the cache format); `kind` (letters, digits, '-') prefixes it. */
+export async function datasetKey(entries: readonly ListingEntry[], kind = 'rafdb'): Promise<string> {
   const sorted = [...entries].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  const text = `eac-dataset-cache ${CACHE_FORMAT}\n` + sorted.map((e) => `${e.path}\t${e.size}`).join('\n');
-  return 'rafdb-' + (await sha256HexOfText(text)).slice(0, 32);
+  // RAF-DB's keys are as before (no kind in the text); another format's name is hashed too.
+  const head = `eac-dataset-cache ${CACHE_FORMAT}${kind === 'rafdb' ? '' : ` ${kind}`}\n`;
+  const text = head + sorted.map((e) => `${e.path}\t${e.size}`).join('\n');
+  return `${kind}-` + (await sha256HexOfText(text)).slice(0, 32);
 }
 
 /** The text of every *.txt label file in EmoLabel/ (so any of them can be chosen at train time). */

@@ -2,14 +2,14 @@
 // number the loader sizes a buffer or a loop by is checked first, so a damaged or edited record is a
 // one-line reason naming the field, never an `Invalid typed array length` or a multi-gigabyte
 // allocation. No DOM.
-import { NUM_CLASSES } from '../../engine/dataset.ts';
+import { classesProblem } from '../../engine/dataset.ts';
 
 /** Images of one cached dataset (RAF-DB basic has 15,339). */
 const CACHED_IMAGES_MAX = 1_000_000;
 /** Side of a cached image (the ingest resizes to the input size, at most the flags' 2048). */
 const CACHED_SIDE_MAX = 2048;
 /** Pixel bytes of one split: what one typed array can hold in every browser. */
-const CACHED_SPLIT_BYTES_MAX = 2 ** 31 - 1;
+export const CACHED_SPLIT_BYTES_MAX = 2 ** 31 - 1;
 
 const intIn = (v: unknown, lo: number, hi: number) => Number.isSafeInteger(v) && (v as number) >= lo && (v as number) <= hi;
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -36,11 +36,15 @@ export function datasetInfoProblem(m: unknown): string | null {
   if (m.pixelFile !== undefined && (typeof m.pixelFile !== 'string' || !/^[A-Za-z0-9._-]{1,200}$/.test(m.pixelFile)))
     return 'pixelFile is not a file name';
   if (!Array.isArray(m.labelFiles) || m.labelFiles.length > 1000) return 'labelFiles is not a list';
+  if (m.classes !== undefined) {
+    const why = classesProblem(m.classes);
+    if (why) return `classes: ${why}`;
+  }
   return null;
 }
 
 /** Why a stored index does not fit its description (null: it does). */
-export function datasetIndexProblem(index: unknown, meta: { train: number; test: number }): string | null {
+export function datasetIndexProblem(index: unknown, meta: { train: number; test: number; numClasses: number }): string | null {
   if (!isObj(index)) return 'its index is not an object';
   for (const [split, n] of [
     ['train', meta.train],
@@ -52,8 +56,8 @@ export function datasetIndexProblem(index: unknown, meta: { train: number; test:
       return `its ${split} names are not ${n} names`;
     if (!(labels instanceof Int32Array) || labels.length !== n) return `its ${split} labels are not ${n} labels`;
     for (let i = 0; i < labels.length; i++)
-      if (!(labels[i] >= 0 && labels[i] < NUM_CLASSES))
-        return `its ${split} label ${i} is ${labels[i]}, not a class in [0, ${NUM_CLASSES - 1}]`;
+      if (!(labels[i] >= 0 && labels[i] < meta.numClasses))
+        return `its ${split} label ${i} is ${labels[i]}, not a class in [0, ${meta.numClasses - 1}]`;
   }
   const texts = index.labelTexts;
   if (!isObj(texts) || !Object.values(texts).every((t) => typeof t === 'string')) return 'its label texts are not texts';

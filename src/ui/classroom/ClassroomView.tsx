@@ -4,8 +4,7 @@
 // under two runs side by side; below, the feature picture of the run. The models are evaluated in
 // the inspect worker (workers/inspect.worker.ts), never on the page's thread.
 import { useEffect } from 'react';
-import { CLASS_NAMES } from '../../engine/dataset.ts';
-import { useClassroom, STEPS } from './classroom-store.ts';
+import { useClassroom, useRunClasses, STEPS } from './classroom-store.ts';
 import { RunPicker } from './RunPicker.tsx';
 import { StepNav, WalkthroughStage } from './Walkthrough.tsx';
 import { SideBySide } from './SideBySide.tsx';
@@ -24,6 +23,7 @@ function isTyping(t: EventTarget | null): boolean {
 
 function SampleBar() {
   const a = useClassroom((s) => s.a);
+  const classNames = useRunClasses('a');
   const index = useClassroom((s) => s.index);
   const stepSample = useClassroom((s) => s.stepSample);
   const setIndex = useClassroom((s) => s.setIndex);
@@ -66,12 +66,12 @@ function SampleBar() {
       </div>
       {label !== undefined && clean !== undefined ? (
         <span className={`cr-badge ${label === clean ? 'clean' : 'noisy'}`} data-testid="cr-label">
-          {label === clean ? `label ${CLASS_NAMES[label]}` : `label ${CLASS_NAMES[label]} · true ${CLASS_NAMES[clean]}`}
+          {label === clean ? `label ${classNames[label]}` : `label ${classNames[label]} · true ${classNames[clean]}`}
         </span>
       ) : null}
       {w ? (
         <span className="cr-pred">
-          predicted <b className={w.pred1 === w.cleanLabel ? 'ok' : 'bad'}>{CLASS_NAMES[w.pred1]}</b>
+          predicted <b className={w.pred1 === w.cleanLabel ? 'ok' : 'bad'}>{classNames[w.pred1]}</b>
         </span>
       ) : null}
       {/* biome-ignore lint/a11y/useSemanticElements: a toggle-button group, styled as one row; a fieldset adds a legend and borders */}

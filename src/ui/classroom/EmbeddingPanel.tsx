@@ -4,7 +4,7 @@
 // and marks it in both plots. Compute on demand, with progress and Cancel. Usable in any view:
 // pass the run's key.
 import { useEffect, useMemo, useRef, useState, type MouseEvent } from 'react';
-import { CLASS_NAMES } from '../../engine/dataset.ts';
+import { classesOf } from '../../engine/dataset.ts';
 import { MAX_EMBED_SAMPLES, type EmbeddingResult } from '../../worker/inspect-protocol.ts';
 import { rgbToRgba } from '../attention/colormap.ts';
 import { useEmbedding, type EmbeddingProgress } from './embedding-store.ts';
@@ -109,10 +109,10 @@ function Thumb({ result, i }: { result: EmbeddingResult; i: number }) {
   return <canvas ref={ref} width={96} height={96} />;
 }
 
-function Legend() {
+function Legend({ names }: { names: readonly string[] }) {
   return (
     <ul className="emb-legend" aria-label="Class colours">
-      {CLASS_NAMES.map((name, c) => (
+      {names.map((name, c) => (
         <li key={name}>
           <span className="emb-swatch" style={{ background: classColor(c) }} />
           {name}
@@ -140,6 +140,7 @@ export function EmbeddingPanel({ runKey, trainCount, runName }: { runKey: string
   const [chosenCount, setCount] = useState<number | null>(null);
   const record = useClassroom((s) => (runKey ? (s.runs.find((r) => r.key === runKey) ?? null) : null));
   const size = record?.request.config.size ?? 0;
+  const names = classesOf(record ?? {});
   // biome-ignore lint/correctness/useExhaustiveDependencies: the saved rates change when a result comes in
   const rates = useMemo(
     () => savedRates() ?? (record ? ratesFromTraining(record.summary, record.request.config.batchSize, size) : null),
@@ -249,11 +250,11 @@ export function EmbeddingPanel({ runKey, trainCount, runName }: { runKey: string
                 <div>
                   <div>training image #{shown.indices[hover.i] + 1}</div>
                   <div>
-                    label <b style={{ color: classColor(shown.labels[hover.i]) }}>{CLASS_NAMES[shown.labels[hover.i]]}</b>
+                    label <b style={{ color: classColor(shown.labels[hover.i]) }}>{names[shown.labels[hover.i]]}</b>
                   </div>
                   {shown.labels[hover.i] !== shown.cleanLabels[hover.i] ? (
                     <div>
-                      true <b style={{ color: classColor(shown.cleanLabels[hover.i]) }}>{CLASS_NAMES[shown.cleanLabels[hover.i]]}</b> (noisy
+                      true <b style={{ color: classColor(shown.cleanLabels[hover.i]) }}>{names[shown.cleanLabels[hover.i]]}</b> (noisy
                       label)
                     </div>
                   ) : null}
@@ -261,7 +262,7 @@ export function EmbeddingPanel({ runKey, trainCount, runName }: { runKey: string
               </div>
             ) : null}
           </div>
-          <Legend />
+          <Legend names={names} />
           <p className="muted emb-foot">
             {shown.labels.length} images ({layout.nFlipped} with a wrong training label) at the epoch {shown.epoch} checkpoint · features{' '}
             {shown.seconds.features.toFixed(1)} s, UMAP {shown.seconds.umap.toFixed(1)} s

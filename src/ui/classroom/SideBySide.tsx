@@ -2,7 +2,7 @@
 // erased view 1 with its attention map, view 2's map flipped back, their difference, the
 // prediction and the consistency loss, one row per run.
 import { useMemo } from 'react';
-import { CLASS_NAMES } from '../../engine/dataset.ts';
+import { classesOf } from '../../engine/dataset.ts';
 import type { RunRecord } from '../../storage/run-store.ts';
 import { ImageCanvas } from './ImageCanvas.tsx';
 import { useClassroom, withCheckpoint, type Slot, type SlotState } from './classroom-store.ts';
@@ -18,6 +18,7 @@ function Row({ slot, state, runs }: { slot: Slot; state: SlotState; runs: RunRec
   const w = state.answer?.result ?? null;
   const layers = useMemo(() => (w ? walkthroughLayers(w, mapClass) : null), [w, mapClass]);
   const rec = runs.find((r) => r.key === state.runKey);
+  const classNames = classesOf(rec ?? {});
   const usable = withCheckpoint(runs);
   const labels = distinctLabels(usable, runLabel);
   return (
@@ -62,11 +63,11 @@ function Row({ slot, state, runs }: { slot: Slot; state: SlotState; runs: RunRec
         {w && layers ? (
           <div className="cr-sbs-numbers">
             <div>
-              predicts <b className={w.pred1 === w.cleanLabel ? 'ok' : 'bad'}>{CLASS_NAMES[w.pred1]}</b> (
+              predicts <b className={w.pred1 === w.cleanLabel ? 'ok' : 'bad'}>{classNames[w.pred1]}</b> (
               {Math.round(w.probs1[w.pred1] * 100)}%)
             </div>
             <div>
-              map of <b>{CLASS_NAMES[layers.cls]}</b>
+              map of <b>{classNames[layers.cls]}</b>
             </div>
             <div className="cr-sbs-loss" data-testid={`cr-sbs-consistency-${slot}`}>
               consistency <b>{formatNumber(w.consistency)}</b>

@@ -3,9 +3,8 @@
 // map flipped back, their difference and the consistency loss. Big pictures and one or two plain
 // sentences per step; Back/Next (and the arrow keys, see ClassroomView) move between steps.
 import { useMemo, type ReactElement } from 'react';
-import { CLASS_NAMES } from '../../engine/dataset.ts';
 import { ImageCanvas } from './ImageCanvas.tsx';
-import { useClassroom, STEPS } from './classroom-store.ts';
+import { useClassroom, useRunClasses, STEPS } from './classroom-store.ts';
 import { formatNumber, walkthroughLayers } from './overlays.ts';
 import type { WalkthroughAnswer } from './inspect-client.ts';
 
@@ -68,7 +67,8 @@ export function WalkthroughStage({ answer }: { answer: WalkthroughAnswer }) {
   const scale = useClassroom((s) => s.scale);
   const w = answer.result;
   const layers = useMemo(() => walkthroughLayers(w, mapClass), [w, mapClass]);
-  const cls = CLASS_NAMES[layers.cls];
+  const classNames = useRunClasses('a');
+  const cls = classNames[layers.cls];
   const flipped = w.label !== w.cleanLabel;
   const pct = (x: number) => `${Math.round(x * 100)}%`;
   const boxArea = w.box1 ? (w.box1.h * w.box1.w) / (w.size * w.size) : 0;
@@ -84,11 +84,11 @@ export function WalkthroughStage({ answer }: { answer: WalkthroughAnswer }) {
       pictures = [img('image', { rgb: w.image, size: w.size, display: BIG + 60, caption: `${w.name}`, testId: 'cr-image' })];
       text = (
         <p>
-          A training image, as the network sees it ({w.size}×{w.size} pixels). Its training label says <b>{CLASS_NAMES[w.label]}</b>
+          A training image, as the network sees it ({w.size}×{w.size} pixels). Its training label says <b>{classNames[w.label]}</b>
           {flipped ? (
             <>
               {' '}
-              but the face shows <b>{CLASS_NAMES[w.cleanLabel]}</b>: this label is one of the noisy ones.
+              but the face shows <b>{classNames[w.cleanLabel]}</b>: this label is one of the noisy ones.
             </>
           ) : (
             <>, and that is right.</>

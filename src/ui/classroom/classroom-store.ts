@@ -5,6 +5,7 @@
 // (a dragged slider sends one request at a time, then the latest settings).
 import { create } from 'zustand';
 import { listRuns, type RunRecord } from '../../storage/run-store.ts';
+import { classesOf } from '../../engine/dataset.ts';
 import type { RunInfo } from '../../worker/inspect-protocol.ts';
 import { openRun, requestWalkthrough, type WalkthroughAnswer } from './inspect-client.ts';
 
@@ -53,6 +54,11 @@ export interface ClassroomState {
   setStep(step: number): void;
   setMapClass(c: MapClass): void;
   setMode(mode: ClassroomMode): void;
+}
+
+/** The class names of the run shown in `slot` (RAF-DB's seven for runs that name none). */
+export function useRunClasses(slot: Slot = 'a'): readonly string[] {
+  return useClassroom((s) => classesOf(s.runs.find((r) => r.key === s[slot].runKey) ?? {}));
 }
 
 /** Runs the classroom can show: those with a checkpoint. */

@@ -9,7 +9,7 @@ import type { DataOptions } from '../../engine/run-request.ts';
 import type { RunRecord } from '../../storage/run-store.ts';
 import { meanOfLast } from '../../engine/metrics.ts';
 import { epochCsvHeader, toCsv, RUN_JSON_FORMAT, type CsvValue } from '../export/run-export.ts';
-import { CLASS_NAMES } from '../../engine/dataset.ts';
+import { classesOf } from '../../engine/dataset.ts';
 import { hashString, methodOf, noiseRateOf } from './compare-data.ts';
 import { readConfig, readEpochList, readTrainRunJson } from '../../engine/run-check.ts';
 import { readDataOptions } from '../../engine/sweep/sweep-json.ts';
@@ -49,9 +49,22 @@ const RUN_COLUMNS = [
   'testAccLast5',
 ] as const;
 
+/**
+ * The per-class columns' names for runs together: their class names when they all share them
+ * (RAF-DB's seven when none names any), else `class 0` … `class K−1` for the most classes of any.
+ */
+export function sharedClassNames(records: readonly Pick<RunRecord, 'classes'>[]): readonly string[] {
+  const lists = records.map((r) => classesOf(r));
+  const first = lists[0] ?? classesOf({});
+  if (lists.every((l) => l.join('\n') === first.join('\n'))) return first;
+  const k = Math.max(...lists.map((l) => l.length));
+  return Array.from({ length: k }, (_, i) => `class ${i}`);
+}
+
 /** One row per run and epoch: the run's identity and noise, then every per-epoch figure. */
 export function runsCsv(records: readonly RunRecord[]): string {
-  const header = [...RUN_COLUMNS, ...epochCsvHeader(CLASS_NAMES)];
+  const classNames = sharedClassNames(records);
+  const header = [...RUN_COLUMNS, ...epochCsvHeader(classNames)];
   const rows: CsvValue[][] = [];
   for (const r of records) {
     const c = r.request.config;
@@ -89,7 +102,7 @@ export function runsCsv(records: readonly RunRecord[]): string {
         e.lr,
         e.seconds,
         e.imagesPerSecond,
-        ...CLASS_NAMES.map((_, k) => e.test.perClassAccuracy[k] ?? null),
+        ...classNames.map((_, k) => e.test.perClassAccuracy[k] ?? null),
       ]);
     }
   }
@@ -167,6 +180,7 @@ function record(
     summary: unknown;
     createdAt: string;
     labelNoise: number | null;
+    classes?: string[];
     status?: unknown;
     error?: unknown;
   },
@@ -191,6 +205,7 @@ function record(
     summary: summaryOf(base.summary, epochs),
     error: typeof base.error === 'string' ? base.error : null,
     labelNoise: base.labelNoise,
+    ...(base.classes ? { classes: base.classes } : {}),
   };
   r.imported = { file, format, at: now.toISOString(), fingerprint: fingerprintOf(r) };
   return r;
@@ -227,7 +242,14 @@ function fromCli(doc: Json, file: string, now: Date, key: string): RunRecord {
   } else {
     data = { kind: 'demo', seed: 0, trainCount: src.train, testCount: src.test, noiseRate: rate, noiseSeed: seed };
   }
-  return record({ config, data, epochs, summary: run.summary, createdAt: now.toISOString(), labelNoise }, file, 'eac-train', now, key);
+  const classes = run.classes;
+  return record(
+    { config, data, epochs, summary: run.summary, createdAt: now.toISOString(), labelNoise, ...(classes ? { classes } : {}) },
+    file,
+    'eac-train',
+    now,
+    key,
+  );
 }
 
 /** The lab's own single-run export (buildRunJson). */

@@ -4,7 +4,7 @@
 // maps kept per epoch.
 import { memo, useEffect, useMemo, useRef, useState, type ChangeEvent } from 'react';
 import { useLabDeferred } from '../store.ts';
-import { CLASS_NAMES } from '../../engine/dataset.ts';
+import { classesOf } from '../../engine/dataset.ts';
 import type { AttentionMaps, AttentionSample, AttentionViews } from '../../engine/attention.ts';
 import type { Box } from '../../engine/augment.ts';
 import { classMap } from '../../engine/maps.ts';
@@ -89,6 +89,7 @@ const SampleCard = memo(function SampleCard({
 }) {
   const { size, mapHeight, mapWidth, numClasses } = views;
   const flipped = sample.label !== sample.cleanLabel;
+  const names = classesOf(views);
   const cls = maps ? (mapClass === 'label' ? sample.label : maps.pred) : sample.label;
   const overlays = useMemo(() => {
     if (!maps) return null;
@@ -105,10 +106,10 @@ const SampleCard = memo(function SampleCard({
         <span className="att-name">{sample.name}</span>
         {flipped ? (
           <span className="att-badge noisy" title="the training label was flipped by the label noise">
-            label {CLASS_NAMES[sample.label]} · true {CLASS_NAMES[sample.cleanLabel]}
+            label {names[sample.label]} · true {names[sample.cleanLabel]}
           </span>
         ) : (
-          <span className="att-badge clean">label {CLASS_NAMES[sample.label]}</span>
+          <span className="att-badge clean">label {names[sample.label]}</span>
         )}
       </div>
       <div className="att-tiles">
@@ -128,7 +129,7 @@ const SampleCard = memo(function SampleCard({
         {maps ? (
           <>
             <span>
-              predicted <b className={predOk ? 'ok' : 'bad'}>{CLASS_NAMES[maps.pred]}</b> ({(maps.probs[maps.pred] * 100).toFixed(0)}%)
+              predicted <b className={predOk ? 'ok' : 'bad'}>{names[maps.pred]}</b> ({(maps.probs[maps.pred] * 100).toFixed(0)}%)
               {flipped && maps.pred === sample.label ? <span className="att-memo"> memorised the noisy label</span> : null}
             </span>
             <span title="mean squared difference of the two maps over all cells and classes">

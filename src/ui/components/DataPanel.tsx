@@ -1,4 +1,5 @@
-// The "Data" step: the built-in demo dataset (the default), or a RAF-DB folder dropped on the page
+// The "Data" step: the built-in demo dataset (the default), or a dataset folder (RAF-DB, IDX such
+// as Fashion-MNIST, CIFAR binary batches, or class folders of JPEGs) dropped on the page
 // or chosen with a folder picker, read and decoded in the ingest worker with progress and cancel,
 // then kept in the dataset cache. Lists the cached datasets (select, delete), and for the selected
 // one offers its label files (the clean one, or any other EmoLabel/*.txt with its measured noise)
@@ -33,10 +34,13 @@ function progressLine(ing: IngestState): string {
     case 'collecting':
       return `Collecting the dropped files: ${n(ing.done)} found`;
     case 'listing':
-      return ing.total ? `Listing files: ${n(ing.done)} / ${n(ing.total)}` : 'Looking for EmoLabel/ and Image/aligned/…';
+      return ing.total ? `Listing files: ${n(ing.done)} / ${n(ing.total)}` : 'Looking for the dataset in the folder…';
     case 'decoding':
+      if (ing.detail === 'reading files') return `Reading the dataset's files: ${n(ing.done)} / ${n(ing.total)}`;
       return `Decoding images: ${n(ing.done)} / ${n(ing.total)} · ${(ing.perSecond ?? 0).toFixed(0)} images/s · ETA ${duration(ing.etaSeconds)}`;
     case 'storing':
+      if (ing.detail === 'storing the dataset' && ing.total > 0)
+        return `Storing the dataset: ${bytesText(ing.done)} / ${bytesText(ing.total)}`;
       // The ingest worker writes the pixels while it decodes; what is left is the index and labels.
       return "Saving the dataset's index and labels…";
     default:
@@ -212,8 +216,10 @@ export function DataPanel() {
         onDragLeave={() => setDragging(false)}
         onDrop={onDrop}
       >
-        <p className="drop-title">Drop your RAF-DB folder here</p>
-        <p className="muted small">the RAF-DB root, its parent or basic/ (with EmoLabel/ and Image/aligned/)</p>
+        <p className="drop-title">Drop a dataset folder here</p>
+        <p className="muted small">
+          RAF-DB (its root, parent or basic/), IDX files (MNIST, Fashion-MNIST), CIFAR binary batches, or class folders of JPEGs
+        </p>
         <button type="button" data-testid="choose-folder" onClick={choose} disabled={running}>
           Choose folder…
         </button>
@@ -263,24 +269,31 @@ export function DataPanel() {
 
       {current && selected.kind === 'cached' && (
         <div className="selected-dataset" data-testid="selected-dataset">
-          <div className="field">
-            <label htmlFor="label-file">Training labels</label>
-            <select
-              id="label-file"
-              data-testid="label-file"
-              value={selected.labelFile ?? ''}
-              // A native select cannot wrap: the chosen file's full line shows on hover.
-              title={labelFileTitle(current.labelFiles, selected.labelFile)}
-              onChange={(e) => setLabelFile(e.target.value === '' ? null : e.target.value)}
-            >
-              {current.labelFiles.map((l, i) => (
-                <option key={l.file} value={i === 0 ? '' : l.file} disabled={!l.usable}>
-                  {labelChoiceText(l, i === 0)}
-                </option>
-              ))}
-            </select>
-            <small>Test accuracy is always measured against the clean labels.</small>
-          </div>
+          {current.labelFiles.length === 0 ? (
+            <p className="small" data-testid="dataset-classes">
+              {current.classes ? `${n(current.classes.length)} classes, ` : ''}
+              {current.width}×{current.height} px images. Trained on its own labels (add label noise in the run settings).
+            </p>
+          ) : (
+            <div className="field">
+              <label htmlFor="label-file">Training labels</label>
+              <select
+                id="label-file"
+                data-testid="label-file"
+                value={selected.labelFile ?? ''}
+                // A native select cannot wrap: the chosen file's full line shows on hover.
+                title={labelFileTitle(current.labelFiles, selected.labelFile)}
+                onChange={(e) => setLabelFile(e.target.value === '' ? null : e.target.value)}
+              >
+                {current.labelFiles.map((l, i) => (
+                  <option key={l.file} value={i === 0 ? '' : l.file} disabled={!l.usable}>
+                    {labelChoiceText(l, i === 0)}
+                  </option>
+                ))}
+              </select>
+              <small>Test accuracy is always measured against the clean labels.</small>
+            </div>
+          )}
           <DatasetReport info={current} />
         </div>
       )}

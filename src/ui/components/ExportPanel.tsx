@@ -1,5 +1,6 @@
 // Saving the current run (finished or still going): per-epoch and per-step metrics as CSV, the
 // whole run as JSON (configuration, data, seeds, versions, metrics), and the charts as one PNG.
+import { classesOf } from '../../engine/dataset.ts';
 import { useState } from 'react';
 import { useLab } from '../store.ts';
 import { buildRunJson, epochsCsv, exportFileStem, runJsonText, stepsCsv } from '../export/run-export.ts';
@@ -43,7 +44,12 @@ export function ExportPanel() {
           type="button"
           data-testid="export-epochs-csv"
           disabled={busy || !hasEpochs}
-          onClick={() => save('CSV', (stem) => ({ blob: csv(epochsCsv(useLab.getState().run.epochs)), name: `${stem}-epochs.csv` }))}
+          onClick={() =>
+            save('CSV', (stem) => ({
+              blob: csv(epochsCsv(useLab.getState().run.epochs, classesOf(useLab.getState().run.started ?? {}))),
+              name: `${stem}-epochs.csv`,
+            }))
+          }
         >
           Epoch metrics (CSV)
         </button>

@@ -5,7 +5,7 @@
 import { useEffect, useRef } from 'react';
 import { isRunning, useLab } from '../store.ts';
 import { applyStartFix, resumableRuns, resumeRun, setPaused, startRun, stopRun } from '../runner.ts';
-import { useData } from '../data-store.ts';
+import { selectedInfo, useData } from '../data-store.ts';
 import { duration } from '../format.ts';
 import { progressFigures } from '../../engine/progress.ts';
 import { runDescription } from '../run/run-description.ts';
@@ -66,8 +66,9 @@ function LabelsLine() {
   const started = useLab((s) => (s.viewing ? s.viewing.saved : s.run).started);
   const draft = useLab((s) => s.draft);
   const selected = useData((s) => s.selected);
+  const selectedClasses = useData((s) => (s.selected.kind === 'cached' ? selectedInfo(s)?.classes : null) ?? null);
   const weights = useWeights((s) => s.selected);
-  const { now, last } = runDescription({ status, started, draft, selected, weights });
+  const { now, last } = runDescription({ status, started, draft, selected, weights, selectedClasses });
   return (
     <>
       {now ? (

@@ -5,7 +5,19 @@ import { countText } from '../../engine/format.ts';
 
 const pctText = (x: number) => `${Math.round(x * 1000) / 10}%`;
 
-export function labelsText(data: DataOptions, flipped: number | null = null, trainCount: number | null = null): string {
+/** ", 10 classes (T-shirt/top, Trouser, Pullover, …)" for a dataset that names its classes; '' for RAF-DB and the demo. */
+export function classesText(classes: readonly string[] | null | undefined): string {
+  if (!classes) return '';
+  const shown = classes.slice(0, 3).join(', ');
+  return `, ${countText(classes.length)} classes (${shown}${classes.length > 3 ? ', …' : ''})`;
+}
+
+export function labelsText(
+  data: DataOptions,
+  flipped: number | null = null,
+  trainCount: number | null = null,
+  classes: readonly string[] | null = null,
+): string {
   const noise =
     data.noiseRate > 0
       ? flipped !== null && trainCount
@@ -15,5 +27,5 @@ export function labelsText(data: DataOptions, flipped: number | null = null, tra
   if (data.kind === 'demo')
     return `demo faces (${countText(data.trainCount)} train / ${countText(data.testCount)} test), ${noise ?? 'clean labels'}`;
   const labels = data.labelFile ? `labels of ${data.labelFile} as they are` : 'the clean labels';
-  return `${data.name}, ${labels}${noise ? ` + ${noise}` : ''}`;
+  return `${data.name}${classesText(classes)}, ${labels}${noise ? ` + ${noise}` : ''}`;
 }

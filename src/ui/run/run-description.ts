@@ -26,6 +26,8 @@ export interface StartedFacts {
   flippedLabels: number;
   trainCount: number;
   weights?: WeightsChoice | null;
+  /** The dataset's class names; absent: RAF-DB's seven (not said). */
+  classes?: string[];
 }
 
 export interface RunDescriptionInput {
@@ -35,6 +37,8 @@ export interface RunDescriptionInput {
   selected: DataSelection;
   /** The pretrained weights chosen now (null: random init). */
   weights: WeightsChoice | null;
+  /** The selected dataset's class names (null: RAF-DB's seven or the demo's). */
+  selectedClasses?: readonly string[] | null;
 }
 
 export interface RunDescription {
@@ -65,11 +69,13 @@ const running = (s: RunStatus) => s === 'starting' || s === 'data' || s === 'tra
 export function runDescription(input: RunDescriptionInput): RunDescription {
   const { status, started } = input;
   const startedText =
-    started && `${labelsText(started.data, started.flippedLabels, started.trainCount)}; ${modelText(started.config, started.weights)}`;
+    started &&
+    `${labelsText(started.data, started.flippedLabels, started.trainCount, started.classes ?? null)}; ${modelText(started.config, started.weights)}`;
   if (running(status) && startedText) return { now: `Trains on ${startedText}`, last: null };
   const parsed = parseSettings(input.draft);
   const planned =
-    parsed.settings && `${labelsText(dataOptionsOf(parsed.settings, input.selected))}; ${modelText(parsed.settings, input.weights)}`;
+    parsed.settings &&
+    `${labelsText(dataOptionsOf(parsed.settings, input.selected), null, null, input.selectedClasses ?? null)}; ${modelText(parsed.settings, input.weights)}`;
   // Starting, before the worker's answer: what Train was pressed with.
   if (running(status)) return { now: planned && `Trains on ${planned}`, last: null };
   const ended = ENDED[status];

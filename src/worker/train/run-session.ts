@@ -329,6 +329,7 @@ export class RunSession {
         resumedFrom: ckpt?.epoch ?? 0,
         history: { epochs: ckpt?.epochs ?? [], steps: ckpt?.steps ?? [] },
         labelsHash: hash,
+        ...(dataset.classes ? { classes: dataset.classes } : {}),
       });
       if (history) {
         this.deps.post({ type: 'attention-views', runId, views: history.views });
@@ -392,6 +393,7 @@ export class RunSession {
           summary: null,
           error: null,
           backend,
+          ...(dataset.classes ? { classes: dataset.classes } : {}),
         };
     await saveRun(record);
     announceRun({ type: 'run-started', key: this.msg.runKey });
@@ -486,7 +488,7 @@ class AttentionPanelFeed {
 
   async measure(model: Model, pipeline: ImagePipeline, epoch: number): Promise<void> {
     if (!this.probe) {
-      this.probe = await AttentionProbe.create(model, pipeline, this.dataset.train, this.indices, this.seed);
+      this.probe = await AttentionProbe.create(model, pipeline, this.dataset.train, this.indices, this.seed, this.dataset.classes);
       if (!this.history) {
         this.history = { views: this.probe.views, frames: [] };
         this.post({ type: 'attention-views', runId: this.runId, views: this.probe.views });
