@@ -14,6 +14,7 @@ process.chdir(root);
 const takers = [
   'camera',
   'classroom',
+  'datasets-page',
   'first-run',
   'folder-ingest',
   'lab',
