@@ -130,6 +130,8 @@ test('EAC run with noisy labels: every chart drawn, epochs marked, progress figu
     await tip.waitFor({ state: 'detached', timeout: 5000 });
 
     // The per-epoch charts read out the epoch under the pointer, each curve's value in percent.
+    // In view first: the progress panel's values wrap (issue 23), which can push the chart below the fold.
+    await page.getByTestId('accuracy-hover').scrollIntoViewIfNeeded();
     const acc = (await page.getByTestId('accuracy-hover').boundingBox())!;
     await page.mouse.move(acc.x + acc.width * 0.45, acc.y + acc.height / 2);
     const readout = page.getByTestId('accuracy-chart').getByTestId('plot-readout');
@@ -181,7 +183,7 @@ test('exports: epoch and step CSV, run JSON, charts PNG', { timeout: 120_000 }, 
     const height = png.bytes.readUInt32BE(20);
     assert.ok(width >= 1000 && height >= 1400, `${width}×${height}: four charts at 2×`);
     writeFileSync(screenshotPath('charts-export.png'), png.bytes);
-    assert.match((await page.getByTestId('export-outcome').textContent()) ?? '', /^Saved .*-charts\.png \(\d+ kB\)$/);
+    assert.match((await page.getByTestId('export-outcome').textContent()) ?? '', /^Saved .*-charts\.png \(\d+(\.\d)? kB\)$/);
     assert.deepEqual(watch.consoleErrors, []);
   } finally {
     await page.close();
