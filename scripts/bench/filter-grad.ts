@@ -14,7 +14,9 @@
 import { tf } from '../../src/engine/tf.ts';
 import type { Tensor, Tensor4D } from '../../src/engine/tf.ts';
 import { setupBackend, BACKENDS, type BackendName } from '../../src/cli/node-backends.ts';
-import { conv2d, conv2dFilterGrad, filterGradPlan, type ConvShape } from '../../src/engine/conv.ts';
+import { conv2d } from '../../src/engine/conv.ts';
+import { conv2dFilterGrad } from '../../src/engine/conv-filter-grad.ts';
+import { filterGradPlan, type ConvShape } from '../../src/engine/conv-plan.ts';
 import { kernelsFor } from '../../src/engine/kernel-table.ts';
 
 interface Args {

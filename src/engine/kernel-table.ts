@@ -22,7 +22,7 @@ export const IMPLEMENTATIONS = {
     slices: 'strided slices of the zero-padded input, concatenated per kernel row',
   },
   filterGrad: {
-    'gpu-matmuls': 'Xᵀ·dY matmuls planned for a GPU: the reduction split into S batched chunks (conv.ts chooseSplit)',
+    'gpu-matmuls': 'Xᵀ·dY matmuls planned for a GPU: the reduction split into S batched chunks (conv-plan.ts chooseSplit)',
     'cpu-matmuls': 'Xᵀ·dY matmuls planned for a CPU: no split, an explicit transpose instead of transposeA',
   },
   splitKSum: {

@@ -2,7 +2,7 @@
 // from the architecture alone: the activations each pass saves for its backward, one layer's
 // backward temporaries, and the parameters, gradients and Adam moments. No TensorFlow.js: the
 // page, the CLI's --plan and the tests can all ask what fits before anything runs.
-import { filterGradPlan, type DeviceClass } from './conv.ts';
+import { filterGradPlan, type DeviceClass } from './conv-plan.ts';
 import { poolOutSize } from './layers.ts';
 import { listParams, type ConvSpec, type ResNetSpec } from './resnet-layout.ts';
 import { resnetGraph, type PassGraph } from './resnet-graph.ts';

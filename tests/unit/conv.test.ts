@@ -12,14 +12,14 @@ import assert from 'node:assert/strict';
 import { tf } from '../../src/engine/tf.ts';
 import type { Tensor, Tensor4D } from '../../src/engine/tf.ts';
 import { setupBackend, type BackendName } from '../../src/cli/node-backends.ts';
+import { conv2d } from '../../src/engine/conv.ts';
 import {
-  conv2d,
   chooseSplit,
   filterGradPlan,
   type ConvShape,
   type FilterGradFormulation,
   type FilterGradOptions,
-} from '../../src/engine/conv.ts';
+} from '../../src/engine/conv-plan.ts';
 import { kernelsFor } from '../../src/engine/kernel-table.ts';
 
 /** The active backend's kernel row (the tests switch backends, so it is looked up per call). */

@@ -10,7 +10,9 @@
 // fused row it is never made: the BatchNorm kernels and the residual add (a + dy·[y > 0]) read dy
 // and y directly, so a residual's gradient waits as an unmasked (dy, y) term until it is used.
 import { tf, type Tensor4D } from '../tf.ts';
-import { conv2dFilterGrad, conv2dInputGrad, explicitPad } from '../conv.ts';
+import { explicitPad } from '../conv-plan.ts';
+import { conv2dFilterGrad } from '../conv-filter-grad.ts';
+import { conv2dInputGrad } from '../conv-input-grad.ts';
 import type { BatchStats } from '../layers.ts';
 import { bnParams, type Model } from '../resnet.ts';
 import { resnetGraph, keptForBackward, type ConvBnLayer, type PassGraph } from '../resnet-graph.ts';
