@@ -174,32 +174,88 @@ function unfinished(epoch: number, e: EpochState, split: Split): UnfinishedEpoch
   };
 }
 
+/** Refuses what a run cannot start from: a checkpoint of another run or dataset, a model of another head. */
+function checkStart(dataset: Dataset, config: TrainConfig, opts: TrainOptions): void {
+  const { resume, model } = opts;
+  const classes = classesOf(dataset);
+  if (resume) {
+    const n = dataset.train.labels.length;
+    const why = checkpointMismatch(resume, config) ?? (resume.partial ? partialMismatch(resume.partial, n, config.batchSize) : null);
+    if (why) throw new TrainError('config', `cannot resume: ${why}`);
+    if (model) throw new TrainError('config', 'cannot resume: a checkpoint brings its own weights (drop the model option)');
+    if (classesOf(resume).join('\n') !== classes.join('\n'))
+      throw new TrainError(
+        'config',
+        `cannot resume: the checkpoint's ${classesOf(resume).length} classes are not the dataset's ${classes.length} (${classes.slice(0, 3).join(', ')}…)`,
+      );
+  }
+  if (model && model.spec.config.numClasses !== classes.length)
+    throw new TrainError(
+      'config',
+      `invalid configuration: the model has ${model.spec.config.numClasses} outputs, the dataset ${classes.length} classes`,
+    );
+}
+
+/** An epoch from its start: the data stream's order for it (shuffled or not), nothing summed yet. */
+function freshEpoch(shuffle: boolean, dataRng: Rng, n: number, nowMs: number): EpochState {
+  const order = shuffle ? dataRng.permutation(n) : Int32Array.from({ length: n }, (_, i) => i);
+  return { order, position: 0, loss: 0, ce: 0, consistency: 0, seenPreds: [], start: nowMs };
+}
+
+/** An epoch a checkpoint was taken within, where it stopped. */
+function carriedEpoch(c: EpochProgress, nowMs: number): EpochState {
+  return {
+    order: c.order.slice(),
+    position: c.position,
+    loss: c.loss,
+    ce: c.ce,
+    consistency: c.consistency,
+    seenPreds: Array.from(c.seenPreds),
+    start: nowMs - c.seconds * 1000,
+  };
+}
+
+/** An evaluated epoch's figures: its mean losses, train accuracy against both labels, memorisation, the test report. */
+function epochMetrics(
+  epoch: number,
+  e: EpochState,
+  split: Split,
+  test: EpochMetrics['test'],
+  lr: number,
+  time: { seconds: number; trainSeconds: number },
+): EpochMetrics {
+  const seen = e.order.subarray(0, e.seenPreds.length);
+  const noisy = Array.from(seen, (i) => split.labels[i]);
+  const clean = Array.from(seen, (i) => split.cleanLabels[i]);
+  return {
+    epoch,
+    steps: e.position,
+    loss: e.loss / e.position,
+    ce: e.ce / e.position,
+    consistency: e.consistency / e.position,
+    trainAccNoisy: accuracy(e.seenPreds, noisy),
+    trainAccClean: accuracy(e.seenPreds, clean),
+    memorisation: memorisation(e.seenPreds, noisy, clean),
+    testAcc: test.accuracy,
+    test,
+    lr,
+    seconds: time.seconds,
+    imagesPerSecond: seen.length / Math.max(time.trainSeconds, 1e-9),
+  };
+}
+
 export async function train(dataset: Dataset, config: TrainConfig, opts: TrainOptions = {}): Promise<RunResult> {
   validateTrainConfig(config);
   const resume = opts.resume;
   const { train: split, test } = dataset;
   const n = split.labels.length;
-  if (resume) {
-    const why = checkpointMismatch(resume, config) ?? (resume.partial ? partialMismatch(resume.partial, n, config.batchSize) : null);
-    if (why) throw new TrainError('config', `cannot resume: ${why}`);
-    if (opts.model) throw new TrainError('config', 'cannot resume: a checkpoint brings its own weights (drop the model option)');
-    if (classesOf(resume).join('\n') !== classesOf(dataset).join('\n'))
-      throw new TrainError(
-        'config',
-        `cannot resume: the checkpoint's ${classesOf(resume).length} classes are not the dataset's ${classesOf(dataset).length} (${classesOf(dataset).slice(0, 3).join(', ')}…)`,
-      );
-  }
+  checkStart(dataset, config, opts);
   const now = opts.now ?? (() => performance.now());
   const rng = new Rng(config.seed);
   // The model is drawn from its own stream so that the data path does not depend on the model size.
   const modelRng = rng.fork();
   const dataRng = resume ? Rng.fromState(resume.rng) : rng.fork();
   const ownsModel = !opts.model;
-  if (opts.model && opts.model.spec.config.numClasses !== classesOf(dataset).length)
-    throw new TrainError(
-      'config',
-      `invalid configuration: the model has ${opts.model.spec.config.numClasses} outputs, the dataset ${classesOf(dataset).length} classes`,
-    );
   // The head has one output per class of the dataset.
   const modelConfig = { arch: config.arch, width: config.width, numClasses: classesOf(dataset).length };
   const model = resume ? modelFromValues(describeResNet(modelConfig), resume.values) : (opts.model ?? createModel(modelConfig, modelRng));
@@ -266,25 +322,7 @@ export async function train(dataset: Dataset, config: TrainConfig, opts: TrainOp
       const lr = exponentialLr(config.lr, config.gamma, epoch);
       optimizer.lr = lr;
       const carried = resume?.partial && epoch === resume.epoch + 1 ? resume.partial : null;
-      const e: EpochState = carried
-        ? {
-            order: carried.order.slice(),
-            position: carried.position,
-            loss: carried.loss,
-            ce: carried.ce,
-            consistency: carried.consistency,
-            seenPreds: Array.from(carried.seenPreds),
-            start: now() - carried.seconds * 1000,
-          }
-        : {
-            order: config.shuffle ? dataRng.permutation(n) : Int32Array.from({ length: n }, (_, i) => i),
-            position: 0,
-            loss: 0,
-            ce: 0,
-            consistency: 0,
-            seenPreds: [],
-            start: now(),
-          };
+      const e = carried ? carriedEpoch(carried, now()) : freshEpoch(config.shuffle, dataRng, n, now());
       // Pipelined by one step: step s is encoded (on WebGPU: queued for the GPU) before step
       // s − 1's numbers are read back, so the GPU is not idle while JavaScript encodes the next
       // step. The order of the work is unchanged, so the numbers are too. Whatever must see a
@@ -409,25 +447,10 @@ export async function train(dataset: Dataset, config: TrainConfig, opts: TrainOp
         if (every && step > lastCheckpointStep) await checkpoint(epoch - 1, e);
         break;
       }
-      const seen = e.order.subarray(0, e.seenPreds.length);
-      const noisy = Array.from(seen, (i) => split.labels[i]);
-      const clean = Array.from(seen, (i) => split.cleanLabels[i]);
-      const testReport = report(testPred.preds, test.cleanLabels, testPred.numClasses);
-      const metrics: EpochMetrics = {
-        epoch,
-        steps: e.position,
-        loss: e.loss / e.position,
-        ce: e.ce / e.position,
-        consistency: e.consistency / e.position,
-        trainAccNoisy: accuracy(e.seenPreds, noisy),
-        trainAccClean: accuracy(e.seenPreds, clean),
-        memorisation: memorisation(e.seenPreds, noisy, clean),
-        testAcc: testReport.accuracy,
-        test: testReport,
-        lr,
+      const metrics = epochMetrics(epoch, e, split, report(testPred.preds, test.cleanLabels, testPred.numClasses), lr, {
         seconds: (now() - e.start) / 1000,
-        imagesPerSecond: seen.length / Math.max(trainSeconds, 1e-9),
-      };
+        trainSeconds,
+      });
       epochs.push(metrics);
       opts.onEpoch?.(metrics);
       await opts.inspect?.(model, pipeline, epoch);
