@@ -32,6 +32,34 @@ const relativeTo = (root: string, path: string) =>
   root === '' || root === '.' ? path : path.slice(root.length + (root.endsWith('/') ? 0 : 1));
 
 /**
+ * Names and sizes of `files`, relative to `root`, sorted by path: what a cache key is made of. An
+ * unreadable file is keyed with size −1 (the reader reports it when it meets it).
+ */
+export async function sizedListing(
+  fs: SizedFolderFs,
+  root: string,
+  files: readonly string[],
+  opts: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {},
+): Promise<ListingEntry[]> {
+  const { signal, onProgress } = opts;
+  let done = 0;
+  onProgress?.(0, files.length);
+  const sizes = await mapLimited(files, 64, async (p) => {
+    if (signal?.aborted) throw abortError(signal);
+    let size = -1;
+    try {
+      size = await fs.size(p);
+    } catch {
+      /* keyed as unreadable */
+    }
+    onProgress?.(++done, files.length);
+    return size;
+  });
+  const entries = files.map((p, i) => ({ path: relativeTo(root, p), size: sizes[i] }));
+  return entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/**
  * The names and sizes of the files that make the dataset (EmoLabel/ and Image/aligned/), relative
  * to the RAF-DB root, so the same folder gives the same listing whether its root, its parent or
  * basic/ was dropped. Reads no file content.
@@ -41,27 +69,12 @@ export async function folderListing(
   dir = '',
   opts: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {},
 ): Promise<FolderListing> {
-  const { signal, onProgress } = opts;
   const where = await locateRafDb(fs, dir);
   const files: string[] = [];
   for (const d of [where.emoLabel, where.aligned]) {
     for (const e of await fs.list(d)) if (!isDirEntry(e) && !isStrayFile(e)) files.push(joinPath(d, e));
   }
-  let done = 0;
-  onProgress?.(0, files.length);
-  const sizes = await mapLimited(files, 64, async (p) => {
-    if (signal?.aborted) throw abortError(signal);
-    let size = -1; // unreadable: keyed as such, reported when the reader meets it
-    try {
-      size = await fs.size(p);
-    } catch {
-      /* see above */
-    }
-    onProgress?.(++done, files.length);
-    return size;
-  });
-  const entries = files.map((p, i) => ({ path: relativeTo(where.root, p), size: sizes[i] }));
-  entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const entries = await sizedListing(fs, where.root, files, opts);
   return { ...where, entries };
 }
 

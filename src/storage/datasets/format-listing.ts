@@ -9,8 +9,7 @@ import { bytesText, countText } from '../../engine/format.ts';
 import { CACHED_SPLIT_BYTES_MAX } from './info-check.ts';
 import { locateArrayDataset, type ArrayDatasetReport, type ArrayFormat } from '../../data/formats/read-array-dataset.ts';
 import { RafDbError, type RafDbReport } from '../../data/rafdb.ts';
-import { folderListing, type FolderListing, type ListingEntry } from './folder-key.ts';
-import { mapLimited } from './limited.ts';
+import { folderListing, sizedListing, type FolderListing, type ListingEntry } from './folder-key.ts';
 
 /** Files listed in class folders before giving up (the reader's own cap is 200,000 images). */
 const MAX_LISTED_FILES = 250_000;
@@ -25,28 +24,6 @@ export type DatasetLocation =
 interface ListOptions {
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
-}
-
-const relativeTo = (root: string, path: string) =>
-  root === '' || root === '.' ? path : path.slice(root.length + (root.endsWith('/') ? 0 : 1));
-
-/** Sizes of `files` (relative to `root` in the result, sorted); an unreadable file is keyed with size −1. */
-async function sized(fs: SizedFolderFs, root: string, files: string[], opts: ListOptions): Promise<ListingEntry[]> {
-  let done = 0;
-  opts.onProgress?.(0, files.length);
-  const sizes = await mapLimited(files, 64, async (p) => {
-    if (opts.signal?.aborted) throw abortError(opts.signal);
-    let size = -1;
-    try {
-      size = await fs.size(p);
-    } catch {
-      // keyed as unreadable; the reader reports it
-    }
-    opts.onProgress?.(++done, files.length);
-    return size;
-  });
-  const entries = files.map((p, i) => ({ path: relativeTo(root, p), size: sizes[i] }));
-  return entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
 async function filesIn(fs: SizedFolderFs, dir: string): Promise<string[]> {
@@ -101,7 +78,7 @@ export async function locateDataset(fs: SizedFolderFs, dir = '', opts: ListOptio
   }
   if (array) {
     const files = array.entries.filter((e) => !isDirEntry(e) && !isStrayFile(e)).map((e) => joinPath(array.root, e));
-    return { kind: 'array', format: array.format, root: array.root, entries: await sized(fs, array.root, files, opts) };
+    return { kind: 'array', format: array.format, root: array.root, entries: await sizedListing(fs, array.root, files, opts) };
   }
   if (layout) {
     const files: string[] = [];
@@ -116,7 +93,7 @@ export async function locateDataset(fs: SizedFolderFs, dir = '', opts: ListOptio
     }
     const tooBig = imageFolderSizeProblem(files.length);
     if (tooBig) throw new RafDbError(`${entryName(layout.root) || 'the given folder'}: ${tooBig}`);
-    return { kind: 'image-folder', root: layout.root, entries: await sized(fs, layout.root, files, opts) };
+    return { kind: 'image-folder', root: layout.root, entries: await sizedListing(fs, layout.root, files, opts) };
   }
   throw new RafDbError(`${rafdbWhy.message} (nor IDX or CIFAR binary files, nor class folders of JPEGs)`);
 }
