@@ -122,7 +122,7 @@ export interface LoadedFolder {
   array: FolderDatasetReport | null;
 }
 
-export type FolderDatasetReport = Omit<ArrayDatasetReport, 'format'> & { format: ArrayDatasetReport['format'] | 'image-folder' };
+export type FolderDatasetReport = ArrayDatasetReport | ImageFolderReport;
 
 /** Reads whichever dataset `dir` holds, with its report on stderr. */
 export async function loadDataFolder(dir: string, labels: string | undefined, flag: string): Promise<LoadedFolder> {
@@ -144,8 +144,7 @@ export async function loadDataFolder(dir: string, labels: string | undefined, fl
         },
       });
       for (const line of folderSummary(r.report)) progress(line);
-      const { skipped, skippedCount, split, ...rest } = r.report;
-      return { dataset: r.dataset, rafdb: null, array: { ...rest, format: 'image-folder', grayscale: false, files: [] } };
+      return { dataset: r.dataset, rafdb: null, array: r.report };
     }
     // kind === 'array'
     const r = await readArrayDataset(nodeFolderFsWithin(dir), dir);
@@ -158,13 +157,14 @@ export async function loadDataFolder(dir: string, labels: string | undefined, fl
 }
 
 export function folderSummary(r: ImageFolderReport): string[] {
-  const lines = arraySummary({ ...r, grayscale: false, files: [] });
+  const lines = arraySummary(r);
   lines[0] += r.split === 'fraction' ? `; no test/ or val/ folder: ${TEST_FRACTION * 100}% of each class held out (seeded)` : '';
   if (r.skippedCount) lines.push(`  skipped ${r.skippedCount} files: ${list(r.skipped, 5)}`);
   return lines;
 }
 
 export function arraySummary(r: FolderDatasetReport): string[] {
+  const grey = r.format !== 'image-folder' && r.grayscale;
   const n = (xs: number[]) => countText(xs.reduce((a, b) => a + b, 0));
   const perClass = (xs: number[]) =>
     list(
@@ -172,7 +172,7 @@ export function arraySummary(r: FolderDatasetReport): string[] {
       12,
     );
   return [
-    `${r.title} (${r.format}) at ${r.root}: ${n(r.trainCounts)} train / ${n(r.testCounts)} test images of ${r.height}×${r.width}${r.grayscale ? ', grey (copied to RGB)' : ''}, ${r.classes.length} classes (${r.seconds.toFixed(1)}s)`,
+    `${r.title} (${r.format}) at ${r.root}: ${n(r.trainCounts)} train / ${n(r.testCounts)} test images of ${r.height}×${r.width}${grey ? ', grey (copied to RGB)' : ''}, ${r.classes.length} classes (${r.seconds.toFixed(1)}s)`,
     `  train per class: ${perClass(r.trainCounts)}`,
     `  test per class:  ${perClass(r.testCounts)}`,
   ];
@@ -244,8 +244,8 @@ export async function datasetCommand(argv: string[]): Promise<number> {
         testCounts: a.testCounts,
         height: a.height,
         width: a.width,
-        grayscale: a.grayscale,
-        files: a.files,
+        grayscale: a.format !== 'image-folder' && a.grayscale,
+        files: a.format === 'image-folder' ? [] : a.files,
       },
       { json: !!v.json, out: v.out as string | undefined },
     );

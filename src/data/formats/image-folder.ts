@@ -10,7 +10,7 @@ import { Rng } from '../../engine/rng.ts';
 import { entryName, FileRefusedError, isDirEntry, isStrayFile, joinPath, MAX_IMAGE_FILE_BYTES, type FolderFs } from '../folder.ts';
 import { decodeJpeg, JpegError } from '../jpeg.ts';
 import { resizeRgbPillow } from '../rafdb.ts';
-import { DatasetFormatError } from './read-array-dataset.ts';
+import { DatasetFormatError, type FoundDatasetReport } from './read-array-dataset.ts';
 
 /** The side images are stored at (the training pipeline resizes from it to the run's input size). */
 export const IMAGE_FOLDER_SIDE = 112;
@@ -29,21 +29,13 @@ export interface ImageFolderLayout {
   classes: string[];
 }
 
-export interface ImageFolderReport {
+export interface ImageFolderReport extends FoundDatasetReport {
   format: 'image-folder';
-  title: string;
-  root: string;
-  classes: string[];
-  trainCounts: number[];
-  testCounts: number[];
-  height: number;
-  width: number;
   /** How the test split was made. */
   split: 'folders' | 'fraction';
   /** Files skipped, with why ("cat/x.png: not a JPEG (a PNG file)"). */
   skipped: string[];
   skippedCount: number;
-  seconds: number;
 }
 
 async function tryList(fs: FolderFs, dir: string): Promise<string[] | null> {

@@ -16,8 +16,8 @@ const MAX_SUBFOLDERS = 64;
 
 export type ArrayFormat = 'idx' | 'cifar-10' | 'cifar-100';
 
-export interface ArrayDatasetReport {
-  format: ArrayFormat;
+/** What a reader of a dataset other than RAF-DB found (array files here, class folders in image-folder.ts). */
+export interface FoundDatasetReport {
   /** A name for people: "Fashion-MNIST", "CIFAR-10". */
   title: string;
   root: string;
@@ -26,11 +26,15 @@ export interface ArrayDatasetReport {
   testCounts: number[];
   height: number;
   width: number;
+  seconds: number;
+}
+
+export interface ArrayDatasetReport extends FoundDatasetReport {
+  format: ArrayFormat;
   /** Grey images, copied to RGB. */
   grayscale: boolean;
   /** Files read, for the report. */
   files: string[];
-  seconds: number;
 }
 
 export class DatasetFormatError extends Error {
