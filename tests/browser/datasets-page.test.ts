@@ -12,20 +12,12 @@ import path from 'node:path';
 import { gzipSync } from 'fflate';
 import type { Page } from 'playwright-core';
 import { docScreenshotPath, launchChromium, ROOT, screenshotPath, serveBuilt, watchPage, type Served } from './harness.ts';
+import { idxFile } from '../fixtures/idx-file.ts';
 
 const FASHION = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
 const DIR = path.join(ROOT, '.tmp/datasets-page/fashion-mnist');
 const VIEW = { width: 1366, height: 768 };
 const LONG = 300_000;
-
-function idxFile(dims: number[], values: Uint8Array): Uint8Array {
-  const out = new Uint8Array(4 + 4 * dims.length + values.length);
-  out.set([0, 0, 0x08, dims.length]);
-  const v = new DataView(out.buffer);
-  dims.forEach((d, i) => v.setUint32(4 + 4 * i, d, false));
-  out.set(values, 4 + 4 * dims.length);
-  return out;
-}
 
 /** Images of class c: a bright bar at row 2c (so the classes differ), on noise. */
 function writeIdxFolder(): { train: number[]; test: number[] } {

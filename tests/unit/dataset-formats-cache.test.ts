@@ -21,6 +21,7 @@ import { configureDatasetCache } from '../../src/storage/datasets/idb-layout.ts'
 import { datasetKey } from '../../src/storage/datasets/folder-key.ts';
 import { imageFolderSizeProblem, locateDataset, reportOfFormat } from '../../src/storage/datasets/format-listing.ts';
 import { datasetIndexProblem, datasetInfoProblem } from '../../src/storage/datasets/info-check.ts';
+import { idxFile } from '../fixtures/idx-file.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const JPEGS = path.join(ROOT, 'tests/fixtures/rafdb/clean/RAF-DB/basic/Image/aligned');
@@ -33,15 +34,6 @@ before(async () => {
 beforeEach(() => {
   configureDatasetCache({ store: createStore(`eac-formats-test-${++dbCount}`, 'datasets'), estimate: null, pixelFiles: null });
 });
-
-function idxFile(dims: number[], values: ArrayLike<number>): Uint8Array {
-  const out = new Uint8Array(4 + 4 * dims.length + values.length);
-  out.set([0, 0, 0x08, dims.length]);
-  const v = new DataView(out.buffer);
-  dims.forEach((d, i) => v.setUint32(4 + 4 * i, d, false));
-  out.set(values, 4 + 4 * dims.length);
-  return out;
-}
 
 /** A Fashion-MNIST-like folder: `train` and `test` images of 6×6, labels c mod 10, gzip or raw. */
 function idxFolder(dir: string, train: number, test: number, gz = true): RelativeFile[] {

@@ -20,20 +20,12 @@ import { readCheckpointState } from '../../src/engine/checkpoint-check.ts';
 import { train } from '../../src/engine/trainer.ts';
 import type { TrainCheckpoint } from '../../src/engine/checkpoint.ts';
 import { defaultTrainConfig } from '../../src/engine/config.ts';
+import { idxFile } from '../fixtures/idx-file.ts';
 
 const backend = (process.env.EAC_TEST_BACKEND ?? 'cpu') as BackendName;
 before(async () => {
   await setupBackend(backend);
 });
-
-function idxFile(dims: number[], values: ArrayLike<number>): Uint8Array {
-  const out = new Uint8Array(4 + 4 * dims.length + values.length);
-  out.set([0, 0, 0x08, dims.length]);
-  const v = new DataView(out.buffer);
-  dims.forEach((d, i) => v.setUint32(4 + 4 * i, d, false));
-  out.set(values, 4 + 4 * dims.length);
-  return out;
-}
 
 test('IDX: raw and gzip parse alike; grey images become RGB', () => {
   const raw = idxFile([2, 2, 3], [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
