@@ -23,6 +23,7 @@ import {
   type CellState,
   type SweepState,
 } from '../engine/sweep/index.ts';
+import { signalExitCode, stopOnSignals } from './stop-signals.ts';
 
 /** The environment variables array schedulers set: SLURM's --array, Kubernetes' Indexed Jobs. */
 export const INDEX_VARS = ['SLURM_ARRAY_TASK_ID', 'JOB_COMPLETION_INDEX'] as const;
@@ -254,18 +255,10 @@ export async function cellCommand(dir: string, v: Flags, run: RunChoices, claim:
   if (state.spec.data.kind === 'cached')
     throw new UsageError(`${path.join(dir, SWEEP_FILE)} trains on a dataset of the lab's cache: run it in the lab`);
   const k = cellIndex(String(v.cell), process.env, state.order.length);
-  const controller = new AbortController();
-  let stoppedBy: NodeJS.Signals | null = null;
-  const onSignal = (sig: NodeJS.Signals) => {
-    if (!stoppedBy) progress(`interrupted (${sig}): stopping after the current step, keeping the checkpoint, releasing the claim`);
-    stoppedBy ??= sig;
-    controller.abort();
-  };
-  const onInt = () => onSignal('SIGINT');
-  const onTerm = () => onSignal('SIGTERM');
-  process.on('SIGINT', onInt);
-  process.on('SIGTERM', onTerm);
-  const ctx: CellRunContext = { dir, state, run, claim, signal: controller.signal };
+  const stop = stopOnSignals((sig) =>
+    progress(`interrupted (${sig}): stopping after the current step, keeping the checkpoint, releasing the claim`),
+  );
+  const ctx: CellRunContext = { dir, state, run, claim, signal: stop.signal };
   let failed = false;
   try {
     const ids = state.order;
@@ -273,18 +266,18 @@ export async function cellCommand(dir: string, v: Flags, run: RunChoices, claim:
     failed = mine === 'failed';
     if (mine !== 'already-done' && mine !== 'held') await publish(dir, claim.now);
     // Then the cells nobody holds: unclaimed ones, released ones, and those whose holder's lease ended.
-    for (let i = 1; helpOthers && i < ids.length && !controller.signal.aborted; i++) {
+    for (let i = 1; helpOthers && i < ids.length && !stop.signal.aborted; i++) {
       const id = ids[(k + i) % ids.length];
       const out = await workCell(ctx, id, false);
       if (out === 'done' || out === 'failed' || out === 'interrupted') await publish(dir, claim.now);
     }
   } finally {
-    process.off('SIGINT', onInt);
-    process.off('SIGTERM', onTerm);
+    stop.release();
   }
   const end = await publish(dir, claim.now);
   const n = sweepCounts(end);
-  if (stoppedBy) return stoppedBy === 'SIGTERM' ? 143 : 130;
+  const stoppedBy = stop.stoppedBy();
+  if (stoppedBy) return signalExitCode(stoppedBy);
   if (n.done === n.total) process.stdout.write(tableMarkdown(sweepTable(end)));
   progress(
     `sweep: ${n.done}/${n.total} cells done${n.running ? `, ${n.running} running elsewhere` : ''}${n.failed ? `, ${n.failed} failed` : ''}; ${Object.values(

@@ -29,6 +29,7 @@ import {
   type SweepEvent,
   type SweepState,
 } from '../engine/sweep/index.ts';
+import { signalExitCode, stopOnSignals } from './stop-signals.ts';
 
 export const SWEEP_HELP = `eac sweep [options] --out DIR
   The paper's table: an eac train run per method × noise rate × seed, queued in DIR.
@@ -110,17 +111,9 @@ async function runSweep(dir: string, start: SweepState, run: RunChoices, jobs: n
     state = reduceSweep(state, e);
     if (save) saveSweep(dir, state);
   };
-  const controller = new AbortController();
-  let stoppedBy: NodeJS.Signals | null = null;
-  const onSignal = (sig: NodeJS.Signals) => {
-    if (!stoppedBy) progress(`interrupted (${sig}): stopping the running cells after their current step, keeping their checkpoints`);
-    stoppedBy ??= sig;
-    controller.abort();
-  };
-  const onInt = () => onSignal('SIGINT');
-  const onTerm = () => onSignal('SIGTERM');
-  process.on('SIGINT', onInt);
-  process.on('SIGTERM', onTerm);
+  const stop = stopOnSignals((sig) =>
+    progress(`interrupted (${sig}): stopping the running cells after their current step, keeping their checkpoints`),
+  );
 
   const sweepLine = () => {
     const n = sweepCounts(state);
@@ -161,8 +154,8 @@ async function runSweep(dir: string, start: SweepState, run: RunChoices, jobs: n
       const args = resuming ? resumeRunArgs(cell, dir, run) : newRunArgs(state.spec, cell, dir, run);
       end =
         jobs === 1
-          ? await runCellHere(args, controller.signal, watch)
-          : await runCellInChild(args, controller.signal, watch, (l) => progress(`[${cell.id}] ${l}`));
+          ? await runCellHere(args, stop.signal, watch)
+          : await runCellInChild(args, stop.signal, watch, (l) => progress(`[${cell.id}] ${l}`));
     } catch (e) {
       end = { kind: 'failed', reason: (e as Error).message };
     }
@@ -188,7 +181,7 @@ async function runSweep(dir: string, start: SweepState, run: RunChoices, jobs: n
   try {
     saveSweep(dir, state);
     for (;;) {
-      while (!controller.signal.aborted && active.size < jobs) {
+      while (!stop.signal.aborted && active.size < jobs) {
         const next = nextCell(state);
         if (!next) break;
         const p: Promise<void> = launch(next).finally(() => active.delete(p));
@@ -198,14 +191,14 @@ async function runSweep(dir: string, start: SweepState, run: RunChoices, jobs: n
       await Promise.race(active);
     }
   } finally {
-    process.off('SIGINT', onInt);
-    process.off('SIGTERM', onTerm);
+    stop.release();
   }
   saveSweep(dir, state);
   const n = sweepCounts(state);
+  const stoppedBy = stop.stoppedBy();
   if (stoppedBy) {
     progress(`sweep stopped: ${n.done}/${total} cells done; rerun with --out ${dir} to resume`);
-    return stoppedBy === 'SIGTERM' ? 143 : 130;
+    return signalExitCode(stoppedBy);
   }
   process.stdout.write(tableMarkdown(sweepTable(state)));
   progress(
