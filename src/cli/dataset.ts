@@ -159,7 +159,13 @@ export async function loadDataFolder(dir: string, labels: string | undefined, fl
 export function folderSummary(r: ImageFolderReport): string[] {
   const lines = arraySummary(r);
   lines[0] += r.split === 'fraction' ? `; no test/ or val/ folder: ${TEST_FRACTION * 100}% of each class held out (seeded)` : '';
-  if (r.skippedCount) lines.push(`  skipped ${r.skippedCount} files: ${list(r.skipped, 5)}`);
+  if (r.skippedCount)
+    lines.push(
+      `  skipped ${r.skippedCount} files: ${list(
+        r.skipped.map((s) => `${s.name}: ${s.reason}`),
+        5,
+      )}`,
+    );
   return lines;
 }
 

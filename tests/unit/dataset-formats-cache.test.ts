@@ -118,7 +118,10 @@ test('reportOfFormat: counts per class in RAF-DB report shape; skipped class-fol
     height: 112,
     width: 112,
     split: 'fraction',
-    skipped: ['a/x.png: not a JPEG (a PNG file)', 'b/y.txt: not an image file name'],
+    skipped: [
+      { name: 'a/x.png', reason: 'not a JPEG (a PNG file)' },
+      { name: 'b/y.txt', reason: 'not an image file name' },
+    ],
     skippedCount: 5,
     seconds: 1,
   });

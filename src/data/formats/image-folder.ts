@@ -29,12 +29,17 @@ export interface ImageFolderLayout {
   classes: string[];
 }
 
+export interface SkippedFile {
+  name: string;
+  reason: string;
+}
+
 export interface ImageFolderReport extends FoundDatasetReport {
   format: 'image-folder';
   /** How the test split was made. */
   split: 'folders' | 'fraction';
-  /** Files skipped, with why ("cat/x.png: not a JPEG (a PNG file)"). */
-  skipped: string[];
+  /** Files skipped (the first 20), with why: { name: 'cat/x.png', reason: 'not a JPEG (a PNG file)' }. */
+  skipped: SkippedFile[];
   skippedCount: number;
 }
 
@@ -83,14 +88,14 @@ interface Listed {
   label: number;
 }
 
-async function listClasses(fs: FolderFs, dir: string, classes: string[], skipped: string[]): Promise<Listed[]> {
+async function listClasses(fs: FolderFs, dir: string, classes: string[], skipped: SkippedFile[]): Promise<Listed[]> {
   const out: Listed[] = [];
   for (const [label, c] of classes.entries()) {
     const entries = (await tryList(fs, joinPath(dir, c))) ?? [];
     for (const e of entries.sort()) {
       if (isDirEntry(e) || isStrayFile(e)) continue;
       if (!IMAGE_EXT.test(e)) {
-        skipped.push(`${c}/${e}: not an image file name`);
+        skipped.push({ name: `${c}/${e}`, reason: 'not an image file name' });
         continue;
       }
       out.push({ path: joinPath(joinPath(dir, c), e), label });
@@ -132,7 +137,7 @@ export async function readImageFolder(
   if (!layout) throw new DatasetFormatError(`${dir}: no class folders (train/<class>/ or <class>/ folders of images)`);
   const { classes } = layout;
   if (classes.length > MAX_CLASSES) throw new DatasetFormatError(`${dir}: ${classes.length} class folders, at most ${MAX_CLASSES}`);
-  const skipped: string[] = [];
+  const skipped: SkippedFile[] = [];
   let train = await listClasses(fs, layout.train, classes, skipped);
   let test = layout.test ? await listClasses(fs, layout.test, classes, skipped) : [];
   if (!layout.test) {
@@ -170,7 +175,7 @@ export async function readImageFolder(
         labels.push(item.label);
       } catch (e) {
         if (!(e instanceof JpegError || e instanceof FileRefusedError)) throw e;
-        skipped.push(`${rel}: ${e.reason}`);
+        skipped.push({ name: rel, reason: e.reason });
       }
       done++;
       if (done % 64 === 0 || done === total) opts.onProgress?.(progressAt(done, total, `reading ${prefix} images`, t0, performance.now()));

@@ -115,10 +115,8 @@ export function reportOfFormat(r: ArrayDatasetReport | ImageFolderReport): RafDb
   const reasons: Record<string, string> = {};
   if (r.format === 'image-folder') {
     for (const s of r.skipped) {
-      const at = s.lastIndexOf(': ');
-      const name = at > 0 ? s.slice(0, at) : s;
-      unreadable.push(name);
-      reasons[name] = at > 0 ? s.slice(at + 2) : 'skipped';
+      unreadable.push(s.name);
+      reasons[s.name] = s.reason;
     }
     if (r.skippedCount > r.skipped.length) {
       const more = `… and ${r.skippedCount - r.skipped.length} more`;
