@@ -73,9 +73,10 @@ async function storageLine(): Promise<string> {
   return ` (the browser allows ${bytesText(est.quota)} for this site, ${bytesText(est.usage ?? 0)} in use)`;
 }
 
-async function put(key: string, value: unknown, what: string, bytes: number): Promise<void> {
+/** Runs one write of the store; its failure is one RunStoreError, saying how much room it needed when the quota is the reason. */
+async function storeWrite(what: string, bytes: number, write: () => Promise<unknown>): Promise<void> {
   try {
-    await set(key, value, runs());
+    await write();
   } catch (e) {
     if (isQuotaError(e)) {
       throw new RunStoreError(
@@ -85,6 +86,9 @@ async function put(key: string, value: unknown, what: string, bytes: number): Pr
     throw new RunStoreError(`could not save the ${what}: ${e instanceof Error ? e.message : String(e)}`);
   }
 }
+
+const put = (key: string, value: unknown, what: string, bytes: number): Promise<void> =>
+  storeWrite(what, bytes, () => set(key, value, runs()));
 
 /**
  * Changes a stored record in one transaction (idb-keyval `update`: read, modify, write), so that
@@ -246,23 +250,16 @@ export async function saveCheckpoint(record: RunRecord, ckpt: TrainCheckpoint, a
 
 /** The checkpoint as a head and parts (checkpoint-parts.ts), in one transaction: a reader sees the old one or the new one. */
 async function putCheckpoint(key: string, ckpt: TrainCheckpoint): Promise<void> {
-  const what = `checkpoint of epoch ${ckpt.epoch}`;
   const { head, parts } = splitCheckpoint(ckpt);
   const stale = await storedPartCount(key);
-  try {
-    await runs()('readwrite', (s) => {
+  await storeWrite(`checkpoint of epoch ${ckpt.epoch}`, checkpointBytes(ckpt), () =>
+    runs()('readwrite', (s) => {
       parts.forEach((p, i) => s.put(p, partKey(key, i)));
       for (let i = parts.length; i < stale; i++) s.delete(partKey(key, i));
       s.put(head, checkpointKey(key));
       return promisifyRequest(s.transaction);
-    });
-  } catch (e) {
-    if (isQuotaError(e))
-      throw new RunStoreError(
-        `not enough storage to save the ${what}: it needs about ${(checkpointBytes(ckpt) / 1e6).toFixed(1)} MB${await storageLine()}; free space by deleting old runs, datasets or weights`,
-      );
-    throw new RunStoreError(`could not save the ${what}: ${e instanceof Error ? e.message : String(e)}`);
-  }
+    }),
+  );
 }
 
 /** A run's stored checkpoint, every field checked: a damaged one is a one-line RunStoreError, never resumed from. */
