@@ -42,6 +42,8 @@ export const SPEC_FLAGS = [
   'labels',
   'demo-train',
   'demo-test',
+  'train-count',
+  'test-count',
   'weights',
   'arch',
   'width',
@@ -123,6 +125,8 @@ export function specFromFlags(v: Flags): SweepSpec {
           kind: 'folder',
           dir: path.resolve(v.data as string),
           labelFile: (v.labels as string | undefined) ?? null,
+          trainCount: v['train-count'] === undefined ? null : int(v, 'train-count', 0, RANGES.demoCount),
+          testCount: v['test-count'] === undefined ? null : int(v, 'test-count', 0, RANGES.demoCount),
           noiseRate: 0,
           noiseSeed: 0,
         },
@@ -177,6 +181,8 @@ export function specDifference(stored: SweepSpec, asked: SweepSpec): string | nu
     diff('--labels', 'labelFile' in stored.data && stored.data.labelFile, 'labelFile' in asked.data && asked.data.labelFile) ??
     diff('--demo-train', stored.data.kind === 'demo' && stored.data.trainCount, asked.data.kind === 'demo' && asked.data.trainCount) ??
     diff('--demo-test', stored.data.kind === 'demo' && stored.data.testCount, asked.data.kind === 'demo' && asked.data.testCount) ??
+    diff('--train-count', stored.data.kind === 'folder' && stored.data.trainCount, asked.data.kind === 'folder' && asked.data.trainCount) ??
+    diff('--test-count', stored.data.kind === 'folder' && stored.data.testCount, asked.data.kind === 'folder' && asked.data.testCount) ??
     diff('--weights', stored.weights?.key, asked.weights?.key) ??
     HYPER_AXES.map((k) => diff(`--${AXIS_FLAG[k]}`, stored.axes?.[k] ?? stored.config[k], asked.axes?.[k] ?? asked.config[k])).find(
       (d) => d !== null,
@@ -211,6 +217,8 @@ function specFlags(spec: SweepSpec): Flags {
   } else if (spec.data.kind === 'folder') {
     set('data', spec.data.dir);
     set('labels', spec.data.labelFile);
+    set('train-count', spec.data.trainCount);
+    set('test-count', spec.data.testCount);
   }
   set('weights', spec.weights?.key);
   set('arch', c.arch);
@@ -234,7 +242,7 @@ function specFlags(spec: SweepSpec): Flags {
 export function rerunFlags(stored: SweepSpec, given: Flags): Flags {
   const base = specFlags(stored);
   // A dataset given on the rerun replaces the sweep's, not joins it.
-  if (given.demo) for (const k of ['data', 'labels']) delete base[k];
+  if (given.demo) for (const k of ['data', 'labels', 'train-count', 'test-count']) delete base[k];
   if (given.data !== undefined) for (const k of ['demo', 'demo-train', 'demo-test']) delete base[k];
   const f: Flags = { ...base };
   for (const k of SPEC_FLAGS) if (given[k] !== undefined) f[k] = given[k];
@@ -269,6 +277,8 @@ export function newRunArgs(spec: SweepSpec, cell: SweepCell, dir: string, run: R
   else if (spec.data.kind === 'folder') {
     a.push('--data', spec.data.dir);
     flag('labels', spec.data.labelFile);
+    flag('train-count', spec.data.trainCount);
+    flag('test-count', spec.data.testCount);
   } else throw new UsageError('a sweep of the lab’s cached dataset runs in the lab, not in eac');
   if (cell.noiseRate > 0) flag('noise', cell.noiseRate);
   flag('weights', spec.weights?.key);

@@ -39,7 +39,7 @@ export const SWEEP_HELP = `eac sweep [options] --out DIR
   --lr, --lam, --arch, --width, --batch-size, --erasing   one value, or a comma-separated list: an axis of the
                              grid (e.g. --lr 1e-4,2e-4 --lam 1,3: every cell at each lr × λ); table.* get a row
                              per method × combination
-  --demo | --data DIR, and eac train's settings: --labels --demo-train --demo-test --weights --arch --width
+  --demo | --data DIR, and eac train's settings: --labels --demo-train --demo-test --train-count --test-count --weights --arch --width
     --lam --epochs --max-steps --batch-size --lr --weight-decay --gamma --size --augment --erasing --no-shuffle
   --backend, --log-steps, --checkpoint-every-s S, --checkpoint-every-steps N   as eac train (may change on a rerun)
   --jobs N                   run N cells at once, each in its own process (default 1: one after another, here)

@@ -10,7 +10,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createSweep, parseSweepJson, sweepJsonText } from '../../src/engine/sweep/index.ts';
+import { createSweep, expandGrid, parseSweepJson, sweepJsonText } from '../../src/engine/sweep/index.ts';
+import { newRunArgs, specDifference, specFromFlags } from '../../src/cli/sweep-plan.ts';
 import { sweepCommand } from '../../src/cli/sweep.ts';
 import { UsageError } from '../../src/cli/args.ts';
 import { main } from '../../src/cli/main.ts';
@@ -211,4 +212,25 @@ test('killed after its first cell, a sweep resumes: the finished cell is skipped
   assert.deepEqual(cell.status === 'done' && cell.summary, run.summary);
   assert.equal(second.stdout, readFileSync(path.join(dir, 'table.md'), 'utf8'));
   assert.match(second.stdout, /\| Baseline \| \d+\.\d\d \|\n/);
+});
+
+test('a sweep of a slice of a folder dataset passes --train-count/--test-count to each cell, keeps them, refuses others', () => {
+  const spec = specFromFlags({ data: tmp, 'train-count': '2000', 'test-count': '500', noise: '0.4', methods: 'eac' });
+  assert.deepEqual([spec.data.kind === 'folder' && spec.data.trainCount, spec.data.kind === 'folder' && spec.data.testCount], [2000, 500]);
+  const state = createSweep(spec, { id: 's', name: 's', createdAt: 0 });
+  const back = parseSweepJson(sweepJsonText(state));
+  assert.equal(specDifference(state.spec, back.spec), null, 'the counts survive sweep.json');
+  const [cell] = expandGrid(back.spec);
+  const args = newRunArgs(back.spec, cell!, tmp, { backend: 'cpu', logSteps: false, every: [] });
+  const after = (flag: string) => args[args.indexOf(flag) + 1];
+  assert.deepEqual([after('--train-count'), after('--test-count')], ['2000', '500']);
+  const other = specFromFlags({ data: tmp, 'train-count': '1000', 'test-count': '500', noise: '0.4', methods: 'eac' });
+  assert.match(specDifference(back.spec, other) ?? '', /--train-count is 1000, the sweep's is 2000/);
+  // A sweep.json written before the counts existed reads as the whole dataset.
+  const old = sweepJsonText(state)
+    .replace(/\n\s*"trainCount": 2000,/, '')
+    .replace(/\n\s*"testCount": 500,/, '');
+  assert.ok(!old.includes('trainCount'));
+  const whole = parseSweepJson(old).spec.data;
+  assert.deepEqual(whole.kind === 'folder' && [whole.trainCount, whole.testCount], [null, null]);
 });

@@ -70,6 +70,9 @@ interface FolderDataOptions {
   dir: string;
   /** A training label file of EmoLabel/ by name; null: the clean labels. */
   labelFile: string | null;
+  /** `eac train --train-count/--test-count`: a class-balanced slice of each split; absent or null: all of it. */
+  trainCount?: number | null;
+  testCount?: number | null;
   noiseRate: number;
   noiseSeed: number;
 }

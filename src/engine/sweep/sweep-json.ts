@@ -145,8 +145,19 @@ export function readDataOptions(v: unknown, where: string): SweepData {
       noiseSeed: nseed(o),
     };
   }
-  const o = obj(v, where, { required: ['kind', 'dir', 'labelFile', 'noiseRate', 'noiseSeed'] });
-  return { kind, dir: str(o.dir, `${where}.dir`, 4096, LINE), labelFile: labelFile(o.labelFile), noiseRate: rate(o), noiseSeed: nseed(o) };
+  const o = obj(v, where, { required: ['kind', 'dir', 'labelFile', 'noiseRate', 'noiseSeed'], optional: ['trainCount', 'testCount'] });
+  // Written since slices of folder datasets could be swept; an older sweep.json has neither.
+  const count = (x: unknown, name: string) =>
+    x === undefined || x === null ? null : int(x, `${where}.${name}`, ...CONFIG_LIMITS.demoCount);
+  return {
+    kind,
+    dir: str(o.dir, `${where}.dir`, 4096, LINE),
+    labelFile: labelFile(o.labelFile),
+    trainCount: count(o.trainCount, 'trainCount'),
+    testCount: count(o.testCount, 'testCount'),
+    noiseRate: rate(o),
+    noiseSeed: nseed(o),
+  };
 }
 
 function readMark(v: unknown, where: string): CheckpointMark {
