@@ -212,3 +212,50 @@ export function runFixes(asked: RunShape, data: RunData, memory: DeviceMemory, m
     return candidate(c.shape.arch, c.shape.size, batch) ?? c;
   }
 }
+
+/** A run that fits but whose measured remaining time passes this is flagged while it trains, with fixes. */
+export const LONG_RUN_SECONDS = 24 * 3600;
+
+/** A run flagged as too long: the speed it trains at, what it will take, and the fixes that fit a sensible time. */
+export interface LongRun {
+  speed: MeasuredSpeed;
+  /** The whole run at that speed. */
+  asked: RunTime;
+  remainingSeconds: number;
+  trainCount: number;
+  fixes: RunFix[];
+}
+
+/** Where a run stands: its step, of how many, and the ETA measured from its steps after the first (null: measuring). */
+export interface RunPace {
+  step: number;
+  totalSteps: number;
+  etaSeconds: number | null;
+}
+
+/**
+ * The run's own measured pace says it will take more than LONG_RUN_SECONDS: its speed (from the
+ * ETA, which leaves the first step's compiling out), the whole run's time and the fixes that fit
+ * `memory` (null: nothing known; the step runs, so any smaller one is taken to fit) and a sensible
+ * time. Null while measuring, or when the run ends within `limitSeconds`.
+ */
+export function longRunOf(
+  asked: RunShape,
+  data: RunData,
+  memory: DeviceMemory | null,
+  pace: RunPace,
+  limitSeconds = LONG_RUN_SECONDS,
+): LongRun | null {
+  const left = pace.totalSteps - pace.step;
+  if (pace.etaSeconds === null || pace.etaSeconds <= limitSeconds || left <= 0) return null;
+  const { epochs: _, ...shape } = asked;
+  const speed: MeasuredSpeed = { shape, imagesPerSecond: (left * asked.batchSize) / pace.etaSeconds, warmupMs: null };
+  const mem = memory ?? { what: 'this device', totalBytes: null, maxBufferBytes: null, device: 'cpu' };
+  return {
+    speed,
+    asked: estimateRun(asked, data.trainCount, speed),
+    remainingSeconds: pace.etaSeconds,
+    trainCount: data.trainCount,
+    fixes: runFixes(asked, data, mem, speed),
+  };
+}

@@ -30,6 +30,7 @@ import { RenderClock } from './render-clock.ts';
 import {
   dataProblem,
   memoryProblem,
+  longRunProblem,
   refusalProblem,
   settingsProblem,
   weightsProblem,
@@ -106,6 +107,8 @@ function onMessage(msg: FromWorker): void {
   // Refused before it started (Auto found no fast backend that holds it, the step does not fit the
   // device, …): shown where Train is, and only there, with the fixes.
   if (msg.type === 'error' && msg.runId === lab.run.id && msg.notStarted) showStartProblem(notStartedProblem(msg));
+  if (msg.type === 'long-run' && msg.runId === lab.run.id && isRunning(lab.run.status))
+    showStartProblem(longRunProblem(msg.long, (arch) => weightsForArch(arch) === null));
   if (msg.type === 'first-step' && msg.runId === lab.run.id && msg.phase === 'first-step')
     firstStepWatch.arm(msg.runId, firstStepEstimateMs(fixFirstStepMs, lab.probe, lab.run.settings, msg.backend ?? null));
   lab.receive(msg);
@@ -113,6 +116,12 @@ function onMessage(msg: FromWorker): void {
   if (ended && replaceAfterStop === msg.runId) {
     replaceAfterStop = null;
     restartWorker();
+  }
+  // A long run's fix stopped it: the fix starts now that it has ended.
+  if (ended && fixAfterStop?.runId === msg.runId) {
+    const { fix } = fixAfterStop;
+    fixAfterStop = null;
+    applyStartFix(fix);
   }
   if (msg.type === 'probe' && msg.runId === null) sizeDemoToProbe(msg.report);
   if (msg.type === 'error' && msg.runId === lab.run.id && msg.kind === 'device-lost') recoverFromDeviceLoss();
@@ -134,6 +143,8 @@ function weightsForArch(arch: Arch): string | null {
   return weightsFor(w.records, arch, width)?.key ?? null;
 }
 
+/** A long run's fix, applied once the run it stops has ended. */
+let fixAfterStop: { runId: number; fix: StartFix } | null = null;
 /** The run stopped before its first step on WebGPU: its worker is replaced once the run has ended. */
 let replaceAfterStop: number | null = null;
 /** The first step's estimate (ms) for the next run, when a fix started it; else the probe's warm-up or nothing. */
@@ -284,6 +295,13 @@ export function applyStartFix(fix: StartFix): boolean {
     startRun();
     return true;
   } else if (fix.kind === 'run') {
+    if (isRunning(lab.run.status)) {
+      // A long run's fix: stop it (kept, resumable), then train the fix (above, once it has ended).
+      fixAfterStop = { runId: lab.run.id, fix };
+      showStartProblem(null);
+      stopRun();
+      return true;
+    }
     // One click: the fix's settings in the form (and weights that fit its backbone), and the run starts.
     const { arch, size, batchSize, epochs } = fix.changes;
     if (arch !== undefined) {
@@ -304,7 +322,9 @@ export function applyStartFix(fix: StartFix): boolean {
     // On the backend the fix was estimated for (Auto measured it): no second probe.
     startRun({
       backend: fix.backend,
-      backendReason: `${BACKEND_LABELS[fix.backend]}: Auto refused the settings asked for (no fast backend could hold them) and this fix was estimated on it.`,
+      backendReason:
+        fix.backendReason ??
+        `${BACKEND_LABELS[fix.backend]}: Auto refused the settings asked for (no fast backend could hold them) and this fix was estimated on it.`,
     });
     return true;
   } else {

@@ -167,7 +167,15 @@ const sameIfEmpty = <T>(next: T[], prev: T[]): T[] => (next.length === 0 && prev
 
 /** The run after one worker message (pure; exported for tests). */
 export function reduceRun(run: RunState, msg: FromWorker): RunState {
-  if (msg.type === 'backend' || msg.type === 'model-export' || msg.type === 'probe' || msg.runId !== run.id || run.id === 0) return run;
+  if (
+    msg.type === 'backend' ||
+    msg.type === 'model-export' ||
+    msg.type === 'probe' ||
+    msg.type === 'long-run' ||
+    msg.runId !== run.id ||
+    run.id === 0
+  )
+    return run;
   const stopping = run.status === 'stopping';
   switch (msg.type) {
     case 'started': {

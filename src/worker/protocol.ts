@@ -7,7 +7,7 @@ import type { Progress } from '../engine/progress.ts';
 import type { AttentionOptions, ConfigRequest, DataOptions, WeightsChoice } from '../engine/run-request.ts';
 import type { EpochMetrics, RunSummary, StepLog, StepTiming } from '../engine/run-types.ts';
 import type { AttentionFrame, AttentionViews } from '../engine/attention.ts';
-import type { MeasuredSpeed, RunFix, RunTime } from '../engine/run-estimate.ts';
+import type { LongRun, MeasuredSpeed, RunFix, RunTime } from '../engine/run-estimate.ts';
 
 /** The tfjs backends the lab can run on, in the order it tries them. */
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
@@ -237,6 +237,17 @@ export interface RunRefusal {
   fixes: RunFix[];
 }
 
+/** A run that fits but will take days at its measured pace (LONG_RUN_SECONDS): on which backend, with fixes. */
+export interface LongRunNotice extends LongRun {
+  backend: BackendName;
+}
+
+interface LongRunMessage {
+  type: 'long-run';
+  runId: number;
+  long: LongRunNotice;
+}
+
 /** The attention panel's fixed inputs, sent once per run. */
 interface AttentionViewsMessage {
   type: 'attention-views';
@@ -353,6 +364,7 @@ export type FromWorker =
   | BackendMessage
   | FirstStepMessage
   | ProbeMessage
+  | LongRunMessage
   | StartedMessage
   | ProgressMessage
   | StepMessage

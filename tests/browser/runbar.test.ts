@@ -72,3 +72,49 @@ test('the run bar follows the form after a run, and names the last run apart', {
     await browser.close();
   }
 });
+
+test('a run that fits but will take days says so while it trains; a fix stops it and trains the fix', { timeout: 300_000 }, async () => {
+  const browser = await launchChromium({ webgpu: false });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+    const watch = watchPage(page, served.url);
+    await page.goto(`${served.url}?backend=wasm`);
+    await page.waitForFunction(`document.querySelector('[data-testid="backend-name"]')?.getAttribute('data-backend') === 'wasm'`, null, {
+      timeout: 60_000,
+    });
+    // 500 epochs of 63 steps of ResNet-18 at 96 px: days on WebAssembly (about 8 s a step on 2 cores).
+    const LONG = { ...TINY, width: '64', size: '96', trainCount: '2000', testCount: '100', batchSize: '32', epochs: '500' };
+    for (const [key, value] of Object.entries(LONG)) await page.getByTestId(`setting-${key}`).fill(value);
+    await page.getByTestId('train').click();
+    const notice = page.getByTestId('start-problem');
+    await notice.waitFor({ timeout: 180_000 });
+    assert.equal(await notice.getAttribute('data-tone'), 'warning');
+    const text = (await page.getByTestId('start-problem-text').textContent()) ?? '';
+    assert.match(
+      text,
+      /^At the pace measured on WebAssembly \(WASM\) \([\d.]+ images\/s\), this run takes about .* in all .*It keeps training\.$/,
+    );
+    assert.notEqual(await page.getByTestId('runbar-status').textContent(), 'Finished');
+    const fix = page.getByTestId('run-fix').first();
+    const label = (await fix.textContent()) ?? '';
+    const epochs = Number(/· (\d+) epochs/.exec(label)?.[1]);
+    assert.ok(epochs >= 1 && epochs < 100_000, label);
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: docScreenshotPath('runbar-long-run.png') });
+    // One click: the long run stops (kept in Runs) and the fix trains.
+    await fix.click();
+    await page.waitForFunction(
+      (n) =>
+        (document.querySelector('[data-testid="setting-epochs"]') as HTMLInputElement | null)?.value === String(n) &&
+        new RegExp(`^\\d+ / ${n} \\(`).test(document.querySelector('[data-testid="progress-epoch"]')?.textContent ?? '') &&
+        Number(document.querySelector('[data-testid="loss-chart"]')?.getAttribute('data-points')) >= 1 &&
+        !document.querySelector('[data-testid="start-problem"]'),
+      epochs,
+      { timeout: 180_000, polling: 250 },
+    );
+    assert.match((await page.getByTestId('runbar-labels').textContent()) ?? '', /ResNet-18( width 64)? at 96 px/);
+    assert.deepEqual(watch.foreign, []);
+  } finally {
+    await browser.close();
+  }
+});

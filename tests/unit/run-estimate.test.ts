@@ -7,6 +7,8 @@ import {
   differsFromPaper,
   estimateRun,
   forwardMacs,
+  LONG_RUN_SECONDS,
+  longRunOf,
   MIN_FIX_EPOCHS,
   PAPER_RECIPE,
   QUICK_FIRST_STEP_SECONDS,
@@ -138,4 +140,27 @@ test('the first step bound: ten times the estimate within a minute and five minu
   assert.equal(firstStepBoundMs(20_000), 200_000);
   assert.equal(firstStepBoundMs(60_000), 300_000);
   assert.equal(firstStepBoundMs(Number.NaN), FIRST_STEP_BOUND_MS);
+});
+
+test('a run that fits but whose own pace says days is flagged, its speed read from the ETA, with fixes within 2 h', () => {
+  const recipe = { ...PAPER_RECIPE };
+  const data = { trainCount: 12271, demo: false };
+  const perEpoch = Math.ceil(12271 / 32);
+  const total = perEpoch * 60;
+  // 100 steps in, 3 days left: 0.5 images/s or so.
+  const eta = 3 * 86400;
+  const long = longRunOf(recipe, data, null, { step: 100, totalSteps: total, etaSeconds: eta });
+  assert.ok(long);
+  assert.ok(Math.abs(long.speed.imagesPerSecond - ((total - 100) * 32) / eta) < 1e-9);
+  assert.ok(long.asked.runSeconds > eta, 'the whole run is longer than what is left');
+  assert.equal(long.remainingSeconds, eta);
+  assert.ok(long.fixes.length >= 1);
+  for (const f of long.fixes) assert.ok(f.runSeconds <= SENSIBLE_RUN_SECONDS || !f.sensible, f.label);
+  // Measuring, within the bound, or at its end: nothing to flag.
+  assert.equal(longRunOf(recipe, data, null, { step: 3, totalSteps: total, etaSeconds: null }), null);
+  assert.equal(longRunOf(recipe, data, null, { step: 100, totalSteps: total, etaSeconds: LONG_RUN_SECONDS }), null);
+  assert.equal(longRunOf(recipe, data, null, { step: total, totalSteps: total, etaSeconds: eta }), null);
+  // The fixes respect the device's memory where it is known.
+  const onWasm = longRunOf(recipe, data, wasm, { step: 100, totalSteps: total, etaSeconds: eta });
+  for (const f of onWasm?.fixes ?? []) assert.ok(memoryFit(f.shape, wasm).fits, f.label);
 });

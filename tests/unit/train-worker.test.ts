@@ -388,3 +388,25 @@ test('errors are sorted by class; only backend out-of-memory is recognised by it
     /^out of memory on this backend \(failed to allocate 4 GB\): lower the batch size/,
   );
 });
+
+test('a run whose own pace passes the long-run bound is flagged once, with its speed and time, and trains on', runLogic, async () => {
+  const messages: FromWorker[] = [];
+  const msg = start(3);
+  // Any remaining time counts as long here: the notice comes once the ETA is measured.
+  await new RunSession(msg.runId, msg, deps(messages, { longRunSeconds: 1e-6 })).run();
+  const types = messages.map((m) => m.type);
+  const long = ofType(messages, 'long-run');
+  assert.equal(long.length, 1, types.join(','));
+  const at = types.indexOf('long-run');
+  assert.ok(types.slice(0, at).includes('step') || types.slice(0, at).includes('progress'), 'after steps were measured');
+  assert.equal(long[0].long.backend, (await getRun(msg.runKey))?.backend?.name, 'the backend it trains on');
+  assert.ok(long[0].long.speed.imagesPerSecond > 0 && long[0].long.remainingSeconds > 0);
+  assert.equal(long[0].long.trainCount, 16);
+  assert.equal(ofType(messages, 'done')[0]?.summary.stoppedBy, 'completed', 'the run goes on');
+  assert.deepEqual(structuredClone(long[0]), long[0]);
+  // Not flagged under the default bound (days).
+  const quiet: FromWorker[] = [];
+  const msg2 = start(1);
+  await new RunSession(msg2.runId, msg2, deps(quiet)).run();
+  assert.equal(ofType(quiet, 'long-run').length, 0);
+});

@@ -10,7 +10,7 @@ import { duration } from '../format.ts';
 import { progressFigures } from '../../engine/progress.ts';
 import { runDescription } from '../run/run-description.ts';
 import { useWeights } from '../weights-store.ts';
-import { useStartProblem } from '../run/start-problem-store.ts';
+import { showStartProblem, useStartProblem } from '../run/start-problem-store.ts';
 import { interruptedText, resumeLabel } from '../checkpoint-text.ts';
 import { isInterrupted } from '../../storage/run-store.ts';
 
@@ -96,7 +96,14 @@ function StartProblemAlert() {
   }, [problem, seq]);
   if (!problem) return null;
   return (
-    <div className="banner banner-error runbar-alert" role="alert" tabIndex={-1} ref={ref} data-testid="start-problem">
+    <div
+      className={`banner ${problem.tone === 'warning' ? 'banner-warning' : 'banner-error'} runbar-alert`}
+      role="alert"
+      tabIndex={-1}
+      ref={ref}
+      data-testid="start-problem"
+      data-tone={problem.tone ?? 'error'}
+    >
       <b>{problem.title ?? 'Cannot start:'}</b> <span data-testid="start-problem-text">{problem.message}</span>
       {problem.fix ? (
         <button type="button" className="fix" data-testid="start-problem-fix" onClick={() => applyStartFix(problem.fix!)}>
@@ -122,6 +129,11 @@ function StartProblemAlert() {
           {n}
         </p>
       ))}
+      {problem.tone === 'warning' ? (
+        <button type="button" className="fix" data-testid="start-problem-dismiss" onClick={() => showStartProblem(null)}>
+          Keep training
+        </button>
+      ) : null}
     </div>
   );
 }

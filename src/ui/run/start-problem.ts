@@ -5,7 +5,7 @@
 // the run: one click).
 import type { Arch } from '../../engine/resnet.ts';
 import type { FixChanges, RunFix } from '../../engine/run-estimate.ts';
-import { BACKEND_LABELS, type BackendName, type RunRefusal } from '../../worker/protocol.ts';
+import { BACKEND_LABELS, type BackendName, type LongRunNotice, type RunRefusal } from '../../worker/protocol.ts';
 import { FIELDS, type Settings, type SettingsErrors } from '../settings.ts';
 import type { DataSelection } from '../data-store.ts';
 import { duration } from '../format.ts';
@@ -24,6 +24,8 @@ export type StartFix =
       firstStepMs: number;
       /** The backend the estimate is for: the run trains there at once (no second probe). */
       backend: BackendName;
+      /** Why that backend, for the Backend panel (default: Auto refused the asked settings). */
+      backendReason?: string;
     };
 
 export interface StartProblem {
@@ -35,6 +37,8 @@ export interface StartProblem {
   notes?: string[];
   /** The heading; default "Cannot start:". */
   title?: string;
+  /** 'warning': the run goes on (a long run's notice), with a button that dismisses it; default: an error. */
+  tone?: 'warning';
 }
 
 const ARCH_TEXT: Record<Arch, string> = { resnet18: 'ResNet-18', resnet50: 'ResNet-50' };
@@ -130,4 +134,27 @@ export function refusalProblem(r: RunRefusal, randomInit: (arch: Arch) => boolea
     'Or use a GPU: on a machine with one, Auto picks WebGPU and the recipe runs as the paper’s. To train on the software GPU anyway, choose WebGPU under Train on (Backend panel).',
   ];
   return { message, fix: null, fixes, notes, title: 'Not started:' };
+}
+
+/**
+ * A run that fits but will take days at the pace its own steps measured: what it will take, and
+ * fixes that fit a sensible time; each stops this run (kept: Resume continues it) and trains the fix.
+ */
+export function longRunProblem(l: LongRunNotice, randomInit: (arch: Arch) => boolean): StartProblem {
+  const where = BACKEND_LABELS[l.backend];
+  const message =
+    `At the pace measured on ${where} (${l.speed.imagesPerSecond.toFixed(1)} images/s), this run takes about ` +
+    `${duration(l.asked.runSeconds)} in all (${duration(l.asked.epochSeconds)} per epoch); ${duration(l.remainingSeconds)} are left. It keeps training.`;
+  const fixes = l.fixes.map((f) => {
+    const fix = runFixOf(f, randomInit(f.shape.arch), l.backend);
+    const backendReason = `${where}: the run before it was too long there, and this fix was estimated from its pace.`;
+    return { ...fix, label: `Stop and train ${f.label}`, backendReason };
+  });
+  const notes = [
+    fixes.length
+      ? `A fix stops this run (it stays in Runs with its checkpoint: Resume continues it) and trains on ${where} at once.`
+      : `No smaller setting fits ${where}.`,
+    'Or use a GPU: on a machine with one, the recipe trains as the paper’s in hours.',
+  ];
+  return { message, fix: null, fixes, notes, title: 'Long run:', tone: 'warning' };
 }

@@ -4,7 +4,7 @@
 // A GPU backend that cannot run the engine is replaced by the next backend and the run restarts.
 // Everything it talks to is passed in (RunSessionDeps), so it runs in Node tests.
 import { assertStepFits } from '../../engine/memory-fit.ts';
-import { estimateRun, runFixes } from '../../engine/run-estimate.ts';
+import { estimateRun, longRunOf, runFixes, type RunPace } from '../../engine/run-estimate.ts';
 import { getCachedDatasetInfo } from '../../storage/dataset-cache.ts';
 import { deviceMemoryOf } from '../device-memory.ts';
 import { StepTooLargeError } from '../../engine/errors.ts';
@@ -43,6 +43,7 @@ import {
   type FromWorker,
   type ProbeReport,
   type ProbeShape,
+  type LongRunNotice,
   type RunRefusal,
 } from '../protocol.ts';
 import type { BackendChoice } from './backend-fallback.ts';
@@ -65,6 +66,8 @@ export interface RunSessionDeps {
   data: Pick<RunDataLoader, 'load'>;
   /** Resolves once a pending GPU device loss (if any) has settled: a lost device also fails the step in flight. */
   gpuSettled(): Promise<void>;
+  /** A run whose measured remaining time passes this is flagged (default LONG_RUN_SECONDS). */
+  longRunSeconds?: number;
   /** Web Locks, where the platform has them: the run's lock tells other tabs that it is alive. */
   locks?: { request(name: string, opts: { ifAvailable: boolean }, cb: (lock: unknown) => Promise<void>): Promise<void> };
 }
@@ -177,6 +180,8 @@ export class RunSession {
   private testAccs: number[] = [];
   private steps = 0;
   private stepsTaken = 0;
+  /** Flags a run whose measured pace passes LONG_RUN_SECONDS; null once flagged (once a run). */
+  private longRun: ((pace: RunPace) => LongRunNotice | null) | null = null;
   private readonly started = performance.now();
 
   constructor(
@@ -339,6 +344,13 @@ export class RunSession {
       this.pending = [];
       this.testAccs = ckpt?.epochs.map((e) => e.testAcc) ?? [];
       this.steps = ckpt?.step ?? 0;
+      const shape = { arch, width, size, batchSize, method, epochs: request.config.epochs };
+      const data = { trainCount: dataset.train.labels.length, demo: request.data.kind === 'demo' };
+      const backendName = sel.name;
+      this.longRun = (pace) => {
+        const long = longRunOf(shape, data, currentDeviceMemory(backendName), pace, this.deps.longRunSeconds);
+        return long && { ...long, backend: backendName };
+      };
       const attention = new AttentionPanelFeed(runId, dataset, attentionIdx, request.attention.seed, history, (m) => this.deps.post(m));
       try {
         return await train(dataset, request.config, {
@@ -420,6 +432,12 @@ export class RunSession {
     this.steps = p.step;
     this.stepsTaken++;
     this.pending.push(p.last);
+    // Once a run, as soon as its own steps say it will take days: the run bar says so, with fixes.
+    const long = this.longRun?.(p);
+    if (long) {
+      this.longRun = null;
+      this.deps.post({ type: 'long-run', runId: this.runId, long });
+    }
     const endOfEpoch = p.stepInEpoch === p.stepsPerEpoch || p.step === p.totalSteps;
     if (!this.postNow(endOfEpoch)) return;
     this.flush();
