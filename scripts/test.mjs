@@ -45,6 +45,7 @@ const suites = [
       ...backendSensitive,
       'tests/unit/backprop.test.ts',
       'tests/unit/train-worker.test.ts',
+      'tests/unit/fashion-mnist.test.ts',
       'tests/unit/cli-sweep.test.ts',
       'tests/unit/cli-sweep-cluster.test.ts',
     ],
