@@ -121,6 +121,17 @@ export function watchPage(page: Page, origin: string): { foreign: string[]; cons
   return { foreign, consoleErrors, log };
 }
 
+/** A 1366×768 page of the lab on WebAssembly (named in the URL), watched (watchPage), once its backend is up. */
+export async function openLabOnWasm(browser: Browser, url: string): Promise<{ page: Page; watch: ReturnType<typeof watchPage> }> {
+  const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+  const watch = watchPage(page, url);
+  await page.goto(`${url}?backend=wasm`);
+  await page.waitForFunction(`document.querySelector('[data-testid="backend-name"]')?.getAttribute('data-backend') === 'wasm'`, null, {
+    timeout: 60_000,
+  });
+  return { page, watch };
+}
+
 export function screenshotPath(name: string): string {
   mkdirSync(SCREENSHOTS, { recursive: true });
   return path.join(SCREENSHOTS, name);

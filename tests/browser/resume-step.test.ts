@@ -8,7 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { docScreenshotPath, launchChromium, ROOT, serveBuilt, watchPage, type Served } from './harness.ts';
+import { docScreenshotPath, launchChromium, openLabOnWasm, ROOT, serveBuilt, type Served } from './harness.ts';
 
 /** ResNet-18 width 4 at 32 px, batch 8 over 1600 faces: 200 short steps in one epoch. */
 const MANY_STEPS = {
@@ -35,12 +35,7 @@ const figure = async (page: Page, attr: string) => Number((await page.getByTestI
 test('a reload right after a checkpoint within an epoch resumes at that step', { timeout: 300_000 }, async () => {
   const browser = await launchChromium({ webgpu: false });
   try {
-    const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
-    const watch = watchPage(page, served.url);
-    await page.goto(`${served.url}?backend=wasm`);
-    await page.waitForFunction(`document.querySelector('[data-testid="backend-name"]')?.getAttribute('data-backend') === 'wasm'`, null, {
-      timeout: 60_000,
-    });
+    const { page, watch } = await openLabOnWasm(browser, served.url);
     for (const [key, value] of Object.entries(MANY_STEPS)) await page.getByTestId(`setting-${key}`).fill(value);
     await page.getByTestId('train').click();
     // The first checkpoint within the epoch: minSeconds (5 s) after the start, as its cost is not known yet.

@@ -8,7 +8,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { docScreenshotPath, launchChromium, ROOT, serveBuilt, watchPage, type Served } from './harness.ts';
+import { docScreenshotPath, launchChromium, openLabOnWasm, ROOT, serveBuilt, type Served } from './harness.ts';
 
 const TINY = {
   width: '4',
@@ -32,12 +32,7 @@ after(async () => {
 test('the run bar follows the form after a run, and names the last run apart', { timeout: 300_000 }, async () => {
   const browser = await launchChromium({ webgpu: false });
   try {
-    const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
-    const watch = watchPage(page, served.url);
-    await page.goto(`${served.url}?backend=wasm`);
-    await page.waitForFunction(`document.querySelector('[data-testid="backend-name"]')?.getAttribute('data-backend') === 'wasm'`, null, {
-      timeout: 60_000,
-    });
+    const { page, watch } = await openLabOnWasm(browser, served.url);
     for (const [key, value] of Object.entries(TINY)) await page.getByTestId(`setting-${key}`).fill(value);
     const labels = page.getByTestId('runbar-labels');
     assert.match(
@@ -76,12 +71,7 @@ test('the run bar follows the form after a run, and names the last run apart', {
 test('a run that fits but will take days says so while it trains; a fix stops it and trains the fix', { timeout: 300_000 }, async () => {
   const browser = await launchChromium({ webgpu: false });
   try {
-    const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
-    const watch = watchPage(page, served.url);
-    await page.goto(`${served.url}?backend=wasm`);
-    await page.waitForFunction(`document.querySelector('[data-testid="backend-name"]')?.getAttribute('data-backend') === 'wasm'`, null, {
-      timeout: 60_000,
-    });
+    const { page, watch } = await openLabOnWasm(browser, served.url);
     // 500 epochs of 63 steps of ResNet-18 at 96 px: days on WebAssembly (about 8 s a step on 2 cores).
     const LONG = { ...TINY, width: '64', size: '96', trainCount: '2000', testCount: '100', batchSize: '32', epochs: '500' };
     for (const [key, value] of Object.entries(LONG)) await page.getByTestId(`setting-${key}`).fill(value);
