@@ -5,6 +5,9 @@
 import type { TrainConfig } from './config.ts';
 import type { Arch } from './resnet-layout.ts';
 
+/** Synthetic label noise: to any other class (symmetric), or to one fixed class per class (asymmetric; src/data/noise.ts). */
+export type NoiseKind = 'symmetric' | 'asymmetric';
+
 /** Where the training data comes from: the built-in demo dataset, or a folder already ingested into the dataset cache. */
 interface DemoDataOptions {
   kind: 'demo';
@@ -12,9 +15,11 @@ interface DemoDataOptions {
   seed: number;
   trainCount: number;
   testCount: number;
-  /** Seeded symmetric label noise on the training split (0: clean labels). */
+  /** Seeded label noise on the training split (0: clean labels). */
   noiseRate: number;
   noiseSeed: number;
+  /** Absent: symmetric (requests from before the asymmetric kind). */
+  noiseKind?: NoiseKind;
 }
 /**
  * A RAF-DB folder the page ingested (decoded in workers/ingest.worker.ts) and stored in the
@@ -28,9 +33,11 @@ interface CachedDataOptions {
   name: string;
   /** A training label file of EmoLabel/ by name (e.g. "noise02.txt"); null: the clean labels. */
   labelFile: string | null;
-  /** Seeded symmetric label noise on top of the chosen labels (0: none). */
+  /** Seeded label noise on top of the chosen labels (0: none). */
   noiseRate: number;
   noiseSeed: number;
+  /** Absent: symmetric. */
+  noiseKind?: NoiseKind;
 }
 export type DataOptions = DemoDataOptions | CachedDataOptions;
 

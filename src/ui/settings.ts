@@ -5,7 +5,7 @@
 import type { Method } from '../engine/config.ts';
 import type { Arch } from '../engine/resnet.ts';
 import type { ErasingMode } from '../engine/augment.ts';
-import type { AttentionOptions, ConfigRequest, DataOptions } from '../engine/run-request.ts';
+import type { AttentionOptions, ConfigRequest, DataOptions, NoiseKind } from '../engine/run-request.ts';
 import type { ProbeReport } from '../worker/protocol.ts';
 
 export interface Settings {
@@ -14,6 +14,7 @@ export interface Settings {
   method: Method;
   lam: number;
   noiseRate: number;
+  noiseKind: NoiseKind;
   noiseSeed: number;
   epochs: number;
   batchSize: number;
@@ -109,6 +110,19 @@ export const FIELDS: readonly FieldSpec[] = [
     step: '0.05',
   },
   {
+    key: 'noiseKind',
+    label: 'Noise kind',
+    hint: 'symmetric: a flipped label goes to any other class; asymmetric: always to one fixed class (CIFAR-10’s pairs, else the next class), as in the noisy-label literature',
+    group: 'noise',
+    rule: {
+      kind: 'choice',
+      options: [
+        ['symmetric', 'Symmetric'],
+        ['asymmetric', 'Asymmetric'],
+      ],
+    },
+  },
+  {
     key: 'noiseSeed',
     label: 'Noise seed',
     hint: 'the same seed flips the same labels, here and in eac',
@@ -181,6 +195,7 @@ export const OFFICIAL_SETTINGS: Settings = {
   method: 'eac',
   lam: 5,
   noiseRate: 0.1,
+  noiseKind: 'symmetric',
   noiseSeed: 0,
   epochs: 60,
   batchSize: 32,
@@ -200,6 +215,7 @@ export const DEMO_SETTINGS: Settings = {
   method: 'eac',
   lam: 5,
   noiseRate: 0.2,
+  noiseKind: 'symmetric',
   noiseSeed: 0,
   epochs: 2,
   batchSize: 16,
@@ -224,6 +240,7 @@ const NOISE_DEMO_SETTINGS: Settings = {
   method: 'eac',
   lam: 1,
   noiseRate: 0.2,
+  noiseKind: 'symmetric',
   noiseSeed: 0,
   epochs: 10,
   batchSize: 32,
@@ -339,6 +356,8 @@ export function chosenLabelFile(data: DataSelection): string | null {
 }
 
 export function dataOptionsOf(s: Settings, data: DataSelection = { kind: 'demo' }): DataOptions {
+  // Symmetric is the default and is left out: requests (and their stored runs) read as before.
+  const kind = s.noiseKind === 'asymmetric' && !(data.kind === 'cached' && data.labelFile) ? { noiseKind: s.noiseKind } : {};
   // A chosen label file is trained on exactly: synthetic noise is never laid over it (a preset's
   // noise rate would otherwise re-noise the clean labels and mislabel the comparison).
   if (data.kind === 'cached')
@@ -349,8 +368,17 @@ export function dataOptionsOf(s: Settings, data: DataSelection = { kind: 'demo' 
       labelFile: data.labelFile,
       noiseRate: data.labelFile ? 0 : s.noiseRate,
       noiseSeed: s.noiseSeed,
+      ...kind,
     };
-  return { kind: 'demo', seed: 0, trainCount: s.trainCount, testCount: s.testCount, noiseRate: s.noiseRate, noiseSeed: s.noiseSeed };
+  return {
+    kind: 'demo',
+    seed: 0,
+    trainCount: s.trainCount,
+    testCount: s.testCount,
+    noiseRate: s.noiseRate,
+    noiseSeed: s.noiseSeed,
+    ...kind,
+  };
 }
 
 export function attentionOptionsOf(s: Settings, picked: number[] | null = null): AttentionOptions {
@@ -365,6 +393,7 @@ export function settingsOfRun(config: import('../engine/config.ts').TrainConfig,
     method: config.method,
     lam: config.lam,
     noiseRate: data.noiseRate,
+    noiseKind: data.noiseKind ?? 'symmetric',
     noiseSeed: data.noiseSeed,
     epochs: config.epochs,
     batchSize: config.batchSize,

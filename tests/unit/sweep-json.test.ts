@@ -69,6 +69,13 @@ test('round trip: every cell state, the order and the pause come back equal', ()
   assert.deepEqual(parseSweepJson(sweepJsonText(moved)).order, [...s.order].reverse());
 });
 
+test('a sweep with asymmetric noise keeps its kind; one without reads as symmetric (absent)', () => {
+  const state = everyState();
+  const asym = { ...state, spec: { ...state.spec, data: { ...state.spec.data, noiseKind: 'asymmetric' as const } } };
+  assert.equal((parseSweepJson(sweepJsonText(asym)).spec.data as { noiseKind?: string }).noiseKind, 'asymmetric');
+  assert.ok(!('noiseKind' in parseSweepJson(sweepJsonText(state)).spec.data));
+});
+
 test('the reader refuses broken and hostile input with one line naming the field', () => {
   const good = JSON.parse(sweepJsonText(everyState()));
   // biome-ignore lint/suspicious/noExplicitAny: a parsed sweep file, edited field by field into broken ones
@@ -84,6 +91,11 @@ test('the reader refuses broken and hostile input with one line naming the field
     ['a path in the id', (d) => ({ ...d, id: '../../etc' }), /sweep\.id: expected a valid name/],
     ['a huge method list', (d) => ({ ...d, spec: { ...d.spec, methods: Array(1e6).fill('eac') } }), /methods: at most 2 entries/],
     ['a noise rate of 1', (d) => ({ ...d, spec: { ...d.spec, noiseRates: [0, 1] } }), /noiseRates\[1\]: expected a rate in \[0, 1\)/],
+    [
+      'an unknown noise kind',
+      (d) => ({ ...d, spec: { ...d.spec, data: { ...d.spec.data, noiseKind: 'sideways' } } }),
+      /spec\.data\.noiseKind: expected one of/,
+    ],
     [
       'a seed set in the shared config',
       (d) => ({ ...d, spec: { ...d.spec, config: { ...d.spec.config, seed: 3 } } }),

@@ -410,3 +410,22 @@ test('a run whose own pace passes the long-run bound is flagged once, with its s
   await new RunSession(msg2.runId, msg2, deps(quiet)).run();
   assert.equal(ofType(quiet, 'long-run').length, 0);
 });
+
+test('the run data: asymmetric noise moves each flipped label to its fixed next class; symmetric anywhere else', async () => {
+  const opts = { kind: 'demo' as const, seed: 0, trainCount: 140, testCount: 7, noiseRate: 0.5, noiseSeed: 4 };
+  const asym = await new RunDataLoader().load({ ...opts, noiseKind: 'asymmetric' }, () => undefined);
+  const { labels, cleanLabels } = asym.dataset.train;
+  let flipped = 0;
+  for (let i = 0; i < labels.length; i++)
+    if (labels[i] !== cleanLabels[i]) {
+      flipped++;
+      assert.equal(labels[i], (cleanLabels[i] + 1) % 7, `image ${i}`);
+    }
+  assert.equal(asym.flipped, flipped);
+  assert.ok(flipped > 40 && flipped < 100, String(flipped));
+  const sym = await new RunDataLoader().load(opts, () => undefined);
+  const { labels: s, cleanLabels: c } = sym.dataset.train;
+  const offsets = new Set<number>();
+  for (let i = 0; i < s.length; i++) if (s[i] !== c[i]) offsets.add((s[i] - c[i] + 7) % 7);
+  assert.ok(offsets.size > 1, 'symmetric flips go to several classes');
+});

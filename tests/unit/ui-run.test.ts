@@ -14,7 +14,8 @@ import { modelFileName } from '../../src/ui/export/run-export.ts';
 import { unlabelledText } from '../../src/ui/components/unlabelled-text.ts';
 import { coarseMapsWarning, mapSideFor } from '../../src/engine/coarse-maps.ts';
 import { defaultEmbeddingCount, embeddingSeconds, ratesFromTraining } from '../../src/ui/classroom/embedding-estimate.ts';
-import { DEMO_SETTINGS, draftOf, OFFICIAL_SETTINGS, parseSettings } from '../../src/ui/settings.ts';
+import { dataOptionsOf, DEMO_SETTINGS, draftOf, OFFICIAL_SETTINGS, parseSettings, settingsOfRun } from '../../src/ui/settings.ts';
+import { defaultTrainConfig } from '../../src/engine/config.ts';
 
 test('weightsProblem: weights of another backbone or width refuse the run and offer theirs', () => {
   const w = { name: 'resnet50_ft_weight.pkl', arch: 'resnet50' as const, width: 64 };
@@ -204,4 +205,22 @@ test('memoryProblem: the batch that fits is a button that trains', () => {
   const p = memoryProblem('a training step … needs about 7.1 GiB …: batch 17 fits', 17);
   assert.deepEqual(p.fix, { kind: 'batch', batchSize: 17, label: 'Train with batch size 17' });
   assert.equal(memoryProblem('not even batch 1 fits', null).fix, null);
+});
+
+test('asymmetric noise: the form asks for it, the request carries it (symmetric stays absent), the run bar says it, a run gives it back', () => {
+  const asym = { ...DEMO_SETTINGS, noiseKind: 'asymmetric' as const, noiseRate: 0.3 };
+  const demo = dataOptionsOf(asym);
+  assert.equal(demo.noiseKind, 'asymmetric');
+  assert.ok(!('noiseKind' in dataOptionsOf(DEMO_SETTINGS)), 'symmetric: requests read as before');
+  const cached = { kind: 'cached' as const, key: 'k', name: 'Fashion-MNIST', labelFile: null };
+  assert.equal(dataOptionsOf(asym, cached).noiseKind, 'asymmetric');
+  assert.ok(!('noiseKind' in dataOptionsOf(asym, { ...cached, labelFile: 'noise02.txt' })), 'a label file is trained on as it is');
+  assert.equal(
+    labelsText(demo, 180, 600),
+    `demo faces (${DEMO_SETTINGS.trainCount} train / ${DEMO_SETTINGS.testCount} test), 180 of 600 labels flipped to its fixed other class (asymmetric) (30%; each flips with the 30% chance asked, seed 0)`,
+  );
+  assert.equal(settingsOfRun(defaultTrainConfig('resnet18'), demo, 4).noiseKind, 'asymmetric');
+  assert.equal(settingsOfRun(defaultTrainConfig('resnet18'), dataOptionsOf(DEMO_SETTINGS), 4).noiseKind, 'symmetric');
+  const parsed = parseSettings({ ...draftOf(DEMO_SETTINGS), noiseKind: 'sideways' });
+  assert.ok(parsed.errors?.noiseKind, 'an unknown kind is refused by the form');
 });

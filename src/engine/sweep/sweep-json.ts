@@ -122,8 +122,11 @@ export function readDataOptions(v: unknown, where: string): SweepData {
   const rate = (o: Record<string, unknown>) => num(o.noiseRate, `${where}.noiseRate`, (x) => x >= 0 && x <= 1, 'a rate in [0, 1]');
   const nseed = (o: Record<string, unknown>) => int(o.noiseSeed, `${where}.noiseSeed`, 0, 0xffffffff);
   const labelFile = (x: unknown) => (x === null ? null : str(x, `${where}.labelFile`, 200, /^[^/\\\r\n]+$/));
+  // Written only for the asymmetric kind: absent reads as symmetric (every request before it).
+  const kindOf = (o: Record<string, unknown>) =>
+    o.noiseKind === undefined ? {} : { noiseKind: oneOf(o.noiseKind, `${where}.noiseKind`, ['symmetric', 'asymmetric'] as const) };
   if (kind === 'demo') {
-    const o = obj(v, where, { required: ['kind', 'seed', 'trainCount', 'testCount', 'noiseRate', 'noiseSeed'] });
+    const o = obj(v, where, { required: ['kind', 'seed', 'trainCount', 'testCount', 'noiseRate', 'noiseSeed'], optional: ['noiseKind'] });
     const d: DataOptions = {
       kind,
       seed: int(o.seed, `${where}.seed`, 0, 0xffffffff),
@@ -131,11 +134,12 @@ export function readDataOptions(v: unknown, where: string): SweepData {
       testCount: int(o.testCount, `${where}.testCount`, ...CONFIG_LIMITS.demoCount),
       noiseRate: rate(o),
       noiseSeed: nseed(o),
+      ...kindOf(o),
     };
     return d;
   }
   if (kind === 'cached') {
-    const o = obj(v, where, { required: ['kind', 'key', 'name', 'labelFile', 'noiseRate', 'noiseSeed'] });
+    const o = obj(v, where, { required: ['kind', 'key', 'name', 'labelFile', 'noiseRate', 'noiseSeed'], optional: ['noiseKind'] });
     return {
       kind,
       key: str(o.key, `${where}.key`, 200),
@@ -143,6 +147,7 @@ export function readDataOptions(v: unknown, where: string): SweepData {
       labelFile: labelFile(o.labelFile),
       noiseRate: rate(o),
       noiseSeed: nseed(o),
+      ...kindOf(o),
     };
   }
   const o = obj(v, where, { required: ['kind', 'dir', 'labelFile', 'noiseRate', 'noiseSeed'], optional: ['trainCount', 'testCount'] });

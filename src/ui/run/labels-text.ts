@@ -18,11 +18,12 @@ export function labelsText(
   trainCount: number | null = null,
   classes: readonly string[] | null = null,
 ): string {
+  const to = data.noiseKind === 'asymmetric' ? 'its fixed other class (asymmetric)' : 'another class';
   const noise =
     data.noiseRate > 0
       ? flipped !== null && trainCount
-        ? `${flipped} of ${trainCount} labels flipped to another class (${pctText(flipped / trainCount)}; each flips with the ${pctText(data.noiseRate)} chance asked, seed ${data.noiseSeed})`
-        : `each label flipped to another class with a ${pctText(data.noiseRate)} chance (seed ${data.noiseSeed})`
+        ? `${flipped} of ${trainCount} labels flipped to ${to} (${pctText(flipped / trainCount)}; each flips with the ${pctText(data.noiseRate)} chance asked, seed ${data.noiseSeed})`
+        : `each label flipped to ${to} with a ${pctText(data.noiseRate)} chance (seed ${data.noiseSeed})`
       : null;
   if (data.kind === 'demo')
     return `demo faces (${countText(data.trainCount)} train / ${countText(data.testCount)} test), ${noise ?? 'clean labels'}`;

@@ -122,6 +122,7 @@ export function settingsOfCell(state: SweepState, cell: SweepCell, attentionCoun
     method: cell.method,
     lam: pick('lam', c.lam),
     noiseRate: cell.noiseRate,
+    noiseKind: 'noiseKind' in d && d.noiseKind ? d.noiseKind : 'symmetric',
     noiseSeed: d.noiseSeed,
     epochs: pick('epochs', c.epochs),
     batchSize: pick('batchSize', c.batchSize),

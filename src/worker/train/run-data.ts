@@ -8,7 +8,7 @@ import { Rng } from '../../engine/rng.ts';
 import type { Dataset } from '../../engine/dataset.ts';
 import type { DataOptions, RunRequest } from '../../engine/run-request.ts';
 import { generateDemoDataset } from '../../data/demo.ts';
-import { withSymmetricNoise } from '../../data/noise.ts';
+import { withNoise } from '../../data/noise.ts';
 import { loadCachedDataset } from '../../storage/dataset-cache.ts';
 import { loadCachedWeights } from '../../storage/weights-cache.ts';
 import { countText } from '../../engine/format.ts';
@@ -39,7 +39,7 @@ export class RunDataLoader {
   async load(opts: DataOptions, progress: DataProgress): Promise<RunData> {
     const base = await this.loadBase(opts, progress);
     if (!(opts.noiseRate > 0)) return { dataset: base, flipped: countFlipped(base.train.labels, base.train.cleanLabels) };
-    const noisy = withSymmetricNoise(base, opts.noiseRate, opts.noiseSeed);
+    const noisy = withNoise(base, opts.noiseKind ?? 'symmetric', opts.noiseRate, opts.noiseSeed);
     return { dataset: noisy.dataset, flipped: countFlipped(noisy.dataset.train.labels, base.train.cleanLabels) };
   }
 
