@@ -41,8 +41,8 @@ import {
 import type { PixelFileWriter } from './datasets/pixel-files.ts';
 import { runLimited } from './datasets/limited.ts';
 import { progressAt, type Progress } from '../engine/progress.ts';
-import { abortError } from '../data/folder.ts';
-import { countText } from '../engine/format.ts';
+import { abortError, MAX_LABEL_FILE_BYTES } from '../data/folder.ts';
+import { bytesText, countText } from '../engine/format.ts';
 
 /** IndexedDB chunk reads in flight at once: IndexedDB overlaps them; more only holds more memory. */
 const CHUNKS_IN_FLIGHT = 3;
@@ -412,6 +412,54 @@ export async function getCachedDatasetInfo(key: string): Promise<CachedDatasetIn
   return m;
 }
 
+/** A label file's name as the page keeps it: one line, no path. */
+const LABEL_FILE_NAME = /^[^/\\\u0000-\u001f\u007f]{1,200}$/;
+
+/**
+ * Adds a `name label` file (labels 1..K, e.g. `eac dataset labels` output) to a cached dataset of a
+ * format that names its classes (RAF-DB's come with its folder), as a training choice measured
+ * against the clean labels. Refused in one line: an unknown or RAF-DB dataset, a name already
+ * there (a file never replaces another), a file over MAX_LABEL_FILE_BYTES, or one that labels none
+ * of the training images.
+ */
+export async function addLabelFile(key: string, file: string, text: string): Promise<LabelFileInfo> {
+  if (!LABEL_FILE_NAME.test(file)) throw new DatasetCacheError(`a label file's name must be one line of at most 200 characters`);
+  if (text.length > MAX_LABEL_FILE_BYTES)
+    throw new DatasetCacheError(`${escapeControls(file)} is larger than a label file may be (${bytesText(MAX_LABEL_FILE_BYTES)})`);
+  const meta = await getCachedDatasetInfo(key);
+  if (!meta) throw new DatasetCacheError('that dataset is not in the dataset cache any more: choose its folder again');
+  if (!meta.classes) throw new DatasetCacheError(`${meta.name}: RAF-DB's label files come with its folder (EmoLabel/)`);
+  const index = await getValue<IndexRecord>(indexKey(key));
+  const why = index ? datasetIndexProblem(index, { ...meta, numClasses: meta.classes.length }) : 'its index is missing';
+  if (!index || why)
+    throw new DatasetCacheError(`the dataset cache's entry for ${meta.name} is damaged (${why}): delete it and choose the folder again`);
+  if (Object.hasOwn(index.labelTexts, file))
+    throw new DatasetCacheError(`${meta.name} already has a label file named ${escapeControls(file)}: rename the new one`);
+  const applied = applyTrainingLabels(cleanEntries(index), file, parseLabelText(text, meta.classes.length));
+  if (applied.noise.missing === index.trainNames.length) {
+    const first = applied.badLines[0];
+    throw new DatasetCacheError(
+      `${escapeControls(file)} labels none of the ${countText(index.trainNames.length)} training images of ${meta.name}${first ? ` (line ${first.line}: ${first.reason})` : ''}`,
+    );
+  }
+  const info: LabelFileInfo = { file, noise: applied.noise, badLines: applied.badLines.length, usable: true };
+  const labelTexts = { ...index.labelTexts, [file]: text };
+  const next: CachedDatasetInfo = {
+    ...meta,
+    bytes: meta.bytes + textBytes(text),
+    labelFiles: [...meta.labelFiles, info].sort((a, b) => a.file.localeCompare(b.file)),
+  };
+  await db()('readwrite', (s) => {
+    s.put({ ...index, labelTexts }, indexKey(key));
+    s.put(next, metaKey(key));
+    return promisifyRequest(s.transaction);
+  });
+  return info;
+}
+
+/** A dataset's clean training labels as label-file entries (names in split order). */
+const cleanEntries = (index: IndexRecord) => index.trainNames.map((name, i) => ({ name, label: index.trainClean[i], line: i + 1 }));
+
 /**
  * Removes what dead writes left (chunks and indexes without meta, whose write marker is missing
  * or stale). Returns the keys it cleaned.
@@ -483,12 +531,19 @@ export async function loadCachedDataset(
         `${meta.name} has no label file ${labelFile} (it has ${Object.keys(index.labelTexts).sort().join(', ')})`,
       );
     }
-    const clean = splitEntries(parseLabelText(index.labelTexts[meta.cleanLabelFile]));
-    const applied = applyTrainingLabels(clean.train, labelFile, parseLabelText(text));
-    const byName = new Map<string, number>();
-    clean.train.forEach((e, i) => byName.set(e.name, applied.labels[i]));
-    trainLabels = Int32Array.from(index.trainNames, (n, i) => byName.get(n) ?? index.trainClean[i]);
-    noise = applied.noise;
+    if (meta.classes) {
+      // A label file added to a dataset of another format (addLabelFile): by the split's own names.
+      const applied = applyTrainingLabels(cleanEntries(index), labelFile, parseLabelText(text, meta.classes.length));
+      trainLabels = Int32Array.from(applied.labels);
+      noise = applied.noise;
+    } else {
+      const clean = splitEntries(parseLabelText(index.labelTexts[meta.cleanLabelFile]));
+      const applied = applyTrainingLabels(clean.train, labelFile, parseLabelText(text));
+      const byName = new Map<string, number>();
+      clean.train.forEach((e, i) => byName.set(e.name, applied.labels[i]));
+      trainLabels = Int32Array.from(index.trainNames, (n, i) => byName.get(n) ?? index.trainClean[i]);
+      noise = applied.noise;
+    }
   }
 
   const per = meta.height * meta.width * 3;

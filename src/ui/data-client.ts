@@ -4,7 +4,9 @@
 // cached datasets. Components call these functions; they never touch the worker or IndexedDB
 // themselves.
 import { filesFromInput, readDrop, sourceNameOf, type FolderSource, type HandleLike } from '../data/browser-folder.ts';
-import { deleteCachedDataset, listCachedDatasets } from '../storage/dataset-cache.ts';
+import { addLabelFile, deleteCachedDataset, listCachedDatasets } from '../storage/dataset-cache.ts';
+import { MAX_LABEL_FILE_BYTES } from '../data/folder.ts';
+import { bytesText } from '../engine/format.ts';
 import type { FromIngestWorker, ToIngestWorker } from '../worker/ingest-protocol.ts';
 import { isIngesting, useData } from './data-store.ts';
 import { WorkerHost } from './worker-host.ts';
@@ -162,6 +164,26 @@ export async function removeDataset(key: string): Promise<void> {
     await refreshDatasets();
     channel?.postMessage('changed');
   }
+}
+
+/**
+ * Adds a `name label` file (e.g. `eac dataset labels` output) to a cached dataset that names its
+ * classes, and selects it; resolves to why not (one line), or null.
+ */
+export async function addDatasetLabelFile(key: string, file: File): Promise<string | null> {
+  // Checked before reading: a huge file is never read into memory.
+  if (file.size > MAX_LABEL_FILE_BYTES)
+    return `${file.name} is ${bytesText(file.size)}, more than a label file may be (${bytesText(MAX_LABEL_FILE_BYTES)})`;
+  try {
+    await addLabelFile(key, file.name, await file.text());
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  }
+  await refreshDatasets();
+  channel?.postMessage('changed');
+  const sel = useData.getState().selected;
+  if (sel.kind === 'cached' && sel.key === key) useData.getState().setLabelFile(file.name);
+  return null;
 }
 
 if (channel) channel.onmessage = () => void refreshDatasets();

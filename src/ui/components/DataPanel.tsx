@@ -7,6 +7,7 @@
 import { useEffect, useRef, useState, type DragEvent } from 'react';
 import type { CachedDatasetInfo, LabelFileInfo } from '../../storage/dataset-cache.ts';
 import {
+  addDatasetLabelFile,
   cancelIngest,
   hasDirectoryPicker,
   ingestDrop,
@@ -99,9 +100,9 @@ function labelChoiceText(l: LabelFileInfo, clean: boolean): string {
 }
 
 /** The chosen label file's full line (the select's hover text). */
-function labelFileTitle(files: LabelFileInfo[], chosen: string | null): string {
+function labelFileTitle(files: LabelFileInfo[], chosen: string | null, firstIsClean = true): string {
   const i = chosen === null ? 0 : files.findIndex((l) => l.file === chosen);
-  return i < 0 ? '' : labelChoiceText(files[i], i === 0);
+  return i < 0 ? '' : labelChoiceText(files[i], firstIsClean && i === 0);
 }
 
 function CachedItem({ info, selected }: { info: CachedDatasetInfo; selected: boolean }) {
@@ -144,6 +145,76 @@ function CachedItem({ info, selected }: { info: CachedDatasetInfo; selected: boo
         </button>
       </div>
     </li>
+  );
+}
+
+/**
+ * A dataset of another format than RAF-DB: trained on its own labels, or on a `name label` file
+ * added here (e.g. `eac dataset labels` output: a noisy label set saved and shared).
+ */
+function OwnLabelFiles({
+  info,
+  chosen,
+  onChoose,
+}: {
+  info: CachedDatasetInfo;
+  chosen: string | null;
+  onChoose: (f: string | null) => void;
+}) {
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const add = (file: File | undefined) => {
+    if (!file) return;
+    setBusy(true);
+    setError(null);
+    void addDatasetLabelFile(info.key, file).then((why) => {
+      setError(why);
+      setBusy(false);
+    });
+  };
+  const classes = info.classes ?? [];
+  return (
+    <>
+      <p className="small" data-testid="dataset-classes">
+        {n(classes.length)} classes, {info.width}×{info.height} px images.{' '}
+        {info.labelFiles.length === 0 ? 'Trained on its own labels (add label noise in the run settings, or a label file below).' : ''}
+      </p>
+      {info.labelFiles.length > 0 && (
+        <div className="field">
+          <label htmlFor="label-file">Training labels</label>
+          <select
+            id="label-file"
+            data-testid="label-file"
+            value={chosen ?? ''}
+            title={chosen ? labelFileTitle(info.labelFiles, chosen, false) : 'its own labels'}
+            onChange={(e) => onChoose(e.target.value === '' ? null : e.target.value)}
+          >
+            <option value="">its own labels (clean)</option>
+            {info.labelFiles.map((l) => (
+              <option key={l.file} value={l.file} disabled={!l.usable}>
+                {labelChoiceText(l, false)}
+              </option>
+            ))}
+          </select>
+          <small>Test accuracy is always measured against the clean labels.</small>
+        </div>
+      )}
+      <label className="small label-file-add">
+        Add a label file (<code>name label</code> lines, labels 1–{classes.length}, as <code>eac dataset labels</code> writes):{' '}
+        <input
+          type="file"
+          accept=".txt,text/plain"
+          data-testid="label-file-add"
+          disabled={busy}
+          onChange={(e) => add(e.target.files?.[0])}
+        />
+      </label>
+      {error && (
+        <p className="error small" role="alert" data-testid="label-file-add-error">
+          {error}
+        </p>
+      )}
+    </>
   );
 }
 
@@ -269,9 +340,10 @@ export function DataPanel() {
 
       {current && selected.kind === 'cached' && (
         <div className="selected-dataset" data-testid="selected-dataset">
-          {current.labelFiles.length === 0 ? (
+          {current.classes ? (
+            <OwnLabelFiles info={current} chosen={selected.labelFile} onChoose={setLabelFile} />
+          ) : current.labelFiles.length === 0 ? (
             <p className="small" data-testid="dataset-classes">
-              {current.classes ? `${n(current.classes.length)} classes, ` : ''}
               {current.width}×{current.height} px images. Trained on its own labels (add label noise in the run settings).
             </p>
           ) : (
