@@ -3,7 +3,7 @@
 // attention panel, per-epoch figures and exports. State lives in zustand stores (store.ts,
 // data-store.ts, weights-store.ts); the workers do the work.
 import { useEffect } from 'react';
-import { checkpointOnHide, ensureWorker } from './runner.ts';
+import { useControllers } from './lab-context.tsx';
 import { DataPanel } from './components/DataPanel.tsx';
 import { SettingsForm } from './components/SettingsForm.tsx';
 import { SweepPanel } from './sweep/SweepPanel.tsx';
@@ -23,12 +23,13 @@ import { ShareLink } from './compare/ShareLink.tsx';
 import { useView, VIEWS } from './view.ts';
 
 export function App() {
+  const { run } = useControllers();
   // Start the worker at once: it picks its backend before the first run.
   useEffect(() => {
-    ensureWorker();
-  }, []);
+    run.ensureWorker();
+  }, [run]);
   // A tab hidden or unloaded mid-run checkpoints at once: a reload then resumes at the step reached.
-  useEffect(() => checkpointOnHide(), []);
+  useEffect(() => run.checkpointOnHide(), [run]);
   const [view, setView] = useView();
   return (
     <div className={`app view-${view}`}>

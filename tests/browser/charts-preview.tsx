@@ -4,7 +4,8 @@
 // batches every 200 ms, as from the worker, and long tasks are recorded).
 import { createRoot } from 'react-dom/client';
 import { useLab, type LabState } from '../../src/ui/store.ts';
-import { renderClock } from '../../src/ui/runner.ts';
+import { createLab } from '../../src/ui/lab.ts';
+import { LabProvider } from '../../src/ui/lab-context.tsx';
 import { ProgressPanel } from '../../src/ui/components/ProgressPanel.tsx';
 import { RunCharts } from '../../src/ui/components/RunCharts.tsx';
 import { ExportPanel } from '../../src/ui/components/ExportPanel.tsx';
@@ -148,6 +149,10 @@ try {
   // No Long Tasks API: nothing recorded.
 }
 
+// The page's lab (no worker starts: nothing here calls the run controller but its render clock).
+const lab = createLab();
+const { renderClock } = lab;
+
 let next = shown;
 const api: PreviewApi = {
   ready: false,
@@ -190,5 +195,9 @@ function Preview() {
 
 const root = document.getElementById('root');
 if (!root) throw new Error('no #root');
-createRoot(root).render(<Preview />);
+createRoot(root).render(
+  <LabProvider lab={lab}>
+    <Preview />
+  </LabProvider>,
+);
 requestAnimationFrame(() => requestAnimationFrame(() => (api.ready = true)));

@@ -5,11 +5,12 @@ import qrcode from 'qrcode-generator';
 import { useLab } from '../store.ts';
 import { useData } from '../data-store.ts';
 import { useWeights } from '../weights-store.ts';
-import { currentUrlState } from '../url-sync.ts';
+import { useControllers } from '../lab-context.tsx';
 import { urlWithState } from '../url-state.ts';
 
 /** The lab (no view hash) with the current settings. */
 function useSettingsLink(): string {
+  const { currentUrlState } = useControllers().url;
   const draft = useLab((s) => s.draft);
   const data = useData((s) => s.selected);
   const weights = useWeights((s) => s.selected);

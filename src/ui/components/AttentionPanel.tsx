@@ -258,7 +258,7 @@ export function AttentionPanel() {
             void exportPng(
               panelRef.current,
               `EAC attention, ${epoch === 0 ? 'before training' : `after epoch ${epoch}`} (maps for ${mapClass === 'label' ? 'the training label' : 'the predicted class'})`,
-            )
+            ).catch((e: unknown) => console.warn('[eac] could not draw the attention PNG', e))
           }
           data-testid="attention-png"
         >

@@ -11,7 +11,7 @@ import {
 import { PROBE_RULE } from '../../worker/train/backend-probe.ts';
 import type { StepTiming } from '../../engine/run-types.ts';
 import { isRunning, useLab } from '../store.ts';
-import { setBackendPreference } from '../runner.ts';
+import { useControllers } from '../lab-context.tsx';
 
 /** An option's text: the backend and, when the last probe measured it, its speed on that model. */
 function preferenceLabel(pref: BackendPreference, probe: ProbeReport | null): string {
@@ -41,6 +41,7 @@ export function timingText(t: StepTiming): [string, string] {
 const fmtMs = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms < 10 ? ms.toFixed(1) : Math.round(ms)} ms`);
 
 export function BackendPanel() {
+  const { setBackendPreference } = useControllers().run;
   const progress = useLab((s) => s.run.progress);
   const timing = progress && progress.phase !== 'data' ? (progress.timing ?? null) : null;
   const backend = useLab((s) => s.backend);

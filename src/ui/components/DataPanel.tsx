@@ -6,15 +6,8 @@
 // and shows what reading it skipped and why.
 import { useEffect, useRef, useState, type DragEvent } from 'react';
 import type { CachedDatasetInfo, LabelFileInfo } from '../../storage/dataset-cache.ts';
-import {
-  cancelIngest,
-  hasDirectoryPicker,
-  ingestDrop,
-  ingestInputFiles,
-  pickFolder,
-  refreshDatasets,
-  removeDataset,
-} from '../data-client.ts';
+import { hasDirectoryPicker } from '../data-client.ts';
+import { useControllers } from '../lab-context.tsx';
 import { isIngesting, useData, type IngestState } from '../data-store.ts';
 import { duration, pct } from '../format.ts';
 import { bytesText, countText, dateText } from '../../engine/format.ts';
@@ -49,6 +42,7 @@ function progressLine(ing: IngestState): string {
 }
 
 function IngestProgress({ ing }: { ing: IngestState }) {
+  const { cancelIngest } = useControllers().data;
   const fraction = ing.total > 0 ? Math.min(1, ing.done / ing.total) : 0;
   return (
     <div className="ingest-progress" data-testid="ingest-progress" data-phase={ing.phase ?? ''}>
@@ -105,6 +99,7 @@ function labelFileTitle(files: LabelFileInfo[], chosen: string | null): string {
 }
 
 function CachedItem({ info, selected }: { info: CachedDatasetInfo; selected: boolean }) {
+  const { removeDataset } = useControllers().data;
   const select = useData((s) => s.select);
   const [deleting, setDeleting] = useState(false);
   return (
@@ -137,7 +132,9 @@ function CachedItem({ info, selected }: { info: CachedDatasetInfo; selected: boo
           title="Delete it from this browser's dataset cache (the folder on disk is not touched)"
           onClick={() => {
             setDeleting(true);
-            void removeDataset(info.key).finally(() => setDeleting(false));
+            void removeDataset(info.key)
+              .catch((e: unknown) => console.warn('[eac] could not delete the dataset', e))
+              .finally(() => setDeleting(false));
           }}
         >
           Delete
@@ -148,6 +145,7 @@ function CachedItem({ info, selected }: { info: CachedDatasetInfo; selected: boo
 }
 
 export function DataPanel() {
+  const { ingestDrop, ingestInputFiles, pickFolder, refreshDatasets } = useControllers().data;
   const selected = useData((s) => s.selected);
   const datasets = useData((s) => s.datasets);
   const datasetsStatus = useData((s) => s.datasetsStatus);
@@ -172,7 +170,7 @@ export function DataPanel() {
       window.removeEventListener('dragover', guard);
       window.removeEventListener('drop', guard);
     };
-  }, []);
+  }, [refreshDatasets]);
 
   const onDragOver = (e: DragEvent<HTMLDivElement>) => {
     if (!hasFiles(e)) return;

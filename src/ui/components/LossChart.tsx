@@ -7,7 +7,7 @@ import { isRunning, useLab } from '../store.ts';
 import { LossSeriesBuilder, labelEvery, type EpochBoundary, type LossRow, type LossSeries } from '../charts/loss-series.ts';
 import { maxOf, niceTicks } from '../charts/ticks.ts';
 import { useChartBeat } from './useChartBeat.ts';
-import { renderClock } from '../runner.ts';
+import { useControllers } from '../lab-context.tsx';
 import { useStaggered } from './useStaggered.ts';
 import { ChartFrame, type LegendItem } from './ChartFrame.tsx';
 import { Curves, HoverReadout, type CurveSpec } from './PlotMarks.tsx';
@@ -179,6 +179,7 @@ const LossPlot = memo(function LossPlot({ series, xDomain, showCons, lamText, le
 });
 
 export function LossChart() {
+  const { renderClock } = useControllers();
   const latest = useLab((s) => s.run.steps);
   const running = useLab((s) => isRunning(s.run.status));
   const paused = useLab((s) => s.run.paused);

@@ -1,7 +1,7 @@
 // One line about the current run when it needs the user: paused, resumed, or failed (with what
 // to do: lower the batch size after out-of-memory, resume after a lost GPU device).
 import { useLab } from '../store.ts';
-import { resumeRun, setPaused } from '../runner.ts';
+import { useControllers } from '../lab-context.tsx';
 import { resumeLabel } from '../checkpoint-text.ts';
 
 export function RunBanner() {
@@ -20,6 +20,7 @@ export function RunBanner() {
 }
 
 function RunState({ run }: { run: ReturnType<typeof useLab.getState>['run'] }) {
+  const { resumeRun, setPaused } = useControllers().run;
   // A run refused before it started says why in the run bar only.
   if (run.status === 'error' && run.notStarted) return null;
   if (run.status === 'error') {

@@ -4,7 +4,8 @@
 // one-click fix) and, after a reload, offers to resume an interrupted run.
 import { useEffect, useRef } from 'react';
 import { isRunning, useLab } from '../store.ts';
-import { applyStartFix, resumableRuns, resumeRun, setPaused, startRun, stopRun } from '../runner.ts';
+import { useControllers } from '../lab-context.tsx';
+import { resumableRuns } from '../run/stored-runs.ts';
 import { selectedInfo, useData } from '../data-store.ts';
 import { duration } from '../format.ts';
 import { progressFigures } from '../../engine/progress.ts';
@@ -86,6 +87,7 @@ function LabelsLine() {
 }
 
 function StartProblemAlert() {
+  const { applyStartFix } = useControllers().run;
   const { problem, seq } = useStartProblem();
   const ref = useRef<HTMLDivElement>(null);
   useEffect(() => {
@@ -128,6 +130,7 @@ function StartProblemAlert() {
 
 /** After a reload or a crash: the newest interrupted run of this browser, one click from going on. */
 function ResumeOffer() {
+  const { resumeRun } = useControllers().run;
   const stored = useLab((s) => s.stored);
   const status = useLab((s) => s.run.status);
   const viewing = useLab((s) => s.viewing);
@@ -151,6 +154,7 @@ function ResumeOffer() {
 }
 
 export function RunBar() {
+  const { setPaused, startRun, stopRun } = useControllers().run;
   const status = useLab((s) => s.run.status);
   const paused = useLab((s) => s.run.paused);
   const backendStatus = useLab((s) => s.backend.status);

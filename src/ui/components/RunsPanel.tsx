@@ -2,7 +2,8 @@
 // accuracy; resume an interrupted run from its last checkpoint, download its model, delete it.
 import { memo, useEffect } from 'react';
 import { isRunning, useLab, useLabDeferred, type LabState } from '../store.ts';
-import { exportModel, refreshStoredRuns, resumableRuns, resumeRun } from '../runner.ts';
+import { useControllers } from '../lab-context.tsx';
+import { refreshStoredRuns, resumableRuns } from '../run/stored-runs.ts';
 import { deleteRun, type RunRecord } from '../../storage/run-store.ts';
 import { meanOfLast } from '../../engine/metrics.ts';
 import { listenRuns } from '../../storage/run-channel.ts';
@@ -46,6 +47,7 @@ export function RunsPanel() {
 }
 
 const RunList = memo(function RunList({ stored, current, busy }: { stored: LabState['stored']; current: string | null; busy: boolean }) {
+  const { exportModel, resumeRun } = useControllers().run;
   const live = new Set(stored.live);
   const resumable = new Set(resumableRuns(stored.records, stored.live, busy ? current : null).map((r) => r.key));
   const names = distinctNames(stored.records);
@@ -95,7 +97,8 @@ const RunList = memo(function RunList({ stored, current, busy }: { stored: LabSt
                 type="button"
                 disabled={live.has(r.key) || r.key === current}
                 onClick={() => {
-                  if (window.confirm(`Delete the run "${r.name}" and its checkpoint?`)) void deleteRun(r.key).then(refreshStoredRuns);
+                  if (window.confirm(`Delete the run "${r.name}" and its checkpoint?`))
+                    void deleteRun(r.key).then(refreshStoredRuns, (e: unknown) => console.warn('[eac] could not delete the run', e));
                 }}
               >
                 Delete

@@ -2,7 +2,7 @@
 // field starts a run; the run controls themselves are in the run bar (RunBar.tsx).
 import { useState, type ChangeEvent, type FormEvent } from 'react';
 import { isRunning, useLab } from '../store.ts';
-import { startRun } from '../runner.ts';
+import { useControllers } from '../lab-context.tsx';
 import { useData } from '../data-store.ts';
 import { chosenLabelFile, FIELDS, PRESETS, type FieldSpec, type PresetName } from '../settings.ts';
 import { useWeights } from '../weights-store.ts';
@@ -117,6 +117,7 @@ function AttentionPick({ disabled }: { disabled: boolean }) {
 }
 
 export function SettingsForm() {
+  const { startRun } = useControllers().run;
   const status = useLab((s) => s.run.status);
   const applyPreset = useLab((s) => s.applyPreset);
   const dataKind = useData((s) => s.selected.kind);
