@@ -1,7 +1,7 @@
 // The EAC lab's page: three steps on the left (data, backbone weights, run settings) with the
 // backend and the stored runs; on the right, the current run: progress, live charts, the
-// attention panel, per-epoch figures and exports. State lives in zustand stores (store.ts,
-// data-store.ts, weights-store.ts); the workers do the work.
+// attention panel, per-epoch figures and exports. State lives in zustand stores (listed in
+// docs/page-state.md); the controllers come from the lab (src/ui/lab.ts); the workers do the work.
 import { useEffect } from 'react';
 import { useControllers } from './lab-context.tsx';
 import { DataPanel } from './components/DataPanel.tsx';

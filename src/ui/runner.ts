@@ -21,7 +21,12 @@ import {
 import { BACKEND_LABELS, type BackendName, type ProbeReport } from '../worker/protocol.ts';
 import type { AttentionOptions, ConfigRequest, DataOptions, WeightsChoice } from '../engine/run-request.ts';
 import type { Settings } from './settings.ts';
-import { isRunning, useLab } from './store.ts';
+import { isRunning, useRun } from './current-run-store.ts';
+import { useBackend } from './backend-store.ts';
+import { useSettings } from './settings-store.ts';
+import { receiveWorkerMessage, receiveWorkerMessages, workerFailed } from './worker-messages.ts';
+import { useStoredRuns } from './stored-runs-store.ts';
+import { useNotices } from './notices-store.ts';
 import { useData } from './data-store.ts';
 import { useWeights } from './weights-store.ts';
 import { markStopped, newRunKey } from '../storage/run-store.ts';
@@ -65,9 +70,15 @@ function notStartedProblem(msg: Extract<FromWorker, { type: 'error' }>): StartPr
 /** The imported weights a run with `arch` would use: the selected ones if they fit, else the newest that do (null: random init). */
 function weightsForArch(arch: Arch): string | null {
   const w = useWeights.getState();
-  const width = Number(useLab.getState().draft.width);
+  const width = Number(useSettings.getState().draft.width);
   if (w.selectedRecord && w.selectedRecord.arch === arch && w.selectedRecord.width === width) return w.selectedRecord.key;
   return weightsFor(w.records, arch, width)?.key ?? null;
+}
+
+/** A run begins: the current run starts over, and the form's errors are cleared. */
+function beginRun(id: number, settings: Settings | null, runKey: string): void {
+  useRun.getState().beginRun(id, settings, runKey);
+  useSettings.getState().setErrors({});
 }
 
 /** The run controller's methods (one per lab: createLab). */
@@ -83,8 +94,8 @@ export function createRunController() {
     create: () => new Worker(new URL('../../workers/train.worker.ts', import.meta.url), { type: 'module', name: 'eac-train' }),
     label: 'training',
     onMessage,
-    onError: (message) => useLab.getState().workerFailed(message),
-    onMessageError: (message) => useLab.getState().workerFailed(message),
+    onError: (message) => workerFailed(message),
+    onMessageError: (message) => workerFailed(message),
   });
 
   function send(msg: ToWorker): void {
@@ -98,7 +109,7 @@ export function createRunController() {
   function applyHeld(): void {
     const msgs = held;
     held = [];
-    if (msgs.length) useLab.getState().receiveAll(msgs);
+    if (msgs.length) receiveWorkerMessages(msgs);
   }
 
   /** The page's render clock (src/ui/render-clock.ts); charts follow its beat. */
@@ -112,33 +123,33 @@ export function createRunController() {
       return;
     }
     renderClock.flushNow();
-    const lab = useLab.getState();
     if (msg.type === 'model-export') {
       // Named like the run's CSVs (the worker only knows the run's key).
-      const record = lab.stored.records.find((r) => r.key === msg.runKey);
+      const record = useStoredRuns.getState().stored.records.find((r) => r.key === msg.runKey);
       const fileName = record ? modelFileName(record, record.checkpointEpoch) : msg.fileName;
       if (msg.bytes) downloadBlob(new Blob([msg.bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }), fileName);
-      else lab.setExportError(msg.error);
+      else useNotices.getState().setExportError(msg.error);
       return;
     }
-    const ended = (msg.type === 'done' || msg.type === 'error') && msg.runId === lab.run.id;
+    const run = useRun.getState().run;
+    const ended = (msg.type === 'done' || msg.type === 'error') && msg.runId === run.id;
     if (ended) {
       host.cancelKill();
       firstStepWatch.clear();
     }
     // Refused before it started (Auto found no fast backend that holds it, the step does not fit the
     // device, …): shown where Train is, and only there, with the fixes.
-    if (msg.type === 'error' && msg.runId === lab.run.id && msg.notStarted) showStartProblem(notStartedProblem(msg));
-    if (msg.type === 'first-step' && msg.runId === lab.run.id && msg.phase === 'first-step')
-      firstStepWatch.arm(msg.runId, firstStepEstimateMs(fixFirstStepMs, lab.probe, lab.run.settings, msg.backend ?? null));
-    lab.receive(msg);
+    if (msg.type === 'error' && msg.runId === run.id && msg.notStarted) showStartProblem(notStartedProblem(msg));
+    if (msg.type === 'first-step' && msg.runId === run.id && msg.phase === 'first-step')
+      firstStepWatch.arm(msg.runId, firstStepEstimateMs(fixFirstStepMs, useBackend.getState().probe, run.settings, msg.backend ?? null));
+    receiveWorkerMessage(msg);
     // A stop before the first step on WebGPU lost the worker's device: a fresh worker for the next run.
     if (ended && replaceAfterStop === msg.runId) {
       replaceAfterStop = null;
       restartWorker();
     }
     if (msg.type === 'probe' && msg.runId === null) sizeDemoToProbe(msg.report);
-    if (msg.type === 'error' && msg.runId === lab.run.id && msg.kind === 'device-lost') recoverFromDeviceLoss();
+    if (msg.type === 'error' && msg.runId === run.id && msg.kind === 'device-lost') recoverFromDeviceLoss();
     if (msg.type === 'checkpoint' || msg.type === 'done' || msg.type === 'error' || msg.type === 'started') void refreshStoredRuns();
   }
 
@@ -156,7 +167,8 @@ export function createRunController() {
     setTimer: (fn, ms) => setTimeout(fn, ms),
     clearTimer: (t) => clearTimeout(t as ReturnType<typeof setTimeout>),
     onTimeout: (runId, boundMs) => {
-      const { run, backend } = useLab.getState();
+      const { run } = useRun.getState();
+      const { backend } = useBackend.getState();
       if (run.id !== runId || !isRunning(run.status) || run.steps.length > 0) return;
       const on = backend.name ? ` on ${BACKEND_LABELS[backend.name]}${backend.adapter ? ` (${backend.adapter})` : ''}` : '';
       showStartProblem({
@@ -178,7 +190,7 @@ export function createRunController() {
    * interrupts it).
    */
   function probeWhileIdle(): void {
-    const s = useLab.getState();
+    const s = { ...useBackend.getState(), run: useRun.getState().run, draft: useSettings.getState().draft };
     if (probedWhileIdle || s.backendPref !== 'auto' || s.backend.status !== 'ready' || isRunning(s.run.status)) return;
     const parsed = parseSettings(s.draft);
     if (!parsed.settings) return;
@@ -186,34 +198,34 @@ export function createRunController() {
     const { arch, width, size, batchSize, method } = parsed.settings;
     send({ type: 'probe-backends', shape: { arch, width, size, batchSize, method } });
   }
-  const unsubscribe = useLab.subscribe((s, prev) => {
+  const unsubscribe = useBackend.subscribe((s, prev) => {
     if (s.backend.status !== prev.backend.status) probeWhileIdle();
   });
 
   /** The untouched Quick demo on the demo faces, before any run: sized to the speed the probe measured. */
   function sizeDemoToProbe(report: ProbeReport): void {
-    const lab = useLab.getState();
-    const untouched = (Object.keys(lab.draft) as (keyof typeof lab.draft)[]).every((k) => lab.draft[k] === draftOf(DEFAULT_SETTINGS)[k]);
-    if (!untouched || lab.run.status !== 'idle' || useData.getState().selected.kind !== 'demo') return;
+    const { draft } = useSettings.getState();
+    const untouched = (Object.keys(draft) as (keyof typeof draft)[]).every((k) => draft[k] === draftOf(DEFAULT_SETTINGS)[k]);
+    if (!untouched || useRun.getState().run.status !== 'idle' || useData.getState().selected.kind !== 'demo') return;
     const ips = demoImagesPerSecond(report);
     const sized = sizedDemoSettings(ips);
     const notice = demoSizedNotice(sized, ips, BACKEND_LABELS[report.chosen]);
     if (!notice) return;
-    useLab.setState({ draft: draftOf(sized) });
-    lab.setNotice(notice);
+    useSettings.getState().replaceDraft(draftOf(sized));
+    useNotices.getState().setNotice(notice);
   }
 
   /** Starts the worker (it picks its backend at once: the one the user named, if any). Safe to call repeatedly. */
   function ensureWorker(): Worker {
     const w = host.ensure();
-    const pref = useLab.getState().backendPref;
+    const pref = useBackend.getState().backendPref;
     if (pref !== 'auto') send({ type: 'prefer-backend', preference: pref });
     return w;
   }
 
   /** The user's backend choice: a named backend is started now (between runs); 'auto' probes at the next Train. */
   function setBackendPreference(pref: BackendPreference): void {
-    useLab.getState().setBackendPref(pref);
+    useBackend.getState().setBackendPref(pref);
     if (pref !== 'auto') send({ type: 'prefer-backend', preference: pref });
   }
 
@@ -221,14 +233,14 @@ export function createRunController() {
   function restartWorker(): void {
     renderClock.flushNow();
     host.drop();
-    useLab.getState().resetBackend();
+    useBackend.getState().resetBackend();
     ensureWorker();
   }
 
   /** Validates the form and starts a run; returns false (and shows why, with a fix where there is one) if it cannot start. */
   function startRun(opts: { backend?: BackendName; backendReason?: string } = {}): boolean {
-    const state = useLab.getState();
-    if (isRunning(state.run.status)) return false;
+    const state = useSettings.getState();
+    if (isRunning(useRun.getState().run.status)) return false;
     const refuse = (problem: StartProblem | null): false => {
       showStartProblem(problem);
       return false;
@@ -241,7 +253,7 @@ export function createRunController() {
     const settings = parsed.settings;
     const pick = parseAttentionPick(state.attentionPick);
     if (pick.error) {
-      useLab.setState({ attentionPickError: pick.error });
+      state.setAttentionPickError(pick.error);
       return refuse({ message: `Attention samples: ${pick.error}.`, fix: null });
     }
     const weights = useWeights.getState();
@@ -259,8 +271,8 @@ export function createRunController() {
     showStartProblem(null);
     const id = nextRunId++;
     const runKey = newRunKey();
-    state.setNotice(null);
-    state.beginRun(id, settings, runKey);
+    useNotices.getState().setNotice(null);
+    beginRun(id, settings, runKey);
     fixFirstStepMs = nextFirstStepEstimateMs;
     nextFirstStepEstimateMs = null;
     send({
@@ -271,7 +283,7 @@ export function createRunController() {
       data: dataOptionsOf(settings, data.selected),
       weights: weights.selected,
       attention: attentionOptionsOf(settings, pick.indices),
-      backend: opts.backend ?? state.backendPref,
+      backend: opts.backend ?? useBackend.getState().backendPref,
       backendReason: opts.backendReason,
     });
     return true;
@@ -279,7 +291,7 @@ export function createRunController() {
 
   /** Applies a start problem's one-click fix; true when the settings changed (the problem is gone). */
   function applyStartFix(fix: StartFix): boolean {
-    const lab = useLab.getState();
+    const lab = useSettings.getState();
     if (fix.kind === 'backbone') {
       lab.setDraft('arch', fix.arch);
       lab.setDraft('width', String(fix.width));
@@ -336,28 +348,27 @@ export function createRunController() {
     request: { config: ConfigRequest; data: DataOptions; weights: WeightsChoice | null; attention: AttentionOptions },
     settings: Settings,
   ): string | null {
-    const state = useLab.getState();
-    if (isRunning(state.run.status)) return null;
+    if (isRunning(useRun.getState().run.status)) return null;
     const id = nextRunId++;
     const runKey = newRunKey();
-    state.beginRun(id, settings, runKey);
-    send({ type: 'start', runId: id, runKey, ...request, backend: state.backendPref });
+    beginRun(id, settings, runKey);
+    send({ type: 'start', runId: id, runKey, ...request, backend: useBackend.getState().backendPref });
     return runKey;
   }
 
   /** Continues a stored run from its last checkpoint (after a reload, a crash or a lost device). */
   function resumeRun(runKey: string): boolean {
-    const state = useLab.getState();
-    if (isRunning(state.run.status)) return false;
+    if (isRunning(useRun.getState().run.status)) return false;
     const id = nextRunId++;
-    state.beginRun(id, null, runKey);
+    beginRun(id, null, runKey);
     // The worker takes the configuration, data and weights from the run store.
     send({ type: 'resume', runId: id, runKey });
     return true;
   }
 
   function recoverFromDeviceLoss(): void {
-    const { run, setNotice } = useLab.getState();
+    const { run } = useRun.getState();
+    const { setNotice } = useNotices.getState();
     restartWorker();
     const key = run.runKey;
     if (!key || run.checkpointEpoch === null) return;
@@ -372,7 +383,7 @@ export function createRunController() {
   }
 
   function setPaused(paused: boolean): void {
-    const { run, markPaused } = useLab.getState();
+    const { run, markPaused } = useRun.getState();
     if (!isRunning(run.status) || run.status === 'stopping') return;
     markPaused(paused);
     send({ type: 'pause', runId: run.id, paused });
@@ -380,7 +391,7 @@ export function createRunController() {
 
   /** Asks the worker to checkpoint the running run after its current step (the page is being hidden or unloaded). */
   function checkpointNow(): void {
-    const { run } = useLab.getState();
+    const { run } = useRun.getState();
     if (!isRunning(run.status) || run.status === 'stopping' || run.paused) return;
     send({ type: 'checkpoint-now', runId: run.id });
   }
@@ -408,22 +419,22 @@ export function createRunController() {
    * replaced in any case (it loses its device to stop). `why`: the lab stopped it (the watchdog).
    */
   function stopRun(why?: string): void {
-    const state = useLab.getState();
+    const state = useRun.getState();
     if (!isRunning(state.run.status) || state.run.status === 'stopping') return;
     const id = state.run.id;
     const beforeFirstStep = state.run.steps.length === 0;
     const grace = beforeFirstStep ? FIRST_STEP_STOP_GRACE_MS : STOP_GRACE_MS;
-    if (beforeFirstStep && state.backend.name === 'webgpu') replaceAfterStop = id;
+    if (beforeFirstStep && useBackend.getState().backend.name === 'webgpu') replaceAfterStop = id;
     firstStepWatch.clear();
     state.markStopping();
     send({ type: 'stop', runId: id });
     host.killAfter(
       grace,
-      () => useLab.getState().run.id === id && useLab.getState().run.status === 'stopping',
+      () => useRun.getState().run.id === id && useRun.getState().run.status === 'stopping',
       () => {
-        const key = useLab.getState().run.runKey;
+        const key = useRun.getState().run.runKey;
         replaceAfterStop = null;
-        useLab.getState().markKilled(why ?? `the worker did not stop within ${duration(grace / 1000)} and was terminated`);
+        useRun.getState().markKilled(why ?? `the worker did not stop within ${duration(grace / 1000)} and was terminated`);
         restartWorker();
         // The terminated worker left the record "running": the user stopped it, so it is "stopped", not "interrupted".
         if (key) void markStopped(key).then(refreshStoredRuns, (e) => console.warn('[eac] could not mark the run stopped', e));

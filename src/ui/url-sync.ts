@@ -4,7 +4,9 @@
 // history.replaceState. What a link asks for and this browser lacks (a dataset or weights not in
 // its caches, an invalid value) is skipped and said in the lab's notice. createUrlSync is called
 // once by createLab; main.tsx installs it before the first render.
-import { useLab } from './store.ts';
+import { useBackend } from './backend-store.ts';
+import { useSettings } from './settings-store.ts';
+import { useNotices } from './notices-store.ts';
 import { useData, type DataSelection } from './data-store.ts';
 import { useWeights } from './weights-store.ts';
 import type { WeightsController } from './weights-client.ts';
@@ -43,10 +45,10 @@ export function createUrlSync(weights: Pick<WeightsController, 'selectWeights'>)
   /** The lab state the URL should show now. */
   function currentUrlState(): UrlState {
     return {
-      draft: useLab.getState().draft,
+      draft: useSettings.getState().draft,
       data: pending.data ?? dataOf(useData.getState().selected),
       weights: pending.weights !== undefined ? pending.weights : (useWeights.getState().selected?.key ?? null),
-      backend: useLab.getState().backendPref,
+      backend: useBackend.getState().backendPref,
     };
   }
 
@@ -57,7 +59,7 @@ export function createUrlSync(weights: Pick<WeightsController, 'selectWeights'>)
 
   function report(): void {
     if (problems.length === 0) return;
-    useLab.getState().setNotice(`The link's settings were applied except: ${problems.join('; ')}.`);
+    useNotices.getState().setNotice(`The link's settings were applied except: ${problems.join('; ')}.`);
   }
 
   function applyData(want: UrlData): void {
@@ -119,16 +121,19 @@ export function createUrlSync(weights: Pick<WeightsController, 'selectWeights'>)
     installed = true;
     const url = decodeUrlState(location.search);
     problems.push(...url.problems);
-    if (url.backend) useLab.getState().setBackendPref(url.backend);
+    if (url.backend) useBackend.getState().setBackendPref(url.backend);
     if (url.present) {
-      const { setDraft } = useLab.getState();
+      const { setDraft } = useSettings.getState();
       for (const [k, v] of Object.entries(url.draft)) setDraft(k as keyof typeof url.draft, v as string);
       applyData(url.data);
       applyWeights(url.weights);
     }
     report();
-    useLab.subscribe((s, prev) => {
-      if (s.draft !== prev.draft || s.backendPref !== prev.backendPref) writeUrl();
+    useSettings.subscribe((s, prev) => {
+      if (s.draft !== prev.draft) writeUrl();
+    });
+    useBackend.subscribe((s, prev) => {
+      if (s.backendPref !== prev.backendPref) writeUrl();
     });
     useData.subscribe((s, prev) => {
       if (s.selected !== prev.selected) writeUrl();

@@ -2,7 +2,7 @@
 // selected runs' curves overlaid live (whichever tab trains them), the run history (rename,
 // delete, re-open, export, import), and a "new comparison tab" action with a shareable link.
 import { useEffect, useMemo } from 'react';
-import { useLab } from '../store.ts';
+import { useRun } from '../current-run-store.ts';
 import { followRuns, useCompare } from './compare-store.ts';
 import { CompareTable } from './CompareTable.tsx';
 import { CompareCharts } from './CompareCharts.tsx';
@@ -22,7 +22,7 @@ export function ComparisonView() {
     // A re-opened run belongs to this view: leaving it gives the lab its own run back.
     return () => {
       stop();
-      useLab.getState().closeStoredRun();
+      useRun.getState().closeStoredRun();
     };
   }, []);
   const shown = useMemo(() => records.filter((r) => !hidden.includes(r.key)), [records, hidden]);

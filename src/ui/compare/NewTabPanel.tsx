@@ -2,7 +2,7 @@
 // (both come from the browser's caches there) and one thing changed: the method or the noise
 // rate. Each tab trains its own run; every tab's comparison view shows them all.
 import { useState } from 'react';
-import { useLab } from '../store.ts';
+import { useSettings } from '../settings-store.ts';
 import type { UrlState } from '../url-state.ts';
 import { useControllers } from '../lab-context.tsx';
 import { urlWithState } from '../url-state.ts';
@@ -20,8 +20,8 @@ function comparisonTabUrl(state: UrlState, method: MethodId, noiseRate: number):
 
 export function NewTabPanel() {
   const { currentUrlState } = useControllers().url;
-  const method = useLab((s) => s.draft.method);
-  const noise = Number(useLab((s) => s.draft.noiseRate)) || 0;
+  const method = useSettings((s) => s.draft.method);
+  const noise = Number(useSettings((s) => s.draft.noiseRate)) || 0;
   const [choice, setChoice] = useState<{ method: MethodId; noise: number } | null>(null);
   const want = choice ?? { method: otherMethod(method), noise };
   const open = (m: MethodId, n: number) => window.open(comparisonTabUrl(currentUrlState(), m, n), '_blank');

@@ -5,7 +5,7 @@ import { useRef, useState, type ChangeEvent } from 'react';
 import type { RunRecord } from '../../storage/run-store.ts';
 import { meanOfLast } from '../../engine/metrics.ts';
 import { downloadText } from '../export/download.ts';
-import { isRunning, useLab } from '../store.ts';
+import { isRunning, useRun } from '../current-run-store.ts';
 import { importFiles, remove, rename, useCompare, useRunColor } from './compare-store.ts';
 import { methodOf, noiseRateOf } from './compare-data.ts';
 import { runsCsv, runsJson, runsJsonText } from './run-files.ts';
@@ -39,8 +39,8 @@ function HistoryRow({
   const [editing, setEditing] = useState<string | null>(null);
   const [opening, setOpening] = useState(false);
   const toggle = useCompare((s) => s.toggle);
-  const busy = useLab((s) => isRunning(s.run.status));
-  const viewing = useLab((s) => s.viewing?.key ?? null);
+  const busy = useRun((s) => isRunning(s.run.status));
+  const viewing = useRun((s) => s.viewing?.key ?? null);
   const st = runState(r, live, thisTab);
   const runColor = useRunColor();
   const training = st.id === 'live' || st.id === 'this-tab';
@@ -154,7 +154,7 @@ export function RunHistory() {
   const showOnly = useCompare((s) => s.showOnly);
   const message = useCompare((s) => s.message);
   const problems = useCompare((s) => s.problems);
-  const thisTab = useLab((s) => (isRunning(s.run.status) ? s.run.runKey : null));
+  const thisTab = useRun((s) => (isRunning(s.run.status) ? s.run.runKey : null));
   const fileInput = useRef<HTMLInputElement>(null);
   const live = new Set(liveKeys);
   const stamp = new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-');

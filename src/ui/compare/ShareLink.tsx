@@ -2,7 +2,7 @@
 // differs from the defaults), for sending to someone or putting on a classroom screen.
 import { useMemo, useState } from 'react';
 import qrcode from 'qrcode-generator';
-import { useLab } from '../store.ts';
+import { useSettings } from '../settings-store.ts';
 import { useData } from '../data-store.ts';
 import { useWeights } from '../weights-store.ts';
 import { useControllers } from '../lab-context.tsx';
@@ -11,7 +11,7 @@ import { urlWithState } from '../url-state.ts';
 /** The lab (no view hash) with the current settings. */
 function useSettingsLink(): string {
   const { currentUrlState } = useControllers().url;
-  const draft = useLab((s) => s.draft);
+  const draft = useSettings((s) => s.draft);
   const data = useData((s) => s.selected);
   const weights = useWeights((s) => s.selected);
   // biome-ignore lint/correctness/useExhaustiveDependencies: the stores' values are the inputs of currentUrlState()

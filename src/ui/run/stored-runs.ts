@@ -2,13 +2,13 @@
 // a worker trains now, and which could be resumed. No state of its own: the lab store holds what
 // was read.
 import { isInterrupted, listRuns, liveRunKeys, type RunRecord } from '../../storage/run-store.ts';
-import { useLab } from '../store.ts';
+import { useStoredRuns } from '../stored-runs-store.ts';
 
 /** Re-reads the run store (runs of this and other tabs, and which are alive). */
 export async function refreshStoredRuns(): Promise<void> {
   try {
     const [records, live] = await Promise.all([listRuns(), liveRunKeys()]);
-    useLab.getState().setStored({ records, live: [...live] });
+    useStoredRuns.getState().setStored({ records, live: [...live] });
   } catch (e) {
     console.warn('[eac] could not read the run store', e);
   }

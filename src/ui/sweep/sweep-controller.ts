@@ -16,7 +16,8 @@ import { newRunKey } from '../../storage/run-store.ts';
 import { addSweep, setSweepSpread, updateSweep, type SweepRecord } from '../../storage/sweep-store.ts';
 import { configRequestOf, dataOptionsOf, parseSettings } from '../settings.ts';
 import { useData } from '../data-store.ts';
-import { isRunning, useLab } from '../store.ts';
+import { isRunning, useRun } from '../current-run-store.ts';
+import { useSettings } from '../settings-store.ts';
 import { useWeights } from '../weights-store.ts';
 import { spreadTabs } from './sweep-claims.ts';
 import { cannotRunHere } from './sweep-decisions.ts';
@@ -54,7 +55,7 @@ export function createSweepController(run: SweepRunPort) {
 
   /** Starts a sweep of the form's settings over the given axes; returns a one-line error, or null. */
   async function startSweep(form: SweepForm): Promise<string | null> {
-    const lab = useLab.getState();
+    const lab = useSettings.getState();
     const driving = driver.current();
     if (driving && !sweepFinished(driving.record.state) && !driving.record.state.paused)
       return 'a sweep is already running in this tab: cancel it or let it finish first';
@@ -171,10 +172,10 @@ export function createSweepController(run: SweepRunPort) {
     const sweeps = await readSweeps();
     const d = driver.current();
     // A tab training a run of its own does not join.
-    if (!d && !isRunning(useLab.getState().run.status)) {
+    if (!d && !isRunning(useRun.getState().run.status)) {
       const open = sweeps?.find((r) => r.spread && !r.state.paused && !sweepFinished(r.state) && !cannotRunHere(r.state));
       if (open) await drive(open);
-    } else if (d && !d.release && !d.record.spread && !d.cell && !isRunning(useLab.getState().run.status)) {
+    } else if (d && !d.release && !d.record.spread && !d.cell && !isRunning(useRun.getState().run.status)) {
       stopDriving();
       await loadSweeps();
     } else if (d) kick();

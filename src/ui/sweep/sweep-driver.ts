@@ -16,7 +16,7 @@ import { reduceSweep, sweepCells, sweepFinished, type SweepEvent, type SweepStat
 import { deleteRun, renameRun } from '../../storage/run-store.ts';
 import { getSweep, listSweeps, sweepLockName, updateSweep, type SweepRecord } from '../../storage/sweep-store.ts';
 import type { RunController } from '../runner.ts';
-import { isRunning, useLab, type RunState } from '../store.ts';
+import { isRunning, type RunState, useRun } from '../current-run-store.ts';
 import { cellLockName, claimedAction, claimNext, heldCells, takeoverEvents } from './sweep-claims.ts';
 import { abandonedRuns, cannotRunHere, decide, eventsOf, settingsOfCell, type DriverAction } from './sweep-decisions.ts';
 import { heldLockNames, takeLock } from './sweep-locks.ts';
@@ -104,7 +104,7 @@ export function createSweepDriver(run: SweepRunPort) {
   function act(): void {
     const d = driving;
     if (!d) return;
-    const lab = useLab.getState().run;
+    const lab = useRun.getState().run;
     if (d.cell && !isRunning(lab.status)) releaseCell(d);
     if (d.claiming) return;
     if (d.record.spread) {
@@ -122,7 +122,7 @@ export function createSweepDriver(run: SweepRunPort) {
       .then((release) => {
         d.claiming = false;
         if (!release) return;
-        const again = driving === d ? decide(d.record.state, useLab.getState().run, d.runKeys) : null;
+        const again = driving === d ? decide(d.record.state, useRun.getState().run, d.runKeys) : null;
         if (!again || again.type !== action.type || again.cell.id !== action.cell.id) {
           release();
           kick();
@@ -151,7 +151,7 @@ export function createSweepDriver(run: SweepRunPort) {
     takeLock(cellLockName(d.id, cellId))
       .then((release) => {
         if (!release) return;
-        const run = useLab.getState().run;
+        const run = useRun.getState().run;
         const still = isRunning(run.status) && run.runKey !== null && d.runKeys.get(run.runKey) === cellId;
         if (driving === d && !d.cell && still) d.cell = { id: cellId, release };
         else release();
@@ -161,7 +161,7 @@ export function createSweepDriver(run: SweepRunPort) {
 
   /** A spread sweep: while the lab is idle, claim the next free cell and train it; else as one tab does. */
   function actSpread(d: Driving): void {
-    const lab = useLab.getState().run;
+    const lab = useRun.getState().run;
     if (isRunning(lab.status)) {
       const a = decide(d.record.state, lab, d.runKeys);
       if (a.type === 'stop') stopRun();
@@ -180,7 +180,7 @@ export function createSweepDriver(run: SweepRunPort) {
       if (!stored?.spread) return;
       const claim = await claimNext(stored.state, ports);
       if (!claim) return;
-      if (driving !== d || isRunning(useLab.getState().run.status)) {
+      if (driving !== d || isRunning(useRun.getState().run.status)) {
         claim.release();
         return;
       }
@@ -290,7 +290,7 @@ export function createSweepDriver(run: SweepRunPort) {
     // unless a tab still holds its cell's lock (it was spread until now). A spread sweep's dead
     // cells are reclaimed one by one, each under its lock.
     if (held) dispatch(d, takeoverEvents(record.state, held));
-    d.unsubscribe = useLab.subscribe((s, p) => {
+    d.unsubscribe = useRun.subscribe((s, p) => {
       if (s.run !== p.run && driving === d) onRun(d, s.run, p.run);
     });
     kick();
