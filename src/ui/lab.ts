@@ -12,6 +12,7 @@ import { createEmbeddingController, type EmbeddingController } from './classroom
 import { createSweepController, type SweepController } from './sweep/sweep-controller.ts';
 import type { RenderClock } from './render-clock.ts';
 import { createUrlSync, type UrlSync } from './url-sync.ts';
+import { createCompareController, type CompareController } from './compare/compare-controller.ts';
 
 export interface Lab {
   /** The training worker: train, pause, stop, resume, export; its messages into the lab store. */
@@ -22,6 +23,8 @@ export interface Lab {
   data: DataController;
   /** The weights import worker and the weights cache. */
   weights: WeightsController;
+  /** The comparison view's runs: reads, follows, renames, deletes and imports them. */
+  compare: CompareController;
   /** The inspect worker (the classroom's models). */
   inspect: InspectController;
   classroom: ClassroomController;
@@ -47,6 +50,7 @@ export function createLab(): Lab {
     renderClock: run.renderClock,
     data,
     weights,
+    compare: createCompareController(),
     inspect,
     classroom,
     embedding,

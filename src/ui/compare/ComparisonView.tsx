@@ -3,7 +3,8 @@
 // delete, re-open, export, import), and a "new comparison tab" action with a shareable link.
 import { useEffect, useMemo } from 'react';
 import { useRun } from '../current-run-store.ts';
-import { followRuns, useCompare } from './compare-store.ts';
+import { useCompare } from './compare-store.ts';
+import { useControllers } from '../lab-context.tsx';
 import { CompareTable } from './CompareTable.tsx';
 import { CompareCharts } from './CompareCharts.tsx';
 import { RunHistory } from './RunHistory.tsx';
@@ -13,6 +14,7 @@ import { SweepTableView } from '../sweep/SweepTableView.tsx';
 import './compare.css';
 
 export function ComparisonView() {
+  const { followRuns } = useControllers().compare;
   const records = useCompare((s) => s.records);
   const hidden = useCompare((s) => s.hidden);
   const status = useCompare((s) => s.status);
@@ -24,7 +26,7 @@ export function ComparisonView() {
       stop();
       useRun.getState().closeStoredRun();
     };
-  }, []);
+  }, [followRuns]);
   const shown = useMemo(() => records.filter((r) => !hidden.includes(r.key)), [records, hidden]);
   return (
     <main className="compare" data-testid="compare-view" data-status={status}>

@@ -6,7 +6,8 @@ import type { RunRecord } from '../../storage/run-store.ts';
 import { meanOfLast } from '../../engine/metrics.ts';
 import { downloadText } from '../export/download.ts';
 import { isRunning, useRun } from '../current-run-store.ts';
-import { importFiles, remove, rename, useCompare, useRunColor } from './compare-store.ts';
+import { useCompare, useRunColor } from './compare-store.ts';
+import { useControllers } from '../lab-context.tsx';
 import { methodOf, noiseRateOf } from './compare-data.ts';
 import { runsCsv, runsJson, runsJsonText } from './run-files.ts';
 import { openStoredRun } from './open-run.ts';
@@ -36,6 +37,7 @@ function HistoryRow({
   thisTab: string | null;
   hidden: boolean;
 }) {
+  const { rename, remove } = useControllers().compare;
   const [editing, setEditing] = useState<string | null>(null);
   const [opening, setOpening] = useState(false);
   const toggle = useCompare((s) => s.toggle);
@@ -148,6 +150,7 @@ function HistoryRow({
 }
 
 export function RunHistory() {
+  const { importFiles } = useControllers().compare;
   const records = useCompare((s) => s.records);
   const liveKeys = useCompare((s) => s.live);
   const hidden = useCompare((s) => s.hidden);
