@@ -15,7 +15,7 @@ const only = process.argv.slice(2); // optional suite names: typecheck lint unit
 const want = (s) => only.length === 0 || only.includes(s);
 const list = (dir) =>
   readdirSync(dir)
-    .filter((f) => f.endsWith('.test.ts'))
+    .filter((f) => f.endsWith('.test.ts') || f.endsWith('.test.tsx'))
     .sort()
     .map((f) => path.join(dir, f));
 
@@ -36,7 +36,12 @@ const backendSensitive = [
   'tests/unit/trainer.test.ts',
 ];
 const suites = [
-  want('unit') && { name: 'unit (cpu backend)', files: list('tests/unit'), env: { EAC_TEST_BACKEND: 'cpu' } },
+  // Component tests (tests/unit/components: real components and stores in happy-dom) run with them.
+  want('unit') && {
+    name: 'unit (cpu backend)',
+    files: [...list('tests/unit'), ...list('tests/unit/components')],
+    env: { EAC_TEST_BACKEND: 'cpu' },
+  },
   // Run-logic tests (a model trained for a few steps) run here only: wasm is several times faster than cpu.
   want('wasm') && {
     name: 'wasm backend',

@@ -1,9 +1,9 @@
 // The EAC lab's page: three steps on the left (data, backbone weights, run settings) with the
 // backend and the stored runs; on the right, the current run: progress, live charts, the
-// attention panel, per-epoch figures and exports. State lives in zustand stores (store.ts,
-// data-store.ts, weights-store.ts); the workers do the work.
+// attention panel, per-epoch figures and exports. State lives in zustand stores (listed in
+// docs/page-state.md); the controllers come from the lab (src/ui/lab.ts); the workers do the work.
 import { useEffect } from 'react';
-import { checkpointOnHide, ensureWorker } from './runner.ts';
+import { useControllers } from './lab-context.tsx';
 import { DataPanel } from './components/DataPanel.tsx';
 import { SettingsForm } from './components/SettingsForm.tsx';
 import { SweepPanel } from './sweep/SweepPanel.tsx';
@@ -23,12 +23,13 @@ import { ShareLink } from './compare/ShareLink.tsx';
 import { useView, VIEWS } from './view.ts';
 
 export function App() {
+  const { run } = useControllers();
   // Start the worker at once: it picks its backend before the first run.
   useEffect(() => {
-    ensureWorker();
-  }, []);
+    run.ensureWorker();
+  }, [run]);
   // A tab hidden or unloaded mid-run checkpoints at once: a reload then resumes at the step reached.
-  useEffect(() => checkpointOnHide(), []);
+  useEffect(() => run.checkpointOnHide(), [run]);
   const [view, setView] = useView();
   return (
     <div className={`app view-${view}`}>

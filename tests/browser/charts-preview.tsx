@@ -3,8 +3,10 @@
 // Query: ?steps=N&epochs=E&method=eac|baseline&flipped=F&stream=1 (stream: the steps arrive in
 // batches every 200 ms, as from the worker, and long tasks are recorded).
 import { createRoot } from 'react-dom/client';
-import { useLab, type LabState } from '../../src/ui/store.ts';
-import { renderClock } from '../../src/ui/runner.ts';
+import { useRun, type RunState } from '../../src/ui/current-run-store.ts';
+import { useBackend } from '../../src/ui/backend-store.ts';
+import { createLab } from '../../src/ui/lab.ts';
+import { LabProvider } from '../../src/ui/lab-context.tsx';
 import { ProgressPanel } from '../../src/ui/components/ProgressPanel.tsx';
 import { RunCharts } from '../../src/ui/components/RunCharts.tsx';
 import { ExportPanel } from '../../src/ui/components/ExportPanel.tsx';
@@ -92,7 +94,7 @@ const started = {
   trainCount,
   testCount: 100,
   labelsHash: 'preview',
-} as unknown as LabState['run']['started'];
+} as unknown as RunState['started'];
 
 const stream = q.get('stream') === '1';
 const shown = stream ? 0 : totalSteps;
@@ -101,16 +103,18 @@ const doneEpochs = Math.floor(shown / perEpoch);
 const lastStep = steps[steps.length - 1];
 
 // Spread over the store's initial state, so fields the preview does not know about keep their defaults.
-const initial = useLab.getState();
-useLab.setState({
+const initial = useRun.getState();
+useBackend.setState({
   backend: {
-    ...initial.backend,
+    ...useBackend.getState().backend,
     status: 'ready',
     name: 'webgpu',
     adapter: 'google swiftshader (software fallback adapter)',
     reason: 'WebGPU available.',
     attempts: [],
   },
+});
+useRun.setState({
   run: {
     ...initial.run,
     id: 1,
@@ -130,7 +134,7 @@ useLab.setState({
       imagesPerSecond: 37.5,
       etaSeconds: 754,
       memory: { bytes: 187_654_321, tensors: 412, gpuBytes: null },
-    } as LabState['run']['progress'],
+    } as RunState['progress'],
     steps,
     epochs: Array.from({ length: doneEpochs }, (_, i) => epochAt(i + 1, config)),
     summary: null,
@@ -148,6 +152,10 @@ try {
   // No Long Tasks API: nothing recorded.
 }
 
+// The page's lab (no worker starts: nothing here calls the run controller but its render clock).
+const lab = createLab();
+const { renderClock } = lab;
+
 let next = shown;
 const api: PreviewApi = {
   ready: false,
@@ -157,7 +165,7 @@ const api: PreviewApi = {
       let sent = 0;
       const timer = setInterval(() => {
         const points = Array.from({ length: perBatch }, () => stepAt(next++));
-        useLab.setState((s) => {
+        useRun.setState((s) => {
           const allSteps = s.run.steps.concat(points);
           const ep = Math.floor(allSteps.length / perEpoch);
           const eps = ep > s.run.epochs.length ? s.run.epochs.concat([epochAt(ep, config)]) : s.run.epochs;
@@ -190,5 +198,9 @@ function Preview() {
 
 const root = document.getElementById('root');
 if (!root) throw new Error('no #root');
-createRoot(root).render(<Preview />);
+createRoot(root).render(
+  <LabProvider lab={lab}>
+    <Preview />
+  </LabProvider>,
+);
 requestAnimationFrame(() => requestAnimationFrame(() => (api.ready = true)));

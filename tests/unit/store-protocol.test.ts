@@ -1,11 +1,15 @@
-// The lab's store (src/ui/store.ts) as the worker's messages drive it, and the message protocol's
+// The lab's run, backend and settings stores (src/ui/worker-messages.ts writes them) as the
+// worker's messages drive them, and the message protocol's
 // shapes: a run's life (started → steps → epochs → attention → checkpoint → done), messages of
 // other runs ignored, pause/holding, a resumed run's history, errors with their kind. That the
 // messages the worker builds survive postMessage's structured clone is checked on a real run
 // session's messages in train-worker.test.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { reduceRun, useLab, isRunning, type RunState } from '../../src/ui/store.ts';
+import { reduceRun, isRunning, type RunState, useRun } from '../../src/ui/current-run-store.ts';
+import { useBackend } from '../../src/ui/backend-store.ts';
+import { useSettings } from '../../src/ui/settings-store.ts';
+import { receiveWorkerMessages, receiveWorkerMessage } from '../../src/ui/worker-messages.ts';
 import type { FromWorker, StartedMessage } from '../../src/worker/protocol.ts';
 import { defaultTrainConfig } from '../../src/engine/config.ts';
 import type { EpochMetrics } from '../../src/engine/run-types.ts';
@@ -50,8 +54,8 @@ const epoch = (n: number, testAcc = 0.5): EpochMetrics => ({
 });
 
 function fresh(id = 7): RunState {
-  useLab.getState().beginRun(id, DEFAULT_SETTINGS, 'k1');
-  return useLab.getState().run;
+  useRun.getState().beginRun(id, DEFAULT_SETTINGS, 'k1');
+  return useRun.getState().run;
 }
 
 test('a run through its messages: steps, epochs, attention frames in epoch order, checkpoint, done', () => {
@@ -111,7 +115,7 @@ test('messages about another run are ignored; the backend message updates the ba
   const run = fresh(8);
   assert.equal(reduceRun(run, { type: 'step', runId: 99, points: [{ step: 1, epoch: 1, loss: 1, ce: 1, consistency: 0 }] }), run);
   assert.equal(reduceRun(run, { type: 'epoch', runId: 7, metrics: epoch(1) }), run);
-  useLab.getState().receive({
+  receiveWorkerMessage({
     type: 'backend',
     name: 'wasm',
     adapter: null,
@@ -120,31 +124,31 @@ test('messages about another run are ignored; the backend message updates the ba
     versions: { tfjs: '4.22.0' },
     memory: null,
   });
-  assert.equal(useLab.getState().backend.name, 'wasm');
-  assert.equal(useLab.getState().backend.versions.tfjs, '4.22.0');
-  assert.equal(useLab.getState().run, run);
+  assert.equal(useBackend.getState().backend.name, 'wasm');
+  assert.equal(useBackend.getState().backend.versions.tfjs, '4.22.0');
+  assert.equal(useRun.getState().run, run);
 });
 
 test('pause: paused at once on the page, holding once the worker waits; a step ends holding', () => {
   fresh(9);
-  useLab.getState().markPaused(true);
-  assert.deepEqual([useLab.getState().run.paused, useLab.getState().run.holding], [true, false]);
-  useLab.getState().receive({ type: 'paused', runId: 9, paused: true, holding: true });
-  assert.equal(useLab.getState().run.holding, true);
-  useLab.getState().receive({ type: 'paused', runId: 9, paused: false, holding: false });
-  assert.deepEqual([useLab.getState().run.paused, useLab.getState().run.holding], [false, false]);
+  useRun.getState().markPaused(true);
+  assert.deepEqual([useRun.getState().run.paused, useRun.getState().run.holding], [true, false]);
+  receiveWorkerMessage({ type: 'paused', runId: 9, paused: true, holding: true });
+  assert.equal(useRun.getState().run.holding, true);
+  receiveWorkerMessage({ type: 'paused', runId: 9, paused: false, holding: false });
+  assert.deepEqual([useRun.getState().run.paused, useRun.getState().run.holding], [false, false]);
 });
 
 test('a resumed run starts from its stored history, and the form shows its settings', () => {
-  useLab.getState().beginRun(10, null, 'k2');
-  useLab.getState().receive(
+  useRun.getState().beginRun(10, null, 'k2');
+  receiveWorkerMessage(
     started(10, {
       runKey: 'k2',
       resumedFrom: 2,
       history: { epochs: [epoch(1), epoch(2)], steps: [{ step: 1, epoch: 1, loss: 1, ce: 1, consistency: 0 }] },
     }),
   );
-  const s = useLab.getState();
+  const s = { run: useRun.getState().run, draft: useSettings.getState().draft };
   assert.deepEqual(
     s.run.epochs.map((e) => e.epoch),
     [1, 2],
@@ -223,15 +227,15 @@ test('receiveAll: a batch of messages gives the same state as one by one, in one
     },
   ];
   fresh();
-  for (const m of batch) useLab.getState().receive(m);
-  const oneByOne = useLab.getState().run;
+  for (const m of batch) receiveWorkerMessage(m);
+  const oneByOne = useRun.getState().run;
 
   fresh();
   let updates = 0;
-  const stop = useLab.subscribe(() => updates++);
-  useLab.getState().receiveAll(batch);
+  const stop = useRun.subscribe(() => updates++);
+  receiveWorkerMessages(batch);
   stop();
-  const batched = useLab.getState().run;
+  const batched = useRun.getState().run;
   assert.equal(updates, 1);
   assert.deepEqual({ ...batched, startedAt: 0 }, { ...oneByOne, startedAt: 0 });
   assert.deepEqual(
@@ -243,16 +247,16 @@ test('receiveAll: a batch of messages gives the same state as one by one, in one
 
   // A batch that changes nothing notifies nobody.
   updates = 0;
-  const stop2 = useLab.subscribe(() => updates++);
-  useLab.getState().receiveAll([{ type: 'step', runId: 99, points: [] }]);
+  const stop2 = useRun.subscribe(() => updates++);
+  receiveWorkerMessages([{ type: 'step', runId: 99, points: [] }]);
   stop2();
   assert.equal(updates, 0);
 });
 
 test('every preset fills the form with settings that pass its own checks', () => {
   for (const name of Object.keys(PRESETS) as PresetName[]) {
-    useLab.getState().applyPreset(name);
-    const parsed = parseSettings(useLab.getState().draft);
+    useSettings.getState().applyPreset(name);
+    const parsed = parseSettings(useSettings.getState().draft);
     assert.deepEqual(parsed.errors, null, `preset ${name}`);
     assert.deepEqual(parsed.settings, PRESETS[name], `preset ${name}`);
   }

@@ -19,7 +19,7 @@ import { GpuFault } from '../../src/worker/train/gpu-faults.ts';
 import { RunDataLoader } from '../../src/worker/train/run-data.ts';
 import { errorKind, failureMessage } from '../../src/worker/train/run-errors.ts';
 import { CHECKPOINT_EVERY, RunSession, type RunSessionDeps } from '../../src/worker/train/run-session.ts';
-import { reduceRun, useLab } from '../../src/ui/store.ts';
+import { reduceRun, useRun } from '../../src/ui/current-run-store.ts';
 
 const backend = (process.env.EAC_TEST_BACKEND ?? 'cpu') as NodeBackend;
 before(async () => {
@@ -101,8 +101,8 @@ test(
     // postMessage structured-clones each message the session built: each must come through
     // unchanged (no functions, no class instances), and the page's reducer takes them to a finished run.
     for (const m of whole) assert.deepEqual(structuredClone(m), m, `a ${m.type} message survives postMessage`);
-    useLab.getState().beginRun(ref.runId, null, ref.runKey);
-    const page = whole.reduce(reduceRun, useLab.getState().run);
+    useRun.getState().beginRun(ref.runId, null, ref.runKey);
+    const page = whole.reduce(reduceRun, useRun.getState().run);
     assert.equal(page.status, 'done');
     assert.deepEqual(
       page.epochs.map((e) => e.epoch),

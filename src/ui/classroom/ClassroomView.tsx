@@ -5,6 +5,7 @@
 // the inspect worker (workers/inspect.worker.ts), never on the page's thread.
 import { useEffect } from 'react';
 import { useClassroom, useRunClasses, STEPS } from './classroom-store.ts';
+import { useControllers } from '../lab-context.tsx';
 import { RunPicker } from './RunPicker.tsx';
 import { StepNav, WalkthroughStage } from './Walkthrough.tsx';
 import { SideBySide } from './SideBySide.tsx';
@@ -25,13 +26,10 @@ function SampleBar() {
   const a = useClassroom((s) => s.a);
   const classNames = useRunClasses('a');
   const index = useClassroom((s) => s.index);
-  const stepSample = useClassroom((s) => s.stepSample);
-  const setIndex = useClassroom((s) => s.setIndex);
-  const noisySample = useClassroom((s) => s.noisySample);
+  const { stepSample, setIndex, noisySample, setCompare } = useControllers().classroom;
   const mapClass = useClassroom((s) => s.mapClass);
   const setMapClass = useClassroom((s) => s.setMapClass);
   const compare = useClassroom((s) => s.compare);
-  const setCompare = useClassroom((s) => s.setCompare);
   const n = a.info?.labels.length ?? 0;
   const label = a.info?.labels[index];
   const clean = a.info?.cleanLabels[index];
@@ -92,14 +90,14 @@ function SampleBar() {
 }
 
 export function ClassroomView() {
-  const refreshRuns = useClassroom((s) => s.refreshRuns);
+  const classroom = useControllers().classroom;
+  const { refreshRuns, setMode } = classroom;
   const runsLoaded = useClassroom((s) => s.runsLoaded);
   const runsError = useClassroom((s) => s.runsError);
   const a = useClassroom((s) => s.a);
   const compare = useClassroom((s) => s.compare);
   const notice = useClassroom((s) => s.notice);
   const mode = useClassroom((s) => s.mode);
-  const setMode = useClassroom((s) => s.setMode);
 
   useEffect(() => {
     void refreshRuns();
@@ -122,12 +120,12 @@ export function ClassroomView() {
       if (!fwd && !back) return;
       e.preventDefault();
       // Side by side has no steps: the arrows move through the samples.
-      if (s.compare) s.stepSample(fwd ? 1 : -1);
+      if (s.compare) classroom.stepSample(fwd ? 1 : -1);
       else s.setStep(s.step + (fwd ? 1 : -1));
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, []);
+  }, [classroom]);
 
   const noRun = runsLoaded && !a.runKey;
   const modes = (

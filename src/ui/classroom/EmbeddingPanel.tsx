@@ -11,6 +11,7 @@ import { useEmbedding, type EmbeddingProgress } from './embedding-store.ts';
 import { classColor } from './palette.ts';
 import { layoutPoints, nearestPoint } from './scatter-layout.ts';
 import { useClassroom } from './classroom-store.ts';
+import { useControllers } from '../lab-context.tsx';
 import { defaultEmbeddingCount, embeddingEstimateText, embeddingSeconds, ratesFromTraining } from './embedding-estimate.ts';
 import { saveRates, savedRates } from './embedding-rates.ts';
 import { duration } from '../format.ts';
@@ -135,7 +136,8 @@ function progressText(p: EmbeddingProgress): string {
 }
 
 export function EmbeddingPanel({ runKey, trainCount, runName }: { runKey: string | null; trainCount?: number; runName?: string }) {
-  const { status, progress, result, error, cancel, compute, runKey: computedFor } = useEmbedding();
+  const { status, progress, result, error, runKey: computedFor } = useEmbedding();
+  const { compute, cancel } = useControllers().embedding;
   // null: the default, fewer than 1,000 images when the estimate says they would take long.
   const [chosenCount, setCount] = useState<number | null>(null);
   const record = useClassroom((s) => (runKey ? (s.runs.find((r) => r.key === runKey) ?? null) : null));
@@ -199,7 +201,7 @@ export function EmbeddingPanel({ runKey, trainCount, runName }: { runKey: string
           {shown ? 'Compute again' : 'Compute embedding'}
         </button>
         {running ? (
-          <button type="button" onClick={() => cancel?.()} data-testid="embedding-cancel">
+          <button type="button" onClick={() => cancel()} data-testid="embedding-cancel">
             Cancel
           </button>
         ) : null}

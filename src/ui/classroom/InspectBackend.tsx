@@ -2,13 +2,15 @@
 // why none could start. Shown once the worker has said (it starts on the first request).
 import { useEffect, useState } from 'react';
 import { BACKEND_LABELS } from '../../worker/protocol.ts';
-import { onInspectBackend } from './inspect-client.ts';
+import type { InspectBackendInfo } from './inspect-client.ts';
+import { useControllers } from '../lab-context.tsx';
 
-type Info = Parameters<Parameters<typeof onInspectBackend>[0]>[0];
+type Info = InspectBackendInfo;
 
 export function InspectBackend() {
   const [info, setInfo] = useState<Info | null>(null);
-  useEffect(() => onInspectBackend(setInfo), []);
+  const { inspect } = useControllers();
+  useEffect(() => inspect.onBackend(setInfo), [inspect]);
   if (!info) return null;
   if ('error' in info)
     return (

@@ -2,6 +2,7 @@
 // method, noise rate, epoch and date so a teacher can tell baseline from EAC at a glance.
 import type { RunRecord } from '../../storage/run-store.ts';
 import { useClassroom, withCheckpoint } from './classroom-store.ts';
+import { useControllers } from '../lab-context.tsx';
 import { distinctLabels } from '../run/run-names.ts';
 import { dateText } from '../../engine/format.ts';
 
@@ -20,8 +21,7 @@ export function runLabel(r: RunRecord): string {
 export function RunPicker() {
   const runs = useClassroom((s) => s.runs);
   const runKey = useClassroom((s) => s.a.runKey);
-  const selectRun = useClassroom((s) => s.selectRun);
-  const refresh = useClassroom((s) => s.refreshRuns);
+  const { selectRun, refreshRuns: refresh } = useControllers().classroom;
   const usable = withCheckpoint(runs);
   const labels = distinctLabels(usable, runLabel);
   return (

@@ -6,6 +6,7 @@ import { classesOf } from '../../engine/dataset.ts';
 import type { RunRecord } from '../../storage/run-store.ts';
 import { ImageCanvas } from './ImageCanvas.tsx';
 import { useClassroom, withCheckpoint, type Slot, type SlotState } from './classroom-store.ts';
+import { useControllers } from '../lab-context.tsx';
 import { formatNumber, walkthroughLayers } from './overlays.ts';
 import { runLabel } from './RunPicker.tsx';
 import { distinctLabels } from '../run/run-names.ts';
@@ -14,7 +15,7 @@ const SIZE = 190;
 
 function Row({ slot, state, runs }: { slot: Slot; state: SlotState; runs: RunRecord[] }) {
   const mapClass = useClassroom((s) => s.mapClass);
-  const selectRun = useClassroom((s) => s.selectRun);
+  const { selectRun } = useControllers().classroom;
   const w = state.answer?.result ?? null;
   const layers = useMemo(() => (w ? walkthroughLayers(w, mapClass) : null), [w, mapClass]);
   const rec = runs.find((r) => r.key === state.runKey);

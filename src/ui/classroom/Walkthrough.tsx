@@ -5,6 +5,7 @@
 import { useMemo, type ReactElement } from 'react';
 import { ImageCanvas } from './ImageCanvas.tsx';
 import { useClassroom, useRunClasses, STEPS } from './classroom-store.ts';
+import { useControllers } from '../lab-context.tsx';
 import { formatNumber, walkthroughLayers } from './overlays.ts';
 import type { WalkthroughAnswer } from './inspect-client.ts';
 
@@ -22,8 +23,7 @@ const BIG = 260;
 
 function ScaleControls() {
   const scale = useClassroom((s) => s.scale);
-  const setScale = useClassroom((s) => s.setScale);
-  const reroll = useClassroom((s) => s.reroll);
+  const { setScale, reroll } = useControllers().classroom;
   const pct = (x: number) => Math.round(x * 100);
   return (
     <div className="cr-erasing-controls">

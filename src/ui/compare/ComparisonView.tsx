@@ -2,8 +2,9 @@
 // selected runs' curves overlaid live (whichever tab trains them), the run history (rename,
 // delete, re-open, export, import), and a "new comparison tab" action with a shareable link.
 import { useEffect, useMemo } from 'react';
-import { useLab } from '../store.ts';
-import { followRuns, useCompare } from './compare-store.ts';
+import { useRun } from '../current-run-store.ts';
+import { useCompare } from './compare-store.ts';
+import { useControllers } from '../lab-context.tsx';
 import { CompareTable } from './CompareTable.tsx';
 import { CompareCharts } from './CompareCharts.tsx';
 import { RunHistory } from './RunHistory.tsx';
@@ -13,6 +14,7 @@ import { SweepTableView } from '../sweep/SweepTableView.tsx';
 import './compare.css';
 
 export function ComparisonView() {
+  const { followRuns } = useControllers().compare;
   const records = useCompare((s) => s.records);
   const hidden = useCompare((s) => s.hidden);
   const status = useCompare((s) => s.status);
@@ -22,9 +24,9 @@ export function ComparisonView() {
     // A re-opened run belongs to this view: leaving it gives the lab its own run back.
     return () => {
       stop();
-      useLab.getState().closeStoredRun();
+      useRun.getState().closeStoredRun();
     };
-  }, []);
+  }, [followRuns]);
   const shown = useMemo(() => records.filter((r) => !hidden.includes(r.key)), [records, hidden]);
   return (
     <main className="compare" data-testid="compare-view" data-status={status}>

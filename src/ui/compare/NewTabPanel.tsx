@@ -2,8 +2,9 @@
 // (both come from the browser's caches there) and one thing changed: the method or the noise
 // rate. Each tab trains its own run; every tab's comparison view shows them all.
 import { useState } from 'react';
-import { useLab } from '../store.ts';
-import { currentUrlState } from '../url-sync.ts';
+import { useSettings } from '../settings-store.ts';
+import type { UrlState } from '../url-state.ts';
+import { useControllers } from '../lab-context.tsx';
 import { urlWithState } from '../url-state.ts';
 import { nextNoiseRate, otherMethod, type MethodId } from './compare-data.ts';
 import { ShareLink } from './ShareLink.tsx';
@@ -11,19 +12,19 @@ import { ShareLink } from './ShareLink.tsx';
 const NOISES = [0, 0.1, 0.2, 0.3, 0.4];
 
 /** The lab's URL (training view) with the current settings and this method and noise rate. */
-function comparisonTabUrl(method: MethodId, noiseRate: number): string {
-  const state = currentUrlState();
+function comparisonTabUrl(state: UrlState, method: MethodId, noiseRate: number): string {
   const url = new URL(location.href);
   url.hash = '';
   return urlWithState(url.toString(), { ...state, draft: { ...state.draft, method, noiseRate: String(noiseRate) } });
 }
 
 export function NewTabPanel() {
-  const method = useLab((s) => s.draft.method);
-  const noise = Number(useLab((s) => s.draft.noiseRate)) || 0;
+  const { currentUrlState } = useControllers().url;
+  const method = useSettings((s) => s.draft.method);
+  const noise = Number(useSettings((s) => s.draft.noiseRate)) || 0;
   const [choice, setChoice] = useState<{ method: MethodId; noise: number } | null>(null);
   const want = choice ?? { method: otherMethod(method), noise };
-  const open = (m: MethodId, n: number) => window.open(comparisonTabUrl(m, n), '_blank');
+  const open = (m: MethodId, n: number) => window.open(comparisonTabUrl(currentUrlState(), m, n), '_blank');
   const label = (m: MethodId) => (m === 'eac' ? 'EAC' : 'baseline');
   return (
     <section className="panel compare-actions" aria-label="New comparison tab">

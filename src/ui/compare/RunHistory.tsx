@@ -5,8 +5,9 @@ import { useRef, useState, type ChangeEvent } from 'react';
 import type { RunRecord } from '../../storage/run-store.ts';
 import { meanOfLast } from '../../engine/metrics.ts';
 import { downloadText } from '../export/download.ts';
-import { isRunning, useLab } from '../store.ts';
-import { importFiles, remove, rename, useCompare, useRunColor } from './compare-store.ts';
+import { isRunning, useRun } from '../current-run-store.ts';
+import { useCompare, useRunColor } from './compare-store.ts';
+import { useControllers } from '../lab-context.tsx';
 import { methodOf, noiseRateOf } from './compare-data.ts';
 import { runsCsv, runsJson, runsJsonText } from './run-files.ts';
 import { openStoredRun } from './open-run.ts';
@@ -36,11 +37,12 @@ function HistoryRow({
   thisTab: string | null;
   hidden: boolean;
 }) {
+  const { rename, remove } = useControllers().compare;
   const [editing, setEditing] = useState<string | null>(null);
   const [opening, setOpening] = useState(false);
   const toggle = useCompare((s) => s.toggle);
-  const busy = useLab((s) => isRunning(s.run.status));
-  const viewing = useLab((s) => s.viewing?.key ?? null);
+  const busy = useRun((s) => isRunning(s.run.status));
+  const viewing = useRun((s) => s.viewing?.key ?? null);
   const st = runState(r, live, thisTab);
   const runColor = useRunColor();
   const training = st.id === 'live' || st.id === 'this-tab';
@@ -148,13 +150,14 @@ function HistoryRow({
 }
 
 export function RunHistory() {
+  const { importFiles } = useControllers().compare;
   const records = useCompare((s) => s.records);
   const liveKeys = useCompare((s) => s.live);
   const hidden = useCompare((s) => s.hidden);
   const showOnly = useCompare((s) => s.showOnly);
   const message = useCompare((s) => s.message);
   const problems = useCompare((s) => s.problems);
-  const thisTab = useLab((s) => (isRunning(s.run.status) ? s.run.runKey : null));
+  const thisTab = useRun((s) => (isRunning(s.run.status) ? s.run.runKey : null));
   const fileInput = useRef<HTMLInputElement>(null);
   const live = new Set(liveKeys);
   const stamp = new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-');

@@ -2,15 +2,16 @@
 // differs from the defaults), for sending to someone or putting on a classroom screen.
 import { useMemo, useState } from 'react';
 import qrcode from 'qrcode-generator';
-import { useLab } from '../store.ts';
+import { useSettings } from '../settings-store.ts';
 import { useData } from '../data-store.ts';
 import { useWeights } from '../weights-store.ts';
-import { currentUrlState } from '../url-sync.ts';
+import { useControllers } from '../lab-context.tsx';
 import { urlWithState } from '../url-state.ts';
 
 /** The lab (no view hash) with the current settings. */
 function useSettingsLink(): string {
-  const draft = useLab((s) => s.draft);
+  const { currentUrlState } = useControllers().url;
+  const draft = useSettings((s) => s.draft);
   const data = useData((s) => s.selected);
   const weights = useWeights((s) => s.selected);
   // biome-ignore lint/correctness/useExhaustiveDependencies: the stores' values are the inputs of currentUrlState()

@@ -1,15 +1,15 @@
 // A re-opened stored run, read-only: the lab's own charts, per-epoch table and attention panel,
 // fed from the run store instead of a training worker.
-import { useLab } from '../store.ts';
+import { useRun } from '../current-run-store.ts';
 import { RunCharts } from '../components/RunCharts.tsx';
 import { AttentionPanel } from '../components/AttentionPanel.tsx';
 import { EpochTable } from '../components/EpochTable.tsx';
 
 export function StoredRunView() {
-  const viewing = useLab((s) => s.viewing);
-  const close = useLab((s) => s.closeStoredRun);
-  const frames = useLab((s) => s.run.attention.frames.length);
-  const steps = useLab((s) => s.run.steps.length);
+  const viewing = useRun((s) => s.viewing);
+  const close = useRun((s) => s.closeStoredRun);
+  const frames = useRun((s) => s.run.attention.frames.length);
+  const steps = useRun((s) => s.run.steps.length);
   if (!viewing) return null;
   return (
     <section className="stored-run" aria-label={`Stored run ${viewing.name}`} data-testid="stored-run-view">

@@ -6,7 +6,7 @@ import type { EpochMetrics } from '../../engine/run-types.ts';
 import type { AttentionHistory, RunRecord } from '../../storage/run-store.ts';
 import type { StepLog } from '../../engine/run-types.ts';
 import { meanOfLast } from '../../engine/metrics.ts';
-import type { RunState } from '../store.ts';
+import type { RunState } from '../current-run-store.ts';
 import { settingsOfRun } from '../settings.ts';
 import { PAPER_NOISE_RATES, paperAccuracy } from '../../engine/sweep/paper.ts';
 

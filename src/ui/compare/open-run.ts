@@ -2,7 +2,7 @@
 // history, loaded from the run store into the lab's charts and attention panel (read-only; the
 // tab's own last run comes back when the view is closed).
 import { loadAttention, loadCheckpoint, type RunRecord } from '../../storage/run-store.ts';
-import { useLab } from '../store.ts';
+import { useRun } from '../current-run-store.ts';
 import { useCompare } from './compare-store.ts';
 import { runStateOfRecord } from './compare-data.ts';
 
@@ -16,7 +16,7 @@ export async function openStoredRun(r: RunRecord): Promise<boolean> {
         return null;
       });
     const [ckpt, attention] = r.checkpointEpoch === null ? [null, null] : await Promise.all([loadCheckpoint(r.key), maps()]);
-    const ok = useLab.getState().viewStoredRun(runStateOfRecord(r, ckpt?.steps ?? [], attention), r.name);
+    const ok = useRun.getState().viewStoredRun(runStateOfRecord(r, ckpt?.steps ?? [], attention), r.name);
     // The run opens without its attention maps when they are damaged, and says so.
     if (ok && damagedMaps)
       useCompare.getState().setMessage({ kind: 'error', text: `"${r.name}" opened without its attention maps: ${damagedMaps}` });

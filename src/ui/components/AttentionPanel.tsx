@@ -3,7 +3,7 @@
 // predicted class, with the per-sample consistency error; an epoch slider scrubs back through the
 // maps kept per epoch.
 import { memo, useEffect, useMemo, useRef, useState, type ChangeEvent } from 'react';
-import { useLabDeferred } from '../store.ts';
+import { useRunDeferred } from '../current-run-store.ts';
 import { classesOf } from '../../engine/dataset.ts';
 import type { AttentionMaps, AttentionSample, AttentionViews } from '../../engine/attention.ts';
 import type { Box } from '../../engine/augment.ts';
@@ -194,7 +194,7 @@ async function exportPng(root: HTMLElement, title: string): Promise<void> {
 }
 
 export function AttentionPanel() {
-  const attention = useLabDeferred((s) => s.run.attention);
+  const attention = useRunDeferred((s) => s.run.attention);
   const panelRef = useRef<HTMLElement>(null);
   const [mapClass, setMapClass] = useState<MapClass>('label');
   const [chosen, setChosen] = useState<number | null>(null);
@@ -258,7 +258,7 @@ export function AttentionPanel() {
             void exportPng(
               panelRef.current,
               `EAC attention, ${epoch === 0 ? 'before training' : `after epoch ${epoch}`} (maps for ${mapClass === 'label' ? 'the training label' : 'the predicted class'})`,
-            )
+            ).catch((e: unknown) => console.warn('[eac] could not draw the attention PNG', e))
           }
           data-testid="attention-png"
         >

@@ -10,8 +10,9 @@ import {
 } from '../../worker/protocol.ts';
 import { PROBE_RULE } from '../../worker/train/backend-probe.ts';
 import type { StepTiming } from '../../engine/run-types.ts';
-import { isRunning, useLab } from '../store.ts';
-import { setBackendPreference } from '../runner.ts';
+import { isRunning, useRun } from '../current-run-store.ts';
+import { useBackend } from '../backend-store.ts';
+import { useControllers } from '../lab-context.tsx';
 
 /** An option's text: the backend and, when the last probe measured it, its speed on that model. */
 function preferenceLabel(pref: BackendPreference, probe: ProbeReport | null): string {
@@ -41,13 +42,14 @@ export function timingText(t: StepTiming): [string, string] {
 const fmtMs = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms < 10 ? ms.toFixed(1) : Math.round(ms)} ms`);
 
 export function BackendPanel() {
-  const progress = useLab((s) => s.run.progress);
+  const { setBackendPreference } = useControllers().run;
+  const progress = useRun((s) => s.run.progress);
   const timing = progress && progress.phase !== 'data' ? (progress.timing ?? null) : null;
-  const backend = useLab((s) => s.backend);
-  const workerError = useLab((s) => s.workerError);
-  const pref = useLab((s) => s.backendPref);
-  const probe = useLab((s) => s.probe);
-  const running = useLab((s) => isRunning(s.run.status));
+  const backend = useBackend((s) => s.backend);
+  const workerError = useBackend((s) => s.workerError);
+  const pref = useBackend((s) => s.backendPref);
+  const probe = useBackend((s) => s.probe);
+  const running = useRun((s) => isRunning(s.run.status));
   const label = backend.name ? BACKEND_LABELS[backend.name] : backend.status === 'failed' ? 'none' : 'choosing…';
   const fallback = backend.name !== null && backend.name !== 'webgpu';
   const onChange = (e: ChangeEvent<HTMLSelectElement>) => {

@@ -1,8 +1,8 @@
 // The frame every chart of the lab shares: a titled panel with its own legend (HTML, so the PNG
 // export can paint it), optional controls, a one-line note, a PNG button, and a chart box of fixed
 // height, so that charts filling up never move the rest of the page.
+import { useRun } from '../current-run-store.ts';
 import { useRef, useState, type ReactNode } from 'react';
-import { useLab } from '../store.ts';
 import { CHART_ATTR, chartsToPng } from '../export/chart-png.ts';
 import { downloadBlob } from '../export/download.ts';
 import { exportFileStem } from '../export/run-export.ts';
@@ -60,7 +60,7 @@ export function ChartFrame(props: ChartFrameProps) {
     setExportError(null);
     try {
       const blob = await chartsToPng([section]);
-      const { run } = useLab.getState();
+      const { run } = useRun.getState();
       downloadBlob(blob, `${exportFileStem(run, new Date())}-${slug(props.title)}.png`);
     } catch (e) {
       setExportError(e instanceof Error ? e.message : String(e));

@@ -6,16 +6,8 @@
 // and shows what reading it skipped and why.
 import { useEffect, useRef, useState, type DragEvent } from 'react';
 import type { CachedDatasetInfo, LabelFileInfo } from '../../storage/dataset-cache.ts';
-import {
-  addDatasetLabelFile,
-  cancelIngest,
-  hasDirectoryPicker,
-  ingestDrop,
-  ingestInputFiles,
-  pickFolder,
-  refreshDatasets,
-  removeDataset,
-} from '../data-client.ts';
+import { hasDirectoryPicker } from '../data-client.ts';
+import { useControllers } from '../lab-context.tsx';
 import { isIngesting, useData, type IngestState } from '../data-store.ts';
 import { duration, pct } from '../format.ts';
 import { bytesText, countText, dateText } from '../../engine/format.ts';
@@ -50,6 +42,7 @@ function progressLine(ing: IngestState): string {
 }
 
 function IngestProgress({ ing }: { ing: IngestState }) {
+  const { cancelIngest } = useControllers().data;
   const fraction = ing.total > 0 ? Math.min(1, ing.done / ing.total) : 0;
   return (
     <div className="ingest-progress" data-testid="ingest-progress" data-phase={ing.phase ?? ''}>
@@ -106,6 +99,7 @@ function labelFileTitle(files: LabelFileInfo[], chosen: string | null, firstIsCl
 }
 
 function CachedItem({ info, selected }: { info: CachedDatasetInfo; selected: boolean }) {
+  const { removeDataset } = useControllers().data;
   const select = useData((s) => s.select);
   const [deleting, setDeleting] = useState(false);
   return (
@@ -138,7 +132,9 @@ function CachedItem({ info, selected }: { info: CachedDatasetInfo; selected: boo
           title="Delete it from this browser's dataset cache (the folder on disk is not touched)"
           onClick={() => {
             setDeleting(true);
-            void removeDataset(info.key).finally(() => setDeleting(false));
+            void removeDataset(info.key)
+              .catch((e: unknown) => console.warn('[eac] could not delete the dataset', e))
+              .finally(() => setDeleting(false));
           }}
         >
           Delete
@@ -161,6 +157,7 @@ function OwnLabelFiles({
   chosen: string | null;
   onChoose: (f: string | null) => void;
 }) {
+  const { addDatasetLabelFile } = useControllers().data;
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const add = (file: File | undefined) => {
@@ -219,6 +216,7 @@ function OwnLabelFiles({
 }
 
 export function DataPanel() {
+  const { ingestDrop, ingestInputFiles, pickFolder, refreshDatasets } = useControllers().data;
   const selected = useData((s) => s.selected);
   const datasets = useData((s) => s.datasets);
   const datasetsStatus = useData((s) => s.datasetsStatus);
@@ -243,7 +241,7 @@ export function DataPanel() {
       window.removeEventListener('dragover', guard);
       window.removeEventListener('drop', guard);
     };
-  }, []);
+  }, [refreshDatasets]);
 
   const onDragOver = (e: DragEvent<HTMLDivElement>) => {
     if (!hasFiles(e)) return;

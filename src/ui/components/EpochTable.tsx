@@ -1,11 +1,11 @@
 // Per-epoch metrics of the current run.
 import { memo } from 'react';
-import { useLabDeferred } from '../store.ts';
+import { useRunDeferred } from '../current-run-store.ts';
 import type { EpochMetrics } from '../../engine/run-types.ts';
 import { duration, num, pct, sci } from '../format.ts';
 
 export function EpochTable() {
-  return <EpochRows epochs={useLabDeferred((s) => s.run.epochs)} />;
+  return <EpochRows epochs={useRunDeferred((s) => s.run.epochs)} />;
 }
 
 const EpochRows = memo(function EpochRows({ epochs }: { epochs: EpochMetrics[] }) {

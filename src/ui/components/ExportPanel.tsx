@@ -2,7 +2,8 @@
 // whole run as JSON (configuration, data, seeds, versions, metrics), and the charts as one PNG.
 import { classesOf } from '../../engine/dataset.ts';
 import { useState } from 'react';
-import { useLab } from '../store.ts';
+import { useRun } from '../current-run-store.ts';
+import { useBackend } from '../backend-store.ts';
 import { buildRunJson, epochsCsv, exportFileStem, runJsonText, stepsCsv } from '../export/run-export.ts';
 import { downloadBlob } from '../export/download.ts';
 import { chartSections, chartsToPng } from '../export/chart-png.ts';
@@ -13,9 +14,9 @@ import '../charts.css';
 type Outcome = { ok: true; text: string } | { ok: false; text: string } | null;
 
 export function ExportPanel() {
-  const hasEpochs = useLab((s) => s.run.epochs.length > 0);
-  const hasSteps = useLab((s) => s.run.steps.length > 0);
-  const hasRun = useLab((s) => s.run.started !== null);
+  const hasEpochs = useRun((s) => s.run.epochs.length > 0);
+  const hasSteps = useRun((s) => s.run.steps.length > 0);
+  const hasRun = useRun((s) => s.run.started !== null);
   const [outcome, setOutcome] = useState<Outcome>(null);
   const [busy, setBusy] = useState(false);
 
@@ -23,7 +24,7 @@ export function ExportPanel() {
   const save = async (kind: string, make: (stem: string) => Promise<{ blob: Blob; name: string }> | { blob: Blob; name: string }) => {
     setBusy(true);
     try {
-      const { run } = useLab.getState();
+      const { run } = useRun.getState();
       const { blob, name } = await make(exportFileStem(run, new Date()));
       downloadBlob(blob, name);
       setOutcome({ ok: true, text: `Saved ${name} (${bytesText(blob.size)})` });
@@ -46,7 +47,7 @@ export function ExportPanel() {
           disabled={busy || !hasEpochs}
           onClick={() =>
             save('CSV', (stem) => ({
-              blob: csv(epochsCsv(useLab.getState().run.epochs, classesOf(useLab.getState().run.started ?? {}))),
+              blob: csv(epochsCsv(useRun.getState().run.epochs, classesOf(useRun.getState().run.started ?? {}))),
               name: `${stem}-epochs.csv`,
             }))
           }
@@ -57,7 +58,7 @@ export function ExportPanel() {
           type="button"
           data-testid="export-steps-csv"
           disabled={busy || !hasSteps}
-          onClick={() => save('CSV', (stem) => ({ blob: csv(stepsCsv(useLab.getState().run.steps)), name: `${stem}-steps.csv` }))}
+          onClick={() => save('CSV', (stem) => ({ blob: csv(stepsCsv(useRun.getState().run.steps)), name: `${stem}-steps.csv` }))}
         >
           Step losses (CSV)
         </button>
@@ -67,7 +68,7 @@ export function ExportPanel() {
           disabled={busy || !hasRun}
           onClick={() =>
             save('JSON', (stem) => {
-              const s = useLab.getState();
+              const s = { run: useRun.getState().run, backend: useBackend.getState().backend };
               const versions = (s.backend as { versions?: Record<string, string> }).versions;
               const doc = buildRunJson(s.run, {
                 backend: { name: s.backend.name, adapter: s.backend.adapter, reason: s.backend.reason },

@@ -2,7 +2,7 @@
 // the backends (i of N), compiling kernels and taking the first step. On a slow backend this is
 // where a minute or more goes, and a bare "Starting…" leaves the user guessing.
 import { useEffect, useState } from 'react';
-import { isRunning, useLab } from '../store.ts';
+import { isRunning, useRun } from '../current-run-store.ts';
 import { BACKEND_LABELS, type FirstStepMessage } from '../../worker/protocol.ts';
 
 type Phase = Omit<FirstStepMessage, 'type' | 'runId'>;
@@ -22,10 +22,10 @@ export function secondsText(ms: number): string {
 }
 
 export function FirstStepStatus() {
-  const phase = useLab((s) => s.run.firstStep ?? null);
-  const running = useLab((s) => isRunning(s.run.status));
-  const dataPhase = useLab((s) => s.run.status === 'data');
-  const startedAt = useLab((s) => s.run.startedAt);
+  const phase = useRun((s) => s.run.firstStep ?? null);
+  const running = useRun((s) => isRunning(s.run.status));
+  const dataPhase = useRun((s) => s.run.status === 'data');
+  const startedAt = useRun((s) => s.run.startedAt);
   const [now, setNow] = useState(() => Date.now());
   const show = phase !== null && running && !dataPhase;
   useEffect(() => {

@@ -3,11 +3,11 @@
 // lines where each epoch begins. Long runs are thinned for drawing (src/ui/charts/loss-series.ts).
 import { memo, useMemo, useRef, useState } from 'react';
 import { CartesianGrid, LineChart, ResponsiveContainer, XAxis, YAxis, usePlotArea, useXAxisScale } from 'recharts';
-import { isRunning, useLab } from '../store.ts';
+import { isRunning, useRun } from '../current-run-store.ts';
 import { LossSeriesBuilder, labelEvery, type EpochBoundary, type LossRow, type LossSeries } from '../charts/loss-series.ts';
 import { maxOf, niceTicks } from '../charts/ticks.ts';
 import { useChartBeat } from './useChartBeat.ts';
-import { renderClock } from '../runner.ts';
+import { useControllers } from '../lab-context.tsx';
 import { useStaggered } from './useStaggered.ts';
 import { ChartFrame, type LegendItem } from './ChartFrame.tsx';
 import { Curves, HoverReadout, type CurveSpec } from './PlotMarks.tsx';
@@ -179,12 +179,13 @@ const LossPlot = memo(function LossPlot({ series, xDomain, showCons, lamText, le
 });
 
 export function LossChart() {
-  const latest = useLab((s) => s.run.steps);
-  const running = useLab((s) => isRunning(s.run.status));
-  const paused = useLab((s) => s.run.paused);
-  const latestPlanned = useLab((s) => (s.run.progress && s.run.progress.phase !== 'data' ? s.run.progress.totalSteps : null));
-  const method = useLab((s) => s.run.started?.config.method ?? s.run.settings?.method ?? null);
-  const lam = useLab((s) => s.run.started?.config.lam ?? s.run.settings?.lam ?? null);
+  const { renderClock } = useControllers();
+  const latest = useRun((s) => s.run.steps);
+  const running = useRun((s) => isRunning(s.run.status));
+  const paused = useRun((s) => s.run.paused);
+  const latestPlanned = useRun((s) => (s.run.progress && s.run.progress.phase !== 'data' ? s.run.progress.totalSteps : null));
+  const method = useRun((s) => s.run.started?.config.method ?? s.run.settings?.method ?? null);
+  const lam = useRun((s) => s.run.started?.config.lam ?? s.run.settings?.lam ?? null);
   const [smoothing, setSmoothing] = useState(DEFAULT_SMOOTHING);
   // A finished, paused or new run is drawn at once; a running one on the render clock's chart beat.
   const steps = useChartBeat(renderClock, latest, !running || paused || latest.length < 2);

@@ -1,7 +1,7 @@
 // The learning rate per epoch: the whole ExponentialLR schedule (dashed) from the start, and the
 // rates the finished epochs actually used.
 import { memo, useMemo } from 'react';
-import { useLab } from '../store.ts';
+import { useRun } from '../current-run-store.ts';
 import { useStaggered } from './useStaggered.ts';
 import type { EpochMetrics } from '../../engine/run-types.ts';
 import { lrScheduleRows } from '../charts/epoch-series.ts';
@@ -25,10 +25,10 @@ const CURVES: CurveSpec[] = [
 const MARGIN = { top: 8, right: 12, bottom: 0, left: 0 };
 
 export function LrChart() {
-  const epochs = useLab((s) => s.run.epochs);
-  const lr0 = useLab((s) => s.run.started?.config.lr ?? null);
-  const gamma = useLab((s) => s.run.started?.config.gamma ?? null);
-  const planned = useLab((s) => s.run.started?.config.epochs ?? null);
+  const epochs = useRun((s) => s.run.epochs);
+  const lr0 = useRun((s) => s.run.started?.config.lr ?? null);
+  const gamma = useRun((s) => s.run.started?.config.gamma ?? null);
+  const planned = useRun((s) => s.run.started?.config.epochs ?? null);
   // Takes its turn with the other charts (see useStaggered).
   const props = useStaggered(useMemo(() => ({ epochs, lr0, gamma, planned }), [epochs, lr0, gamma, planned]));
   return <LrPlot {...props} />;

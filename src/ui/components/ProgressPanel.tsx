@@ -1,7 +1,8 @@
 // Live progress of the current run: status and bar, the run's configuration, then a fixed grid of
 // figures (epoch, step, images/s, ETA, phase, backend and GPU adapter, memory in use) that keeps
 // its layout while the numbers change, and the final summary or error.
-import { isRunning, useLab } from '../store.ts';
+import { isRunning, useRun } from '../current-run-store.ts';
+import { useBackend } from '../backend-store.ts';
 import { BACKEND_LABELS } from '../../worker/protocol.ts';
 import { duration, pct, sci } from '../format.ts';
 import { bytesText, countText } from '../../engine/format.ts';
@@ -56,8 +57,8 @@ function Stat({ label, value, testId, title }: { label: string; value: string; t
 }
 
 export function ProgressPanel() {
-  const run = useLab((s) => s.run);
-  const backend = useLab((s) => s.backend);
+  const run = useRun((s) => s.run);
+  const backend = useBackend((s) => s.backend);
   const p = run.progress;
   const finished = run.status === 'done' || run.status === 'stopped' || run.status === 'error';
   let fraction = 0;

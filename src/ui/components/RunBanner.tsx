@@ -1,12 +1,13 @@
 // One line about the current run when it needs the user: paused, resumed, or failed (with what
 // to do: lower the batch size after out-of-memory, resume after a lost GPU device).
-import { useLab } from '../store.ts';
-import { resumeRun, setPaused } from '../runner.ts';
+import { useRun, type RunState as CurrentRun } from '../current-run-store.ts';
+import { useNotices } from '../notices-store.ts';
+import { useControllers } from '../lab-context.tsx';
 import { resumeLabel } from '../checkpoint-text.ts';
 
 export function RunBanner() {
-  const run = useLab((s) => s.run);
-  const notice = useLab((s) => s.notice);
+  const run = useRun((s) => s.run);
+  const notice = useNotices((s) => s.notice);
   return (
     <>
       {notice ? (
@@ -19,7 +20,8 @@ export function RunBanner() {
   );
 }
 
-function RunState({ run }: { run: ReturnType<typeof useLab.getState>['run'] }) {
+function RunState({ run }: { run: CurrentRun }) {
+  const { resumeRun, setPaused } = useControllers().run;
   // A run refused before it started says why in the run bar only.
   if (run.status === 'error' && run.notStarted) return null;
   if (run.status === 'error') {

@@ -3,8 +3,12 @@
 // always on one screen. It also shows why a Train click could not start (focused, with a
 // one-click fix) and, after a reload, offers to resume an interrupted run.
 import { useEffect, useRef } from 'react';
-import { isRunning, useLab } from '../store.ts';
-import { applyStartFix, resumableRuns, resumeRun, setPaused, startRun, stopRun } from '../runner.ts';
+import { isRunning, useRun } from '../current-run-store.ts';
+import { useBackend } from '../backend-store.ts';
+import { useStoredRuns } from '../stored-runs-store.ts';
+import { useSettings } from '../settings-store.ts';
+import { useControllers } from '../lab-context.tsx';
+import { resumableRuns } from '../run/stored-runs.ts';
 import { selectedInfo, useData } from '../data-store.ts';
 import { duration } from '../format.ts';
 import { progressFigures } from '../../engine/progress.ts';
@@ -27,7 +31,7 @@ const STATUS_TEXT: Partial<Record<string, string>> = {
 };
 
 function RunFigures() {
-  const run = useLab((s) => s.run);
+  const run = useRun((s) => s.run);
   const p = run.progress;
   const finished = !isRunning(run.status);
   let figures = '';
@@ -62,9 +66,9 @@ function RunFigures() {
 
 function LabelsLine() {
   // While a stored run is viewed, "last run" is still this tab's own.
-  const status = useLab((s) => (s.viewing ? s.viewing.saved : s.run).status);
-  const started = useLab((s) => (s.viewing ? s.viewing.saved : s.run).started);
-  const draft = useLab((s) => s.draft);
+  const status = useRun((s) => (s.viewing ? s.viewing.saved : s.run).status);
+  const started = useRun((s) => (s.viewing ? s.viewing.saved : s.run).started);
+  const draft = useSettings((s) => s.draft);
   const selected = useData((s) => s.selected);
   const selectedClasses = useData((s) => (s.selected.kind === 'cached' ? selectedInfo(s)?.classes : null) ?? null);
   const weights = useWeights((s) => s.selected);
@@ -86,6 +90,7 @@ function LabelsLine() {
 }
 
 function StartProblemAlert() {
+  const { applyStartFix } = useControllers().run;
   const { problem, seq } = useStartProblem();
   const ref = useRef<HTMLDivElement>(null);
   useEffect(() => {
@@ -140,9 +145,10 @@ function StartProblemAlert() {
 
 /** After a reload or a crash: the newest interrupted run of this browser, one click from going on. */
 function ResumeOffer() {
-  const stored = useLab((s) => s.stored);
-  const status = useLab((s) => s.run.status);
-  const viewing = useLab((s) => s.viewing);
+  const { resumeRun } = useControllers().run;
+  const stored = useStoredRuns((s) => s.stored);
+  const status = useRun((s) => s.run.status);
+  const viewing = useRun((s) => s.viewing);
   if (status !== 'idle' || viewing) return null;
   const live = new Set(stored.live);
   // The store lists the newest first.
@@ -163,9 +169,10 @@ function ResumeOffer() {
 }
 
 export function RunBar() {
-  const status = useLab((s) => s.run.status);
-  const paused = useLab((s) => s.run.paused);
-  const backendStatus = useLab((s) => s.backend.status);
+  const { setPaused, startRun, stopRun } = useControllers().run;
+  const status = useRun((s) => s.run.status);
+  const paused = useRun((s) => s.run.paused);
+  const backendStatus = useBackend((s) => s.backend.status);
   const running = isRunning(status);
   return (
     <section className="runbar" aria-label="Run">

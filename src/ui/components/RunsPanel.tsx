@@ -1,8 +1,11 @@
 // The runs stored in this browser (this tab's and other tabs'): status, progress, last-5 test
 // accuracy; resume an interrupted run from its last checkpoint, download its model, delete it.
-import { memo, useEffect } from 'react';
-import { isRunning, useLab, useLabDeferred, type LabState } from '../store.ts';
-import { exportModel, refreshStoredRuns, resumableRuns, resumeRun } from '../runner.ts';
+import { memo, useEffect, useDeferredValue } from 'react';
+import { isRunning, useRun } from '../current-run-store.ts';
+import { useStoredRuns, type StoredRuns } from '../stored-runs-store.ts';
+import { useNotices } from '../notices-store.ts';
+import { useControllers } from '../lab-context.tsx';
+import { refreshStoredRuns, resumableRuns } from '../run/stored-runs.ts';
 import { deleteRun, type RunRecord } from '../../storage/run-store.ts';
 import { meanOfLast } from '../../engine/metrics.ts';
 import { listenRuns } from '../../storage/run-channel.ts';
@@ -20,11 +23,11 @@ function statusOf(r: RunRecord, live: Set<string>, current: string | null): stri
 const pct = (x: number | null) => (x === null ? '–' : `${(x * 100).toFixed(1)}%`);
 
 export function RunsPanel() {
-  // The list is re-read at every checkpoint of a run: drawn in a non-blocking render (useLabDeferred).
-  const stored = useLabDeferred((s) => s.stored);
-  const current = useLab((s) => s.run.runKey);
-  const busy = useLab((s) => isRunning(s.run.status));
-  const exportError = useLab((s) => s.exportError);
+  // The list is re-read at every checkpoint of a run: drawn in a non-blocking render (useDeferredValue).
+  const stored = useDeferredValue(useStoredRuns((s) => s.stored));
+  const current = useRun((s) => s.run.runKey);
+  const busy = useRun((s) => isRunning(s.run.status));
+  const exportError = useNotices((s) => s.exportError);
   useEffect(() => {
     void refreshStoredRuns();
     const onFocus = () => void refreshStoredRuns();
@@ -45,7 +48,8 @@ export function RunsPanel() {
   );
 }
 
-const RunList = memo(function RunList({ stored, current, busy }: { stored: LabState['stored']; current: string | null; busy: boolean }) {
+const RunList = memo(function RunList({ stored, current, busy }: { stored: StoredRuns; current: string | null; busy: boolean }) {
+  const { exportModel, resumeRun } = useControllers().run;
   const live = new Set(stored.live);
   const resumable = new Set(resumableRuns(stored.records, stored.live, busy ? current : null).map((r) => r.key));
   const names = distinctNames(stored.records);
@@ -95,7 +99,8 @@ const RunList = memo(function RunList({ stored, current, busy }: { stored: LabSt
                 type="button"
                 disabled={live.has(r.key) || r.key === current}
                 onClick={() => {
-                  if (window.confirm(`Delete the run "${r.name}" and its checkpoint?`)) void deleteRun(r.key).then(refreshStoredRuns);
+                  if (window.confirm(`Delete the run "${r.name}" and its checkpoint?`))
+                    void deleteRun(r.key).then(refreshStoredRuns, (e: unknown) => console.warn('[eac] could not delete the run', e));
                 }}
               >
                 Delete

@@ -1,8 +1,9 @@
 // The run settings (each explained in one line, official defaults one click away). Enter in a
 // field starts a run; the run controls themselves are in the run bar (RunBar.tsx).
 import { useState, type ChangeEvent, type FormEvent } from 'react';
-import { isRunning, useLab } from '../store.ts';
-import { startRun } from '../runner.ts';
+import { isRunning, useRun } from '../current-run-store.ts';
+import { useSettings } from '../settings-store.ts';
+import { useControllers } from '../lab-context.tsx';
 import { useData } from '../data-store.ts';
 import { chosenLabelFile, FIELDS, PRESETS, type FieldSpec, type PresetName } from '../settings.ts';
 import { useWeights } from '../weights-store.ts';
@@ -57,9 +58,9 @@ const GROUPS: { id: FieldSpec['group']; title: string }[] = [
 ];
 
 function Field({ spec, disabled, offBecause }: { spec: FieldSpec; disabled: boolean; offBecause?: string | null }) {
-  const value = useLab((s) => s.draft[spec.key]);
-  const error = useLab((s) => s.errors[spec.key]);
-  const setDraft = useLab((s) => s.setDraft);
+  const value = useSettings((s) => s.draft[spec.key]);
+  const error = useSettings((s) => s.errors[spec.key]);
+  const setDraft = useSettings((s) => s.setDraft);
   const id = `setting-${spec.key}`;
   const onChange = (e: ChangeEvent<HTMLInputElement | HTMLSelectElement>) => setDraft(spec.key, e.target.value);
   const { rule } = spec;
@@ -96,9 +97,9 @@ function Field({ spec, disabled, offBecause }: { spec: FieldSpec; disabled: bool
 }
 
 function AttentionPick({ disabled }: { disabled: boolean }) {
-  const value = useLab((s) => s.attentionPick);
-  const error = useLab((s) => s.attentionPickError);
-  const set = useLab((s) => s.setAttentionPick);
+  const value = useSettings((s) => s.attentionPick);
+  const error = useSettings((s) => s.attentionPickError);
+  const set = useSettings((s) => s.setAttentionPick);
   return (
     <div className={`field attention-pick${error ? ' field-error' : ''}`}>
       <label htmlFor="setting-attention-pick">Attention samples (optional)</label>
@@ -117,13 +118,14 @@ function AttentionPick({ disabled }: { disabled: boolean }) {
 }
 
 export function SettingsForm() {
-  const status = useLab((s) => s.run.status);
-  const applyPreset = useLab((s) => s.applyPreset);
+  const { startRun } = useControllers().run;
+  const status = useRun((s) => s.run.status);
+  const applyPreset = useSettings((s) => s.applyPreset);
   const dataKind = useData((s) => s.selected.kind);
   const labelFile = useData((s) => chosenLabelFile(s.selected));
   const running = isRunning(status);
-  const active = useLab((s) => activePreset(s.draft));
-  const size = useLab((s) => Number(s.draft.size));
+  const active = useSettings((s) => activePreset(s.draft));
+  const size = useSettings((s) => Number(s.draft.size));
   const side = Number.isInteger(size) && size >= 32 ? mapSideFor(size) : null;
   const coarse = side !== null ? coarseMapsWarning(side, side) : null;
   const [applied, setApplied] = useState<{ name: PresetName; note: string | null } | null>(null);

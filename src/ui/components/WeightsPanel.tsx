@@ -5,16 +5,7 @@ import type { Arch } from '../../engine/resnet.ts';
 import type { WeightsRecord } from '../../storage/weights-records.ts';
 import { STAGE_LABELS, type ImportStage } from '../../storage/import-stages.ts';
 import { isImporting, useWeights, type ImportState } from '../weights-store.ts';
-import {
-  cancelImport,
-  deleteWeights,
-  importWeights,
-  refreshStorage,
-  refreshWeights,
-  renameWeights,
-  requestPersistence,
-  selectWeights,
-} from '../weights-client.ts';
+import { useControllers } from '../lab-context.tsx';
 import { duration } from '../format.ts';
 import '../weights.css';
 import { bytesText, countText, dateText } from '../../engine/format.ts';
@@ -64,6 +55,7 @@ function progressText(imp: ImportState): string {
 }
 
 function ImportOutcome({ imp }: { imp: ImportState }) {
+  const { cancelImport } = useControllers().weights;
   if (imp.status === 'running' || imp.status === 'cancelling') {
     return (
       <div className="weights-progress" data-testid="weights-progress" data-status={imp.status} data-stage={imp.stage}>
@@ -156,6 +148,7 @@ function ImportOutcome({ imp }: { imp: ImportState }) {
 }
 
 function WeightsRow({ r, selected, busy }: { r: WeightsRecord; selected: boolean; busy: boolean }) {
+  const { renameWeights, selectWeights, deleteWeights } = useControllers().weights;
   const [editing, setEditing] = useState(false);
   const [draft, setDraft] = useState(r.name);
   const save = async () => {
@@ -241,6 +234,7 @@ function WeightsRow({ r, selected, busy }: { r: WeightsRecord; selected: boolean
 }
 
 function StorageInfo() {
+  const { requestPersistence } = useControllers().weights;
   const storage = useWeights((s) => s.storage);
   if (!storage)
     return (
@@ -276,6 +270,7 @@ function StorageInfo() {
 }
 
 export function WeightsPanel() {
+  const { refreshWeights, refreshStorage, importWeights, selectWeights } = useControllers().weights;
   const records = useWeights((s) => s.records);
   const listStatus = useWeights((s) => s.listStatus);
   const cacheError = useWeights((s) => s.cacheError);
@@ -290,7 +285,7 @@ export function WeightsPanel() {
   useEffect(() => {
     void refreshWeights();
     void refreshStorage();
-  }, []);
+  }, [refreshWeights, refreshStorage]);
 
   const start = (files: FileList | null) => {
     if (!files || files.length === 0) return;

@@ -5,7 +5,7 @@
 // Every axis passes its ticks and `interval: 0`: recharts' default interval ('preserveEnd') measures
 // each tick label in the DOM on every redraw, the largest part of a chart's cost (~100 ms).
 import { useMemo } from 'react';
-import { useLab, type LabState } from '../store.ts';
+import { useRun, type CurrentRunState } from '../current-run-store.ts';
 import { useStaggered } from './useStaggered.ts';
 import type { EpochMetrics } from '../../engine/run-types.ts';
 import { niceTicks } from '../charts/ticks.ts';
@@ -43,7 +43,7 @@ const percentTick = (v: number) => `${Math.round(v * 100)}%`;
 export const percentText = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? `${(v * 100).toFixed(1)}%` : '–');
 
 /** The epochs the run is configured for (0: no run). */
-const selectPlannedEpochs = (s: LabState): number => s.run.started?.config.epochs ?? s.run.settings?.epochs ?? 0;
+const selectPlannedEpochs = (s: CurrentRunState): number => s.run.started?.config.epochs ?? s.run.settings?.epochs ?? 0;
 
 /** What the accuracy and memorisation charts draw from. */
 export interface EpochChartData {
@@ -56,9 +56,9 @@ export interface EpochChartData {
 
 /** EpochChartData of the current run, taking its turn with the other charts (see useStaggered). */
 export function useEpochChartData(): EpochChartData {
-  const epochs = useLab((s) => s.run.epochs);
-  const flipped = useLab((s) => s.run.started?.flippedLabels ?? null);
-  const planned = useLab(selectPlannedEpochs);
+  const epochs = useRun((s) => s.run.epochs);
+  const flipped = useRun((s) => s.run.started?.flippedLabels ?? null);
+  const planned = useRun(selectPlannedEpochs);
   return useStaggered(useMemo(() => ({ epochs, flipped, planned }), [epochs, flipped, planned]));
 }
 

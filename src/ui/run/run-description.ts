@@ -5,7 +5,7 @@
 import type { DataOptions, WeightsChoice } from '../../engine/run-request.ts';
 import type { TrainConfig } from '../../engine/config.ts';
 import { dataOptionsOf, parseSettings, type DataSelection, type SettingsDraft } from '../settings.ts';
-import type { RunStatus } from '../store.ts';
+import type { RunStatus } from '../current-run-store.ts';
 import { labelsText } from './labels-text.ts';
 
 /** The model and training side of a run, as the settings or the worker's `started` answer give it. */

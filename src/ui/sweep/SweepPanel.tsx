@@ -13,10 +13,12 @@ import {
   sweepFinished,
   type CellState,
   type HyperAxis,
+  type SweepEvent,
   type SweepState,
 } from '../../engine/sweep/index.ts';
 import { duration } from '../format.ts';
-import { loadSweeps, pollSweeps, setSpread, startSweep, sweepAction, useSweeps } from './sweep-driver.ts';
+import { useSweeps } from './sweeps-store.ts';
+import { useControllers } from '../lab-context.tsx';
 import { axesFromTexts, formOfSweep, parseList, type AxisTexts } from './sweep-form.ts';
 import './sweep.css';
 
@@ -58,7 +60,8 @@ export function SweepQueue({
   const n = sweepCounts(state);
   const finished = sweepFinished(state);
   const eta = sweepEta(state, Math.max(1, tabs ?? 1));
-  const act = (e: Parameters<typeof sweepAction>[1]) => void sweepAction(state.id, e);
+  const { sweepAction } = useControllers().sweep;
+  const act = (e: SweepEvent) => void sweepAction(state.id, e);
   return (
     <div className="sweep-queue" data-testid="sweep-queue" data-sweep={state.id} data-finished={finished} data-paused={state.paused}>
       <p className="sweep-summary" data-testid="sweep-summary">
@@ -167,6 +170,7 @@ const AXIS_PLACEHOLDER: Record<HyperAxis, string> = {
 };
 
 export function SweepPanel() {
+  const { loadSweeps, pollSweeps, setSpread, startSweep } = useControllers().sweep;
   const sweeps = useSweeps((s) => s.sweeps);
   const drivenId = useSweeps((s) => s.drivenId);
   const error = useSweeps((s) => s.error);
@@ -181,7 +185,7 @@ export function SweepPanel() {
     void loadSweeps();
     const t = setInterval(() => void pollSweeps(), POLL_MS);
     return () => clearInterval(t);
-  }, []);
+  }, [pollSweeps, loadSweeps]);
   const shown = sweeps.find((r) => r.state.id === drivenId) ?? sweeps[0] ?? null;
   const busy = !!shown && shown.state.id === drivenId && !sweepFinished(shown.state) && !shown.state.paused;
   // While a sweep runs (after a reload too), the form shows that sweep, not its own defaults.

@@ -8,7 +8,8 @@ import type { RunRecord } from '../../storage/run-store.ts';
 import { CompareCharts } from '../compare/CompareCharts.tsx';
 import { useCompare } from '../compare/compare-store.ts';
 import { downloadText } from '../export/download.ts';
-import { addImportedSweep, loadSweeps, replaceSweepState, useSweeps } from './sweep-driver.ts';
+import { useSweeps } from './sweeps-store.ts';
+import { useControllers } from '../lab-context.tsx';
 import { readSweepFile, sweepExport, type TableFormat } from './sweep-files.ts';
 import { SweepQueue } from './SweepPanel.tsx';
 import { PaperTable } from '../compare/PaperTable.tsx';
@@ -50,6 +51,7 @@ const EXPORTS: { format: TableFormat; label: string }[] = [
 ];
 
 export function SweepTableView() {
+  const { addImportedSweep, loadSweeps, replaceSweepState } = useControllers().sweep;
   const sweeps = useSweeps((s) => s.sweeps);
   const drivenId = useSweeps((s) => s.drivenId);
   const problems = useSweeps((s) => s.problems);
@@ -60,7 +62,7 @@ export function SweepTableView() {
     void loadSweeps();
     const t = setInterval(() => void loadSweeps(), POLL_MS);
     return () => clearInterval(t);
-  }, []);
+  }, [loadSweeps]);
   const shown = sweeps.find((r) => r.state.id === picked) ?? sweeps.find((r) => r.state.id === drivenId) ?? sweeps[0] ?? null;
   const state = shown?.state ?? null;
   const runs = useMemo(() => {

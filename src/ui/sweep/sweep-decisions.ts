@@ -12,7 +12,7 @@ import {
   type SweepEvent,
   type SweepState,
 } from '../../engine/sweep/index.ts';
-import { isRunning, type RunState } from '../store.ts';
+import { isRunning, type RunState } from '../current-run-store.ts';
 import { DEFAULT_SETTINGS, type Settings } from '../settings.ts';
 
 /** What the driver needs to know of the lab's current run. */

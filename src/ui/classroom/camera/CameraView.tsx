@@ -16,7 +16,7 @@ import { ImageCanvas } from '../ImageCanvas.tsx';
 import { formatNumber, mapLayers } from '../overlays.ts';
 import { RunPicker, runLabel } from '../RunPicker.tsx';
 import { useClassroom } from '../classroom-store.ts';
-import { requestFrame, restartInspect } from '../inspect-client.ts';
+import { useControllers } from '../../lab-context.tsx';
 import { cameraProblem, dragToBox, eraseBytes, FpsMeter, FrameGate, guideCrop } from './camera-logic.ts';
 import { rgbToRgba } from '../../attention/colormap.ts';
 
@@ -142,6 +142,7 @@ async function savePng(root: HTMLElement, shown: Shown): Promise<void> {
 }
 
 export function CameraView() {
+  const { requestFrame, restartInspect } = useControllers().inspect;
   const runKey = useClassroom((s) => s.a.runKey);
   const runs = useClassroom((s) => s.runs);
   const rec = runs.find((r) => r.key === runKey) ?? null;
@@ -239,7 +240,7 @@ export function CameraView() {
         gate.finish();
       }
     },
-    [gate],
+    [gate, restartInspect, requestFrame],
   );
 
   // The live loop: every new camera frame, if none is in flight, crop the guide box and send it.

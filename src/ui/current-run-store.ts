@@ -1,48 +1,15 @@
-// The lab's state (zustand), kept apart from the components: the settings form, the backend the
-// worker chose, and the current run (progress, step losses, per-epoch metrics). Worker messages
-// come in through `receive`, which ignores anything about a run other than the current one.
-import type { DeviceMemory } from '../engine/memory-fit.ts';
+// The current run (zustand): its status, progress, step losses, per-epoch metrics, attention
+// frames and checkpoint, as the training worker reports them; or a stored run shown read-only in
+// its place (`viewing`). Worker messages reach it through worker-messages.ts, which ignores
+// anything about a run other than the current one (reduceRun, pure).
 import { useDeferredValue } from 'react';
 import { create } from 'zustand';
 import type { EpochMetrics, RunSummary, StepLog } from '../engine/run-types.ts';
 import type { AttentionFrame, AttentionViews } from '../engine/attention.ts';
-import type {
-  BackendAttempt,
-  BackendName,
-  BackendPreference,
-  ErrorKind,
-  FirstStepMessage,
-  FromWorker,
-  ProbeReport,
-  ProgressMessage,
-  StartedMessage,
-} from '../worker/protocol.ts';
-import type { RunRecord } from '../storage/run-store.ts';
-import {
-  DEFAULT_SETTINGS,
-  demoImagesPerSecond,
-  draftOf,
-  PRESETS,
-  settingsOfRun,
-  sizedDemoSettings,
-  type PresetName,
-  type Settings,
-  type SettingsDraft,
-  type SettingsErrors,
-} from './settings.ts';
+import type { ErrorKind, FirstStepMessage, FromWorker, ProgressMessage, StartedMessage } from '../worker/protocol.ts';
+import type { Settings } from './settings.ts';
 
 export type RunStatus = 'idle' | 'starting' | 'data' | 'training' | 'evaluating' | 'stopping' | 'done' | 'stopped' | 'error';
-
-export interface BackendState {
-  status: 'pending' | 'ready' | 'failed';
-  name: BackendName | null;
-  adapter: string | null;
-  reason: string | null;
-  attempts: BackendAttempt[];
-  versions: Record<string, string>;
-  /** What a step may hold on it (src/engine/memory-fit.ts); null: not known. */
-  memory: DeviceMemory | null;
-}
 
 export interface RunState {
   id: number;
@@ -75,58 +42,22 @@ export interface RunState {
   notStarted?: boolean;
 }
 
-/** The runs in the run store, and which of them a worker (in any tab) is training now. */
-export interface StoredRuns {
-  records: RunRecord[];
-  live: string[];
-}
-
-export interface LabState {
-  draft: SettingsDraft;
-  errors: SettingsErrors;
-  backend: BackendState;
-  /** The backend the user asked for (Backend panel, ?backend=); 'auto': the probe's fastest. */
-  backendPref: BackendPreference;
-  setBackendPref: (pref: BackendPreference) => void;
-  /** The last probe's report (images/s per backend for the model shape of the run that probed). */
-  probe: ProbeReport | null;
+export interface CurrentRunState {
   run: RunState;
-  /** A problem not tied to a run (no backend, worker crashed). */
-  workerError: string | null;
-  stored: StoredRuns;
-  setStored: (stored: StoredRuns) => void;
-  /** Why the last model export failed (null: it did not). */
-  exportError: string | null;
-  setExportError: (message: string | null) => void;
-  /** Something the lab did on its own that the user should know (e.g. resumed after a lost GPU device). */
-  notice: string | null;
-  setNotice: (notice: string | null) => void;
-  /** The attention samples the user typed (training image numbers); empty: drawn by the seed. */
-  attentionPick: string;
-  attentionPickError: string | null;
-  setAttentionPick: (text: string) => void;
-  applyPreset: (name: PresetName) => void;
-  setDraft: <K extends keyof SettingsDraft>(key: K, value: SettingsDraft[K]) => void;
-  setErrors: (errors: SettingsErrors) => void;
+  /** A stored run shown read-only in the run's place (the compare view's history); this tab's own last run waits in `saved`. */
+  viewing: { key: string; name: string; saved: RunState } | null;
   beginRun: (id: number, settings: Settings | null, runKey: string) => void;
   /** The user paused or let the run go on (before the worker confirms). */
   markPaused: (paused: boolean) => void;
   markStopping: () => void;
   /** The worker did not answer a stop in time and was terminated. */
   markKilled: (message: string) => void;
-  resetBackend: () => void;
-  receive: (msg: FromWorker) => void;
-  /** Several worker messages in one store update (one render instead of one per message). */
-  receiveAll: (msgs: FromWorker[]) => void;
-  workerFailed: (message: string) => void;
-  /** A stored run shown read-only in the run's place (the compare view's history); this tab's own last run waits in `saved`. */
-  viewing: { key: string; name: string; saved: RunState } | null;
   /** Shows a stored run in the charts and attention panel; refused while this tab trains. */
   viewStoredRun: (run: RunState, name: string) => boolean;
   closeStoredRun: () => void;
 }
 
-const emptyRun = (id = 0): RunState => ({
+export const emptyRun = (id = 0): RunState => ({
   id,
   status: 'idle',
   settings: null,
@@ -147,16 +78,6 @@ const emptyRun = (id = 0): RunState => ({
   attention: { views: null, frames: [] },
   firstStep: null,
 });
-
-const pendingBackend: BackendState = {
-  status: 'pending',
-  name: null,
-  adapter: null,
-  reason: null,
-  attempts: [],
-  versions: {},
-  memory: null,
-};
 
 export function isRunning(status: RunStatus): boolean {
   return status === 'starting' || status === 'data' || status === 'training' || status === 'evaluating' || status === 'stopping';
@@ -243,82 +164,23 @@ export function reduceRun(run: RunState, msg: FromWorker): RunState {
   }
 }
 
-/** The store's fields a worker message changes (pure). */
-function applyMessage(s: LabState, msg: FromWorker): Partial<LabState> {
-  if (msg.type === 'backend') {
-    return {
-      backend: {
-        status: 'ready',
-        name: msg.name,
-        adapter: msg.adapter,
-        reason: msg.reason,
-        attempts: msg.attempts,
-        versions: msg.versions,
-        memory: msg.memory,
-      },
-    };
-  }
-  if (msg.type === 'probe') return { probe: msg.report };
-  if (msg.type === 'error' && msg.runId === null) {
-    return { workerError: msg.message, backend: { ...s.backend, status: s.backend.status === 'pending' ? 'failed' : s.backend.status } };
-  }
-  const run = reduceRun(s.run, msg);
-  if (run === s.run) return {};
-  // A resumed run brings its settings from the run store: show them in the form.
-  if (msg.type === 'started' && msg.resumedFrom > 0 && !s.run.settings) {
-    const settings = settingsOfRun(msg.config, msg.data, Number(s.draft.attentionCount) || DEFAULT_SETTINGS.attentionCount);
-    return { run: { ...run, settings }, draft: draftOf(settings) };
-  }
-  return { run };
-}
-
-/** The state after a worker message; the same object if nothing changed (no re-render). */
-function withMessage(s: LabState, msg: FromWorker): LabState {
-  const patch = applyMessage(s, msg);
-  return Object.keys(patch).length ? { ...s, ...patch } : s;
-}
-
 /**
  * A store value for a heavy panel (a chart, the attention grid): it follows the store in a
  * non-blocking render that React splits into short slices, so a worker message never holds the
  * main thread for the whole redraw. Pair it with a memo'd body so the urgent render stops early.
  */
-export function useLabDeferred<T>(selector: (s: LabState) => T): T {
-  return useDeferredValue(useLab(selector));
+export function useRunDeferred<T>(selector: (s: CurrentRunState) => T): T {
+  return useDeferredValue(useRun(selector));
 }
 
-export const useLab = create<LabState>()((set, get) => ({
-  draft: draftOf(DEFAULT_SETTINGS),
-  errors: {},
-  backend: pendingBackend,
-  backendPref: 'auto',
-  setBackendPref: (backendPref) => set({ backendPref }),
-  probe: null,
+export const useRun = create<CurrentRunState>()((set, get) => ({
   run: emptyRun(),
-  workerError: null,
-  stored: { records: [], live: [] },
-  setStored: (stored) => set({ stored }),
-  exportError: null,
-  setExportError: (exportError) => set({ exportError }),
-  notice: null,
-  setNotice: (notice) => set({ notice }),
-  attentionPick: '',
-  attentionPickError: null,
-  setAttentionPick: (attentionPick) => set({ attentionPick, attentionPickError: null }),
-  // The Quick demo is sized to the speed the last probe measured on its model (settings.ts).
-  applyPreset: (name) =>
-    set((s) => ({ draft: draftOf(name === 'demo' ? sizedDemoSettings(demoImagesPerSecond(s.probe)) : PRESETS[name]), errors: {} })),
-  setDraft: (key, value) => set((s) => ({ draft: { ...s.draft, [key]: value }, errors: { ...s.errors, [key]: undefined } })),
-  setErrors: (errors) => set({ errors }),
+  viewing: null,
   beginRun: (id, settings, runKey) =>
-    set({ run: { ...emptyRun(id), status: 'starting', settings, startedAt: Date.now(), runKey }, errors: {}, viewing: null }),
+    set({ run: { ...emptyRun(id), status: 'starting', settings, startedAt: Date.now(), runKey }, viewing: null }),
   markPaused: (paused) => set((s) => (isRunning(s.run.status) ? { run: { ...s.run, paused, holding: paused && s.run.holding } } : {})),
   markStopping: () => set((s) => (isRunning(s.run.status) ? { run: { ...s.run, status: 'stopping' } } : {})),
   markKilled: (message) => set((s) => ({ run: { ...s.run, status: 'stopped', error: message, firstStep: null } })),
-  resetBackend: () => set({ backend: pendingBackend, workerError: null }),
-  receive: (msg) => set((s) => withMessage(s, msg)),
-  receiveAll: (msgs) => set((s) => msgs.reduce(withMessage, s)),
-  viewing: null,
   viewStoredRun: (run, name) => {
     const s = get();
     if (isRunning(s.run.status)) return false;
@@ -326,10 +188,4 @@ export const useLab = create<LabState>()((set, get) => ({
     return true;
   },
   closeStoredRun: () => set((s) => (s.viewing ? { run: s.viewing.saved, viewing: null } : {})),
-  workerFailed: (message) =>
-    set((s) => ({
-      workerError: message,
-      run: isRunning(s.run.status) ? { ...s.run, status: 'error', error: message } : s.run,
-      backend: s.backend.status === 'pending' ? { ...s.backend, status: 'failed' } : s.backend,
-    })),
 }));
