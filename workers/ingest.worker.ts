@@ -104,7 +104,10 @@ async function ingest(msg: IngestMessage): Promise<void> {
     const key =
       location.kind === 'rafdb'
         ? await datasetKey(location.listing.entries)
-        : await datasetKey(location.entries, location.kind === 'array' ? location.format : location.kind === 'image-folder' ? 'folders' : location.kind);
+        : await datasetKey(
+            location.entries,
+            location.kind === 'array' ? location.format : location.kind === 'image-folder' ? 'folders' : location.kind,
+          );
     const tListed = performance.now();
     const known = await getCachedDatasetInfo(key);
     if (known) {

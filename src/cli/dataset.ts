@@ -127,7 +127,8 @@ export async function loadDataFolder(dir: string, labels: string | undefined, fl
 /** What a reader found, per class and per split, and what it skipped or dropped, as lines for stderr. */
 export function folderSummary(r: FormatReport): string[] {
   const lines = arraySummary(r);
-  if (r.format === 'image-folder' && r.split === 'fraction') lines[0] += `; no test/ or val/ folder: ${TEST_FRACTION * 100}% of each class held out (seeded)`;
+  if (r.format === 'image-folder' && r.split === 'fraction')
+    lines[0] += `; no test/ or val/ folder: ${TEST_FRACTION * 100}% of each class held out (seeded)`;
   const { skipped, skippedCount, notes } = skipsOf(r);
   for (const n of notes) lines.push(`  ${n}`);
   if (skippedCount)

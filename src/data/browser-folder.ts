@@ -93,7 +93,8 @@ async function* streamCapped(file: FileLike, maxBytes: number, chunkBytes: numbe
     for (let i = 0; i < b.length; i += chunkBytes) yield b.subarray(i, i + chunkBytes);
     return;
   }
-  for (let at = 0; at < file.size; at += chunkBytes) yield new Uint8Array(await file.slice(at, Math.min(file.size, at + chunkBytes)).arrayBuffer());
+  for (let at = 0; at < file.size; at += chunkBytes)
+    yield new Uint8Array(await file.slice(at, Math.min(file.size, at + chunkBytes)).arrayBuffer());
 }
 
 const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)));

@@ -32,7 +32,12 @@ export interface FolderFs {
 export const STREAM_CHUNK_BYTES = 1 << 20;
 
 /** A file's bytes in chunks: `fs.stream` where there is one, else the whole file (capped) cut in chunks. */
-export async function* readChunks(fs: FolderFs, path: string, maxBytes: number, chunkBytes = STREAM_CHUNK_BYTES): AsyncIterable<Uint8Array> {
+export async function* readChunks(
+  fs: FolderFs,
+  path: string,
+  maxBytes: number,
+  chunkBytes = STREAM_CHUNK_BYTES,
+): AsyncIterable<Uint8Array> {
   if (fs.stream) {
     yield* fs.stream(path, maxBytes, chunkBytes);
     return;

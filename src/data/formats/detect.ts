@@ -18,9 +18,7 @@ export type DatasetFormat = 'raf-db' | ArrayFormat | 'tiny-imagenet' | 'ferplus'
 /** The formats read by src/data/formats' readers (all but RAF-DB). */
 export type FoundFormat = Exclude<DatasetFormat, 'raf-db'>;
 
-export type Detection =
-  | { found: true; format: DatasetFormat; root: string; entries: string[] }
-  | { found: false; reason: string };
+export type Detection = { found: true; format: DatasetFormat; root: string; entries: string[] } | { found: false; reason: string };
 
 /** Sub-folders looked into for a dataset below the one given. */
 export const MAX_SUBFOLDERS = 64;

@@ -102,7 +102,11 @@ function refused(path: string, e: unknown): never {
 }
 
 /** Reads FERPlus at `root` (fer2013.csv and fer2013new.csv); throws DatasetFormatError with one line. */
-export async function readFerPlus(fs: FolderFs, root: string, opts: FerPlusOptions = {}): Promise<{ dataset: Dataset; report: FerPlusReport }> {
+export async function readFerPlus(
+  fs: FolderFs,
+  root: string,
+  opts: FerPlusOptions = {},
+): Promise<{ dataset: Dataset; report: FerPlusReport }> {
   const t0 = performance.now();
   const k: FerPlusClasses = opts.classes ?? 8;
   const classes = FERPLUS_CLASSES.slice(0, k);
@@ -129,7 +133,11 @@ export async function readFerPlus(fs: FolderFs, root: string, opts: FerPlusOptio
       let s = usage === 'Training' ? TRAIN : usage === 'PublicTest' ? TEST : 0;
       let l = -1;
       if (usage === 'PrivateTest') dropped.privateTest++;
-      else if (s === 0) skipped.push({ name: `fer2013new.csv:${line}`, reason: `usage ${JSON.stringify((usage ?? '').slice(0, 20))} is not Training, PublicTest or PrivateTest` });
+      else if (s === 0)
+        skipped.push({
+          name: `fer2013new.csv:${line}`,
+          reason: `usage ${JSON.stringify((usage ?? '').slice(0, 20))} is not Training, PublicTest or PrivateTest`,
+        });
       if (s !== 0) {
         const votes = parseVotes(fields);
         if (typeof votes === 'string') {
@@ -199,7 +207,8 @@ export async function readFerPlus(fs: FolderFs, root: string, opts: FerPlusOptio
   }
   if (row < split.length) {
     const missing = split.slice(Math.max(row, 0)).filter((s) => s).length;
-    if (missing) skipped.push({ name: 'fer2013.csv', reason: `${missing} rows of fer2013new.csv have no row of pixels (fer2013.csv ends early)` });
+    if (missing)
+      skipped.push({ name: 'fer2013.csv', reason: `${missing} rows of fer2013new.csv have no row of pixels (fer2013.csv ends early)` });
   }
   const splits: Split[] = kept.map((kp, j) => {
     const l = Int32Array.from(kp.labels);

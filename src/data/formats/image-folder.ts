@@ -211,7 +211,8 @@ export async function readImageFolder(
         signal: opts.signal,
         onImage: () => {
           done++;
-          if (done % 64 === 0 || done === total) opts.onProgress?.(progressAt(done, total, `reading ${prefix} images`, t0, performance.now()));
+          if (done % 64 === 0 || done === total)
+            opts.onProgress?.(progressAt(done, total, `reading ${prefix} images`, t0, performance.now()));
         },
       },
     );

@@ -74,7 +74,8 @@ export function parseWnids(text: string, where: string): string[] {
     seen.add(w);
     out.push(w);
   }
-  if (out.length < 2 || out.length > MAX_CLASSES) throw new DatasetFormatError(`${where}: ${out.length} wnids, expected 2 to ${MAX_CLASSES}`);
+  if (out.length < 2 || out.length > MAX_CLASSES)
+    throw new DatasetFormatError(`${where}: ${out.length} wnids, expected 2 to ${MAX_CLASSES}`);
   return out.sort();
 }
 
@@ -105,7 +106,8 @@ export function namesFromWords(wnids: string[], text: string | null): string[] {
 export function parseValAnnotations(text: string, index: Map<string, number>, skipped: SkippedFile[]): { file: string; label: number }[] {
   const out: { file: string; label: number }[] = [];
   const lines = text.split(/\r?\n/);
-  if (lines.length > MAX_FOLDER_IMAGES) throw new DatasetFormatError(`val/val_annotations.txt: ${lines.length} lines, at most ${MAX_FOLDER_IMAGES}`);
+  if (lines.length > MAX_FOLDER_IMAGES)
+    throw new DatasetFormatError(`val/val_annotations.txt: ${lines.length} lines, at most ${MAX_FOLDER_IMAGES}`);
   for (const [i, line] of lines.entries()) {
     if (line.trim() === '') continue;
     const [file = '', wnid = ''] = line.split('\t').map((s) => s.trim());

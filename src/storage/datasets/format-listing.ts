@@ -77,7 +77,11 @@ export async function locateDataset(fs: SizedFolderFs, dir = '', opts: ListOptio
     return { kind: 'ferplus', root, entries: await sizedListing(fs, root, csvs, opts) };
   }
   if (format === 'tiny-imagenet') {
-    const files = [...here, joinPath(joinPath(root, 'val'), 'val_annotations.txt'), ...(await filesOf(fs, root, await tinyImageNetDirs(fs, root), opts))];
+    const files = [
+      ...here,
+      joinPath(joinPath(root, 'val'), 'val_annotations.txt'),
+      ...(await filesOf(fs, root, await tinyImageNetDirs(fs, root), opts)),
+    ];
     const tooBig = imageFolderSizeProblem(files.length, TINY_IMAGENET_SIDE);
     if (tooBig) throw new RafDbError(`${entryName(root) || 'the given folder'}: ${tooBig}`);
     return { kind: 'tiny-imagenet', root, entries: await sizedListing(fs, root, files, opts) };
