@@ -126,10 +126,7 @@ export function reportOfFormat(r: FormatReport): RafDbReport {
     unreadable.push(more);
     reasons[more] = 'not listed';
   }
-  for (const n of notes) {
-    unreadable.push(n);
-    reasons[n] = 'note';
-  }
+
   const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
   return {
     root: r.root,
@@ -145,6 +142,7 @@ export function reportOfFormat(r: FormatReport): RafDbReport {
     badLines: [],
     noise: null,
     unlabelledImages: 0,
+    ...(notes.length ? { notes } : {}),
     seconds: r.seconds,
   };
 }
