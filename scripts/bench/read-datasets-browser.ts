@@ -34,7 +34,8 @@ try {
   for (const dir of folders) {
     const page = await (await browser.newContext({ viewport: { width: 1366, height: 900 } })).newPage();
     await page.goto(`${served.url}?backend=wasm`);
-    await page.getByTestId('folder-input').setInputFiles(dir);
+    // Handing a folder of 110,000 files to the input takes Playwright a while.
+    await page.getByTestId('folder-input').setInputFiles(dir, { timeout: 900_000 });
     await page.waitForFunction(
       `['done', 'error'].includes(document.querySelector('[data-testid="ingest"]')?.getAttribute('data-status'))`,
       null,

@@ -26,9 +26,11 @@ export const DATASET_HELP = `eac dataset labels (--demo | DIR) --out FILE [--noi
 eac dataset inspect DIR [--labels FILE_OR_NAME] [--json] [--out FILE]
   DIR: RAF-DB's basic/ folder, the RAF-DB folder above it, or its parent; or a folder (or its
        parent) of IDX files (MNIST, Fashion-MNIST; gzip or raw), CIFAR-10/100 binary batches,
-       Tiny-ImageNet (wnids.txt, train/, val/), FERPlus (fer2013.csv + fer2013new.csv), or class
+       Tiny-ImageNet (wnids.txt, train/, val/), FERPlus (fer2013.csv + fer2013new.csv), AffectNet
+       (Manually_Annotated_Images/ + training.csv, validation.csv), or class
        folders of JPEG/PNG images (train/<class>/ with test/ or val/, or <class>/ alone)
-  --ferplus-classes 8|7: FERPlus's 8 classes (default) or the 7 basic ones (contempt dropped)
+  --ferplus-classes 8|7, --affectnet-classes 8|7: FERPlus's or AffectNet's 8 classes (default)
+       or the 7 basic ones (contempt dropped)
   --labels: a training label file in EmoLabel/ (e.g. noise01.txt) or a path; its noise is measured
   Reads only regular files inside DIR (links leading out are not followed); skips images over
   ${bytesText(MAX_IMAGE_FILE_BYTES, 'binary')} or ${MAX_JPEG_SIDE}×${MAX_JPEG_SIDE} pixels; refuses label files over ${bytesText(MAX_LABEL_FILE_BYTES, 'binary')} or ${countText(MAX_LABEL_LINES)} lines.`;
@@ -97,6 +99,8 @@ export type FolderDatasetReport = FormatReport;
 export interface LoadOptions {
   /** FERPlus: 8 classes (FER+'s) or 7 (contempt dropped). */
   ferPlusClasses?: FerPlusClasses;
+  /** AffectNet: 8 classes or 7 (contempt dropped). */
+  affectNetClasses?: 7 | 8;
 }
 
 /** Reads whichever dataset `dir` holds, with its report on stderr. */
@@ -111,6 +115,7 @@ export async function loadDataFolder(dir: string, labels: string | undefined, fl
     const due = throttle(2000);
     const r = await readFormat(nodeFolderFsWithin(dir), found.format, found.root, {
       ferPlusClasses: opts.ferPlusClasses,
+      affectNetClasses: opts.affectNetClasses,
       onProgress: (p) => {
         if (due(p.done === p.total))
           progress(`${p.detail}: ${p.done}/${p.total}, ${(p.perSecond ?? 0).toFixed(0)}/s, ETA ${formatSeconds(p.etaSeconds)}`);
@@ -188,12 +193,15 @@ export function summary(r: RafDbReport): string[] {
   return lines;
 }
 
-/** --ferplus-classes 8|7 (undefined: the reader's default, 8). */
-export function ferPlusClassesFlag(v: string | undefined): FerPlusClasses | undefined {
+/** --ferplus-classes / --affectnet-classes 8|7 (undefined: the reader's default, 8). */
+export function classCountFlag(v: string | undefined, flag: string, whose: string): 7 | 8 | undefined {
   if (v === undefined) return undefined;
-  if (v === '8' || v === '7') return Number(v) as FerPlusClasses;
-  throw new UsageError(`--ferplus-classes: ${JSON.stringify(v)} is not 8 (FER+'s classes) or 7 (contempt dropped, as the EAC paper)`);
+  if (v === '8' || v === '7') return Number(v) as 7 | 8;
+  throw new UsageError(`${flag}: ${JSON.stringify(v)} is not 8 (${whose} classes) or 7 (contempt dropped, as the EAC paper)`);
 }
+
+/** --ferplus-classes 8|7. */
+export const ferPlusClassesFlag = (v: string | undefined): FerPlusClasses | undefined => classCountFlag(v, '--ferplus-classes', "FER+'s");
 
 export async function datasetCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
@@ -205,6 +213,7 @@ export async function datasetCommand(argv: string[]): Promise<number> {
   const { values: v, positionals: dirs } = parseWithPositionals(rest, {
     labels: { type: 'string' },
     'ferplus-classes': { type: 'string' },
+    'affectnet-classes': { type: 'string' },
     json: { type: 'boolean' },
     out: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
@@ -219,6 +228,7 @@ export async function datasetCommand(argv: string[]): Promise<number> {
     );
   const loaded = await loadDataFolder(dirs[0], v.labels as string | undefined, 'DIR', {
     ferPlusClasses: ferPlusClassesFlag(v['ferplus-classes'] as string | undefined),
+    affectNetClasses: classCountFlag(v['affectnet-classes'] as string | undefined, '--affectnet-classes', "AffectNet's"),
   });
   if (loaded.array) {
     const a = loaded.array;

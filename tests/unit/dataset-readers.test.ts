@@ -1,5 +1,5 @@
 // The readers added for issue 25 item 2 and the one detector (src/data/formats/detect.ts): PNG
-// images in class folders, Tiny-ImageNet, FERPlus; on small real-format fixtures written on the
+// images in class folders, Tiny-ImageNet, FERPlus, AffectNet; on small real-format fixtures written on the
 // fly (tests/fixtures/dataset-fixtures.ts) and on hostile variants of each.
 //
 //   EAC_TEST_BACKEND=cpu node --import tsx --test tests/unit/dataset-readers.test.ts
@@ -22,10 +22,13 @@ import { readTinyImageNet } from '../../src/data/formats/tiny-imagenet.ts';
 import { DatasetFormatError } from '../../src/data/formats/read-array-dataset.ts';
 import { locateDataset, reportOfFormat } from '../../src/storage/datasets/format-listing.ts';
 import { datasetCommand } from '../../src/cli/dataset.ts';
+import { readAffectNet } from '../../src/data/formats/affectnet.ts';
 import {
+  affectNetRows,
   ferPlusCsvs,
   ferPlusRows,
   pngOf,
+  writeAffectNet,
   writeFerPlus,
   writePngFolders,
   writeTinyImageNet,
@@ -66,10 +69,12 @@ test('one detector: the CLI (Node folder) and the page (dropped files, one level
   await writeTinyImageNet(path.join(base, 'tiny'), { perClass: 1, valPerClass: 1 });
   writeFerPlus(path.join(base, 'fer'), ferPlusRows(10));
   await writePngFolders(path.join(base, 'png'));
+  await writeAffectNet(path.join(base, 'affect'), affectNetRows(8, 't'), affectNetRows(8, 'v'));
   for (const [sub, format] of [
     ['tiny', 'tiny-imagenet'],
     ['fer', 'ferplus'],
     ['png', 'image-folder'],
+    ['affect', 'affectnet'],
   ] as const) {
     const dir = path.join(base, sub);
     const cli = await detectDataset(nodeFolderFsWithin(dir), dir);
@@ -212,7 +217,7 @@ test('Tiny-ImageNet hostile: unknown wnids, bad val lines, a link out, a lying w
   mkdirSync(path.join(d, 'train/n99/images'), { recursive: true });
   writeFileSync(path.join(d, 'train/n99/images/x.JPEG'), readFileSync(path.join(d, 'train/n01/images/n01_0.JPEG')));
   const ann = readFileSync(path.join(d, 'val/val_annotations.txt'), 'utf8');
-  writeFileSync(path.join(d, 'val/val_annotations.txt'), `${ann}val_0.JPEG\tn77\t0\t0\t1\t1\n../../etc/passwd\tn01\n\n`);
+  writeFileSync(path.join(d, 'val/val_annotations.txt'), `${ann}val_0.JPEG\tn77\t0\t0\t1\t1\n../../etc/passwd\tn01\n\nmissing.JPEG\tn01\n`);
   unlinkSync(path.join(d, 'train/n02/images/n02_1.JPEG'));
   symlinkSync('/etc/passwd', path.join(d, 'train/n02/images/n02_1.JPEG'));
   const { report, dataset } = await readTinyImageNet(nodeFolderFsWithin(d), d);
@@ -221,6 +226,7 @@ test('Tiny-ImageNet hostile: unknown wnids, bad val lines, a link out, a lying w
   assert.match(why['val/images/val_0.JPEG'], /wnid "n77" is not in wnids\.txt/);
   assert.match(why['val/val_annotations.txt:4'], /not `file<TAB>wnid<TAB>box`/);
   assert.match(why['train/n02/images/n02_1.JPEG'], /a link leading outside the folder/);
+  assert.equal(why['val/images/missing.JPEG'], 'no such file');
   assert.deepEqual(report.trainCounts, [2, 1]);
   assert.deepEqual(report.testCounts, [1, 1]);
   assert.deepEqual(dataset.classes, ['n01', 'n02'], 'no words.txt: named by wnid');
@@ -356,6 +362,75 @@ test('a 100 MB line is refused after reading about 64 kB of it (bounded memory),
   files.set('big/fer2013new.csv', new Uint8Array(16));
   const mem = memoryFs(files);
   await assert.rejects(readFerPlus(mem, 'big'), /header is not FER\+'s|empty/);
+});
+
+// ---------------------------------------------------------------- AffectNet
+
+test('AffectNet: 8 classes or 7; expressions 8-10 skipped and counted; each image cropped by its face box', async () => {
+  const d = dirIn('affect-ok');
+  const train = affectNetRows(16, 't');
+  train.push({ path: '9/none.jpg', expression: 8 }, { path: '9/uncertain.jpg', expression: 9 }, { path: '9/nonface.jpg', expression: 10 });
+  await writeAffectNet(d, train, affectNetRows(8, 'v'));
+  const eight = await readAffectNet(nodeFolderFsWithin(d), d, { side: 16 });
+  assert.deepEqual(eight.dataset.classes, ['Neutral', 'Happy', 'Sad', 'Surprise', 'Fear', 'Disgust', 'Anger', 'Contempt']);
+  assert.deepEqual(eight.report.trainCounts, [2, 2, 2, 2, 2, 2, 2, 2]);
+  assert.deepEqual(eight.report.testCounts, [1, 1, 1, 1, 1, 1, 1, 1]);
+  assert.match(eight.report.notes.join('\n'), /1 none, 1 uncertain, 1 non-face/);
+  // The face box (painted expression·30, 255 − expression·30, 60 on grey 128) fills the image after the crop.
+  const img = eight.dataset.train.images;
+  const e = eight.dataset.train.labels[3];
+  const at = 3 * 16 * 16 * 3;
+  for (const p of [0, 7 * 16 + 8, 16 * 16 - 1]) {
+    const px = [img[at + 3 * p], img[at + 3 * p + 1], img[at + 3 * p + 2]];
+    const want = [e * 30, 255 - e * 30, 60];
+    assert.ok(
+      px.every((v, c) => Math.abs(v - want[c]) <= 12),
+      `pixel ${p}: ${px} is the box's colour ${want}`,
+    );
+  }
+  const seven = await readAffectNet(nodeFolderFsWithin(d), d, { classes: 7, side: 16 });
+  assert.equal(seven.dataset.classes?.length, 7);
+  assert.deepEqual(seven.report.trainCounts, [2, 2, 2, 2, 2, 2, 2]);
+  assert.match(seven.report.notes.join('\n'), /3 contempt/);
+});
+
+test('AffectNet hostile: paths out, bad expressions and boxes, missing images, links out, a missing CSV, 10^6 columns', async () => {
+  const d = dirIn('affect-bad');
+  const train = affectNetRows(8, 't');
+  train.push(
+    { path: '../../etc/passwd', expression: 1, noImage: true },
+    { path: '/etc/passwd', expression: 1, noImage: true },
+    { path: '9/x.jpg', expression: 'happy' },
+    { path: '9/y.jpg', expression: 11 },
+    { path: '9/z.jpg', expression: 2, box: [1, 2, 'x', 4] },
+    { path: '9/gone.jpg', expression: 2, noImage: true },
+    { path: '9/far.jpg', expression: 3, box: [5000, 5000, 10, 10] },
+    { path: '9/link.jpg', expression: 4, noImage: true },
+  );
+  await writeAffectNet(d, train, affectNetRows(8, 'v'));
+  symlinkSync('/etc/hostname', path.join(d, 'Manually_Annotated_Images/9/link.jpg'));
+  const { report } = await readAffectNet(nodeFolderFsWithin(d), d, { side: 16 });
+  const why = report.skipped.map((s) => `${s.name}: ${s.reason}`).join('\n');
+  assert.match(why, /training\.csv:10: path "\.\.\/\.\.\/etc\/passwd" leads out of Manually_Annotated_Images\//);
+  assert.match(why, /training\.csv:11: path "\/etc\/passwd" leads out/);
+  assert.match(why, /training\.csv:12: expression "happy" is not 0-10/);
+  assert.match(why, /training\.csv:13: expression "11" is not 0-10/);
+  assert.match(why, /training\.csv:14: face box "1,2,x,4" is not four whole numbers/);
+  assert.match(why, /9\/gone\.jpg: no such file/);
+  assert.match(why, /9\/far\.jpg: its face box lies outside the 48×40 image/);
+  assert.match(why, /9\/link\.jpg: a link leading outside the folder/);
+  assert.deepEqual(report.trainCounts, [1, 1, 1, 1, 1, 1, 1, 1]);
+
+  const lists = path.join(d, 'Manually_Annotated_file_lists');
+  writeFileSync(path.join(lists, 'validation.csv'), 'subDirectory_filePath' + ',0'.repeat(1_000_000) + '\n');
+  await assert.rejects(readAffectNet(nodeFolderFsWithin(d), d), /validation\.csv:1: a line longer than 65536 bytes/);
+  writeFileSync(path.join(lists, 'validation.csv'), 'a,b,c\n');
+  await assert.rejects(
+    readAffectNet(nodeFolderFsWithin(d), d),
+    /validation\.csv: its header has no subDirectory_filePath and expression columns/,
+  );
+  unlinkSync(path.join(lists, 'validation.csv'));
+  await assert.rejects(readAffectNet(nodeFolderFsWithin(d), d), /no validation\.csv \(AffectNet's annotations\)/);
 });
 
 // ---------------------------------------------------------------- the CLI

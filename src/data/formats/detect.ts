@@ -2,7 +2,8 @@
 // (a dropped or chosen folder) alike: one function over FolderFs listings, reading no file. In
 // order, in DIR itself and then in the folders one and two levels below it:
 //   1. formats named by their files: IDX, CIFAR-10/100 binary (read-array-dataset.ts),
-//      Tiny-ImageNet (wnids.txt + train/), FERPlus (fer2013.csv + fer2013new.csv);
+//      Tiny-ImageNet (wnids.txt + train/), FERPlus (fer2013.csv + fer2013new.csv), AffectNet
+//      (Manually_Annotated_Images/ + training.csv);
 //   2. RAF-DB (EmoLabel/ + Image/aligned/, looked for up to 3 levels down: src/data/rafdb.ts);
 //   3. class folders of images (image-folder.ts).
 // When nothing matches, one line says what was looked for and why each near miss was not taken.
@@ -12,8 +13,9 @@ import { locateImageFolder } from './image-folder.ts';
 import { arrayFormatIn, type ArrayFormat } from './read-array-dataset.ts';
 import { tinyImageNetIn } from './tiny-imagenet.ts';
 import { ferPlusIn } from './ferplus.ts';
+import { affectNetIn } from './affectnet.ts';
 
-export type DatasetFormat = 'raf-db' | ArrayFormat | 'tiny-imagenet' | 'ferplus' | 'image-folder';
+export type DatasetFormat = 'raf-db' | ArrayFormat | 'tiny-imagenet' | 'ferplus' | 'affectnet' | 'image-folder';
 
 /** The formats read by src/data/formats' readers (all but RAF-DB). */
 export type FoundFormat = Exclude<DatasetFormat, 'raf-db'>;
@@ -31,7 +33,9 @@ export function formatByFiles(entries: string[]): { format: FoundFormat | null; 
   if (tiny.ok) return { format: 'tiny-imagenet', miss: null };
   const fer = ferPlusIn(entries);
   if (fer.ok) return { format: 'ferplus', miss: null };
-  return { format: null, miss: tiny.miss ?? fer.miss };
+  const affect = affectNetIn(entries);
+  if (affect.ok) return { format: 'affectnet', miss: null };
+  return { format: null, miss: tiny.miss ?? fer.miss ?? affect.miss };
 }
 
 async function tryList(fs: FolderFs, dir: string): Promise<string[] | null> {
@@ -84,6 +88,6 @@ export async function detectDataset(fs: FolderFs, dir: string): Promise<Detectio
   }
   return {
     found: false,
-    reason: `${rafdbWhy}; nor IDX or CIFAR binary files, Tiny-ImageNet (wnids.txt + train/), FERPlus (fer2013.csv + fer2013new.csv) or class folders of JPEG/PNG images${misses.length ? ` (${misses.slice(0, 3).join('; ')})` : ''}`,
+    reason: `${rafdbWhy}; nor IDX or CIFAR binary files, Tiny-ImageNet (wnids.txt + train/), FERPlus (fer2013.csv + fer2013new.csv), AffectNet (Manually_Annotated_Images/ + training.csv) or class folders of JPEG/PNG images${misses.length ? ` (${misses.slice(0, 3).join('; ')})` : ''}`,
   };
 }

@@ -109,6 +109,27 @@ export interface ListedImage {
   label: number;
   /** The name the split keeps (white space becomes '_': label files are `name label` lines). */
   name: string;
+  /** A box to crop first (AffectNet's face box), in the image's pixels; clamped to the image. */
+  box?: { x: number; y: number; w: number; h: number };
+}
+
+/** The part of an RGB image inside `box` (clamped to the image); null when nothing of it is inside. */
+export function cropRgb(
+  rgb: Uint8Array,
+  h: number,
+  w: number,
+  box: { x: number; y: number; w: number; h: number },
+): { rgb: Uint8Array; height: number; width: number } | null {
+  const x0 = Math.max(0, Math.floor(box.x));
+  const y0 = Math.max(0, Math.floor(box.y));
+  const x1 = Math.min(w, Math.floor(box.x + box.w));
+  const y1 = Math.min(h, Math.floor(box.y + box.h));
+  if (x1 <= x0 || y1 <= y0) return null;
+  if (x0 === 0 && y0 === 0 && x1 === w && y1 === h) return { rgb, height: h, width: w };
+  const cw = x1 - x0;
+  const out = new Uint8Array((y1 - y0) * cw * 3);
+  for (let y = y0; y < y1; y++) out.set(rgb.subarray((y * w + x0) * 3, (y * w + x1) * 3), (y - y0) * cw * 3);
+  return { rgb: out, height: y1 - y0, width: cw };
 }
 
 /**
@@ -130,8 +151,27 @@ export async function readImageList(
   for (const item of list) {
     if (opts.signal?.aborted) throw opts.signal.reason ?? new DOMException('reading the dataset was cancelled', 'AbortError');
     const name = item.name.replace(/\s/g, '_');
+    let bytes: Uint8Array;
     try {
-      const img = decodeImageFile(await fs.read(item.path, MAX_IMAGE_FILE_BYTES));
+      bytes = await fs.read(item.path, MAX_IMAGE_FILE_BYTES);
+    } catch (e) {
+      // A file an annotation names but the folder lacks (or cannot hand over) is skipped, not fatal.
+      if ((e as { name?: string } | null)?.name === 'AbortError') throw e;
+      skipped.push({ name, reason: e instanceof FileRefusedError ? e.reason : missingReason(e) });
+      opts.onImage?.();
+      continue;
+    }
+    try {
+      let img: { rgb: Uint8Array; height: number; width: number } | null = decodeImageFile(bytes);
+      if (item.box) {
+        const whole = img;
+        img = cropRgb(img.rgb, img.height, img.width, item.box);
+        if (!img) {
+          skipped.push({ name, reason: `its face box lies outside the ${whole.width}×${whole.height} image` });
+          opts.onImage?.();
+          continue;
+        }
+      }
       images.set(centreSquare(img.rgb, img.height, img.width, side), names.length * per);
       names.push(name);
       labels.push(item.label);
@@ -143,6 +183,13 @@ export async function readImageList(
   }
   const l = Int32Array.from(labels);
   return { names, images: images.subarray(0, names.length * per), height: side, width: side, labels: l, cleanLabels: new Int32Array(l) };
+}
+
+/** Why a file could not be read, in a few words: "no such file" for a missing one. */
+function missingReason(e: unknown): string {
+  const code = (e as { code?: string } | null)?.code;
+  if (code === 'ENOENT' || code === 'ENOTDIR' || /no such file|not ?found/i.test(String((e as Error)?.message ?? e))) return 'no such file';
+  return `cannot be read (${code ?? String((e as Error)?.message ?? e).slice(0, 80)})`;
 }
 
 /** The centre square of an RGB image, resized to side × side. */

@@ -5,23 +5,26 @@ import type { Progress } from '../../engine/progress.ts';
 import type { FolderFs } from '../folder.ts';
 import type { FoundFormat } from './detect.ts';
 import { readFerPlus, type FerPlusClasses, type FerPlusReport } from './ferplus.ts';
+import { readAffectNet, type AffectNetClasses, type AffectNetReport } from './affectnet.ts';
 import { readImageFolder, type ImageFolderReport } from './image-folder.ts';
 import { readArrayDataset, type ArrayDatasetReport } from './read-array-dataset.ts';
 import { readTinyImageNet, type TinyImageNetReport } from './tiny-imagenet.ts';
 
-export type FormatReport = ArrayDatasetReport | ImageFolderReport | TinyImageNetReport | FerPlusReport;
+export type FormatReport = ArrayDatasetReport | ImageFolderReport | TinyImageNetReport | FerPlusReport | AffectNetReport;
 
 export interface ReadFormatOptions {
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
   /** FERPlus: its 8 classes (default) or the 7 basic ones. */
   ferPlusClasses?: FerPlusClasses;
+  /** AffectNet: its 8 classes (default) or 7 (contempt dropped). */
+  affectNetClasses?: AffectNetClasses;
   /** Class folders: seeds the held-out test share. */
   seed?: number;
 }
 
 /** Whether a format's images are JPEG/PNG files (the JPEG decoder must be initialised first). */
-export const needsJpegDecoder = (f: FoundFormat): boolean => f === 'image-folder' || f === 'tiny-imagenet';
+export const needsJpegDecoder = (f: FoundFormat): boolean => f === 'image-folder' || f === 'tiny-imagenet' || f === 'affectnet';
 
 /** Reads the dataset of `format` at `root`; throws DatasetFormatError with one line when it is damaged. */
 export async function readFormat(
@@ -35,6 +38,8 @@ export async function readFormat(
       return readImageFolder(fs, root, { signal: opts.signal, onProgress: opts.onProgress, seed: opts.seed });
     case 'tiny-imagenet':
       return readTinyImageNet(fs, root, { signal: opts.signal, onProgress: opts.onProgress });
+    case 'affectnet':
+      return readAffectNet(fs, root, { classes: opts.affectNetClasses, signal: opts.signal, onProgress: opts.onProgress });
     case 'ferplus':
       return readFerPlus(fs, root, { classes: opts.ferPlusClasses, signal: opts.signal, onProgress: opts.onProgress });
     default:
@@ -45,6 +50,7 @@ export async function readFormat(
 /** What a reader skipped (the first 20, with why) and said, whatever the format. */
 export function skipsOf(r: FormatReport): { skipped: { name: string; reason: string }[]; skippedCount: number; notes: string[] } {
   if (r.format === 'image-folder') return { skipped: r.skipped, skippedCount: r.skippedCount, notes: [] };
-  if (r.format === 'tiny-imagenet' || r.format === 'ferplus') return { skipped: r.skipped, skippedCount: r.skippedCount, notes: r.notes };
+  if (r.format === 'tiny-imagenet' || r.format === 'ferplus' || r.format === 'affectnet')
+    return { skipped: r.skipped, skippedCount: r.skippedCount, notes: r.notes };
   return { skipped: [], skippedCount: 0, notes: [] };
 }

@@ -20,7 +20,7 @@ export type DatasetLocation =
   | { kind: 'rafdb'; listing: FolderListing }
   | { kind: 'array'; format: ArrayFormat; root: string; entries: ListingEntry[] }
   | { kind: 'image-folder'; root: string; entries: ListingEntry[] }
-  | { kind: 'tiny-imagenet' | 'ferplus'; root: string; entries: ListingEntry[] };
+  | { kind: 'tiny-imagenet' | 'ferplus' | 'affectnet'; root: string; entries: ListingEntry[] };
 
 interface ListOptions {
   signal?: AbortSignal;
@@ -75,6 +75,20 @@ export async function locateDataset(fs: SizedFolderFs, dir = '', opts: ListOptio
   if (format === 'ferplus') {
     const csvs = here.filter((p) => /\/fer2013(new)?\.csv$|^fer2013(new)?\.csv$/.test(p));
     return { kind: 'ferplus', root, entries: await sizedListing(fs, root, csvs, opts) };
+  }
+  if (format === 'affectnet') {
+    // Its CSVs (here or in Manually_Annotated_file_lists/) and the images, one folder level down.
+    const lists = joinPath(root, 'Manually_Annotated_file_lists');
+    const images = joinPath(root, 'Manually_Annotated_Images');
+    const subdirs = (await fs.list(images).catch(() => [] as string[])).filter((e) => isDirEntry(e) && !isStrayFile(e));
+    const files = [
+      ...here.filter((p) => /\.csv$/i.test(p)),
+      ...(await filesIn(fs, lists)).filter((p) => /\.csv$/i.test(p)),
+      ...(await filesOf(fs, root, [images, ...subdirs.map((d) => joinPath(images, entryName(d)))], opts)),
+    ];
+    const tooBig = imageFolderSizeProblem(files.length);
+    if (tooBig) throw new RafDbError(`${entryName(root) || 'the given folder'}: ${tooBig}`);
+    return { kind: 'affectnet', root, entries: await sizedListing(fs, root, files, opts) };
   }
   if (format === 'tiny-imagenet') {
     const files = [
