@@ -68,7 +68,7 @@ export function DatasetReport({ info }: { info: CachedDatasetInfo }) {
         {r.resizedImages.length > 0 && ` Resized to ${info.width}×${info.height}: ${countText(r.resizedImages.length)}.`}
       </p>
       {notes.length > 0 && (
-        <ul className="skip-list" data-testid="report-notes">
+        <ul className="skip-list report-notes" data-testid="report-notes">
           {notes.map((n) => (
             <li key={n}>{n}</li>
           ))}
