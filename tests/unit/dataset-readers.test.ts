@@ -23,6 +23,7 @@ import { DatasetFormatError } from '../../src/data/formats/read-array-dataset.ts
 import { locateDataset, reportOfFormat } from '../../src/storage/datasets/format-listing.ts';
 import { datasetCommand } from '../../src/cli/dataset.ts';
 import { readAffectNet } from '../../src/data/formats/affectnet.ts';
+import { readFormat } from '../../src/data/formats/read-dataset.ts';
 import {
   affectNetRows,
   ferPlusCsvs,
@@ -85,6 +86,15 @@ test('one detector: the CLI (Node folder) and the page (dropped files, one level
     const loc = await locateDataset(fileListFs(pageFiles(dir, sub)));
     assert.equal(loc.kind, format);
   }
+  // The page reads FERPlus's CSVs in slices of its Files (FolderFs.stream), as the CLI reads them.
+  const fs = fileListFs(pageFiles(path.join(base, 'fer'), 'fer'));
+  let slices = 0;
+  const counted = { ...fs, stream: (p: string, max: number, chunk: number) => (slices++, fs.stream!(p, max, chunk)) };
+  const page = await readFormat(counted, 'ferplus', 'fer');
+  const cli = await readFormat(nodeFolderFsWithin(path.join(base, 'fer')), 'ferplus', path.join(base, 'fer'));
+  assert.equal(slices, 2);
+  assert.deepEqual(page.report.trainCounts, cli.report.trainCounts);
+  assert.deepEqual(page.dataset.train.images, cli.dataset.train.images);
 });
 
 test('nothing known: one line naming the formats and the near miss (fer2013.csv without its votes)', async () => {
