@@ -5,7 +5,18 @@
 //   EAC_TEST_BACKEND=cpu node --import tsx --test tests/unit/dataset-readers.test.ts
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync, mkdirSync, unlinkSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+  mkdirSync,
+  unlinkSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { zlibSync } from 'fflate';
@@ -95,6 +106,19 @@ test('one detector: the CLI (Node folder) and the page (dropped files, one level
   assert.equal(slices, 2);
   assert.deepEqual(page.report.trainCounts, cli.report.trainCounts);
   assert.deepEqual(page.dataset.train.images, cli.dataset.train.images);
+});
+
+const FASHION_DIR = '/usr/share/datasets/fashion-mnist';
+
+test("Debian's Fashion-MNIST: the detector finds IDX, the one reader reads all 70,000 images", {
+  skip: !existsSync(FASHION_DIR) && `no ${FASHION_DIR}`,
+}, async () => {
+  const found = await detectDataset(nodeFolderFsWithin(FASHION_DIR), FASHION_DIR);
+  assert.ok(found.found && found.format === 'idx' && found.root === FASHION_DIR, JSON.stringify(found));
+  const { dataset, report } = await readFormat(nodeFolderFsWithin(FASHION_DIR), 'idx', FASHION_DIR);
+  assert.equal(dataset.classes?.[9], 'Ankle boot');
+  assert.deepEqual(report.trainCounts, new Array(10).fill(6000));
+  assert.deepEqual(report.testCounts, new Array(10).fill(1000));
 });
 
 test('nothing known: one line naming the formats and the near miss (fer2013.csv without its votes)', async () => {
