@@ -14,6 +14,7 @@ process.chdir(root);
 const takers = [
   'camera',
   'classroom',
+  'dataset-formats-page',
   'datasets-page',
   'first-run',
   'folder-ingest',

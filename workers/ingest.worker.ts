@@ -1,6 +1,7 @@
 // The ingest worker: reads a dataset folder the page hands over (FileSystemHandles or Files with
-// paths): RAF-DB, or IDX / CIFAR binary files or class folders of JPEGs (src/data/formats, found
-// by src/storage/datasets/format-listing.ts, stored with their class names and no label files).
+// paths): RAF-DB, or any format of src/data/formats (IDX, CIFAR binary, Tiny-ImageNet, FERPlus,
+// class folders of JPEG/PNG; found by detect.ts through src/storage/datasets/format-listing.ts,
+// read by read-dataset.ts as the CLI reads them, stored with their class names, no label files).
 // For RAF-DB it decodes every JPEG with libjpeg-turbo (src/data/jpeg.ts) through the same reader as
 // `eac` (src/data/rafdb.ts), itself or, on a machine of 4 cores or more, in a pool of decoder
 // workers (workers/jpeg-decode.worker.ts, src/worker/decode-pool.ts), and stores the result in the
@@ -23,11 +24,11 @@ import {
 } from '../src/storage/dataset-cache.ts';
 import { DatasetCacheError, DatasetCacheQuotaError } from '../src/storage/datasets/errors.ts';
 import { datasetKey, readLabelTexts } from '../src/storage/datasets/folder-key.ts';
-import { locateDataset, reportOfFormat, type DatasetLocation } from '../src/storage/datasets/format-listing.ts';
+import { formatOfLocation, locateDataset, reportOfFormat, type DatasetLocation } from '../src/storage/datasets/format-listing.ts';
 import type { SizedFolderFs } from '../src/data/browser-folder.ts';
 import { abortError } from '../src/data/folder.ts';
-import { readImageFolder } from '../src/data/formats/image-folder.ts';
-import { DatasetFormatError, readArrayDataset } from '../src/data/formats/read-array-dataset.ts';
+import { DatasetFormatError } from '../src/data/formats/read-array-dataset.ts';
+import { needsJpegDecoder, readFormat } from '../src/data/formats/read-dataset.ts';
 import {
   INGEST_PROGRESS_INTERVAL_MS,
   type FromIngestWorker,
@@ -103,7 +104,10 @@ async function ingest(msg: IngestMessage): Promise<void> {
     const key =
       location.kind === 'rafdb'
         ? await datasetKey(location.listing.entries)
-        : await datasetKey(location.entries, location.kind === 'array' ? location.format : 'folders');
+        : await datasetKey(
+            location.entries,
+            location.kind === 'array' ? location.format : location.kind === 'image-folder' ? 'folders' : location.kind,
+          );
     const tListed = performance.now();
     const known = await getCachedDatasetInfo(key);
     if (known) {
@@ -206,6 +210,7 @@ function watchedFs(fs: SizedFolderFs, signal: AbortSignal, onRead: () => void): 
   return {
     list: (dir) => fs.list(dir),
     size: (path) => fs.size(path),
+    stream: fs.stream ? (path, maxBytes, chunkBytes) => fs.stream!(path, maxBytes, chunkBytes) : undefined,
     async read(path, maxBytes) {
       if (signal.aborted) throw abortError(signal, 'reading the folder was cancelled');
       const bytes = await fs.read(path, maxBytes);
@@ -216,7 +221,7 @@ function watchedFs(fs: SizedFolderFs, signal: AbortSignal, onRead: () => void): 
   };
 }
 
-/** Reads an IDX, CIFAR or class-folder dataset whole and stores it (with its classes, no label files). */
+/** Reads an IDX, CIFAR, Tiny-ImageNet, FERPlus or class-folder dataset whole and stores it (with its classes, no label files). */
 async function ingestOtherFormat(
   fs: SizedFolderFs,
   location: Exclude<DatasetLocation, { kind: 'rafdb' }>,
@@ -227,16 +232,17 @@ async function ingestOtherFormat(
 ): Promise<{ info: CachedDatasetInfo; tStore: number }> {
   const t0 = performance.now();
   let read: { dataset: Dataset; report: RafDbReport };
+  const format = formatOfLocation(location);
   if (location.kind === 'array') {
     const total = location.entries.length;
     let done = 0;
     progress('decoding', progressAt(0, total, 'reading files', t0, t0), true);
     const watched = watchedFs(fs, signal, () => progress('decoding', progressAt(++done, total, 'reading files', t0, performance.now())));
-    const r = await readArrayDataset(watched, location.root);
+    const r = await readFormat(watched, format, location.root);
     read = { dataset: r.dataset, report: reportOfFormat(r.report) };
   } else {
-    await decoderReady();
-    const r = await readImageFolder(fs, location.root, { signal, onProgress: (p) => progress('decoding', p) });
+    if (needsJpegDecoder(format)) await decoderReady();
+    const r = await readFormat(fs, format, location.root, { signal, onProgress: (p) => progress('decoding', p) });
     read = { dataset: r.dataset, report: reportOfFormat(r.report) };
   }
   if (signal.aborted) throw abortError(signal, 'reading the folder was cancelled');

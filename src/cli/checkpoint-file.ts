@@ -49,6 +49,9 @@ export interface CliRun {
     noiseKind?: NoiseKind;
     trainCount?: number | null;
     testCount?: number | null;
+    /** FERPlus's class count (absent or null: 8, or not FERPlus). */
+    ferPlusClasses?: 7 | 8 | null;
+    affectNetClasses?: 7 | 8 | null;
   };
   backend: string;
   out: string | null;
@@ -297,6 +300,10 @@ function checkRun(run: CliRun, bad: (why: string) => Error): void {
   count(d.testCount ?? null, 'test count');
   if (d.noiseKind !== undefined && d.noiseKind !== 'symmetric' && d.noiseKind !== 'asymmetric')
     throw bad('its noise kind is not symmetric or asymmetric');
+  if (d.ferPlusClasses !== undefined && d.ferPlusClasses !== null && d.ferPlusClasses !== 7 && d.ferPlusClasses !== 8)
+    throw bad('its FERPlus class count is not 7 or 8');
+  if (d.affectNetClasses !== undefined && d.affectNetClasses !== null && d.affectNetClasses !== 7 && d.affectNetClasses !== 8)
+    throw bad('its AffectNet class count is not 7 or 8');
   // As --noise: a rate in [0, 1].
   if (d.noise !== null && !(typeof d.noise === 'number' && d.noise >= 0 && d.noise <= 1)) throw bad('its noise rate is not in [0, 1]');
   for (const [k, x] of [

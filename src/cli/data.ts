@@ -28,6 +28,10 @@ export interface DataChoice {
   /** A folder dataset's split sizes (balanced over classes); undefined: the whole split. */
   trainCount?: number;
   testCount?: number;
+  /** FERPlus: 8 classes (default) or 7. */
+  ferPlusClasses?: 7 | 8;
+  /** AffectNet: 8 classes (default) or 7. */
+  affectNetClasses?: 7 | 8;
 }
 
 /** A `name label` file for a dataset other than RAF-DB: read bounded, applied to the training labels, reported. */
@@ -77,7 +81,10 @@ export async function loadDataset(
       `demo dataset: ${dataset.train.labels.length} train / ${dataset.test.labels.length} test images (${((performance.now() - t0) / 1000).toFixed(1)}s)`,
     );
   } else if (choice.dataDir) {
-    const r = await loadDataFolder(choice.dataDir, choice.labels, '--data');
+    const r = await loadDataFolder(choice.dataDir, choice.labels, '--data', {
+      ferPlusClasses: choice.ferPlusClasses,
+      affectNetClasses: choice.affectNetClasses,
+    });
     let full = r.dataset;
     if (r.array && choice.labels !== undefined) {
       const applied = readLabelFileFor(full, choice.labels);

@@ -13,16 +13,24 @@ import { locateRafDb, RafDbError, readRafDb, type RafDbReport } from '../data/ra
 import { throttle } from '../engine/progress.ts';
 import type { Dataset } from '../engine/dataset.ts';
 import { FileRefusedError } from '../data/folder.ts';
-import { DatasetFormatError, locateArrayDataset, readArrayDataset, type ArrayDatasetReport } from '../data/formats/read-array-dataset.ts';
-import { locateImageFolder, readImageFolder, TEST_FRACTION, type ImageFolderReport } from '../data/formats/image-folder.ts';
+import { DatasetFormatError } from '../data/formats/read-array-dataset.ts';
+import { TEST_FRACTION } from '../data/formats/image-folder.ts';
+import { detectDataset, type Detection } from '../data/formats/detect.ts';
+import type { FerPlusClasses } from '../data/formats/ferplus.ts';
+import { needsJpegDecoder, readFormat, skipsOf, type FormatReport } from '../data/formats/read-dataset.ts';
 
 export { nodeFolderFs } from './node-folder-fs.ts';
 
 export const DATASET_HELP = `eac dataset labels (--demo | DIR) --out FILE [--noise RATE] [--noise-kind K] [--seed N]
   writes the training labels (noisy if asked) as a \`name label\` file for eac train --labels
 eac dataset inspect DIR [--labels FILE_OR_NAME] [--json] [--out FILE]
-  DIR: RAF-DB's basic/ folder, the RAF-DB folder above it, or its parent; or a folder of IDX files
-       (MNIST, Fashion-MNIST; gzip or raw) or of CIFAR-10/100 binary batches (or its parent)
+  DIR: RAF-DB's basic/ folder, the RAF-DB folder above it, or its parent; or a folder (or its
+       parent) of IDX files (MNIST, Fashion-MNIST; gzip or raw), CIFAR-10/100 binary batches,
+       Tiny-ImageNet (wnids.txt, train/, val/), FERPlus (fer2013.csv + fer2013new.csv), AffectNet
+       (Manually_Annotated_Images/ + training.csv, validation.csv), or class
+       folders of JPEG/PNG images (train/<class>/ with test/ or val/, or <class>/ alone)
+  --ferplus-classes 8|7, --affectnet-classes 8|7: FERPlus's or AffectNet's 8 classes (default)
+       or the 7 basic ones (contempt dropped)
   --labels: a training label file in EmoLabel/ (e.g. noise01.txt) or a path; its noise is measured
   Reads only regular files inside DIR (links leading out are not followed); skips images over
   ${bytesText(MAX_IMAGE_FILE_BYTES, 'binary')} or ${MAX_JPEG_SIDE}×${MAX_JPEG_SIDE} pixels; refuses label files over ${bytesText(MAX_LABEL_FILE_BYTES, 'binary')} or ${countText(MAX_LABEL_LINES)} lines.`;
@@ -67,88 +75,53 @@ export async function checkRafDbFolder(dir: string, flag: string): Promise<void>
   }
 }
 
-/** An IDX or CIFAR dataset in `dir` (or a folder below), else null; a folder that cannot be listed is RAF-DB's check's to name. */
-async function arrayDatasetIn(dir: string) {
-  try {
-    return await locateArrayDataset(nodeFolderFsWithin(dir), dir);
-  } catch {
-    return null;
-  }
+/** What `dir` holds (src/data/formats/detect.ts, as the page finds it); a one-line UsageError when nothing. */
+async function detect(dir: string, flag: string): Promise<Extract<Detection, { found: true }>> {
+  const d = await detectDataset(nodeFolderFsWithin(dir), dir);
+  if (!d.found) throw new UsageError(`${flag}: ${d.reason}`);
+  return d;
 }
 
-/** Class folders in `dir`, else null. */
-async function imageFolderIn(dir: string) {
-  try {
-    return await locateImageFolder(nodeFolderFsWithin(dir), dir);
-  } catch {
-    return null;
-  }
-}
-
-/** Which reader `dir` is for: array files first, then RAF-DB, then class folders; a one-line UsageError when none. */
-async function kindOf(dir: string, flag: string): Promise<'array' | 'raf-db' | 'image-folder'> {
-  if (await arrayDatasetIn(dir)) return 'array';
-  try {
-    await locateRafDb(nodeFolderFsWithin(dir), dir);
-    return 'raf-db';
-  } catch (e) {
-    if (!(e instanceof RafDbError)) throw e;
-    if (await imageFolderIn(dir)) return 'image-folder';
-    // A folder that cannot be read is said as such; one that can is named for every format tried.
-    if (
-      !(await nodeFolderFsWithin(dir)
-        .list(dir)
-        .then(
-          () => true,
-          () => false,
-        ))
-    )
-      throw new UsageError(`${flag}: ${e.message}`);
-    throw new UsageError(
-      `${flag}: ${e.message}; nor does it hold IDX or CIFAR files, or class folders (train/<class>/ or <class>/ of images)`,
-    );
-  }
-}
-
-/** Any dataset folder the lab reads: RAF-DB, IDX (MNIST, Fashion-MNIST), CIFAR-10/100 binary, or class folders. */
+/** Any dataset folder the lab reads (see detect.ts); throws a one-line UsageError for any other. */
 export async function checkDataFolder(dir: string, flag: string): Promise<void> {
-  await kindOf(dir, flag);
+  await detect(dir, flag);
 }
 
 export interface LoadedFolder {
   dataset: Dataset;
   rafdb: RafDbReport | null;
-  /** What an IDX, CIFAR or class-folder reader found. */
+  /** What an IDX, CIFAR, Tiny-ImageNet, FERPlus or class-folder reader found. */
   array: FolderDatasetReport | null;
 }
 
-export type FolderDatasetReport = ArrayDatasetReport | ImageFolderReport;
+export type FolderDatasetReport = FormatReport;
+
+export interface LoadOptions {
+  /** FERPlus: 8 classes (FER+'s) or 7 (contempt dropped). */
+  ferPlusClasses?: FerPlusClasses;
+  /** AffectNet: 8 classes or 7 (contempt dropped). */
+  affectNetClasses?: 7 | 8;
+}
 
 /** Reads whichever dataset `dir` holds, with its report on stderr. */
-export async function loadDataFolder(dir: string, labels: string | undefined, flag: string): Promise<LoadedFolder> {
-  const kind = await kindOf(dir, flag);
-  if (kind === 'raf-db') {
+export async function loadDataFolder(dir: string, labels: string | undefined, flag: string, opts: LoadOptions = {}): Promise<LoadedFolder> {
+  const found = await detect(dir, flag);
+  if (found.format === 'raf-db') {
     const r = await loadRafDbFolder(dir, labels, { flag });
     return { dataset: r.dataset, rafdb: r.report, array: null };
   }
   try {
-    if (kind === 'image-folder') {
-      await initJpegDecoderNode();
-      const due = throttle(2000);
-      const r = await readImageFolder(nodeFolderFsWithin(dir), dir, {
-        onProgress: (p) => {
-          if (due(p.done === p.total))
-            progress(
-              `reading class folders: ${p.done}/${p.total} images, ${(p.perSecond ?? 0).toFixed(0)} img/s, ETA ${formatSeconds(p.etaSeconds)}`,
-            );
-        },
-      });
-      for (const line of folderSummary(r.report)) progress(line);
-      return { dataset: r.dataset, rafdb: null, array: r.report };
-    }
-    // kind === 'array'
-    const r = await readArrayDataset(nodeFolderFsWithin(dir), dir);
-    for (const line of arraySummary(r.report)) progress(line);
+    if (needsJpegDecoder(found.format)) await initJpegDecoderNode();
+    const due = throttle(2000);
+    const r = await readFormat(nodeFolderFsWithin(dir), found.format, found.root, {
+      ferPlusClasses: opts.ferPlusClasses,
+      affectNetClasses: opts.affectNetClasses,
+      onProgress: (p) => {
+        if (due(p.done === p.total))
+          progress(`${p.detail}: ${p.done}/${p.total}, ${(p.perSecond ?? 0).toFixed(0)}/s, ETA ${formatSeconds(p.etaSeconds)}`);
+      },
+    });
+    for (const line of folderSummary(r.report)) progress(line);
     return { dataset: r.dataset, rafdb: null, array: r.report };
   } catch (e) {
     if (e instanceof DatasetFormatError || e instanceof FileRefusedError) throw new UsageError(`${flag}: ${e.message}`);
@@ -156,13 +129,17 @@ export async function loadDataFolder(dir: string, labels: string | undefined, fl
   }
 }
 
-export function folderSummary(r: ImageFolderReport): string[] {
+/** What a reader found, per class and per split, and what it skipped or dropped, as lines for stderr. */
+export function folderSummary(r: FormatReport): string[] {
   const lines = arraySummary(r);
-  lines[0] += r.split === 'fraction' ? `; no test/ or val/ folder: ${TEST_FRACTION * 100}% of each class held out (seeded)` : '';
-  if (r.skippedCount)
+  if (r.format === 'image-folder' && r.split === 'fraction')
+    lines[0] += `; no test/ or val/ folder: ${TEST_FRACTION * 100}% of each class held out (seeded)`;
+  const { skipped, skippedCount, notes } = skipsOf(r);
+  for (const n of notes) lines.push(`  ${n}`);
+  if (skippedCount)
     lines.push(
-      `  skipped ${r.skippedCount} files: ${list(
-        r.skipped.map((s) => `${s.name}: ${s.reason}`),
+      `  skipped ${skippedCount}: ${list(
+        skipped.map((s) => `${s.name}: ${s.reason}`),
         5,
       )}`,
     );
@@ -170,7 +147,7 @@ export function folderSummary(r: ImageFolderReport): string[] {
 }
 
 export function arraySummary(r: FolderDatasetReport): string[] {
-  const grey = r.format !== 'image-folder' && r.grayscale;
+  const grey = 'grayscale' in r && r.grayscale;
   const n = (xs: number[]) => countText(xs.reduce((a, b) => a + b, 0));
   const perClass = (xs: number[]) =>
     list(
@@ -216,6 +193,16 @@ export function summary(r: RafDbReport): string[] {
   return lines;
 }
 
+/** --ferplus-classes / --affectnet-classes 8|7 (undefined: the reader's default, 8). */
+export function classCountFlag(v: string | undefined, flag: string, whose: string): 7 | 8 | undefined {
+  if (v === undefined) return undefined;
+  if (v === '8' || v === '7') return Number(v) as 7 | 8;
+  throw new UsageError(`${flag}: ${JSON.stringify(v)} is not 8 (${whose} classes) or 7 (contempt dropped, as the EAC paper)`);
+}
+
+/** --ferplus-classes 8|7. */
+export const ferPlusClassesFlag = (v: string | undefined): FerPlusClasses | undefined => classCountFlag(v, '--ferplus-classes', "FER+'s");
+
 export async function datasetCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
   if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {
@@ -225,6 +212,8 @@ export async function datasetCommand(argv: string[]): Promise<number> {
   if (sub !== 'inspect') throw new UsageError(`unknown dataset command ${JSON.stringify(sub)} (try: eac dataset inspect DIR)`);
   const { values: v, positionals: dirs } = parseWithPositionals(rest, {
     labels: { type: 'string' },
+    'ferplus-classes': { type: 'string' },
+    'affectnet-classes': { type: 'string' },
     json: { type: 'boolean' },
     out: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
@@ -237,7 +226,10 @@ export async function datasetCommand(argv: string[]): Promise<number> {
     throw new UsageError(
       dirs.length ? `give one folder, got ${dirs.length}: ${dirs.join(' ')}` : 'give the RAF-DB folder: eac dataset inspect DIR',
     );
-  const loaded = await loadDataFolder(dirs[0], v.labels as string | undefined, 'DIR');
+  const loaded = await loadDataFolder(dirs[0], v.labels as string | undefined, 'DIR', {
+    ferPlusClasses: ferPlusClassesFlag(v['ferplus-classes'] as string | undefined),
+    affectNetClasses: classCountFlag(v['affectnet-classes'] as string | undefined, '--affectnet-classes', "AffectNet's"),
+  });
   if (loaded.array) {
     const a = loaded.array;
     emitJson(
@@ -250,8 +242,9 @@ export async function datasetCommand(argv: string[]): Promise<number> {
         testCounts: a.testCounts,
         height: a.height,
         width: a.width,
-        grayscale: a.format !== 'image-folder' && a.grayscale,
-        files: a.format === 'image-folder' ? [] : a.files,
+        grayscale: 'grayscale' in a && a.grayscale,
+        files: 'files' in a ? a.files : [],
+        ...skipsOf(a),
       },
       { json: !!v.json, out: v.out as string | undefined },
     );

@@ -1,6 +1,7 @@
 // `eac eval`: test-split accuracy, per-class accuracy, confusion matrix and per-sample logits.
 import { choice, int, parse, RANGES, readFileBytes, UsageError } from './args.ts';
 import { loadDataset } from './data.ts';
+import { classCountFlag, ferPlusClassesFlag } from './dataset.ts';
 import { checkWritable, emitJson, progress } from './output.ts';
 import { BACKENDS, setupBackend } from './node-backends.ts';
 import { ARCHS, disposeModel, modelFromValues } from '../engine/resnet.ts';
@@ -12,7 +13,10 @@ import { analyseWeights, mapWeights } from '../weights/keymap.ts';
 import { classesOf, NUM_CLASSES } from '../engine/dataset.ts';
 
 export const EVAL_HELP = `eac eval (--demo | --data DIR) --weights FILE [--arch resnet18|resnet50] [--size N]
-         [--batch-size N] [--backend cpu|wasm|webgpu] [--json] [--out FILE]`;
+         [--batch-size N] [--backend cpu|wasm|webgpu] [--json] [--out FILE]
+         [--ferplus-classes 8|7] [--affectnet-classes 8|7]
+  FERPlus and AffectNet are read with 7 classes where the model's head has 7 outputs, unless the
+  flag says otherwise`;
 
 export async function evalCommand(argv: string[]): Promise<number> {
   const v = parse(argv, {
@@ -25,6 +29,8 @@ export async function evalCommand(argv: string[]): Promise<number> {
     backend: { type: 'string' },
     'demo-train': { type: 'string' },
     'demo-test': { type: 'string' },
+    'ferplus-classes': { type: 'string' },
+    'affectnet-classes': { type: 'string' },
     json: { type: 'boolean' },
     out: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
@@ -56,6 +62,11 @@ export async function evalCommand(argv: string[]): Promise<number> {
     seed: 0,
     demoTrain: v['demo-train'] === undefined ? 1 : int(v, 'demo-train', 0, RANGES.demoCount),
     demoTest: v['demo-test'] === undefined ? undefined : int(v, 'demo-test', 0, RANGES.demoCount),
+    // A 7-output head was trained on the 7 basic expressions: read FERPlus and AffectNet so.
+    ferPlusClasses: ferPlusClassesFlag(v['ferplus-classes'] as string | undefined) ?? (headClasses === 7 ? 7 : undefined),
+    affectNetClasses:
+      classCountFlag(v['affectnet-classes'] as string | undefined, '--affectnet-classes', "AffectNet's") ??
+      (headClasses === 7 ? 7 : undefined),
   });
   const classes = classesOf(dataset);
   // A head of another size (or none) would be drawn at random: its accuracy would mean nothing.

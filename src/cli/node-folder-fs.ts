@@ -5,7 +5,7 @@
 import { readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { checkFileSize, FileRefusedError, type FolderFs } from '../data/folder.ts';
-import { readRegularFileAsync } from './read-file.ts';
+import { readRegularFileAsync, streamRegularFile } from './read-file.ts';
 
 interface NodeFolderFsOptions {
   /** Paths outside `root` that may still be read (a label file the user named on the command line). */
@@ -54,6 +54,12 @@ export function nodeFolderFsWithin(root: string | null, opts: NodeFolderFsOption
     },
     async read(p, maxBytes) {
       return readRegularFileAsync(await confined(p), {
+        checkSize: (size) => checkFileSize(size, maxBytes),
+        notRegular: (message) => new FileRefusedError(message),
+      });
+    },
+    async *stream(p, maxBytes, chunkBytes) {
+      yield* streamRegularFile(await confined(p), chunkBytes, {
         checkSize: (size) => checkFileSize(size, maxBytes),
         notRegular: (message) => new FileRefusedError(message),
       });

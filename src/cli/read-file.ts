@@ -70,3 +70,22 @@ export async function readRegularFileAsync(file: string, rules: RegularFileRules
     await fh.close();
   }
 }
+
+/** A regular file in chunks of at most `chunkBytes` (each a fresh buffer), checked as readRegularFileAsync checks it; reads no further than its size at open. */
+export async function* streamRegularFile(file: string, chunkBytes: number, rules: RegularFileRules): AsyncIterable<Uint8Array> {
+  check(await stat(file), rules);
+  const fh = await open(file, OPEN_FLAGS);
+  try {
+    const st = await fh.stat();
+    check(st, rules);
+    for (let at = 0; at < st.size; ) {
+      const buf = new Uint8Array(Math.min(chunkBytes, st.size - at));
+      const { bytesRead } = await fh.read(buf, 0, buf.length, at);
+      if (bytesRead === 0) throw rules.notRegular(changed(at, st.size));
+      at += bytesRead;
+      yield buf.subarray(0, bytesRead);
+    }
+  } finally {
+    await fh.close();
+  }
+}

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { choice, int, num, parse, RANGES, readFileBytes, UsageError, type Flags } from './args.ts';
 import { loadDataset, type DataChoice } from './data.ts';
-import { checkDataFolder } from './dataset.ts';
+import { checkDataFolder, classCountFlag, ferPlusClassesFlag } from './dataset.ts';
 import { checkDistinct, checkWritable, emitJson, formatSeconds, printable, progress, writeFileAtomic } from './output.ts';
 import { BACKENDS, setupBackend, type BackendName } from './node-backends.ts';
 import { chooseRecompute, memoryRefusal, withOomAdvice } from './memory.ts';
@@ -33,6 +33,8 @@ export const TRAIN_HELP = `eac train [options]
                              to one fixed class (CIFAR-10's truck→automobile, bird→airplane,
                              deer→horse, cat↔dog; elsewhere class c → c + 1)
   --train-count N --test-count N  use N images of a folder dataset's split, balanced over classes
+  --ferplus-classes 8|7      FERPlus: FER+'s 8 classes (default) or the 7 basic ones (no contempt)
+  --affectnet-classes 8|7    AffectNet: its 8 classes (default) or the 7 basic ones (no contempt)
   --arch resnet18|resnet50   backbone (default resnet50)
   --width N                  backbone width (default 64, the real network)
   --weights FILE             pretrained weights (default: random init)
@@ -76,6 +78,8 @@ export const TRAIN_OPTIONS = {
   'noise-kind': { type: 'string' },
   'train-count': { type: 'string' },
   'test-count': { type: 'string' },
+  'ferplus-classes': { type: 'string' },
+  'affectnet-classes': { type: 'string' },
   arch: { type: 'string' },
   width: { type: 'string' },
   weights: { type: 'string' },
@@ -207,6 +211,8 @@ function planFromFlags(v: Flags): RunPlan {
       noiseKind: choice(v, 'noise-kind', NOISE_KINDS, 'symmetric'),
       trainCount: v['train-count'] === undefined ? undefined : int(v, 'train-count', 0, RANGES.demoCount),
       testCount: v['test-count'] === undefined ? undefined : int(v, 'test-count', 0, RANGES.demoCount),
+      ferPlusClasses: ferPlusClassesFlag(v['ferplus-classes'] as string | undefined),
+      affectNetClasses: classCountFlag(v['affectnet-classes'] as string | undefined, '--affectnet-classes', "AffectNet's"),
     },
     backend: choice(v, 'backend', BACKENDS, 'wasm'),
     out: v.out as string | undefined,
@@ -247,6 +253,8 @@ function planFromCheckpoint(v: Flags, file: string): RunPlan {
       noiseKind: d.noiseKind ?? 'symmetric',
       trainCount: d.trainCount ?? undefined,
       testCount: d.testCount ?? undefined,
+      ferPlusClasses: d.ferPlusClasses ?? undefined,
+      affectNetClasses: d.affectNetClasses ?? undefined,
     },
     backend: choice(v, 'backend', BACKENDS, choice({ backend: run.backend }, 'backend', BACKENDS, 'wasm')),
     ...resumedOutputs(v, file, run),
@@ -328,6 +336,8 @@ function cliRun(p: RunPlan, datasetSha256: string): CliRun {
       noiseKind: d.noiseKind,
       trainCount: d.trainCount ?? null,
       testCount: d.testCount ?? null,
+      ferPlusClasses: d.ferPlusClasses ?? null,
+      affectNetClasses: d.affectNetClasses ?? null,
     },
     backend: p.backend,
     out: abs(p.out) ?? null,

@@ -17,10 +17,11 @@ export interface SizedFolderFs extends FolderFs {
   size(path: string): Promise<number>;
 }
 
-/** What the reader needs of a File (or Blob). */
+/** What the reader needs of a File (or Blob); `slice` (a real Blob's) lets a large file be read in chunks. */
 interface FileLike {
   readonly size: number;
   arrayBuffer(): Promise<ArrayBuffer>;
+  slice?(start: number, end: number): { arrayBuffer(): Promise<ArrayBuffer> };
 }
 
 /** A file and its path below the virtual root, e.g. `RAF-DB/basic/Image/aligned/train_00001_aligned.jpg`. */
@@ -82,6 +83,18 @@ async function readCapped(file: FileLike, maxBytes: number): Promise<Uint8Array>
   const bytes = new Uint8Array(await file.arrayBuffer());
   checkFileSize(bytes.length, maxBytes);
   return bytes;
+}
+
+/** A File in chunks (Blob slices), refused by its size first; without `slice`, the whole file cut in chunks. */
+async function* streamCapped(file: FileLike, maxBytes: number, chunkBytes: number): AsyncIterable<Uint8Array> {
+  checkFileSize(file.size, maxBytes);
+  if (!file.slice) {
+    const b = await readCapped(file, maxBytes);
+    for (let i = 0; i < b.length; i += chunkBytes) yield b.subarray(i, i + chunkBytes);
+    return;
+  }
+  for (let at = 0; at < file.size; at += chunkBytes)
+    yield new Uint8Array(await file.slice(at, Math.min(file.size, at + chunkBytes)).arrayBuffer());
 }
 
 const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)));
@@ -162,6 +175,9 @@ export function fileListFs<F extends FileLike>(files: readonly RelativeFile<F>[]
     },
     async read(path, maxBytes) {
       return readCapped(fileAt(path), maxBytes);
+    },
+    stream(path, maxBytes, chunkBytes) {
+      return streamCapped(fileAt(path), maxBytes, chunkBytes);
     },
     async readMany(paths, maxBytes) {
       return readJoined(
@@ -260,6 +276,9 @@ export function handlesFs(handles: readonly HandleLike[]): SizedFolderFs {
     },
     async read(path, maxBytes) {
       return readCapped(await fileAt(path), maxBytes);
+    },
+    async *stream(path, maxBytes, chunkBytes) {
+      yield* streamCapped(await fileAt(path), maxBytes, chunkBytes);
     },
     async readMany(paths, maxBytes) {
       return readJoined(await Promise.all(paths.map((p) => fileAt(p).catch(asError))), maxBytes);

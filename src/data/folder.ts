@@ -20,6 +20,30 @@ export interface FolderFs {
    * read, as `read` would have rejected; one bad file does not fail the others.
    */
   readMany?(paths: readonly string[], maxBytes: number): Promise<Array<Uint8Array | Error>>;
+  /**
+   * A regular file's bytes in chunks of at most `chunkBytes`, refused as `read` would be, so a
+   * large text file (FERPlus's 290 MB CSV) is parsed without holding it whole. Without it,
+   * `readChunks` falls back to `read`.
+   */
+  stream?(path: string, maxBytes: number, chunkBytes: number): AsyncIterable<Uint8Array>;
+}
+
+/** Chunk size of streamed reads. */
+export const STREAM_CHUNK_BYTES = 1 << 20;
+
+/** A file's bytes in chunks: `fs.stream` where there is one, else the whole file (capped) cut in chunks. */
+export async function* readChunks(
+  fs: FolderFs,
+  path: string,
+  maxBytes: number,
+  chunkBytes = STREAM_CHUNK_BYTES,
+): AsyncIterable<Uint8Array> {
+  if (fs.stream) {
+    yield* fs.stream(path, maxBytes, chunkBytes);
+    return;
+  }
+  const b = await fs.read(path, maxBytes);
+  for (let i = 0; i < b.length; i += chunkBytes) yield b.subarray(i, i + chunkBytes);
 }
 
 /** A file the reader will not read; `reason` is one short phrase for the report. */

@@ -99,6 +99,8 @@ export interface RafDbReport {
   unlabelledImages: number;
   /** The first of them by name (at most UNLABELLED_SAMPLE), to show; absent in reports stored before it existed. */
   unlabelledSample?: string[];
+  /** Another format's reader's words on what it found or dropped (FERPlus's majority rule); absent for RAF-DB. */
+  notes?: string[];
   seconds: number;
 }
 

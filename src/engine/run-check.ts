@@ -150,7 +150,17 @@ export const readSummary = (v: unknown, where: string): RunSummary => runSummary
 
 /** Where `eac train` took its images (src/cli/data.ts): the demo's counts by --demo-train/--demo-test's rules. */
 /** Where a run's images came from: the demo, a RAF-DB folder, or an array dataset's files. */
-export const DATA_KINDS = ['demo', 'raf-db', 'idx', 'cifar-10', 'cifar-100', 'image-folder'] as const;
+export const DATA_KINDS = [
+  'demo',
+  'raf-db',
+  'idx',
+  'cifar-10',
+  'cifar-100',
+  'image-folder',
+  'tiny-imagenet',
+  'ferplus',
+  'affectnet',
+] as const;
 export type DataKind = (typeof DATA_KINDS)[number];
 
 interface TrainRunSource {

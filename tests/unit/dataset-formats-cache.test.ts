@@ -101,7 +101,7 @@ test('class folders are found; a folder of nothing known is one line naming the 
   await assert.rejects(locateDataset(junk), (e: unknown) => {
     assert.ok(e instanceof RafDbError);
     assert.match(e.message, /EmoLabel/);
-    assert.match(e.message, /nor IDX or CIFAR binary files, nor class folders of JPEGs\)$/);
+    assert.match(e.message, /nor IDX or CIFAR binary files, Tiny-ImageNet .*, FERPlus .* or class folders of JPEG\/PNG images$/);
     assert.doesNotMatch(e.message, /\n/);
     return true;
   });

@@ -2,13 +2,13 @@
 // `val/` beside it, or one folder of `<class>/` folders split by a seeded fraction. The class names
 // are the folder names, sorted. Every image is cropped to its centre square and resized to one
 // side (Pillow's bilinear, as RAF-DB's odd-sized images are), so a split is one array. Files that
-// are not readable JPEGs are skipped and reported, never read past their cap.
+// are not readable JPEGs or PNGs are skipped and reported, never read past their cap.
 import type { Dataset, Split } from '../../engine/dataset.ts';
 import { MAX_CLASSES } from '../../engine/dataset.ts';
 import { progressAt, type Progress } from '../../engine/progress.ts';
 import { Rng } from '../../engine/rng.ts';
 import { entryName, FileRefusedError, isDirEntry, isStrayFile, joinPath, MAX_IMAGE_FILE_BYTES, type FolderFs } from '../folder.ts';
-import { decodeJpeg, JpegError } from '../jpeg.ts';
+import { decodeImageFile, isImageFileError } from '../image-file.ts';
 import { resizeRgbPillow } from '../rafdb.ts';
 import { DatasetFormatError, type FoundDatasetReport } from './read-array-dataset.ts';
 
@@ -104,6 +104,94 @@ async function listClasses(fs: FolderFs, dir: string, classes: string[], skipped
   return out;
 }
 
+export interface ListedImage {
+  path: string;
+  label: number;
+  /** The name the split keeps (white space becomes '_': label files are `name label` lines). */
+  name: string;
+  /** A box to crop first (AffectNet's face box), in the image's pixels; clamped to the image. */
+  box?: { x: number; y: number; w: number; h: number };
+}
+
+/** The part of an RGB image inside `box` (clamped to the image); null when nothing of it is inside. */
+export function cropRgb(
+  rgb: Uint8Array,
+  h: number,
+  w: number,
+  box: { x: number; y: number; w: number; h: number },
+): { rgb: Uint8Array; height: number; width: number } | null {
+  const x0 = Math.max(0, Math.floor(box.x));
+  const y0 = Math.max(0, Math.floor(box.y));
+  const x1 = Math.min(w, Math.floor(box.x + box.w));
+  const y1 = Math.min(h, Math.floor(box.y + box.h));
+  if (x1 <= x0 || y1 <= y0) return null;
+  if (x0 === 0 && y0 === 0 && x1 === w && y1 === h) return { rgb, height: h, width: w };
+  const cw = x1 - x0;
+  const out = new Uint8Array((y1 - y0) * cw * 3);
+  for (let y = y0; y < y1; y++) out.set(rgb.subarray((y * w + x0) * 3, (y * w + x1) * 3), (y - y0) * cw * 3);
+  return { rgb: out, height: y1 - y0, width: cw };
+}
+
+/**
+ * Reads and decodes listed JPEG or PNG files into one split of side × side images (centre square,
+ * resized); a file refused by its cap or its decoder is skipped, its name and reason pushed to
+ * `skipped`. Memory: the split's pixels and one file at a time.
+ */
+export async function readImageList(
+  fs: FolderFs,
+  list: readonly ListedImage[],
+  side: number,
+  skipped: SkippedFile[],
+  opts: { signal?: AbortSignal; onImage?: () => void } = {},
+): Promise<Split> {
+  const per = side * side * 3;
+  const images = new Uint8Array(list.length * per);
+  const names: string[] = [];
+  const labels: number[] = [];
+  for (const item of list) {
+    if (opts.signal?.aborted) throw opts.signal.reason ?? new DOMException('reading the dataset was cancelled', 'AbortError');
+    const name = item.name.replace(/\s/g, '_');
+    let bytes: Uint8Array;
+    try {
+      bytes = await fs.read(item.path, MAX_IMAGE_FILE_BYTES);
+    } catch (e) {
+      // A file an annotation names but the folder lacks (or cannot hand over) is skipped, not fatal.
+      if ((e as { name?: string } | null)?.name === 'AbortError') throw e;
+      skipped.push({ name, reason: e instanceof FileRefusedError ? e.reason : missingReason(e) });
+      opts.onImage?.();
+      continue;
+    }
+    try {
+      let img: { rgb: Uint8Array; height: number; width: number } | null = decodeImageFile(bytes);
+      if (item.box) {
+        const whole = img;
+        img = cropRgb(img.rgb, img.height, img.width, item.box);
+        if (!img) {
+          skipped.push({ name, reason: `its face box lies outside the ${whole.width}×${whole.height} image` });
+          opts.onImage?.();
+          continue;
+        }
+      }
+      images.set(centreSquare(img.rgb, img.height, img.width, side), names.length * per);
+      names.push(name);
+      labels.push(item.label);
+    } catch (e) {
+      if (!(isImageFileError(e) || e instanceof FileRefusedError)) throw e;
+      skipped.push({ name, reason: e.reason });
+    }
+    opts.onImage?.();
+  }
+  const l = Int32Array.from(labels);
+  return { names, images: images.subarray(0, names.length * per), height: side, width: side, labels: l, cleanLabels: new Int32Array(l) };
+}
+
+/** Why a file could not be read, in a few words: "no such file" for a missing one. */
+function missingReason(e: unknown): string {
+  const code = (e as { code?: string } | null)?.code;
+  if (code === 'ENOENT' || code === 'ENOTDIR' || /no such file|not ?found/i.test(String((e as Error)?.message ?? e))) return 'no such file';
+  return `cannot be read (${code ?? String((e as Error)?.message ?? e).slice(0, 80)})`;
+}
+
 /** The centre square of an RGB image, resized to side × side. */
 export function centreSquare(rgb: Uint8Array, h: number, w: number, side: number): Uint8Array {
   const s = Math.min(h, w);
@@ -159,30 +247,22 @@ export async function readImageFolder(
   const total = train.length + test.length;
   if (total > MAX_FOLDER_IMAGES) throw new DatasetFormatError(`${dir}: ${total} images, at most ${MAX_FOLDER_IMAGES}`);
   let done = 0;
-  const per = side * side * 3;
-  const readSplit = async (list: Listed[], prefix: string): Promise<Split> => {
-    const images = new Uint8Array(list.length * per);
-    const names: string[] = [];
-    const labels: number[] = [];
-    for (const item of list) {
-      if (opts.signal?.aborted) throw opts.signal.reason ?? new DOMException('reading the dataset was cancelled', 'AbortError');
-      // Label files are `name label` lines: a name holds no white space.
-      const rel = item.path.slice(layout.root.length).replace(/^\/+/, '').replace(/\s/g, '_');
-      try {
-        const img = decodeJpeg(await fs.read(item.path, MAX_IMAGE_FILE_BYTES));
-        images.set(centreSquare(img.rgb, img.height, img.width, side), names.length * per);
-        names.push(rel);
-        labels.push(item.label);
-      } catch (e) {
-        if (!(e instanceof JpegError || e instanceof FileRefusedError)) throw e;
-        skipped.push({ name: rel, reason: e.reason });
-      }
-      done++;
-      if (done % 64 === 0 || done === total) opts.onProgress?.(progressAt(done, total, `reading ${prefix} images`, t0, performance.now()));
-    }
-    const l = Int32Array.from(labels);
-    return { names, images: images.subarray(0, names.length * per), height: side, width: side, labels: l, cleanLabels: new Int32Array(l) };
-  };
+  const rel = (p: string) => p.slice(layout.root.length).replace(/^\/+/, '');
+  const readSplit = (list: Listed[], prefix: string) =>
+    readImageList(
+      fs,
+      list.map((l) => ({ ...l, name: rel(l.path) })),
+      side,
+      skipped,
+      {
+        signal: opts.signal,
+        onImage: () => {
+          done++;
+          if (done % 64 === 0 || done === total)
+            opts.onProgress?.(progressAt(done, total, `reading ${prefix} images`, t0, performance.now()));
+        },
+      },
+    );
   const trainSplit = await readSplit(train, 'train');
   const testSplit = await readSplit(test, 'test');
   if (trainSplit.names.length === 0) throw new DatasetFormatError(`${dir}: no readable training image (${skipped.length} skipped)`);

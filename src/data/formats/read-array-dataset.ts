@@ -53,7 +53,8 @@ interface Found {
   entries: string[];
 }
 
-function formatIn(entries: string[]): ArrayFormat | null {
+/** The array format a folder's entries name (null: none). */
+export function arrayFormatIn(entries: string[]): ArrayFormat | null {
   const files = entries.filter((e) => !isDirEntry(e));
   const idx = files.filter((f) => IDX_FILE.test(f));
   if (idx.length >= 4) return 'idx';
@@ -65,7 +66,7 @@ function formatIn(entries: string[]): ArrayFormat | null {
 /** Finds an array dataset in `dir` or one of its sub-folders; null when there is none. */
 export async function locateArrayDataset(fs: FolderFs, dir: string): Promise<Found | null> {
   const entries = await fs.list(dir);
-  const here = formatIn(entries);
+  const here = arrayFormatIn(entries);
   if (here) return { format: here, root: dir, entries };
   for (const sub of entries.filter(isDirEntry).slice(0, MAX_SUBFOLDERS)) {
     const root = joinPath(dir, entryName(sub));
@@ -75,7 +76,7 @@ export async function locateArrayDataset(fs: FolderFs, dir: string): Promise<Fou
     } catch {
       continue;
     }
-    const f = formatIn(inner);
+    const f = arrayFormatIn(inner);
     if (f) return { format: f, root, entries: inner };
   }
   return null;

@@ -34,6 +34,8 @@ function Items({ items, render }: { items: string[]; render?: (s: string) => Rea
 export function DatasetReport({ info }: { info: CachedDatasetInfo }) {
   const r = info.report;
   const skipped = r.missingImages.length + r.unreadableImages.length;
+  // Another format's reader's notes (a stored report is checked loosely: strings only, a few).
+  const notes = Array.isArray(r.notes) ? r.notes.filter((n): n is string => typeof n === 'string').slice(0, 8) : [];
   return (
     <div className="dataset-report" data-testid="dataset-report" data-key={info.key}>
       <table className="class-counts">
@@ -65,6 +67,13 @@ export function DatasetReport({ info }: { info: CachedDatasetInfo }) {
           : `Skipped: ${countText(skipped)} images, ${countText(r.badLines.length)} label lines.`}
         {r.resizedImages.length > 0 && ` Resized to ${info.width}×${info.height}: ${countText(r.resizedImages.length)}.`}
       </p>
+      {notes.length > 0 && (
+        <ul className="skip-list report-notes" data-testid="report-notes">
+          {notes.map((n) => (
+            <li key={n}>{n}</li>
+          ))}
+        </ul>
+      )}
       <Group testId="skip-missing" title="No image for the name" count={r.missingImages.length}>
         <Items items={r.missingImages} />
       </Group>
