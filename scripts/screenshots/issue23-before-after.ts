@@ -58,8 +58,7 @@ async function shot(page: Page, name: string): Promise<void> {
 
 const attr = (page: Page, id: string, a: string) =>
   page.evaluate(([i, n]) => document.querySelector(`[data-testid="${i}"]`)?.getAttribute(n) ?? null, [id, a] as const);
-const text = (page: Page, id: string) =>
-  page.evaluate((i) => document.querySelector(`[data-testid="${i}"]`)?.textContent ?? null, id);
+const text = (page: Page, id: string) => page.evaluate((i) => document.querySelector(`[data-testid="${i}"]`)?.textContent ?? null, id);
 const count = (page: Page, id: string) => page.evaluate((i) => document.querySelectorAll(`[data-testid="${i}"]`).length, id);
 /** A click dispatched in the page (no actionability wait: that waits for animation frames, which a busy GPU process holds back). */
 const jsClick = (page: Page, id: string) =>
@@ -197,8 +196,26 @@ async function official(url: string): Promise<void> {
   }
 }
 
-const MANY_STEPS = { width: '4', size: '32', trainCount: '1600', testCount: '16', epochs: '2', batchSize: '8', noiseRate: '0.2', attentionCount: '2' };
-const TINY = { width: '4', size: '32', trainCount: '32', testCount: '16', epochs: '1', batchSize: '16', noiseRate: '0.3', attentionCount: '2' };
+const MANY_STEPS = {
+  width: '4',
+  size: '32',
+  trainCount: '1600',
+  testCount: '16',
+  epochs: '2',
+  batchSize: '8',
+  noiseRate: '0.2',
+  attentionCount: '2',
+};
+const TINY = {
+  width: '4',
+  size: '32',
+  trainCount: '32',
+  testCount: '16',
+  epochs: '1',
+  batchSize: '16',
+  noiseRate: '0.3',
+  attentionCount: '2',
+};
 
 /** The WebAssembly cases in one fresh browser: memory refusal and its fix, mid-run panels, reload and resume, the run bar after a run. */
 async function session(url: string): Promise<void> {
@@ -211,7 +228,8 @@ async function session(url: string): Promise<void> {
     let t = Date.now();
     await page.getByTestId('preset-official').click();
     await page.getByTestId('train').click();
-    if (await until(page, `!!document.querySelector('[data-testid="start-problem"]')`, 120_000)) note('wasm: official → refusal s', since(t));
+    if (await until(page, `!!document.querySelector('[data-testid="start-problem"]')`, 120_000))
+      note('wasm: official → refusal s', since(t));
     await sleep(1500);
     note('wasm refusal: run bar status', await text(page, 'runbar-status'));
     note('wasm refusal: progress status', await text(page, 'run-status'));
@@ -246,7 +264,9 @@ async function session(url: string): Promise<void> {
       note('many steps: first point', 'not within 240 s');
     else note('many steps: train → first point s', since(t));
     await sleep(12_000);
-    const cut = await page.$$eval('.stat dd', (dds) => dds.filter((d) => d.scrollWidth > d.clientWidth + 1).map((d) => d.textContent ?? ''));
+    const cut = await page.$$eval('.stat dd', (dds) =>
+      dds.filter((d) => d.scrollWidth > d.clientWidth + 1).map((d) => d.textContent ?? ''),
+    );
     note('progress values cut off', cut.length ? cut.join(' | ') : 'none');
     await page.locator('section.panel.progress').scrollIntoViewIfNeeded();
     await shot(page, 'progress-midrun');
