@@ -34,12 +34,15 @@ import { refreshStoredRuns } from './run/stored-runs.ts';
 import { downloadBlob } from './export/download.ts';
 import { modelFileName } from './export/run-export.ts';
 import { WorkerHost } from './worker-host.ts';
+import { isSoftwareAdapter } from '../worker/software-adapter.ts';
 import { RenderClock } from './render-clock.ts';
 import {
   dataProblem,
   memoryProblem,
   longRunProblem,
   refusalProblem,
+  heavierThanStandIn,
+  softwareGpuProblem,
   settingsProblem,
   weightsProblem,
   type StartFix,
@@ -249,7 +252,7 @@ export function createRunController() {
   }
 
   /** Validates the form and starts a run; returns false (and shows why, with a fix where there is one) if it cannot start. */
-  function startRun(opts: { backend?: BackendName; backendReason?: string } = {}): boolean {
+  function startRun(opts: { backend?: BackendName; backendReason?: string; softwareGpuAsked?: boolean } = {}): boolean {
     const state = useSettings.getState();
     if (isRunning(useRun.getState().run.status)) return false;
     const refuse = (problem: StartProblem | null): false => {
@@ -279,6 +282,11 @@ export function createRunController() {
     const data = useData.getState();
     const noData = dataProblem(data.selected, data.datasets, data.datasetsStatus);
     if (noData) return refuse(noData);
+    // WebGPU named under Train on, on a GPU emulated on the CPU: a heavy first step is asked about once.
+    const { backend, backendPref } = useBackend.getState();
+    const software = backendPref === 'webgpu' && backend.name === 'webgpu' && isSoftwareAdapter(backend.adapter);
+    if (software && !opts.softwareGpuAsked && opts.backend === undefined && heavierThanStandIn(settings))
+      return refuse(softwareGpuProblem(settings, backend.adapter ?? 'a software adapter'));
     showStartProblem(null);
     const id = nextRunId++;
     const runKey = newRunKey();
@@ -308,6 +316,16 @@ export function createRunController() {
       lab.setDraft('width', String(fix.width));
     } else if (fix.kind === 'demo-data') {
       useData.getState().select({ kind: 'demo' });
+    } else if (fix.kind === 'backend') {
+      // One click: that backend from now on, and the run starts there.
+      setBackendPreference(fix.backend);
+      showStartProblem(null);
+      startRun({ backend: fix.backend });
+      return true;
+    } else if (fix.kind === 'software-anyway') {
+      showStartProblem(null);
+      startRun({ softwareGpuAsked: true });
+      return true;
     } else if (fix.kind === 'batch') {
       // One click: the batch that fits, and the run starts.
       lab.setDraft('batchSize', String(fix.batchSize));

@@ -9,12 +9,15 @@ import { BACKEND_LABELS, type BackendName, type LongRunNotice, type RunRefusal }
 import { FIELDS, type Settings, type SettingsErrors } from '../settings.ts';
 import type { DataSelection } from '../data-store.ts';
 import { duration } from '../format.ts';
+import { standInShape } from '../../engine/run-limits.ts';
 
 export type StartFix =
   | { kind: 'backbone'; arch: Arch; width: number; label: string }
   | { kind: 'demo-data'; label: string }
   | { kind: 'field'; key: keyof Settings; label: string }
   | { kind: 'batch'; batchSize: number; label: string }
+  | { kind: 'backend'; backend: BackendName; label: string }
+  | { kind: 'software-anyway'; label: string }
   | {
       kind: 'run';
       changes: FixChanges;
@@ -157,4 +160,31 @@ export function longRunProblem(l: LongRunNotice, randomInit: (arch: Arch) => boo
     'Or use a GPU: on a machine with one, the recipe trains as the paper’s in hours.',
   ];
   return { message, fix: null, fixes, notes, title: 'Long run:', tone: 'warning' };
+}
+
+/** Whether a run asks more of the GPU than the probe's stand-in (ResNet-18, 96 px, batch 8, width 64 at most). */
+export function heavierThanStandIn(s: Pick<Settings, 'arch' | 'width' | 'size' | 'batchSize'>): boolean {
+  const stand = standInShape({ ...s, method: 'eac' });
+  return s.arch !== stand.arch || s.size > stand.size || s.batchSize > stand.batchSize || s.width > 64;
+}
+
+/**
+ * WebGPU, named under Train on, runs on a GPU emulated on the CPU, and the run is heavier than the
+ * probe's stand-in: its first step compiles and runs for many minutes, and a Stop cannot take back
+ * what already reached Chromium's GPU process (the page may not draw again for minutes). Asked
+ * once: WebAssembly instead, or the software GPU anyway.
+ */
+export function softwareGpuProblem(s: Pick<Settings, 'arch' | 'width' | 'size' | 'batchSize'>, adapter: string): StartProblem {
+  return {
+    title: 'Software GPU:',
+    message:
+      `WebGPU here is ${adapter}, a GPU emulated on the CPU. The first step of ${ARCH_NAME[s.arch]} at ${s.size} px, batch ${s.batchSize} ` +
+      'takes it many minutes, and Stop cannot take back the work already sent to the browser’s GPU process: the page may not draw again ' +
+      'for minutes after a Stop (more than 5 min for ResNet-50 at 224 px here).',
+    fix: null,
+    fixes: [
+      { kind: 'backend', backend: 'wasm', label: 'Train on WebAssembly instead' },
+      { kind: 'software-anyway', label: 'Train on the software GPU anyway' },
+    ],
+  };
 }

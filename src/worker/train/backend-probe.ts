@@ -26,7 +26,10 @@
 //    there unless asked, and the run bar offers the fixes instead.
 import { StepTooLargeError } from '../../engine/errors.ts';
 import { standInShape } from '../../engine/run-limits.ts';
+import { isSoftwareAdapter } from '../software-adapter.ts';
 import { BACKEND_LABELS, BACKEND_ORDER, type BackendName, type ProbeEntry, type ProbeReport, type ProbeShape } from '../protocol.ts';
+
+export { isSoftwareAdapter };
 
 const PROBE_STEPS = 2;
 const ABANDON_FACTOR = 10;
@@ -38,14 +41,6 @@ export const PROBE_RULE =
   'Auto times one warm-up and 2 training steps of your model on each backend and picks the most images/s; ' +
   'GPUs emulated in software (SwiftShader, llvmpipe, fallback adapters) and the CPU backend are not measured when WebAssembly runs, ' +
   'since they use the same CPU more slowly, and are never trained on unless chosen here. The result is remembered for this device and model shape.';
-
-/** Adapter names of GPUs emulated on the CPU (WebGPU's fallback adapters, ANGLE's and Mesa's software renderers). */
-const SOFTWARE_ADAPTER = /swiftshader|llvmpipe|softpipe|lavapipe|software (fallback )?adapter|microsoft basic render|software rasterizer/i;
-
-/** Whether a GPU adapter (WebGPU) or renderer (WebGL) description names a software GPU. */
-export function isSoftwareAdapter(description: string | null): boolean {
-  return description !== null && SOFTWARE_ADAPTER.test(description);
-}
 
 const SOFTWARE_NAMES: Record<string, string> = {
   swiftshader: 'SwiftShader',

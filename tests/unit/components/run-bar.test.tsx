@@ -11,13 +11,17 @@ import { RunBar } from '../../../src/ui/components/RunBar.tsx';
 import { createLab, type Lab } from '../../../src/ui/lab.ts';
 import { LabProvider } from '../../../src/ui/lab-context.tsx';
 import { useSettings } from '../../../src/ui/settings-store.ts';
-import { useRun } from '../../../src/ui/current-run-store.ts';
+import { emptyRun, useRun } from '../../../src/ui/current-run-store.ts';
 import { useData } from '../../../src/ui/data-store.ts';
-import { DEFAULT_SETTINGS, draftOf } from '../../../src/ui/settings.ts';
+import { DEFAULT_SETTINGS, draftOf, OFFICIAL_SETTINGS } from '../../../src/ui/settings.ts';
+import { useBackend } from '../../../src/ui/backend-store.ts';
+import { heavierThanStandIn } from '../../../src/ui/run/start-problem.ts';
 
 let lab: Lab;
 beforeEach(() => {
   useSettings.setState({ draft: draftOf(DEFAULT_SETTINGS), errors: {} });
+  useBackend.setState({ backendPref: 'auto' });
+  useRun.setState({ run: emptyRun() });
   useData.getState().select({ kind: 'demo' });
   lab = createLab();
   render(
@@ -54,4 +58,24 @@ test('Train while idle; Pause and Stop while a run trains, and the line says wha
   assert.match(line(), /^Trains on demo faces/);
   act(() => useRun.getState().markStopping());
   assert.deepEqual([disabled('train'), disabled('pause'), disabled('stop')], [true, true, true]);
+});
+
+test('WebGPU named on a software adapter: a run heavier than the stand-in is asked about once, with WebAssembly offered', () => {
+  const adapter = 'google swiftshader (software fallback adapter)';
+  act(() => {
+    useBackend.setState({ backend: { ...useBackend.getState().backend, status: 'ready', name: 'webgpu', adapter }, backendPref: 'webgpu' });
+    useSettings.setState({ draft: draftOf(OFFICIAL_SETTINGS) });
+  });
+  act(() => screen.getByTestId('train').click());
+  assert.equal(screen.getByTestId('start-problem').querySelector('b')?.textContent, 'Software GPU:');
+  assert.match(screen.getByTestId('start-problem-text').textContent ?? '', /^WebGPU here is google swiftshader .* ResNet-50 at 224 px, batch 32 /);
+  assert.deepEqual(
+    screen.getAllByTestId('run-fix').map((b) => b.textContent),
+    ['Train on WebAssembly instead', 'Train on the software GPU anyway'],
+  );
+  assert.equal(useRun.getState().run.status, 'idle', 'nothing started');
+  // The same run on a real GPU is not asked about.
+  assert.ok(!heavierThanStandIn({ arch: 'resnet18', width: 64, size: 96, batchSize: 8 }), 'the stand-in itself');
+  assert.ok(heavierThanStandIn({ arch: 'resnet18', width: 64, size: 112, batchSize: 8 }));
+  assert.ok(heavierThanStandIn({ arch: 'resnet50', width: 8, size: 32, batchSize: 2 }));
 });
