@@ -68,7 +68,10 @@ test('WebGPU named on a software adapter: a run heavier than the stand-in is ask
   });
   act(() => screen.getByTestId('train').click());
   assert.equal(screen.getByTestId('start-problem').querySelector('b')?.textContent, 'Software GPU:');
-  assert.match(screen.getByTestId('start-problem-text').textContent ?? '', /^WebGPU here is google swiftshader .* ResNet-50 at 224 px, batch 32 /);
+  assert.match(
+    screen.getByTestId('start-problem-text').textContent ?? '',
+    /^WebGPU here is google swiftshader .* ResNet-50 at 224 px, batch 32 /,
+  );
   assert.deepEqual(
     screen.getAllByTestId('run-fix').map((b) => b.textContent),
     ['Train on WebAssembly instead', 'Train on the software GPU anyway'],
