@@ -9,11 +9,11 @@
 // Each image is cropped by its face box where the row gives one, then to its centre square and
 // resized. The CSVs are streamed (csv.ts); a row whose path leads out of the images folder, whose
 // expression does not parse, or whose image is unreadable is skipped and listed.
-import type { Dataset, Split } from '../../engine/dataset.ts';
-import { progressAt, type Progress } from '../../engine/progress.ts';
+import type { Dataset } from '../../engine/dataset.ts';
+import type { Progress } from '../../engine/progress.ts';
 import { FileRefusedError, joinPath, readChunks, type FolderFs } from '../folder.ts';
 import { CsvError, csvRows } from './csv.ts';
-import { IMAGE_FOLDER_SIDE, MAX_FOLDER_IMAGES, readImageList, type ListedImage, type SkippedFile } from './image-folder.ts';
+import { IMAGE_FOLDER_SIDE, MAX_FOLDER_IMAGES, readListedSplits, type ListedImage, type SkippedFile } from './image-folder.ts';
 import { DatasetFormatError, type FoundDatasetReport } from './read-array-dataset.ts';
 
 export const AFFECTNET_CLASSES = ['Neutral', 'Happy', 'Sad', 'Surprise', 'Fear', 'Disgust', 'Anger', 'Contempt'];
@@ -157,40 +157,21 @@ export async function readAffectNet(
   };
   const train = await list('training.csv');
   const test = await list('validation.csv');
-  const total = train.length + test.length;
-  if (total > MAX_FOLDER_IMAGES) throw new DatasetFormatError(`${root}: ${total} images, at most ${MAX_FOLDER_IMAGES}`);
-  let done = 0;
-  const onImage = (what: string) => () => {
-    done++;
-    if (done % 64 === 0 || done === total) opts.onProgress?.(progressAt(done, total, `reading ${what} images`, t0, performance.now()));
-  };
-  const trainSplit = await readImageList(fs, train, side, skipped, { signal: opts.signal, onImage: onImage('training') });
-  const testSplit = await readImageList(fs, test, side, skipped, { signal: opts.signal, onImage: onImage('validation') });
-  if (trainSplit.names.length === 0) throw new DatasetFormatError(`${root}: no readable training image (${skipped.length} skipped)`);
-  const counts = (s: Split) => {
-    const c = new Array<number>(k).fill(0);
-    for (const x of s.cleanLabels) c[x]++;
-    return c;
-  };
+  const read = await readListedSplits(fs, root, { train, test }, k, { side, skipped, words: ['training', 'validation'], t0 }, opts);
   const notes = [
     `${k} classes${k === 7 ? ' (contempt dropped)' : ''}; train = training.csv, test = validation.csv; images cropped by their face box`,
     `skipped by expression: ${NOT_EXPRESSIONS.map((n, i) => `${dropped[i]} ${n}`).join(', ')}${k === 7 ? `, ${contempt} contempt` : ''}`,
   ];
   const title = k === 7 ? 'AffectNet (7 classes)' : 'AffectNet';
   return {
-    dataset: { name: title, classes, train: trainSplit, test: testSplit },
+    dataset: { name: title, classes, train: read.train, test: read.test },
     report: {
       format: 'affectnet',
       title,
       root,
       classes,
       classCount: k,
-      trainCounts: counts(trainSplit),
-      testCounts: counts(testSplit),
-      height: side,
-      width: side,
-      skipped: skipped.slice(0, 20),
-      skippedCount: skipped.length,
+      ...read.found,
       notes,
       seconds: (performance.now() - t0) / 1000,
     },

@@ -137,7 +137,7 @@ export function cropRgb(
  * resized); a file refused by its cap or its decoder is skipped, its name and reason pushed to
  * `skipped`. Memory: the split's pixels and one file at a time.
  */
-export async function readImageList(
+async function readImageList(
   fs: FolderFs,
   list: readonly ListedImage[],
   side: number,
@@ -244,45 +244,72 @@ export async function readImageFolder(
     test = train.filter((t) => held.has(t));
     train = train.filter((t) => !held.has(t));
   }
-  const total = train.length + test.length;
-  if (total > MAX_FOLDER_IMAGES) throw new DatasetFormatError(`${dir}: ${total} images, at most ${MAX_FOLDER_IMAGES}`);
-  let done = 0;
   const rel = (p: string) => p.slice(layout.root.length).replace(/^\/+/, '');
-  const readSplit = (list: Listed[], prefix: string) =>
-    readImageList(
-      fs,
-      list.map((l) => ({ ...l, name: rel(l.path) })),
-      side,
-      skipped,
-      {
-        signal: opts.signal,
-        onImage: () => {
-          done++;
-          if (done % 64 === 0 || done === total)
-            opts.onProgress?.(progressAt(done, total, `reading ${prefix} images`, t0, performance.now()));
-        },
-      },
-    );
-  const trainSplit = await readSplit(train, 'train');
-  const testSplit = await readSplit(test, 'test');
-  if (trainSplit.names.length === 0) throw new DatasetFormatError(`${dir}: no readable training image (${skipped.length} skipped)`);
-  const counts = (s: Split) => classes.map((_, c) => s.cleanLabels.filter((l) => l === c).length);
+  const named = (list: Listed[]) => list.map((l) => ({ ...l, name: rel(l.path) }));
+  const read = await readListedSplits(
+    fs,
+    dir,
+    { train: named(train), test: named(test) },
+    classes.length,
+    { side, skipped, words: ['train', 'test'], t0 },
+    opts,
+  );
   const title = `class folders ${entryName(layout.root.split('/').filter(Boolean).pop() ?? layout.root)}`;
   return {
-    dataset: { name: title, classes, train: trainSplit, test: testSplit },
+    dataset: { name: title, classes, train: read.train, test: read.test },
     report: {
       format: 'image-folder',
       title,
       root: layout.root,
       classes,
-      trainCounts: counts(trainSplit),
-      testCounts: counts(testSplit),
-      height: side,
-      width: side,
+      ...read.found,
       split: layout.test ? 'folders' : 'fraction',
-      skipped: skipped.slice(0, 20),
-      skippedCount: skipped.length,
       seconds: (performance.now() - t0) / 1000,
     },
   };
+}
+
+/** Both listed splits read (at most MAX_FOLDER_IMAGES in all), progress counted over both, and what a report says of them. */
+/** A report's fields on the images read: per class and split, their size, the first skipped files and how many. */
+interface SplitsFound {
+  trainCounts: number[];
+  testCounts: number[];
+  height: number;
+  width: number;
+  skipped: SkippedFile[];
+  skippedCount: number;
+}
+
+export async function readListedSplits(
+  fs: FolderFs,
+  root: string,
+  lists: { train: readonly ListedImage[]; test: readonly ListedImage[] },
+  k: number,
+  read: { side: number; skipped: SkippedFile[]; words: [string, string]; t0: number },
+  opts: { signal?: AbortSignal; onProgress?: (p: Progress) => void },
+): Promise<{ train: Split; test: Split; found: SplitsFound }> {
+  const total = lists.train.length + lists.test.length;
+  if (total > MAX_FOLDER_IMAGES) throw new DatasetFormatError(`${root}: ${total} images, at most ${MAX_FOLDER_IMAGES}`);
+  let done = 0;
+  const onImage = (what: string) => () => {
+    done++;
+    if (done % 64 === 0 || done === total) opts.onProgress?.(progressAt(done, total, `reading ${what} images`, read.t0, performance.now()));
+  };
+  const train = await readImageList(fs, lists.train, read.side, read.skipped, { signal: opts.signal, onImage: onImage(read.words[0]) });
+  const test = await readImageList(fs, lists.test, read.side, read.skipped, { signal: opts.signal, onImage: onImage(read.words[1]) });
+  if (train.names.length === 0) throw new DatasetFormatError(`${root}: no readable training image (${read.skipped.length} skipped)`);
+  const counts = (s: Split) => {
+    const c = new Array<number>(k).fill(0);
+    for (const l of s.cleanLabels) c[l]++;
+    return c;
+  };
+  const found: SplitsFound = {
+    trainCounts: counts(train),
+    testCounts: counts(test),
+    height: read.side,
+    width: read.side,
+    skipped: read.skipped.slice(0, 20),
+    skippedCount: read.skipped.length,
+  };
+  return { train, test, found };
 }

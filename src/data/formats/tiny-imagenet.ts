@@ -8,11 +8,11 @@
 // train/), named by words.txt's first name. Train is train/, test is val/. A train folder or a val
 // line whose wnid is not in wnids.txt, a val line that does not parse, and an image that is not a
 // readable JPEG or PNG are skipped and reported.
-import type { Dataset, Split } from '../../engine/dataset.ts';
+import type { Dataset } from '../../engine/dataset.ts';
 import { MAX_CLASSES } from '../../engine/dataset.ts';
-import { progressAt, type Progress } from '../../engine/progress.ts';
+import type { Progress } from '../../engine/progress.ts';
 import { entryName, FileRefusedError, isDirEntry, isStrayFile, joinPath, type FolderFs } from '../folder.ts';
-import { MAX_FOLDER_IMAGES, readImageList, type ListedImage, type SkippedFile } from './image-folder.ts';
+import { MAX_FOLDER_IMAGES, readListedSplits, type ListedImage, type SkippedFile } from './image-folder.ts';
 import { DatasetFormatError, type FoundDatasetReport } from './read-array-dataset.ts';
 
 /** Tiny-ImageNet's images are 64×64: stored as they are. */
@@ -187,37 +187,17 @@ export async function readTinyImageNet(
     label: a.label,
     name: `val/images/${a.file}`,
   }));
-  const total = train.length + test.length;
-  if (total > MAX_FOLDER_IMAGES) throw new DatasetFormatError(`${root}: ${total} images, at most ${MAX_FOLDER_IMAGES}`);
-
-  let done = 0;
-  const onImage = (what: string) => () => {
-    done++;
-    if (done % 64 === 0 || done === total) opts.onProgress?.(progressAt(done, total, `reading ${what} images`, t0, performance.now()));
-  };
-  const trainSplit = await readImageList(fs, train, side, skipped, { signal: opts.signal, onImage: onImage('train') });
-  const testSplit = await readImageList(fs, test, side, skipped, { signal: opts.signal, onImage: onImage('val') });
-  if (trainSplit.names.length === 0) throw new DatasetFormatError(`${root}: no readable training image (${skipped.length} skipped)`);
-  const counts = (s: Split) => {
-    const c = new Array<number>(classes.length).fill(0);
-    for (const l of s.cleanLabels) c[l]++;
-    return c;
-  };
+  const read = await readListedSplits(fs, root, { train, test }, classes.length, { side, skipped, words: ['train', 'val'], t0 }, opts);
   const title = 'Tiny-ImageNet';
   return {
-    dataset: { name: title, classes, train: trainSplit, test: testSplit },
+    dataset: { name: title, classes, train: read.train, test: read.test },
     report: {
       format: 'tiny-imagenet',
       title,
       root,
       classes,
       wnids,
-      trainCounts: counts(trainSplit),
-      testCounts: counts(testSplit),
-      height: side,
-      width: side,
-      skipped: skipped.slice(0, 20),
-      skippedCount: skipped.length,
+      ...read.found,
       notes,
       seconds: (performance.now() - t0) / 1000,
     },
