@@ -14,6 +14,7 @@ process.chdir(root);
 const takers = [
   'camera',
   'classroom',
+  'confusion',
   'datasets-page',
   'first-run',
   'folder-ingest',

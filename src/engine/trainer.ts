@@ -13,7 +13,7 @@ import { ImagePipeline, PIPELINE_DEFAULTS, planViews } from './augment.ts';
 import { readStep, type EncodedStep } from './step.ts';
 import { StepProgram } from './step-program/step-program.ts';
 import { predict, report } from './evaluate.ts';
-import { accuracy, memorisation } from './metrics.ts';
+import { accuracy, memorisation, trainConfusion } from './metrics.ts';
 import {
   summarizeRun,
   type EpochMetrics,
@@ -227,6 +227,7 @@ function epochMetrics(
   const seen = e.order.subarray(0, e.seenPreds.length);
   const noisy = Array.from(seen, (i) => split.labels[i]);
   const clean = Array.from(seen, (i) => split.cleanLabels[i]);
+  const confusion = trainConfusion(e.seenPreds, noisy, clean, test.confusion.length);
   return {
     epoch,
     steps: e.position,
@@ -236,6 +237,7 @@ function epochMetrics(
     trainAccNoisy: accuracy(e.seenPreds, noisy),
     trainAccClean: accuracy(e.seenPreds, clean),
     memorisation: memorisation(e.seenPreds, noisy, clean),
+    ...(confusion ? { trainConfusion: confusion } : {}),
     testAcc: test.accuracy,
     test,
     lr,
