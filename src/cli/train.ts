@@ -16,6 +16,7 @@ import { withClassHead } from '../engine/resnet-layout.ts';
 import { classesOf } from '../engine/dataset.ts';
 import { Rng } from '../engine/rng.ts';
 import { train } from '../engine/trainer.ts';
+import { SAMPLERS } from '../engine/sampler.ts';
 import type { RunResult, TrainProgress } from '../engine/run-types.ts';
 import type { TrainCheckpoint } from '../engine/checkpoint.ts';
 import { exportModelSafetensors } from '../weights/export.ts';
@@ -49,6 +50,9 @@ export const TRAIN_HELP = `eac train [options]
   --augment full|none        none: no pixel noise, no erasing, view 2 = mirror of view 1
   --erasing independent|mirrored
   --no-shuffle
+  --sampler shuffle|balanced  shuffle (default): each training image once an epoch; balanced: as
+                             many draws with replacement, each class (by its training label) equally
+                             likely, as PyTorch's WeightedRandomSampler(1/class count) for AffectNet
   --backend cpu|wasm|webgpu  (default wasm)
   --recompute                EAC: recompute pass 1's forward after pass 2's backward: one pass's
                              activations alive at a time (about half the memory, a sixth more work,
@@ -92,6 +96,7 @@ export const TRAIN_OPTIONS = {
   augment: { type: 'string' },
   erasing: { type: 'string' },
   'no-shuffle': { type: 'boolean' },
+  sampler: { type: 'string' },
   backend: { type: 'string' },
   'demo-train': { type: 'string' },
   'demo-test': { type: 'string' },
@@ -187,6 +192,7 @@ export function configFromFlags(v: Flags): TrainConfig {
     augment: choice(v, 'augment', ['full', 'none'] as const, d.augment),
     erasing: choice(v, 'erasing', ['independent', 'mirrored'] as const, d.erasing),
     shuffle: !v['no-shuffle'],
+    sampler: choice(v, 'sampler', SAMPLERS, d.sampler),
   };
 }
 

@@ -3,6 +3,7 @@ import type { Arch } from './resnet.ts';
 import { PIPELINE_DEFAULTS, type AugmentMode, type ErasingMode } from './augment.ts';
 import { TrainError } from './errors.ts';
 import { CONFIG_LIMITS } from './limits.ts';
+import { SAMPLERS, type Sampler } from './sampler.ts';
 
 export type Method = 'eac' | 'baseline';
 
@@ -27,6 +28,12 @@ export interface TrainConfig {
   augment: AugmentMode;
   erasing: ErasingMode;
   shuffle: boolean;
+  /**
+   * Which images an epoch visits (sampler.ts): `shuffle`, each once (shuffled unless `shuffle`
+   * is off); `balanced`, as many draws with replacement, each class equally likely (by the
+   * training labels). Absent from runs and checkpoints made before it: read as `shuffle`.
+   */
+  sampler: Sampler;
   evalBatchSize: number;
 }
 
@@ -48,6 +55,7 @@ export function defaultTrainConfig(arch: Arch = 'resnet50'): TrainConfig {
     augment: 'full',
     erasing: 'independent',
     shuffle: true,
+    sampler: 'shuffle',
     evalBatchSize: 64,
   };
 }
@@ -77,4 +85,6 @@ export function validateTrainConfig(c: TrainConfig): void {
   if (!Number.isInteger(c.seed) || c.seed < 0 || c.seed > 0xffffffff) bad(`seed must be an integer in [0, 4294967295], got ${c.seed}`);
   if (c.augment !== 'full' && c.augment !== 'none') bad(`augment must be full or none, got ${String(c.augment)}`);
   if (c.erasing !== 'independent' && c.erasing !== 'mirrored') bad(`erasing must be independent or mirrored, got ${String(c.erasing)}`);
+  if (!SAMPLERS.includes(c.sampler)) bad(`sampler must be shuffle or balanced, got ${String(c.sampler)}`);
+  if (c.sampler === 'balanced' && !c.shuffle) bad('the balanced sampler draws at random: it cannot run with shuffle off');
 }

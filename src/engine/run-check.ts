@@ -127,17 +127,21 @@ function readTrainConfusion(v: unknown, where: string, k: number): EpochMetrics[
 function readEpochMetrics(v: unknown, where: string, diverged = false): EpochMetrics {
   const o = fields(v, where, EPOCH_FIELDS);
   const m = fields(o.memorisation, `${where}.memorisation`, ['flipped', 'predictedNoisy', 'predictedClean']);
+  // In the order of the fields, so that the first bad one is named.
+  const head = epochHead(o, where, diverged);
+  const memorisation = {
+    flipped: count(m.flipped, `${where}.memorisation.flipped`),
+    predictedNoisy: accOrNull(m.predictedNoisy, `${where}.memorisation.predictedNoisy`),
+    predictedClean: accOrNull(m.predictedClean, `${where}.memorisation.predictedClean`),
+  };
+  const testAcc = acc(o.testAcc, `${where}.testAcc`);
   const test = readEvalReport(o.test, `${where}.test`);
   const trainConfusion = readTrainConfusion(o.trainConfusion, `${where}.trainConfusion`, test.confusion.length);
   return {
-    ...epochHead(o, where, diverged),
-    memorisation: {
-      flipped: count(m.flipped, `${where}.memorisation.flipped`),
-      predictedNoisy: accOrNull(m.predictedNoisy, `${where}.memorisation.predictedNoisy`),
-      predictedClean: accOrNull(m.predictedClean, `${where}.memorisation.predictedClean`),
-    },
+    ...head,
+    memorisation,
     ...(trainConfusion ? { trainConfusion } : {}),
-    testAcc: acc(o.testAcc, `${where}.testAcc`),
+    testAcc,
     test,
     // The learning rate decays by gamma each epoch, down to 0 after very many.
     lr: nonNegative(o.lr, `${where}.lr`),

@@ -3,6 +3,7 @@
 // Pure engine code: no DOM, runs in a browser worker and in Node. Never uses
 // requestAnimationFrame/tf.nextFrame, so training continues in background tabs.
 import { Rng } from './rng.ts';
+import { balancedOrder } from './sampler.ts';
 import { tf } from './tf.ts';
 import { stepEtaSeconds, type RateStart } from './progress.ts';
 import { createModel, describeResNet, disposeModel, modelFromValues, readValues, type Model } from './resnet.ts';
@@ -180,7 +181,8 @@ function checkStart(dataset: Dataset, config: TrainConfig, opts: TrainOptions): 
   const classes = classesOf(dataset);
   if (resume) {
     const n = dataset.train.labels.length;
-    const why = checkpointMismatch(resume, config) ?? (resume.partial ? partialMismatch(resume.partial, n, config.batchSize) : null);
+    const why =
+      checkpointMismatch(resume, config) ?? (resume.partial ? partialMismatch(resume.partial, n, config.batchSize, config.sampler) : null);
     if (why) throw new TrainError('config', `cannot resume: ${why}`);
     if (model) throw new TrainError('config', 'cannot resume: a checkpoint brings its own weights (drop the model option)');
     if (classesOf(resume).join('\n') !== classes.join('\n'))
@@ -196,9 +198,18 @@ function checkStart(dataset: Dataset, config: TrainConfig, opts: TrainOptions): 
     );
 }
 
-/** An epoch from its start: the data stream's order for it (shuffled or not), nothing summed yet. */
-function freshEpoch(shuffle: boolean, dataRng: Rng, n: number, nowMs: number): EpochState {
-  const order = shuffle ? dataRng.permutation(n) : Int32Array.from({ length: n }, (_, i) => i);
+/**
+ * An epoch from its start, nothing summed yet: its order by the run's sampler (sampler.ts), the
+ * data stream's shuffle (or file order), or the balanced draw of (seed, epoch).
+ */
+function freshEpoch(config: TrainConfig, dataRng: Rng, labels: Int32Array, epoch: number, nowMs: number): EpochState {
+  const n = labels.length;
+  const order =
+    config.sampler === 'balanced'
+      ? balancedOrder(labels, config.seed, epoch)
+      : config.shuffle
+        ? dataRng.permutation(n)
+        : Int32Array.from({ length: n }, (_, i) => i);
   return { order, position: 0, loss: 0, ce: 0, consistency: 0, seenPreds: [], start: nowMs };
 }
 
@@ -324,7 +335,7 @@ export async function train(dataset: Dataset, config: TrainConfig, opts: TrainOp
       const lr = exponentialLr(config.lr, config.gamma, epoch);
       optimizer.lr = lr;
       const carried = resume?.partial && epoch === resume.epoch + 1 ? resume.partial : null;
-      const e = carried ? carriedEpoch(carried, now()) : freshEpoch(config.shuffle, dataRng, n, now());
+      const e = carried ? carriedEpoch(carried, now()) : freshEpoch(config, dataRng, split.labels, epoch, now());
       // Pipelined by one step: step s is encoded (on WebGPU: queued for the GPU) before step
       // s − 1's numbers are read back, so the GPU is not idle while JavaScript encodes the next
       // step. The order of the work is unchanged, so the numbers are too. Whatever must see a

@@ -5,6 +5,7 @@
 import type { Method } from '../engine/config.ts';
 import type { Arch } from '../engine/resnet.ts';
 import type { ErasingMode } from '../engine/augment.ts';
+import type { Sampler } from '../engine/sampler.ts';
 import type { AttentionOptions, ConfigRequest, DataOptions } from '../engine/run-request.ts';
 import type { ProbeReport } from '../worker/protocol.ts';
 
@@ -21,6 +22,7 @@ export interface Settings {
   size: number;
   erasing: ErasingMode;
   seed: number;
+  sampler: Sampler;
   trainCount: number;
   testCount: number;
   attentionCount: number;
@@ -152,6 +154,19 @@ export const FIELDS: readonly FieldSpec[] = [
     rule: { kind: 'int', min: 0, max: 2 ** 31 - 1 },
   },
   {
+    key: 'sampler',
+    label: 'Sampler',
+    hint: 'each image once an epoch, or draws balanced over the training labels’ classes (for imbalanced sets such as AffectNet)',
+    group: 'training',
+    rule: {
+      kind: 'choice',
+      options: [
+        ['shuffle', 'Shuffle'],
+        ['balanced', 'Class-balanced'],
+      ],
+    },
+  },
+  {
     key: 'attentionCount',
     label: 'Attention samples',
     hint: 'training images shown in the attention panel (half with flipped labels)',
@@ -188,6 +203,7 @@ export const OFFICIAL_SETTINGS: Settings = {
   size: 224,
   erasing: 'independent',
   seed: 0,
+  sampler: 'shuffle',
   trainCount: 3000,
   testCount: 1000,
   attentionCount: 8,
@@ -207,6 +223,7 @@ export const DEMO_SETTINGS: Settings = {
   size: 64,
   erasing: 'independent',
   seed: 0,
+  sampler: 'shuffle',
   trainCount: 600,
   testCount: 200,
   attentionCount: 8,
@@ -231,6 +248,7 @@ const NOISE_DEMO_SETTINGS: Settings = {
   size: 48,
   erasing: 'independent',
   seed: 0,
+  sampler: 'shuffle',
   trainCount: 1500,
   testCount: 400,
   attentionCount: 8,
@@ -326,6 +344,7 @@ export function configRequestOf(s: Settings): ConfigRequest {
     size: s.size,
     erasing: s.erasing,
     seed: s.seed,
+    sampler: s.sampler,
     evalBatchSize: Math.max(s.batchSize, 50),
   };
 }
@@ -372,6 +391,7 @@ export function settingsOfRun(config: import('../engine/config.ts').TrainConfig,
     size: config.size,
     erasing: config.erasing,
     seed: config.seed,
+    sampler: config.sampler ?? 'shuffle',
     trainCount: data.kind === 'demo' ? data.trainCount : DEMO_SETTINGS.trainCount,
     testCount: data.kind === 'demo' ? data.testCount : DEMO_SETTINGS.testCount,
     attentionCount,

@@ -83,6 +83,7 @@ const config: TrainConfig = {
   augment: 'full',
   erasing: 'independent',
   shuffle: true,
+  sampler: 'shuffle',
   evalBatchSize: 64,
 };
 const started = {

@@ -2,7 +2,8 @@
 // run it shows the last epoch's training predictions against the noisy labels; the toggle
 // switches to the true labels and to the test split, the epoch picker to epoch 1, and every
 // table counts what it should (the training set's 32 images, the test split's 16). The Training
-// confusion CSV button is enabled. Screenshot: docs/screenshots/confusion-matrix.png.
+// confusion CSV button is enabled. The form's Training settings offer the sampler. Screenshots:
+// docs/screenshots/confusion-matrix.png, settings-sampler.png.
 //
 //   node --import tsx --test tests/browser/confusion.test.ts
 import { test, before, after } from 'node:test';
@@ -49,6 +50,13 @@ test('the confusion panel shows an epoch against the noisy labels, the true labe
       timeout: 60_000,
     });
     for (const [key, value] of Object.entries(TINY)) await page.getByTestId(`setting-${key}`).fill(value);
+    // The sampler is a Training setting: shuffle by default, class-balanced on demand.
+    const sampler = page.getByTestId('setting-sampler');
+    assert.equal(await sampler.inputValue(), 'shuffle');
+    assert.deepEqual(await sampler.locator('option').allTextContents(), ['Shuffle', 'Class-balanced']);
+    await sampler.selectOption('balanced');
+    await page.locator('fieldset.group', { hasText: 'Sampler' }).screenshot({ path: docScreenshotPath('settings-sampler.png') });
+    await sampler.selectOption('shuffle');
     await page.getByTestId('train').click();
     await page.waitForFunction(`document.querySelector('[data-testid="runbar-status"]')?.textContent === 'Finished'`, null, {
       timeout: 240_000,

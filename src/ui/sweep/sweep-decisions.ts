@@ -129,6 +129,7 @@ export function settingsOfCell(state: SweepState, cell: SweepCell, attentionCoun
     size: pick('size', c.size),
     erasing: pick('erasing', c.erasing),
     seed: cell.seed,
+    sampler: pick('sampler', c.sampler),
     trainCount: d.kind === 'demo' ? d.trainCount : DEFAULT_SETTINGS.trainCount,
     testCount: d.kind === 'demo' ? d.testCount : DEFAULT_SETTINGS.testCount,
     attentionCount,
