@@ -57,6 +57,7 @@ export const SPEC_FLAGS = [
   'erasing',
   'no-shuffle',
   'sampler',
+  'layout',
 ] as const;
 
 /** The flag of each hyperparameter axis: a comma-separated list of values makes it an axis. */
@@ -155,6 +156,7 @@ const CONFIG_FLAG: Record<keyof TrainConfig, string> = {
   erasing: '--erasing',
   shuffle: '--no-shuffle',
   sampler: '--sampler',
+  layout: '--layout',
   evalBatchSize: 'the evaluation batch size',
 };
 
@@ -189,8 +191,9 @@ export function specDifference(stored: SweepSpec, asked: SweepSpec): string | nu
   for (const k of keys) {
     // No flag sets it: a sweep made in the lab may differ there, and eac train would run its own default.
     if (k === 'evalBatchSize') continue;
-    // A sweep from before the sampler was a setting shuffled.
-    const [a, b] = k === 'sampler' ? [stored.config[k] ?? 'shuffle', asked.config[k] ?? 'shuffle'] : [stored.config[k], asked.config[k]];
+    // A sweep from before the sampler and the layout were settings shuffled, in the Caffe layout.
+    const added = { sampler: 'shuffle', layout: 'caffe' } as Partial<Record<keyof TrainConfig, unknown>>;
+    const [a, b] = [stored.config[k] ?? added[k], asked.config[k] ?? added[k]];
     const d = diff(CONFIG_FLAG[k] ?? k, a, b);
     if (d) return d;
   }
@@ -230,6 +233,7 @@ function specFlags(spec: SweepSpec): Flags {
   set('augment', c.augment);
   set('erasing', c.erasing);
   if (c.sampler === 'balanced') set('sampler', c.sampler);
+  if (c.layout === 'torchvision') set('layout', c.layout);
   if (c.shuffle === false) f['no-shuffle'] = true;
   for (const k of HYPER_AXES) if (spec.axes?.[k]) f[AXIS_FLAG[k]] = (spec.axes[k] as unknown[]).join(',');
   return f;
@@ -292,6 +296,7 @@ export function newRunArgs(spec: SweepSpec, cell: SweepCell, dir: string, run: R
   flag('augment', c.augment);
   flag('erasing', c.erasing);
   if (c.sampler === 'balanced') flag('sampler', c.sampler);
+  if (c.layout === 'torchvision') flag('layout', c.layout);
   if (c.shuffle === false) a.push('--no-shuffle');
   a.push('--backend', run.backend, '--out', files.run, '--checkpoint', files.checkpoint, ...run.every);
   if (run.logSteps) a.push('--log-steps');

@@ -12,7 +12,7 @@ import { datasetFingerprint, encodeCheckpoint, readCheckpointFile, type CliRun }
 import { checkpointSecondsOk, CONFIG_LIMITS, defaultTrainConfig, type TrainConfig } from '../engine/config.ts';
 import { coarseMapsWarning, mapSideFor } from '../engine/coarse-maps.ts';
 import { ARCHS, modelFromValues, type Model } from '../engine/resnet.ts';
-import { withClassHead } from '../engine/resnet-layout.ts';
+import { LAYOUTS, withClassHead } from '../engine/resnet-layout.ts';
 import { classesOf } from '../engine/dataset.ts';
 import { Rng } from '../engine/rng.ts';
 import { train } from '../engine/trainer.ts';
@@ -35,6 +35,11 @@ export const TRAIN_HELP = `eac train [options]
                              deer→horse, cat↔dog; elsewhere class c → c + 1)
   --train-count N --test-count N  use N images of a folder dataset's split, balanced over classes
   --arch resnet18|resnet50   backbone (default resnet50)
+  --layout caffe|torchvision ResNet-50's layout: caffe (default), the face weights' (stride on the
+                             first 1x1 conv of a block); torchvision, ImageNet weights' (stride on
+                             the 3x3). With --weights, the file's layout is detected (an 8631-way
+                             VGGFace2 head, official EAC keys or a resnet50_ft/vggface2/caffe name:
+                             caffe; else torchvision) unless --layout says it
   --width N                  backbone width (default 64, the real network)
   --weights FILE             pretrained weights (default: random init)
   --method eac|baseline      (default eac)
@@ -81,6 +86,7 @@ export const TRAIN_OPTIONS = {
   'train-count': { type: 'string' },
   'test-count': { type: 'string' },
   arch: { type: 'string' },
+  layout: { type: 'string' },
   width: { type: 'string' },
   weights: { type: 'string' },
   method: { type: 'string' },
@@ -147,6 +153,7 @@ interface RunPlan {
   /** Flags the user gave for the model (a new run only). */
   weights?: string;
   explicitArch: boolean;
+  explicitLayout?: boolean;
   explicitWidth: boolean;
   explicitLr: boolean;
 }
@@ -178,6 +185,7 @@ export function configFromFlags(v: Flags): TrainConfig {
   const d = defaultTrainConfig(arch);
   return {
     ...d,
+    layout: choice(v, 'layout', LAYOUTS, d.layout),
     width: int(v, 'width', d.width, RANGES.width),
     method: choice(v, 'method', ['eac', 'baseline'] as const, d.method),
     lam: num(v, 'lam', d.lam, (x) => x >= 0 && x <= 1e6, 'a number in [0, 1000000]'),
@@ -224,6 +232,7 @@ function planFromFlags(v: Flags): RunPlan {
     resume: null,
     weights: v.weights as string | undefined,
     explicitArch: v.arch !== undefined,
+    explicitLayout: v.layout !== undefined,
     explicitWidth: v.width !== undefined,
     explicitLr: v.lr !== undefined,
   };
@@ -308,11 +317,18 @@ function loadInitialWeights(p: RunPlan): ReturnType<typeof loadWeights> {
   } catch (e) {
     throw new UsageError(`--weights: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  const w = loadWeights(bytes, { arch: p.explicitArch ? p.config.arch : undefined, fileName: file, seed: p.config.seed });
+  const w = loadWeights(bytes, {
+    arch: p.explicitArch ? p.config.arch : undefined,
+    // --layout tells the importer; without it the file's layout is detected (keymap.ts).
+    layout: p.explicitLayout ? p.config.layout : undefined,
+    fileName: file,
+    seed: p.config.seed,
+  });
   if (p.explicitWidth && w.spec.config.width !== p.config.width)
     throw new UsageError(`--width ${p.config.width}: the weights have width ${w.spec.config.width}`);
   p.config.arch = w.spec.config.arch;
   p.config.width = w.spec.config.width;
+  p.config.layout = w.spec.config.layout ?? 'caffe';
   if (!p.explicitLr) p.config.lr = defaultTrainConfig(p.config.arch).lr;
   progress(
     `weights: ${w.format}, ${w.report.arch} width ${p.config.width}, head ${w.report.head}${w.report.unexpected.length ? `, ${w.report.unexpected.length} unexpected keys ignored` : ''}`,
@@ -485,7 +501,7 @@ export async function trainCommand(argv: string[], hooks: TrainHooks = {}): Prom
       stoppedBy: summary.stoppedBy,
       classes: JSON.stringify(classesOf(dataset)),
     };
-    writeFileAtomic(plan.save, exportModelSafetensors(config.arch, config.width, savedModel, meta));
+    writeFileAtomic(plan.save, exportModelSafetensors(config.arch, config.width, savedModel, meta, config.layout));
     progress(`model saved to ${plan.save} (after step ${summary.steps}${summary.stoppedBy === 'cancelled' ? ', cancelled' : ''})`);
   }
   const out = { ...result, data: source, noise, backend: backend.backend, adapter: backend.adapter };

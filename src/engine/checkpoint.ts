@@ -72,9 +72,10 @@ export function checkpointMismatch(ckpt: TrainCheckpoint, config: TrainConfig): 
     'erasing',
     'shuffle',
     'sampler',
+    'layout',
   ];
-  // A checkpoint from before the sampler was a setting shuffled.
-  const made: TrainConfig = { ...ckpt.config, sampler: ckpt.config.sampler ?? 'shuffle' };
+  // A checkpoint from before the sampler and the layout were settings shuffled, in the Caffe layout.
+  const made: TrainConfig = { ...ckpt.config, sampler: ckpt.config.sampler ?? 'shuffle', layout: ckpt.config.layout ?? 'caffe' };
   const differ = keys.filter((k) => made[k] !== config[k]);
   if (differ.length) return `the checkpoint was made with another ${differ.join(', ')}`;
   if (ckpt.epoch > config.epochs) return `the checkpoint is at epoch ${ckpt.epoch}, past the run's ${config.epochs} epochs`;

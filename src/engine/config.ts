@@ -1,5 +1,5 @@
 // A training run's full configuration, with the official code's values as defaults.
-import type { Arch } from './resnet.ts';
+import { LAYOUTS, type Arch, type Layout } from './resnet-layout.ts';
 import { PIPELINE_DEFAULTS, type AugmentMode, type ErasingMode } from './augment.ts';
 import { TrainError } from './errors.ts';
 import { CONFIG_LIMITS } from './limits.ts';
@@ -9,6 +9,12 @@ export type Method = 'eac' | 'baseline';
 
 export interface TrainConfig {
   arch: Arch;
+  /**
+   * ResNet-50's layout (resnet-layout.ts): `caffe`, the face weights' (stride on the first 1×1
+   * conv); `torchvision`, ImageNet weights' (stride on the 3×3). ResNet-18 ignores it. Absent
+   * from runs and checkpoints made before it: read as `caffe`.
+   */
+  layout: Layout;
   /** Backbone width (64 = the real network; smaller for demos and tests). */
   width: number;
   method: Method;
@@ -41,6 +47,7 @@ export interface TrainConfig {
 export function defaultTrainConfig(arch: Arch = 'resnet50'): TrainConfig {
   return {
     arch,
+    layout: 'caffe',
     width: 64,
     method: 'eac',
     lam: 5,
@@ -68,6 +75,7 @@ export function validateTrainConfig(c: TrainConfig): void {
     throw new TrainError('config', `invalid configuration: ${msg}`);
   };
   if (c.arch !== 'resnet50' && c.arch !== 'resnet18') bad(`arch must be resnet50 or resnet18, got ${String(c.arch)}`);
+  if (!LAYOUTS.includes(c.layout)) bad(`layout must be caffe or torchvision, got ${String(c.layout)}`);
   if (c.method !== 'eac' && c.method !== 'baseline') bad(`method must be eac or baseline, got ${String(c.method)}`);
   const intIn = (name: string, v: number, [lo, hi]: readonly [number, number]) =>
     (!Number.isInteger(v) || v < lo || v > hi) && bad(`${name} must be an integer in [${lo}, ${hi}], got ${v}`);

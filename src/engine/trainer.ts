@@ -191,6 +191,12 @@ function checkStart(dataset: Dataset, config: TrainConfig, opts: TrainOptions): 
         `cannot resume: the checkpoint's ${classesOf(resume).length} classes are not the dataset's ${classes.length} (${classes.slice(0, 3).join(', ')}…)`,
       );
   }
+  const layoutOf = (c: { arch: string; layout?: string }) => (c.arch === 'resnet50' ? (c.layout ?? 'caffe') : 'one');
+  if (model && layoutOf(model.spec.config) !== layoutOf(config))
+    throw new TrainError(
+      'config',
+      `invalid configuration: the weights are a ResNet-50 in the ${model.spec.config.layout ?? 'caffe'} layout, the run asks for the ${config.layout} layout (set it to ${model.spec.config.layout ?? 'caffe'})`,
+    );
   if (model && model.spec.config.numClasses !== classes.length)
     throw new TrainError(
       'config',
@@ -270,7 +276,7 @@ export async function train(dataset: Dataset, config: TrainConfig, opts: TrainOp
   const dataRng = resume ? Rng.fromState(resume.rng) : rng.fork();
   const ownsModel = !opts.model;
   // The head has one output per class of the dataset.
-  const modelConfig = { arch: config.arch, width: config.width, numClasses: classesOf(dataset).length };
+  const modelConfig = { arch: config.arch, layout: config.layout, width: config.width, numClasses: classesOf(dataset).length };
   const model = resume ? modelFromValues(describeResNet(modelConfig), resume.values) : (opts.model ?? createModel(modelConfig, modelRng));
   // Which implementation of each layer runs here: decided once, for the whole run (kernel-table.ts).
   const kernels = kernelsFor(tf.getBackend());

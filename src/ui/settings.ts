@@ -3,7 +3,7 @@
 // and the worker's data options. Pure: no React, no worker. Only types come from the engine:
 // the page itself never loads TensorFlow.js.
 import type { Method } from '../engine/config.ts';
-import type { Arch } from '../engine/resnet.ts';
+import type { Arch, Layout } from '../engine/resnet-layout.ts';
 import type { ErasingMode } from '../engine/augment.ts';
 import type { Sampler } from '../engine/sampler.ts';
 import type { AttentionOptions, ConfigRequest, DataOptions } from '../engine/run-request.ts';
@@ -11,6 +11,7 @@ import type { ProbeReport } from '../worker/protocol.ts';
 
 export interface Settings {
   arch: Arch;
+  layout: Layout;
   width: number;
   method: Method;
   lam: number;
@@ -58,6 +59,19 @@ export const FIELDS: readonly FieldSpec[] = [
       options: [
         ['resnet50', 'ResNet-50'],
         ['resnet18', 'ResNet-18'],
+      ],
+    },
+  },
+  {
+    key: 'layout',
+    label: 'ResNet-50 layout',
+    hint: 'Caffe: the face weights’ (stride on the first 1×1 conv); torchvision: ImageNet weights’ (stride on the 3×3). ResNet-18 has one',
+    group: 'model',
+    rule: {
+      kind: 'choice',
+      options: [
+        ['caffe', 'Caffe (face weights)'],
+        ['torchvision', 'torchvision (ImageNet)'],
       ],
     },
   },
@@ -192,6 +206,7 @@ export const FIELDS: readonly FieldSpec[] = [
 /** The official recipe (docs/eac-recipe.md): ResNet-50 at 224 px, 60 epochs. */
 export const OFFICIAL_SETTINGS: Settings = {
   arch: 'resnet50',
+  layout: 'caffe',
   width: 64,
   method: 'eac',
   lam: 5,
@@ -212,6 +227,7 @@ export const OFFICIAL_SETTINGS: Settings = {
 /** A demo run that finishes in minutes on a laptop GPU: a narrow ResNet-18 at 64 px on demo faces. */
 export const DEMO_SETTINGS: Settings = {
   arch: 'resnet18',
+  layout: 'caffe',
   width: 8,
   method: 'eac',
   lam: 5,
@@ -237,6 +253,7 @@ export const DEMO_SETTINGS: Settings = {
  */
 const NOISE_DEMO_SETTINGS: Settings = {
   arch: 'resnet18',
+  layout: 'caffe',
   width: 16,
   method: 'eac',
   lam: 1,
@@ -335,6 +352,7 @@ export function parseSettings(d: SettingsDraft): { settings: Settings; errors: n
 export function configRequestOf(s: Settings): ConfigRequest {
   return {
     arch: s.arch,
+    layout: s.layout,
     width: s.width,
     method: s.method,
     lam: s.lam,
@@ -380,6 +398,7 @@ export function attentionOptionsOf(s: Settings, picked: number[] | null = null):
 export function settingsOfRun(config: import('../engine/config.ts').TrainConfig, data: DataOptions, attentionCount: number): Settings {
   return {
     arch: config.arch,
+    layout: config.layout ?? 'caffe',
     width: config.width,
     method: config.method,
     lam: config.lam,

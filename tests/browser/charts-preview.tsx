@@ -84,6 +84,7 @@ const config: TrainConfig = {
   erasing: 'independent',
   shuffle: true,
   sampler: 'shuffle',
+  layout: 'caffe',
   evalBatchSize: 64,
 };
 const started = {

@@ -6,6 +6,7 @@ import { CONFIG_LIMITS } from '../limits.ts';
 import type { RunSummary } from '../run-types.ts';
 import { SweepError } from './errors.ts';
 import { SAMPLERS } from '../sampler.ts';
+import { LAYOUTS } from '../resnet-layout.ts';
 
 export type Obj = Record<string, unknown>;
 
@@ -71,6 +72,7 @@ const nullable = <T>(v: unknown, read: (v: unknown) => T): T | null => (v === nu
 /** How each TrainConfig field is checked (a Record over its keys, so a new field cannot be forgotten). */
 const CONFIG_FIELDS: Record<keyof TrainConfig, (v: unknown, where: string) => unknown> = {
   arch: (v, w) => oneOf(v, w, ['resnet50', 'resnet18'] as const),
+  layout: (v, w) => oneOf(v, w, LAYOUTS),
   width: (v, w) => int(v, w, ...CONFIG_LIMITS.width),
   method: (v, w) => oneOf(v, w, ['eac', 'baseline'] as const),
   lam: (v, w) => num(v, w, (x) => x >= 0, 'a number ≥ 0'),
@@ -96,7 +98,7 @@ export function configField<K extends keyof TrainConfig>(k: K, v: unknown, where
 export const CONFIG_KEYS = Object.keys(CONFIG_FIELDS) as (keyof TrainConfig)[];
 
 /** Fields added after runs were first saved: a whole configuration without one reads as this value. */
-const CONFIG_ADDED: Partial<TrainConfig> = { sampler: 'shuffle' };
+const CONFIG_ADDED: Partial<TrainConfig> = { sampler: 'shuffle', layout: 'caffe' };
 
 /** A configuration's fields: all of them (`full`), or any subset with `arch` (a ConfigRequest). */
 export function configFields(v: unknown, where: string, full: boolean): Partial<TrainConfig> {

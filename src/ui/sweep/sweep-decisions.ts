@@ -118,6 +118,7 @@ export function settingsOfCell(state: SweepState, cell: SweepCell, attentionCoun
   const pick = <K extends keyof Settings>(k: K, v: unknown): Settings[K] => (v === undefined ? DEFAULT_SETTINGS[k] : (v as Settings[K]));
   return {
     arch: c.arch,
+    layout: pick('layout', c.layout),
     width: pick('width', c.width),
     method: cell.method,
     lam: pick('lam', c.lam),
