@@ -70,8 +70,8 @@ export const FIELDS: readonly FieldSpec[] = [
     rule: {
       kind: 'choice',
       options: [
-        ['caffe', 'Caffe (face weights)'],
-        ['torchvision', 'torchvision (ImageNet)'],
+        ['caffe', 'Caffe'],
+        ['torchvision', 'torchvision'],
       ],
     },
   },

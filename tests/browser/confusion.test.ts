@@ -2,8 +2,9 @@
 // run it shows the last epoch's training predictions against the noisy labels; the toggle
 // switches to the true labels and to the test split, the epoch picker to epoch 1, and every
 // table counts what it should (the training set's 32 images, the test split's 16). The Training
-// confusion CSV button is enabled. The form's Training settings offer the sampler. Screenshots:
-// docs/screenshots/confusion-matrix.png, settings-sampler.png.
+// confusion CSV button is enabled. The form offers the sampler (Training) and ResNet-50's layout
+// (Backbone). Screenshots: docs/screenshots/confusion-matrix.png, settings-sampler.png,
+// settings-layout.png.
 //
 //   node --import tsx --test tests/browser/confusion.test.ts
 import { test, before, after } from 'node:test';
@@ -57,6 +58,11 @@ test('the confusion panel shows an epoch against the noisy labels, the true labe
     await sampler.selectOption('balanced');
     await page.locator('fieldset.group', { hasText: 'Sampler' }).screenshot({ path: docScreenshotPath('settings-sampler.png') });
     await sampler.selectOption('shuffle');
+    // ResNet-50's layout is a Backbone setting: the face weights' (Caffe) by default, or torchvision's.
+    const layout = page.getByTestId('setting-layout');
+    assert.equal(await layout.inputValue(), 'caffe');
+    assert.deepEqual(await layout.locator('option').allTextContents(), ['Caffe', 'torchvision']);
+    await page.locator('fieldset.group', { hasText: 'ResNet-50 layout' }).screenshot({ path: docScreenshotPath('settings-layout.png') });
     await page.getByTestId('train').click();
     await page.waitForFunction(`document.querySelector('[data-testid="runbar-status"]')?.textContent === 'Finished'`, null, {
       timeout: 240_000,

@@ -6,7 +6,10 @@
 // metadata); a model of one layout does not train a run of the other.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { setupBackend, type BackendName } from '../../src/cli/node-backends.ts';
 import { describeResNet, listParams } from '../../src/engine/resnet-layout.ts';
 import { createModel, disposeModel, readValues } from '../../src/engine/resnet.ts';
@@ -140,4 +143,55 @@ test('a model of one layout does not train a run of the other', async () => {
   } finally {
     disposeModel(model);
   }
+});
+
+test("eac train --weights trains in the weights' layout, --layout overrides it, --save writes it", { timeout: 240_000 }, async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'eac-layout-'));
+  const weights = path.join(dir, 'backbone.pkl');
+  writeFileSync(weights, fixture());
+  const run = (...extra: string[]) => {
+    const out = path.join(dir, `run${extra.length}.json`);
+    const save = path.join(dir, `model${extra.length}.safetensors`);
+    const r = spawnSync(
+      process.execPath,
+      [
+        new URL('../../bin/eac.js', import.meta.url).pathname,
+        'train',
+        '--demo',
+        '--demo-train',
+        '8',
+        '--demo-test',
+        '4',
+        '--weights',
+        weights,
+        '--size',
+        '32',
+        '--epochs',
+        '1',
+        '--batch-size',
+        '8',
+        '--backend',
+        'cpu',
+        '--out',
+        out,
+        '--save',
+        save,
+        ...extra,
+      ],
+      { encoding: 'utf8' },
+    );
+    assert.equal(r.status, 0, r.stderr);
+    return {
+      stderr: r.stderr,
+      config: JSON.parse(readFileSync(out, 'utf8')).config,
+      saved: loadWeights(new Uint8Array(readFileSync(save))),
+    };
+  };
+  const detected = run();
+  assert.equal(detected.config.layout, 'torchvision');
+  assert.match(detected.stderr, /taken as torchvision's layout/);
+  assert.equal(detected.saved.spec.config.layout, 'torchvision', 'the saved model says its layout');
+  const said = run('--layout', 'caffe');
+  assert.equal(said.config.layout, 'caffe');
+  assert.equal(said.saved.spec.config.layout, 'caffe');
 });
