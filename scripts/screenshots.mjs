@@ -14,6 +14,7 @@ process.chdir(root);
 const takers = [
   'camera',
   'classroom',
+  'confusion',
   'dataset-formats-page',
   'datasets-page',
   'first-run',

@@ -255,7 +255,9 @@ export function decodeCheckpoint(bytes: Uint8Array): { checkpoint: TrainCheckpoi
   } catch (e) {
     throw bad((e as Error).message);
   }
-  const params = listParams(describeResNet({ arch: config.arch, width: config.width, numClasses: classesOf({ classes }).length }));
+  const params = listParams(
+    describeResNet({ arch: config.arch, layout: config.layout, width: config.width, numClasses: classesOf({ classes }).length }),
+  );
   const opt = h.optimizer as { step: unknown; lr: unknown; count: unknown } | undefined;
   // Adam keeps one m and one v per trainable parameter, in the model's parameter order.
   const trainable = params.filter((p) => p.trainable).length;

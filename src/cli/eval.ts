@@ -1,4 +1,5 @@
 // `eac eval`: test-split accuracy, per-class accuracy, confusion matrix and per-sample logits.
+import { layoutFromMetadata } from '../weights/load.ts';
 import { choice, int, parse, RANGES, readFileBytes, UsageError } from './args.ts';
 import { loadDataset } from './data.ts';
 import { classCountFlag, ferPlusClassesFlag } from './dataset.ts';
@@ -53,8 +54,9 @@ export async function evalCommand(argv: string[]): Promise<number> {
   // The weights are read and checked before the dataset: a broken file is refused at once. The
   // model's head says how many classes it has (RAF-DB's 7 where it has none).
   const file = readWeightFile(bytes);
-  const headClasses = analyseWeights(file.tensors, { arch }).headClasses;
-  const weights = mapWeights(file.tensors, { arch, numClasses: headClasses ?? NUM_CLASSES, release: true });
+  const said = layoutFromMetadata(file.metadata, { arch });
+  const headClasses = analyseWeights(file.tensors, said).headClasses;
+  const weights = mapWeights(file.tensors, { ...said, numClasses: headClasses ?? NUM_CLASSES, release: true });
   const { dataset } = await loadDataset({
     demo: !!v.demo,
     dataDir: v.data as string | undefined,

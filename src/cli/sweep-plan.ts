@@ -58,6 +58,8 @@ export const SPEC_FLAGS = [
   'augment',
   'erasing',
   'no-shuffle',
+  'sampler',
+  'layout',
 ] as const;
 
 /** The flag of each hyperparameter axis: a comma-separated list of values makes it an axis. */
@@ -157,6 +159,8 @@ const CONFIG_FLAG: Record<keyof TrainConfig, string> = {
   augment: '--augment',
   erasing: '--erasing',
   shuffle: '--no-shuffle',
+  sampler: '--sampler',
+  layout: '--layout',
   evalBatchSize: 'the evaluation batch size',
 };
 
@@ -193,7 +197,10 @@ export function specDifference(stored: SweepSpec, asked: SweepSpec): string | nu
   for (const k of keys) {
     // No flag sets it: a sweep made in the lab may differ there, and eac train would run its own default.
     if (k === 'evalBatchSize') continue;
-    const d = diff(CONFIG_FLAG[k] ?? k, stored.config[k], asked.config[k]);
+    // A sweep from before the sampler and the layout were settings shuffled, in the Caffe layout.
+    const added = { sampler: 'shuffle', layout: 'caffe' } as Partial<Record<keyof TrainConfig, unknown>>;
+    const [a, b] = [stored.config[k] ?? added[k], asked.config[k] ?? added[k]];
+    const d = diff(CONFIG_FLAG[k] ?? k, a, b);
     if (d) return d;
   }
   return null;
@@ -233,6 +240,8 @@ function specFlags(spec: SweepSpec): Flags {
   set('size', c.size);
   set('augment', c.augment);
   set('erasing', c.erasing);
+  if (c.sampler === 'balanced') set('sampler', c.sampler);
+  if (c.layout === 'torchvision') set('layout', c.layout);
   if (c.shuffle === false) f['no-shuffle'] = true;
   for (const k of HYPER_AXES) if (spec.axes?.[k]) f[AXIS_FLAG[k]] = (spec.axes[k] as unknown[]).join(',');
   return f;
@@ -296,6 +305,8 @@ export function newRunArgs(spec: SweepSpec, cell: SweepCell, dir: string, run: R
   flag('size', c.size);
   flag('augment', c.augment);
   flag('erasing', c.erasing);
+  if (c.sampler === 'balanced') flag('sampler', c.sampler);
+  if (c.layout === 'torchvision') flag('layout', c.layout);
   if (c.shuffle === false) a.push('--no-shuffle');
   a.push('--backend', run.backend, '--out', files.run, '--checkpoint', files.checkpoint, ...run.every);
   if (run.logSteps) a.push('--log-steps');

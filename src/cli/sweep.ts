@@ -41,6 +41,7 @@ export const SWEEP_HELP = `eac sweep [options] --out DIR
                              per method × combination
   --demo | --data DIR, and eac train's settings: --labels --demo-train --demo-test --train-count --test-count --weights --arch --width
     --lam --epochs --max-steps --batch-size --lr --weight-decay --gamma --size --augment --erasing --no-shuffle
+    --sampler --layout
   --backend, --log-steps, --checkpoint-every-s S, --checkpoint-every-steps N   as eac train (may change on a rerun)
   --jobs N                   run N cells at once, each in its own process (default 1: one after another, here)
   --out DIR                  the sweep's folder: sweep.json (the queue), CELL.json (each run, as eac train --out),

@@ -12,10 +12,11 @@ import { datasetFingerprint, encodeCheckpoint, readCheckpointFile, type CliRun }
 import { checkpointSecondsOk, CONFIG_LIMITS, defaultTrainConfig, type TrainConfig } from '../engine/config.ts';
 import { coarseMapsWarning, mapSideFor } from '../engine/coarse-maps.ts';
 import { ARCHS, modelFromValues, type Model } from '../engine/resnet.ts';
-import { withClassHead } from '../engine/resnet-layout.ts';
+import { LAYOUTS, withClassHead } from '../engine/resnet-layout.ts';
 import { classesOf } from '../engine/dataset.ts';
 import { Rng } from '../engine/rng.ts';
 import { train } from '../engine/trainer.ts';
+import { SAMPLERS } from '../engine/sampler.ts';
 import type { RunResult, TrainProgress } from '../engine/run-types.ts';
 import type { TrainCheckpoint } from '../engine/checkpoint.ts';
 import { exportModelSafetensors } from '../weights/export.ts';
@@ -36,6 +37,11 @@ export const TRAIN_HELP = `eac train [options]
   --ferplus-classes 8|7      FERPlus: FER+'s 8 classes (default) or the 7 basic ones (no contempt)
   --affectnet-classes 8|7    AffectNet: its 8 classes (default) or the 7 basic ones (no contempt)
   --arch resnet18|resnet50   backbone (default resnet50)
+  --layout caffe|torchvision ResNet-50's layout: caffe (default), the face weights' (stride on the
+                             first 1x1 conv of a block); torchvision, ImageNet weights' (stride on
+                             the 3x3). With --weights, the file's layout is detected (an 8631-way
+                             VGGFace2 head, official EAC keys or a resnet50_ft/vggface2/caffe name:
+                             caffe; else torchvision) unless --layout says it
   --width N                  backbone width (default 64, the real network)
   --weights FILE             pretrained weights (default: random init)
   --method eac|baseline      (default eac)
@@ -51,6 +57,9 @@ export const TRAIN_HELP = `eac train [options]
   --augment full|none        none: no pixel noise, no erasing, view 2 = mirror of view 1
   --erasing independent|mirrored
   --no-shuffle
+  --sampler shuffle|balanced  shuffle (default): each training image once an epoch; balanced: as
+                             many draws with replacement, each class (by its training label) equally
+                             likely, as PyTorch's WeightedRandomSampler(1/class count) for AffectNet
   --backend cpu|wasm|webgpu  (default wasm)
   --recompute                EAC: recompute pass 1's forward after pass 2's backward: one pass's
                              activations alive at a time (about half the memory, a sixth more work,
@@ -81,6 +90,7 @@ export const TRAIN_OPTIONS = {
   'ferplus-classes': { type: 'string' },
   'affectnet-classes': { type: 'string' },
   arch: { type: 'string' },
+  layout: { type: 'string' },
   width: { type: 'string' },
   weights: { type: 'string' },
   method: { type: 'string' },
@@ -96,6 +106,7 @@ export const TRAIN_OPTIONS = {
   augment: { type: 'string' },
   erasing: { type: 'string' },
   'no-shuffle': { type: 'boolean' },
+  sampler: { type: 'string' },
   backend: { type: 'string' },
   'demo-train': { type: 'string' },
   'demo-test': { type: 'string' },
@@ -146,6 +157,7 @@ interface RunPlan {
   /** Flags the user gave for the model (a new run only). */
   weights?: string;
   explicitArch: boolean;
+  explicitLayout?: boolean;
   explicitWidth: boolean;
   explicitLr: boolean;
 }
@@ -177,6 +189,7 @@ export function configFromFlags(v: Flags): TrainConfig {
   const d = defaultTrainConfig(arch);
   return {
     ...d,
+    layout: choice(v, 'layout', LAYOUTS, d.layout),
     width: int(v, 'width', d.width, RANGES.width),
     method: choice(v, 'method', ['eac', 'baseline'] as const, d.method),
     lam: num(v, 'lam', d.lam, (x) => x >= 0 && x <= 1e6, 'a number in [0, 1000000]'),
@@ -191,6 +204,7 @@ export function configFromFlags(v: Flags): TrainConfig {
     augment: choice(v, 'augment', ['full', 'none'] as const, d.augment),
     erasing: choice(v, 'erasing', ['independent', 'mirrored'] as const, d.erasing),
     shuffle: !v['no-shuffle'],
+    sampler: choice(v, 'sampler', SAMPLERS, d.sampler),
   };
 }
 
@@ -224,6 +238,7 @@ function planFromFlags(v: Flags): RunPlan {
     resume: null,
     weights: v.weights as string | undefined,
     explicitArch: v.arch !== undefined,
+    explicitLayout: v.layout !== undefined,
     explicitWidth: v.width !== undefined,
     explicitLr: v.lr !== undefined,
   };
@@ -310,11 +325,18 @@ function loadInitialWeights(p: RunPlan): ReturnType<typeof loadWeights> {
   } catch (e) {
     throw new UsageError(`--weights: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  const w = loadWeights(bytes, { arch: p.explicitArch ? p.config.arch : undefined, fileName: file, seed: p.config.seed });
+  const w = loadWeights(bytes, {
+    arch: p.explicitArch ? p.config.arch : undefined,
+    // --layout tells the importer; without it the file's layout is detected (keymap.ts).
+    layout: p.explicitLayout ? p.config.layout : undefined,
+    fileName: file,
+    seed: p.config.seed,
+  });
   if (p.explicitWidth && w.spec.config.width !== p.config.width)
     throw new UsageError(`--width ${p.config.width}: the weights have width ${w.spec.config.width}`);
   p.config.arch = w.spec.config.arch;
   p.config.width = w.spec.config.width;
+  p.config.layout = w.spec.config.layout ?? 'caffe';
   if (!p.explicitLr) p.config.lr = defaultTrainConfig(p.config.arch).lr;
   progress(
     `weights: ${w.format}, ${w.report.arch} width ${p.config.width}, head ${w.report.head}${w.report.unexpected.length ? `, ${w.report.unexpected.length} unexpected keys ignored` : ''}`,
@@ -489,7 +511,7 @@ export async function trainCommand(argv: string[], hooks: TrainHooks = {}): Prom
       stoppedBy: summary.stoppedBy,
       classes: JSON.stringify(classesOf(dataset)),
     };
-    writeFileAtomic(plan.save, exportModelSafetensors(config.arch, config.width, savedModel, meta));
+    writeFileAtomic(plan.save, exportModelSafetensors(config.arch, config.width, savedModel, meta, config.layout));
     progress(`model saved to ${plan.save} (after step ${summary.steps}${summary.stoppedBy === 'cancelled' ? ', cancelled' : ''})`);
   }
   const out = { ...result, data: source, noise, backend: backend.backend, adapter: backend.adapter };

@@ -50,7 +50,9 @@ export function readCheckpointState(v: unknown, where = 'checkpoint'): TrainChec
   if (v.version !== 1 && v.version !== CHECKPOINT_VERSION) fail(`${where}.version`, `expected 1 or ${CHECKPOINT_VERSION}`);
   const config = readConfig(v.config, `${where}.config`);
   const classes = readClasses(v.classes, `${where}.classes`);
-  const params = listParams(describeResNet({ arch: config.arch, width: config.width, numClasses: classesOf({ classes }).length }));
+  const params = listParams(
+    describeResNet({ arch: config.arch, layout: config.layout, width: config.width, numClasses: classesOf({ classes }).length }),
+  );
   if (!(v.values instanceof Map)) fail(`${where}.values`, 'expected a Map');
   if (v.values.size !== params.length) fail(`${where}.values`, `${v.values.size} arrays, the model has ${params.length}`);
   const values = new Map<string, Float32Array>();

@@ -7,6 +7,7 @@
 import type { TrainConfig } from './config.ts';
 import type { AdamState } from './optim.ts';
 import type { RngState } from './rng.ts';
+import type { Sampler } from './sampler.ts';
 import type { EpochMetrics, StepLog } from './run-types.ts';
 
 /** 2 added `partial` (a checkpoint within an epoch); version 1 checkpoints (epoch boundaries) still resume. */
@@ -70,8 +71,12 @@ export function checkpointMismatch(ckpt: TrainCheckpoint, config: TrainConfig): 
     'augment',
     'erasing',
     'shuffle',
+    'sampler',
+    'layout',
   ];
-  const differ = keys.filter((k) => ckpt.config[k] !== config[k]);
+  // A checkpoint from before the sampler and the layout were settings shuffled, in the Caffe layout.
+  const made: TrainConfig = { ...ckpt.config, sampler: ckpt.config.sampler ?? 'shuffle', layout: ckpt.config.layout ?? 'caffe' };
+  const differ = keys.filter((k) => made[k] !== config[k]);
   if (differ.length) return `the checkpoint was made with another ${differ.join(', ')}`;
   if (ckpt.epoch > config.epochs) return `the checkpoint is at epoch ${ckpt.epoch}, past the run's ${config.epochs} epochs`;
   if (ckpt.partial && ckpt.epoch + 1 > config.epochs)
@@ -80,12 +85,14 @@ export function checkpointMismatch(ckpt: TrainCheckpoint, config: TrainConfig): 
 }
 
 /** Why a within-epoch position cannot belong to a training split of `n` samples (null: it can). */
-export function partialMismatch(p: EpochProgress, n: number, batchSize: number): string | null {
+export function partialMismatch(p: EpochProgress, n: number, batchSize: number, sampler: Sampler = 'shuffle'): string | null {
   const perEpoch = Math.ceil(n / batchSize);
   if (p.order.length !== n) return `the checkpoint's epoch order has ${p.order.length} samples, the training split ${n}`;
   const hit = new Uint8Array(n);
   for (const i of p.order) {
-    if (!(i >= 0 && i < n) || hit[i]) return "the checkpoint's epoch order is not a permutation of the training split";
+    if (!(i >= 0 && i < n)) return `the checkpoint's epoch order holds ${i}, not an index of the training split's ${n} samples`;
+    // The balanced sampler draws with replacement: only the shuffle's order is a permutation.
+    if (hit[i] && sampler === 'shuffle') return "the checkpoint's epoch order is not a permutation of the training split";
     hit[i] = 1;
   }
   if (!Number.isInteger(p.position) || p.position < 0 || p.position > perEpoch)

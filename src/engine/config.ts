@@ -1,13 +1,20 @@
 // A training run's full configuration, with the official code's values as defaults.
-import type { Arch } from './resnet.ts';
+import { LAYOUTS, type Arch, type Layout } from './resnet-layout.ts';
 import { PIPELINE_DEFAULTS, type AugmentMode, type ErasingMode } from './augment.ts';
 import { TrainError } from './errors.ts';
 import { CONFIG_LIMITS } from './limits.ts';
+import { SAMPLERS, type Sampler } from './sampler.ts';
 
 export type Method = 'eac' | 'baseline';
 
 export interface TrainConfig {
   arch: Arch;
+  /**
+   * ResNet-50's layout (resnet-layout.ts): `caffe`, the face weights' (stride on the first 1×1
+   * conv); `torchvision`, ImageNet weights' (stride on the 3×3). ResNet-18 ignores it. Absent
+   * from runs and checkpoints made before it: read as `caffe`.
+   */
+  layout: Layout;
   /** Backbone width (64 = the real network; smaller for demos and tests). */
   width: number;
   method: Method;
@@ -27,6 +34,12 @@ export interface TrainConfig {
   augment: AugmentMode;
   erasing: ErasingMode;
   shuffle: boolean;
+  /**
+   * Which images an epoch visits (sampler.ts): `shuffle`, each once (shuffled unless `shuffle`
+   * is off); `balanced`, as many draws with replacement, each class equally likely (by the
+   * training labels). Absent from runs and checkpoints made before it: read as `shuffle`.
+   */
+  sampler: Sampler;
   evalBatchSize: number;
 }
 
@@ -34,6 +47,7 @@ export interface TrainConfig {
 export function defaultTrainConfig(arch: Arch = 'resnet50'): TrainConfig {
   return {
     arch,
+    layout: 'caffe',
     width: 64,
     method: 'eac',
     lam: 5,
@@ -48,6 +62,7 @@ export function defaultTrainConfig(arch: Arch = 'resnet50'): TrainConfig {
     augment: 'full',
     erasing: 'independent',
     shuffle: true,
+    sampler: 'shuffle',
     evalBatchSize: 64,
   };
 }
@@ -60,6 +75,7 @@ export function validateTrainConfig(c: TrainConfig): void {
     throw new TrainError('config', `invalid configuration: ${msg}`);
   };
   if (c.arch !== 'resnet50' && c.arch !== 'resnet18') bad(`arch must be resnet50 or resnet18, got ${String(c.arch)}`);
+  if (!LAYOUTS.includes(c.layout)) bad(`layout must be caffe or torchvision, got ${String(c.layout)}`);
   if (c.method !== 'eac' && c.method !== 'baseline') bad(`method must be eac or baseline, got ${String(c.method)}`);
   const intIn = (name: string, v: number, [lo, hi]: readonly [number, number]) =>
     (!Number.isInteger(v) || v < lo || v > hi) && bad(`${name} must be an integer in [${lo}, ${hi}], got ${v}`);
@@ -77,4 +93,6 @@ export function validateTrainConfig(c: TrainConfig): void {
   if (!Number.isInteger(c.seed) || c.seed < 0 || c.seed > 0xffffffff) bad(`seed must be an integer in [0, 4294967295], got ${c.seed}`);
   if (c.augment !== 'full' && c.augment !== 'none') bad(`augment must be full or none, got ${String(c.augment)}`);
   if (c.erasing !== 'independent' && c.erasing !== 'mirrored') bad(`erasing must be independent or mirrored, got ${String(c.erasing)}`);
+  if (!SAMPLERS.includes(c.sampler)) bad(`sampler must be shuffle or balanced, got ${String(c.sampler)}`);
+  if (c.sampler === 'balanced' && !c.shuffle) bad('the balanced sampler draws at random: it cannot run with shuffle off');
 }

@@ -15,6 +15,28 @@ export function confusionMatrix(preds: ArrayLike<number>, labels: ArrayLike<numb
   return m;
 }
 
+/**
+ * The most classes for which a run keeps the training confusion matrices of every epoch: two K×K
+ * count tables per epoch (noisy and true labels) are 20,000 numbers at 100 classes (CIFAR-100),
+ * but 2,000,000 at 1,000; above this the epoch records carry none.
+ */
+export const TRAIN_CONFUSION_MAX_CLASSES = 100;
+
+/**
+ * An epoch's training predictions (view 1's, before each update) against the labels the model
+ * trained on and against the true ones: confusion[label][pred] each. Null above
+ * TRAIN_CONFUSION_MAX_CLASSES.
+ */
+export function trainConfusion(
+  preds: ArrayLike<number>,
+  noisyLabels: ArrayLike<number>,
+  cleanLabels: ArrayLike<number>,
+  numClasses: number,
+): { noisy: number[][]; clean: number[][] } | null {
+  if (numClasses > TRAIN_CONFUSION_MAX_CLASSES) return null;
+  return { noisy: confusionMatrix(preds, noisyLabels, numClasses), clean: confusionMatrix(preds, cleanLabels, numClasses) };
+}
+
 /** Recall per true class (null for a class with no samples). */
 export function perClassAccuracy(confusion: number[][]): (number | null)[] {
   return confusion.map((row, k) => {

@@ -8,8 +8,20 @@ import { NUM_CLASSES } from './dataset.ts';
 export type Arch = 'resnet50' | 'resnet18';
 export const ARCHS: readonly Arch[] = ['resnet50', 'resnet18'];
 
+/**
+ * Where a ResNet-50 bottleneck downsamples, and its stem's max-pool: `caffe`, the VGGFace2
+ * resnet50_ft the official EAC code fine-tunes (stride on the first 1×1 conv; max-pool pad 0,
+ * ceil mode); `torchvision`, torchvision's resnet50 ("ResNet v1.5": stride on the 3×3 conv;
+ * max-pool pad 1, floor), which ImageNet weights were trained in. The parameters have the same
+ * names and shapes in both. ResNet-18 has one layout (torchvision's BasicBlock) whatever this says.
+ */
+export type Layout = 'caffe' | 'torchvision';
+export const LAYOUTS: readonly Layout[] = ['caffe', 'torchvision'];
+
 export interface ModelConfig {
   arch: Arch;
+  /** ResNet-50's layout (absent: caffe); ResNet-18 ignores it. */
+  layout?: Layout;
   /** Width of the stem and of layer1 (64 in the real networks; a few channels for tests). */
   width: number;
   numClasses: number;
@@ -50,6 +62,7 @@ export function describeResNet(config: ModelConfig): ResNetSpec {
   const w = config.width;
   const stem: ConvSpec = { name: 'conv1', k: 7, stride: 2, pad: 3, cin: 3, cout: w };
   const bottleneck = config.arch === 'resnet50';
+  const torchvision = bottleneck && config.layout === 'torchvision';
   const expansion = bottleneck ? 4 : 1;
   const blocks: BlockSpec[] = [];
   let inplanes = w;
@@ -62,11 +75,14 @@ export function describeResNet(config: ModelConfig): ResNetSpec {
         conv: { name: `${prefix}.conv${i}`, k, stride: s, pad: k === 3 ? 1 : 0, cin, cout },
         bn: `${prefix}.bn${i}`,
       });
-      const convs = bottleneck
-        ? // Caffe layout: the stride sits on the FIRST 1×1 conv.
-          [c(1, 1, stride, inplanes, planes), c(2, 3, 1, planes, planes), c(3, 1, 1, planes, planes * 4)]
-        : // torchvision BasicBlock: the stride sits on the first 3×3 conv.
-          [c(1, 3, stride, inplanes, planes), c(2, 3, 1, planes, planes)];
+      const convs = torchvision
+        ? // torchvision's Bottleneck (ResNet v1.5): the stride sits on the 3×3 conv.
+          [c(1, 1, 1, inplanes, planes), c(2, 3, stride, planes, planes), c(3, 1, 1, planes, planes * 4)]
+        : bottleneck
+          ? // Caffe layout: the stride sits on the FIRST 1×1 conv.
+            [c(1, 1, stride, inplanes, planes), c(2, 3, 1, planes, planes), c(3, 1, 1, planes, planes * 4)]
+          : // torchvision BasicBlock: the stride sits on the first 3×3 conv.
+            [c(1, 3, stride, inplanes, planes), c(2, 3, 1, planes, planes)];
       const needsDown = stride !== 1 || inplanes !== planes * expansion;
       const downsample = needsDown
         ? {
@@ -78,7 +94,7 @@ export function describeResNet(config: ModelConfig): ResNetSpec {
       inplanes = planes * expansion;
     }
   });
-  const pool = bottleneck ? { k: 3, stride: 2, pad: 0, ceil: true } : { k: 3, stride: 2, pad: 1, ceil: false };
+  const pool = bottleneck && !torchvision ? { k: 3, stride: 2, pad: 0, ceil: true } : { k: 3, stride: 2, pad: 1, ceil: false };
   return { config, stem, pool, blocks, featureChannels: inplanes };
 }
 

@@ -8,6 +8,7 @@ import type { TrainConfig } from './config.ts';
 import { CONFIG_LIMITS } from './limits.ts';
 import { classesProblem, MAX_CLASSES } from './dataset.ts';
 import type { EvalReport } from './evaluate.ts';
+import { TRAIN_CONFUSION_MAX_CLASSES } from './metrics.ts';
 import type { EpochMetrics, RunSummary, StepLog, UnfinishedEpoch } from './run-types.ts';
 import { arr, configFields, fail, int, num, obj, oneOf, runSummary, str, type Obj } from './sweep/validate.ts';
 
@@ -97,18 +98,51 @@ const EPOCH_FIELDS = [
   'imagesPerSecond',
 ] as const;
 
+/** A square count table of `k` classes (a confusion matrix), each row `k` long. */
+function squareCounts(v: unknown, where: string, k: number): number[][] {
+  const rows = countRows(v, where);
+  if (rows.length !== k) fail(where, `${rows.length} rows, the run has ${k} classes`);
+  rows.forEach((row, i) => row.length !== k && fail(`${where}[${i}]`, `${row.length} entries, the run has ${k} classes`));
+  return rows;
+}
+
+const total = (m: number[][]) => m.reduce((n, row) => n + row.reduce((a, b) => a + b, 0), 0);
+
+/**
+ * An epoch's training confusion matrices (optional: older runs and runs of more than
+ * TRAIN_CONFUSION_MAX_CLASSES classes have none): both `k`×`k`, counting the same predictions.
+ */
+function readTrainConfusion(v: unknown, where: string, k: number): EpochMetrics['trainConfusion'] {
+  if (v === undefined || v === null) return undefined;
+  const o = fields(v, where, ['noisy', 'clean']);
+  if (k > TRAIN_CONFUSION_MAX_CLASSES) fail(where, `kept for at most ${TRAIN_CONFUSION_MAX_CLASSES} classes, the run has ${k}`);
+  const noisy = squareCounts(o.noisy, `${where}.noisy`, k);
+  const clean = squareCounts(o.clean, `${where}.clean`, k);
+  const [a, b] = [total(noisy), total(clean)];
+  if (a !== b) fail(where, `the noisy table counts ${a} predictions, the clean one ${b}`);
+  if (a > IMAGES_MAX) fail(where, `counts ${a} predictions, more than ${IMAGES_MAX}`);
+  return { noisy, clean };
+}
+
 function readEpochMetrics(v: unknown, where: string, diverged = false): EpochMetrics {
   const o = fields(v, where, EPOCH_FIELDS);
   const m = fields(o.memorisation, `${where}.memorisation`, ['flipped', 'predictedNoisy', 'predictedClean']);
+  // In the order of the fields, so that the first bad one is named.
+  const head = epochHead(o, where, diverged);
+  const memorisation = {
+    flipped: count(m.flipped, `${where}.memorisation.flipped`),
+    predictedNoisy: accOrNull(m.predictedNoisy, `${where}.memorisation.predictedNoisy`),
+    predictedClean: accOrNull(m.predictedClean, `${where}.memorisation.predictedClean`),
+  };
+  const testAcc = acc(o.testAcc, `${where}.testAcc`);
+  const test = readEvalReport(o.test, `${where}.test`);
+  const trainConfusion = readTrainConfusion(o.trainConfusion, `${where}.trainConfusion`, test.confusion.length);
   return {
-    ...epochHead(o, where, diverged),
-    memorisation: {
-      flipped: count(m.flipped, `${where}.memorisation.flipped`),
-      predictedNoisy: accOrNull(m.predictedNoisy, `${where}.memorisation.predictedNoisy`),
-      predictedClean: accOrNull(m.predictedClean, `${where}.memorisation.predictedClean`),
-    },
-    testAcc: acc(o.testAcc, `${where}.testAcc`),
-    test: readEvalReport(o.test, `${where}.test`),
+    ...head,
+    memorisation,
+    ...(trainConfusion ? { trainConfusion } : {}),
+    testAcc,
+    test,
     // The learning rate decays by gamma each epoch, down to 0 after very many.
     lr: nonNegative(o.lr, `${where}.lr`),
     seconds: nonNegative(o.seconds, `${where}.seconds`),

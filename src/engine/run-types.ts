@@ -25,6 +25,12 @@ export interface EpochMetrics {
   trainAccClean: number;
   /** Of the label-flipped training samples: share predicted as the noisy label / the true label. */
   memorisation: { flipped: number; predictedNoisy: number | null; predictedClean: number | null };
+  /**
+   * The same predictions as counts, confusion[label][pred], against the training labels (`noisy`)
+   * and the true ones (`clean`). Absent in runs from before it was kept, and above
+   * TRAIN_CONFUSION_MAX_CLASSES (metrics.ts) classes.
+   */
+  trainConfusion?: { noisy: number[][]; clean: number[][] };
   testAcc: number;
   test: EvalReport;
   lr: number;

@@ -3,6 +3,7 @@
 // Pure engine code: no DOM, runs in a browser worker and in Node. Never uses
 // requestAnimationFrame/tf.nextFrame, so training continues in background tabs.
 import { Rng } from './rng.ts';
+import { balancedOrder } from './sampler.ts';
 import { tf } from './tf.ts';
 import { stepEtaSeconds, type RateStart } from './progress.ts';
 import { createModel, describeResNet, disposeModel, modelFromValues, readValues, type Model } from './resnet.ts';
@@ -13,7 +14,7 @@ import { ImagePipeline, PIPELINE_DEFAULTS, planViews } from './augment.ts';
 import { readStep, type EncodedStep } from './step.ts';
 import { StepProgram } from './step-program/step-program.ts';
 import { predict, report } from './evaluate.ts';
-import { accuracy, memorisation } from './metrics.ts';
+import { accuracy, memorisation, trainConfusion } from './metrics.ts';
 import {
   summarizeRun,
   type EpochMetrics,
@@ -180,7 +181,8 @@ function checkStart(dataset: Dataset, config: TrainConfig, opts: TrainOptions): 
   const classes = classesOf(dataset);
   if (resume) {
     const n = dataset.train.labels.length;
-    const why = checkpointMismatch(resume, config) ?? (resume.partial ? partialMismatch(resume.partial, n, config.batchSize) : null);
+    const why =
+      checkpointMismatch(resume, config) ?? (resume.partial ? partialMismatch(resume.partial, n, config.batchSize, config.sampler) : null);
     if (why) throw new TrainError('config', `cannot resume: ${why}`);
     if (model) throw new TrainError('config', 'cannot resume: a checkpoint brings its own weights (drop the model option)');
     if (classesOf(resume).join('\n') !== classes.join('\n'))
@@ -189,6 +191,12 @@ function checkStart(dataset: Dataset, config: TrainConfig, opts: TrainOptions): 
         `cannot resume: the checkpoint's ${classesOf(resume).length} classes are not the dataset's ${classes.length} (${classes.slice(0, 3).join(', ')}…)`,
       );
   }
+  const layoutOf = (c: { arch: string; layout?: string }) => (c.arch === 'resnet50' ? (c.layout ?? 'caffe') : 'one');
+  if (model && layoutOf(model.spec.config) !== layoutOf(config))
+    throw new TrainError(
+      'config',
+      `invalid configuration: the weights are a ResNet-50 in the ${model.spec.config.layout ?? 'caffe'} layout, the run asks for the ${config.layout} layout (set it to ${model.spec.config.layout ?? 'caffe'})`,
+    );
   if (model && model.spec.config.numClasses !== classes.length)
     throw new TrainError(
       'config',
@@ -196,9 +204,18 @@ function checkStart(dataset: Dataset, config: TrainConfig, opts: TrainOptions): 
     );
 }
 
-/** An epoch from its start: the data stream's order for it (shuffled or not), nothing summed yet. */
-function freshEpoch(shuffle: boolean, dataRng: Rng, n: number, nowMs: number): EpochState {
-  const order = shuffle ? dataRng.permutation(n) : Int32Array.from({ length: n }, (_, i) => i);
+/**
+ * An epoch from its start, nothing summed yet: its order by the run's sampler (sampler.ts), the
+ * data stream's shuffle (or file order), or the balanced draw of (seed, epoch).
+ */
+function freshEpoch(config: TrainConfig, dataRng: Rng, labels: Int32Array, epoch: number, nowMs: number): EpochState {
+  const n = labels.length;
+  const order =
+    config.sampler === 'balanced'
+      ? balancedOrder(labels, config.seed, epoch)
+      : config.shuffle
+        ? dataRng.permutation(n)
+        : Int32Array.from({ length: n }, (_, i) => i);
   return { order, position: 0, loss: 0, ce: 0, consistency: 0, seenPreds: [], start: nowMs };
 }
 
@@ -227,6 +244,7 @@ function epochMetrics(
   const seen = e.order.subarray(0, e.seenPreds.length);
   const noisy = Array.from(seen, (i) => split.labels[i]);
   const clean = Array.from(seen, (i) => split.cleanLabels[i]);
+  const confusion = trainConfusion(e.seenPreds, noisy, clean, test.confusion.length);
   return {
     epoch,
     steps: e.position,
@@ -236,6 +254,7 @@ function epochMetrics(
     trainAccNoisy: accuracy(e.seenPreds, noisy),
     trainAccClean: accuracy(e.seenPreds, clean),
     memorisation: memorisation(e.seenPreds, noisy, clean),
+    ...(confusion ? { trainConfusion: confusion } : {}),
     testAcc: test.accuracy,
     test,
     lr,
@@ -257,7 +276,7 @@ export async function train(dataset: Dataset, config: TrainConfig, opts: TrainOp
   const dataRng = resume ? Rng.fromState(resume.rng) : rng.fork();
   const ownsModel = !opts.model;
   // The head has one output per class of the dataset.
-  const modelConfig = { arch: config.arch, width: config.width, numClasses: classesOf(dataset).length };
+  const modelConfig = { arch: config.arch, layout: config.layout, width: config.width, numClasses: classesOf(dataset).length };
   const model = resume ? modelFromValues(describeResNet(modelConfig), resume.values) : (opts.model ?? createModel(modelConfig, modelRng));
   // Which implementation of each layer runs here: decided once, for the whole run (kernel-table.ts).
   const kernels = kernelsFor(tf.getBackend());
@@ -322,7 +341,7 @@ export async function train(dataset: Dataset, config: TrainConfig, opts: TrainOp
       const lr = exponentialLr(config.lr, config.gamma, epoch);
       optimizer.lr = lr;
       const carried = resume?.partial && epoch === resume.epoch + 1 ? resume.partial : null;
-      const e = carried ? carriedEpoch(carried, now()) : freshEpoch(config.shuffle, dataRng, n, now());
+      const e = carried ? carriedEpoch(carried, now()) : freshEpoch(config, dataRng, split.labels, epoch, now());
       // Pipelined by one step: step s is encoded (on WebGPU: queued for the GPU) before step
       // s − 1's numbers are read back, so the GPU is not idle while JavaScript encodes the next
       // step. The order of the work is unchanged, so the numbers are too. Whatever must see a

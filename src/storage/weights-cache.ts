@@ -159,7 +159,9 @@ export async function storeWeights(input: StoreWeightsInput, opts: StoreOptions 
 
 /** Engine shapes for the record's architecture. */
 function specOf(record: WeightsRecord): ResNetSpec {
-  return describeResNet({ arch: record.arch, width: record.width, numClasses: NUM_CLASSES });
+  // The layout the import decided (keymap.ts); records from before it are Caffe's.
+  const layout = record.layout === 'resnet50-torchvision' ? 'torchvision' : 'caffe';
+  return describeResNet({ arch: record.arch, layout, width: record.width, numClasses: NUM_CLASSES });
 }
 
 /**

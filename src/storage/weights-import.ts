@@ -7,6 +7,7 @@
 import type { UseStore } from 'idb-keyval';
 import type { Arch } from '../engine/resnet-layout.ts';
 import { readWeightFile, WeightFileError, type WeightFile } from '../weights/read.ts';
+import { layoutFromMetadata } from '../weights/load.ts';
 import { weightFileSizeRefusal } from '../weights/tensor.ts';
 import { mapWeights, WeightsRefusedError, type KeyReport } from '../weights/keymap.ts';
 import { SafetensorsError } from '../weights/safetensors.ts';
@@ -161,7 +162,10 @@ export async function importWeightsFile(file: Blob, name: string, opts: ImportOp
   await enter('map');
   // Each tensor is converted to the engine's layout and let go (the dropped head never decoded),
   // so the file's bytes, and nothing else of the file, sit beside the engine's values.
-  const mapped = mapWeights(parsed.tensors, { arch: opts.arch ?? undefined, fileName: name, seed: 0, release: true });
+  const mapped = mapWeights(
+    parsed.tensors,
+    layoutFromMetadata(parsed.metadata, { arch: opts.arch ?? undefined, fileName: name, seed: 0, release: true }),
+  );
   parsed = null;
   // The engine's values are arrays of their own: the file's memory can go now, before the blob for
   // IndexedDB is made, rather than at some later garbage collection.

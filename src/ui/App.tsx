@@ -16,6 +16,7 @@ import { ProgressPanel } from './components/ProgressPanel.tsx';
 import { RunCharts } from './components/RunCharts.tsx';
 import { AttentionPanel } from './components/AttentionPanel.tsx';
 import { EpochTable } from './components/EpochTable.tsx';
+import { ConfusionPanel } from './components/ConfusionPanel.tsx';
 import { ExportPanel } from './components/ExportPanel.tsx';
 import { ComparisonView } from './compare/ComparisonView.tsx';
 import { ClassroomView } from './classroom/ClassroomView.tsx';
@@ -82,6 +83,7 @@ export function App() {
           <RunCharts />
           <AttentionPanel />
           <EpochTable />
+          <ConfusionPanel />
           <ExportPanel />
         </div>
       </main>

@@ -274,9 +274,13 @@ export function createRunController() {
     const record = weights.selected ? weights.selectedRecord : null;
     const mismatch = weightsProblem(record, settings);
     if (mismatch && record) {
-      state.setErrors({
-        arch: `the selected weights are a ${record.arch} of width ${record.width}: choose that backbone and width, or random init`,
-      });
+      state.setErrors(
+        record.arch === settings.arch && record.width === settings.width
+          ? {
+              layout: `the selected weights are in the ${mismatch.fix?.kind === 'backbone' ? mismatch.fix.layout : ''} layout: choose it, or random init`,
+            }
+          : { arch: `the selected weights are a ${record.arch} of width ${record.width}: choose that backbone and width, or random init` },
+      );
       return refuse(mismatch);
     }
     const data = useData.getState();
@@ -314,6 +318,7 @@ export function createRunController() {
     if (fix.kind === 'backbone') {
       lab.setDraft('arch', fix.arch);
       lab.setDraft('width', String(fix.width));
+      if (fix.layout) lab.setDraft('layout', fix.layout);
     } else if (fix.kind === 'demo-data') {
       useData.getState().select({ kind: 'demo' });
     } else if (fix.kind === 'backend') {

@@ -3,13 +3,15 @@
 // and the worker's data options. Pure: no React, no worker. Only types come from the engine:
 // the page itself never loads TensorFlow.js.
 import type { Method } from '../engine/config.ts';
-import type { Arch } from '../engine/resnet.ts';
+import type { Arch, Layout } from '../engine/resnet-layout.ts';
 import type { ErasingMode } from '../engine/augment.ts';
+import type { Sampler } from '../engine/sampler.ts';
 import type { AttentionOptions, ConfigRequest, DataOptions, NoiseKind } from '../engine/run-request.ts';
 import type { ProbeReport } from '../worker/protocol.ts';
 
 export interface Settings {
   arch: Arch;
+  layout: Layout;
   width: number;
   method: Method;
   lam: number;
@@ -22,6 +24,7 @@ export interface Settings {
   size: number;
   erasing: ErasingMode;
   seed: number;
+  sampler: Sampler;
   trainCount: number;
   testCount: number;
   attentionCount: number;
@@ -57,6 +60,19 @@ export const FIELDS: readonly FieldSpec[] = [
       options: [
         ['resnet50', 'ResNet-50'],
         ['resnet18', 'ResNet-18'],
+      ],
+    },
+  },
+  {
+    key: 'layout',
+    label: 'ResNet-50 layout',
+    hint: 'Caffe: the face weights’ (stride on the first 1×1 conv); torchvision: ImageNet weights’ (stride on the 3×3). ResNet-18 has one',
+    group: 'model',
+    rule: {
+      kind: 'choice',
+      options: [
+        ['caffe', 'Caffe'],
+        ['torchvision', 'torchvision'],
       ],
     },
   },
@@ -166,6 +182,19 @@ export const FIELDS: readonly FieldSpec[] = [
     rule: { kind: 'int', min: 0, max: 2 ** 31 - 1 },
   },
   {
+    key: 'sampler',
+    label: 'Sampler',
+    hint: 'each image once an epoch, or draws balanced over the training labels’ classes (for imbalanced sets such as AffectNet)',
+    group: 'training',
+    rule: {
+      kind: 'choice',
+      options: [
+        ['shuffle', 'Shuffle'],
+        ['balanced', 'Class-balanced'],
+      ],
+    },
+  },
+  {
     key: 'attentionCount',
     label: 'Attention samples',
     hint: 'training images shown in the attention panel (half with flipped labels)',
@@ -191,6 +220,7 @@ export const FIELDS: readonly FieldSpec[] = [
 /** The official recipe (docs/eac-recipe.md): ResNet-50 at 224 px, 60 epochs. */
 export const OFFICIAL_SETTINGS: Settings = {
   arch: 'resnet50',
+  layout: 'caffe',
   width: 64,
   method: 'eac',
   lam: 5,
@@ -203,6 +233,7 @@ export const OFFICIAL_SETTINGS: Settings = {
   size: 224,
   erasing: 'independent',
   seed: 0,
+  sampler: 'shuffle',
   trainCount: 3000,
   testCount: 1000,
   attentionCount: 8,
@@ -211,6 +242,7 @@ export const OFFICIAL_SETTINGS: Settings = {
 /** A demo run that finishes in minutes on a laptop GPU: a narrow ResNet-18 at 64 px on demo faces. */
 export const DEMO_SETTINGS: Settings = {
   arch: 'resnet18',
+  layout: 'caffe',
   width: 8,
   method: 'eac',
   lam: 5,
@@ -223,6 +255,7 @@ export const DEMO_SETTINGS: Settings = {
   size: 64,
   erasing: 'independent',
   seed: 0,
+  sampler: 'shuffle',
   trainCount: 600,
   testCount: 200,
   attentionCount: 8,
@@ -236,6 +269,7 @@ export const DEMO_SETTINGS: Settings = {
  */
 const NOISE_DEMO_SETTINGS: Settings = {
   arch: 'resnet18',
+  layout: 'caffe',
   width: 16,
   method: 'eac',
   lam: 1,
@@ -248,6 +282,7 @@ const NOISE_DEMO_SETTINGS: Settings = {
   size: 48,
   erasing: 'independent',
   seed: 0,
+  sampler: 'shuffle',
   trainCount: 1500,
   testCount: 400,
   attentionCount: 8,
@@ -334,6 +369,7 @@ export function parseSettings(d: SettingsDraft): { settings: Settings; errors: n
 export function configRequestOf(s: Settings): ConfigRequest {
   return {
     arch: s.arch,
+    layout: s.layout,
     width: s.width,
     method: s.method,
     lam: s.lam,
@@ -343,6 +379,7 @@ export function configRequestOf(s: Settings): ConfigRequest {
     size: s.size,
     erasing: s.erasing,
     seed: s.seed,
+    sampler: s.sampler,
     evalBatchSize: Math.max(s.batchSize, 50),
   };
 }
@@ -389,6 +426,7 @@ export function attentionOptionsOf(s: Settings, picked: number[] | null = null):
 export function settingsOfRun(config: import('../engine/config.ts').TrainConfig, data: DataOptions, attentionCount: number): Settings {
   return {
     arch: config.arch,
+    layout: config.layout ?? 'caffe',
     width: config.width,
     method: config.method,
     lam: config.lam,
@@ -401,6 +439,7 @@ export function settingsOfRun(config: import('../engine/config.ts').TrainConfig,
     size: config.size,
     erasing: config.erasing,
     seed: config.seed,
+    sampler: config.sampler ?? 'shuffle',
     trainCount: data.kind === 'demo' ? data.trainCount : DEMO_SETTINGS.trainCount,
     testCount: data.kind === 'demo' ? data.testCount : DEMO_SETTINGS.testCount,
     attentionCount,

@@ -2,7 +2,7 @@
 // (features.0 = conv1, features.1 = bn1, features.4..7 = layer1..4, fc), PyTorch layouts (OIHW,
 // fc [K, C] for K classes), so the official code can `load_state_dict` it.
 import { writeSafetensors } from './safetensors.ts';
-import { describeResNet, listParams, type Arch } from '../engine/resnet-layout.ts';
+import { describeResNet, listParams, type Arch, type Layout } from '../engine/resnet-layout.ts';
 import { engineToTorch } from './torch-layout.ts';
 
 /** Backbone key → official EAC model key. */
@@ -20,10 +20,11 @@ export function exportModelSafetensors(
   width: number,
   values: Map<string, Float32Array>,
   metadata: Record<string, string> = {},
+  layout: Layout = 'caffe',
 ): Uint8Array {
   // The head has as many outputs as the run's dataset had classes.
   const numClasses = values.get('fc.bias')?.length ?? 7;
-  const spec = describeResNet({ arch, width, numClasses });
+  const spec = describeResNet({ arch, layout, width, numClasses });
   const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
   for (const p of listParams(spec)) {
     const v = values.get(p.name);
@@ -31,5 +32,7 @@ export function exportModelSafetensors(
     const t = engineToTorch(p.name, v, p.shape);
     tensors.set(officialKey(p.name), { shape: t.shape, data: t.data });
   }
-  return writeSafetensors(tensors, { format: 'pt', producer: 'eac-lab', arch, width: String(width), ...metadata });
+  // Both ResNet-50 layouts have the same keys and shapes: the file says which it is (load.ts reads it).
+  const said: Record<string, string> = arch === 'resnet50' ? { layout } : {};
+  return writeSafetensors(tensors, { format: 'pt', producer: 'eac-lab', arch, width: String(width), ...said, ...metadata });
 }

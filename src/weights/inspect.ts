@@ -1,6 +1,7 @@
 // What a weight file holds, as the `eac weights inspect` JSON: its format, the model its keys
 // describe, the head, and the keys that are missing, unexpected or mis-shaped for that model;
 // optionally per-tensor statistics under the file's own key names. Pure (no Node APIs).
+import { layoutFromMetadata } from './load.ts';
 import { readWeightFile, tensorSize, tensorValues, type WeightFormat, type WeightTensor } from './read.ts';
 import { analyseWeights, type DetectedArch, type MapOptions, type Mismatch } from './keymap.ts';
 
@@ -57,7 +58,7 @@ function tensorStats(name: string, t: WeightTensor): TensorStats {
 
 export function inspectWeights(bytes: Uint8Array, opts: MapOptions & { stats?: boolean } = {}): InspectResult {
   const file = readWeightFile(bytes, opts.fileName);
-  const r = analyseWeights(file.tensors, opts);
+  const r = analyseWeights(file.tensors, layoutFromMetadata(file.metadata, opts));
   let parameters = 0;
   for (const t of file.tensors.values()) parameters += tensorSize(t);
   const out: InspectResult = {

@@ -46,8 +46,10 @@ export interface KeyReport {
 export interface MapOptions {
   /** The architecture asked for (e.g. --arch); default: detected. */
   arch?: Arch;
-  /** Say the ResNet-50 is Caffe-layout even without an 8631-way head. */
+  /** The ResNet-50's layout, when known (a flag, the file's metadata): else detected. */
   layout?: 'caffe' | 'torchvision';
+  /** Where `layout` came from, for the report (default "layout given as …"). */
+  layoutReason?: string;
   /** The file name (a VGGFace2 name such as resnet50_ft_weight.pkl marks the Caffe layout). */
   fileName?: string;
   /** Seed of the head initialisation (default 0). */
@@ -164,7 +166,7 @@ function analyse(tensors: Map<string, WeightTensor>, opts: MapOptions): Analysis
     const name = (opts.fileName ?? '').split(/[\\/]/).pop() ?? '';
     if (opts.layout) {
       detectedArch = opts.layout === 'caffe' ? 'resnet50-caffe' : 'resnet50-torchvision';
-      archReason = `layout given as ${opts.layout}`;
+      archReason = opts.layoutReason ?? `layout given as ${opts.layout}`;
     } else if (headClasses === VGGFACE2_CLASSES) {
       detectedArch = 'resnet50-caffe';
       archReason = `${articleFor(VGGFACE2_CLASSES)} ${countText(VGGFACE2_CLASSES)}-way VGGFace2 head`;
@@ -178,14 +180,15 @@ function analyse(tensors: Map<string, WeightTensor>, opts: MapOptions): Analysis
       detectedArch = 'resnet50-torchvision';
       archReason = 'a ResNet-50 state_dict without an 8,631-way VGGFace2 head (the keys and shapes of both layouts are the same)';
       notes.push(
-        "layout differs: the engine's ResNet-50 is the Caffe layout (stride on the first 1×1 conv of a block); torchvision puts it on the 3×3 conv. The weights load, but the network computes differently from the one they were trained in.",
+        "taken as torchvision's layout (stride on the 3×3 conv of a block, as ImageNet weights are), since nothing in the file says Caffe (no 8,631-way VGGFace2 head, no official EAC keys, no resnet50_ft/vggface2/caffe in its name): the run uses that layout; --layout caffe if the file is a Caffe-layout ResNet-50.",
       );
     }
     if (opts.arch && opts.arch !== detected) archReason = `--arch ${opts.arch}`;
   }
   if (opts.arch && opts.arch !== detected) notes.push(`the file looks like a ${detected}, but ${opts.arch} was asked for`);
   const classes = opts.numClasses ?? NUM_CLASSES;
-  const spec = describeResNet({ arch, width, numClasses: classes });
+  const layout = detectedArch === 'resnet50-torchvision' ? 'torchvision' : 'caffe';
+  const spec = describeResNet({ arch, layout, width, numClasses: classes });
   const params = listParams(spec);
   const known = new Set(params.map((p) => p.name));
   const missing: string[] = [];

@@ -19,8 +19,18 @@ interface LoadedWeights {
 export function loadWeights(bytes: Uint8Array, opts: MapOptions = {}): Required<LoadedWeights> {
   const file = readWeightFile(bytes, opts.fileName);
   // The file's tensors (views of `bytes` where they can be) are let go as they are converted.
-  const { spec, values, report } = mapWeights(file.tensors, { ...opts, release: true });
+  const { spec, values, report } = mapWeights(file.tensors, { ...layoutFromMetadata(file.metadata, opts), release: true });
   return { spec, values, report, format: file.format };
+}
+
+/**
+ * A layout the file itself states (the lab's exports write `layout` in their safetensors
+ * metadata, since both ResNet-50 layouts have the same keys and shapes), unless the caller says one.
+ */
+export function layoutFromMetadata(metadata: Record<string, string> | undefined, opts: MapOptions): MapOptions {
+  const said = metadata?.layout;
+  if (opts.layout || (said !== 'caffe' && said !== 'torchvision')) return opts;
+  return { ...opts, layout: said, layoutReason: `the file's metadata says layout ${said}` };
 }
 
 /** The former safetensors-only entry point; now takes every supported format. */

@@ -41,6 +41,8 @@ export interface WeightFile {
   tensors: Map<string, WeightTensor>;
   /** Where the tensors were found inside the file, e.g. "state_dict" (empty: at the top level). */
   path: string;
+  /** A safetensors file's `__metadata__` (string values only), e.g. the lab's exports' `layout`. */
+  metadata?: Record<string, string>;
 }
 
 function detectFormat(bytes: Uint8Array, fileName?: string): WeightFormat {
@@ -61,11 +63,11 @@ export function readWeightFile(bytes: Uint8Array, fileName?: string): WeightFile
   const format = detectFormat(bytes, fileName);
   try {
     if (format === 'safetensors') {
-      const { tensors } = readSafetensors(bytes);
+      const { tensors, metadata } = readSafetensors(bytes);
       const out = new Map<string, WeightTensor>();
       for (const [name, t] of tensors) out.set(name, new FileTensor(SAFE_DTYPES.get(t.dtype)!, t.shape, t.bytes, true));
       checkDecodedTotal(out, bytes.length);
-      return { format, tensors: out, path: '' };
+      return { format, tensors: out, path: '', metadata };
     }
     if (format === 'torch-zip') {
       const { tensors, path } = readTorchZip(bytes);

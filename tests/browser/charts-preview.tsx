@@ -85,6 +85,8 @@ const config: TrainConfig = {
   augment: 'full',
   erasing: 'independent',
   shuffle: true,
+  sampler: 'shuffle',
+  layout: 'caffe',
   evalBatchSize: 64,
 };
 const started = {

@@ -20,6 +20,8 @@ import { engineToTorch, nchwToNhwc, torchToEngine } from '../../src/weights/torc
 
 export interface GoldenMeta {
   arch: 'resnet50' | 'resnet18';
+  /** ResNet-50's layout (absent: the Caffe layout). */
+  layout?: 'caffe' | 'torchvision';
   width: number;
   inputSize: number;
   batch: number;
@@ -117,7 +119,7 @@ export class Golden {
   }
   /** The fixture's model, its parameters loaded from the `prefix.*` tensors (PyTorch layout). */
   model(prefix = 'param'): Model {
-    const spec = describeResNet({ arch: this.meta.arch, width: this.meta.width, numClasses: 7 });
+    const spec = describeResNet({ arch: this.meta.arch, layout: this.meta.layout, width: this.meta.width, numClasses: 7 });
     const values = new Map<string, Float32Array>();
     for (const p of listParams(spec)) {
       const name = `${prefix}.${p.name}`;
@@ -153,7 +155,7 @@ export async function runGoldenChecks(g: Golden): Promise<CheckResult[]> {
     const tolerance = Math.max(floor, TORCH_FACTOR * torchErr);
     results.push({ name, relError: relErr, tolerance, torchF32RelError: torchErr, ok: relErr <= tolerance });
   };
-  const arch = g.meta.arch;
+  const arch = g.meta.layout ? `${g.meta.arch} (${g.meta.layout})` : g.meta.arch;
 
   // 1. Eval-mode forward: logits, pooled features and maps.
   {

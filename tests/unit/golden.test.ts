@@ -1,6 +1,7 @@
 // The engine against PyTorch (float64 reference, tools/golden/generate.py): forward passes, maps,
 // loss parts, every gradient, BatchNorm running statistics, two Adam steps, for narrow
-// ResNet-50 (Caffe layout) and ResNet-18 (torchvision layout). Backend: EAC_TEST_BACKEND (cpu).
+// ResNet-50 in the Caffe layout and in torchvision's (stride on the 3×3 conv, max-pool pad 1) and
+// ResNet-18 (torchvision layout). Backend: EAC_TEST_BACKEND (cpu).
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -14,7 +15,7 @@ before(async () => {
   await setupBackend(backend);
 });
 
-for (const arch of ['resnet50', 'resnet18'] as const) {
+for (const arch of ['resnet50', 'resnet18', 'resnet50-torchvision'] as const) {
   test(`golden ${arch} on ${backend}: forward, loss, gradients, BN statistics, Adam`, async () => {
     const meta = JSON.parse(readFileSync(new URL(`${arch}.json`, dir), 'utf8')) as GoldenMeta;
     const g = new Golden(new Uint8Array(readFileSync(new URL(`${arch}.safetensors`, dir))), meta);

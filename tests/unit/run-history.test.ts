@@ -115,6 +115,8 @@ function run(
         augment: 'full',
         erasing: 'independent',
         shuffle: true,
+        sampler: 'shuffle',
+        layout: 'caffe',
         evalBatchSize: 50,
       },
       data: { kind: 'demo', seed: 0, trainCount: 32, testCount: 16, noiseRate: over.noise ?? 0.3, noiseSeed: 0 },

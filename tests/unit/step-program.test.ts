@@ -9,6 +9,7 @@ import { setupBackend, type BackendName } from '../../src/cli/node-backends.ts';
 import { tf, type Tensor4D } from '../../src/engine/tf.ts';
 import { kernelsFor } from '../../src/engine/kernel-table.ts';
 import { createModel, disposeModel, readValues, type Arch } from '../../src/engine/resnet.ts';
+import type { Layout } from '../../src/engine/resnet-layout.ts';
 import { Adam, ADAM_DEFAULTS } from '../../src/engine/optim.ts';
 import { readStep, type StepResult } from '../../src/engine/step.ts';
 import { StepProgram } from '../../src/engine/step-program/step-program.ts';
@@ -37,8 +38,8 @@ const SIZES = [3, 3, 3, 3, 2, 3, 3, 3, 3];
 /** Before this step, the optimiser's state is set from outside (as a resume does). */
 const SET_STATE_AT = 7;
 
-async function run(arch: Arch, width: number, method: Method, replay: boolean): Promise<RunOutcome> {
-  const model = createModel({ arch, width, numClasses: 7 }, new Rng(0));
+async function run(arch: Arch, width: number, method: Method, replay: boolean, layout: Layout = 'caffe'): Promise<RunOutcome> {
+  const model = createModel({ arch, layout, width, numClasses: 7 }, new Rng(0));
   const kernels = kernelsFor(tf.getBackend());
   const opt = new Adam(model.trainable, { ...ADAM_DEFAULTS, lr: 1e-2 }, kernels.adam);
   const program = new StepProgram(model, opt, method, 5, kernels, { replay });
@@ -73,14 +74,17 @@ function firstDifference(a: Float32Array, b: Float32Array): number {
   return -1;
 }
 
-for (const [arch, width, method] of [
-  ['resnet18', 4, 'eac'],
-  ['resnet50', 2, 'eac'],
-  ['resnet18', 4, 'baseline'],
+for (const [arch, width, method, layout] of [
+  ['resnet18', 4, 'eac', 'caffe'],
+  ['resnet50', 2, 'eac', 'caffe'],
+  // torchvision's bottleneck: the stride on the 3×3 conv, the stem's max-pool padded (resnet-layout.ts).
+  ['resnet50', 2, 'eac', 'torchvision'],
+  ['resnet18', 4, 'baseline', 'caffe'],
 ] as const) {
-  test(`replayed steps equal tfjs's steps bit for bit (${arch} width ${width}, ${method})`, gpu, async () => {
-    const ops = await run(arch, width, method, false);
-    const replayed = await run(arch, width, method, true);
+  const named = arch === 'resnet50' && layout === 'torchvision' ? `${arch} (torchvision layout)` : arch;
+  test(`replayed steps equal tfjs's steps bit for bit (${named} width ${width}, ${method})`, gpu, async () => {
+    const ops = await run(arch, width, method, false, layout);
+    const replayed = await run(arch, width, method, true, layout);
     assert.equal(ops.replayed, 0);
     // Steps 3 and 4 replayed, the partial batch through tfjs, then (the recording matching the
     // last one) steps 7 to 9 replayed again from a new plan.

@@ -23,8 +23,25 @@ test('weightsProblem: weights of another backbone or width refuse the run and of
   assert.equal(weightsProblem(w, { arch: 'resnet50', width: 64 }), null);
   const p = weightsProblem(w, { arch: 'resnet18', width: 8 });
   assert.match(p?.message ?? '', /“resnet50_ft_weight\.pkl” are a ResNet-50 width 64; the settings ask for a ResNet-18 width 8/);
-  assert.deepEqual(p?.fix, { kind: 'backbone', arch: 'resnet50', width: 64, label: 'Switch to ResNet-50 width 64' });
+  assert.deepEqual(p?.fix, { kind: 'backbone', arch: 'resnet50', width: 64, layout: 'caffe', label: 'Switch to ResNet-50 width 64' });
   assert.equal(weightsProblem(w, { arch: 'resnet50', width: 32 })?.fix?.label, 'Switch to ResNet-50 width 64', 'width alone differs');
+  // A ResNet-50's layout: the weights cache records it; the fix switches to it.
+  const tv = { ...w, name: 'imagenet.pth', layout: 'resnet50-torchvision' };
+  assert.equal(weightsProblem(tv, { arch: 'resnet50', width: 64, layout: 'torchvision' }), null);
+  const l = weightsProblem(tv, { arch: 'resnet50', width: 64, layout: 'caffe' });
+  assert.match(
+    l?.message ?? '',
+    /“imagenet\.pth” are a ResNet-50 width 64 in the torchvision layout; the settings ask for the caffe layout/,
+  );
+  assert.deepEqual(l?.fix, {
+    kind: 'backbone',
+    arch: 'resnet50',
+    width: 64,
+    layout: 'torchvision',
+    label: 'Switch to the torchvision layout',
+  });
+  assert.equal(weightsProblem({ ...w, layout: 'resnet50-caffe' }, { arch: 'resnet50', width: 64, layout: 'caffe' }), null);
+  assert.equal(weightsProblem(tv, { arch: 'resnet18', width: 8 })?.fix?.label, 'Switch to ResNet-50 width 64');
 });
 
 test('dataProblem: a chosen dataset gone from the cache offers the demo faces', () => {

@@ -149,14 +149,16 @@ test('py2 VGGFace2-style pickle: resnet50-caffe (file name), width 4, 10-way hea
   for (const [k, v] of m.values) assert.deepEqual(m2.values.get(k), v, k);
 });
 
-test('ResNet-50 layout: an 8631-way head or the user says caffe; otherwise torchvision with a "layout differs" note', () => {
+test('ResNet-50 layout: an 8631-way head or the user says caffe; otherwise torchvision, said in a note', () => {
   const tensors = read('resnet50_caffe_w2_h10_p4.pkl').tensors;
   const tv = analyseWeights(tensors, { fileName: 'backbone.pkl' });
   assert.equal(tv.arch, 'resnet50-torchvision');
-  assert.match(tv.notes.join(' '), /layout differs/);
+  assert.match(tv.notes.join(' '), /taken as torchvision's layout .*--layout caffe if/);
   assert.equal(analyseWeights(tensors, { fileName: 'backbone.pkl', layout: 'caffe' }).arch, 'resnet50-caffe');
-  // Loading torchvision-layout weights into the engine's (Caffe) ResNet-50 is allowed.
-  assert.equal(mapWeights(tensors, { fileName: 'backbone.pkl' }).spec.config.arch, 'resnet50');
+  // Torchvision-layout weights load into the engine's torchvision-layout ResNet-50.
+  const mapped = mapWeights(tensors, { fileName: 'backbone.pkl' }).spec.config;
+  assert.deepEqual([mapped.arch, mapped.layout], ['resnet50', 'torchvision']);
+  assert.equal(mapWeights(tensors, { fileName: 'backbone.pkl', layout: 'caffe' }).spec.config.layout, 'caffe');
   const vgg = new Map(tensors);
   vgg.set('fc.weight', { dtype: 'float32', shape: [8631, 64], data: new Float32Array(8631 * 64) });
   vgg.set('fc.bias', { dtype: 'float32', shape: [8631], data: new Float32Array(8631) });

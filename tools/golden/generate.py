@@ -8,6 +8,8 @@ Run with Debian's python, which has torch 1.13, PIL and numpy:
 Writes into tests/fixtures/golden/ (or DIR):
   resnet50.safetensors/.json  Caffe/VGGFace2 ResNet-50 layout, width 4, 72x72 input
   resnet18.safetensors/.json  torchvision ResNet-18 layout, width 4, 80x80 input
+  resnet50-torchvision.safetensors/.json  torchvision ResNet-50 layout ("v1.5": stride on the
+                              3x3 conv, max-pool pad 1 floor), width 2, 48x48 input
   adam.safetensors/.json      Adam with coupled (L2) weight decay in isolation + ExponentialLR
   pipeline.safetensors/.json  PIL bilinear resize, ToTensor+Normalize, add_g clipping, map flip
 
@@ -166,6 +168,29 @@ class CaffeBottleneck(nn.Module):
         return F.relu(out + identity)
 
 
+class TorchvisionBottleneck(nn.Module):
+    """torchvision's Bottleneck ("ResNet v1.5"): stride on the 3x3 conv."""
+
+    expansion = 4
+
+    def __init__(self, inplanes, planes, stride=1, downsample=None):
+        super().__init__()
+        self.conv1 = nn.Conv2d(inplanes, planes, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(planes, eps=BN_EPS, momentum=BN_MOMENTUM)
+        self.conv2 = nn.Conv2d(planes, planes, 3, stride=stride, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(planes, eps=BN_EPS, momentum=BN_MOMENTUM)
+        self.conv3 = nn.Conv2d(planes, planes * 4, 1, bias=False)
+        self.bn3 = nn.BatchNorm2d(planes * 4, eps=BN_EPS, momentum=BN_MOMENTUM)
+        self.downsample = downsample
+
+    def forward(self, x):
+        identity = x if self.downsample is None else self.downsample(x)
+        out = F.relu(self.bn1(self.conv1(x)))
+        out = F.relu(self.bn2(self.conv2(out)))
+        out = self.bn3(self.conv3(out))
+        return F.relu(out + identity)
+
+
 class BasicBlock(nn.Module):
     """torchvision BasicBlock."""
 
@@ -196,6 +221,8 @@ class EACResNet(nn.Module):
         super().__init__()
         if arch == "resnet50":
             block, blocks, pool_pad, ceil = CaffeBottleneck, [3, 4, 6, 3], 0, True
+        elif arch == "resnet50-torchvision":
+            block, blocks, pool_pad, ceil = TorchvisionBottleneck, [3, 4, 6, 3], 1, False
         elif arch == "resnet18":
             block, blocks, pool_pad, ceil = BasicBlock, [2, 2, 2, 2], 1, False
         else:
@@ -461,9 +488,10 @@ def model_fixture(out_dir, arch, width, size, seed, labels, labels2, lr=1e-3, wd
         f32_err[name] = rel_error(t.numpy(), stored[name])
 
     config = {
-        "arch": arch,
+        "arch": arch.split("-")[0],
+        **({"layout": "torchvision"} if arch == "resnet50-torchvision" else {}),
         "width": width,
-        "blocks": [3, 4, 6, 3] if arch == "resnet50" else [2, 2, 2, 2],
+        "blocks": [3, 4, 6, 3] if arch.startswith("resnet50") else [2, 2, 2, 2],
         "inputSize": size,
         "batch": batch,
         "lam": LAM,
@@ -641,6 +669,7 @@ def pipeline_fixture(out_dir, seed=11):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default=DEFAULT_OUT)
+    ap.add_argument("--only", help="write only this fixture (e.g. resnet50-torchvision)")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
 
@@ -650,6 +679,17 @@ def main():
     torch.set_default_dtype(torch.float64)
 
     written = []
+    if args.only == "resnet50-torchvision" or args.only is None:
+        p, stv, ctv, etv = model_fixture(
+            args.out, "resnet50-torchvision", 2, 48, seed=51, labels=[1, 4, 0, 6], labels2=[2, 5, 3, 0]
+        )
+        assert ctv["mapSize"] == [2, 2] and ctv["featureChannels"] == 64
+        print(f32_summary("resnet50-torchvision", etv))
+        if args.only:
+            print(os.path.relpath(p, REPO), os.path.getsize(p), "bytes")
+            return 0
+    elif args.only:
+        raise SystemExit(f"--only: unknown fixture {args.only}")
     p, s50, c50, e50 = model_fixture(args.out, "resnet50", 4, 72, seed=50, labels=[0, 3, 6, 2], labels2=[5, 1, 3, 4])
     assert c50["mapSize"] == [3, 3] and c50["featureChannels"] == 128
     written.append(p)

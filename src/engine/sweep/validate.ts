@@ -5,6 +5,8 @@ import type { TrainConfig } from '../config.ts';
 import { CONFIG_LIMITS } from '../limits.ts';
 import type { RunSummary } from '../run-types.ts';
 import { SweepError } from './errors.ts';
+import { SAMPLERS } from '../sampler.ts';
+import { LAYOUTS } from '../resnet-layout.ts';
 
 export type Obj = Record<string, unknown>;
 
@@ -70,6 +72,7 @@ const nullable = <T>(v: unknown, read: (v: unknown) => T): T | null => (v === nu
 /** How each TrainConfig field is checked (a Record over its keys, so a new field cannot be forgotten). */
 const CONFIG_FIELDS: Record<keyof TrainConfig, (v: unknown, where: string) => unknown> = {
   arch: (v, w) => oneOf(v, w, ['resnet50', 'resnet18'] as const),
+  layout: (v, w) => oneOf(v, w, LAYOUTS),
   width: (v, w) => int(v, w, ...CONFIG_LIMITS.width),
   method: (v, w) => oneOf(v, w, ['eac', 'baseline'] as const),
   lam: (v, w) => num(v, w, (x) => x >= 0, 'a number ≥ 0'),
@@ -84,6 +87,7 @@ const CONFIG_FIELDS: Record<keyof TrainConfig, (v: unknown, where: string) => un
   augment: (v, w) => oneOf(v, w, ['full', 'none'] as const),
   erasing: (v, w) => oneOf(v, w, ['independent', 'mirrored'] as const),
   shuffle: (v, w) => bool(v, w),
+  sampler: (v, w) => oneOf(v, w, SAMPLERS),
   evalBatchSize: (v, w) => int(v, w, ...CONFIG_LIMITS.batchSize),
 };
 /** One configuration field's value, checked by the same rule as in a whole configuration. */
@@ -93,12 +97,21 @@ export function configField<K extends keyof TrainConfig>(k: K, v: unknown, where
 
 export const CONFIG_KEYS = Object.keys(CONFIG_FIELDS) as (keyof TrainConfig)[];
 
+/** Fields added after runs were first saved: a whole configuration without one reads as this value. */
+const CONFIG_ADDED: Partial<TrainConfig> = { sampler: 'shuffle', layout: 'caffe' };
+
 /** A configuration's fields: all of them (`full`), or any subset with `arch` (a ConfigRequest). */
 export function configFields(v: unknown, where: string, full: boolean): Partial<TrainConfig> {
-  const o = obj(v, where, full ? { required: CONFIG_KEYS } : { required: ['arch'], optional: CONFIG_KEYS });
+  const added = Object.keys(CONFIG_ADDED);
+  const o = obj(
+    v,
+    where,
+    full ? { required: CONFIG_KEYS.filter((k) => !added.includes(k)), optional: added } : { required: ['arch'], optional: CONFIG_KEYS },
+  );
   const out: Obj = {};
   // In the file's order, so that a sweep read and written again is the same text.
   for (const k of Object.keys(o) as (keyof TrainConfig)[]) out[k] = CONFIG_FIELDS[k](o[k], `${where}.${k}`);
+  if (full) for (const [k, d] of Object.entries(CONFIG_ADDED)) if (!Object.hasOwn(o, k)) out[k] = d;
   return out as Partial<TrainConfig>;
 }
 

@@ -4,7 +4,7 @@ import { classesOf } from '../../engine/dataset.ts';
 import { useState } from 'react';
 import { useRun } from '../current-run-store.ts';
 import { useBackend } from '../backend-store.ts';
-import { buildRunJson, epochsCsv, exportFileStem, runJsonText, stepsCsv } from '../export/run-export.ts';
+import { buildRunJson, epochsCsv, exportFileStem, runJsonText, stepsCsv, trainConfusionCsv } from '../export/run-export.ts';
 import { downloadBlob } from '../export/download.ts';
 import { chartSections, chartsToPng } from '../export/chart-png.ts';
 import { mergeVersions } from '../export/versions.ts';
@@ -16,6 +16,7 @@ type Outcome = { ok: true; text: string } | { ok: false; text: string } | null;
 export function ExportPanel() {
   const hasEpochs = useRun((s) => s.run.epochs.length > 0);
   const hasSteps = useRun((s) => s.run.steps.length > 0);
+  const hasConfusion = useRun((s) => s.run.epochs.some((e) => e.trainConfusion));
   const hasRun = useRun((s) => s.run.started !== null);
   const [outcome, setOutcome] = useState<Outcome>(null);
   const [busy, setBusy] = useState(false);
@@ -53,6 +54,20 @@ export function ExportPanel() {
           }
         >
           Epoch metrics (CSV)
+        </button>
+        <button
+          type="button"
+          data-testid="export-confusion-csv"
+          disabled={busy || !hasConfusion}
+          title="Each epoch's training predictions against the noisy and the true labels, one row per label and predicted class"
+          onClick={() =>
+            save('CSV', (stem) => ({
+              blob: csv(trainConfusionCsv(useRun.getState().run.epochs, classesOf(useRun.getState().run.started ?? {}))),
+              name: `${stem}-train-confusion.csv`,
+            }))
+          }
+        >
+          Training confusion (CSV)
         </button>
         <button
           type="button"

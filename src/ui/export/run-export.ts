@@ -75,6 +75,23 @@ export function epochsCsv(epochs: readonly EpochMetrics[], classNames: readonly 
   return toCsv(epochCsvHeader(classNames), rows);
 }
 
+/**
+ * The training confusion matrices of every epoch that kept them, in long form (a K×K table per
+ * epoch would be K² columns): one row per epoch, label set (`noisy`: the labels trained on;
+ * `clean`: the true ones), label and predicted class, with its count.
+ */
+export function trainConfusionCsv(epochs: readonly EpochMetrics[], classNames: readonly string[] = CLASS_NAMES): string {
+  const rows: CsvValue[][] = [];
+  for (const e of epochs) {
+    if (!e.trainConfusion) continue;
+    for (const labels of ['noisy', 'clean'] as const)
+      e.trainConfusion[labels].forEach((row, i) =>
+        row.forEach((n, j) => rows.push([e.epoch, labels, classNames[i] ?? String(i), classNames[j] ?? String(j), n])),
+      );
+  }
+  return toCsv(['epoch', 'labels', 'label', 'predicted', 'count'], rows);
+}
+
 const STEP_CSV_HEADER = ['step', 'epoch', 'loss', 'ce', 'consistency'] as const;
 
 /** One row per optimiser step; `consistency` is the unweighted term, as the engine logs it. */

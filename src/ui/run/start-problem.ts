@@ -4,6 +4,7 @@
 // Pure: the run bar shows the problem, runner.ts applies the fix (a batch or run fix also starts
 // the run: one click).
 import type { Arch } from '../../engine/resnet.ts';
+import type { Layout } from '../../engine/resnet-layout.ts';
 import type { FixChanges, RunFix } from '../../engine/run-estimate.ts';
 import { BACKEND_LABELS, type BackendName, type LongRunNotice, type RunRefusal } from '../../worker/protocol.ts';
 import { FIELDS, type Settings, type SettingsErrors } from '../settings.ts';
@@ -12,7 +13,7 @@ import { duration } from '../format.ts';
 import { standInShape } from '../../engine/run-limits.ts';
 
 export type StartFix =
-  | { kind: 'backbone'; arch: Arch; width: number; label: string }
+  | { kind: 'backbone'; arch: Arch; width: number; layout?: Layout; label: string }
   | { kind: 'demo-data'; label: string }
   | { kind: 'field'; key: keyof Settings; label: string }
   | { kind: 'batch'; batchSize: number; label: string }
@@ -60,14 +61,29 @@ export function settingsProblem(errors: SettingsErrors): StartProblem | null {
 
 /** Imported weights fit only the backbone and width they were inspected as. */
 export function weightsProblem(
-  weights: { name: string; arch: Arch; width: number } | null,
-  settings: Pick<Settings, 'arch' | 'width'>,
+  weights: { name: string; arch: Arch; width: number; layout?: string } | null,
+  settings: Pick<Settings, 'arch' | 'width'> & { layout?: Layout },
 ): StartProblem | null {
-  if (!weights || (weights.arch === settings.arch && weights.width === settings.width)) return null;
+  if (!weights) return null;
+  // A ResNet-50's layout (the weights cache records it as resnet50-torchvision or resnet50-caffe).
+  const layout: Layout = weights.layout === 'resnet50-torchvision' ? 'torchvision' : 'caffe';
+  const layoutDiffers = weights.arch === 'resnet50' && settings.arch === 'resnet50' && layout !== (settings.layout ?? 'caffe');
+  if (weights.arch === settings.arch && weights.width === settings.width && !layoutDiffers) return null;
   const theirs = `${ARCH_TEXT[weights.arch]} width ${weights.width}`;
+  if (weights.arch === settings.arch && weights.width === settings.width)
+    return {
+      message: `The selected weights “${weights.name}” are a ${theirs} in the ${layout} layout; the settings ask for the ${settings.layout ?? 'caffe'} layout.`,
+      fix: { kind: 'backbone', arch: weights.arch, width: weights.width, layout, label: `Switch to the ${layout} layout` },
+    };
   return {
     message: `The selected weights “${weights.name}” are a ${theirs}; the settings ask for a ${ARCH_TEXT[settings.arch]} width ${settings.width}.`,
-    fix: { kind: 'backbone', arch: weights.arch, width: weights.width, label: `Switch to ${theirs}` },
+    fix: {
+      kind: 'backbone',
+      arch: weights.arch,
+      width: weights.width,
+      ...(weights.arch === 'resnet50' ? { layout } : {}),
+      label: `Switch to ${theirs}`,
+    },
   };
 }
 

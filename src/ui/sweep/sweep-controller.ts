@@ -74,6 +74,9 @@ export function createSweepController(run: SweepRunPort) {
       return 'pretrained weights fit one backbone and width: list one backbone and one width, or choose random init';
     if (w && (w.arch !== (form.fixed?.arch ?? settings.arch) || w.width !== (form.fixed?.width ?? settings.width)))
       return `the selected weights are a ${w.arch} of width ${w.width}: choose that backbone and width, or random init`;
+    const wLayout = w?.layout === 'resnet50-torchvision' ? 'torchvision' : 'caffe';
+    if (w && w.arch === 'resnet50' && wLayout !== settings.layout)
+      return `the selected weights are a ResNet-50 in the ${wLayout} layout: choose that layout, or random init`;
     const { method: _m, seed: _s, ...own } = configRequestOf(settings);
     const config = { ...own, ...form.fixed };
     const spec: SweepSpec = {

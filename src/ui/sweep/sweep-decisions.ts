@@ -118,6 +118,7 @@ export function settingsOfCell(state: SweepState, cell: SweepCell, attentionCoun
   const pick = <K extends keyof Settings>(k: K, v: unknown): Settings[K] => (v === undefined ? DEFAULT_SETTINGS[k] : (v as Settings[K]));
   return {
     arch: c.arch,
+    layout: pick('layout', c.layout),
     width: pick('width', c.width),
     method: cell.method,
     lam: pick('lam', c.lam),
@@ -130,6 +131,7 @@ export function settingsOfCell(state: SweepState, cell: SweepCell, attentionCoun
     size: pick('size', c.size),
     erasing: pick('erasing', c.erasing),
     seed: cell.seed,
+    sampler: pick('sampler', c.sampler),
     trainCount: d.kind === 'demo' ? d.trainCount : DEFAULT_SETTINGS.trainCount,
     testCount: d.kind === 'demo' ? d.testCount : DEFAULT_SETTINGS.testCount,
     attentionCount,

@@ -12,11 +12,13 @@ export async function exportStoredModel(runKey: string): Promise<ModelExportMess
     const [record, ckpt] = await Promise.all([getRun(runKey), loadCheckpoint(runKey)]);
     if (!record || !ckpt) throw new Error('this run has no stored checkpoint to export yet (one is written at the end of every epoch)');
     const { arch, width } = ckpt.config;
-    const bytes = exportModelSafetensors(arch, width, ckpt.values, {
-      epoch: String(ckpt.epoch),
-      run: record.name,
-      classes: JSON.stringify(classesOf(ckpt)),
-    });
+    const bytes = exportModelSafetensors(
+      arch,
+      width,
+      ckpt.values,
+      { epoch: String(ckpt.epoch), run: record.name, classes: JSON.stringify(classesOf(ckpt)) },
+      ckpt.config.layout ?? 'caffe',
+    );
     return { type: 'model-export', runKey, fileName, bytes, error: null };
   } catch (e) {
     return { type: 'model-export', runKey, fileName, bytes: null, error: errorText(e) };
