@@ -1,5 +1,5 @@
-// Tiny-ImageNet, FERPlus and AffectNet on the built app in headless Chromium (issue 25 item 2): small real-
-// format folders (tests/fixtures/dataset-fixtures.ts) given through the folder input, found by the
+// Tiny-ImageNet, FERPlus, AffectNet, CIFAR-10 and class folders of PNGs on the built app in headless
+// Chromium (issue 25 item 2): small real-format folders (tests/fixtures/dataset-fixtures.ts) given through the folder input, found by the
 // detector the CLI uses (src/data/formats/detect.ts), read in the ingest worker, and listed in the
 // Data panel with their classes and counts per split (and the rows FER+'s rule or AffectNet's
 // expressions 8-10 drop, and what was skipped).
@@ -11,7 +11,15 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { docScreenshotPath, launchChromium, ROOT, serveBuilt, watchPage, type Served } from './harness.ts';
-import { affectNetRows, ferPlusRows, writeAffectNet, writeFerPlus, writeTinyImageNet } from '../fixtures/dataset-fixtures.ts';
+import {
+  affectNetRows,
+  ferPlusRows,
+  writeAffectNet,
+  writeCifar10,
+  writeFerPlus,
+  writePngFolders,
+  writeTinyImageNet,
+} from '../fixtures/dataset-fixtures.ts';
 
 const BASE = path.join(ROOT, '.tmp/dataset-formats-page');
 const VIEW = { width: 1366, height: 900 };
@@ -44,7 +52,7 @@ async function shoot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: docScreenshotPath(name) });
 }
 
-test('Tiny-ImageNet, FERPlus and AffectNet folders: found, read in the page, counted per class and split', {
+test('Tiny-ImageNet, FERPlus, AffectNet, CIFAR-10 and PNG class folders: found, read in the page, counted per class and split', {
   timeout: 600_000,
 }, async () => {
   rmSync(BASE, { recursive: true, force: true });
@@ -58,6 +66,10 @@ test('Tiny-ImageNet, FERPlus and AffectNet folders: found, read in the page, cou
   const train = affectNetRows(24, 't');
   train.push({ path: '9/nonface.jpg', expression: 10 }, { path: '9/gone.jpg', expression: 1, noImage: true });
   await writeAffectNet(affect, train, affectNetRows(8, 'v'));
+  const cifar = path.join(BASE, 'cifar-10-batches-bin');
+  writeCifar10(cifar, 30, 10);
+  const png = path.join(BASE, 'pets');
+  await writePngFolders(png);
   const browser = await launchChromium({ webgpu: false });
   try {
     const page = await (await browser.newContext({ viewport: VIEW })).newPage();
@@ -88,6 +100,19 @@ test('Tiny-ImageNet, FERPlus and AffectNet folders: found, read in the page, cou
     assert.match((await page.getByTestId('dataset-report').textContent()) ?? '', /1 non-face/);
     assert.equal(await page.getByTestId('skip-unreadable').getAttribute('data-count'), '1', 'the missing image');
     await shoot(page, 'datasets-affectnet.png');
+
+    await ingest(page, cifar);
+    assert.match((await page.getByTestId('dataset-classes').textContent()) ?? '', /^10 classes, 32×32 px images\./);
+    assert.equal(await page.getByTestId('report-train').textContent(), '30');
+    assert.equal(await page.getByTestId('report-test').textContent(), '10');
+    assert.equal(await page.getByTestId('count-train-airplane').textContent(), '3');
+    await shoot(page, 'datasets-cifar10.png');
+
+    await ingest(page, png);
+    assert.match((await page.getByTestId('dataset-classes').textContent()) ?? '', /^2 classes, 112×112 px images\./);
+    assert.equal(await page.getByTestId('report-train').textContent(), '16', 'seven PNG colour types and a JPEG per class');
+    assert.equal(await page.getByTestId('count-test-dog').textContent(), '8');
+    await shoot(page, 'datasets-class-folders.png');
     assert.deepEqual(watch.foreign, [], 'no request leaves the page’s origin');
     assert.deepEqual(watch.consoleErrors, []);
   } finally {

@@ -2,7 +2,7 @@
 // Fashion-MNIST-like IDX folder (200 train / 50 test images, 28×28, 10 classes; gzip and raw files)
 // given through the folder input, listed with its ten class names and counts, trained for one
 // short epoch on WebAssembly, and its class names in the attention panel, the run bar and the
-// classroom.
+// classroom; its confusion matrix; a label file added to the cached dataset in the Data panel.
 //
 //   node --import tsx --test tests/browser/datasets-page.test.ts
 import { test, before, after } from 'node:test';
@@ -11,7 +11,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'fflate';
 import type { Page } from 'playwright-core';
-import { docScreenshotPath, launchChromium, ROOT, screenshotPath, serveBuilt, watchPage, type Served } from './harness.ts';
+import { docScreenshotPath, launchChromium, ROOT, serveBuilt, watchPage, type Served } from './harness.ts';
 import { idxFile } from '../fixtures/idx-file.ts';
 
 const FASHION = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
@@ -110,7 +110,36 @@ test('a Fashion-MNIST IDX folder: listed with its 10 classes, trained for an epo
     );
     assert.equal(await page.locator('[data-testid="attention-sample"]').filter({ hasText: 'Happiness' }).count(), 0);
 
-    await page.getByTestId('attention-panel').screenshot({ path: screenshotPath('datasets-fashion-mnist-attention.png') });
+    await page.getByTestId('attention-panel').screenshot({ path: docScreenshotPath('datasets-fashion-mnist-attention.png') });
+    // The confusion matrix of the 10-class run: a row and a column per Fashion-MNIST class.
+    const confusion = page.getByTestId('confusion-panel');
+    await confusion.scrollIntoViewIfNeeded();
+    const rowNames = await page.$$eval('[data-testid="confusion-matrix"] tbody tr th', (ths) => ths.map((t) => t.textContent ?? ''));
+    assert.deepEqual(rowNames, FASHION, 'a row per class');
+    const colNames = await page.$$eval('[data-testid="confusion-matrix"] thead th', (ths) => ths.map((t) => t.textContent ?? ''));
+    for (const name of FASHION) assert.ok(colNames.includes(name), `a column for ${name}`);
+    await confusion.screenshot({ path: docScreenshotPath('datasets-fashion-mnist-confusion.png') });
+    // A label file (as `eac dataset labels` writes: name label, labels 1..10) added to the cached dataset.
+    const labelFile = path.join(path.dirname(DIR), 'fashion-mnist-shifted.txt');
+    // Every 4th training image moved to the next class (the IDX names are train_00001 … in file order).
+    writeFileSync(
+      labelFile,
+      Array.from({ length: 200 }, (_, i) => {
+        const clean = (i * 7) % 10;
+        return `train_${String(i + 1).padStart(5, '0')} ${(i % 4 === 0 ? (clean + 1) % 10 : clean) + 1}\n`;
+      }).join(''),
+    );
+    await page.getByTestId('label-file-add').setInputFiles(labelFile);
+    await waitFor(page, `document.querySelector('[data-testid="label-file"]')?.value === 'fashion-mnist-shifted.txt'`, 60_000);
+    const option = (await page.locator('[data-testid="label-file"] option:checked').textContent()) ?? '';
+    assert.match(option, /^fashion-mnist-shifted\.txt: 25\.0% noise \(50 changed\)$/);
+    assert.match((await page.getByTestId('runbar-labels').textContent()) ?? '', /labels of fashion-mnist-shifted\.txt as they are/);
+    // Below the sticky run bar: the label-file choice and the class counts in view.
+    await page.evaluate(() => {
+      const at = document.querySelector('[data-testid="cached-datasets"]');
+      window.scrollTo(0, at ? at.getBoundingClientRect().top + window.scrollY - 260 : 0);
+    });
+    await page.screenshot({ path: docScreenshotPath('datasets-label-file.png') });
     await page.getByTestId('data-panel').scrollIntoViewIfNeeded();
     await page.evaluate(() => {
       const report = document.querySelector('[data-testid="dataset-report"]');

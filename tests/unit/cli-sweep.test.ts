@@ -15,27 +15,14 @@ import { newRunArgs, specDifference, specFromFlags } from '../../src/cli/sweep-p
 import { sweepCommand } from '../../src/cli/sweep.ts';
 import { UsageError } from '../../src/cli/args.ts';
 import { main } from '../../src/cli/main.ts';
+import { TINY_DEMO_ARGS } from '../fixtures/tiny-demo-args.ts';
 
 const bin = new URL('../../bin/eac.js', import.meta.url).pathname;
 const eac = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
 const tmp = mkdtempSync(path.join(tmpdir(), 'eac-sweep-'));
 const fixture = new URL('../fixtures/runs/eac-train-out.json', import.meta.url).pathname;
 /** The settings of tests/fixtures/runs/eac-train-out.json (an `eac train` run of the tiny demo). */
-const tiny = [
-  '--demo',
-  '--demo-train',
-  '16',
-  '--demo-test',
-  '8',
-  '--arch',
-  'resnet18',
-  '--width',
-  '2',
-  '--size',
-  '32',
-  '--batch-size',
-  '8',
-];
+const tiny = [...TINY_DEMO_ARGS];
 const backend = process.env.EAC_TEST_BACKEND === 'wasm' ? 'wasm' : 'cpu';
 
 /** Runs a command in this process (no start-up cost), its stdout and stderr captured. */

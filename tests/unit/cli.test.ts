@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { TINY_DEMO_ARGS } from '../fixtures/tiny-demo-args.ts';
 
 const bin = new URL('../../bin/eac.js', import.meta.url).pathname;
 const eac = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
@@ -15,23 +16,7 @@ function safetensorsMetadata(file: string): Record<string, string> {
   const b = readFileSync(file);
   return JSON.parse(b.subarray(8, 8 + Number(b.readBigUInt64LE(0))).toString('utf8')).__metadata__;
 }
-const tiny = [
-  '--demo',
-  '--demo-train',
-  '16',
-  '--demo-test',
-  '8',
-  '--arch',
-  'resnet18',
-  '--width',
-  '2',
-  '--size',
-  '32',
-  '--batch-size',
-  '8',
-  '--backend',
-  'cpu',
-];
+const tiny = [...TINY_DEMO_ARGS, '--backend', 'cpu'];
 
 test('eac train --json: config, epochs, steps (before each update), summary; --save; eac eval agrees', () => {
   const model = path.join(tmp, 'model.safetensors');

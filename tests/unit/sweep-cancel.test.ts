@@ -10,26 +10,9 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runCellHere } from '../../src/cli/sweep-runner.ts';
+import { TINY_DEMO_ARGS } from '../fixtures/tiny-demo-args.ts';
 
-const tiny = [
-  '--demo',
-  '--demo-train',
-  '16',
-  '--demo-test',
-  '8',
-  '--arch',
-  'resnet18',
-  '--width',
-  '2',
-  '--size',
-  '32',
-  '--batch-size',
-  '8',
-  '--epochs',
-  '1',
-  '--backend',
-  'cpu',
-];
+const tiny = [...TINY_DEMO_ARGS, '--epochs', '1', '--backend', 'cpu'];
 
 /** Runs `fn` with stderr captured. */
 async function stderrOf<T>(fn: () => Promise<T>): Promise<{ value: T; err: string }> {
