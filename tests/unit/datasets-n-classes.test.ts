@@ -21,6 +21,13 @@ import { train } from '../../src/engine/trainer.ts';
 import type { TrainCheckpoint } from '../../src/engine/checkpoint.ts';
 import { defaultTrainConfig } from '../../src/engine/config.ts';
 import { idxFile } from '../fixtures/idx-file.ts';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+const EAC = new URL('../../bin/eac.js', import.meta.url).pathname;
+const FASHION = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
 
 const backend = (process.env.EAC_TEST_BACKEND ?? 'cpu') as BackendName;
 before(async () => {
@@ -260,4 +267,51 @@ test('label files for any dataset: written as `name label`, read back as the sam
     back.badLines.map((b) => b.reason),
     ['name img_99 is not a clean training sample', 'label "11" is not an integer 1..10'],
   );
+});
+
+test('a 10-class dataset end to end in the CLI: eac train saves a 10-row head with its class names, eac eval loads it back', {
+  timeout: 300_000,
+}, () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'eac-10-classes-'));
+  const data = path.join(dir, 'fashion');
+  mkdirSync(data);
+  // 40 + 20 images of 8×8, class c with a bright row 2 + c/2 (so the classes differ).
+  for (const [prefix, n] of [
+    ['train', 40],
+    ['t10k', 20],
+  ] as const) {
+    const labels = Array.from({ length: n }, (_, i) => i % 10);
+    const pixels = new Uint8Array(n * 64);
+    labels.forEach((c, i) => pixels.fill(250, i * 64 + 8 * (c >> 1), i * 64 + 8 * (c >> 1) + 8));
+    writeFileSync(path.join(data, `${prefix}-images-idx3-ubyte`), idxFile([n, 8, 8], pixels));
+    writeFileSync(path.join(data, `${prefix}-labels-idx1-ubyte`), idxFile([n], labels));
+  }
+  const model = path.join(dir, 'model.safetensors');
+  const common = ['--data', data, '--arch', 'resnet18', '--width', '2', '--size', '32', '--batch-size', '8', '--backend', 'cpu'];
+  const run = spawnSync(
+    process.execPath,
+    [EAC, 'train', ...common, '--epochs', '1', '--save', model, '--out', path.join(dir, 'run.json')],
+    {
+      encoding: 'utf8',
+    },
+  );
+  assert.equal(run.status, 0, run.stderr);
+  const bytes = readFileSync(model);
+  const header = JSON.parse(bytes.subarray(8, 8 + Number(bytes.readBigUInt64LE(0))).toString('utf8'));
+  assert.deepEqual(header['fc.weight'].shape, [10, 16], 'the head has 10 outputs');
+  assert.deepEqual(JSON.parse(header.__metadata__.classes), FASHION);
+  const runJson = JSON.parse(readFileSync(path.join(dir, 'run.json'), 'utf8'));
+  assert.deepEqual(runJson.classes, FASHION);
+  assert.equal(runJson.epochs[0].test.perClassAccuracy.length, 10);
+  const evaluated = spawnSync(
+    process.execPath,
+    [EAC, 'eval', '--data', data, '--size', '32', '--backend', 'cpu', '--weights', model, '--json'],
+    { encoding: 'utf8' },
+  );
+  assert.equal(evaluated.status, 0, evaluated.stderr);
+  const report = JSON.parse(evaluated.stdout);
+  assert.deepEqual(report.classes, FASHION);
+  assert.equal(report.perClassAccuracy.length, 10);
+  assert.deepEqual([report.confusion.length, report.confusion[0].length], [10, 10]);
+  rmSync(dir, { recursive: true, force: true });
 });
