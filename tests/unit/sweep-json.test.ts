@@ -179,6 +179,32 @@ test('a run of `eac train --out` joins its cell by method, noise and seed', () =
   assert.throws(() => importRun(s, run, { runId: 'again', at: 10 }), /eac-noise0\.25-seed0 already has a result/);
 });
 
+test('a run of any folder dataset joins a --data sweep when its slice is the sweep’s', () => {
+  const folder = {
+    kind: 'folder' as const,
+    dir: '/data/fashion',
+    labelFile: null,
+    trainCount: 16,
+    testCount: 8,
+    noiseRate: 0,
+    noiseSeed: 0,
+  };
+  const s = createSweep({ ...spec, data: folder }, { id: 's', name: 's', createdAt: 0 });
+  const idx = structuredClone(trainOut);
+  idx.data.kind = 'idx';
+  const joined = importRun(s, runFromTrainJson(idx), { runId: 'idx.json', at: 9 });
+  assert.equal(joined.cells['eac-noise0.25-seed0'].status, 'done');
+  idx.data.train = 32;
+  assert.throws(
+    () => importRun(s, runFromTrainJson(idx), { runId: 'x', at: 9 }),
+    /the run trained on 32 images, the sweep on 16 \(--train-count\)/,
+  );
+  assert.throws(
+    () => importRun(s, runFromTrainJson(trainOut), { runId: 'x', at: 9 }),
+    /the run trained on demo, the sweep on a folder dataset/,
+  );
+});
+
 test('a run that does not fit is refused with the reason', () => {
   // The shared settings in full, as `eac sweep` stores them: every field is then compared.
   const { method: _m, seed: _s, ...shared } = trainOut.config;
@@ -208,6 +234,10 @@ test('a run that does not fit is refused with the reason', () => {
   assert.throws(
     tryRun((d) => (d.data.kind = 'raf-db')),
     /the run trained on a RAF-DB folder, the sweep on demo/,
+  );
+  assert.throws(
+    tryRun((d) => (d.data.kind = 'idx')),
+    /the run trained on a folder of format idx, the sweep on demo/,
   );
   assert.throws(
     tryRun((d) => (d.summary.testAccLast5 = 0.9)),

@@ -52,11 +52,16 @@ export function matchRun(state: SweepState, run: SweepRunInput): string {
     if (run.config[k] !== want) throw new SweepError(`the run's ${k} is ${show(run.config[k])}, the sweep's ${show(want)}`);
   }
   const d = spec.data;
-  if (run.data.kind !== 'demo' && run.data.kind !== 'raf-db')
-    throw new SweepError(`the run trained on a ${run.data.kind} dataset; sweeps hold demo and RAF-DB runs`);
-  const runKind = run.data.kind === 'demo' ? 'demo' : 'a RAF-DB folder';
-  const sweepKind = d.kind === 'demo' ? 'demo' : 'a RAF-DB folder';
-  if (runKind !== sweepKind) throw new SweepError(`the run trained on ${runKind}, the sweep on ${sweepKind}`);
+  // A folder run (RAF-DB or any other format eac train reads) joins a --data sweep; which folder is
+  // the user's to say (runs made elsewhere have other paths), its slice is checked.
+  const runKind =
+    run.data.kind === 'demo' ? 'demo' : run.data.kind === 'raf-db' ? 'a RAF-DB folder' : `a folder of format ${run.data.kind}`;
+  const sweepKind = d.kind === 'demo' ? 'demo' : 'a folder dataset';
+  if ((run.data.kind === 'demo') !== (d.kind === 'demo')) throw new SweepError(`the run trained on ${runKind}, the sweep on ${sweepKind}`);
+  if (d.kind === 'folder' && (d.trainCount ?? null) !== null && run.data.trainCount !== d.trainCount)
+    throw new SweepError(`the run trained on ${run.data.trainCount} images, the sweep on ${d.trainCount} (--train-count)`);
+  if (d.kind === 'folder' && (d.testCount ?? null) !== null && run.data.testCount !== d.testCount)
+    throw new SweepError(`the run tested on ${run.data.testCount} images, the sweep on ${d.testCount} (--test-count)`);
   if (d.kind === 'demo') {
     if (run.data.trainCount !== d.trainCount || run.data.testCount !== d.testCount)
       throw new SweepError(
