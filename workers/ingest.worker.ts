@@ -101,12 +101,20 @@ async function ingest(msg: IngestMessage): Promise<void> {
       signal,
       onProgress: (done, total) => progress('listing', progressAt(done, total, 'listing files', t0, performance.now())),
     });
+    // FERPlus and AffectNet read as 7 classes are another dataset: another cache entry.
+    const seven = msg.basicClasses === true && (location.kind === 'ferplus' || location.kind === 'affectnet');
     const key =
       location.kind === 'rafdb'
         ? await datasetKey(location.listing.entries)
         : await datasetKey(
             location.entries,
-            location.kind === 'array' ? location.format : location.kind === 'image-folder' ? 'folders' : location.kind,
+            location.kind === 'array'
+              ? location.format
+              : location.kind === 'image-folder'
+                ? 'folders'
+                : seven
+                  ? `${location.kind}-7`
+                  : location.kind,
           );
     const tListed = performance.now();
     const known = await getCachedDatasetInfo(key);
@@ -125,7 +133,7 @@ async function ingest(msg: IngestMessage): Promise<void> {
     await sweepIncomplete().catch(() => []);
     if (location.kind !== 'rafdb') {
       const tDecode = performance.now();
-      const info = await ingestOtherFormat(fs, location, key, msg.source.name, signal, progress);
+      const info = await ingestOtherFormat(fs, location, key, msg.source.name, signal, progress, seven ? 7 : undefined);
       const tEnd = performance.now();
       post({
         type: 'done',
@@ -229,6 +237,7 @@ async function ingestOtherFormat(
   source: string,
   signal: AbortSignal,
   progress: (phase: IngestPhase, p: Progress, force?: boolean) => void,
+  classes?: 7,
 ): Promise<{ info: CachedDatasetInfo; tStore: number }> {
   const t0 = performance.now();
   let read: { dataset: Dataset; report: RafDbReport };
@@ -242,7 +251,12 @@ async function ingestOtherFormat(
     read = { dataset: r.dataset, report: reportOfFormat(r.report) };
   } else {
     if (needsJpegDecoder(format)) await decoderReady();
-    const r = await readFormat(fs, format, location.root, { signal, onProgress: (p) => progress('decoding', p) });
+    const r = await readFormat(fs, format, location.root, {
+      signal,
+      onProgress: (p) => progress('decoding', p),
+      ferPlusClasses: classes,
+      affectNetClasses: classes,
+    });
     read = { dataset: r.dataset, report: reportOfFormat(r.report) };
   }
   if (signal.aborted) throw abortError(signal, 'reading the folder was cancelled');

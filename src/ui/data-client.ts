@@ -74,7 +74,7 @@ export function createDataController() {
       return;
     }
     useData.getState().beginIngest(id, source.name, unopened);
-    send({ type: 'ingest', id, source });
+    send({ type: 'ingest', id, source, basicClasses: useData.getState().basicClasses });
   }
 
   /**

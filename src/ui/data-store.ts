@@ -38,6 +38,9 @@ export interface DataState {
   datasetsStatus: 'loading' | 'ready' | 'unavailable';
   datasetsError: string | null;
   ingest: IngestState;
+  /** FERPlus and AffectNet folders read next: their 7 basic expressions rather than 8. */
+  basicClasses: boolean;
+  setBasicClasses: (on: boolean) => void;
   select: (sel: DataSelection) => void;
   setLabelFile: (file: string | null) => void;
   setDatasets: (list: CachedDatasetInfo[]) => void;
@@ -108,6 +111,8 @@ export const useData = create<DataState>((set, get) => ({
   datasetsStatus: 'loading',
   datasetsError: null,
   ingest: idleIngest,
+  basicClasses: false,
+  setBasicClasses: (basicClasses) => set({ basicClasses }),
   select: (selected) => {
     saveSelection(selected);
     set({ selected });

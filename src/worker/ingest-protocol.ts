@@ -15,6 +15,8 @@ export interface IngestMessage {
   /** Chosen by the page; every answer about this ingest carries it. */
   id: number;
   source: FolderSource;
+  /** FERPlus and AffectNet: their 7 basic expressions (contempt dropped, as the paper) rather than 8. */
+  basicClasses?: boolean;
 }
 
 interface CancelIngestMessage {

@@ -92,6 +92,15 @@ test('Tiny-ImageNet, FERPlus, AffectNet, CIFAR-10 and PNG class folders: found, 
     assert.match((await page.getByTestId('dataset-report').textContent()) ?? '', /1 unknown/);
     await shoot(page, 'datasets-ferplus.png');
 
+    // The same folder read as the paper's 7 basic expressions: another cache entry, contempt dropped.
+    await page.getByTestId('basic-classes').check();
+    await ingest(page, fer);
+    assert.match((await page.getByTestId('dataset-classes').textContent()) ?? '', /^7 classes, 48×48 px images\./);
+    assert.equal(await page.getByTestId('report-train').textContent(), '28', 'the 4 contempt rows dropped');
+    assert.equal(await page.getByTestId('count-train-Contempt').count(), 0);
+    assert.equal(await page.getByTestId('cached-dataset').count(), 3, 'Tiny-ImageNet, FERPlus (8) and FERPlus (7)');
+    await page.getByTestId('basic-classes').uncheck();
+
     await ingest(page, affect);
     assert.match((await page.getByTestId('dataset-classes').textContent()) ?? '', /^8 classes, 112×112 px images\./);
     assert.equal(await page.getByTestId('report-train').textContent(), '24');

@@ -216,6 +216,8 @@ function OwnLabelFiles({
 }
 
 export function DataPanel() {
+  const basicClasses = useData((s) => s.basicClasses);
+  const setBasicClasses = useData((s) => s.setBasicClasses);
   const { ingestDrop, ingestInputFiles, pickFolder, refreshDatasets } = useControllers().data;
   const selected = useData((s) => s.selected);
   const datasets = useData((s) => s.datasets);
@@ -287,7 +289,8 @@ export function DataPanel() {
       >
         <p className="drop-title">Drop a dataset folder here</p>
         <p className="muted small">
-          RAF-DB (its root, parent or basic/), IDX files (MNIST, Fashion-MNIST), CIFAR binary batches, or class folders of JPEGs
+          RAF-DB (its root, parent or basic/), IDX files (MNIST, Fashion-MNIST), CIFAR binary batches, Tiny-ImageNet, FERPlus, AffectNet, or
+          class folders of JPEGs and PNGs
         </p>
         <button type="button" data-testid="choose-folder" onClick={choose} disabled={running}>
           Choose folder…
@@ -308,6 +311,16 @@ export function DataPanel() {
         />
         <p className="muted tiny">Read in this browser only; the images never leave your computer.</p>
       </div>
+      <label className="small basic-classes">
+        <input
+          type="checkbox"
+          data-testid="basic-classes"
+          checked={basicClasses}
+          disabled={running}
+          onChange={(e) => setBasicClasses(e.target.checked)}
+        />{' '}
+        FERPlus and AffectNet: read their 7 basic expressions (contempt dropped, as the paper does), not 8
+      </label>
       {pickError && (
         <p className="error" role="alert">
           {pickError}
