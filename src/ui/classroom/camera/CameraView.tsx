@@ -10,7 +10,7 @@
 // instead; a lost camera is retried, a stuck or crashed worker restarted.
 import { useCallback, useEffect, useMemo, useRef, useState, type PointerEvent as ReactPointerEvent } from 'react';
 import type { Box } from '../../../engine/augment.ts';
-import { CLASS_NAMES } from '../../../engine/dataset.ts';
+import { classesOf } from '../../../engine/dataset.ts';
 import type { FrameMessage } from '../../../worker/inspect-protocol.ts';
 import { ImageCanvas } from '../ImageCanvas.tsx';
 import { formatNumber, mapLayers } from '../overlays.ts';
@@ -34,6 +34,8 @@ interface Shown {
   /** When the frame was taken (page clock), for the latency frame → maps drawn. */
   t0: number;
   runLabel: string;
+  /** The run's classes (RAF-DB's seven for a face model; a run of another dataset names its own). */
+  classes: readonly string[];
 }
 
 interface Card extends Shown {
@@ -66,7 +68,7 @@ function FramePictures({ shown, prefix, display }: { shown: Shown; prefix: strin
         overlay={layers.map1}
         box={r.box}
         display={display}
-        caption={`the face: ${CLASS_NAMES[r.pred]}’s map`}
+        caption={`the face: ${shown.classes[r.pred]}’s map`}
         testId={`${prefix}-map1`}
       />
       <ImageCanvas
@@ -90,11 +92,11 @@ function FramePictures({ shown, prefix, display }: { shown: Shown; prefix: strin
   );
 }
 
-function Probabilities({ msg }: { msg: FrameMessage }) {
+function Probabilities({ msg, classes }: { msg: FrameMessage; classes: readonly string[] }) {
   const { probs, pred } = msg.result;
   return (
     <div className="cam-probs" data-testid="cam-probs" data-probs={JSON.stringify([...probs].map((p) => Number(p.toFixed(4))))}>
-      {CLASS_NAMES.map((name, k) => (
+      {classes.map((name, k) => (
         <div key={name} className={`cam-prob ${k === pred ? 'top' : ''}`}>
           <span className="cam-prob-name">{name}</span>
           <span className="cam-prob-bar">
@@ -125,7 +127,7 @@ async function savePng(root: HTMLElement, shown: Shown): Promise<void> {
   ctx.fillStyle = '#111';
   ctx.font = '18px sans-serif';
   ctx.fillText(
-    `${CLASS_NAMES[r.pred]} ${Math.round(r.probs[r.pred] * 100)}% · consistency ${formatNumber(r.consistency)} · ${shown.runLabel}`,
+    `${shown.classes[r.pred]} ${Math.round(r.probs[r.pred] * 100)}% · consistency ${formatNumber(r.consistency)} · ${shown.runLabel}`,
     pad,
     side + pad + 28,
   );
@@ -136,7 +138,7 @@ async function savePng(root: HTMLElement, shown: Shown): Promise<void> {
   const url = URL.createObjectURL(blob);
   const a = document.createElement('a');
   a.href = url;
-  a.download = `eac-camera-${CLASS_NAMES[r.pred].toLowerCase()}-${new Date().toISOString().replace(/[:.]/g, '-')}.png`;
+  a.download = `eac-camera-${shown.classes[r.pred].toLowerCase().replace(/[^a-z0-9]+/g, '-')}-${new Date().toISOString().replace(/[:.]/g, '-')}.png`;
   a.click();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
@@ -167,8 +169,9 @@ export function CameraView() {
   const [drag, setDrag] = useState<{ x0: number; y0: number; x1: number; y1: number } | null>(null);
 
   // Read by the frame loop without restarting it.
-  const live = useRef({ runKey, size, box, label });
-  live.current = { runKey, size, box, label };
+  const classes = useMemo(() => classesOf(rec ?? {}), [rec]);
+  const live = useRef({ runKey, size, box, label, classes });
+  live.current = { runKey, size, box, label, classes };
 
   const stopStream = useCallback(() => {
     for (const t of streamRef.current?.getTracks() ?? []) t.stop();
@@ -222,12 +225,12 @@ export function CameraView() {
   /** Sends one face to the worker (the gate is already taken) and shows its answer. */
   const evaluate = useCallback(
     async (bitmap: () => Promise<ImageBitmap>, t0: number) => {
-      const { runKey: key, box: b, label: l } = live.current;
+      const { runKey: key, box: b, label: l, classes: names } = live.current;
       try {
         if (!key) return;
         const msg = await timeout(requestFrame(key, await bitmap(), b), FRAME_TIMEOUT_MS);
         if (live.current.runKey !== key) return;
-        setShown({ msg, t0, runLabel: l });
+        setShown({ msg, t0, runLabel: l, classes: names });
         setWorkerLine(null);
       } catch (e) {
         const text = errorText(e);
@@ -458,10 +461,10 @@ export function CameraView() {
       ) : null}
       {shown && r ? (
         <div className="cam-numbers">
-          <div className="cam-pred" data-testid="cam-pred" data-class={CLASS_NAMES[r.pred]}>
-            predicted <b>{CLASS_NAMES[r.pred]}</b> ({Math.round(r.probs[r.pred] * 100)}%)
+          <div className="cam-pred" data-testid="cam-pred" data-class={shown.classes[r.pred]}>
+            predicted <b>{shown.classes[r.pred]}</b> ({Math.round(r.probs[r.pred] * 100)}%)
           </div>
-          <Probabilities msg={shown.msg} />
+          <Probabilities msg={shown.msg} classes={shown.classes} />
           <div className="cr-sbs-loss" data-testid="cam-consistency" data-value={r.consistency}>
             consistency <b>{formatNumber(r.consistency)}</b>{' '}
             <span className="muted">(mean squared difference of the two maps: the term EAC’s loss penalises)</span>
@@ -494,7 +497,7 @@ export function CameraView() {
                   <FramePictures shown={c} prefix={`cam-card-${i}`} display={120} />
                   <div className="cr-sbs-numbers">
                     <div>
-                      predicts <b>{CLASS_NAMES[c.msg.result.pred]}</b> ({Math.round(c.msg.result.probs[c.msg.result.pred] * 100)}%)
+                      predicts <b>{c.classes[c.msg.result.pred]}</b> ({Math.round(c.msg.result.probs[c.msg.result.pred] * 100)}%)
                     </div>
                     <div className="cr-sbs-loss">
                       consistency <b>{formatNumber(c.msg.result.consistency)}</b>
