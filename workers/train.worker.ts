@@ -9,6 +9,7 @@ import type { FromWorker, ToWorker } from '../src/worker/protocol.ts';
 import { BackendChoice } from '../src/worker/train/backend-fallback.ts';
 import { gpuSettled, watchGpu, type GpuDeviceLike } from '../src/worker/train/gpu-faults.ts';
 import { RunDataLoader } from '../src/worker/train/run-data.ts';
+import { exportRunLabels } from '../src/worker/train/labels-export.ts';
 import { errorText } from '../src/worker/train/run-errors.ts';
 import { RunSession } from '../src/worker/train/run-session.ts';
 import { currentDeviceMemory } from '../src/worker/device-memory.ts';
@@ -150,6 +151,9 @@ scope.onmessage = (ev) => {
       break;
     case 'export-model':
       void exportStoredModel(msg.runKey).then((m) => scope.postMessage(m, m.bytes ? [m.bytes.buffer] : []));
+      break;
+    case 'export-labels':
+      void exportRunLabels(msg.runKey, data).then((m) => scope.postMessage(m));
       break;
     case 'lose-device':
       // A test hook (src/ui/debug-hooks.ts): a production build folds the condition and drops the call.

@@ -91,6 +91,7 @@ export function reduceRun(run: RunState, msg: FromWorker): RunState {
   if (
     msg.type === 'backend' ||
     msg.type === 'model-export' ||
+    msg.type === 'labels-export' ||
     msg.type === 'probe' ||
     msg.type === 'long-run' ||
     msg.runId !== run.id ||

@@ -127,6 +127,13 @@ export function createRunController() {
       return;
     }
     renderClock.flushNow();
+    if (msg.type === 'labels-export') {
+      const record = useStoredRuns.getState().stored.records.find((r) => r.key === msg.runKey);
+      const fileName = record ? modelFileName(record, null).replace(/\.safetensors$/, '-labels.txt') : msg.fileName;
+      if (msg.text !== null) downloadBlob(new Blob([msg.text], { type: 'text/plain' }), fileName);
+      else useNotices.getState().setExportError(msg.error);
+      return;
+    }
     if (msg.type === 'model-export') {
       // Named like the run's CSVs (the worker only knows the run's key).
       const record = useStoredRuns.getState().stored.records.find((r) => r.key === msg.runKey);
@@ -491,6 +498,11 @@ export function createRunController() {
     send({ type: 'export-model', runKey });
   }
 
+  /** Downloads the labels a stored run trained on (its noise applied) as a `name label` file. */
+  function exportLabels(runKey: string): void {
+    send({ type: 'export-labels', runKey });
+  }
+
   /** Tests and demonstrations: makes the worker lose its WebGPU device. */
   function loseDevice(): void {
     send({ type: 'lose-device' });
@@ -509,6 +521,7 @@ export function createRunController() {
     checkpointOnHide,
     stopRun,
     exportModel,
+    exportLabels,
     loseDevice,
     refreshStoredRuns,
     /** Ends the store subscription and the worker (tests; the page lives as long as its lab). */

@@ -95,6 +95,12 @@ interface ExportModelMessage {
   runKey: string;
 }
 
+/** A stored run's training labels (its noise applied) as a `name label` file. */
+interface ExportLabelsMessage {
+  type: 'export-labels';
+  runKey: string;
+}
+
 /** Tests only: destroys the WebGPU device, as a driver reset would. */
 interface LoseDeviceMessage {
   type: 'lose-device';
@@ -114,6 +120,7 @@ export type ToWorker =
   | PauseMessage
   | CheckpointNowMessage
   | ExportModelMessage
+  | ExportLabelsMessage
   | LoseDeviceMessage
   | PreferBackendMessage;
 
@@ -281,6 +288,15 @@ interface PausedMessage {
   holding: boolean;
 }
 
+/** The answer to ExportLabelsMessage: the file's text, or why there is none. */
+export interface LabelsExportMessage {
+  type: 'labels-export';
+  runKey: string;
+  fileName: string;
+  text: string | null;
+  error: string | null;
+}
+
 export interface ModelExportMessage {
   type: 'model-export';
   runKey: string;
@@ -375,7 +391,8 @@ export type FromWorker =
   | AttentionMessage
   | CheckpointMessage
   | PausedMessage
-  | ModelExportMessage;
+  | ModelExportMessage
+  | LabelsExportMessage;
 
 /** Minimum time between two step/progress messages while training (ms): the page's render tick (src/ui/render-clock.ts). */
 export const STEP_MESSAGE_INTERVAL_MS = 250;

@@ -17,6 +17,7 @@ import type { BackendSelection } from '../../src/worker/backend.ts';
 import { BackendChoice } from '../../src/worker/train/backend-fallback.ts';
 import { GpuFault } from '../../src/worker/train/gpu-faults.ts';
 import { RunDataLoader } from '../../src/worker/train/run-data.ts';
+import { exportRunLabels } from '../../src/worker/train/labels-export.ts';
 import { errorKind, failureMessage } from '../../src/worker/train/run-errors.ts';
 import { CHECKPOINT_EVERY, RunSession, type RunSessionDeps } from '../../src/worker/train/run-session.ts';
 import { reduceRun, useRun } from '../../src/ui/current-run-store.ts';
@@ -91,6 +92,17 @@ test(
     const expectFlipped = noiseReport(clean, symmetricNoise(clean, 0.25, 2), 0.25, 2).changed;
     assert.ok(expectFlipped > 0);
     assert.equal(ofType(whole, 'started')[0].flippedLabels, expectFlipped);
+    // Its training labels download as a `name label` file: the noisy labels it trained on.
+    const labels = await exportRunLabels(ref.runKey, new RunDataLoader());
+    assert.equal(labels.error, null);
+    const lines = labels.text!.trim().split('\n');
+    const noisy = symmetricNoise(clean, 0.25, 2);
+    assert.deepEqual(
+      lines.map((l) => Number(l.split(' ')[1]) - 1),
+      [...noisy],
+    );
+    assert.match(lines[0], /^train_\d+\.jpg [1-7]$/);
+    assert.equal((await exportRunLabels('no-such-run', new RunDataLoader())).error, 'this run is not in the run store any more');
     const done = ofType(whole, 'done');
     assert.equal(done.length, 1);
     assert.equal(done[0].summary.stoppedBy, 'completed');

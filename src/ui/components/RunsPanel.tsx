@@ -49,7 +49,7 @@ export function RunsPanel() {
 }
 
 const RunList = memo(function RunList({ stored, current, busy }: { stored: StoredRuns; current: string | null; busy: boolean }) {
-  const { exportModel, resumeRun } = useControllers().run;
+  const { exportLabels, exportModel, resumeRun } = useControllers().run;
   const live = new Set(stored.live);
   const resumable = new Set(resumableRuns(stored.records, stored.live, busy ? current : null).map((r) => r.key));
   const names = distinctNames(stored.records);
@@ -95,6 +95,14 @@ const RunList = memo(function RunList({ stored, current, busy }: { stored: Store
                   Download model
                 </button>
               ) : null}
+              <button
+                type="button"
+                data-testid="export-labels"
+                onClick={() => exportLabels(r.key)}
+                title="the training labels this run used, its noise applied: name label lines, labels 1…K (as eac dataset labels writes; eac --labels and the Data panel read it)"
+              >
+                Download labels
+              </button>
               <button
                 type="button"
                 disabled={live.has(r.key) || r.key === current}
