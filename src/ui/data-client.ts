@@ -11,6 +11,7 @@ import { bytesText } from '../engine/format.ts';
 import type { FromIngestWorker, ToIngestWorker } from '../worker/ingest-protocol.ts';
 import { isIngesting, useData } from './data-store.ts';
 import { WorkerHost } from './worker-host.ts';
+import { savedSelection, saveSelection } from './saved-selection.ts';
 
 /** How long a cancel may take before the worker is terminated (one JPEG or one chunk write is short). */
 const CANCEL_GRACE_MS = 10_000;
@@ -43,6 +44,12 @@ export function createDataController() {
   let collecting: AbortController | null = null;
   /** Tells other tabs of the lab that the cached datasets changed. */
   const channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel('eac-datasets') : null;
+
+  // The selection of the last visit, and every later choice remembered for the next.
+  useData.setState({ selected: savedSelection() });
+  const unsubscribe = useData.subscribe((s, prev) => {
+    if (s.selected !== prev.selected) saveSelection(s.selected);
+  });
 
   const host = new WorkerHost<ToIngestWorker, FromIngestWorker>({
     create: () => new Worker(new URL('../../workers/ingest.worker.ts', import.meta.url), { type: 'module', name: 'eac-ingest' }),
@@ -207,6 +214,7 @@ export function createDataController() {
     removeDataset,
     addDatasetLabelFile,
     dispose(): void {
+      unsubscribe();
       channel?.close();
       host.drop();
     },

@@ -53,34 +53,6 @@ export interface DataState {
   receive: (msg: FromIngestWorker) => void;
 }
 
-const SELECTION_KEY = 'eac-lab.data-selection';
-
-/** The selection saved by an earlier visit (checked against the cache once it is listed). */
-function savedSelection(): DataSelection {
-  try {
-    const s = JSON.parse(globalThis.localStorage?.getItem(SELECTION_KEY) ?? 'null') as DataSelection | null;
-    if (
-      s &&
-      s.kind === 'cached' &&
-      typeof s.key === 'string' &&
-      typeof s.name === 'string' &&
-      (s.labelFile === null || typeof s.labelFile === 'string')
-    )
-      return s;
-  } catch {
-    // No storage (or a broken value): the demo.
-  }
-  return { kind: 'demo' };
-}
-
-function saveSelection(s: DataSelection): void {
-  try {
-    globalThis.localStorage?.setItem(SELECTION_KEY, JSON.stringify(s));
-  } catch {
-    // Not saved: the next visit starts with the demo.
-  }
-}
-
 const idleIngest: IngestState = {
   id: 0,
   status: 'idle',
@@ -106,17 +78,15 @@ export function isIngesting(status: IngestStatus): boolean {
 }
 
 export const useData = create<DataState>((set, get) => ({
-  selected: savedSelection(),
+  // The data controller restores the saved selection when it is made (src/ui/data-client.ts).
+  selected: { kind: 'demo' },
   datasets: [],
   datasetsStatus: 'loading',
   datasetsError: null,
   ingest: idleIngest,
   basicClasses: false,
   setBasicClasses: (basicClasses) => set({ basicClasses }),
-  select: (selected) => {
-    saveSelection(selected);
-    set({ selected });
-  },
+  select: (selected) => set({ selected }),
   setLabelFile: (labelFile) => {
     const s = get().selected;
     if (s.kind !== 'cached') return;

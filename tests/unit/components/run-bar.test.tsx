@@ -22,8 +22,9 @@ beforeEach(() => {
   useSettings.setState({ draft: draftOf(DEFAULT_SETTINGS), errors: {} });
   useBackend.setState({ backendPref: 'auto' });
   useRun.setState({ run: emptyRun() });
-  useData.getState().select({ kind: 'demo' });
   lab = createLab();
+  // After the lab: its data controller restores the selection the last test left in localStorage.
+  useData.getState().select({ kind: 'demo' });
   render(
     <LabProvider lab={lab}>
       <RunBar />

@@ -19,8 +19,8 @@ import { DEFAULT_SETTINGS, draftOf, PRESETS } from '../../../src/ui/settings.ts'
 let lab: Lab;
 beforeEach(() => {
   useSettings.setState({ draft: draftOf(DEFAULT_SETTINGS), errors: {} });
-  useData.getState().select({ kind: 'demo' });
   lab = createLab();
+  useData.getState().select({ kind: 'demo' });
   render(
     <LabProvider lab={lab}>
       <SettingsForm />
