@@ -38,7 +38,7 @@ for m in ['baseline', 'eac']:
 for m in ['baseline', 'eac']:
     print(f'| {m}: best epoch (%) | ' + ' | '.join(ms([x[1] for x in runs.get((m, r), [])]) for r in rates) + ' |')
 for m in ['baseline', 'eac']:
-    print(f'| {m}: flipped labels predicted as their noisy label at epoch 10 (%) | ' + ' | '.join(ms([x[2] for x in runs.get((m, r), [])]) if r > 0 else '–' for r in rates) + ' |')
+    print(f'| {m}: flipped labels predicted as their noisy label at the last epoch (%) | ' + ' | '.join(ms([x[2] for x in runs.get((m, r), [])]) if r > 0 else '–' for r in rates) + ' |')
 print()
 for (m, r), xs in sorted(runs.items()):
     per_epoch = [statistics.mean(e) * 100 for e in zip(*[x[3] for x in xs])]
