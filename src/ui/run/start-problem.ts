@@ -178,10 +178,15 @@ export function longRunProblem(l: LongRunNotice, randomInit: (arch: Arch) => boo
   return { message, fix: null, fixes, notes, title: 'Long run:', tone: 'warning' };
 }
 
-/** Whether a run asks more of the GPU than the probe's stand-in (ResNet-18, 96 px, batch 8, width 64 at most). */
+/** A step's convolution work relative to ResNet-18 width 64 at 96 px, one image: MACs grow with width² and size²; ResNet-50 does 2.3× ResNet-18's. */
+function stepWork(s: Pick<Settings, 'arch' | 'width' | 'size' | 'batchSize'>): number {
+  return (s.arch === 'resnet50' ? 2.3 : 1) * (s.width / 64) ** 2 * (s.size / 96) ** 2 * s.batchSize;
+}
+
+/** Whether a step asks more work of the GPU than the probe's stand-in (ResNet-18 width 64, 96 px, batch 8). */
 export function heavierThanStandIn(s: Pick<Settings, 'arch' | 'width' | 'size' | 'batchSize'>): boolean {
-  const stand = standInShape({ ...s, method: 'eac' });
-  return s.arch !== stand.arch || s.size > stand.size || s.batchSize > stand.batchSize || s.width > 64;
+  const stand = standInShape({ ...s, width: 64, size: 96, batchSize: 8, method: 'eac' });
+  return stepWork(s) > stepWork(stand);
 }
 
 /**

@@ -81,5 +81,8 @@ test('WebGPU named on a software adapter: a run heavier than the stand-in is ask
   // The same run on a real GPU is not asked about.
   assert.ok(!heavierThanStandIn({ arch: 'resnet18', width: 64, size: 96, batchSize: 8 }), 'the stand-in itself');
   assert.ok(heavierThanStandIn({ arch: 'resnet18', width: 64, size: 112, batchSize: 8 }));
-  assert.ok(heavierThanStandIn({ arch: 'resnet50', width: 8, size: 32, batchSize: 2 }));
+  assert.ok(heavierThanStandIn({ arch: 'resnet50', width: 64, size: 96, batchSize: 8 }));
+  // Small models at a larger batch are lighter than the stand-in (the lab's WebGPU tests train these).
+  assert.ok(!heavierThanStandIn({ arch: 'resnet18', width: 4, size: 32, batchSize: 16 }));
+  assert.ok(!heavierThanStandIn({ arch: 'resnet50', width: 8, size: 64, batchSize: 32 }));
 });
